@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "tailtown-pitr",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "tailtown-pitr", targets: ["tailtown-pitr"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The C libraries, each a system-library target, each wrapped once under Sources/PITR/Native.
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(
+            name: "PITR",
+            dependencies: ["CLZ4", "CZstd", "CCrypto"]
+        ),
+        .executableTarget(
+            name: "tailtown-pitr",
+            dependencies: [
+                "PITR",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "PITRTests", dependencies: ["PITR"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["PITR"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,53 @@
+/// The one interface between the domain and where objects are kept (file://, s3://).
+/// Keys are '/'-separated relative paths such as "wal/15-7312/0000000100000000/000000010000000000000001".
+/// A reader never sees a partial object: an upload becomes visible only at `commit`.
+public protocol Storage: AnyObject {
+    /// A human-readable name of the object for error messages, such as its URL.
+    func describe(_ key: String) -> String
+
+    /// The object's size in bytes, or nil when it does not exist.
+    func size(of key: String) throws -> Int?
+
+    /// Opens an object for reading; throws `StorageError.notFound` when it does not exist.
+    func openForReading(_ key: String) throws -> ByteSource
+
+    /// The last `count` bytes of an object (all of it if it is shorter).
+    func readTail(of key: String, count: Int) throws -> [UInt8]
+
+    /// Starts writing a new object, invisible until committed.
+    func startUpload(_ key: String) throws -> Upload
+
+    /// Keys that start with `prefix`, sorted.
+    func list(prefix: String) throws -> [String]
+
+    /// Removes an object; removing a missing object is not an error.
+    func remove(_ key: String) throws
+}
+
+/// An object being written. Exactly one of `commit` or `abort` ends it;
+/// an upload that is neither committed nor aborted leaves nothing visible.
+public protocol Upload: ByteSink {
+    /// Makes the object visible under its key, durably.
+    /// With `replace == false`, an existing object is left untouched and `.alreadyExists` is returned.
+    func commit(replace: Bool) throws -> CommitOutcome
+
+    /// Discards everything written; never throws.
+    func abort()
+}
+
+public enum CommitOutcome: Equatable, Sendable {
+    case stored
+    case alreadyExists
+}
+
+public enum StorageError: PITRError, Equatable {
+    case notFound(object: String)
+    case unreachable(object: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let object): "object \(object) does not exist"
+        case .unreachable(let object, let reason): "cannot reach \(object): \(reason)"
+        }
+    }
+}

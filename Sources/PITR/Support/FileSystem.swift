@@ -1,0 +1,112 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Path-level system calls, each throwing `IOError` naming the path.
+public enum FileSystem {
+    public static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Size of a regular file, or nil when it does not exist.
+    public static func size(_ path: String) throws -> Int? {
+        var info = stat()
+        if stat(path, &info) == 0 { return Int(info.st_size) }
+        if errno == ENOENT { return nil }
+        throw IOError("stat", path)
+    }
+
+    /// Creates `path` and any missing parents with `mode`.
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o700) throws {
+        if isDirectory(path) { return }
+        let parent = dirname(of: path)
+        if parent != path, !parent.isEmpty { try makeDirectories(parent, mode: mode) }
+        if mkdir(path, mode) != 0 && errno != EEXIST { throw IOError("create directory", path) }
+    }
+
+    public static func rename(_ from: String, to: String) throws {
+        if Glibc.rename(from, to) != 0 { throw IOError("rename to '\(to)'", from) }
+    }
+
+    /// Gives `from` the new name `to` only if `to` does not exist yet; throws EEXIST otherwise.
+    public static func link(_ from: String, to: String) throws {
+        if Glibc.link(from, to) != 0 { throw IOError("link to '\(to)'", from) }
+    }
+
+    /// Removes a file; a missing file is not an error.
+    public static func remove(_ path: String) throws {
+        if unlink(path) != 0 && errno != ENOENT { throw IOError("remove", path) }
+    }
+
+    /// Flushes a directory's entries, making renames inside it durable.
+    public static func syncDirectory(_ path: String) throws {
+        try SystemFile.openDirectory(path).sync()
+    }
+
+    /// Names inside a directory, without "." and "..".
+    public static func list(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw IOError("list", path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    public static func readFile(_ path: String) throws -> [UInt8] {
+        let file = try SystemFile.openForReading(path)
+        var bytes = [UInt8](repeating: 0, count: try file.size())
+        let n = try bytes.withUnsafeMutableBytes { try file.readFully(into: $0) }
+        bytes.removeLast(bytes.count - n)
+        return bytes
+    }
+
+    /// Writes a whole small file durably and atomically: temporary name, fsync, rename, fsync of the folder.
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws {
+        let temporary = temporaryName(for: path)
+        do {
+            let file = try SystemFile.createExclusive(temporary, mode: mode)
+            try file.write(bytes)
+            try file.sync()
+            try rename(temporary, to: path)
+        } catch {
+            try? remove(temporary)
+            throw error
+        }
+        try syncDirectory(dirname(of: path))
+    }
+
+    /// A name beside `path` that no other process uses: hidden, with our pid.
+    public static func temporaryName(for path: String) -> String {
+        let folder = dirname(of: path)
+        let base = String(path.split(separator: "/").last ?? "")
+        return "\(folder)/.\(base).\(getpid()).tmp"
+    }
+
+    public static func dirname(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    public static func basename(of path: String) -> String {
+        String(path.split(separator: "/", omittingEmptySubsequences: true).last ?? "")
+    }
+
+    public static func currentDirectory() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
+        guard getcwd(&buffer, buffer.count) != nil else { return "." }
+        return String(cString: buffer)
+    }
+}

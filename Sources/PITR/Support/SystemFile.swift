@@ -1,0 +1,112 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An open file descriptor with the path it was opened from, for error messages.
+/// Closed when released. All calls retry on EINTR and throw `IOError` naming the path.
+public final class SystemFile {
+    public let descriptor: Int32
+    public let path: String
+
+    private init(descriptor: Int32, path: String) {
+        self.descriptor = descriptor
+        self.path = path
+    }
+
+    deinit { _ = Glibc.close(descriptor) }
+
+    public static func openForReading(_ path: String) throws -> SystemFile {
+        try open(path, flags: O_RDONLY | O_CLOEXEC, mode: 0)
+    }
+
+    /// Creates a new file; fails with EEXIST if it is already there.
+    public static func createExclusive(_ path: String, mode: mode_t = 0o600) throws -> SystemFile {
+        try open(path, flags: O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: mode)
+    }
+
+    /// Opens a directory, for fsync after a rename inside it.
+    public static func openDirectory(_ path: String) throws -> SystemFile {
+        try open(path, flags: O_RDONLY | O_DIRECTORY | O_CLOEXEC, mode: 0)
+    }
+
+    private static func open(_ path: String, flags: Int32, mode: mode_t) throws -> SystemFile {
+        while true {
+            let fd = Glibc.open(path, flags, mode)
+            if fd >= 0 { return SystemFile(descriptor: fd, path: path) }
+            if errno != EINTR { throw IOError("open", path) }
+        }
+    }
+
+    /// Reads at most `buffer.count` bytes; returns 0 at end of file.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        while true {
+            let n = Glibc.read(descriptor, base, buffer.count)
+            if n >= 0 { return n }
+            if errno != EINTR { throw IOError("read", path) }
+        }
+    }
+
+    /// Reads until `buffer` is full or the file ends; returns the bytes read.
+    public func readFully(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        var total = 0
+        while total < buffer.count {
+            let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[total...]))
+            if n == 0 { break }
+            total += n
+        }
+        return total
+    }
+
+    /// Reads at `offset` until `buffer` is full or the file ends; returns the bytes read.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int {
+        var total = 0
+        while total < buffer.count, let base = buffer.baseAddress {
+            let n = Glibc.pread(descriptor, base + total, buffer.count - total, off_t(offset + total))
+            if n == 0 { break }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IOError("read", path)
+            }
+            total += n
+        }
+        return total
+    }
+
+    /// Writes all of `bytes`.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count, let base = bytes.baseAddress {
+            let n = Glibc.write(descriptor, base + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IOError("write", path)
+            }
+            done += n
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    public func size() throws -> Int {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw IOError("stat", path) }
+        return Int(info.st_size)
+    }
+
+    /// Flushes data and metadata to stable storage.
+    public func sync() throws {
+        while fsync(descriptor) != 0 {
+            if errno != EINTR { throw IOError("fsync", path) }
+        }
+    }
+
+    /// Tells the kernel the file will be read once, front to back.
+    public func adviseSequential() {
+        _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_SEQUENTIAL)
+    }
+}
