@@ -4,14 +4,15 @@
 # It measures and reports; it asserts no wall time (a MISS is printed, the exit status stays 0).
 #
 # Needs root on Debian 12 (it installs what is missing and runs PostgreSQL as user postgres).
-# Tunables (environment): BENCH_RUNS (timed runs per segment, 10), BENCH_WARMUP (per segment, 1),
+# Tunables (environment): BENCH_RUNS (timed runs per segment, 20), BENCH_WARMUP (per segment, 1),
 # BENCH_SEGMENTS (segments measured, 6), BENCH_MIN_CORPUS (segments archived, 12),
 # BENCH_RSS_RUNS (runs for peak RSS, 3), BENCH_SWIFT_FLAGS (extra `swift build` flags),
+# BENCH_BINARY (a tailtown-pitr binary to measure instead of building one),
 # BENCH_OUT (results folder, .build/bench), BENCH_SKIP_OURS=1 (references only), BENCH_KEEP=1 (keep workspace).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-RUNS=${BENCH_RUNS:-10}
+RUNS=${BENCH_RUNS:-20}
 WARMUP=${BENCH_WARMUP:-1}
 SEGMENT_COUNT=${BENCH_SEGMENTS:-6}
 MIN_CORPUS=${BENCH_MIN_CORPUS:-12}
@@ -88,7 +89,13 @@ in_pgdata() { (cd "$PGDATA" && runuser -u postgres -- "$@"); }
 # 1. Build.
 
 TT=""
-if [[ $SKIP_OURS != 1 ]]; then
+BUILT="swift build -c release ${BENCH_SWIFT_FLAGS:-}"
+if [[ $SKIP_OURS != 1 && -n ${BENCH_BINARY:-} ]]; then
+    [[ -x $BENCH_BINARY ]] || die "BENCH_BINARY=$BENCH_BINARY is not an executable file"
+    install -m 0755 -o postgres -g postgres "$BENCH_BINARY" "$WS/bin/tailtown-pitr"
+    TT=$WS/bin/tailtown-pitr
+    BUILT="BENCH_BINARY=$BENCH_BINARY"
+elif [[ $SKIP_OURS != 1 ]]; then
     say "building tailtown-pitr (swift build -c release ${BENCH_SWIFT_FLAGS:-})"
     # shellcheck disable=SC2086 # BENCH_SWIFT_FLAGS is a list of flags
     (cd "$ROOT" && swift build -c release ${BENCH_SWIFT_FLAGS:-} >"$OUT/build.log" 2>&1) \
@@ -335,7 +342,7 @@ REPORT=$WS/bench.md
     echo "## Latest figures"
     echo
     echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')),"
-    echo "tailtown-pitr $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?') (swift build -c release ${BENCH_SWIFT_FLAGS:-}),"
+    echo "tailtown-pitr $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?') ($BUILT),"
     echo "$(pgbackrest version), lz4 $(lz4 --version 2>&1 | sed -E 's/.* v([0-9.]+).*/\1/'), $(openssl version | cut -d' ' -f1-2), hyperfine $(hyperfine --version | cut -d' ' -f2), PostgreSQL $PG_MAJOR."
     echo "Corpus: $n pgbench WAL segments; measured $SEGMENT_COUNT of them, $RUNS runs each after $WARMUP warm-up; lz4 -1 output is $LZ4_RATIO of the input."
     echo
@@ -369,7 +376,7 @@ REPORT=$WS/bench.md
         echo "| peak RSS of wal-push / wal-fetch, MiB | $r | <= $TARGET_RSS_MIB | $(verdict "$r" $TARGET_RSS_MIB) |"
         echo
         startup=$(awk -v h="${MEDIAN[tt_help]}" -v t="${MEDIAN[floor_true]}" -v p="${MEDIAN[tt_push]}" \
-            'BEGIN { printf "start-up (--help) %.1f ms against %.1f ms for `true`: %.0f%% of a wal-push", h, t, 100 * h / p }')
+            'BEGIN { printf "`tailtown-pitr --help` takes %.1f ms (`true`: %.1f ms), %.0f%% of a wal-push", h, t, 100 * h / p }')
         echo "Start-up: $startup."
         echo "Stored bytes for the $SEGMENT_COUNT segments: tailtown-pitr $TT_OBJECT_BYTES, pgBackRest $PGBR_OBJECT_BYTES."
     else
