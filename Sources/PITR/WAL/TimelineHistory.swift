@@ -29,7 +29,8 @@ public struct TimelineHistory: Hashable, Sendable {
         let text = String(decoding: content, as: UTF8.self)
         var entries: [Entry] = []
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Splitting on Character.isNewline also handles "\r\n", a single Character in Swift.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNumber += 1
             let line = rawLine.drop { $0 == " " || $0 == "\t" }
             if line.isEmpty || line.first == "#" || line.allSatisfy({ $0.isWhitespace }) { continue }
@@ -76,12 +77,12 @@ public struct TimelineHistory: Hashable, Sendable {
             throw WALError.malformedHistory(file: file, line: number,
                 reason: "'\(fields[0])' is not a timeline number")
         }
-        let switchpointText = fields[1].trimmingSuffix { $0 == " " || $0 == "\r" }
+        let switchpointText = fields[1].trimmingSuffix { $0 == " " }
         guard let switchpoint = try? LSN(parsing: switchpointText) else {
             throw WALError.malformedHistory(file: file, line: number,
                 reason: "'\(switchpointText)' is not a switchpoint LSN")
         }
-        let reason = fields.count == 3 ? String(fields[2].trimmingSuffix { $0 == "\r" }) : ""
+        let reason = fields.count == 3 ? String(fields[2]) : ""
         return Entry(parent: TimelineID(parent), switchpoint: switchpoint, reason: reason)
     }
 }
