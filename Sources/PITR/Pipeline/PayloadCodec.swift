@@ -1,0 +1,49 @@
+/// Receives output in a buffer the producer reuses: consume it before returning.
+typealias Emit = (UnsafeRawBufferPointer) throws -> Void
+
+/// One streaming compressor per `Compression`, reused frame after frame.
+protocol PayloadCompressor: AnyObject {
+    func begin(into emit: Emit) throws
+    func compress(_ input: UnsafeRawBufferPointer, into emit: Emit) throws
+    func finish(into emit: Emit) throws
+}
+
+/// One streaming decompressor per `Compression`; `finish` throws unless exactly one
+/// whole frame was fed.
+protocol PayloadDecompressor: AnyObject {
+    func begin()
+    func decompress(_ input: UnsafeRawBufferPointer, into emit: Emit) throws
+    func finish(into emit: Emit) throws
+}
+
+extension LZ4FrameCompressor: PayloadCompressor {}
+extension ZstdCompressor: PayloadCompressor {}
+extension LZ4FrameDecompressor: PayloadDecompressor {}
+extension ZstdDecompressor: PayloadDecompressor {}
+
+/// `Compression.none`: the payload is the original bytes.
+final class StoredPayload: PayloadCompressor, PayloadDecompressor {
+    func begin(into emit: Emit) throws {}
+    func compress(_ input: UnsafeRawBufferPointer, into emit: Emit) throws { try emit(input) }
+    func finish(into emit: Emit) throws {}
+    func begin() {}
+    func decompress(_ input: UnsafeRawBufferPointer, into emit: Emit) throws { try emit(input) }
+}
+
+extension Compression {
+    func makeCompressor(level: Int?) throws -> PayloadCompressor {
+        switch self {
+        case .none: StoredPayload()
+        case .lz4: try LZ4FrameCompressor(level: level ?? 1)
+        case .zstd: try ZstdCompressor(level: level ?? 3)
+        }
+    }
+
+    func makeDecompressor() throws -> PayloadDecompressor {
+        switch self {
+        case .none: StoredPayload()
+        case .lz4: try LZ4FrameDecompressor()
+        case .zstd: try ZstdDecompressor()
+        }
+    }
+}
