@@ -1,0 +1,100 @@
+import Testing
+@testable import PITR
+
+/// The lz4 and zstd wrappers against frames made by the lz4 and zstd commands, and their
+/// own output round-tripped in uneven pieces.
+@Suite struct CompressionCodecTests {
+    static let text = Array("tailtown tailtown tailtown tailtown".utf8)
+
+    @Test func lz4DecodesAFrameFromTheLZ4Command() throws {
+        // printf 'tailtown tailtown tailtown tailtown' | lz4 -1 --no-frame-crc
+        let frame = bytes(hex: "04224d18604082130000009f7461696c746f776e20090002506c746f776e00000000")
+        let decompressor = try LZ4FrameDecompressor()
+        #expect(try decode(frame, with: decompressor) == Self.text)
+        // Reused for a second frame, fed one byte at a time.
+        decompressor.begin()
+        var output: [UInt8] = []
+        for byte in frame { try [byte].withUnsafeBytes { try decompressor.decompress($0) { output += $0 } } }
+        try decompressor.finish { output += $0 }
+        #expect(output == Self.text)
+    }
+
+    @Test func zstdDecodesAFrameFromTheZstdCommand() throws {
+        // printf 'tailtown tailtown tailtown tailtown' | zstd -3 --no-check
+        let frame = bytes(hex: "28b52ffd00587d0000487461696c746f776e200100b4cb11")
+        #expect(try decode(frame, with: ZstdDecompressor()) == Self.text)
+    }
+
+    @Test func lz4RoundTripsLargeMixedInput() throws {
+        let input = mixedData(count: 3 << 20 + 12345, seed: 1)
+        let compressor = try LZ4FrameCompressor(level: 1)
+        for _ in 0..<2 {
+            var frame: [UInt8] = []
+            try compressor.begin { frame += $0 }
+            try feed(input, pieces: [1, 700_000, 1 << 20, 5 << 20]) { try compressor.compress($0) { frame += $0 } }
+            try compressor.finish { frame += $0 }
+            #expect(Array(frame[0..<4]) == [0x04, 0x22, 0x4d, 0x18])
+            #expect(frame.count < input.count)
+            #expect(try decode(frame, with: LZ4FrameDecompressor()) == input)
+        }
+    }
+
+    @Test func zstdRoundTripsLargeMixedInput() throws {
+        let input = mixedData(count: 3 << 20 + 777, seed: 2)
+        let compressor = try ZstdCompressor(level: 3)
+        for _ in 0..<2 {
+            var frame: [UInt8] = []
+            try compressor.begin { frame += $0 }
+            try feed(input, pieces: [1, 700_000, 1 << 20, 5 << 20]) { try compressor.compress($0) { frame += $0 } }
+            try compressor.finish { frame += $0 }
+            #expect(Array(frame[0..<4]) == [0x28, 0xb5, 0x2f, 0xfd])
+            #expect(frame.count < input.count)
+            #expect(try decode(frame, with: ZstdDecompressor()) == input)
+        }
+    }
+
+    @Test func emptyInputMakesAValidFrame() throws {
+        var lz4: [UInt8] = [], zstd: [UInt8] = []
+        let l = try LZ4FrameCompressor(), z = try ZstdCompressor()
+        try l.begin { lz4 += $0 }
+        try l.finish { lz4 += $0 }
+        try z.begin { zstd += $0 }
+        try z.finish { zstd += $0 }
+        #expect(try decode(lz4, with: LZ4FrameDecompressor()) == [])
+        #expect(try decode(zstd, with: ZstdDecompressor()) == [])
+    }
+
+    @Test func truncatedCorruptAndTrailingFramesAreRejected() throws {
+        let lz4Frame = bytes(hex: "04224d18604082130000009f7461696c746f776e20090002506c746f776e00000000")
+        let zstdFrame = bytes(hex: "28b52ffd00587d0000487461696c746f776e200100b4cb11")
+        for (frame, make) in [(lz4Frame, { try LZ4FrameDecompressor() as PayloadDecompressor }),
+                              (zstdFrame, { try ZstdDecompressor() as PayloadDecompressor })] {
+            #expect(throws: NativeError.self) { try decode(Array(frame.dropLast(3)), with: make()) }
+            #expect(throws: NativeError.self) { try decode(frame + [0], with: make()) }
+            #expect(throws: NativeError.self) { try decode(frame + frame, with: make()) }
+            var damaged = frame
+            damaged[1] ^= 0xff
+            #expect(throws: NativeError.self) { try decode(damaged, with: make()) }
+        }
+    }
+
+    private func decode(_ frame: [UInt8], with decompressor: PayloadDecompressor) throws -> [UInt8] {
+        decompressor.begin()
+        var output: [UInt8] = []
+        try frame.withUnsafeBytes { try decompressor.decompress($0) { output += $0 } }
+        try decompressor.finish { output += $0 }
+        return output
+    }
+
+    private func feed(_ input: [UInt8], pieces: [Int], _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try input.withUnsafeBytes { all in
+            var offset = 0, turn = 0
+            while offset < all.count {
+                let n = min(pieces[turn % pieces.count], all.count - offset)
+                try body(UnsafeRawBufferPointer(rebasing: all[offset..<offset + n]))
+                offset += n
+                turn += 1
+            }
+        }
+    }
+}
