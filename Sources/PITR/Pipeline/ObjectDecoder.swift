@@ -7,7 +7,9 @@ import Darwin
 /// Reads objects (docs/format.md, "Object format") back into the original bytes, verifying
 /// everything: plain objects by SHA-256 and size, encrypted ones by the GCM tag of every
 /// chunk (the last one flagged as last and bound to the trailer) and the size.
-/// Reusable: owns its buffer and native contexts. Not for use by two threads at once.
+/// The calling thread reads, decrypts and decompresses while a second thread hashes and
+/// writes the output. Reusable: owns its buffers and native contexts; not for use by two
+/// threads at once.
 public final class ObjectDecoder {
     /// Plain payloads are read in blocks of this size.
     private static let plainBlockSize = 1 << 20
@@ -17,6 +19,8 @@ public final class ObjectDecoder {
     private var decompressors: [UInt8: PayloadDecompressor] = [:]
     private var cipher: AES256GCM?
     private var hasher: SHA256Hasher?
+    private let writer = BlockWriter()
+    /// Input: a block of payload, or a stored chunk, plus the 48 bytes that may be the trailer.
     private var buffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
     private var nonce = ChunkNonce()
 
@@ -30,7 +34,7 @@ public final class ObjectDecoder {
     /// anything wrong. The caller writes to a temporary file and publishes it only when
     /// this returns: on a throw, `sink` may have received unverified bytes.
     public func decode(from source: ByteSource, to sink: ByteSink, object: String) throws -> ObjectTrailer {
-        try reserve(ObjectHeader.size)
+        reserve(ObjectHeader.size)
         let headerCount = try readFully(source, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<ObjectHeader.size]))
         let headerBytes = Array(buffer[0..<headerCount])
         if headerCount < ObjectHeader.size {
@@ -41,11 +45,25 @@ public final class ObjectDecoder {
         let header = try ObjectHeader(parsing: headerBytes, object: object)
         let decompressor = try self.decompressor(for: header.compression)
         decompressor.begin()
+        var trailer: ObjectTrailer?
 
         switch header.cipher {
         case .none:
             if let key { throw ObjectFormatError.plaintextButKeyGiven(object: object, keyID: key.keyIDHex) }
-            return try decodePlain(source, sink, object, decompressor)
+            let hasher = try self.hasher ?? SHA256Hasher()
+            self.hasher = hasher
+            try hasher.reset()
+            try writer.run(to: sink, hashing: hasher) {
+                trailer = try decodePlain(source, object, decompressor)
+            }
+            guard let trailer else { throw ObjectFormatError.truncated(object: object) }
+            guard trailer.digestKind == .sha256 else {
+                throw ObjectFormatError.corruptTrailer(object: object, reason: "a plain object must carry a SHA-256 digest")
+            }
+            try checkSize(trailer, object)
+            guard try hasher.finish() == trailer.digest else { throw ObjectFormatError.digestMismatch(object: object) }
+            return trailer
+
         case .aes256GCMStream:
             guard let key else { throw ObjectFormatError.encryptedButNoKey(object: object, keyID: hex(header.keyID)) }
             let keyID = try self.keyID ?? key.derivedKeyID()
@@ -53,31 +71,33 @@ public final class ObjectDecoder {
             guard header.keyID == keyID else {
                 throw ObjectFormatError.wrongKey(object: object, expected: hex(header.keyID), given: hex(keyID))
             }
-            return try decodeEncrypted(source, sink, object, decompressor, header, headerBytes, key)
+            let cipher = try self.cipher ?? AES256GCM(key: [UInt8](repeating: 0, count: AES256GCM.keySize))
+            self.cipher = cipher
+            cipher.rekey(try key.objectKey(salt: header.salt))
+            try writer.run(to: sink, hashing: nil) {
+                trailer = try decodeEncrypted(source, object, decompressor, header, headerBytes, cipher)
+            }
+            guard let trailer else { throw ObjectFormatError.truncated(object: object) }
+            guard trailer.digestKind == .hmacSHA256 else {
+                throw ObjectFormatError.corruptTrailer(object: object, reason: "an encrypted object must carry an HMAC-SHA256 digest")
+            }
+            try checkSize(trailer, object)
+            return trailer
         }
     }
 
-    private func decodePlain(_ source: ByteSource, _ sink: ByteSink, _ object: String,
-                             _ decompressor: PayloadDecompressor) throws -> ObjectTrailer {
-        let hasher = try self.hasher ?? SHA256Hasher()
-        self.hasher = hasher
-        try hasher.reset()
-        var produced = 0
-        let emit: Emit = { bytes in
-            produced += bytes.count
-            try hasher.update(bytes)
-            try sink.write(bytes)
-        }
-        // The trailer's position is only known at the end: hold back the last 48 bytes read.
+    /// Feeds the payload to the decompressor, holding back the last 48 bytes read: the
+    /// trailer's position is only known at the end. Returns the trailer.
+    private func decodePlain(_ source: ByteSource, _ object: String, _ decompressor: PayloadDecompressor) throws -> ObjectTrailer {
         let capacity = ObjectDecoder.plainBlockSize + ObjectTrailer.size
-        try reserve(capacity)
+        reserve(capacity)
         var held = 0
         while true {
             held += try readFully(source, into: UnsafeMutableRawBufferPointer(rebasing: buffer[held..<capacity]))
             let ended = held < capacity
             if held > ObjectTrailer.size {
                 let payload = held - ObjectTrailer.size
-                try decompress(UnsafeRawBufferPointer(rebasing: buffer[0..<payload]), decompressor, emit, object)
+                try decompress(UnsafeRawBufferPointer(rebasing: buffer[0..<payload]), decompressor, object)
                 keepTail(from: payload)
                 held = ObjectTrailer.size
             }
@@ -85,34 +105,19 @@ public final class ObjectDecoder {
         }
         guard held == ObjectTrailer.size else { throw ObjectFormatError.truncated(object: object) }
         let trailer = try ObjectTrailer(parsing: Array(buffer[0..<ObjectTrailer.size]), object: object)
-        try finish(decompressor, emit, object)
-        guard trailer.digestKind == .sha256 else {
-            throw ObjectFormatError.corruptTrailer(object: object, reason: "a plain object must carry a SHA-256 digest")
-        }
-        guard produced == trailer.originalSize else {
-            throw ObjectFormatError.sizeMismatch(object: object, expected: trailer.originalSize, actual: produced)
-        }
-        guard try hasher.finish() == trailer.digest else { throw ObjectFormatError.digestMismatch(object: object) }
+        try flush(decompressor, object)
         return trailer
     }
 
-    private func decodeEncrypted(_ source: ByteSource, _ sink: ByteSink, _ object: String,
-                                 _ decompressor: PayloadDecompressor, _ header: ObjectHeader,
-                                 _ headerBytes: [UInt8], _ key: MasterKey) throws -> ObjectTrailer {
-        let cipher = try self.cipher ?? AES256GCM(key: [UInt8](repeating: 0, count: AES256GCM.keySize))
-        self.cipher = cipher
-        cipher.rekey(try key.objectKey(salt: header.salt))
-        var produced = 0
-        let emit: Emit = { bytes in
-            produced += bytes.count
-            try sink.write(bytes)
-        }
+    /// Authenticates, decrypts and decompresses chunk after chunk. Returns the trailer.
+    private func decodeEncrypted(_ source: ByteSource, _ object: String, _ decompressor: PayloadDecompressor,
+                                 _ header: ObjectHeader, _ headerBytes: [UInt8], _ cipher: AES256GCM) throws -> ObjectTrailer {
         let chunkSize = header.chunkSize
         let tagSize = AES256GCM.tagSize
         // A full stored chunk (C + 16) followed by at least 48 more bytes cannot be the last
         // chunk, whose ciphertext is at most C - 1 bytes: fill C + 64 bytes to tell.
         let capacity = chunkSize + tagSize + ObjectTrailer.size
-        try reserve(capacity)
+        reserve(capacity)
         var held = 0
         var index = 0
         var aad = headerBytes
@@ -120,28 +125,21 @@ public final class ObjectDecoder {
             held += try readFully(source, into: UnsafeMutableRawBufferPointer(rebasing: buffer[held..<capacity]))
             guard held == capacity else { break }
             try open(chunkSize, index: index, last: false, aad: aad, cipher, object)
-            try decompress(UnsafeRawBufferPointer(rebasing: buffer[0..<chunkSize]), decompressor, emit, object)
+            try decompress(UnsafeRawBufferPointer(rebasing: buffer[0..<chunkSize]), decompressor, object)
             keepTail(from: chunkSize + tagSize)
             held = ObjectTrailer.size
             index += 1
         }
-        // What is left: last chunk (0 ... C-1 bytes), its tag, the trailer.
+        // What is left: the last chunk (0 ... C-1 bytes), its tag, the trailer.
         guard held >= tagSize + ObjectTrailer.size else { throw ObjectFormatError.truncated(object: object) }
         let trailerBytes = Array(buffer[(held - ObjectTrailer.size)..<held])
         guard Array(trailerBytes[44..<48]) == ObjectTrailer.magic else { throw ObjectFormatError.truncated(object: object) }
         aad += trailerBytes
         let last = held - tagSize - ObjectTrailer.size
         try open(last, index: index, last: true, aad: aad, cipher, object)
-        try decompress(UnsafeRawBufferPointer(rebasing: buffer[0..<last]), decompressor, emit, object)
-        try finish(decompressor, emit, object)
-        let trailer = try ObjectTrailer(parsing: trailerBytes, object: object)
-        guard trailer.digestKind == .hmacSHA256 else {
-            throw ObjectFormatError.corruptTrailer(object: object, reason: "an encrypted object must carry an HMAC-SHA256 digest")
-        }
-        guard produced == trailer.originalSize else {
-            throw ObjectFormatError.sizeMismatch(object: object, expected: trailer.originalSize, actual: produced)
-        }
-        return trailer
+        try decompress(UnsafeRawBufferPointer(rebasing: buffer[0..<last]), decompressor, object)
+        try flush(decompressor, object)
+        return try ObjectTrailer(parsing: trailerBytes, object: object)
     }
 
     /// Authenticates and decrypts, in place, the chunk of `count` bytes at the start of the
@@ -156,20 +154,39 @@ public final class ObjectDecoder {
         guard verified else { throw ObjectFormatError.authenticationFailed(object: object, chunk: index) }
     }
 
-    private func decompress(_ bytes: UnsafeRawBufferPointer, _ decompressor: PayloadDecompressor,
-                            _ emit: Emit, _ object: String) throws {
+    /// Decompresses `input` straight into the writer's buffers.
+    private func decompress(_ input: UnsafeRawBufferPointer, _ decompressor: PayloadDecompressor, _ object: String) throws {
+        var offset = 0
         do {
-            try decompressor.decompress(bytes, into: emit)
+            while offset < input.count {
+                var consumed = 0
+                let produced = try writer.fill { space in
+                    let step = try decompressor.decompress(UnsafeRawBufferPointer(rebasing: input[offset...]), into: space)
+                    consumed = step.consumed
+                    return step.produced
+                }
+                if consumed == 0 && produced == 0 {
+                    throw NativeError.corruptInput(format: "compressed", message: "the decoder makes no progress")
+                }
+                offset += consumed
+            }
         } catch let error as NativeError {
             throw ObjectFormatError.corruptCompressedData(object: object, reason: error.description)
         }
     }
 
-    private func finish(_ decompressor: PayloadDecompressor, _ emit: Emit, _ object: String) throws {
+    /// Drains the decompressor after the last input; throws if its frame is incomplete.
+    private func flush(_ decompressor: PayloadDecompressor, _ object: String) throws {
         do {
-            try decompressor.finish(into: emit)
+            while try writer.fill({ try decompressor.flush(into: $0) }) > 0 {}
         } catch let error as NativeError {
             throw ObjectFormatError.corruptCompressedData(object: object, reason: error.description)
+        }
+    }
+
+    private func checkSize(_ trailer: ObjectTrailer, _ object: String) throws {
+        guard writer.total == trailer.originalSize else {
+            throw ObjectFormatError.sizeMismatch(object: object, expected: trailer.originalSize, actual: writer.total)
         }
     }
 
@@ -179,7 +196,7 @@ public final class ObjectDecoder {
         memmove(base, base + offset, ObjectTrailer.size)
     }
 
-    private func reserve(_ count: Int) throws {
+    private func reserve(_ count: Int) {
         guard buffer.count < count else { return }
         buffer.deallocate()
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 64)

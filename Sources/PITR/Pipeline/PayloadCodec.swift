@@ -8,12 +8,14 @@ protocol PayloadCompressor: AnyObject {
     func finish(into emit: Emit) throws
 }
 
-/// One streaming decompressor per `Compression`; `finish` throws unless exactly one
-/// whole frame was fed.
+/// One streaming decompressor per `Compression`, writing into buffers the caller provides.
+/// It throws `NativeError` on damaged data, on data after the end of the frame, and from
+/// `flush` when the input stopped inside the frame.
 protocol PayloadDecompressor: AnyObject {
     func begin()
-    func decompress(_ input: UnsafeRawBufferPointer, into emit: Emit) throws
-    func finish(into emit: Emit) throws
+    func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> (consumed: Int, produced: Int)
+    /// After the last input: bytes still held go to `output`; returns 0 once all is out.
+    func flush(into output: UnsafeMutableRawBufferPointer) throws -> Int
 }
 
 extension LZ4FrameCompressor: PayloadCompressor {}
@@ -27,7 +29,14 @@ final class StoredPayload: PayloadCompressor, PayloadDecompressor {
     func compress(_ input: UnsafeRawBufferPointer, into emit: Emit) throws { try emit(input) }
     func finish(into emit: Emit) throws {}
     func begin() {}
-    func decompress(_ input: UnsafeRawBufferPointer, into emit: Emit) throws { try emit(input) }
+
+    func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> (consumed: Int, produced: Int) {
+        let n = min(input.count, output.count)
+        if n > 0, let from = input.baseAddress, let to = output.baseAddress { to.copyMemory(from: from, byteCount: n) }
+        return (n, n)
+    }
+
+    func flush(into output: UnsafeMutableRawBufferPointer) throws -> Int { 0 }
 }
 
 extension Compression {

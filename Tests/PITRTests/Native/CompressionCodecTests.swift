@@ -11,12 +11,8 @@ import Testing
         let frame = bytes(hex: "04224d18604082130000009f7461696c746f776e20090002506c746f776e00000000")
         let decompressor = try LZ4FrameDecompressor()
         #expect(try decode(frame, with: decompressor) == Self.text)
-        // Reused for a second frame, fed one byte at a time.
-        decompressor.begin()
-        var output: [UInt8] = []
-        for byte in frame { try [byte].withUnsafeBytes { try decompressor.decompress($0) { output += $0 } } }
-        try decompressor.finish { output += $0 }
-        #expect(output == Self.text)
+        // Reused for a second frame, fed one byte at a time into 5-byte output buffers.
+        #expect(try decode(frame, with: decompressor, inputPiece: 1, outputSize: 5) == Self.text)
     }
 
     @Test func zstdDecodesAFrameFromTheZstdCommand() throws {
@@ -36,6 +32,7 @@ import Testing
             #expect(Array(frame[0..<4]) == [0x04, 0x22, 0x4d, 0x18])
             #expect(frame.count < input.count)
             #expect(try decode(frame, with: LZ4FrameDecompressor()) == input)
+            #expect(try decode(frame, with: LZ4FrameDecompressor(), inputPiece: 100_000, outputSize: 70_000) == input)
         }
     }
 
@@ -50,6 +47,7 @@ import Testing
             #expect(Array(frame[0..<4]) == [0x28, 0xb5, 0x2f, 0xfd])
             #expect(frame.count < input.count)
             #expect(try decode(frame, with: ZstdDecompressor()) == input)
+            #expect(try decode(frame, with: ZstdDecompressor(), inputPiece: 100_000, outputSize: 70_000) == input)
         }
     }
 
@@ -78,11 +76,28 @@ import Testing
         }
     }
 
-    private func decode(_ frame: [UInt8], with decompressor: PayloadDecompressor) throws -> [UInt8] {
+    /// Decodes through the step API the object decoder uses, with small or large buffers.
+    private func decode(_ frame: [UInt8], with decompressor: PayloadDecompressor,
+                        inputPiece: Int = Int.max, outputSize: Int = 1 << 20) throws -> [UInt8] {
         decompressor.begin()
         var output: [UInt8] = []
-        try frame.withUnsafeBytes { try decompressor.decompress($0) { output += $0 } }
-        try decompressor.finish { output += $0 }
+        let space = UnsafeMutableRawBufferPointer.allocate(byteCount: outputSize, alignment: 16)
+        defer { space.deallocate() }
+        try frame.withUnsafeBytes { all in
+            var offset = 0
+            while offset < all.count {
+                let end = offset + min(inputPiece, all.count - offset)
+                let step = try decompressor.decompress(UnsafeRawBufferPointer(rebasing: all[offset..<end]), into: space)
+                output += space[0..<step.produced]
+                offset += step.consumed
+                #expect(step.consumed > 0 || step.produced > 0)
+            }
+        }
+        while true {
+            let n = try decompressor.flush(into: space)
+            if n == 0 { break }
+            output += space[0..<n]
+        }
         return output
     }
 

@@ -101,6 +101,24 @@ import Testing
         }
     }
 
+    @Test func writerThreadErrorsPropagateAndTheDecoderStaysUsable() throws {
+        let input = Array(Self.big[0..<(5 << 20 + 3)])
+        for compression in Compression.allCases {
+            for key in [nil, Self.key] {
+                let object = try encode(input, try ObjectEncoder(options: ObjectOptions(compression: compression, level: nil, key: key)))
+                let decoder = ObjectDecoder(key: key)
+                for failAfter in [0, 100, 1 << 20, 4 << 20] {
+                    #expect(throws: TestFailure.self) {
+                        _ = try decoder.decode(from: MemorySource(object.bytes), to: FailingSink(after: failAfter), object: "o")
+                    }
+                }
+                let output = MemorySink()
+                #expect(try decoder.decode(from: MemorySource(object.bytes, maximumRead: 4097), to: output, object: "o") == object.trailer)
+                #expect(output.bytes == input)
+            }
+        }
+    }
+
     @Test func keyIDIsTheDerivedKnownAnswer() throws {
         // HKDF-SHA256(ikm: 00 01 ... 1f, salt: empty, info: "tailtown-pitr v1 key id"), first 8 bytes,
         // computed independently with Python's hmac module.
