@@ -33,6 +33,8 @@ public final class ObjectDecoder {
     /// Writes the original bytes to `sink`; throws ObjectFormatError (naming `object`) on
     /// anything wrong. The caller writes to a temporary file and publishes it only when
     /// this returns: on a throw, `sink` may have received unverified bytes.
+    /// `source` is read on the calling thread; `sink` is written on a second thread
+    /// (never concurrently with anything else).
     public func decode(from source: ByteSource, to sink: ByteSink, object: String) throws -> ObjectTrailer {
         reserve(ObjectHeader.size)
         let headerCount = try readFully(source, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<ObjectHeader.size]))

@@ -55,6 +55,29 @@ import Testing
         #expect(output.bytes == input)
     }
 
+    @Test(arguments: Compression.allCases)
+    func smallChunksRoundTripAroundChunkBoundaries(compression: Compression) throws {
+        let chunk = 1 << 16
+        let encoder = try ObjectEncoder(options: ObjectOptions(compression: compression, level: nil, key: Self.key), chunkSizeLog2: 16)
+        let decoder = ObjectDecoder(key: Self.key)
+        for size in [0, 1, chunk - 1, chunk, chunk + 1, 2 * chunk, 40 * chunk + 17, 3 << 20] {
+            let input = Array(Self.big[0..<size])
+            let object = try encode(input, encoder)
+            #expect(object.bytes[7] == 16)
+            if compression == .none {
+                #expect(object.bytes.count == 48 + size + (size / chunk + 1) * 16 + 48)
+            }
+            let output = MemorySink()
+            #expect(try decoder.decode(from: MemorySource(object.bytes, maximumRead: 5000), to: output, object: "o") == object.trailer)
+            #expect(output.bytes == input, "\(compression) size=\(size)")
+            // Truncated by one stored chunk plus a few bytes: never accepted.
+            if object.bytes.count > chunk + 200 {
+                let cut = Array(object.bytes.dropLast(chunk + 16 + 5))
+                #expect(throws: ObjectFormatError.self) { _ = try decoder.decode(from: MemorySource(cut), to: MemorySink(), object: "o") }
+            }
+        }
+    }
+
     @Test func encryptedLayoutIsHeaderChunksTrailer() throws {
         let size = 2 * Self.chunk + 5
         let object = try encode(Array(Self.big[0..<size]),
