@@ -1,8 +1,8 @@
 import CZstd
 
 /// Streaming zstd decompressor (ZSTD_decompressStream) with a reused context, writing into
-/// buffers the caller provides. Frames needing a window over zstd's default limit (128 MiB)
-/// are refused, which bounds memory. Accepts exactly one frame: data after its end, or an
+/// buffers the caller provides. Frames needing a window over 8 MiB (more than
+/// `ZstdCompressor` ever asks for) are refused, which bounds memory. Accepts exactly one frame: data after its end, or an
 /// input that stops inside it, is an error.
 public final class ZstdDecompressor {
     private let context: OpaquePointer
@@ -20,6 +20,7 @@ public final class ZstdDecompressor {
     /// Forgets any frame in progress; call before each new frame.
     public func begin() {
         ZSTD_DCtx_reset(context, ZSTD_reset_session_only)
+        ZSTD_DCtx_setParameter(context, ZSTD_d_windowLogMax, ZstdCompressor.maximumWindowLog)
         isFrameComplete = false
     }
 

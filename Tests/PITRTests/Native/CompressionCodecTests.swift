@@ -51,6 +51,16 @@ import Testing
         }
     }
 
+    @Test func zstdUltraLevelsStayWithinTheReadersWindow() throws {
+        let input = mixedData(count: 1 << 20, seed: 5)
+        let compressor = try ZstdCompressor(level: 22)
+        var frame: [UInt8] = []
+        try compressor.begin { frame += $0 }
+        try input.withUnsafeBytes { try compressor.compress($0) { frame += $0 } }
+        try compressor.finish { frame += $0 }
+        #expect(try decode(frame, with: ZstdDecompressor()) == input)
+    }
+
     @Test func emptyInputMakesAValidFrame() throws {
         var lz4: [UInt8] = [], zstd: [UInt8] = []
         let l = try LZ4FrameCompressor(), z = try ZstdCompressor()
