@@ -20,8 +20,11 @@ public final class ObjectDecoder {
     private var cipher: AES256GCM?
     private var hasher: SHA256Hasher?
     private let writer = BlockWriter()
-    /// Input: a block of payload, or a stored chunk, plus the 48 bytes that may be the trailer.
-    private var buffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    /// Input: a block of payload, or the largest stored chunk, plus the 48 bytes that may be the trailer.
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(
+        byteCount: max(ObjectDecoder.plainBlockSize, 1 << Int(ObjectHeader.acceptedChunkSizeLog2.upperBound))
+            + AES256GCM.tagSize + ObjectTrailer.size,
+        alignment: 64)
     private var nonce = ChunkNonce()
 
     public init(key: MasterKey?) {
@@ -36,7 +39,6 @@ public final class ObjectDecoder {
     /// `source` is read on the calling thread; `sink` is written on a second thread
     /// (never concurrently with anything else).
     public func decode(from source: ByteSource, to sink: ByteSink, object: String) throws -> ObjectTrailer {
-        reserve(ObjectHeader.size)
         let headerCount = try readFully(source, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<ObjectHeader.size]))
         let headerBytes = Array(buffer[0..<headerCount])
         if headerCount < ObjectHeader.size {
@@ -92,7 +94,6 @@ public final class ObjectDecoder {
     /// trailer's position is only known at the end. Returns the trailer.
     private func decodePlain(_ source: ByteSource, _ object: String, _ decompressor: PayloadDecompressor) throws -> ObjectTrailer {
         let capacity = ObjectDecoder.plainBlockSize + ObjectTrailer.size
-        reserve(capacity)
         var held = 0
         while true {
             held += try readFully(source, into: UnsafeMutableRawBufferPointer(rebasing: buffer[held..<capacity]))
@@ -119,7 +120,6 @@ public final class ObjectDecoder {
         // A full stored chunk (C + 16) followed by at least 48 more bytes cannot be the last
         // chunk, whose ciphertext is at most C - 1 bytes: fill C + 64 bytes to tell.
         let capacity = chunkSize + tagSize + ObjectTrailer.size
-        reserve(capacity)
         var held = 0
         var index = 0
         var aad = headerBytes
@@ -196,12 +196,6 @@ public final class ObjectDecoder {
     private func keepTail(from offset: Int) {
         guard let base = buffer.baseAddress else { return }
         memmove(base, base + offset, ObjectTrailer.size)
-    }
-
-    private func reserve(_ count: Int) {
-        guard buffer.count < count else { return }
-        buffer.deallocate()
-        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 64)
     }
 
     private func decompressor(for compression: Compression) throws -> PayloadDecompressor {
