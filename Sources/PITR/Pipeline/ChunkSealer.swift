@@ -51,6 +51,11 @@ final class ChunkSealer {
         sink = nil
     }
 
+    /// Forgets the sink (after `finish` or a failure), so it is not kept open.
+    func release() {
+        sink = nil
+    }
+
     private func seal(last: Bool) throws {
         guard let sink else { return }
         nonce.set(index: index, last: last)

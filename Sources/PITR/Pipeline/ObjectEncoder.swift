@@ -35,6 +35,7 @@ public final class ObjectEncoder {
     /// `source` is read on a second thread (never concurrently with anything else);
     /// `sink` is written on the calling thread.
     public func encode(from source: ByteSource, to sink: ByteSink) throws -> ObjectTrailer {
+        defer { sealer?.release() }
         let header: ObjectHeader
         let emit: Emit
         if let sealer, let key = options.key, let keyID {
