@@ -66,7 +66,7 @@ public struct WALPush {
     }
 
     private func compare(_ file: SystemFile, with key: String) throws -> Outcome {
-        let local = try FileDigest.compute(from: file, key: repository.key)
+        let local = try FileDigest.compute(file: file, key: repository.key)
         return try compare(local, with: key, file: file.path)
     }
 
