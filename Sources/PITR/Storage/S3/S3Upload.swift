@@ -82,11 +82,17 @@ final class S3Upload: Upload {
             let operation = try S3Client.Operation(
                 method: "POST", key: objectKey, query: [("uploads", "")],
                 headers: [("Content-Type", "application/octet-stream")] + client.configuration.newObjectHeaders)
-            let response = try client.send(operation)
-            guard let uploadID = S3XML.value("UploadId", in: Substring(String(decoding: response.body, as: UTF8.self))) else {
-                throw S3Error.malformedAnswer(request: "POST \(client.describe(objectKey))?uploads", problem: "no UploadId")
+            let what = "POST \(client.describe(objectKey))?uploads"
+            let (uploadID, retried) = try client.retrying(what) { attempt in
+                let response = try client.attempt(operation)
+                guard let uploadID = S3XML.value("UploadId", in: Substring(String(decoding: response.body, as: UTF8.self))) else {
+                    throw S3Error.malformedAnswer(request: what, problem: "no UploadId")
+                }
+                return (uploadID, attempt > 0)
             }
             multipart = (uploadID, [])
+            // An earlier attempt may have created an upload whose answer was lost.
+            if retried { abortStrayUploads(keeping: uploadID) }
         }
         guard let uploadID = multipart?.uploadID, let partNumber = multipart.map({ $0.etags.count + 1 }) else { return }
         let operation = try S3Client.Operation(
@@ -97,6 +103,23 @@ final class S3Upload: Upload {
         }
         multipart?.etags.append(etag)
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Aborts the other multipart uploads of this exact key, which only a lost answer to
+    /// our own CreateMultipartUpload leaves behind (PostgreSQL never archives one file twice at once).
+    private func abortStrayUploads(keeping uploadID: String) {
+        do {
+            let listing = try S3Client.Operation(method: "GET", key: "", query: [("prefix", objectKey), ("uploads", "")])
+            let xml = Substring(String(decoding: try client.send(listing).body, as: UTF8.self))
+            for upload in S3XML.elements("Upload", in: xml) where S3XML.value("Key", in: upload) == objectKey {
+                guard let stray = S3XML.value("UploadId", in: upload), stray != uploadID else { continue }
+                let abort = try S3Client.Operation(method: "DELETE", key: objectKey, query: [("uploadId", stray)], accepting: [404])
+                _ = try client.send(abort)
+            }
+        } catch {
+            client.log.warning("cannot look for stray multipart uploads of \(client.describe(objectKey)): \(error); "
+                + "a bucket lifecycle rule that aborts incomplete multipart uploads removes them")
+        }
     }
 
     private func complete(replace: Bool) throws -> CommitOutcome {
