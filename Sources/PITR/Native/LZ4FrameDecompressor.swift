@@ -1,11 +1,11 @@
 import CLZ4
 
-/// Streaming LZ4 frame decompressor (liblz4 LZ4F) with a reused context and output buffer.
-/// Accepts exactly one frame: data after its end, or an input that stops inside it, is an error.
+/// Streaming LZ4 frame decompressor (liblz4 LZ4F) with a reused context, writing into
+/// buffers the caller provides. Accepts exactly one frame: data after its end, or an input
+/// that stops inside it, is an error.
 public final class LZ4FrameDecompressor {
     private let context: OpaquePointer
-    private let output: UnsafeMutableRawBufferPointer
-    private var frameEnded = false
+    public private(set) var isFrameComplete = false
 
     public init() throws {
         var created: OpaquePointer?
@@ -15,55 +15,39 @@ public final class LZ4FrameDecompressor {
                                       message: String(cString: LZ4F_getErrorName(code)))
         }
         context = created
-        // At least one maximal block (1 MiB for our frames): blocks then decode straight
-        // into this buffer instead of through liblz4's own.
-        output = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
     }
 
-    deinit {
-        LZ4F_freeDecompressionContext(context)
-        output.deallocate()
-    }
+    deinit { LZ4F_freeDecompressionContext(context) }
 
     /// Forgets any frame in progress; call before each new frame.
     public func begin() {
         LZ4F_resetDecompressionContext(context)
-        frameEnded = false
+        isFrameComplete = false
     }
 
-    /// Decompresses `input`, handing the original bytes to `emit` in a reused buffer.
-    public func decompress(_ input: UnsafeRawBufferPointer, into emit: (UnsafeRawBufferPointer) throws -> Void) throws {
-        guard let base = input.baseAddress else { return }
-        var offset = 0
-        while offset < input.count {
-            if frameEnded { throw NativeError.trailingData(format: "lz4") }
-            var consumed = input.count - offset
-            var produced = output.count
-            let hint = LZ4F_decompress(context, output.baseAddress, &produced, base + offset, &consumed, nil)
-            if LZ4F_isError(hint) != 0 {
-                throw NativeError.corruptInput(format: "lz4", message: String(cString: LZ4F_getErrorName(hint)))
-            }
-            if consumed == 0 && produced == 0 {
-                throw NativeError.corruptInput(format: "lz4", message: "no progress")
-            }
-            offset += consumed
-            if produced > 0 { try emit(UnsafeRawBufferPointer(rebasing: output[0..<produced])) }
-            if hint == 0 { frameEnded = true }
+    /// Decodes from `input` into `output`, returning the bytes consumed and produced.
+    /// Output of at least 1 MiB (the block size our frames use) lets blocks decode in place.
+    public func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> (consumed: Int, produced: Int) {
+        if isFrameComplete {
+            if input.isEmpty { return (0, 0) }
+            throw NativeError.trailingData(format: "lz4")
         }
+        var consumed = input.count
+        var produced = output.count
+        let hint = LZ4F_decompress(context, output.baseAddress, &produced, input.baseAddress, &consumed, nil)
+        if LZ4F_isError(hint) != 0 {
+            throw NativeError.corruptInput(format: "lz4", message: String(cString: LZ4F_getErrorName(hint)))
+        }
+        if hint == 0 { isFrameComplete = true }
+        return (consumed, produced)
     }
 
-    /// Throws unless the input so far held one complete frame.
-    public func finish(into emit: (UnsafeRawBufferPointer) throws -> Void) throws {
-        // liblz4 may still hold decoded bytes when the output buffer filled up.
-        while !frameEnded {
-            var consumed = 0
-            var produced = output.count
-            let hint = LZ4F_decompress(context, output.baseAddress, &produced, nil, &consumed, nil)
-            if LZ4F_isError(hint) != 0 {
-                throw NativeError.corruptInput(format: "lz4", message: String(cString: LZ4F_getErrorName(hint)))
-            }
-            if produced > 0 { try emit(UnsafeRawBufferPointer(rebasing: output[0..<produced])) }
-            if hint == 0 { frameEnded = true } else if produced == 0 { throw NativeError.incompleteFrame(format: "lz4") }
-        }
+    /// After the last input: writes decoded bytes liblz4 still holds into `output` and returns
+    /// their count, 0 once the frame is complete. Throws if the input stopped inside the frame.
+    public func flush(into output: UnsafeMutableRawBufferPointer) throws -> Int {
+        if isFrameComplete { return 0 }
+        let produced = try decompress(UnsafeRawBufferPointer(start: nil, count: 0), into: output).produced
+        if produced == 0 && !isFrameComplete { throw NativeError.incompleteFrame(format: "lz4") }
+        return produced
     }
 }

@@ -2,6 +2,10 @@ import CZstd
 
 /// Streaming zstd compressor (ZSTD_compressStream2) with a reused context and output buffer.
 public final class ZstdCompressor {
+    /// The largest window a frame asks for (8 MiB, what levels up to 19 use), so readers
+    /// can refuse anything larger and keep their memory bounded.
+    public static let maximumWindowLog: Int32 = 23
+
     private let context: OpaquePointer
     private let output: UnsafeMutableRawBufferPointer
     private let level: Int32
@@ -26,6 +30,10 @@ public final class ZstdCompressor {
     public func begin(into emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         try check("ZSTD_CCtx_reset", ZSTD_CCtx_reset(context, ZSTD_reset_session_and_parameters))
         try check("ZSTD_CCtx_setParameter", ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level))
+        if level > 19 {
+            // The --ultra levels would ask readers for up to 128 MiB of window.
+            try check("ZSTD_CCtx_setParameter", ZSTD_CCtx_setParameter(context, ZSTD_c_windowLog, ZstdCompressor.maximumWindowLog))
+        }
         // The checksum is the trailer's business, as for lz4.
         try check("ZSTD_CCtx_setParameter", ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 0))
     }
