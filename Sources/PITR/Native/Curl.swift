@@ -64,6 +64,8 @@ public final class HTTPClient {
     private let handle: UnsafeMutableRawPointer
     private let options: HTTPClientOptions
     private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// Connections opened so far: 1 after any number of requests to one server that keeps them alive.
+    public private(set) var connectionsOpened = 0
 
     public init(options: HTTPClientOptions = HTTPClientOptions()) throws {
         curl = try CurlLibrary()
@@ -100,6 +102,9 @@ public final class HTTPClient {
             guard code == CURLE_OK else { throw transportError(code, request) }
             var status = 0
             _ = tt_curl_getinfo_long(curl.getinfo, handle, CURLINFO_RESPONSE_CODE, &status)
+            var connects = 0
+            _ = tt_curl_getinfo_long(curl.getinfo, handle, CURLINFO_NUM_CONNECTS, &connects)
+            connectionsOpened += connects
             exchange.response.status = status
             return exchange.response
         }

@@ -45,6 +45,25 @@ struct HTTPClientTests {
         #expect(delete.status == 204)
     }
 
+    /// moto closes every connection; the fault proxy (passing everything) keeps them alive like S3.
+    @Test func oneConnectionServesEveryRequest() throws {
+        let proxy = try FaultProxy(upstream: try MotoServer.endpoint())
+        defer { proxy.stop() }
+        let client = try HTTPClient()
+        let bucket = MotoServer.uniqueBucket("reuse")
+        _ = try client.perform(HTTPRequest(method: "PUT", url: "\(proxy.endpoint)/\(bucket)", headers: anyAuthorization))
+        for index in 0..<20 {
+            let body = pattern(1000 + index)
+            let put = try body.withUnsafeBytes {
+                try client.perform(HTTPRequest(method: "PUT", url: "\(proxy.endpoint)/\(bucket)/k\(index)", headers: anyAuthorization), body: $0)
+            }
+            #expect(put.status == 200)
+            let head = try client.perform(HTTPRequest(method: "HEAD", url: "\(proxy.endpoint)/\(bucket)/k\(index)", headers: anyAuthorization))
+            #expect(head.header("content-length") == "\(body.count)")
+        }
+        #expect(client.connectionsOpened == 1)
+    }
+
     @Test func errorBodiesAreCollectedNotDelivered() throws {
         let endpoint = try MotoServer.endpoint()
         let client = try HTTPClient()
