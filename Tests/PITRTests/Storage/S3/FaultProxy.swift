@@ -14,7 +14,7 @@ final class FaultProxy {
     static let faults = ["503", "500after", "reset", "resetafter", "stall", "cut"]
 
     private static let script = #"""
-    import http.client, json, os, random, socket, socketserver, struct, sys, threading, time
+    import http.client, json, os, random, socket, socketserver, ssl, struct, sys, threading, time
 
     upstream_host, upstream_port, stall = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
     lock = threading.Lock()
@@ -89,7 +89,11 @@ final class FaultProxy {
                     return self.reset()
                 if fault == '503':
                     body = error_body('SlowDown', 'Please reduce your request rate.')
-                    self.wfile.write(self.reply(503, 'Slow Down', [('Content-Type', 'application/xml')], body))
+                    self.wfile.write(self.reply(503, 'Slow Down', [('Content-Type', 'application/xml')], b'' if head else body))
+                    continue
+                if fault == '501' and 'if-none-match' in dict((k.lower(), v) for k, v in headers):
+                    body = error_body('NotImplemented', 'A header you provided implies functionality that is not implemented')
+                    self.wfile.write(self.reply(501, 'Not Implemented', [('Content-Type', 'application/xml')], b'' if head else body))
                     continue
                 if fault == '403':
                     body = error_body('AccessDenied', 'Access Denied')
@@ -100,7 +104,7 @@ final class FaultProxy {
                     return self.reset()
                 if fault == '500after':
                     body = error_body('InternalError', 'We encountered an internal error. Please try again.')
-                    self.wfile.write(self.reply(500, 'Internal Server Error', [('Content-Type', 'application/xml')], body))
+                    self.wfile.write(self.reply(500, 'Internal Server Error', [('Content-Type', 'application/xml')], b'' if head else body))
                     continue
                 if fault == 'cut' and len(data) > 1:
                     self.reply(status, reason, response_headers, data)
@@ -114,6 +118,10 @@ final class FaultProxy {
         allow_reuse_address = True
 
     server = Server(('127.0.0.1', 0), Handler)
+    if len(sys.argv) > 6:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[5], sys.argv[6])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(server.server_address[1], flush=True)
     for command in sys.stdin:
@@ -132,11 +140,13 @@ final class FaultProxy {
     """#
 
     /// Starts a proxy in front of `upstream` ("http://127.0.0.1:PORT"); it stops with `stop()` or when its stdin closes.
-    init(upstream: String, stallSeconds: Double = 3, seed: Int = 42) throws {
+    /// With `tls` (certificate and key PEM files) the proxy speaks HTTPS on "https://localhost:PORT".
+    init(upstream: String, stallSeconds: Double = 3, seed: Int = 42, tls: (certificate: String, key: String)? = nil) throws {
         let authority = upstream.replacingOccurrences(of: "http://", with: "").split(separator: ":")
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", FaultProxy.script, String(authority[0]), String(authority[1]), "\(stallSeconds)", "\(seed)"]
+            + (tls.map { [$0.certificate, $0.key] } ?? [])
         let input = Pipe(), output = Pipe()
         process.standardInput = input
         process.standardOutput = output
@@ -146,7 +156,7 @@ final class FaultProxy {
         replies = output.fileHandleForReading
         let port = replies.readLine()
         guard Int(port) != nil else { throw MotoStartError(reason: "fault proxy did not start: \(port)") }
-        endpoint = "http://127.0.0.1:\(port)"
+        endpoint = tls == nil ? "http://127.0.0.1:\(port)" : "https://localhost:\(port)"
     }
 
     deinit { stop() }
