@@ -51,3 +51,26 @@ public enum StorageError: PITRError, Equatable {
         }
     }
 }
+
+extension Storage {
+    /// Reads a whole small object (repository metadata), refusing one larger than `limit` bytes.
+    /// Returns nil when the object does not exist.
+    public func readSmallObject(_ key: String, limit: Int = 1 << 20) throws -> [UInt8]? {
+        let source: ByteSource
+        do {
+            source = try openForReading(key)
+        } catch StorageError.notFound {
+            return nil
+        }
+        var bytes: [UInt8] = []
+        var block = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = try block.withUnsafeMutableBytes { try source.read(into: $0) }
+            if n == 0 { return bytes }
+            bytes += block[..<n]
+            if bytes.count > limit {
+                throw StorageError.unreachable(object: describe(key), reason: "larger than \(limit) bytes, not repository metadata")
+            }
+        }
+    }
+}
