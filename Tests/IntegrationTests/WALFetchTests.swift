@@ -57,6 +57,34 @@ extension PostgreSQLIntegration {
             try archived.stop()
         }
 
+        /// A repository that is not there (say, its file system is not mounted) is not the end of the archive:
+        /// exit 1 would make PostgreSQL end recovery early and promote on a partial history.
+        @Test func missingRepositoryExits200() throws {
+            let (archived, destination) = try prepare(FetchSetup.all[0])
+            try FileManager.default.moveItem(atPath: archived.tailtown.repository.root, toPath: archived.sandbox.path("repo.unmounted"))
+            let result = try archived.tailtown.fetch(archived.segment, to: destination, in: archived.cluster.dataDirectory)
+            withKnownIssue("binary bug: wal-fetch exits 1 (end of archive) when the repository root or its marker is missing") {
+                #expect(result.status == 200, "\(result.stderr)")
+            }
+            #expect(result.status != 0)
+            #expect(try leftovers(beside: destination) == [])
+            try archived.stop()
+        }
+
+        /// A restore_command with a mistyped option must not read as "end of archive" either.
+        @Test func usageErrorExits200() throws {
+            let sandbox = try Sandbox()
+            let tailtown = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: false)
+            let destination = try sandbox.makeDirectory("fetched") + "/RECOVERYXLOG"
+            let result = try sandbox.tailtown(["--config", tailtown.configFile, "wal-fetch", "--no-such-option",
+                                               "000000010000000000000001", destination])
+            withKnownIssue("binary bug: wal-fetch exits 64 (argument parser's usage status) on a usage error") {
+                #expect(result.status == 200, "\(result.stderr)")
+            }
+            #expect(result.status != 0)
+            #expect(try leftovers(beside: destination) == [])
+        }
+
         /// An archived cluster and a destination path in an empty folder of its own, as PostgreSQL's RECOVERYXLOG.
         private func prepare(_ setup: FetchSetup) throws -> (ArchivedCluster, String) {
             let archived = try ArchivedCluster.make(compression: setup.compression, encrypted: setup.encrypted)
