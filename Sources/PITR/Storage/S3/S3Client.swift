@@ -57,12 +57,23 @@ final class S3Client {
         try signer.sign(&request, payloadHash: operation.payloadHash, at: AWSTimestamp.now())
         let query = request.encodedQuery
         let url = "\(endpoint.scheme)://\(request.headers[0].value)\(request.path)\(query.isEmpty ? "" : "?" + query)"
+        let started = RetryPolicy.monotonicSeconds()
+        // Method, object and outcome only: never a header, so never a signature or a token.
+        let shown = "\(operation.method) \(describe(operation.key))\(query.isEmpty ? "" : "?" + query)"
+        let milliseconds = { Int((RetryPolicy.monotonicSeconds() - started) * 1000) }
         let response: HTTPResponse
-        if let body = operation.body {
-            response = try body.withUnsafeBytes { try http.perform(HTTPRequest(method: operation.method, url: url, headers: request.headers), body: $0, receive: receive) }
-        } else {
-            response = try http.perform(HTTPRequest(method: operation.method, url: url, headers: request.headers), receive: receive)
+        do {
+            let signed = HTTPRequest(method: operation.method, url: url, headers: request.headers)
+            if let body = operation.body {
+                response = try body.withUnsafeBytes { try http.perform(signed, body: $0, receive: receive) }
+            } else {
+                response = try http.perform(signed, receive: receive)
+            }
+        } catch {
+            log.debug("\(shown) -> \(error) after \(milliseconds()) ms")
+            throw error
         }
+        log.debug("\(shown) -> \(response.status) in \(milliseconds()) ms")
         if response.isSuccess || operation.accepting.contains(response.status) { return response }
         throw refusal(operation, response)
     }

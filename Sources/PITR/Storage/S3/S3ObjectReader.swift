@@ -48,6 +48,7 @@ final class S3ObjectReader: ByteSource {
             if let etag { headers.append(("If-Match", etag)) }
             let operation = try S3Client.Operation(method: "GET", key: objectKey, headers: headers, accepting: [403, 404, 416])
             var received: [UInt8] = []
+            received.reserveCapacity(end - from)
             let response: HTTPResponse
             do {
                 response = try client.attempt(operation) { received += $0 }

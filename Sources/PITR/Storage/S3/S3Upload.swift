@@ -18,7 +18,9 @@ final class S3Upload: Upload {
         self.key = key
         self.objectKey = client.configuration.objectKey(key)
         self.partSize = client.configuration.partSize
-        buffer.reserveCapacity(min(partSize, 1 << 20))
+        // A whole part up front: the allocation is mapped lazily, so a small object touches
+        // only its own pages, and a large one is never copied by the array growing.
+        buffer.reserveCapacity(partSize)
     }
 
     deinit {

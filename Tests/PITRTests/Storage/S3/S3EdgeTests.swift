@@ -81,3 +81,51 @@ struct S3EdgeTests {
         #expect(same)
     }
 }
+
+@Suite("S3 secrets stay out of logs and errors")
+struct S3SecretsTests {
+    @Test func debugLogsRetriesAndErrorsNeverShowTheSecretKeyOrToken() throws {
+        let proxy = try FaultProxy(upstream: try MotoServer.endpoint())
+        defer { proxy.stop() }
+        let bucket = MotoServer.uniqueBucket("secrets")
+        try S3TestRepository.createBucket(bucket)
+        var configuration = try S3TestRepository.configuration(bucket: bucket, endpoint: proxy.endpoint)
+        configuration.credentials = AWSCredentials(accessKeyID: "AKIDVISIBLE", secretAccessKey: "SECRET-must-not-show", sessionToken: "TOKEN-must-not-show")
+        configuration.retry = RetryPolicy(maxRetries: 2, budgetSeconds: 10, baseDelaySeconds: 0.01, maxDelaySeconds: 0.02)
+
+        // Capture this process's standard error (where Log writes) in a file.
+        let captured = FileManager.default.temporaryDirectory.appendingPathComponent("tt-stderr-\(UUID().uuidString)").path
+        let saved = dup(2)
+        let file = open(captured, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        dup2(file, 2)
+        var errors: [String] = []
+        do {
+            let storage = try S3Storage(configuration: configuration, log: Log(level: .debug))
+            proxy.queue(["503", "reset"])
+            _ = try storage.store("k", [1, 2, 3])
+            _ = try storage.load("k")
+            proxy.setRate(1, faults: ["503"])
+            do { _ = try storage.load("k") } catch { errors.append("\(error)") }
+            proxy.setRate(0)
+            let missingBucket = try S3Storage(configuration: S3TestRepository.configuration(bucket: "no-such-bucket-secrets", endpoint: proxy.endpoint), log: Log(level: .debug))
+            do { _ = try missingBucket.list(prefix: "") } catch { errors.append("\(error)") }
+        } catch {
+            errors.append("unexpected: \(error)")
+        }
+        fflush(stderr)
+        dup2(saved, 2)
+        close(saved)
+        close(file)
+        let log = try String(contentsOfFile: captured, encoding: .utf8)
+        try? FileManager.default.removeItem(atPath: captured)
+
+        #expect(log.contains("AKIDVISIBLE") || log.contains("s3://\(bucket)/k"), "the debug log shows requests: \(log.prefix(500))")
+        #expect(log.contains("retry"), "retries are logged")
+        #expect(errors.count == 2, "\(errors)")
+        for text in [log] + errors {
+            #expect(!text.contains("SECRET-must-not-show"))
+            #expect(!text.contains("TOKEN-must-not-show"))
+            #expect(!text.contains("Signature="))
+        }
+    }
+}
