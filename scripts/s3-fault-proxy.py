@@ -15,6 +15,7 @@ a queue, else a random one with probability `rate`:
   cut         forward, send the headers and half the body, then reset
   403         answer 403 AccessDenied without forwarding
   501         answer 501 NotImplemented to a request with If-None-Match (else forward)
+  norange     forward without the Range and If-Match headers (a server that ignores them)
 Commands on stdin, one a line, each answered with one line on stdout:
   rate P [FAULT,FAULT...]   random faults for a fraction P of the requests   -> ok
   queue FAULT,FAULT...      faults for the next requests, in order           -> ok
@@ -85,9 +86,10 @@ class Handler(socketserver.StreamRequestHandler):
             length = int(dict((k.lower(), v) for k, v in headers).get('content-length', '0'))
             body = self.rfile.read(length) if length else b''
             fault = choose(method, path)
+            entry = {'method': method, 'path': path, 'fault': fault, 'status': 0,
+                     'range': dict((k.lower(), v) for k, v in headers).get('range', '')}
             with lock:
-                state['log'].append({'method': method, 'path': path, 'fault': fault,
-                                     'range': dict((k.lower(), v) for k, v in headers).get('range', '')})
+                state['log'].append(entry)
             head = method == 'HEAD'
             if fault == 'reset':
                 return self.reset()
@@ -106,7 +108,10 @@ class Handler(socketserver.StreamRequestHandler):
                 body = error_body('AccessDenied', 'Access Denied')
                 self.wfile.write(self.reply(403, 'Forbidden', [('Content-Type', 'application/xml')], b'' if head else body))
                 continue
+            if fault == 'norange':
+                headers = [(k, v) for k, v in headers if k.lower() not in ('range', 'if-match')]
             status, reason, response_headers, data = self.forward(method, path, headers, body)
+            entry['status'] = status
             if fault == 'resetafter':
                 return self.reset()
             if fault == '500after':

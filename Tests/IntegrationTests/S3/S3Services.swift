@@ -147,8 +147,8 @@ final class S3FaultProxy {
     /// How many requests passed and how many got a fault, since the last call.
     func counts() throws -> (requests: Int, faults: Int) {
         control.write(Data("log\n".utf8))
-        let entries = try JSONSerialization.jsonObject(with: Data(S3Services.readLine(replies).utf8)) as? [[String: String]] ?? []
-        return (entries.count, entries.filter { $0["fault"] != "pass" }.count)
+        let entries = try JSONSerialization.jsonObject(with: Data(S3Services.readLine(replies).utf8)) as? [[String: Any]] ?? []
+        return (entries.count, entries.filter { $0["fault"] as? String != "pass" }.count)
     }
 
     func stop() {

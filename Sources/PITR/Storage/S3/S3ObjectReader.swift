@@ -36,6 +36,9 @@ final class S3ObjectReader: ByteSource {
     }
 
     private func fetchChunk() throws {
+        // The previous chunk is consumed: free it first, so at most one chunk is held.
+        buffer = []
+        bufferOffset = 0
         let start = fetched
         let end = size.map { min($0, start + chunkSize) } ?? start + chunkSize
         var chunk: [UInt8] = []
@@ -47,15 +50,10 @@ final class S3ObjectReader: ByteSource {
             var headers: [(name: String, value: String)] = [("Range", "bytes=\(from)-\(end - 1)")]
             if let etag { headers.append(("If-Match", etag)) }
             let operation = try S3Client.Operation(method: "GET", key: objectKey, headers: headers, accepting: [403, 404, 416])
-            var received: [UInt8] = []
-            received.reserveCapacity(end - from)
-            let response: HTTPResponse
-            do {
-                response = try client.attempt(operation) { received += $0 }
-            } catch let error as HTTPTransportError {
-                chunk += received
-                throw error
-            }
+            // Bytes go straight into the chunk: after a transport error they stay there and the
+            // next attempt resumes after them (a 200 answer below replaces them all).
+            let before = chunk.count
+            let response = try client.attempt(operation) { chunk += $0 }
             switch response.status {
             case 404:
                 guard client.isMissingKey(response) else { throw client.refusal(operation, response) }
@@ -70,14 +68,14 @@ final class S3ObjectReader: ByteSource {
                 throw client.refusal(operation, response)
             case 200:
                 // The server ignored the range and sent the whole object from byte 0.
-                size = received.count
-                chunk = Array(received[min(start, received.count)...].prefix(chunkSize))
+                let body = chunk[before...]
+                size = body.count
+                chunk = Array(body.dropFirst(start).prefix(chunkSize))
             default:
                 guard let total = S3ObjectReader.totalSize(response.header("content-range")) else {
                     throw S3Error.malformedAnswer(request: what, problem: "206 without a valid Content-Range")
                 }
                 size = total
-                chunk += received
             }
             if etag == nil { etag = response.header("etag") }
         }

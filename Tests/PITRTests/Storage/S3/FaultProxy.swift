@@ -57,6 +57,8 @@ final class FaultProxy {
         let path: String
         let fault: String
         let range: String
+        /// The upstream server's status, 0 when the request was not forwarded.
+        let status: Int
     }
 
     /// The requests seen since the last call.

@@ -129,3 +129,23 @@ struct S3SecretsTests {
         }
     }
 }
+
+@Suite("S3 reads from a server that ignores Range")
+struct S3IgnoredRangeTests {
+    @Test func wholeObjectAnswersAreCutToTheChunkWanted() throws {
+        let proxy = try FaultProxy(upstream: try MotoServer.endpoint())
+        defer { proxy.stop() }
+        let part = S3Configuration.minimumPartSize
+        let direct = try S3TestRepository.make("norange", partSize: part)
+        let bytes = pattern(2 * part + 100, seed: 11)
+        #expect(try direct.store("k", bytes, chunk: 1 << 20) == .stored)
+        let storage = try S3Storage(configuration: S3TestRepository.configuration(bucket: direct.configuration.bucket, partSize: part,
+                                                                                   endpoint: proxy.endpoint), log: Log(level: .error))
+        proxy.setRate(1, faults: ["norange"])
+        let same = try storage.load("k") == bytes
+        #expect(same)
+        #expect(try storage.readTail(of: "k", count: 10) == Array(bytes.suffix(10)))
+        let gets = try proxy.log().filter { $0.method == "GET" }
+        #expect(gets.map(\.status) == [200, 200, 200, 200])  // three chunks and the tail, each answered whole
+    }
+}
