@@ -28,7 +28,7 @@ final class S3Upload: Upload {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        precondition(!finished, "write after commit or abort")
+        try checkOpen()
         var rest = bytes[...]
         while !rest.isEmpty {
             if buffer.count == partSize {
@@ -42,7 +42,7 @@ final class S3Upload: Upload {
     }
 
     func commit(replace: Bool) throws -> CommitOutcome {
-        precondition(!finished, "commit after commit or abort")
+        try checkOpen()
         if multipart == nil {
             finished = true
             return try storage.putObject(key: key, body: buffer, replace: replace)
@@ -67,6 +67,13 @@ final class S3Upload: Upload {
         } catch {
             client.log.warning("cannot abort the multipart upload of \(client.describe(objectKey)) (upload id \(uploadID)): \(error); "
                 + "its parts stay billed until a bucket lifecycle rule removes incomplete multipart uploads")
+        }
+    }
+
+    /// An upload aborted by an earlier failure (or already committed) takes no more bytes.
+    private func checkOpen() throws {
+        guard !finished else {
+            throw StorageError.unreachable(object: client.describe(objectKey), reason: "the upload already ended (aborted after a failure, or committed)")
         }
     }
 

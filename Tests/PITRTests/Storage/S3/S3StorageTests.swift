@@ -116,3 +116,33 @@ struct S3PayloadHashCost {
                      hashSeconds * 1000, 16.777216 / hashSeconds, putSeconds * 1000, 100 * hashSeconds / putSeconds))
     }
 }
+
+@Suite("S3 upload lifecycle")
+struct S3UploadLifecycleTests {
+    @Test func anEndedUploadRefusesMoreBytes() throws {
+        let storage = try S3TestRepository.make("ended")
+        let upload = try storage.startUpload("k")
+        try [UInt8](repeating: 1, count: 10).withUnsafeBytes { try upload.write($0) }
+        upload.abort()
+        upload.abort()
+        #expect(throws: StorageError.self) { try [UInt8](repeating: 1, count: 10).withUnsafeBytes { try upload.write($0) } }
+        #expect(throws: StorageError.self) { _ = try upload.commit(replace: false) }
+        #expect(try storage.size(of: "k") == nil)
+    }
+
+    @Test func anObjectOfExactlyOnePartIsOnePut() throws {
+        let part = S3Configuration.minimumPartSize
+        let proxy = try FaultProxy(upstream: try MotoServer.endpoint())
+        defer { proxy.stop() }
+        let bucket = MotoServer.uniqueBucket("onepart")
+        try S3TestRepository.createBucket(bucket)
+        let storage = try S3Storage(configuration: S3TestRepository.configuration(bucket: bucket, partSize: part, endpoint: proxy.endpoint),
+                                    log: Log(level: .error))
+        #expect(try storage.store("k", pattern(part), chunk: 1 << 20) == .stored)
+        #expect(try proxy.log().map(\.method) == ["PUT"])
+        #expect(try storage.store("k2", pattern(part + 1), chunk: 1 << 20) == .stored)
+        #expect(try proxy.log().map(\.method) == ["POST", "PUT", "PUT", "POST"])
+        let same = try storage.load("k") == pattern(part)
+        #expect(same)
+    }
+}
