@@ -5,11 +5,12 @@ import PITR
 struct Invocation {
     let settings: Settings
     let log: Log
+    let environment = ProcessEnvironment.current()
 
     /// Loads the settings; a configuration error ends the command with `failureStatus`.
     init(_ options: GlobalOptions, failureStatus: Int32 = 1) throws {
         do {
-            settings = try Settings.load(flags: options.flags, environment: ProcessEnvironment.current())
+            settings = try Settings.load(flags: options.flags, environment: environment)
             log = Log(level: try settings.logLevel())
         } catch let error as PITRError {
             Log().error(error.description)
@@ -24,7 +25,7 @@ struct Invocation {
     }
 
     func repository() throws -> Repository {
-        try Repository(url: settings.repository(), key: settings.encryptionKey())
+        try Repository.open(settings: settings, environment: environment, log: log)
     }
 
     /// Runs `body`; an error is logged as one line and ends the command with `status`.

@@ -8,7 +8,6 @@ public enum ArchiveError: PITRError {
     case unreadableMetadata(object: String, reason: String)
     case segmentSizeMismatch(file: String, archive: String, archived: UInt64, given: UInt64)
     case systemMismatch(archive: String, archived: String, given: String)
-    case unsupportedRepository(url: String)
     case noRepository(repository: String)
 
     public var description: String {
@@ -31,8 +30,6 @@ public enum ArchiveError: PITRError {
             "archive \(archive) was made for \(archived) but this cluster is \(given)"
         case .noRepository(let repository):
             "there is no repository at \(repository) (no \(Repository.markerKey)): check TAILTOWN_REPO, and that the storage is mounted or reachable"
-        case .unsupportedRepository(let url):
-            "repository \(url) is not supported yet: use a file:// repository"
         }
     }
 }

@@ -10,12 +10,15 @@ public final class Repository {
         self.key = key
     }
 
-    public convenience init(url: RepositoryURL, key: MasterKey?) throws {
-        switch url {
+    /// The repository the settings name (TAILTOWN_REPO), on its storage, with the configured key.
+    public static func open(settings: Settings, environment: [String: String], log: Log) throws -> Repository {
+        let key = try settings.encryptionKey()
+        switch try settings.repository() {
         case .file(let path):
-            self.init(storage: FileStorage(root: path), key: key)
-        case .s3:
-            throw ArchiveError.unsupportedRepository(url: "\(url)")
+            return Repository(storage: FileStorage(root: path), key: key)
+        case .s3(let bucket, let prefix):
+            let configuration = try settings.s3Configuration(bucket: bucket, prefix: prefix, home: environment["HOME"])
+            return Repository(storage: try S3Storage(configuration: configuration, log: log), key: key)
         }
     }
 

@@ -5,7 +5,7 @@ import PITR
 extension PostgreSQLIntegration {
     /// The integration tests of the file:// repository, again on s3:// (moto on loopback),
     /// plus a run through the fault proxy at a 30% fault rate.
-    @Suite(.enabled(if: S3Services.binaryOpensS3, "the binary does not open s3:// repositories yet (Repository(url:) not wired to S3Storage)"))
+    @Suite
     struct S3Archive {
         /// Archives under pgbench through wal-push to `endpoint`, recovers a base backup through
         /// wal-fetch, and compares the data; returns the storage for further checks.

@@ -34,19 +34,6 @@ enum S3Services {
         return .success("http://127.0.0.1:\(port)")
     }()
 
-    /// Whether the binary opens s3:// repositories (`Repository(url:)` wired to `S3Storage`):
-    /// until it does, these tests are reported as disabled, with this reason.
-    static let binaryOpensS3: Bool = {
-        guard let sandbox = try? Sandbox() else { return false }
-        let result = try? Command.runAsPostgres(sandbox.binary, ["--repo", "s3://tailtown-probe", "wal-fetch", "000000010000000000000001", sandbox.path("x")],
-                                                in: sandbox.root, environment: [
-                                                    "AWS_ACCESS_KEY_ID": "probe", "AWS_SECRET_ACCESS_KEY": "probe",
-                                                    "AWS_ENDPOINT_URL": "http://127.0.0.1:1", "TAILTOWN_S3_MAX_RETRIES": "0",
-                                                ])
-        guard let result else { return false }
-        return !result.stderr.contains("not supported yet")
-    }()
-
     static let credentials = AWSCredentials(accessKeyID: "AKIDINTEGRATION", secretAccessKey: "integration-secret-key")
 
     /// Creates a bucket on moto and returns a storage on `s3://bucket/prefix` for inspecting it.
