@@ -127,6 +127,10 @@ archive_mode = off
 restore_command = '$bin --config $conf wal-fetch %f %p'
 PGCONF
 as_postgres touch "$restored/recovery.signal"
+# Recovery replays from the segment the base backup started in to the end of the archive.
+first_replayed=$(sed -n 's/^START WAL LOCATION: .*(file \([0-9A-F]*\)).*/\1/p' "$restored/backup_label")
+replayed=$(find "$ws/repo/wal" -type f -regextype posix-extended -regex '.*/[0-9A-F]{24}' -printf '%f\n' \
+    | awk -v first="$first_replayed" '$0 >= first' | wc -l)
 begin=$(now)
 as_postgres "$pgbin/pg_ctl" -D "$restored" -l "$ws/restored.log" -w -t 300 start >/dev/null \
     || { tail -20 "$ws/restored.log" >&2; fail "the restored cluster did not start"; }
@@ -156,8 +160,8 @@ printf '  load:           pgbench scale 20, then 20 s at %.0f transactions/s\n' 
 printf '  archived:       %d WAL segments of %d MB (%d MB), 0 failures\n' "$segments" "$segment_mb" $((wal_bytes / 1048576))
 printf '  repository:     %.1f MB (lz4 + AES-256-GCM): %.1f%% of the WAL\n' \
     "$(echo "$repo_bytes / 1048576" | bc -l)" "$(echo "100 * $repo_bytes / $wal_bytes" | bc -l)"
-printf '  recovery:       %.1f s from start to promotion (%.0f MB/s of WAL)\n' \
-    "$recovery_seconds" "$(echo "$wal_bytes / 1048576 / $recovery_seconds" | bc -l)"
+printf '  recovery:       %.1f s from start to promotion, %d segments fetched and replayed (%.0f MB/s of WAL)\n' \
+    "$recovery_seconds" "$replayed" "$(echo "$replayed * $segment_mb / $recovery_seconds" | bc -l)"
 echo "  primary:";  sed 's/^/    /' <<<"$original"
 echo "  restored:"; sed 's/^/    /' <<<"$copy"
 if [[ $original != "$copy" ]]; then
