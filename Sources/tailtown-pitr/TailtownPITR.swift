@@ -1,6 +1,8 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
-@main
 struct TailtownPITR: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tailtown-pitr",
@@ -10,4 +12,23 @@ struct TailtownPITR: ParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
+}
+
+@main
+enum Main {
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try TailtownPITR.parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            // A mistyped restore_command must stop recovery, not read as "end of archive":
+            // the argument parser's usage status (64) is below 126, so wal-fetch turns it into 200.
+            if arguments.contains("wal-fetch"), TailtownPITR.exitCode(for: error) == .validationFailure {
+                fputs("tailtown-pitr: error: \(TailtownPITR.message(for: error))\n", stderr)
+                exit(ExitStatus.abortRecovery)
+            }
+            TailtownPITR.exit(withError: error)
+        }
+    }
 }

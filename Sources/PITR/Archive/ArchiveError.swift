@@ -9,6 +9,7 @@ public enum ArchiveError: PITRError {
     case segmentSizeMismatch(file: String, archive: String, archived: UInt64, given: UInt64)
     case systemMismatch(archive: String, archived: String, given: String)
     case unsupportedRepository(url: String)
+    case noRepository(repository: String)
 
     public var description: String {
         switch self {
@@ -28,6 +29,8 @@ public enum ArchiveError: PITRError {
             "WAL file '\(file)' has segment size \(given) bytes but archive \(archive) holds segments of \(archived) bytes"
         case .systemMismatch(let archive, let archived, let given):
             "archive \(archive) was made for \(archived) but this cluster is \(given)"
+        case .noRepository(let repository):
+            "there is no repository at \(repository) (no \(Repository.markerKey)): check TAILTOWN_REPO, and that the storage is mounted or reachable"
         case .unsupportedRepository(let url):
             "repository \(url) is not supported yet: use a file:// repository"
         }

@@ -47,6 +47,13 @@ public final class Repository {
         }
     }
 
+    /// Throws unless the repository has its marker, that is, unless at least one push created it here.
+    public func checkExists() throws {
+        if try storage.size(of: Repository.markerKey) == nil {
+            throw ArchiveError.noRepository(repository: name)
+        }
+    }
+
     /// Metadata stored under `key`, or nil when there is none.
     func readMetadata(_ key: String) throws -> MetadataText? {
         guard let bytes = try storage.readSmallObject(key) else { return nil }

@@ -28,6 +28,9 @@ public struct WALFetch {
         do {
             source = try repository.storage.openForReading(key)
         } catch StorageError.notFound {
+            // "Not found" ends recovery, so it must come from a repository that is there:
+            // an unmounted folder or a wrong TAILTOWN_REPO is an error, not the end of the archive.
+            try repository.checkExists()
             log.debug("\(object) does not exist")
             return .notFound
         }
