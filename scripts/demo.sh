@@ -67,6 +67,7 @@ restored_port=$(free_port $((primary_port + 1)))
 
 sql() { as_postgres "$pgbin/psql" -X -A -t -q -v ON_ERROR_STOP=1 -h "$ws" -p "$1" -U postgres -d postgres -c "$2"; }
 now() { date +%s.%N; }
+calc() { awk "BEGIN { print $1 }"; }  # arithmetic on decimals (awk is always there, bc is not)
 
 # --- repository and key --------------------------------------------------------------------------------------------
 say "workspace $ws; key and file:// repository"
@@ -127,6 +128,10 @@ archive_mode = off
 restore_command = '$bin --config $conf wal-fetch %f %p'
 PGCONF
 as_postgres touch "$restored/recovery.signal"
+# Recovery replays from the segment the base backup started in to the end of the archive.
+first_replayed=$(sed -n 's/^START WAL LOCATION: .*(file \([0-9A-F]*\)).*/\1/p' "$restored/backup_label")
+replayed=$(find "$ws/repo/wal" -type f -regextype posix-extended -regex '.*/[0-9A-F]{24}' -printf '%f\n' \
+    | awk -v first="$first_replayed" '$0 >= first' | wc -l)
 begin=$(now)
 as_postgres "$pgbin/pg_ctl" -D "$restored" -l "$ws/restored.log" -w -t 300 start >/dev/null \
     || { tail -20 "$ws/restored.log" >&2; fail "the restored cluster did not start"; }
@@ -136,7 +141,7 @@ until [[ $(sql "$restored_port" "select pg_is_in_recovery()" 2>/dev/null) == f ]
     (( SECONDS < deadline )) || { tail -20 "$ws/restored.log" >&2; fail "recovery did not end within 300 s"; }
     sleep 0.2
 done
-recovery_seconds=$(echo "$(now) - $begin" | bc)
+recovery_seconds=$(calc "$(now) - $begin")
 
 # --- comparison --------------------------------------------------------------------------------------------------
 fingerprint() {
@@ -155,9 +160,9 @@ echo "Summary"
 printf '  load:           pgbench scale 20, then 20 s at %.0f transactions/s\n' "${tps:-0}"
 printf '  archived:       %d WAL segments of %d MB (%d MB), 0 failures\n' "$segments" "$segment_mb" $((wal_bytes / 1048576))
 printf '  repository:     %.1f MB (lz4 + AES-256-GCM): %.1f%% of the WAL\n' \
-    "$(echo "$repo_bytes / 1048576" | bc -l)" "$(echo "100 * $repo_bytes / $wal_bytes" | bc -l)"
-printf '  recovery:       %.1f s from start to promotion (%.0f MB/s of WAL)\n' \
-    "$recovery_seconds" "$(echo "$wal_bytes / 1048576 / $recovery_seconds" | bc -l)"
+    "$(calc "$repo_bytes / 1048576")" "$(calc "100 * $repo_bytes / $wal_bytes")"
+printf '  recovery:       %.1f s from start to promotion, %d segments fetched and replayed (%.0f MB/s of WAL)\n' \
+    "$recovery_seconds" "$replayed" "$(calc "$replayed * $segment_mb / $recovery_seconds")"
 echo "  primary:";  sed 's/^/    /' <<<"$original"
 echo "  restored:"; sed 's/^/    /' <<<"$copy"
 if [[ $original != "$copy" ]]; then

@@ -63,10 +63,7 @@ extension PostgreSQLIntegration {
             let (archived, destination) = try prepare(FetchSetup.all[0])
             try FileManager.default.moveItem(atPath: archived.tailtown.repository.root, toPath: archived.sandbox.path("repo.unmounted"))
             let result = try archived.tailtown.fetch(archived.segment, to: destination, in: archived.cluster.dataDirectory)
-            withKnownIssue("binary bug: wal-fetch exits 1 (end of archive) when the repository root or its marker is missing") {
-                #expect(result.status == 200, "\(result.stderr)")
-            }
-            #expect(result.status != 0)
+            #expect(result.status == 200, "\(result.stderr)")
             #expect(try leftovers(beside: destination) == [])
             try archived.stop()
         }
@@ -78,10 +75,7 @@ extension PostgreSQLIntegration {
             let destination = try sandbox.makeDirectory("fetched") + "/RECOVERYXLOG"
             let result = try sandbox.tailtown(["--config", tailtown.configFile, "wal-fetch", "--no-such-option",
                                                "000000010000000000000001", destination])
-            withKnownIssue("binary bug: wal-fetch exits 64 (argument parser's usage status) on a usage error") {
-                #expect(result.status == 200, "\(result.stderr)")
-            }
-            #expect(result.status != 0)
+            #expect(result.status == 200, "\(result.stderr)")
             #expect(try leftovers(beside: destination) == [])
         }
 
