@@ -89,19 +89,19 @@ in_pgdata() { (cd "$PGDATA" && runuser -u postgres -- "$@"); }
 # 1. Build.
 
 TT=""
-BUILT="swift build -c release ${BENCH_SWIFT_FLAGS:-}"
+BUILT="swift build -c release ${BENCH_SWIFT_FLAGS---static-swift-stdlib}"
 if [[ $SKIP_OURS != 1 && -n ${BENCH_BINARY:-} ]]; then
     [[ -x $BENCH_BINARY ]] || die "BENCH_BINARY=$BENCH_BINARY is not an executable file"
     install -m 0755 -o postgres -g postgres "$BENCH_BINARY" "$WS/bin/tailtown-pitr"
     TT=$WS/bin/tailtown-pitr
     BUILT="BENCH_BINARY=$BENCH_BINARY"
 elif [[ $SKIP_OURS != 1 ]]; then
-    say "building tailtown-pitr (swift build -c release ${BENCH_SWIFT_FLAGS:-})"
+    say "building tailtown-pitr (swift build -c release ${BENCH_SWIFT_FLAGS---static-swift-stdlib})"
     # shellcheck disable=SC2086 # BENCH_SWIFT_FLAGS is a list of flags
-    (cd "$ROOT" && swift build -c release ${BENCH_SWIFT_FLAGS:-} >"$OUT/build.log" 2>&1) \
+    (cd "$ROOT" && swift build -c release ${BENCH_SWIFT_FLAGS---static-swift-stdlib} >"$OUT/build.log" 2>&1) \
         || { tail -30 "$OUT/build.log" >&2; die "swift build -c release failed (log: $OUT/build.log)"; }
     # shellcheck disable=SC2086
-    BIN_DIR=$(cd "$ROOT" && swift build -c release ${BENCH_SWIFT_FLAGS:-} --show-bin-path)
+    BIN_DIR=$(cd "$ROOT" && swift build -c release ${BENCH_SWIFT_FLAGS---static-swift-stdlib} --show-bin-path)
     # A copy in the workspace so that postgres can run it whatever the permissions of the checkout.
     install -m 0755 -o postgres -g postgres "$BIN_DIR/tailtown-pitr" "$WS/bin/tailtown-pitr"
     TT=$WS/bin/tailtown-pitr
