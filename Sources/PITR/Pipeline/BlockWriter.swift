@@ -1,6 +1,6 @@
 /// Writes decoded output on a second thread, hashing it there when asked, while the calling
 /// thread reads, decrypts and decompresses straight into the writer's recycled buffers:
-/// for plain objects the SHA-256 check, for all objects the write, overlap with decoding.
+/// for plain objects the digest check, for all objects the write, overlap with decoding.
 final class BlockWriter {
     private let queue: BlockQueue
     /// The buffer being filled by the calling thread, and how far.
@@ -12,10 +12,10 @@ final class BlockWriter {
         queue = BlockQueue(blockSize: blockSize, blockCount: blockCount)
     }
 
-    /// Runs `produce` on the calling thread while a writer thread hashes (if `hasher` is
+    /// Runs `produce` on the calling thread while a writer thread hashes (if `digest` is
     /// given) and writes every byte it hands over, in order, to `sink`. Rethrows the first
     /// error of either thread; the writer thread is always joined before this returns.
-    func run(to sink: ByteSink, hashing hasher: SHA256Hasher?, _ produce: () throws -> Void) throws {
+    func run(to sink: ByteSink, hashing digest: OriginalDigest?, _ produce: () throws -> Void) throws {
         let queue = self.queue
         queue.reset()
         current = nil
@@ -26,7 +26,7 @@ final class BlockWriter {
             while let block = queue.takeFilled() {
                 do {
                     let bytes = UnsafeRawBufferPointer(rebasing: queue.buffer(block.index)[0..<block.count])
-                    try hasher?.update(bytes)
+                    try digest?.update(bytes)
                     try sink.write(bytes)
                 } catch {
                     writerFailure = error

@@ -1,15 +1,38 @@
 /// The trailer a file would get, computed without compressing (for duplicate checks:
 /// compare kind, digest and size with a stored trailer).
 public enum FileDigest {
+    /// Below this size one thread hashes everything: a second thread would save less than
+    /// it costs to start.
+    static let parallelThreshold = 2 * OriginalDigest.leafSize
+
     /// Hashes a local file straight from a read-only mapping: no copy into a buffer, which
     /// keeps a repeated push of a 16 MiB segment close to the hash's own speed.
     public static func compute(file: SystemFile, key: MasterKey?) throws -> ObjectTrailer {
         try file.withMappedBytes { try compute(bytes: $0, key: key) }
     }
 
+    /// From `parallelThreshold` bytes on, a worker thread hashes the first half of the
+    /// leaves while the calling thread hashes the rest; the result equals streaming every
+    /// byte through `OriginalDigest.update`.
     public static func compute(bytes: UnsafeRawBufferPointer, key: MasterKey?) throws -> ObjectTrailer {
         let digest = try OriginalDigest(key: key)
-        try digest.update(bytes)
-        return try digest.finish()
+        guard bytes.count >= parallelThreshold else {
+            try digest.update(bytes)
+            return try digest.finish()
+        }
+        // The worker starts late, so it gets the smaller half; the split is a leaf boundary.
+        let split = OriginalDigest.leafCount(bytes.count) / 2 * OriginalDigest.leafSize
+        let front = UnsafeRawBufferPointer(rebasing: bytes[0..<split])
+        let back = UnsafeRawBufferPointer(rebasing: bytes[split...])
+        let frontHasher = try SHA256Hasher()
+        let backHasher = try SHA256Hasher()
+
+        var frontLeaves: Result<[UInt8], Error> = .success([])
+        let worker = try WorkerThread {
+            frontLeaves = Result { try OriginalDigest.hashLeaves(of: front, with: frontHasher) }
+        }
+        let backLeaves = Result { try OriginalDigest.hashLeaves(of: back, with: backHasher) }
+        worker.join()
+        return try digest.trailer(size: bytes.count, leafDigests: frontLeaves.get() + backLeaves.get())
     }
 }

@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// Reads objects (docs/format.md, "Object format") back into the original bytes, verifying
-/// everything: plain objects by SHA-256 and size, encrypted ones by the GCM tag of every
+/// everything: plain objects by their SHA-256 tree digest and size, encrypted ones by the GCM tag of every
 /// chunk (the last one flagged as last and bound to the trailer) and the size.
 /// The calling thread reads, decrypts and decompresses while a second thread hashes and
 /// writes the output. Reusable: owns its buffers and native contexts; not for use by two
@@ -18,7 +18,7 @@ public final class ObjectDecoder {
     private var keyID: [UInt8]?
     private var decompressors: [UInt8: PayloadDecompressor] = [:]
     private var cipher: AES256GCM?
-    private var hasher: SHA256Hasher?
+    private var digest: OriginalDigest?
     private let writer = BlockWriter()
     /// Input: a block of payload, or the largest stored chunk, plus the 48 bytes that may be the trailer.
     private let buffer = UnsafeMutableRawBufferPointer.allocate(
@@ -54,18 +54,18 @@ public final class ObjectDecoder {
         switch header.cipher {
         case .none:
             if let key { throw ObjectFormatError.plaintextButKeyGiven(object: object, keyID: key.keyIDHex) }
-            let hasher = try self.hasher ?? SHA256Hasher()
-            self.hasher = hasher
-            try hasher.reset()
-            try writer.run(to: sink, hashing: hasher) {
+            let digest = try self.digest ?? OriginalDigest(key: nil)
+            self.digest = digest
+            try digest.reset()
+            try writer.run(to: sink, hashing: digest) {
                 trailer = try decodePlain(source, object, decompressor)
             }
             guard let trailer else { throw ObjectFormatError.truncated(object: object) }
-            guard trailer.digestKind == .sha256 else {
-                throw ObjectFormatError.corruptTrailer(object: object, reason: "a plain object must carry a SHA-256 digest")
+            guard trailer.digestKind == .sha256Tree else {
+                throw ObjectFormatError.corruptTrailer(object: object, reason: "a plain object must carry a SHA-256 tree digest")
             }
             try checkSize(trailer, object)
-            guard try hasher.finish() == trailer.digest else { throw ObjectFormatError.digestMismatch(object: object) }
+            guard try digest.finish().digest == trailer.digest else { throw ObjectFormatError.digestMismatch(object: object) }
             return trailer
 
         case .aes256GCMStream:
@@ -82,8 +82,8 @@ public final class ObjectDecoder {
                 trailer = try decodeEncrypted(source, object, decompressor, header, headerBytes, cipher)
             }
             guard let trailer else { throw ObjectFormatError.truncated(object: object) }
-            guard trailer.digestKind == .hmacSHA256 else {
-                throw ObjectFormatError.corruptTrailer(object: object, reason: "an encrypted object must carry an HMAC-SHA256 digest")
+            guard trailer.digestKind == .hmacSHA256Tree else {
+                throw ObjectFormatError.corruptTrailer(object: object, reason: "an encrypted object must carry an HMAC-SHA256 tree digest")
             }
             try checkSize(trailer, object)
             return trailer

@@ -1,9 +1,10 @@
-/// Which digest of the original file a trailer holds.
+/// Which digest of the original file a trailer holds (docs/format.md, "Original digest").
 public enum DigestKind: UInt8, Sendable {
-    /// Plain objects: anyone can recompute it.
-    case sha256 = 1
-    /// Encrypted objects: keyed, so the bucket does not let anyone confirm a guessed plaintext.
-    case hmacSHA256 = 2
+    /// "SHA-256 tree", for plain objects: anyone can recompute it.
+    case sha256Tree = 1
+    /// "HMAC-SHA256 over the SHA-256 tree", for encrypted objects: keyed, so the bucket
+    /// does not let anyone confirm a guessed plaintext.
+    case hmacSHA256Tree = 2
 }
 
 /// The 48 bytes that close every object: the original size and digest

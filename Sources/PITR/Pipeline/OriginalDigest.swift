@@ -1,52 +1,118 @@
-/// The running digest of an original file that goes into its trailer: SHA-256 for plain
-/// objects, HMAC-SHA256 under the digest key for encrypted ones (docs/format.md).
+/// The digest of an original file that goes into its trailer: a two-level tree
+/// (docs/format.md, "Original digest"). Leaves are the file cut at every `leafSize` bytes,
+/// each hashed with SHA-256; the root is SHA-256 (plain objects) or HMAC-SHA256 under the
+/// digest key (encrypted ones) over the 8-byte big-endian size followed by the leaf digests.
+/// The leaves can be hashed on several threads (`FileDigest`); `update` streams the same
+/// definition, cutting leaves by byte offset whatever the size of the pieces it is fed.
+/// Not for use by two threads at once.
 final class OriginalDigest {
-    private enum Engine {
+    /// Leaf boundaries fall at every multiple of this offset in the original file.
+    static let leafSize = 1 << 20
+
+    private enum Root {
         case sha256(SHA256Hasher)
         case hmac(HMACSHA256)
     }
 
-    private let engine: Engine
+    private let root: Root
+    private let leafHasher: SHA256Hasher
+    /// Digests of the completed leaves, in order, 32 bytes each.
+    private var leaves: [UInt8] = []
+    /// Bytes of the current, incomplete leaf fed to `leafHasher`.
+    private var leafFill = 0
     private(set) var size = 0
 
     init(key: MasterKey?) throws {
         if let key {
-            engine = .hmac(try HMACSHA256(key: key.digestKey()))
+            root = .hmac(try HMACSHA256(key: key.digestKey()))
         } else {
-            engine = .sha256(try SHA256Hasher())
+            root = .sha256(try SHA256Hasher())
         }
+        leafHasher = try SHA256Hasher()
     }
 
     var kind: DigestKind {
-        switch engine {
-        case .sha256: .sha256
-        case .hmac: .hmacSHA256
+        switch root {
+        case .sha256: .sha256Tree
+        case .hmac: .hmacSHA256Tree
         }
     }
 
     func reset() throws {
         size = 0
-        switch engine {
-        case let .sha256(hasher): try hasher.reset()
-        case let .hmac(mac): try mac.reset()
-        }
+        leafFill = 0
+        leaves.removeAll(keepingCapacity: true)
+        try leafHasher.reset()
     }
 
     func update(_ bytes: UnsafeRawBufferPointer) throws {
-        size += bytes.count
-        switch engine {
-        case let .sha256(hasher): try hasher.update(bytes)
-        case let .hmac(mac): try mac.update(bytes)
+        var offset = 0
+        while offset < bytes.count {
+            let take = min(bytes.count - offset, OriginalDigest.leafSize - leafFill)
+            try leafHasher.update(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + take]))
+            offset += take
+            leafFill += take
+            if leafFill == OriginalDigest.leafSize {
+                leaves += try leafHasher.finish()
+                try leafHasher.reset()
+                leafFill = 0
+            }
         }
+        size += bytes.count
     }
 
     /// The trailer for everything fed since the last `reset`.
     func finish() throws -> ObjectTrailer {
+        var all = leaves
+        if leafFill > 0 {
+            all += try leafHasher.finish()
+            try leafHasher.reset()
+            leafFill = 0
+        }
+        return try trailer(size: size, leafDigests: all)
+    }
+
+    /// The trailer of a file of `size` bytes whose leaf digests, in order, are `leafDigests`
+    /// (from `hashLeaves`). Leaves nothing fed through `update` changed.
+    func trailer(size: Int, leafDigests: [UInt8]) throws -> ObjectTrailer {
+        precondition(leafDigests.count == OriginalDigest.leafCount(size) * SHA256Hasher.digestSize)
+        var prefix = [UInt8](repeating: 0, count: 8)
+        for index in 0..<8 { prefix[index] = UInt8(truncatingIfNeeded: UInt64(size) >> UInt64(56 - 8 * index)) }
         let digest: [UInt8]
-        switch engine {
-        case let .sha256(hasher): digest = try hasher.finish()
-        case let .hmac(mac): digest = try mac.finish()
+        switch root {
+        case let .sha256(hasher):
+            try hasher.reset()
+            try prefix.withUnsafeBytes { try hasher.update($0) }
+            try leafDigests.withUnsafeBytes { try hasher.update($0) }
+            digest = try hasher.finish()
+        case let .hmac(mac):
+            try mac.reset()
+            try prefix.withUnsafeBytes { try mac.update($0) }
+            try leafDigests.withUnsafeBytes { try mac.update($0) }
+            digest = try mac.finish()
         }
         return ObjectTrailer(originalSize: size, digestKind: kind, digest: digest)
+    }
+
+    /// The SHA-256 of each leaf of `bytes`, concatenated, cutting at every `leafSize` bytes
+    /// from its start: `bytes` must begin at a leaf boundary of the file, and only the part
+    /// ending the file may end with a short leaf. `hasher` is reset before use.
+    static func hashLeaves(of bytes: UnsafeRawBufferPointer, with hasher: SHA256Hasher) throws -> [UInt8] {
+        var digests = [UInt8]()
+        digests.reserveCapacity(leafCount(bytes.count) * SHA256Hasher.digestSize)
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(offset + leafSize, bytes.count)
+            try hasher.reset()
+            try hasher.update(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
+            digests += try hasher.finish()
+            offset = end
+        }
+        return digests
+    }
+
+    /// Leaves in a file of `size` bytes; an empty file has none.
+    static func leafCount(_ size: Int) -> Int {
+        (size + leafSize - 1) / leafSize
     }
 }

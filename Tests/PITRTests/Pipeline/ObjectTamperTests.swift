@@ -105,7 +105,7 @@ import Testing
         #expect(failure(flipped(p, at: pend - 41), key: nil) == .sizeMismatch(object: o, expected: Self.input.count ^ 1, actual: Self.input.count))
         #expect(failure(flipped(p, at: pend - 40), key: nil) == .corruptTrailer(object: o, reason: "unknown digest kind 0"))
         #expect(failure(flipped(p, at: pend - 40, with: 3), key: nil)
-            == .corruptTrailer(object: o, reason: "a plain object must carry a SHA-256 digest"))
+            == .corruptTrailer(object: o, reason: "a plain object must carry a SHA-256 tree digest"))
         #expect(failure(flipped(p, at: pend - 38), key: nil) == .corruptTrailer(object: o, reason: "reserved bytes are not zero"))
         #expect(failure(flipped(p, at: pend - 36), key: nil) == .digestMismatch(object: o))
         #expect(failure(flipped(p, at: pend - 5), key: nil) == .digestMismatch(object: o))
