@@ -19,7 +19,7 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(
             name: "PITR",
-            dependencies: ["CLZ4", "CZstd", "CCrypto"]
+            dependencies: ["CLZ4", "CZstd", "CCrypto", "CCurl"]
         ),
         .executableTarget(
             name: "tailtown-pitr",

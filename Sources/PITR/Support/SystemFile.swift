@@ -105,6 +105,19 @@ public final class SystemFile {
         }
     }
 
+    /// Maps the whole file read-only and passes its bytes to `body` (empty for an empty file).
+    /// The mapping is prefaulted (MAP_POPULATE): the file is read front to back at once.
+    public func withMappedBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+        let size = try self.size()
+        if size == 0 { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, descriptor, 0),
+              address != MAP_FAILED else {
+            throw IOError("map", path)
+        }
+        defer { munmap(address, size) }
+        return try body(UnsafeRawBufferPointer(start: address, count: size))
+    }
+
     /// Tells the kernel the file will be read once, front to back.
     public func adviseSequential() {
         _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_SEQUENTIAL)

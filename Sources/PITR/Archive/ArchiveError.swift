@@ -1,0 +1,35 @@
+/// Failures of wal-push and wal-fetch that are not a storage, format or WAL error of their own.
+public enum ArchiveError: PITRError {
+    case differentContent(file: String, object: String)
+    case notARegularWALFile(file: String, reason: String)
+    case repositoryEncrypted(repository: String, keyID: String)
+    case repositoryNotEncrypted(repository: String)
+    case wrongKey(repository: String, repositoryKeyID: String, givenKeyID: String)
+    case unreadableMetadata(object: String, reason: String)
+    case segmentSizeMismatch(file: String, archive: String, archived: UInt64, given: UInt64)
+    case systemMismatch(archive: String, archived: String, given: String)
+    case noRepository(repository: String)
+
+    public var description: String {
+        switch self {
+        case .differentContent(let file, let object):
+            "WAL file '\(file)' is already archived as \(object) with different content: nothing was overwritten; find out why two clusters or two timelines wrote the same WAL name before archiving continues"
+        case .notARegularWALFile(let file, let reason):
+            "cannot archive '\(file)': \(reason)"
+        case .repositoryEncrypted(let repository, let keyID):
+            "repository \(repository) is encrypted (key id \(keyID)) but no key is configured: set TAILTOWN_ENCRYPTION_KEY_FILE"
+        case .repositoryNotEncrypted(let repository):
+            "repository \(repository) was created without encryption but an encryption key is configured: use a new repository for encrypted archives, or remove TAILTOWN_ENCRYPTION_KEY(_FILE)"
+        case .wrongKey(let repository, let repositoryKeyID, let givenKeyID):
+            "repository \(repository) is encrypted with key id \(repositoryKeyID) but the configured key has id \(givenKeyID): configure the repository's key"
+        case .unreadableMetadata(let object, let reason):
+            "repository metadata \(object) is unreadable: \(reason)"
+        case .segmentSizeMismatch(let file, let archive, let archived, let given):
+            "WAL file '\(file)' has segment size \(given) bytes but archive \(archive) holds segments of \(archived) bytes"
+        case .systemMismatch(let archive, let archived, let given):
+            "archive \(archive) was made for \(archived) but this cluster is \(given)"
+        case .noRepository(let repository):
+            "there is no repository at \(repository) (no \(Repository.markerKey)): check TAILTOWN_REPO, and that the storage is mounted or reachable"
+        }
+    }
+}

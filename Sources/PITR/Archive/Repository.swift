@@ -1,0 +1,73 @@
+/// A repository: the storage that holds it, the key its objects are encrypted with,
+/// and the facts it records about itself in `tailtown-pitr.repo` (docs/format.md).
+public final class Repository {
+    public let storage: Storage
+    public let key: MasterKey?
+    static let markerKey = "tailtown-pitr.repo"
+
+    public init(storage: Storage, key: MasterKey?) {
+        self.storage = storage
+        self.key = key
+    }
+
+    /// The repository the settings name (TAILTOWN_REPO), on its storage, with the configured key.
+    public static func open(settings: Settings, environment: [String: String], log: Log) throws -> Repository {
+        let key = try settings.encryptionKey()
+        switch try settings.repository() {
+        case .file(let path):
+            return Repository(storage: FileStorage(root: path), key: key)
+        case .s3(let bucket, let prefix):
+            let configuration = try settings.s3Configuration(bucket: bucket, prefix: prefix, home: environment["HOME"])
+            return Repository(storage: try S3Storage(configuration: configuration, log: log), key: key)
+        }
+    }
+
+    var name: String { storage.describe("") }
+
+    /// Refuses a key that does not match the repository's (or a missing or superfluous one),
+    /// recording the encryption of a new repository on its first write.
+    public func checkEncryption() throws {
+        let expected = MetadataText([
+            ("format", "1"),
+            ("encryption", key == nil ? "none" : "aes-256-gcm"),
+            ("key-id", key?.keyIDHex ?? ""),
+        ])
+        let marker = try readMetadata(Repository.markerKey) ?? createMetadata(Repository.markerKey, expected)
+        let keyID = marker["key-id"] ?? ""
+        switch (marker["encryption"], key) {
+        case ("none", nil):
+            return
+        case ("none", .some):
+            throw ArchiveError.repositoryNotEncrypted(repository: name)
+        case ("aes-256-gcm", nil):
+            throw ArchiveError.repositoryEncrypted(repository: name, keyID: keyID)
+        case ("aes-256-gcm", .some(let key)):
+            guard key.keyIDHex == keyID else {
+                throw ArchiveError.wrongKey(repository: name, repositoryKeyID: keyID, givenKeyID: key.keyIDHex)
+            }
+        default:
+            throw ArchiveError.unreadableMetadata(object: storage.describe(Repository.markerKey), reason: "unknown encryption '\(marker["encryption"] ?? "")'")
+        }
+    }
+
+    /// Throws unless the repository has its marker, that is, unless at least one push created it here.
+    public func checkExists() throws {
+        if try storage.size(of: Repository.markerKey) == nil {
+            throw ArchiveError.noRepository(repository: name)
+        }
+    }
+
+    /// Metadata stored under `key`, or nil when there is none.
+    func readMetadata(_ key: String) throws -> MetadataText? {
+        guard let bytes = try storage.readSmallObject(key) else { return nil }
+        return try MetadataText(parsing: bytes, object: storage.describe(key))
+    }
+
+    /// Stores metadata unless another process stored it first; returns what the repository holds afterwards.
+    func createMetadata(_ key: String, _ text: MetadataText) throws -> MetadataText {
+        let upload = try storage.startUpload(key)
+        try text.bytes.withUnsafeBytes { try upload.write($0) }
+        if try upload.commit(replace: false) == .stored { return text }
+        return try readMetadata(key) ?? text
+    }
+}

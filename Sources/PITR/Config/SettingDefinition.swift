@@ -1,0 +1,118 @@
+/// One known setting. Adding a setting is one entry in `SettingDefinition.all`,
+/// plus a typed accessor on `Settings` for the commands that use it.
+public struct SettingDefinition: Sendable {
+    /// The name in the environment and in config files.
+    public let name: String
+    /// Secret values are never printed: masked in the report, omitted from errors.
+    public let isSecret: Bool
+    /// The command-line flag that overrides it, or nil when it has none
+    /// (an inline key on the command line would show in `ps`).
+    public let flag: String?
+    /// The effective value when no source sets it, or nil when there is none.
+    public let defaultValue: String?
+    public let help: String
+
+    public init(_ name: String, secret: Bool = false, flag: String? = nil, default defaultValue: String? = nil, help: String) {
+        self.name = name
+        self.isSecret = secret
+        self.flag = flag
+        self.defaultValue = defaultValue
+        self.help = help
+    }
+}
+
+extension SettingDefinition {
+    public static let config = SettingDefinition(
+        "TAILTOWN_CONFIG", flag: "--config",
+        help: "config file of KEY=value lines, read before /etc/tailtown-pitr.conf")
+    public static let repository = SettingDefinition(
+        "TAILTOWN_REPO", flag: "--repo",
+        help: "repository URL: file:///absolute/path or s3://bucket[/prefix]")
+    public static let compression = SettingDefinition(
+        "TAILTOWN_COMPRESSION", flag: "--compression", default: "lz4",
+        help: "compression of new objects: lz4, zstd or none")
+    public static let compressionLevel = SettingDefinition(
+        "TAILTOWN_COMPRESSION_LEVEL", flag: "--compression-level",
+        help: "lz4 1...12, zstd -5...-1 or 1...19; ignored with none; unset means the compressor's default")
+    public static let encryptionKeyFile = SettingDefinition(
+        "TAILTOWN_ENCRYPTION_KEY_FILE", flag: "--encryption-key-file",
+        help: "file holding the base64 of a 32-byte key (not readable by others)")
+    public static let encryptionKey = SettingDefinition(
+        "TAILTOWN_ENCRYPTION_KEY", secret: true,
+        help: "the base64 of a 32-byte key, inline; exclusive with TAILTOWN_ENCRYPTION_KEY_FILE")
+    public static let logLevel = SettingDefinition(
+        "TAILTOWN_LOG_LEVEL", flag: "--log-level", default: "info",
+        help: "debug, info, warning or error")
+
+
+    // S3 repositories: AWS's own names, as the AWS CLI and SDKs read them, then ours.
+    public static let awsAccessKeyID = SettingDefinition(
+        "AWS_ACCESS_KEY_ID", help: "S3 access key id; unset means the profile's (AWS_PROFILE)")
+    public static let awsSecretAccessKey = SettingDefinition(
+        "AWS_SECRET_ACCESS_KEY", secret: true, help: "S3 secret access key, with AWS_ACCESS_KEY_ID")
+    public static let awsSessionToken = SettingDefinition(
+        "AWS_SESSION_TOKEN", secret: true, help: "session token of temporary credentials")
+    public static let awsRegion = SettingDefinition(
+        "AWS_REGION", help: "the bucket's region; unset means the profile's region, else us-east-1")
+    public static let awsEndpointURL = SettingDefinition(
+        "AWS_ENDPOINT_URL", help: "http(s)://host[:port] of an S3-compatible store; unset means AWS (or the profile's endpoint_url)")
+    public static let awsProfile = SettingDefinition(
+        "AWS_PROFILE", help: "profile of ~/.aws/credentials and ~/.aws/config used when AWS_ACCESS_KEY_ID is unset (default: default)")
+    public static let awsSharedCredentialsFile = SettingDefinition(
+        "AWS_SHARED_CREDENTIALS_FILE", help: "credentials file; unset means ~/.aws/credentials")
+    public static let awsConfigFile = SettingDefinition(
+        "AWS_CONFIG_FILE", help: "AWS config file; unset means ~/.aws/config")
+    public static let s3PathStyle = SettingDefinition(
+        "TAILTOWN_S3_PATH_STYLE", default: "auto",
+        help: "auto (path style with AWS_ENDPOINT_URL, virtual-host style on AWS), true (path) or false (virtual host)")
+    public static let s3StorageClass = SettingDefinition(
+        "TAILTOWN_S3_STORAGE_CLASS", help: "storage class of new objects, e.g. STANDARD_IA; unset means the bucket's default")
+    public static let s3ServerSideEncryption = SettingDefinition(
+        "TAILTOWN_S3_SSE", help: "server-side encryption of new objects: AES256 or aws:kms; unset means the bucket's default")
+    public static let s3KMSKeyID = SettingDefinition(
+        "TAILTOWN_S3_SSE_KMS_KEY_ID", help: "KMS key id or ARN with TAILTOWN_S3_SSE=aws:kms; unset means the AWS managed key")
+    public static let s3PartSize = SettingDefinition(
+        "TAILTOWN_S3_PART_SIZE", default: "32MiB",
+        help: "multipart part size and upload buffer, 5MiB...5GiB (bytes, or with KiB, MiB, GiB)")
+    public static let s3MaxRetries = SettingDefinition(
+        "TAILTOWN_S3_MAX_RETRIES", default: "6",
+        help: "retries of a failed S3 request (0...100), with exponential backoff, within 120 s in all")
+    public static let s3CAFile = SettingDefinition(
+        "TAILTOWN_S3_CA_FILE", help: "extra CA bundle (PEM) for a private endpoint; TLS is always verified")
+
+    /// Every known setting, in report order.
+    public static let all: [SettingDefinition] = [
+        config, repository, compression, compressionLevel, encryptionKeyFile, encryptionKey, logLevel,
+        awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpointURL, awsProfile,
+        awsSharedCredentialsFile, awsConfigFile,
+        s3PathStyle, s3StorageClass, s3ServerSideEncryption, s3KMSKeyID, s3PartSize, s3MaxRetries, s3CAFile,
+    ]
+
+    /// Names under these prefixes are ours: an unknown one in a config file is an error
+    /// (a typo must not silently disable a setting), in the environment a warning.
+    public static let reservedPrefixes = ["TAILTOWN_"]
+
+    public static func named(_ name: String) -> SettingDefinition? {
+        all.first { $0.name == name }
+    }
+
+    /// True when `name` falls under a reserved prefix, compared ignoring case so
+    /// `tailtown_repo` is caught as a typo rather than ignored as someone else's key.
+    static func isReserved(_ name: String) -> Bool {
+        let upper = name.uppercased()
+        return reservedPrefixes.contains { upper.hasPrefix($0) }
+    }
+
+    /// The known name closest to `name` (edit distance at most 2, ignoring case), for "did you mean".
+    static func suggestion(for name: String) -> String? {
+        let upper = name.uppercased()
+        var best: (name: String, distance: Int)?
+        for definition in all {
+            let distance = EditDistance.between(upper, definition.name)
+            if distance <= 2, distance < (best?.distance ?? Int.max) {
+                best = (definition.name, distance)
+            }
+        }
+        return best?.name
+    }
+}

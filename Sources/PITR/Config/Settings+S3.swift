@@ -1,0 +1,138 @@
+/// The typed accessor of the S3 settings (AWS_* and TAILTOWN_S3_*).
+extension Settings {
+    /// The configuration of an `s3://bucket/prefix` repository. Credentials come from
+    /// AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN) when set, else from
+    /// the AWS_PROFILE profile (default "default") of the credentials file, then of the
+    /// config file, as the AWS CLI reads them. The region and endpoint fall back to the
+    /// profile's `region` and `endpoint_url`. `home` locates ~/.aws (the HOME variable).
+    /// Throws `ConfigError` for a malformed value, `S3Error.configuration` for missing credentials.
+    public func s3Configuration(bucket: String, prefix: String, home: String?) throws -> S3Configuration {
+        let profileName = value(of: .awsProfile)?.text ?? "default"
+        let awsFolder = (home ?? "") + "/.aws"
+        let credentialsPath = value(of: .awsSharedCredentialsFile)?.text ?? awsFolder + "/credentials"
+        let configPath = value(of: .awsConfigFile)?.text ?? awsFolder + "/config"
+        let credentialsFile = home == nil && value(of: .awsSharedCredentialsFile) == nil ? nil : try AWSProfileFile.read(credentialsPath, kind: .credentials)
+        let configFile = home == nil && value(of: .awsConfigFile) == nil ? nil : try AWSProfileFile.read(configPath, kind: .config)
+        let fromCredentials = credentialsFile?.profiles[profileName]
+        let fromConfig = configFile?.profiles[profileName]
+        if let explicit = value(of: .awsProfile), fromCredentials == nil, fromConfig == nil, value(of: .awsAccessKeyID) == nil {
+            throw s3Invalid(.awsProfile, explicit, "names no profile of \(credentialsPath) or \(configPath)")
+        }
+        func profileValue(_ key: String) -> String? {
+            (fromCredentials?[key]).flatMap { $0.isEmpty ? nil : $0 } ?? (fromConfig?[key]).flatMap { $0.isEmpty ? nil : $0 }
+        }
+
+        let credentials: AWSCredentials
+        if let keyID = value(of: .awsAccessKeyID) {
+            guard let secret = value(of: .awsSecretAccessKey) else {
+                throw S3Error.configuration(setting: SettingDefinition.awsSecretAccessKey.name,
+                                            problem: "is not set while AWS_ACCESS_KEY_ID is (\(keyID.origin.fromDescription)): set both")
+            }
+            credentials = AWSCredentials(accessKeyID: keyID.text, secretAccessKey: secret.text, sessionToken: value(of: .awsSessionToken)?.text)
+        } else if let keyID = profileValue("aws_access_key_id"), let secret = profileValue("aws_secret_access_key") {
+            credentials = AWSCredentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: profileValue("aws_session_token"))
+        } else {
+            throw S3Error.configuration(setting: SettingDefinition.awsAccessKeyID.name, problem:
+                "is not set and profile '\(profileName)' has no aws_access_key_id and aws_secret_access_key in \(credentialsPath) or \(configPath): "
+                + "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE")
+        }
+
+        let region = value(of: .awsRegion)?.text ?? profileValue("region") ?? "us-east-1"
+        let pathStyle = try s3PathStyle()
+        let endpoint: S3Endpoint
+        if let url = value(of: .awsEndpointURL) {
+            guard let parsed = S3Endpoint.parse(url.text, style: pathStyle ?? .path) else {
+                throw s3Invalid(.awsEndpointURL, url, "is not an endpoint URL: use http(s)://host[:port]")
+            }
+            endpoint = parsed
+        } else if let url = profileValue("endpoint_url") {
+            guard let parsed = S3Endpoint.parse(url, style: pathStyle ?? .path) else {
+                throw S3Error.configuration(setting: "endpoint_url of profile '\(profileName)' in \(configPath)",
+                                            problem: "is not an endpoint URL: use http(s)://host[:port]")
+            }
+            endpoint = parsed
+        } else {
+            let aws = S3Endpoint.aws(region: region, bucket: bucket)
+            endpoint = S3Endpoint(scheme: aws.scheme, host: aws.host, port: aws.port, style: pathStyle ?? aws.style)
+        }
+
+        var http = HTTPClientOptions()
+        if let caFile = value(of: .s3CAFile) {
+            guard FileSystem.exists(caFile.text) else { throw s3Invalid(.s3CAFile, caFile, "does not exist: give the path of a PEM CA bundle") }
+            http.caFile = caFile.text
+        }
+        var retry = RetryPolicy()
+        retry.maxRetries = try s3MaxRetries()
+        return S3Configuration(
+            bucket: bucket, prefix: prefix, endpoint: endpoint, region: region, credentials: credentials,
+            storageClass: try s3StorageClass(), serverSideEncryption: try s3ServerSideEncryption(),
+            partSize: try s3PartSize(), retry: retry, http: http)
+    }
+
+    /// TAILTOWN_S3_PATH_STYLE: nil for auto.
+    func s3PathStyle() throws -> S3Endpoint.Style? {
+        guard let value = value(of: .s3PathStyle) else { return nil }
+        switch value.text.lowercased() {
+        case "auto": return nil
+        case "true", "yes", "on", "1", "path": return .path
+        case "false", "no", "off", "0", "virtual", "virtual-host": return .virtualHost
+        default: throw s3Invalid(.s3PathStyle, value, "is not one of auto, true, false")
+        }
+    }
+
+    func s3StorageClass() throws -> String? {
+        guard let value = value(of: .s3StorageClass) else { return nil }
+        let name = value.text.uppercased()
+        if ["GLACIER", "DEEP_ARCHIVE"].contains(name) {
+            throw s3Invalid(.s3StorageClass, value, "keeps objects offline, where wal-fetch cannot read them: use STANDARD, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING or GLACIER_IR")
+        }
+        guard name.allSatisfy({ ("A"..."Z").contains($0) || $0 == "_" }) else {
+            throw s3Invalid(.s3StorageClass, value, "is not a storage class name such as STANDARD_IA")
+        }
+        return name
+    }
+
+    func s3ServerSideEncryption() throws -> S3Configuration.ServerSideEncryption? {
+        let keyID = value(of: .s3KMSKeyID)
+        guard let value = value(of: .s3ServerSideEncryption) else {
+            if let keyID { throw s3Invalid(.s3KMSKeyID, keyID, "is set but TAILTOWN_S3_SSE is not aws:kms") }
+            return nil
+        }
+        switch value.text.lowercased() {
+        case "aes256":
+            if let keyID { throw s3Invalid(.s3KMSKeyID, keyID, "is set but TAILTOWN_S3_SSE is AES256, not aws:kms") }
+            return .aes256
+        case "aws:kms": return .kms(keyID: keyID?.text)
+        default: throw s3Invalid(.s3ServerSideEncryption, value, "is not AES256 or aws:kms")
+        }
+    }
+
+    /// TAILTOWN_S3_PART_SIZE in bytes: a number with an optional KiB/MiB/GiB (or K/M/G) suffix.
+    func s3PartSize() throws -> Int {
+        guard let value = value(of: .s3PartSize) else { return S3Configuration.defaultPartSize }
+        let text = value.text.uppercased().filter { $0 != " " }
+        let units: [(String, Int)] = [("KIB", 1 << 10), ("MIB", 1 << 20), ("GIB", 1 << 30), ("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30),
+                                      ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("B", 1)]
+        let unit = units.first { text.hasSuffix($0.0) }
+        guard let number = Int(text.dropLast(unit?.0.count ?? 0)) else {
+            throw s3Invalid(.s3PartSize, value, "is not a size such as 32MiB")
+        }
+        let (bytes, overflow) = number.multipliedReportingOverflow(by: unit?.1 ?? 1)
+        guard !overflow, (S3Configuration.minimumPartSize...(5 << 30)).contains(bytes) else {
+            throw s3Invalid(.s3PartSize, value, "is out of range: S3 parts are 5MiB...5GiB")
+        }
+        return bytes
+    }
+
+    func s3MaxRetries() throws -> Int {
+        guard let value = value(of: .s3MaxRetries) else { return RetryPolicy().maxRetries }
+        guard let retries = Int(value.text), (0...100).contains(retries) else {
+            throw s3Invalid(.s3MaxRetries, value, "is not an integer in 0...100")
+        }
+        return retries
+    }
+
+    private func s3Invalid(_ definition: SettingDefinition, _ value: SettingValue, _ problem: String) -> ConfigError {
+        .invalidValue(setting: definition.name, value: definition.isSecret ? nil : value.text, origin: value.origin, problem: problem)
+    }
+}

@@ -1,0 +1,53 @@
+import CLZ4
+
+/// Streaming LZ4 frame decompressor (liblz4 LZ4F) with a reused context, writing into
+/// buffers the caller provides. Accepts exactly one frame: data after its end, or an input
+/// that stops inside it, is an error.
+public final class LZ4FrameDecompressor {
+    private let context: OpaquePointer
+    public private(set) var isFrameComplete = false
+
+    public init() throws {
+        var created: OpaquePointer?
+        let code = LZ4F_createDecompressionContext(&created, UInt32(LZ4F_VERSION))
+        guard LZ4F_isError(code) == 0, let created else {
+            throw NativeError.library(library: "liblz4", operation: "LZ4F_createDecompressionContext",
+                                      message: String(cString: LZ4F_getErrorName(code)))
+        }
+        context = created
+    }
+
+    deinit { LZ4F_freeDecompressionContext(context) }
+
+    /// Forgets any frame in progress; call before each new frame.
+    public func begin() {
+        LZ4F_resetDecompressionContext(context)
+        isFrameComplete = false
+    }
+
+    /// Decodes from `input` into `output`, returning the bytes consumed and produced.
+    /// Output of at least 1 MiB (the block size our frames use) lets blocks decode in place.
+    public func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> (consumed: Int, produced: Int) {
+        if isFrameComplete {
+            if input.isEmpty { return (0, 0) }
+            throw NativeError.trailingData(format: "lz4")
+        }
+        var consumed = input.count
+        var produced = output.count
+        let hint = LZ4F_decompress(context, output.baseAddress, &produced, input.baseAddress, &consumed, nil)
+        if LZ4F_isError(hint) != 0 {
+            throw NativeError.corruptInput(format: "lz4", message: String(cString: LZ4F_getErrorName(hint)))
+        }
+        if hint == 0 { isFrameComplete = true }
+        return (consumed, produced)
+    }
+
+    /// After the last input: writes decoded bytes liblz4 still holds into `output` and returns
+    /// their count, 0 once the frame is complete. Throws if the input stopped inside the frame.
+    public func flush(into output: UnsafeMutableRawBufferPointer) throws -> Int {
+        if isFrameComplete { return 0 }
+        let produced = try decompress(UnsafeRawBufferPointer(start: nil, count: 0), into: output).produced
+        if produced == 0 && !isFrameComplete { throw NativeError.incompleteFrame(format: "lz4") }
+        return produced
+    }
+}

@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A fixed set of buffers passed between a producing and a consuming thread: the producer
+/// takes a free buffer, fills it and submits it; the consumer takes filled buffers in order
+/// and recycles them. A mutex and one condition variable guard the two lists, so memory is
+/// bounded by the buffers whatever the size of the stream.
+final class BlockQueue {
+    let blockSize: Int
+    private let buffers: [UnsafeMutableRawBufferPointer]
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+
+    // Guarded by `lock`.
+    private var free: [Int] = []
+    private var filled: [(index: Int, count: Int)] = []
+    private var ended = false
+    private var aborted = false
+
+    init(blockSize: Int = 1 << 20, blockCount: Int = 3) {
+        self.blockSize = blockSize
+        buffers = (0..<blockCount).map { _ in UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 64) }
+        free.reserveCapacity(blockCount)
+        filled.reserveCapacity(blockCount)
+        pthread_mutex_init(lock, nil)
+        pthread_cond_init(changed, nil)
+    }
+
+    deinit {
+        buffers.forEach { $0.deallocate() }
+        pthread_cond_destroy(changed)
+        pthread_mutex_destroy(lock)
+        lock.deallocate()
+        changed.deallocate()
+    }
+
+    /// Makes every buffer free again; only while no other thread uses the queue.
+    func reset() {
+        free = Array(buffers.indices)
+        filled.removeAll(keepingCapacity: true)
+        ended = false
+        aborted = false
+    }
+
+    func buffer(_ index: Int) -> UnsafeMutableRawBufferPointer { buffers[index] }
+
+    /// Producer: a free buffer's index, waiting for one; nil once the queue is aborted.
+    func takeFree() -> Int? {
+        locked {
+            while free.isEmpty && !aborted { pthread_cond_wait(changed, lock) }
+            return aborted ? nil : free.removeFirst()
+        }
+    }
+
+    /// Producer: hands over the first `count` bytes of buffer `index`.
+    func submit(_ index: Int, count: Int) {
+        locked {
+            filled.append((index, count))
+            pthread_cond_broadcast(changed)
+        }
+    }
+
+    /// Producer: nothing more will be submitted.
+    func end() {
+        locked {
+            ended = true
+            pthread_cond_broadcast(changed)
+        }
+    }
+
+    /// Consumer: the next filled buffer, waiting for one; nil once the producer ended and
+    /// everything was taken, or once the queue is aborted.
+    func takeFilled() -> (index: Int, count: Int)? {
+        locked {
+            while filled.isEmpty && !ended && !aborted { pthread_cond_wait(changed, lock) }
+            return aborted || filled.isEmpty ? nil : filled.removeFirst()
+        }
+    }
+
+    /// Consumer: buffer `index` may be filled again.
+    func recycle(_ index: Int) {
+        locked {
+            free.append(index)
+            pthread_cond_broadcast(changed)
+        }
+    }
+
+    /// Either side gives up: the other side's waits return nil from now on.
+    func abort() {
+        locked {
+            aborted = true
+            pthread_cond_broadcast(changed)
+        }
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        return body()
+    }
+}

@@ -1,0 +1,79 @@
+/// Writes decoded output on a second thread, hashing it there when asked, while the calling
+/// thread reads, decrypts and decompresses straight into the writer's recycled buffers:
+/// for plain objects the SHA-256 check, for all objects the write, overlap with decoding.
+final class BlockWriter {
+    private let queue: BlockQueue
+    /// The buffer being filled by the calling thread, and how far.
+    private var current: Int?
+    private var filled = 0
+    private(set) var total = 0
+
+    init(blockSize: Int = 1 << 20, blockCount: Int = 3) {
+        queue = BlockQueue(blockSize: blockSize, blockCount: blockCount)
+    }
+
+    /// Runs `produce` on the calling thread while a writer thread hashes (if `hasher` is
+    /// given) and writes every byte it hands over, in order, to `sink`. Rethrows the first
+    /// error of either thread; the writer thread is always joined before this returns.
+    func run(to sink: ByteSink, hashing hasher: SHA256Hasher?, _ produce: () throws -> Void) throws {
+        let queue = self.queue
+        queue.reset()
+        current = nil
+        filled = 0
+        total = 0
+        var writerFailure: Error?
+        let writer = try WorkerThread {
+            while let block = queue.takeFilled() {
+                do {
+                    let bytes = UnsafeRawBufferPointer(rebasing: queue.buffer(block.index)[0..<block.count])
+                    try hasher?.update(bytes)
+                    try sink.write(bytes)
+                } catch {
+                    writerFailure = error
+                    queue.abort()
+                    break
+                }
+                queue.recycle(block.index)
+            }
+        }
+
+        do {
+            try produce()
+            if let current, filled > 0 { queue.submit(current, count: filled) }
+            queue.end()
+        } catch {
+            queue.abort()
+            writer.join()
+            // A failed write makes the producer stop with `WriterStopped`; report the cause.
+            throw writerFailure ?? error
+        }
+        writer.join()
+        if let writerFailure { throw writerFailure }
+    }
+
+    /// Lets `body` write into the free space of the current buffer (never empty) and
+    /// returns the number of bytes it wrote; full buffers go to the writer thread.
+    func fill(_ body: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> Int {
+        let index: Int
+        if let current {
+            index = current
+        } else {
+            guard let free = queue.takeFree() else { throw WriterStopped() }
+            index = free
+            current = free
+            filled = 0
+        }
+        let buffer = queue.buffer(index)
+        let produced = try body(UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+        filled += produced
+        total += produced
+        if filled == buffer.count {
+            queue.submit(index, count: filled)
+            current = nil
+        }
+        return produced
+    }
+
+    /// The writer thread failed; `run` throws its error instead.
+    private struct WriterStopped: Error {}
+}

@@ -1,0 +1,54 @@
+/// Why a stored object cannot be decoded (docs/format.md, "Object format"). Every message
+/// names the object; none of these is fixed by retrying.
+public enum ObjectFormatError: PITRError, Equatable {
+    case notAnObject(object: String)
+    case unsupportedVersion(object: String, version: UInt8)
+    case unknownCompression(object: String, code: UInt8)
+    case unknownCipher(object: String, code: UInt8)
+    case unsupportedChunkSize(object: String, log2: UInt8)
+    case corruptHeader(object: String, reason: String)
+    case truncated(object: String)
+    case corruptTrailer(object: String, reason: String)
+    case authenticationFailed(object: String, chunk: Int)
+    case wrongKey(object: String, expected: String, given: String)
+    case encryptedButNoKey(object: String, keyID: String)
+    case plaintextButKeyGiven(object: String, keyID: String)
+    case digestMismatch(object: String)
+    case sizeMismatch(object: String, expected: Int, actual: Int)
+    case corruptCompressedData(object: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .notAnObject(object):
+            "object \(object) is not a tailtown-pitr object (no TTPR header)"
+        case let .unsupportedVersion(object, version):
+            "object \(object) has format version \(version), which this tailtown-pitr does not read; use a newer release"
+        case let .unknownCompression(object, code):
+            "object \(object) names unknown compression code \(code); it is damaged or from a newer release"
+        case let .unknownCipher(object, code):
+            "object \(object) names unknown cipher code \(code); it is damaged or from a newer release"
+        case let .unsupportedChunkSize(object, log2):
+            "object \(object) declares a chunk size of 2^\(log2) bytes, outside the supported range; it is damaged"
+        case let .corruptHeader(object, reason):
+            "object \(object) has a damaged header: \(reason)"
+        case let .truncated(object):
+            "object \(object) is truncated (its trailer or part of its data is missing)"
+        case let .corruptTrailer(object, reason):
+            "object \(object) has a damaged trailer: \(reason)"
+        case let .authenticationFailed(object, chunk):
+            "object \(object) failed authentication at chunk \(chunk): it was altered, truncated or reordered"
+        case let .wrongKey(object, expected, given):
+            "object \(object) was encrypted with key \(expected) but the configured key is \(given); set the key the repository was written with"
+        case let .encryptedButNoKey(object, keyID):
+            "object \(object) is encrypted with key \(keyID) but no encryption key is configured; set TAILTOWN_ENCRYPTION_KEY_FILE"
+        case let .plaintextButKeyGiven(object, keyID):
+            "object \(object) is not encrypted but the repository uses encryption key \(keyID); it may have been replaced, refusing it"
+        case let .digestMismatch(object):
+            "object \(object) decodes to bytes whose digest differs from its trailer: it is damaged"
+        case let .sizeMismatch(object, expected, actual):
+            "object \(object) decodes to \(actual) bytes but its trailer records \(expected): it is damaged"
+        case let .corruptCompressedData(object, reason):
+            "object \(object) holds damaged compressed data: \(reason)"
+        }
+    }
+}

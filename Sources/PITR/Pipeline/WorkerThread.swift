@@ -1,0 +1,34 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One POSIX thread running one closure. The owner must call `join` exactly once, on
+/// every path: the closure may use memory the owner frees after joining.
+final class WorkerThread {
+    private final class Job {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+
+    private var thread = pthread_t()
+
+    /// Starts `body` on a new thread; throws if the system refuses one.
+    init(_ body: @escaping () -> Void) throws {
+        let job = Unmanaged.passRetained(Job(body))
+        let result = pthread_create(&thread, nil, { argument in
+            guard let argument else { return nil }
+            Unmanaged<Job>.fromOpaque(argument).takeRetainedValue().body()
+            return nil
+        }, job.toOpaque())
+        guard result == 0 else {
+            job.release()
+            throw IOError("start a pipeline thread for", "the object pipeline", code: result)
+        }
+    }
+
+    func join() {
+        pthread_join(thread, nil)
+    }
+}

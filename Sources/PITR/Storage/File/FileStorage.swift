@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A repository in a local folder (`file:///path`).
+/// Objects are files under the root, named by their keys; folders are created 0700 and files 0600.
+/// Uploads go to a hidden temporary name in the target folder, are fsynced, then linked or renamed
+/// to their final name and the folder fsynced, so a partial object is never visible and a committed
+/// one survives a crash.
+public final class FileStorage: Storage {
+    public let root: String
+
+    public init(root: String) {
+        self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+    }
+
+    func path(of key: String) -> String { root + "/" + key }
+
+    public func describe(_ key: String) -> String { key.isEmpty ? "file://" + root : "file://" + path(of: key) }
+
+    public func size(of key: String) throws -> Int? {
+        try FileSystem.size(path(of: key))
+    }
+
+    public func openForReading(_ key: String) throws -> ByteSource {
+        do {
+            let file = try SystemFile.openForReading(path(of: key))
+            file.adviseSequential()
+            return file
+        } catch let error as IOError where error.isNotFound {
+            throw StorageError.notFound(object: describe(key))
+        }
+    }
+
+    public func readTail(of key: String, count: Int) throws -> [UInt8] {
+        let file: SystemFile
+        do {
+            file = try SystemFile.openForReading(path(of: key))
+        } catch let error as IOError where error.isNotFound {
+            throw StorageError.notFound(object: describe(key))
+        }
+        let size = try file.size()
+        let start = max(0, size - count)
+        var bytes = [UInt8](repeating: 0, count: size - start)
+        let n = try bytes.withUnsafeMutableBytes { try file.read(into: $0, at: start) }
+        bytes.removeLast(bytes.count - n)
+        return bytes
+    }
+
+    public func startUpload(_ key: String) throws -> Upload {
+        let target = path(of: key)
+        try FileSystem.makeDirectories(FileSystem.dirname(of: target))
+        return try FileUpload(target: target)
+    }
+
+    public func list(prefix: String) throws -> [String] {
+        // Walk only the folder the prefix names, then filter by the rest of the prefix.
+        let folder = prefix.contains("/") ? String(prefix[..<(prefix.lastIndex(of: "/") ?? prefix.startIndex)]) : ""
+        var keys: [String] = []
+        try walk(folder, into: &keys)
+        return keys.filter { $0.hasPrefix(prefix) }.sorted()
+    }
+
+    private func walk(_ folder: String, into keys: inout [String]) throws {
+        let absolute = folder.isEmpty ? root : path(of: folder)
+        guard FileSystem.isDirectory(absolute) else { return }
+        for name in try FileSystem.list(absolute) where !name.hasPrefix(".") {
+            let key = folder.isEmpty ? name : folder + "/" + name
+            if FileSystem.isDirectory(path(of: key)) {
+                try walk(key, into: &keys)
+            } else {
+                keys.append(key)
+            }
+        }
+    }
+
+    public func remove(_ key: String) throws {
+        try FileSystem.remove(path(of: key))
+    }
+}
+
+/// An object being written to a hidden temporary file beside its final name.
+final class FileUpload: Upload {
+    private let target: String
+    private let temporary: String
+    private var file: SystemFile?
+
+    init(target: String) throws {
+        self.target = target
+        self.temporary = FileSystem.temporaryName(for: target)
+        // A temporary file left by a killed process with our pid is stale: replace it.
+        try FileSystem.remove(temporary)
+        self.file = try SystemFile.createExclusive(temporary, mode: 0o600)
+    }
+
+    deinit { abort() }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let file else { throw IOError("write", temporary, code: EBADF) }
+        try file.write(bytes)
+    }
+
+    func commit(replace: Bool) throws -> CommitOutcome {
+        guard let file else { throw IOError("commit", temporary, code: EBADF) }
+        defer { abort() }
+        try file.sync()
+        self.file = nil
+        var outcome = CommitOutcome.stored
+        if replace {
+            try FileSystem.rename(temporary, to: target)
+        } else {
+            do {
+                try FileSystem.link(temporary, to: target)
+            } catch let error as IOError where error.isAlreadyExists {
+                outcome = .alreadyExists
+            }
+        }
+        try FileSystem.syncDirectory(FileSystem.dirname(of: target))
+        return outcome
+    }
+
+    func abort() {
+        file = nil
+        try? FileSystem.remove(temporary)
+    }
+}

@@ -1,0 +1,68 @@
+/// Everything the S3 driver needs, resolved from settings (see `S3Configuration.load`).
+public struct S3Configuration: Sendable {
+    public enum ServerSideEncryption: Sendable, Equatable {
+        case aes256
+        /// SSE-KMS with the given key, or the bucket's default KMS key when nil.
+        case kms(keyID: String?)
+    }
+
+    public static let minimumPartSize = 5 << 20
+    public static let defaultPartSize = 32 << 20
+
+    public var bucket: String
+    /// The folder of the repository inside the bucket: no leading or trailing slash, "" for the root.
+    public var prefix: String
+    public var endpoint: S3Endpoint
+    public var region: String
+    public var credentials: AWSCredentials
+    /// x-amz-storage-class of new objects (e.g. STANDARD_IA), nil for the bucket's default.
+    public var storageClass: String?
+    public var serverSideEncryption: ServerSideEncryption?
+    /// Bytes per multipart part, and the most an upload buffers: an object up to this size
+    /// goes in one PUT; larger ones use multipart upload.
+    public var partSize: Int
+    public var retry: RetryPolicy
+    public var http: HTTPClientOptions
+
+    public init(bucket: String, prefix: String = "", endpoint: S3Endpoint, region: String = "us-east-1",
+                credentials: AWSCredentials, storageClass: String? = nil, serverSideEncryption: ServerSideEncryption? = nil,
+                partSize: Int = S3Configuration.defaultPartSize, retry: RetryPolicy = RetryPolicy(),
+                http: HTTPClientOptions = HTTPClientOptions()) {
+        self.bucket = bucket
+        self.prefix = prefix.split(separator: "/").joined(separator: "/")
+        self.endpoint = endpoint
+        self.region = region
+        self.credentials = credentials
+        self.storageClass = storageClass
+        self.serverSideEncryption = serverSideEncryption
+        self.partSize = partSize
+        self.retry = retry
+        self.http = http
+    }
+
+    /// The object key of a repository-relative key.
+    func objectKey(_ key: String) -> String {
+        prefix.isEmpty ? key : "\(prefix)/\(key)"
+    }
+
+    /// The repository-relative key of an object key under the prefix.
+    func repositoryKey(_ objectKey: String) -> String {
+        prefix.isEmpty ? objectKey : String(objectKey.dropFirst(prefix.count + 1))
+    }
+
+    /// Headers that every new object carries.
+    var newObjectHeaders: [(name: String, value: String)] {
+        var headers: [(name: String, value: String)] = []
+        if let storageClass { headers.append(("x-amz-storage-class", storageClass)) }
+        switch serverSideEncryption {
+        case .aes256:
+            headers.append(("x-amz-server-side-encryption", "AES256"))
+        case .kms(let keyID):
+            headers.append(("x-amz-server-side-encryption", "aws:kms"))
+            if let keyID { headers.append(("x-amz-server-side-encryption-aws-kms-key-id", keyID)) }
+        case nil:
+            break
+        }
+        return headers
+    }
+}

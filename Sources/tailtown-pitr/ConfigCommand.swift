@@ -1,0 +1,38 @@
+import ArgumentParser
+import PITR
+
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Print the effective settings and where each came from, secrets masked; exit 1 if any is invalid.",
+        discussion: "Run it as the user and with the environment PostgreSQL runs archive_command with: 'sudo -u postgres tailtown-pitr --config FILE config'."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let invocation = try Invocation(global)
+        let settings = invocation.settings
+        for line in settings.report() {
+            print(line)
+        }
+        var valid = true
+        func check(_ body: () throws -> Void) {
+            do { try body() } catch {
+                print("error: \(error)")
+                valid = false
+            }
+        }
+        check { _ = try settings.repository() }
+        check { _ = try settings.compression() }
+        check { _ = try settings.compressionLevel() }
+        check {
+            if let key = try settings.encryptionKey() {
+                print("encryption: aes-256-gcm, key id \(key.keyIDHex)")
+            } else {
+                print("encryption: none")
+            }
+        }
+        if !valid { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import PITR
+
+/// What every command starts from: the settings, the log, and one way to end on an error.
+struct Invocation {
+    let settings: Settings
+    let log: Log
+    let environment = ProcessEnvironment.current()
+
+    /// Loads the settings; a configuration error ends the command with `failureStatus`.
+    init(_ options: GlobalOptions, failureStatus: Int32 = 1) throws {
+        do {
+            settings = try Settings.load(flags: options.flags, environment: environment)
+            log = Log(level: try settings.logLevel())
+        } catch let error as PITRError {
+            Log().error(error.description)
+            throw ExitCode(failureStatus)
+        }
+        for warning in settings.environmentWarnings {
+            log.warning(warning)
+        }
+        for line in settings.report() {
+            log.debug("setting \(line)")
+        }
+    }
+
+    func repository() throws -> Repository {
+        try Repository.open(settings: settings, environment: environment, log: log)
+    }
+
+    /// Runs `body`; an error is logged as one line and ends the command with `status`.
+    func run<T>(failureStatus status: Int32 = 1, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as PITRError {
+            log.error(error.description)
+            throw ExitCode(status)
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct TailtownPITR: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tailtown-pitr",
+        abstract: "PostgreSQL WAL archive and point-in-time recovery.",
+        discussion: "Settings come from flags, then TAILTOWN_* environment variables, then the config file (--config or TAILTOWN_CONFIG), then /etc/tailtown-pitr.conf.",
+        subcommands: [WALPushCommand.self, WALFetchCommand.self, KeygenCommand.self, ConfigCommand.self]
+    )
+
+    @OptionGroup var global: GlobalOptions
+}
+
+@main
+enum Main {
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try TailtownPITR.parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            // A mistyped restore_command must stop recovery, not read as "end of archive":
+            // the argument parser's usage status (64) is below 126, so wal-fetch turns it into 200.
+            if arguments.contains("wal-fetch"), TailtownPITR.exitCode(for: error) == .validationFailure {
+                fputs("tailtown-pitr: error: \(TailtownPITR.message(for: error))\n", stderr)
+                exit(ExitStatus.abortRecovery)
+            }
+            TailtownPITR.exit(withError: error)
+        }
+    }
+}

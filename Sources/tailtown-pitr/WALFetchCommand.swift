@@ -1,0 +1,44 @@
+import ArgumentParser
+import PITR
+
+struct WALFetchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wal-fetch",
+        abstract: "Restore one WAL file (restore_command = 'tailtown-pitr wal-fetch %f %p').",
+        discussion: """
+            Exit 0 when fetched; 1 when the archive does not have the file (the end of the archive); \
+            200 on any other failure, so that PostgreSQL stops recovery instead of ending it early. \
+            In a standby (standby.signal) a repository that stays unreachable exits 1, so PostgreSQL can fall back to streaming.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("The WAL file name to fetch (%f).", valueName: "name"))
+    var name: String
+
+    @Argument(help: ArgumentHelp("Where to write it (%p).", valueName: "destination"))
+    var destination: String
+
+    func run() throws {
+        let invocation = try Invocation(global, failureStatus: ExitStatus.abortRecovery)
+        let outcome: WALFetch.Outcome
+        do {
+            outcome = try WALFetch(repository: try invocation.repository(), log: invocation.log)
+                .fetch(name: name, to: destination)
+        } catch let error as StorageError where DataDirectory.isStandby(DataDirectory.containing(walPath: destination)) {
+            if case .unreachable = error {
+                invocation.log.warning("\(error.description); the standby goes on without it")
+                throw ExitCode(ExitStatus.notFound)
+            }
+            invocation.log.error(error.description)
+            throw ExitCode(ExitStatus.abortRecovery)
+        } catch let error as PITRError {
+            invocation.log.error(error.description)
+            throw ExitCode(ExitStatus.abortRecovery)
+        }
+        if outcome == .notFound {
+            throw ExitCode(ExitStatus.notFound)
+        }
+    }
+}

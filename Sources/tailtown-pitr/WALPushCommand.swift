@@ -1,0 +1,29 @@
+import ArgumentParser
+import PITR
+
+struct WALPushCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wal-push",
+        abstract: "Archive one WAL file (archive_command = 'tailtown-pitr wal-push %p').",
+        discussion: "Exit 0 when the file is stored, or was already stored with the same content; 1 otherwise, and PostgreSQL retries."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("The WAL file: a segment, .partial, .history or .backup file (%p).", valueName: "path"))
+    var path: String
+
+    func run() throws {
+        let invocation = try Invocation(global)
+        try invocation.run {
+            let options = ObjectOptions(
+                compression: try invocation.settings.compression(),
+                level: try invocation.settings.compressionLevel(),
+                key: try invocation.settings.encryptionKey())
+            let push = WALPush(repository: try invocation.repository(), options: options, log: invocation.log)
+            if case .stored(let bytes) = try push.push(path: path) {
+                invocation.log.debug("archived '\(path)' (\(bytes) bytes)")
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+extension PostgresCluster {
+    /// `pg_control_system().system_identifier`, which names the cluster's archive in the repository.
+    func systemIdentifier() throws -> String {
+        try query("select system_identifier from pg_control_system()")
+    }
+
+    /// Forces a segment switch and returns the name of the segment just completed (the last one to archive).
+    func switchWAL() throws -> String {
+        try query("select pg_walfile_name(pg_switch_wal())")
+    }
+
+    /// Turns archiving on through `tailtown`'s archive_command.
+    func archive(through tailtown: Tailtown) throws {
+        try configure([("archive_mode", "on"), ("archive_command", tailtown.archiveCommand)])
+    }
+
+    /// Waits until `pg_stat_archiver.last_archived_wal` reaches `segment`; fails at once when an archive_command failed,
+    /// with the server log (where tailtown-pitr's messages go).
+    func waitUntilArchived(_ segment: String, seconds: Int = 120) throws {
+        try waitUntil("pg_stat_archiver.last_archived_wal to reach \(segment)", seconds: seconds, detail: { logTail() }) {
+            let fields = try query("select coalesce(last_archived_wal, ''), failed_count, coalesce(last_failed_wal, '') from pg_stat_archiver")
+                .split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 3 else { throw HarnessError.system("unexpected pg_stat_archiver row: \(fields)") }
+            if fields[1] != "0" { throw HarnessError.archivingFailed(segment: fields[2], serverLog: logTail()) }
+            return fields[0].prefix(24) >= segment.prefix(24)
+        }
+    }
+
+    /// `pg_stat_archiver.failed_count`.
+    func archiveFailures() throws -> Int {
+        Int(try query("select failed_count from pg_stat_archiver")) ?? -1
+    }
+
+    /// Waits until recovery has ended and the cluster was promoted; fails early if the server stopped.
+    func waitUntilPromoted(seconds: Int = 300) throws {
+        try waitUntil("the end of recovery (pg_is_in_recovery() = false)", seconds: seconds, detail: { logTail() }) {
+            if let state = try? query("select pg_is_in_recovery()") { return state == "f" }
+            if !postmasterIsAlive { throw HarnessError.system("the server stopped during recovery; server log tail:\n\(logTail())") }
+            return false
+        }
+    }
+
+    /// Row count, sum and md5 of the ordered rows of each pgbench table: equal fingerprints mean equal data.
+    func pgbenchFingerprint() throws -> [String: String] {
+        let tables = [
+            ("pgbench_accounts", "abalance", "aid"),
+            ("pgbench_branches", "bbalance", "bid"),
+            ("pgbench_tellers", "tbalance", "tid"),
+            ("pgbench_history", "delta", "t::text"),
+        ]
+        var fingerprint: [String: String] = [:]
+        for (table, amount, order) in tables {
+            fingerprint[table] = try query("""
+                select count(*) || ' rows, sum ' || coalesce(sum(\(amount)), 0) || ', md5 '
+                    || md5(coalesce(string_agg(md5(t::text), '' order by \(order)), ''))
+                from \(table) t
+                """)
+        }
+        return fingerprint
+    }
+}

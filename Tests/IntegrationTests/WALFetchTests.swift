@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+/// How the repository of a fetch test is set up.
+struct FetchSetup: CustomTestStringConvertible, Sendable {
+    let compression: String
+    let encrypted: Bool
+    var testDescription: String { "\(compression), \(encrypted ? "encrypted" : "unencrypted")" }
+
+    static let all = [FetchSetup(compression: "lz4", encrypted: true), FetchSetup(compression: "zstd", encrypted: false)]
+}
+
+extension PostgreSQLIntegration {
+    /// wal-fetch's exit statuses: 0 fetched, 1 not in the archive, 200 anything else; never a file at dest on failure.
+    @Suite struct WALFetchStatuses {
+        @Test(arguments: FetchSetup.all)
+        func fetchReturnsTheArchivedBytes(_ setup: FetchSetup) throws {
+            let (archived, destination) = try prepare(setup)
+            let result = try archived.tailtown.fetch(archived.segment, to: destination, in: archived.cluster.dataDirectory)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(try contents(of: destination) == contents(of: archived.walFile))
+            try archived.stop()
+        }
+
+        @Test(arguments: FetchSetup.all)
+        func missingSegmentExits1AndCreatesNothing(_ setup: FetchSetup) throws {
+            let (archived, destination) = try prepare(setup)
+            let segment = try #require(WALSegment(archived.segment, segmentSizeMB: 16))
+            let missing = segment.through(WALSegment(timeline: 1, log: segment.log, segment: segment.segment + 40,
+                                                     segmentsPerLog: segment.segmentsPerLog)).last?.name ?? ""
+            let result = try archived.tailtown.fetch(missing, to: destination, in: archived.cluster.dataDirectory)
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(try leftovers(beside: destination) == [])
+            try archived.stop()
+        }
+
+        @Test(arguments: FetchSetup.all)
+        func corruptedObjectExits200AndLeavesNoFile(_ setup: FetchSetup) throws {
+            let (archived, destination) = try prepare(setup)
+            var object = try contents(of: archived.object)
+            object[object.count / 2] ^= 0x01
+            try object.write(to: URL(fileURLWithPath: archived.object))
+            let result = try archived.tailtown.fetch(archived.segment, to: destination, in: archived.cluster.dataDirectory)
+            #expect(result.status == 200, "\(result.stderr)")
+            #expect(try leftovers(beside: destination) == [])
+            try archived.stop()
+        }
+
+        @Test(arguments: FetchSetup.all)
+        func truncatedObjectExits200AndLeavesNoFile(_ setup: FetchSetup) throws {
+            let (archived, destination) = try prepare(setup)
+            let object = try contents(of: archived.object)
+            try object.prefix(object.count / 2).write(to: URL(fileURLWithPath: archived.object))
+            let result = try archived.tailtown.fetch(archived.segment, to: destination, in: archived.cluster.dataDirectory)
+            #expect(result.status == 200, "\(result.stderr)")
+            #expect(try leftovers(beside: destination) == [])
+            try archived.stop()
+        }
+
+        /// A repository that is not there (say, its file system is not mounted) is not the end of the archive:
+        /// exit 1 would make PostgreSQL end recovery early and promote on a partial history.
+        @Test func missingRepositoryExits200() throws {
+            let (archived, destination) = try prepare(FetchSetup.all[0])
+            try FileManager.default.moveItem(atPath: archived.tailtown.repository.root, toPath: archived.sandbox.path("repo.unmounted"))
+            let result = try archived.tailtown.fetch(archived.segment, to: destination, in: archived.cluster.dataDirectory)
+            #expect(result.status == 200, "\(result.stderr)")
+            #expect(try leftovers(beside: destination) == [])
+            try archived.stop()
+        }
+
+        /// A restore_command with a mistyped option must not read as "end of archive" either.
+        @Test func usageErrorExits200() throws {
+            let sandbox = try Sandbox()
+            let tailtown = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: false)
+            let destination = try sandbox.makeDirectory("fetched") + "/RECOVERYXLOG"
+            let result = try sandbox.tailtown(["--config", tailtown.configFile, "wal-fetch", "--no-such-option",
+                                               "000000010000000000000001", destination])
+            #expect(result.status == 200, "\(result.stderr)")
+            #expect(try leftovers(beside: destination) == [])
+        }
+
+        /// An archived cluster and a destination path in an empty folder of its own, as PostgreSQL's RECOVERYXLOG.
+        private func prepare(_ setup: FetchSetup) throws -> (ArchivedCluster, String) {
+            let archived = try ArchivedCluster.make(compression: setup.compression, encrypted: setup.encrypted)
+            return (archived, try archived.sandbox.makeDirectory("fetched") + "/RECOVERYXLOG")
+        }
+
+        /// Whatever a fetch left in the destination's folder (a failed fetch must leave nothing, not even a temporary).
+        private func leftovers(beside destination: String) throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: (destination as NSString).deletingLastPathComponent)
+        }
+    }
+}

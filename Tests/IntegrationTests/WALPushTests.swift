@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+
+extension PostgreSQLIntegration {
+    /// wal-push of a name already in the archive: the same bytes succeed, different bytes fail and change nothing.
+    @Suite struct WALPushOverwrite {
+        @Test func pushingTheSameSegmentTwiceSucceedsBothTimes() throws {
+            let archived = try ArchivedCluster.make()
+            #expect(FileManager.default.fileExists(atPath: archived.walFile), "precondition: \(archived.walFile) still in pg_wal")
+            for attempt in 1...2 {
+                let result = try archived.tailtown.push("pg_wal/" + archived.segment, in: archived.cluster.dataDirectory)
+                #expect(result.status == 0, "push \(attempt) of an archived segment: \(result.stderr)")
+            }
+            try archived.stop()
+        }
+
+        @Test func pushingDifferentBytesUnderAnArchivedNameFailsAndChangesNothing() throws {
+            let archived = try ArchivedCluster.make()
+            let before = try contents(of: archived.object)
+
+            // Same name, one payload byte changed (page headers intact), outside pg_wal: run from the data directory
+            // so tailtown-pitr still finds the cluster it belongs to.
+            var tampered = try contents(of: archived.walFile)
+            tampered[5_000] ^= 0xFF
+            let tamperedPath = try archived.sandbox.makeDirectory("tampered") + "/" + archived.segment
+            try tampered.write(to: URL(fileURLWithPath: tamperedPath))
+            try Sandbox.giveToPostgres(tamperedPath, mode: 0o600)
+
+            let result = try archived.tailtown.push(tamperedPath, in: archived.cluster.dataDirectory)
+            #expect(result.status == 1)
+            #expect(result.stderr.contains(archived.segment), "the error should name the segment: \(result.stderr)")
+            #expect(try contents(of: archived.object) == before, "the archived object changed")
+            try archived.stop()
+        }
+    }
+}

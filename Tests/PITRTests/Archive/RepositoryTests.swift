@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+@testable import PITR
+
+@Suite struct RepositoryTests {
+    let root = "/tmp/tailtown-repository-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let key = MasterKey(bytes: Array(repeating: 1, count: 32))!
+    let otherKey = MasterKey(bytes: Array(repeating: 2, count: 32))!
+
+    private func repository(_ key: MasterKey?) -> Repository {
+        Repository(storage: FileStorage(root: root), key: key)
+    }
+
+    @Test func encryptedRepositoryRefusesNoKeyAndOtherKey() throws {
+        defer { _ = system("rm -rf '\(root)'") }
+        try repository(key).checkEncryption()
+        try repository(key).checkEncryption()
+        let missing = #expect(throws: ArchiveError.self) { try repository(nil).checkEncryption() }
+        guard case .repositoryEncrypted(_, let keyID) = missing else { Issue.record("got \(String(describing: missing))"); return }
+        #expect(keyID == key.keyIDHex)
+        let wrong = #expect(throws: ArchiveError.self) { try repository(otherKey).checkEncryption() }
+        guard case .wrongKey(_, let stored, let given) = wrong else { Issue.record("got \(String(describing: wrong))"); return }
+        #expect(stored == key.keyIDHex && given == otherKey.keyIDHex)
+        #expect(!wrong!.description.contains(String(decoding: key.bytes, as: UTF8.self)))
+    }
+
+    @Test func plainRepositoryRefusesAKey() throws {
+        defer { _ = system("rm -rf '\(root)'") }
+        try repository(nil).checkEncryption()
+        let error = #expect(throws: ArchiveError.self) { try repository(key).checkEncryption() }
+        guard case .repositoryNotEncrypted = error else { Issue.record("got \(String(describing: error))"); return }
+    }
+
+    @Test func metadataRoundTrip() throws {
+        let text = MetadataText([("format", "1"), ("key-id", "")])
+        #expect(try MetadataText(parsing: text.bytes, object: "x") == text)
+        #expect(throws: ArchiveError.self) { try MetadataText(parsing: Array("garbage\n".utf8), object: "x") }
+    }
+}

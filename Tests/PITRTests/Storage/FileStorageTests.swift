@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+@testable import PITR
+
+@Suite struct FileStorageTests {
+    let root: String
+    let storage: FileStorage
+
+    init() throws {
+        root = "/tmp/tailtown-storage-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        storage = FileStorage(root: root)
+    }
+
+    private func store(_ key: String, _ bytes: [UInt8], replace: Bool = false) throws -> CommitOutcome {
+        let upload = try storage.startUpload(key)
+        try bytes.withUnsafeBytes { try upload.write($0) }
+        return try upload.commit(replace: replace)
+    }
+
+    private func mode(_ path: String) -> mode_t {
+        var info = stat()
+        stat(path, &info)
+        return info.st_mode & 0o777
+    }
+
+    @Test func storesReadsListsAndRemoves() throws {
+        defer { _ = system("rm -rf '\(root)'") }
+        #expect(try store("wal/a/one", [1, 2, 3]) == .stored)
+        #expect(try store("wal/b/two", Array(0..<200)) == .stored)
+        #expect(try storage.size(of: "wal/a/one") == 3)
+        #expect(try storage.size(of: "wal/a/missing") == nil)
+        #expect(try storage.readTail(of: "wal/b/two", count: 4) == [196, 197, 198, 199])
+        #expect(try storage.readTail(of: "wal/a/one", count: 10) == [1, 2, 3])
+        #expect(try storage.readSmallObject("wal/a/one") == [1, 2, 3])
+        #expect(try storage.list(prefix: "wal/") == ["wal/a/one", "wal/b/two"])
+        #expect(try storage.list(prefix: "wal/a/o") == ["wal/a/one"])
+        #expect(mode(root + "/wal/a/one") == 0o600)
+        #expect(mode(root + "/wal/a") == 0o700)
+        try storage.remove("wal/a/one")
+        try storage.remove("wal/a/one")
+        #expect(try storage.list(prefix: "wal/a") == [])
+    }
+
+    @Test func neverReplacesUnlessAsked() throws {
+        defer { _ = system("rm -rf '\(root)'") }
+        #expect(try store("k", [1]) == .stored)
+        #expect(try store("k", [2]) == .alreadyExists)
+        #expect(try storage.readSmallObject("k") == [1])
+        #expect(try store("k", [3], replace: true) == .stored)
+        #expect(try storage.readSmallObject("k") == [3])
+        #expect(try FileSystem.list(root) == ["k"])
+    }
+
+    @Test func uncommittedUploadIsNeverVisible() throws {
+        defer { _ = system("rm -rf '\(root)'") }
+        do {
+            let upload = try storage.startUpload("wal/x")
+            try [UInt8](repeating: 7, count: 1000).withUnsafeBytes { try upload.write($0) }
+            #expect(try storage.size(of: "wal/x") == nil)
+            #expect(try storage.list(prefix: "") == [])
+            upload.abort()
+        }
+        do {
+            let upload = try storage.startUpload("wal/y")
+            try [UInt8](repeating: 7, count: 10).withUnsafeBytes { try upload.write($0) }
+            // Released without commit: nothing remains.
+        }
+        #expect(try FileSystem.list(root + "/wal") == [])
+    }
+
+    @Test func missingObjectIsNotFound() throws {
+        #expect(throws: StorageError.notFound(object: "file://\(root)/nope")) {
+            _ = try storage.openForReading("nope")
+        }
+        #expect(try storage.readSmallObject("nope") == nil)
+    }
+}
