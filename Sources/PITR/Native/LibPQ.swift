@@ -87,14 +87,14 @@ final class LibPQ {
         guard let pointer else { return "" }
         let text = String(cString: pointer)
         return text.split(whereSeparator: { $0 == "\n" || $0 == "\r" })
-            .map { $0.trimmingSpaces() }
+            .map { $0.libpqTrimmed() }
             .filter { !$0.isEmpty }
             .joined(separator: "; ")
     }
 }
 
 extension Substring {
-    fileprivate func trimmingSpaces() -> String {
+    fileprivate func libpqTrimmed() -> String {
         var text = self
         while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
         while let last = text.last, last == " " || last == "\t" { text.removeLast() }
