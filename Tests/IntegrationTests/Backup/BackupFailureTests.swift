@@ -39,6 +39,22 @@ import Testing
         #expect(try again.run(Self.request(archived)).objects.isEmpty == false)
     }
 
+    @Test func repositoryLostMidStreamAbortsAndListsNothing() throws {
+        let archived = try ArchivedCluster.make(compression: "lz4", encrypted: false)
+        defer { try? archived.stop() }
+        try archived.cluster.pgbench(["-i", "-s", "2", "-q"])
+        let (push, repository) = try Self.push(archived)
+        let backups = archived.tailtown.repository.root + "/backups"
+        var removed = false
+        // The repository's folder vanishes under the upload: the object in progress cannot be committed.
+        push.onProgress = { done, _ in
+            if done > 0, !removed { removed = true; try? FileManager.default.removeItem(atPath: backups) }
+        }
+        #expect(throws: (any Error).self) { try push.run(Self.request(archived)) }
+        #expect(removed)
+        try Self.expectNothingStored(repository)
+    }
+
     @Test func brokenArchivingIsReportedAndNothingIsListed() throws {
         let archived = try ArchivedCluster.make(compression: "lz4", encrypted: false)
         defer { try? archived.stop() }
