@@ -63,6 +63,25 @@ import Testing
         let restored = try Self.extract(descriptor, from: repository, into: archived.sandbox.path("restored"))
         let verify = try Command.runAsPostgres(try PostgreSQL.tool("pg_verifybackup"), ["-n", restored])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+
+        // The extracted copy recovers from the archived WAL and holds the source's rows.
+        let expected = try archived.cluster.query("SELECT (SELECT count(*) FROM in_one) || ' ' || (SELECT sum(abalance) FROM pgbench_accounts) || ' ' || (SELECT count(*) FROM pgbench_accounts)")
+        let port = try archived.sandbox.freePort()
+        let settings = "port = \(port)\nunix_socket_directories = '\(archived.sandbox.root)'\narchive_mode = off\nallow_in_place_tablespaces = on\nrestore_command = '\(archived.tailtown.restoreCommand)'\n"
+        try (settings).write(toFile: restored + "/postgresql.auto.conf", atomically: false, encoding: .utf8)
+        FileManager.default.createFile(atPath: restored + "/recovery.signal", contents: nil)
+        _ = try BackupTestCluster.output(["chown", "-R", "postgres:postgres", restored])
+        let pgCtl = try PostgreSQL.tool("pg_ctl")
+        let serverStarted = system("runuser -u postgres -- \(pgCtl) -D \(restored) -l \(restored).log -w -t 120 start >/dev/null 2>&1")
+        #expect(serverStarted == 0, "\((try? String(contentsOfFile: restored + ".log", encoding: .utf8)) ?? "no log")")
+        if serverStarted != 0 { return }
+        defer { _ = system("runuser -u postgres -- \(pgCtl) -D \(restored) -m immediate -w stop >/dev/null 2>&1") }
+        let psql = { (sql: String) throws -> String in
+            try Command.runAsPostgres(try PostgreSQL.tool("psql"), ["-X", "-A", "-t", "-h", archived.sandbox.root, "-p", String(port), "-U", "postgres", "-d", "postgres", "-c", sql])
+                .check().trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        try waitUntil("the restored copy to finish recovery", seconds: 120) { (try? psql("SELECT pg_is_in_recovery()")) == "f" }
+        #expect(try psql("SELECT (SELECT count(*) FROM in_one) || ' ' || (SELECT sum(abalance) FROM pgbench_accounts) || ' ' || (SELECT count(*) FROM pgbench_accounts)") == expected)
     }
 
     /// Decodes each archive's objects in order into one tar and untars it: base.tar into `folder`,
