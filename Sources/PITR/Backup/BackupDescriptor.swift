@@ -1,0 +1,162 @@
+/// What a finished backup holds and how to restore it: `backups/<name>/backup.info`, written last,
+/// so that its presence means the backup is complete (docs/format.md, "Backups").
+public struct BackupDescriptor: Equatable, Sendable {
+    /// One stored object of a backup: a bounded-size piece of an archive, or the manifest.
+    public struct StoredObject: Equatable, Sendable {
+        /// The object's name inside the backup's folder, such as "base.tar.0000".
+        public let name: String
+        /// The archive it belongs to ("base.tar", "16385.tar", "backup_manifest").
+        public let archive: String
+        public let rawBytes: Int
+        public let storedBytes: Int
+    }
+
+    public struct Tablespace: Equatable, Sendable {
+        public let oid: UInt32
+        public let location: String
+    }
+
+    public let name: String
+    public let label: String
+    public let startLSN: LSN
+    public let stopLSN: LSN
+    public let startTime: UTCTime
+    public let stopTime: UTCTime
+    public let timeline: TimelineID
+    public let stopTimeline: TimelineID
+    public let systemIdentifier: UInt64
+    /// server_version_num, such as 150004.
+    public let serverVersion: Int
+    public let segmentSize: UInt64
+    public let tablespaces: [Tablespace]
+    public let compression: Compression
+    /// "none" or "aes-256-gcm".
+    public let cipher: String
+    /// The repository key's id, empty without encryption.
+    public let keyID: String
+    /// The tar pieces in restore order (each archive's pieces are concatenated), then the manifest.
+    public let objects: [StoredObject]
+
+    public var rawBytes: Int { objects.reduce(0) { $0 + $1.rawBytes } }
+    public var storedBytes: Int { objects.reduce(0) { $0 + $1.storedBytes } }
+    public var identity: ClusterIdentity { ClusterIdentity(majorVersion: serverVersion / 10000, systemIdentifier: systemIdentifier) }
+
+    static let fileName = "backup.info"
+    static let folder = "backups"
+    static func key(of name: String) -> String { "\(folder)/\(name)/\(fileName)" }
+    static func objectKey(backup: String, object: String) -> String { "\(folder)/\(backup)/\(object)" }
+
+    /// "20261127T010203Z-000000010000000000000002": sorts by start time; the start segment makes it unique per cluster.
+    static func makeName(startTime: UTCTime, startSegment: WALSegmentName) -> String {
+        startTime.compact + "-" + startSegment.fileName
+    }
+
+    var text: MetadataText {
+        var lines: [(key: String, value: String)] = [
+            ("format", "1"),
+            ("name", name),
+            ("label", label),
+            ("start-lsn", startLSN.description),
+            ("stop-lsn", stopLSN.description),
+            ("start-time", startTime.iso8601),
+            ("stop-time", stopTime.iso8601),
+            ("timeline", String(timeline.rawValue)),
+            ("stop-timeline", String(stopTimeline.rawValue)),
+            ("system-identifier", String(systemIdentifier)),
+            ("pg-version", String(serverVersion)),
+            ("segment-size", String(segmentSize)),
+            ("compression", compression.rawValue),
+            ("cipher", cipher),
+            ("key-id", keyID),
+            ("raw-bytes", String(rawBytes)),
+            ("stored-bytes", String(storedBytes)),
+        ]
+        for tablespace in tablespaces {
+            lines.append(("tablespace", "\(tablespace.oid) \(tablespace.location)"))
+        }
+        for object in objects {
+            lines.append(("object", "\(object.name) \(object.archive) \(object.rawBytes) \(object.storedBytes)"))
+        }
+        return MetadataText(lines)
+    }
+
+    init(name: String, label: String, startLSN: LSN, stopLSN: LSN, startTime: UTCTime, stopTime: UTCTime,
+         timeline: TimelineID, stopTimeline: TimelineID, systemIdentifier: UInt64, serverVersion: Int,
+         segmentSize: UInt64, tablespaces: [Tablespace], compression: Compression, cipher: String,
+         keyID: String, objects: [StoredObject]) {
+        self.name = name
+        self.label = label
+        self.startLSN = startLSN
+        self.stopLSN = stopLSN
+        self.startTime = startTime
+        self.stopTime = stopTime
+        self.timeline = timeline
+        self.stopTimeline = stopTimeline
+        self.systemIdentifier = systemIdentifier
+        self.serverVersion = serverVersion
+        self.segmentSize = segmentSize
+        self.tablespaces = tablespaces
+        self.compression = compression
+        self.cipher = cipher
+        self.keyID = keyID
+        self.objects = objects
+    }
+
+    init(parsing bytes: [UInt8], object: String) throws {
+        let text = try MetadataText(parsing: bytes, object: object)
+        func field(_ key: String) throws -> String {
+            guard let value = text[key] else { throw BackupError.unreadableDescriptor(object: object, reason: "no \(key)") }
+            return value
+        }
+        func number<T: FixedWidthInteger>(_ key: String) throws -> T {
+            guard let value = T(try field(key)) else { throw BackupError.unreadableDescriptor(object: object, reason: "\(key) is not a number") }
+            return value
+        }
+        guard text["format"] == "1" else { throw BackupError.unreadableDescriptor(object: object, reason: "format \(text["format"] ?? "missing") is not 1") }
+        do {
+            name = try field("name")
+            label = try field("label")
+            startLSN = try LSN(parsing: try field("start-lsn"))
+            stopLSN = try LSN(parsing: try field("stop-lsn"))
+        } catch let error as BackupError {
+            throw error
+        } catch {
+            throw BackupError.unreadableDescriptor(object: object, reason: "\(error)")
+        }
+        guard let start = UTCTime(iso8601: try field("start-time")), let stop = UTCTime(iso8601: try field("stop-time")) else {
+            throw BackupError.unreadableDescriptor(object: object, reason: "bad start-time or stop-time")
+        }
+        startTime = start
+        stopTime = stop
+        timeline = TimelineID(try number("timeline") as UInt32)
+        stopTimeline = TimelineID(try number("stop-timeline") as UInt32)
+        systemIdentifier = try number("system-identifier")
+        serverVersion = try number("pg-version")
+        segmentSize = try number("segment-size")
+        guard let compression = Compression(rawValue: try field("compression")) else {
+            throw BackupError.unreadableDescriptor(object: object, reason: "unknown compression")
+        }
+        self.compression = compression
+        cipher = try field("cipher")
+        keyID = text["key-id"] ?? ""
+        var tablespaces: [Tablespace] = []
+        var objects: [StoredObject] = []
+        for (key, value) in text.values {
+            if key == "tablespace" {
+                let parts = value.split(separator: " ", maxSplits: 1)
+                guard parts.count == 2, let oid = UInt32(parts[0]) else {
+                    throw BackupError.unreadableDescriptor(object: object, reason: "bad tablespace line '\(value)'")
+                }
+                tablespaces.append(Tablespace(oid: oid, location: String(parts[1])))
+            } else if key == "object" {
+                let parts = value.split(separator: " ")
+                guard parts.count == 4, let raw = Int(parts[2]), let stored = Int(parts[3]) else {
+                    throw BackupError.unreadableDescriptor(object: object, reason: "bad object line '\(value)'")
+                }
+                objects.append(StoredObject(name: String(parts[0]), archive: String(parts[1]), rawBytes: raw, storedBytes: stored))
+            }
+        }
+        self.tablespaces = tablespaces
+        self.objects = objects
+    }
+}

@@ -1,0 +1,79 @@
+/// `backup-list` output: a table for people, JSON with every descriptor field for programs.
+public enum BackupListing {
+    /// Columns: name, finished at, age, stored/raw size, LSN range, timeline; newest last.
+    public static func table(_ backups: [BackupDescriptor], now: UTCTime) -> String {
+        let header = ["NAME", "FINISHED (UTC)", "AGE", "STORED / RAW", "LSN RANGE", "TL"]
+        let rows = backups.map { backup in
+            [backup.name, backup.stopTime.iso8601, age(now.secondsSinceEpoch - backup.stopTime.secondsSinceEpoch),
+             BackupProgress.bytes(Int64(backup.storedBytes)) + " / " + BackupProgress.bytes(Int64(backup.rawBytes)),
+             "\(backup.startLSN)-\(backup.stopLSN)", String(backup.timeline.rawValue)]
+        }
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.map { row in
+            row.indices.map { column in
+                column == row.count - 1 ? row[column] : row[column] + String(repeating: " ", count: widths[column] - row[column].count)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+
+    /// "3d4h", "5h12m", "42m", "17s".
+    static func age(_ seconds: Int64) -> String {
+        let s = max(0, seconds)
+        if s >= 86400 { return "\(s / 86400)d\((s % 86400) / 3600)h" }
+        if s >= 3600 { return "\(s / 3600)h\((s % 3600) / 60)m" }
+        if s >= 60 { return "\(s / 60)m" }
+        return "\(s)s"
+    }
+
+    /// A JSON array of objects, one per backup, with every descriptor field.
+    public static func json(_ backups: [BackupDescriptor]) -> String {
+        "[" + backups.map { backup in
+            let fields: [(String, String)] = [
+                ("name", string(backup.name)),
+                ("label", string(backup.label)),
+                ("start_lsn", string(backup.startLSN.description)),
+                ("stop_lsn", string(backup.stopLSN.description)),
+                ("start_time", string(backup.startTime.iso8601)),
+                ("stop_time", string(backup.stopTime.iso8601)),
+                ("timeline", String(backup.timeline.rawValue)),
+                ("stop_timeline", String(backup.stopTimeline.rawValue)),
+                ("system_identifier", string(String(backup.systemIdentifier))),
+                ("pg_version", String(backup.serverVersion)),
+                ("segment_size", String(backup.segmentSize)),
+                ("compression", string(backup.compression.rawValue)),
+                ("cipher", string(backup.cipher)),
+                ("key_id", string(backup.keyID)),
+                ("raw_bytes", String(backup.rawBytes)),
+                ("stored_bytes", String(backup.storedBytes)),
+                ("tablespaces", "[" + backup.tablespaces.map { "{\"oid\":\($0.oid),\"location\":\(string($0.location))}" }.joined(separator: ",") + "]"),
+                ("objects", "[" + backup.objects.map {
+                    "{\"name\":\(string($0.name)),\"archive\":\(string($0.archive)),\"raw_bytes\":\($0.rawBytes),\"stored_bytes\":\($0.storedBytes)}"
+                }.joined(separator: ",") + "]"),
+            ]
+            return "{" + fields.map { "\(string($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+        }.joined(separator: ",\n") + "]\n"
+    }
+
+    /// A JSON string literal (quotes, backslashes and control characters escaped).
+    static func string(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,206 @@
+/// What `backup-push` is asked to do; every field has the documented default.
+public struct BackupPushRequest: Sendable {
+    /// A libpq connection string or URI; empty means libpq's defaults (PGHOST, PGPORT, PGUSER, ...).
+    public var conninfo: String = ""
+    /// The backup label recorded by the server (backup_label); default "tailtown-pitr".
+    public var label: String = "tailtown-pitr"
+    public var checkpoint: CheckpointMode = .fast
+    /// Wait until the WAL from start to stop and the .backup file are in the repository.
+    public var waitForWAL = true
+    /// How long the WAL wait lasts before failing.
+    public var walTimeoutSeconds = 300
+    /// The most bytes of an archive one stored object holds (S3 parts stay bounded; restore concatenates).
+    public var objectSize = 1 << 30
+
+    public init() {}
+}
+
+/// `backup-push`: a base backup over the replication protocol, streamed through the object pipeline
+/// into `backups/<name>/` of the repository, the descriptor written last (docs/format.md, "Backups").
+///
+/// Order: connect, IDENTIFY_SYSTEM, BASE_BACKUP; each archive is cut into objects of at most
+/// `objectSize` bytes as it arrives (one message held at a time); then the manifest; then the
+/// bounded wait for the WAL; then the descriptor. Any failure or interruption aborts the upload
+/// in progress, removes the objects already stored, and writes no descriptor.
+public final class BackupPush {
+    let repository: Repository
+    let options: ObjectOptions
+    let log: Log
+    let interruption: InterruptSignal
+    /// Called with (bytes done, bytes estimated) as the server reports progress.
+    public var onProgress: (Int64, Int64) -> Void = { _, _ in }
+
+    public init(repository: Repository, options: ObjectOptions, interruption: InterruptSignal, log: Log) {
+        self.repository = repository
+        self.options = options
+        self.interruption = interruption
+        self.log = log
+    }
+
+    public func run(_ request: BackupPushRequest) throws -> BackupDescriptor {
+        try repository.checkEncryption()
+        let connection = try connect(request.conninfo)
+        defer { connection.close() }
+        connection.interruptDescriptor = interruption.descriptor
+        guard connection.serverVersion >= 130000 else { throw BackupError.unsupportedServer(version: connection.serverVersion) }
+
+        let system = try refusing { try connection.query("IDENTIFY_SYSTEM") }
+        guard let systemIdentifier = system.value("systemid").flatMap({ UInt64($0) }) else {
+            throw BackupError.protocolViolation("IDENTIFY_SYSTEM without systemid")
+        }
+        let identity = ClusterIdentity(majorVersion: connection.serverVersion / 10000, systemIdentifier: systemIdentifier)
+        try checkRepositoryHolds(identity)
+        let facts = try refusing {
+            try connection.query("SELECT setting::bigint, floor(extract(epoch FROM now()))::bigint FROM pg_settings WHERE name = 'wal_segment_size'")
+        }
+        guard let segmentBytes = facts.values.first?[0].flatMap({ UInt64($0) }),
+              let segmentSize = try? WALSegmentSize(bytes: segmentBytes),
+              let startSeconds = facts.values.first?[1].flatMap({ Int64($0) }) else {
+            throw BackupError.protocolViolation("wal_segment_size \(facts.values)")
+        }
+        let startTime = UTCTime(secondsSinceEpoch: startSeconds)
+
+        let command = BaseBackupCommand(label: request.label, checkpoint: request.checkpoint, serverVersion: connection.serverVersion)
+        let stream = try refusing { try BaseBackupStream(connection: connection, command: command, interruption: interruption) }
+        let startSegment = WALSegmentName.segment(containing: stream.startLSN, timeline: stream.startTimeline, segmentSize: segmentSize)
+        let name = BackupDescriptor.makeName(startTime: startTime, startSegment: startSegment)
+        log.info("backup \(name) started at \(stream.startLSN) on timeline \(stream.startTimeline), about \(stream.estimatedBytes >> 20) MiB")
+        let estimate = stream.estimatedBytes
+        let progress = onProgress
+        stream.onProgress = { progress($0, estimate) }
+
+        var stored: [BackupDescriptor.StoredObject] = []
+        do {
+            let encoder = try ObjectEncoder(options: options)
+            while true {
+                switch try refusing({ try stream.nextItem() }) {
+                case .archive(let archive, _):
+                    stored += try store(stream, archive: archive, backup: name, objectSize: request.objectSize, encoder: encoder)
+                case .manifest:
+                    stored += try store(stream, archive: "backup_manifest", backup: name, objectSize: request.objectSize, encoder: encoder)
+                case .end:
+                    let stop = try refusing { try stream.finish() }
+                    let stopSeconds = try refusing { try connection.query("SELECT floor(extract(epoch FROM now()))::bigint") }
+                        .values.first?[0].flatMap { Int64($0) } ?? UTCTime.now().secondsSinceEpoch
+                    let descriptor = BackupDescriptor(
+                        name: name, label: request.label, startLSN: stream.startLSN, stopLSN: stop.lsn,
+                        startTime: startTime, stopTime: UTCTime(secondsSinceEpoch: stopSeconds),
+                        timeline: stream.startTimeline, stopTimeline: stop.timeline,
+                        systemIdentifier: systemIdentifier, serverVersion: connection.serverVersion,
+                        segmentSize: segmentSize.bytes,
+                        tablespaces: stream.tablespaces.compactMap { tablespace in
+                            guard let oid = tablespace.oid, let location = tablespace.location else { return nil }
+                            return BackupDescriptor.Tablespace(oid: oid, location: location)
+                        },
+                        compression: options.compression,
+                        cipher: options.key == nil ? "none" : "aes-256-gcm",
+                        keyID: options.key?.keyIDHex ?? "",
+                        objects: stored)
+                    if request.waitForWAL {
+                        try WALWait(archive: WALArchive(repository: repository, identity: identity), connection: connection,
+                                    interruption: interruption, log: log)
+                            .waitForBackup(descriptor, segmentSize: segmentSize, timeoutSeconds: request.walTimeoutSeconds)
+                    }
+                    try writeDescriptor(descriptor)
+                    return descriptor
+                }
+            }
+        } catch {
+            for object in stored {
+                try? repository.storage.remove(BackupDescriptor.objectKey(backup: name, object: object.name))
+            }
+            if case PostgresError.interrupted = error { throw BackupError.interrupted }
+            throw error
+        }
+    }
+
+    /// One archive's bytes into objects "<archive>.0000", "<archive>.0001", ... of at most `objectSize` bytes.
+    private func store(_ stream: BaseBackupStream, archive: String, backup: String, objectSize: Int,
+                       encoder: ObjectEncoder) throws -> [BackupDescriptor.StoredObject] {
+        var objects: [BackupDescriptor.StoredObject] = []
+        do {
+            repeat {
+                let objectName = archive + "." + Self.pad(objects.count)
+                let key = BackupDescriptor.objectKey(backup: backup, object: objectName)
+                let source = BoundedSource(stream, limit: objectSize)
+                let upload = try repository.storage.startUpload(key)
+                let sink = CountingSink(upload)
+                let trailer: ObjectTrailer
+                do {
+                    trailer = try encoder.encode(from: source, to: sink)
+                } catch {
+                    upload.abort()
+                    throw error
+                }
+                guard try upload.commit(replace: false) == .stored else {
+                    throw BackupError.nameTaken(object: repository.storage.describe(key))
+                }
+                objects.append(.init(name: objectName, archive: archive, rawBytes: trailer.originalSize, storedBytes: sink.count))
+                log.debug("stored \(repository.storage.describe(key)): \(trailer.originalSize) bytes, \(sink.count) stored")
+                guard source.isFull else { break }
+            } while try stream.hasMoreData()
+        } catch {
+            for object in objects {
+                try? repository.storage.remove(BackupDescriptor.objectKey(backup: backup, object: object.name))
+            }
+            throw error
+        }
+        return objects
+    }
+
+    private func writeDescriptor(_ descriptor: BackupDescriptor) throws {
+        let key = BackupDescriptor.key(of: descriptor.name)
+        let upload = try repository.storage.startUpload(key)
+        do {
+            try descriptor.text.bytes.withUnsafeBytes { try upload.write($0) }
+        } catch {
+            upload.abort()
+            throw error
+        }
+        guard try upload.commit(replace: false) == .stored else {
+            throw BackupError.nameTaken(object: repository.storage.describe(key))
+        }
+    }
+
+    /// A replication connection: libpq's `replication=database` added to whatever the user gave.
+    private func connect(_ conninfo: String) throws -> PostgresConnection {
+        let replication: String
+        if conninfo.hasPrefix("postgres://") || conninfo.hasPrefix("postgresql://") {
+            replication = conninfo + (conninfo.contains("?") ? "&" : "?") + "replication=database"
+        } else {
+            replication = conninfo + " replication=database"
+        }
+        do {
+            return try PostgresConnection(conninfo: replication)
+        } catch PostgresError.cannotConnect(let message) {
+            throw BackupError.cannotConnect(message: message)
+        }
+    }
+
+    /// A repository that archives WAL of other clusters only is the wrong one for this server.
+    private func checkRepositoryHolds(_ identity: ClusterIdentity) throws {
+        let archive = WALArchive(repository: repository, identity: identity)
+        if try repository.storage.size(of: archive.infoKey) != nil { return }
+        let others = Set(try repository.storage.list(prefix: "wal/").compactMap { key -> String? in
+            let parts = key.split(separator: "/")
+            return parts.count == 3 && parts[2] == "archive.info" ? String(parts[1]) : nil
+        })
+        if !others.isEmpty {
+            throw BackupError.systemMismatch(repository: repository.name, archived: others.sorted(), server: identity.archiveID)
+        }
+    }
+
+    /// Server errors become `BackupError.refused` with the server's message (and a hint).
+    private func refusing<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch PostgresError.serverError(_, let message, _) {
+            throw BackupError.refused(message: message)
+        }
+    }
+
+    private static func pad(_ index: Int) -> String {
+        let digits = String(index)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+}

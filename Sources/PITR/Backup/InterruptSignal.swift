@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Ctrl-C (SIGINT) and SIGTERM as a readable descriptor rather than a handler.
+///
+/// The signals are blocked and a thread takes them with sigwait and writes a byte to a pipe,
+/// so no handler and no global state are needed: waits on the server poll the pipe too
+/// (`PostgresConnection.interruptDescriptor`) and the data loop checks it between messages.
+/// Create it before other threads start, since threads inherit the blocked mask.
+public final class InterruptSignal {
+    /// Readable once a signal arrived.
+    public let descriptor: Int32
+    private let writeEnd: Int32
+
+    public init() throws {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { throw IOError("create", "signal pipe") }
+        descriptor = ends[0]
+        writeEnd = ends[1]
+        // The waiter owns its copy of the write end for its whole life (the process's).
+        let context = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        context.pointee = writeEnd
+        var thread = pthread_t()
+        let started = pthread_create(&thread, nil, { raw in
+            guard let raw else { return nil }
+            let fd = raw.assumingMemoryBound(to: Int32.self).pointee
+            var set = sigset_t()
+            sigemptyset(&set)
+            sigaddset(&set, SIGINT)
+            sigaddset(&set, SIGTERM)
+            var signal: Int32 = 0
+            while sigwait(&set, &signal) == 0 {
+                var byte: UInt8 = 1
+                _ = write(fd, &byte, 1)
+            }
+            return nil
+        }, context)
+        guard started == 0 else { throw IOError("start", "signal thread", code: started) }
+        pthread_detach(thread)
+    }
+
+    /// Delivers an interruption as if Ctrl-C had been pressed (tests, and a failing helper thread).
+    public func trigger() {
+        var byte: UInt8 = 1
+        _ = write(writeEnd, &byte, 1)
+    }
+
+    /// Whether a signal arrived (without consuming it).
+    public var isTriggered: Bool {
+        guard descriptor >= 0 else { return false }
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) > 0
+    }
+
+    /// Throws `BackupError.interrupted` once a signal arrived.
+    func check() throws {
+        if isTriggered { throw BackupError.interrupted }
+    }
+
+    /// Sleeps up to `milliseconds`, throwing `BackupError.interrupted` if a signal arrives meanwhile.
+    func sleep(milliseconds: Int32) throws {
+        guard descriptor >= 0 else {
+            usleep(useconds_t(milliseconds) * 1000)
+            return
+        }
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        if poll(&entry, 1, milliseconds) > 0 { throw BackupError.interrupted }
+    }
+}
