@@ -72,21 +72,6 @@ public enum FileSystem {
         return bytes
     }
 
-    /// Writes a whole small file durably and atomically: temporary name, fsync, rename, fsync of the folder.
-    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws {
-        let temporary = temporaryName(for: path)
-        do {
-            let file = try SystemFile.createExclusive(temporary, mode: mode)
-            try file.write(bytes)
-            try file.sync()
-            try rename(temporary, to: path)
-        } catch {
-            try? remove(temporary)
-            throw error
-        }
-        try syncDirectory(dirname(of: path))
-    }
-
     /// A name beside `path` that no other process uses: hidden, with our pid.
     public static func temporaryName(for path: String) -> String {
         let folder = dirname(of: path)
@@ -102,11 +87,5 @@ public enum FileSystem {
 
     public static func basename(of path: String) -> String {
         String(path.split(separator: "/", omittingEmptySubsequences: true).last ?? "")
-    }
-
-    public static func currentDirectory() -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
-        guard getcwd(&buffer, buffer.count) != nil else { return "." }
-        return String(cString: buffer)
     }
 }

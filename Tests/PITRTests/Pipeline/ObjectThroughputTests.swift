@@ -20,7 +20,8 @@ import Testing
             input = String(cString: given)
         } else {
             input = folder + "/input"
-            try FileSystem.writeAtomically(input, mixedData(count: 16 << 20, seed: 3))
+            try FileSystem.remove(input)
+            try SystemFile.createExclusive(input).write(mixedData(count: 16 << 20, seed: 3))
         }
         let size = try FileSystem.size(input) ?? 0
         let key = MasterKey(bytes: Array(0..<32))

@@ -12,10 +12,10 @@ import Testing
         #expect(FileSystem.basename(of: "/a/b/c/") == "c")
     }
 
-    @Test func atomicWriteLeavesNoTemporary() throws {
+    @Test func writtenFileReadsBackAndListsAlone() throws {
         let folder = "/tmp/tailtown-fs-test-\(getpid())"
         try FileSystem.makeDirectories(folder)
-        try FileSystem.writeAtomically(folder + "/f", [1, 2, 3])
+        try SystemFile.createExclusive(folder + "/f").write([1, 2, 3])
         #expect(try FileSystem.readFile(folder + "/f") == [1, 2, 3])
         #expect(try FileSystem.list(folder) == ["f"])
         try FileSystem.remove(folder + "/f")
