@@ -9,6 +9,7 @@ public enum ArchiveError: PITRError {
     case segmentSizeMismatch(file: String, archive: String, archived: UInt64, given: UInt64)
     case systemMismatch(archive: String, archived: String, given: String)
     case noRepository(repository: String)
+    case noArchive(archive: String)
 
     public var description: String {
         switch self {
@@ -28,6 +29,8 @@ public enum ArchiveError: PITRError {
             "WAL file '\(file)' has segment size \(given) bytes but archive \(archive) holds segments of \(archived) bytes"
         case .systemMismatch(let archive, let archived, let given):
             "archive \(archive) was made for \(archived) but this cluster is \(given)"
+        case .noArchive(let archive):
+            "\(archive) holds no WAL archive (no archive.info): nothing was ever archived there for this cluster; check TAILTOWN_REPO and archive_command"
         case .noRepository(let repository):
             "there is no repository at \(repository) (no \(Repository.markerKey)): check TAILTOWN_REPO, and that the storage is mounted or reachable"
         }

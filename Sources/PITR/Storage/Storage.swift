@@ -17,8 +17,8 @@ public protocol Storage: AnyObject {
     /// Starts writing a new object, invisible until committed.
     func startUpload(_ key: String) throws -> Upload
 
-    /// Keys that start with `prefix`, sorted.
-    func list(prefix: String) throws -> [String]
+    /// The objects whose keys start with `prefix`, sorted by key, with their stored sizes.
+    func listObjects(prefix: String) throws -> [StoredObject]
 
     /// Removes an object; removing a missing object is not an error.
     func remove(_ key: String) throws
@@ -33,6 +33,21 @@ public protocol Upload: ByteSink {
 
     /// Discards everything written; never throws.
     func abort()
+}
+
+/// One entry of a listing.
+public struct StoredObject: Equatable, Sendable {
+    public let key: String
+    /// Stored bytes (compressed and encrypted).
+    public let size: Int
+    /// The S3 storage class ("STANDARD", "STANDARD_IA"...); nil on storage that has none.
+    public let storageClass: String?
+
+    public init(key: String, size: Int, storageClass: String? = nil) {
+        self.key = key
+        self.size = size
+        self.storageClass = storageClass
+    }
 }
 
 public enum CommitOutcome: Equatable, Sendable {
@@ -53,6 +68,11 @@ public enum StorageError: PITRError, Equatable {
 }
 
 extension Storage {
+    /// Keys that start with `prefix`, sorted.
+    public func list(prefix: String) throws -> [String] {
+        try listObjects(prefix: prefix).map(\.key)
+    }
+
     /// Reads a whole small object (repository metadata), refusing one larger than `limit` bytes.
     /// Returns nil when the object does not exist.
     public func readSmallObject(_ key: String, limit: Int = 1 << 20) throws -> [UInt8]? {

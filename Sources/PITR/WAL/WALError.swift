@@ -1,6 +1,7 @@
 /// Everything that can be wrong with a WAL name, position, file or cluster identity.
 public enum WALError: PITRError, Equatable {
     case invalidLSN(String)
+    case invalidTimestamp(String, reason: String)
     case invalidTimeline(String)
     case invalidSegmentSize(UInt64)
     case invalidSegmentName(String, reason: String)
@@ -30,6 +31,8 @@ public enum WALError: PITRError, Equatable {
         switch self {
         case .invalidLSN(let text):
             return "'\(text)' is not an LSN; expected PostgreSQL's X/Y hex form, such as 0/16B3748"
+        case .invalidTimestamp(let text, let reason):
+            return "'\(text)' is not a timestamp: \(reason); expected RFC 3339 such as 2026-11-26T14:03:27Z or PostgreSQL's 2026-11-26 14:03:27.123+00"
         case .invalidTimeline(let text):
             return "'\(text)' is not a timeline ID; expected 8 uppercase hex digits other than 00000000"
         case .invalidSegmentSize(let bytes):

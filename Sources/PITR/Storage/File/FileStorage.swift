@@ -55,23 +55,24 @@ public final class FileStorage: Storage {
         return try FileUpload(target: target)
     }
 
-    public func list(prefix: String) throws -> [String] {
+    public func listObjects(prefix: String) throws -> [StoredObject] {
         // Walk only the folder the prefix names, then filter by the rest of the prefix.
         let folder = prefix.contains("/") ? String(prefix[..<(prefix.lastIndex(of: "/") ?? prefix.startIndex)]) : ""
-        var keys: [String] = []
-        try walk(folder, into: &keys)
-        return keys.filter { $0.hasPrefix(prefix) }.sorted()
+        var objects: [StoredObject] = []
+        try walk(folder, into: &objects)
+        return objects.filter { $0.key.hasPrefix(prefix) }.sorted { $0.key < $1.key }
     }
 
-    private func walk(_ folder: String, into keys: inout [String]) throws {
+    private func walk(_ folder: String, into objects: inout [StoredObject]) throws {
         let absolute = folder.isEmpty ? root : path(of: folder)
         guard FileSystem.isDirectory(absolute) else { return }
         for name in try FileSystem.list(absolute) where !name.hasPrefix(".") {
             let key = folder.isEmpty ? name : folder + "/" + name
             if FileSystem.isDirectory(path(of: key)) {
-                try walk(key, into: &keys)
-            } else {
-                keys.append(key)
+                try walk(key, into: &objects)
+            } else if let size = try FileSystem.size(path(of: key)) {
+                // nil: removed since the folder was read.
+                objects.append(StoredObject(key: key, size: size))
             }
         }
     }

@@ -74,8 +74,8 @@ public final class S3Storage: Storage {
         S3Upload(storage: self, client: client, key: key)
     }
 
-    public func list(prefix: String) throws -> [String] {
-        var keys: [String] = []
+    public func listObjects(prefix: String) throws -> [StoredObject] {
+        var objects: [StoredObject] = []
         var token: String?
         let objectPrefix = configuration.objectKey(prefix)
         let repositoryPrefix = configuration.prefix.isEmpty ? "" : configuration.prefix + "/"
@@ -86,14 +86,16 @@ public final class S3Storage: Storage {
             let xml = Substring(String(decoding: response.body, as: UTF8.self))
             for contents in S3XML.elements("Contents", in: xml) {
                 guard let key = S3XML.value("Key", in: contents), key.hasPrefix(repositoryPrefix) else { continue }
-                keys.append(configuration.repositoryKey(key))
+                objects.append(StoredObject(key: configuration.repositoryKey(key),
+                                            size: Int(S3XML.value("Size", in: contents) ?? "") ?? 0,
+                                            storageClass: S3XML.value("StorageClass", in: contents)))
             }
             token = S3XML.value("IsTruncated", in: xml) == "true" ? S3XML.value("NextContinuationToken", in: xml) : nil
             if S3XML.value("IsTruncated", in: xml) == "true", token == nil {
                 throw S3Error.malformedAnswer(request: "GET \(client.describe(objectPrefix))?list-type=2", problem: "truncated listing without a continuation token")
             }
         } while token != nil
-        return keys.sorted()
+        return objects.sorted { $0.key < $1.key }
     }
 
     public func remove(_ key: String) throws {

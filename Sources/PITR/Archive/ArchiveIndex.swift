@@ -1,0 +1,79 @@
+/// One listing of a cluster's WAL archive (`wal/<archive id>/`): which WAL files it holds and
+/// their stored sizes. The planner, `verify`, `status` and `delete` all reason over this one
+/// listing instead of asking the storage file by file.
+public struct ArchiveIndex {
+    public let archive: WALArchive
+    public let segmentSize: WALSegmentSize
+    /// Every WAL file of the archive with its listing entry.
+    public let files: [WALFileName: StoredObject]
+
+    /// Lists the archive of `identity`; throws `ArchiveError.noArchive` when it has no `archive.info`.
+    public static func load(repository: Repository, identity: ClusterIdentity) throws -> ArchiveIndex {
+        let archive = WALArchive(repository: repository, identity: identity)
+        guard let info = try repository.readMetadata(archive.infoKey),
+              let bytes = UInt64(info["segment-size"] ?? "") else {
+            throw ArchiveError.noArchive(archive: repository.storage.describe(archive.folder))
+        }
+        let segmentSize = try WALSegmentSize(bytes: bytes)
+        var files: [WALFileName: StoredObject] = [:]
+        for object in try repository.storage.listObjects(prefix: archive.folder + "/") {
+            let name = object.key.split(separator: "/").last.map(String.init) ?? ""
+            if let file = try? WALFileName(parsing: name) { files[file] = object }
+        }
+        return ArchiveIndex(archive: archive, segmentSize: segmentSize, files: files)
+    }
+
+    /// The archive ids (`<major>-<system identifier>`) the repository holds WAL for.
+    public static func identities(in repository: Repository) throws -> [ClusterIdentity] {
+        let keys = try repository.storage.list(prefix: "wal/")
+        var found = Set<String>()
+        for key in keys where key.hasSuffix("/archive.info") {
+            let parts = key.split(separator: "/")
+            if parts.count == 3 { found.insert(String(parts[1])) }
+        }
+        return try found.sorted().map { try ClusterIdentity(archiveID: $0) }
+    }
+
+    public func contains(_ file: WALFileName) -> Bool { files[file] != nil }
+
+    /// Complete segments of `timeline`, in WAL order.
+    public func segments(on timeline: TimelineID) -> [WALSegmentName] {
+        files.keys.compactMap { file -> WALSegmentName? in
+            if case .segment(let segment) = file, segment.timeline == timeline { return segment }
+            return nil
+        }.sorted()
+    }
+
+    /// Timelines that have a history file in the archive (timeline 1 never has one).
+    public var historyTimelines: [TimelineID] {
+        files.keys.compactMap { file -> TimelineID? in
+            if case .history(let timeline) = file { return timeline }
+            return nil
+        }.sorted()
+    }
+
+    /// Reads and decodes a timeline's history file; nil for timeline 1 or when it is not archived.
+    public func history(of timeline: TimelineID) throws -> TimelineHistory? {
+        let file = WALFileName.history(timeline)
+        guard files[file] != nil else { return nil }
+        let bytes = try decode(file, limit: 1 << 20)
+        return try TimelineHistory(parsing: bytes, timeline: timeline, file: archive.repository.storage.describe(archive.key(for: file)))
+    }
+
+    /// Downloads, authenticates and decompresses one archived file into memory.
+    public func decode(_ file: WALFileName, limit: Int) throws -> [UInt8] {
+        let key = archive.key(for: file)
+        let object = archive.repository.storage.describe(key)
+        let sink = MemorySink(limit: limit, object: object)
+        _ = try ObjectDecoder(key: archive.repository.key).decode(from: try archive.repository.storage.openForReading(key), to: sink, object: object)
+        return sink.bytes
+    }
+
+    /// The segments recovery reads to replay `start..<end` on `timeline`, in order.
+    public func segmentNames(on timeline: TimelineID, from start: LSN, upTo end: LSN) -> [WALSegmentName] {
+        guard start < end else { return [] }
+        let first = start.rawValue / segmentSize.bytes
+        let last = (end.rawValue - 1) / segmentSize.bytes
+        return (first...last).map { WALSegmentName(timeline: timeline, number: $0, segmentSize: segmentSize) }
+    }
+}

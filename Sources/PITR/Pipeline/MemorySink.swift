@@ -1,0 +1,20 @@
+/// A sink that keeps what it is given in memory: for small objects such as history files,
+/// or one WAL segment being decoded for its records.
+public final class MemorySink: ByteSink {
+    public private(set) var bytes: [UInt8] = []
+    let limit: Int
+    let object: String
+
+    /// Refuses to grow past `limit` bytes (`object` names the source in the error).
+    public init(limit: Int, object: String) {
+        self.limit = limit
+        self.object = object
+    }
+
+    public func write(_ chunk: UnsafeRawBufferPointer) throws {
+        guard bytes.count + chunk.count <= limit else {
+            throw StorageError.unreachable(object: object, reason: "decodes to more than \(limit) bytes, more than expected")
+        }
+        bytes.append(contentsOf: chunk)
+    }
+}
