@@ -20,21 +20,11 @@ extension PostgreSQLIntegration {
         }
 
         @Test func plansEveryTargetKindAndRefusesWhatCannotBeRestored() throws {
-            let sandbox = try Sandbox()
-            let tailtown = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: false)
-            let cluster = try PostgresCluster.initialize(in: sandbox, name: "primary")
-            try cluster.archive(through: tailtown)
-            try cluster.configure([("checkpoint_timeout", "1d"), ("max_wal_size", "4GB")])
-            try cluster.start()
+            let setup = try PlannerCluster.make()
+            let (cluster, planner, tailtown) = (setup.primary, setup.planner, setup.tailtown)
             defer { try? cluster.stop() }
-            _ = try cluster.query("create table t (id int)")
-            try Self.backupPush(cluster, through: tailtown)
             let load = try Self.writeAfterBackup(cluster)
-
-            let repository = PITR.Repository(storage: FileStorage(root: tailtown.repository.root), key: nil)
-            let planner = RestorePlanner(repository: repository, locator: { ArchiveEventLocator(index: $0, majorVersion: 15) },
-                                         log: Log(level: .error))
-            let backup = try #require(try BackupCatalog(repository: repository).list().last)
+            let backup = try #require(try BackupCatalog(repository: setup.repository).list().last)
             let backupStart = WALSegmentName.segment(containing: backup.startLSN, timeline: TimelineID(1), segmentSize: .standard)
             let backupEnd = WALSegmentName.segment(containing: LSN(backup.stopLSN.rawValue - 1), timeline: TimelineID(1), segmentSize: .standard)
 
@@ -87,18 +77,12 @@ extension PostgreSQLIntegration {
         /// A copy of the cluster recovers the archive and promotes (timeline 2) while the original goes on
         /// (timeline 1): a time after the fork exists on both lines, a time before it only once.
         @Test func aForkedArchiveIsPlannedPerTimeline() throws {
-            let sandbox = try Sandbox()
-            let tailtown = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: false)
-            let primary = try PostgresCluster.initialize(in: sandbox, name: "primary")
-            try primary.archive(through: tailtown)
-            try primary.configure([("checkpoint_timeout", "1d"), ("max_wal_size", "4GB")])
-            try primary.start()
+            let setup = try PlannerCluster.make()
+            let (primary, planner, tailtown) = (setup.primary, setup.planner, setup.tailtown)
             defer { try? primary.stop() }
-            _ = try primary.query("create table t (id int)")
-            try Self.backupPush(primary, through: tailtown)
             let fork = try PostgresCluster.baseBackup(of: primary, name: "fork")
             usleep(1_500_000)
-            let beforeFork = try Self.clock(primary)
+            let beforeFork = try PlannerCluster.clock(primary)
             _ = try primary.query("insert into t values (1)")
             let shared = try primary.switchWAL()
             try primary.waitUntilArchived(shared)
@@ -109,7 +93,7 @@ extension PostgreSQLIntegration {
             try fork.start()
             defer { try? fork.stop() }
             try fork.waitUntilPromoted()
-            let afterFork = try Self.clock(primary)
+            let afterFork = try PlannerCluster.clock(primary)
             _ = try fork.query("insert into t values (2)")
             _ = try primary.query("insert into t values (3)")
             let forkLast = try fork.switchWAL()
@@ -117,9 +101,6 @@ extension PostgreSQLIntegration {
             try fork.waitUntilArchived(forkLast)
             try primary.waitUntilArchived(primaryLast)
 
-            let repository = PITR.Repository(storage: FileStorage(root: tailtown.repository.root), key: nil)
-            let planner = RestorePlanner(repository: repository, locator: { ArchiveEventLocator(index: $0, majorVersion: 15) },
-                                         log: Log(level: .error))
             let latest = try planner.plan(RestoreRequest(target: .latest))
             #expect(latest.targetTimeline == TimelineID(2))
             #expect(latest.histories == [TimelineID(2)])
@@ -142,24 +123,12 @@ extension PostgreSQLIntegration {
             #expect(early.stop.map { $0.lsn < switchpoint } == true, "\(early.report)")
         }
 
-        /// The server's clock now, in UTC.
-        static func clock(_ cluster: PostgresCluster) throws -> PostgresTimestamp {
-            try PostgresTimestamp(parsing: try cluster.query(
-                "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"))
-        }
-
-        /// `tailtown-pitr backup-push` over the cluster's Unix socket, as postgres; it waits for the backup's WAL to be archived.
-        static func backupPush(_ cluster: PostgresCluster, through tailtown: Tailtown) throws {
-            let dbname = "host=\(cluster.sandbox.root) port=\(cluster.port) user=postgres dbname=postgres"
-            _ = try cluster.sandbox.tailtown(["--config", tailtown.configFile, "backup-push", "--dbname", dbname]).check()
-        }
-
         /// Two commits around a recorded moment, a restore point, a third commit; then the WAL is archived.
         static func writeAfterBackup(_ cluster: PostgresCluster) throws -> Load {
             usleep(1_500_000)  // backup stop times are whole seconds: let the backup's second pass
             _ = try cluster.query("insert into t values (1)")
             _ = try cluster.switchWAL()  // more segments, so that one after the backup can go missing
-            let between = try clock(cluster)
+            let between = try PlannerCluster.clock(cluster)
             usleep(100_000)
             let xid = try #require(UInt32(try cluster.query("insert into t values (2) returning xmin::text")))
             let lsnText = try cluster.query("select pg_current_wal_lsn()")
