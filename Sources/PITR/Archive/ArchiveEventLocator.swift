@@ -158,16 +158,23 @@ public final class ArchiveEventLocator: WALEventLocator {
 
     private func bytes(of segment: WALSegmentName) throws -> [UInt8] {
         if let cached = recent.first(where: { $0.segment == segment }) { return cached.bytes }
-        let bytes: [UInt8]
         if let pending = prefetch {
-            // Never two downloads at once: a prefetch in flight is finished first.
+            // Never two downloads at once: a prefetch in flight is finished first. Its failure
+            // matters only if its segment is the one wanted.
             prefetch = nil
-            let fetched = try pending.result()
-            downloads += 1
-            remember(pending.segment, fetched)
-            if pending.segment == segment { return fetched }
+            let fetched = Result { try pending.result() }
+            if pending.segment == segment {
+                let bytes = try fetched.get()
+                downloads += 1
+                remember(segment, bytes)
+                return bytes
+            }
+            if case .success(let bytes) = fetched {
+                downloads += 1
+                remember(pending.segment, bytes)
+            }
         }
-        bytes = try index.decode(.segment(segment), limit: Int(index.segmentSize.bytes))
+        let bytes = try index.decode(.segment(segment), limit: Int(index.segmentSize.bytes))
         downloads += 1
         remember(segment, bytes)
         return bytes

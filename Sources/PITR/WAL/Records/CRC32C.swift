@@ -22,23 +22,22 @@ public struct CRC32C: Sendable {
     }
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        let table = CRC32CTable.shared.entries
+        guard var pointer = bytes.baseAddress, !bytes.isEmpty else { return }
+        let end = pointer + bytes.count
         var crc = register
-        var index = 0
-        let count = bytes.count
-        table.withUnsafeBufferPointer { t in
-            while count - index >= 8 {
-                let low = bytes.loadUnaligned(fromByteOffset: index, as: UInt32.self).littleEndian ^ crc
-                let high = bytes.loadUnaligned(fromByteOffset: index + 4, as: UInt32.self).littleEndian
-                crc = t[7 * 256 + Int(low & 0xFF)] ^ t[6 * 256 + Int((low >> 8) & 0xFF)]
-                    ^ t[5 * 256 + Int((low >> 16) & 0xFF)] ^ t[4 * 256 + Int(low >> 24)]
-                    ^ t[3 * 256 + Int(high & 0xFF)] ^ t[2 * 256 + Int((high >> 8) & 0xFF)]
-                    ^ t[1 * 256 + Int((high >> 16) & 0xFF)] ^ t[Int(high >> 24)]
-                index += 8
+        CRC32CTable.shared.entries.withUnsafeBufferPointer { table in
+            guard let t = table.baseAddress else { return }
+            while end - pointer >= 8 {
+                let word = UInt64(littleEndian: pointer.loadUnaligned(as: UInt64.self)) ^ UInt64(crc)
+                crc = t[7 * 256 + Int(word & 0xFF)] ^ t[6 * 256 + Int((word >> 8) & 0xFF)]
+                    ^ t[5 * 256 + Int((word >> 16) & 0xFF)] ^ t[4 * 256 + Int((word >> 24) & 0xFF)]
+                    ^ t[3 * 256 + Int((word >> 32) & 0xFF)] ^ t[2 * 256 + Int((word >> 40) & 0xFF)]
+                    ^ t[1 * 256 + Int((word >> 48) & 0xFF)] ^ t[Int(word >> 56)]
+                pointer += 8
             }
-            while index < count {
-                crc = t[Int((crc ^ UInt32(bytes[index])) & 0xFF)] ^ (crc >> 8)
-                index += 1
+            while pointer < end {
+                crc = t[Int((crc ^ UInt32(pointer.load(as: UInt8.self))) & 0xFF)] ^ (crc >> 8)
+                pointer += 1
             }
         }
         register = crc

@@ -8,7 +8,8 @@ final class WALSegmentWalk {
     }
 
     private enum Gathered {
-        case complete(end: Int)
+        /// `inPlace`: the record lies within one page and was not copied.
+        case complete(end: Int, inPlace: Bool)
         /// The bytes given end inside the record.
         case incomplete
         /// The record cannot be reassembled: `page` does not continue it.
@@ -110,21 +111,17 @@ final class WALSegmentWalk {
                 offset = page
                 previous = nil
                 continue scanning
-            case .complete(let recordEnd):
-                let prior = record.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self) }
-                if let reason = checkCRC(record) ?? previous.flatMap({ prior != $0 ? "its xl_prev \(LSN(prior)) is not the previous record \(LSN($0))" : nil }) {
-                    try endOfWAL(record: offset, checkingFrom: pageStart(after: recordEnd - 1), reason: reason)
-                    break scanning
-                }
+            case .complete(let recordEnd, let inPlace):
                 let lsn = LSN(base + UInt64(offset))
                 let aligned = WALFormat.align(recordEnd)
-                let outcome: WALEventDecoder.Outcome
-                do {
-                    outcome = try record.withUnsafeBytes {
-                        try WALEventDecoder.decode($0, lsn: lsn, endLSN: LSN(base + UInt64(aligned)), majorVersion: majorVersion)
+                let examined = try withRecord(at: offset, length: length, inPlace: inPlace, assembled: record) {
+                    try examine($0, lsn: lsn, endLSN: LSN(base + UInt64(aligned)), previous: previous)
+                }
+                guard case .valid(let outcome) = examined else {
+                    if case .invalid(let reason) = examined {
+                        try endOfWAL(record: offset, checkingFrom: pageStart(after: recordEnd - 1), reason: reason)
                     }
-                } catch let malformed as WALRecordBody.Malformed {
-                    throw WALRecordError.corruptRecord(segment: segment.fileName, lsn: lsn, reason: malformed.reason)
+                    break scanning
                 }
                 firstRecord = firstRecord ?? lsn
                 previous = lsn.rawValue
@@ -144,21 +141,49 @@ final class WALSegmentWalk {
         return WALScan(events: events, firstRecordLSN: firstRecord, endLSN: LSN(base + UInt64(end)))
     }
 
-    /// Nil when the record's xl_crc matches: CRC-32C of everything after the header, then of the
-    /// header up to xl_crc (`ValidXLogRecord`).
-    private func checkCRC(_ record: [UInt8]) -> String? {
-        record.withUnsafeBytes { bytes -> String? in
-            var crc = CRC32C()
-            crc.update(UnsafeRawBufferPointer(rebasing: bytes[WALFormat.recordHeaderSize...]))
-            crc.update(UnsafeRawBufferPointer(rebasing: bytes[..<WALFormat.crcOffset]))
-            let stored = bytes.loadUnaligned(fromByteOffset: WALFormat.crcOffset, as: UInt32.self)
-            guard crc.value != stored else { return nil }
-            return "its CRC-32C is \(Hex.format(crc.value, width: 8)) but the record says \(Hex.format(stored, width: 8))"
+    private enum Examined {
+        case valid(WALEventDecoder.Outcome)
+        case invalid(String)
+    }
+
+    /// Checks a whole record as `ValidXLogRecord` does (CRC-32C of everything after the header, then
+    /// of the header up to xl_crc) and its xl_prev, then decodes it.
+    private func examine(_ record: UnsafeRawBufferPointer, lsn: LSN, endLSN: LSN, previous: UInt64?) throws -> Examined {
+        var crc = CRC32C()
+        crc.update(UnsafeRawBufferPointer(rebasing: record[WALFormat.recordHeaderSize...]))
+        crc.update(UnsafeRawBufferPointer(rebasing: record[..<WALFormat.crcOffset]))
+        let stored = record.loadUnaligned(fromByteOffset: WALFormat.crcOffset, as: UInt32.self)
+        guard crc.value == stored else {
+            return .invalid("its CRC-32C is \(Hex.format(crc.value, width: 8)) but the record says \(Hex.format(stored, width: 8))")
+        }
+        let prior = record.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+        if let previous, prior != previous {
+            return .invalid("its xl_prev \(LSN(prior)) is not the previous record \(LSN(previous))")
+        }
+        do {
+            return .valid(try WALEventDecoder.decode(record, lsn: lsn, endLSN: endLSN, majorVersion: majorVersion))
+        } catch let malformed as WALRecordBody.Malformed {
+            throw WALRecordError.corruptRecord(segment: segment.fileName, lsn: lsn, reason: malformed.reason)
         }
     }
 
-    /// Copies the `length` bytes of the record at `start` into `record`, leaving out page headers.
+    /// Calls `body` with the record's bytes: in the segment itself when it lies within one page,
+    /// else as `gather` assembled them.
+    private func withRecord<Result>(at offset: Int, length: Int, inPlace: Bool, assembled: [UInt8],
+                                    _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        guard inPlace else { return try assembled.withUnsafeBytes(body) }
+        let within = offset % segmentBytes
+        return try segments[offset / segmentBytes].withUnsafeBytes {
+            try body(UnsafeRawBufferPointer(rebasing: $0[within..<(within + length)]))
+        }
+    }
+
+    /// Copies the `length` bytes of the record at `start` into `record`, leaving out page headers;
+    /// a record within one page is left where it is.
     private func gather(from start: Int, length: Int, into record: inout [UInt8]) throws -> Gathered {
+        if start + length <= pageStart(after: start) {
+            return try available(start, count: length) ? .complete(end: start + length, inPlace: true) : .incomplete
+        }
         record.removeAll(keepingCapacity: true)
         var offset = start
         var remaining = length
@@ -170,7 +195,7 @@ final class WALSegmentWalk {
             record.append(contentsOf: bytes[within..<(within + take)])
             remaining -= take
             offset += take
-            if remaining == 0 { return .complete(end: offset) }
+            if remaining == 0 { return .complete(end: offset, inPlace: false) }
             guard try available(offset, count: WALFormat.shortPageHeaderSize) else { return .incomplete }
             guard let page = try page(at: offset) else {
                 return .broken(page: offset, reason: "the page at \(LSN(base + UInt64(offset))) that should continue the record is not a valid WAL page")
