@@ -5,7 +5,8 @@ import Testing
 extension PostgreSQLIntegration {
     /// backup-push into an s3:// repository on moto, as the file:// tests do it: bounded objects sent
     /// as multipart uploads, extracted, checked with pg_verifybackup and recovered from; and a
-    /// backup-push killed mid-stream that leaves nothing visible and is never listed.
+    /// backup-push killed mid-stream that leaves nothing visible, is never listed, and whose parts a
+    /// later backup aborts once they are old enough.
     @Suite struct S3Backup {
         /// A cluster archiving through tailtown-pitr into a fresh bucket (prefix "pg"), with the
         /// segment switched and archived once so that the repository knows the cluster.
@@ -100,11 +101,20 @@ extension PostgreSQLIntegration {
             let pending = try S3BucketInspection.pendingUploads(storage, under: "backups/")
             #expect(pending.count == 1 && pending.allSatisfy { $0.hasSuffix("/base.tar.0000") }, "\(pending)")
 
-            // The server let go of the killed backup: the next one succeeds and is the only one listed.
-            let summary = try BackupTestCluster.output(Array(list.dropLast()) + ["backup-push", "--dbname", BackupPushTests.conninfo(archived)])
-            let name = String(summary.split(separator: " ")[1].dropLast())
+            // The server let go of the killed backup: the next one succeeds, is the only one listed, and
+            // aborts the upload left behind first. moto dates every upload 2010-11-10, so that the age
+            // check (a day by default) is covered by the unit tests of S3PendingUpload instead.
+            let key = try KeyFile.read(at: archived.sandbox.path("tailtown.key"))
+            let push = BackupPush(repository: PITR.Repository(storage: storage, key: key), options: ObjectOptions(compression: .lz4, key: key),
+                                  interruption: try InterruptSignal(), log: Log(level: .error))
+            var request = BackupPushRequest()
+            request.conninfo = BackupPushTests.conninfo(archived)
+            request.abandonedUploadSeconds = 0
+            let descriptor = try push.run(request)
+            #expect(try S3BucketInspection.pendingUploads(storage, under: "backups/") == [])
+            #expect(try storage.pendingUploads(under: "backups/") == [], "the driver's own listing agrees")
             let table = try BackupTestCluster.output(list)
-            #expect(table.split(separator: "\n").count == 2 && table.contains(name), "\(table)")
+            #expect(table.split(separator: "\n").count == 2 && table.contains(descriptor.name), "\(table)")
         }
     }
 }
