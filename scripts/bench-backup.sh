@@ -40,38 +40,18 @@ PORT=$(free_port 54349)
 pg_cluster_start "$PGDATA" "$PORT" "$SOCKETS" "$WS/postgres.log" \
     "wal_level = replica" "archive_mode = on" "archive_command = 'true'" "max_wal_size = 4GB" \
     "checkpoint_timeout = 1h" "fsync = off" "synchronous_commit = off"
-psql_q() { as_pg "$PGBIN/psql" -h "$SOCKETS" -p "$PORT" -U postgres -d postgres -Atqc "$1"; }
 say "pgbench -i -s $SCALE"
-as_pg "$PGBIN/pgbench" -h "$SOCKETS" -p "$PORT" -U postgres -i -s "$SCALE" -q -I dtGvp postgres >"$WS/pgbench.log" 2>&1 \
-    || { tail -20 "$WS/pgbench.log" >&2; die "pgbench -i failed"; }
+pgbench_run -i -s "$SCALE" -q -I dtGvp
 DB_BYTES=$(psql_q "select sum(pg_database_size(oid)) from pg_database")
 DB_MB=$(awk -v b="$DB_BYTES" 'BEGIN { printf "%.0f", b / 1e6 }')
 
-cat >"$PGBR_DIR/pgbackrest.conf" <<EOF
-[global]
-repo1-path=$PGBR_DIR/repo
-repo1-retention-full=1
-expire-auto=n
-compress-type=lz4
-compress-level=1
-start-fast=y
-archive-async=n
-lock-path=$PGBR_DIR/lock
-spool-path=$PGBR_DIR/spool
-log-path=$PGBR_DIR/log
-log-level-console=warn
-log-level-file=off
-
-[bench]
-pg1-path=$PGDATA
-pg1-port=$PORT
-pg1-socket-path=$SOCKETS
-EOF
+pgbackrest_config "$PGBR_DIR/pgbackrest.conf" "$PGDATA" "$PORT" "$SOCKETS" \
+    "repo1-path=$PGBR_DIR/repo" "repo1-retention-full=1" "expire-auto=n" "compress-type=lz4" "compress-level=1" "start-fast=y"
 cat >"$TT_CONF" <<EOF
 TAILTOWN_REPO=file://$TT_REPO
 TAILTOWN_COMPRESSION=lz4
 EOF
-chown -R postgres:postgres "$PGBR_DIR" "$TT_CONF"
+chown postgres:postgres "$TT_CONF"
 PGBR="pgbackrest --config=$PGBR_DIR/pgbackrest.conf --stanza=bench"
 
 # Both tools archive every segment: each waits for the WAL its backup needs in its own archive.

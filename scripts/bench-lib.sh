@@ -91,3 +91,46 @@ bench_report() {
     cat "$1"
     echo
 }
+
+# pgbackrest_config <file> <data dir> <port> <socket dir> [more [global] lines...]: stanza "bench" for the
+# cluster, synchronous archive-push, console logging from warnings on, lock/spool/log folders beside the file.
+pgbackrest_config() {
+    local file=$1 data=$2 port=$3 sockets=$4 dir
+    dir=$(dirname "$file")
+    shift 4
+    {
+        echo "[global]"
+        printf '%s\n' "$@"
+        echo "archive-async=n"
+        echo "lock-path=$dir/lock"
+        echo "spool-path=$dir/spool"
+        echo "log-path=$dir/log"
+        echo "log-level-console=warn"
+        echo "log-level-file=off"
+        echo
+        echo "[bench]"
+        echo "pg1-path=$data"
+        echo "pg1-port=$port"
+        echo "pg1-socket-path=$sockets"
+    } >"$file"
+    chown -R postgres:postgres "$dir"
+}
+
+# The section's cluster is the one at SOCKETS and PORT (set by the section before these are called).
+# psql_q <sql>: one query as postgres, unaligned, tuples only.
+psql_q() { as_pg "$PGBIN/psql" -h "$SOCKETS" -p "$PORT" -U postgres -d postgres -Atqc "$1"; }
+# pgbench_run <pgbench options...>: on the database postgres, its output appended to $WS/pgbench.log.
+pgbench_run() {
+    as_pg "$PGBIN/pgbench" -h "$SOCKETS" -p "$PORT" -U postgres "$@" postgres >>"$WS/pgbench.log" 2>&1 \
+        || { tail -20 "$WS/pgbench.log" >&2; die "pgbench $* failed"; }
+}
+# switch_wal_and_wait: closes the current WAL segment and waits (two minutes at most) until it is archived.
+switch_wal_and_wait() {
+    local switched archived
+    switched=$(psql_q "select pg_walfile_name(pg_switch_wal())")
+    for _ in $(seq 1 240); do
+        archived=$(psql_q "select coalesce(last_archived_wal, '') from pg_stat_archiver")
+        [[ $archived > $switched || $archived == "$switched" ]] && return 0
+        sleep 0.5
+    done
+}

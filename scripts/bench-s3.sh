@@ -100,52 +100,21 @@ PORT=$(free_port 54339)
 pg_cluster_start "$PGDATA" "$PORT" "$SOCKETS" "$WS/postgres.log" \
     "wal_level = replica" "archive_mode = on" "archive_command = 'cp %p $CORPUS/%f'" "max_wal_size = 1GB" \
     "fsync = off" "synchronous_commit = off"
-psql_q() { as_pg "$PGBIN/psql" -h "$SOCKETS" -p "$PORT" -U postgres -d postgres -Atqc "$1"; }
 say "pgbench -i -s 10"
-as_pg "$PGBIN/pgbench" -h "$SOCKETS" -p "$PORT" -U postgres -i -s 10 -q postgres >"$WS/pgbench.log" 2>&1 \
-    || { tail -20 "$WS/pgbench.log" >&2; die "pgbench -i failed"; }
+pgbench_run -i -s 10 -q
 # Then updates with full-page images: segments that compress less, as most archived WAL does.
 say "pgbench -c 2 -T 30"
-as_pg "$PGBIN/pgbench" -h "$SOCKETS" -p "$PORT" -U postgres -c 2 -j 2 -T 30 postgres >>"$WS/pgbench.log" 2>&1 \
-    || { tail -20 "$WS/pgbench.log" >&2; die "pgbench failed"; }
-switched=$(psql_q "select pg_walfile_name(pg_switch_wal())")
-for _ in $(seq 1 240); do
-    archived=$(psql_q "select coalesce(last_archived_wal, '') from pg_stat_archiver")
-    [[ $archived > $switched || $archived == "$switched" ]] && break
-    sleep 0.5
-done
+pgbench_run -c 2 -j 2 -T 30
+switch_wal_and_wait
 SYSID=$(psql_q "select system_identifier from pg_control_system()")
 
 # pgBackRest: S3 repository through the same endpoint, synchronous archive-push, lz4 level 1, aes-256-cbc.
-cat >"$PGBR_DIR/pgbackrest.conf" <<EOF
-[global]
-repo1-type=s3
-repo1-path=/pgbackrest
-repo1-s3-bucket=$BUCKET
-repo1-s3-endpoint=127.0.0.1
-repo1-storage-port=$TLS_PORT
-repo1-storage-ca-file=$CA
-repo1-s3-uri-style=path
-repo1-s3-region=us-east-1
-repo1-s3-key=$ACCESS_KEY
-repo1-s3-key-secret=$SECRET_KEY
-repo1-cipher-type=aes-256-cbc
-repo1-cipher-pass=tailtown-bench-cipher-pass-0123456789abcdef
-compress-type=lz4
-compress-level=1
-archive-async=n
-lock-path=$PGBR_DIR/lock
-spool-path=$PGBR_DIR/spool
-log-path=$PGBR_DIR/log
-log-level-console=warn
-log-level-file=off
-
-[bench]
-pg1-path=$PGDATA
-pg1-port=$PORT
-pg1-socket-path=$SOCKETS
-EOF
-chown -R postgres:postgres "$PGBR_DIR"
+pgbackrest_config "$PGBR_DIR/pgbackrest.conf" "$PGDATA" "$PORT" "$SOCKETS" \
+    "repo1-type=s3" "repo1-path=/pgbackrest" "repo1-s3-bucket=$BUCKET" "repo1-s3-endpoint=127.0.0.1" \
+    "repo1-storage-port=$TLS_PORT" "repo1-storage-ca-file=$CA" "repo1-s3-uri-style=path" "repo1-s3-region=us-east-1" \
+    "repo1-s3-key=$ACCESS_KEY" "repo1-s3-key-secret=$SECRET_KEY" \
+    "repo1-cipher-type=aes-256-cbc" "repo1-cipher-pass=tailtown-bench-cipher-pass-0123456789abcdef" \
+    "compress-type=lz4" "compress-level=1"
 PGBR="pgbackrest --config=$PGBR_DIR/pgbackrest.conf --stanza=bench"
 say "pgbackrest stanza-create (S3 repository)"
 # shellcheck disable=SC2086 # PGBR is a command line

@@ -82,23 +82,14 @@ EOF
 as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$WS/postgres.log" -w start >/dev/null \
     || { tail -20 "$WS/postgres.log" >&2; die "PostgreSQL did not start"; }
 
-psql_q() { as_pg "$PGBIN/psql" -h "$SOCKETS" -p "$PORT" -U postgres -d postgres -Atqc "$1"; }
 corpus_segments() { find "$CORPUS" -maxdepth 1 -type f -regextype posix-extended -regex '.*/[0-9A-F]{24}' -printf '%f\n' | sort; }
 
 say "pgbench -i -s 20"
-as_pg "$PGBIN/pgbench" -h "$SOCKETS" -p "$PORT" -U postgres -i -s 20 -q postgres >"$WS/pgbench.log" 2>&1 \
-    || { tail -20 "$WS/pgbench.log" >&2; die "pgbench -i failed"; }
+pgbench_run -i -s 20 -q
 for attempt in 1 2 3 4 5 6 7 8; do
     say "pgbench -T 10 (round $attempt)"
-    as_pg "$PGBIN/pgbench" -h "$SOCKETS" -p "$PORT" -U postgres -c 2 -j 2 -T 10 postgres >>"$WS/pgbench.log" 2>&1 \
-        || { tail -20 "$WS/pgbench.log" >&2; die "pgbench failed"; }
-    switched=$(psql_q "select pg_walfile_name(pg_switch_wal())")
-    # Wait for the archiver to copy everything up to the segment just closed.
-    for _ in $(seq 1 120); do
-        archived=$(psql_q "select coalesce(last_archived_wal, '') from pg_stat_archiver")
-        [[ $archived > $switched || $archived == "$switched" ]] && break
-        sleep 0.5
-    done
+    pgbench_run -c 2 -j 2 -T 10
+    switch_wal_and_wait
     count=$(corpus_segments | wc -l)
     say "corpus: $count segments archived"
     if ((count >= MIN_CORPUS)); then break; fi
@@ -108,26 +99,9 @@ done
 # ---------------------------------------------------------------------------------------------
 # pgBackRest: posix repository in the workspace, synchronous archive-push, lz4 level 1, aes-256-cbc.
 
-cat >"$PGBR_DIR/pgbackrest.conf" <<EOF
-[global]
-repo1-path=$PGBR_REPO
-repo1-cipher-type=aes-256-cbc
-repo1-cipher-pass=tailtown-bench-cipher-pass-0123456789abcdef
-compress-type=lz4
-compress-level=1
-archive-async=n
-lock-path=$PGBR_DIR/lock
-spool-path=$PGBR_DIR/spool
-log-path=$PGBR_DIR/log
-log-level-console=warn
-log-level-file=off
-
-[bench]
-pg1-path=$PGDATA
-pg1-port=$PORT
-pg1-socket-path=$SOCKETS
-EOF
-chown -R postgres:postgres "$PGBR_DIR"
+pgbackrest_config "$PGBR_DIR/pgbackrest.conf" "$PGDATA" "$PORT" "$SOCKETS" \
+    "repo1-path=$PGBR_REPO" "repo1-cipher-type=aes-256-cbc" "repo1-cipher-pass=tailtown-bench-cipher-pass-0123456789abcdef" \
+    "compress-type=lz4" "compress-level=1"
 PGBR="pgbackrest --config-path=$PGBR_DIR --stanza=bench"
 say "pgbackrest stanza-create"
 # shellcheck disable=SC2086 # PGBR is a command line
