@@ -8,7 +8,7 @@
 /// "forbidden" or the reverse.
 public final class S3Storage: Storage {
     public let configuration: S3Configuration
-    private let client: S3Client
+    let client: S3Client
     private var conditionalWritesUnsupported = false
 
     public init(configuration: S3Configuration, log: Log = Log()) throws {
