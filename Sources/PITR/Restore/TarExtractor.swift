@@ -109,7 +109,8 @@ final class TarExtractor: ByteSink {
         let header = try TarHeader(block, archive: archive)
         let components = try safeComponents(header.name)
         let relative = components.joined(separator: "/")
-        if header.mode & 0o070 != 0 { sawGroupAccess = true }
+        // Symlinks carry 0777 whatever the cluster's mode.
+        if header.kind == .file || header.kind == .directory, header.mode & 0o070 != 0 { sawGroupAccess = true }
         let path = components.isEmpty ? root : root + "/" + relative
         let mode = mode_t(header.mode & 0o777)
         switch header.kind {
