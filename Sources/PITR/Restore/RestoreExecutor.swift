@@ -137,7 +137,7 @@ public final class RestoreExecutor {
             if let file = sink as? SystemFile { try file.sync() }
             let bytes = pieces.reduce(0) { $0 + $1.rawBytes }
             onProgress("\(archive): \(pieces.count) piece\(pieces.count == 1 ? "" : "s"), \(Self.megabytes(bytes)) in "
-                       + "\(Self.seconds(clock.seconds)) (\(Self.rate(bytes, clock.seconds))); \(Self.percent(done, total)) of the backup")
+                       + "\(Stopwatch.text(clock.seconds)) (\(Self.rate(bytes, clock.seconds))); \(Self.percent(done, total)) of the backup")
         }
         return extractors
     }
@@ -194,7 +194,6 @@ public final class RestoreExecutor {
     }
 
     static func megabytes(_ bytes: Int) -> String { String(format1: Double(bytes) / 1e6) + " MB" }
-    static func seconds(_ seconds: Double) -> String { String(format1: seconds) + " s" }
     static func rate(_ bytes: Int, _ seconds: Double) -> String { String(format1: Double(bytes) / 1e6 / max(seconds, 0.001)) + " MB/s" }
     static func percent(_ part: Int, _ whole: Int) -> String { "\(whole > 0 ? part * 100 / whole : 100)%" }
 }

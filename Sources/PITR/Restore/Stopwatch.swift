@@ -12,6 +12,9 @@ public struct Stopwatch: Sendable {
 
     public var seconds: Double { Stopwatch.now() - start }
 
+    /// "1.2 s".
+    public static func text(_ seconds: Double) -> String { String(format1: seconds) + " s" }
+
     private static func now() -> Double {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)
