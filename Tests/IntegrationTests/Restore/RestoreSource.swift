@@ -71,8 +71,15 @@ final class RestoreSource {
 
     /// A time strictly between the commits of rows `id` and `id + 1`, in PostgreSQL's format with a zone.
     func timeBetween(_ id: Int) throws -> String {
-        try cluster.query("select (timestamptz '\(rows[id - 1].committed)' + (timestamptz '\(rows[id].committed)' - timestamptz '\(rows[id - 1].committed)') / 2)::text")
+        try midpoint(rows[id - 1].committed, rows[id].committed)
     }
+}
+
+/// The moment halfway between two of PostgreSQL's timestamps, in its format (UTC).
+func midpoint(_ earlier: String, _ later: String) throws -> String {
+    let a = try PostgresTimestamp(parsing: earlier), b = try PostgresTimestamp(parsing: later)
+    #expect(a < b, "commit times \(earlier) and \(later) are not increasing")
+    return PostgresTimestamp(rawValue: a.rawValue + (b.rawValue - a.rawValue) / 2).description
 }
 
 /// A restored copy started by the tests' own psql, for reading what it holds.
