@@ -32,6 +32,16 @@ public struct FileOwner: Equatable, Sendable {
     /// True when this process must hand files over (it runs as root and the owner is someone else).
     public var needsHandOver: Bool { geteuid() == 0 && uid != 0 }
 
+    /// Whether the owner may read `path`, judged by its mode bits (ACLs and folder permissions aside).
+    func mayRead(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        if uid == 0 { return true }
+        if info.st_uid == uid { return info.st_mode & S_IRUSR != 0 }
+        if info.st_gid == gid { return info.st_mode & S_IRGRP != 0 }
+        return info.st_mode & S_IROTH != 0
+    }
+
     /// Gives the open file to the owner (when restore runs as root).
     func take(_ file: SystemFile) throws {
         guard needsHandOver else { return }

@@ -45,6 +45,9 @@ public final class RestoreExecutor {
         try config.check(target: target)
         _ = try config.text(target: target)
         let owner = try FileOwner.choose(options.owner, parentOf: target)
+        for (name, path) in config.lines where RecoveryConfigFile.pathSettings.contains(name) && !owner.mayRead(path) {
+            log.warning("\(name) \(path) is not readable by \(owner.name), who runs restore_command: recovery will stop at its first WAL file until it is (chown or chmod it)")
+        }
         return Destinations(target: target, tablespaces: locations, config: config, owner: owner)
     }
 
