@@ -27,6 +27,8 @@ public struct RestorePlan: Equatable, Sendable {
     public let path: [Stretch]
     /// Every WAL file recovery will fetch, in order (segments, with the history files of the path).
     public let segments: [WALSegmentName]
+    /// The history files recovery reads with them: those of the path's timelines after the first.
+    public let histories: [TimelineID]
     public let stop: StopPoint?
     /// Stored (compressed, encrypted) bytes to download: the backup's objects and the WAL.
     public let backupStoredBytes: Int
@@ -35,13 +37,14 @@ public struct RestorePlan: Equatable, Sendable {
     public let newestRestorableTime: PostgresTimestamp?
 
     public init(request: RestoreRequest, backup: BackupDescriptor, targetTimeline: TimelineID, path: [Stretch],
-                segments: [WALSegmentName], stop: StopPoint?, backupStoredBytes: Int, walStoredBytes: Int,
+                segments: [WALSegmentName], histories: [TimelineID] = [], stop: StopPoint?, backupStoredBytes: Int, walStoredBytes: Int,
                 newestRestorableTime: PostgresTimestamp?) {
         self.request = request
         self.backup = backup
         self.targetTimeline = targetTimeline
         self.path = path
         self.segments = segments
+        self.histories = histories
         self.stop = stop
         self.backupStoredBytes = backupStoredBytes
         self.walStoredBytes = walStoredBytes

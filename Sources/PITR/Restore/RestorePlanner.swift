@@ -1,0 +1,51 @@
+/// Turns a `RestoreRequest` into a proven `RestorePlan`, reading only the repository's backup
+/// descriptors, one listing of the WAL archive, its history files and (for `.time`, `.xid`,
+/// `.name` and `.latest`) the few WAL segments the locator decodes. Nothing is written.
+///
+/// The rules (docs/recovery.md, "How the plan is made"): the target timeline follows
+/// `--timeline`; the backup is the newest finished one on a line of timelines that leads to the
+/// target and that ended before it; every segment from the backup's start to the stop point, read
+/// from the timeline PostgreSQL reads it from, must be in the archive listing.
+public struct RestorePlanner {
+    let repository: Repository
+    let locator: (ArchiveIndex) -> WALEventLocator
+    let log: Log
+
+    /// `locator` builds the WAL event locator for the archive the planner picks.
+    public init(repository: Repository, locator: @escaping (ArchiveIndex) -> WALEventLocator, log: Log) {
+        self.repository = repository
+        self.locator = locator
+        self.log = log
+    }
+
+    /// The plan for `request`, or the `RestorePlanError` that says why there is none.
+    public func plan(_ request: RestoreRequest) throws -> RestorePlan {
+        let all = try BackupCatalog(repository: repository).list()
+        guard let newest = all.last else { throw RestorePlanError.noBackups(repository: repository.name) }
+        var backups = all
+        if let name = request.backupName {
+            guard let named = all.first(where: { $0.name == name }) else {
+                throw RestorePlanError.unknownBackup(name: name, available: all.map(\.name))
+            }
+            backups = [named]
+        } else {
+            // A repository may hold several clusters (or a pg_upgrade's two); the newest backup
+            // that can serve the target decides whose archive is read.
+            let identity = (Self.identityHint(all, request.target) ?? newest).identity
+            backups = all.filter { $0.identity == identity }
+        }
+        let identity = backups[0].identity
+        let index = try ArchiveIndex.load(repository: repository, identity: identity)
+        let tree = try TimelineTree.load(from: index)
+        log.debug("planning over \(backups.count) backup(s) of \(identity), \(index.files.count) archived WAL file(s), timelines \(tree.timelines.map(\.description).joined(separator: ","))")
+        let planning = RestorePlanning(request: request, index: index, tree: tree, locator: locator(index),
+                                       backups: backups, forced: request.backupName != nil)
+        return try planning.plan()
+    }
+
+    /// For a time target, the newest backup that ended before it.
+    private static func identityHint(_ backups: [BackupDescriptor], _ target: RecoveryTarget) -> BackupDescriptor? {
+        guard case .time(let time) = target else { return nil }
+        return backups.last { RestorePlanning.ended($0, before: time) }
+    }
+}

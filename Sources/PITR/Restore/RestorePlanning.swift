@@ -1,0 +1,246 @@
+/// One planning run: a request against one archive's listing, timeline tree and backups.
+/// `RestorePlanner` gathers these; this decides backup, timeline and stop point, and proves the WAL.
+struct RestorePlanning {
+    let request: RestoreRequest
+    let index: ArchiveIndex
+    let tree: TimelineTree
+    let locator: WALEventLocator
+    /// The backups that may serve, oldest stop time first; only the named one with `--backup`.
+    let backups: [BackupDescriptor]
+    /// `--backup` named the only candidate: failures say why it cannot serve.
+    let forced: Bool
+
+    /// Where a `.time`, `.xid` or `.name` target lies on the line of one timeline.
+    struct Located {
+        let timeline: TimelineID
+        let event: WALEvent
+        /// The timeline that wrote the event.
+        let holder: TimelineID
+    }
+
+    func plan() throws -> RestorePlan {
+        if case .number(let timeline) = request.timeline, !tree.contains(timeline) {
+            throw RestorePlanError.timelineNotFound(timeline, archive: archiveName, known: tree.timelines)
+        }
+        switch request.target {
+        case .immediate:
+            let backup = try newest(of: try onRequestedTimeline())
+            return try build(backup, timeline: targetTimeline(from: backup), end: backup.stopLSN,
+                             stop: .init(lsn: backup.stopLSN, time: nil, xid: nil))
+        case .latest:
+            return try planLatest(try newest(of: try onRequestedTimeline()))
+        case .lsn(let target):
+            return try planLSN(target)
+        case .time, .xid, .name:
+            return try planLocated()
+        }
+    }
+
+    // MARK: Targets that need no WAL decoding to place
+
+    private func planLatest(_ backup: BackupDescriptor) throws -> RestorePlan {
+        let timeline = targetTimeline(from: backup)
+        let coverage = try self.coverage(to: timeline)
+        let path = coverage.path
+        let stopSegment = lastSegment(of: backup)
+        try coverage.prove(from: path.segmentNumber(backup.startLSN), through: max(stopSegment, coverage.lastArchived ?? stopSegment))
+        let end = path.startLSN(ofSegment: max(stopSegment, coverage.lastArchived ?? stopSegment) + 1)
+        let newest = try locator.newestEvent(in: path.segments(from: backup.stopLSN, upTo: end))
+        return try build(backup, timeline: timeline, end: end, stop: nil, newest: newest?.time)
+    }
+
+    private func planLSN(_ target: LSN) throws -> RestorePlan {
+        let pool = try onRequestedTimeline()
+        guard let backup = pool.last(where: { $0.stopLSN <= target }) else {
+            if forced { throw cannotReach(pool[0], "it ends at \(pool[0].stopLSN), after the target LSN \(target)") }
+            throw RestorePlanError.targetBeforeOldestBackup(target: "LSN \(target)", oldestRestorable: Self.describeEnd(of: pool[0]))
+        }
+        let timeline = targetTimeline(from: backup)
+        let coverage = try self.coverage(to: timeline)
+        let targetSegment = coverage.path.segmentNumber(target)
+        let last = coverage.lastArchived ?? 0
+        if coverage.lastArchived == nil || last < targetSegment {
+            try coverage.prove(from: coverage.path.segmentNumber(backup.startLSN), through: max(last, lastSegment(of: backup)))
+            throw RestorePlanError.targetAfterArchivedWAL(target: "LSN \(target)", timeline: timeline,
+                                                         newestRestorable: try newestRestorable(from: backup, coverage: coverage))
+        }
+        return try build(backup, timeline: timeline, end: LSN(target.rawValue + 1), stop: .init(lsn: target, time: nil, xid: nil))
+    }
+
+    // MARK: Targets placed by the WAL event locator
+
+    private func planLocated() throws -> RestorePlan {
+        var pool = try onRequestedTimeline()
+        var scanFromNewest = false
+        if case .time(let time) = request.target {
+            let ended = pool.filter { Self.ended($0, before: time) }
+            guard !ended.isEmpty else {
+                if forced { throw cannotReach(pool[0], "it ended at \(pool[0].stopTime.iso8601), not before the target") }
+                throw RestorePlanError.targetBeforeOldestBackup(target: targetText, oldestRestorable: Self.describeEnd(of: pool[0]))
+            }
+            pool = ended
+            scanFromNewest = true
+        }
+        let timelines: [TimelineID]
+        switch request.timeline {
+        case .latest:
+            timelines = Set(pool.flatMap { backup in tree.timelines.filter { leads(backup, to: $0) } }).sorted()
+        case .current:
+            timelines = [try newest(of: pool).timeline]
+        case .number(let timeline):
+            timelines = [timeline]
+        }
+        var found: [Located] = []
+        var firstError: Error?
+        for timeline in timelines.reversed() {
+            // A time is searched after the newest backup that ended before it; an xid or a name
+            // can lie anywhere, so after the oldest backup.
+            let onLine = pool.filter { leads($0, to: timeline) }
+            guard let from = scanFromNewest ? onLine.last : onLine.first else { continue }
+            do {
+                found.append(try locate(from: from, to: timeline))
+            } catch {
+                // The default timeline's gap is never hidden by an answer on an older fork.
+                if found.isEmpty, firstError == nil, case RestorePlanError.walGap = error { throw error }
+                firstError = firstError ?? error
+            }
+        }
+        guard let chosen = found.first else { throw firstError ?? RestorePlanError.noBackupOnTimeline(timelines.last ?? TimelineID(1)) }
+        let holders = Set(found.map { $0.holder })
+        if holders.count > 1, request.timeline == .latest {
+            throw RestorePlanError.ambiguousTimeline(target: targetText, timelines: holders.sorted())
+        }
+        let event = chosen.event
+        guard let backup = pool.last(where: { leads($0, to: chosen.timeline) && $0.stopLSN <= event.lsn }) else {
+            if forced { throw cannotReach(pool[0], "it ends at \(pool[0].stopLSN), after the target's record at \(event.lsn)") }
+            throw RestorePlanError.targetBeforeOldestBackup(target: targetText, oldestRestorable: Self.describeEnd(of: pool[0]))
+        }
+        return try build(backup, timeline: chosen.timeline, end: event.endLSN,
+                         stop: .init(lsn: event.lsn, time: event.time, xid: event.xid == 0 ? nil : event.xid))
+    }
+
+    /// Asks the locator for the stop event on the line of `timeline`, reading the archived WAL
+    /// after `backup` up to the first gap; the backup's own WAL must be complete.
+    private func locate(from backup: BackupDescriptor, to timeline: TimelineID) throws -> Located {
+        let coverage = try self.coverage(to: timeline)
+        let path = coverage.path
+        let stopSegment = lastSegment(of: backup)
+        let last = max(stopSegment, coverage.lastArchived ?? stopSegment)
+        try coverage.prove(from: path.segmentNumber(backup.startLSN), through: stopSegment)
+        let missing = coverage.firstMissing(from: stopSegment, through: last)
+        let scanStart = path.segmentNumber(backup.stopLSN)
+        let scanEnd = missing.map { $0 - 1 } ?? last
+        let scan = scanStart <= scanEnd ? (scanStart...scanEnd).map(path.segment) : []
+        if let event = try locator.stopEvent(for: request.target, exclusive: request.exclusive, in: scan) {
+            return Located(timeline: timeline, event: event, holder: path.timeline(at: event.lsn))
+        }
+        if let missing { throw coverage.gap(at: missing, through: last) }
+        switch request.target {
+        case .name(let name):
+            throw RestorePlanError.unknownRestorePoint(name: name, timeline: timeline, after: backup.stopLSN)
+        case .xid(let xid):
+            throw RestorePlanError.transactionNotFound(xid: xid, timeline: timeline, after: backup.stopLSN)
+        default:
+            throw RestorePlanError.targetAfterArchivedWAL(target: targetText, timeline: timeline,
+                                                         newestRestorable: try newestRestorable(from: backup, coverage: coverage))
+        }
+    }
+
+    // MARK: The plan
+
+    /// Proves every segment from the backup's start to `end` on the line of `timeline` and assembles the plan.
+    private func build(_ backup: BackupDescriptor, timeline: TimelineID, end: LSN,
+                       stop: RestorePlan.StopPoint?, newest: PostgresTimestamp? = nil) throws -> RestorePlan {
+        guard leads(backup, to: timeline) else {
+            throw cannotReach(backup, "timeline \(timeline) forked away from its timeline \(backup.stopTimeline) before its end at \(backup.stopLSN)")
+        }
+        let coverage = try self.coverage(to: timeline)
+        let path = coverage.path
+        let end = max(end, backup.stopLSN)
+        try coverage.prove(from: path.segmentNumber(backup.startLSN), through: path.segmentNumber(LSN(end.rawValue - 1)))
+        let segments = path.segments(from: backup.startLSN, upTo: end)
+        let histories = path.timelines.filter { index.contains(.history($0)) }
+        let files = segments.map { WALFileName.segment($0) } + histories.map { WALFileName.history($0) }
+        return RestorePlan(request: request, backup: backup, targetTimeline: timeline,
+                           path: path.stretches(from: backup.startLSN, upTo: end), segments: segments,
+                           histories: histories, stop: stop, backupStoredBytes: backup.storedBytes,
+                           walStoredBytes: coverage.storedBytes(files), newestRestorableTime: newest)
+    }
+
+    // MARK: Backups and timelines
+
+    /// The candidates on the line of `--timeline N`; all of them otherwise.
+    private func onRequestedTimeline() throws -> [BackupDescriptor] {
+        guard case .number(let timeline) = request.timeline else { return backups }
+        let onLine = backups.filter { leads($0, to: timeline) }
+        guard !onLine.isEmpty else {
+            if forced { throw cannotReach(backups[0], "it is not on the history of timeline \(timeline)") }
+            throw RestorePlanError.noBackupOnTimeline(timeline)
+        }
+        return onLine
+    }
+
+    private func newest(of pool: [BackupDescriptor]) throws -> BackupDescriptor {
+        guard let backup = pool.last else { throw RestorePlanError.noBackups(repository: index.archive.repository.name) }
+        return backup
+    }
+
+    /// The timeline recovery follows from `backup` when the target needs no decoding.
+    private func targetTimeline(from backup: BackupDescriptor) -> TimelineID {
+        switch request.timeline {
+        case .latest: tree.timelines.last { leads(backup, to: $0) } ?? backup.stopTimeline
+        case .current: backup.timeline
+        case .number(let timeline): timeline
+        }
+    }
+
+    /// Whether recovery from `backup` can follow `timeline`: both its start (the checkpoint) and its
+    /// end (the consistency point) lie on `timeline`'s line before the line leaves their timelines.
+    private func leads(_ backup: BackupDescriptor, to timeline: TimelineID) -> Bool {
+        tree.leads(from: backup.timeline, at: backup.startLSN, to: timeline)
+            && tree.leads(from: backup.stopTimeline, at: backup.stopLSN, to: timeline)
+    }
+
+    private func coverage(to timeline: TimelineID) throws -> WALCoverage {
+        guard let path = tree.path(to: timeline, segmentSize: index.segmentSize) else {
+            throw RestorePlanError.timelineNotFound(timeline, archive: archiveName, known: tree.timelines)
+        }
+        return WALCoverage(index: index, path: path)
+    }
+
+    /// The segment holding the backup's last WAL byte (the end-of-backup record).
+    private func lastSegment(of backup: BackupDescriptor) -> UInt64 {
+        (max(backup.stopLSN.rawValue, 1) - 1) / index.segmentSize.bytes
+    }
+
+    /// The newest point recovery from `backup` can reach on the line, for messages.
+    private func newestRestorable(from backup: BackupDescriptor, coverage: WALCoverage) throws -> String {
+        let stopSegment = lastSegment(of: backup)
+        let last = max(stopSegment, coverage.lastArchived ?? stopSegment)
+        let available = (coverage.firstMissing(from: stopSegment, through: last)).map { $0 - 1 } ?? last
+        let end = coverage.path.startLSN(ofSegment: available + 1)
+        let scan = coverage.path.segments(from: backup.stopLSN, upTo: end)
+        guard let event = try locator.newestEvent(in: scan) else {
+            return "the end of the archived WAL at \(end), with no commit after \(Self.describeEnd(of: backup))"
+        }
+        return "\(event.time) (xid \(event.xid) at \(event.lsn)); the archived WAL ends at \(end)"
+    }
+
+    private var archiveName: String { index.archive.repository.storage.describe(index.archive.folder) }
+
+    private var targetText: String { request.target.text }
+
+    private func cannotReach(_ backup: BackupDescriptor, _ reason: String) -> RestorePlanError {
+        .backupCannotReach(name: backup.name, reason: reason)
+    }
+
+    /// Backup times are whole seconds, rounded down: a backup is known to have ended before `time`
+    /// only when its stop second has passed.
+    static func ended(_ backup: BackupDescriptor, before time: PostgresTimestamp) -> Bool {
+        PostgresTimestamp(unixSeconds: backup.stopTime.secondsSinceEpoch + 1) <= time
+    }
+
+    static func describeEnd(of backup: BackupDescriptor) -> String {
+        "\(backup.stopTime.iso8601), at \(backup.stopLSN) (the end of backup \(backup.name))"
+    }
+}
