@@ -4,8 +4,8 @@ import Testing
 
 /// `delete`, `verify`, `status` and `check` as processes against a real PostgreSQL 15 archiving into
 /// an encrypted file:// repository: three backups the same day, TAILTOWN_RETAIN=daily=1 keeps the
-/// newest; after `delete --confirm` the repository verifies and a point-in-time recovery inside the
-/// reported window reaches exactly the target.
+/// newest; after `delete --confirm` the repository verifies, a point-in-time recovery inside the
+/// reported window reaches exactly the target, and the restore drill passes (or fails on its check).
 @Suite(.serialized) struct RetentionCommandTests {
     let archived: ArchivedCluster
     let config: String
@@ -94,6 +94,22 @@ import Testing
         let restored = try BackupPushTests.extract(newest, from: try repository, into: archived.sandbox.path("restored"))
         let labels = try recover(restored, to: target)
         #expect(labels == ["round 1", "round 2", "round 3", "before target"])
+
+        // The restore drill: to the end of the archive (a standby, never promoted), then to the target with an
+        // expectation that cannot hold; neither leaves anything in the scratch folder or the repository.
+        let scratch = try archived.sandbox.makeDirectory("scratch")
+        let keysBefore = try repository.storage.list(prefix: "")
+        let drill = try tailtown(["verify", "--restore-test", "--scratch-dir", scratch,
+                                  "--check-sql", "SELECT count(*) FROM marks => = 5", "--check-sql", "SELECT count(*) > 0 FROM marks"])
+        #expect(drill.status == 0 && drill.stdout.contains("restore test of backup \(newest.name)") && drill.stdout.hasSuffix("restore test passed\n"),
+                "\(drill.stdout)\(drill.stderr)")
+        #expect(drill.stdout.contains("total (the measured RTO): ") && drill.stdout.contains("recovery until consistent: "))
+        let failing = try tailtown(["verify", "--restore-test", "--scratch-dir", scratch, "--to", target,
+                                    "--check-sql", "SELECT count(*) FROM marks => = 6"])
+        #expect(failing.status == 1 && failing.stdout.contains("check FAILED: SELECT count(*) FROM marks gave 4, expected = 6"),
+                "\(failing.stdout)\(failing.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch).isEmpty)
+        #expect(try repository.storage.list(prefix: "") == keysBefore)
 
         // A segment taken out of the middle of the chain is named by verify.
         #expect(segmentsAfter.count >= 3)
