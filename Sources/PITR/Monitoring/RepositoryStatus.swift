@@ -11,12 +11,18 @@ public struct RepositoryStatus: Sendable {
     }
 
     /// The span one can restore to: from the stop of the oldest backup anchoring the window (kept as
-    /// daily, or the newest) to the last archived WAL segment's write time. The end is an upper bound:
-    /// the newest transaction lies somewhere in that segment.
+    /// daily, or the newest) to the newest commit in the last archived segments (decoded), or, when
+    /// none is found there, the newest segment's write time, an upper bound.
     public struct Window: Equatable, Sendable {
         public let start: UTCTime
         public let end: UTCTime
+        /// True when `end` is a decoded commit time, false when it is a file time.
+        public let endIsCommit: Bool
     }
+
+    /// Segments decoded from the end of the archive to find the newest commit: an idle cluster's
+    /// last segments may hold none, and each one read is a download.
+    static let segmentsSearchedForNewestCommit = 3
 
     public let time: UTCTime
     /// Oldest first.
@@ -63,7 +69,11 @@ public struct RepositoryStatus: Sendable {
         let anchors = classification.decisions.filter { $0.anchorsWindow && $0.backup.identity == archive?.identity }
         var window: Window?
         if let start = anchors.map(\.backup.stopTime).min() {
-            window = Window(start: start, end: max(start, newest?.object.lastModified ?? start))
+            if let archive, let newest, let commit = newestCommit(archive, on: newest.name.timeline) {
+                window = Window(start: start, end: max(start, commit), endIsCommit: true)
+            } else {
+                window = Window(start: start, end: max(start, newest?.object.lastModified ?? start), endIsCommit: false)
+            }
         }
 
         let walObjects = inventory.archives.flatMap { $0.index.files.values }
@@ -84,5 +94,13 @@ public struct RepositoryStatus: Sendable {
             bytesByKind: [("backups", inventory.backupObjects.reduce(0) { $0 + $1.size }), ("wal", walObjects.reduce(0) { $0 + $1.size })],
             bytesByStorageClass: byClass.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
             segmentsLastDay: recent, lastVerify: try VerifyRecord.load(from: inventory.repository))
+    }
+
+    /// The newest commit or abort time in the last segments of `timeline`; nil when they hold none
+    /// or cannot be decoded (the status then falls back to file times rather than failing).
+    static func newestCommit(_ archive: RepositoryInventory.Archive, on timeline: TimelineID) -> UTCTime? {
+        let locator = ArchiveEventLocator(index: archive.index, majorVersion: archive.identity.majorVersion)
+        let segments = Array(archive.index.segments(on: timeline).suffix(segmentsSearchedForNewestCommit))
+        return (try? locator.newestEvent(in: segments))?.time.utcTime
     }
 }

@@ -22,7 +22,7 @@ public enum StatusJSON {
             ("newest_wal", status.newestSegment.map { string($0.fileName) } ?? "null"),
             ("newest_wal_time", time(status.newestSegmentTime)),
             ("wal_age_seconds", number(status.walAge)),
-            ("window", status.window.map { "{\"start\":\(time($0.start)),\"end\":\(time($0.end))}" } ?? "null"),
+            ("window", status.window.map { "{\"start\":\(time($0.start)),\"end\":\(time($0.end)),\"end_is_commit\":\($0.endIsCommit)}" } ?? "null"),
             ("gaps", "[" + gaps.joined(separator: ",") + "]"),
             ("bytes_by_kind", "{" + status.bytesByKind.map { "\(string($0.kind)):\($0.bytes)" }.joined(separator: ",") + "}"),
             ("bytes_by_storage_class", "{" + status.bytesByStorageClass.map { "\(string($0.storageClass)):\($0.bytes)" }.joined(separator: ",") + "}"),

@@ -15,7 +15,8 @@ public enum StatusText {
             lines.append("newest WAL        none")
         }
         if let window = status.window {
-            lines.append("recoverable       \(window.start.iso8601) .. \(window.end.iso8601)")
+            lines.append("recoverable       \(window.start.iso8601) .. \(window.end.iso8601)"
+                         + (window.endIsCommit ? " (the newest commit)" : " (when the newest WAL was archived; its last commit is earlier)"))
         } else {
             lines.append("recoverable       nothing: no backup anchors a window")
         }

@@ -81,6 +81,7 @@ import Testing
         let status = try JSONSerialization.jsonObject(with: Data(try tailtown(["status", "--json", "--html", archived.sandbox.path("status.html")]).check().utf8)) as! [String: Any]
         let window = try #require(status["window"] as? [String: Any])
         #expect(window["start"] as? String == newest.stopTime.iso8601)
+        #expect(window["end_is_commit"] as? Bool == true, "the end of the window is the newest commit, decoded")
         #expect(FileManager.default.fileExists(atPath: archived.sandbox.path("status.html")))
         let metrics = archived.sandbox.path("tailtown.prom")
         let check = try tailtown(["check", "--dbname", conninfo, "--prometheus", metrics])

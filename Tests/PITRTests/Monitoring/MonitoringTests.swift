@@ -29,7 +29,7 @@ struct MonitoredRepository {
         let status = try monitored.status()
         #expect(status.newestBackup?.name == monitored.backup.name && status.backupAge == 27_000)
         #expect(status.newestSegment?.fileName == "000000010000000000000014" && status.walAge == 0)
-        #expect(status.window == RepositoryStatus.Window(start: monitored.backup.stopTime, end: monitored.now))
+        #expect(status.window == RepositoryStatus.Window(start: monitored.backup.stopTime, end: monitored.now, endIsCommit: false))
         #expect(status.gaps.isEmpty)
         #expect(status.segmentsLastDay == 20)
         let walBytes = try monitored.repo.storage.listObjects(prefix: "wal/").filter { !$0.key.hasSuffix("archive.info") }.reduce(0) { $0 + $1.size }
