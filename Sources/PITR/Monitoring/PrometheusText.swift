@@ -38,14 +38,6 @@ public enum PrometheusText {
 
     /// A label value with backslash, double quote and newline escaped.
     static func label(_ text: String) -> String {
-        text.replacingAll("\\", "\\\\").replacingAll("\"", "\\\"").replacingAll("\n", "\\n")
-    }
-}
-
-private extension String {
-    func replacingAll(_ target: Character, _ replacement: String) -> String {
-        var out = ""
-        for character in self { if character == target { out += replacement } else { out.append(character) } }
-        return out
+        text.escaping(["\\": "\\\\", "\"": "\\\"", "\n": "\\n"])
     }
 }

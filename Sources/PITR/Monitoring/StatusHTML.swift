@@ -11,7 +11,7 @@ public enum StatusHTML {
         facts.append(("Gaps", status.gaps.isEmpty ? "none" : status.gaps.map(\.description).joined(separator: "; ")))
         facts.append(("Repository", "\(bytes(status.totalBytes)): " + status.bytesByKind.map { "\($0.kind) \(bytes($0.bytes))" }.joined(separator: ", ")))
         facts.append(("Storage classes", status.bytesByStorageClass.map { "\($0.storageClass) \(bytes($0.bytes))" }.joined(separator: ", ")))
-        facts.append(("Archive rate", "\(status.segmentsLastDay) segments in 24 h (\(StatusText.decimal(status.segmentsPerHour))/h)"))
+        facts.append(("Archive rate", "\(status.segmentsLastDay) segments in 24 h (\(String(format1: status.segmentsPerHour))/h)"))
         facts.append(("Last verify", status.lastVerify.map { "\($0.time.iso8601): " + ($0.sound ? "all well" : "\($0.problems) problems") } ?? "never"))
 
         var page = """
@@ -84,17 +84,6 @@ public enum StatusHTML {
     }
 
     static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
+        text.escaping(["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"])
     }
 }

@@ -23,7 +23,7 @@ public enum StatusText {
         for gap in status.gaps { lines.append("gap               \(gap.description)") }
         lines.append("repository        \(bytes(status.totalBytes)): " + status.bytesByKind.map { "\($0.kind) \(bytes($0.bytes))" }.joined(separator: ", "))
         lines.append("storage classes   " + status.bytesByStorageClass.map { "\($0.storageClass) \(bytes($0.bytes))" }.joined(separator: ", "))
-        lines.append("archive rate      \(status.segmentsLastDay) segments in the last 24 h (\(decimal(status.segmentsPerHour))/h)")
+        lines.append("archive rate      \(status.segmentsLastDay) segments in the last 24 h (\(String(format1: status.segmentsPerHour))/h)")
         if let verify = status.lastVerify {
             lines.append("last verify       \(verify.time.iso8601): " + (verify.sound ? "all well" : "\(verify.problems) problems") + (verify.deep ? " (deep)" : ""))
         } else {
@@ -36,10 +36,5 @@ public enum StatusText {
                          + (backup.classes.isEmpty ? "- (next delete removes it)" : backup.classes.map(\.rawValue).joined(separator: ",")))
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    static func decimal(_ value: Double) -> String {
-        let tenths = Int((value * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
     }
 }

@@ -15,8 +15,6 @@ public struct WALRequirements: Sendable {
         public let first: UInt64
         public let last: UInt64?
         public let atLeast: UInt64
-        /// The backup that needs it.
-        public let backup: String
     }
 
     public let segmentSize: WALSegmentSize
@@ -36,17 +34,17 @@ public struct WALRequirements: Sendable {
         }
         for backup in others {
             ranges.append(Range(timeline: backup.timeline, first: number(backup.startLSN), last: number(backup.stopLSN),
-                                atLeast: number(backup.stopLSN), backup: backup.name))
+                                atLeast: number(backup.stopLSN)))
         }
         for backup in anchors {
             ranges.append(Range(timeline: backup.timeline, first: number(backup.startLSN), last: nil,
-                                atLeast: number(backup.stopLSN), backup: backup.name))
+                                atLeast: number(backup.stopLSN)))
             for history in histories {
                 // A timeline descends from the backup when its ancestry leaves the backup's timeline after the backup began.
                 guard let branch = history.entries.first(where: { $0.parent == backup.timeline }),
                       branch.switchpoint >= backup.startLSN, let own = history.entries.last else { continue }
                 let first = number(own.switchpoint)
-                ranges.append(Range(timeline: history.timeline, first: first, last: nil, atLeast: first, backup: backup.name))
+                ranges.append(Range(timeline: history.timeline, first: first, last: nil, atLeast: first))
             }
         }
         var branches: [TimelineID: TimelineHistory.Entry] = [:]

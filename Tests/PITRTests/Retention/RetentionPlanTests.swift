@@ -10,8 +10,8 @@ struct RetentionScenario {
     let repo: SyntheticRepository
     var backups: [String: BackupDescriptor] = [:]
 
-    init(key: MasterKey? = nil) throws {
-        repo = try SyntheticRepository(key: key)
+    init(key: MasterKey? = nil, storage: Storage? = nil) throws {
+        repo = try SyntheticRepository(key: key, storage: storage)
         try repo.addSegments(5...64)
         try repo.putObject(repo.walKey(.partial(repo.segment(1, 65))), Array("partial".utf8))
         try repo.addHistory(timeline: 2, ancestors: [(1, 65)])
@@ -120,6 +120,26 @@ struct RetentionScenario {
         #expect(plannedWAL == scenario.expectedDeletedWAL.subtracting(scenario.segmentKeys(1, 10...10) + [scenario.backupFileKey("b1")]))
         try marks.unkeep(scenario.backups["b1"]!.name)
         #expect(try marks.list().isEmpty)
+    }
+
+    /// The same plan on S3 (moto): listing times, DeleteObjects batches, and a repository that still verifies deep.
+    @Test func sameOnS3() throws {
+        let scenario = try RetentionScenario(key: MasterKey(bytes: Array(repeating: 3, count: 32))!, storage: try S3TestRepository.make("retention"))
+        let repo = scenario.repo
+        let listed = try repo.storage.listObjects(prefix: "wal/")
+        #expect(listed.allSatisfy { abs(($0.lastModified?.secondsSinceEpoch ?? 0) - UTCTime.now().secondsSinceEpoch) < 600 })
+        #expect(listed.allSatisfy { $0.storageClass == "STANDARD" })
+        let before = Set(try repo.keys())
+        try RetentionPlanner(inventory: try RepositoryInventory.load(repository: repo.repository))
+            .plan(policy: RetentionScenario.policy, now: RetentionScenario.now)
+            .execute(on: repo.storage, log: Log(level: .error))
+        let gone = scenario.expectedDeletedWAL.union(scenario.backupKeys("b1")).union(scenario.backupKeys("b4"))
+        #expect(Set(try repo.keys()) == before.subtracting(gone))
+        let report = RepositoryVerifier(inventory: try RepositoryInventory.load(repository: repo.repository),
+                                        policy: RetentionScenario.policy, now: RetentionScenario.now, deep: true).run()
+        #expect(report.isSound, "\(report.text)")
+        #expect(S3Storage.listingTime("2026-11-27T01:02:03.000Z") == UTCTime(iso8601: "2026-11-27T01:02:03Z"))
+        #expect(S3Storage.listingTime("yesterday") == nil)
     }
 
     @Test func runsFoldBackupFilesAndBreakAtGaps() {

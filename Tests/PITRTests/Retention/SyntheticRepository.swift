@@ -1,27 +1,28 @@
 import Foundation
 @testable import PITR
 
-/// A file:// repository filled with real objects (encoded through the pipeline) and real backup
-/// descriptors, but made-up WAL content: enough for retention, verify and status, which never
-/// look inside a segment.
+/// A repository (a file:// folder, or the storage given) filled with real objects (encoded through
+/// the pipeline) and real backup descriptors, but made-up WAL content: enough for retention, verify
+/// and status, which never look inside a segment.
 final class SyntheticRepository {
+    /// The folder of a file:// repository; empty on other storage.
     let root: String
-    let storage: FileStorage
+    let storage: Storage
     let repository: Repository
     let identity = ClusterIdentity(majorVersion: 15, systemIdentifier: 7_300_000_000_000_000_001)
     let segmentSize = WALSegmentSize.standard
     let archive: WALArchive
 
-    init(key: MasterKey? = nil) throws {
-        root = NSTemporaryDirectory() + "tailtown-retention-\(UUID().uuidString)"
-        storage = FileStorage(root: root)
+    init(key: MasterKey? = nil, storage given: Storage? = nil) throws {
+        root = given == nil ? NSTemporaryDirectory() + "tailtown-retention-\(UUID().uuidString)" : ""
+        storage = given ?? FileStorage(root: root)
         repository = Repository(storage: storage, key: key)
         try repository.checkEncryption()
         archive = WALArchive(repository: repository, identity: identity)
         try archive.checkSegmentSize(segmentSize, file: "test")
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: root) }
+    deinit { if !root.isEmpty { try? FileManager.default.removeItem(atPath: root) } }
 
     /// Stores `content` as a pipeline object (header, lz4 payload, trailer).
     func putObject(_ key: String, _ content: [UInt8]) throws {
