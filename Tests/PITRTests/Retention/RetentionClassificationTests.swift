@@ -56,6 +56,16 @@ import Testing
         let bad = try Settings.load(flags: [:], environment: ["TAILTOWN_RETAIN": "dayly=2"], defaultFile: "/nonexistent")
         #expect(throws: ConfigError.self) { try bad.retentionPolicy() }
     }
+
+    @Test func notifyURLIsCheckedAndNeverPrinted() throws {
+        let hook = "https://hooks.slack.com/services/T0/B0/sekrit"
+        let set = try Settings.load(flags: [:], environment: ["TAILTOWN_NOTIFY_URL": hook], defaultFile: "/nonexistent")
+        #expect(try set.notifyURL() == hook)
+        #expect(!set.report().joined().contains("sekrit"))
+        let bad = try Settings.load(flags: [:], environment: ["TAILTOWN_NOTIFY_URL": "hooks.slack.com/sekrit"], defaultFile: "/nonexistent")
+        #expect(throws: ConfigError.self) { try bad.notifyURL() }
+        #expect(try Settings.load(flags: [:], environment: [:], defaultFile: "/nonexistent").notifyURL() == nil)
+    }
 }
 
 @Suite struct RetentionClassificationTests {
