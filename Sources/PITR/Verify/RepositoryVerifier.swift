@@ -3,7 +3,8 @@
 /// The WAL chain: every backup needs the segments from its start to its stop; the backups that
 /// anchor the recoverable window (kept as daily, or the newest) need every segment from their
 /// start to the newest one, on their timeline and the timelines branching off it, whose history
-/// files must be there. Every object of every backup and every archived WAL file is checked
+/// files must be there. A gap is dated by the descriptors around it and the newest commit decoded
+/// from the segment before it. Every object of every backup and every archived WAL file is checked
 /// (header, trailer, size), or with `deep` decoded end to end.
 public struct RepositoryVerifier {
     public let inventory: RepositoryInventory
@@ -27,8 +28,10 @@ public struct RepositoryVerifier {
         for archive in inventory.archives {
             problems += historyProblems(archive)
             let requirements = inventory.requirements(of: archive, for: classification.decisions)
-            let gaps = WALGap.gaps(missing: requirements.missingSegments(in: archive.index), archive: archive.identity,
+            var gaps = WALGap.gaps(missing: requirements.missingSegments(in: archive.index), archive: archive.identity,
                                    segmentSize: archive.index.segmentSize, backups: inventory.backups)
+            let locator = ArchiveEventLocator(index: archive.index, majorVersion: archive.identity.majorVersion)
+            for i in gaps.indices { gaps[i].refine(with: locator, index: archive.index) }
             problems += gaps.map(VerifyProblem.walGap)
         }
 

@@ -1,13 +1,14 @@
 /// A run of consecutive segments a backup needs but the archive lacks, with the stretch of the
-/// recoverable window it cuts out as far as descriptors tell: no point after `after` can be
-/// reached through it, and restoring works again from `until`, the stop of the first backup
-/// that starts past it. Either is nil when no backup bounds that side.
+/// recoverable window it cuts out: no point after `after` can be reached through it (the newest
+/// commit decoded from the segment just before it, else the stop of the newest backup before it),
+/// and restoring works again from `until`, the stop of the first backup that starts past it.
+/// Either is nil when nothing bounds that side.
 public struct WALGap: Equatable, Sendable {
     public let archive: ClusterIdentity
     public let first: WALSegmentName
     public let last: WALSegmentName
     public let count: Int
-    public let after: UTCTime?
+    public var after: UTCTime?
     public let until: UTCTime?
 
     public var timeline: TimelineID { first.timeline }
@@ -31,6 +32,16 @@ public struct WALGap: Equatable, Sendable {
                           after: own.filter { $0.stopLSN <= start }.map(\.stopTime).max(),
                           until: own.filter { $0.startLSN >= end }.map(\.stopTime).min())
         }
+    }
+
+    /// Moves `after` to the newest commit in the segment just before the gap, when `locator`
+    /// finds one there (it is later than any backup's stop before the gap, or equal).
+    mutating func refine(with locator: WALEventLocator, index: ArchiveIndex) {
+        let number = first.number(index.segmentSize)
+        guard number > 0 else { return }
+        let previous = WALSegmentName(timeline: first.timeline, number: number - 1, segmentSize: index.segmentSize)
+        guard index.contains(.segment(previous)), let event = try? locator.newestEvent(in: [previous]) else { return }
+        after = max(after ?? event.time.utcTime, event.time.utcTime)
     }
 
     public var description: String {

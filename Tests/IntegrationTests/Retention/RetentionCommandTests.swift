@@ -112,12 +112,20 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch).isEmpty)
         #expect(try repository.storage.list(prefix: "") == keysBefore)
 
-        // A segment taken out of the middle of the chain is named by verify.
-        #expect(segmentsAfter.count >= 3)
-        let middle = segmentsAfter[segmentsAfter.count - 2]
+        // A segment taken out of the middle of the chain is named by verify, and dated by the newest
+        // commit decoded from the segment before it ('before target'), later than the backup's stop.
+        _ = try archived.cluster.query("INSERT INTO marks (label) VALUES ('late')")
+        try switchAndArchive()
+        let segments = try archived.tailtown.repository.segments(systemIdentifier: archived.systemIdentifier, segmentSizeMB: 16)
+        #expect(segments.count >= 4)
+        let middle = segments[segments.count - 2]
         try FileManager.default.removeItem(atPath: walRoot + "/" + middle.name.prefix(16) + "/" + middle.name)
         let broken = try tailtown(["verify"])
         #expect(broken.status == 1 && broken.stdout.contains("WAL gap") && broken.stdout.contains(middle.name), "\(broken.stdout)\(broken.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(try tailtown(["verify", "--json"]).stdout.utf8)) as! [String: Any]
+        let gap = try #require((report["problems"] as? [[String: Any]])?.first)
+        let after = try #require(gap["after"] as? String)
+        #expect(after > newest.stopTime.iso8601 && after <= String(target.prefix(19)).replacingOccurrences(of: " ", with: "T") + "Z")
     }
 
     /// Starts `folder` as a private server recovering to `target` (archiving off, then promoted) and returns marks' labels.
