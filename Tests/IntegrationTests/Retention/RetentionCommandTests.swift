@@ -40,6 +40,7 @@ import Testing
             try switchAndArchive()
             try tailtown(["backup-push", "--dbname", conninfo]).check()
         }
+        Thread.sleep(forTimeInterval: 1.2)  // a commit in a later second than the newest backup's stop
         _ = try archived.cluster.query("INSERT INTO marks (label) VALUES ('before target')")
         try switchAndArchive()
         Thread.sleep(forTimeInterval: 1.2)

@@ -76,6 +76,10 @@ final class SyntheticRepository {
         let upload = try storage.startUpload(BackupDescriptor.key(of: name))
         try descriptor.text.bytes.withUnsafeBytes { try upload.write($0) }
         _ = try upload.commit(replace: false)
+        // Dated as when the backup ran, as a leftover of it would be.
+        if !root.isEmpty {
+            for key in try storage.list(prefix: BackupDescriptor.folder + "/" + name + "/") { try age(path(key), by: 0, before: stopTime) }
+        }
         return descriptor
     }
 
