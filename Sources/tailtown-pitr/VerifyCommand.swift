@@ -57,8 +57,11 @@ struct VerifyCommand: ParsableCommand {
             let repository = try invocation.repository()
             try repository.checkExists()
             let inventory = try RepositoryInventory.load(repository: repository)
-            let report = RepositoryVerifier(inventory: inventory, policy: try invocation.settings.retentionPolicy(),
-                                            now: UTCTime.now(), deep: deep).run()
+            var verifier = RepositoryVerifier(inventory: inventory, policy: try invocation.settings.retentionPolicy(),
+                                              now: UTCTime.now(), deep: deep)
+            // Two readers, each with its own storage connection: decoding is CPU-bound and the machine has cores.
+            verifier.readers = [repository, try invocation.repository()]
+            let report = verifier.run()
             do {
                 try VerifyRecord(report).save(in: repository)
             } catch let error as PITRError {

@@ -11,6 +11,9 @@ public struct RepositoryVerifier {
     public let policy: RetentionPolicy
     public let now: UTCTime
     public let deep: Bool
+    /// The repository opened once per checking thread (a storage connection is not shared between
+    /// threads); empty means the inventory's, on the calling thread alone.
+    public var readers: [Repository] = []
 
     public init(inventory: RepositoryInventory, policy: RetentionPolicy, now: UTCTime, deep: Bool) {
         self.inventory = inventory
@@ -35,8 +38,8 @@ public struct RepositoryVerifier {
             problems += gaps.map(VerifyProblem.walGap)
         }
 
-        let check = ObjectCheck(storage: inventory.repository.storage, key: inventory.repository.key)
         let listed = Dictionary(inventory.backupObjects.map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
+        var objects: [(key: String, size: Int)] = []
         var backupObjects = 0
         for backup in inventory.backups {
             for object in backup.objects {
@@ -51,23 +54,42 @@ public struct RepositoryVerifier {
                     problems.append(.sizeMismatch(backup: backup.name, object: described, listed: size, recorded: object.storedBytes))
                     continue
                 }
-                if let reason = check.problem(key: key, listedSize: size, deep: deep) {
-                    problems.append(.badObject(object: described, reason: reason))
-                }
+                objects.append((key, size))
             }
         }
         var walFiles = 0
         for archive in inventory.archives {
-            let files = archive.index.files.sorted { $0.value.key < $1.value.key }
-            for (_, object) in files {
+            for object in archive.index.files.values.sorted(by: { $0.key < $1.key }) {
                 walFiles += 1
-                if let reason = check.problem(key: object.key, listedSize: object.size, deep: deep) {
-                    problems.append(.badObject(object: inventory.repository.storage.describe(object.key), reason: reason))
-                }
+                objects.append((object.key, object.size))
             }
+        }
+        for (key, reason) in checkObjects(objects) {
+            problems.append(.badObject(object: inventory.repository.storage.describe(key), reason: reason))
         }
         return VerifyReport(time: now, deep: deep, backups: inventory.backups.count, backupObjects: backupObjects,
                             walFiles: walFiles, problems: problems)
+    }
+
+    /// Checks `objects` on one thread per reader, each taking every n-th object; returns the
+    /// problems in the order of `objects`.
+    private func checkObjects(_ objects: [(key: String, size: Int)]) -> [(key: String, reason: String)] {
+        let readers = self.readers.isEmpty ? [inventory.repository] : self.readers
+        let results = ResultSlots(count: objects.count)
+        func work(_ reader: Int) {
+            let check = ObjectCheck(storage: readers[reader].storage, key: readers[reader].key)
+            for index in stride(from: reader, to: objects.count, by: readers.count) {
+                results.store(check.problem(key: objects[index].key, listedSize: objects[index].size, deep: deep), at: index)
+            }
+        }
+        var threads: [WorkerThread] = []
+        for reader in 1..<readers.count {
+            // A thread the system refuses leaves its share to the calling thread.
+            if let thread = try? WorkerThread({ work(reader) }) { threads.append(thread) } else { work(reader) }
+        }
+        work(0)
+        for thread in threads { thread.join() }
+        return objects.indices.compactMap { index in results.value(at: index).map { (objects[index].key, $0) } }
     }
 
     /// Every timeline above 1 that holds segments or backups needs its history file.
@@ -80,4 +102,24 @@ public struct RepositoryVerifier {
                             object: inventory.repository.storage.describe(archive.index.archive.key(for: .history(timeline))))
         }
     }
+}
+
+/// One slot per object, written by exactly one thread each; read after every thread joined.
+/// Raw memory allocated once, so no thread ever touches another's element or a shared array header.
+private final class ResultSlots: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<String?>
+
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil)
+    }
+
+    deinit {
+        _ = slots.deinitialize()
+        slots.deallocate()
+    }
+
+    func store(_ value: String?, at index: Int) { slots[index] = value }
+
+    func value(at index: Int) -> String? { slots[index] }
 }

@@ -84,6 +84,25 @@ import Testing
         #expect(deep.problems.first?.subject.hasSuffix(key) == true)
     }
 
+    @Test func twoReadersFindTheSameProblemsInTheSameOrder() throws {
+        let key = MasterKey(bytes: Array(repeating: 9, count: 32))!
+        let scenario = try RetentionScenario(key: key)
+        for number: UInt64 in [30, 61] {
+            let path = scenario.repo.path(scenario.segmentKeys(1, number...number)[0])
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            bytes[ObjectHeader.size + 2] ^= 0x80
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+        }
+        var verifier = RepositoryVerifier(inventory: try RepositoryInventory.load(repository: scenario.repo.repository),
+                                          policy: RetentionScenario.policy, now: RetentionScenario.now, deep: true)
+        let single = verifier.run()
+        verifier.readers = [scenario.repo.repository, Repository(storage: FileStorage(root: scenario.repo.root), key: key)]
+        let parallel = verifier.run()
+        #expect(parallel.problems.count == 2)
+        #expect(parallel.problems == single.problems)
+        #expect(parallel.problems.map(\.subject).allSatisfy { $0.contains("00000001000000000000001E") || $0.contains("00000001000000000000003D") })
+    }
+
     @Test func aMissingHistoryFileIsNamed() throws {
         let scenario = try RetentionScenario()
         try scenario.repo.storage.remove(scenario.repo.walKey(.history(TimelineID(3))))
