@@ -89,8 +89,13 @@ import Testing
         #expect(check.status == 0 && check.stdout == "ok\n", "\(check.stdout)\(check.stderr)")
         #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains("tailtown_pitr_last_verify_success 1"))
         Thread.sleep(forTimeInterval: 1.1)
-        let stale = try tailtown(["check", "--no-connect", "--max-backup-age", "1s"])
+        let hook = try WebhookReceiver(in: archived.sandbox)
+        let alerting = try archived.sandbox.writeFile("alerting.conf", try String(contentsOfFile: config, encoding: .utf8) + "TAILTOWN_NOTIFY_URL=\(hook.url)\n")
+        let stale = try archived.sandbox.tailtown(["--config", alerting, "check", "--no-connect", "--max-backup-age", "1s"])
         #expect(stale.status == 1 && stale.stdout.hasPrefix("problem: newest backup \(newest.name) finished"), "\(stale.stdout)\(stale.stderr)")
+        let alert = try hook.body()
+        #expect((alert["text"] as? String)?.contains("tailtown-pitr check failed for file://") == true)
+        #expect((alert["text"] as? String)?.contains("newest backup \(newest.name) finished") == true)
 
         // A point-in-time recovery from what is left reaches the target and stops there.
         let restored = try BackupPushTests.extract(newest, from: try repository, into: archived.sandbox.path("restored"))
