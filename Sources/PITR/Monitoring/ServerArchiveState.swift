@@ -3,15 +3,13 @@
 public struct ServerArchiveState: Equatable, Sendable {
     public let identity: ClusterIdentity
     public let currentLSN: LSN
-    public let lastArchivedWAL: String?
     /// Set when the archiver's last failure is more recent than its last success.
     public let failingWAL: String?
     public let failingSince: String?
 
-    public init(identity: ClusterIdentity, currentLSN: LSN, lastArchivedWAL: String?, failingWAL: String?, failingSince: String?) {
+    public init(identity: ClusterIdentity, currentLSN: LSN, failingWAL: String?, failingSince: String?) {
         self.identity = identity
         self.currentLSN = currentLSN
-        self.lastArchivedWAL = lastArchivedWAL
         self.failingWAL = failingWAL
         self.failingSince = failingSince
     }
@@ -22,7 +20,7 @@ public struct ServerArchiveState: Equatable, Sendable {
             SELECT (SELECT system_identifier FROM pg_control_system())::text AS system_identifier,
                    current_setting('server_version_num') AS version,
                    CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text AS lsn,
-                   last_archived_wal, last_failed_wal, last_failed_time::text AS last_failed_time,
+                   last_failed_wal, last_failed_time::text AS last_failed_time,
                    coalesce(last_failed_time > coalesce(last_archived_time, '-infinity'), false)::text AS failing
             FROM pg_stat_archiver
             """)
@@ -32,7 +30,7 @@ public struct ServerArchiveState: Equatable, Sendable {
         }
         let failing = rows.value("failing") == "true"
         return ServerArchiveState(identity: ClusterIdentity(majorVersion: version / 10000, systemIdentifier: system),
-                                  currentLSN: try LSN(parsing: lsnText), lastArchivedWAL: rows.value("last_archived_wal"),
+                                  currentLSN: try LSN(parsing: lsnText),
                                   failingWAL: failing ? rows.value("last_failed_wal") : nil,
                                   failingSince: failing ? rows.value("last_failed_time") : nil)
     }

@@ -87,6 +87,7 @@ import Testing
         let metrics = archived.sandbox.path("tailtown.prom")
         let check = try tailtown(["check", "--dbname", conninfo, "--prometheus", metrics])
         #expect(check.status == 0 && check.stdout == "ok\n", "\(check.stdout)\(check.stderr)")
+        #expect(!check.stderr.contains("judging by the repository alone"), "check reads the server: \(check.stderr)")
         #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains("tailtown_pitr_last_verify_success 1"))
         Thread.sleep(forTimeInterval: 1.1)
         let hook = try WebhookReceiver(in: archived.sandbox)

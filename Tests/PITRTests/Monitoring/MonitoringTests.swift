@@ -66,7 +66,7 @@ struct MonitoredRepository {
 @Suite struct HealthCheckTests {
     func server(_ monitored: MonitoredRepository, segment: UInt64, failing: String? = nil) -> ServerArchiveState {
         ServerArchiveState(identity: monitored.repo.identity, currentLSN: LSN(segment * monitored.repo.segmentSize.bytes + 0x1000),
-                           lastArchivedWAL: nil, failingWAL: failing, failingSince: failing == nil ? nil : "2026-11-27 01:00:00+00")
+                           failingWAL: failing, failingSince: failing == nil ? nil : "2026-11-27 01:00:00+00")
     }
 
     @Test func freshRepositoryIsWell() throws {
