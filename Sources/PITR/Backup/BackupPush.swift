@@ -198,16 +198,17 @@ public final class BackupPush {
     /// Aborts what killed backups left on S3 (docs/s3.md, "Interrupted uploads"). It only tidies:
     /// a failure is a warning, and the bucket's lifecycle rule remains the safety net.
     private func abortAbandonedUploads(olderThan seconds: Int) {
-        // Only S3 has uploads that outlive their process; a file:// upload is a temporary file of its own.
-        guard let s3 = repository.storage as? S3Storage else { return }
+        let storage = repository.storage
         let cutoff = UTCTime(secondsSinceEpoch: UTCTime.now().secondsSinceEpoch - Int64(seconds))
         do {
-            for upload in try s3.abortUploads(under: "backups/", startedBefore: cutoff) {
-                log.info("aborted the multipart upload of \(s3.describe(upload.key)) started \(upload.initiated), left by an interrupted backup")
+            let abandoned = try storage.abandonedUploads(under: "backups/", startedBefore: cutoff)
+            try storage.discard(abandoned)
+            for upload in abandoned {
+                log.info("discarded the unfinished upload of \(storage.describe(upload.key)), left by an interrupted backup")
             }
         } catch {
-            log.warning("cannot look for multipart uploads left by interrupted backups under \(s3.describe("backups/")): \(error); "
-                + "a bucket lifecycle rule that aborts incomplete multipart uploads removes them (docs/s3.md)")
+            log.warning("cannot look for uploads left by interrupted backups under \(storage.describe("backups/")): \(error); "
+                + "on S3 a bucket lifecycle rule that aborts incomplete multipart uploads removes them (docs/s3.md)")
         }
     }
 

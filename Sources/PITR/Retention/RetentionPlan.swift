@@ -18,22 +18,22 @@ public struct RetentionPlan {
     public let wal: [WALDeletion]
     /// Objects under `backups/<name>/` without a descriptor, untouched for a day: a backup killed mid-stream.
     public let orphans: [StoredObject]
-    /// Hidden temporary files of a file:// repository untouched for a day: an upload killed mid-way.
-    public let temporaryFiles: [StoredObject]
+    /// Uploads a killed process left unfinished a day ago or more (temporary files, S3 multipart uploads).
+    public let abandonedUploads: [AbandonedUpload]
 
     public var isEmpty: Bool {
-        backups.isEmpty && wal.allSatisfy { $0.files.isEmpty } && orphans.isEmpty && temporaryFiles.isEmpty
+        backups.isEmpty && wal.allSatisfy { $0.files.isEmpty } && orphans.isEmpty && abandonedUploads.isEmpty
     }
 
     public var bytes: Int {
         backups.reduce(0) { $0 + $1.objects.reduce(0) { $0 + $1.size } }
             + wal.reduce(0) { $0 + $1.files.reduce(0) { $0 + $1.object.size } }
-            + (orphans + temporaryFiles).reduce(0) { $0 + $1.size }
+            + orphans.reduce(0) { $0 + $1.size } + abandonedUploads.reduce(0) { $0 + ($1.size ?? 0) }
     }
 
     /// Removes everything planned, in an order that leaves a repository `verify` accepts if it
     /// stops half-way: each backup's descriptor first (without it, the rest is not a backup), then
-    /// its objects, then WAL oldest first, then orphans and temporary files.
+    /// its objects, then WAL oldest first, then orphans and unfinished uploads.
     public func execute(on storage: Storage, log: Log) throws {
         for deletion in backups {
             try storage.remove(deletion.descriptorKey)
@@ -46,7 +46,8 @@ public struct RetentionPlan {
             try storage.remove(keys: deletion.files.map(\.object.key))
             log.info("deleted \(deletion.files.count) WAL files of \(deletion.identity)")
         }
-        try storage.remove(keys: orphans.map(\.key) + temporaryFiles.map(\.key))
+        try storage.remove(keys: orphans.map(\.key))
+        try storage.discard(abandonedUploads)
     }
 
     /// The plan for people: each backup with the classes keeping it, what is deleted,
@@ -71,11 +72,11 @@ public struct RetentionPlan {
         if !orphans.isEmpty {
             lines.append("delete  \(orphans.count) objects of interrupted backups (no descriptor, untouched for a day), \(size(orphans.reduce(0) { $0 + $1.size }))")
         }
-        if !temporaryFiles.isEmpty {
-            lines.append("delete  \(temporaryFiles.count) stale temporary files, \(size(temporaryFiles.reduce(0) { $0 + $1.size }))")
+        if !abandonedUploads.isEmpty {
+            lines.append("delete  \(abandonedUploads.count) unfinished uploads of killed processes, \(size(abandonedUploads.reduce(0) { $0 + ($1.size ?? 0) }))")
         }
         let walCount = wal.reduce(0) { $0 + $1.files.count }
-        lines.append("total: \(backups.count) backups, \(walCount) WAL files, \(orphans.count + temporaryFiles.count) other objects, \(size(bytes))")
+        lines.append("total: \(backups.count) backups, \(walCount) WAL files, \(orphans.count + abandonedUploads.count) other objects, \(size(bytes))")
         return lines.joined(separator: "\n") + "\n"
     }
 

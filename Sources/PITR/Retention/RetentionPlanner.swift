@@ -33,8 +33,8 @@ public struct RetentionPlanner {
                 .sorted { Self.walOrder($0.file, archive.index.segmentSize) < Self.walOrder($1.file, archive.index.segmentSize) }
             wal.append(RetentionPlan.WALDeletion(identity: archive.identity, files: files))
         }
-        let temporaryFiles = try (inventory.repository.storage as? FileStorage)?.staleTemporaryFiles(prefix: "", before: cutoff) ?? []
-        return RetentionPlan(classification: classification, backups: backups, wal: wal, orphans: orphans, temporaryFiles: temporaryFiles)
+        let abandoned = try inventory.repository.storage.abandonedUploads(under: "", startedBefore: cutoff)
+        return RetentionPlan(classification: classification, backups: backups, wal: wal, orphans: orphans, abandonedUploads: abandoned)
     }
 
     /// Oldest first: by position in the WAL stream, then timeline, then name.

@@ -14,11 +14,22 @@ public protocol Storage: AnyObject {
     /// The last `count` bytes of an object (all of it if it is shorter).
     func readTail(of key: String, count: Int) throws -> [UInt8]
 
+    /// The first `count` bytes of an object (all of it if it is shorter), in one small read.
+    func readHead(of key: String, count: Int) throws -> [UInt8]
+
     /// Starts writing a new object, invisible until committed.
     func startUpload(_ key: String) throws -> Upload
 
     /// The objects whose keys start with `prefix`, sorted by key, with their stored sizes.
     func listObjects(prefix: String) throws -> [StoredObject]
+
+    /// Uploads whose process died before commit or abort (file://: hidden temporary files;
+    /// S3: incomplete multipart uploads) under `prefix`, started before `cutoff`. Readers never see
+    /// them, but they take space. The caller picks a cutoff beyond the longest upload it makes.
+    func abandonedUploads(under prefix: String, startedBefore cutoff: UTCTime) throws -> [AbandonedUpload]
+
+    /// Discards abandoned uploads; a committed object is never touched, one already gone is not an error.
+    func discard(_ uploads: [AbandonedUpload]) throws
 
     /// Removes an object; removing a missing object is not an error.
     func remove(_ key: String) throws
@@ -54,6 +65,22 @@ public struct StoredObject: Equatable, Sendable {
         self.size = size
         self.storageClass = storageClass
         self.lastModified = lastModified
+    }
+}
+
+/// An upload that was neither committed nor aborted (see `Storage.abandonedUploads`).
+public struct AbandonedUpload: Equatable, Sendable {
+    /// The key the upload was for (on file://, its hidden temporary file).
+    public let key: String
+    /// Bytes it holds, when the storage says (S3 does not list the size of incomplete uploads).
+    public let size: Int?
+    /// What `discard` needs: the temporary file's key, or the S3 upload id.
+    let handle: String
+
+    init(key: String, size: Int?, handle: String) {
+        self.key = key
+        self.size = size
+        self.handle = handle
     }
 }
 

@@ -19,15 +19,7 @@ final class ObjectCheck {
                 _ = try decoder.decode(from: try storage.openForReading(key), to: DiscardingSink(), object: object)
                 return nil
             }
-            let source = try storage.openForReading(key)
-            var header = [UInt8](repeating: 0, count: ObjectHeader.size)
-            var filled = 0
-            while filled < header.count {
-                let n = try header.withUnsafeMutableBytes { try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
-                if n == 0 { break }
-                filled += n
-            }
-            _ = try ObjectHeader(parsing: Array(header[..<filled]), object: object)
+            _ = try ObjectHeader(parsing: try storage.readHead(of: key, count: ObjectHeader.size), object: object)
             _ = try ObjectTrailer(parsing: try storage.readTail(of: key, count: ObjectTrailer.size), object: object)
             return nil
         } catch let error as PITRError {

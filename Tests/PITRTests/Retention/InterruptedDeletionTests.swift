@@ -17,6 +17,10 @@ final class InterruptingStorage: Storage {
     func size(of key: String) throws -> Int? { try inner.size(of: key) }
     func openForReading(_ key: String) throws -> ByteSource { try inner.openForReading(key) }
     func readTail(of key: String, count: Int) throws -> [UInt8] { try inner.readTail(of: key, count: count) }
+    func readHead(of key: String, count: Int) throws -> [UInt8] { try inner.readHead(of: key, count: count) }
+    func abandonedUploads(under prefix: String, startedBefore cutoff: UTCTime) throws -> [AbandonedUpload] {
+        try inner.abandonedUploads(under: prefix, startedBefore: cutoff)
+    }
     func startUpload(_ key: String) throws -> Upload { try inner.startUpload(key) }
     func listObjects(prefix: String) throws -> [StoredObject] { try inner.listObjects(prefix: prefix) }
 
@@ -28,6 +32,12 @@ final class InterruptingStorage: Storage {
 
     func remove(keys: [String]) throws {
         for key in keys { try remove(key) }
+    }
+
+    func discard(_ uploads: [AbandonedUpload]) throws {
+        guard budget > 0 else { throw PowerCut() }
+        budget -= 1
+        try inner.discard(uploads)
     }
 }
 

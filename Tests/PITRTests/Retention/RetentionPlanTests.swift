@@ -82,7 +82,7 @@ struct RetentionScenario {
         let plannedWAL = Set(plan.wal.flatMap { $0.files.map(\.object.key) })
         #expect(plannedWAL == scenario.expectedDeletedWAL)
         #expect(plan.orphans.map(\.key) == ["backups/20260101T000000Z-000000010000000000000011/base.tar.0000"])
-        #expect(plan.temporaryFiles.map(\.key) == [String(staleTemporary.dropFirst(repo.root.count + 1))])
+        #expect(plan.abandonedUploads.map(\.key) == [String(staleTemporary.dropFirst(repo.root.count + 1))])
 
         // Oldest first: an interruption leaves the newest WAL in place.
         let order = plan.wal[0].files.map { RetentionPlanner.walOrder($0.file, repo.segmentSize) }

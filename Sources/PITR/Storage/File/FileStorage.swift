@@ -35,16 +35,24 @@ public final class FileStorage: Storage {
     }
 
     public func readTail(of key: String, count: Int) throws -> [UInt8] {
+        try read(key) { size in max(0, size - count)..<size }
+    }
+
+    public func readHead(of key: String, count: Int) throws -> [UInt8] {
+        try read(key) { size in 0..<min(size, count) }
+    }
+
+    /// Reads the byte range `range(size)` of an object.
+    private func read(_ key: String, range: (Int) -> Range<Int>) throws -> [UInt8] {
         let file: SystemFile
         do {
             file = try SystemFile.openForReading(path(of: key))
         } catch let error as IOError where error.isNotFound {
             throw StorageError.notFound(object: describe(key))
         }
-        let size = try file.size()
-        let start = max(0, size - count)
-        var bytes = [UInt8](repeating: 0, count: size - start)
-        let n = try bytes.withUnsafeMutableBytes { try file.read(into: $0, at: start) }
+        let wanted = range(try file.size())
+        var bytes = [UInt8](repeating: 0, count: wanted.count)
+        let n = try bytes.withUnsafeMutableBytes { try file.read(into: $0, at: wanted.lowerBound) }
         bytes.removeLast(bytes.count - n)
         return bytes
     }
@@ -97,8 +105,8 @@ public final class FileStorage: Storage {
 
     /// Hidden temporary files (`.name.pid.tmp`, see `FileUpload`) under `prefix` last written before
     /// `cutoff`: left by killed processes, never visible in `listObjects`. Sorted by key.
-    public func staleTemporaryFiles(prefix: String, before cutoff: UTCTime) throws -> [StoredObject] {
-        var found: [StoredObject] = []
+    public func abandonedUploads(under prefix: String, startedBefore cutoff: UTCTime) throws -> [AbandonedUpload] {
+        var found: [AbandonedUpload] = []
         func walk(_ folder: String) throws {
             let absolute = folder.isEmpty ? root : path(of: folder)
             guard FileSystem.isDirectory(absolute) else { return }
@@ -108,12 +116,16 @@ public final class FileStorage: Storage {
                     try walk(key)
                 } else if name.hasPrefix("."), name.hasSuffix(".tmp"), let object = try entry(key),
                           let modified = object.lastModified, modified < cutoff {
-                    found.append(object)
+                    found.append(AbandonedUpload(key: object.key, size: object.size, handle: object.key))
                 }
             }
         }
         try walk(prefix)
         return found.sorted { $0.key < $1.key }
+    }
+
+    public func discard(_ uploads: [AbandonedUpload]) throws {
+        for upload in uploads { try remove(upload.handle) }
     }
 }
 

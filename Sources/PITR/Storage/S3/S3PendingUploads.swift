@@ -39,16 +39,16 @@ extension S3Storage {
         return uploads
     }
 
-    /// Aborts the uploads under `prefix` that S3 started before `cutoff`, and returns them.
-    /// Only uploads that no live process can still be sending may be aborted: the caller picks a
-    /// cutoff well beyond the longest upload it makes. An upload already gone is not an error.
-    public func abortUploads(under prefix: String, startedBefore cutoff: UTCTime) throws -> [S3PendingUpload] {
-        let stale = try pendingUploads(under: prefix).filter { $0.started(before: cutoff) }
-        for upload in stale {
-            let abort = try S3Client.Operation(method: "DELETE", key: configuration.objectKey(upload.key),
-                                               query: [("uploadId", upload.uploadID)], accepting: [404])
-            _ = try client.send(abort)
+    public func abandonedUploads(under prefix: String, startedBefore cutoff: UTCTime) throws -> [AbandonedUpload] {
+        try pendingUploads(under: prefix).filter { $0.started(before: cutoff) }
+            .map { AbandonedUpload(key: $0.key, size: nil, handle: $0.uploadID) }
+    }
+
+    /// Aborts each upload; one already gone is not an error.
+    public func discard(_ uploads: [AbandonedUpload]) throws {
+        for upload in uploads {
+            _ = try client.send(try S3Client.Operation(method: "DELETE", key: configuration.objectKey(upload.key),
+                                                       query: [("uploadId", upload.handle)], accepting: [404]))
         }
-        return stale
     }
 }

@@ -49,12 +49,21 @@ public final class S3Storage: Storage {
     }
 
     public func readTail(of key: String, count: Int) throws -> [UInt8] {
+        try read(key, count: count, range: "bytes=-\(count)") { $0.suffix(count) }
+    }
+
+    public func readHead(of key: String, count: Int) throws -> [UInt8] {
+        try read(key, count: count, range: "bytes=0-\(count - 1)") { $0.prefix(count) }
+    }
+
+    /// A ranged GET; `whole` cuts the range out of a whole object when the server ignored Range.
+    private func read(_ key: String, count: Int, range: String, whole: @escaping ([UInt8]) -> ArraySlice<UInt8>) throws -> [UInt8] {
         guard count > 0 else {
             guard try size(of: key) != nil else { throw StorageError.notFound(object: describe(key)) }
             return []
         }
         let objectKey = configuration.objectKey(key)
-        let operation = try S3Client.Operation(method: "GET", key: objectKey, headers: [("Range", "bytes=-\(count)")], accepting: [403, 404, 416])
+        let operation = try S3Client.Operation(method: "GET", key: objectKey, headers: [("Range", range)], accepting: [403, 404, 416])
         return try client.retrying("GET \(describe(key))") { _ in
             var bytes: [UInt8] = []
             let response = try client.attempt(operation) { bytes += $0 }
@@ -64,7 +73,7 @@ public final class S3Storage: Storage {
                 throw StorageError.notFound(object: describe(key))
             case 403: throw try S3Storage.disambiguateForbidden(client: client, objectKey: objectKey, response: response, operation: operation)
             case 416: return []  // an empty object has no satisfiable range
-            case 200: return Array(bytes.suffix(count))  // the range was ignored
+            case 200: return Array(whole(bytes))  // the range was ignored
             default: return bytes
             }
         }
