@@ -127,9 +127,10 @@ public final class RestoreExecutor {
             let clock = Stopwatch()
             for piece in pieces {
                 let key = BackupDescriptor.objectKey(backup: backup.name, object: piece.name)
-                let source = try PrefetchingSource(try repository.storage.openForReading(key))
-                defer { source.close() }
-                let trailer = try decoder.decode(from: source, to: sink, object: repository.storage.describe(key))
+                // The decoder writes on a thread of its own, so extraction overlaps with reading and decoding;
+                // a read-ahead thread in front of it measured no faster (2 cores, moto on loopback).
+                let trailer = try decoder.decode(from: try repository.storage.openForReading(key), to: sink,
+                                                 object: repository.storage.describe(key))
                 guard trailer.originalSize == piece.rawBytes else {
                     throw RestoreError.corruptArchive(archive: repository.storage.describe(key),
                                                       reason: "it decodes to \(trailer.originalSize) bytes where the descriptor says \(piece.rawBytes)")
