@@ -45,6 +45,8 @@ extension PostgreSQLIntegration {
             try restore.expectRefusal(["--to", "2026-11-27 10:00:00"], into: "refused-zone", "it has no time zone")
             let (dry, dryCopy) = try restore.run(["--to", fork, "--dry-run"], into: "dry-run")
             #expect(dry.status == 0 && dry.stdout.contains("backup: ") && !FileManager.default.fileExists(atPath: dryCopy.directory), "\(dry.stdout)\(dry.stderr)")
+            let (shutdown, _) = try restore.run(["--name", "after-9", "--action", "shutdown", "--start"], into: "shut-down")
+            #expect(shutdown.status == 0 && shutdown.stdout.contains("recovery: shut down at the target"), "\(shutdown.stdout)\(shutdown.stderr)")
             let occupied = try source.sandbox.makeDirectory("occupied")
             try Data("keep me".utf8).write(to: URL(fileURLWithPath: occupied + "/note"))
             let (busy, _) = try restore.run(["--to", "latest"], into: "occupied")
