@@ -72,8 +72,13 @@ public struct PostgresStarter {
         while true {
             if let status = ServerStatus.read(dataDirectory), kill(status.pid, 0) == 0 {
                 seenRunning = true
-                if status.acceptsConnections, let outcome = try? poll(&connection, status, standbyFollowing: standbyFollowing) {
-                    return outcome
+                if status.acceptsConnections {
+                    do {
+                        if let outcome = try poll(&connection, status, standbyFollowing: standbyFollowing) { return outcome }
+                    } catch {
+                        // Refused while starting up, or cut off at promotion: look again at the next round.
+                        log.debug("waiting for recovery in \(dataDirectory): \(error)")
+                    }
                 }
             } else {
                 connection = nil

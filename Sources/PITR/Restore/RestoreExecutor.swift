@@ -64,7 +64,6 @@ public final class RestoreExecutor {
         let destinations = try check(plan, options)
         let clock = Stopwatch()
         let target = destinations.target, owner = destinations.owner
-        try FileSystem.makeDirectories(FileSystem.dirname(of: target))
         try makeDirectory(target, owner: owner)
         try RestoreMarker.place(in: target, backup: plan.backup.name, owner: owner)
         for location in destinations.tablespaces.values { try makeDirectory(location, owner: owner) }
@@ -184,9 +183,19 @@ public final class RestoreExecutor {
         return path
     }
 
-    /// Creates a directory (and missing parents) 0700 for `owner`.
+    /// Creates a directory 0700 for `owner`, and its missing parents likewise (a root-owned parent
+    /// made here would keep PostgreSQL out of its own directory).
     private func makeDirectory(_ path: String, owner: FileOwner) throws {
-        try FileSystem.makeDirectories(path)
+        var missing: [String] = []
+        var current = path
+        while !FileSystem.exists(current), current != "/", !current.isEmpty {
+            missing.append(current)
+            current = FileSystem.dirname(of: current)
+        }
+        for folder in missing.reversed() {
+            if mkdir(folder, 0o700) != 0 && errno != EEXIST { throw IOError("create directory", folder) }
+            try owner.take(path: folder)
+        }
         if chmod(path, 0o700) != 0 { throw IOError("change the mode of", path) }
         try owner.take(path: path)
     }
