@@ -43,7 +43,7 @@ public final class RestoreExecutor {
         guard configPath.hasPrefix("/") else { throw RestoreError.notAbsolute(what: "--recovery-config", path: configPath) }
         let config = RecoveryConfigFile(path: configPath, settings: settings, workingDirectory: RecoveryConfigFile.workingDirectory())
         try config.check(target: target)
-        _ = try config.text(target: target)
+        _ = try config.text(target: target)  // a value the file cannot hold fails here, not after the download
         let owner = try FileOwner.choose(options.owner, parentOf: target)
         for (name, path) in config.lines where RecoveryConfigFile.pathSettings.contains(name) && !owner.mayRead(path) {
             log.warning("\(name) \(path) is not readable by \(owner.name), who runs restore_command: recovery will stop at its first WAL file until it is (chown or chmod it)")
