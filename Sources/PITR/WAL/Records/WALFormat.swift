@@ -1,0 +1,40 @@
+/// Constants of the WAL record format shared by PostgreSQL 13 to 17, from
+/// src/include/access/xlog_internal.h, xlogrecord.h, rmgrlist.h, xact.h and pg_control.h
+/// (postgres/postgres, REL_13 to REL_17 branches).
+enum WALFormat {
+    /// MAXALIGN on the 64-bit platforms PostgreSQL runs on: records start on 8-byte boundaries.
+    static let alignment = 8
+    static func align(_ offset: Int) -> Int { (offset + alignment - 1) & ~(alignment - 1) }
+
+    /// SizeOfXLogShortPHD: the 20-byte XLogPageHeaderData, MAXALIGNed.
+    static let shortPageHeaderSize = 24
+    /// SizeOfXLogLongPHD.
+    static let longPageHeaderSize = 40
+
+    /// xlp_info bits.
+    static let firstIsContinuation: UInt16 = 0x0001     // XLP_FIRST_IS_CONTRECORD
+    static let longHeader: UInt16 = 0x0002              // XLP_LONG_HEADER
+    static let firstIsOverwrite: UInt16 = 0x0008        // XLP_FIRST_IS_OVERWRITE_CONTRECORD
+
+    /// SizeOfXLogRecord: xl_tot_len u32, xl_xid u32, xl_prev u64, xl_info u8, xl_rmid u8, 2 pad, xl_crc u32.
+    static let recordHeaderSize = 24
+    static let crcOffset = 20
+
+    /// Resource managers (rmgrlist.h order).
+    static let xlogResourceManager: UInt8 = 0            // RM_XLOG_ID
+    static let transactionResourceManager: UInt8 = 1     // RM_XACT_ID
+
+    /// The low four xl_info bits belong to the record machinery (XLR_INFO_MASK), the rest to the rmgr.
+    static let rmgrInfoMask: UInt8 = 0xF0
+    static let xlogSwitch: UInt8 = 0x40                  // XLOG_SWITCH
+    static let xlogRestorePoint: UInt8 = 0x70            // XLOG_RESTORE_POINT
+    /// xl_restore_point: TimestampTz rp_time, char rp_name[MAXFNAMELEN = 64].
+    static let restorePointNameSize = 64
+
+    static let xactOperationMask: UInt8 = 0x70           // XLOG_XACT_OPMASK
+    static let xactCommit: UInt8 = 0x00
+    static let xactAbort: UInt8 = 0x20
+    static let xactCommitPrepared: UInt8 = 0x30
+    static let xactAbortPrepared: UInt8 = 0x40
+    static let xactHasInfo: UInt8 = 0x80                 // XLOG_XACT_HAS_INFO: an xinfo word follows xact_time
+}

@@ -1,0 +1,58 @@
+import Foundation
+import PITR
+
+/// pg_waldump's view of a pg_wal folder: the independent reference the decoder is compared with.
+struct WALDump {
+    /// A commit, abort or restore point as pg_waldump prints it (times in UTC, through TZ=UTC).
+    struct Entry: Equatable, CustomStringConvertible {
+        let kind: WALEvent.Kind
+        let lsn: LSN
+        let xid: UInt32
+        /// Nil for restore points, whose time pg_waldump does not print.
+        let time: PostgresTimestamp?
+
+        var description: String { "\(kind) \(lsn) xid \(xid) \(time.map(String.init(describing:)) ?? "")" }
+    }
+
+    let entries: [Entry]
+
+    /// Runs pg_waldump from the start of `firstSegment` to the end of the readable WAL in `folder`,
+    /// at most to the end of `lastSegment`.
+    static func read(folder: String, from firstSegment: String, to lastSegment: String) throws -> WALDump {
+        // pg_waldump ends with an error where the WAL ends; what it printed before is what counts.
+        let result = try Command.runAsPostgres(try PostgreSQL.tool("pg_waldump"), ["-p", folder, firstSegment, lastSegment],
+                                               environment: ["TZ": "UTC"], timeout: 300)
+        guard result.stdout.contains("rmgr:") else { throw HarnessError.commandFailed(command: result.command, status: result.status, output: result.stderr) }
+        return WALDump(entries: try result.stdout.split(separator: "\n").compactMap(parse))
+    }
+
+    /// `rmgr: Transaction len (rec/tot): 34/ 34, tx: 735, lsn: 0/01A3B2C0, prev 0/..., desc: COMMIT 2026-11-27 03:42:12.216465 UTC; ...`
+    /// `rmgr: XLOG ... desc: RESTORE_POINT before-x`
+    private static func parse(_ line: Substring) throws -> Entry? {
+        guard let descRange = line.range(of: ", desc: "), let lsnRange = line.range(of: "lsn: "),
+              let txRange = line.range(of: "tx: ") else { return nil }
+        let desc = line[descRange.upperBound...]
+        let lsn = try LSN(parsing: line[lsnRange.upperBound...].prefix { $0 != "," })
+        let tx = UInt32(line[txRange.upperBound...].prefix { $0 != "," }.trimmingCharacters(in: .whitespaces)) ?? 0
+        if line.hasPrefix("rmgr: XLOG"), desc.hasPrefix("RESTORE_POINT ") {
+            return Entry(kind: .restorePoint(name: String(desc.dropFirst("RESTORE_POINT ".count))), lsn: lsn, xid: 0, time: nil)
+        }
+        guard line.hasPrefix("rmgr: Transaction") else { return nil }
+        let words = desc.split(separator: " ", maxSplits: 1)
+        guard words.count == 2 else { return nil }
+        let kind: WALEvent.Kind
+        switch words[0] {
+        case "COMMIT", "COMMIT_PREPARED": kind = .commit
+        case "ABORT", "ABORT_PREPARED": kind = .abort
+        default: return nil
+        }
+        var rest = words[1]
+        var xid = tx
+        if words[0].hasSuffix("_PREPARED"), let colon = rest.firstIndex(of: ":") {
+            xid = UInt32(rest[..<colon]) ?? 0
+            rest = rest[rest.index(colon, offsetBy: 2)...]
+        }
+        let stamp = rest.prefix { $0 != ";" }.replacingOccurrences(of: " UTC", with: "+00")
+        return Entry(kind: kind, lsn: lsn, xid: xid, time: try PostgresTimestamp(parsing: stamp))
+    }
+}
