@@ -16,8 +16,12 @@ struct BackupListCommand: ParsableCommand {
     func run() throws {
         let invocation = try Invocation(global)
         try invocation.run {
-            let backups = try BackupCatalog(repository: try invocation.repository()).list()
-            print(json ? BackupListing.json(backups) : BackupListing.table(backups, now: UTCTime.now()), terminator: "")
+            let repository = try invocation.repository()
+            let backups = try BackupCatalog(repository: repository).list()
+            let now = UTCTime.now()
+            let retention = RetentionClassification(backups: backups, permanent: try PermanentMarks(repository: repository).list(),
+                                                    policy: try invocation.settings.retentionPolicy(), now: now)
+            print(json ? BackupListing.json(backups, retention: retention) : BackupListing.table(backups, now: now, retention: retention), terminator: "")
         }
     }
 }

@@ -1,12 +1,13 @@
 /// `backup-list` output: a table for people, JSON with every descriptor field for programs.
 public enum BackupListing {
-    /// Columns: name, finished at, age, stored/raw size, LSN range, timeline; newest last.
-    public static func table(_ backups: [BackupDescriptor], now: UTCTime) -> String {
-        let header = ["NAME", "FINISHED (UTC)", "AGE", "STORED / RAW", "LSN RANGE", "TL"]
+    /// Columns: name, finished at, age, stored/raw size, LSN range, timeline, and the retention
+    /// classes keeping it ("-": the next `delete` removes it); newest last.
+    public static func table(_ backups: [BackupDescriptor], now: UTCTime, retention: RetentionClassification) -> String {
+        let header = ["NAME", "FINISHED (UTC)", "AGE", "STORED / RAW", "LSN RANGE", "TL", "KEPT AS"]
         let rows = backups.map { backup in
             [backup.name, backup.stopTime.iso8601, age(now.secondsSinceEpoch - backup.stopTime.secondsSinceEpoch),
              BackupProgress.bytes(Int64(backup.storedBytes)) + " / " + BackupProgress.bytes(Int64(backup.rawBytes)),
-             "\(backup.startLSN)-\(backup.stopLSN)", String(backup.timeline.rawValue)]
+             "\(backup.startLSN)-\(backup.stopLSN)", String(backup.timeline.rawValue), keptAs(backup, retention)]
         }
         let all = [header] + rows
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
@@ -26,8 +27,14 @@ public enum BackupListing {
         return "\(s)s"
     }
 
-    /// A JSON array of objects, one per backup, with every descriptor field.
-    public static func json(_ backups: [BackupDescriptor]) -> String {
+    static func keptAs(_ backup: BackupDescriptor, _ retention: RetentionClassification) -> String {
+        let classes = retention.classes(of: backup.name)
+        return classes.isEmpty ? "-" : classes.map(\.rawValue).joined(separator: ",")
+    }
+
+    /// A JSON array of objects, one per backup, with every descriptor field and `retention`,
+    /// the classes keeping it (empty: the next `delete` removes it).
+    public static func json(_ backups: [BackupDescriptor], retention: RetentionClassification) -> String {
         "[" + backups.map { backup in
             let fields: [(String, String)] = [
                 ("name", string(backup.name)),
@@ -46,6 +53,7 @@ public enum BackupListing {
                 ("key_id", string(backup.keyID)),
                 ("raw_bytes", String(backup.rawBytes)),
                 ("stored_bytes", String(backup.storedBytes)),
+                ("retention", "[" + retention.classes(of: backup.name).map { string($0.rawValue) }.joined(separator: ",") + "]"),
                 ("tablespaces", "[" + backup.tablespaces.map { "{\"oid\":\($0.oid),\"location\":\(string($0.location))}" }.joined(separator: ",") + "]"),
                 ("objects", "[" + backup.objects.map {
                     "{\"name\":\(string($0.name)),\"archive\":\(string($0.archive)),\"raw_bytes\":\($0.rawBytes),\"stored_bytes\":\($0.storedBytes)}"

@@ -11,6 +11,10 @@ public struct BackupPushRequest: Sendable {
     public var walTimeoutSeconds = 300
     /// The most bytes of an archive one stored object holds (S3 parts stay bounded; restore concatenates).
     public var objectSize = 1 << 30
+    /// On S3, multipart uploads under backups/ started longer ago than this are aborted before the
+    /// backup starts: a killed backup-push leaves its parts there. An upload lasts as long as one
+    /// object (at most `objectSize`) takes to stream, so a day is far beyond any live one.
+    public var abandonedUploadSeconds = 86_400
 
     public init() {}
 }
@@ -50,6 +54,7 @@ public final class BackupPush {
         }
         let identity = ClusterIdentity(majorVersion: connection.serverVersion / 10000, systemIdentifier: systemIdentifier)
         try checkRepositoryHolds(identity)
+        abortAbandonedUploads(olderThan: request.abandonedUploadSeconds)
         let facts = try refusing {
             try connection.query("SELECT setting::bigint, floor(extract(epoch FROM now()))::bigint FROM pg_settings WHERE name = 'wal_segment_size'")
         }
@@ -187,6 +192,22 @@ public final class BackupPush {
         })
         if !others.isEmpty {
             throw BackupError.systemMismatch(repository: repository.name, archived: others.sorted(), server: identity.archiveID)
+        }
+    }
+
+    /// Aborts what killed backups left on S3 (docs/s3.md, "Interrupted uploads"). It only tidies:
+    /// a failure is a warning, and the bucket's lifecycle rule remains the safety net.
+    private func abortAbandonedUploads(olderThan seconds: Int) {
+        // Only S3 has uploads that outlive their process; a file:// upload is a temporary file of its own.
+        guard let s3 = repository.storage as? S3Storage else { return }
+        let cutoff = UTCTime(secondsSinceEpoch: UTCTime.now().secondsSinceEpoch - Int64(seconds))
+        do {
+            for upload in try s3.abortUploads(under: "backups/", startedBefore: cutoff) {
+                log.info("aborted the multipart upload of \(s3.describe(upload.key)) started \(upload.initiated), left by an interrupted backup")
+            }
+        } catch {
+            log.warning("cannot look for multipart uploads left by interrupted backups under \(s3.describe("backups/")): \(error); "
+                + "a bucket lifecycle rule that aborts incomplete multipart uploads removes them (docs/s3.md)")
         }
     }
 

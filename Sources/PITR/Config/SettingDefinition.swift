@@ -43,7 +43,12 @@ extension SettingDefinition {
     public static let logLevel = SettingDefinition(
         "TAILTOWN_LOG_LEVEL", flag: "--log-level", default: "info",
         help: "debug, info, warning or error")
-
+    public static let retain = SettingDefinition(
+        "TAILTOWN_RETAIN", default: RetentionPolicy.standardText,
+        help: "backups delete keeps: the newest in each of the last N days, ISO weeks, months and years (UTC)")
+    public static let notifyURL = SettingDefinition(
+        "TAILTOWN_NOTIFY_URL", secret: true,
+        help: "http(s) URL check POSTs {\"text\": ...} to when a check fails (Slack-style incoming webhook); unset means no alert")
 
     // S3 repositories: AWS's own names, as the AWS CLI and SDKs read them, then ours.
     public static let awsAccessKeyID = SettingDefinition(
@@ -82,7 +87,7 @@ extension SettingDefinition {
 
     /// Every known setting, in report order.
     public static let all: [SettingDefinition] = [
-        config, repository, compression, compressionLevel, encryptionKeyFile, encryptionKey, logLevel,
+        config, repository, compression, compressionLevel, encryptionKeyFile, encryptionKey, logLevel, retain, notifyURL,
         awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpointURL, awsProfile,
         awsSharedCredentialsFile, awsConfigFile,
         s3PathStyle, s3StorageClass, s3ServerSideEncryption, s3KMSKeyID, s3PartSize, s3MaxRetries, s3CAFile,

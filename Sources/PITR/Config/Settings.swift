@@ -125,6 +125,27 @@ public struct Settings: Sendable {
         }
     }
 
+    /// TAILTOWN_RETAIN; daily=7 weekly=4 monthly=12 yearly=7 by default.
+    public func retentionPolicy() throws -> RetentionPolicy {
+        let definition = SettingDefinition.retain
+        guard let value = value(of: definition) else { return .standard }
+        do {
+            return try RetentionPolicy(parsing: value.text, setting: definition.name)
+        } catch RetentionError.badPolicy(_, _, let problem) {
+            throw invalid(definition, value, problem + "; write it like '\(RetentionPolicy.standardText)'")
+        }
+    }
+
+    /// TAILTOWN_NOTIFY_URL, an http:// or https:// URL, or nil when unset.
+    public func notifyURL() throws -> String? {
+        let definition = SettingDefinition.notifyURL
+        guard let value = value(of: definition) else { return nil }
+        guard value.text.hasPrefix("http://") || value.text.hasPrefix("https://") else {
+            throw invalid(definition, value, "is not an http:// or https:// URL")
+        }
+        return value.text
+    }
+
     /// The master key from TAILTOWN_ENCRYPTION_KEY_FILE or TAILTOWN_ENCRYPTION_KEY (setting both is an error),
     /// or nil when neither is set and objects are not encrypted. Reads the key file on each call.
     public func encryptionKey() throws -> MasterKey? {

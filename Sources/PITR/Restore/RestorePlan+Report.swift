@@ -54,17 +54,5 @@ extension RestorePlan {
         }
     }
 
-    /// Binary units with one decimal: "512 B", "3.4 MiB".
-    static func bytes(_ count: Int) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        if unit == 0 { return "\(count) B" }
-        let tenths = Int((value * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10) \(units[unit])"
-    }
+    private static func bytes(_ count: Int) -> String { BackupProgress.bytes(Int64(count)) }
 }

@@ -25,7 +25,7 @@ public struct RestorePlan: Equatable, Sendable {
     public let targetTimeline: TimelineID
     /// Oldest first; the first starts at the backup's start LSN.
     public let path: [Stretch]
-    /// Every WAL file recovery will fetch, in order (segments, with the history files of the path).
+    /// Every WAL segment recovery will fetch, in order, each from the timeline PostgreSQL reads it from.
     public let segments: [WALSegmentName]
     /// The history files recovery reads with them: those of the path's timelines after the first.
     public let histories: [TimelineID]
@@ -33,7 +33,8 @@ public struct RestorePlan: Equatable, Sendable {
     /// Stored (compressed, encrypted) bytes to download: the backup's objects and the WAL.
     public let backupStoredBytes: Int
     public let walStoredBytes: Int
-    /// The newest point the archive can restore to on `targetTimeline` (the last commit time seen), for messages.
+    /// The newest point the archive can restore to on `targetTimeline` (the last commit time seen);
+    /// the planner fills it for `.latest` only, where it is where recovery ends.
     public let newestRestorableTime: PostgresTimestamp?
 
     public init(request: RestoreRequest, backup: BackupDescriptor, targetTimeline: TimelineID, path: [Stretch],

@@ -22,7 +22,7 @@ public struct RestorePlanner {
     public func plan(_ request: RestoreRequest) throws -> RestorePlan {
         let all = try BackupCatalog(repository: repository).list()
         guard let newest = all.last else { throw RestorePlanError.noBackups(repository: repository.name) }
-        var backups = all
+        let backups: [BackupDescriptor]
         if let name = request.backupName {
             guard let named = all.first(where: { $0.name == name }) else {
                 throw RestorePlanError.unknownBackup(name: name, available: all.map(\.name))
@@ -37,6 +37,9 @@ public struct RestorePlanner {
         let identity = backups[0].identity
         let index = try ArchiveIndex.load(repository: repository, identity: identity)
         let tree = try TimelineTree.load(from: index)
+        for timeline in Set(index.files.keys.map(\.timeline)).sorted() where !tree.contains(timeline) {
+            log.warning("\(repository.storage.describe(index.archive.folder)) holds WAL of timeline \(timeline) but no \(WALFileName.history(timeline).fileName): recovery cannot follow that timeline; archive its history file")
+        }
         log.debug("planning over \(backups.count) backup(s) of \(identity), \(index.files.count) archived WAL file(s), timelines \(tree.timelines.map(\.description).joined(separator: ","))")
         let planning = RestorePlanning(request: request, index: index, tree: tree, locator: locator(index),
                                        backups: backups, forced: request.backupName != nil)

@@ -71,7 +71,6 @@ struct RestorePlanning {
 
     private func planLocated() throws -> RestorePlan {
         var pool = try onRequestedTimeline()
-        var scanFromNewest = false
         if case .time(let time) = request.target {
             let ended = pool.filter { Self.ended($0, before: time) }
             guard !ended.isEmpty else {
@@ -79,12 +78,11 @@ struct RestorePlanning {
                 throw RestorePlanError.targetBeforeOldestBackup(target: targetText, oldestRestorable: Self.describeEnd(of: pool[0]))
             }
             pool = ended
-            scanFromNewest = true
         }
         let timelines: [TimelineID]
         switch request.timeline {
         case .latest:
-            timelines = Set(pool.flatMap { backup in tree.timelines.filter { leads(backup, to: $0) } }).sorted()
+            timelines = Set(pool.flatMap { tree.descendants(of: $0.stopTimeline, at: $0.stopLSN) }).sorted()
         case .current:
             timelines = [try newest(of: pool).timeline]
         case .number(let timeline):
@@ -93,12 +91,8 @@ struct RestorePlanning {
         var found: [Located] = []
         var firstError: Error?
         for timeline in timelines.reversed() {
-            // A time is searched after the newest backup that ended before it; an xid or a name
-            // can lie anywhere, so after the oldest backup.
-            let onLine = pool.filter { leads($0, to: timeline) }
-            guard let from = scanFromNewest ? onLine.last : onLine.first else { continue }
             do {
-                found.append(try locate(from: from, to: timeline))
+                found.append(try locate(after: pool.filter { leads($0, to: timeline) }, to: timeline))
             } catch {
                 // The default timeline's gap is never hidden by an answer on an older fork.
                 if found.isEmpty, firstError == nil, case RestorePlanError.walGap = error { throw error }
@@ -117,6 +111,21 @@ struct RestorePlanning {
         }
         return try build(backup, timeline: chosen.timeline, end: event.endLSN,
                          stop: .init(lsn: event.lsn, time: event.time, xid: event.xid == 0 ? nil : event.xid))
+    }
+
+    /// A time is searched after the newest backup that ended before it. An xid or a restore point
+    /// can lie anywhere: after the newest backup first, then after each older one (the locator
+    /// keeps what it decoded, so the WAL after the newer backup is not read twice).
+    private func locate(after onLine: [BackupDescriptor], to timeline: TimelineID) throws -> Located {
+        var notFound: Error = RestorePlanError.noBackupOnTimeline(timeline)
+        for backup in onLine.reversed() {
+            do {
+                return try locate(from: backup, to: timeline)
+            } catch let error as RestorePlanError where error.isNotFound {
+                notFound = error
+            }
+        }
+        throw notFound
     }
 
     /// Asks the locator for the stop event on the line of `timeline`, reading the archived WAL
@@ -188,7 +197,7 @@ struct RestorePlanning {
     /// The timeline recovery follows from `backup` when the target needs no decoding.
     private func targetTimeline(from backup: BackupDescriptor) -> TimelineID {
         switch request.timeline {
-        case .latest: tree.timelines.last { leads(backup, to: $0) } ?? backup.stopTimeline
+        case .latest: tree.latest(from: backup.stopTimeline, at: backup.stopLSN)
         case .current: backup.timeline
         case .number(let timeline): timeline
         }
@@ -242,5 +251,15 @@ struct RestorePlanning {
 
     static func describeEnd(of backup: BackupDescriptor) -> String {
         "\(backup.stopTime.iso8601), at \(backup.stopLSN) (the end of backup \(backup.name))"
+    }
+}
+
+private extension RestorePlanError {
+    /// The xid or restore point is not in the WAL searched; an older backup may still find it.
+    var isNotFound: Bool {
+        switch self {
+        case .unknownRestorePoint, .transactionNotFound: true
+        default: false
+        }
     }
 }

@@ -22,6 +22,10 @@ public protocol Storage: AnyObject {
 
     /// Removes an object; removing a missing object is not an error.
     func remove(_ key: String) throws
+
+    /// Removes many objects, in the order given as far as the storage allows (S3 deletes a batch
+    /// of up to 1000 at once); missing objects are not errors.
+    func remove(keys: [String]) throws
 }
 
 /// An object being written. Exactly one of `commit` or `abort` ends it;
@@ -42,11 +46,14 @@ public struct StoredObject: Equatable, Sendable {
     public let size: Int
     /// The S3 storage class ("STANDARD", "STANDARD_IA"...); nil on storage that has none.
     public let storageClass: String?
+    /// When the object was last written (S3 LastModified, a file's mtime); nil when unknown.
+    public let lastModified: UTCTime?
 
-    public init(key: String, size: Int, storageClass: String? = nil) {
+    public init(key: String, size: Int, storageClass: String? = nil, lastModified: UTCTime? = nil) {
         self.key = key
         self.size = size
         self.storageClass = storageClass
+        self.lastModified = lastModified
     }
 }
 

@@ -75,9 +75,13 @@ final class BytesSource: ByteSource {
     }
 
     @Test func listingShowsNewestLastAndJSONEscapes() {
-        let table = BackupListing.table([Self.sample], now: UTCTime(secondsSinceEpoch: 1_795_741_400 + 3700))
+        let now = UTCTime(secondsSinceEpoch: 1_795_741_400 + 3700)
+        let retention = RetentionClassification(backups: [Self.sample], permanent: [], policy: .standard, now: now)
+        let table = BackupListing.table([Self.sample], now: now, retention: retention)
         #expect(table.contains("2026-11-27T") && table.contains("1h1m") && table.contains("0/2000028-0/3000100"))
-        let json = BackupListing.json([Self.sample])
+        #expect(table.contains("KEPT AS") && table.contains("daily,weekly,monthly,yearly,newest"))
+        let json = BackupListing.json([Self.sample], retention: retention)
+        #expect(json.contains("\"retention\":[\"daily\",\"weekly\",\"monthly\",\"yearly\",\"newest\"]"))
         #expect(json.contains("\"location\":\"/srv/pg ts/one\"") && json.contains("\"system_identifier\":\"7312345678901234567\""))
         #expect(BackupListing.string("a\"b\\c\n\u{1}") == "\"a\\\"b\\\\c\\n\\u0001\"")
     }

@@ -79,6 +79,8 @@ import Testing
             "TAILTOWN_ENCRYPTION_KEY_FILE  (unset)",
             "TAILTOWN_ENCRYPTION_KEY       (unset)",
             "TAILTOWN_LOG_LEVEL            debug  (file \(named) line 1)",
+            "TAILTOWN_RETAIN               daily=7 weekly=4 monthly=12 yearly=7  (default)",
+            "TAILTOWN_NOTIFY_URL           (unset)",
             "AWS_ACCESS_KEY_ID             (unset)",
             "AWS_SECRET_ACCESS_KEY         (unset)",
             "AWS_SESSION_TOKEN             (unset)",

@@ -135,13 +135,15 @@ import Testing
         #expect(after?.description.contains("the newest restorable point is 2026-11-27 11:10:00+00 (xid 710 at 0/700100)") == true)
     }
 
-    @Test func xidAndRestorePointAreFoundAfterTheOldestBackup() throws {
+    @Test func xidAndRestorePointAreSearchedAfterEachBackupNewestFirst() throws {
         let repository = try Self.twoBackups()
         let locator = TestEventLocator()
         locator.add("0/400100", time: "2026-11-27 10:30:00+00", xid: 700)
         locator.add("0/800100", time: "2026-11-27 11:20:00+00", point: "before-upgrade")
         let xid = try repository.planner(locator).plan(RestoreRequest(target: .xid(700)))
         #expect(xid.backup.name == "b1" && xid.stop?.xid == 700)
+        // After the newest backup first, then after the older one.
+        #expect(locator.searched.map { $0.first?.fileName } == ["000000010000000000000006", "000000010000000000000003"])
         let name = try repository.planner(locator).plan(RestoreRequest(target: .name("before-upgrade")))
         #expect(name.backup.name == "b2" && name.stop?.lsn == LSN(0x800100) && name.stop?.xid == nil)
         let unknown = #expect(throws: RestorePlanError.self) { try repository.planner(locator).plan(RestoreRequest(target: .name("nope"))) }

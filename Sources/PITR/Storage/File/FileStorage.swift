@@ -70,15 +70,50 @@ public final class FileStorage: Storage {
             let key = folder.isEmpty ? name : folder + "/" + name
             if FileSystem.isDirectory(path(of: key)) {
                 try walk(key, into: &objects)
-            } else if let size = try FileSystem.size(path(of: key)) {
+            } else if let object = try entry(key) {
                 // nil: removed since the folder was read.
-                objects.append(StoredObject(key: key, size: size))
+                objects.append(object)
             }
         }
     }
 
+    /// The listing entry of one file, or nil when it does not exist.
+    private func entry(_ key: String) throws -> StoredObject? {
+        var info = stat()
+        guard stat(path(of: key), &info) == 0 else {
+            if errno == ENOENT { return nil }
+            throw IOError("stat", path(of: key))
+        }
+        return StoredObject(key: key, size: Int(info.st_size), lastModified: UTCTime(secondsSinceEpoch: Int64(info.st_mtim.tv_sec)))
+    }
+
     public func remove(_ key: String) throws {
         try FileSystem.remove(path(of: key))
+    }
+
+    public func remove(keys: [String]) throws {
+        for key in keys { try remove(key) }
+    }
+
+    /// Hidden temporary files (`.name.pid.tmp`, see `FileUpload`) under `prefix` last written before
+    /// `cutoff`: left by killed processes, never visible in `listObjects`. Sorted by key.
+    public func staleTemporaryFiles(prefix: String, before cutoff: UTCTime) throws -> [StoredObject] {
+        var found: [StoredObject] = []
+        func walk(_ folder: String) throws {
+            let absolute = folder.isEmpty ? root : path(of: folder)
+            guard FileSystem.isDirectory(absolute) else { return }
+            for name in try FileSystem.list(absolute) {
+                let key = folder.isEmpty ? name : folder + "/" + name
+                if FileSystem.isDirectory(path(of: key)) {
+                    try walk(key)
+                } else if name.hasPrefix("."), name.hasSuffix(".tmp"), let object = try entry(key),
+                          let modified = object.lastModified, modified < cutoff {
+                    found.append(object)
+                }
+            }
+        }
+        try walk(prefix)
+        return found.sorted { $0.key < $1.key }
     }
 }
 

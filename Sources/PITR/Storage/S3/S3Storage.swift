@@ -8,7 +8,7 @@
 /// "forbidden" or the reverse.
 public final class S3Storage: Storage {
     public let configuration: S3Configuration
-    private let client: S3Client
+    let client: S3Client
     private var conditionalWritesUnsupported = false
 
     public init(configuration: S3Configuration, log: Log = Log()) throws {
@@ -88,7 +88,8 @@ public final class S3Storage: Storage {
                 guard let key = S3XML.value("Key", in: contents), key.hasPrefix(repositoryPrefix) else { continue }
                 objects.append(StoredObject(key: configuration.repositoryKey(key),
                                             size: Int(S3XML.value("Size", in: contents) ?? "") ?? 0,
-                                            storageClass: S3XML.value("StorageClass", in: contents)))
+                                            storageClass: S3XML.value("StorageClass", in: contents),
+                                            lastModified: S3XML.value("LastModified", in: contents).flatMap(Self.listingTime)))
             }
             token = S3XML.value("IsTruncated", in: xml) == "true" ? S3XML.value("NextContinuationToken", in: xml) : nil
             if S3XML.value("IsTruncated", in: xml) == "true", token == nil {
@@ -96,6 +97,11 @@ public final class S3Storage: Storage {
             }
         } while token != nil
         return objects.sorted { $0.key < $1.key }
+    }
+
+    /// LastModified as S3 lists it, "2026-11-27T01:02:03.000Z", to the second.
+    static func listingTime(_ text: String) -> UTCTime? {
+        text.count >= 19 ? UTCTime(iso8601: text.prefix(19) + "Z") : nil
     }
 
     public func remove(_ key: String) throws {

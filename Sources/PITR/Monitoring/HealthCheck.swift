@@ -1,0 +1,52 @@
+/// `check`: the alarms for cron and monitoring (docs/operations.md, "Check").
+///
+/// A backup older than `maxBackupAge` is a problem, and so is no backup. The newest archived
+/// segment older than `maxWALAge` is a problem unless the server, when `check` can ask it, has
+/// not finished another segment since: an idle cluster switches no segment and must not raise an
+/// alarm. A busy cluster whose archiver is stuck has finished segments the repository lacks, and
+/// pg_stat_archiver's last failure more recent than its last success is reported in any case.
+/// A last `verify` that found problems is one too.
+public struct HealthCheck: Sendable {
+    public var maxBackupAge: Int64 = 26 * 3600
+    public var maxWALAge: Int64 = 3600
+
+    public init(maxBackupAge: Int64 = 26 * 3600, maxWALAge: Int64 = 3600) {
+        self.maxBackupAge = maxBackupAge
+        self.maxWALAge = maxWALAge
+    }
+
+    /// One line per problem; empty when all is well.
+    public func problems(_ status: RepositoryStatus, server: ServerArchiveState?) -> [String] {
+        var problems: [String] = []
+        if let newest = status.newestBackup, let age = status.backupAge {
+            if age > maxBackupAge {
+                problems.append("newest backup \(newest.name) finished \(BackupListing.age(age)) ago (at \(newest.stopTime.iso8601)), more than \(BackupListing.age(maxBackupAge)): check the backup-push schedule and its log")
+            }
+        } else {
+            problems.append("the repository holds no backup: run backup-push")
+        }
+        if let segment = status.newestSegment, let age = status.walAge {
+            if age > maxWALAge {
+                if let server, let segmentSize = status.segmentSize {
+                    let current = server.currentLSN.rawValue / segmentSize.bytes
+                    let archived = segment.number(segmentSize)
+                    if current > archived + 1 {
+                        problems.append("newest archived WAL \(segment.fileName) is \(BackupListing.age(age)) old and the server has finished \(current - archived - 1) segments since (now at \(server.currentLSN)): archiving is stuck or behind; check archive_command and pg_stat_archiver")
+                    }
+                } else {
+                    problems.append("newest archived WAL \(segment.fileName) is \(BackupListing.age(age)) old, more than \(BackupListing.age(maxWALAge)): check archive_command, or connect check to the server so an idle cluster is told apart")
+                }
+            }
+        } else if status.newestSegmentTime == nil {
+            problems.append(status.newestSegment == nil ? "the repository holds no archived WAL: check archive_mode and archive_command"
+                            : "the age of the newest archived WAL is unknown: the storage lists no modification times")
+        }
+        if let server, let failing = server.failingWAL {
+            problems.append("the server's archiver is failing: last failure on \(failing) at \(server.failingSince ?? "?"), after its last success; see the server log for archive_command's error")
+        }
+        if let verify = status.lastVerify, !verify.sound {
+            problems.append("the last verify (\(verify.time.iso8601)) found \(verify.problems) problem\(verify.problems == 1 ? "" : "s"): run verify to see them")
+        }
+        return problems
+    }
+}

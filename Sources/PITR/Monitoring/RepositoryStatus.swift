@@ -1,0 +1,106 @@
+/// The dashboard's facts (docs/operations.md, "Status"): backups and the classes keeping them,
+/// the newest backup and WAL with their ages, the recoverable window and its gaps, sizes by kind
+/// and storage class, and the archive rate over the last day.
+public struct RepositoryStatus: Sendable {
+    public struct Backup: Sendable {
+        public let name: String
+        public let stopTime: UTCTime
+        public let timeline: TimelineID
+        public let storedBytes: Int
+        public let classes: [RetentionClass]
+    }
+
+    /// The span one can restore to: from the stop of the oldest backup anchoring the window (kept as
+    /// daily, or the newest) to the newest commit in the last archived segments (decoded), or, when
+    /// none is found there, the newest segment's write time, an upper bound.
+    public struct Window: Equatable, Sendable {
+        public let start: UTCTime
+        public let end: UTCTime
+        /// True when `end` is a decoded commit time, false when it is a file time.
+        public let endIsCommit: Bool
+    }
+
+    /// Segments decoded from the end of the archive to find the newest commit: an idle cluster's
+    /// last segments may hold none, and each one read is a download.
+    static let segmentsSearchedForNewestCommit = 3
+
+    public let time: UTCTime
+    /// Oldest first.
+    public let backups: [Backup]
+    public let newestSegment: WALSegmentName?
+    /// The segment size of the archive the WAL facts come from.
+    public let segmentSize: WALSegmentSize?
+    public let newestSegmentTime: UTCTime?
+    public let window: Window?
+    public let gaps: [WALGap]
+    /// ("backups", bytes), ("wal", bytes).
+    public let bytesByKind: [(kind: String, bytes: Int)]
+    public let bytesByStorageClass: [(storageClass: String, bytes: Int)]
+    /// Segments archived in the 24 hours before `time`.
+    public let segmentsLastDay: Int
+    public let lastVerify: VerifyRecord?
+
+    public var newestBackup: Backup? { backups.last }
+    public var backupAge: Int64? { newestBackup.map { time.secondsSinceEpoch - $0.stopTime.secondsSinceEpoch } }
+    public var walAge: Int64? { newestSegmentTime.map { time.secondsSinceEpoch - $0.secondsSinceEpoch } }
+    public var segmentsPerHour: Double { Double(segmentsLastDay) / 24 }
+    public var totalBytes: Int { bytesByKind.reduce(0) { $0 + $1.bytes } }
+
+    /// Gathers the status of `inventory`; `archive` limits WAL facts to one cluster (the connected
+    /// server's), else the archive of the newest backup, else the one with the newest segment.
+    public static func gather(inventory: RepositoryInventory, policy: RetentionPolicy, now: UTCTime,
+                              archive identity: ClusterIdentity? = nil) throws -> RepositoryStatus {
+        let classification = inventory.classification(policy: policy, now: now)
+        let backups = classification.decisions.map {
+            Backup(name: $0.backup.name, stopTime: $0.backup.stopTime, timeline: $0.backup.timeline,
+                   storedBytes: $0.backup.storedBytes, classes: $0.classes)
+        }
+        let chosen = identity ?? inventory.backups.last?.identity
+        let archive = inventory.archives.first { $0.identity == chosen }
+            ?? inventory.archives.max { (inventory.newestSegment(of: $0)?.name.number($0.index.segmentSize) ?? 0) < (inventory.newestSegment(of: $1)?.name.number($1.index.segmentSize) ?? 0) }
+        let newest = archive.flatMap { inventory.newestSegment(of: $0) }
+
+        var gaps: [WALGap] = []
+        for archive in inventory.archives {
+            let requirements = inventory.requirements(of: archive, for: classification.decisions)
+            gaps += WALGap.gaps(missing: requirements.missingSegments(in: archive.index), archive: archive.identity,
+                                segmentSize: archive.index.segmentSize, backups: inventory.backups)
+        }
+        let anchors = classification.decisions.filter { $0.anchorsWindow && $0.backup.identity == archive?.identity }
+        var window: Window?
+        if let start = anchors.map(\.backup.stopTime).min() {
+            if let archive, let newest, let commit = newestCommit(archive, on: newest.name.timeline) {
+                window = Window(start: start, end: max(start, commit), endIsCommit: true)
+            } else {
+                window = Window(start: start, end: max(start, newest?.object.lastModified ?? start), endIsCommit: false)
+            }
+        }
+
+        let walObjects = inventory.archives.flatMap { $0.index.files.values }
+        let isLocal = inventory.repository.storage is FileStorage
+        var byClass: [String: Int] = [:]
+        for object in inventory.backupObjects + walObjects {
+            byClass[object.storageClass ?? (isLocal ? "local" : "STANDARD"), default: 0] += object.size
+        }
+        let dayAgo = now.secondsSinceEpoch - 86_400
+        let recent = walObjects.filter { object in
+            guard let modified = object.lastModified?.secondsSinceEpoch, modified > dayAgo, modified <= now.secondsSinceEpoch,
+                  let name = object.key.split(separator: "/").last, case .segment = try? WALFileName(parsing: name) else { return false }
+            return true
+        }.count
+        return RepositoryStatus(
+            time: now, backups: backups, newestSegment: newest?.name, segmentSize: archive?.index.segmentSize, newestSegmentTime: newest?.object.lastModified,
+            window: window, gaps: gaps,
+            bytesByKind: [("backups", inventory.backupObjects.reduce(0) { $0 + $1.size }), ("wal", walObjects.reduce(0) { $0 + $1.size })],
+            bytesByStorageClass: byClass.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+            segmentsLastDay: recent, lastVerify: try VerifyRecord.load(from: inventory.repository))
+    }
+
+    /// The newest commit or abort time in the last segments of `timeline`; nil when they hold none
+    /// or cannot be decoded (the status then falls back to file times rather than failing).
+    static func newestCommit(_ archive: RepositoryInventory.Archive, on timeline: TimelineID) -> UTCTime? {
+        let locator = ArchiveEventLocator(index: archive.index, majorVersion: archive.identity.majorVersion)
+        let segments = Array(archive.index.segments(on: timeline).suffix(segmentsSearchedForNewestCommit))
+        return (try? locator.newestEvent(in: segments))?.time.utcTime
+    }
+}

@@ -1,0 +1,35 @@
+/// `status --json`: every fact of the dashboard, times in ISO 8601 UTC, ages in seconds, sizes in bytes.
+public enum StatusJSON {
+    public static func render(_ status: RepositoryStatus) -> String {
+        func string(_ text: String) -> String { BackupListing.string(text) }
+        func time(_ value: UTCTime?) -> String { value.map { string($0.iso8601) } ?? "null" }
+        func number(_ value: Int64?) -> String { value.map { String($0) } ?? "null" }
+        let backups = status.backups.map { backup in
+            "{\"name\":\(string(backup.name)),\"stop_time\":\(time(backup.stopTime)),\"timeline\":\(backup.timeline.rawValue),"
+                + "\"stored_bytes\":\(backup.storedBytes),\"retention\":[" + backup.classes.map { string($0.rawValue) }.joined(separator: ",") + "]}"
+        }
+        let gaps = status.gaps.map { gap in
+            "{\"archive\":\(string(gap.archive.archiveID)),\"timeline\":\(gap.timeline.rawValue),\"first\":\(string(gap.first.fileName)),"
+                + "\"last\":\(string(gap.last.fileName)),\"segments\":\(gap.count),\"after\":\(time(gap.after)),\"until\":\(time(gap.until))}"
+        }
+        let verify = status.lastVerify.map {
+            "{\"time\":\(time($0.time)),\"ok\":\($0.sound),\"deep\":\($0.deep),\"problems\":\($0.problems)}"
+        } ?? "null"
+        let fields: [(String, String)] = [
+            ("time", time(status.time)),
+            ("newest_backup", status.newestBackup.map { string($0.name) } ?? "null"),
+            ("backup_age_seconds", number(status.backupAge)),
+            ("newest_wal", status.newestSegment.map { string($0.fileName) } ?? "null"),
+            ("newest_wal_time", time(status.newestSegmentTime)),
+            ("wal_age_seconds", number(status.walAge)),
+            ("window", status.window.map { "{\"start\":\(time($0.start)),\"end\":\(time($0.end)),\"end_is_commit\":\($0.endIsCommit)}" } ?? "null"),
+            ("gaps", "[" + gaps.joined(separator: ",") + "]"),
+            ("bytes_by_kind", "{" + status.bytesByKind.map { "\(string($0.kind)):\($0.bytes)" }.joined(separator: ",") + "}"),
+            ("bytes_by_storage_class", "{" + status.bytesByStorageClass.map { "\(string($0.storageClass)):\($0.bytes)" }.joined(separator: ",") + "}"),
+            ("segments_last_day", String(status.segmentsLastDay)),
+            ("last_verify", verify),
+            ("backups", "[" + backups.joined(separator: ",") + "]"),
+        ]
+        return "{" + fields.map { "\(string($0.0)):\($0.1)" }.joined(separator: ",") + "}\n"
+    }
+}

@@ -1,0 +1,40 @@
+/// `status` on a terminal: one fact per line, then the backups with the classes keeping them.
+public enum StatusText {
+    public static func render(_ status: RepositoryStatus) -> String {
+        func bytes(_ n: Int) -> String { BackupProgress.bytes(Int64(n)) }
+        func age(_ seconds: Int64?) -> String { seconds.map { BackupListing.age($0) + " ago" } ?? "none" }
+        var lines: [String] = []
+        if let newest = status.newestBackup {
+            lines.append("newest backup     \(newest.name), finished \(newest.stopTime.iso8601), \(age(status.backupAge))")
+        } else {
+            lines.append("newest backup     none")
+        }
+        if let segment = status.newestSegment {
+            lines.append("newest WAL        \(segment.fileName), archived \(status.newestSegmentTime?.iso8601 ?? "at an unknown time"), \(age(status.walAge)) (the RPO now)")
+        } else {
+            lines.append("newest WAL        none")
+        }
+        if let window = status.window {
+            lines.append("recoverable       \(window.start.iso8601) .. \(window.end.iso8601)"
+                         + (window.endIsCommit ? " (the newest commit)" : " (when the newest WAL was archived; its last commit is earlier)"))
+        } else {
+            lines.append("recoverable       nothing: no backup anchors a window")
+        }
+        for gap in status.gaps { lines.append("gap               \(gap.description)") }
+        lines.append("repository        \(bytes(status.totalBytes)): " + status.bytesByKind.map { "\($0.kind) \(bytes($0.bytes))" }.joined(separator: ", "))
+        lines.append("storage classes   " + status.bytesByStorageClass.map { "\($0.storageClass) \(bytes($0.bytes))" }.joined(separator: ", "))
+        lines.append("archive rate      \(status.segmentsLastDay) segments in the last 24 h (\(String(format1: status.segmentsPerHour))/h)")
+        if let verify = status.lastVerify {
+            lines.append("last verify       \(verify.time.iso8601): " + (verify.sound ? "all well" : "\(verify.problems) problems") + (verify.deep ? " (deep)" : ""))
+        } else {
+            lines.append("last verify       never")
+        }
+        lines.append("")
+        let width = status.backups.map(\.name.count).max() ?? 0
+        for backup in status.backups.reversed() {
+            lines.append("\(backup.name.padding(width))  \(backup.stopTime.iso8601)  \(bytes(backup.storedBytes).padding(10))  "
+                         + (backup.classes.isEmpty ? "- (next delete removes it)" : backup.classes.map(\.rawValue).joined(separator: ",")))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,127 @@
+/// What `delete` removes, decided before anything is removed (docs/operations.md, "Retention").
+public struct RetentionPlan {
+    /// WAL files of one cluster's archive that no kept backup needs, oldest first.
+    public struct WALDeletion {
+        public let identity: ClusterIdentity
+        public let files: [(file: WALFileName, object: StoredObject)]
+    }
+
+    /// A backup to delete: its descriptor, removed first, and its other objects.
+    public struct BackupDeletion {
+        public let backup: BackupDescriptor
+        public let descriptorKey: String
+        public let objects: [StoredObject]
+    }
+
+    public let classification: RetentionClassification
+    public let backups: [BackupDeletion]
+    public let wal: [WALDeletion]
+    /// Objects under `backups/<name>/` without a descriptor, untouched for a day: a backup killed mid-stream.
+    public let orphans: [StoredObject]
+    /// Hidden temporary files of a file:// repository untouched for a day: an upload killed mid-way.
+    public let temporaryFiles: [StoredObject]
+
+    public var isEmpty: Bool {
+        backups.isEmpty && wal.allSatisfy { $0.files.isEmpty } && orphans.isEmpty && temporaryFiles.isEmpty
+    }
+
+    public var bytes: Int {
+        backups.reduce(0) { $0 + $1.objects.reduce(0) { $0 + $1.size } }
+            + wal.reduce(0) { $0 + $1.files.reduce(0) { $0 + $1.object.size } }
+            + (orphans + temporaryFiles).reduce(0) { $0 + $1.size }
+    }
+
+    /// Removes everything planned, in an order that leaves a repository `verify` accepts if it
+    /// stops half-way: each backup's descriptor first (without it, the rest is not a backup), then
+    /// its objects, then WAL oldest first, then orphans and temporary files.
+    public func execute(on storage: Storage, log: Log) throws {
+        for deletion in backups {
+            try storage.remove(deletion.descriptorKey)
+            log.info("deleted backup \(deletion.backup.name)")
+        }
+        for deletion in backups {
+            try storage.remove(keys: deletion.objects.map(\.key).filter { $0 != deletion.descriptorKey })
+        }
+        for deletion in wal where !deletion.files.isEmpty {
+            try storage.remove(keys: deletion.files.map(\.object.key))
+            log.info("deleted \(deletion.files.count) WAL files of \(deletion.identity)")
+        }
+        try storage.remove(keys: orphans.map(\.key) + temporaryFiles.map(\.key))
+    }
+
+    /// The plan for people: each backup with the classes keeping it, what is deleted,
+    /// WAL as runs of consecutive segments with counts and sizes.
+    public var text: String {
+        var lines = ["retention \(classification.policy.description), periods counted back from \(classification.now.iso8601)"]
+        let width = classification.decisions.map(\.backup.name.count).max() ?? 0
+        for decision in classification.decisions {
+            let name = decision.backup.name.padding(width)
+            if decision.isKept {
+                lines.append("keep    \(name)  \(decision.classes.map(\.rawValue).joined(separator: ","))")
+            } else {
+                let objects = backups.first { $0.backup.name == decision.backup.name }?.objects ?? []
+                lines.append("delete  \(name)  \(objects.count) objects, \(size(objects.reduce(0) { $0 + $1.size }))")
+            }
+        }
+        for deletion in wal {
+            for run in Self.runs(deletion.files) {
+                lines.append("delete  WAL \(deletion.identity.archiveID) \(run.first)..\(run.last)  \(run.count) files, \(size(run.bytes))")
+            }
+        }
+        if !orphans.isEmpty {
+            lines.append("delete  \(orphans.count) objects of interrupted backups (no descriptor, untouched for a day), \(size(orphans.reduce(0) { $0 + $1.size }))")
+        }
+        if !temporaryFiles.isEmpty {
+            lines.append("delete  \(temporaryFiles.count) stale temporary files, \(size(temporaryFiles.reduce(0) { $0 + $1.size }))")
+        }
+        let walCount = wal.reduce(0) { $0 + $1.files.count }
+        lines.append("total: \(backups.count) backups, \(walCount) WAL files, \(orphans.count + temporaryFiles.count) other objects, \(size(bytes))")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    struct Run: Equatable {
+        var first: String
+        var last: String
+        var count: Int
+        var bytes: Int
+    }
+
+    /// Consecutive files of a timeline (a segment and its .backup or .partial file count as one step).
+    static func runs(_ files: [(file: WALFileName, object: StoredObject)]) -> [Run] {
+        let ordered = files.sorted { a, b in
+            (a.file.timeline, a.file.segment?.high ?? 0, a.file.segment?.low ?? 0, a.file.fileName)
+                < (b.file.timeline, b.file.segment?.high ?? 0, b.file.segment?.low ?? 0, b.file.fileName)
+        }
+        var runs: [Run] = []
+        var previous: WALSegmentName?
+        for entry in ordered {
+            let segment = entry.file.segment
+            let continues: Bool
+            if let previous, let segment, previous.timeline == segment.timeline {
+                // Sorted, so only the next segment (or the same one's .backup file) continues a run;
+                // past an xlogid boundary the next one is low 0 of the next high part.
+                continues = (segment.high == previous.high && segment.low - previous.low <= 1)
+                    || (segment.high == previous.high &+ 1 && segment.low == 0)
+            } else {
+                continues = false
+            }
+            if continues, var run = runs.popLast() {
+                run.last = entry.file.fileName
+                run.count += 1
+                run.bytes += entry.object.size
+                runs.append(run)
+            } else {
+                runs.append(Run(first: entry.file.fileName, last: entry.file.fileName, count: 1, bytes: entry.object.size))
+            }
+            previous = segment
+        }
+        return runs
+    }
+}
+
+private func size(_ bytes: Int) -> String { BackupProgress.bytes(Int64(bytes)) }
+
+extension String {
+    /// Left-aligned in `width` columns.
+    func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
+}

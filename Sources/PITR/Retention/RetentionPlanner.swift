@@ -1,0 +1,44 @@
+/// Decides what `delete` removes (docs/operations.md, "Retention"): the backups the policy no
+/// longer keeps, the WAL no kept backup needs, and leftovers of interrupted writes older than a day.
+public struct RetentionPlanner {
+    /// Leftovers younger than this may belong to a backup or upload still running.
+    public static let leftoverAge: Int64 = 86_400
+
+    public let inventory: RepositoryInventory
+
+    public init(inventory: RepositoryInventory) { self.inventory = inventory }
+
+    public func plan(policy: RetentionPolicy, now: UTCTime) throws -> RetentionPlan {
+        let classification = inventory.classification(policy: policy, now: now)
+        let folders = inventory.objectsByBackup
+        let backups = classification.deleted.map { decision in
+            RetentionPlan.BackupDeletion(backup: decision.backup, descriptorKey: BackupDescriptor.key(of: decision.backup.name),
+                                         objects: folders[decision.backup.name] ?? [])
+        }
+        let cutoff = UTCTime(secondsSinceEpoch: now.secondsSinceEpoch - Self.leftoverAge)
+        let named = Set(inventory.backups.map(\.name))
+        var orphans: [StoredObject] = []
+        for (name, objects) in folders.sorted(by: { $0.key < $1.key }) where !named.contains(name) {
+            // The newest object decides: a backup still streaming keeps writing new pieces.
+            let newest = objects.compactMap(\.lastModified).max()
+            if objects.allSatisfy({ $0.lastModified != nil }), let newest, newest < cutoff { orphans += objects }
+        }
+        var wal: [RetentionPlan.WALDeletion] = []
+        for archive in inventory.archives {
+            // An archive no backup ever used is left alone: it may be all someone has.
+            guard inventory.backups.contains(where: { $0.identity == archive.identity }) else { continue }
+            let requirements = inventory.requirements(of: archive, for: classification.kept)
+            let files = archive.index.files.filter { !requirements.needs($0.key) }
+                .map { (file: $0.key, object: $0.value) }
+                .sorted { Self.walOrder($0.file, archive.index.segmentSize) < Self.walOrder($1.file, archive.index.segmentSize) }
+            wal.append(RetentionPlan.WALDeletion(identity: archive.identity, files: files))
+        }
+        let temporaryFiles = try (inventory.repository.storage as? FileStorage)?.staleTemporaryFiles(prefix: "", before: cutoff) ?? []
+        return RetentionPlan(classification: classification, backups: backups, wal: wal, orphans: orphans, temporaryFiles: temporaryFiles)
+    }
+
+    /// Oldest first: by position in the WAL stream, then timeline, then name.
+    static func walOrder(_ file: WALFileName, _ size: WALSegmentSize) -> (UInt64, UInt32, String) {
+        (file.segment?.number(size) ?? 0, file.timeline.rawValue, file.fileName)
+    }
+}

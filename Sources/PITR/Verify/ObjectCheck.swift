@@ -1,0 +1,44 @@
+/// Checks one stored object without restoring anything: its header parses, its trailer is in
+/// place (a truncated object lacks the trailer's end magic) and the listing size leaves room for
+/// both. With `deep`, the whole object is decoded: decrypted, authenticated and its digest compared.
+final class ObjectCheck {
+    private let storage: Storage
+    private let decoder: ObjectDecoder
+
+    init(storage: Storage, key: MasterKey?) {
+        self.storage = storage
+        self.decoder = ObjectDecoder(key: key)
+    }
+
+    /// Nil when the object is sound, else the reason, naming the object.
+    func problem(key: String, listedSize: Int, deep: Bool) -> String? {
+        let object = storage.describe(key)
+        do {
+            guard listedSize >= ObjectHeader.size + ObjectTrailer.size else { throw ObjectFormatError.truncated(object: object) }
+            if deep {
+                _ = try decoder.decode(from: try storage.openForReading(key), to: DiscardingSink(), object: object)
+                return nil
+            }
+            let source = try storage.openForReading(key)
+            var header = [UInt8](repeating: 0, count: ObjectHeader.size)
+            var filled = 0
+            while filled < header.count {
+                let n = try header.withUnsafeMutableBytes { try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
+                if n == 0 { break }
+                filled += n
+            }
+            _ = try ObjectHeader(parsing: Array(header[..<filled]), object: object)
+            _ = try ObjectTrailer(parsing: try storage.readTail(of: key, count: ObjectTrailer.size), object: object)
+            return nil
+        } catch let error as PITRError {
+            return error.description
+        } catch {
+            return "cannot check \(object): \(error)"
+        }
+    }
+}
+
+/// Counts nothing, keeps nothing: `verify --deep` only wants the decoder's verdict.
+final class DiscardingSink: ByteSink {
+    func write(_ bytes: UnsafeRawBufferPointer) throws {}
+}

@@ -1,0 +1,125 @@
+/// `verify`: checks a repository without restoring (docs/operations.md, "Verify").
+///
+/// The WAL chain: every backup needs the segments from its start to its stop; the backups that
+/// anchor the recoverable window (kept as daily, or the newest) need every segment from their
+/// start to the newest one, on their timeline and the timelines branching off it, whose history
+/// files must be there. A gap is dated by the descriptors around it and the newest commit decoded
+/// from the segment before it. Every object of every backup and every archived WAL file is checked
+/// (header, trailer, size), or with `deep` decoded end to end.
+public struct RepositoryVerifier {
+    public let inventory: RepositoryInventory
+    public let policy: RetentionPolicy
+    public let now: UTCTime
+    public let deep: Bool
+    /// The repository opened once per checking thread (a storage connection is not shared between
+    /// threads); empty means the inventory's, on the calling thread alone.
+    public var readers: [Repository] = []
+
+    public init(inventory: RepositoryInventory, policy: RetentionPolicy, now: UTCTime, deep: Bool) {
+        self.inventory = inventory
+        self.policy = policy
+        self.now = now
+        self.deep = deep
+    }
+
+    public func run() -> VerifyReport {
+        var problems: [VerifyProblem] = []
+        let classification = inventory.classification(policy: policy, now: now)
+        for backup in inventory.backups where !inventory.archives.contains(where: { $0.identity == backup.identity }) {
+            problems.append(.noArchive(backup: backup.name, archive: backup.identity))
+        }
+        for archive in inventory.archives {
+            problems += historyProblems(archive)
+            let requirements = inventory.requirements(of: archive, for: classification.decisions)
+            var gaps = WALGap.gaps(missing: requirements.missingSegments(in: archive.index), archive: archive.identity,
+                                   segmentSize: archive.index.segmentSize, backups: inventory.backups)
+            let locator = ArchiveEventLocator(index: archive.index, majorVersion: archive.identity.majorVersion)
+            for i in gaps.indices { gaps[i].refine(with: locator, index: archive.index) }
+            problems += gaps.map(VerifyProblem.walGap)
+        }
+
+        let listed = Dictionary(inventory.backupObjects.map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
+        var objects: [(key: String, size: Int)] = []
+        var backupObjects = 0
+        for backup in inventory.backups {
+            for object in backup.objects {
+                backupObjects += 1
+                let key = BackupDescriptor.objectKey(backup: backup.name, object: object.name)
+                let described = inventory.repository.storage.describe(key)
+                guard let size = listed[key] else {
+                    problems.append(.missingObject(backup: backup.name, object: described))
+                    continue
+                }
+                guard size == object.storedBytes else {
+                    problems.append(.sizeMismatch(backup: backup.name, object: described, listed: size, recorded: object.storedBytes))
+                    continue
+                }
+                objects.append((key, size))
+            }
+        }
+        var walFiles = 0
+        for archive in inventory.archives {
+            for object in archive.index.files.values.sorted(by: { $0.key < $1.key }) {
+                walFiles += 1
+                objects.append((object.key, object.size))
+            }
+        }
+        for (key, reason) in checkObjects(objects) {
+            problems.append(.badObject(object: inventory.repository.storage.describe(key), reason: reason))
+        }
+        return VerifyReport(time: now, deep: deep, backups: inventory.backups.count, backupObjects: backupObjects,
+                            walFiles: walFiles, problems: problems)
+    }
+
+    /// Checks `objects` on one thread per reader, each taking every n-th object; returns the
+    /// problems in the order of `objects`.
+    private func checkObjects(_ objects: [(key: String, size: Int)]) -> [(key: String, reason: String)] {
+        let readers = self.readers.isEmpty ? [inventory.repository] : self.readers
+        let results = ResultSlots(count: objects.count)
+        func work(_ reader: Int) {
+            let check = ObjectCheck(storage: readers[reader].storage, key: readers[reader].key)
+            for index in stride(from: reader, to: objects.count, by: readers.count) {
+                results.store(check.problem(key: objects[index].key, listedSize: objects[index].size, deep: deep), at: index)
+            }
+        }
+        var threads: [WorkerThread] = []
+        for reader in 1..<readers.count {
+            // A thread the system refuses leaves its share to the calling thread.
+            if let thread = try? WorkerThread({ work(reader) }) { threads.append(thread) } else { work(reader) }
+        }
+        work(0)
+        for thread in threads { thread.join() }
+        return objects.indices.compactMap { index in results.value(at: index).map { (objects[index].key, $0) } }
+    }
+
+    /// Every timeline above 1 that holds segments or backups needs its history file.
+    private func historyProblems(_ archive: RepositoryInventory.Archive) -> [VerifyProblem] {
+        var timelines = Set(archive.index.files.keys.compactMap { $0.segment?.timeline })
+        for backup in inventory.backups where backup.identity == archive.identity { timelines.insert(backup.timeline) }
+        let known = Set(archive.histories.map(\.timeline))
+        return timelines.filter { $0.rawValue > 1 && !known.contains($0) }.sorted().map { timeline in
+            .missingHistory(archive: archive.identity, timeline: timeline,
+                            object: inventory.repository.storage.describe(archive.index.archive.key(for: .history(timeline))))
+        }
+    }
+}
+
+/// One slot per object, written by exactly one thread each; read after every thread joined.
+/// Raw memory allocated once, so no thread ever touches another's element or a shared array header.
+private final class ResultSlots: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<String?>
+
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil)
+    }
+
+    deinit {
+        _ = slots.deinitialize()
+        slots.deallocate()
+    }
+
+    func store(_ value: String?, at index: Int) { slots[index] = value }
+
+    func value(at index: Int) -> String? { slots[index] }
+}

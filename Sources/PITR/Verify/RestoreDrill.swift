@@ -1,0 +1,196 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `verify --restore-test`: the monthly restore drill, automated (docs/operations.md, "Restore test").
+///
+/// Restores the newest backup (recovering to the end of the archive as a standby, which never
+/// promotes) or a target (paused there) into a fresh scratch directory, with archiving off, the
+/// tablespaces inside the scratch directory and a private server: a Unix socket in the scratch
+/// directory only, a free port, its own pg_hba (local peer). Waits until it is consistent (open
+/// for reads) or paused at the target, runs the check queries as the data directory's owner, stops
+/// it and removes everything. Each phase is timed: together they are the measured RTO.
+public struct RestoreDrill {
+    public struct Phase: Equatable, Sendable {
+        public let name: String
+        public let seconds: Double
+    }
+
+    public struct CheckResult: Equatable, Sendable {
+        public let check: DrillCheck
+        /// The first value, or the error psql printed.
+        public let value: String
+        public let passed: Bool
+    }
+
+    public struct Report: Sendable {
+        public let backup: String
+        public let phases: [Phase]
+        public let checks: [CheckResult]
+        /// Why the drill failed before or while running the checks.
+        public let failure: String?
+
+        public var passed: Bool { failure == nil && checks.allSatisfy(\.passed) }
+        public var totalSeconds: Double { phases.reduce(0) { $0 + $1.seconds } }
+
+        public var text: String {
+            var lines = ["restore test of backup \(backup.isEmpty ? "?" : backup):"]
+            for phase in phases { lines.append("  \(phase.name): \(Stopwatch.text(phase.seconds))") }
+            lines.append("  total (the measured RTO): \(Stopwatch.text(totalSeconds))")
+            for result in checks {
+                lines.append("  check \(result.passed ? "passed" : "FAILED"): \(result.check.sql) gave \(result.value), expected \(result.check.expectation)")
+            }
+            if let failure { lines.append("  FAILED: \(failure)") }
+            lines.append(passed ? "restore test passed" : "restore test failed")
+            return lines.joined(separator: "\n") + "\n"
+        }
+    }
+
+    public let repository: Repository
+    public let settings: Settings
+    public let log: Log
+    /// Nil: the newest backup, recovered to the end of the archive.
+    public var target: RecoveryTarget?
+    public var checks: [DrillCheck] = []
+    public var database = "postgres"
+    public var scratchParent = "/var/tmp"
+    public var pgBin: String?
+    /// This binary, for restore_command.
+    public var executable: String
+
+    public init(repository: Repository, settings: Settings, log: Log, executable: String) {
+        self.repository = repository
+        self.settings = settings
+        self.log = log
+        self.executable = executable
+    }
+
+    public func run() -> Report {
+        var phases: [Phase] = []
+        var backup = ""
+        var results: [CheckResult] = []
+        var scratch: String?
+        var started: (starter: PostgresStarter, owner: FileOwner)?
+        var failure: String?
+        func timed<T>(_ name: String, _ body: () throws -> T) throws -> T {
+            let clock = Stopwatch()
+            defer { phases.append(Phase(name: name, seconds: clock.seconds)) }
+            return try body()
+        }
+        do {
+            let request = RestoreRequest(target: target ?? .latest)
+            let plan = try timed("plan") {
+                try RestorePlanner(repository: repository, locator: { ArchiveEventLocator(index: $0, majorVersion: $0.archive.identity.majorVersion) }, log: log)
+                    .plan(request)
+            }
+            backup = plan.backup.name
+            let folder = try makeScratch()
+            scratch = folder
+            var options = RestoreOptions(targetDirectory: folder + "/data", executable: executable)
+            for tablespace in plan.backup.tablespaces { options.tablespaceMap[tablespace.oid] = folder + "/tablespaces/\(tablespace.oid)" }
+            options.recoveryConfigFile = folder + "/tailtown-pitr.conf"
+            options.port = try Self.freePort()
+            options.standby = target == nil
+            options.action = target == nil ? nil : .pause
+            let summary = try timed("download and extract") {
+                let executor = RestoreExecutor(repository: repository, settings: settings, log: log)
+                executor.onProgress = { log.info($0) }
+                return try executor.execute(plan, options)
+            }
+            try summary.owner.take(path: folder)
+            try appendDrillSettings(folder: folder, owner: summary.owner)
+            let starter = PostgresStarter(dataDirectory: summary.targetDirectory, owner: summary.owner,
+                                          binDirectory: try PostgresStarter.binDirectory(requested: pgBin, majorVersion: plan.backup.serverVersion / 10000),
+                                          log: log)
+            try timed(target == nil ? "recovery until consistent" : "recovery to the target") {
+                try starter.start()
+                started = (starter, summary.owner)
+                _ = try starter.waitForTarget(action: .pause, standbyFollowing: target == nil)
+            }
+            results = try timed("check queries") {
+                try checks.map { try run($0, folder: folder, port: options.port ?? 5432, starter: starter, owner: summary.owner) }
+            }
+        } catch let error as PITRError {
+            failure = error.description
+        } catch {
+            failure = "\(error)"
+        }
+        let clock = Stopwatch()
+        if let (starter, owner) = started {
+            let stop = ChildProcess(executable: starter.binDirectory + "/pg_ctl", arguments: ["-D", starter.dataDirectory, "-m", "immediate", "-w", "stop"],
+                                    user: owner, directory: starter.dataDirectory)
+            if let result = try? stop.run(), result.status != 0 { log.warning("pg_ctl stop: \(result.output)") }
+            if failure != nil { log.error("the drill server's log ends with:\n\(starter.logTail())") }
+        }
+        if let scratch {
+            if let result = try? ChildProcess(executable: "/bin/rm", arguments: ["-rf", scratch]).run(), result.status != 0 {
+                log.warning("cannot remove the scratch directory \(scratch): \(result.output)")
+            }
+        }
+        phases.append(Phase(name: "stop and clean up", seconds: clock.seconds))
+        return Report(backup: backup, phases: phases, checks: results, failure: failure)
+    }
+
+    /// A new private directory under `scratchParent`.
+    private func makeScratch() throws -> String {
+        var template = Array((scratchParent + "/tailtown-pitr-drill-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw DrillError.noScratch(path: scratchParent, reason: String(cString: strerror(errno)))
+        }
+        return String(cString: made)
+    }
+
+    /// Appended last to postgresql.auto.conf, so it wins: the server is reachable only through its
+    /// socket in the scratch directory, follows only the archive, logs to pg_ctl's file, and starts
+    /// on a small host beside production.
+    private func appendDrillSettings(folder: String, owner: FileOwner) throws {
+        let hba = folder + "/pg_hba.drill.conf"
+        let hbaFile = try SystemFile.createExclusive(hba, mode: 0o600)
+        try hbaFile.write(Array("# tailtown-pitr restore test: local connections as the operating-system user of the same name.\nlocal all all peer\n".utf8))
+        try owner.take(hbaFile)
+        let settings: [(String, String)] = [
+            ("listen_addresses", ""), ("unix_socket_directories", folder), ("hba_file", hba), ("primary_conninfo", ""),
+            ("logging_collector", "off"), ("shared_buffers", "128MB"), ("cluster_name", "tailtown-pitr-restore-test"),
+        ]
+        let text = "# tailtown-pitr verify --restore-test: a private, throw-away server.\n"
+            + settings.map { "\($0.0) = '\($0.1.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''"))'\n" }.joined()
+        let autoConf = folder + "/data/postgresql.auto.conf"
+        let existing = try FileSystem.readFile(autoConf)
+        let replacement = try SystemFile.createExclusive(autoConf + ".drill", mode: 0o600)
+        try replacement.write(existing + Array(text.utf8))
+        try owner.take(replacement)
+        try FileSystem.rename(autoConf + ".drill", to: autoConf)
+    }
+
+    private func run(_ check: DrillCheck, folder: String, port: Int, starter: PostgresStarter, owner: FileOwner) throws -> CheckResult {
+        let psql = ChildProcess(executable: starter.binDirectory + "/psql",
+                                arguments: ["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-h", folder, "-p", String(port),
+                                            "-U", owner.name, "-d", database, "-c", check.sql],
+                                user: owner, directory: folder)
+        let result = try psql.run()
+        let output = result.output.split(separator: "\n").first.map(String.init) ?? ""
+        guard result.status == 0 else {
+            return CheckResult(check: check, value: "an error: " + result.output.split(separator: "\n").joined(separator: "; "), passed: false)
+        }
+        let value = String(output.split(separator: "|", omittingEmptySubsequences: false).first ?? "")
+        return CheckResult(check: check, value: value, passed: check.accepts(value))
+    }
+
+    /// A TCP port no one listens on now; the drill server uses it only to name its socket, but a
+    /// free one keeps it clear of anything a person might start by hand during the drill.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw IOError("open a socket to find a free port for", "the restore test") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = in_addr_t(UInt32(0x7F00_0001).bigEndian)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        guard bound == 0 else { throw IOError("bind a socket to find a free port for", "the restore test") }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}

@@ -1,0 +1,47 @@
+/// One thing `verify` found wrong, named by object, with what it means.
+public enum VerifyProblem: Equatable, Sendable {
+    case walGap(WALGap)
+    case missingHistory(archive: ClusterIdentity, timeline: TimelineID, object: String)
+    case noArchive(backup: String, archive: ClusterIdentity)
+    case missingObject(backup: String, object: String)
+    case sizeMismatch(backup: String, object: String, listed: Int, recorded: Int)
+    case badObject(object: String, reason: String)
+
+    /// A short machine name, for `--json`.
+    public var kind: String {
+        switch self {
+        case .walGap: "wal_gap"
+        case .missingHistory: "missing_history"
+        case .noArchive: "no_archive"
+        case .missingObject: "missing_object"
+        case .sizeMismatch: "size_mismatch"
+        case .badObject: "bad_object"
+        }
+    }
+
+    /// The object or segment range the problem is about.
+    public var subject: String {
+        switch self {
+        case .walGap(let gap): gap.count == 1 ? gap.first.fileName : "\(gap.first.fileName)..\(gap.last.fileName)"
+        case .missingHistory(_, _, let object), .missingObject(_, let object), .sizeMismatch(_, let object, _, _), .badObject(let object, _): object
+        case .noArchive(let backup, _): backup
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .walGap(let gap):
+            gap.description
+        case .missingHistory(let archive, let timeline, let object):
+            "history file of timeline \(timeline) of \(archive.archiveID) is missing (\(object)): recovery cannot follow that timeline; push it again from the server's pg_wal if it is still there"
+        case .noArchive(let backup, let archive):
+            "backup \(backup) belongs to \(archive), whose WAL archive wal/\(archive.archiveID)/ does not exist: it cannot be restored"
+        case .missingObject(let backup, let object):
+            "object \(object) of backup \(backup) is missing: the backup cannot be restored"
+        case .sizeMismatch(let backup, let object, let listed, let recorded):
+            "object \(object) of backup \(backup) holds \(listed) bytes, its descriptor records \(recorded): it was cut short or replaced"
+        case .badObject(_, let reason):
+            reason
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import PITR
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the repository's dashboard: backups by retention class, RPO, recoverable window, gaps, sizes, archive rate.",
+        discussion: "--html writes one self-contained page (no external assets) with the window drawn as a timeline."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print the status as JSON.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Also write the status as a self-contained HTML page to this file.", valueName: "file"))
+    var html: String?
+
+    func run() throws {
+        let invocation = try Invocation(global)
+        try invocation.run {
+            let repository = try invocation.repository()
+            try repository.checkExists()
+            let status = try RepositoryStatus.gather(inventory: try RepositoryInventory.load(repository: repository),
+                                                     policy: try invocation.settings.retentionPolicy(), now: UTCTime.now())
+            if let html {
+                try ReportFile.write(StatusHTML.render(status), to: html)
+            }
+            print(json ? StatusJSON.render(status) : StatusText.render(status), terminator: "")
+        }
+    }
+}

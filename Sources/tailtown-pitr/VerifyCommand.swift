@@ -1,0 +1,90 @@
+import ArgumentParser
+import PITR
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check the repository without restoring: WAL chains, history files, every object; exit 0 only if all is well.",
+        discussion: """
+            Every backup needs its WAL from start to stop; the backups that anchor the recoverable window \
+            (kept as daily by TAILTOWN_RETAIN, and the newest) need every segment up to the newest one, on \
+            every timeline branching off them. Gaps are named with the time range they cut out. Every object's \
+            header and trailer are checked; --deep decrypts and authenticates every object end to end. \
+            The outcome is recorded in the repository for check and status. \
+            --restore-test runs the restore drill instead: the newest backup (or --to a time) restored into a \
+            scratch directory with archiving off and no promotion, a private server on a Unix socket, the \
+            --check-sql queries, then cleanup; each phase is timed (the measured RTO).
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Decode every object: decrypt, decompress and compare its digest (reads the whole repository).")
+    var deep = false
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    @Flag(help: "Run the restore drill instead: restore, start privately, run --check-sql, stop, clean up.")
+    var restoreTest = false
+
+    @Option(help: ArgumentHelp("With --restore-test: recover to this time (with a zone) and pause there, instead of the end of the archive.", valueName: "time"))
+    var to: String?
+
+    @Option(help: ArgumentHelp("With --restore-test: 'SQL => OP VALUE' (OP: = != > >= < <=), or SQL whose first value must be true (repeatable).", valueName: "check"))
+    var checkSql: [String] = []
+
+    @Option(help: ArgumentHelp("With --restore-test: the database the checks run in.", valueName: "name"))
+    var checkDb: String = "postgres"
+
+    @Option(help: ArgumentHelp("With --restore-test: where the scratch directory is made (it needs room for the backup).", valueName: "dir"))
+    var scratchDir: String = "/var/tmp"
+
+    @Option(help: ArgumentHelp("With --restore-test: PostgreSQL's bin folder (default: of the backup's version, else pg_config --bindir).", valueName: "dir"))
+    var pgBin: String?
+
+    func validate() throws {
+        if !restoreTest, to != nil || !checkSql.isEmpty || pgBin != nil {
+            throw ValidationError("--to, --check-sql and --pg-bin go with --restore-test")
+        }
+        if restoreTest, deep || json { throw ValidationError("--restore-test does not take --deep or --json") }
+    }
+
+    func run() throws {
+        let invocation = try Invocation(global)
+        if restoreTest { return try drill(invocation) }
+        let report = try invocation.run {
+            let repository = try invocation.repository()
+            try repository.checkExists()
+            let inventory = try RepositoryInventory.load(repository: repository)
+            var verifier = RepositoryVerifier(inventory: inventory, policy: try invocation.settings.retentionPolicy(),
+                                              now: UTCTime.now(), deep: deep)
+            // Two readers, each with its own storage connection: decoding is CPU-bound and the machine has cores.
+            verifier.readers = [repository, try invocation.repository()]
+            let report = verifier.run()
+            do {
+                try VerifyRecord(report).save(in: repository)
+            } catch let error as PITRError {
+                invocation.log.warning("cannot record the outcome for check and status: \(error.description)")
+            }
+            return report
+        }
+        print(json ? report.json : report.text, terminator: "")
+        if !report.isSound { throw ExitCode(1) }
+    }
+
+    private func drill(_ invocation: Invocation) throws {
+        let report = try invocation.run {
+            var drill = RestoreDrill(repository: try invocation.repository(), settings: invocation.settings, log: invocation.log,
+                                     executable: RestoreOptions.currentExecutable(fallback: CommandLine.arguments[0]))
+            drill.target = try to.map { .time(try PostgresTimestamp(parsing: $0)) }
+            drill.checks = try checkSql.map(DrillCheck.init(parsing:))
+            drill.database = checkDb
+            drill.scratchParent = RestoreOptions.absolute(scratchDir)
+            drill.pgBin = pgBin
+            return drill.run()
+        }
+        print(report.text, terminator: "")
+        if !report.passed { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+@testable import PITR
+
+/// A repository (a file:// folder, or the storage given) filled with real objects (encoded through
+/// the pipeline) and real backup descriptors, but made-up WAL content: enough for retention, verify
+/// and status, which never look inside a segment.
+final class SyntheticRepository {
+    /// The folder of a file:// repository; empty on other storage.
+    let root: String
+    let storage: Storage
+    let repository: Repository
+    let identity = ClusterIdentity(majorVersion: 15, systemIdentifier: 7_300_000_000_000_000_001)
+    let segmentSize = WALSegmentSize.standard
+    let archive: WALArchive
+
+    init(key: MasterKey? = nil, storage given: Storage? = nil) throws {
+        root = given == nil ? NSTemporaryDirectory() + "tailtown-retention-\(UUID().uuidString)" : ""
+        storage = given ?? FileStorage(root: root)
+        repository = Repository(storage: storage, key: key)
+        try repository.checkEncryption()
+        archive = WALArchive(repository: repository, identity: identity)
+        try archive.checkSegmentSize(segmentSize, file: "test")
+    }
+
+    deinit { if !root.isEmpty { try? FileManager.default.removeItem(atPath: root) } }
+
+    /// Stores `content` as a pipeline object (header, lz4 payload, trailer).
+    func putObject(_ key: String, _ content: [UInt8]) throws {
+        let upload = try storage.startUpload(key)
+        _ = try ObjectEncoder(options: ObjectOptions(compression: .lz4, key: repository.key)).encode(from: MemorySource(content), to: upload)
+        _ = try upload.commit(replace: true)
+    }
+
+    func segment(_ timeline: UInt32, _ number: UInt64) -> WALSegmentName {
+        WALSegmentName(timeline: TimelineID(timeline), number: number, segmentSize: segmentSize)
+    }
+
+    func walKey(_ file: WALFileName) -> String { archive.key(for: file) }
+
+    func addSegments(timeline: UInt32 = 1, _ numbers: ClosedRange<UInt64>) throws {
+        for n in numbers {
+            let name = segment(timeline, n)
+            try putObject(walKey(.segment(name)), Array("segment \(name)".utf8))
+        }
+    }
+
+    /// A history file: `ancestors` as (parent timeline, switchpoint segment number), oldest first.
+    func addHistory(timeline: UInt32, ancestors: [(UInt32, UInt64)]) throws {
+        let text = ancestors.map { "\($0.0)\t\(LSN($0.1 * segmentSize.bytes + 0x28))\tno recovery target specified\n" }.joined()
+        try putObject(walKey(.history(TimelineID(timeline))), Array(text.utf8))
+    }
+
+    /// A finished backup: one tar piece, the manifest, its .backup file, then its descriptor.
+    /// It starts in segment `start` and stops in segment `stop` of `timeline`.
+    @discardableResult
+    func addBackup(stoppedAt stop: String, start: UInt64, stop stopSegment: UInt64? = nil, timeline: UInt32 = 1) throws -> BackupDescriptor {
+        guard let stopTime = UTCTime(iso8601: stop) else { throw CocoaError(.formatting) }
+        let startLSN = LSN(start * segmentSize.bytes + 0x28)
+        let stopLSN = LSN((stopSegment ?? start) * segmentSize.bytes + 0x100)
+        let startTime = UTCTime(secondsSinceEpoch: stopTime.secondsSinceEpoch - 60)
+        let name = BackupDescriptor.makeName(startTime: startTime, startSegment: segment(timeline, start))
+        var objects: [BackupDescriptor.StoredObject] = []
+        for (piece, archive) in [("base.tar.0000", "base.tar"), ("backup_manifest.0000", "backup_manifest")] {
+            let content = Array("\(piece) of \(name)".utf8)
+            let key = BackupDescriptor.objectKey(backup: name, object: piece)
+            try putObject(key, content)
+            objects.append(.init(name: piece, archive: archive, rawBytes: content.count, storedBytes: try storage.size(of: key) ?? 0))
+        }
+        let segmentName = segment(timeline, start)
+        try putObject(walKey(.backup(segmentName, offset: 0x28)), Array("START WAL LOCATION: \(startLSN)".utf8))
+        let descriptor = BackupDescriptor(
+            name: name, label: "test", startLSN: startLSN, stopLSN: stopLSN, startTime: startTime, stopTime: stopTime,
+            timeline: TimelineID(timeline), stopTimeline: TimelineID(timeline), systemIdentifier: identity.systemIdentifier,
+            serverVersion: 150004, segmentSize: segmentSize.bytes, tablespaces: [], compression: .lz4,
+            cipher: repository.key == nil ? "none" : "aes-256-gcm", keyID: repository.key?.keyIDHex ?? "", objects: objects)
+        let upload = try storage.startUpload(BackupDescriptor.key(of: name))
+        try descriptor.text.bytes.withUnsafeBytes { try upload.write($0) }
+        _ = try upload.commit(replace: false)
+        // Dated as when the backup ran, as a leftover of it would be.
+        if !root.isEmpty {
+            for key in try storage.list(prefix: BackupDescriptor.folder + "/" + name + "/") { try age(path(key), by: 0, before: stopTime) }
+        }
+        return descriptor
+    }
+
+    /// Every visible key, sorted.
+    func keys() throws -> [String] { try storage.list(prefix: "") }
+
+    func path(_ key: String) -> String { root + "/" + key }
+
+    /// Sets a file's modification time, as if it had been written `age` seconds before `now`.
+    func age(_ path: String, by age: Int64, before now: UTCTime) throws {
+        let date = Date(timeIntervalSince1970: TimeInterval(now.secondsSinceEpoch - age))
+        try FileManager.default.setAttributes([.modificationDate: date], ofItemAtPath: path)
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+@testable import PITR
+
+@Suite struct RepositoryVerifierTests {
+    func verify(_ scenario: RetentionScenario, deep: Bool = false) throws -> VerifyReport {
+        RepositoryVerifier(inventory: try RepositoryInventory.load(repository: scenario.repo.repository),
+                           policy: RetentionScenario.policy, now: RetentionScenario.now, deep: deep).run()
+    }
+
+    func applyRetention(_ scenario: RetentionScenario) throws {
+        try RetentionPlanner(inventory: try RepositoryInventory.load(repository: scenario.repo.repository))
+            .plan(policy: RetentionScenario.policy, now: RetentionScenario.now)
+            .execute(on: scenario.repo.storage, log: Log(level: .error))
+    }
+
+    @Test func acceptsTheRepositoryBeforeAndAfterRetention() throws {
+        let scenario = try RetentionScenario()
+        let before = try verify(scenario)
+        #expect(before.isSound, "\(before.text)")
+        #expect(before.backups == 7 && before.backupObjects == 14)
+        try applyRetention(scenario)
+        let after = try verify(scenario, deep: true)
+        #expect(after.isSound, "\(after.text)")
+        #expect(after.backups == 5 && after.walFiles == 37)
+        #expect(after.text.hasSuffix("each decoded and authenticated: all is well\n"))
+    }
+
+    @Test func namesAMissingMiddleSegmentAndTheTimeItCuts() throws {
+        let scenario = try RetentionScenario()
+        try applyRetention(scenario)
+        try scenario.repo.storage.remove(scenario.segmentKeys(1, 55...56)[0])
+        try scenario.repo.storage.remove(scenario.segmentKeys(1, 55...56)[1])
+        let report = try verify(scenario)
+        #expect(report.problems.count == 1)
+        let gap = try #require(report.gaps.first)
+        #expect(gap.first.fileName == "000000010000000000000037" && gap.last.fileName == "000000010000000000000038" && gap.count == 2)
+        #expect(gap.after == scenario.backups["b5"]!.stopTime)
+        #expect(gap.until == scenario.backups["b6"]!.stopTime)
+        #expect(report.text.contains("WAL gap in 15-\(scenario.repo.identity.systemIdentifier) timeline 1: 000000010000000000000037..000000010000000000000038 (2 segments) missing; cuts the recoverable window from after 2026-06-13T10:00:00Z until 2026-06-14T10:00:00Z"))
+
+        let json = try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as! [String: Any]
+        #expect(json["ok"] as? Bool == false)
+        let problem = (json["problems"] as! [[String: Any]])[0]
+        #expect(problem["kind"] as? String == "wal_gap" && problem["first"] as? String == "000000010000000000000037")
+        #expect(problem["until"] as? String == "2026-06-14T10:00:00Z")
+    }
+
+    @Test func aMissingSegmentOfAMonthlyBackupAndOfTheNewTimelineAreGapsToo() throws {
+        let scenario = try RetentionScenario()
+        try applyRetention(scenario)
+        try scenario.repo.storage.remove(scenario.segmentKeys(1, 21...21)[0])  // b2 stops in it
+        try scenario.repo.storage.remove(scenario.segmentKeys(2, 73...73)[0])  // after b7 on timeline 2
+        let names = try verify(scenario).gaps.map(\.first.fileName)
+        #expect(names == ["000000010000000000000015", "000000020000000000000049"])
+    }
+
+    @Test func findsATruncatedObjectWithoutDecoding() throws {
+        let scenario = try RetentionScenario()
+        let key = scenario.segmentKeys(1, 58...58)[0]
+        let path = scenario.repo.path(key)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.prefix(bytes.count - 20).write(to: URL(fileURLWithPath: path))
+        let backup = scenario.backups["b6"]!
+        let piece = scenario.repo.path(BackupDescriptor.objectKey(backup: backup.name, object: "base.tar.0000"))
+        let pieceBytes = try Data(contentsOf: URL(fileURLWithPath: piece))
+        try pieceBytes.prefix(pieceBytes.count - 1).write(to: URL(fileURLWithPath: piece))
+        let report = try verify(scenario)
+        #expect(report.problems.count == 2)
+        #expect(report.problems.contains { $0.kind == "bad_object" && $0.subject.hasSuffix(key) })
+        #expect(report.problems.contains { $0.kind == "size_mismatch" && $0.subject.hasSuffix("base.tar.0000") })
+    }
+
+    @Test func deepFindsAFlippedByteTheShallowCheckCannotSee() throws {
+        let scenario = try RetentionScenario(key: MasterKey(bytes: Array(repeating: 7, count: 32))!)
+        let key = scenario.segmentKeys(1, 60...60)[0]
+        let path = scenario.repo.path(key)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[ObjectHeader.size + 5] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(try verify(scenario).isSound)
+        let deep = try verify(scenario, deep: true)
+        #expect(deep.problems.count == 1)
+        #expect(deep.problems.first?.subject.hasSuffix(key) == true)
+    }
+
+    @Test func twoReadersFindTheSameProblemsInTheSameOrder() throws {
+        let key = MasterKey(bytes: Array(repeating: 9, count: 32))!
+        let scenario = try RetentionScenario(key: key)
+        for number: UInt64 in [30, 61] {
+            let path = scenario.repo.path(scenario.segmentKeys(1, number...number)[0])
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            bytes[ObjectHeader.size + 2] ^= 0x80
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+        }
+        var verifier = RepositoryVerifier(inventory: try RepositoryInventory.load(repository: scenario.repo.repository),
+                                          policy: RetentionScenario.policy, now: RetentionScenario.now, deep: true)
+        let single = verifier.run()
+        verifier.readers = [scenario.repo.repository, Repository(storage: FileStorage(root: scenario.repo.root), key: key)]
+        let parallel = verifier.run()
+        #expect(parallel.problems.count == 2)
+        #expect(parallel.problems == single.problems)
+        #expect(parallel.problems.map(\.subject).allSatisfy { $0.contains("00000001000000000000001E") || $0.contains("00000001000000000000003D") })
+    }
+
+    @Test func aMissingHistoryFileIsNamed() throws {
+        let scenario = try RetentionScenario()
+        try scenario.repo.storage.remove(scenario.repo.walKey(.history(TimelineID(3))))
+        let report = try verify(scenario)
+        #expect(report.problems.map(\.kind) == ["missing_history"])
+        #expect(report.problems[0].subject.hasSuffix("00000003.history"))
+    }
+
+    @Test func recordsTheOutcomeForCheck() throws {
+        let scenario = try RetentionScenario()
+        #expect(try VerifyRecord.load(from: scenario.repo.repository) == nil)
+        let report = try verify(scenario)
+        try VerifyRecord(report).save(in: scenario.repo.repository)
+        #expect(try VerifyRecord.load(from: scenario.repo.repository) == VerifyRecord(time: RetentionScenario.now, sound: true, deep: false, problems: 0))
+    }
+}
