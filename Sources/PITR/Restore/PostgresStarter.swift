@@ -64,25 +64,32 @@ public struct PostgresStarter {
 
     /// Polls until recovery ended as `action` says (or, for a standby following the archive, it
     /// accepts connections). Throws `recoveryFailed` with the log tail when the server stops otherwise.
-    public func waitForTarget(action: RecoveryAction, standbyFollowing: Bool, startupSeconds: Double = 60) throws -> Outcome {
+    /// `startupSeconds` bounds the wait for a postmaster that never wrote postmaster.pid.
+    public func waitForTarget(action: RecoveryAction, standbyFollowing: Bool, startupSeconds: Double = 20) throws -> Outcome {
         let clock = Stopwatch()
         var connection: PostgresConnection?
+        var seenRunning = false
         while true {
             if let status = ServerStatus.read(dataDirectory), kill(status.pid, 0) == 0 {
-                if status.acceptsConnections, let outcome = try? poll(&connection, status, standbyFollowing: standbyFollowing) {
-                    return outcome
+                seenRunning = true
+                if status.acceptsConnections {
+                    do {
+                        if let outcome = try poll(&connection, status, standbyFollowing: standbyFollowing) { return outcome }
+                    } catch {
+                        // Refused while starting up, or cut off at promotion: look again at the next round.
+                        log.debug("waiting for recovery in \(dataDirectory): \(error)")
+                    }
                 }
             } else {
                 connection = nil
                 let state = ServerStatus.controlState(dataDirectory)
+                // `pause` becomes a shutdown when hot_standby is off.
                 if state == ServerStatus.shutDownInRecovery || state == ServerStatus.shutDown, action != .promote {
                     return .shutDown
                 }
-                if state != ServerStatus.inArchiveRecovery && clock.seconds < startupSeconds {
-                    usleep(250_000)
-                    continue
+                if seenRunning || state == ServerStatus.inArchiveRecovery || clock.seconds >= startupSeconds {
+                    throw RestoreError.recoveryFailed(directory: dataDirectory, log: logTail())
                 }
-                throw RestoreError.recoveryFailed(directory: dataDirectory, log: logTail())
             }
             usleep(250_000)
         }

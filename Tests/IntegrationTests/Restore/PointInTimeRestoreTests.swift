@@ -45,6 +45,8 @@ extension PostgreSQLIntegration {
             try restore.expectRefusal(["--to", "2026-11-27 10:00:00"], into: "refused-zone", "it has no time zone")
             let (dry, dryCopy) = try restore.run(["--to", fork, "--dry-run"], into: "dry-run")
             #expect(dry.status == 0 && dry.stdout.contains("backup: ") && !FileManager.default.fileExists(atPath: dryCopy.directory), "\(dry.stdout)\(dry.stderr)")
+            let (shutdown, _) = try restore.run(["--name", "after-9", "--action", "shutdown", "--start"], into: "shut-down")
+            #expect(shutdown.status == 0 && shutdown.stdout.contains("recovery: shut down at the target"), "\(shutdown.stdout)\(shutdown.stderr)")
             let occupied = try source.sandbox.makeDirectory("occupied")
             try Data("keep me".utf8).write(to: URL(fileURLWithPath: occupied + "/note"))
             let (busy, _) = try restore.run(["--to", "latest"], into: "occupied")
@@ -81,7 +83,16 @@ extension PostgreSQLIntegration {
                                                     compression: "zstd", encrypted: true)
             let source = try RestoreSource(sandbox: sandbox, tailtown: tailtown)
             try Self.prepare(source)
-            try Self.restoreEveryKindOfTarget(RestoreRun(source: source), source)
+            let restore = RestoreRun(source: source)
+            try Self.restoreEveryKindOfTarget(restore, source)
+            // A standby keeps following the archive: open for reads, still in recovery.
+            let (started, standby) = try restore.run(["--to", "latest", "--standby", "--start"], into: "standby")
+            defer { standby.stop() }
+            #expect(started.status == 0 && started.stdout.contains("running as a standby"), "\(started.stdout)\(started.stderr)")
+            // It opens for reads once consistent (at the end of the backup) and replays the rest of the archive after.
+            try waitUntil("the standby to replay every archived row", seconds: 60) { try standby.ids() == Array(1...12) }
+            #expect(try standby.query("select pg_is_in_recovery()") == "t")
+            #expect(FileManager.default.fileExists(atPath: standby.directory + "/standby.signal"))
         }
     }
 }

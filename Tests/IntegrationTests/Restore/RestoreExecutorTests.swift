@@ -13,6 +13,9 @@ extension PostgreSQLIntegration {
 
         @Test func restoresABackupStartsItAndPausesAtItsEnd() throws {
             let source = try RestoreSource.onFile()
+            let tablespace = try source.sandbox.makeDirectory("tablespace-one")
+            _ = try source.cluster.query("create tablespace one location '\(tablespace)'")
+            _ = try source.cluster.query("create table in_one tablespace one as select g from generate_series(1, 1000) g")
             try source.commitRows(5)
             try source.backup()
             try source.commitRows(3)
@@ -27,6 +30,12 @@ extension PostgreSQLIntegration {
             var options = RestoreOptions(targetDirectory: target, executable: source.sandbox.binary)
             options.port = try source.sandbox.freePort()
             let executor = RestoreExecutor(repository: repository, settings: settings, log: Log(level: .error))
+            let oid = try #require(backup.tablespaces.first?.oid)
+            // The tablespace's own location still holds the source's files: refused before anything is written.
+            #expect(throws: RestoreError.tablespaceNotEmpty(oid: oid, directory: tablespace)) { _ = try executor.execute(Self.plan(backup, .immediate), options) }
+            #expect(!FileManager.default.fileExists(atPath: target))
+            let moved = source.sandbox.path("tablespace-moved")
+            options.tablespaceMap = [oid: moved]
             var progress: [String] = []
             executor.onProgress = { progress.append($0) }
             let summary = try executor.execute(Self.plan(backup, .immediate), options)
@@ -58,6 +67,9 @@ extension PostgreSQLIntegration {
             defer { copy.stop() }
             #expect(try starter.waitForTarget(action: .pause, standbyFollowing: false) == .paused, "\(starter.logTail())")
             #expect(try copy.ids() == [1, 2, 3, 4, 5])
+            #expect(try FileManager.default.destinationOfSymbolicLink(atPath: target + "/pg_tblspc/\(oid)") == moved)
+            #expect(try copy.query("select count(*) from in_one") == "1000")
+            #expect(RestoredCopy(sandbox: source.sandbox, directory: moved, port: 0).notOwnedByPostgres() == [])
         }
 
         @Test func anInterruptedRestoreIsNamedAndNeverStarted() throws {
