@@ -33,8 +33,8 @@ struct RestoreCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The data directory to create; it must be missing or empty.", valueName: "dir"))
     var targetDir: String
 
-    @Option(help: ArgumentHelp("latest, current (the backup's) or a timeline number.", valueName: "timeline"))
-    var timeline: String = "latest"
+    @Option(help: ArgumentHelp("latest, current (the backup's) or a timeline number; without it, latest, and a target on two timelines is refused.", valueName: "timeline"))
+    var timeline: String?
 
     @Option(help: ArgumentHelp("Restore this backup instead of the one the planner chooses.", valueName: "name"))
     var backup: String?
@@ -134,6 +134,7 @@ struct RestoreCommand: ParsableCommand {
     }
 
     private func timelineChoice() throws -> TimelineChoice {
+        guard let timeline else { return .automatic }
         switch timeline {
         case "latest": return .latest
         case "current": return .current

@@ -18,6 +18,9 @@ public enum RecoveryTarget: Equatable, Sendable {
 
 /// `--timeline`: which timeline recovery follows (recovery_target_timeline, always written as a number).
 public enum TimelineChoice: Equatable, Sendable {
+    /// No `--timeline`: as `latest`, but a target found on more than one timeline is refused,
+    /// naming them, until `--timeline` picks one.
+    case automatic
     /// The newest timeline in the archive whose history leads through the chosen backup.
     case latest
     /// The backup's own timeline.
@@ -34,7 +37,7 @@ public struct RestoreRequest: Equatable, Sendable {
     /// `--exclusive`: stop just before the target instead of just after it.
     public var exclusive: Bool
 
-    public init(target: RecoveryTarget, timeline: TimelineChoice = .latest, backupName: String? = nil, exclusive: Bool = false) {
+    public init(target: RecoveryTarget, timeline: TimelineChoice = .automatic, backupName: String? = nil, exclusive: Bool = false) {
         self.target = target
         self.timeline = timeline
         self.backupName = backupName

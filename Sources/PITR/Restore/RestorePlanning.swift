@@ -81,7 +81,7 @@ struct RestorePlanning {
         }
         let timelines: [TimelineID]
         switch request.timeline {
-        case .latest:
+        case .automatic, .latest:
             timelines = Set(pool.flatMap { tree.descendants(of: $0.stopTimeline, at: $0.stopLSN) }).sorted()
         case .current:
             timelines = [try newest(of: pool).timeline]
@@ -101,7 +101,7 @@ struct RestorePlanning {
         }
         guard let chosen = found.first else { throw firstError ?? RestorePlanError.noBackupOnTimeline(timelines.last ?? TimelineID(1)) }
         let holders = Set(found.map { $0.holder })
-        if holders.count > 1, request.timeline == .latest {
+        if holders.count > 1, request.timeline == .automatic {
             throw RestorePlanError.ambiguousTimeline(target: targetText, timelines: holders.sorted())
         }
         let event = chosen.event
@@ -197,7 +197,7 @@ struct RestorePlanning {
     /// The timeline recovery follows from `backup` when the target needs no decoding.
     private func targetTimeline(from backup: BackupDescriptor) -> TimelineID {
         switch request.timeline {
-        case .latest: tree.latest(from: backup.stopTimeline, at: backup.stopLSN)
+        case .automatic, .latest: tree.latest(from: backup.stopTimeline, at: backup.stopLSN)
         case .current: backup.timeline
         case .number(let timeline): timeline
         }

@@ -175,6 +175,9 @@ import Testing
         #expect(two.targetTimeline == TimelineID(2) && two.stop?.xid == 802)
         #expect(two.segments.map(\.fileName).contains("000000020000000000000005"))
         #expect(!two.segments.map(\.fileName).contains("000000010000000000000005"))
+        // An explicit --timeline latest is a choice too: the newest timeline.
+        let latest = try planner.plan(RestoreRequest(target: .time(eleven), timeline: .latest))
+        #expect(latest.targetTimeline == TimelineID(2) && latest.stop?.xid == 802)
         // Before the fork both lines agree: no question, the newest timeline.
         let early = try planner.plan(RestoreRequest(target: .time(try PostgresTimestamp(parsing: "2026-11-27 10:15:00+00"))))
         #expect(early.targetTimeline == TimelineID(2) && early.stop?.xid == 701)
