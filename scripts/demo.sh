@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make demo: a PostgreSQL 15 cluster archives its WAL through tailtown-pitr under a pgbench load; a second cluster,
-# made from a base backup without WAL, recovers from that archive alone; both must hold the same data.
+# make demo: the worst day, rehearsed. A PostgreSQL 15 cluster archives its WAL through tailtown-pitr under a
+# pgbench load and takes a base backup with backup-push; at time T the data is fingerprinted, more load runs,
+# then an accident deletes every account. `restore --to T --start` must bring back exactly the data of time T.
 # Everything happens in a throwaway workspace under /tmp, removed at the end (also on failure).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -93,16 +94,32 @@ PGCONF
 as_postgres "$pgbin/pg_ctl" -D "$primary" -l "$ws/primary.log" -w start >/dev/null
 started+=("$primary")
 
-say "pgbench: initialize (scale 20), then 20 s of load; base backup (pg_basebackup -X none) taken during the load"
+pgbench_load() {  # seconds
+    as_postgres "$pgbin/pgbench" -h "$ws" -p "$primary_port" -U postgres -n -c 4 -j 2 -T "$1" postgres >"$ws/pgbench.out" 2>&1 \
+        || { cat "$ws/pgbench.out" >&2; fail "pgbench failed"; }
+    sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$ws/pgbench.out" | head -1
+}
+
+say "pgbench: initialize (scale 20); base backup with tailtown-pitr backup-push; 15 s of load"
 as_postgres "$pgbin/pgbench" -h "$ws" -p "$primary_port" -U postgres -i -q -s 20 postgres >/dev/null 2>&1
-as_postgres "$pgbin/pgbench" -h "$ws" -p "$primary_port" -U postgres -n -c 4 -j 2 -T 20 postgres >"$ws/pgbench.out" 2>&1 &
-load=$!
-sleep 5
-# pg_basebackup waits until the WAL the backup needs is archived, and says so on stderr: keep that for failures only.
-as_postgres "$pgbin/pg_basebackup" -h "$ws" -p "$primary_port" -U postgres -D "$restored" -X none -c fast >"$ws/basebackup.out" 2>&1 \
-    || { cat "$ws/basebackup.out" >&2; fail "pg_basebackup failed"; }
-wait "$load" || { cat "$ws/pgbench.out" >&2; fail "pgbench failed"; }
-tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$ws/pgbench.out" | head -1)
+as_postgres "$bin" --config "$conf" backup-push --dbname "host=$ws port=$primary_port user=postgres" | sed 's/^/    /'
+tps=$(pgbench_load 15)
+
+fingerprint() {
+    sql "$1" "select 'accounts: ' || count(*) || ' rows, sum(abalance) ' || coalesce(sum(abalance), 0)
+              || ', md5 ' || coalesce(md5(string_agg(md5(a::text), '' order by aid)), '-') from pgbench_accounts a"
+    sql "$1" "select 'history:  ' || count(*) || ' rows, sum(delta) ' || coalesce(sum(delta), 0)
+              || ', md5 ' || coalesce(md5(string_agg(h::text, ',' order by h::text)), '-') from pgbench_history h"
+    sql "$1" "select 'branches: sum(bbalance) ' || sum(bbalance) || ', tellers: sum(tbalance) '
+              || (select sum(tbalance) from pgbench_tellers) from pgbench_branches"
+}
+at_t=$(fingerprint "$primary_port")
+sleep 1
+target=$(date -u '+%Y-%m-%d %H:%M:%S.%N+00')
+sleep 1
+say "T = $target: the data is fingerprinted; 10 s more load, then the accident: DELETE FROM pgbench_accounts"
+pgbench_load 10 >/dev/null
+sql "$primary_port" "delete from pgbench_accounts"
 
 last=$(sql "$primary_port" "select pg_walfile_name(pg_switch_wal())")
 say "switched WAL; waiting until $last is archived"
@@ -118,55 +135,31 @@ segment_mb=$(( $(sql "$primary_port" "select setting from pg_settings where name
 segments=$(find "$ws/repo/wal" -type f -regextype posix-extended -regex '.*/[0-9A-F]{24}' | wc -l)
 repo_bytes=$(du -sb "$ws/repo" | cut -f1)
 wal_bytes=$((segments * segment_mb * 1048576))
+as_postgres "$bin" --config "$conf" backup-list | sed 's/^/    /'
 
-# --- recovery ----------------------------------------------------------------------------------------------------
-say "restored cluster on port $restored_port, restore_command = tailtown-pitr wal-fetch, recovering to the end of the archive"
-as_postgres sh -c "cat >> '$restored/postgresql.conf'" <<PGCONF
-port = $restored_port
-unix_socket_directories = '$ws'
-archive_mode = off
-restore_command = '$bin --config $conf wal-fetch %f %p'
-PGCONF
-as_postgres touch "$restored/recovery.signal"
-# Recovery replays from the segment the base backup started in to the end of the archive.
-first_replayed=$(sed -n 's/^START WAL LOCATION: .*(file \([0-9A-F]*\)).*/\1/p' "$restored/backup_label")
-replayed=$(find "$ws/repo/wal" -type f -regextype posix-extended -regex '.*/[0-9A-F]{24}' -printf '%f\n' \
-    | awk -v first="$first_replayed" '$0 >= first' | wc -l)
+# --- point-in-time recovery ----------------------------------------------------------------------------------------
+say "restore --to '$target' --start: plan, download and extract the backup, replay the archive to T (port $restored_port)"
 begin=$(now)
-as_postgres "$pgbin/pg_ctl" -D "$restored" -l "$ws/restored.log" -w -t 300 start >/dev/null \
-    || { tail -20 "$ws/restored.log" >&2; fail "the restored cluster did not start"; }
+as_postgres "$bin" --config "$conf" restore --to "$target" --target-dir "$restored" --port "$restored_port" --pg-bin "$pgbin" --start \
+    | tee "$ws/restore.out" | sed 's/^/    /' || { tail -20 "$restored/log/"* "$ws"/*.log 2>/dev/null >&2; fail "restore failed"; }
 started+=("$restored")
-deadline=$((SECONDS + 300))
-until [[ $(sql "$restored_port" "select pg_is_in_recovery()" 2>/dev/null) == f ]]; do
-    (( SECONDS < deadline )) || { tail -20 "$ws/restored.log" >&2; fail "recovery did not end within 300 s"; }
-    sleep 0.2
-done
 recovery_seconds=$(calc "$(now) - $begin")
 
 # --- comparison --------------------------------------------------------------------------------------------------
-fingerprint() {
-    sql "$1" "select 'accounts: ' || count(*) || ' rows, sum(abalance) ' || sum(abalance)
-              || ', md5 ' || md5(string_agg(md5(a::text), '' order by aid)) from pgbench_accounts a"
-    sql "$1" "select 'history:  ' || count(*) || ' rows, sum(delta) ' || sum(delta)
-              || ', md5 ' || md5(string_agg(h::text, ',' order by h::text)) from pgbench_history h"
-    sql "$1" "select 'branches: sum(bbalance) ' || sum(bbalance) || ', tellers: sum(tbalance) '
-              || (select sum(tbalance) from pgbench_tellers) from pgbench_branches"
-}
-original=$(fingerprint "$primary_port")
-copy=$(fingerprint "$restored_port")
+restored_print=$(fingerprint "$restored_port")
+after=$(fingerprint "$primary_port")
 
 echo
 echo "Summary"
-printf '  load:           pgbench scale 20, then 20 s at %.0f transactions/s\n' "${tps:-0}"
+printf '  load:           pgbench scale 20, 25 s at %.0f transactions/s, then DELETE FROM pgbench_accounts\n' "${tps:-0}"
 printf '  archived:       %d WAL segments of %d MB (%d MB), 0 failures\n' "$segments" "$segment_mb" $((wal_bytes / 1048576))
-printf '  repository:     %.1f MB (lz4 + AES-256-GCM): %.1f%% of the WAL\n' \
-    "$(calc "$repo_bytes / 1048576")" "$(calc "100 * $repo_bytes / $wal_bytes")"
-printf '  recovery:       %.1f s from start to promotion, %d segments fetched and replayed (%.0f MB/s of WAL)\n' \
-    "$recovery_seconds" "$replayed" "$(calc "$replayed * $segment_mb / $recovery_seconds")"
-echo "  primary:";  sed 's/^/    /' <<<"$original"
-echo "  restored:"; sed 's/^/    /' <<<"$copy"
-if [[ $original != "$copy" ]]; then
-    echo "RESULT: the restored cluster differs from the primary" >&2
+printf '  repository:     %.1f MB (lz4 + AES-256-GCM, WAL and base backup)\n' "$(calc "$repo_bytes / 1048576")"
+printf '  restore:        %.1f s from the command to a paused, readable copy at T\n' "$recovery_seconds"
+echo "  primary at T:";  sed 's/^/    /' <<<"$at_t"
+echo "  primary now:";   sed 's/^/    /' <<<"$after"
+echo "  restored to T:"; sed 's/^/    /' <<<"$restored_print"
+if [[ $at_t != "$restored_print" ]]; then
+    echo "RESULT: the restored cluster differs from the primary at T" >&2
     exit 1
 fi
-echo "RESULT: the restored cluster holds exactly the primary's data"
+echo "RESULT: the restored cluster holds exactly the primary's data as of $target"
