@@ -29,9 +29,10 @@ struct ArchivedFileDownload {
             let output = try SystemFile.createExclusive(temporary, mode: 0o600)
             let trailer = try ObjectDecoder(key: repository.key).decode(from: source, to: output, object: object)
             if case .segment(let segment) = name {
-                _ = try WALPageHeader.validateSegment(output, as: segment, cluster: identity)
+                let written = try SystemFile.openForReading(temporary)
+                _ = try WALPageHeader.validateSegment(written, as: segment, cluster: identity)
                 if let lineage {
-                    let header = try WALPageHeader(reading: output)
+                    let header = try WALPageHeader(reading: written)
                     guard lineage.contains(header.timeline) else {
                         throw PrefetchError.timelineNotInHistory(object: object, headerTimeline: header.timeline, timeline: segment.timeline)
                     }
