@@ -38,8 +38,10 @@ struct WALFetchCommand: ParsableCommand {
             invocation.log.error(error.description)
             throw ExitCode(ExitStatus.abortRecovery)
         }
-        if outcome == .notFound {
-            throw ExitCode(ExitStatus.notFound)
+        switch outcome {
+        case .notFound: throw ExitCode(ExitStatus.notFound)
+        case .staged: invocation.log.debug("'\(name)' handed over from the prefetcher's staging folder")
+        case .fetched: break
         }
     }
 

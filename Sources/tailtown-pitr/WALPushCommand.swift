@@ -28,8 +28,10 @@ struct WALPushCommand: ParsableCommand {
                 concurrency: try invocation.settings.uploadConcurrency(),
                 openRepository: invocation.repository)
             let push = WALPush(repository: try invocation.repository(), options: options, log: invocation.log, pushAhead: ahead)
-            if case .stored(let bytes) = try push.push(path: path) {
-                invocation.log.debug("archived '\(path)' (\(bytes) bytes)")
+            switch try push.push(path: path) {
+            case .stored(let bytes): invocation.log.debug("archived '\(path)' (\(bytes) bytes)")
+            case .pushedAhead: invocation.log.debug("'\(path)' was already stored by push-ahead")
+            case .alreadyArchived: break
             }
         }
     }
