@@ -72,8 +72,10 @@ extension PostgreSQLIntegration {
             #expect(try restored.pgbenchFingerprint() == original)
             let log = restored.logTail(lines: 1_000_000)
             let handedOver = log.components(separatedBy: "handed over from the prefetcher's staging folder").count - 1
-            #expect(handedOver > 0, "recovery never took a staged segment")
-            print("prefetch: \(handedOver) segments handed over from the staging folder")
+            let restoredSegments = log.components(separatedBy: "restored log file").count - 1
+            // Most requests find their segment staged or being staged; a lagging prefetcher only costs direct fetches.
+            #expect(handedOver * 3 >= restoredSegments, "only \(handedOver) of \(restoredSegments) segments came from the staging folder")
+            print("prefetch: \(handedOver) of \(restoredSegments) segments handed over from the staging folder")
             // Recovery ended: the prefetcher empties its folder and leaves no partial file behind.
             try waitUntil("the prefetcher to empty \(staging)", seconds: 60) {
                 try FileManager.default.contentsOfDirectory(atPath: staging)

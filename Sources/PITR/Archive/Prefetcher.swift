@@ -75,7 +75,7 @@ public struct Prefetcher {
 
             let window = Prefetcher.segments(after: request, depth: depth, segmentSize: segmentSize)
             let staged = Set(try staging.stagedSegments())
-            for segment in staged where segment < request || !window.contains(segment) {
+            for segment in staged where !Prefetcher.keeps(segment, request: request, window: window) {
                 try staging.remove(segment)
             }
             guard let next = window.first(where: { !staged.contains($0) }),
@@ -115,6 +115,12 @@ public struct Prefetcher {
     }
 
     /// Every timeline `timeline` descends from, itself included, from its archived history file.
+    /// Whether a staged segment stays: the requested one (wal-fetch is taking it right now) and
+    /// those in the window do; an older position, another timeline or beyond the window do not.
+    static func keeps(_ segment: WALSegmentName, request: WALSegmentName, window: [WALSegmentName]) -> Bool {
+        segment == request || window.contains(segment)
+    }
+
     /// A timeline whose history is not archived keeps only itself: its first segment, which
     /// begins with its parent's records, is then fetched by wal-fetch instead.
     private func lineage(of timeline: TimelineID, in archive: WALArchive) throws -> Set<TimelineID> {

@@ -6,8 +6,8 @@ import Darwin
 
 /// The record that push-ahead stored a WAL file before PostgreSQL asked for it:
 /// `pg_wal/tailtown-pitr/pushed/<name>`, holding the name, the repository, and the size and
-/// digest of the stored original (the object's trailer). It is written, synced and renamed into
-/// place only after the object was committed, so a crash at any moment leaves no record of a
+/// digest of the stored original (the object's trailer). It is written and renamed into place
+/// only after the object was committed durably, so a crash at any moment leaves no record of a
 /// file that is not stored. When PostgreSQL later calls wal-push for the name, the record counts
 /// only if the file in pg_wal still has that size and digest (a recycled or rewritten file has not).
 struct PushRecord: Equatable {
@@ -16,22 +16,23 @@ struct PushRecord: Equatable {
     let repository: String
     let trailer: ObjectTrailer
 
-    /// Writes the record durably into `folder` (created if missing).
+    /// Writes the record into `folder` (created if missing), under a temporary name renamed into place.
+    ///
+    /// Not synced: the object it vouches for is durable before the record is written, so after a
+    /// crash the record is either there and true, or lost or unreadable and ignored (the file is
+    /// pushed again). Syncing would double the fsyncs of every push for no safety.
     func write(into folder: String) throws {
         try FileSystem.makeDirectories(folder)
         let path = folder + "/" + name.fileName
         let temporary = FileSystem.temporaryName(for: path)
         try FileSystem.remove(temporary)
         do {
-            let file = try SystemFile.createExclusive(temporary, mode: 0o600)
-            try file.write(text.bytes)
-            try file.sync()
+            try SystemFile.createExclusive(temporary, mode: 0o600).write(text.bytes)
             try FileSystem.rename(temporary, to: path)
         } catch {
             try? FileSystem.remove(temporary)
             throw error
         }
-        try FileSystem.syncDirectory(folder)
     }
 
     /// The record of `name` in `folder`; nil when there is none or it cannot be read

@@ -82,6 +82,16 @@ import Testing
         ])
     }
 
+    @Test func theRequestedSegmentAndTheWindowStayEverythingElseGoes() throws {
+        let request = try WALSegmentName(parsing: "000000020000000000000010")
+        let window = Prefetcher.segments(after: request, depth: 2, segmentSize: .standard)
+        let kept = try ["000000020000000000000010", "000000020000000000000011", "000000020000000000000012"].map { try WALSegmentName(parsing: $0) }
+        let dropped = try ["00000002000000000000000F", "000000020000000000000013", "000000010000000000000011", "000000030000000000000011"]
+            .map { try WALSegmentName(parsing: $0) }
+        #expect(kept.allSatisfy { Prefetcher.keeps($0, request: request, window: window) })
+        #expect(dropped.allSatisfy { !Prefetcher.keeps($0, request: request, window: window) })
+    }
+
     @Test func aSegmentWhoseFirstPageIsOutsideTheLineageIsRefused() throws {
         let fake = try FakeDataDirectory()
         // Segment 2 of timeline 3 beginning with records of timeline 2, where timeline 3 descends from 1 only.
