@@ -6,7 +6,7 @@
 #      backlog sampled each second, and the time to drain it once pgbench stops.
 #   3. Recovery throughput: the same archived WAL replayed through restore_command (wal-fetch with and without
 #      prefetch, pgBackRest archive-get async) against the same WAL already in pg_wal (PostgreSQL's own replay speed).
-# It measures and reports; it asserts no wall time. Runs as root on Debian 12; takes about 5 to 8 minutes on two cores.
+# It measures and reports; it asserts no wall time. Runs as root on Debian 12; takes about 6 to 10 minutes on two cores.
 # Tunables: BENCH_DRAIN_SEGMENTS (backlog size, 64), BENCH_LOAD_SECONDS (pgbench run per tool, 30),
 # BENCH_BINARY (a tailtown-pitr binary instead of a release build), BENCH_OUT (.build/bench), BENCH_KEEP=1 (keep workspace).
 set -euo pipefail
@@ -127,6 +127,8 @@ AWS_REGION=us-east-1
 TAILTOWN_S3_CA_FILE=$WS/tls/cert.pem
 EOF
 sed 's/^TAILTOWN_COMPRESSION=lz4$/&\nTAILTOWN_PREFETCH=0/' "$WS/tailtown-file.conf" >"$WS/tailtown-noprefetch.conf"
+sed 's/^TAILTOWN_COMPRESSION=lz4$/&\nTAILTOWN_PREFETCH=0/' "$WS/tailtown-s3.conf" >"$WS/tailtown-s3-noprefetch.conf"
+sed 's|^TAILTOWN_REPO=.*|TAILTOWN_REPO=s3://tailtown/serial\nTAILTOWN_PUSH_AHEAD=0|' "$WS/tailtown-s3.conf" >"$WS/tailtown-s3-serial.conf"
 
 pgbr_config() { # <folder> <async y|n> <repository lines...>
     local folder=$1 async=$2
@@ -245,6 +247,9 @@ drain pgbr_sync "$PGBR_FILE_SYNC"
 clear_pgbr_archive
 # Last, so that pgBackRest's archive holds the backlog for the archive-get recovery below.
 drain pgbr_async "$PGBR_FILE_ASYNC"
+# The same backlog to S3, with and without push-ahead, where one request at a time waits on the network.
+drain tailtown_s3 "$TT --config $WS/tailtown-s3.conf wal-push %p"
+drain tailtown_s3_serial "$TT --config $WS/tailtown-s3-serial.conf wal-push %p"
 
 # ---------------------------------------------------------------------------------------------
 # 3. Recovery throughput (before the S3 load, which would add WAL the base backup does not need).
@@ -287,6 +292,8 @@ WAL_BYTES=$(( ${#BACKLOG_FILES[@]} * 16 ))
 recover local "false" yes
 recover tailtown "$TT --config $WS/tailtown-file.conf wal-fetch %f %p" no
 recover tailtown_noprefetch "$TT --config $WS/tailtown-noprefetch.conf wal-fetch %f %p" no
+recover tailtown_s3 "$TT --config $WS/tailtown-s3.conf wal-fetch %f %p" no
+recover tailtown_s3_noprefetch "$TT --config $WS/tailtown-s3-noprefetch.conf wal-fetch %f %p" no
 # pg1-path: pgBackRest resolves %p against it, and must write into the recovering data directory.
 recover pgbr_async "pgbackrest --config-path=$WS/pgbr-file-async --stanza=bench --pg1-path=@DIR@ archive-get %f \"%p\"" no
 
@@ -342,6 +349,8 @@ verdict() { awk -v v="$1" -v l="$2" -v d="$3" 'BEGIN { if (v == "n/a") print "n/
     echo "| tailtown-pitr wal-push (push-ahead, defaults) | ${DRAIN[tailtown]} |"
     echo "| pgBackRest archive-push async, process-max=2 | ${DRAIN[pgbr_async]} |"
     echo "| pgBackRest archive-push sync | ${DRAIN[pgbr_sync]} |"
+    echo "| tailtown-pitr wal-push to S3 (moto, TLS), push-ahead | ${DRAIN[tailtown_s3]} |"
+    echo "| tailtown-pitr wal-push to S3 (moto, TLS), TAILTOWN_PUSH_AHEAD=0 | ${DRAIN[tailtown_s3_serial]} |"
     r=$(ratio "${DRAIN[tailtown]}" "${DRAIN[pgbr_async]}")
     echo
     echo "tailtown-pitr / pgBackRest async: **$r** (target >= 1.5: $(verdict "$r" 1.5 ge))."
@@ -361,6 +370,8 @@ verdict() { awk -v v="$1" -v l="$2" -v d="$3" 'BEGIN { if (v == "n/a") print "n/
     echo "| tailtown-pitr wal-fetch, prefetch 8 | ${RECOVERY[tailtown]} | $(ratio "${RECOVERY[tailtown]}" "${RECOVERY[local]}") |"
     echo "| tailtown-pitr wal-fetch, TAILTOWN_PREFETCH=0 | ${RECOVERY[tailtown_noprefetch]} | $(ratio "${RECOVERY[tailtown_noprefetch]}" "${RECOVERY[local]}") |"
     echo "| pgBackRest archive-get async, process-max=2 | ${RECOVERY[pgbr_async]} | $(ratio "${RECOVERY[pgbr_async]}" "${RECOVERY[local]}") |"
+    echo "| tailtown-pitr wal-fetch from S3 (moto, TLS), prefetch 8 | ${RECOVERY[tailtown_s3]} | $(ratio "${RECOVERY[tailtown_s3]}" "${RECOVERY[local]}") |"
+    echo "| tailtown-pitr wal-fetch from S3 (moto, TLS), TAILTOWN_PREFETCH=0 | ${RECOVERY[tailtown_s3_noprefetch]} | $(ratio "${RECOVERY[tailtown_s3_noprefetch]}" "${RECOVERY[local]}") |"
     r=$(ratio "${RECOVERY[tailtown]}" "${RECOVERY[local]}")
     echo
     echo "tailtown-pitr with prefetch / local replay: **$r** (target <= 1.15: $(verdict "$r" 1.15 le)); / pgBackRest async: $(ratio "${RECOVERY[tailtown]}" "${RECOVERY[pgbr_async]}")."

@@ -394,3 +394,4 @@ echo
 cat "$REPORT"
 echo
 say "table written to $OUT/bench.md (hyperfine JSON and log in $OUT)"
+BENCH_BINARY=${TT:-${BENCH_BINARY:-}} bash "$ROOT/scripts/bench-wal-rate.sh"  # push-ahead, prefetch and recovery rates (docs/performance.md)

@@ -84,6 +84,42 @@ extension PostgreSQLIntegration {
             try restored.stop()
         }
 
+        /// A recovery that crosses from timeline 1 to timeline 2: the prefetcher follows the switch (the first
+        /// segment of timeline 2 begins with records of timeline 1, checked against the history), and the
+        /// recovered data is the data of timeline 2.
+        @Test func prefetchFollowsATimelineSwitch() throws {
+            let sandbox = try Sandbox()
+            let tailtown = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: false)
+            let config = try String(contentsOfFile: tailtown.configFile, encoding: .utf8) + "TAILTOWN_LOG_LEVEL=debug\n"
+            let debug = Tailtown(sandbox: sandbox, configFile: try sandbox.writeFile("debug.conf", config), repository: tailtown.repository)
+            let primary = try PostgresCluster.initialize(in: sandbox, name: "primary")
+            try primary.archive(through: tailtown)
+            try primary.start()
+            let crossing = try PostgresCluster.baseBackup(of: primary, name: "crossing")
+            let promoted = try PostgresCluster.baseBackup(of: primary, name: "promoted")
+            try primary.pgbench(["-i", "-q", "-s", "3"])
+            try primary.waitUntilArchived(try primary.switchWAL())
+            try primary.stop()
+
+            // Timeline 2: a recovery of the second copy, promoted at the end of timeline 1, archiving on.
+            try promoted.archive(through: tailtown)
+            try recover(promoted, through: tailtown)
+            for _ in 0..<3 {
+                try promoted.pgbench(["-n", "-c", "2", "-j", "2", "-t", "600"])
+                try promoted.waitUntilArchived(try promoted.switchWAL())
+            }
+            let timeline2 = try promoted.pgbenchFingerprint()
+            try promoted.stop()
+
+            try recover(crossing, through: debug)
+            #expect(try crossing.pgbenchFingerprint() == timeline2)
+            let handedOver = crossing.logTail(lines: 1_000_000).split(separator: "\n")
+                .filter { $0.contains("'00000002") && $0.contains("handed over from the prefetcher's staging folder") }.count
+            #expect(handedOver > 0, "no segment of timeline 2 came from the staging folder")
+            print("prefetch across a timeline switch: \(handedOver) segments of timeline 2 handed over")
+            try crossing.stop()
+        }
+
         /// PostgreSQL asks for the history of the timeline after the newest it knows; the answer "none" takes one request.
         @Test func historyOfATimelineThatDoesNotExistIsOneRequest() throws {
             let sandbox = try Sandbox()

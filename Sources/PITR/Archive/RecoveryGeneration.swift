@@ -2,10 +2,8 @@
 /// and the postmaster that runs the recovery (its pid and start time, the first and third lines
 /// of `postmaster.pid`). A restart, a crash, a restore onto the same data directory or a
 /// pg_rewind all start a new postmaster, so files staged for an earlier recovery never match.
-struct RecoveryGeneration: Equatable, CustomStringConvertible {
+struct RecoveryGeneration: Equatable {
     let text: String
-
-    var description: String { text }
 
     /// The generation of the recovery running in `dataDirectory`; nil when no postmaster runs
     /// there (wal-fetch run by hand), where nothing is prefetched.
