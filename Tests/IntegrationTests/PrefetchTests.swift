@@ -103,7 +103,7 @@ extension PostgreSQLIntegration {
 
             // Timeline 2: a recovery of the second copy, promoted at the end of timeline 1, archiving on.
             try promoted.archive(through: tailtown)
-            try recover(promoted, through: tailtown)
+            try recover(promoted, through: tailtown, archiving: true)
             for _ in 0..<3 {
                 try promoted.pgbench(["-n", "-c", "2", "-j", "2", "-t", "600"])
                 try promoted.waitUntilArchived(try promoted.switchWAL())
@@ -134,9 +134,10 @@ extension PostgreSQLIntegration {
             #expect(try proxy.counts().requests == 1)
         }
 
-        private func recover(_ cluster: PostgresCluster, through tailtown: Tailtown, recoverySignalPresent: Bool = false) throws {
-            try cluster.configure([
-                ("archive_mode", "off"),
+        /// Recovers `cluster` to the end of the archive and promotes it; archiving stays as configured when `archiving`.
+        private func recover(_ cluster: PostgresCluster, through tailtown: Tailtown, recoverySignalPresent: Bool = false,
+                             archiving: Bool = false) throws {
+            try cluster.configure((archiving ? [] : [("archive_mode", "off")]) + [
                 ("restore_command", tailtown.restoreCommand),
                 ("recovery_target_timeline", "latest"),
                 ("recovery_target_action", "promote"),
