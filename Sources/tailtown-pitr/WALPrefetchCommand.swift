@@ -18,8 +18,11 @@ struct WALPrefetchCommand: ParsableCommand {
     var dataDirectory: String
 
     func run() throws {
-        // Out of wal-fetch's session, so that the signals PostgreSQL sends its restore_command never reach it.
+        // Out of wal-fetch's session, so that the signals PostgreSQL sends its restore_command never reach it;
+        // without the descriptors PostgreSQL left open to restore_command (say, the log collector's pipe,
+        // whose last writer would hold up the collector's exit), which are not the prefetcher's to keep.
         _ = setsid()
+        closefrom(3)
         let invocation = try Invocation(global)
         try invocation.run {
             try Prefetcher(repository: try invocation.repository(), dataDirectory: dataDirectory,

@@ -13,9 +13,13 @@ extension PostgreSQLIntegration {
             let tailtown = try S3Services.configure(in: sandbox, storage: storage, endpoint: try S3Services.moto.get(), compression: "lz4",
                                                     encrypted: true, extra: ["TAILTOWN_LOG_LEVEL=debug", "TAILTOWN_UPLOAD_CONCURRENCY=3"])
             let primary = try PostgresCluster.initialize(in: sandbox, name: "primary")
-            try primary.archive(through: tailtown)
+            // The initial load runs before archive_command is set: a backlog of `.ready` segments is certain,
+            // whatever the machine's speed, and the transactions then run while wal-push works through it.
+            try primary.configure([("archive_mode", "on"), ("archive_command", "")])
             try primary.start()
             try primary.pgbench(["-i", "-q", "-s", "10"])
+            _ = try primary.query("alter system set archive_command = '\(tailtown.archiveCommand)'")
+            _ = try primary.query("select pg_reload_conf()")
             try primary.pgbench(["-n", "-c", "2", "-j", "2", "-t", "2000"])
             let lastName = try primary.switchWAL()
             try primary.waitUntilArchived(lastName, seconds: 300)
@@ -81,6 +85,7 @@ extension PostgreSQLIntegration {
                 }
             }
             print("push-ahead kill test: \(killedInFlight) of 8 wal-push processes killed while running")
+            #expect(killedInFlight > 0, "every wal-push finished before its kill: the test proved nothing")
 
             // Archiving now runs through wal-push and must complete, whatever the kills left behind.
             _ = try cluster.query("alter system set archive_command = '\(tailtown.archiveCommand)'")
