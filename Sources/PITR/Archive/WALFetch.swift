@@ -53,9 +53,16 @@ public struct WALFetch {
 
         if case .segment(let segment) = fileName, let prefetch, prefetch.depth > 0,
            RecoveryGeneration.recoveryRequested(dataDirectory: dataDirectory),
-           let generation = RecoveryGeneration.current(dataDirectory: dataDirectory, identity: identity, repository: repository.name),
-           try takeStaged(segment, to: destination, dataDirectory: dataDirectory, identity: identity, generation: generation, prefetch: prefetch) {
-            return .staged
+           let generation = RecoveryGeneration.current(dataDirectory: dataDirectory, identity: identity, repository: repository.name) {
+            do {
+                if try takeStaged(segment, to: destination, dataDirectory: dataDirectory, identity: identity,
+                                  generation: generation, prefetch: prefetch) {
+                    return .staged
+                }
+            } catch let error as PITRError {
+                // The staging folder is a shortcut: when it cannot be used, the segment is fetched directly.
+                log.warning("prefetch skipped: \(error.description)")
+            }
         }
 
         let download = ArchivedFileDownload(repository: repository, identity: identity)
@@ -77,18 +84,13 @@ public struct WALFetch {
     }
 
     /// Records the request, makes sure the prefetcher runs, and takes `segment` from the staging
-    /// folder if it is (or is about to be) there. A prefetcher that cannot start is logged:
-    /// the segment is then fetched directly, as without prefetch.
+    /// folder if it is (or is about to be) there.
     private func takeStaged(_ segment: WALSegmentName, to destination: String, dataDirectory: String,
                             identity: ClusterIdentity, generation: RecoveryGeneration, prefetch: Prefetch) throws -> Bool {
         let staging = StagingFolder(path: OurWALFolder(dataDirectory: dataDirectory).prefetch)
         try staging.claim(for: generation)
         try staging.writeRequest(segment, generation: generation)
-        do {
-            try prefetch.launcher.ensureRunning(dataDirectory: Self.absolute(dataDirectory), staging: staging)
-        } catch let error as PITRError {
-            log.warning(error.description)
-        }
+        try prefetch.launcher.ensureRunning(dataDirectory: Self.absolute(dataDirectory), staging: staging)
         let deadline = MonotonicClock.now() + Self.inProgressWait
         while staging.isDownloading(segment), !FileSystem.exists(staging.file(segment)), MonotonicClock.now() < deadline {
             usleep(2_000)
