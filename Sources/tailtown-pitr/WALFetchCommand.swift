@@ -8,7 +8,8 @@ struct WALFetchCommand: ParsableCommand {
         discussion: """
             Exit 0 when fetched; 1 when the archive does not have the file (the end of the archive); \
             200 on any other failure, so that PostgreSQL stops recovery instead of ending it early. \
-            In a standby (standby.signal) a repository that stays unreachable exits 1, so PostgreSQL can fall back to streaming.
+            In a standby (standby.signal) a repository that stays unreachable exits 1, so PostgreSQL can fall back to streaming. \
+            During recovery a background prefetcher stages the next segments (TAILTOWN_PREFETCH, 0 turns it off).
             """
     )
 
@@ -24,7 +25,7 @@ struct WALFetchCommand: ParsableCommand {
         let invocation = try Invocation(global, failureStatus: ExitStatus.abortRecovery)
         let outcome: WALFetch.Outcome
         do {
-            outcome = try WALFetch(repository: try invocation.repository(), log: invocation.log)
+            outcome = try WALFetch(repository: try invocation.repository(), log: invocation.log, prefetch: try prefetch(invocation))
                 .fetch(name: name, to: destination)
         } catch let error as StorageError where DataDirectory.isStandby(DataDirectory.containing(walPath: destination)) {
             if case .unreachable = error {
@@ -37,8 +38,20 @@ struct WALFetchCommand: ParsableCommand {
             invocation.log.error(error.description)
             throw ExitCode(ExitStatus.abortRecovery)
         }
-        if outcome == .notFound {
-            throw ExitCode(ExitStatus.notFound)
+        switch outcome {
+        case .notFound: throw ExitCode(ExitStatus.notFound)
+        case .staged: invocation.log.debug("'\(name)' handed over from the prefetcher's staging folder")
+        case .fetched: break
         }
+    }
+
+    /// The prefetcher runs this same binary with the same global options; the environment passes on as it is.
+    private func prefetch(_ invocation: Invocation) throws -> WALFetch.Prefetch? {
+        let depth = try invocation.settings.prefetch()
+        guard depth > 0, let executable = PrefetcherLauncher.currentExecutable() else { return nil }
+        let options = global.flags.sorted { $0.key < $1.key }.flatMap { name, value in
+            SettingDefinition.named(name)?.flag.map { [$0, value] } ?? []
+        }
+        return WALFetch.Prefetch(depth: depth, launcher: PrefetcherLauncher(command: [executable] + options))
     }
 }

@@ -5,7 +5,10 @@ struct WALPushCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wal-push",
         abstract: "Archive one WAL file (archive_command = 'tailtown-pitr wal-push %p').",
-        discussion: "Exit 0 when the file is stored, or was already stored with the same content; 1 otherwise, and PostgreSQL retries."
+        discussion: """
+            Exit 0 when the file is stored, or was already stored with the same content; 1 otherwise, and PostgreSQL retries. \
+            It also stores the next .ready segments ahead of PostgreSQL's calls (TAILTOWN_PUSH_AHEAD, TAILTOWN_UPLOAD_CONCURRENCY).
+            """
     )
 
     @OptionGroup var global: GlobalOptions
@@ -20,9 +23,15 @@ struct WALPushCommand: ParsableCommand {
                 compression: try invocation.settings.compression(),
                 level: try invocation.settings.compressionLevel(),
                 key: try invocation.settings.encryptionKey())
-            let push = WALPush(repository: try invocation.repository(), options: options, log: invocation.log)
-            if case .stored(let bytes) = try push.push(path: path) {
-                invocation.log.debug("archived '\(path)' (\(bytes) bytes)")
+            let ahead = PushAhead.Policy(
+                limit: try invocation.settings.pushAhead(),
+                concurrency: try invocation.settings.uploadConcurrency(),
+                openRepository: invocation.repository)
+            let push = WALPush(repository: try invocation.repository(), options: options, log: invocation.log, pushAhead: ahead)
+            switch try push.push(path: path) {
+            case .stored(let bytes): invocation.log.debug("archived '\(path)' (\(bytes) bytes)")
+            case .pushedAhead: invocation.log.debug("'\(path)' was already stored by push-ahead")
+            case .alreadyArchived: break
             }
         }
     }

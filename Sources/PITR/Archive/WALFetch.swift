@@ -1,53 +1,106 @@
-/// `wal-fetch`: hands one archived file to PostgreSQL's restore_command, whole and verified or not at all.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `wal-fetch`: hands one archived file to PostgreSQL's restore_command, whole and verified or
+/// not at all (`ArchivedFileDownload`), from the prefetcher's staging folder when it holds the
+/// segment, else from the repository.
 ///
-/// The object is decoded into a hidden temporary file beside the destination and renamed to it
-/// only after every check passed (authentication or digest, size, and for segments the page
-/// header), so PostgreSQL never sees a corrupt, truncated or misnamed file.
+/// With prefetch on, during a recovery (a postmaster runs and `recovery.signal` or
+/// `standby.signal` is there), each segment request is recorded in the staging folder and the
+/// background prefetcher is started if none runs (`Prefetcher`). History files are always
+/// fetched directly.
 public struct WALFetch {
     public enum Outcome: Equatable {
         case fetched(originalBytes: Int)
+        /// Handed over from the staging folder, after checking it again.
+        case staged
         /// The repository answered that the object does not exist: the end of the archive.
         case notFound
     }
 
+    /// How wal-fetch uses the prefetcher.
+    public struct Prefetch {
+        /// Segments staged ahead of the request; 0 is off.
+        public let depth: Int
+        public let launcher: PrefetcherLauncher
+
+        public init(depth: Int, launcher: PrefetcherLauncher) {
+            self.depth = depth
+            self.launcher = launcher
+        }
+    }
+
+    /// How long a request waits for a download the prefetcher has under way before fetching itself.
+    static let inProgressWait = 60.0
+
     let repository: Repository
     let log: Log
+    let prefetch: Prefetch?
 
-    public init(repository: Repository, log: Log) {
+    public init(repository: Repository, log: Log, prefetch: Prefetch? = nil) {
         self.repository = repository
         self.log = log
+        self.prefetch = prefetch
     }
 
     public func fetch(name: String, to destination: String) throws -> Outcome {
         let fileName = try WALFileName(parsing: name)
-        let identity = try ClusterIdentity.read(dataDirectory: DataDirectory.containing(walPath: destination))
-        let key = WALArchive(repository: repository, identity: identity).key(for: fileName)
-        let object = repository.storage.describe(key)
+        let dataDirectory = DataDirectory.containing(walPath: destination)
+        let identity = try ClusterIdentity.read(dataDirectory: dataDirectory)
 
-        let source: ByteSource
-        do {
-            source = try repository.storage.openForReading(key)
-        } catch StorageError.notFound {
-            // "Not found" ends recovery, so it must come from a repository that is there:
-            // an unmounted folder or a wrong TAILTOWN_REPO is an error, not the end of the archive.
-            try repository.checkExists()
-            log.debug("\(object) does not exist")
+        if case .segment(let segment) = fileName, let prefetch, prefetch.depth > 0,
+           RecoveryGeneration.recoveryRequested(dataDirectory: dataDirectory),
+           let generation = RecoveryGeneration.current(dataDirectory: dataDirectory, identity: identity, repository: repository.name) {
+            do {
+                if try takeStaged(segment, to: destination, dataDirectory: dataDirectory, identity: identity,
+                                  generation: generation, prefetch: prefetch) {
+                    return .staged
+                }
+            } catch let error as PITRError {
+                // The staging folder is a shortcut: when it cannot be used, the segment is fetched directly.
+                log.warning("prefetch skipped: \(error.description)")
+            }
+        }
+
+        let download = ArchivedFileDownload(repository: repository, identity: identity)
+        if let trailer = try download.download(fileName, to: destination) {
+            return .fetched(originalBytes: trailer.originalSize)
+        }
+        // PostgreSQL asks for the history of the timeline after the newest it knows, to find
+        // out that there is none: one request answers. A wrong repository is still caught, at
+        // the first segment, before recovery can end.
+        if case .history = fileName {
+            log.debug("\(name) is not in the archive")
             return .notFound
         }
+        // "Not found" ends recovery, so it must come from a repository that is there:
+        // an unmounted folder or a wrong TAILTOWN_REPO is an error, not the end of the archive.
+        try repository.checkExists()
+        log.debug("\(name) is not in the archive")
+        return .notFound
+    }
 
-        let temporary = FileSystem.temporaryName(for: destination)
-        try FileSystem.remove(temporary)
-        do {
-            let output = try SystemFile.createExclusive(temporary, mode: 0o600)
-            let trailer = try ObjectDecoder(key: repository.key).decode(from: source, to: output, object: object)
-            if case .segment(let segment) = fileName {
-                _ = try WALPageHeader.validateSegment(at: temporary, as: segment, cluster: identity)
-            }
-            try FileSystem.rename(temporary, to: destination)
-            return .fetched(originalBytes: trailer.originalSize)
-        } catch {
-            try? FileSystem.remove(temporary)
-            throw error
+    /// Records the request, makes sure the prefetcher runs, and takes `segment` from the staging
+    /// folder if it is (or is about to be) there.
+    private func takeStaged(_ segment: WALSegmentName, to destination: String, dataDirectory: String,
+                            identity: ClusterIdentity, generation: RecoveryGeneration, prefetch: Prefetch) throws -> Bool {
+        let staging = StagingFolder(path: OurWALFolder(dataDirectory: dataDirectory).prefetch)
+        try staging.claim(for: generation)
+        try staging.writeRequest(segment, generation: generation)
+        try prefetch.launcher.ensureRunning(dataDirectory: Self.absolute(dataDirectory), staging: staging)
+        let deadline = MonotonicClock.now() + Self.inProgressWait
+        while staging.isDownloading(segment), !FileSystem.exists(staging.file(segment)), MonotonicClock.now() < deadline {
+            usleep(2_000)
         }
+        return staging.take(segment, to: destination, generation: generation, cluster: identity, key: repository.key, log: log)
+    }
+
+    private static func absolute(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 }

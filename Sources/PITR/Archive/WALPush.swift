@@ -1,82 +1,71 @@
-/// `wal-push`: stores one file PostgreSQL hands to archive_command, exactly once.
+/// `wal-push`: stores one file PostgreSQL hands to archive_command, exactly once, and pushes
+/// the next `.ready` files ahead of PostgreSQL's calls (`PushAhead`).
 ///
 /// The file is checked before anything is written: its name must be a WAL segment, `.partial`,
 /// `.history` or `.backup` name; a segment's page header must belong to this data directory's
 /// cluster and to the segment its name says. An object already stored under the name is compared
 /// by digest (its trailer, a ranged read): the same content is success, different content is an
-/// error and nothing is overwritten.
+/// error and nothing is overwritten. A file push-ahead already stored is recognised by its
+/// `PushRecord` and answered without a request, once its size and digest match the record.
 public struct WALPush {
     public enum Outcome: Equatable {
         case stored(originalBytes: Int)
         case alreadyArchived
+        /// An earlier wal-push stored it ahead; the file still matches what was stored.
+        case pushedAhead
     }
 
     let repository: Repository
     let options: ObjectOptions
     let log: Log
+    let pushAhead: PushAhead.Policy?
 
-    public init(repository: Repository, options: ObjectOptions, log: Log) {
+    /// `pushAhead` nil (or a limit of 0) stores only the file asked for.
+    public init(repository: Repository, options: ObjectOptions, log: Log, pushAhead: PushAhead.Policy? = nil) {
         self.repository = repository
         self.options = options
         self.log = log
+        self.pushAhead = pushAhead
     }
 
     public func push(path: String) throws -> Outcome {
         let fileName = try WALFileName(parsing: FileSystem.basename(of: path))
-        let identity = try ClusterIdentity.read(dataDirectory: DataDirectory.containing(walPath: path))
-        let archive = WALArchive(repository: repository, identity: identity)
+        let dataDirectory = DataDirectory.containing(walPath: path)
+        let folder = OurWALFolder(dataDirectory: dataDirectory)
         let file = try SystemFile.openForReading(path)
+        if try takeRecord(of: fileName, file: file, folder: folder) { return .pushedAhead }
+
+        let identity = try ClusterIdentity.read(dataDirectory: dataDirectory)
+        let archive = WALArchive(repository: repository, identity: identity)
+        let store = WALFileStore(repository: repository, options: options, log: log)
         try repository.checkEncryption()
-        try validate(file, as: fileName, in: archive)
+        let segmentSize = try store.validate(file, as: fileName, cluster: identity)
+        if let segmentSize { try archive.checkSegmentSize(segmentSize, file: path) }
 
-        let key = archive.key(for: fileName)
-        let storage = repository.storage
-        if try storage.size(of: key) != nil {
-            return try compare(file, with: key)
+        // Only a segment PostgreSQL handed over from pg_wal has `.ready` neighbours to push ahead,
+        // and a segment size checked against the archive that theirs must match.
+        var ahead: PushAhead?
+        if let policy = pushAhead, policy.limit > 0, let segmentSize, FileSystem.basename(of: FileSystem.dirname(of: path)) == "pg_wal" {
+            ahead = try PushAhead.start(policy: policy, skipping: fileName, folder: folder, identity: identity,
+                                        segmentSize: segmentSize, options: options, log: log)
         }
-
-        file.adviseSequential()
-        let upload = try storage.startUpload(key)
-        let trailer: ObjectTrailer
-        do {
-            trailer = try ObjectEncoder(options: options).encode(from: file, to: upload)
-        } catch {
-            upload.abort()
-            throw error
-        }
-        switch try upload.commit(replace: false) {
-        case .stored:
-            return .stored(originalBytes: trailer.originalSize)
-        case .alreadyExists:
-            // Another push of the same name won the race: same content is fine.
-            return try compare(trailer, with: key, file: path)
-        }
+        let outcome = Result { try store.store(file, as: fileName, in: archive).0 }
+        if case .failure = outcome { ahead?.stop() }
+        ahead?.finish()
+        return try outcome.get()
     }
 
-    private func validate(_ file: SystemFile, as name: WALFileName, in archive: WALArchive) throws {
-        switch name {
-        case .segment(let segment), .partial(let segment):
-            let size = try WALPageHeader.validateSegment(file, as: segment, cluster: archive.identity)
-            try archive.checkSegmentSize(size, file: file.path)
-        case .history:
-            _ = try TimelineHistory.read(path: file.path)
-        case .backup:
-            break
+    /// True when push-ahead stored `name` in this repository and `file` still has the recorded
+    /// size and digest; the record is removed either way, as PostgreSQL asks for a name once.
+    private func takeRecord(of name: WALFileName, file: SystemFile, folder: OurWALFolder) throws -> Bool {
+        guard let record = PushRecord.read(name, in: folder.pushed) else { return false }
+        let matches = try record.repository == repository.name
+            && file.size() == record.trailer.originalSize
+            && FileDigest.compute(file: file, key: repository.key) == record.trailer
+        try PushRecord.remove(name, in: folder.pushed)
+        if !matches {
+            log.warning("'\(file.path)' changed since it was pushed ahead (or the repository did): pushing it again")
         }
-    }
-
-    private func compare(_ file: SystemFile, with key: String) throws -> Outcome {
-        let local = try FileDigest.compute(file: file, key: repository.key)
-        return try compare(local, with: key, file: file.path)
-    }
-
-    private func compare(_ local: ObjectTrailer, with key: String, file: String) throws -> Outcome {
-        let object = repository.storage.describe(key)
-        let stored = try ObjectTrailer(parsing: repository.storage.readTail(of: key, count: ObjectTrailer.size), object: object)
-        guard stored == local else {
-            throw ArchiveError.differentContent(file: file, object: object)
-        }
-        log.info("WAL file '\(file)' is already archived with the same content as \(object)")
-        return .alreadyArchived
+        return matches
     }
 }

@@ -49,6 +49,15 @@ extension SettingDefinition {
     public static let notifyURL = SettingDefinition(
         "TAILTOWN_NOTIFY_URL", secret: true,
         help: "http(s) URL check POSTs {\"text\": ...} to when a check fails (Slack-style incoming webhook); unset means no alert")
+    public static let uploadConcurrency = SettingDefinition(
+        "TAILTOWN_UPLOAD_CONCURRENCY",
+        help: "segments wal-push stores at once when it pushes ahead (1...16); unset means one per core, at least 2, at most 8")
+    public static let pushAhead = SettingDefinition(
+        "TAILTOWN_PUSH_AHEAD",
+        help: "most .ready segments one wal-push stores ahead of PostgreSQL's calls (0...256); 0 turns push-ahead off; unset means 4 x TAILTOWN_UPLOAD_CONCURRENCY")
+    public static let prefetch = SettingDefinition(
+        "TAILTOWN_PREFETCH", default: "8",
+        help: "segments wal-fetch's background prefetcher keeps ready ahead of recovery (0...64); 0 turns prefetch off")
 
     // S3 repositories: AWS's own names, as the AWS CLI and SDKs read them, then ours.
     public static let awsAccessKeyID = SettingDefinition(
@@ -88,6 +97,7 @@ extension SettingDefinition {
     /// Every known setting, in report order.
     public static let all: [SettingDefinition] = [
         config, repository, compression, compressionLevel, encryptionKeyFile, encryptionKey, logLevel, retain, notifyURL,
+        uploadConcurrency, pushAhead, prefetch,
         awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpointURL, awsProfile,
         awsSharedCredentialsFile, awsConfigFile,
         s3PathStyle, s3StorageClass, s3ServerSideEncryption, s3KMSKeyID, s3PartSize, s3MaxRetries, s3CAFile,

@@ -1,0 +1,49 @@
+/// Downloads one archived WAL file to a local path, whole and verified or not at all: the work
+/// of wal-fetch, shared with the prefetcher.
+///
+/// The object is decoded into a hidden temporary file beside the destination and renamed to it
+/// only after every check passed (authentication or digest, size, and for segments the page
+/// header with its `xlp_pageaddr`), so no reader ever sees a corrupt, truncated or misnamed file.
+struct ArchivedFileDownload {
+    let repository: Repository
+    let identity: ClusterIdentity
+
+    /// Downloads `name` to `destination`. `lineage`, when given, is every timeline the file's
+    /// timeline descends from (itself included): the first page of a segment must carry one of
+    /// them. `beforeRename` runs with the verified temporary file and the object's trailer, before
+    /// the file takes its final name. Returns the trailer, or nil when the object does not exist.
+    func download(_ name: WALFileName, to destination: String, lineage: Set<TimelineID>? = nil,
+                  beforeRename: (ObjectTrailer) throws -> Void = { _ in }) throws -> ObjectTrailer? {
+        let key = WALArchive(repository: repository, identity: identity).key(for: name)
+        let object = repository.storage.describe(key)
+        let source: ByteSource
+        do {
+            source = try repository.storage.openForReading(key)
+        } catch StorageError.notFound {
+            return nil
+        }
+
+        let temporary = FileSystem.temporaryName(for: destination)
+        try FileSystem.remove(temporary)
+        do {
+            let output = try SystemFile.createExclusive(temporary, mode: 0o600)
+            let trailer = try ObjectDecoder(key: repository.key).decode(from: source, to: output, object: object)
+            if case .segment(let segment) = name {
+                let written = try SystemFile.openForReading(temporary)
+                _ = try WALPageHeader.validateSegment(written, as: segment, cluster: identity)
+                if let lineage {
+                    let header = try WALPageHeader(reading: written)
+                    guard lineage.contains(header.timeline) else {
+                        throw PrefetchError.timelineNotInHistory(object: object, headerTimeline: header.timeline, timeline: segment.timeline)
+                    }
+                }
+            }
+            try beforeRename(trailer)
+            try FileSystem.rename(temporary, to: destination)
+            return trailer
+        } catch {
+            try? FileSystem.remove(temporary)
+            throw error
+        }
+    }
+}

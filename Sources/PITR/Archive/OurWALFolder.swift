@@ -1,0 +1,16 @@
+/// The folder tailtown-pitr keeps inside a data directory's `pg_wal`: `pg_wal/tailtown-pitr/`.
+/// It sits on the same file system as the WAL, so handing a file over is a rename, and it is
+/// never `archive_status`, which belongs to PostgreSQL. PostgreSQL ignores subfolders of
+/// `pg_wal` other than its own; `pg_basebackup` leaves the contents of `pg_wal` out.
+struct OurWALFolder {
+    let dataDirectory: String
+
+    var root: String { dataDirectory + "/pg_wal/tailtown-pitr" }
+    /// Push-ahead's done records, one file per segment (`PushRecord`).
+    var pushed: String { root + "/pushed" }
+    /// The prefetcher's staging folder (`StagingFolder`).
+    var prefetch: String { root + "/prefetch" }
+    /// PostgreSQL's own `.ready`/`.done` markers.
+    var archiveStatus: String { dataDirectory + "/pg_wal/archive_status" }
+    var wal: String { dataDirectory + "/pg_wal" }
+}

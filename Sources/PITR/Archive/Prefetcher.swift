@@ -1,0 +1,144 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The background prefetcher (`wal-prefetch`, started by wal-fetch): keeps the `depth` segments
+/// after the last requested one, on its timeline, verified in the staging folder, so that the
+/// next wal-fetch is a rename instead of a download.
+///
+/// At most one runs per data directory (`PrefetcherLock`). It stages only what passed every check
+/// wal-fetch makes, plus the first page's timeline against the history of the requested timeline,
+/// and it removes staged files that fall out of the window (an older position, another timeline).
+/// It ends on its own: when no request came for `idleTimeout` seconds, or at once, emptying the
+/// staging folder, when recovery ended or another postmaster took over (`RecoveryGeneration`).
+/// Killed at any moment, it leaves at worst a temporary file, which the next prefetcher removes
+/// and which is never served.
+public struct Prefetcher {
+    let repository: Repository
+    let dataDirectory: String
+    let depth: Int
+    let log: Log
+    var idleTimeout = 30.0
+    /// A segment the archive does not have yet is asked for again after this long (a standby's archive grows).
+    var missingRetry = 1.0
+
+    public init(repository: Repository, dataDirectory: String, depth: Int, log: Log) {
+        self.repository = repository
+        self.dataDirectory = dataDirectory
+        self.depth = depth
+        self.log = log
+    }
+
+    public func run() throws {
+        guard depth > 0 else { return }
+        let staging = StagingFolder(path: OurWALFolder(dataDirectory: dataDirectory).prefetch)
+        try FileSystem.makeDirectories(staging.path)
+        guard let lock = try PrefetcherLock.take(staging.lockPath) else { return }
+        defer { withExtendedLifetime(lock) {} }
+        try staging.removeAbandonedDownloads()
+
+        let identity = try ClusterIdentity.read(dataDirectory: dataDirectory)
+        guard let generation = currentGeneration(identity) else { return }
+        let download = ArchivedFileDownload(repository: repository, identity: identity)
+        let archive = WALArchive(repository: repository, identity: identity)
+        guard let info = try repository.readMetadata(archive.infoKey),
+              let segmentSize = try? WALSegmentSize(bytes: UInt64(info["segment-size"] ?? "") ?? 0) else {
+            throw ArchiveError.noArchive(archive: repository.storage.describe(archive.folder))
+        }
+        var lineages: [TimelineID: Set<TimelineID>] = [:]
+        var missingSince: [WALSegmentName: Double] = [:]
+        var lastRequest: WALSegmentName?
+        var lastChange = MonotonicClock.now()
+
+        while true {
+            guard RecoveryGeneration.recoveryRequested(dataDirectory: dataDirectory), currentGeneration(identity) == generation else {
+                log.debug("recovery ended or restarted: the prefetcher stops and empties \(staging.path)")
+                try staging.removeStaged()
+                return
+            }
+            let now = MonotonicClock.now()
+            let request = staging.request(for: generation)
+            if request != lastRequest {
+                lastRequest = request
+                lastChange = now
+            }
+            if now - lastChange > idleTimeout {
+                log.debug("no request for \(Int(idleTimeout)) s: the prefetcher stops")
+                return
+            }
+            guard let request else {
+                usleep(50_000)
+                continue
+            }
+
+            let window = Prefetcher.segments(after: request, depth: depth, segmentSize: segmentSize)
+            let staged = Set(try staging.stagedSegments())
+            for segment in staged where !Prefetcher.keeps(segment, request: request, window: window) {
+                try staging.remove(segment)
+            }
+            guard let next = window.first(where: { !staged.contains($0) }),
+                  now - (missingSince[next] ?? -.infinity) >= missingRetry else {
+                usleep(20_000)
+                continue
+            }
+
+            do {
+                if lineages[next.timeline] == nil { lineages[next.timeline] = try lineage(of: next.timeline, in: archive) }
+                let stored = try download.download(.segment(next), to: staging.file(next), lineage: lineages[next.timeline]) { trailer in
+                    try staging.writeSidecar(next, trailer: trailer, generation: generation)
+                }
+                if stored == nil {
+                    missingSince[next] = now
+                } else {
+                    missingSince[next] = nil
+                }
+            } catch {
+                // Not staged: wal-fetch fetches it itself and reports what is wrong.
+                log.warning("prefetch of \(next.fileName) failed: \(error)")
+                try? staging.remove(next)
+                missingSince[next] = now
+            }
+        }
+    }
+
+    /// The `depth` segments after `request` on its timeline, in order.
+    static func segments(after request: WALSegmentName, depth: Int, segmentSize: WALSegmentSize) -> [WALSegmentName] {
+        var segments: [WALSegmentName] = []
+        var current = request
+        for _ in 0..<depth {
+            current = current.next(segmentSize)
+            segments.append(current)
+        }
+        return segments
+    }
+
+    /// Every timeline `timeline` descends from, itself included, from its archived history file.
+    /// Whether a staged segment stays: the requested one (wal-fetch is taking it right now) and
+    /// those in the window do; an older position, another timeline or beyond the window do not.
+    static func keeps(_ segment: WALSegmentName, request: WALSegmentName, window: [WALSegmentName]) -> Bool {
+        segment == request || window.contains(segment)
+    }
+
+    /// A timeline whose history is not archived keeps only itself: its first segment, which
+    /// begins with its parent's records, is then fetched by wal-fetch instead.
+    private func lineage(of timeline: TimelineID, in archive: WALArchive) throws -> Set<TimelineID> {
+        guard timeline.rawValue > 1 else { return [timeline] }
+        let key = archive.key(for: .history(timeline))
+        let object = repository.storage.describe(key)
+        let source: ByteSource
+        do {
+            source = try repository.storage.openForReading(key)
+        } catch StorageError.notFound {
+            return [timeline]
+        }
+        let sink = MemorySink(limit: 1 << 20, object: object)
+        _ = try ObjectDecoder(key: repository.key).decode(from: source, to: sink, object: object)
+        return Set(try TimelineHistory(parsing: sink.bytes, timeline: timeline, file: object).lineage)
+    }
+
+    private func currentGeneration(_ identity: ClusterIdentity) -> RecoveryGeneration? {
+        RecoveryGeneration.current(dataDirectory: dataDirectory, identity: identity, repository: repository.name)
+    }
+}

@@ -1,0 +1,151 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The prefetcher's staging folder, `pg_wal/tailtown-pitr/prefetch/`:
+/// - `<segment>`: a verified segment, with `<segment>.staged` beside it (`MetadataText`: the
+///   recovery generation, the size and the digest of the file), written before the segment takes
+///   its name; a segment without it is never served;
+/// - `generation`: the recovery the folder's content belongs to; a wal-fetch of another
+///   generation empties the folder first;
+/// - `request`: the generation and the last segment wal-fetch was asked for; the prefetcher
+///   stages the segments after it;
+/// - `lock`: held (flock) by the one running prefetcher; `prefetcher.log`: its messages;
+/// - `.<name>.<pid>.tmp`: a download in progress.
+struct StagingFolder {
+    let path: String
+
+    static let stagedSuffix = ".staged"
+    var lockPath: String { path + "/lock" }
+    var logPath: String { path + "/prefetcher.log" }
+    private var generationPath: String { path + "/generation" }
+    private var requestPath: String { path + "/request" }
+
+    func file(_ segment: WALSegmentName) -> String { path + "/" + segment.fileName }
+    private func sidecar(_ segment: WALSegmentName) -> String { file(segment) + StagingFolder.stagedSuffix }
+
+    /// Makes the folder belong to `generation`: when it belonged to another one (or to none),
+    /// every staged and temporary file is removed before the generation is recorded.
+    func claim(for generation: RecoveryGeneration) throws {
+        try FileSystem.makeDirectories(path)
+        if (try? FileSystem.readFile(generationPath)).map({ String(decoding: $0, as: UTF8.self) }) == generation.text { return }
+        try removeStaged()
+        try writeAtomically(generationPath, Array(generation.text.utf8))
+    }
+
+    /// Removes every staged, sidecar and temporary file (not the lock, the log or the request).
+    func removeStaged() throws {
+        guard FileSystem.isDirectory(path) else { return }
+        for entry in try FileSystem.list(path) where !["lock", "prefetcher.log", "request", "generation"].contains(entry) {
+            try FileSystem.remove(path + "/" + entry)
+        }
+    }
+
+    /// Records the segment wal-fetch was asked for.
+    func writeRequest(_ segment: WALSegmentName, generation: RecoveryGeneration) throws {
+        try writeAtomically(requestPath, MetadataText([("generation", generation.text), ("segment", segment.fileName)]).bytes)
+    }
+
+    /// The last request, if it belongs to `generation`.
+    func request(for generation: RecoveryGeneration) -> WALSegmentName? {
+        guard let bytes = try? FileSystem.readFile(requestPath),
+              let text = try? MetadataText(parsing: bytes, object: requestPath),
+              text["generation"] == generation.text else { return nil }
+        return text["segment"].flatMap { try? WALSegmentName(parsing: $0) }
+    }
+
+    /// The segments staged with their sidecar, in order.
+    func stagedSegments() throws -> [WALSegmentName] {
+        guard FileSystem.isDirectory(path) else { return [] }
+        return try FileSystem.list(path).compactMap { entry -> WALSegmentName? in
+            guard entry.hasSuffix(StagingFolder.stagedSuffix) else { return nil }
+            return try? WALSegmentName(parsing: entry.dropLast(StagingFolder.stagedSuffix.count))
+        }.sorted()
+    }
+
+    /// True while a download of `segment` is in progress: its temporary file exists and the
+    /// process named in it (`.<name>.<pid>.tmp`) is alive, so a killed prefetcher's leftover is no reason to wait.
+    func isDownloading(_ segment: WALSegmentName) -> Bool {
+        let prefix = "." + segment.fileName + "."
+        return ((try? FileSystem.list(path)) ?? []).contains { entry in
+            guard entry.hasPrefix(prefix), entry.hasSuffix(".tmp"),
+                  let pid = pid_t(entry.dropFirst(prefix.count).dropLast(4)) else { return false }
+            return kill(pid, 0) == 0
+        }
+    }
+
+    /// Removes temporary files whose process is gone (a killed prefetcher's partial downloads).
+    func removeAbandonedDownloads() throws {
+        guard FileSystem.isDirectory(path) else { return }
+        for entry in try FileSystem.list(path) where entry.hasPrefix(".") && entry.hasSuffix(".tmp") {
+            let pidText = entry.dropLast(4).split(separator: ".").last.map(String.init) ?? ""
+            if let pid = pid_t(pidText), pid == getpid() || kill(pid, 0) == 0 { continue }
+            try FileSystem.remove(path + "/" + entry)
+        }
+    }
+
+    /// Writes the sidecar of `segment`, to be called before the segment is renamed into place.
+    func writeSidecar(_ segment: WALSegmentName, trailer: ObjectTrailer, generation: RecoveryGeneration) throws {
+        let text = MetadataText([
+            ("generation", generation.text),
+            ("size", String(trailer.originalSize)),
+            ("digest", hex(trailer.digest)),
+        ])
+        try writeAtomically(sidecar(segment), text.bytes)
+    }
+
+    func remove(_ segment: WALSegmentName) throws {
+        try FileSystem.remove(file(segment))
+        try FileSystem.remove(sidecar(segment))
+    }
+
+    /// Hands the staged `segment` over to `destination` by rename once it checks out again:
+    /// its sidecar names `generation`, its size and digest (computed again, keyed as the
+    /// repository's objects are) match the sidecar, and its page header is `segment`'s of
+    /// `cluster`. Returns false, having removed the staged file, when any check fails or
+    /// nothing is staged.
+    func take(_ segment: WALSegmentName, to destination: String, generation: RecoveryGeneration,
+              cluster: ClusterIdentity, key: MasterKey?, log: Log) -> Bool {
+        guard FileSystem.exists(sidecar(segment)) else { return false }
+        do {
+            let bytes = try FileSystem.readFile(sidecar(segment))
+            let text = try MetadataText(parsing: bytes, object: sidecar(segment))
+            let file = try SystemFile.openForReading(file(segment))
+            let size = try file.size()
+            guard text["generation"] == generation.text, text["size"] == String(size) else {
+                throw StagingProblem("it was staged for another recovery or has the wrong size")
+            }
+            _ = try WALPageHeader.validateSegment(file, as: segment, cluster: cluster)
+            guard try hex(FileDigest.compute(file: file, key: key).digest) == text["digest"] else {
+                throw StagingProblem("its digest differs from the one recorded when it was staged")
+            }
+            try FileSystem.rename(file.path, to: destination)
+            try FileSystem.remove(sidecar(segment))
+            return true
+        } catch {
+            log.warning("staged '\(file(segment))' is not served and is fetched again: \(error)")
+            try? remove(segment)
+            return false
+        }
+    }
+
+    private func writeAtomically(_ target: String, _ bytes: [UInt8]) throws {
+        let temporary = FileSystem.temporaryName(for: target)
+        try FileSystem.remove(temporary)
+        do {
+            try SystemFile.createExclusive(temporary, mode: 0o600).write(bytes)
+            try FileSystem.rename(temporary, to: target)
+        } catch {
+            try? FileSystem.remove(temporary)
+            throw error
+        }
+    }
+
+    /// Why a staged file was refused, for the log line.
+    private struct StagingProblem: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import PITR
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Started by wal-fetch, not by people: the background prefetcher of one data directory.
+struct WALPrefetchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wal-prefetch",
+        abstract: "Stage the next WAL segments of a recovery (started by wal-fetch).",
+        shouldDisplay: false
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("The data directory in recovery (absolute).", valueName: "data-directory"))
+    var dataDirectory: String
+
+    func run() throws {
+        // Out of wal-fetch's session, so that the signals PostgreSQL sends its restore_command never reach it;
+        // without the descriptors PostgreSQL left open to restore_command (say, the log collector's pipe,
+        // whose last writer would hold up the collector's exit), which are not the prefetcher's to keep.
+        _ = setsid()
+        closefrom(3)
+        let invocation = try Invocation(global)
+        try invocation.run {
+            try Prefetcher(repository: try invocation.repository(), dataDirectory: dataDirectory,
+                           depth: try invocation.settings.prefetch(), log: invocation.log).run()
+        }
+    }
+}

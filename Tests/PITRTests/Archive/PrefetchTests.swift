@@ -1,0 +1,116 @@
+import Testing
+@testable import PITR
+
+@Suite struct PrefetchTests {
+    let log = Log(level: .error)
+    let generation = RecoveryGeneration(text: "15-1 file:///repo postmaster 10 started 1700000000")
+
+    /// Archives segments 1...n of `fake` (no push-ahead) and returns the staging folder.
+    private func archive(_ fake: FakeDataDirectory, through last: UInt64, key: MasterKey? = nil) throws -> StagingFolder {
+        for number in 1...last {
+            let path = try fake.makeSegment(number)
+            _ = try WALPush(repository: fake.repository(key: key), options: ObjectOptions(compression: .zstd, key: key), log: log).push(path: path)
+        }
+        let staging = StagingFolder(path: OurWALFolder(dataDirectory: fake.dataDirectory).prefetch)
+        try staging.claim(for: generation)
+        return staging
+    }
+
+    private func stage(_ fake: FakeDataDirectory, _ number: UInt64, in staging: StagingFolder, key: MasterKey? = nil,
+                       generation: RecoveryGeneration? = nil) throws {
+        let segment = fake.name(number)
+        let trailer = try ArchivedFileDownload(repository: fake.repository(key: key), identity: fake.identity)
+            .download(.segment(segment), to: staging.file(segment)) { trailer in
+                try staging.writeSidecar(segment, trailer: trailer, generation: generation ?? self.generation)
+            }
+        #expect(trailer?.originalSize == 1 << 20)
+    }
+
+    @Test func aStagedSegmentIsHandedOverByRenameOnceItChecksOut() throws {
+        let fake = try FakeDataDirectory()
+        let key = MasterKey(bytes: Array(repeating: 3, count: 32))!
+        let staging = try archive(fake, through: 2, key: key)
+        try stage(fake, 2, in: staging, key: key)
+        #expect(try staging.stagedSegments() == [fake.name(2)])
+        let destination = fake.wal + "/RECOVERYXLOG"
+        #expect(staging.take(fake.name(2), to: destination, generation: generation, cluster: fake.identity, key: key, log: log))
+        #expect(try FileSystem.readFile(destination) == FileSystem.readFile(fake.wal + "/" + fake.name(2).fileName))
+        #expect(try staging.stagedSegments() == [])
+    }
+
+    @Test func aCorruptedStagedSegmentIsRemovedNotServed() throws {
+        let fake = try FakeDataDirectory()
+        let staging = try archive(fake, through: 2)
+        try stage(fake, 2, in: staging)
+        let file = try SystemFile.openForReading(staging.file(fake.name(2)))
+        var bytes = try FileSystem.readFile(file.path)
+        bytes[700_000] ^= 0x10
+        try fake.write(file.path, bytes)
+        let destination = fake.wal + "/RECOVERYXLOG"
+        #expect(!staging.take(fake.name(2), to: destination, generation: generation, cluster: fake.identity, key: nil, log: log))
+        #expect(!FileSystem.exists(destination))
+        #expect(try staging.stagedSegments() == [])
+        #expect(!FileSystem.exists(staging.file(fake.name(2))))
+    }
+
+    @Test func filesOfAnotherRecoveryAreNeverServed() throws {
+        let fake = try FakeDataDirectory()
+        let staging = try archive(fake, through: 3)
+        let earlier = RecoveryGeneration(text: "15-1 file:///repo postmaster 9 started 1600000000")
+        try stage(fake, 2, in: staging, generation: earlier)
+        #expect(!staging.take(fake.name(2), to: fake.wal + "/RECOVERYXLOG", generation: generation, cluster: fake.identity, key: nil, log: log))
+        // A new generation claiming the folder empties it first.
+        try stage(fake, 3, in: staging)
+        try staging.claim(for: earlier)
+        #expect(try staging.stagedSegments() == [])
+        #expect(try FileSystem.list(staging.path).sorted() == ["generation"])
+    }
+
+    @Test func theRequestBelongsToItsGeneration() throws {
+        let fake = try FakeDataDirectory()
+        let staging = try archive(fake, through: 1)
+        try staging.writeRequest(fake.name(1), generation: generation)
+        #expect(staging.request(for: generation) == fake.name(1))
+        #expect(staging.request(for: RecoveryGeneration(text: "other")) == nil)
+    }
+
+    @Test func theWindowFollowsTheRequestAcrossAnXLogIDBoundary() throws {
+        let size = try WALSegmentSize(bytes: 1 << 30)
+        let request = try WALSegmentName(parsing: "000000030000000500000002")
+        #expect(Prefetcher.segments(after: request, depth: 3, segmentSize: size).map(\.fileName) == [
+            "000000030000000500000003", "000000030000000600000000", "000000030000000600000001",
+        ])
+    }
+
+    @Test func theRequestedSegmentAndTheWindowStayEverythingElseGoes() throws {
+        let request = try WALSegmentName(parsing: "000000020000000000000010")
+        let window = Prefetcher.segments(after: request, depth: 2, segmentSize: .standard)
+        let kept = try ["000000020000000000000010", "000000020000000000000011", "000000020000000000000012"].map { try WALSegmentName(parsing: $0) }
+        let dropped = try ["00000002000000000000000F", "000000020000000000000013", "000000010000000000000011", "000000030000000000000011"]
+            .map { try WALSegmentName(parsing: $0) }
+        #expect(kept.allSatisfy { Prefetcher.keeps($0, request: request, window: window) })
+        #expect(dropped.allSatisfy { !Prefetcher.keeps($0, request: request, window: window) })
+    }
+
+    @Test func aSegmentWhoseFirstPageIsOutsideTheLineageIsRefused() throws {
+        let fake = try FakeDataDirectory()
+        // Segment 2 of timeline 3 beginning with records of timeline 2, where timeline 3 descends from 1 only.
+        let path = try fake.makeSegment(2, timeline: 3, headerTimeline: 2)
+        _ = try WALPush(repository: fake.repository(), options: ObjectOptions(compression: .lz4), log: log).push(path: path)
+        let download = ArchivedFileDownload(repository: fake.repository(), identity: fake.identity)
+        let target = fake.root + "/staged"
+        #expect(throws: PrefetchError.self) {
+            try download.download(.segment(fake.name(2, timeline: 3)), to: target, lineage: [TimelineID(1), TimelineID(3)])
+        }
+        #expect(!FileSystem.exists(target))
+        #expect(try download.download(.segment(fake.name(2, timeline: 3)), to: target, lineage: [TimelineID(1), TimelineID(2), TimelineID(3)]) != nil)
+    }
+
+    @Test func aMissingHistoryIsNotFoundWithoutCheckingTheRepository() throws {
+        let fake = try FakeDataDirectory()
+        let fetch = WALFetch(repository: fake.repository(), log: log)
+        // No repository at all: a history miss is still "not found", a segment miss is an error.
+        #expect(try fetch.fetch(name: "00000005.history", to: fake.wal + "/RECOVERYHISTORY") == .notFound)
+        #expect(throws: ArchiveError.self) { try fetch.fetch(name: fake.name(9).fileName, to: fake.wal + "/RECOVERYXLOG") }
+    }
+}

@@ -1,0 +1,35 @@
+import Testing
+@testable import PITR
+
+@Suite struct TransferSettingsTests {
+    private func settings(_ environment: [String: String]) throws -> Settings {
+        try Settings.load(flags: [:], environment: environment, defaultFile: "/nonexistent/tailtown-pitr.conf")
+    }
+
+    @Test func defaults() throws {
+        let plain = try settings([:])
+        let concurrency = try plain.uploadConcurrency()
+        #expect((2...8).contains(concurrency))
+        #expect(try plain.pushAhead() == 4 * concurrency)
+        #expect(try plain.prefetch() == 8)
+    }
+
+    @Test func explicitValuesAndZeroTurnOff() throws {
+        let set = try settings(["TAILTOWN_UPLOAD_CONCURRENCY": "5", "TAILTOWN_PUSH_AHEAD": "0", "TAILTOWN_PREFETCH": "0"])
+        #expect(try set.uploadConcurrency() == 5)
+        #expect(try set.pushAhead() == 0)
+        #expect(try set.prefetch() == 0)
+    }
+
+    @Test func outOfRangeValuesNameTheSetting() throws {
+        for (name, value) in [("TAILTOWN_UPLOAD_CONCURRENCY", "0"), ("TAILTOWN_PUSH_AHEAD", "many"), ("TAILTOWN_PREFETCH", "65")] {
+            let loaded = try settings([name: value])
+            let error = #expect(throws: ConfigError.self) {
+                _ = try loaded.uploadConcurrency()
+                _ = try loaded.pushAhead()
+                _ = try loaded.prefetch()
+            }
+            #expect(error?.description.contains(name) == true)
+        }
+    }
+}
