@@ -1,0 +1,168 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `restore --start`: starts PostgreSQL on the restored directory with pg_ctl, as the directory's
+/// owner, and waits until recovery reached its target: paused (`pg_get_wal_replay_pause_state()`),
+/// promoted (no longer in recovery), shut down (the postmaster exited after recovery), or, for a
+/// standby following the archive, open for reads. Watches over the Unix socket with our libpq wrapper.
+public struct PostgresStarter {
+    /// How recovery ended.
+    public enum Outcome: String, Sendable {
+        case paused = "paused at the target (read-only)"
+        case promoted = "promoted (open for writes)"
+        case shutDown = "shut down at the target"
+        case following = "running as a standby following the archive"
+    }
+
+    public let dataDirectory: String
+    public let owner: FileOwner
+    public let binDirectory: String
+    private let log: Log
+
+    public init(dataDirectory: String, owner: FileOwner, binDirectory: String, log: Log) {
+        self.dataDirectory = dataDirectory
+        self.owner = owner
+        self.binDirectory = binDirectory
+        self.log = log
+    }
+
+    /// The server log pg_ctl writes: beside the data directory, not inside it.
+    public var logFile: String { dataDirectory + ".postgresql.log" }
+
+    /// `--pg-bin`, else Debian's folder of the backup's major version, else `pg_config --bindir`.
+    public static func binDirectory(requested: String?, majorVersion: Int) throws -> String {
+        if let requested { return requested }
+        let debian = "/usr/lib/postgresql/\(majorVersion)/bin"
+        if access(debian + "/pg_ctl", X_OK) == 0 { return debian }
+        let path = ProcessEnvironment.current()["PATH"] ?? "/usr/bin:/bin"
+        for folder in path.split(separator: ":") where access("\(folder)/pg_config", X_OK) == 0 {
+            let result = try ChildProcess(executable: "\(folder)/pg_config", arguments: ["--bindir"]).run()
+            if result.status == 0 { return String(result.output.split(separator: "\n").first ?? "") }
+        }
+        throw RestoreError.postgresNotFound(path: debian + "/pg_ctl")
+    }
+
+    /// Refuses a directory whose restore did not finish, then runs `pg_ctl start` without waiting.
+    public func start() throws {
+        if RestoreMarker.isPresent(in: dataDirectory) { throw RestoreError.interrupted(directory: dataDirectory) }
+        let pgCtl = binDirectory + "/pg_ctl"
+        guard access(pgCtl, X_OK) == 0 else { throw RestoreError.postgresNotFound(path: pgCtl) }
+        if !FileSystem.exists(logFile) {
+            let file = try SystemFile.createExclusive(logFile, mode: 0o600)
+            try owner.take(file)
+        }
+        let command = ChildProcess(executable: pgCtl, arguments: ["-D", dataDirectory, "-l", logFile, "-W", "start"],
+                                   user: owner, directory: dataDirectory)
+        let result = try command.run()
+        guard result.status == 0 else {
+            throw RestoreError.cannotStart(command: command.shown, detail: "exit \(result.status): " + result.output.split(separator: "\n").joined(separator: "; "))
+        }
+    }
+
+    /// Polls until recovery ended as `action` says (or, for a standby following the archive, it
+    /// accepts connections). Throws `recoveryFailed` with the log tail when the server stops otherwise.
+    public func waitForTarget(action: RecoveryAction, standbyFollowing: Bool, startupSeconds: Double = 60) throws -> Outcome {
+        let clock = Stopwatch()
+        var connection: PostgresConnection?
+        while true {
+            if let status = ServerStatus.read(dataDirectory), kill(status.pid, 0) == 0 {
+                if status.acceptsConnections, let outcome = try? poll(&connection, status, standbyFollowing: standbyFollowing) {
+                    return outcome
+                }
+            } else {
+                connection = nil
+                let state = ServerStatus.controlState(dataDirectory)
+                if state == ServerStatus.shutDownInRecovery || state == ServerStatus.shutDown, action != .promote {
+                    return .shutDown
+                }
+                if state != ServerStatus.inArchiveRecovery && clock.seconds < startupSeconds {
+                    usleep(250_000)
+                    continue
+                }
+                throw RestoreError.recoveryFailed(directory: dataDirectory, log: logTail())
+            }
+            usleep(250_000)
+        }
+    }
+
+    /// One look over the socket; nil while recovery goes on.
+    private func poll(_ connection: inout PostgresConnection?, _ status: ServerStatus, standbyFollowing: Bool) throws -> Outcome? {
+        if connection == nil {
+            let conninfo = "host='\(status.socketDirectory)' port=\(status.port) user='\(owner.name)' dbname=postgres connect_timeout=5"
+            connection = try asOwner { try PostgresConnection(conninfo: conninfo) }
+        }
+        guard let server = connection else { return nil }
+        // The recovery control functions raise an error once recovery has ended.
+        let pauseState = server.serverVersion >= 140000 ? "pg_get_wal_replay_pause_state()" : "case when pg_is_wal_replay_paused() then 'paused' else 'not paused' end"
+        let rows: PostgresRows
+        do {
+            rows = try server.query("select pg_is_in_recovery()::text as recovering, case when pg_is_in_recovery() then \(pauseState) end as pause")
+        } catch {
+            connection = nil
+            throw error
+        }
+        if rows.value("recovering") == "false" { return .promoted }
+        if rows.value("pause") == "paused" { return .paused }
+        return standbyFollowing ? .following : nil
+    }
+
+    /// Runs `body` with the owner's effective user and group, so peer authentication over the
+    /// socket knows this process as the owner (the socket keeps the identity it connected with).
+    private func asOwner<T>(_ body: () throws -> T) throws -> T {
+        guard owner.needsHandOver else { return try body() }
+        guard setegid(owner.gid) == 0, seteuid(owner.uid) == 0 else {
+            _ = setegid(0)
+            throw IOError("take the identity of \(owner.name) to connect to", dataDirectory)
+        }
+        defer {
+            _ = seteuid(0)
+            _ = setegid(0)
+        }
+        return try body()
+    }
+
+    /// The last lines of the server log.
+    public func logTail(lines: Int = 20) -> String {
+        let bytes = (try? FileSystem.readFile(logFile)) ?? []
+        let all = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+        return all.suffix(lines).joined(separator: "\n")
+    }
+}
+
+/// What a running postmaster says about itself in postmaster.pid, and the cluster state in pg_control.
+struct ServerStatus {
+    let pid: pid_t
+    let port: Int
+    let socketDirectory: String
+    /// "starting", "stopping", "ready" or "standby" (PostgreSQL 10 and later).
+    let state: String
+
+    var acceptsConnections: Bool { state == "ready" || state == "standby" }
+
+    /// DBState values of ControlFileData.state.
+    static let shutDown: UInt32 = 1
+    static let shutDownInRecovery: UInt32 = 2
+    static let inArchiveRecovery: UInt32 = 5
+
+    /// Parses `<data>/postmaster.pid`; nil while it is missing or incomplete.
+    static func read(_ dataDirectory: String) -> ServerStatus? {
+        guard let bytes = try? FileSystem.readFile(dataDirectory + "/postmaster.pid") else { return nil }
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map {
+            String($0.filter { $0 != " " })
+        }
+        guard lines.count >= 8, let pid = pid_t(lines[0]), let port = Int(lines[3]) else { return nil }
+        let socket = lines[4].isEmpty ? "/tmp" : lines[4]
+        return ServerStatus(pid: pid, port: port, socketDirectory: socket, state: lines[7])
+    }
+
+    /// ControlFileData.state, after the system identifier and the two versions; nil if unreadable.
+    static func controlState(_ dataDirectory: String) -> UInt32? {
+        guard let file = try? SystemFile.openForReading(dataDirectory + "/global/pg_control") else { return nil }
+        var state: UInt32 = 0
+        let count = (try? withUnsafeMutableBytes(of: &state) { try file.read(into: $0, at: 16) }) ?? 0
+        return count == 4 ? state : nil
+    }
+}

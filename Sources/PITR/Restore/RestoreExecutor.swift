@@ -1,0 +1,202 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Carries out a `RestorePlan`: checks every destination before writing anything, then streams
+/// each backup object from storage through the decoder into the tar extractor (never staged),
+/// writes backup_manifest, the signal file, the recovery settings and the recovery config file,
+/// and syncs everything. A marker in the target says "unfinished" from the first write to the last.
+public final class RestoreExecutor {
+    private let repository: Repository
+    private let settings: Settings
+    private let log: Log
+    /// One human-readable line per step (the command prints them).
+    public var onProgress: (String) -> Void = { _ in }
+
+    public init(repository: Repository, settings: Settings, log: Log) {
+        self.repository = repository
+        self.settings = settings
+        self.log = log
+    }
+
+    /// The checks made before anything is written: absolute, empty (or missing) target and
+    /// tablespace locations, known tablespaces in the map, a usable recovery config file and owner.
+    public func check(_ plan: RestorePlan, _ options: RestoreOptions) throws -> Destinations {
+        let target = options.targetDirectory
+        guard target.hasPrefix("/") else { throw RestoreError.notAbsolute(what: "--target-dir", path: target) }
+        if RestoreMarker.isPresent(in: target) { throw RestoreError.interrupted(directory: target) }
+        guard try Self.isMissingOrEmpty(target) else { throw RestoreError.targetNotEmpty(directory: target) }
+        let backup = plan.backup
+        for oid in options.tablespaceMap.keys where !backup.tablespaces.contains(where: { $0.oid == oid }) {
+            throw RestoreError.tablespaceMapUnknown(oid: oid, backup: backup.name)
+        }
+        var locations: [UInt32: String] = [:]
+        for tablespace in backup.tablespaces {
+            let location = options.tablespaceMap[tablespace.oid] ?? tablespace.location
+            guard location.hasPrefix("/") else { throw RestoreError.notAbsolute(what: "tablespace \(tablespace.oid)'s location", path: location) }
+            guard try Self.isMissingOrEmpty(location) else { throw RestoreError.tablespaceNotEmpty(oid: tablespace.oid, directory: location) }
+            locations[tablespace.oid] = location
+        }
+        let configPath = options.recoveryConfigFile ?? RecoveryConfigFile.defaultPath(for: target)
+        guard configPath.hasPrefix("/") else { throw RestoreError.notAbsolute(what: "--recovery-config", path: configPath) }
+        let config = RecoveryConfigFile(path: configPath, settings: settings, workingDirectory: RecoveryConfigFile.workingDirectory())
+        try config.check(target: target)
+        _ = try config.text(target: target)
+        let owner = try FileOwner.choose(options.owner, parentOf: target)
+        for (name, path) in config.lines where RecoveryConfigFile.pathSettings.contains(name) && !owner.mayRead(path) {
+            log.warning("\(name) \(path) is not readable by \(owner.name), who runs restore_command: recovery will stop at its first WAL file until it is (chown or chmod it)")
+        }
+        return Destinations(target: target, tablespaces: locations, config: config, owner: owner)
+    }
+
+    /// Where everything goes, once checked.
+    public struct Destinations: Sendable {
+        public let target: String
+        public let tablespaces: [UInt32: String]
+        public let config: RecoveryConfigFile
+        public let owner: FileOwner
+    }
+
+    /// Restores the plan's backup into `options.targetDirectory` and configures recovery.
+    public func execute(_ plan: RestorePlan, _ options: RestoreOptions) throws -> RestoreSummary {
+        let destinations = try check(plan, options)
+        let clock = Stopwatch()
+        let target = destinations.target, owner = destinations.owner
+        try FileSystem.makeDirectories(FileSystem.dirname(of: target))
+        try makeDirectory(target, owner: owner)
+        try RestoreMarker.place(in: target, backup: plan.backup.name, owner: owner)
+        for location in destinations.tablespaces.values { try makeDirectory(location, owner: owner) }
+
+        let extracted = try extractArchives(plan.backup, destinations)
+        var written: [String] = []
+        try configure(plan, options, destinations, written: &written)
+        if extracted.contains(where: \.sawGroupAccess) {
+            // PostgreSQL accepts 0750 data directories only from clusters made with group access.
+            for path in [target] + Array(destinations.tablespaces.values) where chmod(path, 0o750) != 0 {
+                throw IOError("change the mode of", path)
+            }
+        }
+        onProgress("syncing \(extracted.reduce(0) { $0 + $1.fileCount }) files to disk")
+        for extractor in extracted { try extractor.sync() }
+        for path in written { try SystemFile.openForReading(path).sync() }
+        for path in Array(destinations.tablespaces.values) + [target] { try FileSystem.syncDirectory(path) }
+        for path in Set(([target] + Array(destinations.tablespaces.values)).map { FileSystem.dirname(of: $0) }) {
+            try FileSystem.syncDirectory(path)
+        }
+        try RestoreMarker.remove(from: target)
+        return RestoreSummary(
+            targetDirectory: target, recoveryConfigFile: destinations.config.path, owner: owner,
+            files: extracted.reduce(0) { $0 + $1.fileCount }, bytes: extracted.reduce(0) { $0 + $1.contentBytes },
+            seconds: clock.seconds)
+    }
+
+    /// Decodes each archive's pieces in order into its extractor (or the manifest into its file).
+    private func extractArchives(_ backup: BackupDescriptor, _ destinations: Destinations) throws -> [TarExtractor] {
+        var archives: [String] = []
+        for object in backup.objects where !archives.contains(object.archive) { archives.append(object.archive) }
+        let links = Dictionary(uniqueKeysWithValues: destinations.tablespaces.map { ("pg_tblspc/\($0.key)", $0.value) })
+        let decoder = ObjectDecoder(key: repository.key)
+        var extractors: [TarExtractor] = []
+        let total = backup.rawBytes
+        var done = 0
+        for archive in archives {
+            let pieces = backup.objects.filter { $0.archive == archive }
+            let described = repository.storage.describe(BackupDescriptor.objectKey(backup: backup.name, object: pieces[0].name))
+            let sink: ByteSink
+            var extractor: TarExtractor?
+            if archive == "backup_manifest" {
+                let file = try SystemFile.createExclusive(destinations.target + "/backup_manifest", mode: 0o600)
+                try destinations.owner.take(file)
+                sink = file
+            } else {
+                let root: String
+                if archive == "base.tar" {
+                    root = destinations.target
+                } else if let oid = UInt32(archive.dropLast(4)), archive.hasSuffix(".tar"), let location = destinations.tablespaces[oid] {
+                    root = location
+                } else {
+                    throw RestoreError.corruptArchive(archive: described, reason: "the backup lists no tablespace for archive \(archive)")
+                }
+                let created = TarExtractor(archive: described, root: root, owner: destinations.owner, linkTargets: archive == "base.tar" ? links : [:])
+                extractor = created
+                extractors.append(created)
+                sink = created
+            }
+            let clock = Stopwatch()
+            for piece in pieces {
+                let key = BackupDescriptor.objectKey(backup: backup.name, object: piece.name)
+                let source = try PrefetchingSource(try repository.storage.openForReading(key))
+                defer { source.close() }
+                let trailer = try decoder.decode(from: source, to: sink, object: repository.storage.describe(key))
+                guard trailer.originalSize == piece.rawBytes else {
+                    throw RestoreError.corruptArchive(archive: repository.storage.describe(key),
+                                                      reason: "it decodes to \(trailer.originalSize) bytes where the descriptor says \(piece.rawBytes)")
+                }
+                done += piece.rawBytes
+            }
+            try extractor?.finish()
+            if let file = sink as? SystemFile { try file.sync() }
+            let bytes = pieces.reduce(0) { $0 + $1.rawBytes }
+            onProgress("\(archive): \(pieces.count) piece\(pieces.count == 1 ? "" : "s"), \(Self.megabytes(bytes)) in "
+                       + "\(Stopwatch.text(clock.seconds)) (\(Self.rate(bytes, clock.seconds))); \(Self.percent(done, total)) of the backup")
+        }
+        return extractors
+    }
+
+    /// Signal file, minimal configuration when the backup has none, recovery settings and the recovery config file.
+    private func configure(_ plan: RestorePlan, _ options: RestoreOptions, _ destinations: Destinations, written: inout [String]) throws {
+        let target = destinations.target, owner = destinations.owner
+        // A backup of a standby carries its signal file; the one restore writes is the only one that counts.
+        for signal in ["recovery.signal", "standby.signal"] { try FileSystem.remove(target + "/" + signal) }
+        written.append(try writeNew(target + "/" + (options.standby ? "standby.signal" : "recovery.signal"), "", owner: owner))
+        let defaults = [
+            ("postgresql.conf", MinimalServerConfig.postgresqlConf(port: options.port)),
+            ("pg_hba.conf", MinimalServerConfig.pgHbaConf),
+            ("pg_ident.conf", MinimalServerConfig.pgIdentConf),
+        ]
+        for (name, text) in defaults where !FileSystem.exists(target + "/" + name) {
+            onProgress("the backup holds no \(name): writing a minimal one")
+            written.append(try writeNew(target + "/" + name, text, owner: owner))
+        }
+        let recovery = RecoverySettings(
+            target: plan.request.target, exclusive: plan.request.exclusive, timeline: plan.targetTimeline,
+            action: options.action ?? RecoveryAction.defaultAction(for: plan.request.target),
+            archive: options.archive, executable: options.executable, configFile: destinations.config.path, port: options.port)
+        let autoConf = target + "/postgresql.auto.conf"
+        let existing = FileSystem.exists(autoConf) ? try FileSystem.readFile(autoConf) : []
+        try FileSystem.remove(autoConf)
+        var text = String(decoding: existing, as: UTF8.self)
+        if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
+        written.append(try writeNew(autoConf, text + recovery.text, owner: owner))
+        try destinations.config.write(target: target, owner: owner)
+        onProgress("recovery: \(recovery.settings.filter { $0.name != "restore_command" }.map { "\($0.name) = \($0.value)" }.joined(separator: ", "))")
+        onProgress("restore_command reads its settings from \(destinations.config.path)")
+    }
+
+    /// Creates `path` with `text`, mode 0600, owned by `owner`; returns the path.
+    private func writeNew(_ path: String, _ text: String, owner: FileOwner) throws -> String {
+        let file = try SystemFile.createExclusive(path, mode: 0o600)
+        try file.write(Array(text.utf8))
+        try owner.take(file)
+        return path
+    }
+
+    /// Creates a directory (and missing parents) 0700 for `owner`.
+    private func makeDirectory(_ path: String, owner: FileOwner) throws {
+        try FileSystem.makeDirectories(path)
+        if chmod(path, 0o700) != 0 { throw IOError("change the mode of", path) }
+        try owner.take(path: path)
+    }
+
+    static func isMissingOrEmpty(_ path: String) throws -> Bool {
+        guard FileSystem.exists(path) else { return true }
+        guard FileSystem.isDirectory(path) else { return false }
+        return try FileSystem.list(path).isEmpty
+    }
+
+    static func megabytes(_ bytes: Int) -> String { String(format1: Double(bytes) / 1e6) + " MB" }
+    static func rate(_ bytes: Int, _ seconds: Double) -> String { String(format1: Double(bytes) / 1e6 / max(seconds, 0.001)) + " MB/s" }
+    static func percent(_ part: Int, _ whole: Int) -> String { "\(whole > 0 ? part * 100 / whole : 100)%" }
+}

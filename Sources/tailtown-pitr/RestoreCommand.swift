@@ -1,0 +1,157 @@
+import ArgumentParser
+import PITR
+
+struct RestoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Restore a backup into a new data directory and set up recovery to a point in time.",
+        discussion: """
+            Give exactly one target: --to TIME (RFC 3339 or PostgreSQL's format, with a zone) or --to latest, \
+            --lsn, --xid, --name or --immediate. The plan is proven and printed before anything is written \
+            (--dry-run stops there). The copy recovers through 'tailtown-pitr wal-fetch' with the settings \
+            written to a config file outside the data directory. See docs/recovery.md.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: ArgumentHelp("Recover to this time (with a zone), or 'latest' for the end of the archive.", valueName: "time|latest"))
+    var to: String?
+
+    @Option(help: ArgumentHelp("Recover to this WAL location, such as 0/5000028.", valueName: "lsn"))
+    var lsn: String?
+
+    @Option(help: ArgumentHelp("Recover to the end of this transaction.", valueName: "xid"))
+    var xid: UInt32?
+
+    @Option(help: ArgumentHelp("Recover to this restore point (pg_create_restore_point).", valueName: "name"))
+    var name: String?
+
+    @Flag(help: "Recover only to the end of the backup (the earliest consistent point).")
+    var immediate = false
+
+    @Option(help: ArgumentHelp("The data directory to create; it must be missing or empty.", valueName: "dir"))
+    var targetDir: String
+
+    @Option(help: ArgumentHelp("latest, current (the backup's) or a timeline number.", valueName: "timeline"))
+    var timeline: String = "latest"
+
+    @Option(help: ArgumentHelp("Restore this backup instead of the one the planner chooses.", valueName: "name"))
+    var backup: String?
+
+    @Flag(help: "Stop just before the target instead of just after it.")
+    var exclusive = false
+
+    @Option(help: ArgumentHelp("At the target: pause (default with a target), promote (default for latest) or shutdown.", valueName: "action"))
+    var action: String?
+
+    @Flag(help: "Write standby.signal instead of recovery.signal: keep following the archive.")
+    var standby = false
+
+    @Flag(help: "Keep the backup's archive_mode (off by default, so the copy never archives into production's repository).")
+    var archive = false
+
+    @Option(help: ArgumentHelp("Put tablespace OID in DIR instead of its original location (repeatable).", valueName: "oid=dir"))
+    var tablespaceMap: [String] = []
+
+    @Option(help: ArgumentHelp("The config file restore_command reads (default: <target-dir>.tailtown-pitr.conf beside the target).", valueName: "file"))
+    var recoveryConfig: String?
+
+    @Option(help: ArgumentHelp("The user PostgreSQL runs as, who owns the files (default: the owner of the target's parent, else postgres).", valueName: "user"))
+    var owner: String?
+
+    @Option(help: ArgumentHelp("The port the restored server listens on (written to postgresql.auto.conf).", valueName: "port"))
+    var port: Int?
+
+    @Option(help: ArgumentHelp("PostgreSQL's bin folder for --start (default: of the backup's version, else pg_config --bindir).", valueName: "dir"))
+    var pgBin: String?
+
+    @Flag(help: "Print the plan and exit without writing anything.")
+    var dryRun = false
+
+    @Flag(help: "Start PostgreSQL on the restored directory and wait until it reaches the target.")
+    var start = false
+
+    func validate() throws {
+        let targets = [to != nil, lsn != nil, xid != nil, name != nil, immediate].filter { $0 }.count
+        guard targets == 1 else { throw ValidationError("give exactly one target: --to, --lsn, --xid, --name or --immediate") }
+        if let action, RecoveryAction(rawValue: action) == nil { throw ValidationError("--action must be promote, pause or shutdown, not '\(action)'") }
+        _ = try tablespaces()
+    }
+
+    func run() throws {
+        let invocation = try Invocation(global)
+        try invocation.run {
+            let request = RestoreRequest(target: try target(), timeline: try timelineChoice(), backupName: backup, exclusive: exclusive)
+            let repository = try invocation.repository()
+            let planClock = Stopwatch()
+            let planner = RestorePlanner(repository: repository, locator: { ArchiveEventLocator(index: $0, majorVersion: $0.archive.identity.majorVersion) },
+                                         log: invocation.log)
+            let plan = try planner.plan(request)
+            let planSeconds = planClock.seconds
+            print("plan (\(Stopwatch.text(planSeconds))):")
+            for line in plan.report { print("  " + line) }
+            if dryRun { return }
+
+            var options = RestoreOptions(targetDirectory: RestoreOptions.absolute(targetDir),
+                                         executable: RestoreOptions.currentExecutable(fallback: CommandLine.arguments[0]))
+            options.tablespaceMap = try tablespaces()
+            options.recoveryConfigFile = recoveryConfig.map(RestoreOptions.absolute)
+            options.owner = owner
+            options.action = action.flatMap(RecoveryAction.init(rawValue:))
+            options.standby = standby
+            options.archive = archive
+            options.port = port
+            let executor = RestoreExecutor(repository: repository, settings: invocation.settings, log: invocation.log)
+            executor.onProgress = { print("  " + $0) }
+            print("restore into \(options.targetDirectory):")
+            let summary = try executor.execute(plan, options)
+            print("restored \(summary.files) files, \(summary.bytes / 1_000_000) MB in \(Stopwatch.text(summary.seconds)), owned by \(summary.owner.name)")
+            guard start else {
+                print("next: start it with `pg_ctl -D \(summary.targetDirectory) start` as \(summary.owner.name) (docs/recovery.md)")
+                return
+            }
+            let starter = PostgresStarter(
+                dataDirectory: summary.targetDirectory, owner: summary.owner,
+                binDirectory: try PostgresStarter.binDirectory(requested: pgBin, majorVersion: plan.backup.serverVersion / 10000),
+                log: invocation.log)
+            let recoveryClock = Stopwatch()
+            print("starting PostgreSQL (log: \(starter.logFile))")
+            try starter.start()
+            let outcome = try starter.waitForTarget(action: options.action ?? RecoveryAction.defaultAction(for: request.target),
+                                                    standbyFollowing: standby && request.target == .latest)
+            print("recovery: \(outcome.rawValue) after \(Stopwatch.text(recoveryClock.seconds))")
+            print("phases: plan \(Stopwatch.text(planSeconds)), download+extract \(Stopwatch.text(summary.seconds)), recovery to target \(Stopwatch.text(recoveryClock.seconds))")
+        }
+    }
+
+    private func target() throws -> RecoveryTarget {
+        if let to { return to == "latest" ? .latest : .time(try PostgresTimestamp(parsing: to)) }
+        if let lsn { return .lsn(try LSN(parsing: lsn)) }
+        if let xid { return .xid(xid) }
+        if let name { return .name(name) }
+        return .immediate
+    }
+
+    private func timelineChoice() throws -> TimelineChoice {
+        switch timeline {
+        case "latest": return .latest
+        case "current": return .current
+        default:
+            guard let number = UInt32(timeline), number > 0 else { throw ValidationError("--timeline must be latest, current or a number, not '\(timeline)'") }
+            return .number(TimelineID(number))
+        }
+    }
+
+    private func tablespaces() throws -> [UInt32: String] {
+        var map: [UInt32: String] = [:]
+        for entry in tablespaceMap {
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let oid = UInt32(parts[0]), parts[1].hasPrefix("/") else {
+                throw ValidationError("--tablespace-map wants OID=/absolute/dir, not '\(entry)'")
+            }
+            map[oid] = String(parts[1])
+        }
+        return map
+    }
+}

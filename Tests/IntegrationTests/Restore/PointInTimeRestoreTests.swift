@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+import PITR
+
+extension PostgreSQLIntegration {
+    /// The end-to-end proof: rows committed one by one with `track_commit_timestamp = on`, a backup
+    /// mid-way, more rows and a restore point, everything archived, the source destroyed; then
+    /// `restore ... --start` to a time, an LSN, an xid, a restore point and `latest`, each holding exactly
+    /// the rows committed up to its target. On file:// (with timelines and refusals) and on s3://.
+    @Suite struct PointInTimeRestoreTests {
+        /// Rows 1-3, backup, rows 4-9, restore point "after-9", rows 10-12, archived, source destroyed.
+        static func prepare(_ source: RestoreSource) throws {
+            try source.commitRows(3)
+            try source.backup()
+            // Descriptors keep whole seconds: the planner counts a backup as ended only after the second of its end.
+            usleep(1_200_000)
+            try source.commitRows(6)
+            try source.createRestorePoint("after-9")
+            try source.commitRows(3)
+            try source.archiveAll()
+            try source.cluster.stop()
+            try FileManager.default.removeItem(atPath: source.cluster.dataDirectory)
+        }
+
+        /// The five kinds of target, each into its own directory.
+        static func restoreEveryKindOfTarget(_ restore: RestoreRun, _ source: RestoreSource) throws {
+            try restore.expectRows(["--to", try source.timeBetween(6)], into: "to-time", Array(1...6))
+            try restore.expectRows(["--lsn", source.rows[8].lsnAfter], into: "to-lsn", Array(1...9))
+            try restore.expectRows(["--xid", String(source.rows[4].xid)], into: "to-xid", Array(1...5))
+            try restore.expectRows(["--name", "after-9"], into: "to-name", Array(1...9))
+            try restore.expectRows(["--to", "latest"], into: "to-latest", Array(1...12))
+        }
+
+        @Test func onFileWithTimelinesAndRefusals() throws {
+            let source = try RestoreSource.onFile()
+            try Self.prepare(source)
+            let restore = RestoreRun(source: source)
+            let fork = try source.timeBetween(7)
+
+            try Self.restoreEveryKindOfTarget(restore, source)
+
+            // Refusals, all before anything is written.
+            try restore.expectRefusal(["--to", source.rows[0].committed], into: "refused-early", "lies before the end of the oldest usable backup")
+            try restore.expectRefusal(["--name", "no-such-point"], into: "refused-name", "no restore point named 'no-such-point'")
+            try restore.expectRefusal(["--to", "2026-11-27 10:00:00"], into: "refused-zone", "it has no time zone")
+            let (dry, dryCopy) = try restore.run(["--to", fork, "--dry-run"], into: "dry-run")
+            #expect(dry.status == 0 && dry.stdout.contains("backup: ") && !FileManager.default.fileExists(atPath: dryCopy.directory), "\(dry.stdout)\(dry.stderr)")
+            let occupied = try source.sandbox.makeDirectory("occupied")
+            try Data("keep me".utf8).write(to: URL(fileURLWithPath: occupied + "/note"))
+            let (busy, _) = try restore.run(["--to", "latest"], into: "occupied")
+            #expect(busy.status == 1 && busy.stderr.contains("is not empty"), "\(busy.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: occupied) == ["note"])
+
+            // Timeline 2: a copy promoted at the fork, archiving into the same repository, gets rows of its own.
+            let promoted = try restore.expectRows(["--to", fork, "--action", "promote", "--archive"], into: "timeline-2", Array(1...7), keep: true)
+            defer { promoted.stop() }
+            #expect(try promoted.query("select timeline_id from pg_control_checkpoint()") == "2")
+            var commits: [String] = []
+            for id in 101...103 {
+                _ = try promoted.query("insert into ticks values (\(id), 'timeline 2')")
+                commits.append(try promoted.query("select pg_xact_commit_timestamp(xmin) from ticks where id = \(id)"))
+                usleep(20_000)
+            }
+            let lastOnTwo = try promoted.query("select pg_walfile_name(pg_switch_wal())")
+            try waitUntil("the promoted copy to archive \(lastOnTwo)") {
+                try promoted.query("select coalesce(last_archived_wal, '') >= '\(lastOnTwo)' from pg_stat_archiver") == "t"
+            }
+            promoted.stop()
+            let onTwo = try midpoint(commits[1], commits[2])
+
+            try restore.expectRows(["--to", onTwo], into: "on-timeline-2", Array(1...7) + [101, 102])
+            try restore.expectRows(["--to", try source.timeBetween(5)], into: "before-fork", Array(1...5))
+            try restore.expectRefusal(["--to", try source.timeBetween(10)], into: "ambiguous", "exists on timelines")
+            try restore.expectRows(["--to", try source.timeBetween(10), "--timeline", "1"], into: "on-timeline-1", Array(1...10))
+        }
+
+        @Test func onS3() throws {
+            let sandbox = try Sandbox()
+            let storage = try S3Services.makeBucket("it-restore", prefix: "pg/main")
+            let tailtown = try S3Services.configure(in: sandbox, storage: storage, endpoint: try S3Services.moto.get(),
+                                                    compression: "zstd", encrypted: true)
+            let source = try RestoreSource(sandbox: sandbox, tailtown: tailtown)
+            try Self.prepare(source)
+            try Self.restoreEveryKindOfTarget(RestoreRun(source: source), source)
+        }
+    }
+}
