@@ -19,6 +19,10 @@ declare -A provider=(
     [/usr/bin/time]=time
     [/usr/lib/postgresql/15/bin/pgbench]=postgresql-15
     [pg_config]=postgresql-common
+    [curl]=curl
+    [stunnel4]=stunnel4
+    [aws]=awscli
+    [/usr/lib/postgresql/15/bin/pg_basebackup]=postgresql-15
 )
 
 missing=()

@@ -8,11 +8,16 @@ import Testing
     /// A cluster with an extra tablespace and some pgbench data, archiving into its repository.
     static func makeCluster() throws -> (ArchivedCluster, String) {
         let archived = try ArchivedCluster.make(compression: "lz4", encrypted: false)
+        return (archived, try addTablespaceAndData(archived))
+    }
+
+    /// Creates tablespace `one` holding table `in_one`, and pgbench tables at scale 3; returns the tablespace's folder.
+    static func addTablespaceAndData(_ archived: ArchivedCluster) throws -> String {
         let tablespace = try archived.sandbox.makeDirectory("tablespace-one")
         try archived.cluster.query("CREATE TABLESPACE one LOCATION '\(tablespace)'")
         try archived.cluster.query("CREATE TABLE in_one TABLESPACE one AS SELECT g, md5(g::text) AS h FROM generate_series(1, 200000) g")
         try archived.cluster.pgbench(["-i", "-s", "3", "-q"])
-        return (archived, tablespace)
+        return tablespace
     }
 
     static func conninfo(_ archived: ArchivedCluster) -> String {
@@ -65,23 +70,32 @@ import Testing
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
 
         // The extracted copy recovers from the archived WAL and holds the source's rows.
-        let expected = try archived.cluster.query("SELECT (SELECT count(*) FROM in_one) || ' ' || (SELECT sum(abalance) FROM pgbench_accounts) || ' ' || (SELECT count(*) FROM pgbench_accounts)")
-        let port = try archived.sandbox.freePort()
-        let settings = "port = \(port)\nunix_socket_directories = '\(archived.sandbox.root)'\narchive_mode = off\nallow_in_place_tablespaces = on\nrestore_command = '\(archived.tailtown.restoreCommand)'\n"
+        let expected = try archived.cluster.query(Self.fingerprintSQL)
+        #expect(try Self.recoveredFingerprint(restored, sandbox: archived.sandbox, restoreCommand: archived.tailtown.restoreCommand) == expected)
+    }
+
+    /// What the recovery checks compare: the tablespace's table and pgbench_accounts.
+    static let fingerprintSQL = "SELECT (SELECT count(*) FROM in_one) || ' ' || (SELECT sum(abalance) FROM pgbench_accounts) || ' ' || (SELECT count(*) FROM pgbench_accounts)"
+
+    /// Starts the extracted backup in `restored` with `restoreCommand`, waits for the end of recovery,
+    /// and returns `fingerprintSQL`'s answer (nil, with an issue recorded, when the server does not start).
+    static func recoveredFingerprint(_ restored: String, sandbox: Sandbox, restoreCommand: String) throws -> String? {
+        let port = try sandbox.freePort()
+        let settings = "port = \(port)\nunix_socket_directories = '\(sandbox.root)'\narchive_mode = off\nallow_in_place_tablespaces = on\nrestore_command = '\(restoreCommand)'\n"
         try (settings).write(toFile: restored + "/postgresql.auto.conf", atomically: false, encoding: .utf8)
         FileManager.default.createFile(atPath: restored + "/recovery.signal", contents: nil)
         _ = try BackupTestCluster.output(["chown", "-R", "postgres:postgres", restored])
         let pgCtl = try PostgreSQL.tool("pg_ctl")
         let serverStarted = system("runuser -u postgres -- \(pgCtl) -D \(restored) -l \(restored).log -w -t 120 start >/dev/null 2>&1")
         #expect(serverStarted == 0, "\((try? String(contentsOfFile: restored + ".log", encoding: .utf8)) ?? "no log")")
-        if serverStarted != 0 { return }
+        if serverStarted != 0 { return nil }
         defer { _ = system("runuser -u postgres -- \(pgCtl) -D \(restored) -m immediate -w stop >/dev/null 2>&1") }
         let psql = { (sql: String) throws -> String in
-            try Command.runAsPostgres(try PostgreSQL.tool("psql"), ["-X", "-A", "-t", "-h", archived.sandbox.root, "-p", String(port), "-U", "postgres", "-d", "postgres", "-c", sql])
+            try Command.runAsPostgres(try PostgreSQL.tool("psql"), ["-X", "-A", "-t", "-h", sandbox.root, "-p", String(port), "-U", "postgres", "-d", "postgres", "-c", sql])
                 .check().trimmingCharacters(in: .whitespacesAndNewlines)
         }
         try waitUntil("the restored copy to finish recovery", seconds: 120) { (try? psql("SELECT pg_is_in_recovery()")) == "f" }
-        #expect(try psql("SELECT (SELECT count(*) FROM in_one) || ' ' || (SELECT sum(abalance) FROM pgbench_accounts) || ' ' || (SELECT count(*) FROM pgbench_accounts)") == expected)
+        return try psql(fingerprintSQL)
     }
 
     /// Decodes each archive's objects in order into one tar and untars it: base.tar into `folder`,

@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+@testable import PITR
+
+extension PostgreSQLIntegration {
+    /// backup-push into an s3:// repository on moto, as the file:// tests do it: bounded objects sent
+    /// as multipart uploads, extracted, checked with pg_verifybackup and recovered from; and a
+    /// backup-push killed mid-stream that leaves nothing visible and is never listed.
+    @Suite struct S3Backup {
+        /// A cluster archiving through tailtown-pitr into a fresh bucket (prefix "pg"), with the
+        /// segment switched and archived once so that the repository knows the cluster.
+        static func makeCluster(_ hint: String, extra: [String] = []) throws -> (ArchivedCluster, S3Storage) {
+            let sandbox = try Sandbox()
+            let storage = try S3Services.makeBucket(hint, prefix: "pg")
+            let tailtown = try S3Services.configure(in: sandbox, storage: storage, endpoint: try S3Services.moto.get(),
+                                                    compression: "lz4", encrypted: true, extra: extra)
+            let cluster = try PostgresCluster.initialize(in: sandbox, name: "primary")
+            try cluster.archive(through: tailtown)
+            try cluster.configure([("checkpoint_timeout", "1d"), ("max_wal_size", "4GB")])
+            try cluster.start()
+            let segment = try cluster.switchWAL()
+            try cluster.waitUntilArchived(segment)
+            let archived = ArchivedCluster(sandbox: sandbox, tailtown: tailtown, cluster: cluster, segment: segment,
+                                           systemIdentifier: try cluster.systemIdentifier())
+            return (archived, storage)
+        }
+
+        /// `storage`'s bucket and prefix with another part size.
+        static func storage(_ storage: S3Storage, partSize: Int) throws -> S3Storage {
+            var configuration = storage.configuration
+            configuration.partSize = partSize
+            return try S3Storage(configuration: configuration, log: Log(level: .error))
+        }
+
+        @Test func backupInBoundedMultipartObjectsVerifiesAndRecovers() throws {
+            let (archived, bucket) = try Self.makeCluster("it-backup")
+            defer { try? archived.stop() }
+            let tablespace = try BackupPushTests.addTablespaceAndData(archived)
+            let partSize = S3Configuration.minimumPartSize
+            let storage = try Self.storage(bucket, partSize: partSize)
+            let key = try KeyFile.read(at: archived.sandbox.path("tailtown.key"))
+            let repository = PITR.Repository(storage: storage, key: key)
+            // No compression: each object's stored size is its raw size plus the framing, so that
+            // 12 MiB objects are sure to span several 5 MiB parts.
+            let push = BackupPush(repository: repository, options: ObjectOptions(compression: .none, key: key),
+                                  interruption: try InterruptSignal(), log: Log(level: .warning))
+            var request = BackupPushRequest()
+            request.conninfo = BackupPushTests.conninfo(archived)
+            request.objectSize = 12 << 20
+            request.walTimeoutSeconds = 120
+            let started = Date()
+            let descriptor = try push.run(request)
+            print("backup-push to s3:// (moto): \(descriptor.rawBytes >> 20) MiB in \(descriptor.objects.count) objects, "
+                  + "\(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+
+            #expect(descriptor.tablespaces.map(\.location) == [tablespace])
+            #expect(descriptor.objects.filter { $0.archive == "base.tar" }.count > 1, "base.tar is cut into several objects")
+            #expect(descriptor.objects.contains { $0.archive == "\(descriptor.tablespaces[0].oid).tar" })
+            var multipart = 0
+            for object in descriptor.objects {
+                let parts = try S3BucketInspection.partCount(storage, key: BackupDescriptor.objectKey(backup: descriptor.name, object: object.name))
+                let expected = object.storedBytes > partSize ? (object.storedBytes + partSize - 1) / partSize : 0
+                #expect(parts == expected, "\(object.name): \(object.storedBytes) bytes stored in \(parts) parts")
+                if parts > 1 { multipart += 1 }
+            }
+            #expect(multipart > 1, "several objects went up as multipart uploads")
+            #expect(try S3BucketInspection.pendingUploads(storage, under: "backups/") == [])
+            #expect(try BackupCatalog(repository: repository).list() == [descriptor])
+
+            let restored = try BackupPushTests.extract(descriptor, from: repository, into: archived.sandbox.path("restored"))
+            let verify = try Command.runAsPostgres(try PostgreSQL.tool("pg_verifybackup"), ["-n", restored])
+            #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+            let expected = try archived.cluster.query(BackupPushTests.fingerprintSQL)
+            #expect(try BackupPushTests.recoveredFingerprint(restored, sandbox: archived.sandbox,
+                                                             restoreCommand: archived.tailtown.restoreCommand) == expected)
+        }
+
+        @Test func killedMidStreamLeavesNoVisibleObjectAndListsNothing() throws {
+            // Small parts: the upload of base.tar.0000 is a multipart upload from its sixth MiB on.
+            let (archived, storage) = try Self.makeCluster("it-backup-kill", extra: ["TAILTOWN_S3_PART_SIZE=5MiB"])
+            defer { try? archived.stop() }
+            try archived.cluster.pgbench(["-i", "-s", "20", "-q"])
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: archived.sandbox.binary)
+            process.arguments = ["--config", archived.tailtown.configFile, "backup-push", "--dbname", BackupPushTests.conninfo(archived)]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            try waitUntil("a multipart upload under backups/", seconds: 120) {
+                try !S3BucketInspection.pendingUploads(storage, under: "backups/").isEmpty || !process.isRunning
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
+
+            #expect(try storage.list(prefix: "backups/") == [], "no object of the killed backup is visible")
+            let list = [archived.sandbox.binary, "--config", archived.tailtown.configFile, "backup-list"]
+            #expect(try BackupTestCluster.output(list).split(separator: "\n").count == 1, "only the header")
+            // The parts already sent stay on S3 until an abort or a lifecycle rule (docs/s3.md).
+            let pending = try S3BucketInspection.pendingUploads(storage, under: "backups/")
+            #expect(pending.count == 1 && pending.allSatisfy { $0.hasSuffix("/base.tar.0000") }, "\(pending)")
+
+            // The server let go of the killed backup: the next one succeeds and is the only one listed.
+            let summary = try BackupTestCluster.output(Array(list.dropLast()) + ["backup-push", "--dbname", BackupPushTests.conninfo(archived)])
+            let name = String(summary.split(separator: " ")[1].dropLast())
+            let table = try BackupTestCluster.output(list)
+            #expect(table.split(separator: "\n").count == 2 && table.contains(name), "\(table)")
+        }
+    }
+}

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# make bench, section "backup": base backup throughput of one pgbench database (no extra tablespace:
+# pg_basebackup refuses to write those to standard output), in the same run, each tool in turn:
+#   tailtown-pitr backup-push (lz4, file:// repository, waits for its WAL like the others),
+#   pg_basebackup -Ft -X none -c fast -D - | lz4 -1 > file,
+#   pgbackrest backup --type=full --start-fast (lz4 level 1, posix repository).
+# Reports wall time, MB of database per second and peak RSS. It measures and reports; it asserts no wall time.
+# Run through scripts/bench.sh (BENCH_ONLY=backup make bench).
+#
+# Tunables (environment): BENCH_BACKUP_SCALE (pgbench scale, 100: about 1.5 GB), BENCH_BACKUP_RUNS (runs per tool, 2).
+set -euo pipefail
+
+BENCH_SECTION=backup
+# shellcheck source=scripts/bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
+SCALE=${BENCH_BACKUP_SCALE:-100}
+RUNS=${BENCH_BACKUP_RUNS:-2}
+TARGET_RSS_MIB=64
+
+bench_workspace
+PGDATA=$WS/pgdata
+SOCKETS=$WS/run
+TT_REPO=$WS/tailtown-repo
+TT_CONF=$WS/tailtown.conf
+PGBR_DIR=$WS/pgbackrest
+PIPE_OUT=$WS/pg_basebackup.tar.lz4
+mkdir -p "$TT_REPO" "$PGBR_DIR/repo" "$WS/bin"
+chown -R postgres:postgres "$WS"
+
+TT=""
+if [[ -n ${BENCH_BINARY:-} ]]; then
+    install -m 0755 -o postgres -g postgres "$BENCH_BINARY" "$WS/bin/tailtown-pitr"
+    TT=$WS/bin/tailtown-pitr
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 1. A cluster with pgbench data; archiving goes on only after the load (the WAL of the load is not the point).
+
+PORT=$(free_port 54349)
+pg_cluster_start "$PGDATA" "$PORT" "$SOCKETS" "$WS/postgres.log" \
+    "wal_level = replica" "archive_mode = on" "archive_command = 'true'" "max_wal_size = 4GB" \
+    "checkpoint_timeout = 1h" "fsync = off" "synchronous_commit = off"
+psql_q() { as_pg "$PGBIN/psql" -h "$SOCKETS" -p "$PORT" -U postgres -d postgres -Atqc "$1"; }
+say "pgbench -i -s $SCALE"
+as_pg "$PGBIN/pgbench" -h "$SOCKETS" -p "$PORT" -U postgres -i -s "$SCALE" -q -I dtGvp postgres >"$WS/pgbench.log" 2>&1 \
+    || { tail -20 "$WS/pgbench.log" >&2; die "pgbench -i failed"; }
+DB_BYTES=$(psql_q "select sum(pg_database_size(oid)) from pg_database")
+DB_MB=$(awk -v b="$DB_BYTES" 'BEGIN { printf "%.0f", b / 1e6 }')
+
+cat >"$PGBR_DIR/pgbackrest.conf" <<EOF
+[global]
+repo1-path=$PGBR_DIR/repo
+repo1-retention-full=1
+expire-auto=n
+compress-type=lz4
+compress-level=1
+start-fast=y
+archive-async=n
+lock-path=$PGBR_DIR/lock
+spool-path=$PGBR_DIR/spool
+log-path=$PGBR_DIR/log
+log-level-console=warn
+log-level-file=off
+
+[bench]
+pg1-path=$PGDATA
+pg1-port=$PORT
+pg1-socket-path=$SOCKETS
+EOF
+cat >"$TT_CONF" <<EOF
+TAILTOWN_REPO=file://$TT_REPO
+TAILTOWN_COMPRESSION=lz4
+EOF
+chown -R postgres:postgres "$PGBR_DIR" "$TT_CONF"
+PGBR="pgbackrest --config=$PGBR_DIR/pgbackrest.conf --stanza=bench"
+
+# Both tools archive every segment: each waits for the WAL its backup needs in its own archive.
+archive="pgbackrest --config=$PGBR_DIR/pgbackrest.conf --stanza=bench archive-push %p"
+if [[ -n $TT ]]; then archive="$TT --config $TT_CONF wal-push %p && $archive"; fi
+say "pgbackrest stanza-create; archive_command = '$archive'"
+(cd "$PGDATA" && as_pg $PGBR stanza-create) >"$WS/stanza.log" 2>&1 || { cat "$WS/stanza.log" >&2; die "pgbackrest stanza-create failed"; }
+psql_q "alter system set archive_command = '$archive'" >/dev/null
+psql_q "select pg_reload_conf()" >/dev/null
+(cd "$PGDATA" && as_pg $PGBR check) >"$WS/check.log" 2>&1 || { cat "$WS/check.log" >&2; die "pgbackrest check failed"; }
+say "database: $DB_MB MB (pg_database_size of all databases), $RUNS runs per tool"
+
+# ---------------------------------------------------------------------------------------------
+# 2. Runs: each tool in turn, RUNS times, under /usr/bin/time (wall seconds, peak RSS of the largest process).
+
+declare -A WALLS RSS STORED LABEL
+ORDER=()
+CONNINFO="host=$SOCKETS port=$PORT user=postgres dbname=postgres"
+# timed <key> <command...>: one run as postgres in the data directory; appends its wall time, keeps the peak RSS.
+timed() {
+    local key=$1
+    shift
+    (cd "$PGDATA" && as_pg /usr/bin/time -f '%e %M' -o "$WS/time-$key.txt" "$@") >>"$WS/runs.log" 2>&1 \
+        || { tail -20 "$WS/runs.log" >&2; die "$key failed (log: $WS/runs.log)"; }
+    local wall kb
+    read -r wall kb < <(tail -1 "$WS/time-$key.txt")
+    WALLS[$key]="${WALLS[$key]:-} $wall"
+    if ((kb > ${RSS[$key]:-0})); then RSS[$key]=$kb; fi
+}
+
+if [[ -n $TT ]]; then LABEL[tt]="tailtown-pitr backup-push (lz4, file://)"; ORDER+=(tt); fi
+LABEL[pipe]="pg_basebackup -Ft -X none -D - \\| lz4 -1 > file"
+LABEL[pgbr]="pgbackrest backup --type=full (lz4 1, posix)"
+ORDER+=(pipe pgbr)
+
+for ((run = 1; run <= RUNS; run++)); do
+    if [[ -n $TT ]]; then
+        say "run $run: tailtown-pitr backup-push"
+        rm -rf "$TT_REPO/backups"
+        timed tt "$TT" --config "$TT_CONF" backup-push --dbname "$CONNINFO"
+        STORED[tt]=$(find "$TT_REPO/backups" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
+    fi
+    say "run $run: pg_basebackup | lz4 -1"
+    rm -f "$PIPE_OUT"
+    timed pipe bash -o pipefail -c "$PGBIN/pg_basebackup -h $SOCKETS -p $PORT -U postgres -Ft -X none -c fast -D - | lz4 -1 -q > $PIPE_OUT"
+    STORED[pipe]=$(stat -c %s "$PIPE_OUT")
+    say "run $run: pgbackrest backup"
+    (cd "$PGDATA" && as_pg $PGBR expire) >>"$WS/runs.log" 2>&1 || true
+    timed pgbr $PGBR backup --type=full
+    STORED[pgbr]=$(as_pg $PGBR info --output=json | jq '[.[0].backup[-1].info.repository.delta] | add')
+done
+
+# ---------------------------------------------------------------------------------------------
+# 3. Report.
+
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+declare -A WALL
+for key in "${ORDER[@]}"; do WALL[$key]=$(median "${WALLS[$key]}"); done
+
+REPORT=$WS/backup.md
+{
+    echo "### Base backups"
+    echo
+    echo "pgbench -i -s $SCALE: $DB_MB MB of database; $(pgbackrest version), $("$PGBIN/pg_basebackup" --version), lz4 $(lz4 --version 2>&1 | sed -E 's/.* v([0-9.]+).*/\1/')."
+    echo "Median of $RUNS runs per tool, the tools in turn; fast checkpoint everywhere; each waits for its WAL to be archived."
+    echo
+    echo "| Tool | wall s | MB/s of database | peak RSS MiB | stored MB |"
+    echo "|---|---:|---:|---:|---:|"
+    for key in "${ORDER[@]}"; do
+        echo "| ${LABEL[$key]} | $(fmt "${WALL[$key]}" %.1f) | $(awk -v mb="$DB_MB" -v s="${WALL[$key]}" 'BEGIN { printf "%.0f", mb / s }') | $(mib "${RSS[$key]}") | $(awk -v b="${STORED[$key]}" 'BEGIN { printf "%.0f", b / 1e6 }') |"
+    done
+    echo
+    if [[ -n $TT ]]; then
+        echo "| Target | measured | goal | |"
+        echo "|---|---:|---:|---|"
+        r=$(ratio "${WALL[tt]}" "${WALL[pipe]}")
+        echo "| backup-push / (pg_basebackup \\| lz4 -1), wall time | $r | <= 1.0 | $(verdict "$r" 1.0) |"
+        r=$(ratio "${WALL[tt]}" "${WALL[pgbr]}")
+        echo "| backup-push / pgbackrest backup, wall time | $r | < 1.0 | $(verdict "$r" 0.99) |"
+        r=$(mib "${RSS[tt]}")
+        echo "| peak RSS of backup-push, MiB | $r | < $TARGET_RSS_MIB | $(verdict "$r" $TARGET_RSS_MIB) |"
+    else
+        echo "(tailtown-pitr skipped: BENCH_SKIP_OURS=1)"
+    fi
+} >"$REPORT"
+bench_report "$REPORT"

@@ -1,0 +1,93 @@
+# Functions shared by the sections of make bench (scripts/bench-*.sh); sourced, not run.
+# A section gets from scripts/bench.sh: BENCH_ROOT (the checkout), BENCH_OUT (results folder),
+# BENCH_BINARY (the release tailtown-pitr, empty with BENCH_SKIP_OURS=1) and BENCH_BUILT (how it was built).
+
+BENCH_SECTION=${BENCH_SECTION:-bench}
+
+say() { printf '[bench %s %s] %s\n' "$BENCH_SECTION" "$(date -u +%H:%M:%S)" "$*"; }
+die() { printf '[bench %s] error: %s\n' "$BENCH_SECTION" "$*" >&2; exit 1; }
+
+[[ $(id -u) -eq 0 ]] || die "run as root: it installs packages and runs PostgreSQL as user postgres"
+[[ -n ${BENCH_ROOT:-} && -n ${BENCH_OUT:-} ]] || die "run through scripts/bench.sh (BENCH_ONLY=$BENCH_SECTION make bench)"
+
+PGBIN=$(pg_config --bindir 2>/dev/null || true)
+[[ -x $PGBIN/pgbench ]] || PGBIN=/usr/lib/postgresql/15/bin
+[[ -x $PGBIN/pgbench ]] || die "pgbench not found in $PGBIN: install postgresql-15"
+PG_MAJOR=$("$PGBIN/postgres" --version | sed -E 's/.* ([0-9]+)\..*/\1/')
+
+as_pg() { runuser -u postgres -- "$@"; }
+
+# A workspace folder owned by postgres, removed at exit (BENCH_KEEP=1 keeps it), with `bench_on_exit`
+# hooks run first (stop servers). Sets WS.
+BENCH_EXIT_HOOKS=()
+bench_on_exit() { BENCH_EXIT_HOOKS+=("$1"); }
+bench_workspace() {
+    WS=$(mktemp -d "/tmp/tailtown-bench-$BENCH_SECTION.XXXXXX")
+    chmod 0755 "$WS"
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+bench_cleanup() {
+    local status=$? hook
+    for hook in "${BENCH_EXIT_HOOKS[@]}"; do eval "$hook" >/dev/null 2>&1 || true; done
+    if [[ ${BENCH_KEEP:-0} == 1 ]]; then
+        echo "[bench $BENCH_SECTION] workspace kept: $WS"
+    else
+        rm -rf "$WS"
+    fi
+    exit "$status"
+}
+
+# A TCP port on loopback that nothing listens on, from $1 upwards.
+free_port() {
+    local port=$1
+    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || [[ -e /var/run/postgresql/.s.PGSQL.$port ]]; do
+        port=$((port + 1))
+    done
+    echo "$port"
+}
+
+# pg_cluster_start <data dir> <port> <socket dir> <log> [postgresql.conf lines...]: initdb as postgres, start,
+# and stop it (immediate) at exit.
+pg_cluster_start() {
+    local data=$1 port=$2 sockets=$3 log=$4
+    shift 4
+    mkdir -p "$sockets"
+    chown postgres:postgres "$sockets"
+    as_pg "$PGBIN/initdb" -D "$data" -U postgres --auth=trust --no-sync -E UTF8 >"$log" 2>&1 \
+        || { cat "$log" >&2; die "initdb $data failed"; }
+    chown postgres:postgres "$log"
+    {
+        echo "# tailtown-pitr bench"
+        echo "port = $port"
+        echo "listen_addresses = ''"
+        echo "unix_socket_directories = '$sockets'"
+        printf '%s\n' "$@"
+    } >>"$data/postgresql.conf"
+    bench_on_exit "runuser -u postgres -- $PGBIN/pg_ctl -D $data -m immediate -w stop"
+    as_pg "$PGBIN/pg_ctl" -D "$data" -l "$log" -w -t 120 start >/dev/null \
+        || { tail -20 "$log" >&2; die "PostgreSQL in $data did not start"; }
+}
+
+# Median in ms of every run of a hyperfine JSON export (all commands and parameter values together).
+median_ms() {
+    jq '[.results[].times[]] | sort
+        | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end
+        | . * 1000' "$1"
+}
+
+fmt() { awk -v v="$1" -v f="$2" 'BEGIN { printf f, v }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+# PASS when value <= limit.
+verdict() {
+    awk -v v="$1" -v l="$2" 'BEGIN { if (v == "n/a") print "n/a"; else if (v + 0 <= l + 0) print "PASS"; else print "MISS" }'
+}
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; } # KiB -> MiB
+
+# Appends a section's report (a file) to the run's table and prints it.
+bench_report() {
+    { cat "$1"; echo; } >>"$BENCH_OUT/bench.md"
+    echo
+    cat "$1"
+    echo
+}

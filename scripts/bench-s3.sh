@@ -1,0 +1,327 @@
+#!/usr/bin/env bash
+# make bench, section "s3": one 16 MiB WAL segment to and from a local S3 server over TLS, whole processes,
+# side by side: tailtown-pitr wal-push/wal-fetch, `aws s3 cp` of the same stored bytes, pgBackRest
+# archive-push/archive-get (S3 repository, lz4, aes-256-cbc), and bare `curl` requests (the server's ceiling).
+# Everything goes through one stunnel4 endpoint (self-signed certificate) in front of plain-HTTP moto:
+# pgBackRest speaks only HTTPS to S3 and fails against moto's own TLS mode.
+# Run through scripts/bench.sh (BENCH_ONLY=s3 make bench). It measures and reports; it asserts no wall time.
+#
+# Tunables (environment): BENCH_S3_RUNS (timed runs per segment, 10), BENCH_S3_SEGMENTS (segments measured, 3),
+# BENCH_WARMUP (per segment, 1).
+set -euo pipefail
+
+BENCH_SECTION=s3
+# shellcheck source=scripts/bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
+RUNS=${BENCH_S3_RUNS:-10}
+WARMUP=${BENCH_WARMUP:-1}
+SEGMENT_COUNT=${BENCH_S3_SEGMENTS:-3}
+OUT=$BENCH_OUT
+TARGET_VS_PGBACKREST=0.6
+ACCESS_KEY=AKIDBENCH
+SECRET_KEY=bench-secret-key
+BUCKET=bench
+
+python3 -c 'import moto.server, flask, flask_cors' 2>/dev/null \
+    || die "moto is not installed: run scripts/install-deps.sh (make deps)"
+AWS=$(command -v aws) || die "aws (awscli) not found: scripts/bench-deps.sh installs it"
+STUNNEL=$(command -v stunnel4 || command -v stunnel) || die "stunnel4 not found: scripts/bench-deps.sh installs it"
+
+bench_workspace
+PGDATA=$WS/pgdata
+CORPUS=$WS/corpus
+SOCKETS=$WS/run
+TLS=$WS/tls
+REF=$WS/reference
+FETCHED=$WS/fetched
+JSON=$WS/json
+PGBR_DIR=$WS/pgbackrest
+mkdir -p "$CORPUS" "$TLS" "$REF" "$FETCHED" "$JSON" "$PGBR_DIR" "$WS/bin"
+chown -R postgres:postgres "$WS"
+
+# ---------------------------------------------------------------------------------------------
+# 1. The S3 server: moto on plain HTTP, stunnel4 with a self-signed certificate in front of it.
+
+MOTO_PORT=$(free_port 9300)
+say "starting moto on 127.0.0.1:$MOTO_PORT"
+python3 -m moto.server -H 127.0.0.1 -p "$MOTO_PORT" >"$WS/moto.log" 2>&1 &
+bench_on_exit "kill $!"
+TLS_PORT=$(free_port $((MOTO_PORT + 1)))
+# The address is both an IP and a DNS entry: curl and Python check the IP entry, pgBackRest the DNS ones.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:127.0.0.1,DNS:localhost" \
+    -keyout "$TLS/key.pem" -out "$TLS/cert.pem" >/dev/null 2>&1
+chmod 0644 "$TLS/cert.pem"
+cat >"$TLS/stunnel.conf" <<EOF
+foreground = yes
+pid =
+output = $TLS/stunnel.log
+[s3]
+accept = 127.0.0.1:$TLS_PORT
+connect = 127.0.0.1:$MOTO_PORT
+cert = $TLS/cert.pem
+key = $TLS/key.pem
+EOF
+"$STUNNEL" "$TLS/stunnel.conf" >/dev/null 2>&1 &
+bench_on_exit "kill $!"
+ENDPOINT=https://127.0.0.1:$TLS_PORT
+CA=$TLS/cert.pem
+
+# A small S3 client of bare curl requests (moto checks no signatures): ls PREFIX, rm PREFIX NAME (the keys under
+# PREFIX whose last part starts with NAME), get KEY FILE, put FILE KEY, mb (make the bucket).
+cat >"$WS/bin/s3" <<EOF
+#!/usr/bin/env bash
+set -euo pipefail
+auth='Authorization: AWS4-HMAC-SHA256 Credential=$ACCESS_KEY/20250101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0'
+base=$ENDPOINT/$BUCKET
+req() { curl -sSf --cacert $CA -H "\$auth" "\$@"; }
+case \$1 in
+ls) req "\$base?list-type=2&prefix=\$2" | grep -o '<Key>[^<]*</Key>' | sed -e 's/<Key>//' -e 's/<\/Key>//' || true ;;
+rm) for key in \$("\$0" ls "\$2"); do [[ \${key##*/} == "\$3"* ]] && req -o /dev/null -X DELETE "\$base/\$key"; done; true ;;
+get) req -o "\$3" "\$base/\$2" ;;
+put) req -o /dev/null -H 'Content-Type: application/octet-stream' -T "\$2" "\$base/\$3" ;;
+mb) req -o /dev/null -X PUT "\$base" ;;
+esac
+EOF
+chmod 0755 "$WS/bin/s3"
+S3=$WS/bin/s3
+
+for _ in $(seq 1 100); do
+    curl -s -o /dev/null --cacert "$CA" "$ENDPOINT/moto-api/" && break
+    sleep 0.1
+done
+"$S3" mb || die "cannot create bucket $BUCKET through $ENDPOINT (logs: $WS/moto.log, $TLS/stunnel.log)"
+say "moto behind stunnel at $ENDPOINT, bucket $BUCKET"
+
+# ---------------------------------------------------------------------------------------------
+# 2. Corpus: real WAL from pgbench, archived with `cp` by a throwaway cluster.
+
+PORT=$(free_port 54339)
+pg_cluster_start "$PGDATA" "$PORT" "$SOCKETS" "$WS/postgres.log" \
+    "wal_level = replica" "archive_mode = on" "archive_command = 'cp %p $CORPUS/%f'" "max_wal_size = 1GB" \
+    "fsync = off" "synchronous_commit = off"
+psql_q() { as_pg "$PGBIN/psql" -h "$SOCKETS" -p "$PORT" -U postgres -d postgres -Atqc "$1"; }
+say "pgbench -i -s 10"
+as_pg "$PGBIN/pgbench" -h "$SOCKETS" -p "$PORT" -U postgres -i -s 10 -q postgres >"$WS/pgbench.log" 2>&1 \
+    || { tail -20 "$WS/pgbench.log" >&2; die "pgbench -i failed"; }
+# Then updates with full-page images: segments that compress less, as most archived WAL does.
+say "pgbench -c 2 -T 15"
+as_pg "$PGBIN/pgbench" -h "$SOCKETS" -p "$PORT" -U postgres -c 2 -j 2 -T 15 postgres >>"$WS/pgbench.log" 2>&1 \
+    || { tail -20 "$WS/pgbench.log" >&2; die "pgbench failed"; }
+switched=$(psql_q "select pg_walfile_name(pg_switch_wal())")
+for _ in $(seq 1 240); do
+    archived=$(psql_q "select coalesce(last_archived_wal, '') from pg_stat_archiver")
+    [[ $archived > $switched || $archived == "$switched" ]] && break
+    sleep 0.5
+done
+SYSID=$(psql_q "select system_identifier from pg_control_system()")
+
+# pgBackRest: S3 repository through the same endpoint, synchronous archive-push, lz4 level 1, aes-256-cbc.
+cat >"$PGBR_DIR/pgbackrest.conf" <<EOF
+[global]
+repo1-type=s3
+repo1-path=/pgbackrest
+repo1-s3-bucket=$BUCKET
+repo1-s3-endpoint=127.0.0.1
+repo1-storage-port=$TLS_PORT
+repo1-storage-ca-file=$CA
+repo1-s3-uri-style=path
+repo1-s3-region=us-east-1
+repo1-s3-key=$ACCESS_KEY
+repo1-s3-key-secret=$SECRET_KEY
+repo1-cipher-type=aes-256-cbc
+repo1-cipher-pass=tailtown-bench-cipher-pass-0123456789abcdef
+compress-type=lz4
+compress-level=1
+archive-async=n
+lock-path=$PGBR_DIR/lock
+spool-path=$PGBR_DIR/spool
+log-path=$PGBR_DIR/log
+log-level-console=warn
+log-level-file=off
+
+[bench]
+pg1-path=$PGDATA
+pg1-port=$PORT
+pg1-socket-path=$SOCKETS
+EOF
+chown -R postgres:postgres "$PGBR_DIR"
+PGBR="pgbackrest --config=$PGBR_DIR/pgbackrest.conf --stanza=bench"
+say "pgbackrest stanza-create (S3 repository)"
+# shellcheck disable=SC2086 # PGBR is a command line
+(cd "$PGDATA" && as_pg $PGBR stanza-create) >"$WS/stanza.log" 2>&1 \
+    || { cat "$WS/stanza.log" >&2; die "pgbackrest stanza-create on S3 failed"; }
+as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
+
+mapfile -t corpus < <(find "$CORPUS" -maxdepth 1 -type f -regextype posix-extended -regex '.*/[0-9A-F]{24}' -printf '%f\n' | sort)
+n=${#corpus[@]}
+((n >= 2)) || die "only $n WAL segments archived"
+if ((SEGMENT_COUNT > n - 1)); then SEGMENT_COUNT=$((n - 1)); fi
+SEGS=()
+# Skip the first segment (initdb's catalog); spread the rest over the bulk load and the updates.
+for ((i = 0; i < SEGMENT_COUNT; i++)); do SEGS+=("${corpus[$((1 + i * (n - 2) / (SEGMENT_COUNT > 1 ? SEGMENT_COUNT - 1 : 1)))]}"); done
+SEG_LIST=$(IFS=,; echo "${SEGS[*]}")
+for seg in "${SEGS[@]}"; do install -m 0600 -o postgres -g postgres "$CORPUS/$seg" "$PGDATA/pg_wal/$seg"; done
+say "measuring ${SEGS[*]} of $n segments"
+
+# ---------------------------------------------------------------------------------------------
+# 3. Correctness pass (untimed): each tool stores and gives back the same bytes.
+
+TT=""
+TT_CONF=$WS/tailtown.conf
+if [[ -n ${BENCH_BINARY:-} ]]; then
+    install -m 0755 -o postgres -g postgres "$BENCH_BINARY" "$WS/bin/tailtown-pitr"
+    TT=$WS/bin/tailtown-pitr
+    as_pg "$TT" keygen "$WS/tailtown.key" >/dev/null
+    cat >"$TT_CONF" <<EOF
+TAILTOWN_REPO=s3://$BUCKET/tailtown
+TAILTOWN_COMPRESSION=lz4
+TAILTOWN_ENCRYPTION_KEY_FILE=$WS/tailtown.key
+AWS_ENDPOINT_URL=$ENDPOINT
+TAILTOWN_S3_CA_FILE=$CA
+AWS_ACCESS_KEY_ID=$ACCESS_KEY
+AWS_SECRET_ACCESS_KEY=$SECRET_KEY
+AWS_REGION=us-east-1
+EOF
+    chown postgres:postgres "$TT_CONF"
+fi
+tt_key() { echo "tailtown/wal/$PG_MAJOR-$SYSID/${1:0:16}/$1"; }
+# aws reads no profile: the bench's keys come from the environment of its hyperfine run.
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+export AWS_ACCESS_KEY_ID=$ACCESS_KEY AWS_SECRET_ACCESS_KEY=$SECRET_KEY AWS_DEFAULT_REGION=us-east-1
+AWSCP="$AWS --endpoint-url $ENDPOINT --ca-bundle $CA s3 cp --only-show-errors"
+
+CMP_NOTES=()
+check_same() { cmp -s "$2" "$3" || CMP_NOTES+=("$1: $(basename "$2") came back different"); }
+for seg in "${SEGS[@]}"; do
+    # shellcheck disable=SC2086
+    out=$(cd "$PGDATA" && as_pg $PGBR archive-push "pg_wal/$seg" --log-level-console=info 2>&1) \
+        || die "pgbackrest archive-push $seg failed: $out"
+    grep -q "pushed WAL file '$seg' to the archive" <<<"$out" || die "pgbackrest archive-push $seg did not push: $out"
+    # shellcheck disable=SC2086
+    (cd "$PGDATA" && as_pg $PGBR archive-get "$seg" "$FETCHED/$seg.pgbackrest") || die "pgbackrest archive-get $seg failed"
+    check_same pgbackrest "$CORPUS/$seg" "$FETCHED/$seg.pgbackrest"
+    if [[ -n $TT ]]; then
+        (cd "$PGDATA" && as_pg "$TT" --config "$TT_CONF" wal-push "pg_wal/$seg") || die "tailtown-pitr wal-push $seg to S3 failed"
+        (cd "$PGDATA" && as_pg "$TT" --config "$TT_CONF" wal-fetch "$seg" "$FETCHED/$seg.tailtown") || die "tailtown-pitr wal-fetch $seg failed"
+        check_same tailtown-pitr "$CORPUS/$seg" "$FETCHED/$seg.tailtown"
+        "$S3" get "$(tt_key "$seg")" "$REF/$seg.object"
+    else
+        lz4 -1 -c "$CORPUS/$seg" >"$REF/$seg.object"
+    fi
+    # shellcheck disable=SC2086
+    $AWSCP "$REF/$seg.object" "s3://$BUCKET/aws/$seg"
+    # shellcheck disable=SC2086
+    $AWSCP "s3://$BUCKET/aws/$seg" "$FETCHED/$seg.aws"
+    check_same "aws s3 cp" "$REF/$seg.object" "$FETCHED/$seg.aws"
+done
+chown -R postgres:postgres "$REF" "$FETCHED"
+OBJECT_BYTES=$(for seg in "${SEGS[@]}"; do stat -c %s "$REF/$seg.object"; done | awk '{ s += $1 } END { print s / NR }')
+
+# ---------------------------------------------------------------------------------------------
+# 4. Measurements: hyperfine without a shell, median of all runs over all measured segments; peak RSS of one run.
+
+declare -A MEDIAN RSS LABEL
+ORDER=()
+# measure <key> <label> <user: postgres|root> <prepare template or ""> <command template>
+measure() {
+    local key=$1 label=$2 user=$3 prepare=$4 command=$5
+    local args=(-N --style basic --warmup "$WARMUP" --runs "$RUNS" --export-json "$JSON/$key.json" -L seg "$SEG_LIST")
+    if [[ -n $prepare ]]; then args+=(--prepare "$prepare"); fi
+    say "measuring $label"
+    {
+        echo "=== $label"
+        if [[ $user == postgres ]]; then
+            (cd "$PGDATA" && as_pg hyperfine "${args[@]}" "$command")
+        else
+            (cd "$PGDATA" && hyperfine "${args[@]}" "$command")
+        fi
+    } >>"$OUT/s3-hyperfine.log" 2>&1 || { tail -20 "$OUT/s3-hyperfine.log" >&2; die "hyperfine failed for $label"; }
+    cp "$JSON/$key.json" "$OUT/s3-$key.json"
+    MEDIAN[$key]=$(median_ms "$JSON/$key.json")
+    local seg=${SEGS[0]} run
+    if [[ -n $prepare ]]; then eval "${prepare//\{seg\}/$seg}" >/dev/null 2>&1 || true; fi
+    run=${command//\{seg\}/$seg}
+    if [[ $user == postgres ]]; then
+        # shellcheck disable=SC2086 # a command line
+        (cd "$PGDATA" && as_pg /usr/bin/time -f %M -o "$WS/rss-$key.txt" $run) >/dev/null 2>>"$OUT/s3-hyperfine.log"
+    else
+        # shellcheck disable=SC2086
+        (cd "$PGDATA" && /usr/bin/time -f %M -o "$WS/rss-$key.txt" $run) >/dev/null 2>>"$OUT/s3-hyperfine.log"
+    fi
+    RSS[$key]=$(tail -1 "$WS/rss-$key.txt")
+    LABEL[$key]=$label
+    ORDER+=("$key")
+}
+
+# Options in a file: the placeholder Authorization header has spaces, and hyperfine runs no shell.
+cat >"$WS/curl.conf" <<EOF
+silent
+show-error
+fail
+cacert = "$CA"
+header = "Content-Type: application/octet-stream"
+header = "Authorization: AWS4-HMAC-SHA256 Credential=$ACCESS_KEY/20250101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0"
+EOF
+CURL="curl --config $WS/curl.conf"
+measure curl_put16 "curl PUT of the raw 16 MiB segment (server ceiling)" root "" "$CURL -o /dev/null -T $CORPUS/{seg} $ENDPOINT/$BUCKET/raw/{seg}"
+measure curl_get16 "curl GET of the raw 16 MiB segment (server ceiling)" root "" "$CURL -o $FETCHED/{seg}.raw $ENDPOINT/$BUCKET/raw/{seg}"
+measure curl_put "curl PUT of the stored bytes (request floor)" root "" "$CURL -o /dev/null -T $REF/{seg}.object $ENDPOINT/$BUCKET/curl/{seg}"
+measure curl_get "curl GET of the stored bytes (request floor)" root "" "$CURL -o $FETCHED/{seg}.curl $ENDPOINT/$BUCKET/curl/{seg}"
+if [[ -n $TT ]]; then
+    measure tt_push "tailtown-pitr wal-push (lz4, AES-256-GCM)" postgres "$S3 rm tailtown/wal/ {seg}" \
+        "$TT --config $TT_CONF wal-push pg_wal/{seg}"
+    measure tt_fetch "tailtown-pitr wal-fetch" postgres "rm -f $FETCHED/{seg}.tailtown" \
+        "$TT --config $TT_CONF wal-fetch {seg} $FETCHED/{seg}.tailtown"
+fi
+measure aws_put "aws s3 cp of the stored bytes, upload" root "" "$AWSCP $REF/{seg}.object s3://$BUCKET/aws/{seg}"
+measure aws_get "aws s3 cp of the stored bytes, download" root "rm -f $FETCHED/{seg}.aws" "$AWSCP s3://$BUCKET/aws/{seg} $FETCHED/{seg}.aws"
+measure pgbr_push "pgbackrest archive-push (lz4 1, aes-256-cbc)" postgres "$S3 rm pgbackrest/archive/ {seg}" "$PGBR archive-push pg_wal/{seg}"
+measure pgbr_get "pgbackrest archive-get" postgres "rm -f $FETCHED/{seg}.pgbackrest" "$PGBR archive-get {seg} $FETCHED/{seg}.pgbackrest"
+
+# ---------------------------------------------------------------------------------------------
+# 5. Report.
+
+REPORT=$WS/s3.md
+ms_of() { fmt "${MEDIAN[$1]}" %.1f; }
+{
+    echo "### S3 over TLS"
+    echo
+    echo "moto $(python3 -c 'import moto; print(moto.__version__)') behind $("$STUNNEL" -version 2>&1 | grep -m1 -o 'stunnel [0-9.]*'),"
+    echo "$(pgbackrest version), $("$AWS" --version 2>&1 | cut -d' ' -f1), curl $(curl --version | head -1 | cut -d' ' -f2)."
+    echo "Measured ${SEGMENT_COUNT} of $n segments of pgbench WAL (bulk load and updates), $RUNS runs each after $WARMUP warm-up;"
+    echo "the stored object is $(awk -v b="$OBJECT_BYTES" 'BEGIN { printf "%.1f", b / 1048576 }') MiB on average (what aws and curl send)."
+    echo
+    echo "| Measurement (per 16 MiB segment, HTTPS through stunnel) | median ms | MiB/s of WAL | peak RSS MiB |"
+    echo "|---|---:|---:|---:|"
+    for key in "${ORDER[@]}"; do
+        echo "| ${LABEL[$key]} | $(ms_of "$key") | $(awk -v ms="${MEDIAN[$key]}" 'BEGIN { printf "%.0f", 16 / (ms / 1000) }') | $(mib "${RSS[$key]}") |"
+    done
+    echo
+    echo "| Ratio | measured | goal | |"
+    echo "|---|---:|---:|---|"
+    if [[ -n $TT ]]; then
+        r=$(ratio "${MEDIAN[tt_push]}" "${MEDIAN[pgbr_push]}")
+        echo "| wal-push / pgbackrest archive-push | $r | <= $TARGET_VS_PGBACKREST | $(verdict "$r" $TARGET_VS_PGBACKREST) |"
+        r=$(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[pgbr_get]}")
+        echo "| wal-fetch / pgbackrest archive-get | $r | <= $TARGET_VS_PGBACKREST | $(verdict "$r" $TARGET_VS_PGBACKREST) |"
+        echo "| wal-push / aws s3 cp upload | $(ratio "${MEDIAN[tt_push]}" "${MEDIAN[aws_put]}") | | |"
+        echo "| wal-fetch / aws s3 cp download | $(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[aws_get]}") | | |"
+        echo "| wal-push / curl PUT of the stored bytes | $(ratio "${MEDIAN[tt_push]}" "${MEDIAN[curl_put]}") | | |"
+        echo "| wal-fetch / curl GET of the stored bytes | $(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[curl_get]}") | | |"
+    fi
+    echo "| pgbackrest archive-push / aws s3 cp upload | $(ratio "${MEDIAN[pgbr_push]}" "${MEDIAN[aws_put]}") | | |"
+    echo
+    put16=$(awk -v ms="${MEDIAN[curl_put16]}" 'BEGIN { printf "%.0f", 16 / (ms / 1000) }')
+    get16=$(awk -v ms="${MEDIAN[curl_get16]}" 'BEGIN { printf "%.0f", 16 / (ms / 1000) }')
+    echo "Server ceiling: a bare curl moves $put16 MiB/s up and $get16 MiB/s down through stunnel to moto (16 MiB bodies)."
+    if [[ -n $TT ]]; then
+        awk -v tp="${MEDIAN[tt_push]}" -v cp="${MEDIAN[curl_put]}" -v tf="${MEDIAN[tt_fetch]}" -v cf="${MEDIAN[curl_get]}" 'BEGIN {
+            printf "Of a wal-push, %.0f%% is the time a bare curl needs to PUT the same bytes; of a wal-fetch, %.0f%% is a bare GET", 100 * cp / tp, 100 * cf / tf
+            if (cp / tp > 0.6 || cf / tf > 0.6) printf ": the server (moto behind stunnel) is the bottleneck, not the tool"
+            print "."
+        }'
+    fi
+    for note in "${CMP_NOTES[@]}"; do echo "WARNING: $note"; done
+} >"$REPORT"
+bench_report "$REPORT"
