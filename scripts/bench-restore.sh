@@ -11,13 +11,15 @@
 # It measures and reports; it asserts no wall time. Run through scripts/bench.sh (BENCH_ONLY=restore make bench).
 #
 # Tunables (environment): BENCH_RESTORE_SCALE (pgbench scale, 150: about 2.3 GB of database),
-# BENCH_RESTORE_WAL_MB (WAL written between the backup and the target, default: the database's size).
+# BENCH_RESTORE_WAL_MB (WAL written between the backup and the target, default: the database's size),
+# BENCH_RESTORE_RUNS (rounds of the three restores, 3; the medians are reported).
 set -euo pipefail
 
 BENCH_SECTION=restore
 # shellcheck source=scripts/bench-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 SCALE=${BENCH_RESTORE_SCALE:-150}
+RUNS=${BENCH_RESTORE_RUNS:-3}
 TARGET_TOTAL_VS_PGBACKREST=1.0
 TARGET_REPLAY_VS_LOCAL=1.15
 
@@ -148,16 +150,20 @@ as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
 say "source cluster stopped; $SEGMENTS segments archived"
 
 # ---------------------------------------------------------------------------------------------
-# 3. The restores, one after the other, each until PostgreSQL pauses at T; then the rows are counted.
+# 3. The restores, one at a time, each until PostgreSQL pauses at T; then the rows are counted.
+#    RUNS rounds; each round runs every tool once, starting with a different one each round.
 
-declare -A SECONDS_OF ROWS
+declare -A TIMES ROWS
 declare -A LABEL=([tt]=tailtown-pitr [pgbr]=pgBackRest [local]="local pg_wal")
+TT_RSS_KB=0
 NOTES=()
 for copy in tailtown pgbackrest local; do bench_on_exit "runuser -u postgres -- $PGBIN/pg_ctl -D $WS/restore-$copy -m immediate -w stop"; done
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+record() { TIMES[$1]="${TIMES[$1]:-} $2"; } # <key> <seconds>
 stop_copy() { # <data dir>
     as_pg "$PGBIN/pg_ctl" -D "$1" -m immediate -w stop >/dev/null 2>&1 || true
+    rm -rf "$1"
 }
 count_rows() { # <key>: pgbench_history as the paused copy has it, checked against the source at T
     ROWS[$1]=$(psql_q "set lock_timeout = '60s'; select count(*) from pgbench_history") || die "counting the rows of the $1 copy failed"
@@ -177,94 +183,118 @@ start_until_paused() { # <data dir> <log>
     done
 }
 
-if [[ -n $TT ]]; then
-    target=$WS/restore-tailtown
+restore_tailtown() {
+    local target=$WS/restore-tailtown started kb phases
     say "tailtown-pitr restore --to '$TARGET' --start"
     started=$(now)
     (cd "$WS" && as_pg /usr/bin/time -f '%e %M' -o "$WS/time-restore.txt" \
         "$TT" --config "$TT_CONF" restore --to "$TARGET" --target-dir "$target" --start) >"$WS/restore-tailtown.log" 2>&1 \
         || { tail -30 "$WS/restore-tailtown.log" >&2; die "tailtown-pitr restore failed (log: $WS/restore-tailtown.log)"; }
-    SECONDS_OF[tt_outside]=$(elapsed "$started")
-    read -r _ TT_RSS_KB < <(tail -1 "$WS/time-restore.txt")
+    record tt_outside "$(elapsed "$started")"
+    read -r _ kb < <(tail -1 "$WS/time-restore.txt")
+    if ((kb > TT_RSS_KB)); then TT_RSS_KB=$kb; fi
     # "phases: plan 0.3 s, download+extract 41.2 s, recovery to target 63.0 s"
     phases=$(grep '^phases:' "$WS/restore-tailtown.log") || die "restore printed no phase times (log: $WS/restore-tailtown.log)"
-    SECONDS_OF[tt_plan]=$(sed -E 's/.*plan ([0-9.]+) s.*/\1/' <<<"$phases")
-    SECONDS_OF[tt_extract]=$(sed -E 's/.*download\+extract ([0-9.]+) s.*/\1/' <<<"$phases")
-    SECONDS_OF[tt_replay]=$(sed -E 's/.*recovery to target ([0-9.]+) s.*/\1/' <<<"$phases")
+    phases=$(sed -E 's/.*plan ([0-9.]+) s, download\+extract ([0-9.]+) s, recovery to target ([0-9.]+) s.*/\1 \2 \3/' <<<"$phases")
+    read -r plan extract replay <<<"$phases"
+    record tt_plan "$plan"
+    record tt_extract "$extract"
+    record tt_replay "$replay"
+    record tt_total "$(awk -v a="$plan" -v b="$extract" -v c="$replay" 'BEGIN { printf "%.2f", a + b + c }')"
     count_rows tt
     stop_copy "$target"
-    rm -rf "$target"
-fi
+}
 
-target=$WS/restore-pgbackrest
-say "pgbackrest restore --type=time --target='$TARGET'"
-install -d -m 0700 -o postgres -g postgres "$target"
-started=$(now)
-(cd "$WS" && as_pg $PGBR --pg1-path="$target" restore --type=time --target="$TARGET") >"$WS/restore-pgbackrest.log" 2>&1 \
-    || { tail -30 "$WS/restore-pgbackrest.log" >&2; die "pgbackrest restore failed"; }
-SECONDS_OF[pgbr_extract]=$(elapsed "$started")
-say "starting PostgreSQL on it until it pauses at the target (restore_command: pgbackrest archive-get)"
-started=$(now)
-start_until_paused "$target" "$WS/restore-pgbackrest.postgresql.log"
-SECONDS_OF[pgbr_replay]=$(elapsed "$started")
-count_rows pgbr
-stop_copy "$target"
-rm -rf "$target"
+restore_pgbackrest() {
+    local target=$WS/restore-pgbackrest started extract replay
+    say "pgbackrest restore --type=time --target='$TARGET', then PostgreSQL until it pauses (restore_command: archive-get)"
+    install -d -m 0700 -o postgres -g postgres "$target"
+    started=$(now)
+    (cd "$WS" && as_pg $PGBR --pg1-path="$target" restore --type=time --target="$TARGET") >"$WS/restore-pgbackrest.log" 2>&1 \
+        || { tail -30 "$WS/restore-pgbackrest.log" >&2; die "pgbackrest restore failed"; }
+    extract=$(elapsed "$started")
+    started=$(now)
+    start_until_paused "$target" "$WS/restore-pgbackrest.postgresql.log"
+    replay=$(elapsed "$started")
+    record pgbr_extract "$extract"
+    record pgbr_replay "$replay"
+    record pgbr_total "$(awk -v a="$extract" -v b="$replay" 'BEGIN { printf "%.2f", a + b }')"
+    count_rows pgbr
+    stop_copy "$target"
+}
 
-if [[ -n $TT ]]; then
-    target=$WS/restore-local
+replay_local() {
+    local target=$WS/restore-local started
     say "the limit: the same base backup (restored untimed) with every segment already in pg_wal"
     (cd "$WS" && as_pg "$TT" --config "$TT_CONF" restore --to "$TARGET" --target-dir "$target") >"$WS/restore-local.log" 2>&1 \
         || { tail -30 "$WS/restore-local.log" >&2; die "tailtown-pitr restore (untimed) failed"; }
-    # Hard links: no copy to wait for; this is the last run that needs the local archive.
+    # Hard links, no copy to wait for: a recovery that pauses never writes into a segment, and restartpoints
+    # only rename or unlink the ones replayed, which leaves the local archive whole for the next round.
     ln "$LOCAL_WAL"/* "$target/pg_wal/"
     # Archive recovery needs a restore_command; this one finds nothing, so PostgreSQL reads pg_wal.
     echo "restore_command = 'false'" >>"$target/postgresql.auto.conf"
     started=$(now)
     start_until_paused "$target" "$WS/restore-local.postgresql.log"
-    SECONDS_OF[local_replay]=$(elapsed "$started")
+    record local_replay "$(elapsed "$started")"
     count_rows local
     stop_copy "$target"
-    rm -rf "$target"
-fi
+}
+
+TOOLS=(pgbr)
+if [[ -n $TT ]]; then TOOLS=(tt pgbr local); fi
+for ((run = 0; run < RUNS; run++)); do
+    for ((i = 0; i < ${#TOOLS[@]}; i++)); do
+        case ${TOOLS[$(((i + run) % ${#TOOLS[@]}))]} in
+            tt) restore_tailtown ;;
+            pgbr) restore_pgbackrest ;;
+            local) replay_local ;;
+        esac
+    done
+done
 
 # ---------------------------------------------------------------------------------------------
-# 4. Report.
+# 4. Report: medians over the runs.
 
-mbps() { awk -v mb="$1" -v s="$2" 'BEGIN { printf "%.0f", mb / s }'; }
-sum() { awk -v a="$1" -v b="$2" -v c="${3:-0}" 'BEGIN { printf "%.2f", a + b + c }'; }
-SECONDS_OF[pgbr_total]=$(sum "${SECONDS_OF[pgbr_extract]}" "${SECONDS_OF[pgbr_replay]}")
+median_of() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+declare -A MEDIAN
+for key in "${!TIMES[@]}"; do MEDIAN[$key]=$(median_of "${TIMES[$key]}"); done
+cell() { # <seconds key> [MB]: "12.3", or "12.3 (456)" with MB/s
+    local seconds
+    seconds=$(fmt "${MEDIAN[$1]}" %.1f)
+    if [[ -n ${2:-} ]]; then seconds+=" ($(awk -v mb="$2" -v s="${MEDIAN[$1]}" 'BEGIN { printf "%.0f", mb / s }'))"; fi
+    echo "$seconds"
+}
 
 REPORT=$WS/restore.md
 {
     echo "### Restore to a point in time"
     echo
     echo "pgbench -i -s $SCALE: $DB_MB MB of database; $REPLAY_MB MB of WAL (pgbench -c 2, a checkpoint every 10 s) from the backups to the target,"
-    echo "$SEGMENTS segments archived in all; $(pgbackrest version), PostgreSQL $PG_MAJOR. One run of each, in turn, on the same data."
+    echo "$SEGMENTS segments archived in all; $(pgbackrest version), PostgreSQL $PG_MAJOR."
+    echo "Median of $RUNS runs of each, the tools in turn (a different one first in each round), on the same data."
     echo
     echo "| Phase, seconds | tailtown-pitr | pgBackRest | local pg_wal (limit) |"
     echo "|---|---:|---:|---:|"
     if [[ -n $TT ]]; then
-        SECONDS_OF[tt_total]=$(sum "${SECONDS_OF[tt_plan]}" "${SECONDS_OF[tt_extract]}" "${SECONDS_OF[tt_replay]}")
-        echo "| plan | ${SECONDS_OF[tt_plan]} | | |"
-        echo "| download + extract (MB/s of database) | ${SECONDS_OF[tt_extract]} ($(mbps "$DB_MB" "${SECONDS_OF[tt_extract]}")) | ${SECONDS_OF[pgbr_extract]} ($(mbps "$DB_MB" "${SECONDS_OF[pgbr_extract]}")) | |"
-        echo "| start and replay to the target (MB/s of WAL) | ${SECONDS_OF[tt_replay]} ($(mbps "$REPLAY_MB" "${SECONDS_OF[tt_replay]}")) | ${SECONDS_OF[pgbr_replay]} ($(mbps "$REPLAY_MB" "${SECONDS_OF[pgbr_replay]}")) | ${SECONDS_OF[local_replay]} ($(mbps "$REPLAY_MB" "${SECONDS_OF[local_replay]}")) |"
-        echo "| total | ${SECONDS_OF[tt_total]} | ${SECONDS_OF[pgbr_total]} | |"
+        echo "| plan | $(cell tt_plan) | | |"
+        echo "| download + extract (MB/s of database) | $(cell tt_extract "$DB_MB") | $(cell pgbr_extract "$DB_MB") | |"
+        echo "| start and replay to the target (MB/s of WAL) | $(cell tt_replay "$REPLAY_MB") | $(cell pgbr_replay "$REPLAY_MB") | $(cell local_replay "$REPLAY_MB") |"
+        echo "| total | $(cell tt_total) | $(cell pgbr_total) | |"
         echo
-        echo "tailtown-pitr restore timed from outside: ${SECONDS_OF[tt_outside]} s; its peak RSS $(mib "$TT_RSS_KB") MiB."
+        echo "tailtown-pitr restore timed from outside: $(cell tt_outside) s; its peak RSS $(mib "$TT_RSS_KB") MiB."
         echo
         echo "| Target | measured | goal | |"
         echo "|---|---:|---:|---|"
-        r=$(ratio "${SECONDS_OF[tt_total]}" "${SECONDS_OF[pgbr_total]}")
+        r=$(ratio "${MEDIAN[tt_total]}" "${MEDIAN[pgbr_total]}")
         echo "| restore total / pgBackRest total | $r | < $TARGET_TOTAL_VS_PGBACKREST | $(verdict "$r" 0.99) |"
-        r=$(ratio "${SECONDS_OF[tt_replay]}" "${SECONDS_OF[local_replay]}")
+        r=$(ratio "${MEDIAN[tt_replay]}" "${MEDIAN[local_replay]}")
         echo "| replay / replay of local pg_wal | $r | <= $TARGET_REPLAY_VS_LOCAL | $(verdict "$r" $TARGET_REPLAY_VS_LOCAL) |"
-        r=$(ratio "${SECONDS_OF[pgbr_replay]}" "${SECONDS_OF[local_replay]}")
+        r=$(ratio "${MEDIAN[pgbr_replay]}" "${MEDIAN[local_replay]}")
         echo "| (pgBackRest replay / replay of local pg_wal) | $r | | |"
     else
-        echo "| download + extract (MB/s of database) | | ${SECONDS_OF[pgbr_extract]} ($(mbps "$DB_MB" "${SECONDS_OF[pgbr_extract]}")) | |"
-        echo "| start and replay to the target (MB/s of WAL) | | ${SECONDS_OF[pgbr_replay]} ($(mbps "$REPLAY_MB" "${SECONDS_OF[pgbr_replay]}")) | |"
-        echo "| total | | ${SECONDS_OF[pgbr_total]} | |"
+        echo "| download + extract (MB/s of database) | | $(cell pgbr_extract "$DB_MB") | |"
+        echo "| start and replay to the target (MB/s of WAL) | | $(cell pgbr_replay "$REPLAY_MB") | |"
+        echo "| total | | $(cell pgbr_total) | |"
         echo
         echo "(tailtown-pitr and the local limit skipped: BENCH_SKIP_OURS=1)"
     fi
@@ -273,7 +303,7 @@ REPORT=$WS/restore.md
     for key in tt pgbr local; do
         if [[ -n ${ROWS[$key]:-} ]]; then rows+=", ${LABEL[$key]} ${ROWS[$key]}"; fi
     done
-    echo "Rows in pgbench_history at the target: $rows."
+    echo "Rows in pgbench_history at the target (last round): $rows."
     for note in "${NOTES[@]}"; do echo "WARNING: $note"; done
 } >"$REPORT"
 bench_report "$REPORT"
