@@ -4,15 +4,16 @@
 #   tailtown-pitr restore --to T --start (file:// repository, lz4, AES-256-GCM),
 #   pgbackrest restore --type=time --target=T, then PostgreSQL started until it pauses at T
 #     (posix repository, lz4 level 1, aes-256-cbc, archive-get for every segment),
-#   the limit: the same base backup (restored by tailtown-pitr, untimed) with the same WAL already in
-#     pg_wal, PostgreSQL started until it pauses at T (what replay costs with no fetching at all).
+#   the floors: the same base backup (restored by tailtown-pitr, untimed), PostgreSQL started until it pauses
+#     at T with the same WAL already in pg_wal (the limit: replay with no fetching at all), and with
+#     restore_command = 'cp' from a plain local folder (the cheapest restore_command).
 # Both backups are taken one after the other with nothing written in between (the same data), and one
 # archive_command archives every segment into both repositories and a plain local folder.
 # It measures and reports; it asserts no wall time. Run through scripts/bench.sh (BENCH_ONLY=restore make bench).
 #
 # Tunables (environment): BENCH_RESTORE_SCALE (pgbench scale, 150: about 2.3 GB of database),
 # BENCH_RESTORE_WAL_MB (WAL written between the backup and the target, default: the database's size),
-# BENCH_RESTORE_RUNS (rounds of the three restores, 3; the medians are reported).
+# BENCH_RESTORE_RUNS (rounds of the four restores, 3; the medians are reported).
 set -euo pipefail
 
 BENCH_SECTION=restore
@@ -151,13 +152,13 @@ say "source cluster stopped; $SEGMENTS segments archived"
 
 # ---------------------------------------------------------------------------------------------
 # 3. The restores, one at a time, each until PostgreSQL pauses at T; then the rows are counted.
-#    RUNS rounds; each round runs every tool once, starting with a different one each round.
+#    RUNS rounds; each round runs every restore once, starting with a different one each round.
 
 declare -A TIMES ROWS
-declare -A LABEL=([tt]=tailtown-pitr [pgbr]=pgBackRest [local]="local pg_wal")
+declare -A LABEL=([tt]=tailtown-pitr [pgbr]=pgBackRest [local]="local pg_wal" [cp]="restore_command cp")
 TT_RSS_KB=0
 NOTES=()
-for copy in tailtown pgbackrest local; do bench_on_exit "runuser -u postgres -- $PGBIN/pg_ctl -D $WS/restore-$copy -m immediate -w stop"; done
+for copy in tailtown pgbackrest local cp; do bench_on_exit "runuser -u postgres -- $PGBIN/pg_ctl -D $WS/restore-$copy -m immediate -w stop"; done
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 record() { TIMES[$1]="${TIMES[$1]:-} $2"; } # <key> <seconds>
@@ -223,31 +224,38 @@ restore_pgbackrest() {
     stop_copy "$target"
 }
 
-replay_local() {
-    local target=$WS/restore-local started
-    say "the limit: the same base backup (restored untimed) with every segment already in pg_wal"
-    (cd "$WS" && as_pg "$TT" --config "$TT_CONF" restore --to "$TARGET" --target-dir "$target") >"$WS/restore-local.log" 2>&1 \
-        || { tail -30 "$WS/restore-local.log" >&2; die "tailtown-pitr restore (untimed) failed"; }
-    # Hard links, no copy to wait for: a recovery that pauses never writes into a segment, and restartpoints
-    # only rename or unlink the ones replayed, which leaves the local archive whole for the next round.
-    ln "$LOCAL_WAL"/* "$target/pg_wal/"
-    # Archive recovery needs a restore_command; this one finds nothing, so PostgreSQL reads pg_wal.
-    echo "restore_command = 'false'" >>"$target/postgresql.auto.conf"
+# The floors: the same base backup (restored untimed) replayed with no fetching at all, from every segment
+# already in pg_wal (local), or with the cheapest restore_command there is (cp from the plain local folder).
+replay_floor() { # <local|cp>
+    local kind=$1 target=$WS/restore-$1 started
+    say "the floor ($kind): the same base backup (restored untimed), ${LABEL[$kind]}"
+    (cd "$WS" && as_pg "$TT" --config "$TT_CONF" restore --to "$TARGET" --target-dir "$target") >"$WS/restore-$kind.log" 2>&1 \
+        || { tail -30 "$WS/restore-$kind.log" >&2; die "tailtown-pitr restore (untimed) failed"; }
+    if [[ $kind == local ]]; then
+        # Hard links, no copy to wait for: a recovery that pauses never writes into a segment, and restartpoints
+        # only rename or unlink the ones replayed, which leaves the local folder whole for the next round.
+        ln "$LOCAL_WAL"/* "$target/pg_wal/"
+        # Archive recovery needs a restore_command; this one finds nothing, so PostgreSQL reads pg_wal.
+        echo "restore_command = 'false'" >>"$target/postgresql.auto.conf"
+    else
+        echo "restore_command = 'cp $LOCAL_WAL/%f %p'" >>"$target/postgresql.auto.conf"
+    fi
     started=$(now)
-    start_until_paused "$target" "$WS/restore-local.postgresql.log"
-    record local_replay "$(elapsed "$started")"
-    count_rows local
+    start_until_paused "$target" "$WS/restore-$kind.postgresql.log"
+    record "${kind}_replay" "$(elapsed "$started")"
+    count_rows "$kind"
     stop_copy "$target"
 }
 
 TOOLS=(pgbr)
-if [[ -n $TT ]]; then TOOLS=(tt pgbr local); fi
+if [[ -n $TT ]]; then TOOLS=(tt pgbr local cp); fi
 for ((run = 0; run < RUNS; run++)); do
     for ((i = 0; i < ${#TOOLS[@]}; i++)); do
-        case ${TOOLS[$(((i + run) % ${#TOOLS[@]}))]} in
+        tool=${TOOLS[$(((i + run) % ${#TOOLS[@]}))]}
+        case $tool in
             tt) restore_tailtown ;;
             pgbr) restore_pgbackrest ;;
-            local) replay_local ;;
+            *) replay_floor "$tool" ;;
         esac
     done
 done
@@ -273,13 +281,13 @@ REPORT=$WS/restore.md
     echo "$SEGMENTS segments archived in all; $(pgbackrest version), PostgreSQL $PG_MAJOR."
     echo "Median of $RUNS runs of each, the tools in turn (a different one first in each round), on the same data."
     echo
-    echo "| Phase, seconds | tailtown-pitr | pgBackRest | local pg_wal (limit) |"
-    echo "|---|---:|---:|---:|"
+    echo "| Phase, seconds | tailtown-pitr | pgBackRest | local pg_wal (limit) | restore_command cp |"
+    echo "|---|---:|---:|---:|---:|"
     if [[ -n $TT ]]; then
-        echo "| plan | $(cell tt_plan) | | |"
-        echo "| download + extract (MB/s of database) | $(cell tt_extract "$DB_MB") | $(cell pgbr_extract "$DB_MB") | |"
-        echo "| start and replay to the target (MB/s of WAL) | $(cell tt_replay "$REPLAY_MB") | $(cell pgbr_replay "$REPLAY_MB") | $(cell local_replay "$REPLAY_MB") |"
-        echo "| total | $(cell tt_total) | $(cell pgbr_total) | |"
+        echo "| plan | $(cell tt_plan) | | | |"
+        echo "| download + extract (MB/s of database) | $(cell tt_extract "$DB_MB") | $(cell pgbr_extract "$DB_MB") | | |"
+        echo "| start and replay to the target (MB/s of WAL) | $(cell tt_replay "$REPLAY_MB") | $(cell pgbr_replay "$REPLAY_MB") | $(cell local_replay "$REPLAY_MB") | $(cell cp_replay "$REPLAY_MB") |"
+        echo "| total | $(cell tt_total) | $(cell pgbr_total) | | |"
         echo
         echo "tailtown-pitr restore timed from outside: $(cell tt_outside) s; its peak RSS $(mib "$TT_RSS_KB") MiB."
         echo
@@ -291,16 +299,18 @@ REPORT=$WS/restore.md
         echo "| replay / replay of local pg_wal | $r | <= $TARGET_REPLAY_VS_LOCAL | $(verdict "$r" $TARGET_REPLAY_VS_LOCAL) |"
         r=$(ratio "${MEDIAN[pgbr_replay]}" "${MEDIAN[local_replay]}")
         echo "| (pgBackRest replay / replay of local pg_wal) | $r | | |"
+        r=$(ratio "${MEDIAN[tt_replay]}" "${MEDIAN[cp_replay]}")
+        echo "| (replay / replay with restore_command cp) | $r | | |"
     else
-        echo "| download + extract (MB/s of database) | | $(cell pgbr_extract "$DB_MB") | |"
-        echo "| start and replay to the target (MB/s of WAL) | | $(cell pgbr_replay "$REPLAY_MB") | |"
-        echo "| total | | $(cell pgbr_total) | |"
+        echo "| download + extract (MB/s of database) | | $(cell pgbr_extract "$DB_MB") | | |"
+        echo "| start and replay to the target (MB/s of WAL) | | $(cell pgbr_replay "$REPLAY_MB") | | |"
+        echo "| total | | $(cell pgbr_total) | | |"
         echo
-        echo "(tailtown-pitr and the local limit skipped: BENCH_SKIP_OURS=1)"
+        echo "(tailtown-pitr and the floors skipped: BENCH_SKIP_OURS=1; the floors restore the base backup with it)"
     fi
     echo
     rows="source $EXPECTED_ROWS"
-    for key in tt pgbr local; do
+    for key in tt pgbr local cp; do
         if [[ -n ${ROWS[$key]:-} ]]; then rows+=", ${LABEL[$key]} ${ROWS[$key]}"; fi
     done
     echo "Rows in pgbench_history at the target (last round): $rows."
