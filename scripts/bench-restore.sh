@@ -133,7 +133,7 @@ TARGET_LSN=$(psql_q "select pg_current_wal_lsn()")
 EXPECTED_ROWS=$(psql_q "select count(*) from pgbench_history")
 REPLAY_BYTES=$(psql_q "select pg_wal_lsn_diff('$TARGET_LSN', '$START_LSN')::bigint")
 REPLAY_MB=$(awk -v b="$REPLAY_BYTES" 'BEGIN { printf "%.0f", b / 1e6 }')
-sleep 0.1
+sleep 0.1 # the next commit lies clearly after T, whatever the clocks' rounding
 pgbench_round 5
 switched=$(psql_q "select pg_walfile_name(pg_switch_wal())")
 say "target $TARGET ($REPLAY_MB MB of WAL after the backups, $EXPECTED_ROWS rows in pgbench_history); waiting for the archiver"
@@ -185,7 +185,7 @@ start_until_paused() { # <data dir> <log>
 }
 
 restore_tailtown() {
-    local target=$WS/restore-tailtown started kb phases
+    local target=$WS/restore-tailtown started kb phases plan extract replay
     say "tailtown-pitr restore --to '$TARGET' --start"
     started=$(now)
     (cd "$WS" && as_pg /usr/bin/time -f '%e %M' -o "$WS/time-restore.txt" \
