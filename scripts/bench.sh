@@ -90,3 +90,4 @@ bench_section wal scripts/bench-wal.sh
 bench_section s3 scripts/bench-s3.sh
 bench_section backup scripts/bench-backup.sh
 bench_section walrate scripts/bench-wal-rate.sh  # push-ahead, prefetch and recovery rates
+bench_section restore scripts/bench-restore.sh
