@@ -27,14 +27,20 @@ public final class Repository {
     /// Refuses a key that does not match the repository's (or a missing or superfluous one),
     /// recording the encryption of a new repository on its first write.
     public func checkEncryption() throws {
-        let expected = MetadataText([
-            ("format", "1"),
-            ("encryption", key == nil ? "none" : "aes-256-gcm"),
-            ("key-id", key?.keyIDHex ?? ""),
-        ])
+        let expected = MetadataText([("format", "1")] + encryptionFacts)
         let marker = try readMetadata(Repository.markerKey) ?? createMetadata(Repository.markerKey, expected)
-        let keyID = marker["key-id"] ?? ""
-        switch (marker["encryption"], key) {
+        try checkKey(against: marker, object: Repository.markerKey)
+    }
+
+    /// The marker's encryption lines for this repository's key; `archive.info` repeats them.
+    var encryptionFacts: [(key: String, value: String)] {
+        [("encryption", key == nil ? "none" : "aes-256-gcm"), ("key-id", key?.keyIDHex ?? "")]
+    }
+
+    /// Refuses a key that does not match the `encryption` and `key-id` lines of `metadata` (stored under `object`).
+    func checkKey(against metadata: MetadataText, object: String) throws {
+        let keyID = metadata["key-id"] ?? ""
+        switch (metadata["encryption"], key) {
         case ("none", nil):
             return
         case ("none", .some):
@@ -46,7 +52,7 @@ public final class Repository {
                 throw ArchiveError.wrongKey(repository: name, repositoryKeyID: keyID, givenKeyID: key.keyIDHex)
             }
         default:
-            throw ArchiveError.unreadableMetadata(object: storage.describe(Repository.markerKey), reason: "unknown encryption '\(marker["encryption"] ?? "")'")
+            throw ArchiveError.unreadableMetadata(object: storage.describe(object), reason: "unknown encryption '\(metadata["encryption"] ?? "")'")
         }
     }
 

@@ -23,14 +23,28 @@ public struct WALArchive {
         }
     }
 
-    /// Checks a segment's size against the size this archive records, recording it on the first segment.
-    func checkSegmentSize(_ size: WALSegmentSize, file: String) throws {
+    /// Checks the repository's key and a segment's size against what this archive records, recording
+    /// them on the first segment. `archive.info` repeats the marker's encryption lines (written only
+    /// after the marker was checked, and neither ever changes), so one read checks both; an archive
+    /// made before it did so is checked against the marker as well.
+    func checkKeyAndSegmentSize(_ size: WALSegmentSize, file: String) throws {
         let expected = MetadataText([
             ("system-identifier", String(identity.systemIdentifier)),
             ("pg-version", String(identity.majorVersion)),
             ("segment-size", String(size.bytes)),
-        ])
-        let info = try repository.readMetadata(infoKey) ?? repository.createMetadata(infoKey, expected)
+        ] + repository.encryptionFacts)
+        let info: MetadataText
+        if let existing = try repository.readMetadata(infoKey) {
+            info = existing
+            if info["encryption"] == nil {
+                try repository.checkEncryption()
+            } else {
+                try repository.checkKey(against: info, object: infoKey)
+            }
+        } else {
+            try repository.checkEncryption()
+            info = try repository.createMetadata(infoKey, expected)
+        }
         guard info["system-identifier"] == expected["system-identifier"], info["pg-version"] == expected["pg-version"] else {
             throw ArchiveError.systemMismatch(
                 archive: repository.storage.describe(folder),

@@ -38,9 +38,12 @@ public struct WALPush {
         let identity = try ClusterIdentity.read(dataDirectory: dataDirectory)
         let archive = WALArchive(repository: repository, identity: identity)
         let store = WALFileStore(repository: repository, options: options, log: log)
-        try repository.checkEncryption()
         let segmentSize = try store.validate(file, as: fileName, cluster: identity)
-        if let segmentSize { try archive.checkSegmentSize(segmentSize, file: path) }
+        if let segmentSize {
+            try archive.checkKeyAndSegmentSize(segmentSize, file: path)
+        } else {
+            try repository.checkEncryption()
+        }
 
         // Only a segment PostgreSQL handed over from pg_wal has `.ready` neighbours to push ahead,
         // and a segment size checked against the archive that theirs must match.

@@ -107,7 +107,7 @@ final class SyntheticChain {
         let repository = Repository(storage: FileStorage(root: root), key: nil)
         let identity = ClusterIdentity(majorVersion: 15, systemIdentifier: 7_000_000_000_000_000_001)
         let archive = WALArchive(repository: repository, identity: identity)
-        try archive.checkSegmentSize(SyntheticWAL.segmentSize, file: "synthetic")
+        try archive.checkKeyAndSegmentSize(SyntheticWAL.segmentSize, file: "synthetic")
 
         var wal = SyntheticWAL()
         var events: [WALEvent] = []

@@ -33,6 +33,30 @@ import Testing
         guard case .repositoryNotEncrypted = error else { Issue.record("got \(String(describing: error))"); return }
     }
 
+    @Test func archiveInfoChecksTheKeyInOneReadAndOlderArchivesThroughTheMarker() throws {
+        defer { _ = system("rm -rf '\(root)'") }
+        let identity = ClusterIdentity(majorVersion: 15, systemIdentifier: 42)
+        let size = try WALSegmentSize(megabytes: 16)
+        try WALArchive(repository: repository(key), identity: identity).checkKeyAndSegmentSize(size, file: "first")
+        let info = try #require(try repository(key).readMetadata("wal/15-42/archive.info"))
+        #expect(info["key-id"] == key.keyIDHex && info["encryption"] == "aes-256-gcm")
+
+        // The marker is not read again: with it gone, archive.info alone still refuses another key.
+        try FileStorage(root: root).remove(Repository.markerKey)
+        let wrong = #expect(throws: ArchiveError.self) {
+            try WALArchive(repository: repository(otherKey), identity: identity).checkKeyAndSegmentSize(size, file: "second")
+        }
+        guard case .wrongKey = wrong else { Issue.record("got \(String(describing: wrong))"); return }
+        try WALArchive(repository: repository(key), identity: identity).checkKeyAndSegmentSize(size, file: "third")
+
+        // An archive.info without the lines (an earlier version's) is checked against the marker.
+        try repository(key).checkEncryption()
+        let older = "wal/15-43/archive.info"
+        _ = try repository(key).createMetadata(older, MetadataText([("system-identifier", "43"), ("pg-version", "15"), ("segment-size", String(size.bytes))]))
+        let other = WALArchive(repository: repository(nil), identity: ClusterIdentity(majorVersion: 15, systemIdentifier: 43))
+        #expect(throws: ArchiveError.self) { try other.checkKeyAndSegmentSize(size, file: "fourth") }
+    }
+
     @Test func metadataRoundTrip() throws {
         let text = MetadataText([("format", "1"), ("key-id", "")])
         #expect(try MetadataText(parsing: text.bytes, object: "x") == text)

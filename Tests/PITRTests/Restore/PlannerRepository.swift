@@ -21,7 +21,7 @@ final class PlannerRepository {
         repository = Repository(storage: FileStorage(root: root), key: nil)
         try repository.checkEncryption()
         archive = WALArchive(repository: repository, identity: identity)
-        try archive.checkSegmentSize(Self.segmentSize, file: "test")
+        try archive.checkKeyAndSegmentSize(Self.segmentSize, file: "test")
         encoder = try ObjectEncoder(options: ObjectOptions(compression: .lz4))
     }
 

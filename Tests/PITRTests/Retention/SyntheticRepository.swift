@@ -19,7 +19,7 @@ final class SyntheticRepository {
         repository = Repository(storage: storage, key: key)
         try repository.checkEncryption()
         archive = WALArchive(repository: repository, identity: identity)
-        try archive.checkSegmentSize(segmentSize, file: "test")
+        try archive.checkKeyAndSegmentSize(segmentSize, file: "test")
     }
 
     deinit { if !root.isEmpty { try? FileManager.default.removeItem(atPath: root) } }
