@@ -82,8 +82,7 @@ public struct RestoreDrill {
         do {
             let request = RestoreRequest(target: target ?? .latest)
             let plan = try timed("plan") {
-                try RestorePlanner(repository: repository, locator: { ArchiveEventLocator(index: $0, majorVersion: $0.archive.identity.majorVersion) }, log: log)
-                    .plan(request)
+                try RestorePlanner(repository: repository, log: log).plan(request)
             }
             backup = plan.backup.name
             let folder = try makeScratch()
@@ -155,7 +154,7 @@ public struct RestoreDrill {
             ("logging_collector", "off"), ("shared_buffers", "128MB"), ("cluster_name", "tailtown-pitr-restore-test"),
         ]
         let text = "# tailtown-pitr verify --restore-test: a private, throw-away server.\n"
-            + settings.map { "\($0.0) = '\($0.1.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''"))'\n" }.joined()
+            + settings.map { "\($0.0) = \(RecoverySettings.quoted($0.1))\n" }.joined()
         let autoConf = folder + "/data/postgresql.auto.conf"
         let existing = try FileSystem.readFile(autoConf)
         let replacement = try SystemFile.createExclusive(autoConf + ".drill", mode: 0o600)
