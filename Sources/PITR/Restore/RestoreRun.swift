@@ -30,7 +30,7 @@ public struct RestoreRun {
         executor.onProgress = { say("  " + $0) }
         say("restore into \(options.targetDirectory):")
         let summary = try executor.execute(plan, options)
-        say("restored \(summary.files) files, \(summary.bytes / 1_000_000) MB in \(Stopwatch.text(summary.seconds)), owned by \(summary.owner.name)")
+        say("restored \(summary.files) files, \(RestoreExecutor.megabytes(summary.bytes)) in \(Stopwatch.text(summary.seconds)), owned by \(summary.owner.name)")
         guard start else {
             say("next: start it with `pg_ctl -D \(summary.targetDirectory) start` as \(summary.owner.name) (docs/recovery.md)")
             return
