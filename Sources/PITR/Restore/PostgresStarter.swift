@@ -88,7 +88,8 @@ public struct PostgresStarter {
                     return .shutDown
                 }
                 if seenRunning || state == ServerStatus.inArchiveRecovery || clock.seconds >= startupSeconds {
-                    throw RestoreError.recoveryFailed(directory: dataDirectory, log: logTail())
+                    throw RestoreError.recoveryFailed(directory: dataDirectory, logFile: logFile,
+                                                      lastLines: logTail(lines: 3).split(separator: "\n").joined(separator: " | "))
                 }
             }
             usleep(250_000)

@@ -14,7 +14,7 @@ public enum RestoreError: PITRError, Equatable {
     case unsupportedEntry(archive: String, entry: String, type: UInt8)
     case postgresNotFound(path: String)
     case cannotStart(command: String, detail: String)
-    case recoveryFailed(directory: String, log: String)
+    case recoveryFailed(directory: String, logFile: String, lastLines: String)
 
     public var description: String {
         switch self {
@@ -46,8 +46,8 @@ public enum RestoreError: PITRError, Equatable {
             "PostgreSQL program \(path) not found: install the server of the backup's version or give its bin folder with --pg-bin DIR"
         case .cannotStart(let command, let detail):
             "`\(command)` failed: \(detail)"
-        case .recoveryFailed(let directory, let log):
-            "PostgreSQL stopped before reaching the recovery target in \(directory); server log tail:\n\(log)"
+        case .recoveryFailed(let directory, let logFile, let lastLines):
+            "PostgreSQL stopped before reaching the recovery target in \(directory); its log \(logFile) ends: \(lastLines); fix the cause it names and start it again with pg_ctl"
         }
     }
 }
