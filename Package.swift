@@ -28,7 +28,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // What both test targets start: the moto S3 server and the fault proxy in front of it.
+        // What both test targets start: the moto S3 server, the fault proxy in front of it, a webhook listener.
         .target(name: "TestSupport", dependencies: ["PITR"], path: "Tests/TestSupport"),
         .testTarget(name: "PITRTests", dependencies: ["PITR", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["PITR", "TestSupport"]),
