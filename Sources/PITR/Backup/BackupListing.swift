@@ -6,7 +6,7 @@ public enum BackupListing {
         let header = ["NAME", "FINISHED (UTC)", "AGE", "STORED / RAW", "LSN RANGE", "TL", "KEPT AS"]
         let rows = backups.map { backup in
             [backup.name, backup.stopTime.iso8601, String(age: now.secondsSinceEpoch - backup.stopTime.secondsSinceEpoch),
-             BackupProgress.bytes(Int64(backup.storedBytes)) + " / " + BackupProgress.bytes(Int64(backup.rawBytes)),
+             String(byteCount: backup.storedBytes) + " / " + String(byteCount: backup.rawBytes),
              "\(backup.startLSN)-\(backup.stopLSN)", String(backup.timeline.rawValue), keptAs(backup, retention)]
         }
         let all = [header] + rows

@@ -39,24 +39,12 @@ public final class BackupProgress {
         let filled = Int(fraction * Double(width))
         let bar = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "]"
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        var text = "\(bar) \(pad(String(Int(fraction * 100)), 3))%  \(bytes(done)) / \(bytes(estimated))  \(String(format1: rate / 1e6)) MB/s"
+        var text = "\(bar) \(pad(String(Int(fraction * 100)), 3))%  \(String(byteCount: Int(done))) / \(String(byteCount: Int(estimated)))  \(String(format1: rate / 1e6)) MB/s"
         if rate > 0, estimated > done {
             let remaining = Int(Double(estimated - done) / rate)
             text += "  ETA \(remaining / 60):\(pad(String(remaining % 60), 2, "0"))"
         }
         return text
-    }
-
-    /// 1536 -> "1.5 KiB"; binary units, one decimal.
-    public static func bytes(_ count: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : "\(String(format1: value)) \(units[unit])"
     }
 
     private static func pad(_ text: String, _ width: Int, _ fill: Character = " ") -> String {

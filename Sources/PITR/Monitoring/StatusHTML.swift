@@ -3,7 +3,7 @@
 /// coverage as a green bar, gaps in red. One timeline spans every backup, one zooms on the window.
 public enum StatusHTML {
     public static func render(_ status: RepositoryStatus) -> String {
-        func bytes(_ n: Int) -> String { BackupProgress.bytes(Int64(n)) }
+        func bytes(_ n: Int) -> String { String(byteCount: n) }
         var facts: [(String, String)] = []
         facts.append(("Newest backup", status.newestBackup.map { "\($0.name), \($0.stopTime.iso8601) (\(String(age: status.backupAge ?? 0)) ago)" } ?? "none"))
         facts.append(("Newest WAL (RPO)", status.newestSegment.map { "\($0.fileName), \(status.newestSegmentTime?.iso8601 ?? "?") (\(String(age: status.walAge ?? 0)) ago)" } ?? "none"))

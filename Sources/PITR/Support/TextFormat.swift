@@ -16,6 +16,18 @@ extension String {
         self = "\(tenths / 10).\(abs(tenths % 10))"
     }
 
+    /// 1536 -> "1.5 KiB": a size for people, in binary units with one decimal.
+    public init(byteCount count: Int) {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(count)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        self = unit == 0 ? "\(count) B" : "\(String(format1: value)) \(units[unit])"
+    }
+
     /// "3d4h", "5h12m", "42m", "17s": an age or an age limit, for people.
     init(age seconds: Int64) {
         let s = Swift.max(0, seconds)
