@@ -72,7 +72,7 @@ public struct RestoreDrill {
         var backup = ""
         var results: [CheckResult] = []
         var scratch: String?
-        var started: (starter: PostgresStarter, owner: FileOwner)?
+        var started: PostgresStarter?
         var failure: String?
         func timed<T>(_ name: String, _ body: () throws -> T) throws -> T {
             let clock = Stopwatch()
@@ -105,7 +105,7 @@ public struct RestoreDrill {
                                           log: log)
             try timed(target == nil ? "recovery until consistent" : "recovery to the target") {
                 try starter.start()
-                started = (starter, summary.owner)
+                started = starter
                 _ = try starter.waitForTarget(action: .pause, standbyFollowing: target == nil)
             }
             results = try timed("check queries") {
@@ -117,10 +117,8 @@ public struct RestoreDrill {
             failure = "\(error)"
         }
         let clock = Stopwatch()
-        if let (starter, owner) = started {
-            let stop = ChildProcess(executable: starter.binDirectory + "/pg_ctl", arguments: ["-D", starter.dataDirectory, "-m", "immediate", "-w", "stop"],
-                                    user: owner, directory: starter.dataDirectory)
-            if let result = try? stop.run(), result.status != 0 { log.warning("pg_ctl stop: \(result.output)") }
+        if let starter = started {
+            if let problem = starter.stopImmediately() { log.warning("pg_ctl stop: \(problem)") }
             if failure != nil { log.error("the drill server's log ends with:\n\(starter.logTail())") }
         }
         if let scratch {
