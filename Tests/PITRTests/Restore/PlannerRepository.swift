@@ -69,23 +69,11 @@ final class PlannerRepository {
     private func store(_ key: String, _ bytes: [UInt8], encode: Bool = true) throws {
         let upload = try repository.storage.startUpload(key)
         if encode {
-            _ = try encoder.encode(from: TestBytes(bytes), to: upload)
+            _ = try encoder.encode(from: MemorySource(bytes), to: upload)
         } else {
             try bytes.withUnsafeBytes { try upload.write($0) }
         }
         _ = try upload.commit(replace: true)
-    }
-}
-
-/// A byte source over an array.
-final class TestBytes: ByteSource {
-    private var bytes: ArraySlice<UInt8>
-    init(_ bytes: [UInt8]) { self.bytes = bytes[...] }
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let count = min(buffer.count, bytes.count)
-        for (offset, byte) in bytes.prefix(count).enumerated() { buffer[offset] = byte }
-        bytes = bytes.dropFirst(count)
-        return count
     }
 }
 
