@@ -6,7 +6,7 @@ extension HealthCheck {
     /// Returns one line per problem; throws when the repository cannot be read.
     public func run(repository: Repository, policy: RetentionPolicy, conninfo: String?, prometheusFile: String?,
                     notifyURL: String?, log: Log) throws -> [String] {
-        try repository.checkExists()
+        let inventory = try RepositoryInventory.load(repository: repository)
         var server: ServerArchiveState?
         if let conninfo {
             do {
@@ -17,8 +17,7 @@ extension HealthCheck {
                 log.warning("\(error.description); judging by the repository alone (--no-connect skips this)")
             }
         }
-        let status = try RepositoryStatus.gather(inventory: try RepositoryInventory.load(repository: repository),
-                                                 policy: policy, now: UTCTime.now(), archive: server?.identity)
+        let status = try RepositoryStatus.gather(inventory: inventory, policy: policy, now: UTCTime.now(), archive: server?.identity)
         let problems = self.problems(status, server: server)
         if let prometheusFile {
             try ReportFile.write(PrometheusText.render(status, problems: problems), to: prometheusFile)
