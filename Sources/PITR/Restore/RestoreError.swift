@@ -35,11 +35,11 @@ public enum RestoreError: PITRError, Equatable {
         case .recoveryConfigInsideTarget(let path, let target):
             "recovery config file \(path) lies inside the target directory \(target), where every later base backup would carry its secrets: choose a file outside it with --recovery-config"
         case .unrepresentableSetting(let name, let reason):
-            "setting \(name) cannot be written for restore_command: \(reason)"
+            "setting \(name) cannot be written for restore_command: \(reason); give it a value on one line"
         case .corruptArchive(let archive, let reason):
-            "backup archive \(archive) is not a valid tar stream: \(reason)"
+            "backup archive \(archive) is not a valid tar stream: \(reason); run verify --deep, and restore another backup with --backup NAME"
         case .unsafeEntry(let archive, let entry, let reason):
-            "backup archive \(archive) holds entry '\(entry)', which is refused: \(reason)"
+            "backup archive \(archive) holds entry '\(entry)', which is refused: \(reason); the backup is not one backup-push wrote, restore another with --backup NAME"
         case .unsupportedEntry(let archive, let entry, let type):
             "backup archive \(archive) holds entry '\(entry)' of tar type '\(Unicode.Scalar(type))', which PostgreSQL never writes: the backup is not one of ours"
         case .postgresNotFound(let path):
