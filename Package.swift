@@ -28,8 +28,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "PITRTests", dependencies: ["PITR"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["PITR"]),
+        // What both test targets start: the moto S3 server, the fault proxy in front of it, a webhook listener.
+        .target(name: "TestSupport", dependencies: ["PITR"], path: "Tests/TestSupport"),
+        .testTarget(name: "PITRTests", dependencies: ["PITR", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["PITR", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

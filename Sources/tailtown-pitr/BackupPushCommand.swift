@@ -62,8 +62,8 @@ struct BackupPushCommand: ParsableCommand {
             }
             progress.finish()
             let seconds = max(1, UTCTime.now().secondsSinceEpoch - started.secondsSinceEpoch)
-            print("backup \(descriptor.name): \(BackupProgress.bytes(Int64(descriptor.rawBytes))) raw, "
-                  + "\(BackupProgress.bytes(Int64(descriptor.storedBytes))) stored in \(seconds) s, "
+            print("backup \(descriptor.name): \(String(byteCount: descriptor.rawBytes)) raw, "
+                  + "\(String(byteCount: descriptor.storedBytes)) stored in \(seconds) s, "
                   + "LSN \(descriptor.startLSN)-\(descriptor.stopLSN) timeline \(descriptor.timeline)")
         }
     }

@@ -33,34 +33,11 @@ struct CheckCommand: ParsableCommand {
         guard let backupAge = AgeLimit.seconds(maxBackupAge) else { throw ValidationError("--max-backup-age '\(maxBackupAge)' is not an age such as 26h") }
         guard let walAge = AgeLimit.seconds(maxWalAge) else { throw ValidationError("--max-wal-age '\(maxWalAge)' is not an age such as 1h") }
         let invocation = try Invocation(global)
-        let problems: [String] = try invocation.run {
-            let repository = try invocation.repository()
-            try repository.checkExists()
-            var server: ServerArchiveState?
-            if !noConnect {
-                do {
-                    let connection = try PostgresConnection(conninfo: dbname)
-                    defer { connection.close() }
-                    server = try ServerArchiveState.read(from: connection)
-                } catch let error as PITRError {
-                    invocation.log.warning("\(error.description); judging by the repository alone (--no-connect skips this)")
-                }
-            }
-            let status = try RepositoryStatus.gather(inventory: try RepositoryInventory.load(repository: repository),
-                                                     policy: try invocation.settings.retentionPolicy(), now: UTCTime.now(),
-                                                     archive: server?.identity)
-            let problems = HealthCheck(maxBackupAge: backupAge, maxWALAge: walAge).problems(status, server: server)
-            if let prometheus {
-                try ReportFile.write(PrometheusText.render(status, problems: problems), to: prometheus)
-            }
-            if !problems.isEmpty, let url = try invocation.settings.notifyURL() {
-                do {
-                    try AlertNotifier(url: url).send(AlertNotifier.text(repository: repository.storage.describe(""), problems: problems))
-                } catch let error as PITRError {
-                    invocation.log.error(error.description)
-                }
-            }
-            return problems
+        let problems = try invocation.run {
+            try HealthCheck(maxBackupAge: backupAge, maxWALAge: walAge).run(
+                repository: try invocation.repository(), policy: try invocation.settings.retentionPolicy(),
+                conninfo: noConnect ? nil : dbname, prometheusFile: prometheus, notifyURL: try invocation.settings.notifyURL(),
+                log: invocation.log)
         }
         for problem in problems { print("problem: \(problem)") }
         if problems.isEmpty { print("ok") } else { throw ExitCode(1) }

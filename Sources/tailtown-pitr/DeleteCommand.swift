@@ -21,7 +21,6 @@ struct DeleteCommand: ParsableCommand {
         let invocation = try Invocation(global)
         try invocation.run {
             let repository = try invocation.repository()
-            try repository.checkExists()
             let inventory = try RepositoryInventory.load(repository: repository)
             let plan = try RetentionPlanner(inventory: inventory).plan(policy: try invocation.settings.retentionPolicy(), now: UTCTime.now())
             print(plan.text, terminator: "")

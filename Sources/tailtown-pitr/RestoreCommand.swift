@@ -83,16 +83,6 @@ struct RestoreCommand: ParsableCommand {
         let invocation = try Invocation(global)
         try invocation.run {
             let request = RestoreRequest(target: try target(), timeline: try timelineChoice(), backupName: backup, exclusive: exclusive)
-            let repository = try invocation.repository()
-            let planClock = Stopwatch()
-            let planner = RestorePlanner(repository: repository, locator: { ArchiveEventLocator(index: $0, majorVersion: $0.archive.identity.majorVersion) },
-                                         log: invocation.log)
-            let plan = try planner.plan(request)
-            let planSeconds = planClock.seconds
-            print("plan (\(Stopwatch.text(planSeconds))):")
-            for line in plan.report { print("  " + line) }
-            if dryRun { return }
-
             var options = RestoreOptions(targetDirectory: RestoreOptions.absolute(targetDir),
                                          executable: RestoreOptions.currentExecutable(fallback: CommandLine.arguments[0]))
             options.tablespaceMap = try tablespaces()
@@ -102,26 +92,11 @@ struct RestoreCommand: ParsableCommand {
             options.standby = standby
             options.archive = archive
             options.port = port
-            let executor = RestoreExecutor(repository: repository, settings: invocation.settings, log: invocation.log)
-            executor.onProgress = { print("  " + $0) }
-            print("restore into \(options.targetDirectory):")
-            let summary = try executor.execute(plan, options)
-            print("restored \(summary.files) files, \(summary.bytes / 1_000_000) MB in \(Stopwatch.text(summary.seconds)), owned by \(summary.owner.name)")
-            guard start else {
-                print("next: start it with `pg_ctl -D \(summary.targetDirectory) start` as \(summary.owner.name) (docs/recovery.md)")
-                return
-            }
-            let starter = PostgresStarter(
-                dataDirectory: summary.targetDirectory, owner: summary.owner,
-                binDirectory: try PostgresStarter.binDirectory(requested: pgBin, majorVersion: plan.backup.serverVersion / 10000),
-                log: invocation.log)
-            let recoveryClock = Stopwatch()
-            print("starting PostgreSQL (log: \(starter.logFile))")
-            try starter.start()
-            let outcome = try starter.waitForTarget(action: options.action ?? RecoveryAction.defaultAction(for: request.target),
-                                                    standbyFollowing: standby && request.target == .latest)
-            print("recovery: \(outcome.rawValue) after \(Stopwatch.text(recoveryClock.seconds))")
-            print("phases: plan \(Stopwatch.text(planSeconds)), download+extract \(Stopwatch.text(summary.seconds)), recovery to target \(Stopwatch.text(recoveryClock.seconds))")
+            var restore = RestoreRun(repository: try invocation.repository(), settings: invocation.settings, log: invocation.log)
+            restore.dryRun = dryRun
+            restore.start = start
+            restore.pgBin = pgBin
+            try restore.run(request, options) { print($0) }
         }
     }
 

@@ -20,7 +20,6 @@ struct StatusCommand: ParsableCommand {
         let invocation = try Invocation(global)
         try invocation.run {
             let repository = try invocation.repository()
-            try repository.checkExists()
             let status = try RepositoryStatus.gather(inventory: try RepositoryInventory.load(repository: repository),
                                                      policy: try invocation.settings.retentionPolicy(), now: UTCTime.now())
             if let html {

@@ -54,20 +54,8 @@ struct VerifyCommand: ParsableCommand {
         let invocation = try Invocation(global)
         if restoreTest { return try drill(invocation) }
         let report = try invocation.run {
-            let repository = try invocation.repository()
-            try repository.checkExists()
-            let inventory = try RepositoryInventory.load(repository: repository)
-            var verifier = RepositoryVerifier(inventory: inventory, policy: try invocation.settings.retentionPolicy(),
-                                              now: UTCTime.now(), deep: deep)
-            // Two readers, each with its own storage connection: decoding is CPU-bound and the machine has cores.
-            verifier.readers = [repository, try invocation.repository()]
-            let report = verifier.run()
-            do {
-                try VerifyRecord(report).save(in: repository)
-            } catch let error as PITRError {
-                invocation.log.warning("cannot record the outcome for check and status: \(error.description)")
-            }
-            return report
+            try RepositoryVerifier.verify(try invocation.repository(), secondReader: try invocation.repository(),
+                                          policy: try invocation.settings.retentionPolicy(), deep: deep, log: invocation.log)
         }
         print(json ? report.json : report.text, terminator: "")
         if !report.isSound { throw ExitCode(1) }

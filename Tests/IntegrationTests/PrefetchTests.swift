@@ -123,15 +123,15 @@ extension PostgreSQLIntegration {
         /// PostgreSQL asks for the history of the timeline after the newest it knows; the answer "none" takes one request.
         @Test func historyOfATimelineThatDoesNotExistIsOneRequest() throws {
             let sandbox = try Sandbox()
-            let proxy = try S3FaultProxy(rate: 0)
+            let proxy = try S3Services.faultProxy(rate: 0)
             defer { proxy.stop() }
             let storage = try S3Services.makeBucket("it-history", prefix: "h")
             let tailtown = try S3Services.configure(in: sandbox, storage: storage, endpoint: proxy.endpoint, compression: "lz4", encrypted: false)
             let cluster = try PostgresCluster.initialize(in: sandbox, name: "primary")
-            _ = try proxy.counts()
+            _ = try proxy.log()
             let result = try tailtown.fetch("00000002.history", to: "pg_wal/RECOVERYHISTORY", in: cluster.dataDirectory)
             #expect(result.status == 1, "\(result.stderr)")
-            #expect(try proxy.counts().requests == 1)
+            #expect(try proxy.log().count == 1)
         }
 
         /// Recovers `cluster` to the end of the archive and promotes it; archiving stays as configured when `archiving`.

@@ -36,7 +36,9 @@ public final class ArchiveEventLocator: WALEventLocator {
     private var recent: [(segment: WALSegmentName, bytes: [UInt8])] = []
     private var prefetch: SegmentPrefetch?
 
-    public init(index: ArchiveIndex, majorVersion: Int, slackMicroseconds: Int64 = ArchiveEventLocator.defaultSlackMicroseconds) {
+    /// Decodes WAL as the archive's PostgreSQL major version writes it.
+    public init(index: ArchiveIndex, slackMicroseconds: Int64 = ArchiveEventLocator.defaultSlackMicroseconds) {
+        let majorVersion = index.archive.identity.majorVersion
         self.index = index
         self.majorVersion = majorVersion
         self.slackMicroseconds = slackMicroseconds

@@ -68,12 +68,4 @@ public struct ArchiveIndex {
         _ = try ObjectDecoder(key: archive.repository.key).decode(from: try archive.repository.storage.openForReading(key), to: sink, object: object)
         return sink.bytes
     }
-
-    /// The segments recovery reads to replay `start..<end` on `timeline`, in order.
-    public func segmentNames(on timeline: TimelineID, from start: LSN, upTo end: LSN) -> [WALSegmentName] {
-        guard start < end else { return [] }
-        let first = start.rawValue / segmentSize.bytes
-        let last = (end.rawValue - 1) / segmentSize.bytes
-        return (first...last).map { WALSegmentName(timeline: timeline, number: $0, segmentSize: segmentSize) }
-    }
 }

@@ -5,8 +5,8 @@ public enum BackupListing {
     public static func table(_ backups: [BackupDescriptor], now: UTCTime, retention: RetentionClassification) -> String {
         let header = ["NAME", "FINISHED (UTC)", "AGE", "STORED / RAW", "LSN RANGE", "TL", "KEPT AS"]
         let rows = backups.map { backup in
-            [backup.name, backup.stopTime.iso8601, age(now.secondsSinceEpoch - backup.stopTime.secondsSinceEpoch),
-             BackupProgress.bytes(Int64(backup.storedBytes)) + " / " + BackupProgress.bytes(Int64(backup.rawBytes)),
+            [backup.name, backup.stopTime.iso8601, String(age: now.secondsSinceEpoch - backup.stopTime.secondsSinceEpoch),
+             String(byteCount: backup.storedBytes) + " / " + String(byteCount: backup.rawBytes),
              "\(backup.startLSN)-\(backup.stopLSN)", String(backup.timeline.rawValue), keptAs(backup, retention)]
         }
         let all = [header] + rows
@@ -18,15 +18,6 @@ public enum BackupListing {
         }.joined(separator: "\n") + "\n"
     }
 
-    /// "3d4h", "5h12m", "42m", "17s".
-    static func age(_ seconds: Int64) -> String {
-        let s = max(0, seconds)
-        if s >= 86400 { return "\(s / 86400)d\((s % 86400) / 3600)h" }
-        if s >= 3600 { return "\(s / 3600)h\((s % 3600) / 60)m" }
-        if s >= 60 { return "\(s / 60)m" }
-        return "\(s)s"
-    }
-
     static func keptAs(_ backup: BackupDescriptor, _ retention: RetentionClassification) -> String {
         let classes = retention.classes(of: backup.name)
         return classes.isEmpty ? "-" : classes.map(\.rawValue).joined(separator: ",")
@@ -35,7 +26,8 @@ public enum BackupListing {
     /// A JSON array of objects, one per backup, with every descriptor field and `retention`,
     /// the classes keeping it (empty: the next `delete` removes it).
     public static func json(_ backups: [BackupDescriptor], retention: RetentionClassification) -> String {
-        "[" + backups.map { backup in
+        func string(_ text: String) -> String { text.jsonLiteral }
+        return "[" + backups.map { backup in
             let fields: [(String, String)] = [
                 ("name", string(backup.name)),
                 ("label", string(backup.label)),
@@ -61,27 +53,5 @@ public enum BackupListing {
             ]
             return "{" + fields.map { "\(string($0.0)):\($0.1)" }.joined(separator: ",") + "}"
         }.joined(separator: ",\n") + "]\n"
-    }
-
-    /// A JSON string literal (quotes, backslashes and control characters escaped).
-    static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }

@@ -8,23 +8,22 @@ import Darwin
 /// redrawn at most 4 times a second; draws nothing when standard error is not a terminal.
 public final class BackupProgress {
     private let isTerminal: Bool
-    private let started: Double
-    private var lastDraw: Double = 0
+    private let clock = Stopwatch()
+    private var lastDraw: Double = -1
     private var drawn = false
 
     public init(isTerminal: Bool = isatty(2) != 0) {
         self.isTerminal = isTerminal
-        started = Self.monotonicSeconds()
     }
 
     /// Called from any one thread at a time with the bytes done and the server's estimate.
     public func update(done: Int64, estimated: Int64) {
         guard isTerminal else { return }
-        let now = Self.monotonicSeconds()
+        let now = clock.seconds
         guard now - lastDraw >= 0.25 else { return }
         lastDraw = now
         drawn = true
-        let line = "\r" + Self.line(done: done, estimated: estimated, elapsed: now - started) + "\u{1B}[K"
+        let line = "\r" + Self.line(done: done, estimated: estimated, elapsed: now) + "\u{1B}[K"
         _ = line.withCString { fputs($0, stderr) }
     }
 
@@ -40,7 +39,7 @@ public final class BackupProgress {
         let filled = Int(fraction * Double(width))
         let bar = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "]"
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        var text = "\(bar) \(pad(String(Int(fraction * 100)), 3))%  \(bytes(done)) / \(bytes(estimated))  \(decimal(rate / 1e6)) MB/s"
+        var text = "\(bar) \(pad(String(Int(fraction * 100)), 3))%  \(String(byteCount: Int(done))) / \(String(byteCount: Int(estimated)))  \(String(format1: rate / 1e6)) MB/s"
         if rate > 0, estimated > done {
             let remaining = Int(Double(estimated - done) / rate)
             text += "  ETA \(remaining / 60):\(pad(String(remaining % 60), 2, "0"))"
@@ -48,30 +47,7 @@ public final class BackupProgress {
         return text
     }
 
-    /// 1536 -> "1.5 KiB"; binary units, one decimal.
-    public static func bytes(_ count: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : "\(decimal(value)) \(units[unit])"
-    }
-
-    static func decimal(_ value: Double) -> String {
-        let tenths = Int((value * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
-    }
-
     private static func pad(_ text: String, _ width: Int, _ fill: Character = " ") -> String {
         String(repeating: fill, count: max(0, width - text.count)) + text
-    }
-
-    static func monotonicSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 }

@@ -186,12 +186,9 @@ public final class BackupPush {
     private func checkRepositoryHolds(_ identity: ClusterIdentity) throws {
         let archive = WALArchive(repository: repository, identity: identity)
         if try repository.storage.size(of: archive.infoKey) != nil { return }
-        let others = Set(try repository.storage.list(prefix: "wal/").compactMap { key -> String? in
-            let parts = key.split(separator: "/")
-            return parts.count == 3 && parts[2] == "archive.info" ? String(parts[1]) : nil
-        })
+        let others = try ArchiveIndex.identities(in: repository)
         if !others.isEmpty {
-            throw BackupError.systemMismatch(repository: repository.name, archived: others.sorted(), server: identity.archiveID)
+            throw BackupError.systemMismatch(repository: repository.name, archived: others.map(\.archiveID), server: identity.archiveID)
         }
     }
 

@@ -12,7 +12,7 @@ public struct AlertNotifier {
 
     /// Sends one POST; throws `AlertError` when the endpoint does not answer 2xx.
     public func send(_ text: String) throws {
-        let body = Array("{\"text\":\(BackupListing.string(text))}".utf8)
+        let body = Array("{\"text\":\(text.jsonLiteral)}".utf8)
         let client = try HTTPClient(options: HTTPClientOptions(connectTimeoutMilliseconds: 10_000, stallSeconds: 20))
         let request = HTTPRequest(method: "POST", url: url, headers: [("Content-Type", "application/json")])
         let response: HTTPResponse

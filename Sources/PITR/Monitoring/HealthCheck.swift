@@ -20,7 +20,7 @@ public struct HealthCheck: Sendable {
         var problems: [String] = []
         if let newest = status.newestBackup, let age = status.backupAge {
             if age > maxBackupAge {
-                problems.append("newest backup \(newest.name) finished \(BackupListing.age(age)) ago (at \(newest.stopTime.iso8601)), more than \(BackupListing.age(maxBackupAge)): check the backup-push schedule and its log")
+                problems.append("newest backup \(newest.name) finished \(String(age: age)) ago (at \(newest.stopTime.iso8601)), more than \(String(age: maxBackupAge)): check the backup-push schedule and its log")
             }
         } else {
             problems.append("the repository holds no backup: run backup-push")
@@ -31,10 +31,10 @@ public struct HealthCheck: Sendable {
                     let current = server.currentLSN.rawValue / segmentSize.bytes
                     let archived = segment.number(segmentSize)
                     if current > archived + 1 {
-                        problems.append("newest archived WAL \(segment.fileName) is \(BackupListing.age(age)) old and the server has finished \(current - archived - 1) segments since (now at \(server.currentLSN)): archiving is stuck or behind; check archive_command and pg_stat_archiver")
+                        problems.append("newest archived WAL \(segment.fileName) is \(String(age: age)) old and the server has finished \(current - archived - 1) segments since (now at \(server.currentLSN)): archiving is stuck or behind; check archive_command and pg_stat_archiver")
                     }
                 } else {
-                    problems.append("newest archived WAL \(segment.fileName) is \(BackupListing.age(age)) old, more than \(BackupListing.age(maxWALAge)): check archive_command, or connect check to the server so an idle cluster is told apart")
+                    problems.append("newest archived WAL \(segment.fileName) is \(String(age: age)) old, more than \(String(age: maxWALAge)): check archive_command, or connect check to the server so an idle cluster is told apart")
                 }
             }
         } else if status.newestSegmentTime == nil {

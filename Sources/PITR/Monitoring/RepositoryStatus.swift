@@ -77,10 +77,9 @@ public struct RepositoryStatus: Sendable {
         }
 
         let walObjects = inventory.archives.flatMap { $0.index.files.values }
-        let isLocal = inventory.repository.storage is FileStorage
         var byClass: [String: Int] = [:]
         for object in inventory.backupObjects + walObjects {
-            byClass[object.storageClass ?? (isLocal ? "local" : "STANDARD"), default: 0] += object.size
+            byClass[object.storageClass ?? "local", default: 0] += object.size
         }
         let dayAgo = now.secondsSinceEpoch - 86_400
         let recent = walObjects.filter { object in
@@ -99,7 +98,7 @@ public struct RepositoryStatus: Sendable {
     /// The newest commit or abort time in the last segments of `timeline`; nil when they hold none
     /// or cannot be decoded (the status then falls back to file times rather than failing).
     static func newestCommit(_ archive: RepositoryInventory.Archive, on timeline: TimelineID) -> UTCTime? {
-        let locator = ArchiveEventLocator(index: archive.index, majorVersion: archive.identity.majorVersion)
+        let locator = ArchiveEventLocator(index: archive.index)
         let segments = Array(archive.index.segments(on: timeline).suffix(segmentsSearchedForNewestCommit))
         return (try? locator.newestEvent(in: segments))?.time.utcTime
     }

@@ -3,10 +3,10 @@
 /// coverage as a green bar, gaps in red. One timeline spans every backup, one zooms on the window.
 public enum StatusHTML {
     public static func render(_ status: RepositoryStatus) -> String {
-        func bytes(_ n: Int) -> String { BackupProgress.bytes(Int64(n)) }
+        func bytes(_ n: Int) -> String { String(byteCount: n) }
         var facts: [(String, String)] = []
-        facts.append(("Newest backup", status.newestBackup.map { "\($0.name), \($0.stopTime.iso8601) (\(BackupListing.age(status.backupAge ?? 0)) ago)" } ?? "none"))
-        facts.append(("Newest WAL (RPO)", status.newestSegment.map { "\($0.fileName), \(status.newestSegmentTime?.iso8601 ?? "?") (\(BackupListing.age(status.walAge ?? 0)) ago)" } ?? "none"))
+        facts.append(("Newest backup", status.newestBackup.map { "\($0.name), \($0.stopTime.iso8601) (\(String(age: status.backupAge ?? 0)) ago)" } ?? "none"))
+        facts.append(("Newest WAL (RPO)", status.newestSegment.map { "\($0.fileName), \(status.newestSegmentTime?.iso8601 ?? "?") (\(String(age: status.walAge ?? 0)) ago)" } ?? "none"))
         facts.append(("Recoverable window", status.window.map { "\($0.start.iso8601) .. \($0.end.iso8601)" } ?? "none"))
         facts.append(("Gaps", status.gaps.isEmpty ? "none" : status.gaps.map(\.description).joined(separator: "; ")))
         facts.append(("Repository", "\(bytes(status.totalBytes)): " + status.bytesByKind.map { "\($0.kind) \(bytes($0.bytes))" }.joined(separator: ", ")))

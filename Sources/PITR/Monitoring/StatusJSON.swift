@@ -1,7 +1,7 @@
 /// `status --json`: every fact of the dashboard, times in ISO 8601 UTC, ages in seconds, sizes in bytes.
 public enum StatusJSON {
     public static func render(_ status: RepositoryStatus) -> String {
-        func string(_ text: String) -> String { BackupListing.string(text) }
+        func string(_ text: String) -> String { text.jsonLiteral }
         func time(_ value: UTCTime?) -> String { value.map { string($0.iso8601) } ?? "null" }
         func number(_ value: Int64?) -> String { value.map { String($0) } ?? "null" }
         let backups = status.backups.map { backup in

@@ -1,8 +1,8 @@
 /// `status` on a terminal: one fact per line, then the backups with the classes keeping them.
 public enum StatusText {
     public static func render(_ status: RepositoryStatus) -> String {
-        func bytes(_ n: Int) -> String { BackupProgress.bytes(Int64(n)) }
-        func age(_ seconds: Int64?) -> String { seconds.map { BackupListing.age($0) + " ago" } ?? "none" }
+        func bytes(_ n: Int) -> String { String(byteCount: n) }
+        func age(_ seconds: Int64?) -> String { seconds.map { String(age: $0) + " ago" } ?? "none" }
         var lines: [String] = []
         if let newest = status.newestBackup {
             lines.append("newest backup     \(newest.name), finished \(newest.stopTime.iso8601), \(age(status.backupAge))")

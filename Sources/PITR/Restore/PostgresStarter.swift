@@ -29,6 +29,9 @@ public struct PostgresStarter {
         self.log = log
     }
 
+    /// How long to wait for a postmaster that never wrote postmaster.pid.
+    static let startupSeconds = 20.0
+
     /// The server log pg_ctl writes: beside the data directory, not inside it.
     public var logFile: String { dataDirectory + ".postgresql.log" }
 
@@ -62,10 +65,18 @@ public struct PostgresStarter {
         }
     }
 
+    /// `pg_ctl stop -m immediate`, waiting: for a throw-away server (the restore drill), whose
+    /// data is never used again. A failure is returned as pg_ctl's output, nil on success.
+    public func stopImmediately() -> String? {
+        let stop = ChildProcess(executable: binDirectory + "/pg_ctl", arguments: ["-D", dataDirectory, "-m", "immediate", "-w", "stop"],
+                                user: owner, directory: dataDirectory)
+        guard let result = try? stop.run() else { return "cannot run \(stop.shown)" }
+        return result.status == 0 ? nil : result.output
+    }
+
     /// Polls until recovery ended as `action` says (or, for a standby following the archive, it
     /// accepts connections). Throws `recoveryFailed` with the log tail when the server stops otherwise.
-    /// `startupSeconds` bounds the wait for a postmaster that never wrote postmaster.pid.
-    public func waitForTarget(action: RecoveryAction, standbyFollowing: Bool, startupSeconds: Double = 20) throws -> Outcome {
+    public func waitForTarget(action: RecoveryAction, standbyFollowing: Bool) throws -> Outcome {
         let clock = Stopwatch()
         var connection: PostgresConnection?
         var seenRunning = false
@@ -87,8 +98,9 @@ public struct PostgresStarter {
                 if state == ServerStatus.shutDownInRecovery || state == ServerStatus.shutDown, action != .promote {
                     return .shutDown
                 }
-                if seenRunning || state == ServerStatus.inArchiveRecovery || clock.seconds >= startupSeconds {
-                    throw RestoreError.recoveryFailed(directory: dataDirectory, log: logTail())
+                if seenRunning || state == ServerStatus.inArchiveRecovery || clock.seconds >= Self.startupSeconds {
+                    throw RestoreError.recoveryFailed(directory: dataDirectory, logFile: logFile,
+                                                      lastLines: logTail(lines: 3).split(separator: "\n").joined(separator: " | "))
                 }
             }
             usleep(250_000)

@@ -14,7 +14,7 @@ public enum RestoreError: PITRError, Equatable {
     case unsupportedEntry(archive: String, entry: String, type: UInt8)
     case postgresNotFound(path: String)
     case cannotStart(command: String, detail: String)
-    case recoveryFailed(directory: String, log: String)
+    case recoveryFailed(directory: String, logFile: String, lastLines: String)
 
     public var description: String {
         switch self {
@@ -35,19 +35,19 @@ public enum RestoreError: PITRError, Equatable {
         case .recoveryConfigInsideTarget(let path, let target):
             "recovery config file \(path) lies inside the target directory \(target), where every later base backup would carry its secrets: choose a file outside it with --recovery-config"
         case .unrepresentableSetting(let name, let reason):
-            "setting \(name) cannot be written for restore_command: \(reason)"
+            "setting \(name) cannot be written for restore_command: \(reason); give it a value on one line"
         case .corruptArchive(let archive, let reason):
-            "backup archive \(archive) is not a valid tar stream: \(reason)"
+            "backup archive \(archive) is not a valid tar stream: \(reason); run verify --deep, and restore another backup with --backup NAME"
         case .unsafeEntry(let archive, let entry, let reason):
-            "backup archive \(archive) holds entry '\(entry)', which is refused: \(reason)"
+            "backup archive \(archive) holds entry '\(entry)', which is refused: \(reason); the backup is not one backup-push wrote, restore another with --backup NAME"
         case .unsupportedEntry(let archive, let entry, let type):
             "backup archive \(archive) holds entry '\(entry)' of tar type '\(Unicode.Scalar(type))', which PostgreSQL never writes: the backup is not one of ours"
         case .postgresNotFound(let path):
             "PostgreSQL program \(path) not found: install the server of the backup's version or give its bin folder with --pg-bin DIR"
         case .cannotStart(let command, let detail):
             "`\(command)` failed: \(detail)"
-        case .recoveryFailed(let directory, let log):
-            "PostgreSQL stopped before reaching the recovery target in \(directory); server log tail:\n\(log)"
+        case .recoveryFailed(let directory, let logFile, let lastLines):
+            "PostgreSQL stopped before reaching the recovery target in \(directory); its log \(logFile) ends: \(lastLines); fix the cause it names and start it again with pg_ctl"
         }
     }
 }

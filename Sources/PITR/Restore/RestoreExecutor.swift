@@ -105,9 +105,11 @@ public final class RestoreExecutor {
             let described = repository.storage.describe(BackupDescriptor.objectKey(backup: backup.name, object: pieces[0].name))
             let sink: ByteSink
             var extractor: TarExtractor?
+            var manifest: SystemFile?
             if archive == "backup_manifest" {
                 let file = try SystemFile.createExclusive(destinations.target + "/backup_manifest", mode: 0o600)
                 try destinations.owner.take(file)
+                manifest = file
                 sink = file
             } else {
                 let root: String
@@ -137,7 +139,7 @@ public final class RestoreExecutor {
                 done += piece.rawBytes
             }
             try extractor?.finish()
-            if let file = sink as? SystemFile { try file.sync() }
+            try manifest?.sync()
             let bytes = pieces.reduce(0) { $0 + $1.rawBytes }
             onProgress("\(archive): \(pieces.count) piece\(pieces.count == 1 ? "" : "s"), \(Self.megabytes(bytes)) in "
                        + "\(Stopwatch.text(clock.seconds)) (\(Self.rate(bytes, clock.seconds))); \(Self.percent(done, total)) of the backup")

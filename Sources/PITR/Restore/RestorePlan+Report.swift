@@ -54,5 +54,5 @@ extension RestorePlan {
         }
     }
 
-    private static func bytes(_ count: Int) -> String { BackupProgress.bytes(Int64(count)) }
+    private static func bytes(_ count: Int) -> String { String(byteCount: count) }
 }

@@ -11,8 +11,9 @@ public struct RestorePlanner {
     let locator: (ArchiveIndex) -> WALEventLocator
     let log: Log
 
-    /// `locator` builds the WAL event locator for the archive the planner picks.
-    public init(repository: Repository, locator: @escaping (ArchiveIndex) -> WALEventLocator, log: Log) {
+    /// `locator` builds the WAL event locator for the archive the planner picks (by default one
+    /// that decodes the archived segments; tests give synthetic ones).
+    public init(repository: Repository, locator: @escaping (ArchiveIndex) -> WALEventLocator = { ArchiveEventLocator(index: $0) }, log: Log) {
         self.repository = repository
         self.locator = locator
         self.log = log

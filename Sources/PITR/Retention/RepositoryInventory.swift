@@ -17,7 +17,10 @@ public struct RepositoryInventory {
     public let permanent: Set<String>
     public let archives: [Archive]
 
+    /// Lists `repository`; throws `ArchiveError.noRepository` when nothing ever created it (a
+    /// wrong TAILTOWN_REPO must not read as an empty repository).
     public static func load(repository: Repository) throws -> RepositoryInventory {
+        try repository.checkExists()
         let backups = try BackupCatalog(repository: repository).list()
         let listing = try repository.storage.listObjects(prefix: BackupDescriptor.folder + "/")
         var archives: [Archive] = []

@@ -120,7 +120,7 @@ public struct RetentionPlan {
     }
 }
 
-private func size(_ bytes: Int) -> String { BackupProgress.bytes(Int64(bytes)) }
+private func size(_ bytes: Int) -> String { String(byteCount: bytes) }
 
 extension String {
     /// Left-aligned in `width` columns.

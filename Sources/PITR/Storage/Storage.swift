@@ -55,7 +55,7 @@ public struct StoredObject: Equatable, Sendable {
     public let key: String
     /// Stored bytes (compressed and encrypted).
     public let size: Int
-    /// The S3 storage class ("STANDARD", "STANDARD_IA"...); nil on storage that has none.
+    /// The S3 storage class ("STANDARD", "STANDARD_IA"...); nil on storage that has none (file://).
     public let storageClass: String?
     /// When the object was last written (S3 LastModified, a file's mtime); nil when unknown.
     public let lastModified: UTCTime?

@@ -33,7 +33,7 @@ public struct RepositoryVerifier {
             let requirements = inventory.requirements(of: archive, for: classification.decisions)
             var gaps = WALGap.gaps(missing: requirements.missingSegments(in: archive.index), archive: archive.identity,
                                    segmentSize: archive.index.segmentSize, backups: inventory.backups)
-            let locator = ArchiveEventLocator(index: archive.index, majorVersion: archive.identity.majorVersion)
+            let locator = ArchiveEventLocator(index: archive.index)
             for i in gaps.indices { gaps[i].refine(with: locator, index: archive.index) }
             problems += gaps.map(VerifyProblem.walGap)
         }

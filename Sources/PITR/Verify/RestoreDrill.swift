@@ -72,7 +72,7 @@ public struct RestoreDrill {
         var backup = ""
         var results: [CheckResult] = []
         var scratch: String?
-        var started: (starter: PostgresStarter, owner: FileOwner)?
+        var started: PostgresStarter?
         var failure: String?
         func timed<T>(_ name: String, _ body: () throws -> T) throws -> T {
             let clock = Stopwatch()
@@ -82,8 +82,7 @@ public struct RestoreDrill {
         do {
             let request = RestoreRequest(target: target ?? .latest)
             let plan = try timed("plan") {
-                try RestorePlanner(repository: repository, locator: { ArchiveEventLocator(index: $0, majorVersion: $0.archive.identity.majorVersion) }, log: log)
-                    .plan(request)
+                try RestorePlanner(repository: repository, log: log).plan(request)
             }
             backup = plan.backup.name
             let folder = try makeScratch()
@@ -106,7 +105,7 @@ public struct RestoreDrill {
                                           log: log)
             try timed(target == nil ? "recovery until consistent" : "recovery to the target") {
                 try starter.start()
-                started = (starter, summary.owner)
+                started = starter
                 _ = try starter.waitForTarget(action: .pause, standbyFollowing: target == nil)
             }
             results = try timed("check queries") {
@@ -118,10 +117,8 @@ public struct RestoreDrill {
             failure = "\(error)"
         }
         let clock = Stopwatch()
-        if let (starter, owner) = started {
-            let stop = ChildProcess(executable: starter.binDirectory + "/pg_ctl", arguments: ["-D", starter.dataDirectory, "-m", "immediate", "-w", "stop"],
-                                    user: owner, directory: starter.dataDirectory)
-            if let result = try? stop.run(), result.status != 0 { log.warning("pg_ctl stop: \(result.output)") }
+        if let starter = started {
+            if let problem = starter.stopImmediately() { log.warning("pg_ctl stop: \(problem)") }
             if failure != nil { log.error("the drill server's log ends with:\n\(starter.logTail())") }
         }
         if let scratch {
@@ -155,7 +152,7 @@ public struct RestoreDrill {
             ("logging_collector", "off"), ("shared_buffers", "128MB"), ("cluster_name", "tailtown-pitr-restore-test"),
         ]
         let text = "# tailtown-pitr verify --restore-test: a private, throw-away server.\n"
-            + settings.map { "\($0.0) = '\($0.1.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''"))'\n" }.joined()
+            + settings.map { "\($0.0) = \(RecoverySettings.quoted($0.1))\n" }.joined()
         let autoConf = folder + "/data/postgresql.auto.conf"
         let existing = try FileSystem.readFile(autoConf)
         let replacement = try SystemFile.createExclusive(autoConf + ".drill", mode: 0o600)

@@ -22,7 +22,7 @@ public struct VerifyReport: Equatable, Sendable {
     }
 
     public var json: String {
-        func string(_ text: String) -> String { BackupListing.string(text) }
+        func string(_ text: String) -> String { text.jsonLiteral }
         let problems = self.problems.map { problem -> String in
             var fields = ["\"kind\":\(string(problem.kind))", "\"subject\":\(string(problem.subject))", "\"message\":\(string(problem.description))"]
             if case .walGap(let gap) = problem {

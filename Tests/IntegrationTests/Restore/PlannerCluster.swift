@@ -20,8 +20,7 @@ struct PlannerCluster {
         let dbname = "host=\(sandbox.root) port=\(primary.port) user=postgres dbname=postgres"
         _ = try sandbox.tailtown(["--config", tailtown.configFile, "backup-push", "--dbname", dbname]).check()
         let repository = PITR.Repository(storage: FileStorage(root: tailtown.repository.root), key: nil)
-        let planner = RestorePlanner(repository: repository, locator: { ArchiveEventLocator(index: $0, majorVersion: 15) },
-                                     log: Log(level: .error))
+        let planner = RestorePlanner(repository: repository, log: Log(level: .error))
         return PlannerCluster(tailtown: tailtown, primary: primary, repository: repository, planner: planner)
     }
 

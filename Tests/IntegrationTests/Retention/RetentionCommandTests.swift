@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PITR
+import TestSupport
 
 /// `delete`, `verify`, `status` and `check` as processes against a real PostgreSQL 15 archiving into
 /// an encrypted file:// repository: three backups the same day, TAILTOWN_RETAIN=daily=1 keeps the
@@ -90,11 +91,12 @@ import Testing
         #expect(!check.stderr.contains("judging by the repository alone"), "check reads the server: \(check.stderr)")
         #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains("tailtown_pitr_last_verify_success 1"))
         Thread.sleep(forTimeInterval: 1.1)
-        let hook = try WebhookReceiver(in: archived.sandbox)
+        let hook = try WebhookListener()
         let alerting = try archived.sandbox.writeFile("alerting.conf", try String(contentsOfFile: config, encoding: .utf8) + "TAILTOWN_NOTIFY_URL=\(hook.url)\n")
         let stale = try archived.sandbox.tailtown(["--config", alerting, "check", "--no-connect", "--max-backup-age", "1s"])
         #expect(stale.status == 1 && stale.stdout.hasPrefix("problem: newest backup \(newest.name) finished"), "\(stale.stdout)\(stale.stderr)")
-        let alert = try hook.body()
+        let posted = try #require(hook.waitForRequest(seconds: 20), "check posted no alert")
+        let alert = try JSONSerialization.jsonObject(with: Data(posted.body.utf8)) as? [String: Any] ?? [:]
         #expect((alert["text"] as? String)?.contains("tailtown-pitr check failed for file://") == true)
         #expect((alert["text"] as? String)?.contains("newest backup \(newest.name) finished") == true)
 

@@ -53,7 +53,7 @@ extension PostgreSQLIntegration {
             #expect(segments.count >= 20)
             let transactions = archived.filter { $0.kind == .commit || $0.kind == .abort }
             func locator(slack: Int64 = ArchiveEventLocator.defaultSlackMicroseconds) -> ArchiveEventLocator {
-                ArchiveEventLocator(index: index, majorVersion: 15, slackMicroseconds: slack)
+                ArchiveEventLocator(index: index, slackMicroseconds: slack)
             }
 
             // Time: a commit in the middle of the spread-out part; inclusive stops after it, exclusive at it.

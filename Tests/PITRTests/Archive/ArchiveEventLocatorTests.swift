@@ -14,7 +14,7 @@ import Testing
     let chain = try! SyntheticChain.make(segments: ArchiveEventLocatorTests.segmentCount)
 
     private func locator(slack: Int64 = ArchiveEventLocator.defaultSlackMicroseconds) -> ArchiveEventLocator {
-        ArchiveEventLocator(index: chain.index, majorVersion: 15, slackMicroseconds: slack)
+        ArchiveEventLocator(index: chain.index, slackMicroseconds: slack)
     }
 
     /// Against a brute-force walk for every commit's time, just before and just after it, both ways.

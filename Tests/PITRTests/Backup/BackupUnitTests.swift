@@ -83,7 +83,7 @@ final class BytesSource: ByteSource {
         let json = BackupListing.json([Self.sample], retention: retention)
         #expect(json.contains("\"retention\":[\"daily\",\"weekly\",\"monthly\",\"yearly\",\"newest\"]"))
         #expect(json.contains("\"location\":\"/srv/pg ts/one\"") && json.contains("\"system_identifier\":\"7312345678901234567\""))
-        #expect(BackupListing.string("a\"b\\c\n\u{1}") == "\"a\\\"b\\\\c\\n\\u0001\"")
+        #expect("a\"b\\c\n\u{1}".jsonLiteral == "\"a\\\"b\\\\c\\n\\u0001\"")
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PITR
+import TestSupport
 
 /// Twenty segments archived every 30 minutes up to now, one backup in segment 5 finished 7.5 hours ago.
 struct MonitoredRepository {

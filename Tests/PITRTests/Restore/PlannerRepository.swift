@@ -1,55 +1,40 @@
 import Foundation
 @testable import PITR
 
-/// A real file:// repository in a temporary folder, filled with real objects (the object encoder,
-/// the archive's info, backup descriptors) for planner tests. WAL segments hold a few bytes:
-/// the planner only lists them, and the test locator answers for their records.
+/// A `SyntheticRepository` as the planner tests state it: 1 MiB segments (short LSNs), history
+/// switchpoints and backups given by LSN text, and a test locator answering for the records.
 final class PlannerRepository {
     static let segmentSize: WALSegmentSize = {
         do { return try WALSegmentSize(megabytes: 1) } catch { fatalError("1 MiB is a valid segment size") }
     }()
-    static let identity = ClusterIdentity(majorVersion: 15, systemIdentifier: 7_300_000_000_000_000_001)
 
-    let root: String
-    let repository: Repository
-    let archive: WALArchive
-    private let encoder: ObjectEncoder
+    let synthetic: SyntheticRepository
+    var repository: Repository { synthetic.repository }
+    var identity: ClusterIdentity { synthetic.identity }
 
-    init(identity: ClusterIdentity = PlannerRepository.identity) throws {
-        root = NSTemporaryDirectory() + "tailtown-planner-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        repository = Repository(storage: FileStorage(root: root), key: nil)
-        try repository.checkEncryption()
-        archive = WALArchive(repository: repository, identity: identity)
-        try archive.checkKeyAndSegmentSize(Self.segmentSize, file: "test")
-        encoder = try ObjectEncoder(options: ObjectOptions(compression: .lz4))
+    init() throws {
+        synthetic = try SyntheticRepository(segmentSize: Self.segmentSize)
     }
-
-    deinit { try? FileManager.default.removeItem(atPath: root) }
 
     /// Archives segments `numbers` of `timeline` (a few bytes each).
     func archive(timeline: UInt32, _ numbers: ClosedRange<UInt64>) throws {
-        for number in numbers {
-            let name = WALSegmentName(timeline: TimelineID(timeline), number: number, segmentSize: Self.segmentSize)
-            try store(archive.key(for: .segment(name)), Array("segment \(name)".utf8))
-        }
+        try synthetic.addSegments(timeline: timeline, numbers)
     }
 
     /// Archives `<timeline>.history` with one line per ancestor.
     func archiveHistory(_ timeline: UInt32, _ lines: [(parent: UInt32, switchpoint: String)]) throws {
         let text = lines.map { "\($0.parent)\t\($0.switchpoint)\tno recovery target specified\n" }.joined()
-        try store(archive.key(for: .history(TimelineID(timeline))), Array(text.utf8))
+        try synthetic.putObject(synthetic.walKey(.history(TimelineID(timeline))), Array(text.utf8))
     }
 
     func removeSegment(timeline: UInt32, _ number: UInt64) throws {
-        let name = WALSegmentName(timeline: TimelineID(timeline), number: number, segmentSize: Self.segmentSize)
-        try repository.storage.remove(archive.key(for: .segment(name)))
+        try synthetic.storage.remove(synthetic.walKey(.segment(synthetic.segment(timeline, number))))
     }
 
-    /// Writes a finished backup's descriptor (and one stored object of `storedBytes`), as backup-push does last.
+    /// Writes a finished backup's descriptor (recording one stored object of `storedBytes`), as backup-push does last.
     @discardableResult
     func addBackup(_ name: String, start: String, stop: String, stopTime: String, timeline: UInt32 = 1,
-                   storedBytes: Int = 1000, identity: ClusterIdentity = PlannerRepository.identity) throws -> BackupDescriptor {
+                   storedBytes: Int = 1000) throws -> BackupDescriptor {
         guard let time = UTCTime(iso8601: stopTime) else { throw WALError.invalidTimestamp(stopTime, reason: "test") }
         let descriptor = BackupDescriptor(
             name: name, label: "test", startLSN: try LSN(parsing: start), stopLSN: try LSN(parsing: stop),
@@ -58,34 +43,12 @@ final class PlannerRepository {
             systemIdentifier: identity.systemIdentifier, serverVersion: identity.majorVersion * 10000 + 4,
             segmentSize: Self.segmentSize.bytes, tablespaces: [], compression: .lz4, cipher: "none", keyID: "",
             objects: [.init(name: "base.tar.0000", archive: "base.tar", rawBytes: storedBytes * 3, storedBytes: storedBytes)])
-        try store(BackupDescriptor.key(of: name), descriptor.text.bytes, encode: false)
+        try synthetic.putDescriptor(descriptor)
         return descriptor
     }
 
     func planner(_ locator: TestEventLocator = TestEventLocator()) -> RestorePlanner {
         RestorePlanner(repository: repository, locator: { _ in locator }, log: Log(level: .error))
-    }
-
-    private func store(_ key: String, _ bytes: [UInt8], encode: Bool = true) throws {
-        let upload = try repository.storage.startUpload(key)
-        if encode {
-            _ = try encoder.encode(from: TestBytes(bytes), to: upload)
-        } else {
-            try bytes.withUnsafeBytes { try upload.write($0) }
-        }
-        _ = try upload.commit(replace: true)
-    }
-}
-
-/// A byte source over an array.
-final class TestBytes: ByteSource {
-    private var bytes: ArraySlice<UInt8>
-    init(_ bytes: [UInt8]) { self.bytes = bytes[...] }
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let count = min(buffer.count, bytes.count)
-        for (offset, byte) in bytes.prefix(count).enumerated() { buffer[offset] = byte }
-        bytes = bytes.dropFirst(count)
-        return count
     }
 }
 

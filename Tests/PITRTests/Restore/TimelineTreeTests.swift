@@ -75,7 +75,7 @@ import Testing
         let repository = try PlannerRepository()
         try repository.archiveHistory(2, [(1, "0/500028")])
         try repository.archive(timeline: 1, 1...4)
-        let index = try ArchiveIndex.load(repository: repository.repository, identity: PlannerRepository.identity)
+        let index = try ArchiveIndex.load(repository: repository.repository, identity: repository.identity)
         let tree = try TimelineTree.load(from: index)
         #expect(tree.timelines.map(\.rawValue) == [1, 2])
         #expect(tree.parent(of: TimelineID(2))?.switchpoint == LSN(0x500028))

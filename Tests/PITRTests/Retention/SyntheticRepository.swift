@@ -10,12 +10,13 @@ final class SyntheticRepository {
     let storage: Storage
     let repository: Repository
     let identity = ClusterIdentity(majorVersion: 15, systemIdentifier: 7_300_000_000_000_000_001)
-    let segmentSize = WALSegmentSize.standard
+    let segmentSize: WALSegmentSize
     let archive: WALArchive
 
-    init(key: MasterKey? = nil, storage given: Storage? = nil) throws {
-        root = given == nil ? NSTemporaryDirectory() + "tailtown-retention-\(UUID().uuidString)" : ""
+    init(key: MasterKey? = nil, storage given: Storage? = nil, segmentSize: WALSegmentSize = .standard) throws {
+        root = given == nil ? NSTemporaryDirectory() + "tailtown-synthetic-\(UUID().uuidString)" : ""
         storage = given ?? FileStorage(root: root)
+        self.segmentSize = segmentSize
         repository = Repository(storage: storage, key: key)
         try repository.checkEncryption()
         archive = WALArchive(repository: repository, identity: identity)
@@ -73,14 +74,19 @@ final class SyntheticRepository {
             timeline: TimelineID(timeline), stopTimeline: TimelineID(timeline), systemIdentifier: identity.systemIdentifier,
             serverVersion: 150004, segmentSize: segmentSize.bytes, tablespaces: [], compression: .lz4,
             cipher: repository.key == nil ? "none" : "aes-256-gcm", keyID: repository.key?.keyIDHex ?? "", objects: objects)
-        let upload = try storage.startUpload(BackupDescriptor.key(of: name))
-        try descriptor.text.bytes.withUnsafeBytes { try upload.write($0) }
-        _ = try upload.commit(replace: false)
+        try putDescriptor(descriptor)
         // Dated as when the backup ran, as a leftover of it would be.
         if !root.isEmpty {
             for key in try storage.list(prefix: BackupDescriptor.folder + "/" + name + "/") { try age(path(key), by: 0, before: stopTime) }
         }
         return descriptor
+    }
+
+    /// Writes a backup's descriptor as backup-push does last (plain text, not a pipeline object).
+    func putDescriptor(_ descriptor: BackupDescriptor) throws {
+        let upload = try storage.startUpload(BackupDescriptor.key(of: descriptor.name))
+        try descriptor.text.bytes.withUnsafeBytes { try upload.write($0) }
+        _ = try upload.commit(replace: false)
     }
 
     /// Every visible key, sorted.

@@ -57,10 +57,10 @@ final class S3Client {
         try signer.sign(&request, payloadHash: operation.payloadHash, at: AWSTimestamp.now())
         let query = request.encodedQuery
         let url = "\(endpoint.scheme)://\(request.headers[0].value)\(request.path)\(query.isEmpty ? "" : "?" + query)"
-        let started = RetryPolicy.monotonicSeconds()
+        let clock = Stopwatch()
         // Method, object and outcome only: never a header, so never a signature or a token.
         let shown = "\(operation.method) \(describe(operation.key))\(query.isEmpty ? "" : "?" + query)"
-        let milliseconds = { Int((RetryPolicy.monotonicSeconds() - started) * 1000) }
+        let milliseconds = { Int(clock.seconds * 1000) }
         let response: HTTPResponse
         do {
             let signed = HTTPRequest(method: operation.method, url: url, headers: request.headers)
@@ -88,14 +88,14 @@ final class S3Client {
     /// `StorageError.unreachable`, which never reads as "not found".
     func retrying<T>(_ what: String, _ body: (Int) throws -> T) throws -> T {
         let policy = configuration.retry
-        let start = RetryPolicy.monotonicSeconds()
+        let clock = Stopwatch()
         var attempt = 0
         while true {
             do {
                 return try body(attempt)
             } catch {
                 guard S3Client.isTransient(error) else { throw error }
-                let elapsed = RetryPolicy.monotonicSeconds() - start
+                let elapsed = clock.seconds
                 let delay = policy.delay(beforeRetry: attempt)
                 guard attempt < policy.maxRetries, elapsed + delay < policy.budgetSeconds else {
                     throw StorageError.unreachable(object: what, reason: "\(error) (gave up after \(attempt + 1) attempts in \(Int(elapsed.rounded())) s)")

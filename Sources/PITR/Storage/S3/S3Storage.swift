@@ -97,7 +97,8 @@ public final class S3Storage: Storage {
                 guard let key = S3XML.value("Key", in: contents), key.hasPrefix(repositoryPrefix) else { continue }
                 objects.append(StoredObject(key: configuration.repositoryKey(key),
                                             size: Int(S3XML.value("Size", in: contents) ?? "") ?? 0,
-                                            storageClass: S3XML.value("StorageClass", in: contents),
+                                            // S3 leaves the class out for STANDARD on some listings and servers.
+                                            storageClass: S3XML.value("StorageClass", in: contents) ?? "STANDARD",
                                             lastModified: S3XML.value("LastModified", in: contents).flatMap(Self.listingTime)))
             }
             token = S3XML.value("IsTruncated", in: xml) == "true" ? S3XML.value("NextContinuationToken", in: xml) : nil

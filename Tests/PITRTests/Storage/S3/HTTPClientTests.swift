@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PITR
+import TestSupport
 
 @Suite("HTTPClient (libcurl) against moto")
 struct HTTPClientTests {

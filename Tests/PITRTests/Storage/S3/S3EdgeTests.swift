@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PITR
+import TestSupport
 
 @Suite("S3Storage edge cases", .serialized)
 struct S3EdgeTests {
@@ -15,7 +16,7 @@ struct S3EdgeTests {
         let proxy = try FaultProxy(upstream: try MotoServer.endpoint())
         defer { proxy.stop() }
         let bucket = MotoServer.uniqueBucket("no-conditional")
-        try S3TestRepository.createBucket(bucket)
+        try MotoServer.createBucket(bucket)
         let storage = try storage(through: proxy, bucket: bucket)
         proxy.queue(["501"])
         #expect(try storage.store("k", [1, 2]) == .stored)
@@ -29,7 +30,7 @@ struct S3EdgeTests {
         let proxy = try FaultProxy(upstream: try MotoServer.endpoint())
         defer { proxy.stop() }
         let bucket = MotoServer.uniqueBucket("exhausted")
-        try S3TestRepository.createBucket(bucket)
+        try MotoServer.createBucket(bucket)
         let storage = try storage(through: proxy, bucket: bucket, retries: 3)
         proxy.setRate(1, faults: ["503", "reset"])
         for operation in [{ _ = try storage.openForReading("wal/x") }, { _ = try storage.size(of: "wal/x") },
@@ -68,7 +69,7 @@ struct S3EdgeTests {
         let proxy = try FaultProxy(upstream: try MotoServer.endpoint(), tls: (certificate, key))
         defer { proxy.stop() }
         let bucket = MotoServer.uniqueBucket("tls")
-        try S3TestRepository.createBucket(bucket)
+        try MotoServer.createBucket(bucket)
 
         let untrusted = try storage(through: proxy, bucket: bucket)
         let refused = #expect(throws: HTTPTransportError.self) { _ = try untrusted.size(of: "k") }
@@ -88,7 +89,7 @@ struct S3SecretsTests {
         let proxy = try FaultProxy(upstream: try MotoServer.endpoint())
         defer { proxy.stop() }
         let bucket = MotoServer.uniqueBucket("secrets")
-        try S3TestRepository.createBucket(bucket)
+        try MotoServer.createBucket(bucket)
         var configuration = try S3TestRepository.configuration(bucket: bucket, endpoint: proxy.endpoint)
         configuration.credentials = AWSCredentials(accessKeyID: "AKIDVISIBLE", secretAccessKey: "SECRET-must-not-show", sessionToken: "TOKEN-must-not-show")
         configuration.retry = RetryPolicy(maxRetries: 2, budgetSeconds: 10, baseDelaySeconds: 0.01, maxDelaySeconds: 0.02)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PITR
+import TestSupport
 
 /// The driver through `FaultProxy`: transient faults are retried, a GET cut short resumes,
 /// a 403 is settled by a listing, a failed multipart upload leaves nothing behind.
@@ -14,7 +15,7 @@ final class S3FaultTests {
     init() throws {
         proxy = try FaultProxy(upstream: try MotoServer.endpoint(), stallSeconds: 3)
         let bucket = MotoServer.uniqueBucket("faults")
-        try S3TestRepository.createBucket(bucket)
+        try MotoServer.createBucket(bucket)
         var configuration = try S3TestRepository.configuration(bucket: bucket, partSize: S3Configuration.minimumPartSize, endpoint: proxy.endpoint)
         configuration.retry = RetryPolicy(maxRetries: 8, budgetSeconds: 60, baseDelaySeconds: 0.01, maxDelaySeconds: 0.2)
         configuration.http = HTTPClientOptions(connectTimeoutMilliseconds: 2000, stallSeconds: 1)

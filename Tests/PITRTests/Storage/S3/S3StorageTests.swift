@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PITR
+import TestSupport
 
 @Suite("S3Storage against moto")
 struct S3StorageTests {
@@ -135,7 +136,7 @@ struct S3UploadLifecycleTests {
         let proxy = try FaultProxy(upstream: try MotoServer.endpoint())
         defer { proxy.stop() }
         let bucket = MotoServer.uniqueBucket("onepart")
-        try S3TestRepository.createBucket(bucket)
+        try MotoServer.createBucket(bucket)
         let storage = try S3Storage(configuration: S3TestRepository.configuration(bucket: bucket, partSize: part, endpoint: proxy.endpoint),
                                     log: Log(level: .error))
         #expect(try storage.store("k", pattern(part), chunk: 1 << 20) == .stored)

@@ -1,5 +1,6 @@
 import Foundation
 @testable import PITR
+import TestSupport
 
 /// A fresh bucket on the shared moto server and an `S3Storage` on it.
 enum S3TestRepository {
@@ -17,27 +18,13 @@ enum S3TestRepository {
     static func make(_ hint: String, prefix: String = "", partSize: Int = S3Configuration.defaultPartSize) throws -> S3Storage {
         let bucket = MotoServer.uniqueBucket(hint)
         let storage = try S3Storage(configuration: configuration(bucket: bucket, prefix: prefix, partSize: partSize), log: Log(level: .error))
-        try createBucket(bucket)
+        try MotoServer.createBucket(bucket)
         return storage
-    }
-
-    static func createBucket(_ bucket: String) throws {
-        let client = try HTTPClient()
-        let response = try client.perform(HTTPRequest(method: "PUT", url: "\(try MotoServer.endpoint())/\(bucket)", headers: [
-            ("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0"),
-        ]))
-        guard response.status == 200 else { throw MotoStartError(reason: "cannot create bucket \(bucket): HTTP \(response.status)") }
     }
 
     /// The multipart uploads in progress in the bucket (ListMultipartUploads).
     static func pendingUploads(_ storage: S3Storage) throws -> Int {
-        let client = try HTTPClient()
-        var body: [UInt8] = []
-        let response = try client.perform(HTTPRequest(method: "GET", url: "\(try MotoServer.endpoint())/\(storage.configuration.bucket)?uploads", headers: [
-            ("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0"),
-        ])) { body += $0 }
-        guard response.status == 200 else { throw MotoStartError(reason: "ListMultipartUploads: HTTP \(response.status)") }
-        return String(decoding: body, as: UTF8.self).components(separatedBy: "<Upload>").count - 1
+        try MotoServer.pendingUploadKeys(bucket: storage.configuration.bucket).count
     }
 }
 

@@ -4,19 +4,20 @@ import Glibc
 #endif
 
 /// A one-shot HTTP server on 127.0.0.1 that records the first request and answers it with
-/// `status`: the receiving end of a Slack-style incoming webhook, for tests.
-final class WebhookListener: @unchecked Sendable {
-    struct Request {
-        let head: String
-        let body: String
+/// `status`: the receiving end of a Slack-style incoming webhook, for tests (in process, or
+/// for a tailtown-pitr child process).
+public final class WebhookListener: @unchecked Sendable {
+    public struct Request {
+        public let head: String
+        public let body: String
     }
 
-    let port: UInt16
+    public let port: UInt16
     private let listener: Int32
     private let received = DispatchSemaphore(value: 0)
     private var request: Request?
 
-    init(status: Int = 200) throws {
+    public init(status: Int = 200) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -37,10 +38,10 @@ final class WebhookListener: @unchecked Sendable {
 
     deinit { close(listener) }
 
-    var url: String { "http://127.0.0.1:\(port)/services/T000/B000/secret" }
+    public var url: String { "http://127.0.0.1:\(port)/services/T000/B000/secret" }
 
     /// The request, once it arrived (nil after `seconds`).
-    func waitForRequest(seconds: Double = 10) -> Request? {
+    public func waitForRequest(seconds: Double = 10) -> Request? {
         guard received.wait(timeout: .now() + seconds) == .success else { return nil }
         return request
     }

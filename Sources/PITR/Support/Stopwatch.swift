@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Elapsed time on the monotonic clock, for the per-phase times restore reports.
+/// Elapsed time on the monotonic clock: phase times in reports, progress redraws, retry budgets.
 public struct Stopwatch: Sendable {
     private let start: Double
 

@@ -5,23 +5,22 @@ import Foundation
 /// random one at `rate`: pass, 503 (SlowDown), 500 after the server applied the request, a
 /// connection reset before or after the server applied it, a stall past the client's timeout,
 /// a body cut short, 403 AccessDenied, 501 to conditional writes.
-final class FaultProxy {
-    let endpoint: String
+public final class FaultProxy {
+    public let endpoint: String
     private let process: Process
     private let control: FileHandle
     private let replies: FileHandle
 
-    static let faults = ["503", "500after", "reset", "resetafter", "stall", "cut"]
+    public static let faults = ["503", "500after", "reset", "resetafter", "stall", "cut"]
 
     /// The proxy itself: scripts/s3-fault-proxy.py (usable by hand too).
-    static let script = URL(fileURLWithPath: #filePath)
+    public static let script = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("scripts/s3-fault-proxy.py").path
 
     /// Starts a proxy in front of `upstream` ("http://127.0.0.1:PORT"); it stops with `stop()` or when its stdin closes.
     /// With `tls` (certificate and key PEM files) the proxy speaks HTTPS on "https://localhost:PORT".
-    init(upstream: String, stallSeconds: Double = 3, seed: Int = 42, tls: (certificate: String, key: String)? = nil) throws {
+    public init(upstream: String, stallSeconds: Double = 3, seed: Int = 42, tls: (certificate: String, key: String)? = nil) throws {
         let authority = upstream.replacingOccurrences(of: "http://", with: "").split(separator: ":")
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -41,28 +40,28 @@ final class FaultProxy {
 
     deinit { stop() }
 
-    func stop() {
+    public func stop() {
         try? control.close()
         process.waitUntilExit()
     }
 
     /// Faults for the next requests, in order ("pass" forwards one untouched).
-    func queue(_ faults: [String]) { command("queue \(faults.joined(separator: ","))") }
+    public func queue(_ faults: [String]) { command("queue \(faults.joined(separator: ","))") }
 
     /// A random fault for this fraction of the requests not covered by the queue.
-    func setRate(_ rate: Double, faults: [String] = FaultProxy.faults) { command("rate \(rate) \(faults.joined(separator: ","))") }
+    public func setRate(_ rate: Double, faults: [String] = FaultProxy.faults) { command("rate \(rate) \(faults.joined(separator: ","))") }
 
-    struct Entry: Decodable {
-        let method: String
-        let path: String
-        let fault: String
-        let range: String
+    public struct Entry: Decodable {
+        public let method: String
+        public let path: String
+        public let fault: String
+        public let range: String
         /// The upstream server's status, 0 when the request was not forwarded.
-        let status: Int
+        public let status: Int
     }
 
     /// The requests seen since the last call.
-    func log() throws -> [Entry] {
+    public func log() throws -> [Entry] {
         control.write(Data("log\n".utf8))
         return try JSONDecoder().decode([Entry].self, from: Data(replies.readLine().utf8))
     }
