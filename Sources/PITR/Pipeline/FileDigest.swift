@@ -6,15 +6,17 @@ public enum FileDigest {
     static let parallelThreshold = 2 * OriginalDigest.leafSize
 
     /// Hashes a local file straight from a read-only mapping: no copy into a buffer, which
-    /// keeps a repeated push of a 16 MiB segment close to the hash's own speed.
+    /// keeps a repeated push of a 16 MiB segment close to the hash's own speed. Each leaf's
+    /// pages leave the process once hashed, so the peak RSS holds a leaf or two, not the file.
     public static func compute(file: SystemFile, key: MasterKey?) throws -> ObjectTrailer {
-        try file.withMappedBytes { try compute(bytes: $0, key: key) }
+        try file.withMappedBytes { try compute(bytes: $0, key: key, hashed: SystemFile.releaseMappedPages) }
     }
 
     /// From `parallelThreshold` bytes on, a worker thread hashes the first half of the
     /// leaves while the calling thread hashes the rest; the result equals streaming every
     /// byte through `OriginalDigest.update`.
-    public static func compute(bytes: UnsafeRawBufferPointer, key: MasterKey?) throws -> ObjectTrailer {
+    public static func compute(bytes: UnsafeRawBufferPointer, key: MasterKey?,
+                               hashed: @escaping (UnsafeRawBufferPointer) -> Void = { _ in }) throws -> ObjectTrailer {
         let digest = try OriginalDigest(key: key)
         guard bytes.count >= parallelThreshold else {
             try digest.update(bytes)
@@ -29,9 +31,9 @@ public enum FileDigest {
 
         var frontLeaves: Result<[UInt8], Error> = .success([])
         let worker = try WorkerThread {
-            frontLeaves = Result { try OriginalDigest.hashLeaves(of: front, with: frontHasher) }
+            frontLeaves = Result { try OriginalDigest.hashLeaves(of: front, with: frontHasher, hashed: hashed) }
         }
-        let backLeaves = Result { try OriginalDigest.hashLeaves(of: back, with: backHasher) }
+        let backLeaves = Result { try OriginalDigest.hashLeaves(of: back, with: backHasher, hashed: hashed) }
         worker.join()
         return try digest.trailer(size: bytes.count, leafDigests: frontLeaves.get() + backLeaves.get())
     }

@@ -97,7 +97,9 @@ final class OriginalDigest {
     /// The SHA-256 of each leaf of `bytes`, concatenated, cutting at every `leafSize` bytes
     /// from its start: `bytes` must begin at a leaf boundary of the file, and only the part
     /// ending the file may end with a short leaf. `hasher` is reset before use.
-    static func hashLeaves(of bytes: UnsafeRawBufferPointer, with hasher: SHA256Hasher) throws -> [UInt8] {
+    /// `hashed` is told each leaf once it is hashed (a mapped file releases its pages there).
+    static func hashLeaves(of bytes: UnsafeRawBufferPointer, with hasher: SHA256Hasher,
+                           hashed: (UnsafeRawBufferPointer) -> Void = { _ in }) throws -> [UInt8] {
         var digests = [UInt8]()
         digests.reserveCapacity(leafCount(bytes.count) * SHA256Hasher.digestSize)
         var offset = 0
@@ -106,6 +108,7 @@ final class OriginalDigest {
             try hasher.reset()
             try hasher.update(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
             digests += try hasher.finish()
+            hashed(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
             offset = end
         }
         return digests

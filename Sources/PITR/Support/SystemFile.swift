@@ -106,16 +106,25 @@ public final class SystemFile {
     }
 
     /// Maps the whole file read-only and passes its bytes to `body` (empty for an empty file).
-    /// The mapping is prefaulted (MAP_POPULATE): the file is read front to back at once.
+    /// The kernel reads the file ahead into its page cache without mapping it all into the
+    /// process, so `releaseMappedPages` can keep the resident size small.
     public func withMappedBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
         let size = try self.size()
         if size == 0 { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
-        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, descriptor, 0),
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0),
               address != MAP_FAILED else {
             throw IOError("map", path)
         }
         defer { munmap(address, size) }
+        _ = madvise(address, size, MADV_WILLNEED)
         return try body(UnsafeRawBufferPointer(start: address, count: size))
+    }
+
+    /// Drops the pages of a part of a mapping (page-aligned start) from the process; reading
+    /// them again faults them back in from the page cache. Only for read-only file mappings.
+    public static func releaseMappedPages(_ bytes: UnsafeRawBufferPointer) {
+        guard let start = bytes.baseAddress, bytes.count > 0 else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: start), bytes.count, MADV_DONTNEED)
     }
 
     /// Tells the kernel the file will be read once, front to back.
