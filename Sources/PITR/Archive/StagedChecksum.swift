@@ -4,9 +4,9 @@
 ///
 /// The prefetcher stages only files it authenticated against the repository; what can go wrong
 /// afterwards is damage in the staging folder (a flipped bit, a truncated or overwritten file).
-/// Any such change alters the checksum with near certainty, and it costs about a millisecond per
-/// 16 MiB from the page cache, against ten or more for the SHA-256 tree (`FileDigest`) or CRC-32C,
-/// because PostgreSQL's replay waits for it at every hand-over.
+/// Any such change alters the checksum with near certainty. It costs about a millisecond per
+/// 16 MiB from the page cache, against 7 ms for `CRC32C` in software and more for the SHA-256
+/// tree (`FileDigest`), which matters because PostgreSQL's replay waits for it at every hand-over.
 struct StagedChecksum: Equatable {
     let value: UInt64
 
