@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench, section "restore": point-in-time recovery of one pgbench database to a time in the second
 # half of the WAL archived after its base backup, per phase, in the same run, each in turn:
-#   tailtown-pitr restore --to T --start (file:// repository, lz4, AES-256-GCM),
+#   tailtown-pitr restore --to T --start (file:// repository, lz4, AES-256-GCM), with prefetch at its default
+#     (TAILTOWN_PREFETCH=8) and with prefetch off (TAILTOWN_PREFETCH=0),
 #   pgbackrest restore --type=time --target=T, then PostgreSQL started until it pauses at T
 #     (posix repository, lz4 level 1, aes-256-cbc, archive-get for every segment),
 #   the floors: the same base backup (restored by tailtown-pitr, untimed), PostgreSQL started until it pauses
@@ -13,7 +14,7 @@
 #
 # Tunables (environment): BENCH_RESTORE_SCALE (pgbench scale, 150: about 2.3 GB of database),
 # BENCH_RESTORE_WAL_MB (WAL written between the backup and the target, default: the database's size),
-# BENCH_RESTORE_RUNS (rounds of the four restores, 3; the medians are reported).
+# BENCH_RESTORE_RUNS (rounds of the five restores, 3; the medians are reported).
 set -euo pipefail
 
 BENCH_SECTION=restore
@@ -89,7 +90,10 @@ TAILTOWN_REPO=file://$TT_REPO
 TAILTOWN_COMPRESSION=lz4
 TAILTOWN_ENCRYPTION_KEY_FILE=$TT_KEY
 EOF
-    chown postgres:postgres "$TT_CONF"
+    # The same settings with prefetch off: restore hands every explicit setting on to restore_command.
+    TT_CONF_NOPREFETCH=$WS/tailtown-noprefetch.conf
+    { cat "$TT_CONF"; echo "TAILTOWN_PREFETCH=0"; } >"$TT_CONF_NOPREFETCH"
+    chown postgres:postgres "$TT_CONF" "$TT_CONF_NOPREFETCH"
     archive="$TT --config $TT_CONF wal-push %p && $archive"
 fi
 say "pgbackrest stanza-create; archive_command = '$archive'"
@@ -155,10 +159,10 @@ say "source cluster stopped; $SEGMENTS segments archived"
 #    RUNS rounds; each round runs every restore once, starting with a different one each round.
 
 declare -A TIMES ROWS
-declare -A LABEL=([tt]=tailtown-pitr [pgbr]=pgBackRest [local]="local pg_wal" [cp]="restore_command cp")
+declare -A LABEL=([tt]=tailtown-pitr [tt0]="tailtown-pitr, prefetch off" [pgbr]=pgBackRest [local]="local pg_wal" [cp]="restore_command cp")
 TT_RSS_KB=0
 NOTES=()
-for copy in tailtown pgbackrest local cp; do bench_on_exit "runuser -u postgres -- $PGBIN/pg_ctl -D $WS/restore-$copy -m immediate -w stop"; done
+for copy in tt tt0 pgbackrest local cp; do bench_on_exit "runuser -u postgres -- $PGBIN/pg_ctl -D $WS/restore-$copy -m immediate -w stop"; done
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 record() { TIMES[$1]="${TIMES[$1]:-} $2"; } # <key> <seconds>
@@ -184,25 +188,26 @@ start_until_paused() { # <data dir> <log>
     done
 }
 
-restore_tailtown() {
-    local target=$WS/restore-tailtown started kb phases plan extract replay
-    say "tailtown-pitr restore --to '$TARGET' --start"
+restore_tailtown() { # <tt: prefetch at its default | tt0: prefetch off>
+    local key=$1 target=$WS/restore-$1 conf=$TT_CONF started kb phases plan extract replay
+    if [[ $key == tt0 ]]; then conf=$TT_CONF_NOPREFETCH; fi
+    say "tailtown-pitr restore --to '$TARGET' --start (${LABEL[$key]})"
     started=$(now)
     (cd "$WS" && as_pg /usr/bin/time -f '%e %M' -o "$WS/time-restore.txt" \
-        "$TT" --config "$TT_CONF" restore --to "$TARGET" --target-dir "$target" --start) >"$WS/restore-tailtown.log" 2>&1 \
-        || { tail -30 "$WS/restore-tailtown.log" >&2; die "tailtown-pitr restore failed (log: $WS/restore-tailtown.log)"; }
-    record tt_outside "$(elapsed "$started")"
+        "$TT" --config "$conf" restore --to "$TARGET" --target-dir "$target" --start) >"$WS/restore-$key.log" 2>&1 \
+        || { tail -30 "$WS/restore-$key.log" >&2; die "tailtown-pitr restore failed (log: $WS/restore-$key.log)"; }
+    record "${key}_outside" "$(elapsed "$started")"
     read -r _ kb < <(tail -1 "$WS/time-restore.txt")
     if ((kb > TT_RSS_KB)); then TT_RSS_KB=$kb; fi
     # "phases: plan 0.3 s, download+extract 41.2 s, recovery to target 63.0 s"
-    phases=$(grep '^phases:' "$WS/restore-tailtown.log") || die "restore printed no phase times (log: $WS/restore-tailtown.log)"
+    phases=$(grep '^phases:' "$WS/restore-$key.log") || die "restore printed no phase times (log: $WS/restore-$key.log)"
     phases=$(sed -E 's/.*plan ([0-9.]+) s, download\+extract ([0-9.]+) s, recovery to target ([0-9.]+) s.*/\1 \2 \3/' <<<"$phases")
     read -r plan extract replay <<<"$phases"
-    record tt_plan "$plan"
-    record tt_extract "$extract"
-    record tt_replay "$replay"
-    record tt_total "$(awk -v a="$plan" -v b="$extract" -v c="$replay" 'BEGIN { printf "%.2f", a + b + c }')"
-    count_rows tt
+    record "${key}_plan" "$plan"
+    record "${key}_extract" "$extract"
+    record "${key}_replay" "$replay"
+    record "${key}_total" "$(awk -v a="$plan" -v b="$extract" -v c="$replay" 'BEGIN { printf "%.2f", a + b + c }')"
+    count_rows "$key"
     stop_copy "$target"
 }
 
@@ -248,12 +253,12 @@ replay_floor() { # <local|cp>
 }
 
 TOOLS=(pgbr)
-if [[ -n $TT ]]; then TOOLS=(tt pgbr local cp); fi
+if [[ -n $TT ]]; then TOOLS=(tt pgbr local tt0 cp); fi
 for ((run = 0; run < RUNS; run++)); do
     for ((i = 0; i < ${#TOOLS[@]}; i++)); do
         tool=${TOOLS[$(((i + run) % ${#TOOLS[@]}))]}
         case $tool in
-            tt) restore_tailtown ;;
+            tt | tt0) restore_tailtown "$tool" ;;
             pgbr) restore_pgbackrest ;;
             *) replay_floor "$tool" ;;
         esac
@@ -281,15 +286,16 @@ REPORT=$WS/restore.md
     echo "$SEGMENTS segments archived in all; $(pgbackrest version), PostgreSQL $PG_MAJOR."
     echo "Median of $RUNS runs of each, the tools in turn (a different one first in each round), on the same data."
     echo
-    echo "| Phase, seconds | tailtown-pitr | pgBackRest | local pg_wal (limit) | restore_command cp |"
-    echo "|---|---:|---:|---:|---:|"
+    echo "| Phase, seconds | tailtown-pitr | tailtown-pitr, prefetch off | pgBackRest | local pg_wal (limit) | restore_command cp |"
+    echo "|---|---:|---:|---:|---:|---:|"
     if [[ -n $TT ]]; then
-        echo "| plan | $(cell tt_plan) | | | |"
-        echo "| download + extract (MB/s of database) | $(cell tt_extract "$DB_MB") | $(cell pgbr_extract "$DB_MB") | | |"
-        echo "| start and replay to the target (MB/s of WAL) | $(cell tt_replay "$REPLAY_MB") | $(cell pgbr_replay "$REPLAY_MB") | $(cell local_replay "$REPLAY_MB") | $(cell cp_replay "$REPLAY_MB") |"
-        echo "| total | $(cell tt_total) | $(cell pgbr_total) | | |"
+        echo "| plan | $(cell tt_plan) | $(cell tt0_plan) | | | |"
+        echo "| download + extract (MB/s of database) | $(cell tt_extract "$DB_MB") | $(cell tt0_extract "$DB_MB") | $(cell pgbr_extract "$DB_MB") | | |"
+        echo "| start and replay to the target (MB/s of WAL) | $(cell tt_replay "$REPLAY_MB") | $(cell tt0_replay "$REPLAY_MB") | $(cell pgbr_replay "$REPLAY_MB") | $(cell local_replay "$REPLAY_MB") | $(cell cp_replay "$REPLAY_MB") |"
+        echo "| total | $(cell tt_total) | $(cell tt0_total) | $(cell pgbr_total) | | |"
         echo
-        echo "tailtown-pitr restore timed from outside: $(cell tt_outside) s; its peak RSS $(mib "$TT_RSS_KB") MiB."
+        echo "tailtown-pitr restore timed from outside: $(cell tt_outside) s (prefetch off: $(cell tt0_outside) s); its peak RSS $(mib "$TT_RSS_KB") MiB."
+        echo "tailtown-pitr is run with TAILTOWN_PREFETCH at its default (8), and with TAILTOWN_PREFETCH=0 (prefetch off)."
         echo
         echo "| Target | measured | goal | |"
         echo "|---|---:|---:|---|"
@@ -297,20 +303,24 @@ REPORT=$WS/restore.md
         echo "| restore total / pgBackRest total | $r | < $TARGET_TOTAL_VS_PGBACKREST | $(verdict "$r" 0.99) |"
         r=$(ratio "${MEDIAN[tt_replay]}" "${MEDIAN[local_replay]}")
         echo "| replay / replay of local pg_wal | $r | <= $TARGET_REPLAY_VS_LOCAL | $(verdict "$r" $TARGET_REPLAY_VS_LOCAL) |"
+        r=$(ratio "${MEDIAN[tt_replay]}" "${MEDIAN[tt0_replay]}")
+        echo "| replay / replay with prefetch off | $r | <= 1.0 | $(verdict "$r" 1.0) |"
+        r=$(ratio "${MEDIAN[tt0_replay]}" "${MEDIAN[local_replay]}")
+        echo "| (replay with prefetch off / replay of local pg_wal) | $r | | |"
         r=$(ratio "${MEDIAN[pgbr_replay]}" "${MEDIAN[local_replay]}")
         echo "| (pgBackRest replay / replay of local pg_wal) | $r | | |"
         r=$(ratio "${MEDIAN[tt_replay]}" "${MEDIAN[cp_replay]}")
         echo "| (replay / replay with restore_command cp) | $r | | |"
     else
-        echo "| download + extract (MB/s of database) | | $(cell pgbr_extract "$DB_MB") | | |"
-        echo "| start and replay to the target (MB/s of WAL) | | $(cell pgbr_replay "$REPLAY_MB") | | |"
-        echo "| total | | $(cell pgbr_total) | | |"
+        echo "| download + extract (MB/s of database) | | | $(cell pgbr_extract "$DB_MB") | | |"
+        echo "| start and replay to the target (MB/s of WAL) | | | $(cell pgbr_replay "$REPLAY_MB") | | |"
+        echo "| total | | | $(cell pgbr_total) | | |"
         echo
         echo "(tailtown-pitr and the floors skipped: BENCH_SKIP_OURS=1; the floors restore the base backup with it)"
     fi
     echo
     rows="source $EXPECTED_ROWS"
-    for key in tt pgbr local cp; do
+    for key in tt tt0 pgbr local cp; do
         if [[ -n ${ROWS[$key]:-} ]]; then rows+=", ${LABEL[$key]} ${ROWS[$key]}"; fi
     done
     echo "Rows in pgbench_history at the target (last round): $rows."

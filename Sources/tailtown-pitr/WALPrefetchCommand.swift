@@ -23,6 +23,9 @@ struct WALPrefetchCommand: ParsableCommand {
         // whose last writer would hold up the collector's exit), which are not the prefetcher's to keep.
         _ = setsid()
         closefrom(3)
+        // Below PostgreSQL's startup process, which replays while this decodes the segments after:
+        // on a machine with few cores, replay must win the CPU, or fetching ahead slows recovery down.
+        _ = nice(10)
         let invocation = try Invocation(global)
         try invocation.run {
             try Prefetcher(repository: try invocation.repository(), dataDirectory: dataDirectory,

@@ -10,10 +10,11 @@ struct ArchivedFileDownload {
 
     /// Downloads `name` to `destination`. `lineage`, when given, is every timeline the file's
     /// timeline descends from (itself included): the first page of a segment must carry one of
-    /// them. `beforeRename` runs with the verified temporary file and the object's trailer, before
-    /// the file takes its final name. Returns the trailer, or nil when the object does not exist.
+    /// them. `beforeRename` runs with the object's trailer and the path of the verified temporary
+    /// file, before the file takes its final name. Returns the trailer, or nil when the object
+    /// does not exist.
     func download(_ name: WALFileName, to destination: String, lineage: Set<TimelineID>? = nil,
-                  beforeRename: (ObjectTrailer) throws -> Void = { _ in }) throws -> ObjectTrailer? {
+                  beforeRename: (ObjectTrailer, String) throws -> Void = { _, _ in }) throws -> ObjectTrailer? {
         let key = WALArchive(repository: repository, identity: identity).key(for: name)
         let object = repository.storage.describe(key)
         let source: ByteSource
@@ -38,7 +39,7 @@ struct ArchivedFileDownload {
                     }
                 }
             }
-            try beforeRename(trailer)
+            try beforeRename(trailer, temporary)
             try FileSystem.rename(temporary, to: destination)
             return trailer
         } catch {

@@ -86,13 +86,14 @@ public struct Prefetcher {
 
             do {
                 if lineages[next.timeline] == nil { lineages[next.timeline] = try lineage(of: next.timeline, in: archive) }
-                let stored = try download.download(.segment(next), to: staging.file(next), lineage: lineages[next.timeline]) { trailer in
-                    try staging.writeSidecar(next, trailer: trailer, generation: generation)
+                let stored = try download.download(.segment(next), to: staging.file(next), lineage: lineages[next.timeline]) { _, verified in
+                    try staging.writeSidecar(next, verified: verified, generation: generation)
                 }
                 if stored == nil {
                     missingSince[next] = now
                 } else {
                     missingSince[next] = nil
+                    log.debug("staged \(next.fileName) in \(Int((MonotonicClock.now() - now) * 1000)) ms, \(staged.count) staged before it")
                 }
             } catch {
                 // Not staged: wal-fetch fetches it itself and reports what is wrong.

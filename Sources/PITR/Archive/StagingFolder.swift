@@ -6,8 +6,8 @@ import Darwin
 
 /// The prefetcher's staging folder, `pg_wal/tailtown-pitr/prefetch/`:
 /// - `<segment>`: a verified segment, with `<segment>.staged` beside it (`MetadataText`: the
-///   recovery generation, the size and the digest of the file), written before the segment takes
-///   its name; a segment without it is never served;
+///   recovery generation, the size and the `StagedChecksum` of the file), written before the
+///   segment takes its name; a segment without it is never served;
 /// - `generation`: the recovery the folder's content belongs to; a wal-fetch of another
 ///   generation empties the folder first;
 /// - `request`: the generation and the last segment wal-fetch was asked for; the prefetcher
@@ -86,12 +86,15 @@ struct StagingFolder {
         }
     }
 
-    /// Writes the sidecar of `segment`, to be called before the segment is renamed into place.
-    func writeSidecar(_ segment: WALSegmentName, trailer: ObjectTrailer, generation: RecoveryGeneration) throws {
+    /// Writes the sidecar of `segment` for `verified`, the file downloaded and verified under a
+    /// temporary name, to be called before that file is renamed into place. Its checksum is taken
+    /// from the file now, so the hand-over checks exactly the bytes that passed verification.
+    func writeSidecar(_ segment: WALSegmentName, verified: String, generation: RecoveryGeneration) throws {
+        let file = try SystemFile.openForReading(verified)
         let text = MetadataText([
             ("generation", generation.text),
-            ("size", String(trailer.originalSize)),
-            ("digest", hex(trailer.digest)),
+            ("size", String(try file.size())),
+            ("checksum", try StagedChecksum(file: file).text),
         ])
         try writeAtomically(sidecar(segment), text.bytes)
     }
@@ -102,12 +105,14 @@ struct StagingFolder {
     }
 
     /// Hands the staged `segment` over to `destination` by rename once it checks out again:
-    /// its sidecar names `generation`, its size and digest (computed again, keyed as the
-    /// repository's objects are) match the sidecar, and its page header is `segment`'s of
-    /// `cluster`. Returns false, having removed the staged file, when any check fails or
-    /// nothing is staged.
+    /// its sidecar names `generation`, its size and checksum (computed again) match the sidecar,
+    /// and its page header is `segment`'s of `cluster`. Returns false, having removed the staged
+    /// file, when any check fails or nothing is staged.
+    ///
+    /// PostgreSQL waits for this check at every segment, hence a checksum at memory speed rather
+    /// than the repository's SHA-256 digest: the prefetcher already authenticated the content.
     func take(_ segment: WALSegmentName, to destination: String, generation: RecoveryGeneration,
-              cluster: ClusterIdentity, key: MasterKey?, log: Log) -> Bool {
+              cluster: ClusterIdentity, log: Log) -> Bool {
         guard FileSystem.exists(sidecar(segment)) else { return false }
         do {
             let bytes = try FileSystem.readFile(sidecar(segment))
@@ -118,8 +123,8 @@ struct StagingFolder {
                 throw StagingProblem("it was staged for another recovery or has the wrong size")
             }
             _ = try WALPageHeader.validateSegment(file, as: segment, cluster: cluster)
-            guard try hex(FileDigest.compute(file: file, key: key).digest) == text["digest"] else {
-                throw StagingProblem("its digest differs from the one recorded when it was staged")
+            guard try StagedChecksum(file: file).text == text["checksum"] else {
+                throw StagingProblem("its checksum differs from the one recorded when it was staged")
             }
             try FileSystem.rename(file.path, to: destination)
             try FileSystem.remove(sidecar(segment))

@@ -91,11 +91,20 @@ public struct WALFetch {
         try staging.claim(for: generation)
         try staging.writeRequest(segment, generation: generation)
         try prefetch.launcher.ensureRunning(dataDirectory: Self.absolute(dataDirectory), staging: staging)
-        let deadline = MonotonicClock.now() + Self.inProgressWait
+        let started = MonotonicClock.now()
+        let deadline = started + Self.inProgressWait
         while staging.isDownloading(segment), !FileSystem.exists(staging.file(segment)), MonotonicClock.now() < deadline {
             usleep(2_000)
         }
-        return staging.take(segment, to: destination, generation: generation, cluster: identity, key: repository.key, log: log)
+        let waited = MonotonicClock.now()
+        let taken = staging.take(segment, to: destination, generation: generation, cluster: identity, log: log)
+        log.debug("\(segment.fileName): \(taken ? "staged" : "not staged"), waited \(Self.milliseconds(waited - started)) ms for the prefetcher, "
+            + "checked in \(Self.milliseconds(MonotonicClock.now() - waited)) ms")
+        return taken
+    }
+
+    private static func milliseconds(_ seconds: Double) -> String {
+        String(Double(Int(seconds * 10_000)) / 10)
     }
 
     private static func absolute(_ path: String) -> String {

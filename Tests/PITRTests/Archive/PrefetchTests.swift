@@ -20,8 +20,8 @@ import Testing
                        generation: RecoveryGeneration? = nil) throws {
         let segment = fake.name(number)
         let trailer = try ArchivedFileDownload(repository: fake.repository(key: key), identity: fake.identity)
-            .download(.segment(segment), to: staging.file(segment)) { trailer in
-                try staging.writeSidecar(segment, trailer: trailer, generation: generation ?? self.generation)
+            .download(.segment(segment), to: staging.file(segment)) { _, verified in
+                try staging.writeSidecar(segment, verified: verified, generation: generation ?? self.generation)
             }
         #expect(trailer?.originalSize == 1 << 20)
     }
@@ -33,7 +33,7 @@ import Testing
         try stage(fake, 2, in: staging, key: key)
         #expect(try staging.stagedSegments() == [fake.name(2)])
         let destination = fake.wal + "/RECOVERYXLOG"
-        #expect(staging.take(fake.name(2), to: destination, generation: generation, cluster: fake.identity, key: key, log: log))
+        #expect(staging.take(fake.name(2), to: destination, generation: generation, cluster: fake.identity, log: log))
         #expect(try FileSystem.readFile(destination) == FileSystem.readFile(fake.wal + "/" + fake.name(2).fileName))
         #expect(try staging.stagedSegments() == [])
     }
@@ -47,7 +47,7 @@ import Testing
         bytes[700_000] ^= 0x10
         try fake.write(file.path, bytes)
         let destination = fake.wal + "/RECOVERYXLOG"
-        #expect(!staging.take(fake.name(2), to: destination, generation: generation, cluster: fake.identity, key: nil, log: log))
+        #expect(!staging.take(fake.name(2), to: destination, generation: generation, cluster: fake.identity, log: log))
         #expect(!FileSystem.exists(destination))
         #expect(try staging.stagedSegments() == [])
         #expect(!FileSystem.exists(staging.file(fake.name(2))))
@@ -58,7 +58,7 @@ import Testing
         let staging = try archive(fake, through: 3)
         let earlier = RecoveryGeneration(text: "15-1 file:///repo postmaster 9 started 1600000000")
         try stage(fake, 2, in: staging, generation: earlier)
-        #expect(!staging.take(fake.name(2), to: fake.wal + "/RECOVERYXLOG", generation: generation, cluster: fake.identity, key: nil, log: log))
+        #expect(!staging.take(fake.name(2), to: fake.wal + "/RECOVERYXLOG", generation: generation, cluster: fake.identity, log: log))
         // A new generation claiming the folder empties it first.
         try stage(fake, 3, in: staging)
         try staging.claim(for: earlier)

@@ -1,0 +1,43 @@
+import Testing
+@testable import PITR
+
+@Suite struct StagedChecksumTests {
+    private func checksum(_ bytes: [UInt8]) -> StagedChecksum {
+        bytes.withUnsafeBytes { StagedChecksum(bytes: $0) }
+    }
+
+    private let segment: [UInt8] = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }
+
+    @Test func everySingleBitFlipChangesIt() {
+        let original = checksum(segment)
+        for position in [0, 7, 31, 32, 4096, 524_287, segment.count - 1] {
+            for bit in [0, 3, 7] {
+                var damaged = segment
+                damaged[position] ^= 1 << bit
+                #expect(checksum(damaged) != original, "flip of bit \(bit) at \(position) went unnoticed")
+            }
+        }
+    }
+
+    @Test func truncationAndSwappedBlocksChangeIt() {
+        let original = checksum(segment)
+        #expect(checksum(Array(segment.dropLast())) != original)
+        #expect(checksum(Array(segment.dropLast(32))) != original)
+        // Two 32-byte blocks swapped: each lane sees the same words in another order.
+        var swapped = segment
+        swapped.replaceSubrange(0..<32, with: segment[32..<64])
+        swapped.replaceSubrange(32..<64, with: segment[0..<32])
+        #expect(checksum(swapped) != original)
+        #expect(checksum([UInt8](repeating: 0, count: 64)) != checksum([UInt8](repeating: 0, count: 65)))
+    }
+
+    @Test func aFileAndItsBytesAgreeAndTheTextIsSixteenDigits() throws {
+        let fake = try FakeDataDirectory()
+        let path = fake.wal + "/checksummed"
+        try fake.write(path, segment)
+        let fromFile = try StagedChecksum(file: SystemFile.openForReading(path))
+        #expect(fromFile == checksum(segment))
+        #expect(fromFile.text.count == 16)
+        #expect(checksum([]).text.count == 16)
+    }
+}
