@@ -35,7 +35,7 @@ public struct Prefetcher {
         guard depth > 0 else { return }
         let staging = StagingFolder(path: OurWALFolder(dataDirectory: dataDirectory).prefetch)
         try FileSystem.makeDirectories(staging.path)
-        guard let lock = try PrefetcherLock.take(staging.lockPath) else { return }
+        guard let lock = try PrefetcherLock.take(staging.lockPath, attempts: 5) else { return }
         defer { withExtendedLifetime(lock) {} }
         try staging.removeAbandonedDownloads()
 

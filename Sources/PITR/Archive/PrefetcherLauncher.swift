@@ -65,6 +65,16 @@ final class PrefetcherLock {
         return PrefetcherLock(descriptor: descriptor)
     }
 
+    /// Takes the lock, trying again for a while: a wal-fetch that asks `isHeld` holds it for an
+    /// instant, and a prefetcher starting in that instant must not give up.
+    static func take(_ path: String, attempts: Int) throws -> PrefetcherLock? {
+        for attempt in 1...max(1, attempts) {
+            if let lock = try take(path) { return lock }
+            if attempt < attempts { usleep(10_000) }
+        }
+        return nil
+    }
+
     /// True when some process holds the lock (taking it for an instant otherwise).
     static func isHeld(_ path: String) throws -> Bool {
         try take(path) == nil
