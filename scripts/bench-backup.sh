@@ -27,11 +27,7 @@ PIPE_OUT=$WS/pg_basebackup.tar.lz4
 mkdir -p "$TT_REPO" "$PGBR_DIR/repo" "$WS/bin"
 chown -R postgres:postgres "$WS"
 
-TT=""
-if [[ -n ${BENCH_BINARY:-} ]]; then
-    install -m 0755 -o postgres -g postgres "$BENCH_BINARY" "$WS/bin/tailtown-pitr"
-    TT=$WS/bin/tailtown-pitr
-fi
+bench_binary
 
 # ---------------------------------------------------------------------------------------------
 # 1. A cluster with pgbench data; archiving goes on only after the load (the WAL of the load is not the point).

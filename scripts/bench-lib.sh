@@ -92,6 +92,16 @@ bench_report() {
     echo
 }
 
+# bench_binary: TT is the measured tailtown-pitr, installed for postgres into $WS/bin, or empty when
+# BENCH_BINARY is unset (references only).
+bench_binary() {
+    TT=""
+    if [[ -n ${BENCH_BINARY:-} ]]; then
+        install -m 0755 -o postgres -g postgres "$BENCH_BINARY" "$WS/bin/tailtown-pitr"
+        TT=$WS/bin/tailtown-pitr
+    fi
+}
+
 # pgbackrest_config <file> <data dir> <port> <socket dir> [more [global] lines...]: stanza "bench" for the
 # cluster, synchronous archive-push, console logging from warnings on, lock/spool/log folders beside the file.
 pgbackrest_config() {

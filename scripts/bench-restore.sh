@@ -36,11 +36,7 @@ LOCAL_WAL=$WS/local-wal
 mkdir -p "$TT_REPO" "$PGBR_DIR/repo" "$LOCAL_WAL" "$WS/bin"
 chown -R postgres:postgres "$WS"
 
-TT=""
-if [[ -n ${BENCH_BINARY:-} ]]; then
-    install -m 0755 -o postgres -g postgres "$BENCH_BINARY" "$WS/bin/tailtown-pitr"
-    TT=$WS/bin/tailtown-pitr
-fi
+bench_binary
 
 # ---------------------------------------------------------------------------------------------
 # 1. A cluster with pgbench data; archiving goes on only after the load (the WAL of the load is not replayed).
@@ -49,7 +45,6 @@ PORT=$(free_port 54369)
 pg_cluster_start "$PGDATA" "$PORT" "$SOCKETS" "$WS/postgres.log" \
     "wal_level = replica" "archive_mode = on" "archive_command = 'true'" "max_wal_size = 1GB" \
     "fsync = off" "synchronous_commit = off"
-psql_q() { as_pg "$PGBIN/psql" -h "$SOCKETS" -p "$PORT" -U postgres -d postgres -Atqc "$1"; }
 say "pgbench -i -s $SCALE"
 as_pg "$PGBIN/pgbench" -h "$SOCKETS" -p "$PORT" -U postgres -i -s "$SCALE" -q -I dtGvp postgres >"$WS/pgbench.log" 2>&1 \
     || { tail -20 "$WS/pgbench.log" >&2; die "pgbench -i failed"; }
@@ -57,29 +52,9 @@ DB_BYTES=$(psql_q "select sum(pg_database_size(oid)) from pg_database")
 DB_MB=$(awk -v b="$DB_BYTES" 'BEGIN { printf "%.0f", b / 1e6 }')
 WAL_MB=${BENCH_RESTORE_WAL_MB:-$DB_MB}
 
-cat >"$PGBR_DIR/pgbackrest.conf" <<EOF
-[global]
-repo1-path=$PGBR_DIR/repo
-repo1-cipher-type=aes-256-cbc
-repo1-cipher-pass=tailtown-bench-cipher-pass-0123456789abcdef
-repo1-retention-full=1
-expire-auto=n
-compress-type=lz4
-compress-level=1
-start-fast=y
-archive-async=n
-lock-path=$PGBR_DIR/lock
-spool-path=$PGBR_DIR/spool
-log-path=$PGBR_DIR/log
-log-level-console=warn
-log-level-file=off
-
-[bench]
-pg1-path=$PGDATA
-pg1-port=$PORT
-pg1-socket-path=$SOCKETS
-EOF
-chown -R postgres:postgres "$PGBR_DIR"
+pgbackrest_config "$PGBR_DIR/pgbackrest.conf" "$PGDATA" "$PORT" "$SOCKETS" \
+    "repo1-path=$PGBR_DIR/repo" "repo1-cipher-type=aes-256-cbc" "repo1-cipher-pass=tailtown-bench-cipher-pass-0123456789abcdef" \
+    "repo1-retention-full=1" "expire-auto=n" "compress-type=lz4" "compress-level=1" "start-fast=y"
 PGBR="pgbackrest --config=$PGBR_DIR/pgbackrest.conf --stanza=bench"
 
 archive="pgbackrest --config=$PGBR_DIR/pgbackrest.conf --stanza=bench archive-push %p && cp %p $LOCAL_WAL/%f"

@@ -137,11 +137,9 @@ say "measuring ${SEGS[*]} of $n segments"
 # ---------------------------------------------------------------------------------------------
 # 3. Correctness pass (untimed): each tool stores and gives back the same bytes.
 
-TT=""
 TT_CONF=$WS/tailtown.conf
-if [[ -n ${BENCH_BINARY:-} ]]; then
-    install -m 0755 -o postgres -g postgres "$BENCH_BINARY" "$WS/bin/tailtown-pitr"
-    TT=$WS/bin/tailtown-pitr
+bench_binary
+if [[ -n $TT ]]; then
     as_pg "$TT" keygen "$WS/tailtown.key" >/dev/null
     cat >"$TT_CONF" <<EOF
 TAILTOWN_REPO=s3://$BUCKET/tailtown

@@ -53,11 +53,7 @@ in_pgdata() { (cd "$PGDATA" && runuser -u postgres -- "$@"); }
 # ---------------------------------------------------------------------------------------------
 # 1. The binary built by scripts/bench.sh, copied so that postgres can run it whatever the permissions of the checkout.
 
-TT=""
-if [[ -n ${BENCH_BINARY:-} ]]; then
-    install -m 0755 -o postgres -g postgres "$BENCH_BINARY" "$WS/bin/tailtown-pitr"
-    TT=$WS/bin/tailtown-pitr
-fi
+bench_binary
 
 # ---------------------------------------------------------------------------------------------
 # 2. Corpus: real WAL from pgbench, archived by a throwaway cluster with `cp`.
