@@ -25,13 +25,4 @@ import Testing
             #expect(crc.value == whole, "split at \(split)")
         }
     }
-
-    @Test func throughput() {
-        let data = [UInt8](repeating: 0xA5, count: 16 << 20)
-        let clock = ContinuousClock()
-        var value: UInt32 = 0
-        let elapsed = clock.measure { value = CRC32C.checksum(data) }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print("CRC-32C of 16 MiB: \(Int(16 / seconds)) MiB/s (\(value))")
-    }
 }
