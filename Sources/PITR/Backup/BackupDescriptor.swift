@@ -22,6 +22,9 @@ public struct BackupDescriptor: Equatable, Sendable {
     public let stopLSN: LSN
     public let startTime: UTCTime
     public let stopTime: UTCTime
+    /// The server's clock right after the backup ended, to the microsecond: every commit the backup
+    /// holds is older. Nil in descriptors written before it was recorded (`stopTime` only).
+    public let stopMoment: PostgresTimestamp?
     public let timeline: TimelineID
     public let stopTimeline: TimelineID
     public let systemIdentifier: UInt64
@@ -60,6 +63,11 @@ public struct BackupDescriptor: Equatable, Sendable {
             ("stop-lsn", stopLSN.description),
             ("start-time", startTime.iso8601),
             ("stop-time", stopTime.iso8601),
+        ]
+        if let stopMoment {
+            lines.append(("stop-moment", stopMoment.description))
+        }
+        lines += [
             ("timeline", String(timeline.rawValue)),
             ("stop-timeline", String(stopTimeline.rawValue)),
             ("system-identifier", String(systemIdentifier)),
@@ -81,7 +89,7 @@ public struct BackupDescriptor: Equatable, Sendable {
     }
 
     init(name: String, label: String, startLSN: LSN, stopLSN: LSN, startTime: UTCTime, stopTime: UTCTime,
-         timeline: TimelineID, stopTimeline: TimelineID, systemIdentifier: UInt64, serverVersion: Int,
+         stopMoment: PostgresTimestamp? = nil, timeline: TimelineID, stopTimeline: TimelineID, systemIdentifier: UInt64, serverVersion: Int,
          segmentSize: UInt64, tablespaces: [Tablespace], compression: Compression, cipher: String,
          keyID: String, objects: [StoredObject]) {
         self.name = name
@@ -90,6 +98,7 @@ public struct BackupDescriptor: Equatable, Sendable {
         self.stopLSN = stopLSN
         self.startTime = startTime
         self.stopTime = stopTime
+        self.stopMoment = stopMoment
         self.timeline = timeline
         self.stopTimeline = stopTimeline
         self.systemIdentifier = systemIdentifier
@@ -128,6 +137,11 @@ public struct BackupDescriptor: Equatable, Sendable {
         }
         startTime = start
         stopTime = stop
+        stopMoment = try text["stop-moment"].map { text in
+            do { return try PostgresTimestamp(parsing: text) } catch {
+                throw BackupError.unreadableDescriptor(object: object, reason: "bad stop-moment '\(text)'")
+            }
+        }
         timeline = TimelineID(try number("timeline") as UInt32)
         stopTimeline = TimelineID(try number("stop-timeline") as UInt32)
         systemIdentifier = try number("system-identifier")

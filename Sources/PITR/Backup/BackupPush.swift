@@ -85,11 +85,13 @@ public final class BackupPush {
                     stored += try store(stream, archive: "backup_manifest", backup: name, objectSize: request.objectSize, encoder: encoder)
                 case .end:
                     let stop = try refusing { try stream.finish() }
-                    let stopSeconds = try refusing { try connection.query("SELECT floor(extract(epoch FROM now()))::bigint") }
-                        .values.first?[0].flatMap { Int64($0) } ?? UTCTime.now().secondsSinceEpoch
+                    let stopMicroseconds = try refusing { try connection.query("SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint") }
+                        .values.first?[0].flatMap { Int64($0) }
+                    let stopMoment = stopMicroseconds.map { PostgresTimestamp(unixSeconds: $0 / 1_000_000, microseconds: $0 % 1_000_000) }
+                        ?? PostgresTimestamp.now()
                     let descriptor = BackupDescriptor(
                         name: name, label: request.label, startLSN: stream.startLSN, stopLSN: stop.lsn,
-                        startTime: startTime, stopTime: UTCTime(secondsSinceEpoch: stopSeconds),
+                        startTime: startTime, stopTime: stopMoment.utcTime, stopMoment: stopMoment,
                         timeline: stream.startTimeline, stopTimeline: stop.timeline,
                         systemIdentifier: systemIdentifier, serverVersion: connection.serverVersion,
                         segmentSize: segmentSize.bytes,

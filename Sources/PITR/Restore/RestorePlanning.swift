@@ -243,14 +243,15 @@ struct RestorePlanning {
         .backupCannotReach(name: backup.name, reason: reason)
     }
 
-    /// Backup times are whole seconds, rounded down: a backup is known to have ended before `time`
-    /// only when its stop second has passed.
+    /// Whether every commit `backup` holds is at or before `time`: its stop moment (the server's clock
+    /// after it ended) is. Older descriptors have whole seconds, rounded down: their stop second must have passed.
     static func ended(_ backup: BackupDescriptor, before time: PostgresTimestamp) -> Bool {
-        PostgresTimestamp(unixSeconds: backup.stopTime.secondsSinceEpoch + 1) <= time
+        if let moment = backup.stopMoment { return moment <= time }
+        return PostgresTimestamp(unixSeconds: backup.stopTime.secondsSinceEpoch + 1) <= time
     }
 
     static func describeEnd(of backup: BackupDescriptor) -> String {
-        "\(backup.stopTime.iso8601), at \(backup.stopLSN) (the end of backup \(backup.name))"
+        "\(backup.stopMoment?.description ?? backup.stopTime.iso8601), at \(backup.stopLSN) (the end of backup \(backup.name))"
     }
 }
 

@@ -8,6 +8,8 @@ struct PlannerCluster {
     let primary: PostgresCluster
     let repository: PITR.Repository
     let planner: RestorePlanner
+    /// libpq connection string of the primary.
+    let dbname: String
 
     static func make() throws -> PlannerCluster {
         let sandbox = try Sandbox()
@@ -21,7 +23,12 @@ struct PlannerCluster {
         _ = try sandbox.tailtown(["--config", tailtown.configFile, "backup-push", "--dbname", dbname]).check()
         let repository = PITR.Repository(storage: FileStorage(root: tailtown.repository.root), key: nil)
         let planner = RestorePlanner(repository: repository, log: Log(level: .error))
-        return PlannerCluster(tailtown: tailtown, primary: primary, repository: repository, planner: planner)
+        return PlannerCluster(tailtown: tailtown, primary: primary, repository: repository, planner: planner, dbname: dbname)
+    }
+
+    /// One more `backup-push` of the primary.
+    func backupPush() throws -> String {
+        try tailtown.sandbox.tailtown(["--config", tailtown.configFile, "backup-push", "--dbname", dbname]).check()
     }
 
     /// The server's clock now, in UTC.

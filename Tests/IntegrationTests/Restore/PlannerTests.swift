@@ -56,7 +56,7 @@ extension PostgreSQLIntegration {
             }
             let before = PostgresTimestamp(unixSeconds: backup.startTime.secondsSinceEpoch - 60)
             Self.expectError(planner, .time(before)) {
-                $0.description.contains("the oldest restorable point is \(backup.stopTime.iso8601)")
+                $0.description.contains("the oldest restorable point is \(backup.stopMoment?.description ?? "(no stop moment)")")
             }
             let after = PostgresTimestamp(unixSeconds: PostgresTimestamp.now().unixSeconds + 3600)
             Self.expectError(planner, .time(after)) {
@@ -123,9 +123,63 @@ extension PostgreSQLIntegration {
             #expect(early.stop.map { $0.lsn < switchpoint } == true, "\(early.report)")
         }
 
+        /// A backup's stop moment has microseconds: a target in the second a backup ended in is planned from
+        /// that backup when the target follows its end, and from an older backup when a commit after the target
+        /// lies inside it (a rule on whole seconds would get one of the two wrong).
+        @Test func aTargetInTheSecondABackupEndedUsesItsStopMoment() throws {
+            let setup = try PlannerCluster.make()
+            let (cluster, planner) = (setup.primary, setup.planner)
+            defer { try? cluster.stop() }
+            let first = try #require(try BackupCatalog(repository: setup.repository).list().last)
+
+            // A commit just after the target, then a second backup within the same second: the commit lies in the
+            // WAL before that backup's end, so recovery from it would stop before it is consistent.
+            var inside: (target: PostgresTimestamp, xid: UInt32, backup: BackupDescriptor)?
+            for _ in 0..<5 where inside == nil {
+                let target = try PlannerCluster.clock(cluster)
+                let xid = try #require(UInt32(try cluster.query("insert into t values (1) returning xmin::text")))
+                _ = try setup.backupPush()
+                let backup = try #require(try BackupCatalog(repository: setup.repository).list().last)
+                if Self.inStopSecond(of: backup, target) {
+                    inside = (target, xid, backup)
+                }
+            }
+            let (target, xid, second) = try #require(inside, "no backup ended within the second of its target in 5 tries")
+
+            // A commit right after the second backup, within its stop second: that backup serves.
+            var after: (target: PostgresTimestamp, xid: UInt32)?
+            for _ in 0..<5 where after == nil {
+                _ = try setup.backupPush()
+                let backup = try #require(try BackupCatalog(repository: setup.repository).list().last)
+                let target = try PlannerCluster.clock(cluster)
+                usleep(20_000)
+                let xid = try #require(UInt32(try cluster.query("insert into t values (2) returning xmin::text")))
+                if Self.inStopSecond(of: backup, target) { after = (target, xid) }
+            }
+            let (afterTarget, afterXid) = try #require(after, "no commit within the stop second of a backup in 5 tries")
+            let newest = try #require(try BackupCatalog(repository: setup.repository).list().last)
+            let last = try cluster.switchWAL()
+            try cluster.waitUntilArchived(last)
+
+            let refuted = try planner.plan(RestoreRequest(target: .time(target)))
+            #expect(refuted.stop?.xid == xid, "\(refuted.report)")
+            #expect(refuted.backup.stopLSN <= refuted.stop.map(\.lsn) ?? LSN(0))
+            #expect(refuted.backup != second && refuted.backup.stopLSN < second.stopLSN, "\(refuted.report)")
+            #expect(refuted.backup == first || refuted.backup.stopTime < second.stopTime)
+
+            let planned = try planner.plan(RestoreRequest(target: .time(afterTarget)))
+            #expect(planned.backup == newest, "\(planned.report)")
+            #expect(planned.stop?.xid == afterXid, "\(planned.report)")
+        }
+
+        /// Whether `time` lies in the whole second the backup's descriptor gives as its stop time.
+        static func inStopSecond(of backup: BackupDescriptor, _ time: PostgresTimestamp) -> Bool {
+            PostgresTimestamp(unixSeconds: backup.stopTime.secondsSinceEpoch) <= time
+                && time < PostgresTimestamp(unixSeconds: backup.stopTime.secondsSinceEpoch + 1)
+        }
+
         /// Two commits around a recorded moment, a restore point, a third commit; then the WAL is archived.
         static func writeAfterBackup(_ cluster: PostgresCluster) throws -> Load {
-            usleep(1_500_000)  // backup stop times are whole seconds: let the backup's second pass
             _ = try cluster.query("insert into t values (1)")
             _ = try cluster.switchWAL()  // more segments, so that one after the backup can go missing
             let between = try PlannerCluster.clock(cluster)

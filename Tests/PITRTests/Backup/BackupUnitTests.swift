@@ -49,7 +49,7 @@ final class BytesSource: ByteSource {
     static let sample = BackupDescriptor(
         name: "20261127T010203Z-000000010000000000000002", label: "nightly", startLSN: LSN(0x2000028), stopLSN: LSN(0x3000100),
         startTime: UTCTime(secondsSinceEpoch: 1_795_741_323), stopTime: UTCTime(secondsSinceEpoch: 1_795_741_400),
-        timeline: TimelineID(1), stopTimeline: TimelineID(1), systemIdentifier: 7_312_345_678_901_234_567, serverVersion: 150004,
+        stopMoment: PostgresTimestamp(unixSeconds: 1_795_741_400, microseconds: 123_456), timeline: TimelineID(1), stopTimeline: TimelineID(1), systemIdentifier: 7_312_345_678_901_234_567, serverVersion: 150004,
         segmentSize: 16 << 20, tablespaces: [.init(oid: 16389, location: "/srv/pg ts/one")], compression: .lz4,
         cipher: "aes-256-gcm", keyID: "abcd",
         objects: [.init(name: "16389.tar.0000", archive: "16389.tar", rawBytes: 10, storedBytes: 5),
@@ -59,6 +59,7 @@ final class BytesSource: ByteSource {
     @Test func roundTripsThroughItsText() throws {
         let parsed = try BackupDescriptor(parsing: Self.sample.text.bytes, object: "d")
         #expect(parsed == Self.sample)
+        #expect(Self.sample.text.bytes.count > 0 && String(decoding: Self.sample.text.bytes, as: UTF8.self).contains("stop-moment=2026-11-27 01:03:20.123456+00"))
         #expect(parsed.rawBytes == 117 && parsed.storedBytes == 64)
         #expect(Self.sample.name == BackupDescriptor.makeName(startTime: Self.sample.startTime,
                                                               startSegment: try WALSegmentName(parsing: "000000010000000000000002")))
