@@ -1,7 +1,6 @@
 /// Failures of wal-push and wal-fetch that are not a storage, format or WAL error of their own.
 public enum ArchiveError: PITRError {
     case differentContent(file: String, object: String)
-    case notARegularWALFile(file: String, reason: String)
     case repositoryEncrypted(repository: String, keyID: String)
     case repositoryNotEncrypted(repository: String)
     case wrongKey(repository: String, repositoryKeyID: String, givenKeyID: String)
@@ -15,8 +14,6 @@ public enum ArchiveError: PITRError {
         switch self {
         case .differentContent(let file, let object):
             "WAL file '\(file)' is already archived as \(object) with different content: nothing was overwritten; find out why two clusters or two timelines wrote the same WAL name before archiving continues"
-        case .notARegularWALFile(let file, let reason):
-            "cannot archive '\(file)': \(reason)"
         case .repositoryEncrypted(let repository, let keyID):
             "repository \(repository) is encrypted (key id \(keyID)) but no key is configured: set TAILTOWN_ENCRYPTION_KEY_FILE"
         case .repositoryNotEncrypted(let repository):

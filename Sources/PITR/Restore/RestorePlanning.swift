@@ -55,6 +55,10 @@ struct RestorePlanning {
             if forced { throw cannotReach(pool[0], "it ends at \(pool[0].stopLSN), after the target LSN \(target)") }
             throw RestorePlanError.targetBeforeOldestBackup(target: "LSN \(target)", oldestRestorable: Self.describeEnd(of: pool[0]))
         }
+        if request.timeline == .automatic {
+            let holders = try lines(from: backup, reaching: target)
+            if holders.count > 1 { throw RestorePlanError.ambiguousTimeline(target: "LSN \(target)", timelines: holders) }
+        }
         let timeline = targetTimeline(from: backup)
         let coverage = try self.coverage(to: timeline)
         let targetSegment = coverage.path.segmentNumber(target)
@@ -65,6 +69,19 @@ struct RestorePlanning {
                                                          newestRestorable: try newestRestorable(from: backup, coverage: coverage))
         }
         return try build(backup, timeline: timeline, end: LSN(target.rawValue + 1), stop: .init(lsn: target, time: nil, xid: nil))
+    }
+
+    /// The timelines that wrote `target` on the lines from `backup` whose archived WAL reaches it:
+    /// more than one when the lines forked before it.
+    private func lines(from backup: BackupDescriptor, reaching target: LSN) throws -> [TimelineID] {
+        var holders: Set<TimelineID> = []
+        for line in tree.descendants(of: backup.stopTimeline, at: backup.stopLSN) {
+            let coverage = try self.coverage(to: line)
+            if let last = coverage.lastArchived, last >= coverage.path.segmentNumber(target) {
+                holders.insert(coverage.path.timeline(at: target))
+            }
+        }
+        return holders.sorted()
     }
 
     // MARK: Targets placed by the WAL event locator
