@@ -2,29 +2,52 @@
 /// whatever the object's size. A GET cut short is resumed from the first byte missing;
 /// later ranges carry If-Match with the first answer's ETag, so an object replaced
 /// mid-read fails instead of mixing two versions.
+///
+/// An object larger than one chunk (a backup piece) is read ahead: while the caller decodes one
+/// chunk, the next one downloads on a second connection, so the network and the decoding overlap
+/// (two chunks in memory at most). An object of one chunk (a WAL segment) uses one connection.
 final class S3ObjectReader: ByteSource {
     private let client: S3Client
     private let objectKey: String
     private let chunkSize: Int
+    /// Opens the second connection for reading ahead; nil reads one chunk at a time.
+    private let openReadAheadClient: (() throws -> S3Client)?
+    /// The second connection, opened at the first read-ahead and used by one download at a time.
+    private var readAheadClient: S3Client?
     private var buffer: [UInt8] = []
     private var bufferOffset = 0
     /// The object's offset of the next byte to fetch.
     private var fetched = 0
     private var size: Int?
     private var etag: String?
+    private var readAhead: ReadAhead?
 
     /// Fetches the first chunk; throws `StorageError.notFound` when the object does not exist.
-    init(client: S3Client, objectKey: String, chunkSize: Int) throws {
+    init(client: S3Client, objectKey: String, chunkSize: Int, openReadAheadClient: (() throws -> S3Client)? = nil) throws {
         self.client = client
         self.objectKey = objectKey
         self.chunkSize = max(chunkSize, 1 << 16)
-        try fetchChunk()
+        self.openReadAheadClient = openReadAheadClient
+        take(try Self.fetch(client: client, objectKey: objectKey, from: 0, chunkSize: self.chunkSize, size: nil, etag: nil))
+    }
+
+    deinit {
+        // A reader dropped mid-object still waits for its download thread.
+        _ = readAhead?.finish()
     }
 
     func read(into destination: UnsafeMutableRawBufferPointer) throws -> Int {
         if bufferOffset == buffer.count {
             guard let size, fetched < size else { return 0 }
-            try fetchChunk()
+            // The consumed chunk goes first, so at most two are held (this one and the one read ahead).
+            buffer = []
+            bufferOffset = 0
+            if let pending = readAhead {
+                readAhead = nil
+                take(try pending.finish().get())
+            } else {
+                take(try Self.fetch(client: client, objectKey: objectKey, from: fetched, chunkSize: chunkSize, size: size, etag: etag))
+            }
             if bufferOffset == buffer.count { return 0 }
         }
         let count = min(destination.count, buffer.count - bufferOffset)
@@ -35,14 +58,45 @@ final class S3ObjectReader: ByteSource {
         return count
     }
 
-    private func fetchChunk() throws {
-        // The previous chunk is consumed: free it first, so at most one chunk is held.
-        buffer = []
+    /// Makes `chunk` the buffer and starts reading the next one ahead when there is one.
+    private func take(_ chunk: Chunk) {
+        buffer = chunk.bytes
         bufferOffset = 0
-        let start = fetched
+        fetched = chunk.start + chunk.bytes.count
+        size = chunk.size
+        if etag == nil { etag = chunk.etag }
+        guard let open = openReadAheadClient, let size, fetched < size else { return }
+        if readAheadClient == nil {
+            do {
+                readAheadClient = try open()
+            } catch {
+                client.log.debug("reading \(client.describe(objectKey)) one chunk at a time: \(error)")
+                return
+            }
+        }
+        guard let client = readAheadClient else { return }
+        let (objectKey, chunkSize, from, etag) = (self.objectKey, self.chunkSize, fetched, etag)
+        readAhead = ReadAhead {
+            try Self.fetch(client: client, objectKey: objectKey, from: from, chunkSize: chunkSize, size: size, etag: etag)
+        }
+    }
+
+    /// One chunk of the object and what its answer said about the whole.
+    struct Chunk {
+        let start: Int
+        let bytes: [UInt8]
+        let size: Int
+        let etag: String?
+    }
+
+    /// GETs the bytes from `start` (at most `chunkSize`), retrying transient failures and resuming
+    /// after the bytes an interrupted attempt delivered. `size` and `etag` are what earlier chunks said.
+    static func fetch(client: S3Client, objectKey: String, from start: Int, chunkSize: Int, size: Int?, etag: String?) throws -> Chunk {
         let end = size.map { min($0, start + chunkSize) } ?? start + chunkSize
         var chunk: [UInt8] = []
         chunk.reserveCapacity(end - start)
+        var total = size
+        var answeredTag: String?
         let what = "GET \(client.describe(objectKey))"
         try client.retrying(what) { _ in
             // Resume after what earlier attempts delivered.
@@ -62,34 +116,55 @@ final class S3ObjectReader: ByteSource {
                 throw try S3Storage.disambiguateForbidden(client: client, objectKey: objectKey, response: response, operation: operation)
             case 416 where from == 0:
                 // A range of an empty object is unsatisfiable: the object exists and is empty.
-                size = 0
+                total = 0
                 return
             case 416:
                 throw client.refusal(operation, response)
             case 200:
                 // The server ignored the range and sent the whole object from byte 0.
                 let body = chunk[before...]
-                size = body.count
+                total = body.count
                 chunk = Array(body.dropFirst(start).prefix(chunkSize))
             default:
-                guard let total = S3ObjectReader.totalSize(response.header("content-range")) else {
+                guard let whole = S3ObjectReader.totalSize(response.header("content-range")) else {
                     throw S3Error.malformedAnswer(request: what, problem: "206 without a valid Content-Range")
                 }
-                size = total
+                total = whole
             }
-            if etag == nil { etag = response.header("etag") }
+            if answeredTag == nil { answeredTag = response.header("etag") }
         }
-        buffer = chunk
-        bufferOffset = 0
-        fetched = start + chunk.count
-        if let size, fetched < size, chunk.isEmpty {
-            throw S3Error.malformedAnswer(request: what, problem: "an empty range where \(size - fetched) bytes remain")
+        let whole = total ?? start + chunk.count
+        if start + chunk.count < whole, chunk.isEmpty {
+            throw S3Error.malformedAnswer(request: what, problem: "an empty range where \(whole - start) bytes remain")
         }
+        return Chunk(start: start, bytes: chunk, size: whole, etag: etag ?? answeredTag)
     }
 
     /// The total of "bytes 0-99/1234".
     static func totalSize(_ contentRange: String?) -> Int? {
         guard let contentRange, let slash = contentRange.lastIndex(of: "/") else { return nil }
         return Int(contentRange[contentRange.index(after: slash)...])
+    }
+
+    /// The next chunk, downloading on a thread of its own.
+    private final class ReadAhead {
+        private var result: Result<Chunk, Error> = .failure(StorageError.notFound(object: "(read-ahead not run)"))
+        private var thread: WorkerThread?
+
+        init(_ download: @escaping () throws -> Chunk) {
+            do {
+                thread = try WorkerThread { self.result = Result { try download() } }
+            } catch {
+                // No thread: the download runs here, now, as without read-ahead.
+                result = Result { try download() }
+            }
+        }
+
+        /// Waits for the download and returns what it got.
+        func finish() -> Result<Chunk, Error> {
+            thread?.join()
+            thread = nil
+            return result
+        }
     }
 }

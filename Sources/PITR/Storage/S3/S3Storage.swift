@@ -45,7 +45,9 @@ public final class S3Storage: Storage {
     }
 
     public func openForReading(_ key: String) throws -> ByteSource {
-        try S3ObjectReader(client: client, objectKey: configuration.objectKey(key), chunkSize: configuration.partSize)
+        let (configuration, log) = (self.configuration, client.log)
+        return try S3ObjectReader(client: client, objectKey: configuration.objectKey(key), chunkSize: configuration.partSize,
+                                  openReadAheadClient: { try S3Client(configuration: configuration, log: log) })
     }
 
     public func readTail(of key: String, count: Int) throws -> [UInt8] {

@@ -38,6 +38,22 @@ final class S3FaultTests {
         #expect(gets.last.map { !$0.range.hasPrefix("bytes=0-") && $0.range.hasPrefix("bytes=") } == true, "\(gets.map(\.range))")
     }
 
+    /// An object of three chunks is read ahead on a second connection; a cut in that download resumes too.
+    @Test func aReadAheadCutShortResumesWithARange() throws {
+        let part = S3Configuration.minimumPartSize
+        let bytes = pattern(2 * part + 4_321, seed: 9)
+        #expect(try direct.store("three-chunks", bytes, chunk: 1 << 20) == .stored)
+        _ = try proxy.log()
+        proxy.queue(["pass", "cut"])  // the first chunk, then the read-ahead of the second is cut
+        let same = try storage.load("three-chunks") == bytes
+        #expect(same)
+        let ranges = try proxy.log().filter { $0.method == "GET" }.map(\.range)
+        #expect(ranges.count == 4, "\(ranges)")
+        #expect(ranges.first == "bytes=0-\(part - 1)")
+        #expect(ranges.contains { $0.hasPrefix("bytes=\(part)-") } && ranges.contains { $0.hasPrefix("bytes=\(2 * part)-") }, "\(ranges)")
+        #expect(ranges.contains { !["bytes=0-", "bytes=\(part)-", "bytes=\(2 * part)-"].contains(where: $0.hasPrefix) }, "no resumed range in \(ranges)")
+    }
+
     @Test(arguments: FaultProxy.faults)
     func aPutSurvivesEachTransientFault(fault: String) throws {
         proxy.queue([fault])
