@@ -57,6 +57,15 @@ import Testing
         #expect(try settings.compressionLevel() == nil)
     }
 
+    @Test func aNotifyURLMustBeHTTPAndIsNeverEchoed() throws {
+        #expect(try settings([:]).notifyURL() == nil)
+        #expect(try settings(["TAILTOWN_NOTIFY_URL": "https://hooks.example/T1/B2/secret3"]).notifyURL() == "https://hooks.example/T1/B2/secret3")
+        let error = configError { try settings(["TAILTOWN_NOTIFY_URL": "hooks.example/T1/B2/secret3"]).notifyURL() }
+        #expect(error?.description.contains("TAILTOWN_NOTIFY_URL") == true)
+        #expect(error?.description.contains("is not an http:// or https:// URL") == true)
+        #expect(error?.description.contains("secret3") == false, "\(String(describing: error))")
+    }
+
     @Test func logLevels() throws {
         #expect(try settings(["TAILTOWN_LOG_LEVEL": "debug"]).logLevel() == .debug)
         #expect(try settings(["TAILTOWN_LOG_LEVEL": "WARNING"]).logLevel() == .warning)
