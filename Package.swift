@@ -19,9 +19,11 @@ let package = Package(
         // start of wal-push and wal-fetch; it is loaded with dlopen when an s3:// repository needs it.
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // Our own C: CRC-32C with the processor's instruction, which Swift cannot emit (WAL record checksums).
+        .target(name: "CCRC32C"),
         .target(
             name: "PITR",
-            dependencies: ["CLZ4", "CZstd", "CCrypto", "CCurl"]
+            dependencies: ["CLZ4", "CZstd", "CCrypto", "CCurl", "CCRC32C"]
         ),
         .executableTarget(
             name: "tailtown-pitr",

@@ -1,7 +1,13 @@
+import CCRC32C
+
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum PostgreSQL keeps in every
-/// WAL record's `xl_crc` (`pg_crc32c`). Computed in software eight bytes at a time ("slicing by 8"),
-/// so a 16 MiB segment costs a few milliseconds without relying on SSE 4.2 or ARMv8 CRC instructions.
+/// WAL record's `xl_crc` (`pg_crc32c`). With the processor's CRC instruction when it has one (SSE 4.2,
+/// through the small C target CCRC32C: 16 MiB in about 2 ms), else in software eight bytes at a time
+/// ("slicing by 8", about 7 ms).
 public struct CRC32C: Sendable {
+    /// Whether this processor has the instruction; asked once per process.
+    static let hardware = tailtown_crc32c_available() == 1
+
     /// The running register, before the final inversion.
     private var register: UInt32 = 0xFFFF_FFFF
 
@@ -22,6 +28,16 @@ public struct CRC32C: Sendable {
     }
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let start = bytes.baseAddress, !bytes.isEmpty else { return }
+        if Self.hardware {
+            register = tailtown_crc32c_update(register, start, bytes.count)
+        } else {
+            updateInSoftware(bytes)
+        }
+    }
+
+    /// Slicing by 8; also what the tests compare the instruction against.
+    mutating func updateInSoftware(_ bytes: UnsafeRawBufferPointer) {
         guard var pointer = bytes.baseAddress, !bytes.isEmpty else { return }
         let end = pointer + bytes.count
         var crc = register
