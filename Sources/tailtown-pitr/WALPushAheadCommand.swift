@@ -18,12 +18,8 @@ struct WALPushAheadCommand: ParsableCommand {
         DetachedHelperLauncher.detachFromCaller()
         let invocation = try Invocation(global)
         try invocation.run {
-            let options = ObjectOptions(
-                compression: try invocation.settings.compression(),
-                level: try invocation.settings.compressionLevel(),
-                key: try invocation.settings.encryptionKey())
             try BackgroundPusher(dataDirectory: dataDirectory, limit: try invocation.settings.pushAhead(),
-                                 concurrency: try invocation.settings.uploadConcurrency(), options: options,
+                                 concurrency: try invocation.settings.uploadConcurrency(), options: try invocation.objectOptions(),
                                  log: invocation.log, openRepository: invocation.repository).run()
         }
     }

@@ -20,12 +20,8 @@ struct WALPushCommand: ParsableCommand {
     func run() throws {
         let invocation = try Invocation(global)
         try invocation.run {
-            let options = ObjectOptions(
-                compression: try invocation.settings.compression(),
-                level: try invocation.settings.compressionLevel(),
-                key: try invocation.settings.encryptionKey())
             let launcher = try invocation.settings.pushAhead() > 0 ? global.detachedHelperLauncher() : nil
-            let push = WALPush(repository: try invocation.repository(), options: options, log: invocation.log, pushAhead: launcher)
+            let push = WALPush(repository: try invocation.repository(), options: try invocation.objectOptions(), log: invocation.log, pushAhead: launcher)
             switch try push.push(path: path) {
             case .stored(let bytes): invocation.log.debug("archived '\(path)' (\(bytes) bytes)")
             case .pushedAhead: invocation.log.debug("'\(path)' was already stored by push-ahead")
