@@ -28,6 +28,11 @@ struct Invocation {
         try Repository.open(settings: settings, environment: environment, log: log)
     }
 
+    /// How new objects are written: compression, level and key from the settings.
+    func objectOptions() throws -> ObjectOptions {
+        ObjectOptions(compression: try settings.compression(), level: try settings.compressionLevel(), key: try settings.encryptionKey())
+    }
+
     /// Runs `body`; an error is logged as one line and ends the command with `status`.
     func run<T>(failureStatus status: Int32 = 1, _ body: () throws -> T) throws -> T {
         do {

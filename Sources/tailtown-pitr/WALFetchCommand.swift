@@ -45,13 +45,9 @@ struct WALFetchCommand: ParsableCommand {
         }
     }
 
-    /// The prefetcher runs this same binary with the same global options; the environment passes on as it is.
     private func prefetch(_ invocation: Invocation) throws -> WALFetch.Prefetch? {
         let depth = try invocation.settings.prefetch()
-        guard depth > 0, let executable = PrefetcherLauncher.currentExecutable() else { return nil }
-        let options = global.flags.sorted { $0.key < $1.key }.flatMap { name, value in
-            SettingDefinition.named(name)?.flag.map { [$0, value] } ?? []
-        }
-        return WALFetch.Prefetch(depth: depth, launcher: PrefetcherLauncher(command: [executable] + options))
+        guard depth > 0, let launcher = global.detachedHelperLauncher() else { return nil }
+        return WALFetch.Prefetch(depth: depth, launcher: launcher)
     }
 }

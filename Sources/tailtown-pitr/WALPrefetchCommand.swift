@@ -18,11 +18,7 @@ struct WALPrefetchCommand: ParsableCommand {
     var dataDirectory: String
 
     func run() throws {
-        // Out of wal-fetch's session, so that the signals PostgreSQL sends its restore_command never reach it;
-        // without the descriptors PostgreSQL left open to restore_command (say, the log collector's pipe,
-        // whose last writer would hold up the collector's exit), which are not the prefetcher's to keep.
-        _ = setsid()
-        closefrom(3)
+        DetachedHelperLauncher.detachFromCaller()
         // Below PostgreSQL's startup process, which replays while this decodes the segments after:
         // on a machine with few cores, replay must win the CPU, or fetching ahead slows recovery down.
         _ = nice(10)

@@ -7,7 +7,8 @@ struct WALPushCommand: ParsableCommand {
         abstract: "Archive one WAL file (archive_command = 'tailtown-pitr wal-push %p').",
         discussion: """
             Exit 0 when the file is stored, or was already stored with the same content; 1 otherwise, and PostgreSQL retries. \
-            It also stores the next .ready segments ahead of PostgreSQL's calls (TAILTOWN_PUSH_AHEAD, TAILTOWN_UPLOAD_CONCURRENCY).
+            A background pusher stores the next .ready segments ahead of PostgreSQL's calls (TAILTOWN_PUSH_AHEAD, 0 turns it off; \
+            TAILTOWN_UPLOAD_CONCURRENCY).
             """
     )
 
@@ -19,15 +20,8 @@ struct WALPushCommand: ParsableCommand {
     func run() throws {
         let invocation = try Invocation(global)
         try invocation.run {
-            let options = ObjectOptions(
-                compression: try invocation.settings.compression(),
-                level: try invocation.settings.compressionLevel(),
-                key: try invocation.settings.encryptionKey())
-            let ahead = PushAhead.Policy(
-                limit: try invocation.settings.pushAhead(),
-                concurrency: try invocation.settings.uploadConcurrency(),
-                openRepository: invocation.repository)
-            let push = WALPush(repository: try invocation.repository(), options: options, log: invocation.log, pushAhead: ahead)
+            let launcher = try invocation.settings.pushAhead() > 0 ? global.detachedHelperLauncher() : nil
+            let push = WALPush(repository: try invocation.repository(), options: try invocation.objectOptions(), log: invocation.log, pushAhead: launcher)
             switch try push.push(path: path) {
             case .stored(let bytes): invocation.log.debug("archived '\(path)' (\(bytes) bytes)")
             case .pushedAhead: invocation.log.debug("'\(path)' was already stored by push-ahead")

@@ -6,8 +6,10 @@ struct OurWALFolder {
     let dataDirectory: String
 
     var root: String { dataDirectory + "/pg_wal/tailtown-pitr" }
-    /// Push-ahead's done records, one file per segment (`PushRecord`).
+    /// Push records and in-flight markers (`PushedFolder`).
     var pushed: String { root + "/pushed" }
+    /// The background pusher's lock and log (`DetachedHelper.pusher`).
+    var pusher: String { root + "/pusher" }
     /// The prefetcher's staging folder (`StagingFolder`).
     var prefetch: String { root + "/prefetch" }
     /// PostgreSQL's own `.ready`/`.done` markers.

@@ -1,14 +1,11 @@
 /// Failures of the prefetcher and of handing its files over, each naming the file or folder.
 public enum PrefetchError: PITRError, Equatable {
     case timelineNotInHistory(object: String, headerTimeline: TimelineID, timeline: TimelineID)
-    case cannotStart(executable: String, code: Int32)
 
     public var description: String {
         switch self {
         case .timelineNotInHistory(let object, let header, let timeline):
             "WAL file \(object) begins with records of timeline \(header), which is not in the history of timeline \(timeline): the archive mixes WAL of unrelated timelines"
-        case .cannotStart(let executable, let code):
-            "cannot start the prefetcher \(executable) (error \(code)); recovery goes on without prefetch, or set TAILTOWN_PREFETCH=0"
         }
     }
 }

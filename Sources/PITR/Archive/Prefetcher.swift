@@ -8,7 +8,7 @@ import Darwin
 /// after the last requested one, on its timeline, verified in the staging folder, so that the
 /// next wal-fetch is a rename instead of a download.
 ///
-/// At most one runs per data directory (`PrefetcherLock`). It stages only what passed every check
+/// At most one runs per data directory (`DetachedHelper`). It stages only what passed every check
 /// wal-fetch makes, plus the first page's timeline against the history of the requested timeline,
 /// and it removes staged files that fall out of the window (an older position, another timeline).
 /// It ends on its own: when no request came for `idleTimeout` seconds, or at once, emptying the
@@ -33,9 +33,10 @@ public struct Prefetcher {
 
     public func run() throws {
         guard depth > 0 else { return }
-        let staging = StagingFolder(path: OurWALFolder(dataDirectory: dataDirectory).prefetch)
+        let folder = OurWALFolder(dataDirectory: dataDirectory)
+        let staging = StagingFolder(path: folder.prefetch)
         try FileSystem.makeDirectories(staging.path)
-        guard let lock = try PrefetcherLock.take(staging.lockPath, attempts: 5) else { return }
+        guard let lock = try HelperLock.take(DetachedHelper.prefetcher(folder).lockPath, attempts: 5) else { return }
         defer { withExtendedLifetime(lock) {} }
         try staging.removeAbandonedDownloads()
 

@@ -4,36 +4,17 @@ import Glibc
 import Darwin
 #endif
 
-/// The record that push-ahead stored a WAL file before PostgreSQL asked for it:
-/// `pg_wal/tailtown-pitr/pushed/<name>`, holding the name, the repository, and the size and
-/// digest of the stored original (the object's trailer). It is written and renamed into place
-/// only after the object was committed durably, so a crash at any moment leaves no record of a
-/// file that is not stored. When PostgreSQL later calls wal-push for the name, the record counts
+/// The record that the background pusher stored a WAL file before PostgreSQL asked for it:
+/// `pg_wal/tailtown-pitr/pushed/<name>` (`PushedFolder`), holding the name, the repository, and
+/// the size and digest of the stored original (the object's trailer). It is written and renamed
+/// into place only after the object was committed durably (`InFlightPush.complete`), so a crash
+/// at any moment leaves no record of a file that is not stored. When PostgreSQL later calls wal-push for the name, the record counts
 /// only if the file in pg_wal still has that size and digest (a recycled or rewritten file has not).
 struct PushRecord: Equatable {
     let name: WALFileName
     /// `Storage.describe("")` of the repository it was stored in: a record never vouches for another repository.
     let repository: String
     let trailer: ObjectTrailer
-
-    /// Writes the record into `folder` (created if missing), under a temporary name renamed into place.
-    ///
-    /// Not synced: the object it vouches for is durable before the record is written, so after a
-    /// crash the record is either there and true, or lost or unreadable and ignored (the file is
-    /// pushed again). Syncing would double the fsyncs of every push for no safety.
-    func write(into folder: String) throws {
-        try FileSystem.makeDirectories(folder)
-        let path = folder + "/" + name.fileName
-        let temporary = FileSystem.temporaryName(for: path)
-        try FileSystem.remove(temporary)
-        do {
-            try SystemFile.createExclusive(temporary, mode: 0o600).write(text.bytes)
-            try FileSystem.rename(temporary, to: path)
-        } catch {
-            try? FileSystem.remove(temporary)
-            throw error
-        }
-    }
 
     /// The record of `name` in `folder`; nil when there is none or it cannot be read
     /// (an unreadable record only costs a second push, which the duplicate check accepts).
@@ -51,23 +32,7 @@ struct PushRecord: Equatable {
         return PushRecord(name: name, repository: repository, trailer: ObjectTrailer(originalSize: size, digestKind: kind, digest: digest))
     }
 
-    static func remove(_ name: WALFileName, in folder: String) throws {
-        try FileSystem.remove(folder + "/" + name.fileName)
-    }
-
-    /// Removes the records of WAL files that are no longer in `walFolder` (archived and recycled,
-    /// or removed by PostgreSQL), and temporary files a killed push left behind.
-    static func removeStale(in folder: String, walFolder: String) throws {
-        guard FileSystem.isDirectory(folder) else { return }
-        for entry in try FileSystem.list(folder) {
-            let isTemporary = entry.hasPrefix(".") && entry.hasSuffix(".tmp")
-            if isTemporary || !FileSystem.exists(walFolder + "/" + entry) {
-                try FileSystem.remove(folder + "/" + entry)
-            }
-        }
-    }
-
-    private var text: MetadataText {
+    var text: MetadataText {
         MetadataText([
             ("name", name.fileName),
             ("repository", repository),

@@ -8,10 +8,8 @@ struct RecoveryGeneration: Equatable {
     /// The generation of the recovery running in `dataDirectory`; nil when no postmaster runs
     /// there (wal-fetch run by hand), where nothing is prefetched.
     static func current(dataDirectory: String, identity: ClusterIdentity, repository: String) -> RecoveryGeneration? {
-        guard let bytes = try? FileSystem.readFile(dataDirectory + "/postmaster.pid") else { return nil }
-        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.count >= 3, Int(lines[0]) != nil, !lines[2].isEmpty else { return nil }
-        return RecoveryGeneration(text: "\(identity.archiveID) \(repository) postmaster \(lines[0]) started \(lines[2])")
+        guard let postmaster = Postmaster.current(dataDirectory: dataDirectory) else { return nil }
+        return RecoveryGeneration(text: "\(identity.archiveID) \(repository) postmaster \(postmaster.pid) started \(postmaster.startTime)")
     }
 
     /// True while the data directory asks for recovery: PostgreSQL removes `recovery.signal`

@@ -12,14 +12,12 @@ import Darwin
 ///   generation empties the folder first;
 /// - `request`: the generation and the last segment wal-fetch was asked for; the prefetcher
 ///   stages the segments after it;
-/// - `lock`: held (flock) by the one running prefetcher; `prefetcher.log`: its messages;
+/// - `lock`: held (flock) by the one running prefetcher; `prefetcher.log`: its messages (`DetachedHelper`);
 /// - `.<name>.<pid>.tmp`: a download in progress.
 struct StagingFolder {
     let path: String
 
     static let stagedSuffix = ".staged"
-    var lockPath: String { path + "/lock" }
-    var logPath: String { path + "/prefetcher.log" }
     private var generationPath: String { path + "/generation" }
     private var requestPath: String { path + "/request" }
 
@@ -68,21 +66,18 @@ struct StagingFolder {
     /// True while a download of `segment` is in progress: its temporary file exists and the
     /// process named in it (`.<name>.<pid>.tmp`) is alive, so a killed prefetcher's leftover is no reason to wait.
     func isDownloading(_ segment: WALSegmentName) -> Bool {
-        let prefix = "." + segment.fileName + "."
-        return ((try? FileSystem.list(path)) ?? []).contains { entry in
-            guard entry.hasPrefix(prefix), entry.hasSuffix(".tmp"),
-                  let pid = pid_t(entry.dropFirst(prefix.count).dropLast(4)) else { return false }
-            return kill(pid, 0) == 0
+        ((try? FileSystem.list(path)) ?? []).contains { entry in
+            TemporaryFile(entry: entry).map { $0.name == segment.fileName && $0.isLive } ?? false
         }
     }
 
     /// Removes temporary files whose process is gone (a killed prefetcher's partial downloads).
     func removeAbandonedDownloads() throws {
         guard FileSystem.isDirectory(path) else { return }
-        for entry in try FileSystem.list(path) where entry.hasPrefix(".") && entry.hasSuffix(".tmp") {
-            let pidText = entry.dropLast(4).split(separator: ".").last.map(String.init) ?? ""
-            if let pid = pid_t(pidText), pid == getpid() || kill(pid, 0) == 0 { continue }
-            try FileSystem.remove(path + "/" + entry)
+        for entry in try FileSystem.list(path) {
+            if let temporary = TemporaryFile(entry: entry), !temporary.isLive {
+                try FileSystem.remove(path + "/" + entry)
+            }
         }
     }
 

@@ -25,9 +25,9 @@ public struct WALFetch {
     public struct Prefetch {
         /// Segments staged ahead of the request; 0 is off.
         public let depth: Int
-        public let launcher: PrefetcherLauncher
+        public let launcher: DetachedHelperLauncher
 
-        public init(depth: Int, launcher: PrefetcherLauncher) {
+        public init(depth: Int, launcher: DetachedHelperLauncher) {
             self.depth = depth
             self.launcher = launcher
         }
@@ -87,10 +87,11 @@ public struct WALFetch {
     /// folder if it is (or is about to be) there.
     private func takeStaged(_ segment: WALSegmentName, to destination: String, dataDirectory: String,
                             identity: ClusterIdentity, generation: RecoveryGeneration, prefetch: Prefetch) throws -> Bool {
-        let staging = StagingFolder(path: OurWALFolder(dataDirectory: dataDirectory).prefetch)
+        let folder = OurWALFolder(dataDirectory: dataDirectory)
+        let staging = StagingFolder(path: folder.prefetch)
         try staging.claim(for: generation)
         try staging.writeRequest(segment, generation: generation)
-        try prefetch.launcher.ensureRunning(dataDirectory: Self.absolute(dataDirectory), staging: staging)
+        try prefetch.launcher.ensureRunning(.prefetcher(folder), dataDirectory: dataDirectory)
         let started = MonotonicClock.now()
         let deadline = started + Self.inProgressWait
         while staging.isDownloading(segment), !FileSystem.exists(staging.file(segment)), MonotonicClock.now() < deadline {
@@ -105,11 +106,5 @@ public struct WALFetch {
 
     private static func milliseconds(_ seconds: Double) -> String {
         String(Double(Int(seconds * 10_000)) / 10)
-    }
-
-    private static func absolute(_ path: String) -> String {
-        guard let resolved = realpath(path, nil) else { return path }
-        defer { free(resolved) }
-        return String(cString: resolved)
     }
 }

@@ -51,10 +51,10 @@ extension SettingDefinition {
         help: "http(s) URL check POSTs {\"text\": ...} to when a check fails (Slack-style incoming webhook); unset means no alert")
     public static let uploadConcurrency = SettingDefinition(
         "TAILTOWN_UPLOAD_CONCURRENCY",
-        help: "segments wal-push stores at once when it pushes ahead (1...16); unset means one per core, at least 2, at most 8")
+        help: "files the background pusher stores at once (1...16), each on its own connection; unset means one per core, at least 2, at most 8")
     public static let pushAhead = SettingDefinition(
         "TAILTOWN_PUSH_AHEAD",
-        help: "most .ready segments one wal-push stores ahead of PostgreSQL's calls (0...256); 0 turns push-ahead off; unset means 4 x TAILTOWN_UPLOAD_CONCURRENCY")
+        help: "most .ready files the background pusher has stored or is storing ahead of PostgreSQL's calls (0...256); 0 turns push-ahead off; unset means 8 x TAILTOWN_UPLOAD_CONCURRENCY")
     public static let prefetch = SettingDefinition(
         "TAILTOWN_PREFETCH", default: "8",
         help: "segments wal-fetch's background prefetcher keeps ready ahead of recovery (0...64); 0 turns prefetch off")

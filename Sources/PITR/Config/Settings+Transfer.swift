@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// The typed accessors of the settings that shape how many transfers run at once:
-/// push-ahead in wal-push, the prefetcher of wal-fetch.
+/// wal-push's background pusher, the prefetcher of wal-fetch.
 extension Settings {
     /// TAILTOWN_UPLOAD_CONCURRENCY; unset means one per online core, at least 2 (uploads
     /// wait on the network more than on the processor), at most 8.
@@ -14,10 +14,12 @@ extension Settings {
         return try integer(.uploadConcurrency, in: 1...16) ?? min(8, max(2, online))
     }
 
-    /// TAILTOWN_PUSH_AHEAD: at most this many `.ready` segments per wal-push call; 0 is off;
-    /// unset means four rounds of the upload concurrency.
+    /// TAILTOWN_PUSH_AHEAD: at most this many `.ready` files the background pusher has stored or is
+    /// storing ahead of PostgreSQL's calls; 0 is off. Unset means eight per upload thread: records
+    /// cost nothing but a small file, and a pusher that runs far enough ahead never waits for
+    /// PostgreSQL's calls to take them, nor they for its uploads.
     public func pushAhead() throws -> Int {
-        try integer(.pushAhead, in: 0...256) ?? 4 * uploadConcurrency()
+        try integer(.pushAhead, in: 0...256) ?? 8 * uploadConcurrency()
     }
 
     /// TAILTOWN_PREFETCH: segments staged ahead of recovery; 0 is off.

@@ -10,7 +10,7 @@ import Testing
         let plain = try settings([:])
         let concurrency = try plain.uploadConcurrency()
         #expect((2...8).contains(concurrency))
-        #expect(try plain.pushAhead() == 4 * concurrency)
+        #expect(try plain.pushAhead() == 8 * concurrency)
         #expect(try plain.prefetch() == 8)
     }
 

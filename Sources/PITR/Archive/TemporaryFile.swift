@@ -1,0 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A hidden temporary file of ours in a folder under `pg_wal/tailtown-pitr`, `.<name>.<pid>.tmp`
+/// (`FileSystem.temporaryName`): the work of process `pid` on `name` while that process lives,
+/// and a leftover of a killed process once it is gone.
+struct TemporaryFile: Equatable {
+    /// The name the temporary file is for.
+    let name: String
+    /// The process writing it.
+    let pid: pid_t
+
+    /// The temporary file a folder entry names; nil for any other entry.
+    init?(entry: String) {
+        guard entry.hasPrefix("."), entry.hasSuffix(".tmp") else { return nil }
+        let inner = entry.dropFirst().dropLast(4)
+        guard let dot = inner.lastIndex(of: "."), let pid = pid_t(inner[inner.index(after: dot)...]), pid > 0 else { return nil }
+        self.name = String(inner[..<dot])
+        self.pid = pid
+    }
+
+    /// True while the process that writes it runs (this process included).
+    var isLive: Bool { LiveProcess.isRunning(pid) }
+}
+
+/// Whether a process runs, by its pid.
+enum LiveProcess {
+    /// True when `pid` names a running process. A process of another user counts: `kill` then
+    /// answers EPERM, not ESRCH (a wal-push run by hand as root next to PostgreSQL's calls).
+    static func isRunning(_ pid: pid_t) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
+    }
+}
