@@ -22,10 +22,15 @@ struct WALFetchCommand: ParsableCommand {
     var destination: String
 
     func run() throws {
-        let invocation = try Invocation(global, failureStatus: ExitStatus.abortRecovery)
+        try Self.fetch(flags: global.flags, name: name, destination: destination)
+    }
+
+    /// The command itself, also run without ArgumentParser (`PerSegmentCommand`); `flags` keyed by setting name.
+    static func fetch(flags: [String: String], name: String, destination: String) throws {
+        let invocation = try Invocation(flags: flags, failureStatus: ExitStatus.abortRecovery)
         let outcome: WALFetch.Outcome
         do {
-            outcome = try WALFetch(repository: try invocation.repository(), log: invocation.log, prefetch: try prefetch(invocation))
+            outcome = try WALFetch(repository: try invocation.repository(), log: invocation.log, prefetch: try prefetch(invocation, flags: flags))
                 .fetch(name: name, to: destination)
         } catch let error as StorageError where DataDirectory.isStandby(DataDirectory.containing(walPath: destination)) {
             if case .unreachable = error {
@@ -46,10 +51,10 @@ struct WALFetchCommand: ParsableCommand {
     }
 
     /// The prefetcher runs this same binary with the same global options; the environment passes on as it is.
-    private func prefetch(_ invocation: Invocation) throws -> WALFetch.Prefetch? {
+    private static func prefetch(_ invocation: Invocation, flags: [String: String]) throws -> WALFetch.Prefetch? {
         let depth = try invocation.settings.prefetch()
         guard depth > 0, let executable = PrefetcherLauncher.currentExecutable() else { return nil }
-        let options = global.flags.sorted { $0.key < $1.key }.flatMap { name, value in
+        let options = flags.sorted { $0.key < $1.key }.flatMap { name, value in
             SettingDefinition.named(name)?.flag.map { [$0, value] } ?? []
         }
         return WALFetch.Prefetch(depth: depth, launcher: PrefetcherLauncher(command: [executable] + options))

@@ -17,7 +17,12 @@ struct WALPushCommand: ParsableCommand {
     var path: String
 
     func run() throws {
-        let invocation = try Invocation(global)
+        try Self.push(flags: global.flags, path: path)
+    }
+
+    /// The command itself, also run without ArgumentParser (`PerSegmentCommand`); `flags` keyed by setting name.
+    static func push(flags: [String: String], path: String) throws {
+        let invocation = try Invocation(flags: flags)
         try invocation.run {
             let options = ObjectOptions(
                 compression: try invocation.settings.compression(),
