@@ -9,8 +9,13 @@ struct Invocation {
 
     /// Loads the settings; a configuration error ends the command with `failureStatus`.
     init(_ options: GlobalOptions, failureStatus: Int32 = 1) throws {
+        try self.init(flags: options.flags, failureStatus: failureStatus)
+    }
+
+    /// The same, from flags keyed by the setting they override.
+    init(flags: [String: String], failureStatus: Int32 = 1) throws {
         do {
-            settings = try Settings.load(flags: options.flags, environment: environment)
+            settings = try Settings.load(flags: flags, environment: environment)
             log = Log(level: try settings.logLevel())
         } catch let error as PITRError {
             Log().error(error.description)

@@ -19,6 +19,10 @@ enum Main {
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
+            if let command = PerSegmentCommand(arguments) {
+                try command.run()
+                return
+            }
             var command = try TailtownPITR.parseAsRoot(arguments)
             try command.run()
         } catch {

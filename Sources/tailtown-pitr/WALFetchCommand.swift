@@ -22,10 +22,15 @@ struct WALFetchCommand: ParsableCommand {
     var destination: String
 
     func run() throws {
-        let invocation = try Invocation(global, failureStatus: ExitStatus.abortRecovery)
+        try Self.fetch(flags: global.flags, name: name, destination: destination)
+    }
+
+    /// The command itself, also run without ArgumentParser (`PerSegmentCommand`); `flags` keyed by setting name.
+    static func fetch(flags: [String: String], name: String, destination: String) throws {
+        let invocation = try Invocation(flags: flags, failureStatus: ExitStatus.abortRecovery)
         let outcome: WALFetch.Outcome
         do {
-            outcome = try WALFetch(repository: try invocation.repository(), log: invocation.log, prefetch: try prefetch(invocation))
+            outcome = try WALFetch(repository: try invocation.repository(), log: invocation.log, prefetch: try prefetch(invocation, flags: flags))
                 .fetch(name: name, to: destination)
         } catch let error as StorageError where DataDirectory.isStandby(DataDirectory.containing(walPath: destination)) {
             if case .unreachable = error {
@@ -45,9 +50,9 @@ struct WALFetchCommand: ParsableCommand {
         }
     }
 
-    private func prefetch(_ invocation: Invocation) throws -> WALFetch.Prefetch? {
+    private static func prefetch(_ invocation: Invocation, flags: [String: String]) throws -> WALFetch.Prefetch? {
         let depth = try invocation.settings.prefetch()
-        guard depth > 0, let launcher = global.detachedHelperLauncher() else { return nil }
+        guard depth > 0, let launcher = DetachedHelperLauncher.sameBinary(flags: flags) else { return nil }
         return WALFetch.Prefetch(depth: depth, launcher: launcher)
     }
 }

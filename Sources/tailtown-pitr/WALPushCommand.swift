@@ -18,9 +18,14 @@ struct WALPushCommand: ParsableCommand {
     var path: String
 
     func run() throws {
-        let invocation = try Invocation(global)
+        try Self.push(flags: global.flags, path: path)
+    }
+
+    /// The command itself, also run without ArgumentParser (`PerSegmentCommand`); `flags` keyed by setting name.
+    static func push(flags: [String: String], path: String) throws {
+        let invocation = try Invocation(flags: flags)
         try invocation.run {
-            let launcher = try invocation.settings.pushAhead() > 0 ? global.detachedHelperLauncher() : nil
+            let launcher = try invocation.settings.pushAhead() > 0 ? DetachedHelperLauncher.sameBinary(flags: flags) : nil
             let push = WALPush(repository: try invocation.repository(), options: try invocation.objectOptions(), log: invocation.log, pushAhead: launcher)
             switch try push.push(path: path) {
             case .stored(let bytes): invocation.log.debug("archived '\(path)' (\(bytes) bytes)")

@@ -10,11 +10,12 @@ struct ArchivedFileDownload {
 
     /// Downloads `name` to `destination`. `lineage`, when given, is every timeline the file's
     /// timeline descends from (itself included): the first page of a segment must carry one of
-    /// them. `beforeRename` runs with the object's trailer and the path of the verified temporary
-    /// file, before the file takes its final name. Returns the trailer, or nil when the object
-    /// does not exist.
+    /// them. `beforeRename`, when given, runs with the path of the verified temporary file and the
+    /// `StagedChecksum` of the bytes written to it (taken as they were written, so the file is
+    /// not read again), before the file takes its final name. Returns the trailer, or nil when
+    /// the object does not exist.
     func download(_ name: WALFileName, to destination: String, lineage: Set<TimelineID>? = nil,
-                  beforeRename: (ObjectTrailer, String) throws -> Void = { _, _ in }) throws -> ObjectTrailer? {
+                  beforeRename: ((_ verified: String, StagedChecksum) throws -> Void)? = nil) throws -> ObjectTrailer? {
         let key = WALArchive(repository: repository, identity: identity).key(for: name)
         let object = repository.storage.describe(key)
         let source: ByteSource
@@ -28,7 +29,8 @@ struct ArchivedFileDownload {
         try FileSystem.remove(temporary)
         do {
             let output = try SystemFile.createExclusive(temporary, mode: 0o600)
-            let trailer = try ObjectDecoder(key: repository.key).decode(from: source, to: output, object: object)
+            let checksummed = beforeRename.map { _ in StagedChecksum.Sink(output) }
+            let trailer = try ObjectDecoder(key: repository.key).decode(from: source, to: checksummed ?? output, object: object)
             if case .segment(let segment) = name {
                 let written = try SystemFile.openForReading(temporary)
                 _ = try WALPageHeader.validateSegment(written, as: segment, cluster: identity)
@@ -39,7 +41,9 @@ struct ArchivedFileDownload {
                     }
                 }
             }
-            try beforeRename(trailer, temporary)
+            if let beforeRename, let checksummed {
+                try beforeRename(temporary, checksummed.checksum)
+            }
             try FileSystem.rename(temporary, to: destination)
             return trailer
         } catch {

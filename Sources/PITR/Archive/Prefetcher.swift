@@ -87,8 +87,8 @@ public struct Prefetcher {
 
             do {
                 if lineages[next.timeline] == nil { lineages[next.timeline] = try lineage(of: next.timeline, in: archive) }
-                let stored = try download.download(.segment(next), to: staging.file(next), lineage: lineages[next.timeline]) { _, verified in
-                    try staging.writeSidecar(next, verified: verified, generation: generation)
+                let stored = try download.download(.segment(next), to: staging.file(next), lineage: lineages[next.timeline]) { verified, checksum in
+                    try staging.writeSidecar(next, verified: verified, checksum: checksum, generation: generation)
                 }
                 if stored == nil {
                     missingSince[next] = now

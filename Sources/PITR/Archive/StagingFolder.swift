@@ -82,14 +82,13 @@ struct StagingFolder {
     }
 
     /// Writes the sidecar of `segment` for `verified`, the file downloaded and verified under a
-    /// temporary name, to be called before that file is renamed into place. Its checksum is taken
-    /// from the file now, so the hand-over checks exactly the bytes that passed verification.
-    func writeSidecar(_ segment: WALSegmentName, verified: String, generation: RecoveryGeneration) throws {
-        let file = try SystemFile.openForReading(verified)
+    /// temporary name, to be called before that file is renamed into place. `checksum` is that of
+    /// the bytes written to it, which passed verification: the hand-over checks exactly those.
+    func writeSidecar(_ segment: WALSegmentName, verified: String, checksum: StagedChecksum, generation: RecoveryGeneration) throws {
         let text = MetadataText([
             ("generation", generation.text),
-            ("size", String(try file.size())),
-            ("checksum", try StagedChecksum(file: file).text),
+            ("size", String(try SystemFile.openForReading(verified).size())),
+            ("checksum", checksum.text),
         ])
         try writeAtomically(sidecar(segment), text.bytes)
     }

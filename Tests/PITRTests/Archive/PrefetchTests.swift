@@ -20,8 +20,8 @@ import Testing
                        generation: RecoveryGeneration? = nil) throws {
         let segment = fake.name(number)
         let trailer = try ArchivedFileDownload(repository: fake.repository(key: key), identity: fake.identity)
-            .download(.segment(segment), to: staging.file(segment)) { _, verified in
-                try staging.writeSidecar(segment, verified: verified, generation: generation ?? self.generation)
+            .download(.segment(segment), to: staging.file(segment)) { verified, checksum in
+                try staging.writeSidecar(segment, verified: verified, checksum: checksum, generation: generation ?? self.generation)
             }
         #expect(trailer?.originalSize == 1 << 20)
     }

@@ -31,6 +31,37 @@ import Testing
         #expect(checksum([UInt8](repeating: 0, count: 64)) != checksum([UInt8](repeating: 0, count: 65)))
     }
 
+    @Test func piecesOfAnySizeGiveTheChecksumOfTheWhole() throws {
+        for sizes in [[1], [31, 1, 32, 33], [5, 64, 3, 1000, 7], [100_000, 500_000]] {
+            var accumulator = StagedChecksum.Accumulator()
+            var offset = 0
+            segment.withUnsafeBytes { bytes in
+                var piece = 0
+                while offset < bytes.count {
+                    let end = min(offset + sizes[piece % sizes.count], bytes.count)
+                    accumulator.add(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
+                    offset = end
+                    piece += 1
+                }
+            }
+            #expect(accumulator.checksum == checksum(segment), "pieces \(sizes)")
+        }
+    }
+
+    @Test func theSinkWritesEveryByteAndChecksumsThem() throws {
+        let fake = try FakeDataDirectory()
+        let path = fake.wal + "/written"
+        let sink = StagedChecksum.Sink(try SystemFile.createExclusive(path, mode: 0o600))
+        try segment.withUnsafeBytes { bytes in
+            for start in stride(from: 0, to: bytes.count, by: 65_537) {
+                try sink.write(UnsafeRawBufferPointer(rebasing: bytes[start..<min(start + 65_537, bytes.count)]))
+            }
+        }
+        #expect(try FileSystem.readFile(path) == segment)
+        #expect(sink.checksum == checksum(segment))
+        #expect(try StagedChecksum(file: SystemFile.openForReading(path)) == sink.checksum)
+    }
+
     @Test func aFileAndItsBytesAgreeAndTheTextIsSixteenDigits() throws {
         let fake = try FakeDataDirectory()
         let path = fake.wal + "/checksummed"
@@ -41,3 +72,4 @@ import Testing
         #expect(checksum([]).text.count == 16)
     }
 }
+

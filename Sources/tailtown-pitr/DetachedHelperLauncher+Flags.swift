@@ -1,10 +1,11 @@
 import PITR
 
-extension GlobalOptions {
+extension DetachedHelperLauncher {
     /// Starts the detached helpers (prefetcher, background pusher) from this same binary with the
-    /// same global options; the environment passes on as it is. Nil when the binary is unknown.
-    func detachedHelperLauncher() -> DetachedHelperLauncher? {
-        guard let executable = DetachedHelperLauncher.currentExecutable() else { return nil }
+    /// same global options (`flags`, keyed by setting name); the environment passes on as it is.
+    /// Nil when the binary is unknown.
+    static func sameBinary(flags: [String: String]) -> DetachedHelperLauncher? {
+        guard let executable = currentExecutable() else { return nil }
         let options = flags.sorted { $0.key < $1.key }.flatMap { name, value in
             SettingDefinition.named(name)?.flag.map { [$0, value] } ?? []
         }
