@@ -23,16 +23,7 @@ struct StagedChecksum: Equatable {
     /// The checksum of a whole file, read through a mapping whose pages are all mapped at once
     /// (`MAP_POPULATE`): one system call instead of a page fault every 64 KiB.
     init(file: SystemFile) throws {
-        let size = try file.size()
-        guard size > 0 else {
-            self = StagedChecksum(bytes: UnsafeRawBufferPointer(start: nil, count: 0))
-            return
-        }
-        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, file.descriptor, 0), address != MAP_FAILED else {
-            throw IOError("map", file.path)
-        }
-        defer { munmap(address, size) }
-        self = StagedChecksum(bytes: UnsafeRawBufferPointer(start: address, count: size))
+        self = try file.withMappedBytes(populate: true) { StagedChecksum(bytes: $0) }
     }
 
     /// The checksum of `bytes`; the length takes part, so a truncated file differs too.

@@ -106,17 +106,19 @@ public final class SystemFile {
     }
 
     /// Maps the whole file read-only and passes its bytes to `body` (empty for an empty file).
-    /// The kernel reads the file ahead into its page cache without mapping it all into the
-    /// process, so `releaseMappedPages` can keep the resident size small.
-    public func withMappedBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+    /// By default the kernel reads the file ahead into its page cache without mapping it all into
+    /// the process, so `releaseMappedPages` can keep the resident size small; `populate` maps every
+    /// page at once instead (one system call rather than a page fault every few pages, for a file
+    /// read whole and at once from the page cache).
+    public func withMappedBytes<T>(populate: Bool = false, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
         let size = try self.size()
         if size == 0 { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
-        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0),
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), descriptor, 0),
               address != MAP_FAILED else {
             throw IOError("map", path)
         }
         defer { munmap(address, size) }
-        _ = madvise(address, size, MADV_WILLNEED)
+        if !populate { _ = madvise(address, size, MADV_WILLNEED) }
         return try body(UnsafeRawBufferPointer(start: address, count: size))
     }
 
