@@ -77,10 +77,17 @@ median_ms() {
 }
 
 fmt() { awk -v v="$1" -v f="$2" 'BEGIN { printf f, v }'; }
+now() { date +%s.%N; }
+# elapsed <start> [end]: seconds between two `now` readings (end: now), two decimals.
+elapsed() { awk -v a="$1" -v b="${2:-$(now)}" 'BEGIN { printf "%.2f", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 # PASS when value <= limit.
 verdict() {
     awk -v v="$1" -v l="$2" 'BEGIN { if (v == "n/a") print "n/a"; else if (v + 0 <= l + 0) print "PASS"; else print "MISS" }'
+}
+# PASS when value >= goal.
+verdict_at_least() {
+    awk -v v="$1" -v l="$2" 'BEGIN { if (v == "n/a") print "n/a"; else if (v + 0 >= l + 0) print "PASS"; else print "MISS" }'
 }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; } # KiB -> MiB
 
@@ -103,7 +110,8 @@ bench_binary() {
 }
 
 # pgbackrest_config <file> <data dir> <port> <socket dir> [more [global] lines...]: stanza "bench" for the
-# cluster, synchronous archive-push, console logging from warnings on, lock/spool/log folders beside the file.
+# cluster, synchronous archive-push unless the lines say archive-async=y, console logging from warnings on,
+# lock/spool/log folders beside the file.
 pgbackrest_config() {
     local file=$1 data=$2 port=$3 sockets=$4 dir
     dir=$(dirname "$file")
@@ -111,7 +119,7 @@ pgbackrest_config() {
     {
         echo "[global]"
         printf '%s\n' "$@"
-        echo "archive-async=n"
+        [[ " $* " == *" archive-async="* ]] || echo "archive-async=n"
         echo "lock-path=$dir/lock"
         echo "spool-path=$dir/spool"
         echo "log-path=$dir/log"
@@ -143,4 +151,42 @@ switch_wal_and_wait() {
         [[ $archived > $switched || $archived == "$switched" ]] && return 0
         sleep 0.5
     done
+}
+
+# s3_tls_server <folder>: moto on plain HTTP behind stunnel4 with a self-signed certificate for 127.0.0.1, both
+# stopped at exit; sets S3_ENDPOINT (https://127.0.0.1:PORT) and S3_CA (the certificate). Logs and keys go into
+# <folder>. pgBackRest speaks only HTTPS to S3 and fails against moto's own TLS mode (no close_notify), hence stunnel.
+s3_tls_server() {
+    local folder=$1 stunnel moto_port tls_port
+    python3 -c 'import moto.server, flask, flask_cors' 2>/dev/null \
+        || die "moto is not installed: run scripts/install-deps.sh (make deps)"
+    stunnel=$(command -v stunnel4 || command -v stunnel) || die "stunnel4 not found: scripts/bench-deps.sh installs it"
+    mkdir -p "$folder"
+    moto_port=$(free_port 9300)
+    python3 -m moto.server -H 127.0.0.1 -p "$moto_port" >"$folder/moto.log" 2>&1 &
+    bench_on_exit "kill $!"
+    tls_port=$(free_port $((moto_port + 1)))
+    # The address is both an IP and a DNS entry: curl and Python check the IP entry, pgBackRest the DNS ones.
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+        -addext "subjectAltName=IP:127.0.0.1,DNS:127.0.0.1,DNS:localhost" \
+        -keyout "$folder/key.pem" -out "$folder/cert.pem" >/dev/null 2>&1 || die "openssl could not make a test certificate"
+    chmod 0644 "$folder/cert.pem"
+    printf '%s\n' "foreground = yes" "pid =" "output = $folder/stunnel.log" "[s3]" "accept = 127.0.0.1:$tls_port" \
+        "connect = 127.0.0.1:$moto_port" "cert = $folder/cert.pem" "key = $folder/key.pem" >"$folder/stunnel.conf"
+    "$stunnel" "$folder/stunnel.conf" >/dev/null 2>&1 &
+    bench_on_exit "kill $!"
+    S3_ENDPOINT=https://127.0.0.1:$tls_port
+    S3_CA=$folder/cert.pem
+    for _ in $(seq 1 100); do
+        curl -s -o /dev/null --cacert "$S3_CA" "$S3_ENDPOINT/moto-api/" && return 0
+        sleep 0.1
+    done
+    die "moto behind stunnel did not answer at $S3_ENDPOINT (logs: $folder)"
+}
+
+# s3_make_bucket <name>: creates a bucket on the s3_tls_server (moto checks no signatures).
+s3_make_bucket() {
+    curl -sf -o /dev/null --cacert "$S3_CA" -X PUT "$S3_ENDPOINT/$1" \
+        -H "Authorization: AWS4-HMAC-SHA256 Credential=AKIDBENCH/20250101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0" \
+        || die "cannot create bucket $1 at $S3_ENDPOINT"
 }

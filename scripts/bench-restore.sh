@@ -138,8 +138,6 @@ declare -A LABEL=([tt]=tailtown-pitr [tt0]="tailtown-pitr, prefetch off" [pgbr]=
 TT_RSS_KB=0
 NOTES=()
 for copy in tt tt0 pgbackrest local cp; do bench_on_exit "runuser -u postgres -- $PGBIN/pg_ctl -D $WS/restore-$copy -m immediate -w stop"; done
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 record() { TIMES[$1]="${TIMES[$1]:-} $2"; } # <key> <seconds>
 stop_copy() { # <data dir>
     as_pg "$PGBIN/pg_ctl" -D "$1" -m immediate -w stop >/dev/null 2>&1 || true

@@ -22,10 +22,7 @@ ACCESS_KEY=AKIDBENCH
 SECRET_KEY=bench-secret-key
 BUCKET=bench
 
-python3 -c 'import moto.server, flask, flask_cors' 2>/dev/null \
-    || die "moto is not installed: run scripts/install-deps.sh (make deps)"
 AWS=$(command -v aws) || die "aws (awscli) not found: scripts/bench-deps.sh installs it"
-STUNNEL=$(command -v stunnel4 || command -v stunnel) || die "stunnel4 not found: scripts/bench-deps.sh installs it"
 
 bench_workspace
 PGDATA=$WS/pgdata
@@ -42,30 +39,11 @@ chown -R postgres:postgres "$WS"
 # ---------------------------------------------------------------------------------------------
 # 1. The S3 server: moto on plain HTTP, stunnel4 with a self-signed certificate in front of it.
 
-MOTO_PORT=$(free_port 9300)
-say "starting moto on 127.0.0.1:$MOTO_PORT"
-python3 -m moto.server -H 127.0.0.1 -p "$MOTO_PORT" >"$WS/moto.log" 2>&1 &
-bench_on_exit "kill $!"
-TLS_PORT=$(free_port $((MOTO_PORT + 1)))
-# The address is both an IP and a DNS entry: curl and Python check the IP entry, pgBackRest the DNS ones.
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
-    -addext "subjectAltName=IP:127.0.0.1,DNS:127.0.0.1,DNS:localhost" \
-    -keyout "$TLS/key.pem" -out "$TLS/cert.pem" >/dev/null 2>&1
-chmod 0644 "$TLS/cert.pem"
-cat >"$TLS/stunnel.conf" <<EOF
-foreground = yes
-pid =
-output = $TLS/stunnel.log
-[s3]
-accept = 127.0.0.1:$TLS_PORT
-connect = 127.0.0.1:$MOTO_PORT
-cert = $TLS/cert.pem
-key = $TLS/key.pem
-EOF
-"$STUNNEL" "$TLS/stunnel.conf" >/dev/null 2>&1 &
-bench_on_exit "kill $!"
-ENDPOINT=https://127.0.0.1:$TLS_PORT
-CA=$TLS/cert.pem
+s3_tls_server "$TLS"
+ENDPOINT=$S3_ENDPOINT
+CA=$S3_CA
+STUNNEL=$(command -v stunnel4 || command -v stunnel)
+TLS_PORT=${S3_ENDPOINT##*:}
 
 # A small S3 client of bare curl requests (moto checks no signatures): ls PREFIX, rm PREFIX NAME (the keys under
 # PREFIX whose last part starts with NAME), get KEY FILE, put FILE KEY, mb (make the bucket).
@@ -86,11 +64,7 @@ EOF
 chmod 0755 "$WS/bin/s3"
 S3=$WS/bin/s3
 
-for _ in $(seq 1 100); do
-    curl -s -o /dev/null --cacert "$CA" "$ENDPOINT/moto-api/" && break
-    sleep 0.1
-done
-"$S3" mb || die "cannot create bucket $BUCKET through $ENDPOINT (logs: $WS/moto.log, $TLS/stunnel.log)"
+"$S3" mb || die "cannot create bucket $BUCKET through $ENDPOINT (logs: $TLS)"
 say "moto behind stunnel at $ENDPOINT, bucket $BUCKET"
 
 # ---------------------------------------------------------------------------------------------

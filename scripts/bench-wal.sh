@@ -46,7 +46,6 @@ mkdir -p "$CORPUS" "$SOCKETS" "$PGBR_DIR/conf.d" "$PGBR_REPO" "$REF" "$FETCHED" 
 chown -R postgres:postgres "$WS"
 bench_on_exit "[[ -f $PGDATA/postmaster.pid ]] && runuser -u postgres -- $PGBIN/pg_ctl -D $PGDATA -m immediate -w stop"
 
-as_pg() { runuser -u postgres -- "$@"; }
 # Runs a command as postgres in the data directory, the way PostgreSQL runs archive_command.
 in_pgdata() { (cd "$PGDATA" && runuser -u postgres -- "$@"); }
 
