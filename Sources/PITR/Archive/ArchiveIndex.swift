@@ -60,11 +60,14 @@ public struct ArchiveIndex {
         return try TimelineHistory(parsing: bytes, timeline: timeline, file: archive.repository.storage.describe(archive.key(for: file)))
     }
 
-    /// Downloads, authenticates and decompresses one archived file into memory.
+    /// Downloads, authenticates and decompresses one archived file into memory; a segment's
+    /// buffer is reserved whole, as its size is known.
     public func decode(_ file: WALFileName, limit: Int) throws -> [UInt8] {
         let key = archive.key(for: file)
         let object = archive.repository.storage.describe(key)
-        let sink = MemorySink(limit: limit, object: object)
+        var expected = 0
+        if case .segment = file { expected = Int(segmentSize.bytes) }
+        let sink = MemorySink(limit: limit, object: object, expectedSize: expected)
         _ = try ObjectDecoder(key: archive.repository.key).decode(from: try archive.repository.storage.openForReading(key), to: sink, object: object)
         return sink.bytes
     }

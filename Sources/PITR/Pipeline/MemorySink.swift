@@ -5,10 +5,13 @@ public final class MemorySink: ByteSink {
     let limit: Int
     let object: String
 
-    /// Refuses to grow past `limit` bytes (`object` names the source in the error).
-    public init(limit: Int, object: String) {
+    /// Refuses to grow past `limit` bytes (`object` names the source in the error). `expectedSize`
+    /// is reserved at once (a WAL segment's size): growing by doubling would hold the old and the
+    /// new buffer at the same moment.
+    public init(limit: Int, object: String, expectedSize: Int = 0) {
         self.limit = limit
         self.object = object
+        bytes.reserveCapacity(min(expectedSize, limit))
     }
 
     public func write(_ chunk: UnsafeRawBufferPointer) throws {
