@@ -38,11 +38,7 @@ struct BackupPushCommand: ParsableCommand {
             }
             // Before any thread starts: the signal mask is inherited.
             let interruption = try InterruptSignal()
-            let options = ObjectOptions(
-                compression: try invocation.settings.compression(),
-                level: try invocation.settings.compressionLevel(),
-                key: try invocation.settings.encryptionKey())
-            let push = BackupPush(repository: try invocation.repository(), options: options,
+            let push = BackupPush(repository: try invocation.repository(), options: try invocation.objectOptions(),
                                   interruption: interruption, log: invocation.log)
             let progress = BackupProgress()
             push.onProgress = { progress.update(done: $0, estimated: $1) }
