@@ -76,7 +76,7 @@ final class S3ObjectReader: ByteSource {
         }
         guard let client = readAheadClient else { return }
         let (objectKey, chunkSize, from, etag) = (self.objectKey, self.chunkSize, fetched, etag)
-        readAhead = ReadAhead {
+        readAhead = ReadAhead("GET \(client.describe(objectKey))") {
             try Self.fetch(client: client, objectKey: objectKey, from: from, chunkSize: chunkSize, size: size, etag: etag)
         }
     }
@@ -148,10 +148,13 @@ final class S3ObjectReader: ByteSource {
 
     /// The next chunk, downloading on a thread of its own.
     private final class ReadAhead {
-        private var result: Result<Chunk, Error> = .failure(StorageError.notFound(object: "(read-ahead not run)"))
+        /// Set by the download before its thread ends (or at once without a thread).
+        private var result: Result<Chunk, Error>?
         private var thread: WorkerThread?
+        private let what: String
 
-        init(_ download: @escaping () throws -> Chunk) {
+        init(_ what: String, _ download: @escaping () throws -> Chunk) {
+            self.what = what
             do {
                 thread = try WorkerThread { self.result = Result { try download() } }
             } catch {
@@ -164,7 +167,8 @@ final class S3ObjectReader: ByteSource {
         func finish() -> Result<Chunk, Error> {
             thread?.join()
             thread = nil
-            return result
+            // Never "not found": that would read as the end of the archive.
+            return result ?? .failure(S3Error.malformedAnswer(request: what, problem: "the read-ahead ended without an answer"))
         }
     }
 }
