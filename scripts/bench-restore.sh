@@ -139,6 +139,9 @@ TT_RSS_KB=0
 NOTES=()
 for copy in tt tt0 pgbackrest local cp; do bench_on_exit "runuser -u postgres -- $PGBIN/pg_ctl -D $WS/restore-$copy -m immediate -w stop"; done
 record() { TIMES[$1]="${TIMES[$1]:-} $2"; } # <key> <seconds>
+# Before each timed step: what the previous copy left for the kernel to write back is written now, not
+# during the next tool's turn (the copies run with fsync = off, like their source).
+settle() { sync; sleep 1; }
 stop_copy() { # <data dir>
     as_pg "$PGBIN/pg_ctl" -D "$1" -m immediate -w stop >/dev/null 2>&1 || true
     rm -rf "$1"
@@ -162,9 +165,10 @@ start_until_paused() { # <data dir> <log>
 }
 
 restore_tailtown() { # <tt: prefetch at its default | tt0: prefetch off>
-    local key=$1 target=$WS/restore-$1 conf=$TT_CONF started kb phases plan extract replay
+    local key=$1 target=$WS/restore-$1 conf=$TT_CONF started kb phases plan extract replay staged
     if [[ $key == tt0 ]]; then conf=$TT_CONF_NOPREFETCH; fi
     say "tailtown-pitr restore --to '$TARGET' --start (${LABEL[$key]})"
+    settle
     started=$(now)
     (cd "$WS" && as_pg /usr/bin/time -f '%e %M' -o "$WS/time-restore.txt" \
         "$TT" --config "$conf" restore --to "$TARGET" --target-dir "$target" --start) >"$WS/restore-$key.log" 2>&1 \
@@ -176,6 +180,9 @@ restore_tailtown() { # <tt: prefetch at its default | tt0: prefetch off>
     phases=$(grep '^phases:' "$WS/restore-$key.log") || die "restore printed no phase times (log: $WS/restore-$key.log)"
     phases=$(sed -E 's/.*plan ([0-9.]+) s, download\+extract ([0-9.]+) s, recovery to target ([0-9.]+) s.*/\1 \2 \3/' <<<"$phases")
     read -r plan extract replay <<<"$phases"
+    # "  WAL: 112 segments staged for recovery in 0.7 s" (prefetch on): part of download+extract.
+    staged=$(sed -nE 's/.*WAL: ([0-9]+) segments? staged for recovery in ([0-9.]+) s.*/\2/p' "$WS/restore-$key.log")
+    if [[ -n $staged ]]; then record "${key}_staged" "$staged"; fi
     record "${key}_plan" "$plan"
     record "${key}_extract" "$extract"
     record "${key}_replay" "$replay"
@@ -188,6 +195,7 @@ restore_pgbackrest() {
     local target=$WS/restore-pgbackrest started extract replay
     say "pgbackrest restore --type=time --target='$TARGET', then PostgreSQL until it pauses (restore_command: archive-get)"
     install -d -m 0700 -o postgres -g postgres "$target"
+    settle
     started=$(now)
     (cd "$WS" && as_pg $PGBR --pg1-path="$target" restore --type=time --target="$TARGET") >"$WS/restore-pgbackrest.log" 2>&1 \
         || { tail -30 "$WS/restore-pgbackrest.log" >&2; die "pgbackrest restore failed"; }
@@ -218,6 +226,7 @@ replay_floor() { # <local|cp>
     else
         echo "restore_command = 'cp $LOCAL_WAL/%f %p'" >>"$target/postgresql.auto.conf"
     fi
+    settle
     started=$(now)
     start_until_paused "$target" "$WS/restore-$kind.postgresql.log"
     record "${kind}_replay" "$(elapsed "$started")"
@@ -264,6 +273,7 @@ REPORT=$WS/restore.md
     if [[ -n $TT ]]; then
         echo "| plan | $(cell tt_plan) | $(cell tt0_plan) | | | |"
         echo "| download + extract (MB/s of database) | $(cell tt_extract "$DB_MB") | $(cell tt0_extract "$DB_MB") | $(cell pgbr_extract "$DB_MB") | | |"
+        echo "| of which WAL staged before the start (MB/s of WAL) | $(cell tt_staged "$REPLAY_MB") | | | | |"
         echo "| start and replay to the target (MB/s of WAL) | $(cell tt_replay "$REPLAY_MB") | $(cell tt0_replay "$REPLAY_MB") | $(cell pgbr_replay "$REPLAY_MB") | $(cell local_replay "$REPLAY_MB") | $(cell cp_replay "$REPLAY_MB") |"
         echo "| total | $(cell tt_total) | $(cell tt0_total) | $(cell pgbr_total) | | |"
         echo

@@ -96,6 +96,7 @@ struct RestoreCommand: ParsableCommand {
             restore.dryRun = dryRun
             restore.start = start
             restore.pgBin = pgBin
+            restore.openRepository = invocation.repository
             try restore.run(request, options) { print($0) }
         }
     }

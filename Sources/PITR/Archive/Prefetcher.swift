@@ -10,7 +10,7 @@ import Darwin
 ///
 /// At most one runs per data directory (`DetachedHelper`). It stages only what passed every check
 /// wal-fetch makes, plus the first page's timeline against the history of the requested timeline,
-/// and it removes staged files that fall out of the window (an older position, another timeline).
+/// and it removes staged files recovery will not ask for any more (an older position, an older timeline).
 /// It ends on its own: when no request came for `idleTimeout` seconds, or at once, emptying the
 /// staging folder, when recovery ended or another postmaster took over (`RecoveryGeneration`).
 /// Killed at any moment, it leaves at worst a temporary file, which the next prefetcher removes
@@ -76,7 +76,7 @@ public struct Prefetcher {
 
             let window = Prefetcher.segments(after: request, depth: depth, segmentSize: segmentSize)
             let staged = Set(try staging.stagedSegments())
-            for segment in staged where !Prefetcher.keeps(segment, request: request, window: window) {
+            for segment in staged where !Prefetcher.keeps(segment, request: request) {
                 try staging.remove(segment)
             }
             guard let next = window.first(where: { !staged.contains($0) }),
@@ -86,7 +86,7 @@ public struct Prefetcher {
             }
 
             do {
-                if lineages[next.timeline] == nil { lineages[next.timeline] = try lineage(of: next.timeline, in: archive) }
+                if lineages[next.timeline] == nil { lineages[next.timeline] = try archive.lineage(of: next.timeline) }
                 let stored = try download.download(.segment(next), to: staging.file(next), lineage: lineages[next.timeline]) { verified, checksum in
                     try staging.writeSidecar(next, verified: verified, checksum: checksum, generation: generation)
                 }
@@ -116,28 +116,12 @@ public struct Prefetcher {
         return segments
     }
 
-    /// Every timeline `timeline` descends from, itself included, from its archived history file.
     /// Whether a staged segment stays: the requested one (wal-fetch is taking it right now) and
-    /// those in the window do; an older position, another timeline or beyond the window do not.
-    static func keeps(_ segment: WALSegmentName, request: WALSegmentName, window: [WALSegmentName]) -> Bool {
-        segment == request || window.contains(segment)
-    }
-
-    /// A timeline whose history is not archived keeps only itself: its first segment, which
-    /// begins with its parent's records, is then fetched by wal-fetch instead.
-    private func lineage(of timeline: TimelineID, in archive: WALArchive) throws -> Set<TimelineID> {
-        guard timeline.rawValue > 1 else { return [timeline] }
-        let key = archive.key(for: .history(timeline))
-        let object = repository.storage.describe(key)
-        let source: ByteSource
-        do {
-            source = try repository.storage.openForReading(key)
-        } catch StorageError.notFound {
-            return [timeline]
-        }
-        let sink = MemorySink(limit: 1 << 20, object: object)
-        _ = try ObjectDecoder(key: repository.key).decode(from: source, to: sink, object: object)
-        return Set(try TimelineHistory(parsing: sink.bytes, timeline: timeline, file: object).lineage)
+    /// those after it on its timeline or a later one do (the window, and what `restore` staged along
+    /// the plan's timeline path); an older position or an older timeline, which recovery will never
+    /// ask for again, do not.
+    static func keeps(_ segment: WALSegmentName, request: WALSegmentName) -> Bool {
+        segment == request || (segment.timeline >= request.timeline && (segment.high, segment.low) > (request.high, request.low))
     }
 
     private func currentGeneration(_ identity: ClusterIdentity) -> RecoveryGeneration? {

@@ -9,7 +9,8 @@ import Darwin
 ///   recovery generation, the size and the `StagedChecksum` of the file), written before the
 ///   segment takes its name; a segment without it is never served;
 /// - `generation`: the recovery the folder's content belongs to; a wal-fetch of another
-///   generation empties the folder first;
+///   generation empties the folder first, unless it adopts what a restore staged (`adopted`:
+///   that restore's generation, whose files the recovery is served too);
 /// - `request`: the generation and the last segment wal-fetch was asked for; the prefetcher
 ///   stages the segments after it;
 /// - `lock`: held (flock) by the one running prefetcher; `prefetcher.log`: its messages (`DetachedHelper`);
@@ -19,21 +20,41 @@ struct StagingFolder {
 
     static let stagedSuffix = ".staged"
     private var generationPath: String { path + "/generation" }
+    private var adoptedPath: String { path + "/adopted" }
     private var requestPath: String { path + "/request" }
 
     func file(_ segment: WALSegmentName) -> String { path + "/" + segment.fileName }
-    private func sidecar(_ segment: WALSegmentName) -> String { file(segment) + StagingFolder.stagedSuffix }
+    func sidecar(_ segment: WALSegmentName) -> String { file(segment) + StagingFolder.stagedSuffix }
 
-    /// Makes the folder belong to `generation`: when it belonged to another one (or to none),
-    /// every staged and temporary file is removed before the generation is recorded.
-    func claim(for generation: RecoveryGeneration) throws {
+    /// Makes the folder belong to `generation` and returns the generations whose staged files it
+    /// may be served: its own, and the restore's it adopted (`RecoveryGeneration.adopts`). When the
+    /// folder belonged to another generation (or to none), every staged and temporary file is
+    /// removed before the generation is recorded.
+    @discardableResult
+    func claim(for generation: RecoveryGeneration) throws -> Set<String> {
         try FileSystem.makeDirectories(path)
-        if (try? FileSystem.readFile(generationPath)).map({ String(decoding: $0, as: UTF8.self) }) == generation.text { return }
+        let recorded = Self.text(at: generationPath)
+        if recorded == generation.text { return Set([generation.text] + [Self.text(at: adoptedPath)].compactMap { $0 }) }
+        if let recorded, generation.adopts(recorded) {
+            try writeAtomically(adoptedPath, Array(recorded.utf8))
+            try writeAtomically(generationPath, Array(generation.text.utf8))
+            return [generation.text, recorded]
+        }
+        try removeStaged()
+        try writeAtomically(generationPath, Array(generation.text.utf8))
+        return [generation.text]
+    }
+
+    /// Records that what is staged from now on belongs to `generation` (a restore's, before any
+    /// recovery runs), on an empty folder.
+    func start(for generation: RecoveryGeneration) throws {
+        try FileSystem.makeDirectories(path)
         try removeStaged()
         try writeAtomically(generationPath, Array(generation.text.utf8))
     }
 
-    /// Removes every staged, sidecar and temporary file (not the lock, the log or the request).
+    /// Removes every staged, sidecar and temporary file, and the record of an adopted restore
+    /// (not the lock, the log, the request or the generation).
     func removeStaged() throws {
         guard FileSystem.isDirectory(path) else { return }
         for entry in try FileSystem.list(path) where !["lock", "prefetcher.log", "request", "generation"].contains(entry) {
@@ -99,13 +120,13 @@ struct StagingFolder {
     }
 
     /// Hands the staged `segment` over to `destination` by rename once it checks out again:
-    /// its sidecar names `generation`, its size and checksum (computed again) match the sidecar,
+    /// its sidecar names one of `generations` (what `claim` returned), its size and checksum (computed again) match the sidecar,
     /// and its page header is `segment`'s of `cluster`. Returns false, having removed the staged
     /// file, when any check fails or nothing is staged.
     ///
     /// PostgreSQL waits for this check at every segment, hence a checksum at memory speed rather
     /// than the repository's SHA-256 digest: the prefetcher already authenticated the content.
-    func take(_ segment: WALSegmentName, to destination: String, generation: RecoveryGeneration,
+    func take(_ segment: WALSegmentName, to destination: String, generations: Set<String>,
               cluster: ClusterIdentity, log: Log) -> Bool {
         guard FileSystem.exists(sidecar(segment)) else { return false }
         do {
@@ -113,7 +134,7 @@ struct StagingFolder {
             let text = try MetadataText(parsing: bytes, object: sidecar(segment))
             let file = try SystemFile.openForReading(file(segment))
             let size = try file.size()
-            guard text["generation"] == generation.text, text["size"] == String(size) else {
+            guard let staged = text["generation"], generations.contains(staged), text["size"] == String(size) else {
                 throw StagingProblem("it was staged for another recovery or has the wrong size")
             }
             _ = try WALPageHeader.validateSegment(file, as: segment, cluster: cluster)
@@ -128,6 +149,10 @@ struct StagingFolder {
             try? remove(segment)
             return false
         }
+    }
+
+    private static func text(at path: String) -> String? {
+        (try? FileSystem.readFile(path)).map { String(decoding: $0, as: UTF8.self) }
     }
 
     private func writeAtomically(_ target: String, _ bytes: [UInt8]) throws {

@@ -57,3 +57,24 @@ public struct WALArchive {
         }
     }
 }
+
+extension WALArchive {
+    /// Every timeline `timeline` descends from, itself included, from its archived history file:
+    /// the timelines a segment of `timeline` may carry in its first page's header. A timeline whose
+    /// history is not archived keeps only itself (its first segment, which begins with its parent's
+    /// records, is then refused by the check and fetched by wal-fetch instead).
+    func lineage(of timeline: TimelineID) throws -> Set<TimelineID> {
+        guard timeline.rawValue > 1 else { return [timeline] }
+        let key = key(for: .history(timeline))
+        let object = repository.storage.describe(key)
+        let source: ByteSource
+        do {
+            source = try repository.storage.openForReading(key)
+        } catch StorageError.notFound {
+            return [timeline]
+        }
+        let sink = MemorySink(limit: 1 << 20, object: object)
+        _ = try ObjectDecoder(key: repository.key).decode(from: source, to: sink, object: object)
+        return Set(try TimelineHistory(parsing: sink.bytes, timeline: timeline, file: object).lineage)
+    }
+}

@@ -89,16 +89,17 @@ public struct WALFetch {
                             identity: ClusterIdentity, generation: RecoveryGeneration, prefetch: Prefetch) throws -> Bool {
         let folder = OurWALFolder(dataDirectory: dataDirectory)
         let staging = StagingFolder(path: folder.prefetch)
-        try staging.claim(for: generation)
+        let generations = try staging.claim(for: generation)
         try staging.writeRequest(segment, generation: generation)
         try prefetch.launcher.ensureRunning(.prefetcher(folder), dataDirectory: dataDirectory)
         let started = MonotonicClock.now()
         let deadline = started + Self.inProgressWait
-        while staging.isDownloading(segment), !FileSystem.exists(staging.file(segment)), MonotonicClock.now() < deadline {
+        // The existence check first: listing the folder to find a download costs more, and a staged file needs none.
+        while !FileSystem.exists(staging.file(segment)), staging.isDownloading(segment), MonotonicClock.now() < deadline {
             usleep(2_000)
         }
         let waited = MonotonicClock.now()
-        let taken = staging.take(segment, to: destination, generation: generation, cluster: identity, log: log)
+        let taken = staging.take(segment, to: destination, generations: generations, cluster: identity, log: log)
         log.debug("\(segment.fileName): \(taken ? "staged" : "not staged"), waited \(Self.milliseconds(waited - started)) ms for the prefetcher, "
             + "checked in \(Self.milliseconds(MonotonicClock.now() - waited)) ms")
         return taken

@@ -11,6 +11,8 @@ public struct RestoreRun {
     public var start = false
     /// PostgreSQL's bin folder for `start`; nil for the backup's version's, else pg_config's.
     public var pgBin: String?
+    /// Opens another connection to the repository (`RestoreExecutor.openRepository`).
+    public var openRepository: (() throws -> Repository)?
 
     public init(repository: Repository, settings: Settings, log: Log) {
         self.repository = repository
@@ -28,6 +30,7 @@ public struct RestoreRun {
 
         let executor = RestoreExecutor(repository: repository, settings: settings, log: log)
         executor.onProgress = { say("  " + $0) }
+        executor.openRepository = openRepository
         say("restore into \(options.targetDirectory):")
         let summary = try executor.execute(plan, options)
         say("restored \(summary.files) files, \(RestoreExecutor.megabytes(summary.bytes)) in \(Stopwatch.text(summary.seconds)), owned by \(summary.owner.name)")

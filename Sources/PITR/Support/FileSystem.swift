@@ -50,6 +50,13 @@ public enum FileSystem {
         try SystemFile.openDirectory(path).sync()
     }
 
+    /// Bytes an unprivileged user may still write on the file system that holds `path`.
+    public static func availableBytes(_ path: String) throws -> Int {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { throw IOError("measure the free space of", path) }
+        return Int(info.f_bavail) * Int(info.f_frsize)
+    }
+
     /// Names inside a directory, without "." and "..".
     public static func list(_ path: String) throws -> [String] {
         guard let dir = opendir(path) else { throw IOError("list", path) }

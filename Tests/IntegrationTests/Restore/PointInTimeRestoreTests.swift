@@ -37,6 +37,8 @@ extension PostgreSQLIntegration {
 
             try Self.restoreEveryKindOfTarget(restore, source)
 
+            try Self.recoveryTakesTheStagedWALAndRefetchesACorruptedFile(restore, source)
+
             // Refusals, all before anything is written.
             try restore.expectRefusal(["--to", source.rows[0].committed], into: "refused-early", "lies before the end of the oldest usable backup")
             try restore.expectRefusal(["--name", "no-such-point"], into: "refused-name", "no restore point named 'no-such-point'")
@@ -72,6 +74,33 @@ extension PostgreSQLIntegration {
             try restore.expectRows(["--to", try source.timeBetween(5)], into: "before-fork", Array(1...5))
             try restore.expectRefusal(["--to", try source.timeBetween(10)], into: "ambiguous", "exists on timelines")
             try restore.expectRows(["--to", try source.timeBetween(10), "--timeline", "1"], into: "on-timeline-1", Array(1...10))
+        }
+
+        /// A restore without --start stages the plan's WAL in the copy's pg_wal; recovery takes it from there,
+        /// except a staged file damaged after the restore, which it fetches from the repository instead.
+        static func recoveryTakesTheStagedWALAndRefetchesACorruptedFile(_ restore: RestoreRun, _ source: RestoreSource) throws {
+            let (result, copy) = try restore.run(["--to", try source.timeBetween(8)], into: "staged")
+            #expect(result.status == 0 && result.stdout.contains("staged for recovery"), "\(result.stdout)\(result.stderr)")
+            let folder = copy.directory + "/pg_wal/tailtown-pitr/prefetch"
+            let staged = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".staged") }.map { String($0.dropLast(7)) }.sorted()
+            #expect(staged.count >= 2, "\(staged)")
+            #expect(copy.notOwnedByPostgres().isEmpty)
+            guard let damaged = staged.first else { return }
+            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: folder + "/" + damaged))
+            try handle.seek(toOffset: 600_000)
+            try handle.write(contentsOf: Data([0x5A]))
+            try handle.close()
+
+            let log = copy.directory + "/../staged.log"
+            try Command.runAsPostgres(try PostgreSQL.tool("pg_ctl"), ["-D", copy.directory, "-l", log, "-w", "start"]).check()
+            defer { copy.stop() }
+            try waitUntil("the copy to pause at the target") { (try? copy.query("select pg_get_wal_replay_pause_state()")) == "paused" }
+            #expect(try copy.ids() == Array(1...8))
+            let messages = try String(contentsOfFile: log, encoding: .utf8)
+            #expect(messages.contains("prefetch/\(damaged)' is not served and is fetched again"), "\(messages)")
+            // Every staged segment was taken (or, the damaged one, removed): none is left for a later recovery.
+            let left = Set(try FileManager.default.contentsOfDirectory(atPath: folder))
+            #expect(staged.allSatisfy { !left.contains($0 + ".staged") }, "\(left.sorted())")
         }
 
         @Test func onS3() throws {

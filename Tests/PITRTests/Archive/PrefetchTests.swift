@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct PrefetchTests {
     let log = Log(level: .error)
-    let generation = RecoveryGeneration(text: "15-1 file:///repo postmaster 10 started 1700000000")
+    let generation = RecoveryGeneration(source: "15-1 file:///repo", runner: "postmaster 10 started 1700000000")
 
     /// Archives segments 1...n of `fake` (no push-ahead) and returns the staging folder.
     private func archive(_ fake: FakeDataDirectory, through last: UInt64, key: MasterKey? = nil) throws -> StagingFolder {
@@ -33,7 +33,7 @@ import Testing
         try stage(fake, 2, in: staging, key: key)
         #expect(try staging.stagedSegments() == [fake.name(2)])
         let destination = fake.wal + "/RECOVERYXLOG"
-        #expect(staging.take(fake.name(2), to: destination, generation: generation, cluster: fake.identity, log: log))
+        #expect(staging.take(fake.name(2), to: destination, generations: [generation.text], cluster: fake.identity, log: log))
         #expect(try FileSystem.readFile(destination) == FileSystem.readFile(fake.wal + "/" + fake.name(2).fileName))
         #expect(try staging.stagedSegments() == [])
     }
@@ -47,7 +47,7 @@ import Testing
         bytes[700_000] ^= 0x10
         try fake.write(file.path, bytes)
         let destination = fake.wal + "/RECOVERYXLOG"
-        #expect(!staging.take(fake.name(2), to: destination, generation: generation, cluster: fake.identity, log: log))
+        #expect(!staging.take(fake.name(2), to: destination, generations: [generation.text], cluster: fake.identity, log: log))
         #expect(!FileSystem.exists(destination))
         #expect(try staging.stagedSegments() == [])
         #expect(!FileSystem.exists(staging.file(fake.name(2))))
@@ -56,9 +56,9 @@ import Testing
     @Test func filesOfAnotherRecoveryAreNeverServed() throws {
         let fake = try FakeDataDirectory()
         let staging = try archive(fake, through: 3)
-        let earlier = RecoveryGeneration(text: "15-1 file:///repo postmaster 9 started 1600000000")
+        let earlier = RecoveryGeneration(source: "15-1 file:///repo", runner: "postmaster 9 started 1600000000")
         try stage(fake, 2, in: staging, generation: earlier)
-        #expect(!staging.take(fake.name(2), to: fake.wal + "/RECOVERYXLOG", generation: generation, cluster: fake.identity, log: log))
+        #expect(!staging.take(fake.name(2), to: fake.wal + "/RECOVERYXLOG", generations: [generation.text], cluster: fake.identity, log: log))
         // A new generation claiming the folder empties it first.
         try stage(fake, 3, in: staging)
         try staging.claim(for: earlier)
@@ -66,12 +66,41 @@ import Testing
         #expect(try FileSystem.list(staging.path).sorted() == ["generation"])
     }
 
+    @Test func theFirstRecoveryAdoptsWhatARestoreStagedFromTheSameSourceOnce() throws {
+        let fake = try FakeDataDirectory()
+        let staging = try archive(fake, through: 3)
+        let restore = RecoveryGeneration(source: generation.source, runner: "restore 42 at 1700000000")
+        try staging.start(for: restore)
+        try stage(fake, 2, in: staging, generation: restore)
+        try stage(fake, 3, in: staging, generation: restore)
+        // The first postmaster adopts the restore's files: they are served, checked like its own.
+        let served = try staging.claim(for: generation)
+        #expect(served == [generation.text, restore.text])
+        #expect(try staging.claim(for: generation) == served)
+        #expect(staging.take(fake.name(2), to: fake.wal + "/RECOVERYXLOG", generations: served, cluster: fake.identity, log: log))
+        // The next postmaster (a restart) adopts nothing: the folder is emptied.
+        let restarted = RecoveryGeneration(source: generation.source, runner: "postmaster 11 started 1700000100")
+        #expect(try staging.claim(for: restarted) == [restarted.text])
+        #expect(try staging.stagedSegments() == [])
+        // A restore's files from another cluster or repository are never adopted.
+        try staging.start(for: RecoveryGeneration(source: "15-1 file:///other", runner: "restore 43 at 1700000200"))
+        try stage(fake, 3, in: staging, generation: RecoveryGeneration(source: "15-1 file:///other", runner: "restore 43 at 1700000200"))
+        #expect(try staging.claim(for: generation) == [generation.text])
+        #expect(try staging.stagedSegments() == [])
+    }
+
+    @Test func restoreStagesWhatFitsInHalfTheFreeSpace() {
+        #expect(WALPrestager.fitting(100, segmentSize: .standard, available: 800 << 20) == 25)
+        #expect(WALPrestager.fitting(10, segmentSize: .standard, available: 800 << 20) == 10)
+        #expect(WALPrestager.fitting(10, segmentSize: .standard, available: 20 << 20) == 0)
+    }
+
     @Test func theRequestBelongsToItsGeneration() throws {
         let fake = try FakeDataDirectory()
         let staging = try archive(fake, through: 1)
         try staging.writeRequest(fake.name(1), generation: generation)
         #expect(staging.request(for: generation) == fake.name(1))
-        #expect(staging.request(for: RecoveryGeneration(text: "other")) == nil)
+        #expect(staging.request(for: RecoveryGeneration(source: "15-2 file:///repo", runner: "postmaster 10 started 1700000000")) == nil)
     }
 
     @Test func theWindowFollowsTheRequestAcrossAnXLogIDBoundary() throws {
@@ -82,14 +111,15 @@ import Testing
         ])
     }
 
-    @Test func theRequestedSegmentAndTheWindowStayEverythingElseGoes() throws {
+    @Test func theRequestedSegmentAndLaterOnesStayOlderPositionsAndTimelinesGo() throws {
         let request = try WALSegmentName(parsing: "000000020000000000000010")
-        let window = Prefetcher.segments(after: request, depth: 2, segmentSize: .standard)
-        let kept = try ["000000020000000000000010", "000000020000000000000011", "000000020000000000000012"].map { try WALSegmentName(parsing: $0) }
-        let dropped = try ["00000002000000000000000F", "000000020000000000000013", "000000010000000000000011", "000000030000000000000011"]
+        // Later on the request's timeline or a later one: the window, or what restore staged along its plan.
+        let kept = try ["000000020000000000000010", "000000020000000000000011", "000000020000000000000040", "000000030000000100000000"]
             .map { try WALSegmentName(parsing: $0) }
-        #expect(kept.allSatisfy { Prefetcher.keeps($0, request: request, window: window) })
-        #expect(dropped.allSatisfy { !Prefetcher.keeps($0, request: request, window: window) })
+        let dropped = try ["00000002000000000000000F", "000000010000000000000011", "000000030000000000000010", "00000003000000000000000F"]
+            .map { try WALSegmentName(parsing: $0) }
+        #expect(kept.allSatisfy { Prefetcher.keeps($0, request: request) })
+        #expect(dropped.allSatisfy { !Prefetcher.keeps($0, request: request) })
     }
 
     @Test func aSegmentWhoseFirstPageIsOutsideTheLineageIsRefused() throws {

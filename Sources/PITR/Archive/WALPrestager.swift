@@ -1,0 +1,121 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// Stages the WAL a restore will replay into the prefetch staging folder of the restored data
+/// directory before PostgreSQL starts on it, on every core, so that recovery finds each segment
+/// already there and wal-fetch hands it over by rename: replay then runs without a prefetcher
+/// competing with it for the processor and the page cache (Barman copies the WAL up front too).
+///
+/// Each file passes the prefetcher's checks (`ArchivedFileDownload` with the timeline's lineage)
+/// and gets its sidecar; the folder belongs to a restore generation, which the first recovery on
+/// the directory adopts (`RecoveryGeneration.adopts`), and wal-fetch checks each file again when
+/// it hands it over. Staging takes at most half the free space of pg_wal's file system; what
+/// does not fit is left to the prefetcher. A failure stops staging, never the restore: wal-fetch
+/// fetches whatever is not staged, and reports what is wrong with it.
+struct WALPrestager {
+    let repository: Repository
+    let identity: ClusterIdentity
+    let dataDirectory: String
+    let segmentSize: WALSegmentSize
+    /// Applied to every file and folder staged (restore running as root hands them to PostgreSQL's user).
+    let owner: FileOwner
+    let log: Log
+    /// Opens another connection to the repository, one per thread after the first; nil stages on one thread.
+    var openRepository: (() throws -> Repository)?
+
+    struct Result: Equatable {
+        /// Segments staged, and those of the plan left to the prefetcher (beyond the budget, or after a failure).
+        var staged = 0
+        var left = 0
+    }
+
+    /// How many of `count` segments fit in half of `available` bytes.
+    static func fitting(_ count: Int, segmentSize: WALSegmentSize, available: Int) -> Int {
+        min(count, max(0, available / 2) / Int(segmentSize.bytes))
+    }
+
+    /// Stages `segments` (the plan's, in replay order) on up to `threads` threads, oldest first.
+    func stage(_ segments: [WALSegmentName], threads: Int) throws -> Result {
+        let folder = OurWALFolder(dataDirectory: dataDirectory)
+        let staging = StagingFolder(path: folder.prefetch)
+        for path in [folder.root, folder.prefetch] {
+            try FileSystem.makeDirectories(path)
+            try owner.take(path: path)
+        }
+        let generation = RecoveryGeneration.restore(identity: identity, repository: repository.name)
+        try staging.start(for: generation)
+        try owner.take(path: staging.path + "/generation")
+
+        let archive = WALArchive(repository: repository, identity: identity)
+        var lineages: [TimelineID: Set<TimelineID>] = [:]
+        for timeline in Set(segments.map(\.timeline)) { lineages[timeline] = try archive.lineage(of: timeline) }
+        let planned = Self.fitting(segments.count, segmentSize: segmentSize, available: try FileSystem.availableBytes(folder.prefetch))
+        if planned < segments.count {
+            log.info("staging \(planned) of \(segments.count) WAL segments before recovery (half the free space of \(folder.wal)); the prefetcher fetches the rest")
+        }
+
+        let progress = Progress(count: planned)
+        let work = { (connection: Repository) in
+            let download = ArchivedFileDownload(repository: connection, identity: identity)
+            while let index = progress.next() {
+                let segment = segments[index]
+                do {
+                    let stored = try download.download(.segment(segment), to: staging.file(segment), lineage: lineages[segment.timeline]) { verified, checksum in
+                        try owner.take(path: verified)
+                        try staging.writeSidecar(segment, verified: verified, checksum: checksum, generation: generation)
+                        try owner.take(path: staging.sidecar(segment))
+                    }
+                    guard stored != nil else {
+                        progress.fail("\(connection.storage.describe(archive.key(for: .segment(segment)))) is no longer in the repository: recovery will stop there")
+                        continue
+                    }
+                    progress.done()
+                } catch {
+                    try? staging.remove(segment)
+                    progress.fail("staging \(segment.fileName) before recovery failed, recovery fetches it and the rest itself: \(error)")
+                }
+            }
+        }
+        // Fewer threads than asked (a connection or a thread refused) is still progress.
+        var workers: [WorkerThread] = []
+        for _ in 1..<max(1, min(threads, planned)) {
+            guard let connection = try? openRepository?(), let worker = try? WorkerThread({ work(connection) }) else { break }
+            workers.append(worker)
+        }
+        work(repository)
+        for worker in workers { worker.join() }
+        if let failure = progress.failure { log.warning(failure) }
+        return Result(staged: progress.staged, left: segments.count - progress.staged)
+    }
+
+    /// The threads' shared state: the next segment to stage, how many are staged, the first failure.
+    private final class Progress: Sendable {
+        private struct State {
+            var next = 0
+            var staged = 0
+            var failure: String?
+        }
+        private let count: Int
+        private let state = Mutex(State())
+
+        init(count: Int) { self.count = count }
+
+        /// The index of the next segment to stage; nil when all are handed out or one failed.
+        func next() -> Int? {
+            state.withLock { state in
+                guard state.failure == nil, state.next < count else { return nil }
+                defer { state.next += 1 }
+                return state.next
+            }
+        }
+
+        func done() { state.withLock { $0.staged += 1 } }
+        func fail(_ message: String) { state.withLock { if $0.failure == nil { $0.failure = message } } }
+        var staged: Int { state.withLock { $0.staged } }
+        var failure: String? { state.withLock { $0.failure } }
+    }
+}
