@@ -75,10 +75,13 @@ public struct Prefetcher {
             }
 
             let window = Prefetcher.segments(after: request, depth: depth, segmentSize: segmentSize)
-            let staged = Set(try staging.stagedSegments())
+            let contents = try staging.contents()
+            let staged = Set(contents.staged)
             for segment in staged where !Prefetcher.keeps(segment, request: request) {
                 try staging.remove(segment)
             }
+            // Handed over: PostgreSQL holds its own link, so removing this one frees nothing it reads.
+            for segment in contents.handedOver { try FileSystem.remove(staging.file(segment)) }
             guard let next = window.first(where: { !staged.contains($0) }),
                   now - (missingSince[next] ?? -.infinity) >= missingRetry else {
                 usleep(20_000)

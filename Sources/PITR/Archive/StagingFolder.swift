@@ -7,7 +7,8 @@ import Darwin
 /// The prefetcher's staging folder, `pg_wal/tailtown-pitr/prefetch/`:
 /// - `<segment>`: a verified segment, with `<segment>.staged` beside it (`MetadataText`: the
 ///   recovery generation, the size and the `StagedChecksum` of the file), written before the
-///   segment takes its name; a segment without it is never served;
+///   segment takes its name; a segment without it is never served: it was handed over (a hard
+///   link to PostgreSQL's copy, which the prefetcher removes off PostgreSQL's path);
 /// - `generation`: the recovery the folder's content belongs to; a wal-fetch of another
 ///   generation empties the folder first, unless it adopts what a restore staged (`adopted`:
 ///   that restore's generation, whose files the recovery is served too);
@@ -77,11 +78,23 @@ struct StagingFolder {
 
     /// The segments staged with their sidecar, in order.
     func stagedSegments() throws -> [WALSegmentName] {
-        guard FileSystem.isDirectory(path) else { return [] }
-        return try FileSystem.list(path).compactMap { entry -> WALSegmentName? in
-            guard entry.hasSuffix(StagingFolder.stagedSuffix) else { return nil }
-            return try? WALSegmentName(parsing: entry.dropLast(StagingFolder.stagedSuffix.count))
-        }.sorted()
+        try contents().staged
+    }
+
+    /// One listing: the segments staged with their sidecar, in order, and those already handed
+    /// over (a segment file whose sidecar is gone: `take` removes the sidecar, never writes one back).
+    func contents() throws -> (staged: [WALSegmentName], handedOver: [WALSegmentName]) {
+        guard FileSystem.isDirectory(path) else { return ([], []) }
+        let entries = Set(try FileSystem.list(path))
+        var staged: [WALSegmentName] = [], handedOver: [WALSegmentName] = []
+        for entry in entries {
+            if entry.hasSuffix(StagingFolder.stagedSuffix) {
+                if let segment = try? WALSegmentName(parsing: entry.dropLast(StagingFolder.stagedSuffix.count)) { staged.append(segment) }
+            } else if let segment = try? WALSegmentName(parsing: entry), !entries.contains(entry + StagingFolder.stagedSuffix) {
+                handedOver.append(segment)
+            }
+        }
+        return (staged.sorted(), handedOver.sorted())
     }
 
     /// True while a download of `segment` is in progress: its temporary file exists and the
@@ -119,13 +132,15 @@ struct StagingFolder {
         try FileSystem.remove(sidecar(segment))
     }
 
-    /// Hands the staged `segment` over to `destination` by rename once it checks out again:
+    /// Hands the staged `segment` over to `destination` by a hard link once it checks out again:
     /// its sidecar names one of `generations` (what `claim` returned), its size and checksum (computed again) match the sidecar,
     /// and its page header is `segment`'s of `cluster`. Returns false, having removed the staged
     /// file, when any check fails or nothing is staged.
     ///
     /// PostgreSQL waits for this check at every segment, hence a checksum at memory speed rather
     /// than the repository's SHA-256 digest: the prefetcher already authenticated the content.
+    /// A link rather than a rename, so that when PostgreSQL unlinks its copy the file's pages are
+    /// not freed on its path (about 0.8 ms per 16 MiB): the prefetcher removes the staged name later.
     func take(_ segment: WALSegmentName, to destination: String, generations: Set<String>,
               cluster: ClusterIdentity, log: Log) -> Bool {
         guard FileSystem.exists(sidecar(segment)) else { return false }
@@ -141,7 +156,11 @@ struct StagingFolder {
             guard try StagedChecksum(file: file).text == text["checksum"] else {
                 throw StagingProblem("its checksum differs from the one recorded when it was staged")
             }
-            try FileSystem.rename(file.path, to: destination)
+            do {
+                try FileSystem.link(file.path, to: destination)
+            } catch {
+                try FileSystem.rename(file.path, to: destination)  // a destination left in place
+            }
             try FileSystem.remove(sidecar(segment))
             return true
         } catch {

@@ -26,7 +26,7 @@ import Testing
         #expect(trailer?.originalSize == 1 << 20)
     }
 
-    @Test func aStagedSegmentIsHandedOverByRenameOnceItChecksOut() throws {
+    @Test func aStagedSegmentIsHandedOverByLinkOnceItChecksOut() throws {
         let fake = try FakeDataDirectory()
         let key = MasterKey(bytes: Array(repeating: 3, count: 32))!
         let staging = try archive(fake, through: 2, key: key)
@@ -35,7 +35,10 @@ import Testing
         let destination = fake.wal + "/RECOVERYXLOG"
         #expect(staging.take(fake.name(2), to: destination, generations: [generation.text], cluster: fake.identity, log: log))
         #expect(try FileSystem.readFile(destination) == FileSystem.readFile(fake.wal + "/" + fake.name(2).fileName))
-        #expect(try staging.stagedSegments() == [])
+        // Handed over: never served again, left for the prefetcher to remove off PostgreSQL's path.
+        #expect(try staging.contents().staged == [])
+        #expect(try staging.contents().handedOver == [fake.name(2)])
+        #expect(!staging.take(fake.name(2), to: fake.wal + "/AGAIN", generations: [generation.text], cluster: fake.identity, log: log))
     }
 
     @Test func aCorruptedStagedSegmentIsRemovedNotServed() throws {
