@@ -7,7 +7,7 @@ import Synchronization
 
 /// Stages the WAL a restore will replay into the prefetch staging folder of the restored data
 /// directory before PostgreSQL starts on it, on every core, so that recovery finds each segment
-/// already there and wal-fetch hands it over by rename: replay then runs without a prefetcher
+/// already there and wal-fetch hands it over by a hard link: replay then runs without a prefetcher
 /// competing with it for the processor and the page cache (Barman copies the WAL up front too).
 ///
 /// Each file passes the prefetcher's checks (`ArchivedFileDownload` with the timeline's lineage)

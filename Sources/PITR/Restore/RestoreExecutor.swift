@@ -160,7 +160,14 @@ public final class RestoreExecutor {
             repository: repository, identity: try ClusterIdentity.read(dataDirectory: destinations.target),
             dataDirectory: destinations.target, segmentSize: try WALSegmentSize(bytes: plan.backup.segmentSize),
             owner: destinations.owner, log: log, openRepository: openRepository)
-        let result = try prestager.stage(plan.segments, threads: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        let result: WALPrestager.Result
+        do {
+            result = try prestager.stage(plan.segments, threads: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        } catch {
+            // Staging is a head start, never a condition of the restore: wal-fetch fetches what is not staged.
+            log.warning("WAL not staged before recovery, wal-fetch fetches it: \((error as? PITRError)?.description ?? "\(error)")")
+            return
+        }
         onProgress("WAL: \(result.staged) segment\(result.staged == 1 ? "" : "s") staged for recovery in \(Stopwatch.text(clock.seconds))"
                    + (result.left > 0 ? ", \(result.left) left to the prefetcher" : ""))
     }
