@@ -5,7 +5,8 @@ public final class ObjectEncoder {
     private let options: ObjectOptions
     private let compressor: PayloadCompressor
     private let digest: OriginalDigest
-    private let reader = BlockReader()
+    // Two leaves per block: the reader thread hashes them as a pair (`OriginalDigest.update`).
+    private let reader = BlockReader(blockSize: 2 * OriginalDigest.leafSize, blockCount: 2)
     private let sealer: ChunkSealer?
     private let keyID: [UInt8]?
     private let chunkSizeLog2: UInt8
