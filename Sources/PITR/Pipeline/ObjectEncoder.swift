@@ -1,12 +1,11 @@
 /// Writes objects (docs/format.md, "Object format") in one pass over the source.
-/// Reusable (one per process): owns the ~1 MiB buffers and the native contexts.
+/// Reusable (one per process): owns the buffers (a few MiB) and the native contexts.
 /// Not for use by two threads at once.
 public final class ObjectEncoder {
     private let options: ObjectOptions
     private let compressor: PayloadCompressor
     private let digest: OriginalDigest
-    // Two leaves per block: the reader thread hashes them as a pair (`OriginalDigest.update`).
-    private let reader = BlockReader(blockSize: 2 * OriginalDigest.leafSize, blockCount: 2)
+    private let reader = BlockReader()
     private let sealer: ChunkSealer?
     private let keyID: [UInt8]?
     private let chunkSizeLog2: UInt8
