@@ -156,8 +156,8 @@ public struct BackgroundPusher {
             let store = WALFileStore(repository: connection, options: options, log: log)
             let archive = WALArchive(repository: connection, identity: identity)
             // A file:// upload holds nothing but its own file, so its commit can run beside the next
-            // encoding; an S3 upload sends through this worker's connection, so it commits here.
-            // Without a second thread it commits here, as on S3.
+            // encoding; an S3 upload sends through this worker's connection, so it commits here (as
+            // does a worker whose second thread could not start).
             let commits = connection.storage is FileStorage ? try? CommitThread() : nil
             while let push = queue.next() {
                 do {
