@@ -155,39 +155,67 @@ public struct BackgroundPusher {
             }
             let store = WALFileStore(repository: connection, options: options, log: log)
             let archive = WALArchive(repository: connection, identity: identity)
+            // A file:// upload holds nothing but its own file, so its commit can run beside the next
+            // encoding; an S3 upload sends through this worker's connection, so it commits here (as
+            // does a worker whose second thread could not start).
+            let commits = connection.storage is FileStorage ? try? CommitThread() : nil
             while let push = queue.next() {
                 do {
-                    let stored = try self.push(push, store: store, archive: archive)
-                    queue.finished(push, stored: stored)
+                    let started = MonotonicClock.now()
+                    guard let encoding = try encode(push, store: store, archive: archive) else {
+                        queue.finished(push, stored: false)
+                        continue
+                    }
+                    let finish = { self.finish(push, encoding, store: store, archive: archive, started: started) }
+                    if let commits { commits.hand(finish) } else { finish() }
                 } catch {
-                    push.end()
-                    queue.finished(push, stored: false)
-                    log.warning("push of \(push.name.fileName) failed, PostgreSQL's own call will archive it: \(error)")
-                    queue.stop("a push failed")
+                    fail(push, error)
                 }
             }
+            commits?.close()
         }
 
-        /// Stores the file and records it; false when it left pg_wal meanwhile.
-        private func push(_ push: InFlightPush, store: WALFileStore, archive: WALArchive) throws -> Bool {
+        /// Opens, checks and encodes the file; nil when it left pg_wal meanwhile.
+        private func encode(_ push: InFlightPush, store: WALFileStore, archive: WALArchive) throws -> WALFileStore.Encoding? {
             let path = folder.wal + "/" + push.name.fileName
             let file: SystemFile
             do {
                 file = try SystemFile.openForReading(path)
             } catch let error as IOError where error.isNotFound {
                 push.end()
-                return false
+                return nil
             }
             let size = try store.validate(file, as: push.name, cluster: identity)
             if let size, size != segmentSize {
                 throw ArchiveError.segmentSizeMismatch(file: path, archive: archive.repository.storage.describe(archive.folder),
                                                        archived: segmentSize.bytes, given: size.bytes)
             }
-            let started = MonotonicClock.now()
-            let (_, trailer) = try store.store(file, as: push.name, in: archive)
-            try push.complete(as: PushRecord(name: push.name, repository: archive.repository.name, trailer: trailer))
-            log.debug("pushed \(push.name.fileName) in \(Int((MonotonicClock.now() - started) * 1000)) ms")
-            return true
+            return try store.encode(file, as: push.name, in: archive)
+        }
+
+        /// Commits the object (unless the archive held it already) and only then records it.
+        private func finish(_ push: InFlightPush, _ encoding: WALFileStore.Encoding, store: WALFileStore, archive: WALArchive,
+                            started: Double) {
+            do {
+                let trailer: ObjectTrailer
+                switch encoding {
+                case .done(_, let stored): trailer = stored
+                case .uncommitted(let object): trailer = try store.commit(object).1
+                }
+                try push.complete(as: PushRecord(name: push.name, repository: archive.repository.name, trailer: trailer))
+                log.debug("pushed \(push.name.fileName) in \(Int((MonotonicClock.now() - started) * 1000)) ms")
+                queue.finished(push, stored: true)
+            } catch {
+                fail(push, error)
+            }
+        }
+
+        /// The file keeps its `.ready` marker and no record; PostgreSQL's own call archives it.
+        private func fail(_ push: InFlightPush, _ error: Error) {
+            push.end()
+            queue.finished(push, stored: false)
+            log.warning("push of \(push.name.fileName) failed, PostgreSQL's own call will archive it: \(error)")
+            queue.stop("a push failed")
         }
     }
 }

@@ -24,28 +24,56 @@ struct WALFileStore {
     /// of the original (what a push record keeps): the same content already stored is success,
     /// different content is `ArchiveError.differentContent` and nothing is overwritten.
     func store(_ file: SystemFile, as name: WALFileName, in archive: WALArchive) throws -> (WALPush.Outcome, ObjectTrailer) {
+        switch try encode(file, as: name, in: archive) {
+        case .done(let outcome, let trailer): return (outcome, trailer)
+        case .uncommitted(let object): return try commit(object)
+        }
+    }
+
+    /// What `encode` leaves: the outcome when the archive held the name already, else the object
+    /// written but not yet committed.
+    enum Encoding {
+        case done(WALPush.Outcome, ObjectTrailer)
+        case uncommitted(UncommittedObject)
+    }
+
+    /// An object written whole to its upload, invisible until `commit`.
+    struct UncommittedObject {
+        let upload: Upload
+        let trailer: ObjectTrailer
+        let key: String
+        /// The local file, for messages.
+        let file: String
+    }
+
+    /// The first half of `store`: the duplicate check, then the object written to an upload.
+    func encode(_ file: SystemFile, as name: WALFileName, in archive: WALArchive) throws -> Encoding {
         let key = archive.key(for: name)
         let storage = repository.storage
         if try storage.size(of: key) != nil {
             let local = try FileDigest.compute(file: file, key: repository.key)
-            return (try compare(local, with: key, file: file.path), local)
+            return .done(try compare(local, with: key, file: file.path), local)
         }
 
         file.adviseSequential()
         let upload = try storage.startUpload(key)
-        let trailer: ObjectTrailer
         do {
-            trailer = try ObjectEncoder(options: options).encode(from: file, to: upload)
+            let trailer = try ObjectEncoder(options: options).encode(from: file, to: upload)
+            return .uncommitted(UncommittedObject(upload: upload, trailer: trailer, key: key, file: file.path))
         } catch {
             upload.abort()
             throw error
         }
-        switch try upload.commit(replace: false) {
+    }
+
+    /// The second half of `store`: makes the object durable and visible under its name.
+    func commit(_ object: UncommittedObject) throws -> (WALPush.Outcome, ObjectTrailer) {
+        switch try object.upload.commit(replace: false) {
         case .stored:
-            return (.stored(originalBytes: trailer.originalSize), trailer)
+            return (.stored(originalBytes: object.trailer.originalSize), object.trailer)
         case .alreadyExists:
             // Another push of the same name won the race: same content is fine.
-            return (try compare(trailer, with: key, file: file.path), trailer)
+            return (try compare(object.trailer, with: object.key, file: object.file), object.trailer)
         }
     }
 

@@ -5,7 +5,9 @@
 final class BlockReader {
     private let queue: BlockQueue
 
-    init(blockSize: Int = 1 << 20, blockCount: Int = 3) {
+    /// Two leaves per block by default, which the digest hashes as a pair (`OriginalDigest.update`);
+    /// two blocks let the reader fill one while the other is consumed.
+    init(blockSize: Int = 2 * OriginalDigest.leafSize, blockCount: Int = 2) {
         queue = BlockQueue(blockSize: blockSize, blockCount: blockCount)
     }
 

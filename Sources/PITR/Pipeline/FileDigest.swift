@@ -18,12 +18,15 @@ public enum FileDigest {
     public static func compute(bytes: UnsafeRawBufferPointer, key: MasterKey?,
                                hashed: @escaping (UnsafeRawBufferPointer) -> Void = { _ in }) throws -> ObjectTrailer {
         let digest = try OriginalDigest(key: key)
-        guard bytes.count >= parallelThreshold else {
+        // The worker starts late, so it gets the smaller half; the split is a leaf boundary, after
+        // an even number of leaves where leaves are hashed in pairs.
+        let leaves = OriginalDigest.leafCount(bytes.count)
+        let workerLeaves = SHA256Pair.isAvailable ? leaves / 4 * 2 : leaves / 2
+        guard bytes.count >= parallelThreshold, workerLeaves > 0 else {
             try digest.update(bytes)
             return try digest.finish()
         }
-        // The worker starts late, so it gets the smaller half; the split is a leaf boundary.
-        let split = OriginalDigest.leafCount(bytes.count) / 2 * OriginalDigest.leafSize
+        let split = workerLeaves * OriginalDigest.leafSize
         let front = UnsafeRawBufferPointer(rebasing: bytes[0..<split])
         let back = UnsafeRawBufferPointer(rebasing: bytes[split...])
         let frontHasher = try SHA256Hasher()

@@ -1,5 +1,5 @@
 /// Writes objects (docs/format.md, "Object format") in one pass over the source.
-/// Reusable (one per process): owns the ~1 MiB buffers and the native contexts.
+/// Reusable (one per process): owns the buffers (a few MiB) and the native contexts.
 /// Not for use by two threads at once.
 public final class ObjectEncoder {
     private let options: ObjectOptions

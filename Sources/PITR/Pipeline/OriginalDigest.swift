@@ -4,6 +4,7 @@
 /// digest key (encrypted ones) over the 8-byte big-endian size followed by the leaf digests.
 /// The leaves can be hashed on several threads (`FileDigest`); `update` streams the same
 /// definition, cutting leaves by byte offset whatever the size of the pieces it is fed.
+/// Two whole leaves at hand are hashed as a pair (`SHA256Pair`) where the processor allows.
 /// Not for use by two threads at once.
 final class OriginalDigest {
     /// Leaf boundaries fall at every multiple of this offset in the original file.
@@ -48,6 +49,11 @@ final class OriginalDigest {
     func update(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
+            if leafFill == 0, SHA256Pair.isAvailable, bytes.count - offset >= 2 * OriginalDigest.leafSize {
+                OriginalDigest.appendPair(at: offset, of: bytes, to: &leaves)
+                offset += 2 * OriginalDigest.leafSize
+                continue
+            }
             let take = min(bytes.count - offset, OriginalDigest.leafSize - leafFill)
             try leafHasher.update(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + take]))
             offset += take
@@ -97,13 +103,20 @@ final class OriginalDigest {
     /// The SHA-256 of each leaf of `bytes`, concatenated, cutting at every `leafSize` bytes
     /// from its start: `bytes` must begin at a leaf boundary of the file, and only the part
     /// ending the file may end with a short leaf. `hasher` is reset before use.
-    /// `hashed` is told each leaf once it is hashed (a mapped file releases its pages there).
+    /// `hashed` is told each leaf, or pair of leaves, once it is hashed (a mapped file releases
+    /// its pages there).
     static func hashLeaves(of bytes: UnsafeRawBufferPointer, with hasher: SHA256Hasher,
                            hashed: (UnsafeRawBufferPointer) -> Void = { _ in }) throws -> [UInt8] {
         var digests = [UInt8]()
         digests.reserveCapacity(leafCount(bytes.count) * SHA256Hasher.digestSize)
         var offset = 0
         while offset < bytes.count {
+            if SHA256Pair.isAvailable, bytes.count - offset >= 2 * leafSize {
+                appendPair(at: offset, of: bytes, to: &digests)
+                hashed(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + 2 * leafSize]))
+                offset += 2 * leafSize
+                continue
+            }
             let end = min(offset + leafSize, bytes.count)
             try hasher.reset()
             try hasher.update(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
@@ -112,6 +125,13 @@ final class OriginalDigest {
             offset = end
         }
         return digests
+    }
+
+    /// Appends the digests of the two whole leaves of `bytes` that start at `offset`.
+    private static func appendPair(at offset: Int, of bytes: UnsafeRawBufferPointer, to digests: inout [UInt8]) {
+        SHA256Pair.append(digestsOf: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + leafSize]),
+                          and: UnsafeRawBufferPointer(rebasing: bytes[offset + leafSize..<offset + 2 * leafSize]),
+                          to: &digests)
     }
 
     /// Leaves in a file of `size` bytes; an empty file has none.
