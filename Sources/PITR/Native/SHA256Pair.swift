@@ -1,7 +1,7 @@
-import CCRC32C
+import CInstructions
 
 /// SHA-256 of two messages of the same length at once, with the processor's SHA instructions
-/// (x86-64 SHA extensions, through the small C target CCRC32C). One message at a time waits on
+/// (x86-64 SHA extensions, through the small C target CInstructions). One message at a time waits on
 /// each round's result; two interleaved keep the unit busy: a pair of 1 MiB leaves in about
 /// 0.7 ms, where OpenSSL's one-message code on the same instructions takes 1.05 ms.
 /// The digests are SHA-256's, bit for bit (the tests compare them with OpenSSL's).

@@ -1,8 +1,8 @@
-import CCRC32C
+import CInstructions
 
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum PostgreSQL keeps in every
 /// WAL record's `xl_crc` (`pg_crc32c`). With the processor's CRC instruction when it has one (SSE 4.2,
-/// through the small C target CCRC32C: 16 MiB in about 2 ms), else in software eight bytes at a time
+/// through the small C target CInstructions: 16 MiB in about 2 ms), else in software eight bytes at a time
 /// ("slicing by 8", about 7 ms).
 public struct CRC32C: Sendable {
     /// Whether this processor has the instruction; asked once per process.
