@@ -13,7 +13,9 @@ import Synchronization
 /// Each file passes the prefetcher's checks (`ArchivedFileDownload` with the timeline's lineage)
 /// and gets its sidecar; the folder belongs to a restore generation, which the first recovery on
 /// the directory adopts (`RecoveryGeneration.adopts`), and wal-fetch checks each file again when
-/// it hands it over. Staging takes at most half the free space of pg_wal's file system; what
+/// it hands it over. Each file is synced as it is staged (see `stage`), not for durability (a
+/// damaged file is fetched again) but so that replay does not share the disk with its write-back.
+/// Staging takes at most half the free space of pg_wal's file system; what
 /// does not fit is left to the prefetcher. A failure stops staging, never the restore: wal-fetch
 /// fetches whatever is not staged, and reports what is wrong with it.
 struct WALPrestager {
@@ -65,6 +67,9 @@ struct WALPrestager {
                 let segment = segments[index]
                 do {
                     let stored = try download.download(.segment(segment), to: staging.file(segment), lineage: lineages[segment.timeline]) { verified, checksum in
+                        // Written back now, while the other thread decodes: left dirty, gigabytes of staged WAL
+                        // would be written back during replay, and the kernel would throttle PostgreSQL's own writes.
+                        try SystemFile.openForReading(verified).sync()
                         try owner.take(path: verified)
                         try staging.writeSidecar(segment, verified: verified, checksum: checksum, generation: generation)
                         try owner.take(path: staging.sidecar(segment))
