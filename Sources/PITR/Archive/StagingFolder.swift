@@ -76,11 +76,6 @@ struct StagingFolder {
         return text["segment"].flatMap { try? WALSegmentName(parsing: $0) }
     }
 
-    /// The segments staged with their sidecar, in order.
-    func stagedSegments() throws -> [WALSegmentName] {
-        try contents().staged
-    }
-
     /// One listing: the segments staged with their sidecar, in order, and those already handed
     /// over (a segment file whose sidecar is gone: `take` removes the sidecar, never writes one back).
     func contents() throws -> (staged: [WALSegmentName], handedOver: [WALSegmentName]) {

@@ -31,7 +31,7 @@ import Testing
         let key = MasterKey(bytes: Array(repeating: 3, count: 32))!
         let staging = try archive(fake, through: 2, key: key)
         try stage(fake, 2, in: staging, key: key)
-        #expect(try staging.stagedSegments() == [fake.name(2)])
+        #expect(try staging.contents().staged == [fake.name(2)])
         let destination = fake.wal + "/RECOVERYXLOG"
         #expect(staging.take(fake.name(2), to: destination, generations: [generation.text], cluster: fake.identity, log: log))
         #expect(try FileSystem.readFile(destination) == FileSystem.readFile(fake.wal + "/" + fake.name(2).fileName))
@@ -52,7 +52,7 @@ import Testing
         let destination = fake.wal + "/RECOVERYXLOG"
         #expect(!staging.take(fake.name(2), to: destination, generations: [generation.text], cluster: fake.identity, log: log))
         #expect(!FileSystem.exists(destination))
-        #expect(try staging.stagedSegments() == [])
+        #expect(try staging.contents().staged == [])
         #expect(!FileSystem.exists(staging.file(fake.name(2))))
     }
 
@@ -65,7 +65,7 @@ import Testing
         // A new generation claiming the folder empties it first.
         try stage(fake, 3, in: staging)
         try staging.claim(for: earlier)
-        #expect(try staging.stagedSegments() == [])
+        #expect(try staging.contents().staged == [])
         #expect(try FileSystem.list(staging.path).sorted() == ["generation"])
     }
 
@@ -84,12 +84,12 @@ import Testing
         // The next postmaster (a restart) adopts nothing: the folder is emptied.
         let restarted = RecoveryGeneration(source: generation.source, runner: "postmaster 11 started 1700000100")
         #expect(try staging.claim(for: restarted) == [restarted.text])
-        #expect(try staging.stagedSegments() == [])
+        #expect(try staging.contents().staged == [])
         // A restore's files from another cluster or repository are never adopted.
         try staging.start(for: RecoveryGeneration(source: "15-1 file:///other", runner: "restore 43 at 1700000200"))
         try stage(fake, 3, in: staging, generation: RecoveryGeneration(source: "15-1 file:///other", runner: "restore 43 at 1700000200"))
         #expect(try staging.claim(for: generation) == [generation.text])
-        #expect(try staging.stagedSegments() == [])
+        #expect(try staging.contents().staged == [])
     }
 
     @Test func restoreStagesWhatFitsInHalfTheFreeSpace() {
