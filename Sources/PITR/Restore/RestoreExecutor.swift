@@ -151,8 +151,8 @@ public final class RestoreExecutor {
         return extractors
     }
 
-    /// With prefetch on, stages the plan's WAL in the restored directory (`WALPrestager`); the
-    /// staged files need no sync: wal-fetch checks each one again before PostgreSQL gets it.
+    /// With prefetch on, stages the plan's WAL in the restored directory (`WALPrestager`, which
+    /// syncs each file on its own threads; wal-fetch checks each one again before PostgreSQL gets it).
     private func prestageWAL(_ plan: RestorePlan, _ destinations: Destinations) throws {
         guard try settings.prefetch() > 0, !plan.segments.isEmpty else { return }
         let clock = Stopwatch()

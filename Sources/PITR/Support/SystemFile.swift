@@ -106,10 +106,11 @@ public final class SystemFile {
     }
 
     /// Maps the file read-only (from `offset`, a multiple of the page size, for `count` bytes or to
-    /// the end) and passes its bytes to `body` (empty for an empty file or range). By default the kernel reads the file ahead into its page cache without mapping it all into
-    /// the process, so `releaseMappedPages` can keep the resident size small; `populate` maps every
-    /// page at once instead (one system call rather than a page fault every few pages, for a file
-    /// read whole and at once from the page cache).
+    /// the end) and passes its bytes to `body` (empty for an empty file or range). By default the
+    /// kernel reads the file ahead into its page cache without mapping it all into the process, so
+    /// `releaseMappedPages` can keep the resident size small; `populate` maps every page at once
+    /// instead (one system call rather than a page fault every few pages, for a file read whole and
+    /// at once from the page cache).
     public func withMappedBytes<T>(offset: Int = 0, count: Int? = nil, populate: Bool = false,
                                    _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
         let size = try count ?? (self.size() - offset)
