@@ -38,7 +38,11 @@ extension PostgreSQLIntegration {
             options.tablespaceMap = [oid: moved]
             var progress: [String] = []
             executor.onProgress = { progress.append($0) }
-            let summary = try executor.execute(Self.plan(backup, .immediate), options)
+            // The planner's plan, with its WAL: restore (running as root here) stages it for postgres.
+            let planned = try RestorePlanner(repository: repository, log: Log(level: .error)).plan(RestoreRequest(target: .immediate))
+            #expect(planned.backup.name == backup.name && !planned.segments.isEmpty)
+            let summary = try executor.execute(planned, options)
+            #expect(progress.contains { $0.hasPrefix("WAL: \(planned.segments.count) segment") }, "\(progress)")
             print("restore executor: \(summary.files) files, \(summary.bytes / 1_000_000) MB in \(String(format: "%.2f", summary.seconds)) s; " + progress.joined(separator: " | "))
 
             // Laid out for PostgreSQL: no marker, the manifest verifies, nothing left to root, secrets outside.
