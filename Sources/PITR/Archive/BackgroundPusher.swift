@@ -65,7 +65,8 @@ public struct BackgroundPusher {
 
         let identity = try ClusterIdentity.read(dataDirectory: dataDirectory)
         let archive = WALArchive(repository: repository, identity: identity)
-        let segmentSize = try checkedSegmentSize(archive)
+        // The wal-push that started this pusher checked its own segment against the same record.
+        let segmentSize = try archive.checkedSegmentSize()
         let ready = try ReadySegments.list(archiveStatus: folder.archiveStatus)
         try PushedFolder(path: folder.pushed).removeStale(ready: Set(ready.map(\.fileName)))
 
@@ -120,17 +121,6 @@ public struct BackgroundPusher {
 
     private static func holderDescription(repository: Repository) -> String {
         "repository=\(repository.name)\n"
-    }
-
-    /// The segment size the archive records, after checking the key and the cluster against it:
-    /// the wal-push that started this pusher checked its own segment against the same record.
-    private func checkedSegmentSize(_ archive: WALArchive) throws -> WALSegmentSize {
-        guard let info = try archive.repository.readMetadata(archive.infoKey),
-              let size = try? WALSegmentSize(bytes: UInt64(info["segment-size"] ?? "") ?? 0) else {
-            throw ArchiveError.noArchive(archive: archive.repository.storage.describe(archive.folder))
-        }
-        try archive.checkKeyAndSegmentSize(size, file: archive.infoKey)
-        return size
     }
 
     /// One worker thread: stores the files the queue hands out until it stops.

@@ -34,13 +34,10 @@ struct StagedChecksum: Equatable {
         let size = try file.size()
         let leafCount = (size + Self.leafSize - 1) / Self.leafSize
         let split = leafCount / 2
+        let firstHalf = { Result { try file.withMappedBytes(count: split * Self.leafSize, populate: true) { Self.leaves(of: $0) } } }
         var first: Result<[UInt64], Error> = .success([])
-        let worker = split == 0 ? nil : try? WorkerThread {
-            first = Result { try file.withMappedBytes(count: split * Self.leafSize, populate: true) { Self.leaves(of: $0) } }
-        }
-        if split > 0 && worker == nil {
-            first = Result { try file.withMappedBytes(count: split * Self.leafSize, populate: true) { Self.leaves(of: $0) } }
-        }
+        let worker = split == 0 ? nil : try? WorkerThread { first = firstHalf() }
+        if split > 0 && worker == nil { first = firstHalf() }
         let rest = try file.withMappedBytes(offset: split * Self.leafSize, populate: true) { Self.leaves(of: $0) }
         worker?.join()
         self = Self.combining(count: size, leaves: try first.get() + rest)

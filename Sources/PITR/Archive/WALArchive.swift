@@ -28,33 +28,50 @@ public struct WALArchive {
     /// after the marker was checked, and neither ever changes), so one read checks both; an archive
     /// made before it did so is checked against the marker as well.
     func checkKeyAndSegmentSize(_ size: WALSegmentSize, file: String) throws {
-        let expected = MetadataText([
-            ("system-identifier", String(identity.systemIdentifier)),
-            ("pg-version", String(identity.majorVersion)),
-            ("segment-size", String(size.bytes)),
-        ] + repository.encryptionFacts)
         let info: MetadataText
         if let existing = try repository.readMetadata(infoKey) {
             info = existing
-            if info["encryption"] == nil {
-                try repository.checkEncryption()
-            } else {
-                try repository.checkKey(against: info, object: infoKey)
-            }
         } else {
             try repository.checkEncryption()
-            info = try repository.createMetadata(infoKey, expected)
+            info = try repository.createMetadata(infoKey, MetadataText([
+                ("system-identifier", String(identity.systemIdentifier)),
+                ("pg-version", String(identity.majorVersion)),
+                ("segment-size", String(size.bytes)),
+            ] + repository.encryptionFacts))
         }
-        guard info["system-identifier"] == expected["system-identifier"], info["pg-version"] == expected["pg-version"] else {
+        let archived = try checkKeyAndSystem(info)
+        guard archived == size.bytes else {
+            throw ArchiveError.segmentSizeMismatch(file: file, archive: repository.storage.describe(folder), archived: archived, given: size.bytes)
+        }
+    }
+
+    /// The segment size this archive records, after the same checks of the key and the cluster;
+    /// the archive must exist (the background pusher runs after a wal-push recorded it).
+    func checkedSegmentSize() throws -> WALSegmentSize {
+        guard let info = try repository.readMetadata(infoKey) else {
+            throw ArchiveError.noArchive(archive: repository.storage.describe(folder))
+        }
+        guard let size = try? WALSegmentSize(bytes: try checkKeyAndSystem(info)) else {
+            throw ArchiveError.noArchive(archive: repository.storage.describe(folder))
+        }
+        return size
+    }
+
+    /// Checks the key and the cluster against `info` (an existing or just-created `archive.info`)
+    /// and returns the segment size it records.
+    private func checkKeyAndSystem(_ info: MetadataText) throws -> UInt64 {
+        if info["encryption"] == nil {
+            try repository.checkEncryption()
+        } else {
+            try repository.checkKey(against: info, object: infoKey)
+        }
+        guard info["system-identifier"] == String(identity.systemIdentifier), info["pg-version"] == String(identity.majorVersion) else {
             throw ArchiveError.systemMismatch(
                 archive: repository.storage.describe(folder),
                 archived: "PostgreSQL \(info["pg-version"] ?? "?") system \(info["system-identifier"] ?? "?")",
                 given: "PostgreSQL \(identity.majorVersion) system \(identity.systemIdentifier)")
         }
-        let archived = UInt64(info["segment-size"] ?? "") ?? 0
-        guard archived == size.bytes else {
-            throw ArchiveError.segmentSizeMismatch(file: file, archive: repository.storage.describe(folder), archived: archived, given: size.bytes)
-        }
+        return UInt64(info["segment-size"] ?? "") ?? 0
     }
 }
 

@@ -156,12 +156,12 @@ public final class RestoreExecutor {
     private func prestageWAL(_ plan: RestorePlan, _ destinations: Destinations) throws {
         guard try settings.prefetch() > 0, !plan.segments.isEmpty else { return }
         let clock = Stopwatch()
-        let prestager = WALPrestager(
-            repository: repository, identity: try ClusterIdentity.read(dataDirectory: destinations.target),
-            dataDirectory: destinations.target, segmentSize: try WALSegmentSize(bytes: plan.backup.segmentSize),
-            owner: destinations.owner, log: log, openRepository: openRepository)
         let result: WALPrestager.Result
         do {
+            let prestager = WALPrestager(
+                repository: repository, identity: try ClusterIdentity.read(dataDirectory: destinations.target),
+                dataDirectory: destinations.target, segmentSize: try WALSegmentSize(bytes: plan.backup.segmentSize),
+                owner: destinations.owner, log: log, openRepository: openRepository)
             result = try prestager.stage(plan.segments, threads: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         } catch {
             // Staging is a head start, never a condition of the restore: wal-fetch fetches what is not staged.
