@@ -77,11 +77,14 @@ public struct Prefetcher {
             let window = Prefetcher.segments(after: request, depth: depth, segmentSize: segmentSize)
             let contents = try staging.contents()
             let staged = Set(contents.staged)
+            // What recovery has moved past, handed over or not: PostgreSQL holds its own link to what
+            // it took, so removing the staged name frees nothing it reads.
             for segment in staged where !Prefetcher.keeps(segment, request: request) {
                 try staging.remove(segment)
             }
-            // Handed over: PostgreSQL holds its own link, so removing this one frees nothing it reads.
-            for segment in contents.handedOver { try FileSystem.remove(staging.file(segment)) }
+            for segment in contents.orphaned { try FileSystem.remove(staging.file(segment)) }
+            // The next two hand-overs' checks, done while PostgreSQL replays rather than while it waits.
+            for segment in window.prefix(2) where staged.contains(segment) { staging.verifyAhead(segment, log: log) }
             guard let next = window.first(where: { !staged.contains($0) }),
                   now - (missingSince[next] ?? -.infinity) >= missingRetry else {
                 usleep(20_000)

@@ -29,10 +29,11 @@ public struct RecoverySettings: Equatable, Sendable {
     }
 
     /// The shell command PostgreSQL runs for each WAL file; `%` in a path is doubled, since
-    /// PostgreSQL replaces %f, %p and %% in it.
+    /// PostgreSQL replaces %f, %p and %% in it. `exec`: PostgreSQL runs it through `sh -c`, and
+    /// Debian's sh would otherwise fork once more and wait (about 0.4 ms of every segment's replay).
     public var restoreCommand: String {
         let quote = { (path: String) in RecoverySettings.shellQuoted(path).escaping(["%": "%%"]) }
-        return "\(quote(executable)) --config \(quote(configFile)) wal-fetch %f %p"
+        return "exec \(quote(executable)) --config \(quote(configFile)) wal-fetch %f %p"
     }
 
     /// (name, value) pairs in the order written.

@@ -26,6 +26,11 @@ public final class SystemFile {
         try open(path, flags: O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: mode)
     }
 
+    /// Opens a file for writing, creating it if it is not there; its content is kept.
+    public static func openForWriting(_ path: String, mode: mode_t = 0o600) throws -> SystemFile {
+        try open(path, flags: O_WRONLY | O_CREAT | O_CLOEXEC, mode: mode)
+    }
+
     /// Opens a directory, for fsync after a rename inside it.
     public static func openDirectory(_ path: String) throws -> SystemFile {
         try open(path, flags: O_RDONLY | O_DIRECTORY | O_CLOEXEC, mode: 0)
@@ -90,6 +95,25 @@ public final class SystemFile {
 
     public func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Writes all of `bytes` at `offset`, then cuts the file there: the file holds `bytes` and what
+    /// came before `offset`. Replacing a small file's content this way frees none of its blocks.
+    public func overwrite(_ bytes: [UInt8], at offset: Int = 0) throws {
+        var done = 0
+        try bytes.withUnsafeBytes { buffer in
+            while done < buffer.count, let base = buffer.baseAddress {
+                let n = Glibc.pwrite(descriptor, base + done, buffer.count - done, off_t(offset + done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw IOError("write", path)
+                }
+                done += n
+            }
+        }
+        while ftruncate(descriptor, off_t(offset + bytes.count)) != 0 {
+            if errno != EINTR { throw IOError("truncate", path) }
+        }
     }
 
     public func size() throws -> Int {

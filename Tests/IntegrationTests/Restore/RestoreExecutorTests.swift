@@ -58,7 +58,7 @@ extension PostgreSQLIntegration {
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
             #expect(attributes[.ownerAccountName] as? String == "postgres")
             let autoConf = try String(contentsOfFile: target + "/postgresql.auto.conf", encoding: .utf8)
-            #expect(autoConf.contains("restore_command = '\(source.sandbox.binary) --config \(config) wal-fetch %f %p'"))
+            #expect(autoConf.contains("restore_command = 'exec \(source.sandbox.binary) --config \(config) wal-fetch %f %p'"))
             #expect(autoConf.contains("recovery_target = 'immediate'") && autoConf.contains("archive_mode = 'off'"))
             #expect(try String(contentsOfFile: config, encoding: .utf8).contains("TAILTOWN_ENCRYPTION_KEY_FILE=\"\(source.sandbox.path("tailtown.key"))\""))
 

@@ -19,15 +19,15 @@ import Testing
         var odd = settings(.latest)
         odd.executable = "/opt/my tools/tailtown-pitr"
         odd.configFile = "/srv/it's 100%.conf"
-        #expect(odd.restoreCommand == #"'/opt/my tools/tailtown-pitr' --config '/srv/it'\''s 100%%.conf' wal-fetch %f %p"#)
-        #expect(odd.text.contains(#"restore_command = '''/opt/my tools/tailtown-pitr'' --config ''/srv/it''\\''''s 100%%.conf'' wal-fetch %f %p'"#))
+        #expect(odd.restoreCommand == #"exec '/opt/my tools/tailtown-pitr' --config '/srv/it'\''s 100%%.conf' wal-fetch %f %p"#)
+        #expect(odd.text.contains(#"restore_command = 'exec ''/opt/my tools/tailtown-pitr'' --config ''/srv/it''\\''''s 100%%.conf'' wal-fetch %f %p'"#))
     }
 
     @Test func writesTheTargetTimelineActionAndArchiveMode() throws {
         let time = try PostgresTimestamp(parsing: "2026-11-26T15:03:27.5+01:00")
         #expect(settings(.time(time), exclusive: true).text == """
             # Written by tailtown-pitr restore; later lines win over earlier ones.
-            restore_command = '/usr/local/bin/tailtown-pitr --config /srv/pg/main.tailtown-pitr.conf wal-fetch %f %p'
+            restore_command = 'exec /usr/local/bin/tailtown-pitr --config /srv/pg/main.tailtown-pitr.conf wal-fetch %f %p'
             recovery_target_time = '2026-11-26 14:03:27.5+00'
             recovery_target_inclusive = 'off'
             recovery_target_timeline = '2'
