@@ -181,9 +181,10 @@ struct StagingFolder {
     }
 
     /// Hands the staged `segment` over to `destination` by a hard link once it checks out again:
-    /// its sidecar names one of `generations` (what `claim` returned), its size and checksum (computed again) match the sidecar,
-    /// and its page header is `segment`'s of `cluster`. Returns false, having removed the staged
-    /// file, when any check fails or nothing is staged.
+    /// its sidecar names one of `generations` (what `claim` returned), its size and checksum match
+    /// the sidecar (the checksum computed again, unless `verifyAhead` did it and the file has not
+    /// changed since), and its page header is `segment`'s of `cluster`. Returns false, having
+    /// removed the staged file, when any check fails or nothing is staged.
     ///
     /// PostgreSQL waits for this check at every segment, hence a checksum at memory speed rather
     /// than the repository's SHA-256 digest: the prefetcher already authenticated the content.
