@@ -27,13 +27,13 @@ struct StagedChecksum: Equatable {
     fileprivate typealias Lanes = (UInt64, UInt64, UInt64, UInt64)
     fileprivate static let initialLanes: Lanes = (prime1 &+ prime2, prime2, 0, 0 &- prime1)
 
-    /// The checksum of a whole file, the first half of its leaves on a second thread. Each half is
-    /// mapped with all its pages at once (`MAP_POPULATE`): one system call instead of a page fault
-    /// every 64 KiB.
-    init(file: SystemFile) throws {
+    /// The checksum of a whole file; with `onTwoThreads`, for a caller PostgreSQL waits for, the
+    /// first half of its leaves on a second thread. Each part is mapped with all its pages at once
+    /// (`MAP_POPULATE`): one system call instead of a page fault every 64 KiB.
+    init(file: SystemFile, onTwoThreads: Bool = true) throws {
         let size = try file.size()
         let leafCount = (size + Self.leafSize - 1) / Self.leafSize
-        let split = leafCount / 2
+        let split = onTwoThreads ? leafCount / 2 : 0
         let firstHalf = { Result { try file.withMappedBytes(count: split * Self.leafSize, populate: true) { Self.leaves(of: $0) } } }
         var first: Result<[UInt64], Error> = .success([])
         let worker = split == 0 ? nil : try? WorkerThread { first = firstHalf() }

@@ -99,6 +99,12 @@ import TestSupport
         let alert = try JSONSerialization.jsonObject(with: Data(posted.body.utf8)) as? [String: Any] ?? [:]
         #expect((alert["text"] as? String)?.contains("tailtown-pitr check failed for file://") == true)
         #expect((alert["text"] as? String)?.contains("newest backup \(newest.name) finished") == true)
+        // A webhook that could never be reached is refused on every run, healthy or not, without its secret path.
+        let malformed = try archived.sandbox.writeFile("malformed.conf", try String(contentsOfFile: config, encoding: .utf8) + "TAILTOWN_NOTIFY_URL=hooks.example/T1/secret3\n")
+        let refused = try archived.sandbox.tailtown(["--config", malformed, "check", "--no-connect"])
+        #expect(refused.status != 0 && refused.stderr.contains("TAILTOWN_NOTIFY_URL") && refused.stderr.contains("is not an http:// or https:// URL"),
+                "\(refused.stdout)\(refused.stderr)")
+        #expect(!refused.stderr.contains("secret3") && !refused.stdout.contains("secret3"))
 
         // A point-in-time recovery from what is left reaches the target and stops there.
         let restored = try BackupPushTests.extract(newest, from: try repository, into: archived.sandbox.path("restored"))
