@@ -24,8 +24,12 @@ struct Invocation {
         for warning in settings.environmentWarnings {
             log.warning(warning)
         }
-        for line in settings.report() {
-            log.debug("setting \(line)")
+        // Only at debug level: wal-fetch and wal-push start once per segment, and the report is
+        // not free (every setting formatted, dictionaries of strings built).
+        if log.level <= .debug {
+            for line in settings.report() {
+                log.debug("setting \(line)")
+            }
         }
     }
 
