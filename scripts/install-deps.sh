@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
     liblz4-dev libzstd-dev libcurl4-openssl-dev libssl-dev libpq-dev  # the C libraries
+    libstdc++-12-dev                                                  # libstdc++.a, linked statically (Linker/libstdc++.so)
     postgresql-15                                                     # initdb, pg_ctl, pgbench, pg_basebackup for the integration tests
     lz4                                                               # the CLI, to inspect objects by hand
 )

@@ -84,8 +84,10 @@ struct StagingFolder {
     func request(for generation: RecoveryGeneration) -> WALSegmentName? {
         guard let bytes = try? FileSystem.readFile(requestPath),
               let text = try? MetadataText(parsing: bytes, object: requestPath),
-              let check = text.values.last, check.key == "check",
-              check.value == Self.check(Array(bytes.prefix(bytes.count - MetadataText([check]).bytes.count))),
+              let check = text.values.last, check.key == "check" else { return nil }
+        let checkLine = MetadataText([check]).bytes
+        guard bytes.count >= checkLine.count, Array(bytes.suffix(checkLine.count)) == checkLine,
+              check.value == Self.check(Array(bytes.dropLast(checkLine.count))),
               text["generation"] == generation.text else { return nil }
         return text["segment"].flatMap { try? WALSegmentName(parsing: $0) }
     }
