@@ -10,11 +10,7 @@ public struct ArchiveIndex {
     /// Lists the archive of `identity`; throws `ArchiveError.noArchive` when it has no `archive.info`.
     public static func load(repository: Repository, identity: ClusterIdentity) throws -> ArchiveIndex {
         let archive = WALArchive(repository: repository, identity: identity)
-        guard let info = try repository.readMetadata(archive.infoKey),
-              let bytes = UInt64(info["segment-size"] ?? "") else {
-            throw ArchiveError.noArchive(archive: repository.storage.describe(archive.folder))
-        }
-        let segmentSize = try WALSegmentSize(bytes: bytes)
+        let segmentSize = try archive.segmentSize(recordedIn: archive.recordedInfo())
         var files: [WALFileName: StoredObject] = [:]
         for object in try repository.storage.listObjects(prefix: archive.folder + "/") {
             let name = object.key.split(separator: "/").last.map(String.init) ?? ""

@@ -44,10 +44,7 @@ public struct Prefetcher {
         guard let generation = currentGeneration(identity) else { return }
         let download = ArchivedFileDownload(repository: repository, identity: identity)
         let archive = WALArchive(repository: repository, identity: identity)
-        guard let info = try repository.readMetadata(archive.infoKey),
-              let segmentSize = try? WALSegmentSize(bytes: UInt64(info["segment-size"] ?? "") ?? 0) else {
-            throw ArchiveError.noArchive(archive: repository.storage.describe(archive.folder))
-        }
+        let segmentSize = try archive.checkedSegmentSize()
         var lineages: [TimelineID: Set<TimelineID>] = [:]
         var missingSince: [WALSegmentName: Double] = [:]
         var lastRequest: WALSegmentName?

@@ -39,27 +39,40 @@ public struct WALArchive {
                 ("segment-size", String(size.bytes)),
             ] + repository.encryptionFacts))
         }
-        let archived = try checkKeyAndSystem(info)
-        guard archived == size.bytes else {
-            throw ArchiveError.segmentSizeMismatch(file: file, archive: repository.storage.describe(folder), archived: archived, given: size.bytes)
+        try checkKeyAndSystem(info)
+        let archived = try segmentSize(recordedIn: info)
+        guard archived == size else {
+            throw ArchiveError.segmentSizeMismatch(file: file, archive: repository.storage.describe(folder), archived: archived.bytes, given: size.bytes)
         }
     }
 
     /// The segment size this archive records, after the same checks of the key and the cluster;
-    /// the archive must exist (the background pusher runs after a wal-push recorded it).
+    /// the archive must exist (the background pusher and the prefetcher run after a wal-push recorded it).
     func checkedSegmentSize() throws -> WALSegmentSize {
+        let info = try recordedInfo()
+        try checkKeyAndSystem(info)
+        return try segmentSize(recordedIn: info)
+    }
+
+    /// `archive.info`; `ArchiveError.noArchive` before the first wal-push wrote it.
+    func recordedInfo() throws -> MetadataText {
         guard let info = try repository.readMetadata(infoKey) else {
             throw ArchiveError.noArchive(archive: repository.storage.describe(folder))
         }
-        guard let size = try? WALSegmentSize(bytes: try checkKeyAndSystem(info)) else {
-            throw ArchiveError.noArchive(archive: repository.storage.describe(folder))
+        return info
+    }
+
+    /// The segment size `info` (this archive's `archive.info`) records.
+    func segmentSize(recordedIn info: MetadataText) throws -> WALSegmentSize {
+        guard let bytes = UInt64(info["segment-size"] ?? ""), let size = try? WALSegmentSize(bytes: bytes) else {
+            throw ArchiveError.unreadableMetadata(object: repository.storage.describe(infoKey),
+                                                  reason: "segment-size '\(info["segment-size"] ?? "")' is not a WAL segment size")
         }
         return size
     }
 
-    /// Checks the key and the cluster against `info` (an existing or just-created `archive.info`)
-    /// and returns the segment size it records.
-    private func checkKeyAndSystem(_ info: MetadataText) throws -> UInt64 {
+    /// Checks the key and the cluster against `info` (an existing or just-created `archive.info`).
+    private func checkKeyAndSystem(_ info: MetadataText) throws {
         if info["encryption"] == nil {
             try repository.checkEncryption()
         } else {
@@ -71,7 +84,6 @@ public struct WALArchive {
                 archived: "PostgreSQL \(info["pg-version"] ?? "?") system \(info["system-identifier"] ?? "?")",
                 given: "PostgreSQL \(identity.majorVersion) system \(identity.systemIdentifier)")
         }
-        return UInt64(info["segment-size"] ?? "") ?? 0
     }
 }
 

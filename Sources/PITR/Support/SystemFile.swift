@@ -97,13 +97,13 @@ public final class SystemFile {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
-    /// Writes all of `bytes` at `offset`, then cuts the file there: the file holds `bytes` and what
-    /// came before `offset`. Replacing a small file's content this way frees none of its blocks.
-    public func overwrite(_ bytes: [UInt8], at offset: Int = 0) throws {
+    /// Writes all of `bytes` from the start of the file, then cuts the file after them. Replacing a
+    /// small file's content this way frees none of its blocks.
+    public func overwrite(_ bytes: [UInt8]) throws {
         var done = 0
         try bytes.withUnsafeBytes { buffer in
             while done < buffer.count, let base = buffer.baseAddress {
-                let n = Glibc.pwrite(descriptor, base + done, buffer.count - done, off_t(offset + done))
+                let n = Glibc.pwrite(descriptor, base + done, buffer.count - done, off_t(done))
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw IOError("write", path)
@@ -111,7 +111,7 @@ public final class SystemFile {
                 done += n
             }
         }
-        while ftruncate(descriptor, off_t(offset + bytes.count)) != 0 {
+        while ftruncate(descriptor, off_t(bytes.count)) != 0 {
             if errno != EINTR { throw IOError("truncate", path) }
         }
     }

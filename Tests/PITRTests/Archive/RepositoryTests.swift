@@ -57,6 +57,24 @@ import Testing
         #expect(throws: ArchiveError.self) { try other.checkKeyAndSegmentSize(size, file: "fourth") }
     }
 
+    @Test func theRecordedSegmentSizeIsCheckedAndAnUnreadableOneIsNamed() throws {
+        defer { _ = system("rm -rf '\(root)'") }
+        let identity = ClusterIdentity(majorVersion: 15, systemIdentifier: 44)
+        let archive = WALArchive(repository: repository(key), identity: identity)
+        let none = #expect(throws: ArchiveError.self) { try archive.checkedSegmentSize() }
+        guard case .noArchive = none else { Issue.record("got \(String(describing: none))"); return }
+        let size = try WALSegmentSize(megabytes: 16)
+        try archive.checkKeyAndSegmentSize(size, file: "first")
+        #expect(try archive.checkedSegmentSize() == size)
+        #expect(throws: ArchiveError.self) { try WALArchive(repository: repository(otherKey), identity: identity).checkedSegmentSize() }
+
+        let damaged = WALArchive(repository: repository(key), identity: ClusterIdentity(majorVersion: 15, systemIdentifier: 45))
+        _ = try repository(key).createMetadata(damaged.infoKey, MetadataText([("system-identifier", "45"), ("pg-version", "15"), ("segment-size", "12345")]
+            + repository(key).encryptionFacts))
+        let error = #expect(throws: ArchiveError.self) { try damaged.checkedSegmentSize() }
+        #expect(error?.description.contains("archive.info") == true && error?.description.contains("12345") == true, "\(String(describing: error))")
+    }
+
     @Test func metadataRoundTrip() throws {
         let text = MetadataText([("format", "1"), ("key-id", "")])
         #expect(try MetadataText(parsing: text.bytes, object: "x") == text)
