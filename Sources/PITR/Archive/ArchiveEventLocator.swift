@@ -64,7 +64,7 @@ public final class ArchiveEventLocator: WALEventLocator {
 
     public func newestEvent(in segments: [WALSegmentName]) throws -> WALEvent? {
         for position in segments.indices.reversed() {
-            if let event = try scan(position, of: segments).events.last { return event }
+            if let event = try scan(position, of: segments).events.last(where: \.isRecoveryTarget) { return event }
         }
         return nil
     }

@@ -2,7 +2,6 @@
 public enum BackupError: PITRError, Equatable {
     case cannotConnect(message: String)
     case refused(message: String)
-    case unsupportedServer(version: Int)
     case protocolViolation(String)
     case systemMismatch(repository: String, archived: [String], server: String)
     case nameTaken(object: String)
@@ -16,8 +15,6 @@ public enum BackupError: PITRError, Equatable {
             "cannot connect to PostgreSQL: \(message)" + Self.connectionHint(message)
         case .refused(let message):
             "PostgreSQL refused the base backup: \(message)" + Self.connectionHint(message)
-        case .unsupportedServer(let version):
-            "PostgreSQL \(version / 10000) is not supported for backups: use 13 or later"
         case .protocolViolation(let detail):
             "unexpected replication protocol data from PostgreSQL: \(detail)"
         case .systemMismatch(let repository, let archived, let server):

@@ -46,7 +46,7 @@ public final class BackupPush {
         let connection = try connect(request.conninfo)
         defer { connection.close() }
         connection.interruptDescriptor = interruption.descriptor
-        guard connection.serverVersion >= 130000 else { throw BackupError.unsupportedServer(version: connection.serverVersion) }
+        try PostgreSQLMajor.require(connection.serverVersion / 10000, from: "the server backup-push connected to")
 
         let system = try refusing { try connection.query("IDENTIFY_SYSTEM") }
         guard let systemIdentifier = system.value("systemid").flatMap({ UInt64($0) }) else {

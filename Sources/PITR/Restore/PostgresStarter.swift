@@ -115,10 +115,9 @@ public struct PostgresStarter {
         }
         guard let server = connection else { return nil }
         // The recovery control functions raise an error once recovery has ended.
-        let pauseState = server.serverVersion >= 140000 ? "pg_get_wal_replay_pause_state()" : "case when pg_is_wal_replay_paused() then 'paused' else 'not paused' end"
         let rows: PostgresRows
         do {
-            rows = try server.query("select pg_is_in_recovery()::text as recovering, case when pg_is_in_recovery() then \(pauseState) end as pause")
+            rows = try server.query("select pg_is_in_recovery()::text as recovering, case when pg_is_in_recovery() then pg_get_wal_replay_pause_state() end as pause")
         } catch {
             connection = nil
             throw error

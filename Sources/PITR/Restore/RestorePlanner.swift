@@ -36,6 +36,7 @@ public struct RestorePlanner {
             backups = all.filter { $0.identity == identity }
         }
         let identity = backups[0].identity
+        try PostgreSQLMajor.require(identity.majorVersion, from: "backup \(backups[0].name)")
         let index = try ArchiveIndex.load(repository: repository, identity: identity)
         let tree = try TimelineTree.load(from: index)
         for timeline in Set(index.files.keys.map(\.timeline)).sorted() where !tree.contains(timeline) {

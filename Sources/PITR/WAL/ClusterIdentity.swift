@@ -25,10 +25,15 @@ public struct ClusterIdentity: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "PostgreSQL \(majorVersion) system \(systemIdentifier)" }
 
-    /// Reads `PG_VERSION` and `global/pg_control` of a data directory.
+    /// Reads `PG_VERSION` and `global/pg_control` of a data directory, and refuses a pg_control whose version is
+    /// not the one that major writes.
     public static func read(dataDirectory: String) throws -> ClusterIdentity {
         let major = try PostgreSQLVersionFile.majorVersion(dataDirectory: dataDirectory)
         let control = try PGControl.read(dataDirectory: dataDirectory)
+        if let expected = PostgreSQLMajor.controlVersion(of: major), control.controlVersion != expected {
+            throw WALError.controlVersionMismatch(file: dataDirectory + "/global/pg_control", version: control.controlVersion,
+                                                  major: major, expected: expected)
+        }
         return ClusterIdentity(majorVersion: major, systemIdentifier: control.systemIdentifier)
     }
 }

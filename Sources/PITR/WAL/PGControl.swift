@@ -3,7 +3,8 @@
 public struct PGControl: Hashable, Sendable {
     /// Bytes needed for the three fields read here.
     public static let minimumSize = 16
-    /// PG_CONTROL_VERSION is 1002 in PostgreSQL 10, 1300 in 13 to 16 and 1700 in 17;
+    /// PG_CONTROL_VERSION is 1002 in PostgreSQL 10, 1300 in 13 to 16, 1700 in 17 and 1800 in 18
+    /// (`PostgreSQLMajor` checks it against the major);
     /// anything outside this range is a corrupt or byte-swapped file.
     public static let plausibleVersions: ClosedRange<UInt32> = 1000...9999
 

@@ -1,7 +1,7 @@
 /// The `PG_VERSION` file of a data directory: the major version alone, such as "15\n".
 public enum PostgreSQLVersionFile {
     /// Parses the file's content; `file` names it in errors. Versions before 10 ("9.6")
-    /// and after the supported range are refused.
+    /// and majors outside the supported range are refused.
     public static func majorVersion(content: [UInt8], file: String) throws -> Int {
         let text = String(decoding: content, as: UTF8.self)
         var trimmed = Substring(text)
@@ -11,10 +11,7 @@ public enum PostgreSQLVersionFile {
         else {
             throw WALError.invalidVersionFile(file: file, content: String(text.prefix(40)).replacingNewlines())
         }
-        guard WALPageMagic.supportedMajorVersions.contains(major) else {
-            throw WALError.unsupportedMajorVersion(major, file: file)
-        }
-        return major
+        return try PostgreSQLMajor.require(major, from: "'\(file)'")
     }
 
     /// Reads `<dataDirectory>/PG_VERSION`.

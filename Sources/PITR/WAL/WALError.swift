@@ -22,7 +22,8 @@ public enum WALError: PITRError, Equatable {
     case controlFileTooShort(file: String, bytes: Int)
     case implausibleControlVersion(file: String, version: UInt32)
     case invalidVersionFile(file: String, content: String)
-    case unsupportedMajorVersion(Int, file: String)
+    case unsupportedMajorVersion(Int, source: String)
+    case controlVersionMismatch(file: String, version: UInt32, major: Int, expected: UInt32)
     case invalidArchiveID(String)
 
     case malformedHistory(file: String, line: Int, reason: String)
@@ -47,7 +48,7 @@ public enum WALError: PITRError, Equatable {
         case .headerTooShort(let file, let bytes):
             return "WAL file '\(file)' is only \(bytes) bytes, too short for a WAL page header; it is not a WAL segment"
         case .unknownPageMagic(let file, let magic):
-            return "WAL file '\(file)' has page magic 0x\(Hex.format(magic, width: 4)), which is not PostgreSQL 13 to 17 WAL; it is corrupt, not WAL, or from an unsupported version"
+            return "WAL file '\(file)' has page magic 0x\(Hex.format(magic, width: 4)), which is not \(PostgreSQLMajor.supportedRange) WAL; it is corrupt, not WAL, or from a major this build does not support"
         case .pageMagicMismatch(let file, let fileVersion, let clusterVersion):
             return "WAL file '\(file)' was written by PostgreSQL \(fileVersion) but this data directory is PostgreSQL \(clusterVersion); it belongs to another cluster"
         case .missingLongHeader(let file, let info):
@@ -71,8 +72,10 @@ public enum WALError: PITRError, Equatable {
             return "'\(file)' has pg_control version \(version), which no PostgreSQL 10 or later writes; the file is corrupt or from a machine with another byte order"
         case .invalidVersionFile(let file, let content):
             return "'\(file)' should hold a major version such as \"15\" but holds \"\(content)\"; is this a PostgreSQL data directory?"
-        case .unsupportedMajorVersion(let version, let file):
-            return "PostgreSQL \(version) (from '\(file)') is not supported; tailtown-pitr supports PostgreSQL 13 to 17"
+        case .unsupportedMajorVersion(let version, let source):
+            return "PostgreSQL \(version) (from \(source)) is not supported by this build of tailtown-pitr, which supports \(PostgreSQLMajor.supportedRange)"
+        case .controlVersionMismatch(let file, let version, let major, let expected):
+            return "'\(file)' has pg_control version \(version), but PostgreSQL \(major) (its PG_VERSION) writes \(expected); the data directory is damaged or from another major"
         case .invalidArchiveID(let text):
             return "'\(text)' is not an archive ID; expected <major version>-<system identifier>, such as 15-7312093440512345678"
 

@@ -27,7 +27,7 @@ public struct WALPageHeader: Hashable, Sendable {
     public var isLong: Bool { info & Self.longHeaderFlag != 0 }
 
     /// The major version whose WAL format `magic` denotes, if known.
-    public var majorVersion: Int? { WALPageMagic.majorVersion(forMagic: magic) }
+    public var majorVersion: Int? { PostgreSQLMajor.major(forPageMagic: magic) }
 
     /// Decodes the first `longHeaderSize` bytes of a segment; `file` names it in errors.
     public init(bytes: UnsafeRawBufferPointer, file: String) throws {

@@ -42,6 +42,11 @@ enum Command {
         return try run(argv, timeout: timeout, shown: ([executable] + arguments).joined(separator: " "))
     }
 
+    /// Runs `executable arguments` as the user running the tests, with the tests' environment.
+    static func run(_ executable: String, _ arguments: [String], timeout: Int = 120) throws -> CommandResult {
+        try run([executable] + arguments, timeout: timeout, shown: ([executable] + arguments).joined(separator: " "))
+    }
+
     private static func run(_ argv: [String], timeout: Int, shown: String) throws -> CommandResult {
         var template = Array("/tmp/tailtown-it-out-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw HarnessError.system("cannot create a folder under /tmp: errno \(errno)") }

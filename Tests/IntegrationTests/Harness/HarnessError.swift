@@ -13,7 +13,7 @@ enum HarnessError: Error, CustomStringConvertible {
         case .missingBinary(let path):
             return "tailtown-pitr binary not found at \(path): run `swift build` first or set TAILTOWN_BIN"
         case .missingPostgreSQL(let what):
-            return "PostgreSQL 15 is not installed (\(what)): run `make deps` as root"
+            return "PostgreSQL is not installed (\(what)): run `make deps` as root"
         case .commandFailed(let command, let status, let output):
             return "`\(command)` exited \(status):\n\(output)"
         case .commandTimedOut(let command, let seconds):

@@ -1,17 +1,20 @@
 import Foundation
 
-/// A PostgreSQL 15 cluster inside a sandbox, run as `postgres`, reachable only through a Unix socket in the sandbox.
+/// A PostgreSQL cluster (15 unless told otherwise) inside a sandbox, run as `postgres`, reachable only through a Unix socket in the sandbox.
 /// Released while still running, it is stopped with `-m immediate` (a failed test must not leave a server behind).
 final class PostgresCluster {
     let sandbox: Sandbox
     let dataDirectory: String
     let port: Int
     let walSegmentSizeMB: Int
+    /// The major whose programs (`PostgreSQL.tool(_:major:)`) run this cluster.
+    let major: Int
     private let logFile: String
     private(set) var isRunning = false
 
-    private init(sandbox: Sandbox, name: String, walSegmentSizeMB: Int) throws {
+    private init(sandbox: Sandbox, name: String, walSegmentSizeMB: Int, major: Int) throws {
         self.sandbox = sandbox
+        self.major = major
         self.dataDirectory = sandbox.path(name)
         self.logFile = sandbox.path(name + ".log")
         self.walSegmentSizeMB = walSegmentSizeMB
@@ -22,13 +25,16 @@ final class PostgresCluster {
         if isRunning { _ = try? pgCtl(["stop", "-m", "immediate"]) }
     }
 
-    /// `initdb` a new cluster (trust authentication, C locale, optional `--wal-segsize`) listening on a free port.
-    static func initialize(in sandbox: Sandbox, name: String, walSegmentSizeMB: Int = 16) throws -> PostgresCluster {
-        let cluster = try PostgresCluster(sandbox: sandbox, name: name, walSegmentSizeMB: walSegmentSizeMB)
-        try Command.runAsPostgres(try PostgreSQL.tool("initdb"), [
+    /// `initdb` a new cluster (trust authentication, C locale, optional `--wal-segsize`) of `major` listening on a
+    /// free port. `checksums` nil keeps that major's default (off before 18, on from 18).
+    static func initialize(in sandbox: Sandbox, name: String, walSegmentSizeMB: Int = 16, major: Int = PostgreSQL.defaultMajor,
+                           checksums: Bool? = nil) throws -> PostgresCluster {
+        let cluster = try PostgresCluster(sandbox: sandbox, name: name, walSegmentSizeMB: walSegmentSizeMB, major: major)
+        let checksumFlag = checksums.map { $0 ? ["--data-checksums"] : ["--no-data-checksums"] } ?? []
+        try Command.runAsPostgres(try PostgreSQL.tool("initdb", major: major), [
             "-D", cluster.dataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C",
             "--wal-segsize=\(walSegmentSizeMB)",
-        ]).check()
+        ] + checksumFlag).check()
         try cluster.configure(cluster.connectionSettings + [
             ("fsync", "off"),  // the tests never crash the host; tailtown-pitr still syncs what it writes
             ("shared_buffers", "64MB"),
@@ -39,8 +45,9 @@ final class PostgresCluster {
     /// A new cluster made by `pg_basebackup -X none` from `primary`: it has no WAL of its own, so
     /// everything it replays must come through its restore_command.
     static func baseBackup(of primary: PostgresCluster, name: String) throws -> PostgresCluster {
-        let cluster = try PostgresCluster(sandbox: primary.sandbox, name: name, walSegmentSizeMB: primary.walSegmentSizeMB)
-        try Command.runAsPostgres(try PostgreSQL.tool("pg_basebackup"), [
+        let cluster = try PostgresCluster(sandbox: primary.sandbox, name: name, walSegmentSizeMB: primary.walSegmentSizeMB,
+                                          major: primary.major)
+        try Command.runAsPostgres(try primary.tool("pg_basebackup"), [
             "-D", cluster.dataDirectory, "-X", "none", "-c", "fast", "-U", "postgres",
             "-h", primary.sandbox.root, "-p", String(primary.port),
         ], timeout: 300).check()
@@ -87,7 +94,7 @@ final class PostgresCluster {
 
     /// Runs `sql` in database postgres and returns the unaligned, tuples-only output, trimmed.
     func query(_ sql: String) throws -> String {
-        let output = try Command.runAsPostgres(try PostgreSQL.tool("psql"), [
+        let output = try Command.runAsPostgres(try tool("psql"), [
             "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-h", sandbox.root, "-p", String(port), "-U", "postgres",
             "-d", "postgres", "-c", sql,
         ]).check()
@@ -95,7 +102,7 @@ final class PostgresCluster {
     }
 
     func pgbench(_ arguments: [String]) throws {
-        try Command.runAsPostgres(try PostgreSQL.tool("pgbench"),
+        try Command.runAsPostgres(try tool("pgbench"),
                                   ["-h", sandbox.root, "-p", String(port), "-U", "postgres"] + arguments + ["postgres"],
                                   timeout: 600).check()
     }
@@ -106,23 +113,50 @@ final class PostgresCluster {
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 
+    /// The path of `name` in this cluster's major's bin folder.
+    func tool(_ name: String) throws -> String {
+        try PostgreSQL.tool(name, major: major)
+    }
+
     @discardableResult
     private func pgCtl(_ arguments: [String]) throws -> CommandResult {
-        try Command.runAsPostgres(try PostgreSQL.tool("pg_ctl"), ["-D", dataDirectory, "-w"] + arguments, timeout: 180)
+        try Command.runAsPostgres(try tool("pg_ctl"), ["-D", dataDirectory, "-w"] + arguments, timeout: 180)
     }
 }
 
-/// Where the PostgreSQL 15 programs live: `/usr/lib/postgresql/15/bin` on Debian, else `pg_config --bindir`.
+/// Where each major's programs live. scripts/postgresql-bin.sh decides (the one place the tests and benchmarks
+/// look it up): `TAILTOWN_PG_BIN_<major>`, else Debian's folder, else the build `make deps` unpacked.
 enum PostgreSQL {
-    static let majorVersion = 15
+    /// The major of every test that does not name one: Debian 12's own.
+    static let defaultMajor = 15
+    /// The majors every end-to-end proof runs on.
+    static let supportedMajors = [15, 16, 17, 18]
 
-    static func tool(_ name: String) throws -> String {
-        let debian = "/usr/lib/postgresql/\(majorVersion)/bin/\(name)"
-        if FileManager.default.isExecutableFile(atPath: debian) { return debian }
-        if let bindir = try? Command.runAsPostgres("/usr/bin/pg_config", ["--bindir"]).check() {
-            let path = bindir.trimmingCharacters(in: .whitespacesAndNewlines) + "/" + name
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
+    private static let folders = BinFolders()
+
+    static func tool(_ name: String, major: Int = defaultMajor) throws -> String {
+        let path = try folders.binDirectory(major) + "/" + name
+        guard FileManager.default.isExecutableFile(atPath: path) else { throw HarnessError.missingPostgreSQL("\(name) of PostgreSQL \(major) at \(path)") }
+        return path
+    }
+
+    /// `postgresql-bin.sh MAJOR`'s answer, asked once per major; its error line names the major and the fix.
+    private final class BinFolders: @unchecked Sendable {
+        private let lock = NSLock()
+        private var known: [Int: Result<String, Error>] = [:]
+
+        func binDirectory(_ major: Int) throws -> String {
+            lock.lock()
+            defer { lock.unlock() }
+            if let answer = known[major] { return try answer.get() }
+            let answer = Result<String, Error> {
+                let script = Sandbox.packageRoot + "/scripts/postgresql-bin.sh"
+                let result = try Command.run(script, [String(major)], timeout: 30)
+                guard result.status == 0 else { throw HarnessError.missingPostgreSQL(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)) }
+                return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            known[major] = answer
+            return try answer.get()
         }
-        throw HarnessError.missingPostgreSQL(name)
     }
 }

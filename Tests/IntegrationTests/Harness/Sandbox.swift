@@ -31,10 +31,12 @@ final class Sandbox {
     /// `TAILTOWN_BIN`, else `<package root>/.build/debug/tailtown-pitr` (the package root is found from this file's path).
     static func builtBinary() -> String {
         if let path = ProcessInfo.processInfo.environment["TAILTOWN_BIN"], !path.isEmpty { return path }
-        let packageRoot = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return packageRoot.appendingPathComponent(".build/debug/tailtown-pitr").path
+        return packageRoot + "/.build/debug/tailtown-pitr"
     }
+
+    /// The package's root folder, found from this file's path.
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     func path(_ relative: String) -> String { root + "/" + relative }
 

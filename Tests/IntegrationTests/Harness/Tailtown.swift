@@ -48,18 +48,18 @@ struct Repository {
     var url: String { "file://" + root }
     var marker: String { root + "/tailtown-pitr.repo" }
 
-    func archiveDirectory(systemIdentifier: String) -> String {
-        "\(root)/wal/\(PostgreSQL.majorVersion)-\(systemIdentifier)"
+    func archiveDirectory(systemIdentifier: String, major: Int = PostgreSQL.defaultMajor) -> String {
+        "\(root)/wal/\(major)-\(systemIdentifier)"
     }
 
-    func segmentObject(_ name: String, systemIdentifier: String) -> String {
-        "\(archiveDirectory(systemIdentifier: systemIdentifier))/\(name.prefix(16))/\(name)"
+    func segmentObject(_ name: String, systemIdentifier: String, major: Int = PostgreSQL.defaultMajor) -> String {
+        "\(archiveDirectory(systemIdentifier: systemIdentifier, major: major))/\(name.prefix(16))/\(name)"
     }
 
     /// Every segment object of the archive (24-hex-digit names), in order; records an issue for any segment
     /// stored in a folder other than the first 16 hex digits of its name.
-    func segments(systemIdentifier: String, segmentSizeMB: Int) throws -> [WALSegment] {
-        let archive = archiveDirectory(systemIdentifier: systemIdentifier)
+    func segments(systemIdentifier: String, segmentSizeMB: Int, major: Int = PostgreSQL.defaultMajor) throws -> [WALSegment] {
+        let archive = archiveDirectory(systemIdentifier: systemIdentifier, major: major)
         var found: [WALSegment] = []
         for folder in try FileManager.default.contentsOfDirectory(atPath: archive) {
             var isDirectory: ObjCBool = false

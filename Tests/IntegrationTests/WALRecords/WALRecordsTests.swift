@@ -3,14 +3,15 @@ import Testing
 import PITR
 
 extension PostgreSQLIntegration {
-    /// The WAL decoder against a real PostgreSQL 15 cluster and pg_waldump, then the event locator
-    /// against the same WAL archived by wal-push. One cluster serves every check (1 MiB segments, so
-    /// a few seconds of work spread over some 25 segments).
+    /// The WAL decoder against a real cluster of each supported major and that major's pg_waldump, then the
+    /// event locator against the same WAL archived by wal-push. One cluster serves every check (1 MiB
+    /// segments, so a few seconds of work spread over some 25 segments).
     @Suite struct WALRecords {
-        @Test func decoderAgreesWithPGWaldumpAndTheLocatorFindsEveryTarget() throws {
+        @Test(arguments: PostgreSQL.supportedMajors)
+        func decoderAgreesWithPGWaldumpAndTheLocatorFindsEveryTarget(major: Int) throws {
             let sandbox = try Sandbox()
             let tailtown = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: false)
-            let cluster = try PostgresCluster.initialize(in: sandbox, name: "primary", walSegmentSizeMB: 1)
+            let cluster = try PostgresCluster.initialize(in: sandbox, name: "primary", walSegmentSizeMB: 1, major: major)
             try cluster.archive(through: tailtown)
             try cluster.configure([
                 ("track_commit_timestamp", "on"), ("timezone", "UTC"), ("max_prepared_transactions", "5"),
@@ -26,10 +27,12 @@ extension PostgreSQLIntegration {
             // 1. Every commit, abort and restore point of pg_wal, as pg_waldump sees them.
             let walFolder = cluster.dataDirectory + "/pg_wal"
             let files = try FileManager.default.contentsOfDirectory(atPath: walFolder).filter { $0.count == 24 }.sorted()
-            let dump = try WALDump.read(folder: walFolder, from: try #require(files.first), to: try #require(files.last))
-            let decoded = try Self.scanFolder(walFolder, files: files)
+            let dump = try WALDump.read(folder: walFolder, from: try #require(files.first), to: try #require(files.last), major: major)
+            let decoded = try Self.scanFolder(walFolder, files: files, major: major)
             let restorePoints = dump.entries.filter { if case .restorePoint = $0.kind { return true } else { return false } }
             #expect(restorePoints.count == 1)
+            let checkpoints = dump.entries.filter { if case .checkpoint(_, _, _, online: true) = $0.kind { return true } else { return false } }
+            #expect(checkpoints.count >= 1, "the workload's CHECKPOINT")
             #expect(dump.entries.count > 300, "the workload should have left hundreds of commits")
             #expect(decoded.count == dump.entries.count)
             for (ours, theirs) in zip(decoded, dump.entries) {
@@ -45,7 +48,7 @@ extension PostgreSQLIntegration {
             // 2. The locator over the archive agrees with a brute-force search of the decoded events.
             let repository = PITR.Repository(storage: FileStorage(root: tailtown.repository.root), key: nil)
             let index = try ArchiveIndex.load(repository: repository,
-                                              identity: ClusterIdentity(majorVersion: 15, systemIdentifier: systemIdentifier))
+                                              identity: ClusterIdentity(majorVersion: major, systemIdentifier: systemIdentifier))
             let segments = index.segments(on: TimelineID(1))
             let archived = decoded.filter { event in
                 segments.contains(WALSegmentName.segment(containing: event.lsn, timeline: TimelineID(1), segmentSize: index.segmentSize))
@@ -90,14 +93,14 @@ extension PostgreSQLIntegration {
 
             // Newest event, and the targets the locator does not place.
             let newestSearch = locator()
-            #expect(try newestSearch.newestEvent(in: segments) == archived.last)
+            #expect(try newestSearch.newestEvent(in: segments) == archived.last(where: \.isRecoveryTarget))
             #expect(newestSearch.downloads <= 3)
             #expect(throws: WALRecordError.self) { try locator().stopEvent(for: .lsn(LSN(0)), exclusive: false, in: segments) }
         }
 
         /// Every event of the segments in `folder`, each scan continuing into the next file.
-        static func scanFolder(_ folder: String, files: [String]) throws -> [WALEvent] {
-            let scanner = WALRecordScanner(segmentSize: try WALSegmentSize(megabytes: 1), majorVersion: 15)
+        static func scanFolder(_ folder: String, files: [String], segmentSizeMB: Int = 1, major: Int) throws -> [WALEvent] {
+            let scanner = WALRecordScanner(segmentSize: try WALSegmentSize(megabytes: segmentSizeMB), majorVersion: major)
             var events: [WALEvent] = []
             for (position, file) in files.enumerated() {
                 var following = position + 1
@@ -158,6 +161,7 @@ private struct Workload {
         _ = try cluster.query("commit prepared 'gx1'")
         _ = try cluster.query("rollback prepared 'gx2'")
         let restorePoint = try LSN(parsing: try cluster.query("select pg_create_restore_point('before-x')"))
+        _ = try cluster.query("checkpoint")
         _ = try cluster.query("insert into t (v) values ('after the restore point')")
         guard xids.count == 2 else { throw HarnessError.system("expected two prepared transactions, found \(xids)") }
         return Workload(restorePointLSN: restorePoint, committedPreparedXID: xids[0], rolledBackPreparedXID: xids[1],

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import PITR
 
@@ -28,14 +29,34 @@ import Testing
     @Test func parsesPGVersion() throws {
         #expect(try PostgreSQLVersionFile.majorVersion(content: Array("15\n".utf8), file: "PG_VERSION") == 15)
         #expect(try PostgreSQLVersionFile.majorVersion(content: Array("17".utf8), file: "PG_VERSION") == 17)
-        #expect(throws: WALError.unsupportedMajorVersion(12, file: "PG_VERSION")) {
-            try PostgreSQLVersionFile.majorVersion(content: Array("12\n".utf8), file: "PG_VERSION")
+        #expect(try PostgreSQLVersionFile.majorVersion(content: Array("18\n".utf8), file: "PG_VERSION") == 18)
+        for unsupported in [12, 14, 19] {
+            let error = WALError.unsupportedMajorVersion(unsupported, source: "'PG_VERSION'")
+            #expect(throws: error) { try PostgreSQLVersionFile.majorVersion(content: Array("\(unsupported)\n".utf8), file: "PG_VERSION") }
+            #expect(error.description == "PostgreSQL \(unsupported) (from 'PG_VERSION') is not supported by this build of tailtown-pitr, which supports PostgreSQL 15 to 18")
         }
         #expect(throws: WALError.invalidVersionFile(file: "PG_VERSION", content: "9.6 ")) {
             try PostgreSQLVersionFile.majorVersion(content: Array("9.6\n".utf8), file: "PG_VERSION")
         }
         #expect(throws: WALError.self) { try PostgreSQLVersionFile.majorVersion(content: [], file: "PG_VERSION") }
         #expect(throws: WALError.self) { try PostgreSQLVersionFile.majorVersion(content: Array("fifteen".utf8), file: "PG_VERSION") }
+    }
+
+    /// A data directory whose pg_control version is not the one its PG_VERSION's major writes (a 19 pg_control
+    /// under an 18 PG_VERSION, say) is refused, naming both.
+    @Test func refusesAControlVersionOfAnotherMajor() throws {
+        let fake = try FakeDataDirectory()
+        let data = fake.dataDirectory
+        func write(_ relative: String, _ bytes: [UInt8]) throws {
+            try Data(bytes).write(to: URL(fileURLWithPath: data + "/" + relative))
+        }
+        try write("PG_VERSION", Array("18\n".utf8))
+        try write("global/pg_control", control(system: 42, version: 1800))
+        #expect(try ClusterIdentity.read(dataDirectory: data) == ClusterIdentity(majorVersion: 18, systemIdentifier: 42))
+        try write("global/pg_control", control(system: 42, version: 1900))
+        let error = WALError.controlVersionMismatch(file: data + "/global/pg_control", version: 1900, major: 18, expected: 1800)
+        #expect(throws: error) { try ClusterIdentity.read(dataDirectory: data) }
+        #expect(error.description.contains("pg_control version 1900, but PostgreSQL 18 (its PG_VERSION) writes 1800"))
     }
 
     @Test func archiveID() throws {

@@ -43,7 +43,7 @@ import Testing
         let (path, name) = try cluster.firstSegment()
         #expect(try WALPageHeader.validateSegment(at: path, as: name, cluster: identity) == size)
         let header = try WALPageHeader(reading: try SystemFile.openForReading(path))
-        #expect(header.magic == WALPageMagic.magic(forMajorVersion: identity.majorVersion))
+        #expect(header.magic == PostgreSQLMajor.pageMagic(of: identity.majorVersion))
         #expect(header.timeline == TimelineID(1))
         #expect(header.pageAddress == name.startLSN(size))
         // The name parses with the size read from the header.

@@ -38,10 +38,11 @@ import Testing
     }
 
     @Test func magicValuesPerMajorVersion() {
-        #expect([13, 14, 15, 16, 17].map { WALPageMagic.magic(forMajorVersion: $0) } == [0xD106, 0xD10D, 0xD110, 0xD113, 0xD116])
-        #expect(WALPageMagic.majorVersion(forMagic: 0xD113) == 16)
-        #expect(WALPageMagic.majorVersion(forMagic: 0xD101) == nil)
-        #expect(WALPageMagic.magic(forMajorVersion: 12) == nil)
+        #expect([15, 16, 17, 18].map { PostgreSQLMajor.pageMagic(of: $0) } == [0xD110, 0xD113, 0xD116, 0xD118])
+        #expect([15, 16, 17, 18].map { PostgreSQLMajor.controlVersion(of: $0) } == [1300, 1300, 1700, 1800])
+        #expect(PostgreSQLMajor.major(forPageMagic: 0xD118) == 18)
+        #expect(PostgreSQLMajor.major(forPageMagic: 0xD10D) == nil, "14's WAL is refused, not read as a neighbour's")
+        #expect(PostgreSQLMajor.pageMagic(of: 19) == nil)
     }
 
     @Test func tooShort() {

@@ -1,6 +1,6 @@
-/// Constants of the WAL record format shared by PostgreSQL 13 to 17, from
+/// Constants of the WAL record format shared by PostgreSQL 15 to 18, from
 /// src/include/access/xlog_internal.h, xlogrecord.h, rmgrlist.h, xact.h and pg_control.h
-/// (postgres/postgres, REL_13 to REL_17 branches).
+/// (postgres/postgres, REL_15 to REL_18 branches; checked against each major's pg_waldump by the tests).
 enum WALFormat {
     /// MAXALIGN on the 64-bit platforms PostgreSQL runs on: records start on 8-byte boundaries.
     static let alignment = 8
@@ -26,10 +26,17 @@ enum WALFormat {
 
     /// The low four xl_info bits belong to the record machinery (XLR_INFO_MASK), the rest to the rmgr.
     static let rmgrInfoMask: UInt8 = 0xF0
+    static let xlogCheckpointShutdown: UInt8 = 0x00      // XLOG_CHECKPOINT_SHUTDOWN
+    static let xlogCheckpointOnline: UInt8 = 0x10        // XLOG_CHECKPOINT_ONLINE
     static let xlogSwitch: UInt8 = 0x40                  // XLOG_SWITCH
+    static let xlogEndOfRecovery: UInt8 = 0x90           // XLOG_END_OF_RECOVERY
     static let xlogRestorePoint: UInt8 = 0x70            // XLOG_RESTORE_POINT
     /// xl_restore_point: TimestampTz rp_time, char rp_name[MAXFNAMELEN = 64].
     static let restorePointNameSize = 64
+    /// CheckPoint begins redo (XLogRecPtr), ThisTimeLineID, PrevTimeLineID: 16 bytes read of it.
+    static let checkpointPrefixSize = 16
+    /// xl_end_of_recovery begins end_time (TimestampTz), ThisTimeLineID, PrevTimeLineID: 16 bytes read of it.
+    static let endOfRecoveryPrefixSize = 16
 
     static let xactOperationMask: UInt8 = 0x70           // XLOG_XACT_OPMASK
     static let xactCommit: UInt8 = 0x00

@@ -25,18 +25,16 @@ enum WALRecordBody {
     private static let imageHeaderSize = 5
     /// XLogRecordBlockCompressHeader: hole_length u16, present only for a compressed image with a hole.
     private static let compressHeaderSize = 2
-    /// RelFileNode (13, 14) or RelFileLocator (15+): three Oids.
+    /// RelFileLocator: three Oids.
     private static let relationSize = 12
 
-    /// Whether bimg_info says the image is compressed. 13 and 14 have one flag
-    /// (BKPIMAGE_IS_COMPRESSED 0x02); 15 added per-method flags (PGLZ 0x04, LZ4 0x08, ZSTD 0x10)
-    /// and moved BKPIMAGE_APPLY to 0x02.
-    static func isCompressed(imageInfo: UInt8, majorVersion: Int) -> Bool {
-        majorVersion >= 15 ? imageInfo & 0x1C != 0 : imageInfo & 0x02 != 0
+    /// Whether bimg_info says the image is compressed (BKPIMAGE_COMPRESS_PGLZ 0x04, LZ4 0x08, ZSTD 0x10).
+    static func isCompressed(imageInfo: UInt8) -> Bool {
+        imageInfo & 0x1C != 0
     }
 
     /// The byte range of the main data within `record` (the whole assembled record, header included).
-    static func mainData(of record: UnsafeRawBufferPointer, majorVersion: Int) throws -> Range<Int> {
+    static func mainData(of record: UnsafeRawBufferPointer) throws -> Range<Int> {
         let total = record.count
         var offset = WALFormat.recordHeaderSize
         var payload = 0
@@ -83,7 +81,7 @@ enum WALRecordBody {
                     let imageLength = Int(record.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
                     let imageInfo = record[offset + 4]
                     offset += imageHeaderSize
-                    if imageInfo & imageHasHole != 0, isCompressed(imageInfo: imageInfo, majorVersion: majorVersion) {
+                    if imageInfo & imageHasHole != 0, isCompressed(imageInfo: imageInfo) {
                         try need(compressHeaderSize, "block image compression")
                         offset += compressHeaderSize
                     }

@@ -17,7 +17,7 @@ public enum WALRecordError: PITRError, Equatable {
         case .corruptRecord(let segment, let lsn, let reason):
             return "WAL segment \(segment) is corrupt at LSN \(lsn): \(reason), yet valid WAL follows it; restore the segment from another copy (pg_wal of the primary or a standby)"
         case .unsupportedVersion(let version):
-            return "WAL records of PostgreSQL \(version) cannot be decoded; tailtown-pitr decodes PostgreSQL 13 to 17"
+            return "WAL records of PostgreSQL \(version) cannot be decoded; tailtown-pitr decodes \(PostgreSQLMajor.supportedRange)"
         case .targetNotLocatable(let target):
             return "the WAL event locator cannot place a \(target) target: only time, xid and restore-point targets lie inside WAL records; the planner handles the others"
         }

@@ -31,8 +31,7 @@ public struct WALRecordScanner: Sendable {
     /// in this segment crosses its end, and once more for each further segment a record longer than
     /// a segment reaches into; nil means it is not available.
     public func scan(segment: WALSegmentName, bytes: [UInt8], next: () throws -> [UInt8]?) throws -> WALScan {
-        guard WALPageMagic.supportedMajorVersions.contains(majorVersion),
-              let magic = WALPageMagic.magic(forMajorVersion: majorVersion) else {
+        guard PostgreSQLMajor.supported.contains(majorVersion), let magic = PostgreSQLMajor.pageMagic(of: majorVersion) else {
             throw WALRecordError.unsupportedVersion(majorVersion)
         }
         return try withoutActuallyEscaping(next) { next in

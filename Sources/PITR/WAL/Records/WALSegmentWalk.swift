@@ -161,7 +161,7 @@ final class WALSegmentWalk {
             return .invalid("its xl_prev \(LSN(prior)) is not the previous record \(LSN(previous))")
         }
         do {
-            return .valid(try WALEventDecoder.decode(record, lsn: lsn, endLSN: endLSN, majorVersion: majorVersion))
+            return .valid(try WALEventDecoder.decode(record, lsn: lsn, endLSN: endLSN))
         } catch let malformed as WALRecordBody.Malformed {
             throw WALRecordError.corruptRecord(segment: segment.fileName, lsn: lsn, reason: malformed.reason)
         }

@@ -115,7 +115,7 @@ struct SyntheticWAL {
     mutating func writePageHeader(at offset: Int, remaining: Int) {
         let long = offset % segmentBytes == 0
         var header = [UInt8](repeating: 0, count: long ? 40 : 24)
-        put(WALPageMagic.magic(forMajorVersion: majorVersion)!, into: &header, at: 0)
+        put(PostgreSQLMajor.pageMagic(of: majorVersion)!, into: &header, at: 0)
         put(UInt16((long ? 0x0002 : 0) | (remaining > 0 ? 0x0001 : 0)), into: &header, at: 2)
         put(UInt32(1), into: &header, at: 4)
         put(base + UInt64(offset), into: &header, at: 8)

@@ -185,10 +185,12 @@ import Testing
         let recycled = try scanner.scan(segment: wal.name(5), bytes: wal.segment(0)) { nil }
         #expect(recycled.events.isEmpty)
         // Another version's WAL, or not WAL at all.
-        let other = WALRecordScanner(segmentSize: SyntheticWAL.segmentSize, majorVersion: 14)
+        let other = WALRecordScanner(segmentSize: SyntheticWAL.segmentSize, majorVersion: 16)
         #expect(throws: WALRecordError.self) { try other.scan(segment: wal.name(0), bytes: wal.segment(0)) { nil } }
-        #expect(throws: WALRecordError.unsupportedVersion(12)) {
-            try WALRecordScanner(segmentSize: SyntheticWAL.segmentSize, majorVersion: 12).scan(segment: wal.name(0), bytes: wal.segment(0)) { nil }
+        for unsupported in [14, 19] {
+            #expect(throws: WALRecordError.unsupportedVersion(unsupported)) {
+                try WALRecordScanner(segmentSize: SyntheticWAL.segmentSize, majorVersion: unsupported).scan(segment: wal.name(0), bytes: wal.segment(0)) { nil }
+            }
         }
         #expect(throws: WALRecordError.self) { try scanner.scan(segment: wal.name(0), bytes: [1, 2, 3]) { nil } }
     }
