@@ -134,8 +134,12 @@ enum PostgreSQL {
 
     private static let folders = BinFolders()
 
+    static func binDirectory(major: Int) throws -> String {
+        try folders.binDirectory(major)
+    }
+
     static func tool(_ name: String, major: Int = defaultMajor) throws -> String {
-        let path = try folders.binDirectory(major) + "/" + name
+        let path = try binDirectory(major: major) + "/" + name
         guard FileManager.default.isExecutableFile(atPath: path) else { throw HarnessError.missingPostgreSQL("\(name) of PostgreSQL \(major) at \(path)") }
         return path
     }

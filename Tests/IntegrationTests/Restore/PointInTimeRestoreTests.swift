@@ -8,14 +8,19 @@ extension PostgreSQLIntegration {
     /// `restore ... --start` to a time, an LSN, an xid, a restore point and `latest`, each holding exactly
     /// the rows committed up to its target. On file:// (with timelines and refusals) and on s3://.
     @Suite struct PointInTimeRestoreTests {
-        /// Rows 1-3, backup, rows 4-9, restore point "after-9", rows 10-12, archived, source destroyed.
-        static func prepare(_ source: RestoreSource) throws {
+        /// Rows 1-3, backup, rows 4-9, restore point "after-9", rows 10-12, archived.
+        static func prepareRows(_ source: RestoreSource) throws {
             try source.commitRows(3)
             try source.backup()
             try source.commitRows(6)
             try source.createRestorePoint("after-9")
             try source.commitRows(3)
             try source.archiveAll()
+        }
+
+        /// `prepareRows`, then the source destroyed.
+        static func prepare(_ source: RestoreSource) throws {
+            try prepareRows(source)
             try source.cluster.stop()
             try FileManager.default.removeItem(atPath: source.cluster.dataDirectory)
         }

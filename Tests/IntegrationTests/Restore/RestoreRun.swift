@@ -1,17 +1,20 @@
 import Foundation
 import Testing
 
-/// `tailtown-pitr restore` run as postgres against a source's repository, each into its own directory.
+/// `tailtown-pitr restore` run as postgres against a source's repository, each into its own directory, started
+/// (`--pg-bin`) with the programs of the source's major.
 struct RestoreRun {
     let source: RestoreSource
 
-    /// Runs `restore <arguments> --target-dir <sandbox>/<directory> --port <free>`; returns the result and the copy.
+    /// Runs `restore <arguments> --target-dir <sandbox>/<directory> --port <free> --pg-bin <bin>`; returns the result and the copy.
     func run(_ arguments: [String], into directory: String) throws -> (CommandResult, RestoredCopy) {
         let target = source.sandbox.path(directory)
         let port = try source.sandbox.freePort()
+        let major = source.cluster.major
+        let bin = try PostgreSQL.binDirectory(major: major)
         let result = try source.sandbox.tailtown(
-            ["--config", source.tailtown.configFile, "restore", "--target-dir", target, "--port", String(port)] + arguments)
-        return (result, RestoredCopy(sandbox: source.sandbox, directory: target, port: port))
+            ["--config", source.tailtown.configFile, "restore", "--target-dir", target, "--port", String(port), "--pg-bin", bin] + arguments)
+        return (result, RestoredCopy(sandbox: source.sandbox, directory: target, port: port, major: major))
     }
 
     /// Restores to `arguments` with `--start`, checks the rows it holds, and stops the copy unless `keep`.

@@ -21,10 +21,10 @@ final class RestoreSource {
     private(set) var rows: [Row] = []
     private(set) var restorePoints: [String: Int] = [:]
 
-    init(sandbox: Sandbox, tailtown: Tailtown) throws {
+    init(sandbox: Sandbox, tailtown: Tailtown, major: Int = PostgreSQL.defaultMajor, checksums: Bool? = nil) throws {
         self.sandbox = sandbox
         self.tailtown = tailtown
-        cluster = try PostgresCluster.initialize(in: sandbox, name: "source")
+        cluster = try PostgresCluster.initialize(in: sandbox, name: "source", major: major, checksums: checksums)
         try cluster.archive(through: tailtown)
         try cluster.configure([("track_commit_timestamp", "on"), ("checkpoint_timeout", "1d"), ("max_wal_size", "4GB")])
         try cluster.start()
@@ -87,9 +87,11 @@ struct RestoredCopy {
     let sandbox: Sandbox
     let directory: String
     let port: Int
+    /// The major whose programs read and stop it.
+    var major = PostgreSQL.defaultMajor
 
     func query(_ sql: String) throws -> String {
-        try Command.runAsPostgres(try PostgreSQL.tool("psql"), [
+        try Command.runAsPostgres(try PostgreSQL.tool("psql", major: major), [
             "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-h", sandbox.root, "-p", String(port), "-U", "postgres", "-d", "postgres", "-c", sql,
         ]).check().trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -100,7 +102,7 @@ struct RestoredCopy {
     }
 
     func stop() {
-        _ = try? Command.runAsPostgres(try PostgreSQL.tool("pg_ctl"), ["-D", directory, "-m", "immediate", "-w", "stop"])
+        _ = try? Command.runAsPostgres(try PostgreSQL.tool("pg_ctl", major: major), ["-D", directory, "-m", "immediate", "-w", "stop"])
     }
 
     /// Entries below the directory not owned by postgres.

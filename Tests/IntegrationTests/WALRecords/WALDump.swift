@@ -17,6 +17,21 @@ struct WALDump {
 
     let entries: [Entry]
 
+    /// Where `decoded` disagrees with pg_waldump: each entry's kind, LSN, xid and (where pg_waldump prints one)
+    /// time, in order, and the counts. Empty when they agree.
+    func disagreements(with decoded: [WALEvent]) -> [String] {
+        var found: [String] = []
+        if decoded.count != entries.count { found.append("decoded \(decoded.count) records, pg_waldump \(entries.count)") }
+        for (ours, theirs) in zip(decoded, entries) {
+            let expected = Entry(kind: ours.kind, lsn: ours.lsn, xid: ours.xid, time: theirs.time == nil ? nil : ours.time)
+            if expected != theirs {
+                found.append("decoded \(expected), pg_waldump \(theirs)")
+                break
+            }
+        }
+        return found
+    }
+
     /// Runs `major`'s pg_waldump from the start of `firstSegment` to the end of the readable WAL in `folder`,
     /// at most to the end of `lastSegment`.
     static func read(folder: String, from firstSegment: String, to lastSegment: String, major: Int) throws -> WALDump {
