@@ -127,21 +127,8 @@ extension PostgreSQLIntegration {
         /// a restore onto timeline 2 holds them. The WAL of timeline 2 starts with the record that switched
         /// timelines, and the decoder reads it as this major's pg_waldump does.
         private func timelineSwitch(_ restore: RestoreRun, _ source: RestoreSource) throws {
-            let promoted = try restore.expectRows(["--to", try source.timeBetween(7), "--action", "promote", "--archive"],
-                                                  into: "timeline-2", Array(1...7), keep: true)
-            #expect(try promoted.query("select timeline_id from pg_control_checkpoint()") == "2")
-            var commits: [String] = []
-            for id in 101...103 {
-                _ = try promoted.query("insert into ticks values (\(id), 'timeline 2')")
-                commits.append(try promoted.query("select pg_xact_commit_timestamp(xmin) from ticks where id = \(id)"))
-                usleep(20_000)
-            }
-            let last = try promoted.query("select pg_walfile_name(pg_switch_wal())")
-            try waitUntil("the promoted copy to archive \(last)") {
-                try promoted.query("select coalesce(last_archived_wal, '') >= '\(last)' from pg_stat_archiver") == "t"
-            }
-            promoted.stop()
-            try restore.expectRows(["--to", try midpoint(commits[1], commits[2])], into: "on-timeline-2", Array(1...7) + [101, 102])
+            let (promoted, onTwo) = try PointInTimeRestoreTests.promoteOntoTimeline2(restore, source)
+            try restore.expectRows(["--to", onTwo], into: "on-timeline-2", Array(1...7) + [101, 102])
 
             let wal = promoted.directory + "/pg_wal"
             let files = try FileManager.default.contentsOfDirectory(atPath: wal).filter { $0.count == 24 && $0.hasPrefix("00000002") }.sorted()

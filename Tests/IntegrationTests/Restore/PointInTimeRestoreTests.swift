@@ -59,7 +59,18 @@ extension PostgreSQLIntegration {
             #expect(try FileManager.default.contentsOfDirectory(atPath: occupied) == ["note"])
 
             // Timeline 2: a copy promoted at the fork, archiving into the same repository, gets rows of its own.
-            let promoted = try restore.expectRows(["--to", fork, "--action", "promote", "--archive"], into: "timeline-2", Array(1...7), keep: true)
+            let (_, onTwo) = try Self.promoteOntoTimeline2(restore, source)
+            try restore.expectRows(["--to", onTwo], into: "on-timeline-2", Array(1...7) + [101, 102])
+            try restore.expectRows(["--to", try source.timeBetween(5)], into: "before-fork", Array(1...5))
+            try restore.expectRefusal(["--to", try source.timeBetween(10)], into: "ambiguous", "exists on timelines")
+            try restore.expectRows(["--to", try source.timeBetween(10), "--timeline", "1"], into: "on-timeline-1", Array(1...10))
+        }
+
+        /// A copy restored to between rows 7 and 8 and promoted with --archive commits rows 101-103 on timeline 2
+        /// and archives them into the same repository. Returns the stopped copy and a time between rows 102 and 103.
+        static func promoteOntoTimeline2(_ restore: RestoreRun, _ source: RestoreSource) throws -> (copy: RestoredCopy, betweenRows102And103: String) {
+            let promoted = try restore.expectRows(["--to", try source.timeBetween(7), "--action", "promote", "--archive"],
+                                                  into: "timeline-2", Array(1...7), keep: true)
             defer { promoted.stop() }
             #expect(try promoted.query("select timeline_id from pg_control_checkpoint()") == "2")
             var commits: [String] = []
@@ -72,13 +83,7 @@ extension PostgreSQLIntegration {
             try waitUntil("the promoted copy to archive \(lastOnTwo)") {
                 try promoted.query("select coalesce(last_archived_wal, '') >= '\(lastOnTwo)' from pg_stat_archiver") == "t"
             }
-            promoted.stop()
-            let onTwo = try midpoint(commits[1], commits[2])
-
-            try restore.expectRows(["--to", onTwo], into: "on-timeline-2", Array(1...7) + [101, 102])
-            try restore.expectRows(["--to", try source.timeBetween(5)], into: "before-fork", Array(1...5))
-            try restore.expectRefusal(["--to", try source.timeBetween(10)], into: "ambiguous", "exists on timelines")
-            try restore.expectRows(["--to", try source.timeBetween(10), "--timeline", "1"], into: "on-timeline-1", Array(1...10))
+            return (promoted, try midpoint(commits[1], commits[2]))
         }
 
         /// A restore without --start stages the plan's WAL in the copy's pg_wal; recovery takes it from there,
