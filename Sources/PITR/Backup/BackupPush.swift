@@ -65,7 +65,7 @@ public final class BackupPush {
         }
         let startTime = UTCTime(secondsSinceEpoch: startSeconds)
 
-        let command = BaseBackupCommand(label: request.label, checkpoint: request.checkpoint, serverVersion: connection.serverVersion)
+        let command = BaseBackupCommand(label: request.label, checkpoint: request.checkpoint)
         let stream = try refusing { try BaseBackupStream(connection: connection, command: command, interruption: interruption) }
         let startSegment = WALSegmentName.segment(containing: stream.startLSN, timeline: stream.startTimeline, segmentSize: segmentSize)
         let name = BackupDescriptor.makeName(startTime: startTime, startSegment: startSegment)

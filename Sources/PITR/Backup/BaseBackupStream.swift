@@ -11,10 +11,9 @@ public struct BackupTablespace: Equatable, Sendable {
 /// Reads the answer to BASE_BACKUP: start position, tablespaces, then each archive's bytes as a
 /// `ByteSource`, the manifest, and the stop position.
 ///
-/// PostgreSQL 15+ sends one COPY whose messages start with a type byte ('n' new archive with its
-/// name and tablespace location, 'd' data, 'p' progress, 'm' manifest follows); 13 and 14 send one
-/// COPY per tablespace (raw tar without its two closing zero blocks, which are added here), then
-/// one for the manifest. Only one message is held at a time, so memory stays bounded.
+/// PostgreSQL 15 and later send one COPY whose messages start with a type byte ('n' new archive with
+/// its name and tablespace location, 'd' data, 'p' progress, 'm' manifest follows). Only one message
+/// is held at a time, so memory stays bounded.
 final class BaseBackupStream: ByteSource {
     enum Item: Equatable {
         /// The bytes that follow (read them with `read(into:)`) are a tar archive.
@@ -40,10 +39,6 @@ final class BaseBackupStream: ByteSource {
     private var inData = false
     private var copyEnded = false
     private var bytesDone: Int64 = 0
-    // Legacy protocol: which COPY comes next, and the closing tar blocks still to serve.
-    private var legacyCopies = 0
-    private var legacyTrailer = 0
-    private var legacyCopyDone = false
 
     /// Sends BASE_BACKUP and reads what precedes the data: start position and tablespaces.
     init(connection: PostgresConnection, command: BaseBackupCommand, interruption: InterruptSignal?) throws {
@@ -63,10 +58,8 @@ final class BaseBackupStream: ByteSource {
             BackupTablespace(oid: row[0].flatMap { UInt32($0) }, location: row[1],
                              estimatedBytes: (row.count > 2 ? row[2].flatMap { Int64($0) } ?? 0 : 0) * 1024)
         }
-        if command.usesTypedCopyStream {
-            guard try connection.nextResponse(to: command.text) == .copyOut else {
-                throw BackupError.protocolViolation("no COPY after the tablespace list")
-            }
+        guard try connection.nextResponse(to: command.text) == .copyOut else {
+            throw BackupError.protocolViolation("no COPY after the tablespace list")
         }
     }
 
@@ -84,11 +77,8 @@ final class BaseBackupStream: ByteSource {
             inData = item != .end
             return item
         }
-        if command.usesTypedCopyStream {
-            try fetch()
-            return try nextItem()
-        }
-        return try nextLegacyItem()
+        try fetch()
+        return try nextItem()
     }
 
     /// The bytes of the current archive or manifest; 0 at its end.
@@ -102,33 +92,15 @@ final class BaseBackupStream: ByteSource {
                 offset += count
                 return count
             }
-            if legacyTrailer > 0 {
-                let count = min(buffer.count, legacyTrailer)
-                UnsafeMutableRawBufferPointer(rebasing: buffer[..<count]).initializeMemory(as: UInt8.self, repeating: 0)
-                legacyTrailer -= count
-                return count
-            }
-            if command.usesTypedCopyStream {
-                try fetch()
-            } else if legacyCopyDone {
-                inData = false
-            } else {
-                try fetchLegacy()
-            }
+            try fetch()
         }
         return 0
     }
 
     /// True when the current item has more bytes (reads ahead one message when needed).
     func hasMoreData() throws -> Bool {
-        while inData && offset >= message.count && legacyTrailer == 0 {
-            if command.usesTypedCopyStream {
-                try fetch()
-            } else if legacyCopyDone {
-                inData = false
-            } else {
-                try fetchLegacy()
-            }
+        while inData && offset >= message.count {
+            try fetch()
         }
         return inData
     }
@@ -187,46 +159,6 @@ final class BaseBackupStream: ByteSource {
             next = .manifest
         default:
             throw BackupError.protocolViolation("CopyData message of type \(kind)")
-        }
-    }
-
-    /// PostgreSQL 13 and 14: one COPY per tablespace in the listed order, then the manifest.
-    private func nextLegacyItem() throws -> Item {
-        guard let response = try connection.nextResponse(to: command.text) else { return .end }
-        switch response {
-        case .copyOut:
-            defer { legacyCopies += 1 }
-            inData = true
-            legacyCopyDone = false
-            message.removeAll(keepingCapacity: true)
-            offset = 0
-            if legacyCopies < tablespaces.count {
-                let tablespace = tablespaces[legacyCopies]
-                return .archive(name: tablespace.oid.map { "\($0).tar" } ?? "base.tar", tablespace: tablespace)
-            }
-            return .manifest
-        case .rows(let rows):
-            // The stop position came: keep it for finish() by not consuming further.
-            throw BackupError.protocolViolation("stop position before the data: \(rows.values)")
-        case .commandComplete:
-            return .end
-        }
-    }
-
-    private func fetchLegacy() throws {
-        try interruption?.check()
-        message.removeAll(keepingCapacity: true)
-        offset = 0
-        let more = try connection.readCopyData { bytes in
-            message.append(contentsOf: bytes)
-            bytesDone += Int64(bytes.count)
-        }
-        if more {
-            onProgress(bytesDone)
-        } else {
-            legacyCopyDone = true
-            // Tablespace archives lack the two closing 512-byte blocks; the manifest is not a tar.
-            if legacyCopies <= tablespaces.count { legacyTrailer = 1024 }
         }
     }
 

@@ -69,6 +69,26 @@ extension PostgreSQLIntegration {
             print("PostgreSQL \(major): end to end in \(String(format: "%.0f", Date().timeIntervalSince(clock))) s")
         }
 
+        /// A data directory of a major this build does not know (14 before the range, 19 after it) is refused by
+        /// wal-push (exit 1: PostgreSQL keeps the segment) and wal-fetch (exit 200: recovery stops, never "not
+        /// found"), naming the major and the supported range.
+        @Test(arguments: [14, 19])
+        func unsupportedMajorIsRefusedByName(major: Int) throws {
+            let sandbox = try Sandbox()
+            let tailtown = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: false)
+            let data = try sandbox.makeDirectory("data")
+            try sandbox.makeDirectory("data/pg_wal")
+            try sandbox.writeFile("data/PG_VERSION", "\(major)\n")
+            let segment = "000000010000000000000001"
+            try sandbox.writeFile("data/pg_wal/" + segment, String(repeating: "x", count: 8192))
+            let message = "PostgreSQL \(major) (from './PG_VERSION') is not supported by this build of tailtown-pitr, which supports PostgreSQL 15 to 18"
+            let push = try tailtown.push("pg_wal/" + segment, in: data)
+            #expect(push.status == 1 && push.stderr.contains(message), "\(push.stderr)")
+            let fetch = try tailtown.fetch(segment, to: "pg_wal/RECOVERYXLOG", in: data)
+            #expect(fetch.status == 200 && fetch.stderr.contains(message), "\(fetch.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: data + "/pg_wal/RECOVERYXLOG"))
+        }
+
         private func setArchiveCommand(_ cluster: PostgresCluster, _ command: String) throws {
             _ = try cluster.query("alter system set archive_command = '\(command.replacingOccurrences(of: "'", with: "''"))'")
             _ = try cluster.query("select pg_reload_conf()")

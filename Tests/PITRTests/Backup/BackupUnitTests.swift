@@ -2,16 +2,10 @@ import Testing
 @testable import PITR
 
 @Suite struct BaseBackupCommandTests {
-    @Test func postgres15UsesOptionListWithoutServerWait() {
-        let command = BaseBackupCommand(label: "it's", checkpoint: .fast, serverVersion: 150004)
-        #expect(command.usesTypedCopyStream)
+    @Test func optionListWithoutServerWait() {
+        let command = BaseBackupCommand(label: "it's", checkpoint: .fast)
         #expect(command.text == "BASE_BACKUP ( LABEL 'it''s', PROGRESS, CHECKPOINT 'fast', WAIT false, MANIFEST 'yes', TARGET 'client' )")
-        #expect(BaseBackupCommand(label: "x", checkpoint: .spread, serverVersion: 170000).text.contains("CHECKPOINT 'spread'"))
-    }
-
-    @Test func postgres13And14UseKeywords() {
-        #expect(BaseBackupCommand(label: "x", checkpoint: .fast, serverVersion: 140010).text == "BASE_BACKUP LABEL 'x' PROGRESS FAST NOWAIT MANIFEST 'yes'")
-        #expect(BaseBackupCommand(label: "x", checkpoint: .spread, serverVersion: 130000).text == "BASE_BACKUP LABEL 'x' PROGRESS NOWAIT MANIFEST 'yes'")
+        #expect(BaseBackupCommand(label: "x", checkpoint: .spread).text.contains("CHECKPOINT 'spread'"))
     }
 }
 
