@@ -6,7 +6,6 @@ let linkerScripts = String(#filePath.dropLast("Package.swift".count)) + "Linker"
 
 let package = Package(
     name: "tailtown-pitr",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "tailtown-pitr", targets: ["tailtown-pitr"]),
     ],
@@ -14,7 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // The C libraries, each a system-library target, each wrapped once under Sources/PITR/Native.
+        // The C libraries, each a system-library target, each wrapped once under Sources/PITR/Native (libpq has
+        // none: it is loaded with dlopen, Native/LibPQ.swift).
         // liblz4, libzstd and libcrypto are linked statically (`link ":libX.a"` in their module maps):
         // wal-push and wal-fetch start once per WAL segment, and loading and relocating the shared
         // libraries cost 0.3 ms of every start. No symbol of them is exported, so the libcrypto that
@@ -25,7 +25,6 @@ let package = Package(
         // Headers only, no pkgConfig: pkg-config would link libcurl (and its 28 dependencies) into every
         // start of wal-push and wal-fetch; it is loaded with dlopen when an s3:// repository needs it.
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // Our own C for processor instructions Swift cannot emit: CRC-32C (WAL record checksums) and two
         // SHA-256 streams interleaved on the SHA extensions (the original digest's leaves). Always
         // optimized: a debug build of it would hash at a third of OpenSSL's speed.

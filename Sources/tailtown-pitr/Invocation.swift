@@ -42,13 +42,13 @@ struct Invocation {
         ObjectOptions(compression: try settings.compression(), level: try settings.compressionLevel(), key: try settings.encryptionKey())
     }
 
-    /// Runs `body`; an error is logged as one line and ends the command with `status`.
-    func run<T>(failureStatus status: Int32 = 1, _ body: () throws -> T) throws -> T {
+    /// Runs `body`; an error is logged as one line and ends the command with status 1.
+    func run<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as PITRError {
             log.error(error.description)
-            throw ExitCode(status)
+            throw ExitCode(1)
         }
     }
 }

@@ -1,7 +1,5 @@
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#endif
+import PITR
 
 struct TailtownPITR: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,8 +1,5 @@
 import ArgumentParser
 import PITR
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Started by wal-fetch, not by people: the background prefetcher of one data directory.
 struct WALPrefetchCommand: ParsableCommand {

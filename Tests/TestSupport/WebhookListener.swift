@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A one-shot HTTP server on 127.0.0.1 that records the first request and answers it with
 /// `status`: the receiving end of a Slack-style incoming webhook, for tests (in process, or

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The background pusher (`wal-push-ahead`, started by wal-push): stores the `.ready` files of a
 /// data directory ahead of PostgreSQL's calls, on `concurrency` worker threads each with its own
 /// repository connection, and leaves a `PushRecord` for each file stored whole. PostgreSQL's

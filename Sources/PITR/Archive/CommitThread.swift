@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A background pusher worker's second thread: commits (`WALFileStore.commit`, on file:// two
 /// fsyncs that wait for the disk) and records each object while the worker already encodes the
 /// next file, so that a core is not left idle while the disk flushes. Commits run one at a time

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// This process storing one WAL file: its marker `.<name>.<pid>.tmp` in the `PushedFolder`
 /// exists from `PushedFolder.beginPush` until `complete` renames it into the file's record or
 /// `end` removes it. Killed, the process leaves the marker behind with a dead pid, which nobody

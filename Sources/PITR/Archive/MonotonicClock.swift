@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Seconds on the monotonic clock, for waits and idle timeouts that wall-clock jumps must not shorten.
 enum MonotonicClock {
     static func now() -> Double {

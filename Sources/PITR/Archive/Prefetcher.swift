@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The background prefetcher (`wal-prefetch`, started by wal-fetch): keeps the `depth` segments
 /// after the last requested one, on its timeline, verified in the staging folder, so that the
 /// next wal-fetch is a rename instead of a download.

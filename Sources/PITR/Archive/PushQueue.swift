@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Hands the background pusher's workers the `.ready` files to store, one at a time, and keeps
 /// what the pusher learns about PostgreSQL's calls from the folders it watches.
 ///

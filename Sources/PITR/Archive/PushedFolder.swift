@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The push-ahead folder, `pg_wal/tailtown-pitr/pushed/`:
 /// - `<name>`: a `PushRecord`, the background pusher stored `name` whole;
 /// - `.<name>.<pid>.tmp`: process `pid` is storing `name` right now (`InFlightPush`): the background

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Which recovery a staged file belongs to: the cluster's system identifier and the repository
 /// (`source`), then who stages for it. For a running recovery that is the postmaster (its pid and
 /// start time, the first and third lines of `postmaster.pid`): a restart, a crash, a restore onto

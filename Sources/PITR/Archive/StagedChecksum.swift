@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The checksum that guards a staged segment between the prefetcher's verification and the
 /// hand-over to PostgreSQL: a 64-bit multiply-rotate hash in four independent lanes (the round
 /// function of xxHash64) over each 1 MiB leaf of the file, the leaves' values then chained with

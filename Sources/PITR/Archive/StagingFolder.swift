@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The prefetcher's staging folder, `pg_wal/tailtown-pitr/prefetch/`:
 /// - `<segment>`: a verified segment, with `<segment>.staged` beside it (`MetadataText`: the
 ///   recovery generation, the size and the `StagedChecksum` of the file), written before the

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// `wal-fetch`: hands one archived file to PostgreSQL's restore_command, whole and verified or
 /// not at all (`ArchivedFileDownload`), from the prefetcher's staging folder when it holds the
 /// segment, else from the repository.

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// `wal-push`: stores one file PostgreSQL hands to archive_command, exactly once, with the
 /// background pusher (`BackgroundPusher`) storing the next `.ready` files ahead of its calls.
 ///

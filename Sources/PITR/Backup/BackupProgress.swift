@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A one-line progress bar on standard error (bytes, rate, ETA from the server's size estimate),
 /// redrawn at most 4 times a second; draws nothing when standard error is not a terminal.
 public final class BackupProgress {

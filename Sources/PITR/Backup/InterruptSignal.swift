@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Ctrl-C (SIGINT) and SIGTERM as a readable descriptor rather than a handler.
 ///
 /// The signals are blocked and a thread takes them with sigwait and writes a byte to a pipe,

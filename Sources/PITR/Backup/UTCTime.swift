@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A moment in whole seconds since the Unix epoch, shown in UTC.
 public struct UTCTime: Comparable, Hashable, Sendable {
     public let secondsSinceEpoch: Int64

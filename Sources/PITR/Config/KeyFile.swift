@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A file holding the repository's master key as base64 (of 32 bytes) and a newline.
 /// Key files must not be readable by other users; group-readable is allowed so a key
 /// can be owned by root and read by the postgres group.

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The typed accessors of the settings that shape how many transfers run at once:
 /// wal-push's background pusher, the prefetcher of wal-fetch.
 extension Settings {

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Writes a report file (`status --html`, `check --prometheus`) atomically: a hidden temporary
 /// file beside it, fsynced, then renamed over it, so a reader (node_exporter, a web server) never
 /// sees half a file. Readable by others (0644): these files are meant to be served.

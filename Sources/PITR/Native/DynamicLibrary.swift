@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A shared library opened with dlopen on first use rather than linked.
 ///
 /// libpq and libcurl pull in 25 to 35 shared libraries each; linked, every wal-push and

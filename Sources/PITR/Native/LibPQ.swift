@@ -1,12 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The libpq functions tailtown-pitr calls, resolved with dlsym from libpq.so.5.
 ///
-/// Declared here by hand rather than imported from CLibPQ: depending on that module would
+/// Declared here by hand rather than imported from a system-library module: depending on one would
 /// link libpq into every process (its pkg-config file says -lpq), which is the cost the
 /// dlopen avoids. The signatures follow libpq-fe.h; its enums are C `unsigned int`s
 /// (`ConnStatusType`, `ExecStatusType`), the opaque `PGconn` and `PGresult` are `OpaquePointer`s.
@@ -36,7 +30,6 @@ final class LibPQ {
     let errorMessage: @convention(c) (Connection?) -> UnsafeMutablePointer<CChar>?
     let finish: @convention(c) (Connection?) -> Void
     let serverVersion: @convention(c) (Connection?) -> Int32
-    let parameterStatus: @convention(c) (Connection?, UnsafePointer<CChar>?) -> UnsafePointer<CChar>?
     let socket: @convention(c) (Connection?) -> Int32
     let sendQuery: @convention(c) (Connection?, UnsafePointer<CChar>?) -> Int32
     let getResult: @convention(c) (Connection?) -> Result?
@@ -55,14 +48,13 @@ final class LibPQ {
     let clear: @convention(c) (Result?) -> Void
 
     init() throws {
-        let library = try DynamicLibrary(["libpq.so.5", "libpq.5.dylib", "libpq.so"])
+        let library = try DynamicLibrary(["libpq.so.5", "libpq.so"])
         self.library = library
         connectdb = try library.function("PQconnectdb", as: (@convention(c) (UnsafePointer<CChar>?) -> Connection?).self)
         status = try library.function("PQstatus", as: (@convention(c) (Connection?) -> UInt32).self)
         errorMessage = try library.function("PQerrorMessage", as: (@convention(c) (Connection?) -> UnsafeMutablePointer<CChar>?).self)
         finish = try library.function("PQfinish", as: (@convention(c) (Connection?) -> Void).self)
         serverVersion = try library.function("PQserverVersion", as: (@convention(c) (Connection?) -> Int32).self)
-        parameterStatus = try library.function("PQparameterStatus", as: (@convention(c) (Connection?, UnsafePointer<CChar>?) -> UnsafePointer<CChar>?).self)
         socket = try library.function("PQsocket", as: (@convention(c) (Connection?) -> Int32).self)
         sendQuery = try library.function("PQsendQuery", as: (@convention(c) (Connection?, UnsafePointer<CChar>?) -> Int32).self)
         getResult = try library.function("PQgetResult", as: (@convention(c) (Connection?) -> Result?).self)

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// One libpq connection to a PostgreSQL server, for simple queries and replication commands.
 ///
 /// Waits happen in `poll` on the connection's socket rather than inside libpq, so that a
@@ -44,12 +38,6 @@ public final class PostgresConnection {
     public func close() {
         if let connection { pq.finish(connection) }
         connection = nil
-    }
-
-    /// A run-time parameter the server reported at connection, such as "server_version" or "TimeZone".
-    public func parameter(_ name: String) -> String? {
-        guard let connection, let value = pq.parameterStatus(connection, name) else { return nil }
-        return String(cString: value)
     }
 
     /// Runs `command` with the simple query protocol and returns the rows of its last result set

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A fixed set of buffers passed between a producing and a consuming thread: the producer
 /// takes a free buffer, fills it and submits it; the consumer takes filled buffers in order
 /// and recycles them. A mutex and one condition variable guard the two lists, so memory is

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// One POSIX thread running one closure. The owner must call `join` exactly once, on
 /// every path: the closure may use memory the owner frees after joining.
 final class WorkerThread {

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Runs a program to completion and captures its output: pg_ctl and pg_config for `restore --start`.
 /// When restore runs as root and `user` is someone else, the program runs as that user through
 /// runuser (PostgreSQL refuses to run as root).

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The account PostgreSQL will run as on the restored directory: every file restore creates
 /// is handed to it when restore runs as root, so no root-owned file is ever left behind.
 public struct FileOwner: Equatable, Sendable {

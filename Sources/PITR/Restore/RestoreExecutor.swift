@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Carries out a `RestorePlan`: checks every destination before writing anything, then streams
 /// each backup object from storage through the decoder into the tar extractor (never staged),
 /// writes backup_manifest, the signal file, the recovery settings and the recovery config file,

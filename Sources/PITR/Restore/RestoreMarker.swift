@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// `<target>/tailtown-restore.in-progress`: written first and removed last, so a directory a
 /// restore did not finish says so, instead of being started or restored into as if whole.
 public enum RestoreMarker {

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// How `restore` lays out and configures the restored directory (the flags beyond the plan).
 public struct RestoreOptions: Sendable {
     /// The data directory to create; absolute.

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Why a backup is kept: a grandfather-father-son class, a permanent mark, or being the newest.
 public enum RetentionClass: String, CaseIterable, Comparable, Sendable {
     case daily, weekly, monthly, yearly

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// What `fstat` says changes when a file's content does: its inode, its size, and its modification
 /// and change times to the nanosecond. Any write, truncation or replacement through the kernel
 /// gives another stamp, provided the file's last change is older than a clock tick of the file

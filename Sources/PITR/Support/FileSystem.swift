@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Path-level system calls, each throwing `IOError` naming the path.
 public enum FileSystem {
     public static func exists(_ path: String) -> Bool {

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A failed system call on a named path.
 public struct IOError: PITRError, Equatable {
     public let operation: String

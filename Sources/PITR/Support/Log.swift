@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 public enum LogLevel: Int, Comparable, CaseIterable, Sendable {
     case debug, info, warning, error
 

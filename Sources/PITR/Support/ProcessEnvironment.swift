@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The process environment as a dictionary, read without Foundation.
 public enum ProcessEnvironment {
     public static func current() -> [String: String] {

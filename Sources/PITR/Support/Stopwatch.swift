@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Elapsed time on the monotonic clock: phase times in reports, progress redraws, retry budgets.
 public struct Stopwatch: Sendable {
     private let start: Double

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// An open file descriptor with the path it was opened from, for error messages.
 /// Closed when released. All calls retry on EINTR and throw `IOError` naming the path.
 public final class SystemFile {

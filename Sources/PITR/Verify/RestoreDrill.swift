@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// `verify --restore-test`: the monthly restore drill, automated (docs/operations.md, "Restore test").
 ///
 /// Restores the newest backup (recovering to the end of the archive as a standby, which never

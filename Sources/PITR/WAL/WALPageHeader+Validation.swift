@@ -46,9 +46,4 @@ extension WALPageHeader {
         let header = try WALPageHeader(reading: file)
         return try header.validate(as: name, fileSize: try file.size(), cluster: cluster, file: file.path)
     }
-
-    /// Opens and checks the segment or `.partial` file at `path`; returns its segment size.
-    public static func validateSegment(at path: String, as name: WALSegmentName, cluster: ClusterIdentity) throws -> WALSegmentSize {
-        try validateSegment(try SystemFile.openForReading(path), as: name, cluster: cluster)
-    }
 }

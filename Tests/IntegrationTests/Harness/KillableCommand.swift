@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A program started as `postgres` in the background that a test can kill with SIGKILL at a moment
 /// of its choosing. `setpriv` and `env` exec in place, so the pid is the program's own: the

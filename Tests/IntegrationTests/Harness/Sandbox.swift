@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A private folder under /tmp owned by `postgres` (mode 0700) holding one test's clusters, repository, keys and
 /// a copy of the tailtown-pitr binary, so that `postgres` can run it whatever the permissions of the clone's folder.

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 @testable import PITR
 
 /// A data directory with just what wal-push and wal-fetch read (PG_VERSION, the start of

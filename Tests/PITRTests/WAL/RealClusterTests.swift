@@ -41,7 +41,7 @@ import Testing
 
         // The first segment passes, and its magic is the one recorded for this major version.
         let (path, name) = try cluster.firstSegment()
-        #expect(try WALPageHeader.validateSegment(at: path, as: name, cluster: identity) == size)
+        #expect(try WALPageHeader.validateSegment(try SystemFile.openForReading(path), as: name, cluster: identity) == size)
         let header = try WALPageHeader(reading: try SystemFile.openForReading(path))
         #expect(header.magic == PostgreSQLMajor.pageMagic(of: identity.majorVersion))
         #expect(header.timeline == TimelineID(1))
@@ -52,24 +52,24 @@ import Testing
         // Another cluster, another version, or another name is refused.
         let stranger = ClusterIdentity(majorVersion: identity.majorVersion, systemIdentifier: identity.systemIdentifier &+ 1)
         #expect(throws: WALError.systemIdentifierMismatch(file: path, fileSystem: identity.systemIdentifier, clusterSystem: stranger.systemIdentifier)) {
-            try WALPageHeader.validateSegment(at: path, as: name, cluster: stranger)
+            try WALPageHeader.validateSegment(try SystemFile.openForReading(path), as: name, cluster: stranger)
         }
         let otherVersion = ClusterIdentity(majorVersion: identity.majorVersion == 16 ? 15 : 16, systemIdentifier: identity.systemIdentifier)
         #expect(throws: WALError.pageMagicMismatch(file: path, fileVersion: identity.majorVersion, clusterVersion: otherVersion.majorVersion)) {
-            try WALPageHeader.validateSegment(at: path, as: name, cluster: otherVersion)
+            try WALPageHeader.validateSegment(try SystemFile.openForReading(path), as: name, cluster: otherVersion)
         }
         #expect(throws: WALError.pageAddressMismatch(file: path, found: name.startLSN(size), expected: name.next(size).startLSN(size))) {
-            try WALPageHeader.validateSegment(at: path, as: name.next(size), cluster: identity)
+            try WALPageHeader.validateSegment(try SystemFile.openForReading(path), as: name.next(size), cluster: identity)
         }
         let laterTimeline = WALSegmentName(timeline: TimelineID(2), high: name.high, low: name.low)
-        #expect(try WALPageHeader.validateSegment(at: path, as: laterTimeline, cluster: identity) == size)
+        #expect(try WALPageHeader.validateSegment(try SystemFile.openForReading(path), as: laterTimeline, cluster: identity) == size)
 
         // A truncated copy is refused for its size.
         let truncated = cluster.folder + "/" + name.fileName + ".partial"
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         try bytes.prefix(1 << 20).write(to: URL(fileURLWithPath: truncated))
         #expect(throws: WALError.fileSizeMismatch(file: truncated, fileBytes: 1 << 20, segmentSize: size)) {
-            try WALPageHeader.validateSegment(at: truncated, as: name, cluster: identity)
+            try WALPageHeader.validateSegment(try SystemFile.openForReading(truncated), as: name, cluster: identity)
         }
     }
 

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A repository in a local folder (`file:///path`).
 /// Objects are files under the root, named by their keys; folders are created 0700 and files 0600.
 /// Uploads go to a hidden temporary name in the target folder, are fsynced, then linked or renamed

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The UTC instant a request is signed at, in SigV4's two spellings.
 public struct AWSTimestamp: Sendable, Equatable {
     /// "20150830T123600Z", the x-amz-date header.

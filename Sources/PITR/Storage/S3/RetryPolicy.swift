@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// How often and how long transient failures are retried: exponential backoff with full
 /// jitter (each wait is uniform in 0...min(cap, base * 2^attempt)), bounded both by a number
 /// of retries and by a total time budget measured on the monotonic clock.
