@@ -1,17 +1,30 @@
 import Foundation
 import Testing
 
-/// `tailtown-pitr restore` run as postgres against a source's repository, each into its own directory.
+/// `tailtown-pitr restore` run as postgres against a repository, each into its own directory; the
+/// copies are read and stopped with `major`'s programs.
 struct RestoreRun {
-    let source: RestoreSource
+    let sandbox: Sandbox
+    let tailtown: Tailtown
+    var major = PostgreSQL.defaultMajor
+
+    init(sandbox: Sandbox, tailtown: Tailtown, major: Int = PostgreSQL.defaultMajor) {
+        self.sandbox = sandbox
+        self.tailtown = tailtown
+        self.major = major
+    }
+
+    init(source: RestoreSource) {
+        self.init(sandbox: source.sandbox, tailtown: source.tailtown)
+    }
 
     /// Runs `restore <arguments> --target-dir <sandbox>/<directory> --port <free>`; returns the result and the copy.
     func run(_ arguments: [String], into directory: String) throws -> (CommandResult, RestoredCopy) {
-        let target = source.sandbox.path(directory)
-        let port = try source.sandbox.freePort()
-        let result = try source.sandbox.tailtown(
-            ["--config", source.tailtown.configFile, "restore", "--target-dir", target, "--port", String(port)] + arguments)
-        return (result, RestoredCopy(sandbox: source.sandbox, directory: target, port: port))
+        let target = sandbox.path(directory)
+        let port = try sandbox.freePort()
+        let result = try sandbox.tailtown(
+            ["--config", tailtown.configFile, "restore", "--target-dir", target, "--port", String(port)] + arguments)
+        return (result, RestoredCopy(sandbox: sandbox, directory: target, port: port, major: major))
     }
 
     /// Restores to `arguments` with `--start`, checks the rows it holds, and stops the copy unless `keep`.

@@ -87,9 +87,11 @@ struct RestoredCopy {
     let sandbox: Sandbox
     let directory: String
     let port: Int
+    /// The major whose psql and pg_ctl read and stop it.
+    var major = PostgreSQL.defaultMajor
 
     func query(_ sql: String) throws -> String {
-        try Command.runAsPostgres(try PostgreSQL.tool("psql"), [
+        try Command.runAsPostgres(try PostgreSQL.tool("psql", major: major), [
             "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-h", sandbox.root, "-p", String(port), "-U", "postgres", "-d", "postgres", "-c", sql,
         ]).check().trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -100,7 +102,7 @@ struct RestoredCopy {
     }
 
     func stop() {
-        _ = try? Command.runAsPostgres(try PostgreSQL.tool("pg_ctl"), ["-D", directory, "-m", "immediate", "-w", "stop"])
+        _ = try? Command.runAsPostgres(try PostgreSQL.tool("pg_ctl", major: major), ["-D", directory, "-m", "immediate", "-w", "stop"])
     }
 
     /// Entries below the directory not owned by postgres.
