@@ -39,6 +39,9 @@ struct RestoreCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Restore this backup instead of the one the planner chooses.", valueName: "name"))
     var backup: String?
 
+    @Option(help: ArgumentHelp("Restore this cluster when the repository holds several (after a pg_upgrade), such as 15-7312093440512345678.", valueName: "major-sysid"))
+    var cluster: String?
+
     @Flag(help: "Stop just before the target instead of just after it.")
     var exclusive = false
 
@@ -82,7 +85,8 @@ struct RestoreCommand: ParsableCommand {
     func run() throws {
         let invocation = try Invocation(global)
         try invocation.run {
-            let request = RestoreRequest(target: try target(), timeline: try timelineChoice(), backupName: backup, exclusive: exclusive)
+            let request = RestoreRequest(target: try target(), timeline: try timelineChoice(), backupName: backup, exclusive: exclusive,
+                                         cluster: try cluster.map(ClusterIdentity.init(archiveID:)))
             var options = RestoreOptions(targetDirectory: RestoreOptions.absolute(targetDir),
                                          executable: RestoreOptions.currentExecutable(fallback: CommandLine.arguments[0]))
             options.tablespaceMap = try tablespaces()

@@ -7,6 +7,7 @@ public enum ArchiveError: PITRError {
     case unreadableMetadata(object: String, reason: String)
     case segmentSizeMismatch(file: String, archive: String, archived: UInt64, given: UInt64)
     case systemMismatch(archive: String, archived: String, given: String)
+    case otherCluster(repository: String, archived: [String], given: String)
     case noRepository(repository: String)
     case noArchive(archive: String)
 
@@ -26,6 +27,8 @@ public enum ArchiveError: PITRError {
             "WAL file '\(file)' has segment size \(given) bytes but archive \(archive) holds segments of \(archived) bytes"
         case .systemMismatch(let archive, let archived, let given):
             "archive \(archive) was made for \(archived) but this cluster is \(given)"
+        case .otherCluster(let repository, let archived, let given):
+            "repository \(repository) archives \(archived.count == 1 ? "cluster" : "clusters") \(archived.joined(separator: ", ")) and this cluster \(given) is not of a newer major (a pg_upgrade), so it is refused: check TAILTOWN_REPO and archive_command; if this cluster is meant to archive here, run 'tailtown-pitr accept-cluster \(given)' once"
         case .noArchive(let archive):
             "\(archive) holds no WAL archive (no archive.info): nothing was ever archived there for this cluster; check TAILTOWN_REPO and archive_command"
         case .noRepository(let repository):

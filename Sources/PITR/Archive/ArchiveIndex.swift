@@ -19,13 +19,19 @@ public struct ArchiveIndex {
         return ArchiveIndex(archive: archive, segmentSize: segmentSize, files: files)
     }
 
+    static let infoName = "archive.info"
+
     /// The archive ids (`<major>-<system identifier>`) the repository holds WAL for.
     public static func identities(in repository: Repository) throws -> [ClusterIdentity] {
-        let keys = try repository.storage.list(prefix: "wal/")
+        try identities(among: repository.storage.list(prefix: "wal/"), holding: infoName)
+    }
+
+    /// The identities whose folder `wal/<archive id>/` holds `file`, among the listed `keys`.
+    static func identities(among keys: [String], holding file: String) throws -> [ClusterIdentity] {
         var found = Set<String>()
-        for key in keys where key.hasSuffix("/archive.info") {
+        for key in keys {
             let parts = key.split(separator: "/")
-            if parts.count == 3 { found.insert(String(parts[1])) }
+            if parts.count == 3, parts[2] == file { found.insert(String(parts[1])) }
         }
         return try found.sorted().map { try ClusterIdentity(archiveID: $0) }
     }

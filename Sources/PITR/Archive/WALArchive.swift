@@ -10,7 +10,7 @@ public struct WALArchive {
     }
 
     var folder: String { "wal/" + identity.archiveID }
-    var infoKey: String { folder + "/archive.info" }
+    var infoKey: String { folder + "/" + ArchiveIndex.infoName }
 
     /// Where a WAL file is kept: segments, .partial and .backup files in a folder per 16 hex digits
     /// of their name (timeline and high LSN part), history files beside those folders.
@@ -33,6 +33,7 @@ public struct WALArchive {
             info = existing
         } else {
             try repository.checkEncryption()
+            try ClusterAdmission(repository: repository).check(identity)
             info = try repository.createMetadata(infoKey, MetadataText([
                 ("system-identifier", String(identity.systemIdentifier)),
                 ("pg-version", String(identity.majorVersion)),

@@ -3,7 +3,6 @@ public enum BackupError: PITRError, Equatable {
     case cannotConnect(message: String)
     case refused(message: String)
     case protocolViolation(String)
-    case systemMismatch(repository: String, archived: [String], server: String)
     case nameTaken(object: String)
     case walNotArchived(file: String, object: String, seconds: Int, archiverFailure: String?)
     case interrupted
@@ -17,8 +16,6 @@ public enum BackupError: PITRError, Equatable {
             "PostgreSQL refused the base backup: \(message)" + Self.connectionHint(message)
         case .protocolViolation(let detail):
             "unexpected replication protocol data from PostgreSQL: \(detail)"
-        case .systemMismatch(let repository, let archived, let server):
-            "repository \(repository) archives WAL of \(archived.joined(separator: ", ")), not of this server (\(server)): check --repo and the server's archive_command"
         case .nameTaken(let object):
             "backup object \(object) already exists: another backup-push started in the same second; retry"
         case .walNotArchived(let file, let object, let seconds, let failure):

@@ -1,11 +1,11 @@
 /// `backup-list` output: a table for people, JSON with every descriptor field for programs.
 public enum BackupListing {
-    /// Columns: name, finished at, age, stored/raw size, LSN range, timeline, and the retention
+    /// Columns: name, cluster (`<major>-<system identifier>`: a pg_upgrade leaves two), finished at, age, stored/raw size, LSN range, timeline, and the retention
     /// classes keeping it ("-": the next `delete` removes it); newest last.
     public static func table(_ backups: [BackupDescriptor], now: UTCTime, retention: RetentionClassification) -> String {
-        let header = ["NAME", "FINISHED (UTC)", "AGE", "STORED / RAW", "LSN RANGE", "TL", "KEPT AS"]
+        let header = ["NAME", "CLUSTER", "FINISHED (UTC)", "AGE", "STORED / RAW", "LSN RANGE", "TL", "KEPT AS"]
         let rows = backups.map { backup in
-            [backup.name, backup.stopTime.iso8601, String(age: now.secondsSinceEpoch - backup.stopTime.secondsSinceEpoch),
+            [backup.name, backup.identity.archiveID, backup.stopTime.iso8601, String(age: now.secondsSinceEpoch - backup.stopTime.secondsSinceEpoch),
              String(byteCount: backup.storedBytes) + " / " + String(byteCount: backup.rawBytes),
              "\(backup.startLSN)-\(backup.stopLSN)", String(backup.timeline.rawValue), keptAs(backup, retention)]
         }
@@ -30,6 +30,7 @@ public enum BackupListing {
         return "[" + backups.map { backup in
             let fields: [(String, String)] = [
                 ("name", string(backup.name)),
+                ("cluster", string(backup.identity.archiveID)),
                 ("label", string(backup.label)),
                 ("start_lsn", string(backup.startLSN.description)),
                 ("stop_lsn", string(backup.stopLSN.description)),

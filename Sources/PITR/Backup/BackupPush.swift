@@ -184,14 +184,12 @@ public final class BackupPush {
         }
     }
 
-    /// A repository that archives WAL of other clusters only is the wrong one for this server.
+    /// A server whose WAL is not archived here yet must be one the repository admits (an upgrade,
+    /// or one accepted by `accept-cluster`): the same rule as its first wal-push.
     private func checkRepositoryHolds(_ identity: ClusterIdentity) throws {
         let archive = WALArchive(repository: repository, identity: identity)
         if try repository.storage.size(of: archive.infoKey) != nil { return }
-        let others = try ArchiveIndex.identities(in: repository)
-        if !others.isEmpty {
-            throw BackupError.systemMismatch(repository: repository.name, archived: others.map(\.archiveID), server: identity.archiveID)
-        }
+        try ClusterAdmission(repository: repository).check(identity)
     }
 
     /// Aborts what killed backups left on S3 (docs/s3.md, "Interrupted uploads"). It only tidies:

@@ -5,7 +5,8 @@
 /// not finished another segment since: an idle cluster switches no segment and must not raise an
 /// alarm. A busy cluster whose archiver is stuck has finished segments the repository lacks, and
 /// pg_stat_archiver's last failure more recent than its last success is reported in any case.
-/// A last `verify` that found problems is one too.
+/// A last `verify` that found problems is one too, and so is a current cluster (the server's, else
+/// the newest: after a pg_upgrade, the new one) without a backup while older clusters have some.
 public struct HealthCheck: Sendable {
     public var maxBackupAge: Int64 = 26 * 3600
     public var maxWALAge: Int64 = 3600
@@ -24,6 +25,9 @@ public struct HealthCheck: Sendable {
             }
         } else {
             problems.append("the repository holds no backup: run backup-push")
+        }
+        if let current = status.current, current.backups == 0, status.newestBackup != nil {
+            problems.append("cluster \(current.identity.archiveID) archives WAL (to \(current.newestSegment?.fileName ?? "none yet")) but has no backup: point-in-time recovery of it starts only at its first backup (after a pg_upgrade, run backup-push now)")
         }
         if let segment = status.newestSegment, let age = status.walAge {
             if age > maxWALAge {

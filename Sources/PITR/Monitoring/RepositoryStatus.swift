@@ -8,6 +8,7 @@ public struct RepositoryStatus: Sendable {
         public let timeline: TimelineID
         public let storedBytes: Int
         public let classes: [RetentionClass]
+        public let cluster: ClusterIdentity
     }
 
     /// The span one can restore to: from the stop of the oldest backup anchoring the window (kept as
@@ -27,6 +28,10 @@ public struct RepositoryStatus: Sendable {
     public let time: UTCTime
     /// Oldest first.
     public let backups: [Backup]
+    /// Every cluster the repository holds, by major, the newest last.
+    public let clusters: [ClusterSummary]
+    /// The cluster the WAL facts and the window are about: the connected server's, else the newest.
+    public let current: ClusterSummary?
     public let newestSegment: WALSegmentName?
     /// The segment size of the archive the WAL facts come from.
     public let segmentSize: WALSegmentSize?
@@ -47,17 +52,18 @@ public struct RepositoryStatus: Sendable {
     public var totalBytes: Int { bytesByKind.reduce(0) { $0 + $1.bytes } }
 
     /// Gathers the status of `inventory`; `archive` limits WAL facts to one cluster (the connected
-    /// server's), else the archive of the newest backup, else the one with the newest segment.
+    /// server's, when the repository holds it), else to the newest (`ClusterSummary.all`: after a
+    /// pg_upgrade, the new one).
     public static func gather(inventory: RepositoryInventory, policy: RetentionPolicy, now: UTCTime,
                               archive identity: ClusterIdentity? = nil) throws -> RepositoryStatus {
         let classification = inventory.classification(policy: policy, now: now)
         let backups = classification.decisions.map {
             Backup(name: $0.backup.name, stopTime: $0.backup.stopTime, timeline: $0.backup.timeline,
-                   storedBytes: $0.backup.storedBytes, classes: $0.classes)
+                   storedBytes: $0.backup.storedBytes, classes: $0.classes, cluster: $0.backup.identity)
         }
-        let chosen = identity ?? inventory.backups.last?.identity
-        let archive = inventory.archives.first { $0.identity == chosen }
-            ?? inventory.archives.max { (inventory.newestSegment(of: $0)?.name.number($0.index.segmentSize) ?? 0) < (inventory.newestSegment(of: $1)?.name.number($1.index.segmentSize) ?? 0) }
+        let clusters = ClusterSummary.all(in: inventory)
+        let current = clusters.last { $0.identity == identity } ?? clusters.last
+        let archive = inventory.archives.first { $0.identity == current?.identity }
         let newest = archive.flatMap { inventory.newestSegment(of: $0) }
 
         var gaps: [WALGap] = []
@@ -88,7 +94,7 @@ public struct RepositoryStatus: Sendable {
             return true
         }.count
         return RepositoryStatus(
-            time: now, backups: backups, newestSegment: newest?.name, segmentSize: archive?.index.segmentSize, newestSegmentTime: newest?.object.lastModified,
+            time: now, backups: backups, clusters: clusters, current: current, newestSegment: newest?.name, segmentSize: archive?.index.segmentSize, newestSegmentTime: newest?.object.lastModified,
             window: window, gaps: gaps,
             bytesByKind: [("backups", inventory.backupObjects.reduce(0) { $0 + $1.size }), ("wal", walObjects.reduce(0) { $0 + $1.size })],
             bytesByStorageClass: byClass.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },

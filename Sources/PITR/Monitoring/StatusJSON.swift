@@ -5,18 +5,24 @@ public enum StatusJSON {
         func time(_ value: UTCTime?) -> String { value.map { string($0.iso8601) } ?? "null" }
         func number(_ value: Int64?) -> String { value.map { String($0) } ?? "null" }
         let backups = status.backups.map { backup in
-            "{\"name\":\(string(backup.name)),\"stop_time\":\(time(backup.stopTime)),\"timeline\":\(backup.timeline.rawValue),"
+            "{\"name\":\(string(backup.name)),\"cluster\":\(string(backup.cluster.archiveID)),\"stop_time\":\(time(backup.stopTime)),\"timeline\":\(backup.timeline.rawValue),"
                 + "\"stored_bytes\":\(backup.storedBytes),\"retention\":[" + backup.classes.map { string($0.rawValue) }.joined(separator: ",") + "]}"
         }
         let gaps = status.gaps.map { gap in
             "{\"archive\":\(string(gap.archive.archiveID)),\"timeline\":\(gap.timeline.rawValue),\"first\":\(string(gap.first.fileName)),"
                 + "\"last\":\(string(gap.last.fileName)),\"segments\":\(gap.count),\"after\":\(time(gap.after)),\"until\":\(time(gap.until))}"
         }
+        let clusters = status.clusters.map { cluster in
+            "{\"cluster\":\(string(cluster.identity.archiveID)),\"backups\":\(cluster.backups),\"newest_backup\":\(cluster.newestBackup.map(string) ?? "null"),"
+                + "\"newest_wal\":\(cluster.newestSegment.map { string($0.fileName) } ?? "null"),\"newest_wal_time\":\(time(cluster.newestSegmentTime))}"
+        }
         let verify = status.lastVerify.map {
             "{\"time\":\(time($0.time)),\"ok\":\($0.sound),\"deep\":\($0.deep),\"problems\":\($0.problems)}"
         } ?? "null"
         let fields: [(String, String)] = [
             ("time", time(status.time)),
+            ("clusters", "[" + clusters.joined(separator: ",") + "]"),
+            ("current_cluster", status.current.map { string($0.identity.archiveID) } ?? "null"),
             ("newest_backup", status.newestBackup.map { string($0.name) } ?? "null"),
             ("backup_age_seconds", number(status.backupAge)),
             ("newest_wal", status.newestSegment.map { string($0.fileName) } ?? "null"),

@@ -4,6 +4,9 @@ public enum StatusText {
         func bytes(_ n: Int) -> String { String(byteCount: n) }
         func age(_ seconds: Int64?) -> String { seconds.map { String(age: $0) + " ago" } ?? "none" }
         var lines: [String] = []
+        for cluster in status.clusters {
+            lines.append("cluster           \(cluster.description)" + (cluster.identity == status.current?.identity && status.clusters.count > 1 ? " (current)" : ""))
+        }
         if let newest = status.newestBackup {
             lines.append("newest backup     \(newest.name), finished \(newest.stopTime.iso8601), \(age(status.backupAge))")
         } else {
@@ -32,7 +35,7 @@ public enum StatusText {
         lines.append("")
         let width = status.backups.map(\.name.count).max() ?? 0
         for backup in status.backups.reversed() {
-            lines.append("\(backup.name.padding(width))  \(backup.stopTime.iso8601)  \(bytes(backup.storedBytes).padding(10))  "
+            lines.append("\(backup.name.padding(width))  \(backup.cluster.archiveID)  \(backup.stopTime.iso8601)  \(bytes(backup.storedBytes).padding(10))  "
                          + (backup.classes.isEmpty ? "- (next delete removes it)" : backup.classes.map(\.rawValue).joined(separator: ",")))
         }
         return lines.joined(separator: "\n") + "\n"

@@ -36,11 +36,15 @@ public struct RestoreRequest: Equatable, Sendable {
     public var backupName: String?
     /// `--exclusive`: stop just before the target instead of just after it.
     public var exclusive: Bool
+    /// `--cluster <major>-<system identifier>`: restore that cluster when the repository holds several.
+    public var cluster: ClusterIdentity?
 
-    public init(target: RecoveryTarget, timeline: TimelineChoice = .automatic, backupName: String? = nil, exclusive: Bool = false) {
+    public init(target: RecoveryTarget, timeline: TimelineChoice = .automatic, backupName: String? = nil, exclusive: Bool = false,
+                cluster: ClusterIdentity? = nil) {
         self.target = target
         self.timeline = timeline
         self.backupName = backupName
         self.exclusive = exclusive
+        self.cluster = cluster
     }
 }

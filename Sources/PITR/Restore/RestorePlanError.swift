@@ -16,6 +16,22 @@ public enum RestorePlanError: PITRError, Equatable {
     case noBackupOnTimeline(TimelineID)
     /// The target exists on more than one timeline and `--timeline` did not pick one.
     case ambiguousTimeline(target: String, timelines: [TimelineID])
+    /// The repository holds several clusters (a pg_upgrade's two) and more than one can reach the target.
+    case ambiguousCluster(target: String, clusters: [String])
+    case unknownCluster(String, known: [String])
+    case backupOfAnotherCluster(name: String, cluster: String, requested: String)
+
+    /// The cluster planned for cannot hold the target (it lies outside its backups' and WAL's
+    /// reach), as opposed to a fault in what it holds: with several clusters, another may serve.
+    var placesTargetOutside: Bool {
+        switch self {
+        case .targetBeforeOldestBackup, .targetAfterArchivedWAL, .unknownRestorePoint, .transactionNotFound,
+             .timelineNotFound, .noBackupOnTimeline:
+            true
+        default:
+            false
+        }
+    }
 
     public var description: String {
         switch self {
@@ -39,6 +55,12 @@ public enum RestorePlanError: PITRError, Equatable {
             "timeline \(timeline) is not in \(archive) (no \(timeline.hex).history): known timelines are \(known.map(\.description).joined(separator: ", "))"
         case .noBackupOnTimeline(let timeline):
             "no backup lies on the history of timeline \(timeline): every backup was taken on a timeline that forked away from it; choose another --timeline"
+        case .ambiguousCluster(let target, let clusters):
+            "target \(target) lies within reach of clusters \(clusters.joined(separator: " and ")), which this repository holds side by side (a pg_upgrade keeps the old cluster's backups): add --cluster \(clusters.joined(separator: " or --cluster ")) to pick one"
+        case .unknownCluster(let cluster, let known):
+            "no backup of cluster \(cluster) in the repository; clusters with backups: \(known.joined(separator: ", "))"
+        case .backupOfAnotherCluster(let name, let cluster, let requested):
+            "backup \(name) belongs to cluster \(cluster), not to --cluster \(requested): leave out one of the two"
         case .ambiguousTimeline(let target, let timelines):
             "target \(target) exists on timelines \(timelines.map(\.description).joined(separator: " and ")), which forked before it: add --timeline \(timelines.map(\.description).joined(separator: " or --timeline ")) to pick one"
         }

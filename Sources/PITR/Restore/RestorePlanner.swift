@@ -20,21 +20,53 @@ public struct RestorePlanner {
     }
 
     /// The plan for `request`, or the `RestorePlanError` that says why there is none.
+    ///
+    /// A repository may hold several clusters (a pg_upgrade's old and new one). `--backup` or
+    /// `--cluster` names one; otherwise each cluster is planned for, and the target must lie in
+    /// exactly one's reach: a target two could serve is refused, naming them, never guessed.
     public func plan(_ request: RestoreRequest) throws -> RestorePlan {
         let all = try BackupCatalog(repository: repository).list()
-        guard let newest = all.last else { throw RestorePlanError.noBackups(repository: repository.name) }
-        let backups: [BackupDescriptor]
+        guard !all.isEmpty else { throw RestorePlanError.noBackups(repository: repository.name) }
+        let clusters = Self.clusters(of: all)
         if let name = request.backupName {
             guard let named = all.first(where: { $0.name == name }) else {
                 throw RestorePlanError.unknownBackup(name: name, available: all.map(\.name))
             }
-            backups = [named]
-        } else {
-            // A repository may hold several clusters (or a pg_upgrade's two); the newest backup
-            // that can serve the target decides whose archive is read.
-            let identity = (Self.identityHint(all, request.target) ?? newest).identity
-            backups = all.filter { $0.identity == identity }
+            if let cluster = request.cluster, cluster != named.identity {
+                throw RestorePlanError.backupOfAnotherCluster(name: name, cluster: named.identity.archiveID, requested: cluster.archiveID)
+            }
+            return try plan(request, backups: [named])
         }
+        if let cluster = request.cluster {
+            guard clusters.contains(cluster) else {
+                throw RestorePlanError.unknownCluster(cluster.archiveID, known: clusters.map(\.archiveID))
+            }
+            return try plan(request, backups: all.filter { $0.identity == cluster })
+        }
+        guard clusters.count > 1 else { return try plan(request, backups: all) }
+        var plans: [RestorePlan] = []
+        var refusals: [ClusterIdentity: any Error] = [:]
+        for cluster in clusters {
+            do {
+                plans.append(try plan(request, backups: all.filter { $0.identity == cluster }))
+            } catch let error as RestorePlanError where error.placesTargetOutside {
+                refusals[cluster] = error
+            } catch let error as WALError where error.isUnsupportedMajor {
+                // A cluster of a major this build does not know serves no target; the others still may.
+                refusals[cluster] = error
+            }
+        }
+        if plans.count == 1 { return plans[0] }
+        if plans.count > 1 {
+            throw RestorePlanError.ambiguousCluster(target: request.target.text, clusters: plans.map { $0.backup.identity.archiveID })
+        }
+        // No cluster reaches it: the one the target most likely meant says why.
+        let likely = (Self.identityHint(all, request.target) ?? all[all.count - 1]).identity
+        throw refusals[likely] ?? RestorePlanError.noBackups(repository: repository.name)
+    }
+
+    /// The plan over `backups` (all of one cluster), reading that cluster's archive.
+    private func plan(_ request: RestoreRequest, backups: [BackupDescriptor]) throws -> RestorePlan {
         let identity = backups[0].identity
         try PostgreSQLMajor.require(identity.majorVersion, from: "backup \(backups[0].name)")
         let index = try ArchiveIndex.load(repository: repository, identity: identity)
@@ -46,6 +78,13 @@ public struct RestorePlanner {
         let planning = RestorePlanning(request: request, index: index, tree: tree, locator: locator(index),
                                        backups: backups, forced: request.backupName != nil)
         return try planning.plan()
+    }
+
+    /// The clusters that have backups, oldest newest backup first.
+    static func clusters(of backups: [BackupDescriptor]) -> [ClusterIdentity] {
+        var seen: [ClusterIdentity] = []
+        for backup in backups.reversed() where !seen.contains(backup.identity) { seen.append(backup.identity) }
+        return seen.reversed()
     }
 
     /// For a time target, the newest backup that ended before it.

@@ -74,7 +74,9 @@ public struct RestoreDrill {
             return try body()
         }
         do {
-            let request = RestoreRequest(target: target ?? .latest)
+            // Without a target, the newest backup's cluster (after a pg_upgrade, the new one).
+            let cluster = target == nil ? try BackupCatalog(repository: repository).list().last?.identity : nil
+            let request = RestoreRequest(target: target ?? .latest, cluster: cluster)
             let plan = try timed("plan") {
                 try RestorePlanner(repository: repository, log: log).plan(request)
             }

@@ -28,6 +28,12 @@ public enum WALError: PITRError, Equatable {
 
     case malformedHistory(file: String, line: Int, reason: String)
 
+    /// Whether this is `unsupportedMajorVersion`: something of a major this build does not know.
+    public var isUnsupportedMajor: Bool {
+        if case .unsupportedMajorVersion = self { return true }
+        return false
+    }
+
     public var description: String {
         switch self {
         case .invalidLSN(let text):

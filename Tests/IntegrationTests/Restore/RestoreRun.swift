@@ -1,20 +1,31 @@
 import Foundation
 import Testing
 
-/// `tailtown-pitr restore` run as postgres against a source's repository, each into its own directory, started
-/// (`--pg-bin`) with the programs of the source's major.
+/// `tailtown-pitr restore` run as postgres against a repository, each into its own directory, started (`--pg-bin`)
+/// with `major`'s programs, which also read and stop the copies.
 struct RestoreRun {
-    let source: RestoreSource
+    let sandbox: Sandbox
+    let tailtown: Tailtown
+    var major = PostgreSQL.defaultMajor
+
+    init(sandbox: Sandbox, tailtown: Tailtown, major: Int = PostgreSQL.defaultMajor) {
+        self.sandbox = sandbox
+        self.tailtown = tailtown
+        self.major = major
+    }
+
+    init(source: RestoreSource) {
+        self.init(sandbox: source.sandbox, tailtown: source.tailtown, major: source.cluster.major)
+    }
 
     /// Runs `restore <arguments> --target-dir <sandbox>/<directory> --port <free> --pg-bin <bin>`; returns the result and the copy.
     func run(_ arguments: [String], into directory: String) throws -> (CommandResult, RestoredCopy) {
-        let target = source.sandbox.path(directory)
-        let port = try source.sandbox.freePort()
-        let major = source.cluster.major
+        let target = sandbox.path(directory)
+        let port = try sandbox.freePort()
         let bin = try PostgreSQL.binDirectory(major: major)
-        let result = try source.sandbox.tailtown(
-            ["--config", source.tailtown.configFile, "restore", "--target-dir", target, "--port", String(port), "--pg-bin", bin] + arguments)
-        return (result, RestoredCopy(sandbox: source.sandbox, directory: target, port: port, major: major))
+        let result = try sandbox.tailtown(
+            ["--config", tailtown.configFile, "restore", "--target-dir", target, "--port", String(port), "--pg-bin", bin] + arguments)
+        return (result, RestoredCopy(sandbox: sandbox, directory: target, port: port, major: major))
     }
 
     /// Restores to `arguments` with `--start`, checks the rows it holds, and stops the copy unless `keep`.

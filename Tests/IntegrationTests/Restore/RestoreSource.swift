@@ -87,7 +87,7 @@ struct RestoredCopy {
     let sandbox: Sandbox
     let directory: String
     let port: Int
-    /// The major whose programs read and stop it.
+    /// The major whose psql and pg_ctl read and stop it.
     var major = PostgreSQL.defaultMajor
 
     func query(_ sql: String) throws -> String {

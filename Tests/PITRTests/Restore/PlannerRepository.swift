@@ -16,6 +16,11 @@ final class PlannerRepository {
         synthetic = try SyntheticRepository(segmentSize: Self.segmentSize)
     }
 
+    /// Another cluster (`identity`) in `other`'s repository, as a pg_upgrade leaves it.
+    init(beside other: PlannerRepository, identity: ClusterIdentity) throws {
+        synthetic = try SyntheticRepository(storage: other.synthetic.storage, segmentSize: Self.segmentSize, identity: identity)
+    }
+
     /// Archives segments `numbers` of `timeline` (a few bytes each).
     func archive(timeline: UInt32, _ numbers: ClosedRange<UInt64>) throws {
         try synthetic.addSegments(timeline: timeline, numbers)

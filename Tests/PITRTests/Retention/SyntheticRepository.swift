@@ -9,11 +9,14 @@ final class SyntheticRepository {
     let root: String
     let storage: Storage
     let repository: Repository
-    let identity = ClusterIdentity(majorVersion: 15, systemIdentifier: 7_300_000_000_000_000_001)
+    let identity: ClusterIdentity
     let segmentSize: WALSegmentSize
     let archive: WALArchive
 
-    init(key: MasterKey? = nil, storage given: Storage? = nil, segmentSize: WALSegmentSize = .standard) throws {
+    /// `identity` gives the archive's cluster; a second instance on the first one's `storage` adds another cluster.
+    init(key: MasterKey? = nil, storage given: Storage? = nil, segmentSize: WALSegmentSize = .standard,
+         identity: ClusterIdentity = ClusterIdentity(majorVersion: 15, systemIdentifier: 7_300_000_000_000_000_001)) throws {
+        self.identity = identity
         root = given == nil ? NSTemporaryDirectory() + "tailtown-synthetic-\(UUID().uuidString)" : ""
         storage = given ?? FileStorage(root: root)
         self.segmentSize = segmentSize
@@ -72,7 +75,7 @@ final class SyntheticRepository {
         let descriptor = BackupDescriptor(
             name: name, label: "test", startLSN: startLSN, stopLSN: stopLSN, startTime: startTime, stopTime: stopTime,
             timeline: TimelineID(timeline), stopTimeline: TimelineID(timeline), systemIdentifier: identity.systemIdentifier,
-            serverVersion: 150004, segmentSize: segmentSize.bytes, tablespaces: [], compression: .lz4,
+            serverVersion: identity.majorVersion * 10000 + 4, segmentSize: segmentSize.bytes, tablespaces: [], compression: .lz4,
             cipher: repository.key == nil ? "none" : "aes-256-gcm", keyID: repository.key?.keyIDHex ?? "", objects: objects)
         try putDescriptor(descriptor)
         // Dated as when the backup ran, as a leftover of it would be.
