@@ -29,6 +29,8 @@ while IFS='=' read -r name _; do
 done < <(env)
 
 bash "$ROOT/scripts/bench-deps.sh"
+# Before the build: a major that is not there stops the run at once (postgresql-bin.sh prints why).
+bash "$ROOT/scripts/postgresql-bin.sh" "$BENCH_PG" >/dev/null || die "BENCH_PG=$BENCH_PG: no PostgreSQL $BENCH_PG to measure"
 
 mkdir -p "$BENCH_OUT"
 rm -f "$BENCH_OUT"/*.json "$BENCH_OUT"/*.log "$BENCH_OUT/bench.md"
