@@ -41,8 +41,10 @@ pgbench_run -i -s "$SCALE" -q -I dtGvp
 DB_BYTES=$(psql_q "select sum(pg_database_size(oid)) from pg_database")
 DB_MB=$(awk -v b="$DB_BYTES" 'BEGIN { printf "%.0f", b / 1e6 }')
 
-pgbackrest_config "$PGBR_DIR/pgbackrest.conf" "$PGDATA" "$PORT" "$SOCKETS" \
-    "repo1-path=$PGBR_DIR/repo" "repo1-retention-full=1" "expire-auto=n" "compress-type=lz4" "compress-level=1" "start-fast=y"
+if ((WITH_PGBACKREST)); then
+    pgbackrest_config "$PGBR_DIR/pgbackrest.conf" "$PGDATA" "$PORT" "$SOCKETS" \
+        "repo1-path=$PGBR_DIR/repo" "repo1-retention-full=1" "expire-auto=n" "compress-type=lz4" "compress-level=1" "start-fast=y"
+fi
 cat >"$TT_CONF" <<EOF
 TAILTOWN_REPO=file://$TT_REPO
 TAILTOWN_COMPRESSION=lz4
@@ -51,13 +53,21 @@ chown postgres:postgres "$TT_CONF"
 PGBR="pgbackrest --config=$PGBR_DIR/pgbackrest.conf --stanza=bench"
 
 # Both tools archive every segment: each waits for the WAL its backup needs in its own archive.
-archive="pgbackrest --config=$PGBR_DIR/pgbackrest.conf --stanza=bench archive-push %p"
-if [[ -n $TT ]]; then archive="$TT --config $TT_CONF wal-push %p && $archive"; fi
-say "pgbackrest stanza-create; archive_command = '$archive'"
-(cd "$PGDATA" && as_pg $PGBR stanza-create) >"$WS/stanza.log" 2>&1 || { cat "$WS/stanza.log" >&2; die "pgbackrest stanza-create failed"; }
+archive=()
+if [[ -n $TT ]]; then archive+=("$TT --config $TT_CONF wal-push %p"); fi
+if ((WITH_PGBACKREST)); then archive+=("$PGBR archive-push %p"); fi
+((${#archive[@]})) || die "nothing to back up: BENCH_SKIP_OURS=1, and $PGBACKREST_SKIPPED"
+archive=$(printf '%s && ' "${archive[@]}")
+archive=${archive% && }
+say "archive_command = '$archive'"
+if ((WITH_PGBACKREST)); then
+    (cd "$PGDATA" && as_pg $PGBR stanza-create) >"$WS/stanza.log" 2>&1 || { cat "$WS/stanza.log" >&2; die "pgbackrest stanza-create failed"; }
+fi
 psql_q "alter system set archive_command = '$archive'" >/dev/null
 psql_q "select pg_reload_conf()" >/dev/null
-(cd "$PGDATA" && as_pg $PGBR check) >"$WS/check.log" 2>&1 || { cat "$WS/check.log" >&2; die "pgbackrest check failed"; }
+if ((WITH_PGBACKREST)); then
+    (cd "$PGDATA" && as_pg $PGBR check) >"$WS/check.log" 2>&1 || { cat "$WS/check.log" >&2; die "pgbackrest check failed"; }
+fi
 say "database: $DB_MB MB (pg_database_size of all databases), $RUNS runs per tool"
 
 # ---------------------------------------------------------------------------------------------
@@ -81,7 +91,8 @@ timed() {
 if [[ -n $TT ]]; then LABEL[tt]="tailtown-pitr backup-push (lz4, file://)"; ORDER+=(tt); fi
 LABEL[pipe]="pg_basebackup -Ft -X none -D - \\| lz4 -1 > file"
 LABEL[pgbr]="pgbackrest backup --type=full (lz4 1, posix)"
-ORDER+=(pipe pgbr)
+ORDER+=(pipe)
+if ((WITH_PGBACKREST)); then ORDER+=(pgbr); fi
 
 for ((run = 1; run <= RUNS; run++)); do
     if [[ -n $TT ]]; then
@@ -94,6 +105,7 @@ for ((run = 1; run <= RUNS; run++)); do
     rm -f "$PIPE_OUT"
     timed pipe bash -o pipefail -c "$PGBIN/pg_basebackup -h $SOCKETS -p $PORT -U postgres -Ft -X none -c fast -D - | lz4 -1 -q > $PIPE_OUT"
     STORED[pipe]=$(stat -c %s "$PIPE_OUT")
+    ((WITH_PGBACKREST)) || continue
     say "run $run: pgbackrest backup"
     (cd "$PGDATA" && as_pg $PGBR expire) >>"$WS/runs.log" 2>&1 || true
     timed pgbr $PGBR backup --type=full
@@ -103,15 +115,14 @@ done
 # ---------------------------------------------------------------------------------------------
 # 3. Report.
 
-median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 declare -A WALL
-for key in "${ORDER[@]}"; do WALL[$key]=$(median "${WALLS[$key]}"); done
+for key in "${ORDER[@]}"; do WALL[$key]=$(median_of "${WALLS[$key]}"); done
 
 REPORT=$WS/backup.md
 {
     echo "### Base backups"
     echo
-    echo "pgbench -i -s $SCALE: $DB_MB MB of database; $(pgbackrest version), $("$PGBIN/pg_basebackup" --version), lz4 $(lz4 --version 2>&1 | sed -E 's/.* v([0-9.]+).*/\1/')."
+    echo "pgbench -i -s $SCALE: $DB_MB MB of database; $( ((WITH_PGBACKREST)) && echo "$(pgbackrest version), ")$("$PGBIN/pg_basebackup" --version), lz4 $(lz4 --version 2>&1 | sed -E 's/.* v([0-9.]+).*/\1/')."
     echo "Median of $RUNS runs per tool, the tools in turn; fast checkpoint everywhere; each waits for its WAL to be archived."
     echo
     echo "| Tool | wall s | MB/s of database | peak RSS MiB | stored MB |"
@@ -125,12 +136,15 @@ REPORT=$WS/backup.md
         echo "|---|---:|---:|---|"
         r=$(ratio "${WALL[tt]}" "${WALL[pipe]}")
         echo "| backup-push / (pg_basebackup \\| lz4 -1), wall time | $r | <= 1.0 | $(verdict "$r" 1.0) |"
-        r=$(ratio "${WALL[tt]}" "${WALL[pgbr]}")
-        echo "| backup-push / pgbackrest backup, wall time | $r | < 1.0 | $(verdict "$r" 0.99) |"
+        if ((WITH_PGBACKREST)); then
+            r=$(ratio "${WALL[tt]}" "${WALL[pgbr]}")
+            echo "| backup-push / pgbackrest backup, wall time | $r | < 1.0 | $(verdict "$r" 0.99) |"
+        fi
         r=$(mib "${RSS[tt]}")
         echo "| peak RSS of backup-push, MiB | $r | < $TARGET_RSS_MIB | $(verdict "$r" $TARGET_RSS_MIB) |"
     else
         echo "(tailtown-pitr skipped: BENCH_SKIP_OURS=1)"
     fi
+    if ((!WITH_PGBACKREST)); then echo; echo "$PGBACKREST_SKIPPED."; fi
 } >"$REPORT"
 bench_report "$REPORT"

@@ -17,13 +17,15 @@ declare -A provider=(
     [jq]=jq
     [runuser]=util-linux
     [/usr/bin/time]=time
-    [/usr/lib/postgresql/15/bin/pgbench]=postgresql-15
-    [pg_config]=postgresql-common
     [curl]=curl
     [stunnel4]=stunnel4
     [aws]=awscli
-    [/usr/lib/postgresql/15/bin/pg_basebackup]=postgresql-15
 )
+# PostgreSQL itself: Debian packages 15; 16, 17 and 18 are the builds make deps unpacks (scripts/postgresql-bin.sh).
+if [[ ${BENCH_PG:-15} == 15 ]]; then
+    provider[/usr/lib/postgresql/15/bin/pgbench]=postgresql-15
+    provider[/usr/lib/postgresql/15/bin/pg_basebackup]=postgresql-15
+fi
 
 missing=()
 for tool in "${!provider[@]}"; do

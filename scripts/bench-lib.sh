@@ -10,10 +10,27 @@ die() { printf '[bench %s] error: %s\n' "$BENCH_SECTION" "$*" >&2; exit 1; }
 [[ $(id -u) -eq 0 ]] || die "run as root: it installs packages and runs PostgreSQL as user postgres"
 [[ -n ${BENCH_ROOT:-} && -n ${BENCH_OUT:-} ]] || die "run through scripts/bench.sh (BENCH_ONLY=$BENCH_SECTION make bench)"
 
-PGBIN=$(pg_config --bindir 2>/dev/null || true)
-[[ -x $PGBIN/pgbench ]] || PGBIN=/usr/lib/postgresql/15/bin
-[[ -x $PGBIN/pgbench ]] || die "pgbench not found in $PGBIN: install postgresql-15"
+# The PostgreSQL major measured: BENCH_PG (15 to 18, default 15), its programs found by scripts/postgresql-bin.sh.
+BENCH_PG=${BENCH_PG:-15}
+[[ $BENCH_PG =~ ^(15|16|17|18)$ ]] || die "BENCH_PG=$BENCH_PG: the supported majors are 15, 16, 17 and 18"
+PGBIN=$(bash "$BENCH_ROOT/scripts/postgresql-bin.sh" "$BENCH_PG") || die "no PostgreSQL $BENCH_PG to measure (see the line above)"
 PG_MAJOR=$("$PGBIN/postgres" --version | sed -E 's/.* ([0-9]+)\..*/\1/')
+[[ $PG_MAJOR == "$BENCH_PG" ]] || die "$PGBIN/postgres is PostgreSQL $PG_MAJOR, not $BENCH_PG"
+for program in initdb pg_ctl psql pgbench pg_basebackup; do
+    [[ -x $PGBIN/$program ]] || die "$PGBIN has no $program: the bench needs it for PostgreSQL $PG_MAJOR"
+done
+
+# pgBackRest (Debian 12's 2.45) knows PostgreSQL up to 15 and refuses a later cluster ("unexpected control
+# version"): on 16 and later a section leaves out just its pgBackRest rows and keeps every other comparison.
+# WITH_PGBACKREST is 1 when the section compares with pgBackRest; else PGBACKREST_SKIPPED says why, once.
+if ((PG_MAJOR <= 15)); then
+    WITH_PGBACKREST=1
+    PGBACKREST_SKIPPED=""
+else
+    WITH_PGBACKREST=0
+    PGBACKREST_SKIPPED="pgBackRest rows skipped: $(pgbackrest version 2>/dev/null || echo pgBackRest) refuses PostgreSQL $PG_MAJOR (it supports up to 15); BENCH_PG=15 measures them"
+    say "$PGBACKREST_SKIPPED"
+fi
 
 as_pg() { runuser -u postgres -- "$@"; }
 
@@ -54,7 +71,11 @@ pg_cluster_start() {
     shift 4
     mkdir -p "$sockets"
     chown postgres:postgres "$sockets"
-    as_pg "$PGBIN/initdb" -D "$data" -U postgres --auth=trust --no-sync -E UTF8 >"$log" 2>&1 \
+    # Data checksums off on every major (initdb's default until 17; 18 turns them on), so that the majors differ
+    # in nothing else.
+    local checksums=()
+    if ((PG_MAJOR >= 18)); then checksums=(--no-data-checksums); fi
+    as_pg "$PGBIN/initdb" -D "$data" -U postgres --auth=trust --no-sync -E UTF8 "${checksums[@]}" >"$log" 2>&1 \
         || { cat "$log" >&2; die "initdb $data failed"; }
     chown postgres:postgres "$log"
     {
@@ -75,6 +96,14 @@ median_ms() {
         | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end
         | . * 1000' "$1"
 }
+
+# median_of "<numbers, separated by spaces>": their median.
+median_of() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# check_same <label> <original> <copy>: a copy that differs is noted in CMP_NOTES, which a section prints as
+# WARNING lines under its table.
+CMP_NOTES=()
+check_same() { cmp -s "$2" "$3" || CMP_NOTES+=("$1: $(basename "$2") came back different"); }
 
 fmt() { awk -v v="$1" -v f="$2" 'BEGIN { printf f, v }'; }
 now() { date +%s.%N; }

@@ -37,6 +37,7 @@ mkdir -p "$TT_REPO" "$PGBR_DIR/repo" "$LOCAL_WAL" "$WS/bin"
 chown -R postgres:postgres "$WS"
 
 bench_binary
+[[ -n $TT ]] || ((WITH_PGBACKREST)) || die "nothing to restore: BENCH_SKIP_OURS=1, and $PGBACKREST_SKIPPED"
 
 # ---------------------------------------------------------------------------------------------
 # 1. A cluster with pgbench data; archiving goes on only after the load (the WAL of the load is not replayed).
@@ -52,12 +53,14 @@ DB_BYTES=$(psql_q "select sum(pg_database_size(oid)) from pg_database")
 DB_MB=$(awk -v b="$DB_BYTES" 'BEGIN { printf "%.0f", b / 1e6 }')
 WAL_MB=${BENCH_RESTORE_WAL_MB:-$DB_MB}
 
-pgbackrest_config "$PGBR_DIR/pgbackrest.conf" "$PGDATA" "$PORT" "$SOCKETS" \
-    "repo1-path=$PGBR_DIR/repo" "repo1-cipher-type=aes-256-cbc" "repo1-cipher-pass=tailtown-bench-cipher-pass-0123456789abcdef" \
-    "repo1-retention-full=1" "expire-auto=n" "compress-type=lz4" "compress-level=1" "start-fast=y"
 PGBR="pgbackrest --config=$PGBR_DIR/pgbackrest.conf --stanza=bench"
-
-archive="pgbackrest --config=$PGBR_DIR/pgbackrest.conf --stanza=bench archive-push %p && cp %p $LOCAL_WAL/%f"
+archive="cp %p $LOCAL_WAL/%f"
+if ((WITH_PGBACKREST)); then
+    pgbackrest_config "$PGBR_DIR/pgbackrest.conf" "$PGDATA" "$PORT" "$SOCKETS" \
+        "repo1-path=$PGBR_DIR/repo" "repo1-cipher-type=aes-256-cbc" "repo1-cipher-pass=tailtown-bench-cipher-pass-0123456789abcdef" \
+        "repo1-retention-full=1" "expire-auto=n" "compress-type=lz4" "compress-level=1" "start-fast=y"
+    archive="$PGBR archive-push %p && $archive"
+fi
 if [[ -n $TT ]]; then
     as_pg "$TT" keygen "$TT_KEY" >/dev/null
     cat >"$TT_CONF" <<EOF
@@ -71,11 +74,15 @@ EOF
     chown postgres:postgres "$TT_CONF" "$TT_CONF_NOPREFETCH"
     archive="$TT --config $TT_CONF wal-push %p && $archive"
 fi
-say "pgbackrest stanza-create; archive_command = '$archive'"
-(cd "$PGDATA" && as_pg $PGBR stanza-create) >"$WS/stanza.log" 2>&1 || { cat "$WS/stanza.log" >&2; die "pgbackrest stanza-create failed"; }
+say "archive_command = '$archive'"
+if ((WITH_PGBACKREST)); then
+    (cd "$PGDATA" && as_pg $PGBR stanza-create) >"$WS/stanza.log" 2>&1 || { cat "$WS/stanza.log" >&2; die "pgbackrest stanza-create failed"; }
+fi
 psql_q "alter system set archive_command = '$archive'" >/dev/null
 psql_q "select pg_reload_conf()" >/dev/null
-(cd "$PGDATA" && as_pg $PGBR check) >"$WS/check.log" 2>&1 || { cat "$WS/check.log" >&2; die "pgbackrest check failed"; }
+if ((WITH_PGBACKREST)); then
+    (cd "$PGDATA" && as_pg $PGBR check) >"$WS/check.log" 2>&1 || { cat "$WS/check.log" >&2; die "pgbackrest check failed"; }
+fi
 
 # ---------------------------------------------------------------------------------------------
 # 2. Both base backups of the same data (nothing runs in between), then WAL up to the target time T and a
@@ -87,8 +94,10 @@ if [[ -n $TT ]]; then
     (cd "$PGDATA" && as_pg "$TT" --config "$TT_CONF" backup-push --dbname "$CONNINFO") >"$WS/backup.log" 2>&1 \
         || { tail -20 "$WS/backup.log" >&2; die "tailtown-pitr backup-push failed"; }
 fi
-say "pgbackrest backup --type=full"
-(cd "$PGDATA" && as_pg $PGBR backup --type=full) >>"$WS/backup.log" 2>&1 || { tail -20 "$WS/backup.log" >&2; die "pgbackrest backup failed"; }
+if ((WITH_PGBACKREST)); then
+    say "pgbackrest backup --type=full"
+    (cd "$PGDATA" && as_pg $PGBR backup --type=full) >>"$WS/backup.log" 2>&1 || { tail -20 "$WS/backup.log" >&2; die "pgbackrest backup failed"; }
+fi
 START_LSN=$(psql_q "select pg_current_wal_lsn()")
 
 wal_since_backup() { psql_q "select pg_wal_lsn_diff(pg_current_wal_lsn(), '$START_LSN')::bigint"; }
@@ -171,7 +180,7 @@ restore_tailtown() { # <tt: prefetch at its default | tt0: prefetch off>
     settle
     started=$(now)
     (cd "$WS" && as_pg /usr/bin/time -f '%e %M' -o "$WS/time-restore.txt" \
-        "$TT" --config "$conf" restore --to "$TARGET" --target-dir "$target" --start) >"$WS/restore-$key.log" 2>&1 \
+        "$TT" --config "$conf" restore --to "$TARGET" --target-dir "$target" --start --pg-bin "$PGBIN") >"$WS/restore-$key.log" 2>&1 \
         || { tail -30 "$WS/restore-$key.log" >&2; die "tailtown-pitr restore failed (log: $WS/restore-$key.log)"; }
     record "${key}_outside" "$(elapsed "$started")"
     read -r _ kb < <(tail -1 "$WS/time-restore.txt")
@@ -236,6 +245,7 @@ replay_floor() { # <local|cp>
 
 TOOLS=(pgbr)
 if [[ -n $TT ]]; then TOOLS=(tt pgbr local tt0 cp); fi
+if ((!WITH_PGBACKREST)); then TOOLS=(tt local tt0 cp); fi
 for ((run = 0; run < RUNS; run++)); do
     for ((i = 0; i < ${#TOOLS[@]}; i++)); do
         tool=${TOOLS[$(((i + run) % ${#TOOLS[@]}))]}
@@ -250,7 +260,6 @@ done
 # ---------------------------------------------------------------------------------------------
 # 4. Report: medians over the runs.
 
-median_of() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 declare -A MEDIAN
 for key in "${!TIMES[@]}"; do MEDIAN[$key]=$(median_of "${TIMES[$key]}"); done
 cell() { # <seconds key> [MB]: "12.3", or "12.3 (456)" with MB/s
@@ -260,38 +269,45 @@ cell() { # <seconds key> [MB]: "12.3", or "12.3 (456)" with MB/s
     echo "$seconds"
 }
 
+# pgbr_col <text>: a cell of the pgBackRest column, which is left out when pgBackRest is.
+pgbr_col() { if ((WITH_PGBACKREST)); then printf ' %s |' "$1"; fi; }
+
 REPORT=$WS/restore.md
 {
     echo "### Restore to a point in time"
     echo
     echo "pgbench -i -s $SCALE: $DB_MB MB of database; $REPLAY_MB MB of WAL (pgbench -c 2, a checkpoint every 10 s) from the backups to the target,"
-    echo "$SEGMENTS segments archived in all; $(pgbackrest version), PostgreSQL $PG_MAJOR."
+    echo "$SEGMENTS segments archived in all; $( ((WITH_PGBACKREST)) && echo "$(pgbackrest version), ")PostgreSQL $PG_MAJOR."
     echo "Median of $RUNS runs of each, the tools in turn (a different one first in each round), on the same data."
     echo
-    echo "| Phase, seconds | tailtown-pitr | tailtown-pitr, prefetch off | pgBackRest | local pg_wal (limit) | restore_command cp |"
-    echo "|---|---:|---:|---:|---:|---:|"
+    echo "| Phase, seconds | tailtown-pitr | tailtown-pitr, prefetch off |$(pgbr_col pgBackRest) local pg_wal (limit) | restore_command cp |"
+    echo "|---|---:|---:|$(pgbr_col ---:)---:|---:|"
     if [[ -n $TT ]]; then
-        echo "| plan | $(cell tt_plan) | $(cell tt0_plan) | | | |"
-        echo "| download + extract (MB/s of database) | $(cell tt_extract "$DB_MB") | $(cell tt0_extract "$DB_MB") | $(cell pgbr_extract "$DB_MB") | | |"
-        echo "| of which WAL staged before the start (MB/s of WAL) | $(cell tt_staged "$REPLAY_MB") | | | | |"
-        echo "| start and replay to the target (MB/s of WAL) | $(cell tt_replay "$REPLAY_MB") | $(cell tt0_replay "$REPLAY_MB") | $(cell pgbr_replay "$REPLAY_MB") | $(cell local_replay "$REPLAY_MB") | $(cell cp_replay "$REPLAY_MB") |"
-        echo "| total | $(cell tt_total) | $(cell tt0_total) | $(cell pgbr_total) | | |"
+        echo "| plan | $(cell tt_plan) | $(cell tt0_plan) |$(pgbr_col "") | |"
+        echo "| download + extract (MB/s of database) | $(cell tt_extract "$DB_MB") | $(cell tt0_extract "$DB_MB") |$(pgbr_col "$(cell pgbr_extract "$DB_MB")") | |"
+        echo "| of which WAL staged before the start (MB/s of WAL) | $(cell tt_staged "$REPLAY_MB") | |$(pgbr_col "") | |"
+        echo "| start and replay to the target (MB/s of WAL) | $(cell tt_replay "$REPLAY_MB") | $(cell tt0_replay "$REPLAY_MB") |$(pgbr_col "$(cell pgbr_replay "$REPLAY_MB")") $(cell local_replay "$REPLAY_MB") | $(cell cp_replay "$REPLAY_MB") |"
+        echo "| total | $(cell tt_total) | $(cell tt0_total) |$(pgbr_col "$(cell pgbr_total)") | |"
         echo
         echo "tailtown-pitr restore timed from outside: $(cell tt_outside) s (prefetch off: $(cell tt0_outside) s); its peak RSS $(mib "$TT_RSS_KB") MiB."
         echo "tailtown-pitr is run with TAILTOWN_PREFETCH at its default (8), and with TAILTOWN_PREFETCH=0 (prefetch off)."
         echo
         echo "| Target | measured | goal | |"
         echo "|---|---:|---:|---|"
-        r=$(ratio "${MEDIAN[tt_total]}" "${MEDIAN[pgbr_total]}")
-        echo "| restore total / pgBackRest total | $r | < $TARGET_TOTAL_VS_PGBACKREST | $(verdict "$r" 0.99) |"
+        if ((WITH_PGBACKREST)); then
+            r=$(ratio "${MEDIAN[tt_total]}" "${MEDIAN[pgbr_total]}")
+            echo "| restore total / pgBackRest total | $r | < $TARGET_TOTAL_VS_PGBACKREST | $(verdict "$r" 0.99) |"
+        fi
         r=$(ratio "${MEDIAN[tt_replay]}" "${MEDIAN[local_replay]}")
         echo "| replay / replay of local pg_wal | $r | <= $TARGET_REPLAY_VS_LOCAL | $(verdict "$r" $TARGET_REPLAY_VS_LOCAL) |"
         r=$(ratio "${MEDIAN[tt_replay]}" "${MEDIAN[tt0_replay]}")
         echo "| replay / replay with prefetch off | $r | <= 1.0 | $(verdict "$r" 1.0) |"
         r=$(ratio "${MEDIAN[tt0_replay]}" "${MEDIAN[local_replay]}")
         echo "| (replay with prefetch off / replay of local pg_wal) | $r | | |"
-        r=$(ratio "${MEDIAN[pgbr_replay]}" "${MEDIAN[local_replay]}")
-        echo "| (pgBackRest replay / replay of local pg_wal) | $r | | |"
+        if ((WITH_PGBACKREST)); then
+            r=$(ratio "${MEDIAN[pgbr_replay]}" "${MEDIAN[local_replay]}")
+            echo "| (pgBackRest replay / replay of local pg_wal) | $r | | |"
+        fi
         r=$(ratio "${MEDIAN[tt_replay]}" "${MEDIAN[cp_replay]}")
         echo "| (replay / replay with restore_command cp) | $r | | |"
     else
@@ -307,6 +323,7 @@ REPORT=$WS/restore.md
         if [[ -n ${ROWS[$key]:-} ]]; then rows+=", ${LABEL[$key]} ${ROWS[$key]}"; fi
     done
     echo "Rows in pgbench_history at the target (last round): $rows."
+    if ((!WITH_PGBACKREST)); then echo "$PGBACKREST_SKIPPED."; fi
     for note in "${NOTES[@]}"; do echo "WARNING: $note"; done
 } >"$REPORT"
 bench_report "$REPORT"

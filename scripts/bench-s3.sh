@@ -83,17 +83,19 @@ switch_wal_and_wait
 SYSID=$(psql_q "select system_identifier from pg_control_system()")
 
 # pgBackRest: S3 repository through the same endpoint, synchronous archive-push, lz4 level 1, aes-256-cbc.
-pgbackrest_config "$PGBR_DIR/pgbackrest.conf" "$PGDATA" "$PORT" "$SOCKETS" \
-    "repo1-type=s3" "repo1-path=/pgbackrest" "repo1-s3-bucket=$BUCKET" "repo1-s3-endpoint=127.0.0.1" \
-    "repo1-storage-port=$TLS_PORT" "repo1-storage-ca-file=$CA" "repo1-s3-uri-style=path" "repo1-s3-region=us-east-1" \
-    "repo1-s3-key=$ACCESS_KEY" "repo1-s3-key-secret=$SECRET_KEY" \
-    "repo1-cipher-type=aes-256-cbc" "repo1-cipher-pass=tailtown-bench-cipher-pass-0123456789abcdef" \
-    "compress-type=lz4" "compress-level=1"
 PGBR="pgbackrest --config=$PGBR_DIR/pgbackrest.conf --stanza=bench"
-say "pgbackrest stanza-create (S3 repository)"
-# shellcheck disable=SC2086 # PGBR is a command line
-(cd "$PGDATA" && as_pg $PGBR stanza-create) >"$WS/stanza.log" 2>&1 \
-    || { cat "$WS/stanza.log" >&2; die "pgbackrest stanza-create on S3 failed"; }
+if ((WITH_PGBACKREST)); then
+    pgbackrest_config "$PGBR_DIR/pgbackrest.conf" "$PGDATA" "$PORT" "$SOCKETS" \
+        "repo1-type=s3" "repo1-path=/pgbackrest" "repo1-s3-bucket=$BUCKET" "repo1-s3-endpoint=127.0.0.1" \
+        "repo1-storage-port=$TLS_PORT" "repo1-storage-ca-file=$CA" "repo1-s3-uri-style=path" "repo1-s3-region=us-east-1" \
+        "repo1-s3-key=$ACCESS_KEY" "repo1-s3-key-secret=$SECRET_KEY" \
+        "repo1-cipher-type=aes-256-cbc" "repo1-cipher-pass=tailtown-bench-cipher-pass-0123456789abcdef" \
+        "compress-type=lz4" "compress-level=1"
+    say "pgbackrest stanza-create (S3 repository)"
+    # shellcheck disable=SC2086 # PGBR is a command line
+    (cd "$PGDATA" && as_pg $PGBR stanza-create) >"$WS/stanza.log" 2>&1 \
+        || { cat "$WS/stanza.log" >&2; die "pgbackrest stanza-create on S3 failed"; }
+fi
 as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
 
 mapfile -t corpus < <(find "$CORPUS" -maxdepth 1 -type f -regextype posix-extended -regex '.*/[0-9A-F]{24}' -printf '%f\n' | sort)
@@ -133,16 +135,16 @@ export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 export AWS_ACCESS_KEY_ID=$ACCESS_KEY AWS_SECRET_ACCESS_KEY=$SECRET_KEY AWS_DEFAULT_REGION=us-east-1
 AWSCP="$AWS --endpoint-url $ENDPOINT --ca-bundle $CA s3 cp --only-show-errors"
 
-CMP_NOTES=()
-check_same() { cmp -s "$2" "$3" || CMP_NOTES+=("$1: $(basename "$2") came back different"); }
 for seg in "${SEGS[@]}"; do
-    # shellcheck disable=SC2086
-    out=$(cd "$PGDATA" && as_pg $PGBR archive-push "pg_wal/$seg" --log-level-console=info 2>&1) \
-        || die "pgbackrest archive-push $seg failed: $out"
-    grep -q "pushed WAL file '$seg' to the archive" <<<"$out" || die "pgbackrest archive-push $seg did not push: $out"
-    # shellcheck disable=SC2086
-    (cd "$PGDATA" && as_pg $PGBR archive-get "$seg" "$FETCHED/$seg.pgbackrest") || die "pgbackrest archive-get $seg failed"
-    check_same pgbackrest "$CORPUS/$seg" "$FETCHED/$seg.pgbackrest"
+    if ((WITH_PGBACKREST)); then
+        # shellcheck disable=SC2086
+        out=$(cd "$PGDATA" && as_pg $PGBR archive-push "pg_wal/$seg" --log-level-console=info 2>&1) \
+            || die "pgbackrest archive-push $seg failed: $out"
+        grep -q "pushed WAL file '$seg' to the archive" <<<"$out" || die "pgbackrest archive-push $seg did not push: $out"
+        # shellcheck disable=SC2086
+        (cd "$PGDATA" && as_pg $PGBR archive-get "$seg" "$FETCHED/$seg.pgbackrest") || die "pgbackrest archive-get $seg failed"
+        check_same pgbackrest "$CORPUS/$seg" "$FETCHED/$seg.pgbackrest"
+    fi
     if [[ -n $TT ]]; then
         (cd "$PGDATA" && as_pg "$TT" --config "$TT_CONF" wal-push "pg_wal/$seg") || die "tailtown-pitr wal-push $seg to S3 failed"
         (cd "$PGDATA" && as_pg "$TT" --config "$TT_CONF" wal-fetch "$seg" "$FETCHED/$seg.tailtown") || die "tailtown-pitr wal-fetch $seg failed"
@@ -218,8 +220,10 @@ if [[ -n $TT ]]; then
 fi
 measure aws_put "aws s3 cp of the stored bytes, upload" root "" "$AWSCP $REF/{seg}.object s3://$BUCKET/aws/{seg}"
 measure aws_get "aws s3 cp of the stored bytes, download" root "rm -f $FETCHED/{seg}.aws" "$AWSCP s3://$BUCKET/aws/{seg} $FETCHED/{seg}.aws"
-measure pgbr_push "pgbackrest archive-push (lz4 1, aes-256-cbc)" postgres "$S3 rm pgbackrest/archive/ {seg}" "$PGBR archive-push pg_wal/{seg}"
-measure pgbr_get "pgbackrest archive-get" postgres "rm -f $FETCHED/{seg}.pgbackrest" "$PGBR archive-get {seg} $FETCHED/{seg}.pgbackrest"
+if ((WITH_PGBACKREST)); then
+    measure pgbr_push "pgbackrest archive-push (lz4 1, aes-256-cbc)" postgres "$S3 rm pgbackrest/archive/ {seg}" "$PGBR archive-push pg_wal/{seg}"
+    measure pgbr_get "pgbackrest archive-get" postgres "rm -f $FETCHED/{seg}.pgbackrest" "$PGBR archive-get {seg} $FETCHED/{seg}.pgbackrest"
+fi
 
 # ---------------------------------------------------------------------------------------------
 # 5. Report.
@@ -230,7 +234,7 @@ ms_of() { fmt "${MEDIAN[$1]}" %.1f; }
     echo "### S3 over TLS"
     echo
     echo "moto $(python3 -c 'import moto; print(moto.__version__)') behind $("$STUNNEL" -version 2>&1 | grep -m1 -o 'stunnel [0-9.]*'),"
-    echo "$(pgbackrest version), $("$AWS" --version 2>&1 | cut -d' ' -f1), curl $(curl --version | head -1 | cut -d' ' -f2)."
+    echo "$( ((WITH_PGBACKREST)) && echo "$(pgbackrest version), ")$("$AWS" --version 2>&1 | cut -d' ' -f1), curl $(curl --version | head -1 | cut -d' ' -f2)."
     echo "Measured ${SEGMENT_COUNT} of $n segments of pgbench WAL (bulk load and updates), $RUNS runs each after $WARMUP warm-up;"
     echo "the stored object is $(awk -v b="$OBJECT_BYTES" 'BEGIN { printf "%.1f", b / 1048576 }') MiB on average (what aws and curl send)."
     echo
@@ -243,16 +247,20 @@ ms_of() { fmt "${MEDIAN[$1]}" %.1f; }
     echo "| Ratio | measured | goal | |"
     echo "|---|---:|---:|---|"
     if [[ -n $TT ]]; then
-        r=$(ratio "${MEDIAN[tt_push]}" "${MEDIAN[pgbr_push]}")
-        echo "| wal-push / pgbackrest archive-push | $r | <= $TARGET_VS_PGBACKREST | $(verdict "$r" $TARGET_VS_PGBACKREST) |"
-        r=$(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[pgbr_get]}")
-        echo "| wal-fetch / pgbackrest archive-get | $r | <= $TARGET_VS_PGBACKREST | $(verdict "$r" $TARGET_VS_PGBACKREST) |"
+        if ((WITH_PGBACKREST)); then
+            r=$(ratio "${MEDIAN[tt_push]}" "${MEDIAN[pgbr_push]}")
+            echo "| wal-push / pgbackrest archive-push | $r | <= $TARGET_VS_PGBACKREST | $(verdict "$r" $TARGET_VS_PGBACKREST) |"
+            r=$(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[pgbr_get]}")
+            echo "| wal-fetch / pgbackrest archive-get | $r | <= $TARGET_VS_PGBACKREST | $(verdict "$r" $TARGET_VS_PGBACKREST) |"
+        fi
         echo "| wal-push / aws s3 cp upload | $(ratio "${MEDIAN[tt_push]}" "${MEDIAN[aws_put]}") | | |"
         echo "| wal-fetch / aws s3 cp download | $(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[aws_get]}") | | |"
         echo "| wal-push / curl PUT of the stored bytes | $(ratio "${MEDIAN[tt_push]}" "${MEDIAN[curl_put]}") | | |"
         echo "| wal-fetch / curl GET of the stored bytes | $(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[curl_get]}") | | |"
     fi
-    echo "| pgbackrest archive-push / aws s3 cp upload | $(ratio "${MEDIAN[pgbr_push]}" "${MEDIAN[aws_put]}") | | |"
+    if ((WITH_PGBACKREST)); then
+        echo "| pgbackrest archive-push / aws s3 cp upload | $(ratio "${MEDIAN[pgbr_push]}" "${MEDIAN[aws_put]}") | | |"
+    fi
     echo
     put16=$(awk -v ms="${MEDIAN[curl_put16]}" 'BEGIN { printf "%.0f", 16 / (ms / 1000) }')
     get16=$(awk -v ms="${MEDIAN[curl_get16]}" 'BEGIN { printf "%.0f", 16 / (ms / 1000) }')
@@ -264,6 +272,7 @@ ms_of() { fmt "${MEDIAN[$1]}" %.1f; }
             print "."
         }'
     fi
+    if ((!WITH_PGBACKREST)); then echo "$PGBACKREST_SKIPPED."; fi
     for note in "${CMP_NOTES[@]}"; do echo "WARNING: $note"; done
 } >"$REPORT"
 bench_report "$REPORT"

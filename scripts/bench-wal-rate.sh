@@ -85,17 +85,19 @@ pg_cluster_start "$PGDATA" "$PORT" "$SOCKETS" "$WS/primary.log" \
     "archive_mode = on" "archive_command = ''" "wal_keep_size = 8GB" "max_wal_size = 8GB" "checkpoint_timeout = 1d" \
     "fsync = off" "synchronous_commit = off"
 
-pgbr_config "$WS/pgbr-file-async" y "repo1-path=$WS/pgbr-repo"
-pgbr_config "$WS/pgbr-file-sync" n "repo1-path=$WS/pgbr-repo"
-S3_LINES=("repo1-type=s3" "repo1-path=/bench" "repo1-s3-bucket=pgbackrest" "repo1-s3-endpoint=127.0.0.1" "repo1-storage-port=$S3_PORT"
-    "repo1-s3-region=us-east-1" "repo1-s3-key=AKIDBENCH" "repo1-s3-key-secret=bench-secret-key" "repo1-s3-uri-style=path"
-    "repo1-storage-ca-file=$S3_CA")
-pgbr_config "$WS/pgbr-s3-async" y "${S3_LINES[@]}"
-chown -R postgres:postgres "$WS"
-for folder in pgbr-file-async pgbr-s3-async; do
-    (cd "$PGDATA" && as_pg pgbackrest --config-path="$WS/$folder" --stanza=bench stanza-create >"$WS/$folder/stanza.log" 2>&1) \
-        || { cat "$WS/$folder/stanza.log" >&2; die "pgbackrest stanza-create ($folder) failed"; }
-done
+if ((WITH_PGBACKREST)); then
+    pgbr_config "$WS/pgbr-file-async" y "repo1-path=$WS/pgbr-repo"
+    pgbr_config "$WS/pgbr-file-sync" n "repo1-path=$WS/pgbr-repo"
+    S3_LINES=("repo1-type=s3" "repo1-path=/bench" "repo1-s3-bucket=pgbackrest" "repo1-s3-endpoint=127.0.0.1" "repo1-storage-port=$S3_PORT"
+        "repo1-s3-region=us-east-1" "repo1-s3-key=AKIDBENCH" "repo1-s3-key-secret=bench-secret-key" "repo1-s3-uri-style=path"
+        "repo1-storage-ca-file=$S3_CA")
+    pgbr_config "$WS/pgbr-s3-async" y "${S3_LINES[@]}"
+    chown -R postgres:postgres "$WS"
+    for folder in pgbr-file-async pgbr-s3-async; do
+        (cd "$PGDATA" && as_pg pgbackrest --config-path="$WS/$folder" --stanza=bench stanza-create >"$WS/$folder/stanza.log" 2>&1) \
+            || { cat "$WS/$folder/stanza.log" >&2; die "pgbackrest stanza-create ($folder) failed"; }
+    done
+fi
 
 # Taken before the load: recoveries replay everything the load writes. With its own WAL (-X stream), as
 # archive_command is unset and -X none would wait for the backup's last segment to be archived.
@@ -141,10 +143,12 @@ PGBR_FILE_SYNC="pgbackrest --config-path=$WS/pgbr-file-sync --stanza=bench archi
 clear_pgbr_archive() { find "$WS/pgbr-repo/archive/bench" -mindepth 2 -maxdepth 2 -type d -name '0*' -exec rm -rf {} +; }
 
 drain tailtown "$TT --config $WS/tailtown-file.conf wal-push %p"
-drain pgbr_sync "$PGBR_FILE_SYNC"
-clear_pgbr_archive
-# Last, so that pgBackRest's archive holds the backlog for the archive-get recovery below.
-drain pgbr_async "$PGBR_FILE_ASYNC"
+if ((WITH_PGBACKREST)); then
+    drain pgbr_sync "$PGBR_FILE_SYNC"
+    clear_pgbr_archive
+    # Last, so that pgBackRest's archive holds the backlog for the archive-get recovery below.
+    drain pgbr_async "$PGBR_FILE_ASYNC"
+fi
 # The same backlog to S3, with and without push-ahead, where one request at a time waits on the network.
 drain tailtown_s3 "$TT --config $WS/tailtown-s3.conf wal-push %p"
 drain tailtown_s3_serial "$TT --config $WS/tailtown-s3-serial.conf wal-push %p"
@@ -192,8 +196,10 @@ recover tailtown "$TT --config $WS/tailtown-file.conf wal-fetch %f %p" no
 recover tailtown_noprefetch "$TT --config $WS/tailtown-noprefetch.conf wal-fetch %f %p" no
 recover tailtown_s3 "$TT --config $WS/tailtown-s3.conf wal-fetch %f %p" no
 recover tailtown_s3_noprefetch "$TT --config $WS/tailtown-s3-noprefetch.conf wal-fetch %f %p" no
-# pg1-path: pgBackRest resolves %p against it, and must write into the recovering data directory.
-recover pgbr_async "pgbackrest --config-path=$WS/pgbr-file-async --stanza=bench --pg1-path=@DIR@ archive-get %f \"%p\"" no
+if ((WITH_PGBACKREST)); then
+    # pg1-path: pgBackRest resolves %p against it, and must write into the recovering data directory.
+    recover pgbr_async "pgbackrest --config-path=$WS/pgbr-file-async --stanza=bench --pg1-path=@DIR@ archive-get %f \"%p\"" no
+fi
 
 # ---------------------------------------------------------------------------------------------
 # 2. Archive throughput under pgbench, to S3.
@@ -231,33 +237,40 @@ under_load() { # <key> <archive_command>
     say "load $key: ${LOAD_RATE[$key]} MB/s of WAL, backlog max ${LOAD_MAX[$key]}, drained in ${LOAD_DRAIN[$key]} s; samples: ${LOAD_SAMPLES[$key]}"
 }
 under_load tailtown "$TT --config $WS/tailtown-s3.conf wal-push %p"
-under_load pgbr_async "pgbackrest --config-path=$WS/pgbr-s3-async --stanza=bench archive-push %p"
+if ((WITH_PGBACKREST)); then under_load pgbr_async "pgbackrest --config-path=$WS/pgbr-s3-async --stanza=bench archive-push %p"; fi
 
 # ---------------------------------------------------------------------------------------------
 # Report.
 
 {
-    echo "## WAL rate ($(date -u +%Y-%m-%d), $(nproc) cores, $(pgbackrest version))"
+    echo "## WAL rate ($(date -u +%Y-%m-%d), $(nproc) cores, PostgreSQL $PG_MAJOR$( ((WITH_PGBACKREST)) && echo ", $(pgbackrest version)"))"
+    if ((!WITH_PGBACKREST)); then echo; echo "$PGBACKREST_SKIPPED."; fi
     echo
     echo "Backlog drain: $BACKLOG segments of pgbench WAL, drained by PostgreSQL's archiver, file repositories."
     echo
     echo "| Archiver | Segments/s |"
     echo "|---|---|"
     echo "| tailtown-pitr wal-push (push-ahead, defaults) | ${DRAIN[tailtown]} |"
-    echo "| pgBackRest archive-push async, process-max=2 | ${DRAIN[pgbr_async]} |"
-    echo "| pgBackRest archive-push sync | ${DRAIN[pgbr_sync]} |"
+    if ((WITH_PGBACKREST)); then
+        echo "| pgBackRest archive-push async, process-max=2 | ${DRAIN[pgbr_async]} |"
+        echo "| pgBackRest archive-push sync | ${DRAIN[pgbr_sync]} |"
+    fi
     echo "| tailtown-pitr wal-push to S3 (moto, TLS), push-ahead | ${DRAIN[tailtown_s3]} |"
     echo "| tailtown-pitr wal-push to S3 (moto, TLS), TAILTOWN_PUSH_AHEAD=0 | ${DRAIN[tailtown_s3_serial]} |"
-    r=$(ratio "${DRAIN[tailtown]}" "${DRAIN[pgbr_async]}")
-    echo
-    echo "tailtown-pitr / pgBackRest async: **$r** (target >= 1.5: $(verdict_at_least "$r" 1.5))."
+    if ((WITH_PGBACKREST)); then
+        r=$(ratio "${DRAIN[tailtown]}" "${DRAIN[pgbr_async]}")
+        echo
+        echo "tailtown-pitr / pgBackRest async: **$r** (target >= 1.5: $(verdict_at_least "$r" 1.5))."
+    fi
     echo
     echo "Archive throughput: pgbench -c 2 -j 2 -T $LOAD_SECONDS at full speed, archiving to moto over TLS; backlog = .ready files, sampled each second."
     echo
     echo "| Archiver | WAL MB/s | Backlog max | Drain after load, s | Backlog samples |"
     echo "|---|---|---|---|---|"
     echo "| tailtown-pitr wal-push | ${LOAD_RATE[tailtown]} | ${LOAD_MAX[tailtown]} | ${LOAD_DRAIN[tailtown]} | ${LOAD_SAMPLES[tailtown]} |"
-    echo "| pgBackRest async, process-max=2 | ${LOAD_RATE[pgbr_async]} | ${LOAD_MAX[pgbr_async]} | ${LOAD_DRAIN[pgbr_async]} | ${LOAD_SAMPLES[pgbr_async]} |"
+    if ((WITH_PGBACKREST)); then
+        echo "| pgBackRest async, process-max=2 | ${LOAD_RATE[pgbr_async]} | ${LOAD_MAX[pgbr_async]} | ${LOAD_DRAIN[pgbr_async]} | ${LOAD_SAMPLES[pgbr_async]} |"
+    fi
     echo
     echo "Recovery throughput: base backup + $WAL_BYTES MB of archived WAL replayed to the end, from \`pg_ctl start\` to promotion."
     echo
@@ -266,11 +279,13 @@ under_load pgbr_async "pgbackrest --config-path=$WS/pgbr-s3-async --stanza=bench
     echo "| WAL already in pg_wal (PostgreSQL's replay speed) | ${RECOVERY[local]} | 1.00 |"
     echo "| tailtown-pitr wal-fetch, prefetch 8 | ${RECOVERY[tailtown]} | $(ratio "${RECOVERY[tailtown]}" "${RECOVERY[local]}") |"
     echo "| tailtown-pitr wal-fetch, TAILTOWN_PREFETCH=0 | ${RECOVERY[tailtown_noprefetch]} | $(ratio "${RECOVERY[tailtown_noprefetch]}" "${RECOVERY[local]}") |"
-    echo "| pgBackRest archive-get async, process-max=2 | ${RECOVERY[pgbr_async]} | $(ratio "${RECOVERY[pgbr_async]}" "${RECOVERY[local]}") |"
+    if ((WITH_PGBACKREST)); then
+        echo "| pgBackRest archive-get async, process-max=2 | ${RECOVERY[pgbr_async]} | $(ratio "${RECOVERY[pgbr_async]}" "${RECOVERY[local]}") |"
+    fi
     echo "| tailtown-pitr wal-fetch from S3 (moto, TLS), prefetch 8 | ${RECOVERY[tailtown_s3]} | $(ratio "${RECOVERY[tailtown_s3]}" "${RECOVERY[local]}") |"
     echo "| tailtown-pitr wal-fetch from S3 (moto, TLS), TAILTOWN_PREFETCH=0 | ${RECOVERY[tailtown_s3_noprefetch]} | $(ratio "${RECOVERY[tailtown_s3_noprefetch]}" "${RECOVERY[local]}") |"
     r=$(ratio "${RECOVERY[tailtown]}" "${RECOVERY[local]}")
     echo
-    echo "tailtown-pitr with prefetch / local replay: **$r** (target <= 1.15: $(verdict "$r" 1.15)); / pgBackRest async: $(ratio "${RECOVERY[tailtown]}" "${RECOVERY[pgbr_async]}")."
+    echo "tailtown-pitr with prefetch / local replay: **$r** (target <= 1.15: $(verdict "$r" 1.15))$( ((WITH_PGBACKREST)) && echo "; / pgBackRest async: $(ratio "${RECOVERY[tailtown]}" "${RECOVERY[pgbr_async]}")")."
 } >"$REPORT"
 bench_report "$REPORT"

@@ -44,7 +44,6 @@ FETCHED=$WS/fetched
 JSON=$WS/json
 mkdir -p "$CORPUS" "$SOCKETS" "$PGBR_DIR/conf.d" "$PGBR_REPO" "$REF" "$FETCHED" "$JSON" "$WS/bin"
 chown -R postgres:postgres "$WS"
-bench_on_exit "[[ -f $PGDATA/postmaster.pid ]] && runuser -u postgres -- $PGBIN/pg_ctl -D $PGDATA -m immediate -w stop"
 
 # Runs a command as postgres in the data directory, the way PostgreSQL runs archive_command.
 in_pgdata() { (cd "$PGDATA" && runuser -u postgres -- "$@"); }
@@ -60,22 +59,9 @@ bench_binary
 PORT=$(free_port 54329)
 
 say "creating a PostgreSQL $PG_MAJOR cluster in $PGDATA (port $PORT, socket in $SOCKETS)"
-as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust --no-sync -E UTF8 >"$WS/initdb.log" 2>&1 \
-    || { cat "$WS/initdb.log" >&2; die "initdb failed"; }
-cat >>"$PGDATA/postgresql.conf" <<EOF
-# tailtown-pitr bench
-port = $PORT
-listen_addresses = ''
-unix_socket_directories = '$SOCKETS'
-wal_level = replica
-archive_mode = on
-archive_command = 'cp %p $CORPUS/%f'
-max_wal_size = 1GB
-fsync = off
-synchronous_commit = off
-EOF
-as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$WS/postgres.log" -w start >/dev/null \
-    || { tail -20 "$WS/postgres.log" >&2; die "PostgreSQL did not start"; }
+pg_cluster_start "$PGDATA" "$PORT" "$SOCKETS" "$WS/postgres.log" \
+    "wal_level = replica" "archive_mode = on" "archive_command = 'cp %p $CORPUS/%f'" "max_wal_size = 1GB" \
+    "fsync = off" "synchronous_commit = off"
 
 corpus_segments() { find "$CORPUS" -maxdepth 1 -type f -regextype posix-extended -regex '.*/[0-9A-F]{24}' -printf '%f\n' | sort; }
 
@@ -94,13 +80,15 @@ done
 # ---------------------------------------------------------------------------------------------
 # pgBackRest: posix repository in the workspace, synchronous archive-push, lz4 level 1, aes-256-cbc.
 
-pgbackrest_config "$PGBR_DIR/pgbackrest.conf" "$PGDATA" "$PORT" "$SOCKETS" \
-    "repo1-path=$PGBR_REPO" "repo1-cipher-type=aes-256-cbc" "repo1-cipher-pass=tailtown-bench-cipher-pass-0123456789abcdef" \
-    "compress-type=lz4" "compress-level=1"
 PGBR="pgbackrest --config-path=$PGBR_DIR --stanza=bench"
-say "pgbackrest stanza-create"
-# shellcheck disable=SC2086 # PGBR is a command line
-in_pgdata $PGBR stanza-create >"$WS/stanza.log" 2>&1 || { cat "$WS/stanza.log" >&2; die "pgbackrest stanza-create failed"; }
+if ((WITH_PGBACKREST)); then
+    pgbackrest_config "$PGBR_DIR/pgbackrest.conf" "$PGDATA" "$PORT" "$SOCKETS" \
+        "repo1-path=$PGBR_REPO" "repo1-cipher-type=aes-256-cbc" "repo1-cipher-pass=tailtown-bench-cipher-pass-0123456789abcdef" \
+        "compress-type=lz4" "compress-level=1"
+    say "pgbackrest stanza-create"
+    # shellcheck disable=SC2086 # PGBR is a command line
+    in_pgdata $PGBR stanza-create >"$WS/stanza.log" 2>&1 || { cat "$WS/stanza.log" >&2; die "pgbackrest stanza-create failed"; }
+fi
 
 # The cluster is no longer needed: stopping it keeps its checkpointer and archiver from recycling the
 # segments copied into pg_wal below, and from adding noise to the timings.
@@ -131,10 +119,6 @@ say "measuring ${SEGMENT_COUNT} of $n segments (${SEGS[0]} .. ${SEGS[-1]}), lz4 
 # Correctness pass (untimed): every tool must really store and give back the same bytes, so that the
 # timings below measure real work. It also primes the repositories for the duplicate-push runs.
 
-CMP_NOTES=()
-check_same() { # <label> <original> <copy>
-    cmp -s "$2" "$3" || CMP_NOTES+=("$1: $(basename "$2") came back different")
-}
 PIPE_PUSH="bash -c 'lz4 -1 -c pg_wal/{seg} | openssl enc -aes-256-ctr -pbkdf2 -pass pass:x > $REF/{seg}.lz4.aes'"
 PIPE_FETCH="bash -c 'openssl enc -d -aes-256-ctr -pbkdf2 -pass pass:x < $REF/{seg}.lz4.aes | lz4 -d -c > $REF/{seg}.back'"
 CAT_COPY="bash -c 'cat pg_wal/{seg} > $REF/{seg}.copy'"
@@ -153,12 +137,13 @@ run_for() { # <segment> <template> [prefix words...]
     eval "in_pgdata $* ${template//\{seg\}/$seg}"
 }
 
-say "correctness pass: reference pipeline and pgBackRest"
+say "correctness pass: reference pipeline$( ((WITH_PGBACKREST)) && echo " and pgBackRest")"
 for seg in "${SEGS[@]}"; do
     run_for "$seg" "$CAT_COPY"
     run_for "$seg" "$PIPE_PUSH"
     run_for "$seg" "$PIPE_FETCH"
     check_same "lz4 | openssl" "$CORPUS/$seg" "$REF/$seg.back"
+    ((WITH_PGBACKREST)) || continue
     out=$(run_for "$seg" "$PGBR_PUSH --log-level-console=info" 2>&1) || die "pgbackrest archive-push $seg failed: $out"
     grep -q "pushed WAL file '$seg' to the archive" <<<"$out" || die "pgbackrest archive-push $seg did not push: $out"
     out=$(run_for "$seg" "$PGBR_PUSH --log-level-console=info" 2>&1) || die "pgbackrest repeated archive-push $seg failed: $out"
@@ -186,7 +171,10 @@ EOF
     done
     TT_OBJECT_BYTES=$(find "$TT_REPO/wal" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
 fi
-PGBR_OBJECT_BYTES=$(find "$PGBR_REPO/archive" -type f -name '*-*' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+PGBR_OBJECT_BYTES=""
+if ((WITH_PGBACKREST)); then
+    PGBR_OBJECT_BYTES=$(find "$PGBR_REPO/archive" -type f -name '*-*' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+fi
 
 # ---------------------------------------------------------------------------------------------
 # 3. Measurements: hyperfine (no shell, median of all runs over all measured segments) and peak RSS.
@@ -234,10 +222,12 @@ if [[ -n $TT ]]; then
     measure tt_dup "tailtown-pitr wal-push, already archived" "" "$TT_PUSH"
     measure tt_fetch "tailtown-pitr wal-fetch" "rm -f $FETCHED/{seg}.tailtown" "$TT_FETCH"
 fi
-measure pgbr_push "pgbackrest archive-push (lz4 1, aes-256-cbc)" "$PGBR_CLEAR" "$PGBR_PUSH"
-for seg in "${SEGS[@]}"; do run_for "$seg" "$PGBR_PUSH" >/dev/null 2>&1; done
-measure pgbr_dup "pgbackrest archive-push, already archived" "" "$PGBR_PUSH"
-measure pgbr_get "pgbackrest archive-get" "rm -f $FETCHED/{seg}.pgbackrest" "$PGBR_GET"
+if ((WITH_PGBACKREST)); then
+    measure pgbr_push "pgbackrest archive-push (lz4 1, aes-256-cbc)" "$PGBR_CLEAR" "$PGBR_PUSH"
+    for seg in "${SEGS[@]}"; do run_for "$seg" "$PGBR_PUSH" >/dev/null 2>&1; done
+    measure pgbr_dup "pgbackrest archive-push, already archived" "" "$PGBR_PUSH"
+    measure pgbr_get "pgbackrest archive-get" "rm -f $FETCHED/{seg}.pgbackrest" "$PGBR_GET"
+fi
 
 # ---------------------------------------------------------------------------------------------
 # 4. Report.
@@ -246,7 +236,7 @@ REPORT=$WS/bench.md
 {
     echo "### WAL segments on a file:// repository"
     echo
-    echo "$(pgbackrest version), lz4 $(lz4 --version 2>&1 | sed -E 's/.* v([0-9.]+).*/\1/'), $(openssl version | cut -d' ' -f1-2), hyperfine $(hyperfine --version | cut -d' ' -f2), PostgreSQL $PG_MAJOR."
+    echo "$( ((WITH_PGBACKREST)) && echo "$(pgbackrest version), ")lz4 $(lz4 --version 2>&1 | sed -E 's/.* v([0-9.]+).*/\1/'), $(openssl version | cut -d' ' -f1-2), hyperfine $(hyperfine --version | cut -d' ' -f2), PostgreSQL $PG_MAJOR."
     echo "Corpus: $n pgbench WAL segments; measured $SEGMENT_COUNT of them, $RUNS runs each after $WARMUP warm-up; lz4 -1 output is $LZ4_RATIO of the input."
     echo
     echo "| Measurement (per 16 MiB segment) | median ms | MiB/s | peak RSS MiB |"
@@ -263,12 +253,18 @@ REPORT=$WS/bench.md
     echo "| Target | measured | goal | |"
     echo "|---|---:|---:|---|"
     if [[ -n $TT ]]; then
-        r=$(ratio "${MEDIAN[tt_push]}" "${MEDIAN[pgbr_push]}")
-        echo "| wal-push / pgbackrest archive-push | $r | <= $TARGET_PUSH_VS_PGBACKREST | $(verdict "$r" $TARGET_PUSH_VS_PGBACKREST) |"
+        if ((WITH_PGBACKREST)); then
+            r=$(ratio "${MEDIAN[tt_push]}" "${MEDIAN[pgbr_push]}")
+            echo "| wal-push / pgbackrest archive-push | $r | <= $TARGET_PUSH_VS_PGBACKREST | $(verdict "$r" $TARGET_PUSH_VS_PGBACKREST) |"
+        fi
         r=$(ratio "${MEDIAN[tt_push]}" "${MEDIAN[ref_push]}")
         echo "| wal-push / (lz4 -1 \\| openssl) | $r | <= $TARGET_PUSH_VS_PIPELINE | $(verdict "$r" $TARGET_PUSH_VS_PIPELINE) |"
-        r=$(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[pgbr_get]}")
-        echo "| wal-fetch / pgbackrest archive-get | $r | <= $TARGET_FETCH_VS_PGBACKREST | $(verdict "$r" $TARGET_FETCH_VS_PGBACKREST) |"
+        if ((WITH_PGBACKREST)); then
+            r=$(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[pgbr_get]}")
+            echo "| wal-fetch / pgbackrest archive-get | $r | <= $TARGET_FETCH_VS_PGBACKREST | $(verdict "$r" $TARGET_FETCH_VS_PGBACKREST) |"
+        fi
+        r=$(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[ref_fetch]}")
+        echo "| (wal-fetch / (openssl -d \\| lz4 -d)) | $r | | |"
         r=$(fmt "${MEDIAN[tt_dup]}" %.1f)
         echo "| repeated wal-push (already archived), ms | $r | <= $TARGET_DUPLICATE_MS | $(verdict "$r" $TARGET_DUPLICATE_MS) |"
         peak=0
@@ -281,14 +277,17 @@ REPORT=$WS/bench.md
         startup=$(awk -v h="${MEDIAN[tt_help]}" -v t="${MEDIAN[floor_true]}" -v p="${MEDIAN[tt_push]}" \
             'BEGIN { printf "`tailtown-pitr --help` takes %.1f ms (`true`: %.1f ms), %.0f%% of a wal-push", h, t, 100 * h / p }')
         echo "Start-up: $startup."
-        echo "Stored bytes for the $SEGMENT_COUNT segments: tailtown-pitr $TT_OBJECT_BYTES, pgBackRest $PGBR_OBJECT_BYTES."
+        echo "Stored bytes for the $SEGMENT_COUNT segments: tailtown-pitr $TT_OBJECT_BYTES${PGBR_OBJECT_BYTES:+, pgBackRest $PGBR_OBJECT_BYTES}."
     else
         echo "| (tailtown-pitr skipped: BENCH_SKIP_OURS=1) | | | |"
         echo
-        echo "Stored bytes for the $SEGMENT_COUNT segments: pgBackRest $PGBR_OBJECT_BYTES."
+        if ((WITH_PGBACKREST)); then echo "Stored bytes for the $SEGMENT_COUNT segments: pgBackRest $PGBR_OBJECT_BYTES."; fi
     fi
-    r=$(ratio "${MEDIAN[ref_push]}" "${MEDIAN[pgbr_push]}")
-    echo "Reference pipeline / pgbackrest archive-push: $r."
+    if ((WITH_PGBACKREST)); then
+        echo "Reference pipeline / pgbackrest archive-push: $(ratio "${MEDIAN[ref_push]}" "${MEDIAN[pgbr_push]}")."
+    else
+        echo "$PGBACKREST_SKIPPED."
+    fi
     for note in "${CMP_NOTES[@]}"; do echo "WARNING: $note"; done
 } >"$REPORT"
 

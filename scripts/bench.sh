@@ -5,6 +5,8 @@
 #
 # Needs root on Debian 12 (it installs what is missing and runs PostgreSQL as user postgres).
 # BENCH_ONLY selects sections by name, comma-separated (default: all of them), e.g. BENCH_ONLY=wal,s3.
+# BENCH_PG selects the PostgreSQL major, 15 (default), 16, 17 or 18 (found by scripts/postgresql-bin.sh);
+# pgBackRest 2.45 refuses 16 and later, so on those the sections leave out their pgBackRest rows.
 # Common tunables: BENCH_SWIFT_FLAGS (swift build flags, default --static-swift-stdlib),
 # BENCH_BINARY (a tailtown-pitr binary to measure instead of building one), BENCH_SKIP_OURS=1 (references only),
 # BENCH_OUT (results folder, .build/bench), BENCH_KEEP=1 (keep the workspaces). Each section lists its own.
@@ -14,6 +16,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export BENCH_ROOT=$ROOT
 export BENCH_OUT=${BENCH_OUT:-$ROOT/.build/bench}
 ONLY=${BENCH_ONLY:-all}
+export BENCH_PG=${BENCH_PG:-15}
 
 say() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
@@ -26,6 +29,8 @@ while IFS='=' read -r name _; do
 done < <(env)
 
 bash "$ROOT/scripts/bench-deps.sh"
+# Before the build: a major that is not there stops the run at once (postgresql-bin.sh prints why).
+bash "$ROOT/scripts/postgresql-bin.sh" "$BENCH_PG" >/dev/null || die "BENCH_PG=$BENCH_PG: no PostgreSQL $BENCH_PG to measure"
 
 mkdir -p "$BENCH_OUT"
 rm -f "$BENCH_OUT"/*.json "$BENCH_OUT"/*.log "$BENCH_OUT/bench.md"
@@ -53,7 +58,7 @@ fi
     echo "## Latest figures"
     echo
     echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')),"
-    echo "tailtown-pitr $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?') ($BENCH_BUILT)."
+    echo "tailtown-pitr $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?') ($BENCH_BUILT), PostgreSQL $BENCH_PG (BENCH_PG)."
     echo
 } >"$BENCH_OUT/bench.md"
 
