@@ -5,7 +5,7 @@ extension DetachedHelperLauncher {
     /// same global options (`flags`, keyed by setting name); the environment passes on as it is.
     /// Nil when the binary is unknown.
     static func sameBinary(flags: [String: String]) -> DetachedHelperLauncher? {
-        guard let executable = currentExecutable() else { return nil }
+        guard let executable = ProcessPaths.executable() else { return nil }
         let options = flags.sorted { $0.key < $1.key }.flatMap { name, value in
             SettingDefinition.named(name)?.flag.map { [$0, value] } ?? []
         }

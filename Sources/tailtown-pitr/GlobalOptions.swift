@@ -23,14 +23,14 @@ struct GlobalOptions: ParsableArguments {
 
     /// The flags given, keyed by the setting they override.
     var flags: [String: String] {
-        let pairs: [(String, String?)] = [
-            ("TAILTOWN_CONFIG", configFile),
-            ("TAILTOWN_REPO", repo),
-            ("TAILTOWN_COMPRESSION", compression),
-            ("TAILTOWN_COMPRESSION_LEVEL", compressionLevel),
-            ("TAILTOWN_ENCRYPTION_KEY_FILE", encryptionKeyFile),
-            ("TAILTOWN_LOG_LEVEL", logLevel),
+        let pairs: [(SettingDefinition, String?)] = [
+            (.config, configFile),
+            (.repository, repo),
+            (.compression, compression),
+            (.compressionLevel, compressionLevel),
+            (.encryptionKeyFile, encryptionKeyFile),
+            (.logLevel, logLevel),
         ]
-        return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
+        return Dictionary(uniqueKeysWithValues: pairs.compactMap { setting, value in value.map { (setting.name, $0) } })
     }
 }

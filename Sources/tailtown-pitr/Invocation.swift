@@ -37,6 +37,14 @@ struct Invocation {
         try Repository.open(settings: settings, environment: environment, log: log)
     }
 
+    /// The restore path of `restore` and `verify --restore-test`, staging WAL on connections of its own.
+    func restoreProcedure(pgBin: String?) throws -> RestoreProcedure {
+        var procedure = RestoreProcedure(repository: try repository(), settings: settings, log: log)
+        procedure.openRepository = repository
+        procedure.pgBin = pgBin
+        return procedure
+    }
+
     /// How new objects are written: compression, level and key from the settings.
     func objectOptions() throws -> ObjectOptions {
         ObjectOptions(compression: try settings.compression(), level: try settings.compressionLevel(), key: try settings.encryptionKey())

@@ -87,20 +87,18 @@ struct RestoreCommand: ParsableCommand {
         try invocation.run {
             let request = RestoreRequest(target: try target(), timeline: try timelineChoice(), backupName: backup, exclusive: exclusive,
                                          cluster: try cluster.map(ClusterIdentity.init(archiveID:)))
-            var options = RestoreOptions(targetDirectory: RestoreOptions.absolute(targetDir),
-                                         executable: RestoreOptions.currentExecutable(fallback: CommandLine.arguments[0]))
+            var options = RestoreOptions(targetDirectory: ProcessPaths.absolute(targetDir),
+                                         executable: ProcessPaths.executable() ?? CommandLine.arguments[0])
             options.tablespaceMap = try tablespaces()
-            options.recoveryConfigFile = recoveryConfig.map(RestoreOptions.absolute)
+            options.recoveryConfigFile = recoveryConfig.map(ProcessPaths.absolute)
             options.owner = owner
             options.action = action.flatMap(RecoveryAction.init(rawValue:))
             options.standby = standby
             options.archive = archive
             options.port = port
-            var restore = RestoreRun(repository: try invocation.repository(), settings: invocation.settings, log: invocation.log)
+            var restore = RestoreRun(procedure: try invocation.restoreProcedure(pgBin: pgBin))
             restore.dryRun = dryRun
             restore.start = start
-            restore.pgBin = pgBin
-            restore.openRepository = invocation.repository
             try restore.run(request, options) { print($0) }
         }
     }

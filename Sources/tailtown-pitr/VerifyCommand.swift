@@ -54,7 +54,7 @@ struct VerifyCommand: ParsableCommand {
         let invocation = try Invocation(global)
         if restoreTest { return try drill(invocation) }
         let report = try invocation.run {
-            try RepositoryVerifier.verify(try invocation.repository(), secondReader: try invocation.repository(),
+            try RepositoryVerifier.verify(try invocation.repository(), openRepository: invocation.repository,
                                           policy: try invocation.settings.retentionPolicy(), deep: deep, log: invocation.log)
         }
         print(json ? report.json : report.text, terminator: "")
@@ -63,13 +63,12 @@ struct VerifyCommand: ParsableCommand {
 
     private func drill(_ invocation: Invocation) throws {
         let report = try invocation.run {
-            var drill = RestoreDrill(repository: try invocation.repository(), settings: invocation.settings, log: invocation.log,
-                                     executable: RestoreOptions.currentExecutable(fallback: CommandLine.arguments[0]))
+            var drill = RestoreDrill(procedure: try invocation.restoreProcedure(pgBin: pgBin),
+                                     executable: ProcessPaths.executable() ?? CommandLine.arguments[0])
             drill.target = try to.map { .time(try PostgresTimestamp(parsing: $0)) }
             drill.checks = try checkSql.map(DrillCheck.init(parsing:))
             drill.database = checkDb
-            drill.scratchParent = RestoreOptions.absolute(scratchDir)
-            drill.pgBin = pgBin
+            drill.scratchParent = ProcessPaths.absolute(scratchDir)
             return drill.run()
         }
         print(report.text, terminator: "")

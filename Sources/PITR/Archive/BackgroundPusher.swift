@@ -20,7 +20,7 @@ public struct BackgroundPusher {
     /// Worker threads (TAILTOWN_UPLOAD_CONCURRENCY).
     let concurrency: Int
     /// Opens a new connection to the repository, for one worker.
-    let openRepository: () throws -> Repository
+    let openRepository: RepositoryOpener
     let options: ObjectOptions
     let log: Log
     var idleTimeout = 2.0
@@ -32,7 +32,7 @@ public struct BackgroundPusher {
     var checkInterval = 0.05
 
     public init(dataDirectory: String, limit: Int, concurrency: Int, options: ObjectOptions, log: Log,
-                openRepository: @escaping () throws -> Repository) {
+                openRepository: @escaping RepositoryOpener) {
         self.dataDirectory = dataDirectory
         self.limit = limit
         self.concurrency = concurrency
@@ -127,7 +127,7 @@ public struct BackgroundPusher {
         let log: Log
         /// The connection the pusher opened already, for the first worker.
         let repository: Repository?
-        let openRepository: () throws -> Repository
+        let openRepository: RepositoryOpener
 
         func run() {
             let connection: Repository

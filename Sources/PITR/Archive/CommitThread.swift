@@ -4,41 +4,31 @@
 /// in the order handed; `hand` waits while the previous one still runs, so at most one object
 /// waits for its commit while the next is encoded.
 final class CommitThread {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    // Guarded by `mutex`.
+    private let lock = ConditionLock()
+    // Guarded by `lock`.
     private var next: (() -> Void)?
     private var closed = false
     private var thread: WorkerThread?
 
     init() throws {
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(changed, nil)
         // The thread holds this object until `close` ends it.
         thread = try WorkerThread { [self] in runCommits() }
     }
 
-    deinit {
-        pthread_cond_destroy(changed)
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-        changed.deallocate()
-    }
-
     /// Runs `commit` on the thread once the previous one has finished.
     func hand(_ commit: @escaping () -> Void) {
-        locked {
-            while next != nil { pthread_cond_wait(changed, mutex) }
+        lock.locked {
+            while next != nil { lock.wait() }
             next = commit
-            pthread_cond_broadcast(changed)
+            lock.broadcast()
         }
     }
 
     /// Waits for the commit handed last, then ends the thread. Call once, after the last `hand`.
     func close() {
-        locked {
+        lock.locked {
             closed = true
-            pthread_cond_broadcast(changed)
+            lock.broadcast()
         }
         thread?.join()
         thread = nil
@@ -46,22 +36,17 @@ final class CommitThread {
 
     private func runCommits() {
         while true {
-            let commit: (() -> Void)? = locked {
-                while next == nil && !closed { pthread_cond_wait(changed, mutex) }
+            let commit: (() -> Void)? = lock.locked {
+                while next == nil && !closed { lock.wait() }
                 return next
             }
             guard let commit else { return }
             commit()
-            locked {
+            lock.locked {
                 next = nil
-                pthread_cond_broadcast(changed)
+                lock.broadcast()
             }
         }
     }
 
-    private func locked<T>(_ body: () -> T) -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body()
-    }
 }

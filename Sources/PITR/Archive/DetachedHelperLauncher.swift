@@ -17,7 +17,7 @@ public struct DetachedHelperLauncher {
         try FileSystem.makeDirectories(helper.folder)
         if try HelperLock.isHeld(helper.lockPath) { return }
         guard let executable = command.first else { return }
-        let argv = command + [helper.subcommand, DetachedHelperLauncher.absolute(dataDirectory)]
+        let argv = command + [helper.subcommand, ProcessPaths.absolute(dataDirectory)]
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -32,20 +32,6 @@ public struct DetachedHelperLauncher {
         guard result == 0 else {
             throw DetachedHelperError.cannotStart(role: helper.role, executable: executable, code: result, offSetting: helper.offSetting)
         }
-    }
-
-    private static func absolute(_ path: String) -> String {
-        guard let resolved = realpath(path, nil) else { return path }
-        defer { free(resolved) }
-        return String(cString: resolved)
-    }
-
-    /// This process's own executable (`/proc/self/exe`), to start a helper from the same binary.
-    public static func currentExecutable() -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard count > 0 else { return nil }
-        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Called first by a helper: out of the starting command's session, so that the signals

@@ -14,7 +14,7 @@ final class PushQueue {
     private let pushed: PushedFolder
     private let limit: Int
     private let pollInterval: useconds_t
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let lock = ConditionLock()
 
     /// Files this pusher stores right now.
     private var claimed: Set<String> = []
@@ -28,18 +28,12 @@ final class PushQueue {
         pushed = PushedFolder(path: folder.pushed)
         self.limit = limit
         self.pollInterval = useconds_t(pollInterval * 1_000_000)
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
     }
 
     /// The next file to store, its marker created; waits while there is none; nil once stopped.
     func next() -> InFlightPush? {
         while true {
-            let (push, stopped) = locked { () -> (InFlightPush?, Bool) in
+            let (push, stopped) = lock.locked { () -> (InFlightPush?, Bool) in
                 stopReason == nil ? (claimNext(), false) : (nil, true)
             }
             if let push { return push }
@@ -50,7 +44,7 @@ final class PushQueue {
 
     /// A worker is done with `push`: its record was written (`stored`) or it failed.
     func finished(_ push: InFlightPush, stored: Bool) {
-        locked {
+        lock.locked {
             claimed.remove(push.name.fileName)
             if stored { recorded.insert(push.name.fileName) }
         }
@@ -58,17 +52,17 @@ final class PushQueue {
 
     /// Hands out nothing more; the first reason given is kept.
     func stop(_ reason: String) {
-        locked {
+        lock.locked {
             if stopReason == nil { stopReason = reason }
         }
     }
 
-    var stoppedBecause: String? { locked { stopReason } }
+    var stoppedBecause: String? { lock.locked { stopReason } }
 
     /// Seconds since the last sign that PostgreSQL calls wal-push: a record taken, a marker of its
     /// call. Zero while this pusher stores a file.
     var secondsSincePostgreSQLCalled: Double {
-        locked { claimed.isEmpty ? MonotonicClock.now() - lastCall : 0 }
+        lock.locked { claimed.isEmpty ? MonotonicClock.now() - lastCall : 0 }
     }
 
     private func claimNext() -> InFlightPush? {
@@ -123,9 +117,4 @@ final class PushQueue {
         ready.first { if case .history = $0 { true } else { false } } ?? ready.first
     }
 
-    private func locked<T>(_ body: () -> T) -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body()
-    }
 }

@@ -1,3 +1,7 @@
+/// Opens another connection to the same repository, for a thread of its own (a storage connection is not shared
+/// between threads): the one way extra connections are passed to what works on several threads.
+public typealias RepositoryOpener = () throws -> Repository
+
 /// A repository: the storage that holds it, the key its objects are encrypted with,
 /// and the facts it records about itself in `tailtown-pitr.repo` (docs/format.md).
 public final class Repository {

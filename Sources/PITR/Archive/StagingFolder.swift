@@ -37,12 +37,12 @@ struct StagingFolder {
         let recorded = Self.text(at: generationPath)
         if recorded == generation.text { return Set([generation.text] + [Self.text(at: adoptedPath)].compactMap { $0 }) }
         if let recorded, generation.adopts(recorded) {
-            try writeAtomically(adoptedPath, Array(recorded.utf8))
-            try writeAtomically(generationPath, Array(generation.text.utf8))
+            try AtomicFile.write(Array(recorded.utf8), to: adoptedPath, mode: 0o600, durable: false)
+            try AtomicFile.write(Array(generation.text.utf8), to: generationPath, mode: 0o600, durable: false)
             return [generation.text, recorded]
         }
         try removeStaged()
-        try writeAtomically(generationPath, Array(generation.text.utf8))
+        try AtomicFile.write(Array(generation.text.utf8), to: generationPath, mode: 0o600, durable: false)
         return [generation.text]
     }
 
@@ -51,7 +51,7 @@ struct StagingFolder {
     func start(for generation: RecoveryGeneration) throws {
         try FileSystem.makeDirectories(path)
         try removeStaged()
-        try writeAtomically(generationPath, Array(generation.text.utf8))
+        try AtomicFile.write(Array(generation.text.utf8), to: generationPath, mode: 0o600, durable: false)
     }
 
     /// Removes every staged, sidecar and temporary file, and the record of an adopted restore
@@ -133,7 +133,8 @@ struct StagingFolder {
             ("size", String(try SystemFile.openForReading(verified).size())),
             ("checksum", checksum.text),
         ])
-        try writeAtomically(sidecar(segment), text.bytes)
+        // Not synced: a sidecar lost or torn in a crash only means its file is not served and is fetched again.
+        try AtomicFile.write(text.bytes, to: sidecar(segment), mode: 0o600, durable: false)
     }
 
     /// Removes the sidecar first: what an interruption leaves is never served.
@@ -162,7 +163,7 @@ struct StagingFolder {
                 throw StagingProblem("its size or checksum differs from the one recorded when it was staged")
             }
             guard try FileStamp(file) == stamp else { return }
-            try writeAtomically(verifiedRecord(segment), MetadataText([("stamp", stamp.text), ("checked", String(checked))]).bytes)
+            try AtomicFile.write(MetadataText([("stamp", stamp.text), ("checked", String(checked))]).bytes, to: verifiedRecord(segment), mode: 0o600, durable: false)
         } catch {
             log.warning("staged '\(file(segment))' is removed and staged again: \(error)")
             try? remove(segment)
@@ -222,18 +223,6 @@ struct StagingFolder {
 
     private static func text(at path: String) -> String? {
         (try? FileSystem.readFile(path)).map { String(decoding: $0, as: UTF8.self) }
-    }
-
-    private func writeAtomically(_ target: String, _ bytes: [UInt8]) throws {
-        let temporary = FileSystem.temporaryName(for: target)
-        try FileSystem.remove(temporary)
-        do {
-            try SystemFile.createExclusive(temporary, mode: 0o600).write(bytes)
-            try FileSystem.rename(temporary, to: target)
-        } catch {
-            try? FileSystem.remove(temporary)
-            throw error
-        }
     }
 
     /// Why a staged file was refused, for the log line.

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Stages the WAL a restore will replay into the prefetch staging folder of the restored data
 /// directory before PostgreSQL starts on it, on every core, so that recovery finds each segment
 /// already there and wal-fetch hands it over by a hard link: replay then runs without a prefetcher
@@ -22,7 +20,7 @@ struct WALPrestager {
     let owner: FileOwner
     let log: Log
     /// Opens another connection to the repository, one per thread after the first; nil stages on one thread.
-    var openRepository: (() throws -> Repository)?
+    var openRepository: RepositoryOpener?
 
     struct Result: Equatable {
         /// Segments staged, and those of the plan left to the prefetcher (beyond the budget, or after a failure).
@@ -83,7 +81,7 @@ struct WALPrestager {
         // Fewer threads than asked (a connection or a thread refused) is still progress.
         var workers: [WorkerThread] = []
         for _ in 1..<max(1, min(threads, planned)) {
-            guard let connection = try? openRepository?(), let worker = try? WorkerThread({ work(connection) }) else { break }
+            guard let connection = try? openRepository?(), let worker = try? WorkerThread("staging WAL", { work(connection) }) else { break }
             workers.append(worker)
         }
         work(repository)
@@ -93,29 +91,28 @@ struct WALPrestager {
     }
 
     /// The threads' shared state: the next segment to stage, how many are staged, the first failure.
-    private final class Progress: Sendable {
-        private struct State {
-            var next = 0
-            var staged = 0
-            var failure: String?
-        }
+    private final class Progress: @unchecked Sendable {
         private let count: Int
-        private let state = Mutex(State())
+        private let lock = ConditionLock()
+        // Guarded by `lock`.
+        private var nextIndex = 0
+        private var stagedCount = 0
+        private var firstFailure: String?
 
         init(count: Int) { self.count = count }
 
         /// The index of the next segment to stage; nil when all are handed out or one failed.
         func next() -> Int? {
-            state.withLock { state in
-                guard state.failure == nil, state.next < count else { return nil }
-                defer { state.next += 1 }
-                return state.next
+            lock.locked {
+                guard firstFailure == nil, nextIndex < count else { return nil }
+                defer { nextIndex += 1 }
+                return nextIndex
             }
         }
 
-        func done() { state.withLock { $0.staged += 1 } }
-        func fail(_ message: String) { state.withLock { if $0.failure == nil { $0.failure = message } } }
-        var staged: Int { state.withLock { $0.staged } }
-        var failure: String? { state.withLock { $0.failure } }
+        func done() { lock.locked { stagedCount += 1 } }
+        func fail(_ message: String) { lock.locked { if firstFailure == nil { firstFailure = message } } }
+        var staged: Int { lock.locked { stagedCount } }
+        var failure: String? { lock.locked { firstFailure } }
     }
 }

@@ -42,7 +42,7 @@ public struct BackupDescriptor: Equatable, Sendable {
 
     public var rawBytes: Int { objects.reduce(0) { $0 + $1.rawBytes } }
     public var storedBytes: Int { objects.reduce(0) { $0 + $1.storedBytes } }
-    public var identity: ClusterIdentity { ClusterIdentity(majorVersion: serverVersion / 10000, systemIdentifier: systemIdentifier) }
+    public var identity: ClusterIdentity { ClusterIdentity(majorVersion: PostgreSQLMajor.major(serverVersion: serverVersion), systemIdentifier: systemIdentifier) }
 
     static let fileName = "backup.info"
     static let folder = "backups"

@@ -46,13 +46,14 @@ public final class BackupPush {
         let connection = try connect(request.conninfo)
         defer { connection.close() }
         connection.interruptDescriptor = interruption.descriptor
-        try PostgreSQLMajor.require(connection.serverVersion / 10000, from: "the server backup-push connected to")
+        let major = try PostgreSQLMajor.require(PostgreSQLMajor.major(serverVersion: connection.serverVersion),
+                                                from: "the server backup-push connected to")
 
         let system = try refusing { try connection.query("IDENTIFY_SYSTEM") }
         guard let systemIdentifier = system.value("systemid").flatMap({ UInt64($0) }) else {
             throw BackupError.protocolViolation("IDENTIFY_SYSTEM without systemid")
         }
-        let identity = ClusterIdentity(majorVersion: connection.serverVersion / 10000, systemIdentifier: systemIdentifier)
+        let identity = ClusterIdentity(majorVersion: major, systemIdentifier: systemIdentifier)
         try checkRepositoryHolds(identity)
         abortAbandonedUploads(olderThan: request.abandonedUploadSeconds)
         let facts = try refusing {
@@ -65,8 +66,8 @@ public final class BackupPush {
         }
         let startTime = UTCTime(secondsSinceEpoch: startSeconds)
 
-        let command = BaseBackupCommand(label: request.label, checkpoint: request.checkpoint)
-        let stream = try refusing { try BaseBackupStream(connection: connection, command: command, interruption: interruption) }
+        let statement = BaseBackupStatement(label: request.label, checkpoint: request.checkpoint)
+        let stream = try refusing { try BaseBackupStream(connection: connection, statement: statement, interruption: interruption) }
         let startSegment = WALSegmentName.segment(containing: stream.startLSN, timeline: stream.startTimeline, segmentSize: segmentSize)
         let name = BackupDescriptor.makeName(startTime: startTime, startSegment: startSegment)
         log.info("backup \(name) started at \(stream.startLSN) on timeline \(stream.startTimeline), about \(stream.estimatedBytes >> 20) MiB")

@@ -25,7 +25,7 @@ final class BaseBackupStream: ByteSource {
     }
 
     private let connection: PostgresConnection
-    private let command: BaseBackupCommand
+    private let statement: BaseBackupStatement
     private let interruption: InterruptSignal?
     let startLSN: LSN
     let startTimeline: TimelineID
@@ -41,24 +41,24 @@ final class BaseBackupStream: ByteSource {
     private var bytesDone: Int64 = 0
 
     /// Sends BASE_BACKUP and reads what precedes the data: start position and tablespaces.
-    init(connection: PostgresConnection, command: BaseBackupCommand, interruption: InterruptSignal?) throws {
+    init(connection: PostgresConnection, statement: BaseBackupStatement, interruption: InterruptSignal?) throws {
         self.connection = connection
-        self.command = command
+        self.statement = statement
         self.interruption = interruption
-        try connection.send(command.text)
-        let start = try Self.rows(try connection.nextResponse(to: command.text), what: "start position")
+        try connection.send(statement.text)
+        let start = try Self.rows(try connection.nextResponse(to: statement.text), what: "start position")
         guard let startText = start.values.first?[0], let timelineText = start.values.first?[1],
               let lsn = try? LSN(parsing: startText), let timeline = UInt32(timelineText) else {
             throw BackupError.protocolViolation("start position \(start.values)")
         }
         startLSN = lsn
         startTimeline = TimelineID(timeline)
-        let list = try Self.rows(try connection.nextResponse(to: command.text), what: "tablespace list")
+        let list = try Self.rows(try connection.nextResponse(to: statement.text), what: "tablespace list")
         tablespaces = list.values.map { row in
             BackupTablespace(oid: row[0].flatMap { UInt32($0) }, location: row[1],
                              estimatedBytes: (row.count > 2 ? row[2].flatMap { Int64($0) } ?? 0 : 0) * 1024)
         }
-        guard try connection.nextResponse(to: command.text) == .copyOut else {
+        guard try connection.nextResponse(to: statement.text) == .copyOut else {
             throw BackupError.protocolViolation("no COPY after the tablespace list")
         }
     }
@@ -107,12 +107,12 @@ final class BaseBackupStream: ByteSource {
 
     /// Reads what follows the COPY: the stop position and the end of the command.
     func finish() throws -> (lsn: LSN, timeline: TimelineID) {
-        let stop = try Self.rows(try connection.nextResponse(to: command.text), what: "stop position")
+        let stop = try Self.rows(try connection.nextResponse(to: statement.text), what: "stop position")
         guard let lsnText = stop.values.first?[0], let lsn = try? LSN(parsing: lsnText),
               let timeline = stop.values.first.flatMap({ $0.count > 1 ? $0[1] : nil }).flatMap({ UInt32($0) }) else {
             throw BackupError.protocolViolation("stop position \(stop.values)")
         }
-        while let response = try connection.nextResponse(to: command.text) {
+        while let response = try connection.nextResponse(to: statement.text) {
             if case .copyOut = response { throw BackupError.protocolViolation("COPY after the stop position") }
         }
         return (lsn, TimelineID(timeline))

@@ -19,26 +19,16 @@ public final class InterruptSignal {
         guard pipe(&ends) == 0 else { throw IOError("create", "signal pipe") }
         descriptor = ends[0]
         writeEnd = ends[1]
-        // The waiter owns its copy of the write end for its whole life (the process's).
-        let context = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-        context.pointee = writeEnd
-        var thread = pthread_t()
-        let started = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            let fd = raw.assumingMemoryBound(to: Int32.self).pointee
-            var set = sigset_t()
-            sigemptyset(&set)
-            sigaddset(&set, SIGINT)
-            sigaddset(&set, SIGTERM)
+        // The waiter writes to the write end for its whole life (the process's).
+        let fd = writeEnd, signals = set
+        try WorkerThread("the signal waiter") {
+            var waited = signals
             var signal: Int32 = 0
-            while sigwait(&set, &signal) == 0 {
+            while sigwait(&waited, &signal) == 0 {
                 var byte: UInt8 = 1
                 _ = write(fd, &byte, 1)
             }
-            return nil
-        }, context)
-        guard started == 0 else { throw IOError("start", "signal thread", code: started) }
-        pthread_detach(thread)
+        }.detach()
     }
 
     /// Delivers an interruption as if Ctrl-C had been pressed (tests, and a failing helper thread).

@@ -29,7 +29,7 @@ public struct ServerArchiveState: Equatable, Sendable {
             throw PostgresError.unexpectedResponse(command: "SELECT", response: "answer without a system identifier, version or WAL position")
         }
         let failing = rows.value("failing") == "true"
-        return ServerArchiveState(identity: ClusterIdentity(majorVersion: version / 10000, systemIdentifier: system),
+        return ServerArchiveState(identity: ClusterIdentity(majorVersion: PostgreSQLMajor.major(serverVersion: version), systemIdentifier: system),
                                   currentLSN: try LSN(parsing: lsnText),
                                   failingWAL: failing ? rows.value("last_failed_wal") : nil,
                                   failingSince: failing ? rows.value("last_failed_time") : nil)

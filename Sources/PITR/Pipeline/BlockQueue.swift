@@ -5,8 +5,7 @@
 final class BlockQueue {
     let blockSize: Int
     private let buffers: [UnsafeMutableRawBufferPointer]
-    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let lock = ConditionLock()
 
     // Guarded by `lock`.
     private var free: [Int] = []
@@ -19,16 +18,10 @@ final class BlockQueue {
         buffers = (0..<blockCount).map { _ in UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 64) }
         free.reserveCapacity(blockCount)
         filled.reserveCapacity(blockCount)
-        pthread_mutex_init(lock, nil)
-        pthread_cond_init(changed, nil)
     }
 
     deinit {
         buffers.forEach { $0.deallocate() }
-        pthread_cond_destroy(changed)
-        pthread_mutex_destroy(lock)
-        lock.deallocate()
-        changed.deallocate()
     }
 
     /// Makes every buffer free again; only while no other thread uses the queue.
@@ -43,56 +36,51 @@ final class BlockQueue {
 
     /// Producer: a free buffer's index, waiting for one; nil once the queue is aborted.
     func takeFree() -> Int? {
-        locked {
-            while free.isEmpty && !aborted { pthread_cond_wait(changed, lock) }
+        lock.locked {
+            while free.isEmpty && !aborted { lock.wait() }
             return aborted ? nil : free.removeFirst()
         }
     }
 
     /// Producer: hands over the first `count` bytes of buffer `index`.
     func submit(_ index: Int, count: Int) {
-        locked {
+        lock.locked {
             filled.append((index, count))
-            pthread_cond_broadcast(changed)
+            lock.broadcast()
         }
     }
 
     /// Producer: nothing more will be submitted.
     func end() {
-        locked {
+        lock.locked {
             ended = true
-            pthread_cond_broadcast(changed)
+            lock.broadcast()
         }
     }
 
     /// Consumer: the next filled buffer, waiting for one; nil once the producer ended and
     /// everything was taken, or once the queue is aborted.
     func takeFilled() -> (index: Int, count: Int)? {
-        locked {
-            while filled.isEmpty && !ended && !aborted { pthread_cond_wait(changed, lock) }
+        lock.locked {
+            while filled.isEmpty && !ended && !aborted { lock.wait() }
             return aborted || filled.isEmpty ? nil : filled.removeFirst()
         }
     }
 
     /// Consumer: buffer `index` may be filled again.
     func recycle(_ index: Int) {
-        locked {
+        lock.locked {
             free.append(index)
-            pthread_cond_broadcast(changed)
+            lock.broadcast()
         }
     }
 
     /// Either side gives up: the other side's waits return nil from now on.
     func abort() {
-        locked {
+        lock.locked {
             aborted = true
-            pthread_cond_broadcast(changed)
+            lock.broadcast()
         }
     }
 
-    private func locked<T>(_ body: () -> T) -> T {
-        pthread_mutex_lock(lock)
-        defer { pthread_mutex_unlock(lock) }
-        return body()
-    }
 }

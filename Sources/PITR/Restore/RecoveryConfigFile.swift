@@ -58,21 +58,6 @@ public struct RecoveryConfigFile: Equatable, Sendable {
 
     /// Writes the file (replacing one restore wrote earlier) durably, 0600, owned by `owner`.
     func write(target: String, owner: FileOwner) throws {
-        let text = try self.text(target: target)
-        let temporary = FileSystem.temporaryName(for: path)
-        try FileSystem.remove(temporary)
-        let file = try SystemFile.createExclusive(temporary, mode: 0o600)
-        try file.write(Array(text.utf8))
-        try owner.take(file)
-        try file.sync()
-        try FileSystem.rename(temporary, to: path)
-        try FileSystem.syncDirectory(FileSystem.dirname(of: path))
-    }
-
-    /// The current directory, for making relative paths absolute.
-    public static func workingDirectory() -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard getcwd(&buffer, buffer.count) != nil else { return "/" }
-        return String(cString: buffer)
+        try AtomicFile.write(Array(try self.text(target: target).utf8), to: path, mode: 0o600, durable: true) { try owner.take($0) }
     }
 }

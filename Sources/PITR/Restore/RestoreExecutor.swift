@@ -9,7 +9,7 @@ public final class RestoreExecutor {
     /// One human-readable line per step (the command prints them).
     public var onProgress: (String) -> Void = { _ in }
     /// Opens another connection to the repository, for staging WAL on every core; nil stages on one.
-    public var openRepository: (() throws -> Repository)?
+    public var openRepository: RepositoryOpener?
 
     public init(repository: Repository, settings: Settings, log: Log) {
         self.repository = repository
@@ -37,7 +37,7 @@ public final class RestoreExecutor {
         }
         let configPath = options.recoveryConfigFile ?? RecoveryConfigFile.defaultPath(for: target)
         guard configPath.hasPrefix("/") else { throw RestoreError.notAbsolute(what: "--recovery-config", path: configPath) }
-        let config = RecoveryConfigFile(path: configPath, settings: settings, workingDirectory: RecoveryConfigFile.workingDirectory())
+        let config = RecoveryConfigFile(path: configPath, settings: settings, workingDirectory: ProcessPaths.workingDirectory())
         try config.check(target: target)
         _ = try config.text(target: target)  // a value the file cannot hold fails here, not after the download
         let owner = try FileOwner.choose(options.owner, parentOf: target)

@@ -36,21 +36,3 @@ public struct RestoreSummary: Sendable {
     /// Download, decoding and extraction, including the final fsync.
     public let seconds: Double
 }
-
-extension RestoreOptions {
-    /// The absolute path of the running binary (restore_command must not depend on PATH or the
-    /// current directory), from /proc/self/exe; `fallback` when that cannot be read.
-    public static func currentExecutable(fallback: String) -> String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard count > 0 else { return fallback }
-        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// `path` made absolute against the current directory, without trailing slashes.
-    public static func absolute(_ path: String) -> String {
-        var full = path.hasPrefix("/") ? path : RecoveryConfigFile.workingDirectory() + "/" + path
-        while full.count > 1 && full.hasSuffix("/") { full.removeLast() }
-        return full
-    }
-}

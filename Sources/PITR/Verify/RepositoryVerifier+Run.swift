@@ -1,13 +1,13 @@
 extension RepositoryVerifier {
     /// `verify` as the command runs it: lists `repository` (`RepositoryInventory.load`), checks
-    /// every object with `repository` and `secondReader` on two threads (decoding is CPU-bound;
-    /// a storage connection is not shared between threads), then records the outcome for `check`
-    /// and `status`. A failure to record is a warning: the report itself is still the answer.
-    public static func verify(_ repository: Repository, secondReader: Repository, policy: RetentionPolicy,
+    /// every object on two threads, the second with a connection from `openRepository` (decoding is
+    /// CPU-bound), then records the outcome for `check` and `status`. A failure to record is a
+    /// warning: the report itself is still the answer.
+    public static func verify(_ repository: Repository, openRepository: @escaping RepositoryOpener, policy: RetentionPolicy,
                               deep: Bool, log: Log) throws -> VerifyReport {
         var verifier = RepositoryVerifier(inventory: try RepositoryInventory.load(repository: repository), policy: policy,
                                           now: UTCTime.now(), deep: deep)
-        verifier.readers = [repository, secondReader]
+        verifier.openRepository = openRepository
         let report = verifier.run()
         do {
             try VerifyRecord(report).save(in: repository)

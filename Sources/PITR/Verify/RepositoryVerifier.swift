@@ -11,9 +11,8 @@ public struct RepositoryVerifier {
     public let policy: RetentionPolicy
     public let now: UTCTime
     public let deep: Bool
-    /// The repository opened once per checking thread (a storage connection is not shared between
-    /// threads); empty means the inventory's, on the calling thread alone.
-    public var readers: [Repository] = []
+    /// Opens the second checking thread's connection; nil checks on the calling thread alone.
+    public var openRepository: RepositoryOpener?
 
     public init(inventory: RepositoryInventory, policy: RetentionPolicy, now: UTCTime, deep: Bool) {
         self.inventory = inventory
@@ -74,21 +73,23 @@ public struct RepositoryVerifier {
     /// Checks `objects` on one thread per reader, each taking every n-th object; returns the
     /// problems in the order of `objects`.
     private func checkObjects(_ objects: [(key: String, size: Int)]) -> [(key: String, reason: String)] {
-        let readers = self.readers.isEmpty ? [inventory.repository] : self.readers
-        let results = ResultSlots(count: objects.count)
+        // A second connection (and thread) the system refuses leaves its share to the calling thread.
+        let second = try? openRepository?()
+        let readers = [inventory.repository] + (second.map { [$0] } ?? [])
+        let results = CheckResults(count: objects.count)
         func work(_ reader: Int) {
             let check = ObjectCheck(storage: readers[reader].storage, key: readers[reader].key)
             for index in stride(from: reader, to: objects.count, by: readers.count) {
                 results.store(check.problem(key: objects[index].key, listedSize: objects[index].size, deep: deep), at: index)
             }
         }
-        var threads: [WorkerThread] = []
-        for reader in 1..<readers.count {
-            // A thread the system refuses leaves its share to the calling thread.
-            if let thread = try? WorkerThread({ work(reader) }) { threads.append(thread) } else { work(reader) }
+        var thread: WorkerThread?
+        if readers.count > 1 {
+            thread = try? WorkerThread("checking objects") { work(1) }
+            if thread == nil { work(1) }
         }
         work(0)
-        for thread in threads { thread.join() }
+        thread?.join()
         return objects.indices.compactMap { index in results.value(at: index).map { (objects[index].key, $0) } }
     }
 
@@ -104,22 +105,14 @@ public struct RepositoryVerifier {
     }
 }
 
-/// One slot per object, written by exactly one thread each; read after every thread joined.
-/// Raw memory allocated once, so no thread ever touches another's element or a shared array header.
-private final class ResultSlots: @unchecked Sendable {
-    private let slots: UnsafeMutableBufferPointer<String?>
+/// The problem found in each object, or nil, by index; stored from the checking threads.
+private final class CheckResults: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var values: [String?]
 
-    init(count: Int) {
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: nil)
-    }
+    init(count: Int) { values = Array(repeating: nil, count: count) }
 
-    deinit {
-        _ = slots.deinitialize()
-        slots.deallocate()
-    }
+    func store(_ value: String?, at index: Int) { lock.locked { values[index] = value } }
 
-    func store(_ value: String?, at index: Int) { slots[index] = value }
-
-    func value(at index: Int) -> String? { slots[index] }
+    func value(at index: Int) -> String? { lock.locked { values[index] } }
 }

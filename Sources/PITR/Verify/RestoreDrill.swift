@@ -42,22 +42,20 @@ public struct RestoreDrill {
         }
     }
 
-    public let repository: Repository
-    public let settings: Settings
-    public let log: Log
+    /// The restore's path, shared with `restore`.
+    public var procedure: RestoreProcedure
+    private var repository: Repository { procedure.repository }
+    private var log: Log { procedure.log }
     /// Nil: the newest backup, recovered to the end of the archive.
     public var target: RecoveryTarget?
     public var checks: [DrillCheck] = []
     public var database = "postgres"
     public var scratchParent = "/var/tmp"
-    public var pgBin: String?
     /// This binary, for restore_command.
     public var executable: String
 
-    public init(repository: Repository, settings: Settings, log: Log, executable: String) {
-        self.repository = repository
-        self.settings = settings
-        self.log = log
+    public init(procedure: RestoreProcedure, executable: String) {
+        self.procedure = procedure
         self.executable = executable
     }
 
@@ -77,9 +75,7 @@ public struct RestoreDrill {
             // Without a target, the newest backup's cluster (after a pg_upgrade, the new one).
             let cluster = target == nil ? try BackupCatalog(repository: repository).list().last?.identity : nil
             let request = RestoreRequest(target: target ?? .latest, cluster: cluster)
-            let plan = try timed("plan") {
-                try RestorePlanner(repository: repository, log: log).plan(request)
-            }
+            let plan = try timed("plan") { try procedure.plan(request) }
             backup = plan.backup.name
             let folder = try makeScratch()
             scratch = folder
@@ -89,16 +85,10 @@ public struct RestoreDrill {
             options.port = try Self.freePort()
             options.standby = target == nil
             options.action = target == nil ? nil : .pause
-            let summary = try timed("download and extract") {
-                let executor = RestoreExecutor(repository: repository, settings: settings, log: log)
-                executor.onProgress = { log.info($0) }
-                return try executor.execute(plan, options)
-            }
+            let summary = try timed("download and extract") { try procedure.execute(plan, options) { log.info($0) } }
             try summary.owner.take(path: folder)
             try appendDrillSettings(folder: folder, owner: summary.owner)
-            let starter = PostgresStarter(dataDirectory: summary.targetDirectory, owner: summary.owner,
-                                          binDirectory: try PostgresStarter.binDirectory(requested: pgBin, majorVersion: plan.backup.serverVersion / 10000),
-                                          log: log)
+            let starter = try procedure.starter(for: plan, summary)
             try timed(target == nil ? "recovery until consistent" : "recovery to the target") {
                 try starter.start()
                 started = starter
@@ -150,11 +140,7 @@ public struct RestoreDrill {
         let text = "# tailtown-pitr verify --restore-test: a private, throw-away server.\n"
             + settings.map { "\($0.0) = \(RecoverySettings.quoted($0.1))\n" }.joined()
         let autoConf = folder + "/data/postgresql.auto.conf"
-        let existing = try FileSystem.readFile(autoConf)
-        let replacement = try SystemFile.createExclusive(autoConf + ".drill", mode: 0o600)
-        try replacement.write(existing + Array(text.utf8))
-        try owner.take(replacement)
-        try FileSystem.rename(autoConf + ".drill", to: autoConf)
+        try AtomicFile.write(try FileSystem.readFile(autoConf) + Array(text.utf8), to: autoConf, mode: 0o600, durable: false) { try owner.take($0) }
     }
 
     private func run(_ check: DrillCheck, folder: String, port: Int, starter: PostgresStarter, owner: FileOwner) throws -> CheckResult {

@@ -17,6 +17,11 @@ public enum PostgreSQLMajor {
     /// "PostgreSQL 15 to 18", for error messages.
     public static var supportedRange: String { "PostgreSQL \(supported.lowerBound) to \(supported.upperBound)" }
 
+    /// The major of a `server_version_num` (180006 is 18).
+    public static func major(serverVersion: Int) -> Int {
+        serverVersion / 10000
+    }
+
     public static func major(forPageMagic magic: UInt16) -> Int? {
         known.first { $0.pageMagic == magic }?.major
     }

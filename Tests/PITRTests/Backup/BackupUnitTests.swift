@@ -1,11 +1,11 @@
 import Testing
 @testable import PITR
 
-@Suite struct BaseBackupCommandTests {
+@Suite struct BaseBackupStatementTests {
     @Test func optionListWithoutServerWait() {
-        let command = BaseBackupCommand(label: "it's", checkpoint: .fast)
+        let command = BaseBackupStatement(label: "it's", checkpoint: .fast)
         #expect(command.text == "BASE_BACKUP ( LABEL 'it''s', PROGRESS, CHECKPOINT 'fast', WAIT false, MANIFEST 'yes', TARGET 'client' )")
-        #expect(BaseBackupCommand(label: "x", checkpoint: .spread).text.contains("CHECKPOINT 'spread'"))
+        #expect(BaseBackupStatement(label: "x", checkpoint: .spread).text.contains("CHECKPOINT 'spread'"))
     }
 }
 

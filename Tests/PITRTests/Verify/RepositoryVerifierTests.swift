@@ -96,7 +96,7 @@ import Testing
         var verifier = RepositoryVerifier(inventory: try RepositoryInventory.load(repository: scenario.repo.repository),
                                           policy: RetentionScenario.policy, now: RetentionScenario.now, deep: true)
         let single = verifier.run()
-        verifier.readers = [scenario.repo.repository, Repository(storage: FileStorage(root: scenario.repo.root), key: key)]
+        verifier.openRepository = { Repository(storage: FileStorage(root: scenario.repo.root), key: key) }
         let parallel = verifier.run()
         #expect(parallel.problems.count == 2)
         #expect(parallel.problems == single.problems)

@@ -6,13 +6,13 @@ public enum CheckpointMode: String, CaseIterable, Sendable {
     case spread
 }
 
-/// The BASE_BACKUP replication command, in the parenthesized syntax of PostgreSQL 15 and later, whose
+/// The BASE_BACKUP statement sent on the replication connection, in the parenthesized syntax of PostgreSQL 15 and later, whose
 /// answer is one COPY stream of typed messages (TARGET 'client').
 ///
 /// Always with PROGRESS (the size estimate drives the progress bar), MANIFEST 'yes' (stored with
 /// the backup, checked by pg_verifybackup) and without the server's own wait for WAL archiving,
 /// which is unbounded: `backup-push` waits for the WAL itself, with a limit.
-struct BaseBackupCommand: Equatable {
+struct BaseBackupStatement: Equatable {
     let label: String
     let checkpoint: CheckpointMode
     var text: String {

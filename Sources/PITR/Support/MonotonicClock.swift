@@ -1,4 +1,5 @@
-/// Seconds on the monotonic clock, for waits and idle timeouts that wall-clock jumps must not shorten.
+/// Seconds on the monotonic clock, for waits and idle timeouts that wall-clock jumps must not shorten: the one
+/// clock of the package (`Stopwatch` measures on it).
 enum MonotonicClock {
     static func now() -> Double {
         var time = timespec()

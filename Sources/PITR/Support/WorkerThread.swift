@@ -1,5 +1,6 @@
-/// One POSIX thread running one closure. The owner must call `join` exactly once, on
-/// every path: the closure may use memory the owner frees after joining.
+/// The one thread type of the package: one POSIX thread running one closure. The owner calls `join` exactly
+/// once, on every path (the closure may use memory the owner frees after joining), or `detach` for a thread
+/// that lives as long as the process.
 final class WorkerThread {
     private final class Job {
         let body: () -> Void
@@ -8,8 +9,8 @@ final class WorkerThread {
 
     private var thread = pthread_t()
 
-    /// Starts `body` on a new thread; throws if the system refuses one.
-    init(_ body: @escaping () -> Void) throws {
+    /// Starts `body` on a new thread; throws, naming `role`, if the system refuses one.
+    init(_ role: String = "background work", _ body: @escaping () -> Void) throws {
         let job = Unmanaged.passRetained(Job(body))
         let result = pthread_create(&thread, nil, { argument in
             guard let argument else { return nil }
@@ -18,11 +19,15 @@ final class WorkerThread {
         }, job.toOpaque())
         guard result == 0 else {
             job.release()
-            throw IOError("start a pipeline thread for", "the object pipeline", code: result)
+            throw IOError("start a thread for", role, code: result)
         }
     }
 
     func join() {
         pthread_join(thread, nil)
+    }
+
+    func detach() {
+        pthread_detach(thread)
     }
 }
