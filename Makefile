@@ -23,7 +23,7 @@ demo: deps
 
 # Not a test: measures wal-push and wal-fetch against lz4|openssl and pgBackRest (docs/performance.md).
 bench: deps
-	@scripts/bench.sh
+	@bench/bench.sh
 
 clean:
 	rm -rf .build

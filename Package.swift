@@ -47,7 +47,7 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic", "-L", linkerScripts])]
         ),
         // What both test targets start: the moto S3 server, the fault proxy in front of it, a webhook listener.
-        .target(name: "TestSupport", dependencies: ["PITR"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["PITR"], path: "Tests/TestSupport", exclude: ["s3-fault-proxy.py"]),
         .testTarget(name: "PITRTests", dependencies: ["PITR", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["PITR", "TestSupport"]),
     ],

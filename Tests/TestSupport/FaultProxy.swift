@@ -1,6 +1,6 @@
 import Foundation
 
-/// Runs the fault-injecting HTTP proxy of our own (scripts/s3-fault-proxy.py) between the
+/// Runs the fault-injecting HTTP proxy of our own (Tests/TestSupport/s3-fault-proxy.py) between the
 /// S3 driver and moto, on loopback. Each request takes the next fault from a queue, else a
 /// random one at `rate`: pass, 503 (SlowDown), 500 after the server applied the request, a
 /// connection reset before or after the server applied it, a stall past the client's timeout,
@@ -13,10 +13,10 @@ public final class FaultProxy {
 
     public static let faults = ["503", "500after", "reset", "resetafter", "stall", "cut"]
 
-    /// The proxy itself: scripts/s3-fault-proxy.py (usable by hand too).
+    /// The proxy itself: Tests/TestSupport/s3-fault-proxy.py (usable by hand too).
     public static let script = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("scripts/s3-fault-proxy.py").path
+        .appendingPathComponent("Tests/TestSupport/s3-fault-proxy.py").path
 
     /// Starts a proxy in front of `upstream` ("http://127.0.0.1:PORT"); it stops with `stop()` or when its stdin closes.
     /// With `tls` (certificate and key PEM files) the proxy speaks HTTPS on "https://localhost:PORT".

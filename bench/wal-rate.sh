@@ -8,12 +8,12 @@
 #      prefetch, pgBackRest archive-get async) against the same WAL already in pg_wal (PostgreSQL's own replay speed).
 # It measures and reports; it asserts no wall time. Runs as root on Debian 12; takes about 6 to 10 minutes on two cores.
 # Tunables: BENCH_DRAIN_SEGMENTS (backlog size, 64), BENCH_LOAD_SECONDS (pgbench run per tool, 30),
-# BENCH_KEEP=1 (keep workspace). Run through scripts/bench.sh (BENCH_ONLY=walrate make bench).
+# BENCH_KEEP=1 (keep workspace). Run through bench/bench.sh (BENCH_ONLY=walrate make bench).
 set -euo pipefail
 
 BENCH_SECTION=walrate
-# shellcheck source=scripts/bench-lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 OUT=$BENCH_OUT
 DRAIN_SEGMENTS=${BENCH_DRAIN_SEGMENTS:-64}
 LOAD_SECONDS=${BENCH_LOAD_SECONDS:-30}

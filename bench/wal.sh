@@ -2,7 +2,7 @@
 # make bench, section "wal": measures the hot path (wal-push, wal-fetch) on real 16 MiB WAL segments made by
 # pgbench, against the physical floor (lz4 | openssl, cat) and pgBackRest, and prints a comparison table.
 # It measures and reports; it asserts no wall time (a MISS is printed, the exit status stays 0).
-# Run through scripts/bench.sh (BENCH_ONLY=wal make bench).
+# Run through bench/bench.sh (BENCH_ONLY=wal make bench).
 #
 # Tunables (environment): BENCH_RUNS (timed runs per segment, 20), BENCH_WARMUP (per segment, 1),
 # BENCH_SEGMENTS (segments measured, 6), BENCH_MIN_CORPUS (segments archived, 12),
@@ -10,8 +10,8 @@
 set -euo pipefail
 
 BENCH_SECTION=wal
-# shellcheck source=scripts/bench-lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 RUNS=${BENCH_RUNS:-20}
 WARMUP=${BENCH_WARMUP:-1}
 SEGMENT_COUNT=${BENCH_SEGMENTS:-6}
@@ -49,7 +49,7 @@ chown -R postgres:postgres "$WS"
 in_pgdata() { (cd "$PGDATA" && runuser -u postgres -- "$@"); }
 
 # ---------------------------------------------------------------------------------------------
-# 1. The binary built by scripts/bench.sh, copied so that postgres can run it whatever the permissions of the checkout.
+# 1. The binary built by bench/bench.sh, copied so that postgres can run it whatever the permissions of the checkout.
 
 bench_binary
 

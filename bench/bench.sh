@@ -28,7 +28,7 @@ while IFS='=' read -r name _; do
     if [[ $name == TAILTOWN_* || $name == PGBACKREST_* || $name == AWS_* ]]; then unset "$name"; fi
 done < <(env)
 
-bash "$ROOT/scripts/bench-deps.sh"
+bash "$ROOT/bench/deps.sh"
 # Before the build: a major that is not there stops the run at once (postgresql-bin.sh prints why).
 bash "$ROOT/scripts/postgresql-bin.sh" "$BENCH_PG" >/dev/null || die "BENCH_PG=$BENCH_PG: no PostgreSQL $BENCH_PG to measure"
 
@@ -91,8 +91,8 @@ bench_section() {
     say "section $name took $((SECONDS - started)) s"
 }
 
-bench_section wal scripts/bench-wal.sh
-bench_section s3 scripts/bench-s3.sh
-bench_section backup scripts/bench-backup.sh
-bench_section walrate scripts/bench-wal-rate.sh  # push-ahead, prefetch and recovery rates
-bench_section restore scripts/bench-restore.sh
+bench_section wal bench/wal.sh
+bench_section s3 bench/s3.sh
+bench_section backup bench/backup.sh
+bench_section walrate bench/wal-rate.sh  # push-ahead, prefetch and recovery rates
+bench_section restore bench/restore.sh

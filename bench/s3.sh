@@ -4,15 +4,15 @@
 # archive-push/archive-get (S3 repository, lz4, aes-256-cbc), and bare `curl` requests (the server's ceiling).
 # Everything goes through one stunnel4 endpoint (self-signed certificate) in front of plain-HTTP moto:
 # pgBackRest speaks only HTTPS to S3 and fails against moto's own TLS mode.
-# Run through scripts/bench.sh (BENCH_ONLY=s3 make bench). It measures and reports; it asserts no wall time.
+# Run through bench/bench.sh (BENCH_ONLY=s3 make bench). It measures and reports; it asserts no wall time.
 #
 # Tunables (environment): BENCH_S3_RUNS (timed runs per segment, 10), BENCH_S3_SEGMENTS (segments measured, 4),
 # BENCH_WARMUP (per segment, 1).
 set -euo pipefail
 
 BENCH_SECTION=s3
-# shellcheck source=scripts/bench-lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 RUNS=${BENCH_S3_RUNS:-10}
 WARMUP=${BENCH_WARMUP:-1}
 SEGMENT_COUNT=${BENCH_S3_SEGMENTS:-4}
@@ -22,7 +22,7 @@ ACCESS_KEY=AKIDBENCH
 SECRET_KEY=bench-secret-key
 BUCKET=bench
 
-AWS=$(command -v aws) || die "aws (awscli) not found: scripts/bench-deps.sh installs it"
+AWS=$(command -v aws) || die "aws (awscli) not found: bench/deps.sh installs it"
 
 bench_workspace
 PGDATA=$WS/pgdata

@@ -1,5 +1,5 @@
-# Functions shared by the sections of make bench (scripts/bench-*.sh); sourced, not run.
-# A section gets from scripts/bench.sh: BENCH_ROOT (the checkout), BENCH_OUT (results folder),
+# Functions shared by the sections of make bench (bench/*.sh); sourced, not run.
+# A section gets from bench/bench.sh: BENCH_ROOT (the checkout), BENCH_OUT (results folder),
 # BENCH_BINARY (the release tailtown-pitr, empty with BENCH_SKIP_OURS=1) and BENCH_BUILT (how it was built).
 
 BENCH_SECTION=${BENCH_SECTION:-bench}
@@ -8,7 +8,7 @@ say() { printf '[bench %s %s] %s\n' "$BENCH_SECTION" "$(date -u +%H:%M:%S)" "$*"
 die() { printf '[bench %s] error: %s\n' "$BENCH_SECTION" "$*" >&2; exit 1; }
 
 [[ $(id -u) -eq 0 ]] || die "run as root: it installs packages and runs PostgreSQL as user postgres"
-[[ -n ${BENCH_ROOT:-} && -n ${BENCH_OUT:-} ]] || die "run through scripts/bench.sh (BENCH_ONLY=$BENCH_SECTION make bench)"
+[[ -n ${BENCH_ROOT:-} && -n ${BENCH_OUT:-} ]] || die "run through bench/bench.sh (BENCH_ONLY=$BENCH_SECTION make bench)"
 
 # The PostgreSQL major measured: BENCH_PG (15 to 18, default 15), its programs found by scripts/postgresql-bin.sh.
 BENCH_PG=${BENCH_PG:-15}
@@ -189,7 +189,7 @@ s3_tls_server() {
     local folder=$1 stunnel moto_port tls_port
     python3 -c 'import moto.server, flask, flask_cors' 2>/dev/null \
         || die "moto is not installed: run scripts/install-deps.sh (make deps)"
-    stunnel=$(command -v stunnel4 || command -v stunnel) || die "stunnel4 not found: scripts/bench-deps.sh installs it"
+    stunnel=$(command -v stunnel4 || command -v stunnel) || die "stunnel4 not found: bench/deps.sh installs it"
     mkdir -p "$folder"
     moto_port=$(free_port 9300)
     python3 -m moto.server -H 127.0.0.1 -p "$moto_port" >"$folder/moto.log" 2>&1 &

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs, with apt-get, what scripts/bench.sh needs and this machine lacks.
+# Installs, with apt-get, what bench/bench.sh needs and this machine lacks.
 # Runs `apt-get update` only when something is missing, so a ready machine is left untouched.
 set -euo pipefail
 

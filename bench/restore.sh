@@ -10,7 +10,7 @@
 #     restore_command = 'cp' from a plain local folder (the cheapest restore_command).
 # Both backups are taken one after the other with nothing written in between (the same data), and one
 # archive_command archives every segment into both repositories and a plain local folder.
-# It measures and reports; it asserts no wall time. Run through scripts/bench.sh (BENCH_ONLY=restore make bench).
+# It measures and reports; it asserts no wall time. Run through bench/bench.sh (BENCH_ONLY=restore make bench).
 #
 # Tunables (environment): BENCH_RESTORE_SCALE (pgbench scale, 150: about 2.3 GB of database),
 # BENCH_RESTORE_WAL_MB (WAL written between the backup and the target, default: the database's size),
@@ -18,8 +18,8 @@
 set -euo pipefail
 
 BENCH_SECTION=restore
-# shellcheck source=scripts/bench-lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SCALE=${BENCH_RESTORE_SCALE:-150}
 RUNS=${BENCH_RESTORE_RUNS:-3}
 TARGET_TOTAL_VS_PGBACKREST=1.0

@@ -5,14 +5,14 @@
 #   pg_basebackup -Ft -X none -c fast -D - | lz4 -1 > file,
 #   pgbackrest backup --type=full --start-fast (lz4 level 1, posix repository).
 # Reports wall time, MB of database per second and peak RSS. It measures and reports; it asserts no wall time.
-# Run through scripts/bench.sh (BENCH_ONLY=backup make bench).
+# Run through bench/bench.sh (BENCH_ONLY=backup make bench).
 #
 # Tunables (environment): BENCH_BACKUP_SCALE (pgbench scale, 100: about 1.5 GB), BENCH_BACKUP_RUNS (runs per tool, 2).
 set -euo pipefail
 
 BENCH_SECTION=backup
-# shellcheck source=scripts/bench-lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SCALE=${BENCH_BACKUP_SCALE:-100}
 RUNS=${BENCH_BACKUP_RUNS:-2}
 TARGET_RSS_MIB=64
