@@ -18,11 +18,6 @@ RUNS=${BENCH_BACKUP_RUNS:-2}
 TARGET_RSS_MIB=64
 
 bench_workspace
-PGDATA=$WS/pgdata
-SOCKETS=$WS/run
-TT_REPO=$WS/tailtown-repo
-TT_CONF=$WS/tailtown.conf
-PGBR_DIR=$WS/pgbackrest
 PIPE_OUT=$WS/pg_basebackup.tar.lz4
 mkdir -p "$TT_REPO" "$PGBR_DIR/repo" "$WS/bin"
 chown -R postgres:postgres "$WS"

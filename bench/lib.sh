@@ -38,9 +38,16 @@ as_pg() { runuser -u postgres -- "$@"; }
 # hooks run first (stop servers). Sets WS.
 BENCH_EXIT_HOOKS=()
 bench_on_exit() { BENCH_EXIT_HOOKS+=("$1"); }
+# The section's workspace, removed at exit, and the usual places in it (a section may point any elsewhere).
 bench_workspace() {
     WS=$(mktemp -d "/tmp/tailtown-bench-$BENCH_SECTION.XXXXXX")
     chmod 0755 "$WS"
+    PGDATA=$WS/pgdata
+    SOCKETS=$WS/run
+    TT_REPO=$WS/tailtown-repo
+    TT_CONF=$WS/tailtown.conf
+    TT_KEY=$WS/tailtown.key
+    PGBR_DIR=$WS/pgbackrest
     trap bench_cleanup EXIT
     trap 'exit 130' INT TERM
 }

@@ -26,12 +26,6 @@ TARGET_TOTAL_VS_PGBACKREST=1.0
 TARGET_REPLAY_VS_LOCAL=1.15
 
 bench_workspace
-PGDATA=$WS/pgdata
-SOCKETS=$WS/run
-TT_REPO=$WS/tailtown-repo
-TT_CONF=$WS/tailtown.conf
-TT_KEY=$WS/tailtown.key
-PGBR_DIR=$WS/pgbackrest
 LOCAL_WAL=$WS/local-wal
 mkdir -p "$TT_REPO" "$PGBR_DIR/repo" "$LOCAL_WAL" "$WS/bin"
 chown -R postgres:postgres "$WS"

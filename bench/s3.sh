@@ -25,14 +25,11 @@ BUCKET=bench
 AWS=$(command -v aws) || die "aws (awscli) not found: bench/deps.sh installs it"
 
 bench_workspace
-PGDATA=$WS/pgdata
 CORPUS=$WS/corpus
-SOCKETS=$WS/run
 TLS=$WS/tls
 REF=$WS/reference
 FETCHED=$WS/fetched
 JSON=$WS/json
-PGBR_DIR=$WS/pgbackrest
 mkdir -p "$CORPUS" "$TLS" "$REF" "$FETCHED" "$JSON" "$PGBR_DIR" "$WS/bin"
 chown -R postgres:postgres "$WS"
 
@@ -113,7 +110,6 @@ say "measuring ${SEGS[*]} of $n segments"
 # ---------------------------------------------------------------------------------------------
 # 3. Correctness pass (untimed): each tool stores and gives back the same bytes.
 
-TT_CONF=$WS/tailtown.conf
 bench_binary
 if [[ -n $TT ]]; then
     as_pg "$TT" keygen "$WS/tailtown.key" >/dev/null

@@ -24,7 +24,6 @@ while IFS='=' read -r name _; do
 done < <(env)
 
 bench_workspace
-SOCKETS=$WS/run
 mkdir -p "$SOCKETS" "$WS/bin" "$OUT"
 bench_binary
 [[ -n $TT ]] || die "this section measures tailtown-pitr: run it without BENCH_SKIP_OURS"

@@ -31,13 +31,7 @@ TARGET_RSS_MIB=24
 # Workspace: everything lives under one folder owned by postgres and is removed at exit.
 
 bench_workspace
-PGDATA=$WS/pgdata
 CORPUS=$WS/corpus
-SOCKETS=$WS/run
-TT_REPO=$WS/tailtown-repo
-TT_CONF=$WS/tailtown.conf
-TT_KEY=$WS/tailtown.key
-PGBR_DIR=$WS/pgbackrest
 PGBR_REPO=$PGBR_DIR/repo
 REF=$WS/reference
 FETCHED=$WS/fetched
