@@ -51,5 +51,5 @@ let package = Package(
         .testTarget(name: "PITRTests", dependencies: ["PITR", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["PITR", "TestSupport"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -27,7 +27,7 @@ enum Main {
             // A mistyped restore_command must stop recovery, not read as "end of archive":
             // the argument parser's usage status (64) is below 126, so wal-fetch turns it into 200.
             if arguments.contains("wal-fetch"), TailtownPITR.exitCode(for: error) == .validationFailure {
-                fputs("tailtown-pitr: error: \(TailtownPITR.message(for: error))\n", stderr)
+                StandardError.write("tailtown-pitr: error: \(TailtownPITR.message(for: error))\n")
                 exit(ExitStatus.abortRecovery)
             }
             TailtownPITR.exit(withError: error)

@@ -18,12 +18,12 @@ public final class BackupProgress {
         lastDraw = now
         drawn = true
         let line = "\r" + Self.line(done: done, estimated: estimated, elapsed: now) + "\u{1B}[K"
-        _ = line.withCString { fputs($0, stderr) }
+        StandardError.write(line)
     }
 
     /// Ends the bar's line so that what follows starts on a fresh one.
     public func finish() {
-        if drawn { _ = "\n".withCString { fputs($0, stderr) } }
+        if drawn { StandardError.write("\n") }
     }
 
     /// "[#########-----------]  45%  1.2 GiB / 2.7 GiB  120.5 MB/s  ETA 0:12"

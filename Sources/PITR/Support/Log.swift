@@ -31,6 +31,6 @@ public struct Log: Sendable {
     private func emit(_ at: LogLevel, _ message: () -> String) {
         guard at >= level else { return }
         let line = "tailtown-pitr: \(at.name): \(message())\n"
-        _ = line.withCString { fputs($0, stderr) }
+        StandardError.write(line)
     }
 }

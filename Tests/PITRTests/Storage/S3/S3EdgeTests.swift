@@ -114,7 +114,6 @@ struct S3SecretsTests {
         } catch {
             errors.append("unexpected: \(error)")
         }
-        fflush(stderr)
         dup2(saved, 2)
         close(saved)
         close(file)
