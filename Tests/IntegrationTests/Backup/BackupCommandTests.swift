@@ -60,9 +60,10 @@ struct BackupCommandTests {
         let table = try Self.listed(archived)
         let name = String(summary.split(separator: " ")[1].dropLast())
         #expect(table.split(separator: "\n").count == 2 && table.contains(name))
-        #expect(throws: (any Error).self) {
+        let slow = #expect(throws: BackupTestCluster.ClusterError.self) {
             try BackupTestCluster.output(Self.arguments(archived, ["backup-push", "--dbname", Self.dbname(archived), "--checkpoint", "slow"]))
         }
+        #expect(slow?.description.contains("--checkpoint must be fast or spread, not 'slow'") == true, "\(String(describing: slow))")
         let json = try BackupTestCluster.output(Self.arguments(archived, ["backup-list", "--json"]))
         let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]]
         #expect(parsed?.first?["name"] as? String == name)
