@@ -50,7 +50,8 @@ import Testing
         push.onProgress = { done, _ in
             if done > 0, !removed { removed = true; try? FileManager.default.removeItem(atPath: backups) }
         }
-        #expect(throws: (any Error).self) { try push.run(Self.request(archived)) }
+        let lost = #expect(throws: IOError.self) { try push.run(Self.request(archived)) }
+        #expect(lost?.description.contains(backups) == true, "\(String(describing: lost))")
         #expect(removed)
         try Self.expectNothingStored(repository)
     }
@@ -129,8 +130,10 @@ import Testing
         // Without the key the objects do not decode.
         let object = BackupDescriptor.objectKey(backup: descriptor.name, object: descriptor.objects[0].name)
         let sink = try SystemFile.createExclusive(archived.sandbox.path("nokey.out"))
-        #expect(throws: (any Error).self) {
+        let keyless = #expect(throws: ObjectFormatError.self) {
             _ = try ObjectDecoder(key: nil).decode(from: try repository.storage.openForReading(object), to: sink, object: object)
         }
+        guard case .encryptedButNoKey(_, let keyID) = keyless else { Issue.record("got \(String(describing: keyless))"); return }
+        #expect(keyID == key.keyIDHex)
     }
 }

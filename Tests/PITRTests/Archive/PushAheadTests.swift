@@ -94,7 +94,8 @@ import Testing
         #expect(try records(fake) == [4, 5].map { fake.name($0).fileName })
         // A record whose file changed since is not trusted: the file is pushed again, and differs.
         try fake.makeSegment(4, seed: 9)
-        #expect(throws: ArchiveError.self) { try push(fake, 4, key: key) }
+        let changed = #expect(throws: ArchiveError.self) { try push(fake, 4, key: key) }
+        guard case .differentContent = changed else { Issue.record("got \(String(describing: changed))"); return }
         #expect(try records(fake) == [fake.name(5).fileName])
         // With push-ahead off a record is still taken.
         #expect(try push(fake, 5, key: key, pushAhead: false) == .pushedAhead)
@@ -251,6 +252,7 @@ import Testing
         try runPusher(fake, idle: 60)
         #expect(try !archived(fake).contains(fake.name(3).fileName))
         #expect(try !records(fake).contains(fake.name(3).fileName))
-        #expect(throws: WALError.self) { try push(fake, 3) }
+        let misnamed = #expect(throws: WALError.self) { try push(fake, 3) }
+        guard case .pageAddressMismatch = misnamed else { Issue.record("got \(String(describing: misnamed))"); return }
     }
 }
