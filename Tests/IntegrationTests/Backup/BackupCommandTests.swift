@@ -2,15 +2,9 @@ import Foundation
 import Testing
 @testable import PITR
 
-/// The tailtown-pitr binary's help lists backup-push: the subcommands are registered in the root command.
-private let binaryHasBackupCommands: Bool = {
-    let output = try? BackupTestCluster.output([Sandbox.builtBinary(), "--help"])
-    return output?.contains("backup-push") == true
-}()
-
 /// `backup-push` and `backup-list` as processes: summary line, listing, JSON, and a backup killed
 /// or interrupted mid-stream that is never listed.
-@Suite(.serialized, .enabled(if: binaryHasBackupCommands, "the binary does not register backup-push yet"))
+@Suite(.serialized)
 struct BackupCommandTests {
     /// A cluster with a few hundred MB so that a backup takes long enough to be stopped mid-stream.
     static func makeCluster(scale: Int) throws -> ArchivedCluster {

@@ -10,7 +10,7 @@ import Testing
         #expect(connection.serverVersion / 10000 == 15)
         let rows = try connection.query("IDENTIFY_SYSTEM")
         #expect(rows.columns == ["systemid", "timeline", "xlogpos", "dbname"])
-        let expected = try cluster.asPostgres(["\(BackupTestCluster.binaries)/pg_controldata", cluster.data])
+        let expected = try cluster.asPostgres(["\(try BackupTestCluster.binaries)/pg_controldata", cluster.data])
             .split(separator: "\n").first { $0.hasPrefix("Database system identifier:") }?
             .split(separator: ":").last?.trimmingCharacters(in: .whitespaces)
         #expect(rows.value("systemid") == expected)
