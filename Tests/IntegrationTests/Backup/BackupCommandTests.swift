@@ -6,10 +6,14 @@ import Testing
 /// or interrupted mid-stream that is never listed.
 @Suite(.serialized)
 struct BackupCommandTests {
-    /// A cluster with a few hundred MB so that a backup takes long enough to be stopped mid-stream.
+    /// A cluster with a few hundred MB so that a backup takes long enough to be stopped mid-stream, and a small
+    /// tablespace: the server sends its archive before base.tar, so one object is stored before base.tar's upload starts.
     static func makeCluster(scale: Int) throws -> ArchivedCluster {
         let archived = try ArchivedCluster.make(compression: "lz4", encrypted: true)
         try archived.cluster.pgbench(["-i", "-s", String(scale), "-q"])
+        let tablespace = try archived.sandbox.makeDirectory("tablespace")
+        _ = try archived.cluster.query("create tablespace side location '\(tablespace)'")
+        _ = try archived.cluster.query("create table on_side tablespace side as select g from generate_series(1, 1000) g")
         return archived
     }
 
@@ -21,8 +25,18 @@ struct BackupCommandTests {
         "host=\(archived.sandbox.root) port=\(archived.cluster.port) user=postgres dbname=postgres"
     }
 
-    /// Starts backup-push, waits until its first object appears, sends `signal`, returns its exit status and stderr.
-    static func stopMidStream(_ archived: ArchivedCluster, signal: Int32) throws -> (Int32, String) {
+    /// What stopMidStream saw in the repository when it sent the signal.
+    struct Stopped {
+        let status: Int32
+        let stderr: String
+        /// The files under backups/ (hidden temporaries included) at the moment of the signal.
+        let filesAtSignal: [String]
+    }
+
+    /// Starts backup-push and waits for the moment a test means: the tablespace's object stored and base.tar's upload
+    /// in flight (its hidden temporary exists). It then stops the process (SIGSTOP), notes what the repository
+    /// holds, sends `signal` and lets the process go on (SIGCONT), so the signal lands at that moment, not by chance.
+    static func stopMidStream(_ archived: ArchivedCluster, signal: Int32) throws -> Stopped {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: archived.sandbox.binary)
         process.arguments = Array(arguments(archived, ["backup-push", "--dbname", dbname(archived)]).dropFirst())
@@ -31,14 +45,38 @@ struct BackupCommandTests {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let backups = archived.tailtown.repository.root + "/backups"
-        try waitUntil("a first backup object", seconds: 60) {
-            let folders = (try? FileManager.default.contentsOfDirectory(atPath: backups)) ?? []
-            return folders.contains { !((try? FileManager.default.contentsOfDirectory(atPath: backups + "/" + $0)) ?? []).isEmpty }
+        let midStream = { (files: [String]) -> Bool in
+            files.contains { isStoredObject($0) && !$0.hasSuffix("/base.tar.0000") } && files.contains(where: isBaseUploadInFlight)
         }
+        try waitUntil("a stored tablespace object and base.tar's upload in flight", seconds: 120) { midStream(files(under: backups)) }
+        kill(process.processIdentifier, SIGSTOP)
+        let atSignal = files(under: backups)
         kill(process.processIdentifier, signal)
+        kill(process.processIdentifier, SIGCONT)
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return (process.terminationStatus, stderr)
+        #expect(midStream(atSignal), "the signal did not land mid-stream: \(atSignal)")
+        return Stopped(status: process.terminationStatus, stderr: stderr, filesAtSignal: atSignal)
+    }
+
+    /// Every file under `folder`, hidden ones included, as paths relative to it.
+    static func files(under folder: String) -> [String] {
+        (FileManager.default.enumerator(atPath: folder)?.compactMap { $0 as? String } ?? []).filter { relative in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: folder + "/" + relative, isDirectory: &isDirectory) && !isDirectory.boolValue
+        }
+    }
+
+    /// "<backup>/<archive>.tar.NNNN": an object committed under its name.
+    static func isStoredObject(_ relative: String) -> Bool {
+        let name = (relative as NSString).lastPathComponent
+        return !name.hasPrefix(".") && name.contains(".tar.")
+    }
+
+    /// "<backup>/.base.tar.0000.<pid>.tmp": base.tar's first object being written.
+    static func isBaseUploadInFlight(_ relative: String) -> Bool {
+        let name = (relative as NSString).lastPathComponent
+        return name.hasPrefix(".base.tar.0000.") && name.hasSuffix(".tmp")
     }
 
     static func listed(_ archived: ArchivedCluster) throws -> String {
@@ -67,8 +105,8 @@ struct BackupCommandTests {
     @Test func killedMidStreamLeavesNothingListed() throws {
         let archived = try Self.makeCluster(scale: 30)
         defer { try? archived.stop() }
-        let (status, _) = try Self.stopMidStream(archived, signal: SIGKILL)
-        #expect(status == SIGKILL)
+        let stopped = try Self.stopMidStream(archived, signal: SIGKILL)
+        #expect(stopped.status == SIGKILL)
         #expect(try Self.listed(archived).split(separator: "\n").count == 1, "only the header")
         let descriptors = FileManager.default.enumerator(atPath: archived.tailtown.repository.root + "/backups")?
             .compactMap { $0 as? String }.filter { $0.hasSuffix("backup.info") } ?? []
@@ -81,12 +119,12 @@ struct BackupCommandTests {
     @Test func ctrlCAbortsCleanly() throws {
         let archived = try Self.makeCluster(scale: 30)
         defer { try? archived.stop() }
-        let (status, stderr) = try Self.stopMidStream(archived, signal: SIGINT)
-        #expect(status == 1)
-        #expect(stderr.contains("interrupted"), "\(stderr)")
-        let left = FileManager.default.enumerator(atPath: archived.tailtown.repository.root + "/backups")?
-            .compactMap { $0 as? String }.filter { !$0.contains("/.") && $0.contains(".tar.") } ?? []
-        #expect(left.isEmpty, "pieces left: \(left)")
+        let stopped = try Self.stopMidStream(archived, signal: SIGINT)
+        #expect(stopped.status == 1)
+        #expect(stopped.stderr.contains("backup interrupted"), "\(stopped.stderr)")
+        // The stored object and the upload in flight are both gone: nothing is left, hidden temporaries included.
+        let left = Self.files(under: archived.tailtown.repository.root + "/backups")
+        #expect(left.isEmpty, "left after Ctrl-C: \(left); there at the signal: \(stopped.filesAtSignal)")
         #expect(try Self.listed(archived).split(separator: "\n").count == 1)
     }
 }
