@@ -91,3 +91,4 @@ bench_section s3 scripts/bench-s3.sh
 bench_section backup scripts/bench-backup.sh
 bench_section walrate scripts/bench-wal-rate.sh  # push-ahead, prefetch and recovery rates
 bench_section restore scripts/bench-restore.sh
+bench_section micro scripts/bench-micro.sh  # the unit tests' micro-benchmarks, in a release build
