@@ -49,7 +49,7 @@ extension PostgreSQLIntegration {
                 files.contains { isStoredObject($0) && !$0.hasSuffix("/base.tar.0000") } && files.contains(where: isBaseUploadInFlight)
             }
             try waitUntil("a stored tablespace object and base.tar's upload in flight", seconds: 120) { midStream(files(under: backups)) }
-            kill(process.processIdentifier, SIGSTOP)
+            stopProcess(process.processIdentifier)
             let atSignal = files(under: backups)
             kill(process.processIdentifier, signal)
             kill(process.processIdentifier, SIGCONT)

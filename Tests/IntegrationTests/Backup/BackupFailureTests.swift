@@ -62,7 +62,10 @@ extension PostgreSQLIntegration {
             defer { try? archived.stop() }
             try archived.cluster.query("ALTER SYSTEM SET archive_command = 'false'")
             try archived.cluster.query("SELECT pg_reload_conf()")
-            Thread.sleep(forTimeInterval: 1)
+            // The archiver has taken the new command once it fails on a segment completed after the reload.
+            try archived.cluster.query("CREATE TABLE after_reload ()")
+            _ = try archived.cluster.switchWAL()
+            try waitUntil("the archiver to fail with archive_command = 'false'", seconds: 60) { try archived.cluster.archiveFailures() > 0 }
             let (push, repository) = try Self.push(archived)
             var request = Self.request(archived)
             request.walTimeoutSeconds = 8

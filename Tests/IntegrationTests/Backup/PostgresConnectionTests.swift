@@ -65,12 +65,22 @@ extension PostgreSQLIntegration {
             defer { close(fds[0]); close(fds[1]) }
             connection.interruptDescriptor = fds[0]
             let writer = fds[1]
-            DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { _ = write(writer, "x", 1) }
-            let started = Date()
+            // The interruption comes once the server runs the query (pg_stat_activity shows it), so it ends a wait in progress;
+            // a wait it did not end would return after 30 s without throwing.
+            let interrupter = try WorkerThread {
+                do {
+                    try waitUntil("pg_sleep(30) running", seconds: 60) {
+                        try cluster.sql("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'") == "1"
+                    }
+                } catch {
+                    Issue.record("\(error)")
+                }
+                _ = write(writer, "x", 1)
+            }
             #expect(throws: PostgresError.interrupted) {
                 _ = try connection.query("SELECT pg_sleep(30)")
             }
-            #expect(Date().timeIntervalSince(started) < 10)
+            interrupter.join()
         }
     }
 }

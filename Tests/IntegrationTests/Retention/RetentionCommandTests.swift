@@ -42,12 +42,12 @@ extension PostgreSQLIntegration {
                 try switchAndArchive()
                 try tailtown(["backup-push", "--dbname", conninfo]).check()
             }
-            Thread.sleep(forTimeInterval: 1.2)  // a commit in a later second than the newest backup's stop
+            try archived.cluster.waitForTheNextSecond()  // a commit in a later second than the newest backup's stop
             _ = try archived.cluster.query("INSERT INTO marks (label) VALUES ('before target')")
             try switchAndArchive()
-            Thread.sleep(forTimeInterval: 1.2)
+            try archived.cluster.waitForTheNextSecond()
             let target = try archived.cluster.query("SELECT clock_timestamp()")
-            Thread.sleep(forTimeInterval: 1.2)
+            try archived.cluster.waitForTheNextSecond()
             _ = try archived.cluster.query("INSERT INTO marks (label) VALUES ('after target')")
             try switchAndArchive()
             try switchAndArchive()
@@ -91,7 +91,10 @@ extension PostgreSQLIntegration {
             #expect(check.status == 0 && check.stdout == "ok\n", "\(check.stdout)\(check.stderr)")
             #expect(!check.stderr.contains("judging by the repository alone"), "check reads the server: \(check.stderr)")
             #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains("tailtown_pitr_last_verify_success 1"))
-            Thread.sleep(forTimeInterval: 1.1)
+            // Over a second old by the clock check reads (whole seconds), the newest backup is stale for --max-backup-age 1s.
+            try waitUntil("the newest backup to be over a second old", seconds: 10) {
+                UTCTime.now().secondsSinceEpoch - newest.stopTime.secondsSinceEpoch > 1
+            }
             let hook = try WebhookListener()
             let alerting = try archived.sandbox.writeFile("alerting.conf", try String(contentsOfFile: config, encoding: .utf8) + "TAILTOWN_NOTIFY_URL=\(hook.url)\n")
             let stale = try archived.sandbox.tailtown(["--config", alerting, "check", "--no-connect", "--max-backup-age", "1s"])
