@@ -13,10 +13,11 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 
-# Builds first so that the integration tests find .build/debug/tailtown-pitr, then runs unit and integration tests.
+# Builds first so that the integration tests find .build/debug/tailtown-pitr, then runs unit and integration tests;
+# the micro-benchmarks (every test named `Benchmark`) are make bench's (section micro, bench/micro.sh).
 test: deps
 	$(SWIFT) build
-	$(SWIFT) test
+	$(SWIFT) test --skip Benchmark
 
 demo: deps
 	@scripts/demo.sh

@@ -49,6 +49,7 @@ extension PostgreSQLIntegration {
                 #expect(fetch.stderr.contains(noConfig))
                 let push = try archived.sandbox.tailtown(form + ["wal-push", archived.walFile], in: directory)
                 #expect(push.status == 1, "wal-push without its config file (\(flag)): \(push.stderr)")
+                #expect(push.stderr.contains(noConfig))
             }
         }
 

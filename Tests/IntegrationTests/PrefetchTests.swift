@@ -42,13 +42,18 @@ extension PostgreSQLIntegration {
             #expect(started.status == 0, "\(started.stderr)")
             try waitUntil("the prefetcher to stage 4 segments", seconds: 60) { try stagedSegments(staging).count >= 4 }
 
-            // A staged segment corrupted in the staging folder is refetched, not served.
+            // A staged segment corrupted in the staging folder is refetched, not served. The prefetcher is stopped meanwhile
+            // (SIGSTOP): its own check ahead would otherwise replace the file first, and the fetch would find it sound.
             let second = first.next
             try waitUntil("\(second) to be staged", seconds: 60) { try stagedSegments(staging).contains(second.name) }
+            let prefetchers = prefetcherPIDs(of: data)
+            #expect(!prefetchers.isEmpty, "no prefetcher was running for \(data)")
+            prefetchers.forEach(stopProcess)
             var bytes = try contents(of: staging + second.name)
             bytes[bytes.count / 2] ^= 0x40
             try bytes.write(to: URL(fileURLWithPath: staging + second.name))
             let refetched = try prefetching.fetch(second.name, to: "pg_wal/RECOVERYXLOG", in: data)
+            prefetchers.forEach { kill($0, SIGCONT) }
             #expect(refetched.status == 0, "\(refetched.stderr)")
             #expect(refetched.stderr.contains("is not served"), "the corrupted staged file went unnoticed: \(refetched.stderr)")
             let reference = sandbox.path("reference-" + second.name)
@@ -162,20 +167,24 @@ extension PostgreSQLIntegration {
             return WALSegment(file, segmentSizeMB: 16)
         }
 
-        /// SIGKILL to the `wal-prefetch` process of `data`, found by its command line.
-        private func killPrefetcher(of data: String) throws {
-            var killed = false
-            for entry in try FileManager.default.contentsOfDirectory(atPath: "/proc") {
+        /// The `wal-prefetch` processes of `data`, found by their command lines.
+        private func prefetcherPIDs(of data: String) -> [pid_t] {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return entries.compactMap { entry in
                 guard let pid = Int32(entry),
-                      let command = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
+                      let command = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
                 let arguments = command.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-                if arguments.contains("wal-prefetch"), arguments.last == data {
-                    kill(pid, SIGKILL)
-                    killed = true
-                }
+                return arguments.contains("wal-prefetch") && arguments.last == data ? pid : nil
             }
-            #expect(killed, "no prefetcher was running for \(data)")
-            usleep(200_000)
+        }
+
+        /// SIGKILL to the `wal-prefetch` process of `data`.
+        private func killPrefetcher(of data: String) throws {
+            let killed = prefetcherPIDs(of: data)
+            killed.forEach { kill($0, SIGKILL) }
+            #expect(!killed.isEmpty, "no prefetcher was running for \(data)")
+            // Gone, not only signalled: it writes nothing more into the staging folder.
+            try waitUntil("prefetcher \(killed) gone", seconds: 10) { killed.allSatisfy { kill($0, 0) != 0 } }
         }
     }
 }

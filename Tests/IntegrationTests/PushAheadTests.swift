@@ -42,9 +42,9 @@ extension PostgreSQLIntegration {
             try primary.stop()
         }
 
-        /// `kill -9` of the background pusher while its uploads are in flight, at random moments: every record
+        /// `kill -9` of the background pusher while its uploads are in flight: every record
         /// left names a segment that is stored whole, and archiving then completes with every segment stored.
-        @Test func killedAtRandomMomentsClaimsNothingThatIsNotStored() throws {
+        @Test func killedWhileStoringClaimsNothingThatIsNotStored() throws {
             let sandbox = try Sandbox()
             let tailtown = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: true)
             let cluster = try PostgresCluster.initialize(in: sandbox, name: "primary")
@@ -72,8 +72,8 @@ extension PostgreSQLIntegration {
                                                errorLog: sandbox.path("push-\(round).log"))
                 let errors = { (try? String(contentsOfFile: sandbox.path("push-\(round).log"), encoding: .utf8)) ?? "" }
                 #expect(push.wait() == 0, "wal-push \(oldest) failed: \(errors())")
-                usleep(useconds_t.random(in: 5_000...80_000))
-                if let pid = BackgroundPusherProcess.pid(dataDirectory: cluster.dataDirectory),
+                // The kill lands while the pusher stores a file: it is stopped (SIGSTOP) with its marker there first.
+                if let pid = BackgroundPusherProcess.stopWhileStoring(dataDirectory: cluster.dataDirectory, pushed: records),
                    try BackgroundPusherProcess.kill9(pid, pushed: records) {
                     killedInFlight += 1
                 }

@@ -5,9 +5,16 @@ import Testing
 struct FetchSetup: CustomTestStringConvertible, Sendable {
     let compression: String
     let encrypted: Bool
+    /// What wal-fetch says of an object with one byte flipped in the middle, and of one cut in half.
+    let corruption: String
+    let truncation: String
     var testDescription: String { "\(compression), \(encrypted ? "encrypted" : "unencrypted")" }
 
-    static let all = [FetchSetup(compression: "lz4", encrypted: true), FetchSetup(compression: "zstd", encrypted: false)]
+    static let all = [
+        FetchSetup(compression: "lz4", encrypted: true, corruption: "failed authentication at chunk", truncation: "is truncated"),
+        FetchSetup(compression: "zstd", encrypted: false, corruption: "decodes to bytes whose digest differs from its trailer",
+                   truncation: "is truncated"),
+    ]
 }
 
 extension PostgreSQLIntegration {
@@ -42,6 +49,7 @@ extension PostgreSQLIntegration {
             try object.write(to: URL(fileURLWithPath: archived.object))
             let result = try archived.tailtown.fetch(archived.segment, to: destination, in: archived.cluster.dataDirectory)
             #expect(result.status == 200, "\(result.stderr)")
+            expectDamage(setup.corruption, of: archived, in: result)
             #expect(try leftovers(beside: destination) == [])
             try archived.stop()
         }
@@ -53,6 +61,7 @@ extension PostgreSQLIntegration {
             try object.prefix(object.count / 2).write(to: URL(fileURLWithPath: archived.object))
             let result = try archived.tailtown.fetch(archived.segment, to: destination, in: archived.cluster.dataDirectory)
             #expect(result.status == 200, "\(result.stderr)")
+            expectDamage(setup.truncation, of: archived, in: result)
             #expect(try leftovers(beside: destination) == [])
             try archived.stop()
         }
@@ -64,6 +73,7 @@ extension PostgreSQLIntegration {
             try FileManager.default.moveItem(atPath: archived.tailtown.repository.root, toPath: archived.sandbox.path("repo.unmounted"))
             let result = try archived.tailtown.fetch(archived.segment, to: destination, in: archived.cluster.dataDirectory)
             #expect(result.status == 200, "\(result.stderr)")
+            #expect(result.stderr.contains("there is no repository at \(archived.tailtown.repository.url)"), "\(result.stderr)")
             #expect(try leftovers(beside: destination) == [])
             try archived.stop()
         }
@@ -76,6 +86,7 @@ extension PostgreSQLIntegration {
             let result = try sandbox.tailtown(["--config", tailtown.configFile, "wal-fetch", "--no-such-option",
                                                "000000010000000000000001", destination])
             #expect(result.status == 200, "\(result.stderr)")
+            #expect(result.stderr.contains("Unknown option '--no-such-option'"), "\(result.stderr)")
             #expect(try leftovers(beside: destination) == [])
         }
 
@@ -83,6 +94,14 @@ extension PostgreSQLIntegration {
         private func prepare(_ setup: FetchSetup) throws -> (ArchivedCluster, String) {
             let archived = try ArchivedCluster.make(compression: setup.compression, encrypted: setup.encrypted)
             return (archived, try archived.sandbox.makeDirectory("fetched") + "/RECOVERYXLOG")
+        }
+
+        /// A failed fetch's stderr names the damaged object and says what is wrong with it, so that exit 200 comes from
+        /// the damage and not from some other failure (a bad config, a missing file) that exits 200 as well.
+        private func expectDamage(_ reason: String, of archived: ArchivedCluster, in result: CommandResult,
+                                  sourceLocation: SourceLocation = #_sourceLocation) {
+            let line = result.stderr.split(separator: "\n").first { $0.contains("error: object file://\(archived.object) ") }
+            #expect(line?.contains(reason) == true, "expected \"\(reason)\" about \(archived.object): \(result.stderr)", sourceLocation: sourceLocation)
         }
 
         /// Whatever a fetch left in the destination's folder (a failed fetch must leave nothing, not even a temporary).

@@ -27,8 +27,9 @@ extension PostgreSQLIntegration {
             try Sandbox.giveToPostgres(tamperedPath, mode: 0o600)
 
             let result = try archived.tailtown.push(tamperedPath, in: archived.cluster.dataDirectory)
-            #expect(result.status == 1)
-            #expect(result.stderr.contains(archived.segment), "the error should name the segment: \(result.stderr)")
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(result.stderr.contains("WAL file '\(tamperedPath)' is already archived as") && result.stderr.contains("with different content"),
+                    "the error should name the segment and the conflict: \(result.stderr)")
             #expect(try contents(of: archived.object) == before, "the archived object changed")
             try archived.stop()
         }

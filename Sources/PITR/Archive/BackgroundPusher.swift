@@ -41,18 +41,21 @@ public struct BackgroundPusher {
         self.openRepository = openRepository
     }
 
-    public func run() throws {
-        guard limit > 0 else { return }
+    /// Runs until the pusher stops; returns why (the reason it logs), nil when it never started
+    /// (push-ahead off, another pusher holds the lock, no postmaster).
+    @discardableResult
+    public func run() throws -> String? {
+        guard limit > 0 else { return nil }
         let folder = OurWALFolder(dataDirectory: dataDirectory)
         let helper = DetachedHelper.pusher(folder)
         try FileSystem.makeDirectories(helper.folder)
-        guard let lock = try HelperLock.take(helper.lockPath, attempts: 5) else { return }
+        guard let lock = try HelperLock.take(helper.lockPath, attempts: 5) else { return nil }
         defer { withExtendedLifetime(lock) {} }
         // A stop request written before this pusher held the lock was for an earlier one.
         try FileSystem.remove(BackgroundPusher.stopPath(helper))
         guard let postmaster = Postmaster.current(dataDirectory: dataDirectory) else {
             log.debug("no postmaster runs on \(dataDirectory): nothing calls wal-push, the pusher stops")
-            return
+            return nil
         }
         let repository = try openRepository()
         try lock.describeHolder(BackgroundPusher.holderDescription(repository: repository))
@@ -91,6 +94,7 @@ public struct BackgroundPusher {
         }
         workers.forEach { $0.join() }
         log.debug("background pusher stops: \(queue.stoppedBecause ?? "")")
+        return queue.stoppedBecause
     }
 
     /// Keeps the background pusher in step with a wal-push that stores `name` itself: with

@@ -24,11 +24,11 @@ final class HelperLock {
     }
 
     /// Takes the lock, trying again for a while: a command that asks `isHeld` holds it for an
-    /// instant, and a helper starting in that instant must not give up.
-    static func take(_ path: String, attempts: Int) throws -> HelperLock? {
+    /// instant, and a helper starting in that instant must not give up. `pause` runs between attempts.
+    static func take(_ path: String, attempts: Int, pause: () -> Void = { usleep(10_000) }) throws -> HelperLock? {
         for attempt in 1...max(1, attempts) {
             if let lock = try take(path) { return lock }
-            if attempt < attempts { usleep(10_000) }
+            if attempt < attempts { pause() }
         }
         return nil
     }

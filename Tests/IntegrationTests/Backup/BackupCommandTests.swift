@@ -2,96 +2,130 @@ import Foundation
 import Testing
 @testable import PITR
 
-/// The tailtown-pitr binary's help lists backup-push: the subcommands are registered in the root command.
-private let binaryHasBackupCommands: Bool = {
-    let output = try? BackupTestCluster.output([Sandbox.builtBinary(), "--help"])
-    return output?.contains("backup-push") == true
-}()
-
-/// `backup-push` and `backup-list` as processes: summary line, listing, JSON, and a backup killed
-/// or interrupted mid-stream that is never listed.
-@Suite(.serialized, .enabled(if: binaryHasBackupCommands, "the binary does not register backup-push yet"))
-struct BackupCommandTests {
-    /// A cluster with a few hundred MB so that a backup takes long enough to be stopped mid-stream.
-    static func makeCluster(scale: Int) throws -> ArchivedCluster {
-        let archived = try ArchivedCluster.make(compression: "lz4", encrypted: true)
-        try archived.cluster.pgbench(["-i", "-s", String(scale), "-q"])
-        return archived
-    }
-
-    static func arguments(_ archived: ArchivedCluster, _ rest: [String]) -> [String] {
-        [archived.sandbox.binary, "--config", archived.tailtown.configFile] + rest
-    }
-
-    static func dbname(_ archived: ArchivedCluster) -> String {
-        "host=\(archived.sandbox.root) port=\(archived.cluster.port) user=postgres dbname=postgres"
-    }
-
-    /// Starts backup-push, waits until its first object appears, sends `signal`, returns its exit status and stderr.
-    static func stopMidStream(_ archived: ArchivedCluster, signal: Int32) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: archived.sandbox.binary)
-        process.arguments = Array(arguments(archived, ["backup-push", "--dbname", dbname(archived)]).dropFirst())
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let backups = archived.tailtown.repository.root + "/backups"
-        try waitUntil("a first backup object", seconds: 60) {
-            let folders = (try? FileManager.default.contentsOfDirectory(atPath: backups)) ?? []
-            return folders.contains { !((try? FileManager.default.contentsOfDirectory(atPath: backups + "/" + $0)) ?? []).isEmpty }
+extension PostgreSQLIntegration {
+    /// `backup-push` and `backup-list` as processes: summary line, listing, JSON, and a backup killed
+    /// or interrupted mid-stream that is never listed.
+    @Suite struct BackupCommandTests {
+        /// A cluster with a few hundred MB so that a backup takes long enough to be stopped mid-stream, and a small
+        /// tablespace: the server sends its archive before base.tar, so one object is stored before base.tar's upload starts.
+        static func makeCluster(scale: Int) throws -> ArchivedCluster {
+            let archived = try ArchivedCluster.make(compression: "lz4", encrypted: true)
+            try archived.cluster.pgbench(["-i", "-s", String(scale), "-q"])
+            let tablespace = try archived.sandbox.makeDirectory("tablespace")
+            _ = try archived.cluster.query("create tablespace side location '\(tablespace)'")
+            _ = try archived.cluster.query("create table on_side tablespace side as select g from generate_series(1, 1000) g")
+            return archived
         }
-        kill(process.processIdentifier, signal)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, stderr)
-    }
 
-    static func listed(_ archived: ArchivedCluster) throws -> String {
-        try BackupTestCluster.output(arguments(archived, ["backup-list"]))
-    }
-
-    @Test func pushPrintsASummaryAndListShowsTheBackup() throws {
-        let archived = try Self.makeCluster(scale: 2)
-        defer { try? archived.stop() }
-        let summary = try BackupTestCluster.output(Self.arguments(archived, ["backup-push", "--dbname", Self.dbname(archived)]))
-        #expect(summary.hasPrefix("backup ") && summary.contains(" raw, ") && summary.contains("LSN "))
-        #expect(summary.split(separator: "\n").count == 1, "one summary line on a non-terminal: \(summary)")
-        let table = try Self.listed(archived)
-        let name = String(summary.split(separator: " ")[1].dropLast())
-        #expect(table.split(separator: "\n").count == 2 && table.contains(name))
-        #expect(throws: (any Error).self) {
-            try BackupTestCluster.output(Self.arguments(archived, ["backup-push", "--dbname", Self.dbname(archived), "--checkpoint", "slow"]))
+        static func arguments(_ archived: ArchivedCluster, _ rest: [String]) -> [String] {
+            [archived.sandbox.binary, "--config", archived.tailtown.configFile] + rest
         }
-        let json = try BackupTestCluster.output(Self.arguments(archived, ["backup-list", "--json"]))
-        let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]]
-        #expect(parsed?.first?["name"] as? String == name)
-        #expect(parsed?.first?["cipher"] as? String == "aes-256-gcm")
-    }
 
-    @Test func killedMidStreamLeavesNothingListed() throws {
-        let archived = try Self.makeCluster(scale: 30)
-        defer { try? archived.stop() }
-        let (status, _) = try Self.stopMidStream(archived, signal: SIGKILL)
-        #expect(status == SIGKILL)
-        #expect(try Self.listed(archived).split(separator: "\n").count == 1, "only the header")
-        let descriptors = FileManager.default.enumerator(atPath: archived.tailtown.repository.root + "/backups")?
-            .compactMap { $0 as? String }.filter { $0.hasSuffix("backup.info") } ?? []
-        #expect(descriptors.isEmpty)
-        // The server let go of the backup: another one succeeds.
-        _ = try BackupTestCluster.output(Self.arguments(archived, ["backup-push", "--dbname", Self.dbname(archived)]))
-        #expect(try Self.listed(archived).split(separator: "\n").count == 2)
-    }
+        static func dbname(_ archived: ArchivedCluster) -> String {
+            "host=\(archived.sandbox.root) port=\(archived.cluster.port) user=postgres dbname=postgres"
+        }
 
-    @Test func ctrlCAbortsCleanly() throws {
-        let archived = try Self.makeCluster(scale: 30)
-        defer { try? archived.stop() }
-        let (status, stderr) = try Self.stopMidStream(archived, signal: SIGINT)
-        #expect(status == 1)
-        #expect(stderr.contains("interrupted"), "\(stderr)")
-        let left = FileManager.default.enumerator(atPath: archived.tailtown.repository.root + "/backups")?
-            .compactMap { $0 as? String }.filter { !$0.contains("/.") && $0.contains(".tar.") } ?? []
-        #expect(left.isEmpty, "pieces left: \(left)")
-        #expect(try Self.listed(archived).split(separator: "\n").count == 1)
+        /// What stopMidStream saw in the repository when it sent the signal.
+        struct Stopped {
+            let status: Int32
+            let stderr: String
+            /// The files under backups/ (hidden temporaries included) at the moment of the signal.
+            let filesAtSignal: [String]
+        }
+
+        /// Starts backup-push and waits for the moment a test means: the tablespace's object stored and base.tar's upload
+        /// in flight (its hidden temporary exists). It then stops the process (SIGSTOP), notes what the repository
+        /// holds, sends `signal` and lets the process go on (SIGCONT), so the signal lands at that moment, not by chance.
+        static func stopMidStream(_ archived: ArchivedCluster, signal: Int32) throws -> Stopped {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: archived.sandbox.binary)
+            process.arguments = Array(arguments(archived, ["backup-push", "--dbname", dbname(archived)]).dropFirst())
+            let err = Pipe()
+            process.standardError = err
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let backups = archived.tailtown.repository.root + "/backups"
+            let midStream = { (files: [String]) -> Bool in
+                files.contains { isStoredObject($0) && !$0.hasSuffix("/base.tar.0000") } && files.contains(where: isBaseUploadInFlight)
+            }
+            try waitUntil("a stored tablespace object and base.tar's upload in flight", seconds: 120) { midStream(files(under: backups)) }
+            stopProcess(process.processIdentifier)
+            let atSignal = files(under: backups)
+            kill(process.processIdentifier, signal)
+            kill(process.processIdentifier, SIGCONT)
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(midStream(atSignal), "the signal did not land mid-stream: \(atSignal)")
+            return Stopped(status: process.terminationStatus, stderr: stderr, filesAtSignal: atSignal)
+        }
+
+        /// Every file under `folder`, hidden ones included, as paths relative to it.
+        static func files(under folder: String) -> [String] {
+            (FileManager.default.enumerator(atPath: folder)?.compactMap { $0 as? String } ?? []).filter { relative in
+                var isDirectory: ObjCBool = false
+                return FileManager.default.fileExists(atPath: folder + "/" + relative, isDirectory: &isDirectory) && !isDirectory.boolValue
+            }
+        }
+
+        /// "<backup>/<archive>.tar.NNNN": an object committed under its name.
+        static func isStoredObject(_ relative: String) -> Bool {
+            let name = (relative as NSString).lastPathComponent
+            return !name.hasPrefix(".") && name.contains(".tar.")
+        }
+
+        /// "<backup>/.base.tar.0000.<pid>.tmp": base.tar's first object being written.
+        static func isBaseUploadInFlight(_ relative: String) -> Bool {
+            let name = (relative as NSString).lastPathComponent
+            return name.hasPrefix(".base.tar.0000.") && name.hasSuffix(".tmp")
+        }
+
+        static func listed(_ archived: ArchivedCluster) throws -> String {
+            try BackupTestCluster.output(arguments(archived, ["backup-list"]))
+        }
+
+        @Test func pushPrintsASummaryAndListShowsTheBackup() throws {
+            let archived = try Self.makeCluster(scale: 2)
+            defer { try? archived.stop() }
+            let summary = try BackupTestCluster.output(Self.arguments(archived, ["backup-push", "--dbname", Self.dbname(archived)]))
+            #expect(summary.hasPrefix("backup ") && summary.contains(" raw, ") && summary.contains("LSN "))
+            #expect(summary.split(separator: "\n").count == 1, "one summary line on a non-terminal: \(summary)")
+            let table = try Self.listed(archived)
+            let name = String(summary.split(separator: " ")[1].dropLast())
+            #expect(table.split(separator: "\n").count == 2 && table.contains(name))
+            let slow = #expect(throws: BackupTestCluster.ClusterError.self) {
+                try BackupTestCluster.output(Self.arguments(archived, ["backup-push", "--dbname", Self.dbname(archived), "--checkpoint", "slow"]))
+            }
+            #expect(slow?.description.contains("--checkpoint must be fast or spread, not 'slow'") == true, "\(String(describing: slow))")
+            let json = try BackupTestCluster.output(Self.arguments(archived, ["backup-list", "--json"]))
+            let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]]
+            #expect(parsed?.first?["name"] as? String == name)
+            #expect(parsed?.first?["cipher"] as? String == "aes-256-gcm")
+        }
+
+        @Test func killedMidStreamLeavesNothingListed() throws {
+            let archived = try Self.makeCluster(scale: 30)
+            defer { try? archived.stop() }
+            let stopped = try Self.stopMidStream(archived, signal: SIGKILL)
+            #expect(stopped.status == SIGKILL)
+            #expect(try Self.listed(archived).split(separator: "\n").count == 1, "only the header")
+            let descriptors = FileManager.default.enumerator(atPath: archived.tailtown.repository.root + "/backups")?
+                .compactMap { $0 as? String }.filter { $0.hasSuffix("backup.info") } ?? []
+            #expect(descriptors.isEmpty)
+            // The server let go of the backup: another one succeeds.
+            _ = try BackupTestCluster.output(Self.arguments(archived, ["backup-push", "--dbname", Self.dbname(archived)]))
+            #expect(try Self.listed(archived).split(separator: "\n").count == 2)
+        }
+
+        @Test func ctrlCAbortsCleanly() throws {
+            let archived = try Self.makeCluster(scale: 30)
+            defer { try? archived.stop() }
+            let stopped = try Self.stopMidStream(archived, signal: SIGINT)
+            #expect(stopped.status == 1)
+            #expect(stopped.stderr.contains("backup interrupted"), "\(stopped.stderr)")
+            // The stored object and the upload in flight are both gone: nothing is left, hidden temporaries included.
+            let left = Self.files(under: archived.tailtown.repository.root + "/backups")
+            #expect(left.isEmpty, "left after Ctrl-C: \(left); there at the signal: \(stopped.filesAtSignal)")
+            #expect(try Self.listed(archived).split(separator: "\n").count == 1)
+        }
     }
 }

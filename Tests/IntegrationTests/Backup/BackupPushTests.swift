@@ -2,131 +2,133 @@ import Foundation
 import Testing
 @testable import PITR
 
-/// backup-push against a real PostgreSQL 15 that archives through tailtown-pitr into a file:// repository;
-/// the stored backup is extracted with a restore step of the test's own and checked with pg_verifybackup.
-@Suite(.serialized) struct BackupPushTests {
-    /// A cluster with an extra tablespace and some pgbench data, archiving into its repository.
-    static func makeCluster() throws -> (ArchivedCluster, String) {
-        let archived = try ArchivedCluster.make(compression: "lz4", encrypted: false)
-        return (archived, try addTablespaceAndData(archived))
-    }
-
-    /// Creates tablespace `one` holding table `in_one`, and pgbench tables at scale 3; returns the tablespace's folder.
-    static func addTablespaceAndData(_ archived: ArchivedCluster) throws -> String {
-        let tablespace = try archived.sandbox.makeDirectory("tablespace-one")
-        try archived.cluster.query("CREATE TABLESPACE one LOCATION '\(tablespace)'")
-        try archived.cluster.query("CREATE TABLE in_one TABLESPACE one AS SELECT g, md5(g::text) AS h FROM generate_series(1, 200000) g")
-        try archived.cluster.pgbench(["-i", "-s", "3", "-q"])
-        return tablespace
-    }
-
-    static func conninfo(_ archived: ArchivedCluster) -> String {
-        "host=\(archived.sandbox.root) port=\(archived.cluster.port) user=postgres dbname=postgres"
-    }
-
-    static func repository(_ archived: ArchivedCluster) -> PITR.Repository {
-        PITR.Repository(storage: FileStorage(root: archived.tailtown.repository.root), key: nil)
-    }
-
-    @Test func backupIsStoredInBoundedObjectsAndVerifies() throws {
-        let (archived, tablespace) = try Self.makeCluster()
-        defer { try? archived.stop() }
-        let repository = Self.repository(archived)
-        let push = BackupPush(repository: repository, options: ObjectOptions(compression: .lz4),
-                              interruption: try InterruptSignal(), log: Log(level: .warning))
-        var progressCalls = 0
-        var lastDone: Int64 = 0
-        push.onProgress = { done, _ in progressCalls += 1; lastDone = done }
-        var request = BackupPushRequest()
-        request.conninfo = Self.conninfo(archived)
-        request.objectSize = 8 << 20
-        request.walTimeoutSeconds = 120
-        let started = Date()
-        let descriptor = try push.run(request)
-        let seconds = Date().timeIntervalSince(started)
-        print("backup-push: \(descriptor.rawBytes >> 20) MiB raw, \(descriptor.storedBytes >> 20) MiB stored in \(String(format: "%.1f", seconds)) s (\(String(format: "%.0f", Double(descriptor.rawBytes) / 1e6 / seconds)) MB/s)")
-
-        #expect(descriptor.tablespaces.map(\.location) == [tablespace])
-        let baseObjects = descriptor.objects.filter { $0.archive == "base.tar" }
-        #expect(baseObjects.count > 1, "an archive over objectSize is cut into several objects")
-        #expect(baseObjects.dropLast().allSatisfy { $0.rawBytes == 8 << 20 })
-        #expect(descriptor.objects.contains { $0.archive == "\(descriptor.tablespaces[0].oid).tar" })
-        #expect(descriptor.objects.last?.archive == "backup_manifest")
-        #expect(descriptor.stopLSN > descriptor.startLSN)
-        #expect(progressCalls > 0 && lastDone > 0)
-
-        // The descriptor is in the repository and lists as the only backup.
-        let listed = try BackupCatalog(repository: repository).list()
-        #expect(listed == [descriptor])
-
-        // Every WAL file the backup needs is archived.
-        let identity = descriptor.identity
-        for file in WALWait.files(for: descriptor, segmentSize: .standard) {
-            #expect(try repository.storage.size(of: WALArchive(repository: repository, identity: identity).key(for: file)) != nil)
+extension PostgreSQLIntegration {
+    /// backup-push against a real PostgreSQL 15 that archives through tailtown-pitr into a file:// repository;
+    /// the stored backup is extracted with a restore step of the test's own and checked with pg_verifybackup.
+    @Suite struct BackupPushTests {
+        /// A cluster with an extra tablespace and some pgbench data, archiving into its repository.
+        static func makeCluster() throws -> (ArchivedCluster, String) {
+            let archived = try ArchivedCluster.make(compression: "lz4", encrypted: false)
+            return (archived, try addTablespaceAndData(archived))
         }
 
-        let restored = try Self.extract(descriptor, from: repository, into: archived.sandbox.path("restored"))
-        let verify = try Command.runAsPostgres(try PostgreSQL.tool("pg_verifybackup"), ["-n", restored])
-        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
-
-        // The extracted copy recovers from the archived WAL and holds the source's rows.
-        let expected = try archived.cluster.query(Self.fingerprintSQL)
-        #expect(try Self.recoveredFingerprint(restored, sandbox: archived.sandbox, restoreCommand: archived.tailtown.restoreCommand) == expected)
-    }
-
-    /// What the recovery checks compare: the tablespace's table and pgbench_accounts.
-    static let fingerprintSQL = "SELECT (SELECT count(*) FROM in_one) || ' ' || (SELECT sum(abalance) FROM pgbench_accounts) || ' ' || (SELECT count(*) FROM pgbench_accounts)"
-
-    /// Starts the extracted backup in `restored` with `restoreCommand`, waits for the end of recovery,
-    /// and returns `fingerprintSQL`'s answer (nil, with an issue recorded, when the server does not start).
-    static func recoveredFingerprint(_ restored: String, sandbox: Sandbox, restoreCommand: String) throws -> String? {
-        let port = try sandbox.freePort()
-        let settings = "port = \(port)\nunix_socket_directories = '\(sandbox.root)'\narchive_mode = off\nallow_in_place_tablespaces = on\nrestore_command = '\(restoreCommand)'\n"
-        try (settings).write(toFile: restored + "/postgresql.auto.conf", atomically: false, encoding: .utf8)
-        FileManager.default.createFile(atPath: restored + "/recovery.signal", contents: nil)
-        _ = try BackupTestCluster.output(["chown", "-R", "postgres:postgres", restored])
-        let pgCtl = try PostgreSQL.tool("pg_ctl")
-        let serverStarted = system("runuser -u postgres -- \(pgCtl) -D \(restored) -l \(restored).log -w -t 120 start >/dev/null 2>&1")
-        #expect(serverStarted == 0, "\((try? String(contentsOfFile: restored + ".log", encoding: .utf8)) ?? "no log")")
-        if serverStarted != 0 { return nil }
-        defer { _ = system("runuser -u postgres -- \(pgCtl) -D \(restored) -m immediate -w stop >/dev/null 2>&1") }
-        let psql = { (sql: String) throws -> String in
-            try Command.runAsPostgres(try PostgreSQL.tool("psql"), ["-X", "-A", "-t", "-h", sandbox.root, "-p", String(port), "-U", "postgres", "-d", "postgres", "-c", sql])
-                .check().trimmingCharacters(in: .whitespacesAndNewlines)
+        /// Creates tablespace `one` holding table `in_one`, and pgbench tables at scale 3; returns the tablespace's folder.
+        static func addTablespaceAndData(_ archived: ArchivedCluster) throws -> String {
+            let tablespace = try archived.sandbox.makeDirectory("tablespace-one")
+            try archived.cluster.query("CREATE TABLESPACE one LOCATION '\(tablespace)'")
+            try archived.cluster.query("CREATE TABLE in_one TABLESPACE one AS SELECT g, md5(g::text) AS h FROM generate_series(1, 200000) g")
+            try archived.cluster.pgbench(["-i", "-s", "3", "-q"])
+            return tablespace
         }
-        try waitUntil("the restored copy to finish recovery", seconds: 120) { (try? psql("SELECT pg_is_in_recovery()")) == "f" }
-        return try psql(fingerprintSQL)
-    }
 
-    /// Decodes each archive's objects in order into one tar and untars it: base.tar into `folder`,
-    /// each tablespace into pg_tblspc/<oid>, the manifest beside them.
-    static func extract(_ descriptor: BackupDescriptor, from repository: PITR.Repository, into folder: String) throws -> String {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let decoder = ObjectDecoder(key: repository.key)
-        var archives: [String] = []
-        for object in descriptor.objects where !archives.contains(object.archive) { archives.append(object.archive) }
-        // base.tar first: it holds pg_tblspc/<oid> as a symlink to the live tablespace, replaced by a folder below.
-        archives.sort { a, _ in a == "base.tar" }
-        for archive in archives {
-            let output = folder + "/" + archive + ".decoded"
-            let file = try SystemFile.createExclusive(output)
-            for object in descriptor.objects where object.archive == archive {
-                let key = BackupDescriptor.objectKey(backup: descriptor.name, object: object.name)
-                let trailer = try decoder.decode(from: try repository.storage.openForReading(key), to: file, object: key)
-                #expect(trailer.originalSize == object.rawBytes)
+        static func conninfo(_ archived: ArchivedCluster) -> String {
+            "host=\(archived.sandbox.root) port=\(archived.cluster.port) user=postgres dbname=postgres"
+        }
+
+        static func repository(_ archived: ArchivedCluster) -> PITR.Repository {
+            PITR.Repository(storage: FileStorage(root: archived.tailtown.repository.root), key: nil)
+        }
+
+        @Test func backupIsStoredInBoundedObjectsAndVerifies() throws {
+            let (archived, tablespace) = try Self.makeCluster()
+            defer { try? archived.stop() }
+            let repository = Self.repository(archived)
+            let push = BackupPush(repository: repository, options: ObjectOptions(compression: .lz4),
+                                  interruption: try InterruptSignal(), log: Log(level: .warning))
+            var progressCalls = 0
+            var lastDone: Int64 = 0
+            push.onProgress = { done, _ in progressCalls += 1; lastDone = done }
+            var request = BackupPushRequest()
+            request.conninfo = Self.conninfo(archived)
+            request.objectSize = 8 << 20
+            request.walTimeoutSeconds = 120
+            let started = Date()
+            let descriptor = try push.run(request)
+            let seconds = Date().timeIntervalSince(started)
+            print("backup-push: \(descriptor.rawBytes >> 20) MiB raw, \(descriptor.storedBytes >> 20) MiB stored in \(String(format: "%.1f", seconds)) s (\(String(format: "%.0f", Double(descriptor.rawBytes) / 1e6 / seconds)) MB/s)")
+
+            #expect(descriptor.tablespaces.map(\.location) == [tablespace])
+            let baseObjects = descriptor.objects.filter { $0.archive == "base.tar" }
+            #expect(baseObjects.count > 1, "an archive over objectSize is cut into several objects")
+            #expect(baseObjects.dropLast().allSatisfy { $0.rawBytes == 8 << 20 })
+            #expect(descriptor.objects.contains { $0.archive == "\(descriptor.tablespaces[0].oid).tar" })
+            #expect(descriptor.objects.last?.archive == "backup_manifest")
+            #expect(descriptor.stopLSN > descriptor.startLSN)
+            #expect(progressCalls > 0 && lastDone > 0)
+
+            // The descriptor is in the repository and lists as the only backup.
+            let listed = try BackupCatalog(repository: repository).list()
+            #expect(listed == [descriptor])
+
+            // Every WAL file the backup needs is archived.
+            let identity = descriptor.identity
+            for file in WALWait.files(for: descriptor, segmentSize: .standard) {
+                #expect(try repository.storage.size(of: WALArchive(repository: repository, identity: identity).key(for: file)) != nil)
             }
-            if archive == "backup_manifest" {
-                try FileManager.default.moveItem(atPath: output, toPath: folder + "/backup_manifest")
-                continue
-            }
-            let target = archive == "base.tar" ? folder : folder + "/pg_tblspc/" + archive.replacingOccurrences(of: ".tar", with: "")
-            if archive != "base.tar" { try? FileManager.default.removeItem(atPath: target) }
-            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-            _ = try BackupTestCluster.output(["tar", "-xf", output, "-C", target])
-            try FileManager.default.removeItem(atPath: output)
+
+            let restored = try Self.extract(descriptor, from: repository, into: archived.sandbox.path("restored"))
+            let verify = try Command.runAsPostgres(try PostgreSQL.tool("pg_verifybackup"), ["-n", restored])
+            #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+
+            // The extracted copy recovers from the archived WAL and holds the source's rows.
+            let expected = try archived.cluster.query(Self.fingerprintSQL)
+            #expect(try Self.recoveredFingerprint(restored, sandbox: archived.sandbox, restoreCommand: archived.tailtown.restoreCommand) == expected)
         }
-        _ = try BackupTestCluster.output(["chown", "-R", "postgres:postgres", folder])
-        _ = try BackupTestCluster.output(["chmod", "0700", folder])
-        return folder
+
+        /// What the recovery checks compare: the tablespace's table and pgbench_accounts.
+        static let fingerprintSQL = "SELECT (SELECT count(*) FROM in_one) || ' ' || (SELECT sum(abalance) FROM pgbench_accounts) || ' ' || (SELECT count(*) FROM pgbench_accounts)"
+
+        /// Starts the extracted backup in `restored` with `restoreCommand`, waits for the end of recovery,
+        /// and returns `fingerprintSQL`'s answer (nil, with an issue recorded, when the server does not start).
+        static func recoveredFingerprint(_ restored: String, sandbox: Sandbox, restoreCommand: String) throws -> String? {
+            let port = try sandbox.freePort()
+            let settings = "port = \(port)\nunix_socket_directories = '\(sandbox.root)'\narchive_mode = off\nallow_in_place_tablespaces = on\nrestore_command = '\(restoreCommand)'\n"
+            try (settings).write(toFile: restored + "/postgresql.auto.conf", atomically: false, encoding: .utf8)
+            FileManager.default.createFile(atPath: restored + "/recovery.signal", contents: nil)
+            _ = try BackupTestCluster.output(["chown", "-R", "postgres:postgres", restored])
+            let pgCtl = try PostgreSQL.tool("pg_ctl")
+            let serverStarted = system("runuser -u postgres -- \(pgCtl) -D \(restored) -l \(restored).log -w -t 120 start >/dev/null 2>&1")
+            #expect(serverStarted == 0, "\((try? String(contentsOfFile: restored + ".log", encoding: .utf8)) ?? "no log")")
+            if serverStarted != 0 { return nil }
+            defer { _ = system("runuser -u postgres -- \(pgCtl) -D \(restored) -m immediate -w stop >/dev/null 2>&1") }
+            let psql = { (sql: String) throws -> String in
+                try Command.runAsPostgres(try PostgreSQL.tool("psql"), ["-X", "-A", "-t", "-h", sandbox.root, "-p", String(port), "-U", "postgres", "-d", "postgres", "-c", sql])
+                    .check().trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            try waitUntil("the restored copy to finish recovery", seconds: 120) { (try? psql("SELECT pg_is_in_recovery()")) == "f" }
+            return try psql(fingerprintSQL)
+        }
+
+        /// Decodes each archive's objects in order into one tar and untars it: base.tar into `folder`,
+        /// each tablespace into pg_tblspc/<oid>, the manifest beside them.
+        static func extract(_ descriptor: BackupDescriptor, from repository: PITR.Repository, into folder: String) throws -> String {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let decoder = ObjectDecoder(key: repository.key)
+            var archives: [String] = []
+            for object in descriptor.objects where !archives.contains(object.archive) { archives.append(object.archive) }
+            // base.tar first: it holds pg_tblspc/<oid> as a symlink to the live tablespace, replaced by a folder below.
+            archives.sort { a, _ in a == "base.tar" }
+            for archive in archives {
+                let output = folder + "/" + archive + ".decoded"
+                let file = try SystemFile.createExclusive(output)
+                for object in descriptor.objects where object.archive == archive {
+                    let key = BackupDescriptor.objectKey(backup: descriptor.name, object: object.name)
+                    let trailer = try decoder.decode(from: try repository.storage.openForReading(key), to: file, object: key)
+                    #expect(trailer.originalSize == object.rawBytes)
+                }
+                if archive == "backup_manifest" {
+                    try FileManager.default.moveItem(atPath: output, toPath: folder + "/backup_manifest")
+                    continue
+                }
+                let target = archive == "base.tar" ? folder : folder + "/pg_tblspc/" + archive.replacingOccurrences(of: ".tar", with: "")
+                if archive != "base.tar" { try? FileManager.default.removeItem(atPath: target) }
+                try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+                _ = try BackupTestCluster.output(["tar", "-xf", output, "-C", target])
+                try FileManager.default.removeItem(atPath: output)
+            }
+            _ = try BackupTestCluster.output(["chown", "-R", "postgres:postgres", folder])
+            _ = try BackupTestCluster.output(["chmod", "0700", folder])
+            return folder
+        }
     }
 }

@@ -13,8 +13,9 @@ final class BackupTestCluster {
     var replicationConninfo: String { "host=\(socketFolder) port=\(port) user=postgres dbname=postgres replication=database" }
     var conninfo: String { "host=\(socketFolder) port=\(port) user=postgres dbname=postgres" }
 
+    /// PostgreSQL 15's bin folder, as every other cluster of the harness finds it.
     static var binaries: String {
-        (try? BackupTestCluster.output(["pg_config", "--bindir"]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? "/usr/lib/postgresql/15/bin"
+        get throws { try PostgreSQL.binDirectory(major: PostgreSQL.defaultMajor) }
     }
 
     /// initdb and start; `settings` are appended to postgresql.conf.
@@ -30,7 +31,7 @@ final class BackupTestCluster {
         }
         try Self.run(["chown", "-R", "postgres:postgres", folder])
         try Self.run(["chmod", "0755", folder])
-        try asPostgres(["\(Self.binaries)/initdb", "-D", data, "-U", "postgres", "--auth=trust", "-N", "-E", "UTF8", "--locale=C"])
+        try asPostgres(["\(try Self.binaries)/initdb", "-D", data, "-U", "postgres", "--auth=trust", "-N", "-E", "UTF8", "--locale=C"])
         let archive = archiveCommand ?? "test ! -f \(archiveFolder)/%f && cp %p \(archiveFolder)/%f"
         let conf = ([
             "listen_addresses = ''",
@@ -52,7 +53,7 @@ final class BackupTestCluster {
     /// The server inherits pg_ctl's descriptors, and Foundation's Process never sees such a
     /// child end; system() waits for pg_ctl alone. Failures show the server log.
     func start() throws {
-        let command = "runuser -u postgres -- \(Self.binaries)/pg_ctl -D \(data) -l \(folder)/server.log -w -t 60 start >/dev/null 2>&1"
+        let command = "runuser -u postgres -- \(try Self.binaries)/pg_ctl -D \(data) -l \(folder)/server.log -w -t 60 start >/dev/null 2>&1"
         guard system(command) == 0 else {
             let log = (try? String(contentsOfFile: folder + "/server.log", encoding: .utf8)) ?? ""
             throw ClusterError.failed("pg_ctl start failed: \(log)")
@@ -60,7 +61,8 @@ final class BackupTestCluster {
     }
 
     func stop() {
-        _ = system("runuser -u postgres -- \(Self.binaries)/pg_ctl -D \(data) -m fast -w stop >/dev/null 2>&1")
+        guard let binaries = try? Self.binaries else { return }  // then init never started a server
+        _ = system("runuser -u postgres -- \(binaries)/pg_ctl -D \(data) -m fast -w stop >/dev/null 2>&1")
     }
 
     func destroy() {
@@ -71,7 +73,7 @@ final class BackupTestCluster {
     /// Runs SQL with psql and returns its unaligned, tuples-only output.
     @discardableResult
     func sql(_ statement: String, database: String = "postgres") throws -> String {
-        try asPostgres(["\(Self.binaries)/psql", "-X", "-v", "ON_ERROR_STOP=1", "-At", "-h", socketFolder, "-p", "\(port)", "-d", database, "-c", statement])
+        try asPostgres(["\(try Self.binaries)/psql", "-X", "-v", "ON_ERROR_STOP=1", "-At", "-h", socketFolder, "-p", "\(port)", "-d", database, "-c", statement])
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

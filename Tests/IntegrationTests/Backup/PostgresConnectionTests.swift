@@ -2,73 +2,85 @@ import Foundation
 import Testing
 @testable import PITR
 
-@Suite(.serialized) struct PostgresConnectionTests {
-    @Test func identifySystemOverReplicationConnection() throws {
-        let cluster = try BackupTestCluster()
-        defer { cluster.destroy() }
-        let connection = try PostgresConnection(conninfo: cluster.replicationConninfo)
-        #expect(connection.serverVersion / 10000 == 15)
-        let rows = try connection.query("IDENTIFY_SYSTEM")
-        #expect(rows.columns == ["systemid", "timeline", "xlogpos", "dbname"])
-        let expected = try cluster.asPostgres(["\(BackupTestCluster.binaries)/pg_controldata", cluster.data])
-            .split(separator: "\n").first { $0.hasPrefix("Database system identifier:") }?
-            .split(separator: ":").last?.trimmingCharacters(in: .whitespaces)
-        #expect(rows.value("systemid") == expected)
-        #expect(rows.value("timeline") == "1")
-        #expect(rows.value("dbname") == "postgres")
-    }
-
-    @Test func queryReturnsRowsAndNulls() throws {
-        let cluster = try BackupTestCluster()
-        defer { cluster.destroy() }
-        let connection = try PostgresConnection(conninfo: cluster.conninfo)
-        let rows = try connection.query("SELECT 1 AS a, NULL::text AS b UNION ALL SELECT 2, 'x'")
-        #expect(rows.values == [["1", nil], ["2", "x"]])
-        #expect(rows.value("b", row: 1) == "x")
-        #expect(connection.serverVersion / 10000 == 15)
-    }
-
-    @Test func serverErrorCarriesMessageAndSQLState() throws {
-        let cluster = try BackupTestCluster()
-        defer { cluster.destroy() }
-        let connection = try PostgresConnection(conninfo: cluster.conninfo)
-        #expect {
-            try connection.query("SELECT * FROM no_such_table")
-        } throws: { error in
-            guard case PostgresError.serverError(let command, let message, let sqlState) = error else { return false }
-            return command.hasPrefix("SELECT") && message.contains("no_such_table") && sqlState == "42P01"
-                && !(error as? PostgresError)!.description.contains("\n")
+extension PostgreSQLIntegration {
+    @Suite struct PostgresConnectionTests {
+        @Test func identifySystemOverReplicationConnection() throws {
+            let cluster = try BackupTestCluster()
+            defer { cluster.destroy() }
+            let connection = try PostgresConnection(conninfo: cluster.replicationConninfo)
+            #expect(connection.serverVersion / 10000 == 15)
+            let rows = try connection.query("IDENTIFY_SYSTEM")
+            #expect(rows.columns == ["systemid", "timeline", "xlogpos", "dbname"])
+            let expected = try cluster.asPostgres(["\(try BackupTestCluster.binaries)/pg_controldata", cluster.data])
+                .split(separator: "\n").first { $0.hasPrefix("Database system identifier:") }?
+                .split(separator: ":").last?.trimmingCharacters(in: .whitespaces)
+            #expect(rows.value("systemid") == expected)
+            #expect(rows.value("timeline") == "1")
+            #expect(rows.value("dbname") == "postgres")
         }
-        // The connection stays usable after an error.
-        #expect(try connection.query("SELECT 3").values == [["3"]])
-    }
 
-    @Test func cannotConnectReportsLibpqMessage() throws {
-        #expect {
-            _ = try PostgresConnection(conninfo: "host=/nonexistent-socket-dir port=1 user=postgres connect_timeout=2")
-        } throws: { error in
-            guard case PostgresError.cannotConnect(let message) = error else { return false }
-            return message.contains("/nonexistent-socket-dir") && !message.contains("\n")
+        @Test func queryReturnsRowsAndNulls() throws {
+            let cluster = try BackupTestCluster()
+            defer { cluster.destroy() }
+            let connection = try PostgresConnection(conninfo: cluster.conninfo)
+            let rows = try connection.query("SELECT 1 AS a, NULL::text AS b UNION ALL SELECT 2, 'x'")
+            #expect(rows.values == [["1", nil], ["2", "x"]])
+            #expect(rows.value("b", row: 1) == "x")
+            #expect(connection.serverVersion / 10000 == 15)
         }
-        #expect(throws: PostgresError.self) {
-            _ = try PostgresConnection(conninfo: "this is not a conninfo")
-        }
-    }
 
-    @Test func interruptDescriptorEndsAWait() throws {
-        let cluster = try BackupTestCluster()
-        defer { cluster.destroy() }
-        let connection = try PostgresConnection(conninfo: cluster.conninfo)
-        var fds: [Int32] = [0, 0]
-        #expect(pipe(&fds) == 0)
-        defer { close(fds[0]); close(fds[1]) }
-        connection.interruptDescriptor = fds[0]
-        let writer = fds[1]
-        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { _ = write(writer, "x", 1) }
-        let started = Date()
-        #expect(throws: PostgresError.interrupted) {
-            _ = try connection.query("SELECT pg_sleep(30)")
+        @Test func serverErrorCarriesMessageAndSQLState() throws {
+            let cluster = try BackupTestCluster()
+            defer { cluster.destroy() }
+            let connection = try PostgresConnection(conninfo: cluster.conninfo)
+            #expect {
+                try connection.query("SELECT * FROM no_such_table")
+            } throws: { error in
+                guard case PostgresError.serverError(let command, let message, let sqlState) = error else { return false }
+                return command.hasPrefix("SELECT") && message.contains("no_such_table") && sqlState == "42P01"
+                    && !(error as? PostgresError)!.description.contains("\n")
+            }
+            // The connection stays usable after an error.
+            #expect(try connection.query("SELECT 3").values == [["3"]])
         }
-        #expect(Date().timeIntervalSince(started) < 10)
+
+        @Test func cannotConnectReportsLibpqMessage() throws {
+            #expect {
+                _ = try PostgresConnection(conninfo: "host=/nonexistent-socket-dir port=1 user=postgres connect_timeout=2")
+            } throws: { error in
+                guard case PostgresError.cannotConnect(let message) = error else { return false }
+                return message.contains("/nonexistent-socket-dir") && !message.contains("\n")
+            }
+            #expect(throws: PostgresError.self) {
+                _ = try PostgresConnection(conninfo: "this is not a conninfo")
+            }
+        }
+
+        @Test func interruptDescriptorEndsAWait() throws {
+            let cluster = try BackupTestCluster()
+            defer { cluster.destroy() }
+            let connection = try PostgresConnection(conninfo: cluster.conninfo)
+            var fds: [Int32] = [0, 0]
+            #expect(pipe(&fds) == 0)
+            defer { close(fds[0]); close(fds[1]) }
+            connection.interruptDescriptor = fds[0]
+            let writer = fds[1]
+            // The interruption comes once the server runs the query (pg_stat_activity shows it), so it ends a wait in progress;
+            // a wait it did not end would return after 30 s without throwing.
+            let interrupter = try WorkerThread {
+                do {
+                    try waitUntil("pg_sleep(30) running", seconds: 60) {
+                        try cluster.sql("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'") == "1"
+                    }
+                } catch {
+                    Issue.record("\(error)")
+                }
+                _ = write(writer, "x", 1)
+            }
+            #expect(throws: PostgresError.interrupted) {
+                _ = try connection.query("SELECT pg_sleep(30)")
+            }
+            interrupter.join()
+        }
     }
 }

@@ -17,12 +17,39 @@ enum BackgroundPusherProcess {
         return nil
     }
 
+    /// Waits until the pusher of `dataDirectory` is storing a file (its marker `.<name>.<pid>.tmp` is in `pushed`) and
+    /// stops it there with SIGSTOP, so that a signal sent next lands while it stores that file. Returns its pid; nil when
+    /// it ended, or none came, within `seconds`, without being seen storing a file.
+    static func stopWhileStoring(dataDirectory: String, pushed: String, seconds: Double = 30) -> pid_t? {
+        let deadline = Date().addingTimeInterval(seconds)
+        var seen: pid_t?
+        while Date() < deadline {
+            guard let pid = pid(dataDirectory: dataDirectory) else {
+                if seen != nil { return nil }
+                usleep(1_000)
+                continue
+            }
+            seen = pid
+            if isStoring(pid, pushed: pushed) {
+                stopProcess(pid)
+                if isStoring(pid, pushed: pushed) { return pid }
+                kill(pid, SIGCONT)
+            }
+            usleep(1_000)
+        }
+        return nil
+    }
+
+    private static func isStoring(_ pid: pid_t, pushed: String) -> Bool {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: pushed)) ?? []
+        return entries.contains { $0.hasPrefix(".") && $0.hasSuffix(".\(pid).tmp") }
+    }
+
     /// SIGKILL, then waits until the process is gone; returns whether a file was being stored at that moment
     /// (a marker `.<name>.<pid>.tmp` of it is left in `pushed`).
     static func kill9(_ pid: pid_t, pushed: String) throws -> Bool {
         kill(pid, SIGKILL)
         try waitUntil("background pusher \(pid) gone", seconds: 10) { kill(pid, 0) != 0 }
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: pushed)) ?? []
-        return entries.contains { $0.hasPrefix(".") && $0.hasSuffix(".\(pid).tmp") }
+        return isStoring(pid, pushed: pushed)
     }
 }

@@ -101,6 +101,14 @@ final class PostgresCluster {
         return output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Returns once the server's clock reads a later whole second than when called, so that what comes next is stamped in
+    /// a later second than all that came before (a backup's stop time has whole seconds).
+    func waitForTheNextSecond() throws {
+        let second = "floor(extract(epoch from clock_timestamp()))::bigint"
+        let now = try query("select \(second)")
+        try waitUntil("the server's clock to pass second \(now)", seconds: 10) { try query("select \(second) > \(now)") == "t" }
+    }
+
     func pgbench(_ arguments: [String]) throws {
         try Command.runAsPostgres(try tool("pgbench"),
                                   ["-h", sandbox.root, "-p", String(port), "-U", "postgres"] + arguments + ["postgres"],

@@ -81,7 +81,7 @@ extension PostgreSQLIntegration {
             let (primary, planner, tailtown) = (setup.primary, setup.planner, setup.tailtown)
             defer { try? primary.stop() }
             let fork = try PostgresCluster.baseBackup(of: primary, name: "fork")
-            usleep(1_500_000)
+            try primary.waitForTheNextSecond()
             let beforeFork = try PlannerCluster.clock(primary)
             _ = try primary.query("insert into t values (1)")
             let shared = try primary.switchWAL()

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import PITR
 
@@ -31,12 +32,15 @@ import Testing
     @Test func theCallerGoesOnWhileACommitRuns() throws {
         let journal = Journal()
         let commits = try CommitThread()
+        // The commit waits for the test to look (a minute at most: a hand-over that waited for it fails the test, not hangs it).
+        let looked = DispatchSemaphore(value: 0)
         commits.hand {
-            usleep(200_000)
+            _ = looked.wait(timeout: .now() + 60)
             journal.entries.append("committed")
         }
         // Handing over does not wait for the commit; only the next hand-over or close does.
         let whileCommitting = journal.entries
+        looked.signal()
         commits.close()
         #expect(whileCommitting.isEmpty)
         #expect(journal.entries == ["committed"])

@@ -11,13 +11,14 @@ import Testing
         #expect(holder != nil)
         #expect(try HelperLock.take(path, attempts: 1) == nil)
         #expect(try HelperLock.isHeld(path))
-        let release = try WorkerThread {
-            usleep(15_000)
+        // The holder lets go between the first attempt and the second.
+        var pauses = 0
+        let lock = try HelperLock.take(path, attempts: 5) {
+            pauses += 1
             holder = nil
         }
-        let lock = try HelperLock.take(path, attempts: 5)
-        release.join()
         #expect(lock != nil)
+        #expect(pauses == 1, "taken at the second attempt")
     }
 
     /// What the holder writes about itself is readable while it holds the lock, and only then.

@@ -15,11 +15,13 @@ import Testing
     }
 
     /// Runs a background pusher on `fake` until it stops (PostgreSQL never calls here: after `idle` seconds).
-    private func runPusher(_ fake: FakeDataDirectory, key: MasterKey? = nil, limit: Int = 8, idle: Double = 0.3) throws {
+    /// Returns why it stopped (`BackgroundPusher.run`).
+    @discardableResult
+    private func runPusher(_ fake: FakeDataDirectory, key: MasterKey? = nil, limit: Int = 8, idle: Double = 0.3) throws -> String? {
         var pusher = BackgroundPusher(dataDirectory: fake.dataDirectory, limit: limit, concurrency: 2,
                                       options: ObjectOptions(compression: .lz4, key: key), log: log) { fake.repository(key: key) }
         pusher.idleTimeout = idle
-        try pusher.run()
+        return try pusher.run()
     }
 
     /// A postmaster.pid naming `pid` (this test process unless given): the pusher works while it runs.
@@ -94,7 +96,8 @@ import Testing
         #expect(try records(fake) == [4, 5].map { fake.name($0).fileName })
         // A record whose file changed since is not trusted: the file is pushed again, and differs.
         try fake.makeSegment(4, seed: 9)
-        #expect(throws: ArchiveError.self) { try push(fake, 4, key: key) }
+        let changed = #expect(throws: ArchiveError.self) { try push(fake, 4, key: key) }
+        guard case .differentContent = changed else { Issue.record("got \(String(describing: changed))"); return }
         #expect(try records(fake) == [fake.name(5).fileName])
         // With push-ahead off a record is still taken.
         #expect(try push(fake, 5, key: key, pushAhead: false) == .pushedAhead)
@@ -143,44 +146,48 @@ import Testing
         let marker = folder.path + "/.\(fake.name(2).fileName).\(pusher.processIdentifier).tmp"
         try FileSystem.makeDirectories(folder.path)
         try fake.write(marker, [])
-        let storing = try WorkerThread {
-            usleep(300_000)
-            do {
-                let repository = fake.repository()
-                let file = try SystemFile.openForReading(fake.wal + "/" + fake.name(2).fileName)
-                let archive = WALArchive(repository: repository, identity: fake.identity)
-                let (_, trailer) = try WALFileStore(repository: repository, options: ObjectOptions(compression: .lz4), log: log)
-                    .store(file, as: .segment(fake.name(2)), in: archive)
-                let record = PushRecord(name: .segment(fake.name(2)), repository: repository.name, trailer: trailer)
-                try fake.write(folder.path + "/" + fake.name(2).fileName, record.text.bytes)
-            } catch {
-                Issue.record("storing segment 2 failed: \(error)")
-            }
-            try? FileSystem.remove(marker)
-        }
-        var started = Date()
-        #expect(try push(fake, 2) == .pushedAhead)
-        #expect(Date().timeIntervalSince(started) >= 0.29, "the call did not wait for the push in flight")
-        storing.join()
+        // The call runs beside the test; its own marker (this process's pid) shows it has begun and will now look for
+        // the pusher's. Only then is segment 2 stored and recorded, and the pusher's marker removed: a call that did not
+        // wait would have stored the file itself (`.stored`), never found the record.
+        var outcome: WALPush.Outcome?
+        var call = try WorkerThread { outcome = try? push(fake, 2) }
+        try waitForTheCallsMarker(fake.name(2), in: folder)
+        let repository = fake.repository()
+        let file = try SystemFile.openForReading(fake.wal + "/" + fake.name(2).fileName)
+        let archive = WALArchive(repository: repository, identity: fake.identity)
+        let (_, trailer) = try WALFileStore(repository: repository, options: ObjectOptions(compression: .lz4), log: log)
+            .store(file, as: .segment(fake.name(2)), in: archive)
+        let record = PushRecord(name: .segment(fake.name(2)), repository: repository.name, trailer: trailer)
+        try fake.write(folder.path + "/" + fake.name(2).fileName, record.text.bytes)
+        try FileSystem.remove(marker)
+        call.join()
+        #expect(outcome == .pushedAhead, "the call did not wait for the push in flight")
 
         // A marker that goes away without a record: the call stores the file itself.
         let second = folder.path + "/.\(fake.name(3).fileName).\(pusher.processIdentifier).tmp"
         try fake.write(second, [])
-        let giveUp = try WorkerThread {
-            usleep(200_000)
-            try? FileSystem.remove(second)
-        }
-        started = Date()
-        #expect(try push(fake, 3) == .stored(originalBytes: 1 << 20))
-        #expect(Date().timeIntervalSince(started) >= 0.19)
-        giveUp.join()
+        outcome = nil
+        call = try WorkerThread { outcome = try? push(fake, 3) }
+        try waitForTheCallsMarker(fake.name(3), in: folder)
+        try FileSystem.remove(second)
+        call.join()
+        #expect(outcome == .stored(originalBytes: 1 << 20))
 
-        // A killed pusher's marker: no wait at all.
+        // A killed pusher's marker is no one's push: nothing to wait for.
         try fake.write(folder.path + "/.\(fake.name(4).fileName).999999999.tmp", [])
-        started = Date()
+        #expect(!folder.isPushedByAnother(.segment(fake.name(4))))
         #expect(try push(fake, 4) == .stored(originalBytes: 1 << 20))
-        #expect(Date().timeIntervalSince(started) < 0.2)
         #expect(try records(fake) == [])
+    }
+
+    /// Returns once the marker of this process's call for `name` exists (the call has begun its push), or throws after a minute.
+    private func waitForTheCallsMarker(_ name: WALSegmentName, in folder: PushedFolder) throws {
+        let path = FileSystem.temporaryName(for: folder.path + "/" + name.fileName)
+        let deadline = MonotonicClock.now() + 60
+        while !FileSystem.exists(path) {
+            try #require(MonotonicClock.now() < deadline, "the call for \(name.fileName) made no marker within a minute")
+            usleep(1_000)
+        }
     }
 
     /// Nothing of a new timeline is pushed before its history file, which PostgreSQL archives first;
@@ -223,21 +230,25 @@ import Testing
         try archiveFirst(fake)
         let postmaster = try otherProcess()
         try startPostmaster(fake, pid: postmaster.processIdentifier)
-        var stopped: Date?
+        var reason: String?
         let running = try WorkerThread {
             do {
-                try runPusher(fake, idle: 60)
+                reason = try runPusher(fake, idle: 60)
             } catch {
                 Issue.record("the pusher failed: \(error)")
             }
-            stopped = Date()
         }
-        usleep(500_000)
-        #expect(stopped == nil, "the pusher stopped while the postmaster ran")
-        let killed = Date()
+        // At work once it has described itself in its lock: it found the postmaster and opened the repository.
+        let lock = DetachedHelper.pusher(OurWALFolder(dataDirectory: fake.dataDirectory)).lockPath
+        let deadline = MonotonicClock.now() + 60
+        while ((try? HelperLock.holderDescription(lock)) ?? nil ?? "").isEmpty {
+            try #require(MonotonicClock.now() < deadline, "the pusher did not start within a minute")
+            usleep(1_000)
+        }
         kill(postmaster)
         running.join()
-        #expect(try #require(stopped).timeIntervalSince(killed) < 2, "the pusher did not stop soon after the postmaster")
+        // Its idle timeout is a minute away: only the postmaster's end stops it with this reason.
+        #expect(reason == "the postmaster \(postmaster.processIdentifier) is gone")
     }
 
     @Test func aFailedPushStopsThePusherAndLeavesTheFileToPostgreSQL() throws {
@@ -251,6 +262,7 @@ import Testing
         try runPusher(fake, idle: 60)
         #expect(try !archived(fake).contains(fake.name(3).fileName))
         #expect(try !records(fake).contains(fake.name(3).fileName))
-        #expect(throws: WALError.self) { try push(fake, 3) }
+        let misnamed = #expect(throws: WALError.self) { try push(fake, 3) }
+        guard case .pageAddressMismatch = misnamed else { Issue.record("got \(String(describing: misnamed))"); return }
     }
 }

@@ -51,7 +51,8 @@ import Testing
         let older = "wal/15-43/archive.info"
         _ = try repository(key).createMetadata(older, MetadataText([("system-identifier", "43"), ("pg-version", "15"), ("segment-size", String(size.bytes))]))
         let other = WALArchive(repository: repository(nil), identity: ClusterIdentity(majorVersion: 15, systemIdentifier: 43))
-        #expect(throws: ArchiveError.self) { try other.checkKeyAndSegmentSize(size, file: "fourth") }
+        let unkeyed = #expect(throws: ArchiveError.self) { try other.checkKeyAndSegmentSize(size, file: "fourth") }
+        guard case .repositoryEncrypted = unkeyed else { Issue.record("got \(String(describing: unkeyed))"); return }
     }
 
     @Test func theRecordedSegmentSizeIsCheckedAndAnUnreadableOneIsNamed() throws {
@@ -63,7 +64,8 @@ import Testing
         let size = try WALSegmentSize(megabytes: 16)
         try archive.checkKeyAndSegmentSize(size, file: "first")
         #expect(try archive.checkedSegmentSize() == size)
-        #expect(throws: ArchiveError.self) { try WALArchive(repository: repository(otherKey), identity: identity).checkedSegmentSize() }
+        let otherKeyed = #expect(throws: ArchiveError.self) { try WALArchive(repository: repository(otherKey), identity: identity).checkedSegmentSize() }
+        guard case .wrongKey = otherKeyed else { Issue.record("got \(String(describing: otherKeyed))"); return }
 
         let damaged = WALArchive(repository: repository(key), identity: ClusterIdentity(majorVersion: 15, systemIdentifier: 45))
         _ = try repository(key).createMetadata(damaged.infoKey, MetadataText([("system-identifier", "45"), ("pg-version", "15"), ("segment-size", "12345")]
@@ -75,6 +77,8 @@ import Testing
     @Test func metadataRoundTrip() throws {
         let text = MetadataText([("format", "1"), ("key-id", "")])
         #expect(try MetadataText(parsing: text.bytes, object: "x") == text)
-        #expect(throws: ArchiveError.self) { try MetadataText(parsing: Array("garbage\n".utf8), object: "x") }
+        let garbage = #expect(throws: ArchiveError.self) { try MetadataText(parsing: Array("garbage\n".utf8), object: "x") }
+        guard case .unreadableMetadata(let object, _) = garbage else { Issue.record("got \(String(describing: garbage))"); return }
+        #expect(object == "x")
     }
 }

@@ -8,10 +8,9 @@ import Testing
 /// uncompressed push goes through multipart upload.
 @Suite("wal-push and wal-fetch on s3://", .serialized)
 struct S3ArchiveTests {
-    @Test(.enabled(if: RealClusterTests.bindir != nil, "pg_config is not installed"),
-          arguments: [(Compression.lz4, true), (Compression.none, false), (Compression.zstd, true)])
+    @Test(arguments: [(Compression.lz4, true), (Compression.none, false), (Compression.zstd, true)])
     func pushFetchDuplicateConflict(compression: Compression, encrypted: Bool) throws {
-        let cluster = try RealClusterTests.Cluster(bindir: try #require(RealClusterTests.bindir), walSegmentMegabytes: 32)
+        let cluster = try RealClusterTests.Cluster(bindir: try RealClusterTests.bindir(), walSegmentMegabytes: 32)
         defer { cluster.remove() }
         let key: MasterKey? = encrypted ? MasterKey(bytes: Array(repeating: 7, count: 32)) : nil
         let storage = try S3TestRepository.make("archive", prefix: "pg/main", partSize: S3Configuration.minimumPartSize)

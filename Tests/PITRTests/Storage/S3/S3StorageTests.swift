@@ -102,8 +102,8 @@ struct S3StorageTests {
 }
 
 @Suite("S3 payload hash cost")
-struct S3PayloadHashCost {
-    /// The figure behind signing every body's SHA-256 (docs/s3.md): printed, not asserted.
+struct S3PayloadHashCostBenchmark {
+    /// The figure behind signing every body's SHA-256 (docs/s3.md): printed, not asserted; run by `make bench`.
     @Test func sha256OfASegmentAgainstItsUpload() throws {
         let segment = pattern(16 << 20, seed: 3)
         let hashStart = Date()

@@ -195,7 +195,8 @@ import Testing
         #expect(throws: WALRecordError.self) { try scanner.scan(segment: wal.name(0), bytes: [1, 2, 3]) { nil } }
     }
 
-    @Test func decodingSpeed() throws {
+    /// Prints the scanning rate; run by `make bench` (section micro), skipped by `make test` for its name.
+    @Test func decodingSpeedBenchmark() throws {
         var wal = SyntheticWAL()
         var xid: UInt32 = 1000
         while wal.position < wal.segmentBytes - 300 {

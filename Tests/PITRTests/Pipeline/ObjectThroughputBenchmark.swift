@@ -3,8 +3,8 @@ import Testing
 
 /// Prints encode/decode throughput for a 16 MiB segment, file to file (page cache).
 /// Input: the file named by TAILTOWN_BENCH_WAL (e.g. a real WAL segment), else mixed data.
-/// Meaningful in a release build: swift test -c release -Xswiftc -enable-testing --filter ObjectThroughput
-@Suite struct ObjectThroughputTests {
+/// A benchmark, not a test: `make test` skips every `Benchmark`, `make bench` (section micro) runs them in a release build.
+@Suite struct ObjectThroughputBenchmark {
     @Test func printThroughput() throws {
         let folder = "/tmp/tailtown-throughput-\(getpid())"
         try FileSystem.makeDirectories(folder)
