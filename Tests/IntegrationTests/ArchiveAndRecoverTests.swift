@@ -57,15 +57,7 @@ extension PostgreSQLIntegration {
             #expect(missing.isEmpty, "segments missing from the repository: \(missing)")
             #expect(try repository.permissionViolations() == [])
 
-            try restored.configure([
-                ("archive_mode", "off"),
-                ("restore_command", tailtown.restoreCommand),
-                ("recovery_target_timeline", "latest"),
-                ("recovery_target_action", "promote"),
-            ])
-            try restored.requestRecovery()
-            try restored.start()
-            try restored.waitUntilPromoted()
+            try restored.recover(through: tailtown)
 
             let original = try primary.pgbenchFingerprint()
             #expect(original["pgbench_history"]?.hasPrefix("\(2 * scenario.transactions) rows") == true)

@@ -28,7 +28,7 @@ extension PostgreSQLIntegration {
             let original = try primary.pgbenchFingerprint()
             try primary.stop()
 
-            try recover(plain, through: direct)
+            try plain.recover(through: direct)
             #expect(try plain.pgbenchFingerprint() == original)
             try plain.stop()
 
@@ -73,7 +73,7 @@ extension PostgreSQLIntegration {
             try FileManager.default.removeItem(atPath: data + "/postmaster.pid")
             try FileManager.default.removeItem(atPath: data + "/pg_wal/RECOVERYXLOG")
 
-            try recover(restored, through: prefetching, recoverySignalPresent: true)
+            try restored.recover(through: prefetching, recoverySignalPresent: true)
             #expect(try restored.pgbenchFingerprint() == original)
             let log = restored.logTail(lines: 1_000_000)
             let handedOver = log.components(separatedBy: "handed over from the prefetcher's staging folder").count - 1
@@ -108,7 +108,7 @@ extension PostgreSQLIntegration {
 
             // Timeline 2: a recovery of the second copy, promoted at the end of timeline 1, archiving on.
             try promoted.archive(through: tailtown)
-            try recover(promoted, through: tailtown, archiving: true)
+            try promoted.recover(through: tailtown, archiving: true)
             for _ in 0..<3 {
                 try promoted.pgbench(["-n", "-c", "2", "-j", "2", "-t", "600"])
                 try promoted.waitUntilArchived(try promoted.switchWAL())
@@ -116,7 +116,7 @@ extension PostgreSQLIntegration {
             let timeline2 = try promoted.pgbenchFingerprint()
             try promoted.stop()
 
-            try recover(crossing, through: debug)
+            try crossing.recover(through: debug)
             #expect(try crossing.pgbenchFingerprint() == timeline2)
             let handedOver = crossing.logTail(lines: 1_000_000).split(separator: "\n")
                 .filter { $0.contains("'00000002") && $0.contains("handed over from the prefetcher's staging folder") }.count
@@ -140,17 +140,6 @@ extension PostgreSQLIntegration {
         }
 
         /// Recovers `cluster` to the end of the archive and promotes it; archiving stays as configured when `archiving`.
-        private func recover(_ cluster: PostgresCluster, through tailtown: Tailtown, recoverySignalPresent: Bool = false,
-                             archiving: Bool = false) throws {
-            try cluster.configure((archiving ? [] : [("archive_mode", "off")]) + [
-                ("restore_command", tailtown.restoreCommand),
-                ("recovery_target_timeline", "latest"),
-                ("recovery_target_action", "promote"),
-            ])
-            if !recoverySignalPresent { try cluster.requestRecovery() }
-            try cluster.start()
-            try cluster.waitUntilPromoted()
-        }
 
         /// Names of the staged segments (those with their `.staged` sidecar), in order.
         private func stagedSegments(_ staging: String) throws -> [String] {

@@ -75,9 +75,9 @@ public struct RestorePlanner {
             log.warning("\(repository.storage.describe(index.archive.folder)) holds WAL of timeline \(timeline) but no \(WALFileName.history(timeline).fileName): recovery cannot follow that timeline; archive its history file")
         }
         log.debug("planning over \(backups.count) backup(s) of \(identity), \(index.files.count) archived WAL file(s), timelines \(tree.timelines.map(\.description).joined(separator: ","))")
-        let planning = RestorePlanning(request: request, index: index, tree: tree, locator: locator(index),
-                                       backups: backups, forced: request.backupName != nil)
-        return try planning.plan()
+        let planner = ClusterPlanner(request: request, index: index, tree: tree, locator: locator(index),
+                                     backups: backups, forced: request.backupName != nil)
+        return try planner.plan()
     }
 
     /// The clusters that have backups, oldest newest backup first.
@@ -90,6 +90,6 @@ public struct RestorePlanner {
     /// For a time target, the newest backup that ended before it.
     private static func identityHint(_ backups: [BackupDescriptor], _ target: RecoveryTarget) -> BackupDescriptor? {
         guard case .time(let time) = target else { return nil }
-        return backups.last { RestorePlanning.ended($0, before: time) }
+        return backups.last { ClusterPlanner.ended($0, before: time) }
     }
 }

@@ -12,7 +12,11 @@ struct ArchivedCluster {
 
     static func make(compression: String = "lz4", encrypted: Bool = true) throws -> ArchivedCluster {
         let sandbox = try Sandbox()
-        let tailtown = try Tailtown.configure(in: sandbox, compression: compression, encrypted: encrypted)
+        return try make(in: sandbox, tailtown: try Tailtown.configure(in: sandbox, compression: compression, encrypted: encrypted))
+    }
+
+    /// The same through a `tailtown` set up already (an s3:// one, say).
+    static func make(in sandbox: Sandbox, tailtown: Tailtown) throws -> ArchivedCluster {
         let cluster = try PostgresCluster.initialize(in: sandbox, name: "primary")
         try cluster.archive(through: tailtown)
         try cluster.configure([("checkpoint_timeout", "1d"), ("max_wal_size", "4GB")])

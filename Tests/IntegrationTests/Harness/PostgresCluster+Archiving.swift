@@ -33,6 +33,20 @@ extension PostgresCluster {
         Int(try query("select failed_count from pg_stat_archiver")) ?? -1
     }
 
+    /// Recovers through `tailtown`'s restore_command to the end of the archive (the latest timeline), promotes and
+    /// waits for it. Archiving is off unless `archiving`, so that the copy archives no timeline of its own into the
+    /// repository; recovery.signal is created unless `recoverySignalPresent`.
+    func recover(through tailtown: Tailtown, archiving: Bool = false, recoverySignalPresent: Bool = false) throws {
+        try configure((archiving ? [] : [("archive_mode", "off")]) + [
+            ("restore_command", tailtown.restoreCommand),
+            ("recovery_target_timeline", "latest"),
+            ("recovery_target_action", "promote"),
+        ])
+        if !recoverySignalPresent { try requestRecovery() }
+        try start()
+        try waitUntilPromoted()
+    }
+
     /// Waits until recovery has ended and the cluster was promoted; fails early if the server stopped.
     func waitUntilPromoted(seconds: Int = 300) throws {
         try waitUntil("the end of recovery (pg_is_in_recovery() = false)", seconds: seconds, detail: { logTail() }) {

@@ -44,12 +44,7 @@ extension PostgreSQLIntegration {
             try FileManager.default.removeItem(atPath: primary.dataDirectory)
 
             // The copy recovers through wal-fetch with prefetch to the primary's rows.
-            try replica.configure([
-                ("archive_mode", "off"), ("restore_command", tailtown.restoreCommand), ("recovery_target_action", "promote"),
-            ])
-            try replica.requestRecovery()
-            try replica.start()
-            try replica.waitUntilPromoted()
+            try replica.recover(through: tailtown)
             #expect(try replica.pgbenchFingerprint() == fingerprint)
             #expect(try replica.query("select count(*) from ticks") == "12")
             #expect(replica.logTail(lines: 1_000_000).contains(": staged, waited"), "no segment was handed over by the prefetcher")

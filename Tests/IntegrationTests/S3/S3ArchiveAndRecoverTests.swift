@@ -33,15 +33,7 @@ extension PostgreSQLIntegration {
             #expect(try storage.size(of: "tailtown-pitr.repo") != nil)
             #expect(try S3Services.pendingUploads(storage) == 0)
 
-            try restored.configure([
-                ("archive_mode", "off"),
-                ("restore_command", tailtown.restoreCommand),
-                ("recovery_target_timeline", "latest"),
-                ("recovery_target_action", "promote"),
-            ])
-            try restored.requestRecovery()
-            try restored.start()
-            try restored.waitUntilPromoted()
+            try restored.recover(through: tailtown)
             #expect(try restored.pgbenchFingerprint() == primary.pgbenchFingerprint())
             try restored.stop()
             try primary.stop()
@@ -67,13 +59,8 @@ extension PostgreSQLIntegration {
             let sandbox = try Sandbox()
             let storage = try S3Services.makeBucket("it-push", prefix: "")
             let tailtown = try S3Services.configure(in: sandbox, storage: storage, endpoint: try S3Services.moto.get(), compression: "zstd", encrypted: false)
-            let cluster = try PostgresCluster.initialize(in: sandbox, name: "primary")
-            try cluster.archive(through: tailtown)
-            try cluster.configure([("checkpoint_timeout", "1d"), ("max_wal_size", "4GB")])
-            try cluster.start()
-            _ = try cluster.query("create table filler as select g, md5(g::text) as h from generate_series(1, 100000) g")
-            let segment = try cluster.switchWAL()
-            try cluster.waitUntilArchived(segment)
+            let archived = try ArchivedCluster.make(in: sandbox, tailtown: tailtown)
+            let (cluster, segment) = (archived.cluster, archived.segment)
             let key = try #require(try storage.list(prefix: "wal/").first { $0.hasSuffix("/" + segment) })
             let before = try storage.readSmallObject(key, limit: 64 << 20)
 

@@ -1,6 +1,6 @@
-/// One planning run: a request against one archive's listing, timeline tree and backups.
-/// `RestorePlanner` gathers these; this decides backup, timeline and stop point, and proves the WAL.
-struct RestorePlanning {
+/// The planner over one cluster: a request against its archive's listing, timeline tree and backups.
+/// `RestorePlanner` picks the cluster and runs this; this decides backup, timeline and stop point, and proves the WAL.
+struct ClusterPlanner {
     let request: RestoreRequest
     let index: ArchiveIndex
     let tree: TimelineTree
