@@ -38,6 +38,15 @@ as_pg() { runuser -u postgres -- "$@"; }
 # hooks run first (stop servers). Sets WS.
 BENCH_EXIT_HOOKS=()
 bench_on_exit() { BENCH_EXIT_HOOKS+=("$1"); }
+# Writes tailtown-pitr's config FILE for repository URL: lz4, encrypted with $TT_KEY (made by keygen the first
+# time), and any further KEY=value lines given.
+tt_config() {
+    local file=$1 url=$2
+    shift 2
+    [[ -f $TT_KEY ]] || as_pg "$TT" keygen "$TT_KEY" >/dev/null
+    printf '%s\n' "TAILTOWN_REPO=$url" "TAILTOWN_COMPRESSION=lz4" "TAILTOWN_ENCRYPTION_KEY_FILE=$TT_KEY" "$@" >"$file"
+}
+
 # The section's workspace, removed at exit, and the usual places in it (a section may point any elsewhere).
 bench_workspace() {
     WS=$(mktemp -d "/tmp/tailtown-bench-$BENCH_SECTION.XXXXXX")

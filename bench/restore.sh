@@ -56,12 +56,7 @@ if ((WITH_PGBACKREST)); then
     archive="$PGBR archive-push %p && $archive"
 fi
 if [[ -n $TT ]]; then
-    as_pg "$TT" keygen "$TT_KEY" >/dev/null
-    cat >"$TT_CONF" <<EOF
-TAILTOWN_REPO=file://$TT_REPO
-TAILTOWN_COMPRESSION=lz4
-TAILTOWN_ENCRYPTION_KEY_FILE=$TT_KEY
-EOF
+    tt_config "$TT_CONF" "file://$TT_REPO"
     # The same settings with prefetch off: restore hands every explicit setting on to restore_command.
     TT_CONF_NOPREFETCH=$WS/tailtown-noprefetch.conf
     { cat "$TT_CONF"; echo "TAILTOWN_PREFETCH=0"; } >"$TT_CONF_NOPREFETCH"

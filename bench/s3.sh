@@ -112,17 +112,8 @@ say "measuring ${SEGS[*]} of $n segments"
 
 bench_binary
 if [[ -n $TT ]]; then
-    as_pg "$TT" keygen "$WS/tailtown.key" >/dev/null
-    cat >"$TT_CONF" <<EOF
-TAILTOWN_REPO=s3://$BUCKET/tailtown
-TAILTOWN_COMPRESSION=lz4
-TAILTOWN_ENCRYPTION_KEY_FILE=$WS/tailtown.key
-AWS_ENDPOINT_URL=$ENDPOINT
-TAILTOWN_S3_CA_FILE=$CA
-AWS_ACCESS_KEY_ID=$ACCESS_KEY
-AWS_SECRET_ACCESS_KEY=$SECRET_KEY
-AWS_REGION=us-east-1
-EOF
+    tt_config "$TT_CONF" "s3://$BUCKET/tailtown" "AWS_ENDPOINT_URL=$ENDPOINT" "TAILTOWN_S3_CA_FILE=$CA" \
+        "AWS_ACCESS_KEY_ID=$ACCESS_KEY" "AWS_SECRET_ACCESS_KEY=$SECRET_KEY" "AWS_REGION=us-east-1"
     chown postgres:postgres "$TT_CONF"
 fi
 tt_key() { echo "tailtown/wal/$PG_MAJOR-$SYSID/${1:0:16}/$1"; }

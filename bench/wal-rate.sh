@@ -38,22 +38,9 @@ S3_PORT=${S3_ENDPOINT##*:}
 for bucket in tailtown pgbackrest; do s3_make_bucket "$bucket"; done
 
 chown -R postgres:postgres "$WS"
-as_pg "$TT" keygen "$WS/tailtown.key" >/dev/null
-cat >"$WS/tailtown-file.conf" <<EOF
-TAILTOWN_REPO=file://$WS/tailtown-repo
-TAILTOWN_COMPRESSION=lz4
-TAILTOWN_ENCRYPTION_KEY_FILE=$WS/tailtown.key
-EOF
-cat >"$WS/tailtown-s3.conf" <<EOF
-TAILTOWN_REPO=s3://tailtown/bench
-TAILTOWN_COMPRESSION=lz4
-TAILTOWN_ENCRYPTION_KEY_FILE=$WS/tailtown.key
-AWS_ENDPOINT_URL=$S3
-AWS_ACCESS_KEY_ID=AKIDBENCH
-AWS_SECRET_ACCESS_KEY=bench-secret-key
-AWS_REGION=us-east-1
-TAILTOWN_S3_CA_FILE=$S3_CA
-EOF
+tt_config "$WS/tailtown-file.conf" "file://$TT_REPO"
+tt_config "$WS/tailtown-s3.conf" "s3://tailtown/bench" "AWS_ENDPOINT_URL=$S3" "AWS_ACCESS_KEY_ID=AKIDBENCH" \
+    "AWS_SECRET_ACCESS_KEY=bench-secret-key" "AWS_REGION=us-east-1" "TAILTOWN_S3_CA_FILE=$S3_CA"
 sed 's/^TAILTOWN_COMPRESSION=lz4$/&\nTAILTOWN_PREFETCH=0/' "$WS/tailtown-file.conf" >"$WS/tailtown-noprefetch.conf"
 sed 's/^TAILTOWN_COMPRESSION=lz4$/&\nTAILTOWN_PREFETCH=0/' "$WS/tailtown-s3.conf" >"$WS/tailtown-s3-noprefetch.conf"
 sed 's|^TAILTOWN_REPO=.*|TAILTOWN_REPO=s3://tailtown/serial\nTAILTOWN_PUSH_AHEAD=0|' "$WS/tailtown-s3.conf" >"$WS/tailtown-s3-serial.conf"

@@ -148,12 +148,7 @@ done
 
 if [[ -n $TT ]]; then
     say "correctness pass: tailtown-pitr"
-    as_pg "$TT" keygen "$TT_KEY" >/dev/null
-    cat >"$TT_CONF" <<EOF
-TAILTOWN_REPO=file://$TT_REPO
-TAILTOWN_COMPRESSION=lz4
-TAILTOWN_ENCRYPTION_KEY_FILE=$TT_KEY
-EOF
+    tt_config "$TT_CONF" "file://$TT_REPO"
     chown postgres:postgres "$TT_CONF"
     for seg in "${SEGS[@]}"; do
         run_for "$seg" "$TT_PUSH" || die "tailtown-pitr wal-push $seg failed"
