@@ -16,7 +16,8 @@ extension PostgreSQLIntegration {
             let sandbox = try Sandbox()
             let tailtown = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: true)
             // Debug lines in the server log show push-ahead and prefetch at work.
-            try Data("TAILTOWN_LOG_LEVEL=debug\n".utf8).append(toFile: tailtown.configFile)
+            try sandbox.writeFile(FileSystem.basename(of: tailtown.configFile),
+                                  try String(contentsOfFile: tailtown.configFile, encoding: .utf8) + "TAILTOWN_LOG_LEVEL=debug\n")
             let source = try RestoreSource(sandbox: sandbox, tailtown: tailtown, major: major, checksums: major == 16 ? true : nil)
             let primary = source.cluster
             #expect(try primary.query("show data_checksums") == (major == 16 || major == 18 ? "on" : "off"))
@@ -160,15 +161,5 @@ extension PostgreSQLIntegration {
             #expect(switched, "no record of timeline 2 names timeline 1 as the one before: \(decoded.filter { !$0.isRecoveryTarget })")
             #expect(decoded.contains { $0.kind == .commit && $0.xid > 0 }, "timeline 2's commits")
         }
-    }
-}
-
-private extension Data {
-    /// Appends to an existing file (test configuration files).
-    func append(toFile path: String) throws {
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: self)
     }
 }
