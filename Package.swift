@@ -13,7 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // The C libraries, each a system-library target, each wrapped once under Sources/PITR/Native (libpq has
+        // The C libraries, each a system-library target, each wrapped once in PITRNative (Sources/PITR/Native) (libpq has
         // none: it is loaded with dlopen, Native/LibPQ.swift).
         // liblz4, libzstd and libcrypto are linked statically (`link ":libX.a"` in their module maps):
         // wal-push and wal-fetch start once per WAL segment, and loading and relocating the shared
@@ -29,14 +29,28 @@ let package = Package(
         // SHA-256 streams interleaved on the SHA extensions (the original digest's leaves). Always
         // optimized: a debug build of it would hash at a third of OpenSSL's speed.
         .target(name: "CInstructions", cSettings: [.unsafeFlags(["-O2"])]),
+        // The library, one SwiftPM target per layer, each depending only on the layers below it
+        // (docs/architecture.md); `package` access marks what crosses a layer on purpose.
+        .target(name: "PITRSupport", path: "Sources/PITR/Support"),
         .target(
-            name: "PITR",
-            dependencies: ["CLZ4", "CZstd", "CCrypto", "CCurl", "CInstructions"]
+            name: "PITRNative", dependencies: ["PITRSupport", "CLZ4", "CZstd", "CCrypto", "CCurl", "CInstructions"],
+            path: "Sources/PITR/Native"
         ),
+        .target(name: "PITRPipeline", dependencies: ["PITRNative"], path: "Sources/PITR/Pipeline"),
+        .target(name: "PITRStorage", dependencies: ["PITRNative"], path: "Sources/PITR/Storage"),
+        .target(name: "PITRWAL", dependencies: ["PITRNative"], path: "Sources/PITR/WAL"),
+        .target(name: "PITRConfig", dependencies: ["PITRPipeline", "PITRStorage"], path: "Sources/PITR/Config"),
+        .target(name: "PITRRepository", dependencies: ["PITRConfig", "PITRWAL"], path: "Sources/PITR/Repository"),
+        .target(name: "PITRArchive", dependencies: ["PITRRepository"], path: "Sources/PITR/Archive"),
+        .target(name: "PITRBackup", dependencies: ["PITRRepository"], path: "Sources/PITR/Backup"),
+        .target(name: "PITRRetention", dependencies: ["PITRBackup"], path: "Sources/PITR/Retention"),
+        .target(name: "PITRRestore", dependencies: ["PITRArchive", "PITRBackup"], path: "Sources/PITR/Restore"),
+        .target(name: "PITRVerify", dependencies: ["PITRRestore", "PITRRetention"], path: "Sources/PITR/Verify"),
+        .target(name: "PITRMonitoring", dependencies: ["PITRVerify"], path: "Sources/PITR/Monitoring"),
         .executableTarget(
             name: "tailtown-pitr",
             dependencies: [
-                "PITR",
+                "PITRArchive", "PITRMonitoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // PostgreSQL starts the binary once per WAL segment, so the dynamic loader's work is part of
@@ -47,9 +61,9 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic", "-L", linkerScripts])]
         ),
         // What both test targets start: the moto S3 server, the fault proxy in front of it, a webhook listener.
-        .target(name: "TestSupport", dependencies: ["PITR"], path: "Tests/TestSupport", exclude: ["s3-fault-proxy.py"]),
-        .testTarget(name: "PITRTests", dependencies: ["PITR", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["PITR", "TestSupport"]),
+        .target(name: "TestSupport", dependencies: ["PITRStorage"], path: "Tests/TestSupport", exclude: ["s3-fault-proxy.py"]),
+        .testTarget(name: "PITRTests", dependencies: ["PITRArchive", "PITRMonitoring", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["PITRArchive", "PITRMonitoring", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,8 @@
 import ArgumentParser
-import PITR
+import PITRRepository
+import PITRSupport
+import PITRWAL
+
 
 struct AcceptClusterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,8 @@
 import ArgumentParser
-import PITR
+import PITRBackup
+import PITRMonitoring
+import PITRRetention
+import PITRSupport
 
 struct BackupListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
-import PITR
+import PITRRetention
+import PITRSupport
 
 struct BackupMarkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

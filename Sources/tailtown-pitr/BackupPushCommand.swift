@@ -1,5 +1,7 @@
 import ArgumentParser
-import PITR
+import PITRWAL
+import PITRBackup
+import PITRSupport
 
 struct BackupPushCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

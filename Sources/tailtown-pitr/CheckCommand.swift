@@ -1,5 +1,6 @@
 import ArgumentParser
-import PITR
+import PITRMonitoring
+
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

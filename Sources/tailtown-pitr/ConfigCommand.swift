@@ -1,5 +1,5 @@
 import ArgumentParser
-import PITR
+
 
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,7 @@
 import ArgumentParser
-import PITR
+import PITRRetention
+import PITRSupport
+
 
 struct DeleteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

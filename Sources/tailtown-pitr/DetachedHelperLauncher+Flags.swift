@@ -1,4 +1,6 @@
-import PITR
+import PITRArchive
+import PITRConfig
+import PITRSupport
 
 extension DetachedHelperLauncher {
     /// Starts the detached helpers (prefetcher, background pusher) from this same binary with the

@@ -1,5 +1,7 @@
 import ArgumentParser
-import PITR
+import PITRConfig
+import PITRPipeline
+import PITRRepository
 
 /// Options every subcommand accepts, before or after its name. Each one overrides the setting of the same meaning.
 struct GlobalOptions: ParsableArguments {

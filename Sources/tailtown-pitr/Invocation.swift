@@ -1,5 +1,9 @@
 import ArgumentParser
-import PITR
+import PITRConfig
+import PITRPipeline
+import PITRRepository
+import PITRRestore
+import PITRSupport
 
 /// What every command starts from: the settings, the log, and one way to end on an error.
 struct Invocation {

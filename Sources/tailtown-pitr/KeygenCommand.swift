@@ -1,5 +1,5 @@
 import ArgumentParser
-import PITR
+import PITRConfig
 
 struct KeygenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

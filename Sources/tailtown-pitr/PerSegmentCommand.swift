@@ -1,4 +1,4 @@
-import PITR
+import PITRConfig
 
 /// `wal-fetch` and `wal-push` in the one form PostgreSQL runs them, once per WAL segment:
 /// `[--flag value]... wal-fetch NAME DESTINATION` and `[--flag value]... wal-push PATH`.

@@ -1,5 +1,8 @@
 import ArgumentParser
-import PITR
+import PITRRestore
+import PITRSupport
+import PITRWAL
+
 
 struct RestoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

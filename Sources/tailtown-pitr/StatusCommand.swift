@@ -1,5 +1,7 @@
 import ArgumentParser
-import PITR
+import PITRMonitoring
+import PITRRetention
+import PITRSupport
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

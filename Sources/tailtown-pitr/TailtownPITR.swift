@@ -1,5 +1,5 @@
 import ArgumentParser
-import PITR
+import PITRSupport
 
 struct TailtownPITR: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,8 @@
 import ArgumentParser
-import PITR
+import PITRSupport
+import PITRVerify
+import PITRWAL
+
 
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

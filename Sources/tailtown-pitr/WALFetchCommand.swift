@@ -1,5 +1,7 @@
 import ArgumentParser
-import PITR
+import PITRArchive
+import PITRStorage
+import PITRSupport
 
 struct WALFetchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
-import PITR
+import PITRArchive
+import PITRSupport
 
 /// Started by wal-fetch, not by people: the background prefetcher of one data directory.
 struct WALPrefetchCommand: ParsableCommand {

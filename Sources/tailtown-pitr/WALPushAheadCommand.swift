@@ -1,5 +1,5 @@
 import ArgumentParser
-import PITR
+import PITRArchive
 
 /// Started by wal-push, not by people: the background pusher of one data directory.
 struct WALPushAheadCommand: ParsableCommand {

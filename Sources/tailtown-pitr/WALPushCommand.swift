@@ -1,5 +1,6 @@
 import ArgumentParser
-import PITR
+import PITRArchive
+
 
 struct WALPushCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,5 @@
 import Foundation
-import PITR
+import PITRConfig
 import Testing
 
 extension PostgreSQLIntegration {

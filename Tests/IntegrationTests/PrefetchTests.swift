@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PITR
+
 
 extension PostgreSQLIntegration {
     /// wal-fetch's background prefetcher (docs/performance.md, "Prefetch").

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PITR
+
 
 extension PostgreSQLIntegration {
     /// The background pusher stores the next `.ready` segments ahead of PostgreSQL's calls (docs/configuration.md, "Push-ahead and prefetch").

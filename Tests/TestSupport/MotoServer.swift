@@ -1,5 +1,5 @@
 import Foundation
-import PITR
+import PITRNative
 
 /// A moto S3 server on loopback shared by the tests of this process, started on first use
 /// on a free port. It runs in a Python process that exits when this test process does.

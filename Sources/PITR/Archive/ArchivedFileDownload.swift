@@ -1,12 +1,23 @@
+import PITRPipeline
+import PITRRepository
+import PITRStorage
+import PITRSupport
+import PITRWAL
+
 /// Downloads one archived WAL file to a local path, whole and verified or not at all: the work
 /// of wal-fetch, shared with the prefetcher.
 ///
 /// The object is decoded into a hidden temporary file beside the destination and renamed to it
 /// only after every check passed (authentication or digest, size, and for segments the page
 /// header with its `xlp_pageaddr`), so no reader ever sees a corrupt, truncated or misnamed file.
-struct ArchivedFileDownload {
+package struct ArchivedFileDownload {
     let repository: Repository
     let identity: ClusterIdentity
+
+    package init(repository: Repository, identity: ClusterIdentity) {
+        self.repository = repository
+        self.identity = identity
+    }
 
     /// Downloads `name` to `destination`. `lineage`, when given, is every timeline the file's
     /// timeline descends from (itself included): the first page of a segment must carry one of
@@ -14,7 +25,7 @@ struct ArchivedFileDownload {
     /// `StagedChecksum` of the bytes written to it (taken as they were written, so the file is
     /// not read again), before the file takes its final name. Returns the trailer, or nil when
     /// the object does not exist.
-    func download(_ name: WALFileName, to destination: String, lineage: Set<TimelineID>? = nil,
+    package func download(_ name: WALFileName, to destination: String, lineage: Set<TimelineID>? = nil,
                   beforeRename: ((_ verified: String, StagedChecksum) throws -> Void)? = nil) throws -> ObjectTrailer? {
         let key = WALArchive(repository: repository, identity: identity).key(for: name)
         let object = repository.storage.describe(key)

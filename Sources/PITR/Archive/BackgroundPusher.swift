@@ -1,3 +1,8 @@
+import PITRPipeline
+import PITRRepository
+import PITRSupport
+import PITRWAL
+
 /// The background pusher (`wal-push-ahead`, started by wal-push): stores the `.ready` files of a
 /// data directory ahead of PostgreSQL's calls, on `concurrency` worker threads each with its own
 /// repository connection, and leaves a `PushRecord` for each file stored whole. PostgreSQL's
@@ -143,10 +148,9 @@ public struct BackgroundPusher {
             }
             let store = WALFileStore(repository: connection, options: options, log: log)
             let archive = WALArchive(repository: connection, identity: identity)
-            // A file:// upload holds nothing but its own file, so its commit can run beside the next
-            // encoding; an S3 upload sends through this worker's connection, so it commits here (as
-            // does a worker whose second thread could not start).
-            let commits = connection.storage is FileStorage ? try? CommitThread() : nil
+            // An independent upload (file://) commits beside the next encoding; an S3 upload sends through
+            // this worker's connection, so it commits here (as does a worker whose second thread could not start).
+            let commits = connection.storage.uploadsAreIndependent ? try? CommitThread() : nil
             while let push = queue.next() {
                 do {
                     let started = MonotonicClock.now()

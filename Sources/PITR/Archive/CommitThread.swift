@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// A background pusher worker's second thread: commits (`WALFileStore.commit`, on file:// two
 /// fsyncs that wait for the disk) and records each object while the worker already encodes the
 /// next file, so that a core is not left idle while the disk flushes. Commits run one at a time

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// Where PostgreSQL's data directory is, seen from a path it passed to archive_command or restore_command.
 /// PostgreSQL runs both in the data directory with paths like `pg_wal/000000010000000000000001`
 /// or `pg_wal/RECOVERYXLOG`; a path inside some `pg_wal` folder names its data directory,

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// Failures to start a detached helper (`DetachedHelper`): the command goes on without it.
 public enum DetachedHelperError: PITRError, Equatable {
     case cannotStart(role: String, executable: String, code: Int32, offSetting: String)

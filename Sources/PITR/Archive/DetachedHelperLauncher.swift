@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// Starts a detached helper (`DetachedHelper`) of a data directory unless one runs: a new
 /// process of our own binary running the helper's hidden subcommand, with standard input and
 /// output on /dev/null and standard error in the helper's log. The helper leaves the caller's

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// A detached helper's lock file: the running helper holds an exclusive flock on it for its
 /// whole life; the kernel drops it when the process ends, however it ends. The holder may write
 /// a line about itself into the file (`describeHolder`), for others to read while it holds it.

@@ -1,3 +1,6 @@
+import PITRSupport
+import PITRWAL
+
 /// This process storing one WAL file: its marker `.<name>.<pid>.tmp` in the `PushedFolder`
 /// exists from `PushedFolder.beginPush` until `complete` renames it into the file's record or
 /// `end` removes it. Killed, the process leaves the marker behind with a dead pid, which nobody

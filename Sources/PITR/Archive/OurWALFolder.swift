@@ -2,17 +2,19 @@
 /// It sits on the same file system as the WAL, so handing a file over is a rename, and it is
 /// never `archive_status`, which belongs to PostgreSQL. PostgreSQL ignores subfolders of
 /// `pg_wal` other than its own; `pg_basebackup` leaves the contents of `pg_wal` out.
-struct OurWALFolder {
+package struct OurWALFolder {
     let dataDirectory: String
 
-    var root: String { dataDirectory + "/pg_wal/tailtown-pitr" }
+    package init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+
+    package var root: String { dataDirectory + "/pg_wal/tailtown-pitr" }
     /// Push records and in-flight markers (`PushedFolder`).
     var pushed: String { root + "/pushed" }
     /// The background pusher's lock and log (`DetachedHelper.pusher`).
     var pusher: String { root + "/pusher" }
     /// The prefetcher's staging folder (`StagingFolder`).
-    var prefetch: String { root + "/prefetch" }
+    package var prefetch: String { root + "/prefetch" }
     /// PostgreSQL's own `.ready`/`.done` markers.
     var archiveStatus: String { dataDirectory + "/pg_wal/archive_status" }
-    var wal: String { dataDirectory + "/pg_wal" }
+    package var wal: String { dataDirectory + "/pg_wal" }
 }

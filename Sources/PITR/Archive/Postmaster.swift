@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// The postmaster running on a data directory, as `postmaster.pid` names it: its pid (first line)
 /// and start time (third line). A restart or a crash and start gives another pair.
 struct Postmaster: Equatable {

@@ -1,3 +1,6 @@
+import PITRSupport
+import PITRWAL
+
 /// Failures of the prefetcher and of handing its files over, each naming the file or folder.
 public enum PrefetchError: PITRError, Equatable {
     case timelineNotInHistory(object: String, headerTimeline: TimelineID, timeline: TimelineID)

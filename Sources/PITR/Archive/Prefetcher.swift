@@ -1,3 +1,7 @@
+import PITRRepository
+import PITRSupport
+import PITRWAL
+
 /// The background prefetcher (`wal-prefetch`, started by wal-fetch): keeps the `depth` segments
 /// after the last requested one, on its timeline, verified in the staging folder, so that the
 /// next wal-fetch is a rename instead of a download.

@@ -1,3 +1,6 @@
+import PITRSupport
+import PITRWAL
+
 /// Hands the background pusher's workers the `.ready` files to store, one at a time, and keeps
 /// what the pusher learns about PostgreSQL's calls from the folders it watches.
 ///

@@ -1,3 +1,8 @@
+import PITRPipeline
+import PITRRepository
+import PITRSupport
+import PITRWAL
+
 /// The record that the background pusher stored a WAL file before PostgreSQL asked for it:
 /// `pg_wal/tailtown-pitr/pushed/<name>` (`PushedFolder`), holding the name, the repository, and
 /// the size and digest of the stored original (the object's trailer). It is written and renamed

@@ -1,3 +1,6 @@
+import PITRSupport
+import PITRWAL
+
 /// The push-ahead folder, `pg_wal/tailtown-pitr/pushed/`:
 /// - `<name>`: a `PushRecord`, the background pusher stored `name` whole;
 /// - `.<name>.<pid>.tmp`: process `pid` is storing `name` right now (`InFlightPush`): the background

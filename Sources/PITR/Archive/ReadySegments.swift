@@ -1,3 +1,6 @@
+import PITRSupport
+import PITRWAL
+
 /// The WAL files PostgreSQL has marked ready to archive (`pg_wal/archive_status/<name>.ready`),
 /// in the order PostgreSQL archives them: a timeline's `.history` file before its segments,
 /// segments in WAL order, a segment before its `.backup` and `.partial` files.

@@ -1,10 +1,13 @@
+import PITRSupport
+import PITRWAL
+
 /// Which recovery a staged file belongs to: the cluster's system identifier and the repository
 /// (`source`), then who stages for it. For a running recovery that is the postmaster (its pid and
 /// start time, the first and third lines of `postmaster.pid`): a restart, a crash, a restore onto
 /// the same data directory or a pg_rewind all start a new postmaster, so files staged for an
 /// earlier recovery never match. For files `restore` staged before PostgreSQL ever ran on the
 /// directory, it is that restore; the first recovery on the directory adopts them (`adopts`).
-struct RecoveryGeneration: Equatable {
+package struct RecoveryGeneration: Equatable {
     /// "<archive id> <repository>": where the staged files come from.
     let source: String
     let text: String
@@ -22,7 +25,7 @@ struct RecoveryGeneration: Equatable {
     }
 
     /// The generation of the files this `restore` process stages into the directory it restores.
-    static func restore(identity: ClusterIdentity, repository: String) -> RecoveryGeneration {
+    package static func restore(identity: ClusterIdentity, repository: String) -> RecoveryGeneration {
         RecoveryGeneration(source: source(identity, repository), runner: "restore \(getpid()) at \(time(nil))")
     }
 

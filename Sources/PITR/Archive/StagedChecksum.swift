@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// The checksum that guards a staged segment between the prefetcher's verification and the
 /// hand-over to PostgreSQL: a 64-bit multiply-rotate hash in four independent lanes (the round
 /// function of xxHash64) over each 1 MiB leaf of the file, the leaves' values then chained with
@@ -10,7 +12,7 @@
 /// the SHA-256 tree (`FileDigest`), which matters because PostgreSQL's replay waits for it at every
 /// hand-over. The leaves let a file be checked on two threads (the other core is idle while
 /// PostgreSQL waits), in half that time.
-struct StagedChecksum: Equatable {
+package struct StagedChecksum: Equatable {
     let value: UInt64
 
     static let leafSize = 1 << 20

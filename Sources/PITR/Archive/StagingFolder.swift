@@ -1,3 +1,8 @@
+import PITRNative
+import PITRRepository
+import PITRSupport
+import PITRWAL
+
 /// The prefetcher's staging folder, `pg_wal/tailtown-pitr/prefetch/`:
 /// - `<segment>`: a verified segment, with `<segment>.staged` beside it (`MetadataText`: the
 ///   recovery generation, the size and the `StagedChecksum` of the file), written before the
@@ -13,8 +18,10 @@
 ///   the prefetcher stages the segments after it;
 /// - `lock`: held (flock) by the one running prefetcher; `prefetcher.log`: its messages (`DetachedHelper`);
 /// - `.<name>.<pid>.tmp`: a download in progress.
-struct StagingFolder {
-    let path: String
+package struct StagingFolder {
+    package let path: String
+
+    package init(path: String) { self.path = path }
 
     static let stagedSuffix = ".staged"
     /// How long a check ahead of the hand-over stands for one at the hand-over.
@@ -23,8 +30,8 @@ struct StagingFolder {
     private var adoptedPath: String { path + "/adopted" }
     private var requestPath: String { path + "/request" }
 
-    func file(_ segment: WALSegmentName) -> String { path + "/" + segment.fileName }
-    func sidecar(_ segment: WALSegmentName) -> String { file(segment) + StagingFolder.stagedSuffix }
+    package func file(_ segment: WALSegmentName) -> String { path + "/" + segment.fileName }
+    package func sidecar(_ segment: WALSegmentName) -> String { file(segment) + StagingFolder.stagedSuffix }
     private func verifiedRecord(_ segment: WALSegmentName) -> String { file(segment) + ".verified" }
 
     /// Makes the folder belong to `generation` and returns the generations whose staged files it
@@ -48,7 +55,7 @@ struct StagingFolder {
 
     /// Records that what is staged from now on belongs to `generation` (a restore's, before any
     /// recovery runs), on an empty folder.
-    func start(for generation: RecoveryGeneration) throws {
+    package func start(for generation: RecoveryGeneration) throws {
         try FileSystem.makeDirectories(path)
         try removeStaged()
         try AtomicFile.write(Array(generation.text.utf8), to: generationPath, mode: 0o600, durable: false)
@@ -127,7 +134,7 @@ struct StagingFolder {
     /// Writes the sidecar of `segment` for `verified`, the file downloaded and verified under a
     /// temporary name, to be called before that file is renamed into place. `checksum` is that of
     /// the bytes written to it, which passed verification: the hand-over checks exactly those.
-    func writeSidecar(_ segment: WALSegmentName, verified: String, checksum: StagedChecksum, generation: RecoveryGeneration) throws {
+    package func writeSidecar(_ segment: WALSegmentName, verified: String, checksum: StagedChecksum, generation: RecoveryGeneration) throws {
         let text = MetadataText([
             ("generation", generation.text),
             ("size", String(try SystemFile.openForReading(verified).size())),
@@ -138,7 +145,7 @@ struct StagingFolder {
     }
 
     /// Removes the sidecar first: what an interruption leaves is never served.
-    func remove(_ segment: WALSegmentName) throws {
+    package func remove(_ segment: WALSegmentName) throws {
         try FileSystem.remove(sidecar(segment))
         try FileSystem.remove(verifiedRecord(segment))
         try FileSystem.remove(file(segment))

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// A hidden temporary file of ours in a folder under `pg_wal/tailtown-pitr`, `.<name>.<pid>.tmp`
 /// (`FileSystem.temporaryName`): the work of process `pid` on `name` while that process lives,
 /// and a leftover of a killed process once it is gone.

@@ -1,3 +1,7 @@
+import PITRRepository
+import PITRSupport
+import PITRWAL
+
 /// `wal-fetch`: hands one archived file to PostgreSQL's restore_command, whole and verified or
 /// not at all (`ArchivedFileDownload`), from the prefetcher's staging folder when it holds the
 /// segment, else from the repository.

@@ -1,3 +1,9 @@
+import PITRPipeline
+import PITRRepository
+import PITRStorage
+import PITRSupport
+import PITRWAL
+
 /// Stores one local WAL file under its name in an archive, exactly once: the work of one
 /// wal-push, shared by PostgreSQL's own call and the push-ahead workers (one store per
 /// repository connection, never shared between threads).

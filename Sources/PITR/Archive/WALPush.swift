@@ -1,3 +1,8 @@
+import PITRPipeline
+import PITRRepository
+import PITRSupport
+import PITRWAL
+
 /// `wal-push`: stores one file PostgreSQL hands to archive_command, exactly once, with the
 /// background pusher (`BackgroundPusher`) storing the next `.ready` files ahead of its calls.
 ///

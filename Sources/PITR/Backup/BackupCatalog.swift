@@ -1,3 +1,5 @@
+import PITRRepository
+
 /// The finished backups of a repository: those with a descriptor. Objects of a backup that never
 /// got its descriptor (killed mid-stream) are not backups and are never listed.
 public struct BackupCatalog {

@@ -1,3 +1,9 @@
+import PITRPipeline
+import PITRRepository
+import PITRStorage
+import PITRSupport
+import PITRWAL
+
 /// What a finished backup holds and how to restore it: `backups/<name>/backup.info`, written last,
 /// so that its presence means the backup is complete (docs/format.md, "Backups").
 public struct BackupDescriptor: Equatable, Sendable {
@@ -45,9 +51,9 @@ public struct BackupDescriptor: Equatable, Sendable {
     public var identity: ClusterIdentity { ClusterIdentity(majorVersion: PostgreSQLMajor.major(serverVersion: serverVersion), systemIdentifier: systemIdentifier) }
 
     static let fileName = "backup.info"
-    static let folder = "backups"
-    static func key(of name: String) -> String { "\(folder)/\(name)/\(fileName)" }
-    static func objectKey(backup: String, object: String) -> String { "\(folder)/\(backup)/\(object)" }
+    package static let folder = "backups"
+    package static func key(of name: String) -> String { "\(folder)/\(name)/\(fileName)" }
+    package static func objectKey(backup: String, object: String) -> String { "\(folder)/\(backup)/\(object)" }
 
     /// "20261127T010203Z-000000010000000000000002": sorts by start time; the start segment makes it unique per cluster.
     static func makeName(startTime: UTCTime, startSegment: WALSegmentName) -> String {

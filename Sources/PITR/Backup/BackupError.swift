@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// Why `backup-push` or `backup-list` failed; each message says what to check.
 public enum BackupError: PITRError, Equatable {
     case cannotConnect(message: String)

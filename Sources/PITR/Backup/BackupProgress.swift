@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// A one-line progress bar on standard error (bytes, rate, ETA from the server's size estimate),
 /// redrawn at most 4 times a second; draws nothing when standard error is not a terminal.
 public final class BackupProgress {

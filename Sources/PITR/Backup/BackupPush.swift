@@ -1,3 +1,10 @@
+import PITRNative
+import PITRPipeline
+import PITRRepository
+import PITRStorage
+import PITRSupport
+import PITRWAL
+
 /// What `backup-push` is asked to do; every field has the documented default.
 public struct BackupPushRequest: Sendable {
     /// A libpq connection string or URI; empty means libpq's defaults (PGHOST, PGPORT, PGUSER, ...).

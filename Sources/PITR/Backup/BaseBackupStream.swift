@@ -1,3 +1,7 @@
+import PITRNative
+import PITRSupport
+import PITRWAL
+
 /// One tablespace as BASE_BACKUP reports it before the data.
 public struct BackupTablespace: Equatable, Sendable {
     /// nil for the main data directory.

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// The first `limit` bytes of another source: one bounded-size object cut from an unbounded stream.
 final class BoundedSource: ByteSource {
     private let source: ByteSource

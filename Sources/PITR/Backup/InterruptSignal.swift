@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// Ctrl-C (SIGINT) and SIGTERM as a readable descriptor rather than a handler.
 ///
 /// The signals are blocked and a thread takes them with sigwait and writes a byte to a pipe,

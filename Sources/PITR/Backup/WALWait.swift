@@ -1,3 +1,8 @@
+import PITRNative
+import PITRRepository
+import PITRSupport
+import PITRWAL
+
 /// The bounded wait after BASE_BACKUP: until every WAL segment from the backup's start to its stop,
 /// and its .backup file, are in the repository, a backup is not restorable and must not be listed.
 struct WALWait {

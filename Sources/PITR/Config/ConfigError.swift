@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// A configuration problem. Each message is one line that names the setting (or file and line)
 /// and where its value came from, and never contains a secret value.
 public enum ConfigError: PITRError, Equatable {

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// A config file in systemd EnvironmentFile form: `KEY=value` lines; blank lines and lines
 /// starting with `#` or `;` are ignored; whitespace around keys and values is trimmed; a value
 /// may be quoted with "..." (where \" and \\ stand for " and \) or '...' (taken literally).

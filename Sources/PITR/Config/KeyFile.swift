@@ -1,3 +1,6 @@
+import PITRPipeline
+import PITRSupport
+
 /// A file holding the repository's master key as base64 (of 32 bytes) and a newline.
 /// Key files must not be readable by other users; group-readable is allowed so a key
 /// can be owned by root and read by the postgres group.

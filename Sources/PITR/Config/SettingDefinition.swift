@@ -44,7 +44,7 @@ extension SettingDefinition {
         "TAILTOWN_LOG_LEVEL", flag: "--log-level", default: "info",
         help: "debug, info, warning or error")
     public static let retain = SettingDefinition(
-        "TAILTOWN_RETAIN", default: RetentionPolicy.standardText,
+        "TAILTOWN_RETAIN", default: "daily=7 weekly=4 monthly=12 yearly=7",
         help: "backups delete keeps: the newest in each of the last N days, ISO weeks, months and years (UTC)")
     public static let notifyURL = SettingDefinition(
         "TAILTOWN_NOTIFY_URL", secret: true,

@@ -1,3 +1,7 @@
+import PITRNative
+import PITRStorage
+import PITRSupport
+
 /// The typed accessor of the S3 settings (AWS_* and TAILTOWN_S3_*).
 extension Settings {
     /// The configuration of an `s3://bucket/prefix` repository. Credentials come from

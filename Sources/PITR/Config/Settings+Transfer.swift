@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// The typed accessors of the settings that shape how many transfers run at once:
 /// wal-push's background pusher, the prefetcher of wal-fetch.
 extension Settings {

@@ -1,3 +1,6 @@
+import PITRPipeline
+import PITRSupport
+
 /// The effective configuration of one command: each known setting's raw value and origin,
 /// layered from flags > environment > the named config file (`--config` or TAILTOWN_CONFIG)
 /// > the default config file. Loading reads and checks the files; values are interpreted
@@ -80,7 +83,7 @@ public struct Settings: Sendable {
         }
     }
 
-    private func invalid(_ definition: SettingDefinition, _ value: SettingValue, _ problem: String) -> ConfigError {
+    package func invalid(_ definition: SettingDefinition, _ value: SettingValue, _ problem: String) -> ConfigError {
         .invalidValue(setting: definition.name, value: definition.isSecret ? nil : value.text, origin: value.origin, problem: problem)
     }
 
@@ -122,17 +125,6 @@ public struct Settings: Sendable {
             throw invalid(definition, value, "is out of range for zstd: use 1...19, or -5...-1 for the fast modes")
         default:
             return level
-        }
-    }
-
-    /// TAILTOWN_RETAIN; daily=7 weekly=4 monthly=12 yearly=7 by default.
-    public func retentionPolicy() throws -> RetentionPolicy {
-        let definition = SettingDefinition.retain
-        guard let value = value(of: definition) else { return .standard }
-        do {
-            return try RetentionPolicy(parsing: value.text, setting: definition.name)
-        } catch RetentionError.badPolicy(_, _, let problem) {
-            throw invalid(definition, value, problem + "; write it like '\(RetentionPolicy.standardText)'")
         }
     }
 

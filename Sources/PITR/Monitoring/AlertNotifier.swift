@@ -1,3 +1,6 @@
+import PITRNative
+import PITRSupport
+
 /// Posts `check`'s failures to `TAILTOWN_NOTIFY_URL` as `{"text": "..."}`, the body Slack-style
 /// incoming webhooks (Slack, Mattermost, Rocket.Chat, Teams connectors) accept.
 public struct AlertNotifier {

@@ -1,3 +1,7 @@
+import PITRRetention
+import PITRSupport
+import PITRWAL
+
 /// One cluster a repository archives (`wal/<major>-<system identifier>/`), as `status` and `check`
 /// show it: a pg_upgrade leaves two, the old one with its backups and the new one archiving.
 public struct ClusterSummary: Sendable {

@@ -1,3 +1,8 @@
+import PITRNative
+import PITRRepository
+import PITRRetention
+import PITRSupport
+
 extension HealthCheck {
     /// `check` as the command runs it. Reads the server over `conninfo` when given (nil: do not
     /// connect); a server it cannot reach is a warning and the repository alone decides. Writes

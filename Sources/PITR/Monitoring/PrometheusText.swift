@@ -1,3 +1,5 @@
+import PITRRetention
+
 /// `check --prometheus FILE`: node_exporter textfile-collector metrics (Prometheus text exposition
 /// format 0.0.4): a HELP and a TYPE line per metric, gauges only, times as Unix seconds. A metric
 /// whose value is unknown (no backup yet) is left out rather than given a made-up value.

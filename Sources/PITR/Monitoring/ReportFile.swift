@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// Writes a report file (`status --html`, `check --prometheus`) atomically and durably, so a reader
 /// (node_exporter, a web server) never sees half a file. Readable by others (0644): these files are
 /// meant to be served.

@@ -1,3 +1,9 @@
+import PITRRestore
+import PITRRetention
+import PITRSupport
+import PITRVerify
+import PITRWAL
+
 /// The dashboard's facts (docs/operations.md, "Status"): backups and the classes keeping them,
 /// the newest backup and WAL with their ages, the recoverable window and its gaps, sizes by kind
 /// and storage class, and the archive rate over the last day.

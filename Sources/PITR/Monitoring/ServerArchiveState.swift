@@ -1,3 +1,6 @@
+import PITRNative
+import PITRWAL
+
 /// What the server says about its archiving, for `check`: where it writes WAL now and what
 /// pg_stat_archiver last recorded. Read over a normal (non-replication) libpq connection.
 public struct ServerArchiveState: Equatable, Sendable {

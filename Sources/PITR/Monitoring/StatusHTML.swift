@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// `status --html FILE`: one self-contained page (inline CSS and SVG, no external assets) with the
 /// dashboard's facts, and the recoverable window drawn as timelines: backups as marks, WAL
 /// coverage as a green bar, gaps in red. One timeline spans every backup, one zooms on the window.

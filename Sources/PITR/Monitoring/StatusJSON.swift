@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// `status --json`: every fact of the dashboard, times in ISO 8601 UTC, ages in seconds, sizes in bytes.
 public enum StatusJSON {
     public static func render(_ status: RepositoryStatus) -> String {

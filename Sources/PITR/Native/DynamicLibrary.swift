@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// A shared library opened with dlopen on first use rather than linked.
 ///
 /// libpq and libcurl pull in 25 to 35 shared libraries each; linked, every wal-push and

@@ -1,4 +1,5 @@
 import CCurl
+import PITRSupport
 
 /// One HTTP request as the wire sees it: the URL is already percent-encoded.
 public struct HTTPRequest: Sendable {
@@ -259,7 +260,7 @@ private func writeCallback(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ 
 }
 
 extension Substring {
-    func trimmingSpaces() -> String {
+    package func trimmingSpaces() -> String {
         var text = self
         while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
         while let last = text.last, last == " " || last == "\t" { text.removeLast() }

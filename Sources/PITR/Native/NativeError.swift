@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// A failure reported by one of the C libraries (liblz4, libzstd, libcrypto), with the
 /// library's own message. Corrupt compressed input surfaces as `.corruptInput`, so the
 /// object decoder can tell damaged data from a broken library or a misuse.

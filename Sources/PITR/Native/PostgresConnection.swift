@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// One libpq connection to a PostgreSQL server, for simple queries and replication commands.
 ///
 /// Waits happen in `poll` on the connection's socket rather than inside libpq, so that a

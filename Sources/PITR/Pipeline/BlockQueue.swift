@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// A fixed set of buffers passed between a producing and a consuming thread: the producer
 /// takes a free buffer, fills it and submits it; the consumer takes filled buffers in order
 /// and recycles them. A mutex and one condition variable guard the two lists, so memory is

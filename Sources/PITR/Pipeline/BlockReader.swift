@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// Reads a source on a second thread, feeding each block to an `OriginalDigest` there,
 /// while the calling thread consumes the blocks: reading and hashing overlap with
 /// compressing, encrypting and writing (docs/format.md puts the digest in the trailer so
@@ -50,15 +52,4 @@ final class BlockReader {
         reader.join()
         if let readerFailure { throw readerFailure }
     }
-}
-
-/// Reads until `buffer` is full or `source` ends; returns the bytes read.
-func readFully(_ source: ByteSource, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-    var total = 0
-    while total < buffer.count {
-        let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[total...]))
-        if n == 0 { break }
-        total += n
-    }
-    return total
 }

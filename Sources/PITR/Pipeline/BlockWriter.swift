@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// Writes decoded output on a second thread, hashing it there when asked, while the calling
 /// thread reads, decrypts and decompresses straight into the writer's recycled buffers:
 /// for plain objects the digest check, for all objects the write, overlap with decoding.

@@ -1,3 +1,5 @@
+import PITRNative
+
 /// The 12-byte AES-GCM nonce of chunk `index`: an 11-byte big-endian counter followed by
 /// the last-chunk flag (docs/format.md). Binding position and finality into the nonce is
 /// what makes dropped, reordered or truncated chunks fail authentication.

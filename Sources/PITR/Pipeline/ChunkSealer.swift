@@ -1,3 +1,6 @@
+import PITRNative
+import PITRSupport
+
 /// Cuts an encrypted object's payload into chunks as it streams in, seals each with
 /// AES-256-GCM and writes ciphertext + tag to the sink (docs/format.md). A full chunk is
 /// sealed as soon as it fills, since only the final chunk (0 ... C-1 bytes) can be the last.

@@ -1,3 +1,6 @@
+import PITRNative
+import PITRSupport
+
 /// The trailer a file would get, computed without compressing (for duplicate checks:
 /// compare kind, digest and size with a stored trailer).
 public enum FileDigest {

@@ -1,3 +1,6 @@
+import PITRNative
+import PITRSupport
+
 /// The keys derived from the master key with HKDF-SHA256 (docs/format.md, "Object format").
 public extension MasterKey {
     /// Names the key in object headers without revealing it: the first 8 bytes of
@@ -25,16 +28,4 @@ public extension MasterKey {
     internal func objectKey(salt: [UInt8]) throws -> [UInt8] {
         try HKDF.sha256(key: bytes, salt: salt, info: Array("tailtown-pitr v1 object key".utf8), length: 32)
     }
-}
-
-/// Lowercase hex of `bytes`.
-func hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef")
-    var text = ""
-    text.reserveCapacity(bytes.count * 2)
-    for byte in bytes {
-        text.append(digits[Int(byte >> 4)])
-        text.append(digits[Int(byte & 15)])
-    }
-    return text
 }

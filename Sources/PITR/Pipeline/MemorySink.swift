@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// A sink that keeps what it is given in memory: for small objects such as history files,
 /// or one WAL segment being decoded for its records.
 public final class MemorySink: ByteSink {
@@ -16,7 +18,7 @@ public final class MemorySink: ByteSink {
 
     public func write(_ chunk: UnsafeRawBufferPointer) throws {
         guard bytes.count + chunk.count <= limit else {
-            throw StorageError.unreachable(object: object, reason: "decodes to more than \(limit) bytes, more than expected")
+            throw ObjectFormatError.tooLarge(object: object, limit: limit)
         }
         bytes.append(contentsOf: chunk)
     }

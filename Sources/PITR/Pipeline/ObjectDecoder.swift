@@ -1,3 +1,6 @@
+import PITRNative
+import PITRSupport
+
 /// Reads objects (docs/format.md, "Object format") back into the original bytes, verifying
 /// everything: plain objects by their SHA-256 tree digest and size, encrypted ones by the GCM tag of every
 /// chunk (the last one flagged as last and bound to the trailer) and the size.

@@ -1,3 +1,6 @@
+import PITRNative
+import PITRSupport
+
 /// Writes objects (docs/format.md, "Object format") in one pass over the source.
 /// Reusable (one per process): owns the buffers (a few MiB) and the native contexts.
 /// Not for use by two threads at once.

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// Why a stored object cannot be decoded (docs/format.md, "Object format"). Every message
 /// names the object; none of these is fixed by retrying.
 public enum ObjectFormatError: PITRError, Equatable {
@@ -15,6 +17,7 @@ public enum ObjectFormatError: PITRError, Equatable {
     case plaintextButKeyGiven(object: String, keyID: String)
     case digestMismatch(object: String)
     case sizeMismatch(object: String, expected: Int, actual: Int)
+    case tooLarge(object: String, limit: Int)
     case corruptCompressedData(object: String, reason: String)
 
     public var description: String {
@@ -47,6 +50,8 @@ public enum ObjectFormatError: PITRError, Equatable {
             "object \(object) decodes to bytes whose digest differs from its trailer: it is damaged"
         case let .sizeMismatch(object, expected, actual):
             "object \(object) decodes to \(actual) bytes but its trailer records \(expected): it is damaged"
+        case let .tooLarge(object, limit):
+            "object \(object) decodes to more than \(limit) bytes, more than an object of its kind can hold: it is damaged or misnamed"
         case let .corruptCompressedData(object, reason):
             "object \(object) holds damaged compressed data: \(reason)"
         }

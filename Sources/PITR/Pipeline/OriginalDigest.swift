@@ -1,3 +1,5 @@
+import PITRNative
+
 /// The digest of an original file that goes into its trailer: a two-level tree
 /// (docs/format.md, "Original digest"). Leaves are the file cut at every `leafSize` bytes,
 /// each hashed with SHA-256; the root is SHA-256 (plain objects) or HMAC-SHA256 under the

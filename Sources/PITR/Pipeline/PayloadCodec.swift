@@ -1,3 +1,5 @@
+import PITRNative
+
 /// Receives output in a buffer the producer reuses: consume it before returning.
 typealias Emit = (UnsafeRawBufferPointer) throws -> Void
 

@@ -1,22 +1,31 @@
+import PITRSupport
+
 /// Runs a program to completion and captures its output: pg_ctl and pg_config for `restore --start`.
 /// When restore runs as root and `user` is someone else, the program runs as that user through
 /// runuser (PostgreSQL refuses to run as root).
-struct ChildProcess {
+package struct ChildProcess {
     let executable: String
     let arguments: [String]
     var user: FileOwner?
     var directory: String?
 
-    struct Result {
-        let status: Int32
+    package init(executable: String, arguments: [String], user: FileOwner? = nil, directory: String? = nil) {
+        self.executable = executable
+        self.arguments = arguments
+        self.user = user
+        self.directory = directory
+    }
+
+    package struct Result {
+        package let status: Int32
         /// Standard output and standard error, interleaved.
-        let output: String
+        package let output: String
     }
 
     /// The command as shown in messages.
     var shown: String { ([executable] + arguments).joined(separator: " ") }
 
-    func run() throws -> Result {
+    package func run() throws -> Result {
         var argv = [executable] + arguments
         // env -C: posix_spawn_file_actions_addchdir_np is not visible to Swift.
         if let directory { argv = ["/usr/bin/env", "-C", directory] + argv }

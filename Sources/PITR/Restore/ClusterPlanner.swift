@@ -1,3 +1,7 @@
+import PITRBackup
+import PITRRepository
+import PITRWAL
+
 /// The planner over one cluster: a request against its archive's listing, timeline tree and backups.
 /// `RestorePlanner` picks the cluster and runs this; this decides backup, timeline and stop point, and proves the WAL.
 struct ClusterPlanner {

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// The account PostgreSQL will run as on the restored directory: every file restore creates
 /// is handed to it when restore runs as root, so no root-owned file is ever left behind.
 public struct FileOwner: Equatable, Sendable {
@@ -37,13 +39,13 @@ public struct FileOwner: Equatable, Sendable {
     }
 
     /// Gives the open file to the owner (when restore runs as root).
-    func take(_ file: SystemFile) throws {
+    package func take(_ file: SystemFile) throws {
         guard needsHandOver else { return }
         if fchown(file.descriptor, uid, gid) != 0 { throw IOError("change the owner of", file.path) }
     }
 
     /// Gives `path` (a symlink itself, not its target) to the owner (when restore runs as root).
-    func take(path: String) throws {
+    package func take(path: String) throws {
         guard needsHandOver else { return }
         if lchown(path, uid, gid) != 0 { throw IOError("change the owner of", path) }
     }

@@ -1,3 +1,6 @@
+import PITRNative
+import PITRSupport
+
 /// `restore --start`: starts PostgreSQL on the restored directory with pg_ctl, as the directory's
 /// owner, and waits until recovery reached its target: paused (`pg_get_wal_replay_pause_state()`),
 /// promoted (no longer in recovery), shut down (the postmaster exited after recovery), or, for a

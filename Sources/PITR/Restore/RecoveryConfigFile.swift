@@ -1,3 +1,6 @@
+import PITRConfig
+import PITRSupport
+
 /// The config file restore_command reads (`wal-fetch --config FILE`): the settings restore itself
 /// was given (flags, environment, config files), so the copy fetches WAL from the same repository
 /// with the same key. Mode 0600, owned by the data directory's owner, and outside the data

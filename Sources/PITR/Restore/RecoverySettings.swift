@@ -1,3 +1,5 @@
+import PITRWAL
+
 /// What restore appends to the restored directory's `postgresql.auto.conf` (read last, so it wins
 /// over the backup's own settings): the restore_command, the recovery target, the timeline, the
 /// action, and `archive_mode = off` unless the copy is to archive. Never a secret: the settings

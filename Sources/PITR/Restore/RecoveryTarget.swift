@@ -1,3 +1,5 @@
+import PITRWAL
+
 /// Where a restore stops replaying WAL: the one target of `restore` (PostgreSQL's
 /// `recovery_target_*` settings, or none for `latest`).
 public enum RecoveryTarget: Equatable, Sendable {

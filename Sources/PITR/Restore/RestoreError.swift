@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// Why `restore` stopped; each message names the directory, file, object or setting and says what to do.
 public enum RestoreError: PITRError, Equatable {
     case targetNotEmpty(directory: String)

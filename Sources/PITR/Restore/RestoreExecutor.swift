@@ -1,3 +1,10 @@
+import PITRBackup
+import PITRConfig
+import PITRPipeline
+import PITRRepository
+import PITRSupport
+import PITRWAL
+
 /// Carries out a `RestorePlan`: checks every destination before writing anything, then streams
 /// each backup object from storage through the decoder into the tar extractor (never staged),
 /// writes backup_manifest, the signal file, the recovery settings and the recovery config file,

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// `<target>/tailtown-restore.in-progress`: written first and removed last, so a directory a
 /// restore did not finish says so, instead of being started or restored into as if whole.
 public enum RestoreMarker {

@@ -1,3 +1,5 @@
+import PITRWAL
+
 extension RestorePlan {
     /// The printed plan, one line per fact, as `restore --dry-run` shows it.
     public var report: [String] { report(estimate: .assumed) }

@@ -1,3 +1,6 @@
+import PITRBackup
+import PITRWAL
+
 /// A proven plan: which backup to restore, which timelines recovery walks, and the WAL it
 /// will read, every segment of which the planner found in the repository.
 /// Made by `RestorePlanner`, carried out by the restore executor; nothing is written before it exists.

@@ -1,3 +1,6 @@
+import PITRSupport
+import PITRWAL
+
 /// Why no restore plan exists for a request. Each is raised before anything is written.
 public enum RestorePlanError: PITRError, Equatable {
     case noBackups(repository: String)

@@ -1,3 +1,8 @@
+import PITRBackup
+import PITRRepository
+import PITRSupport
+import PITRWAL
+
 /// Turns a `RestoreRequest` into a proven `RestorePlan`, reading only the repository's backup
 /// descriptors, one listing of the WAL archive, its history files and (for `.time`, `.xid`,
 /// `.name` and `.latest`) the few WAL segments the locator decodes. Nothing is written.

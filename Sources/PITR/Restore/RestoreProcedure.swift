@@ -1,3 +1,7 @@
+import PITRConfig
+import PITRRepository
+import PITRSupport
+
 /// The one path from a restore request to a server recovering on the restored directory, shared by `restore`
 /// (`RestoreRun`) and the restore drill (`RestoreDrill`): plan, lay out the data directory (staging the plan's WAL
 /// on every core, each thread with a connection from `openRepository`), and the starter for the backup's major.

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// `restore` as the command runs it (docs/recovery.md): plans and shows the plan; unless asked
 /// for a dry run, writes the data directory; with `start`, starts PostgreSQL on it and waits until
 /// recovery reaches the target. Each line for the user goes to `say`, with the time of each phase.

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// Writes a tar stream, as it arrives, into a directory: the ustar subset PostgreSQL's
 /// BASE_BACKUP writes (regular files, directories, symlinks for pg_tblspc; 512-byte blocks; two
 /// zero blocks at the end). Nothing is staged: each block goes straight into its file.

@@ -1,3 +1,6 @@
+import PITRRepository
+import PITRWAL
+
 /// The line of timelines that leads to one target timeline, and which timeline's copy of each
 /// WAL segment recovery reads on the way.
 ///

@@ -1,3 +1,6 @@
+import PITRRepository
+import PITRWAL
+
 /// The timelines of one archive and how they descend from each other, as the `.history` files
 /// say: each timeline's parent and the switchpoint where it left the parent. Timeline 1 has none.
 ///

@@ -1,3 +1,6 @@
+import PITRRepository
+import PITRWAL
+
 /// Proves that the archive holds the WAL a timeline path needs, segment by segment, from one
 /// listing (`ArchiveIndex`): no download, no storage request per segment.
 struct WALCoverage {

@@ -1,3 +1,8 @@
+import PITRBackup
+import PITRRepository
+import PITRStorage
+import PITRSupport
+
 /// `backup-mark --keep`: a small `backups/<name>/keep` object beside the descriptor makes a
 /// backup permanent; `--unkeep` removes it. The mark is removed with the backup's folder only
 /// when nothing keeps the backup any more, which never happens while the mark exists.

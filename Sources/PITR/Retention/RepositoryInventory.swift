@@ -1,3 +1,9 @@
+import PITRBackup
+import PITRRepository
+import PITRStorage
+import PITRSupport
+import PITRWAL
+
 /// One reading of everything `delete`, `verify`, `status` and `check` reason about: the backups,
 /// the objects under `backups/`, the permanent marks, and each cluster's WAL archive with its
 /// timeline histories. Listed once, so each command asks the storage a bounded number of times.

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// Why a backup is kept: a grandfather-father-son class, a permanent mark, or being the newest.
 public enum RetentionClass: String, CaseIterable, Comparable, Sendable {
     case daily, weekly, monthly, yearly

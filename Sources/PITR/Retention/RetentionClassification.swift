@@ -1,3 +1,6 @@
+import PITRBackup
+import PITRSupport
+
 /// Which backups a policy keeps, and why, at one moment (docs/operations.md, "Retention").
 ///
 /// For each periodic class with count N, the periods are the N latest ones counting back from

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// Why `delete`, `backup-mark` or the retention policy failed; each message says what to fix.
 public enum RetentionError: PITRError, Equatable {
     case badPolicy(setting: String, text: String, problem: String)

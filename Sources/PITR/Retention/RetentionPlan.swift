@@ -1,3 +1,8 @@
+import PITRBackup
+import PITRStorage
+import PITRSupport
+import PITRWAL
+
 /// What `delete` removes, decided before anything is removed (docs/operations.md, "Retention").
 public struct RetentionPlan {
     /// WAL files of one cluster's archive that no kept backup needs, oldest first.
@@ -124,5 +129,5 @@ private func size(_ bytes: Int) -> String { String(byteCount: bytes) }
 
 extension String {
     /// Left-aligned in `width` columns.
-    func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
+    package func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
 }

@@ -1,3 +1,8 @@
+import PITRBackup
+import PITRStorage
+import PITRSupport
+import PITRWAL
+
 /// Decides what `delete` removes (docs/operations.md, "Retention"): the backups the policy no
 /// longer keeps, the WAL no kept backup needs, and leftovers of interrupted writes older than a day.
 public struct RetentionPlanner {

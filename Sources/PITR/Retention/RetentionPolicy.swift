@@ -1,7 +1,10 @@
+import PITRConfig
+
 /// How many periods of each class `delete` keeps a backup for: `TAILTOWN_RETAIN`,
 /// such as "daily=7 weekly=4 monthly=12 yearly=7" (docs/operations.md, "Retention").
 public struct RetentionPolicy: Equatable, Sendable {
-    public static let standardText = "daily=7 weekly=4 monthly=12 yearly=7"
+    /// The default of TAILTOWN_RETAIN, as written.
+    public static let standardText = SettingDefinition.retain.defaultValue ?? ""
     public static let standard = RetentionPolicy(counts: [.daily: 7, .weekly: 4, .monthly: 12, .yearly: 7])
 
     /// Periods kept per periodic class; a class not named keeps none.

@@ -1,3 +1,7 @@
+import PITRBackup
+import PITRRepository
+import PITRWAL
+
 /// The WAL a set of backups needs from one cluster's archive, as segment ranges per timeline
 /// (docs/operations.md, "Which WAL is kept"). `delete` removes what no range holds; `verify`
 /// reports what a range holds but the archive lacks.

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// The one interface between the domain and where objects are kept (file://, s3://).
 /// Keys are '/'-separated relative paths such as "wal/15-7312/0000000100000000/000000010000000000000001".
 /// A reader never sees a partial object: an upload becomes visible only at `commit`.
@@ -19,6 +21,11 @@ public protocol Storage: AnyObject {
 
     /// Starts writing a new object, invisible until committed.
     func startUpload(_ key: String) throws -> Upload
+
+    /// Whether an upload holds nothing shared with other uploads (file://: its own file), so that its commit
+    /// may run on another thread while this connection starts the next upload. An S3 upload sends through
+    /// its connection.
+    var uploadsAreIndependent: Bool { get }
 
     /// The objects whose keys start with `prefix`, sorted by key, with their stored sizes.
     func listObjects(prefix: String) throws -> [StoredObject]

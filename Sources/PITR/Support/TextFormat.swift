@@ -2,7 +2,7 @@
 /// place, so `backup-list`, `status`, `check`, `verify` and `restore` read alike.
 extension String {
     /// The text with each character found in `replacements` replaced.
-    func escaping(_ replacements: [Character: String]) -> String {
+    package func escaping(_ replacements: [Character: String]) -> String {
         var result = ""
         for character in self {
             if let replacement = replacements[character] { result += replacement } else { result.append(character) }
@@ -11,7 +11,7 @@ extension String {
     }
 
     /// One decimal, without Foundation's String(format:).
-    init(format1 value: Double) {
+    package init(format1 value: Double) {
         let tenths = Int((value * 10).rounded())
         self = "\(tenths / 10).\(abs(tenths % 10))"
     }
@@ -29,7 +29,7 @@ extension String {
     }
 
     /// "3d4h", "5h12m", "42m", "17s": an age or an age limit, for people.
-    init(age seconds: Int64) {
+    package init(age seconds: Int64) {
         let s = Swift.max(0, seconds)
         if s >= 86400 {
             self = "\(s / 86400)d\((s % 86400) / 3600)h"
@@ -43,7 +43,7 @@ extension String {
     }
 
     /// The text as a JSON string literal (quotes, backslashes and control characters escaped).
-    var jsonLiteral: String {
+    package var jsonLiteral: String {
         var out = "\""
         for scalar in unicodeScalars {
             switch scalar {

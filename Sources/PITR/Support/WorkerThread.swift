@@ -1,7 +1,7 @@
 /// The one thread type of the package: one POSIX thread running one closure. The owner calls `join` exactly
 /// once, on every path (the closure may use memory the owner frees after joining), or `detach` for a thread
 /// that lives as long as the process.
-final class WorkerThread {
+package final class WorkerThread {
     private final class Job {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
@@ -10,7 +10,7 @@ final class WorkerThread {
     private var thread = pthread_t()
 
     /// Starts `body` on a new thread; throws, naming `role`, if the system refuses one.
-    init(_ role: String = "background work", _ body: @escaping () -> Void) throws {
+    package init(_ role: String = "background work", _ body: @escaping () -> Void) throws {
         let job = Unmanaged.passRetained(Job(body))
         let result = pthread_create(&thread, nil, { argument in
             guard let argument else { return nil }
@@ -23,11 +23,11 @@ final class WorkerThread {
         }
     }
 
-    func join() {
+    package func join() {
         pthread_join(thread, nil)
     }
 
-    func detach() {
+    package func detach() {
         pthread_detach(thread)
     }
 }

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// Why `verify --restore-test` could not run or did not pass; each message says what to look at.
 public enum DrillError: PITRError, Equatable {
     case badCheck(text: String, problem: String)

@@ -1,3 +1,8 @@
+import PITRPipeline
+import PITRRetention
+import PITRStorage
+import PITRSupport
+
 /// Checks one stored object without restoring anything: its header parses, its trailer is in
 /// place (a truncated object lacks the trailer's end magic) and the listing size leaves room for
 /// both. With `deep`, the whole object is decoded: decrypted, authenticated and its digest compared.

@@ -1,3 +1,7 @@
+import PITRRepository
+import PITRRetention
+import PITRSupport
+
 extension RepositoryVerifier {
     /// `verify` as the command runs it: lists `repository` (`RepositoryInventory.load`), checks
     /// every object on two threads, the second with a connection from `openRepository` (decoding is

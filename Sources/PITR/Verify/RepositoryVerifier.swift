@@ -1,3 +1,9 @@
+import PITRBackup
+import PITRRepository
+import PITRRestore
+import PITRRetention
+import PITRSupport
+
 /// `verify`: checks a repository without restoring (docs/operations.md, "Verify").
 ///
 /// The WAL chain: every backup needs the segments from its start to its stop; the backups that

@@ -1,3 +1,9 @@
+import PITRBackup
+import PITRRepository
+import PITRRestore
+import PITRRetention
+import PITRSupport
+
 /// `verify --restore-test`: the monthly restore drill, automated (docs/operations.md, "Restore test").
 ///
 /// Restores the newest backup (recovering to the end of the archive as a standby, which never

@@ -1,3 +1,5 @@
+import PITRWAL
+
 /// One thing `verify` found wrong, named by object, with what it means.
 public enum VerifyProblem: Equatable, Sendable {
     case walGap(WALGap)

@@ -1,3 +1,6 @@
+import PITRRepository
+import PITRSupport
+
 /// The outcome of the last `verify`, kept in the repository as `verify.last` so that `check`
 /// and `status` can report it (as the last_verify metrics) without verifying again.
 public struct VerifyRecord: Equatable, Sendable {

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// What `verify` found: the counts checked and every problem, as text or JSON.
 public struct VerifyReport: Equatable, Sendable {
     public let time: UTCTime

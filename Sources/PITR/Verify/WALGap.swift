@@ -1,3 +1,9 @@
+import PITRBackup
+import PITRRepository
+import PITRRestore
+import PITRSupport
+import PITRWAL
+
 /// A run of consecutive segments a backup needs but the archive lacks, with the stretch of the
 /// recoverable window it cuts out: no point after `after` can be reached through it (the newest
 /// commit decoded from the segment just before it, else the stop of the newest backup before it),

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// A write-ahead log position: a byte address in the endless WAL stream, shared by all timelines.
 public struct LSN: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
     public let rawValue: UInt64

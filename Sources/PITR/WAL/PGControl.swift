@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// The identifying fields at the start of a data directory's `global/pg_control`
 /// (ControlFileData), read in the server's native byte order like the WAL page header.
 public struct PGControl: Hashable, Sendable {

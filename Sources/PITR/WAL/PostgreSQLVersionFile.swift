@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// The `PG_VERSION` file of a data directory: the major version alone, such as "15\n".
 public enum PostgreSQLVersionFile {
     /// Parses the file's content; `file` names it in errors. Versions before 10 ("9.6")

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// PostgreSQL's `TimestampTz`: microseconds since 2000-01-01 00:00:00 UTC, the clock of
 /// commit records, restore points and `recovery_target_time`.
 public struct PostgresTimestamp: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// The content of a `<timeline>.history` file: for each ancestor of `timeline`, the LSN at
 /// which WAL switched away from it. PostgreSQL writes one line per ancestor,
 /// `parentTLI<TAB>switchpoint<TAB>reason` (timeline in decimal), and ignores blank lines

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// A PostgreSQL timeline: 1 for a fresh cluster, incremented at each promotion or
 /// point-in-time recovery that ends with a new history.
 public struct TimelineID: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// Everything that can be wrong with a WAL name, position, file or cluster identity.
 public enum WALError: PITRError, Equatable {
     case invalidLSN(String)

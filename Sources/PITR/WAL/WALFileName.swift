@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// A file name PostgreSQL may hand to archive_command or ask of restore_command.
 public enum WALFileName: Hashable, Sendable, CustomStringConvertible {
     /// `<24 hex>`: a complete segment.

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// The checks made before a segment or `.partial` file is archived: it must be the WAL of
 /// this cluster, the segment its name says, and whole. Each mismatch is its own `WALError`
 /// naming the file and both values.

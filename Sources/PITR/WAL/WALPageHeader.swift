@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// The long page header at the start of every WAL segment (XLogLongPageHeaderData).
 ///
 /// PostgreSQL writes it in the server's native byte order; this tool reads it in the

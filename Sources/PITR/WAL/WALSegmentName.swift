@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// The 24-hex-digit name of a WAL segment: timeline, then the segment number split into
 /// a high part (which 4 GiB "xlogid") and a low part (which segment inside it).
 ///

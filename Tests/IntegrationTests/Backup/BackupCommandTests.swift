@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import PITR
+
 
 extension PostgreSQLIntegration {
     /// `backup-push` and `backup-list` as processes: summary line, listing, JSON, and a backup killed

@@ -1,13 +1,19 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRBackup
+@testable import PITRConfig
+@testable import PITRNative
+@testable import PITRPipeline
+@testable import PITRRepository
+@testable import PITRStorage
+@testable import PITRSupport
 
 extension PostgreSQLIntegration {
     /// backup-push's bad inputs against a real PostgreSQL 15: each fails with its message and leaves
     /// nothing listed and no backup objects behind.
     @Suite struct BackupFailureTests {
-        static func push(_ archived: ArchivedCluster, key: MasterKey? = nil, interruption: InterruptSignal? = nil) throws -> (BackupPush, PITR.Repository) {
-            let repository = PITR.Repository(storage: FileStorage(root: archived.tailtown.repository.root), key: key)
+        static func push(_ archived: ArchivedCluster, key: MasterKey? = nil, interruption: InterruptSignal? = nil) throws -> (BackupPush, PITRRepository.Repository) {
+            let repository = PITRRepository.Repository(storage: FileStorage(root: archived.tailtown.repository.root), key: key)
             let push = BackupPush(repository: repository, options: ObjectOptions(compression: .zstd, key: key),
                                   interruption: try interruption ?? InterruptSignal(), log: Log(level: .error))
             return (push, repository)
@@ -21,7 +27,7 @@ extension PostgreSQLIntegration {
             return request
         }
 
-        static func expectNothingStored(_ repository: PITR.Repository) throws {
+        static func expectNothingStored(_ repository: PITRRepository.Repository) throws {
             #expect(try repository.storage.list(prefix: "backups/") == [])
             #expect(try BackupCatalog(repository: repository).list().isEmpty)
         }

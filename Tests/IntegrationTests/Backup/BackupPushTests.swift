@@ -1,6 +1,11 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRBackup
+@testable import PITRPipeline
+@testable import PITRRepository
+@testable import PITRRetention
+@testable import PITRStorage
+@testable import PITRSupport
 
 extension PostgreSQLIntegration {
     /// backup-push against a real PostgreSQL 15 that archives through tailtown-pitr into a file:// repository;
@@ -25,8 +30,8 @@ extension PostgreSQLIntegration {
             "host=\(archived.sandbox.root) port=\(archived.cluster.port) user=postgres dbname=postgres"
         }
 
-        static func repository(_ archived: ArchivedCluster) -> PITR.Repository {
-            PITR.Repository(storage: FileStorage(root: archived.tailtown.repository.root), key: nil)
+        static func repository(_ archived: ArchivedCluster) -> PITRRepository.Repository {
+            PITRRepository.Repository(storage: FileStorage(root: archived.tailtown.repository.root), key: nil)
         }
 
         @Test func backupIsStoredInBoundedObjectsAndVerifies() throws {
@@ -101,7 +106,7 @@ extension PostgreSQLIntegration {
 
         /// Decodes each archive's objects in order into one tar and untars it: base.tar into `folder`,
         /// each tablespace into pg_tblspc/<oid>, the manifest beside them.
-        static func extract(_ descriptor: BackupDescriptor, from repository: PITR.Repository, into folder: String) throws -> String {
+        static func extract(_ descriptor: BackupDescriptor, from repository: PITRRepository.Repository, into folder: String) throws -> String {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let decoder = ObjectDecoder(key: repository.key)
             var archives: [String] = []

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRNative
+@testable import PITRSupport
 
 extension PostgreSQLIntegration {
     @Suite struct PostgresConnectionTests {

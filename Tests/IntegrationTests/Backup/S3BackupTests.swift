@@ -1,6 +1,11 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRBackup
+@testable import PITRConfig
+@testable import PITRPipeline
+@testable import PITRRepository
+@testable import PITRStorage
+@testable import PITRSupport
 
 extension PostgreSQLIntegration {
     /// backup-push into an s3:// repository on moto, as the file:// tests do it: bounded objects sent
@@ -40,7 +45,7 @@ extension PostgreSQLIntegration {
             let partSize = S3Configuration.minimumPartSize
             let storage = try Self.storage(bucket, partSize: partSize)
             let key = try KeyFile.read(at: archived.sandbox.path("tailtown.key"))
-            let repository = PITR.Repository(storage: storage, key: key)
+            let repository = PITRRepository.Repository(storage: storage, key: key)
             // No compression: each object's stored size is its raw size plus the framing, so that
             // 12 MiB objects are sure to span several 5 MiB parts.
             let push = BackupPush(repository: repository, options: ObjectOptions(compression: .none, key: key),
@@ -105,7 +110,7 @@ extension PostgreSQLIntegration {
             // aborts the upload left behind first. moto dates every upload 2010-11-10, so that the age
             // check (a day by default) is covered by the unit tests of S3PendingUpload instead.
             let key = try KeyFile.read(at: archived.sandbox.path("tailtown.key"))
-            let push = BackupPush(repository: PITR.Repository(storage: storage, key: key), options: ObjectOptions(compression: .lz4, key: key),
+            let push = BackupPush(repository: PITRRepository.Repository(storage: storage, key: key), options: ObjectOptions(compression: .lz4, key: key),
                                   interruption: try InterruptSignal(), log: Log(level: .error))
             var request = BackupPushRequest()
             request.conninfo = BackupPushTests.conninfo(archived)

@@ -1,5 +1,6 @@
 import Foundation
-import PITR
+import PITRNative
+import PITRStorage
 import TestSupport
 
 /// What a test needs to see of a moto bucket beyond the `Storage` interface: multipart uploads

@@ -1,4 +1,5 @@
 import Foundation
+@testable import PITRRetention
 
 /// A private folder under /tmp owned by `postgres` (mode 0700) holding one test's clusters, repository, keys and
 /// a copy of the tailtown-pitr binary, so that `postgres` can run it whatever the permissions of the clone's folder.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import PITRRepository
 
 /// One tailtown-pitr set-up in a sandbox: a `file://` repository, a config file and, when encrypted, a key from `keygen`.
 struct Tailtown {

@@ -1,3 +1,5 @@
+@testable import PITRSupport
+
 /// A WAL segment file name (`TTTTTTTTLLLLLLLLSSSSSSSS`) and the arithmetic to step through an archive in order.
 struct WALSegment: Hashable, Comparable, CustomStringConvertible {
     let timeline: UInt32

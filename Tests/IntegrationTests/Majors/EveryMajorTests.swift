@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-import PITR
+import PITRRestore
+import PITRSupport
+import PITRWAL
 
 extension PostgreSQLIntegration {
     /// The end-to-end proofs on every supported major, each with that major's own programs: archiving under

@@ -1,12 +1,16 @@
 import Foundation
-import PITR
+import PITRRepository
+import PITRRestore
+import PITRStorage
+import PITRSupport
+import PITRWAL
 
 /// A PostgreSQL 15 primary archiving through tailtown-pitr (lz4, unencrypted) with a table `t` and
 /// one `backup-push` backup, and a planner over its repository with the real `ArchiveEventLocator`.
 struct PlannerCluster {
     let tailtown: Tailtown
     let primary: PostgresCluster
-    let repository: PITR.Repository
+    let repository: PITRRepository.Repository
     let planner: RestorePlanner
     /// libpq connection string of the primary.
     let dbname: String
@@ -21,7 +25,7 @@ struct PlannerCluster {
         _ = try primary.query("create table t (id int)")
         let dbname = "host=\(sandbox.root) port=\(primary.port) user=postgres dbname=postgres"
         _ = try sandbox.tailtown(["--config", tailtown.configFile, "backup-push", "--dbname", dbname]).check()
-        let repository = PITR.Repository(storage: FileStorage(root: tailtown.repository.root), key: nil)
+        let repository = PITRRepository.Repository(storage: FileStorage(root: tailtown.repository.root), key: nil)
         let planner = RestorePlanner(repository: repository, log: Log(level: .error))
         return PlannerCluster(tailtown: tailtown, primary: primary, repository: repository, planner: planner, dbname: dbname)
     }

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-import PITR
+import PITRBackup
+import PITRRestore
+import PITRWAL
 
 extension PostgreSQLIntegration {
     /// The planner against a real PostgreSQL 15 archive: backup-push, WAL archived through wal-push,

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PITR
+import PITRRestore
 
 extension PostgreSQLIntegration {
     /// The end-to-end proof: rows committed one by one with `track_commit_timestamp = on`, a backup

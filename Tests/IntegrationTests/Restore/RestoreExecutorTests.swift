@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRBackup
+@testable import PITRConfig
+@testable import PITRRepository
+@testable import PITRRestore
+@testable import PITRSupport
 
 extension PostgreSQLIntegration {
     /// The executor in-process (as root, like `sudo tailtown-pitr restore`) on a real backup, with a
@@ -24,7 +28,7 @@ extension PostgreSQLIntegration {
 
             let settings = try Settings.load(flags: ["TAILTOWN_CONFIG": source.tailtown.configFile], environment: [:],
                                              defaultFile: source.sandbox.path("absent.conf"))
-            let repository = try PITR.Repository.open(settings: settings, environment: [:], log: Log(level: .error))
+            let repository = try PITRRepository.Repository.open(settings: settings, environment: [:], log: Log(level: .error))
             let backup = try #require(try BackupCatalog(repository: repository).list().last)
             let target = source.sandbox.path("restored")
             var options = RestoreOptions(targetDirectory: target, executable: source.sandbox.binary)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import PITRRestore
 
 /// `tailtown-pitr restore` run as postgres against a repository, each into its own directory, started (`--pg-bin`)
 /// with `major`'s programs, which also read and stop the copies.

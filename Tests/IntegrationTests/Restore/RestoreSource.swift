@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PITR
+import PITRWAL
 
 /// The source of the restore tests: a cluster with `track_commit_timestamp = on` archiving through
 /// tailtown-pitr, a table `ticks` that receives one row per transaction, a backup (`backup-push`)

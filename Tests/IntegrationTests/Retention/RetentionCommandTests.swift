@@ -1,6 +1,11 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRBackup
+@testable import PITRConfig
+@testable import PITRRepository
+@testable import PITRStorage
+@testable import PITRSupport
+@testable import PITRWAL
 import TestSupport
 
 extension PostgreSQLIntegration {
@@ -28,9 +33,9 @@ extension PostgreSQLIntegration {
             try archived.cluster.waitUntilArchived(try archived.cluster.switchWAL())
         }
 
-        var repository: PITR.Repository {
+        var repository: PITRRepository.Repository {
             get throws {
-                PITR.Repository(storage: FileStorage(root: archived.tailtown.repository.root), key: try KeyFile.read(at: archived.sandbox.path("tailtown.key")))
+                PITRRepository.Repository(storage: FileStorage(root: archived.tailtown.repository.root), key: try KeyFile.read(at: archived.sandbox.path("tailtown.key")))
             }
         }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-import PITR
+import PITRRetention
+import PITRStorage
 import TestSupport
 
 extension PostgreSQLIntegration {

@@ -1,5 +1,7 @@
 import Foundation
-import PITR
+import PITRRepository
+import PITRStorage
+import PITRSupport
 import TestSupport
 
 /// The S3 side of the S3 integration tests: the shared moto server (TestSupport), and a

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRBackup
+@testable import PITRConfig
+@testable import PITRRepository
+@testable import PITRRestore
+@testable import PITRStorage
+@testable import PITRSupport
+@testable import PITRWAL
 
 extension PostgreSQLIntegration {
     /// A pg_upgrade from 15 to 18 archiving into the same repository: the new cluster (a new system
@@ -112,8 +118,8 @@ extension PostgreSQLIntegration {
             print("major upgrade 15 -> 18 proven in \(String(format1: clock.seconds)) s")
         }
 
-        func repository(_ tailtown: Tailtown, _ sandbox: Sandbox) throws -> PITR.Repository {
-            PITR.Repository(storage: FileStorage(root: tailtown.repository.root), key: try KeyFile.read(at: sandbox.path("tailtown.key")))
+        func repository(_ tailtown: Tailtown, _ sandbox: Sandbox) throws -> PITRRepository.Repository {
+            PITRRepository.Repository(storage: FileStorage(root: tailtown.repository.root), key: try KeyFile.read(at: sandbox.path("tailtown.key")))
         }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import PITR
+import PITRWAL
 
 /// pg_waldump's view of a pg_wal folder: the independent reference the decoder is compared with.
 struct WALDump {

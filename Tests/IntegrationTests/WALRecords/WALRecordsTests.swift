@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-import PITR
+import PITRRepository
+import PITRRestore
+import PITRStorage
+import PITRWAL
 
 extension PostgreSQLIntegration {
     /// The WAL decoder against a real cluster of each supported major and that major's pg_waldump, then the
@@ -43,7 +46,7 @@ extension PostgreSQLIntegration {
             #expect(decoded.contains { $0.kind == .abort && $0.xid == workload.rolledBackPreparedXID })
 
             // 2. The locator over the archive agrees with a brute-force search of the decoded events.
-            let repository = PITR.Repository(storage: FileStorage(root: tailtown.repository.root), key: nil)
+            let repository = PITRRepository.Repository(storage: FileStorage(root: tailtown.repository.root), key: nil)
             let index = try ArchiveIndex.load(repository: repository,
                                               identity: ClusterIdentity(majorVersion: major, systemIdentifier: systemIdentifier))
             let segments = index.segments(on: TimelineID(1))

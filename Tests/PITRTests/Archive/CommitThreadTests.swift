@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRArchive
 
 /// The pusher's commit thread runs what it is handed in order, one at a time, beside the caller,
 /// and `close` returns only after the last one ran.

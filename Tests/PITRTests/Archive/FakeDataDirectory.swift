@@ -1,4 +1,8 @@
-@testable import PITR
+@testable import PITRPipeline
+@testable import PITRRepository
+@testable import PITRStorage
+@testable import PITRSupport
+@testable import PITRWAL
 
 /// A data directory with just what wal-push and wal-fetch read (PG_VERSION, the start of
 /// pg_control, pg_wal with archive_status) and 1 MiB WAL segments with real long page headers,

@@ -1,5 +1,6 @@
 import Testing
-@testable import PITR
+@testable import PITRArchive
+import PITRSupport
 
 @Suite struct HelperLockTests {
     /// A wal-fetch or wal-push asking whether its helper runs holds the lock for an instant; a

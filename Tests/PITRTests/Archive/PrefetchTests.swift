@@ -1,5 +1,11 @@
 import Testing
-@testable import PITR
+@testable import PITRArchive
+@testable import PITRPipeline
+@testable import PITRRepository
+@testable import PITRRestore
+@testable import PITRRetention
+@testable import PITRSupport
+@testable import PITRWAL
 
 @Suite struct PrefetchTests {
     let log = Log(level: .error)

@@ -1,6 +1,11 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRArchive
+@testable import PITRPipeline
+@testable import PITRRepository
+@testable import PITRStorage
+@testable import PITRSupport
+@testable import PITRWAL
 
 @Suite struct PushAheadTests {
     let log = Log(level: .error)

@@ -1,5 +1,6 @@
 import Testing
-@testable import PITR
+@testable import PITRArchive
+@testable import PITRSupport
 
 @Suite struct StagedChecksumTests {
     private func checksum(_ bytes: [UInt8]) -> StagedChecksum {

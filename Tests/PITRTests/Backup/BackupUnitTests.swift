@@ -1,5 +1,9 @@
 import Testing
-@testable import PITR
+@testable import PITRBackup
+@testable import PITRMonitoring
+@testable import PITRRetention
+@testable import PITRSupport
+@testable import PITRWAL
 
 @Suite struct BaseBackupStatementTests {
     @Test func optionListWithoutServerWait() {

@@ -1,5 +1,6 @@
 import Testing
-@testable import PITR
+@testable import PITRConfig
+@testable import PITRSupport
 
 /// A real temporary folder for configuration tests, removed with its files when released.
 final class ConfigTestFolder {

@@ -1,5 +1,6 @@
 import Testing
-@testable import PITR
+@testable import PITRConfig
+@testable import PITRSupport
 
 @Suite struct KeyFileTests {
     static let keyBytes = (0..<32).map { UInt8($0 * 7 + 3) }

@@ -1,5 +1,5 @@
 import Testing
-@testable import PITR
+@testable import PITRConfig
 
 @Suite struct RepositoryURLTests {
     @Test(arguments: [

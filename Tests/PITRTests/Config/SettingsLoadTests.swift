@@ -1,5 +1,5 @@
 import Testing
-@testable import PITR
+@testable import PITRConfig
 
 @Suite struct SettingsLoadTests {
     /// The settings a file may hold, each set in every layer, then the layers removed from the top.

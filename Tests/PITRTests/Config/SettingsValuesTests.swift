@@ -1,5 +1,5 @@
 import Testing
-@testable import PITR
+@testable import PITRConfig
 
 @Suite struct SettingsValuesTests {
     func settings(_ environment: [String: String], flags: [String: String] = [:]) throws -> Settings {

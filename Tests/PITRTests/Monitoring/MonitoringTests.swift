@@ -1,6 +1,11 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRBackup
+@testable import PITRMonitoring
+@testable import PITRRetention
+@testable import PITRSupport
+@testable import PITRVerify
+@testable import PITRWAL
 import TestSupport
 
 /// Twenty segments archived every 30 minutes up to now, one backup in segment 5 finished 7.5 hours ago.

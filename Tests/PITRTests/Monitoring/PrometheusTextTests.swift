@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRMonitoring
+@testable import PITRRetention
+@testable import PITRSupport
+@testable import PITRVerify
 
 /// A strict reader of the Prometheus text exposition format (0.0.4), as promtool checks it:
 /// HELP and TYPE before a metric's samples and at most once each, valid metric and label names,

@@ -1,5 +1,7 @@
 import Testing
-@testable import PITR
+@testable import PITRNative
+@testable import PITRPipeline
+@testable import PITRSupport
 
 /// The lz4 and zstd wrappers against frames made by the lz4 and zstd commands, and their
 /// own output round-tripped in uneven pieces.

@@ -1,5 +1,6 @@
 import Testing
-@testable import PITR
+@testable import PITRNative
+@testable import PITRSupport
 
 /// Published test vectors, so each libcrypto wrapper is proven on its own.
 @Suite struct CryptoKnownAnswerTests {

@@ -1,5 +1,6 @@
 import Testing
-@testable import PITR
+@testable import PITRNative
+@testable import PITRSupport
 
 /// The interleaved pair must give SHA-256 bit for bit: compared with OpenSSL's one-message
 /// digests at every length around the block and padding boundaries, at odd addresses, and on

@@ -1,5 +1,7 @@
 import Testing
-@testable import PITR
+@testable import PITRPipeline
+@testable import PITRRetention
+@testable import PITRSupport
 
 /// Every compression, plain and encrypted, at the sizes where chunking and buffering change.
 @Suite struct ObjectRoundTripTests {

@@ -1,5 +1,5 @@
 import Testing
-@testable import PITR
+@testable import PITRPipeline
 
 /// Damaged, cut, rearranged or substituted objects: each is refused with its own error.
 @Suite struct ObjectTamperTests {

@@ -1,5 +1,7 @@
 import Testing
-@testable import PITR
+@testable import PITRPipeline
+@testable import PITRRetention
+@testable import PITRSupport
 
 /// Prints encode/decode throughput for a 16 MiB segment, file to file (page cache).
 /// Input: the file named by TAILTOWN_BENCH_WAL (e.g. a real WAL segment), else mixed data.

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRNative
+@testable import PITRPipeline
+@testable import PITRRetention
+@testable import PITRSupport
 
 /// The original-file digest is a tree (docs/format.md, "Original digest"): streaming it in
 /// pieces of any size, hashing it on two threads, and Python's hashlib/hmac following the

@@ -1,4 +1,5 @@
-@testable import PITR
+@testable import PITRPipeline
+@testable import PITRSupport
 
 /// An in-memory source that hands out at most `maximumRead` bytes per call, so the
 /// pipeline's own handling of short reads is exercised.

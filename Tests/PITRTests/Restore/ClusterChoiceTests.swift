@@ -1,5 +1,6 @@
 import Testing
-@testable import PITR
+@testable import PITRRestore
+@testable import PITRWAL
 
 /// The planner over a repository a pg_upgrade left with two clusters: a target only one cluster
 /// reaches goes to it, one both reach is refused naming them, and --cluster or --backup choose.

@@ -1,5 +1,9 @@
 import Foundation
-@testable import PITR
+@testable import PITRBackup
+@testable import PITRRepository
+@testable import PITRRestore
+@testable import PITRSupport
+@testable import PITRWAL
 
 /// A `SyntheticRepository` as the planner tests state it: 1 MiB segments (short LSNs), history
 /// switchpoints and backups given by LSN text, and a test locator answering for the records.

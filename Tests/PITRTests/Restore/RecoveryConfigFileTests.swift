@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRConfig
+@testable import PITRRestore
 
 @Suite struct RecoveryConfigFileTests {
     func settings(_ folder: RestoreTestFolder, environment: [String: String]) throws -> Settings {

@@ -1,5 +1,6 @@
 import Testing
-@testable import PITR
+@testable import PITRRestore
+@testable import PITRWAL
 
 @Suite struct RecoverySettingsTests {
     func settings(_ target: RecoveryTarget, exclusive: Bool = false, archive: Bool = false) -> RecoverySettings {

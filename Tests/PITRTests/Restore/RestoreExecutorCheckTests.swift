@@ -1,6 +1,12 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRBackup
+@testable import PITRConfig
+@testable import PITRRepository
+@testable import PITRRestore
+@testable import PITRStorage
+@testable import PITRSupport
+@testable import PITRWAL
 
 /// What the executor refuses before writing anything, and what it leaves alone when it does.
 @Suite struct RestoreExecutorCheckTests {

@@ -1,5 +1,6 @@
 import Testing
-@testable import PITR
+@testable import PITRRestore
+@testable import PITRWAL
 
 /// The planner on real file:// repositories (1 MiB segments: segment N starts at LSN 0/N00000).
 @Suite struct RestorePlannerTests {

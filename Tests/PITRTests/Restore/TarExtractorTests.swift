@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRRestore
+@testable import PITRSupport
 
 @Suite struct TarExtractorTests {
     static let owner = try? FileOwner(name: "postgres")

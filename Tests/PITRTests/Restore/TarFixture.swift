@@ -1,5 +1,6 @@
 import Foundation
-@testable import PITR
+@testable import PITRRestore
+@testable import PITRRetention
 
 /// Builds tar streams the way PostgreSQL's src/port/tar.c writes them (ustar, names up to 99
 /// bytes, '/' after directory and symlink names), plus entries PostgreSQL never writes, for the extractor's tests.

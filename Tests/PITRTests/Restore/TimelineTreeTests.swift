@@ -1,5 +1,7 @@
 import Testing
-@testable import PITR
+@testable import PITRRepository
+@testable import PITRRestore
+@testable import PITRWAL
 
 @Suite struct TimelineTreeTests {
     static func history(_ timeline: UInt32, _ text: String) throws -> TimelineHistory {

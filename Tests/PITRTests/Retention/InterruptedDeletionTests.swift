@@ -1,5 +1,8 @@
 import Testing
-@testable import PITR
+@testable import PITRRetention
+@testable import PITRStorage
+@testable import PITRSupport
+@testable import PITRVerify
 
 /// The real FileStorage, with a power cut after `budget` removals: every later removal throws.
 final class InterruptingStorage: Storage {
@@ -21,6 +24,7 @@ final class InterruptingStorage: Storage {
     func abandonedUploads(under prefix: String, startedBefore cutoff: UTCTime) throws -> [AbandonedUpload] {
         try inner.abandonedUploads(under: prefix, startedBefore: cutoff)
     }
+    var uploadsAreIndependent: Bool { inner.uploadsAreIndependent }
     func startUpload(_ key: String) throws -> Upload { try inner.startUpload(key) }
     func listObjects(prefix: String) throws -> [StoredObject] { try inner.listObjects(prefix: prefix) }
 

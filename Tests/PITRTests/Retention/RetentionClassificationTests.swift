@@ -1,6 +1,10 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRBackup
+@testable import PITRConfig
+@testable import PITRRetention
+@testable import PITRSupport
+@testable import PITRWAL
 
 @Suite struct RetentionPeriodTests {
     func time(_ text: String) -> UTCTime { UTCTime(iso8601: text)! }

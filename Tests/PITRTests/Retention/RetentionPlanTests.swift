@@ -1,6 +1,12 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRBackup
+@testable import PITRPipeline
+@testable import PITRRetention
+@testable import PITRStorage
+@testable import PITRSupport
+@testable import PITRVerify
+@testable import PITRWAL
 
 /// A repository with seven backups over fifteen months, a promotion to timeline 2 and an old
 /// branch to timeline 3, worked by hand. Now is 2026-06-15T12:00:00Z; policy daily=3 monthly=3 yearly=1.

@@ -1,5 +1,11 @@
 import Foundation
-@testable import PITR
+@testable import PITRBackup
+@testable import PITRPipeline
+@testable import PITRRepository
+@testable import PITRRetention
+@testable import PITRStorage
+@testable import PITRSupport
+@testable import PITRWAL
 
 /// A repository (a file:// folder, or the storage given) filled with real objects (encoded through
 /// the pipeline) and real backup descriptors, but made-up WAL content: enough for retention, verify

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRBackup
+@testable import PITRRetention
+@testable import PITRSupport
+@testable import PITRWAL
 
 /// After a pg_upgrade a repository holds two clusters; `delete` classifies each on its own, so the
 /// newer cluster never makes the old one's newest backup, or the WAL its window needs, expendable.

@@ -1,5 +1,7 @@
 import Testing
-@testable import PITR
+@testable import PITRRetention
+@testable import PITRStorage
+@testable import PITRSupport
 
 @Suite struct FileStorageTests {
     let root: String

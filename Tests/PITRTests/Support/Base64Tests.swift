@@ -1,5 +1,5 @@
 import Testing
-@testable import PITR
+@testable import PITRSupport
 
 @Suite struct Base64Tests {
     // RFC 4648 section 10 test vectors.

@@ -1,5 +1,5 @@
 import Testing
-@testable import PITR
+@testable import PITRSupport
 
 @Suite struct FileSystemTests {
     @Test func dirnameAndBasename() {

@@ -1,5 +1,5 @@
 import Testing
-@testable import PITR
+@testable import PITRVerify
 
 @Suite struct DrillCheckTests {
     @Test func parsesQueriesWithAndWithoutExpectations() throws {

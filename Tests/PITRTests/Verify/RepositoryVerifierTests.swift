@@ -1,6 +1,13 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRBackup
+@testable import PITRPipeline
+@testable import PITRRepository
+@testable import PITRRetention
+@testable import PITRStorage
+@testable import PITRSupport
+@testable import PITRVerify
+@testable import PITRWAL
 
 @Suite struct RepositoryVerifierTests {
     func verify(_ scenario: RetentionScenario, deep: Bool = false) throws -> VerifyReport {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRSupport
+@testable import PITRWAL
 
 @Suite struct ClusterIdentityTests {
     private func control(system: UInt64, version: UInt32, catalog: UInt32 = 202_209_061) -> [UInt8] {

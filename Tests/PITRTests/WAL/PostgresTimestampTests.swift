@@ -1,5 +1,5 @@
 import Testing
-@testable import PITR
+@testable import PITRWAL
 
 @Suite struct PostgresTimestampTests {
     @Test func parsesRFC3339AndPostgresFormsToTheSameMoment() throws {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRRetention
+@testable import PITRSupport
+@testable import PITRWAL
 
 /// Reads clusters made by the real initdb of PostgreSQL 15, run as the unprivileged `postgres` user because
 /// PostgreSQL refuses to run as root. initdb writes the first WAL segment, so no server is started.

@@ -1,5 +1,5 @@
 import Testing
-@testable import PITR
+@testable import PITRWAL
 
 @Suite struct TimelineHistoryTests {
     private func parse(_ text: String, timeline: UInt32 = 3) throws -> TimelineHistory {

@@ -1,5 +1,6 @@
 import Testing
-@testable import PITR
+@testable import PITRSupport
+@testable import PITRWAL
 
 @Suite struct TimelineIDTests {
     @Test func formatsAndParsesEightHexDigits() throws {

@@ -1,5 +1,5 @@
 import Testing
-@testable import PITR
+@testable import PITRWAL
 
 /// Validation against headers built in memory; `RealClusterTests` checks real segments.
 @Suite struct WALPageHeaderTests {

@@ -1,5 +1,5 @@
 import Testing
-@testable import PITR
+@testable import PITRWAL
 
 @Suite struct WALSegmentNameTests {
     let mib16 = WALSegmentSize.standard

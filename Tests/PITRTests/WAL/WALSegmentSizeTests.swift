@@ -1,5 +1,6 @@
 import Testing
-@testable import PITR
+@testable import PITRRetention
+@testable import PITRWAL
 
 @Suite struct WALSegmentSizeTests {
     @Test func acceptsPowersOfTwoFromOneMiBToOneGiB() throws {

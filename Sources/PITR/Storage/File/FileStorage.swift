@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// A repository in a local folder (`file:///path`).
 /// Objects are files under the root, named by their keys; folders are created 0700 and files 0600.
 /// Uploads go to a hidden temporary name in the target folder, are fsynced, then linked or renamed
@@ -5,6 +7,8 @@
 /// one survives a crash.
 public final class FileStorage: Storage {
     public let root: String
+
+    public var uploadsAreIndependent: Bool { true }
 
     public init(root: String) {
         self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root

@@ -1,11 +1,13 @@
+import PITRSupport
+
 /// An AWS shared credentials or config file: INI sections of `key = value` lines.
 /// In the config file a profile's section is `[profile NAME]` (`[default]` for the default
 /// profile); in the credentials file it is `[NAME]`. Lines starting with # or ; are comments.
-struct AWSProfileFile {
-    enum Kind { case credentials, config }
+package struct AWSProfileFile {
+    package enum Kind { case credentials, config }
 
     /// Keys (lower-cased) and values by profile name.
-    let profiles: [String: [String: String]]
+    package let profiles: [String: [String: String]]
 
     /// Parses `text`; nested (indented) sub-settings such as `s3 =` blocks are skipped.
     init(text: String, kind: Kind) {
@@ -41,7 +43,7 @@ struct AWSProfileFile {
     }
 
     /// Reads `path`; nil when the file does not exist.
-    static func read(_ path: String, kind: Kind) throws -> AWSProfileFile? {
+    package static func read(_ path: String, kind: Kind) throws -> AWSProfileFile? {
         guard FileSystem.exists(path) else { return nil }
         let bytes = try FileSystem.readFile(path)
         return AWSProfileFile(text: String(decoding: bytes, as: UTF8.self), kind: kind)

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// The UTC instant a request is signed at, in SigV4's two spellings.
 public struct AWSTimestamp: Sendable, Equatable {
     /// "20150830T123600Z", the x-amz-date header.

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// How often and how long transient failures are retried: exponential backoff with full
 /// jitter (each wait is uniform in 0...min(cap, base * 2^attempt)), bounded both by a number
 /// of retries and by a total time budget measured on the monotonic clock.

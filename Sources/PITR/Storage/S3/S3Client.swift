@@ -1,3 +1,6 @@
+import PITRNative
+import PITRSupport
+
 /// Signed S3 requests over one reused HTTP connection, with retries of transient failures.
 final class S3Client {
     let configuration: S3Configuration

@@ -1,3 +1,5 @@
+import PITRNative
+
 /// Everything the S3 driver needs, resolved from settings (see `S3Configuration.load`).
 public struct S3Configuration: Sendable {
     public enum ServerSideEncryption: Sendable, Equatable {

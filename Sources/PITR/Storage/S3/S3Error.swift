@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// A request S3 refused, or an answer that makes no sense. Messages name the object and
 /// carry S3's own error code and message plus a hint; never a credential.
 public enum S3Error: PITRError, Equatable {

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// Reads an object in ranged GETs of at most `chunkSize` bytes, so memory stays bounded
 /// whatever the object's size. A GET cut short is resumed from the first byte missing;
 /// later ranges carry If-Match with the first answer's ETag, so an object replaced

@@ -1,3 +1,6 @@
+import PITRNative
+import PITRSupport
+
 /// A repository in an S3 bucket (AWS or a compatible store), under an optional prefix.
 ///
 /// One HTTP connection serves every request of the process. New objects are written with
@@ -10,6 +13,8 @@ public final class S3Storage: Storage {
     public let configuration: S3Configuration
     let client: S3Client
     private var conditionalWritesUnsupported = false
+
+    public var uploadsAreIndependent: Bool { false }
 
     public init(configuration: S3Configuration, log: Log = Log()) throws {
         guard configuration.partSize >= S3Configuration.minimumPartSize else {

@@ -1,3 +1,5 @@
+import PITRNative
+
 /// AWS Signature Version 4 in header form (the Authorization header).
 ///
 /// S3 signs differently from the other services, hence two modes:

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// What can be wrong with the records of a WAL segment, or with a question put to the decoder.
 /// (Kept beside the decoder rather than in `WALError`, which names files and headers.)
 public enum WALRecordError: PITRError, Equatable {

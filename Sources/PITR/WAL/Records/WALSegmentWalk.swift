@@ -1,3 +1,6 @@
+import PITRNative
+import PITRSupport
+
 /// One run of `WALRecordScanner` over one segment (and, for a record that crosses its end, the
 /// start of the next). Offsets count bytes from the start of the scanned segment.
 final class WALSegmentWalk {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRNative
 import TestSupport
 
 @Suite("HTTPClient (libcurl) against moto")

@@ -1,6 +1,11 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRArchive
+@testable import PITRPipeline
+@testable import PITRRepository
+@testable import PITRStorage
+@testable import PITRSupport
+@testable import PITRWAL
 
 /// wal-push and wal-fetch (the archive domain) on an S3 repository behave as on file://:
 /// stored once, duplicate push succeeds, conflicting push fails, fetch returns the bytes,

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRNative
+@testable import PITRRetention
+@testable import PITRStorage
+@testable import PITRSupport
 import TestSupport
 
 /// The driver through `FaultProxy`: transient faults are retried, a GET cut short resumes,

@@ -1,5 +1,6 @@
 import Testing
-@testable import PITR
+@testable import PITRStorage
+@testable import PITRSupport
 
 /// The age check that decides which multipart uploads a backup-push may abort: only those S3
 /// started before the cutoff, never a recent one or one without a date.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRConfig
+@testable import PITRStorage
 
 @Suite("S3 settings: AWS_* environment, profiles, TAILTOWN_S3_*")
 struct S3SettingsTests {

@@ -1,5 +1,6 @@
 import Foundation
-@testable import PITR
+@testable import PITRStorage
+@testable import PITRSupport
 import TestSupport
 
 /// A fresh bucket on the shared moto server and an `S3Storage` on it.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRNative
+@testable import PITRStorage
 
 /// The S3 mode against botocore's own S3SigV4Auth (the installed botocore, an independent
 /// implementation): same requests, same clock, the Authorization headers must be equal.

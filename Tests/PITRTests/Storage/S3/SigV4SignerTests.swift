@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRNative
+@testable import PITRStorage
 
 @Suite("SigV4 signer")
 struct SigV4SignerTests {

@@ -1,4 +1,5 @@
-@testable import PITR
+@testable import PITRNative
+@testable import PITRWAL
 
 /// Writes WAL the way PostgreSQL lays it out, for tests: 1 MiB segments of 8 KiB pages, a long page
 /// header at each segment start and short ones elsewhere, records MAXALIGNed, records that do not fit

@@ -1,5 +1,5 @@
 import Testing
-@testable import PITR
+@testable import PITRWAL
 
 /// Records built field by field as PostgreSQL's xact.c and xloginsert.c write them.
 @Suite struct WALEventDecoderTests {

@@ -1,5 +1,6 @@
 import Testing
-@testable import PITR
+@testable import PITRNative
+@testable import PITRWAL
 
 @Suite struct WALRecordScannerTests {
     let scanner = WALRecordScanner(segmentSize: SyntheticWAL.segmentSize, majorVersion: 15)

@@ -1,5 +1,10 @@
 import Testing
-@testable import PITR
+@testable import PITRPipeline
+@testable import PITRRepository
+@testable import PITRRetention
+@testable import PITRStorage
+@testable import PITRWAL
+import PITRSupport
 
 @Suite struct RepositoryTests {
     let root = "/tmp/tailtown-repository-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"

@@ -1,3 +1,7 @@
+import PITRBackup
+import PITRRetention
+import PITRSupport
+
 /// `backup-list` output: a table for people, JSON with every descriptor field for programs.
 public enum BackupListing {
     /// Columns: name, cluster (`<major>-<system identifier>`: a pg_upgrade leaves two), finished at, age, stored/raw size, LSN range, timeline, and the retention

@@ -1,3 +1,5 @@
+import PITRWAL
+
 /// Finds where in the WAL a recovery target lies, by reading archived segments.
 /// The planner asks it; `ArchiveEventLocator` answers from a repository's archive.
 public protocol WALEventLocator {

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import PITR
+@testable import PITRRepository
+@testable import PITRStorage
+@testable import PITRSupport
+@testable import PITRWAL
 
 /// Which new cluster may start an archive beside the ones a repository holds: a newer major (a
 /// pg_upgrade) by itself, the same or an older major only after `accept-cluster`.

@@ -1,11 +1,11 @@
 /// The small `key=value` text files the repository keeps about itself
 /// (the repository marker and each archive's info), with `#` comments.
-struct MetadataText: Equatable {
-    var values: [(key: String, value: String)]
+package struct MetadataText: Equatable {
+    package var values: [(key: String, value: String)]
 
-    init(_ values: [(key: String, value: String)]) { self.values = values }
+    package init(_ values: [(key: String, value: String)]) { self.values = values }
 
-    init(parsing bytes: [UInt8], object: String) throws {
+    package init(parsing bytes: [UInt8], object: String) throws {
         values = []
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
             if line.hasPrefix("#") || line.isEmpty { continue }
@@ -16,13 +16,13 @@ struct MetadataText: Equatable {
         }
     }
 
-    subscript(key: String) -> String? { values.first { $0.key == key }?.value }
+    package subscript(key: String) -> String? { values.first { $0.key == key }?.value }
 
-    var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         Array(values.map { "\($0.key)=\($0.value)\n" }.joined().utf8)
     }
 
-    static func == (a: MetadataText, b: MetadataText) -> Bool {
+    package static func == (a: MetadataText, b: MetadataText) -> Bool {
         a.values.elementsEqual(b.values) { $0 == $1 }
     }
 }

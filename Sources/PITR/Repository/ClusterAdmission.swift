@@ -1,3 +1,6 @@
+import PITRSupport
+import PITRWAL
+
 /// Whether a cluster may start an archive of its own in a repository that already archives
 /// others (docs/operations.md, "Major upgrades"). A pg_upgrade gives the new cluster a new system
 /// identifier, so the repository cannot tell it from an unrelated cluster; it goes by the major:

@@ -1,5 +1,5 @@
 import Testing
-@testable import PITR
+@testable import PITRNative
 
 @Suite struct CRC32CTests {
     /// The check value of the CRC catalogue and the iSCSI vectors of RFC 3720 appendix B.4.

@@ -1,8 +1,9 @@
-/// Fixed-width hexadecimal as PostgreSQL writes it in WAL file names and LSNs.
-enum Hex {
+/// Hexadecimal: fixed-width uppercase as PostgreSQL writes it in WAL file names and LSNs, and lowercase
+/// bytes (digests, key ids).
+package enum Hex {
     /// Parses exactly `text.count` hex digits; `uppercaseOnly` refuses a-f, as
     /// PostgreSQL never writes them in file names (a lowercase name is a different file).
-    static func parse32(_ text: Substring, uppercaseOnly: Bool) -> UInt32? {
+    package static func parse32(_ text: Substring, uppercaseOnly: Bool) -> UInt32? {
         guard !text.isEmpty, text.count <= 8 else { return nil }
         var value: UInt32 = 0
         for byte in text.utf8 {
@@ -19,9 +20,21 @@ enum Hex {
     }
 
     /// Uppercase hex, zero-padded to `width` digits (no padding when `width` is 0).
-    static func format<T: BinaryInteger>(_ value: T, width: Int) -> String {
+    package static func format<T: BinaryInteger>(_ value: T, width: Int) -> String {
         let digits = String(value, radix: 16, uppercase: true)
         guard digits.count < width else { return digits }
         return String(repeating: "0", count: width - digits.count) + digits
     }
+}
+
+/// Lowercase hex of `bytes`.
+package func hex(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef")
+    var text = ""
+    text.reserveCapacity(bytes.count * 2)
+    for byte in bytes {
+        text.append(digits[Int(byte >> 4)])
+        text.append(digits[Int(byte & 15)])
+    }
+    return text
 }

@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// Failures of wal-push and wal-fetch that are not a storage, format or WAL error of their own.
 public enum ArchiveError: PITRError {
     case differentContent(file: String, object: String)

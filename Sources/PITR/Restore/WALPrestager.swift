@@ -1,3 +1,8 @@
+import PITRRepository
+import PITRSupport
+import PITRWAL
+import PITRArchive
+
 /// Stages the WAL a restore will replay into the prefetch staging folder of the restored data
 /// directory before PostgreSQL starts on it, on every core, so that recovery finds each segment
 /// already there and wal-fetch hands it over by a hard link: replay then runs without a prefetcher

@@ -1,5 +1,5 @@
 import Testing
-@testable import PITR
+@testable import PITRConfig
 
 @Suite struct TransferSettingsTests {
     private func settings(_ environment: [String: String]) throws -> Settings {

@@ -1,5 +1,10 @@
 import Testing
-@testable import PITR
+@testable import PITRPipeline
+@testable import PITRRepository
+@testable import PITRRestore
+@testable import PITRStorage
+@testable import PITRWAL
+import PITRSupport
 
 /// The locator on a synthetic archive of 64 one-MiB segments: commits a second apart per segment,
 /// one commit inserted 5 s after its time was taken, a run of idle segments, a long-running

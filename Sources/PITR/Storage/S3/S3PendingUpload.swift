@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// A multipart upload in progress: invisible to object listings, its parts billed until it is
 /// completed or aborted. A process killed mid-upload (SIGKILL, the OOM killer, a lost host) leaves one.
 public struct S3PendingUpload: Equatable, Sendable {

@@ -10,4 +10,15 @@ public protocol ByteSink: AnyObject {
     func write(_ bytes: UnsafeRawBufferPointer) throws
 }
 
+/// Reads until `buffer` is full or `source` ends; returns the bytes read.
+package func readFully(_ source: ByteSource, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    var total = 0
+    while total < buffer.count {
+        let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[total...]))
+        if n == 0 { break }
+        total += n
+    }
+    return total
+}
+
 extension SystemFile: ByteSource, ByteSink {}

@@ -1,3 +1,8 @@
+import PITRConfig
+import PITRPipeline
+import PITRStorage
+import PITRSupport
+
 /// Opens another connection to the same repository, for a thread of its own (a storage connection is not shared
 /// between threads): the one way extra connections are passed to what works on several threads.
 public typealias RepositoryOpener = () throws -> Repository
@@ -26,7 +31,7 @@ public final class Repository {
         }
     }
 
-    var name: String { storage.describe("") }
+    package var name: String { storage.describe("") }
 
     /// Refuses a key that does not match the repository's (or a missing or superfluous one),
     /// recording the encryption of a new repository on its first write.
@@ -68,7 +73,7 @@ public final class Repository {
     }
 
     /// Metadata stored under `key`, or nil when there is none.
-    func readMetadata(_ key: String) throws -> MetadataText? {
+    package func readMetadata(_ key: String) throws -> MetadataText? {
         guard let bytes = try storage.readSmallObject(key) else { return nil }
         return try MetadataText(parsing: bytes, object: storage.describe(key))
     }

@@ -1,3 +1,8 @@
+import PITRPipeline
+import PITRStorage
+import PITRSupport
+import PITRWAL
+
 /// The WAL of one cluster identity inside a repository: `wal/<major>-<system identifier>/`.
 /// A second cluster or a pg_upgrade gets a folder of its own (docs/format.md).
 public struct WALArchive {
@@ -9,8 +14,8 @@ public struct WALArchive {
         self.identity = identity
     }
 
-    var folder: String { "wal/" + identity.archiveID }
-    var infoKey: String { folder + "/" + ArchiveIndex.infoName }
+    package var folder: String { "wal/" + identity.archiveID }
+    package var infoKey: String { folder + "/" + ArchiveIndex.infoName }
 
     /// Where a WAL file is kept: segments, .partial and .backup files in a folder per 16 hex digits
     /// of their name (timeline and high LSN part), history files beside those folders.
@@ -27,7 +32,7 @@ public struct WALArchive {
     /// them on the first segment. `archive.info` repeats the marker's encryption lines (written only
     /// after the marker was checked, and neither ever changes), so one read checks both; an archive
     /// made before it did so is checked against the marker as well.
-    func checkKeyAndSegmentSize(_ size: WALSegmentSize, file: String) throws {
+    package func checkKeyAndSegmentSize(_ size: WALSegmentSize, file: String) throws {
         let info: MetadataText
         if let existing = try repository.readMetadata(infoKey) {
             info = existing
@@ -49,7 +54,7 @@ public struct WALArchive {
 
     /// The segment size this archive records, after the same checks of the key and the cluster;
     /// the archive must exist (the background pusher and the prefetcher run after a wal-push recorded it).
-    func checkedSegmentSize() throws -> WALSegmentSize {
+    package func checkedSegmentSize() throws -> WALSegmentSize {
         let info = try recordedInfo()
         try checkKeyAndSystem(info)
         return try segmentSize(recordedIn: info)
@@ -93,7 +98,7 @@ extension WALArchive {
     /// the timelines a segment of `timeline` may carry in its first page's header. A timeline whose
     /// history is not archived keeps only itself (its first segment, which begins with its parent's
     /// records, is then refused by the check and fetched by wal-fetch instead).
-    func lineage(of timeline: TimelineID) throws -> Set<TimelineID> {
+    package func lineage(of timeline: TimelineID) throws -> Set<TimelineID> {
         guard timeline.rawValue > 1 else { return [timeline] }
         let key = key(for: .history(timeline))
         let object = repository.storage.describe(key)

@@ -1,3 +1,7 @@
+import PITRPipeline
+import PITRStorage
+import PITRWAL
+
 /// One listing of a cluster's WAL archive (`wal/<archive id>/`): which WAL files it holds and
 /// their stored sizes. The planner, `verify`, `status` and `delete` all reason over this one
 /// listing instead of asking the storage file by file.

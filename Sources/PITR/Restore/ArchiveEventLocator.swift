@@ -1,3 +1,7 @@
+import PITRRepository
+import PITRSupport
+import PITRWAL
+
 /// Answers the planner's `WALEventLocator` questions from a repository's WAL archive, downloading
 /// and decoding (`WALRecordScanner`) as few segments as it can; docs/wal-decoding.md.
 ///
