@@ -15,7 +15,7 @@ extension PostgreSQLIntegration {
 
         static func request(_ archived: ArchivedCluster, user: String = "postgres") -> BackupPushRequest {
             var request = BackupPushRequest()
-            request.conninfo = "host=\(archived.sandbox.root) port=\(archived.cluster.port) user=\(user) dbname=postgres"
+            request.conninfo = archived.cluster.conninfo + " user=\(user)"  // the later keyword wins
             request.objectSize = 4 << 20
             request.walTimeoutSeconds = 120
             return request

@@ -46,7 +46,7 @@ extension PostgreSQLIntegration {
             let push = BackupPush(repository: repository, options: ObjectOptions(compression: .none, key: key),
                                   interruption: try InterruptSignal(), log: Log(level: .warning))
             var request = BackupPushRequest()
-            request.conninfo = BackupPushTests.conninfo(archived)
+            request.conninfo = archived.cluster.conninfo
             request.objectSize = 12 << 20
             request.walTimeoutSeconds = 120
             let started = Date()
@@ -72,8 +72,7 @@ extension PostgreSQLIntegration {
             let verify = try Command.runAsPostgres(try PostgreSQL.tool("pg_verifybackup"), ["-n", restored])
             #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
             let expected = try archived.cluster.query(BackupPushTests.fingerprintSQL)
-            #expect(try BackupPushTests.recoveredFingerprint(restored, sandbox: archived.sandbox,
-                                                             restoreCommand: archived.tailtown.restoreCommand) == expected)
+            #expect(try BackupPushTests.recoveredFingerprint(of: "restored", in: archived) == expected)
         }
 
         @Test func killedMidStreamLeavesNoVisibleObjectAndListsNothing() throws {
@@ -83,7 +82,7 @@ extension PostgreSQLIntegration {
             try archived.cluster.pgbench(["-i", "-s", "20", "-q"])
             let process = Process()
             process.executableURL = URL(fileURLWithPath: archived.sandbox.binary)
-            process.arguments = ["--config", archived.tailtown.configFile, "backup-push", "--dbname", BackupPushTests.conninfo(archived)]
+            process.arguments = ["--config", archived.tailtown.configFile, "backup-push", "--dbname", archived.cluster.conninfo]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -95,8 +94,8 @@ extension PostgreSQLIntegration {
             #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
 
             #expect(try storage.list(prefix: "backups/") == [], "no object of the killed backup is visible")
-            let list = [archived.sandbox.binary, "--config", archived.tailtown.configFile, "backup-list"]
-            #expect(try BackupTestCluster.output(list).split(separator: "\n").count == 1, "only the header")
+            let list = { try Command.run(archived.sandbox.binary, ["--config", archived.tailtown.configFile, "backup-list"]).check() }
+            #expect(try list().split(separator: "\n").count == 1, "only the header")
             // The parts already sent stay on S3 until an abort or a lifecycle rule (docs/s3.md).
             let pending = try S3BucketInspection.pendingUploads(storage, under: "backups/")
             #expect(pending.count == 1 && pending.allSatisfy { $0.hasSuffix("/base.tar.0000") }, "\(pending)")
@@ -108,12 +107,12 @@ extension PostgreSQLIntegration {
             let push = BackupPush(repository: PITR.Repository(storage: storage, key: key), options: ObjectOptions(compression: .lz4, key: key),
                                   interruption: try InterruptSignal(), log: Log(level: .error))
             var request = BackupPushRequest()
-            request.conninfo = BackupPushTests.conninfo(archived)
+            request.conninfo = archived.cluster.conninfo
             request.abandonedUploadSeconds = 0
             let descriptor = try push.run(request)
             #expect(try S3BucketInspection.pendingUploads(storage, under: "backups/") == [])
             #expect(try storage.pendingUploads(under: "backups/") == [], "the driver's own listing agrees")
-            let table = try BackupTestCluster.output(list)
+            let table = try list()
             #expect(table.split(separator: "\n").count == 2 && table.contains(descriptor.name), "\(table)")
         }
     }
