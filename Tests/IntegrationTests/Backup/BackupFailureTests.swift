@@ -14,10 +14,8 @@ extension PostgreSQLIntegration {
         }
 
         static func request(_ archived: ArchivedCluster, user: String = "postgres") -> BackupPushRequest {
-            var request = BackupPushRequest()
-            request.conninfo = archived.cluster.conninfo + " user=\(user)"  // the later keyword wins
-            request.objectSize = 4 << 20
-            request.walTimeoutSeconds = 120
+            var request = BackupPushTests.request(archived, objectSize: 4 << 20)
+            request.conninfo += " user=\(user)"  // the later keyword wins
             return request
         }
 

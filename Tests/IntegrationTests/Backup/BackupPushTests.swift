@@ -21,6 +21,15 @@ extension PostgreSQLIntegration {
             return tablespace
         }
 
+        /// backup-push of `archived`'s cluster, its archives cut at `objectSize` bytes, waiting two minutes at most for the WAL.
+        static func request(_ archived: ArchivedCluster, objectSize: Int) -> BackupPushRequest {
+            var request = BackupPushRequest()
+            request.conninfo = archived.cluster.conninfo
+            request.objectSize = objectSize
+            request.walTimeoutSeconds = 120
+            return request
+        }
+
         static func repository(_ archived: ArchivedCluster) -> PITR.Repository {
             PITR.Repository(storage: FileStorage(root: archived.tailtown.repository.root), key: nil)
         }
@@ -34,12 +43,8 @@ extension PostgreSQLIntegration {
             var progressCalls = 0
             var lastDone: Int64 = 0
             push.onProgress = { done, _ in progressCalls += 1; lastDone = done }
-            var request = BackupPushRequest()
-            request.conninfo = archived.cluster.conninfo
-            request.objectSize = 8 << 20
-            request.walTimeoutSeconds = 120
             let started = Date()
-            let descriptor = try push.run(request)
+            let descriptor = try push.run(Self.request(archived, objectSize: 8 << 20))
             let seconds = Date().timeIntervalSince(started)
             print("backup-push: \(descriptor.rawBytes >> 20) MiB raw, \(descriptor.storedBytes >> 20) MiB stored in \(String(format: "%.1f", seconds)) s (\(String(format: "%.0f", Double(descriptor.rawBytes) / 1e6 / seconds)) MB/s)")
 

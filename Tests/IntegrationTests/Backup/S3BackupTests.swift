@@ -8,22 +8,14 @@ extension PostgreSQLIntegration {
     /// backup-push killed mid-stream that leaves nothing visible, is never listed, and whose parts a
     /// later backup aborts once they are old enough.
     @Suite struct S3Backup {
-        /// A cluster archiving through tailtown-pitr into a fresh bucket (prefix "pg"), with the
-        /// segment switched and archived once so that the repository knows the cluster.
+        /// A cluster archiving through tailtown-pitr into a fresh bucket (prefix "pg"), with a
+        /// segment archived so that the repository knows the cluster.
         static func makeCluster(_ hint: String, extra: [String] = []) throws -> (ArchivedCluster, S3Storage) {
             let sandbox = try Sandbox()
             let storage = try S3Services.makeBucket(hint, prefix: "pg")
             let tailtown = try S3Services.configure(in: sandbox, storage: storage, endpoint: try S3Services.moto.get(),
                                                     compression: "lz4", encrypted: true, extra: extra)
-            let cluster = try PostgresCluster.initialize(in: sandbox, name: "primary")
-            try cluster.archive(through: tailtown)
-            try cluster.configure([("checkpoint_timeout", "1d"), ("max_wal_size", "4GB")])
-            try cluster.start()
-            let segment = try cluster.switchWAL()
-            try cluster.waitUntilArchived(segment)
-            let archived = ArchivedCluster(sandbox: sandbox, tailtown: tailtown, cluster: cluster, segment: segment,
-                                           systemIdentifier: try cluster.systemIdentifier())
-            return (archived, storage)
+            return (try ArchivedCluster.make(in: sandbox, tailtown: tailtown), storage)
         }
 
         /// `storage`'s bucket and prefix with another part size.
@@ -45,12 +37,8 @@ extension PostgreSQLIntegration {
             // 12 MiB objects are sure to span several 5 MiB parts.
             let push = BackupPush(repository: repository, options: ObjectOptions(compression: .none, key: key),
                                   interruption: try InterruptSignal(), log: Log(level: .warning))
-            var request = BackupPushRequest()
-            request.conninfo = archived.cluster.conninfo
-            request.objectSize = 12 << 20
-            request.walTimeoutSeconds = 120
             let started = Date()
-            let descriptor = try push.run(request)
+            let descriptor = try push.run(BackupPushTests.request(archived, objectSize: 12 << 20))
             print("backup-push to s3:// (moto): \(descriptor.rawBytes >> 20) MiB in \(descriptor.objects.count) objects, "
                   + "\(String(format: "%.1f", Date().timeIntervalSince(started))) s")
 

@@ -14,8 +14,7 @@ extension PostgreSQLIntegration {
 
         init() throws {
             archived = try ArchivedCluster.make(compression: "lz4", encrypted: true)
-            let base = try String(contentsOfFile: archived.tailtown.configFile, encoding: .utf8)
-            config = try archived.sandbox.writeFile("retention.conf", base + "TAILTOWN_RETAIN=daily=1\n")
+            config = try archived.tailtown.adding(["TAILTOWN_RETAIN=daily=1"], as: "retention.conf").configFile
         }
 
         func tailtown(_ arguments: [String]) throws -> CommandResult {
