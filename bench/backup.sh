@@ -19,8 +19,7 @@ TARGET_RSS_MIB=64
 
 bench_workspace
 PIPE_OUT=$WS/pg_basebackup.tar.lz4
-mkdir -p "$TT_REPO" "$PGBR_DIR/repo" "$WS/bin"
-chown -R postgres:postgres "$WS"
+bench_folders "$TT_REPO" "$PGBR_DIR/repo"
 
 bench_binary
 
@@ -34,7 +33,7 @@ pg_cluster_start "$PGDATA" "$PORT" "$SOCKETS" "$WS/postgres.log" \
 say "pgbench -i -s $SCALE"
 pgbench_run -i -s "$SCALE" -q -I dtGvp
 DB_BYTES=$(psql_q "select sum(pg_database_size(oid)) from pg_database")
-DB_MB=$(awk -v b="$DB_BYTES" 'BEGIN { printf "%.0f", b / 1e6 }')
+DB_MB=$(mb "$DB_BYTES")
 
 if ((WITH_PGBACKREST)); then
     pgbackrest_config "$PGBR_DIR/pgbackrest.conf" "$PGDATA" "$PORT" "$SOCKETS" \
@@ -123,20 +122,16 @@ REPORT=$WS/backup.md
     echo "| Tool | wall s | MB/s of database | peak RSS MiB | stored MB |"
     echo "|---|---:|---:|---:|---:|"
     for key in "${ORDER[@]}"; do
-        echo "| ${LABEL[$key]} | $(fmt "${WALL[$key]}" %.1f) | $(awk -v mb="$DB_MB" -v s="${WALL[$key]}" 'BEGIN { printf "%.0f", mb / s }') | $(mib "${RSS[$key]}") | $(awk -v b="${STORED[$key]}" 'BEGIN { printf "%.0f", b / 1e6 }') |"
+        echo "| ${LABEL[$key]} | $(fmt "${WALL[$key]}" %.1f) | $(awk -v mb="$DB_MB" -v s="${WALL[$key]}" 'BEGIN { printf "%.0f", mb / s }') | $(mib "${RSS[$key]}") | $(mb "${STORED[$key]}") |"
     done
     echo
     if [[ -n $TT ]]; then
-        echo "| Target | measured | goal | |"
-        echo "|---|---:|---:|---|"
-        r=$(ratio "${WALL[tt]}" "${WALL[pipe]}")
-        echo "| backup-push / (pg_basebackup \\| lz4 -1), wall time | $r | <= 1.0 | $(verdict "$r" 1.0) |"
+        goal_table Target
+        goal_row "backup-push / (pg_basebackup \\| lz4 -1), wall time" "$(ratio "${WALL[tt]}" "${WALL[pipe]}")" 1.0
         if ((WITH_PGBACKREST)); then
-            r=$(ratio "${WALL[tt]}" "${WALL[pgbr]}")
-            echo "| backup-push / pgbackrest backup, wall time | $r | < 1.0 | $(verdict "$r" 0.99) |"
+            goal_row "backup-push / pgbackrest backup, wall time" "$(ratio "${WALL[tt]}" "${WALL[pgbr]}")" 0.99 "< 1.0"
         fi
-        r=$(mib "${RSS[tt]}")
-        echo "| peak RSS of backup-push, MiB | $r | < $TARGET_RSS_MIB | $(verdict "$r" $TARGET_RSS_MIB) |"
+        goal_row "peak RSS of backup-push, MiB" "$(mib "${RSS[tt]}")" "$TARGET_RSS_MIB" "< $TARGET_RSS_MIB"
     else
         echo "(tailtown-pitr skipped: BENCH_SKIP_OURS=1)"
     fi

@@ -57,8 +57,18 @@ bench_workspace() {
     TT_CONF=$WS/tailtown.conf
     TT_KEY=$WS/tailtown.key
     PGBR_DIR=$WS/pgbackrest
+    CORPUS=$WS/corpus
+    REF=$WS/reference
+    FETCHED=$WS/fetched
+    JSON=$WS/json
     trap bench_cleanup EXIT
     trap 'exit 130' INT TERM
+}
+# bench_folders <folder...>: creates them and $WS/bin (where bench_binary installs), and gives the whole workspace
+# to postgres, which runs the servers and the archive commands.
+bench_folders() {
+    mkdir -p "$@" "$WS/bin"
+    chown -R postgres:postgres "$WS"
 }
 bench_cleanup() {
     local status=$? hook
@@ -134,7 +144,18 @@ verdict() {
 verdict_at_least() {
     awk -v v="$1" -v l="$2" 'BEGIN { if (v == "n/a") print "n/a"; else if (v + 0 >= l + 0) print "PASS"; else print "MISS" }'
 }
+# goal_table <first column's title>: the head of a table of goal_row lines.
+goal_table() {
+    echo "| $1 | measured | goal | |"
+    echo "|---|---:|---:|---|"
+}
+# goal_row <label> <value> <limit> [<goal as shown>]: a row that says PASS when value <= limit; the goal reads
+# "<= limit" unless shown otherwise (say "< 1.0" for the limit 0.99).
+goal_row() { echo "| $1 | $2 | ${4:-<= $3} | $(verdict "$2" "$3") |"; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; } # KiB -> MiB
+mb() { awk -v b="$1" 'BEGIN { printf "%.0f", b / 1e6 }'; } # bytes -> whole MB
+# segment_rate <ms>: MiB/s of a 16 MiB segment handled in that many milliseconds.
+segment_rate() { awk -v ms="$1" 'BEGIN { printf "%.0f", 16 / (ms / 1000) }'; }
 
 # Appends a section's report (a file) to the run's table and prints it.
 bench_report() {

@@ -27,8 +27,7 @@ TARGET_REPLAY_VS_LOCAL=1.15
 
 bench_workspace
 LOCAL_WAL=$WS/local-wal
-mkdir -p "$TT_REPO" "$PGBR_DIR/repo" "$LOCAL_WAL" "$WS/bin"
-chown -R postgres:postgres "$WS"
+bench_folders "$TT_REPO" "$PGBR_DIR/repo" "$LOCAL_WAL"
 
 bench_binary
 [[ -n $TT ]] || ((WITH_PGBACKREST)) || die "nothing to restore: BENCH_SKIP_OURS=1, and $PGBACKREST_SKIPPED"
@@ -44,7 +43,7 @@ say "pgbench -i -s $SCALE"
 as_pg "$PGBIN/pgbench" -h "$SOCKETS" -p "$PORT" -U postgres -i -s "$SCALE" -q -I dtGvp postgres >"$WS/pgbench.log" 2>&1 \
     || { tail -20 "$WS/pgbench.log" >&2; die "pgbench -i failed"; }
 DB_BYTES=$(psql_q "select sum(pg_database_size(oid)) from pg_database")
-DB_MB=$(awk -v b="$DB_BYTES" 'BEGIN { printf "%.0f", b / 1e6 }')
+DB_MB=$(mb "$DB_BYTES")
 WAL_MB=${BENCH_RESTORE_WAL_MB:-$DB_MB}
 
 PGBR="pgbackrest --config=$PGBR_DIR/pgbackrest.conf --stanza=bench"
@@ -109,7 +108,7 @@ TARGET=$(psql_q "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-D
 TARGET_LSN=$(psql_q "select pg_current_wal_lsn()")
 EXPECTED_ROWS=$(psql_q "select count(*) from pgbench_history")
 REPLAY_BYTES=$(psql_q "select pg_wal_lsn_diff('$TARGET_LSN', '$START_LSN')::bigint")
-REPLAY_MB=$(awk -v b="$REPLAY_BYTES" 'BEGIN { printf "%.0f", b / 1e6 }')
+REPLAY_MB=$(mb "$REPLAY_BYTES")
 sleep 0.1 # the next commit lies clearly after T, whatever the clocks' rounding
 pgbench_round 5
 switched=$(psql_q "select pg_walfile_name(pg_switch_wal())")
@@ -281,16 +280,12 @@ REPORT=$WS/restore.md
         echo "tailtown-pitr restore timed from outside: $(cell tt_outside) s (prefetch off: $(cell tt0_outside) s); its peak RSS $(mib "$TT_RSS_KB") MiB."
         echo "tailtown-pitr is run with TAILTOWN_PREFETCH at its default (8), and with TAILTOWN_PREFETCH=0 (prefetch off)."
         echo
-        echo "| Target | measured | goal | |"
-        echo "|---|---:|---:|---|"
+        goal_table Target
         if ((WITH_PGBACKREST)); then
-            r=$(ratio "${MEDIAN[tt_total]}" "${MEDIAN[pgbr_total]}")
-            echo "| restore total / pgBackRest total | $r | < $TARGET_TOTAL_VS_PGBACKREST | $(verdict "$r" 0.99) |"
+            goal_row "restore total / pgBackRest total" "$(ratio "${MEDIAN[tt_total]}" "${MEDIAN[pgbr_total]}")" 0.99 "< $TARGET_TOTAL_VS_PGBACKREST"
         fi
-        r=$(ratio "${MEDIAN[tt_replay]}" "${MEDIAN[local_replay]}")
-        echo "| replay / replay of local pg_wal | $r | <= $TARGET_REPLAY_VS_LOCAL | $(verdict "$r" $TARGET_REPLAY_VS_LOCAL) |"
-        r=$(ratio "${MEDIAN[tt_replay]}" "${MEDIAN[tt0_replay]}")
-        echo "| replay / replay with prefetch off | $r | <= 1.0 | $(verdict "$r" 1.0) |"
+        goal_row "replay / replay of local pg_wal" "$(ratio "${MEDIAN[tt_replay]}" "${MEDIAN[local_replay]}")" "$TARGET_REPLAY_VS_LOCAL"
+        goal_row "replay / replay with prefetch off" "$(ratio "${MEDIAN[tt_replay]}" "${MEDIAN[tt0_replay]}")" 1.0
         r=$(ratio "${MEDIAN[tt0_replay]}" "${MEDIAN[local_replay]}")
         echo "| (replay with prefetch off / replay of local pg_wal) | $r | | |"
         if ((WITH_PGBACKREST)); then

@@ -25,13 +25,8 @@ BUCKET=bench
 AWS=$(command -v aws) || die "aws (awscli) not found: bench/deps.sh installs it"
 
 bench_workspace
-CORPUS=$WS/corpus
 TLS=$WS/tls
-REF=$WS/reference
-FETCHED=$WS/fetched
-JSON=$WS/json
-mkdir -p "$CORPUS" "$TLS" "$REF" "$FETCHED" "$JSON" "$PGBR_DIR" "$WS/bin"
-chown -R postgres:postgres "$WS"
+bench_folders "$CORPUS" "$TLS" "$REF" "$FETCHED" "$JSON" "$PGBR_DIR"
 
 # ---------------------------------------------------------------------------------------------
 # 1. The S3 server: moto on plain HTTP, stunnel4 with a self-signed certificate in front of it.
@@ -228,17 +223,14 @@ ms_of() { fmt "${MEDIAN[$1]}" %.1f; }
     echo "| Measurement (per 16 MiB segment, HTTPS through stunnel) | median ms | MiB/s of WAL | peak RSS MiB |"
     echo "|---|---:|---:|---:|"
     for key in "${ORDER[@]}"; do
-        echo "| ${LABEL[$key]} | $(ms_of "$key") | $(awk -v ms="${MEDIAN[$key]}" 'BEGIN { printf "%.0f", 16 / (ms / 1000) }') | $(mib "${RSS[$key]}") |"
+        echo "| ${LABEL[$key]} | $(ms_of "$key") | $(segment_rate "${MEDIAN[$key]}") | $(mib "${RSS[$key]}") |"
     done
     echo
-    echo "| Ratio | measured | goal | |"
-    echo "|---|---:|---:|---|"
+    goal_table Ratio
     if [[ -n $TT ]]; then
         if ((WITH_PGBACKREST)); then
-            r=$(ratio "${MEDIAN[tt_push]}" "${MEDIAN[pgbr_push]}")
-            echo "| wal-push / pgbackrest archive-push | $r | <= $TARGET_VS_PGBACKREST | $(verdict "$r" $TARGET_VS_PGBACKREST) |"
-            r=$(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[pgbr_get]}")
-            echo "| wal-fetch / pgbackrest archive-get | $r | <= $TARGET_VS_PGBACKREST | $(verdict "$r" $TARGET_VS_PGBACKREST) |"
+            goal_row "wal-push / pgbackrest archive-push" "$(ratio "${MEDIAN[tt_push]}" "${MEDIAN[pgbr_push]}")" "$TARGET_VS_PGBACKREST"
+            goal_row "wal-fetch / pgbackrest archive-get" "$(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[pgbr_get]}")" "$TARGET_VS_PGBACKREST"
         fi
         echo "| wal-push / aws s3 cp upload | $(ratio "${MEDIAN[tt_push]}" "${MEDIAN[aws_put]}") | | |"
         echo "| wal-fetch / aws s3 cp download | $(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[aws_get]}") | | |"
@@ -249,8 +241,8 @@ ms_of() { fmt "${MEDIAN[$1]}" %.1f; }
         echo "| pgbackrest archive-push / aws s3 cp upload | $(ratio "${MEDIAN[pgbr_push]}" "${MEDIAN[aws_put]}") | | |"
     fi
     echo
-    put16=$(awk -v ms="${MEDIAN[curl_put16]}" 'BEGIN { printf "%.0f", 16 / (ms / 1000) }')
-    get16=$(awk -v ms="${MEDIAN[curl_get16]}" 'BEGIN { printf "%.0f", 16 / (ms / 1000) }')
+    put16=$(segment_rate "${MEDIAN[curl_put16]}")
+    get16=$(segment_rate "${MEDIAN[curl_get16]}")
     echo "Server ceiling: a bare curl moves $put16 MiB/s up and $get16 MiB/s down through stunnel to moto (16 MiB bodies)."
     if [[ -n $TT ]]; then
         awk -v tp="${MEDIAN[tt_push]}" -v cp="${MEDIAN[curl_put]}" -v tf="${MEDIAN[tt_fetch]}" -v cf="${MEDIAN[curl_get]}" 'BEGIN {

@@ -19,12 +19,9 @@ DRAIN_SEGMENTS=${BENCH_DRAIN_SEGMENTS:-64}
 LOAD_SECONDS=${BENCH_LOAD_SECONDS:-30}
 REPORT=$OUT/bench-wal-rate.md
 
-while IFS='=' read -r name _; do
-    if [[ $name == TAILTOWN_* || $name == PGBACKREST_* || $name == AWS_* ]]; then unset "$name"; fi
-done < <(env)
-
 bench_workspace
-mkdir -p "$SOCKETS" "$WS/bin" "$OUT"
+mkdir -p "$OUT"
+bench_folders "$SOCKETS"
 bench_binary
 [[ -n $TT ]] || die "this section measures tailtown-pitr: run it without BENCH_SKIP_OURS"
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.1f", n / s; else print "n/a" }'; }

@@ -31,13 +31,8 @@ TARGET_RSS_MIB=24
 # Workspace: everything lives under one folder owned by postgres and is removed at exit.
 
 bench_workspace
-CORPUS=$WS/corpus
 PGBR_REPO=$PGBR_DIR/repo
-REF=$WS/reference
-FETCHED=$WS/fetched
-JSON=$WS/json
-mkdir -p "$CORPUS" "$SOCKETS" "$PGBR_DIR/conf.d" "$PGBR_REPO" "$REF" "$FETCHED" "$JSON" "$WS/bin"
-chown -R postgres:postgres "$WS"
+bench_folders "$CORPUS" "$SOCKETS" "$PGBR_DIR/conf.d" "$PGBR_REPO" "$REF" "$FETCHED" "$JSON"
 
 # Runs a command as postgres in the data directory, the way PostgreSQL runs archive_command.
 in_pgdata() { (cd "$PGDATA" && runuser -u postgres -- "$@"); }
@@ -234,34 +229,28 @@ REPORT=$WS/bench.md
         ms=${MEDIAN[$key]}
         case $key in
             floor_true | tt_help | tt_dup | pgbr_dup) rate="" ;;
-            *) rate=$(awk -v ms="$ms" 'BEGIN { printf "%.0f", 16 / (ms / 1000) }') ;;
+            *) rate=$(segment_rate "$ms") ;;
         esac
-        echo "| ${LABEL[$key]} | $(fmt "$ms" %.1f) | $rate | $(awk -v k="${RSS[$key]}" 'BEGIN { printf "%.1f", k / 1024 }') |"
+        echo "| ${LABEL[$key]} | $(fmt "$ms" %.1f) | $rate | $(mib "${RSS[$key]}") |"
     done
     echo
-    echo "| Target | measured | goal | |"
-    echo "|---|---:|---:|---|"
+    goal_table Target
     if [[ -n $TT ]]; then
         if ((WITH_PGBACKREST)); then
-            r=$(ratio "${MEDIAN[tt_push]}" "${MEDIAN[pgbr_push]}")
-            echo "| wal-push / pgbackrest archive-push | $r | <= $TARGET_PUSH_VS_PGBACKREST | $(verdict "$r" $TARGET_PUSH_VS_PGBACKREST) |"
+            goal_row "wal-push / pgbackrest archive-push" "$(ratio "${MEDIAN[tt_push]}" "${MEDIAN[pgbr_push]}")" "$TARGET_PUSH_VS_PGBACKREST"
         fi
-        r=$(ratio "${MEDIAN[tt_push]}" "${MEDIAN[ref_push]}")
-        echo "| wal-push / (lz4 -1 \\| openssl) | $r | <= $TARGET_PUSH_VS_PIPELINE | $(verdict "$r" $TARGET_PUSH_VS_PIPELINE) |"
+        goal_row "wal-push / (lz4 -1 \\| openssl)" "$(ratio "${MEDIAN[tt_push]}" "${MEDIAN[ref_push]}")" "$TARGET_PUSH_VS_PIPELINE"
         if ((WITH_PGBACKREST)); then
-            r=$(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[pgbr_get]}")
-            echo "| wal-fetch / pgbackrest archive-get | $r | <= $TARGET_FETCH_VS_PGBACKREST | $(verdict "$r" $TARGET_FETCH_VS_PGBACKREST) |"
+            goal_row "wal-fetch / pgbackrest archive-get" "$(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[pgbr_get]}")" "$TARGET_FETCH_VS_PGBACKREST"
         fi
         r=$(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[ref_fetch]}")
         echo "| (wal-fetch / (openssl -d \\| lz4 -d)) | $r | | |"
-        r=$(fmt "${MEDIAN[tt_dup]}" %.1f)
-        echo "| repeated wal-push (already archived), ms | $r | <= $TARGET_DUPLICATE_MS | $(verdict "$r" $TARGET_DUPLICATE_MS) |"
+        goal_row "repeated wal-push (already archived), ms" "$(fmt "${MEDIAN[tt_dup]}" %.1f)" "$TARGET_DUPLICATE_MS"
         peak=0
         for key in tt_push tt_dup tt_fetch; do
             if ((RSS[$key] > peak)); then peak=${RSS[$key]}; fi
         done
-        r=$(awk -v k="$peak" 'BEGIN { printf "%.1f", k / 1024 }')
-        echo "| peak RSS of wal-push / wal-fetch, MiB | $r | <= $TARGET_RSS_MIB | $(verdict "$r" $TARGET_RSS_MIB) |"
+        goal_row "peak RSS of wal-push / wal-fetch, MiB" "$(mib "$peak")" "$TARGET_RSS_MIB"
         echo
         startup=$(awk -v h="${MEDIAN[tt_help]}" -v t="${MEDIAN[floor_true]}" -v p="${MEDIAN[tt_push]}" \
             'BEGIN { printf "`tailtown-pitr --help` takes %.1f ms (`true`: %.1f ms), %.0f%% of a wal-push", h, t, 100 * h / p }')

@@ -22,8 +22,8 @@ struct StatusCommand: ParsableCommand {
         let invocation = try Invocation(global)
         try invocation.run {
             let repository = try invocation.repository()
-            let status = try RepositoryStatus.gather(inventory: try RepositoryInventory.load(repository: repository),
-                                                     policy: try invocation.settings.retentionPolicy(), now: UTCTime.now())
+            let status = try RepositoryStatus(inventory: try RepositoryInventory.load(repository: repository),
+                                              policy: try invocation.settings.retentionPolicy(), now: UTCTime.now())
             if let html {
                 try ReportFile.write(StatusHTML.render(status), to: html)
             }

@@ -57,8 +57,8 @@ struct VerifyCommand: ParsableCommand {
         let invocation = try Invocation(global)
         if restoreTest { return try drill(invocation) }
         let report = try invocation.run {
-            try RepositoryVerifier.verify(try invocation.repository(), openRepository: invocation.repository,
-                                          policy: try invocation.settings.retentionPolicy(), deep: deep, log: invocation.log)
+            try RepositoryVerifier(repository: try invocation.repository(), openRepository: invocation.repository,
+                                   policy: try invocation.settings.retentionPolicy(), deep: deep, log: invocation.log).run()
         }
         print(json ? report.json : report.text, terminator: "")
         if !report.isSound { throw ExitCode(1) }

@@ -11,11 +11,8 @@ extension PostgreSQLIntegration {
         @Test func prefetchedRecoveryEqualsUnprefetchedAndServesNoBadStagedFile() throws {
             let sandbox = try Sandbox()
             let tailtown = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: true)
-            let debugConfig = try String(contentsOfFile: tailtown.configFile, encoding: .utf8) + "TAILTOWN_LOG_LEVEL=debug\n"
-            let prefetching = Tailtown(sandbox: sandbox, configFile: try sandbox.writeFile("prefetch.conf", debugConfig),
-                                       repository: tailtown.repository)
-            let direct = Tailtown(sandbox: sandbox, configFile: try sandbox.writeFile("direct.conf", debugConfig + "TAILTOWN_PREFETCH=0\n"),
-                                  repository: tailtown.repository)
+            let prefetching = try tailtown.adding(["TAILTOWN_LOG_LEVEL=debug"], as: "prefetch.conf")
+            let direct = try prefetching.adding(["TAILTOWN_PREFETCH=0"], as: "direct.conf")
             let primary = try PostgresCluster.initialize(in: sandbox, name: "primary")
             try primary.archive(through: tailtown)
             try primary.start()
@@ -95,8 +92,7 @@ extension PostgreSQLIntegration {
         @Test func prefetchFollowsATimelineSwitch() throws {
             let sandbox = try Sandbox()
             let tailtown = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: false)
-            let config = try String(contentsOfFile: tailtown.configFile, encoding: .utf8) + "TAILTOWN_LOG_LEVEL=debug\n"
-            let debug = Tailtown(sandbox: sandbox, configFile: try sandbox.writeFile("debug.conf", config), repository: tailtown.repository)
+            let debug = try tailtown.adding(["TAILTOWN_LOG_LEVEL=debug"], as: "debug.conf")
             let primary = try PostgresCluster.initialize(in: sandbox, name: "primary")
             try primary.archive(through: tailtown)
             try primary.start()

@@ -1,5 +1,4 @@
 import Foundation
-import PITRRetention
 
 /// A one-shot HTTP server on 127.0.0.1 that records the first request and answers it with
 /// `status`: the receiving end of a Slack-style incoming webhook, for tests (in process, or

@@ -9,7 +9,6 @@ import PITRSupport
 public final class InterruptSignal {
     /// Readable once a signal arrived.
     public let descriptor: Int32
-    private let writeEnd: Int32
 
     public init() throws {
         var set = sigset_t()
@@ -20,9 +19,8 @@ public final class InterruptSignal {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else { throw IOError("create", "signal pipe") }
         descriptor = ends[0]
-        writeEnd = ends[1]
         // The waiter writes to the write end for its whole life (the process's).
-        let fd = writeEnd, signals = set
+        let fd = ends[1], signals = set
         try WorkerThread("the signal waiter") {
             var waited = signals
             var signal: Int32 = 0
@@ -31,12 +29,6 @@ public final class InterruptSignal {
                 _ = write(fd, &byte, 1)
             }
         }.detach()
-    }
-
-    /// Delivers an interruption as if Ctrl-C had been pressed (tests, and a failing helper thread).
-    public func trigger() {
-        var byte: UInt8 = 1
-        _ = write(writeEnd, &byte, 1)
     }
 
     /// Whether a signal arrived (without consuming it).

@@ -22,7 +22,7 @@ extension HealthCheck {
                 log.warning("\(error.description); judging by the repository alone (--no-connect skips this)")
             }
         }
-        let status = try RepositoryStatus.gather(inventory: inventory, policy: policy, now: UTCTime.now(), archive: server?.identity)
+        let status = try RepositoryStatus(inventory: inventory, policy: policy, now: UTCTime.now(), archive: server?.identity)
         let problems = self.problems(status, server: server)
         if let prometheusFile {
             try ReportFile.write(PrometheusText.render(status, problems: problems), to: prometheusFile)

@@ -57,11 +57,11 @@ public struct RepositoryStatus: Sendable {
     public var segmentsPerHour: Double { Double(segmentsLastDay) / 24 }
     public var totalBytes: Int { bytesByKind.reduce(0) { $0 + $1.bytes } }
 
-    /// Gathers the status of `inventory`; `archive` limits WAL facts to one cluster (the connected
+    /// The status of `inventory`; `archive` limits WAL facts to one cluster (the connected
     /// server's, when the repository holds it), else to the newest (`ClusterSummary.all`: after a
     /// pg_upgrade, the new one).
-    public static func gather(inventory: RepositoryInventory, policy: RetentionPolicy, now: UTCTime,
-                              archive identity: ClusterIdentity? = nil) throws -> RepositoryStatus {
+    public init(inventory: RepositoryInventory, policy: RetentionPolicy, now: UTCTime,
+                archive identity: ClusterIdentity? = nil) throws {
         let classification = inventory.classification(policy: policy, now: now)
         let backups = classification.decisions.map {
             Backup(name: $0.backup.name, stopTime: $0.backup.stopTime, timeline: $0.backup.timeline,
@@ -81,7 +81,7 @@ public struct RepositoryStatus: Sendable {
         let anchors = classification.decisions.filter { $0.anchorsWindow && $0.backup.identity == archive?.identity }
         var window: Window?
         if let start = anchors.map(\.backup.stopTime).min() {
-            if let archive, let newest, let commit = newestCommit(archive, on: newest.name.timeline) {
+            if let archive, let newest, let commit = Self.newestCommit(archive, on: newest.name.timeline) {
                 window = Window(start: start, end: max(start, commit), endIsCommit: true)
             } else {
                 window = Window(start: start, end: max(start, newest?.object.lastModified ?? start), endIsCommit: false)
@@ -99,12 +99,19 @@ public struct RepositoryStatus: Sendable {
                   let name = object.key.split(separator: "/").last, case .segment = try? WALFileName(parsing: name) else { return false }
             return true
         }.count
-        return RepositoryStatus(
-            time: now, backups: backups, clusters: clusters, current: current, newestSegment: newest?.name, segmentSize: archive?.index.segmentSize, newestSegmentTime: newest?.object.lastModified,
-            window: window, gaps: gaps,
-            bytesByKind: [("backups", inventory.backupObjects.reduce(0) { $0 + $1.size }), ("wal", walObjects.reduce(0) { $0 + $1.size })],
-            bytesByStorageClass: byClass.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-            segmentsLastDay: recent, lastVerify: try VerifyRecord.load(from: inventory.repository))
+        time = now
+        self.backups = backups
+        self.clusters = clusters
+        self.current = current
+        newestSegment = newest?.name
+        segmentSize = archive?.index.segmentSize
+        newestSegmentTime = newest?.object.lastModified
+        self.window = window
+        self.gaps = gaps
+        bytesByKind = [("backups", inventory.backupObjects.reduce(0) { $0 + $1.size }), ("wal", walObjects.reduce(0) { $0 + $1.size })]
+        bytesByStorageClass = byClass.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        segmentsLastDay = recent
+        lastVerify = try VerifyRecord.load(from: inventory.repository)
     }
 
     /// The newest commit or abort time in the last segments of `timeline`; nil when they hold none

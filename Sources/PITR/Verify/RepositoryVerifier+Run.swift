@@ -3,21 +3,25 @@ import PITRRetention
 import PITRSupport
 
 extension RepositoryVerifier {
-    /// `verify` as the command runs it: lists `repository` (`RepositoryInventory.load`), checks
-    /// every object on two threads, the second with a connection from `openRepository` (decoding is
-    /// CPU-bound), then records the outcome for `check` and `status`. A failure to record is a
-    /// warning: the report itself is still the answer.
-    public static func verify(_ repository: Repository, openRepository: @escaping RepositoryOpener, policy: RetentionPolicy,
-                              deep: Bool, log: Log) throws -> VerifyReport {
-        var verifier = RepositoryVerifier(inventory: try RepositoryInventory.load(repository: repository), policy: policy,
-                                          now: UTCTime.now(), deep: deep)
-        verifier.openRepository = openRepository
-        let report = verifier.run()
+    /// `verify` as the command runs it: over `repository` as listed now (`RepositoryInventory.load`),
+    /// checking every object on two threads, the second with a connection from `openRepository`
+    /// (decoding is CPU-bound); `run()` then records the outcome for `check` and `status`. A failure
+    /// to record is a warning on `log`: the report itself is still the answer.
+    public init(repository: Repository, openRepository: @escaping RepositoryOpener, policy: RetentionPolicy,
+                deep: Bool, log: Log) throws {
+        self.init(inventory: try RepositoryInventory.load(repository: repository), policy: policy,
+                  now: UTCTime.now(), deep: deep)
+        self.openRepository = openRepository
+        recordingLog = log
+    }
+
+    /// Records `report` in the repository when this verifier was made to (`recordingLog`).
+    func record(_ report: VerifyReport) {
+        guard let log = recordingLog else { return }
         do {
-            try VerifyRecord(report).save(in: repository)
-        } catch let error as PITRError {
-            log.warning("cannot record the outcome for check and status: \(error.description)")
+            try VerifyRecord(report).save(in: inventory.repository)
+        } catch {
+            log.warning("cannot record the outcome for check and status: \(error)")
         }
-        return report
     }
 }

@@ -19,6 +19,9 @@ public struct RepositoryVerifier {
     public let deep: Bool
     /// Opens the second checking thread's connection; nil checks on the calling thread alone.
     public var openRepository: RepositoryOpener?
+    /// Where `run()` warns when it cannot record its outcome; nil records nothing (a verifier
+    /// over an inventory given to it). Set by `init(repository:…)`, the command's verifier.
+    var recordingLog: Log?
 
     public init(inventory: RepositoryInventory, policy: RetentionPolicy, now: UTCTime, deep: Bool) {
         self.inventory = inventory
@@ -72,8 +75,10 @@ public struct RepositoryVerifier {
         for (key, reason) in checkObjects(objects) {
             problems.append(.badObject(object: inventory.repository.storage.describe(key), reason: reason))
         }
-        return VerifyReport(time: now, deep: deep, backups: inventory.backups.count, backupObjects: backupObjects,
-                            walFiles: walFiles, problems: problems)
+        let report = VerifyReport(time: now, deep: deep, backups: inventory.backups.count, backupObjects: backupObjects,
+                                  walFiles: walFiles, problems: problems)
+        record(report)
+        return report
     }
 
     /// Checks `objects` on one thread per reader, each taking every n-th object; returns the

@@ -20,10 +20,8 @@ extension PostgreSQLIntegration {
         }
 
         static func request(_ archived: ArchivedCluster, user: String = "postgres") -> BackupPushRequest {
-            var request = BackupPushRequest()
-            request.conninfo = "host=\(archived.sandbox.root) port=\(archived.cluster.port) user=\(user) dbname=postgres"
-            request.objectSize = 4 << 20
-            request.walTimeoutSeconds = 120
+            var request = BackupPushTests.request(archived, objectSize: 4 << 20)
+            request.conninfo += " user=\(user)"  // the later keyword wins
             return request
         }
 
@@ -36,10 +34,20 @@ extension PostgreSQLIntegration {
             let archived = try ArchivedCluster.make(compression: "lz4", encrypted: false)
             defer { try? archived.stop() }
             try archived.cluster.pgbench(["-i", "-s", "2", "-q"])
-            let interruption = try InterruptSignal()
+            let (interruption, waiter) = try SignalWaiter.make()
             let (push, repository) = try Self.push(archived, interruption: interruption)
-            push.onProgress = { done, _ in if done > 0 { interruption.trigger() } }
+            var sent = false
+            push.onProgress = { done, _ in
+                guard done > 0, !sent else { return }
+                sent = true
+                #expect(throws: Never.self) {
+                    try waiter.interrupt()
+                    // The stream goes on once the waiter has passed the signal on, so the push stops at its next check.
+                    try waitUntil("the SIGINT to reach InterruptSignal.descriptor", seconds: 60) { interruption.isTriggered }
+                }
+            }
             #expect(throws: BackupError.interrupted) { try push.run(Self.request(archived)) }
+            #expect(sent)
             try Self.expectNothingStored(repository)
             // The server ended the backup: a new one can start.
             let (again, _) = try Self.push(archived)

@@ -26,8 +26,13 @@ extension PostgreSQLIntegration {
             return tablespace
         }
 
-        static func conninfo(_ archived: ArchivedCluster) -> String {
-            "host=\(archived.sandbox.root) port=\(archived.cluster.port) user=postgres dbname=postgres"
+        /// backup-push of `archived`'s cluster, its archives cut at `objectSize` bytes, waiting two minutes at most for the WAL.
+        static func request(_ archived: ArchivedCluster, objectSize: Int) -> BackupPushRequest {
+            var request = BackupPushRequest()
+            request.conninfo = archived.cluster.conninfo
+            request.objectSize = objectSize
+            request.walTimeoutSeconds = 120
+            return request
         }
 
         static func repository(_ archived: ArchivedCluster) -> PITRRepository.Repository {
@@ -43,12 +48,8 @@ extension PostgreSQLIntegration {
             var progressCalls = 0
             var lastDone: Int64 = 0
             push.onProgress = { done, _ in progressCalls += 1; lastDone = done }
-            var request = BackupPushRequest()
-            request.conninfo = Self.conninfo(archived)
-            request.objectSize = 8 << 20
-            request.walTimeoutSeconds = 120
             let started = Date()
-            let descriptor = try push.run(request)
+            let descriptor = try push.run(Self.request(archived, objectSize: 8 << 20))
             let seconds = Date().timeIntervalSince(started)
             print("backup-push: \(descriptor.rawBytes >> 20) MiB raw, \(descriptor.storedBytes >> 20) MiB stored in \(String(format: "%.1f", seconds)) s (\(String(format: "%.0f", Double(descriptor.rawBytes) / 1e6 / seconds)) MB/s)")
 
@@ -77,31 +78,20 @@ extension PostgreSQLIntegration {
 
             // The extracted copy recovers from the archived WAL and holds the source's rows.
             let expected = try archived.cluster.query(Self.fingerprintSQL)
-            #expect(try Self.recoveredFingerprint(restored, sandbox: archived.sandbox, restoreCommand: archived.tailtown.restoreCommand) == expected)
+            #expect(try Self.recoveredFingerprint(of: "restored", in: archived) == expected)
         }
 
         /// What the recovery checks compare: the tablespace's table and pgbench_accounts.
         static let fingerprintSQL = "SELECT (SELECT count(*) FROM in_one) || ' ' || (SELECT sum(abalance) FROM pgbench_accounts) || ' ' || (SELECT count(*) FROM pgbench_accounts)"
 
-        /// Starts the extracted backup in `restored` with `restoreCommand`, waits for the end of recovery,
-        /// and returns `fingerprintSQL`'s answer (nil, with an issue recorded, when the server does not start).
-        static func recoveredFingerprint(_ restored: String, sandbox: Sandbox, restoreCommand: String) throws -> String? {
-            let port = try sandbox.freePort()
-            let settings = "port = \(port)\nunix_socket_directories = '\(sandbox.root)'\narchive_mode = off\nallow_in_place_tablespaces = on\nrestore_command = '\(restoreCommand)'\n"
-            try (settings).write(toFile: restored + "/postgresql.auto.conf", atomically: false, encoding: .utf8)
-            FileManager.default.createFile(atPath: restored + "/recovery.signal", contents: nil)
-            _ = try BackupTestCluster.output(["chown", "-R", "postgres:postgres", restored])
-            let pgCtl = try PostgreSQL.tool("pg_ctl")
-            let serverStarted = system("runuser -u postgres -- \(pgCtl) -D \(restored) -l \(restored).log -w -t 120 start >/dev/null 2>&1")
-            #expect(serverStarted == 0, "\((try? String(contentsOfFile: restored + ".log", encoding: .utf8)) ?? "no log")")
-            if serverStarted != 0 { return nil }
-            defer { _ = system("runuser -u postgres -- \(pgCtl) -D \(restored) -m immediate -w stop >/dev/null 2>&1") }
-            let psql = { (sql: String) throws -> String in
-                try Command.runAsPostgres(try PostgreSQL.tool("psql"), ["-X", "-A", "-t", "-h", sandbox.root, "-p", String(port), "-U", "postgres", "-d", "postgres", "-c", sql])
-                    .check().trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-            try waitUntil("the restored copy to finish recovery", seconds: 120) { (try? psql("SELECT pg_is_in_recovery()")) == "f" }
-            return try psql(fingerprintSQL)
+        /// Starts the backup extracted into folder `name` of `archived`'s sandbox, recovering through its tailtown-pitr to
+        /// the end of the archive, and returns `fingerprintSQL`'s answer; the copy is stopped again.
+        static func recoveredFingerprint(of name: String, in archived: ArchivedCluster) throws -> String {
+            let copy = try PostgresCluster.existing(in: archived.sandbox, name: name)
+            try copy.configure([("allow_in_place_tablespaces", "on")])
+            try copy.recover(through: archived.tailtown)
+            defer { try? copy.stop() }
+            return try copy.query(fingerprintSQL)
         }
 
         /// Decodes each archive's objects in order into one tar and untars it: base.tar into `folder`,
@@ -128,11 +118,10 @@ extension PostgreSQLIntegration {
                 let target = archive == "base.tar" ? folder : folder + "/pg_tblspc/" + archive.replacingOccurrences(of: ".tar", with: "")
                 if archive != "base.tar" { try? FileManager.default.removeItem(atPath: target) }
                 try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-                _ = try BackupTestCluster.output(["tar", "-xf", output, "-C", target])
+                try Command.run("/bin/tar", ["-xf", output, "-C", target]).check()
                 try FileManager.default.removeItem(atPath: output)
             }
-            _ = try BackupTestCluster.output(["chown", "-R", "postgres:postgres", folder])
-            _ = try BackupTestCluster.output(["chmod", "0700", folder])
+            try Sandbox.giveTreeToPostgres(folder, mode: 0o700)
             return folder
         }
     }

@@ -5,15 +5,22 @@ import Testing
 
 extension PostgreSQLIntegration {
     @Suite struct PostgresConnectionTests {
+        /// A running PostgreSQL 15 of its own sandbox; stopped when released.
+        static func startCluster() throws -> PostgresCluster {
+            let cluster = try PostgresCluster.initialize(in: try Sandbox(), name: "primary")
+            try cluster.start()
+            return cluster
+        }
+
         @Test func identifySystemOverReplicationConnection() throws {
-            let cluster = try BackupTestCluster()
-            defer { cluster.destroy() }
-            let connection = try PostgresConnection(conninfo: cluster.replicationConninfo)
+            let cluster = try Self.startCluster()
+            defer { try? cluster.stop() }
+            let connection = try PostgresConnection(conninfo: cluster.conninfo + " replication=database")
             #expect(connection.serverVersion / 10000 == 15)
             let rows = try connection.query("IDENTIFY_SYSTEM")
             #expect(rows.columns == ["systemid", "timeline", "xlogpos", "dbname"])
-            let expected = try cluster.asPostgres(["\(try BackupTestCluster.binaries)/pg_controldata", cluster.data])
-                .split(separator: "\n").first { $0.hasPrefix("Database system identifier:") }?
+            let controlData = try Command.runAsPostgres(try cluster.tool("pg_controldata"), [cluster.dataDirectory]).check()
+            let expected = controlData.split(separator: "\n").first { $0.hasPrefix("Database system identifier:") }?
                 .split(separator: ":").last?.trimmingCharacters(in: .whitespaces)
             #expect(rows.value("systemid") == expected)
             #expect(rows.value("timeline") == "1")
@@ -21,8 +28,8 @@ extension PostgreSQLIntegration {
         }
 
         @Test func queryReturnsRowsAndNulls() throws {
-            let cluster = try BackupTestCluster()
-            defer { cluster.destroy() }
+            let cluster = try Self.startCluster()
+            defer { try? cluster.stop() }
             let connection = try PostgresConnection(conninfo: cluster.conninfo)
             let rows = try connection.query("SELECT 1 AS a, NULL::text AS b UNION ALL SELECT 2, 'x'")
             #expect(rows.values == [["1", nil], ["2", "x"]])
@@ -31,8 +38,8 @@ extension PostgreSQLIntegration {
         }
 
         @Test func serverErrorCarriesMessageAndSQLState() throws {
-            let cluster = try BackupTestCluster()
-            defer { cluster.destroy() }
+            let cluster = try Self.startCluster()
+            defer { try? cluster.stop() }
             let connection = try PostgresConnection(conninfo: cluster.conninfo)
             #expect {
                 try connection.query("SELECT * FROM no_such_table")
@@ -58,8 +65,8 @@ extension PostgreSQLIntegration {
         }
 
         @Test func interruptDescriptorEndsAWait() throws {
-            let cluster = try BackupTestCluster()
-            defer { cluster.destroy() }
+            let cluster = try Self.startCluster()
+            defer { try? cluster.stop() }
             let connection = try PostgresConnection(conninfo: cluster.conninfo)
             var fds: [Int32] = [0, 0]
             #expect(pipe(&fds) == 0)
@@ -71,7 +78,7 @@ extension PostgreSQLIntegration {
             let interrupter = try WorkerThread {
                 do {
                     try waitUntil("pg_sleep(30) running", seconds: 60) {
-                        try cluster.sql("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'") == "1"
+                        try cluster.query("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'") == "1"
                     }
                 } catch {
                     Issue.record("\(error)")

@@ -13,22 +13,14 @@ extension PostgreSQLIntegration {
     /// backup-push killed mid-stream that leaves nothing visible, is never listed, and whose parts a
     /// later backup aborts once they are old enough.
     @Suite struct S3Backup {
-        /// A cluster archiving through tailtown-pitr into a fresh bucket (prefix "pg"), with the
-        /// segment switched and archived once so that the repository knows the cluster.
+        /// A cluster archiving through tailtown-pitr into a fresh bucket (prefix "pg"), with a
+        /// segment archived so that the repository knows the cluster.
         static func makeCluster(_ hint: String, extra: [String] = []) throws -> (ArchivedCluster, S3Storage) {
             let sandbox = try Sandbox()
             let storage = try S3Services.makeBucket(hint, prefix: "pg")
             let tailtown = try S3Services.configure(in: sandbox, storage: storage, endpoint: try S3Services.moto.get(),
                                                     compression: "lz4", encrypted: true, extra: extra)
-            let cluster = try PostgresCluster.initialize(in: sandbox, name: "primary")
-            try cluster.archive(through: tailtown)
-            try cluster.configure([("checkpoint_timeout", "1d"), ("max_wal_size", "4GB")])
-            try cluster.start()
-            let segment = try cluster.switchWAL()
-            try cluster.waitUntilArchived(segment)
-            let archived = ArchivedCluster(sandbox: sandbox, tailtown: tailtown, cluster: cluster, segment: segment,
-                                           systemIdentifier: try cluster.systemIdentifier())
-            return (archived, storage)
+            return (try ArchivedCluster.make(in: sandbox, tailtown: tailtown), storage)
         }
 
         /// `storage`'s bucket and prefix with another part size.
@@ -50,12 +42,8 @@ extension PostgreSQLIntegration {
             // 12 MiB objects are sure to span several 5 MiB parts.
             let push = BackupPush(repository: repository, options: ObjectOptions(compression: .none, key: key),
                                   interruption: try InterruptSignal(), log: Log(level: .warning))
-            var request = BackupPushRequest()
-            request.conninfo = BackupPushTests.conninfo(archived)
-            request.objectSize = 12 << 20
-            request.walTimeoutSeconds = 120
             let started = Date()
-            let descriptor = try push.run(request)
+            let descriptor = try push.run(BackupPushTests.request(archived, objectSize: 12 << 20))
             print("backup-push to s3:// (moto): \(descriptor.rawBytes >> 20) MiB in \(descriptor.objects.count) objects, "
                   + "\(String(format: "%.1f", Date().timeIntervalSince(started))) s")
 
@@ -77,8 +65,7 @@ extension PostgreSQLIntegration {
             let verify = try Command.runAsPostgres(try PostgreSQL.tool("pg_verifybackup"), ["-n", restored])
             #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
             let expected = try archived.cluster.query(BackupPushTests.fingerprintSQL)
-            #expect(try BackupPushTests.recoveredFingerprint(restored, sandbox: archived.sandbox,
-                                                             restoreCommand: archived.tailtown.restoreCommand) == expected)
+            #expect(try BackupPushTests.recoveredFingerprint(of: "restored", in: archived) == expected)
         }
 
         @Test func killedMidStreamLeavesNoVisibleObjectAndListsNothing() throws {
@@ -88,7 +75,7 @@ extension PostgreSQLIntegration {
             try archived.cluster.pgbench(["-i", "-s", "20", "-q"])
             let process = Process()
             process.executableURL = URL(fileURLWithPath: archived.sandbox.binary)
-            process.arguments = ["--config", archived.tailtown.configFile, "backup-push", "--dbname", BackupPushTests.conninfo(archived)]
+            process.arguments = ["--config", archived.tailtown.configFile, "backup-push", "--dbname", archived.cluster.conninfo]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -100,8 +87,8 @@ extension PostgreSQLIntegration {
             #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
 
             #expect(try storage.list(prefix: "backups/") == [], "no object of the killed backup is visible")
-            let list = [archived.sandbox.binary, "--config", archived.tailtown.configFile, "backup-list"]
-            #expect(try BackupTestCluster.output(list).split(separator: "\n").count == 1, "only the header")
+            let list = { try Command.run(archived.sandbox.binary, ["--config", archived.tailtown.configFile, "backup-list"]).check() }
+            #expect(try list().split(separator: "\n").count == 1, "only the header")
             // The parts already sent stay on S3 until an abort or a lifecycle rule (docs/s3.md).
             let pending = try S3BucketInspection.pendingUploads(storage, under: "backups/")
             #expect(pending.count == 1 && pending.allSatisfy { $0.hasSuffix("/base.tar.0000") }, "\(pending)")
@@ -113,12 +100,12 @@ extension PostgreSQLIntegration {
             let push = BackupPush(repository: PITRRepository.Repository(storage: storage, key: key), options: ObjectOptions(compression: .lz4, key: key),
                                   interruption: try InterruptSignal(), log: Log(level: .error))
             var request = BackupPushRequest()
-            request.conninfo = BackupPushTests.conninfo(archived)
+            request.conninfo = archived.cluster.conninfo
             request.abandonedUploadSeconds = 0
             let descriptor = try push.run(request)
             #expect(try S3BucketInspection.pendingUploads(storage, under: "backups/") == [])
             #expect(try storage.pendingUploads(under: "backups/") == [], "the driver's own listing agrees")
-            let table = try BackupTestCluster.output(list)
+            let table = try list()
             #expect(table.split(separator: "\n").count == 2 && table.contains(descriptor.name), "\(table)")
         }
     }

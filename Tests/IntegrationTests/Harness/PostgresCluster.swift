@@ -42,6 +42,14 @@ final class PostgresCluster {
         return cluster
     }
 
+    /// A cluster over the data directory `name` a test wrote into `sandbox` (an extracted backup, owned by postgres),
+    /// listening on a free port; nothing else of its postgresql.conf changes.
+    static func existing(in sandbox: Sandbox, name: String, walSegmentSizeMB: Int = 16, major: Int = PostgreSQL.defaultMajor) throws -> PostgresCluster {
+        let cluster = try PostgresCluster(sandbox: sandbox, name: name, walSegmentSizeMB: walSegmentSizeMB, major: major)
+        try cluster.configure(cluster.connectionSettings)
+        return cluster
+    }
+
     /// A new cluster made by `pg_basebackup -X none` from `primary`: it has no WAL of its own, so
     /// everything it replays must come through its restore_command.
     static func baseBackup(of primary: PostgresCluster, name: String) throws -> PostgresCluster {
@@ -58,6 +66,9 @@ final class PostgresCluster {
     private var connectionSettings: [(String, String)] {
         [("port", String(port)), ("listen_addresses", ""), ("unix_socket_directories", sandbox.root)]
     }
+
+    /// The libpq connection string for database postgres as user postgres.
+    var conninfo: String { "host=\(sandbox.root) port=\(port) user=postgres dbname=postgres" }
 
     /// Appends settings to postgresql.conf (later lines win); values are quoted for the file.
     func configure(_ settings: [(String, String)]) throws {

@@ -85,6 +85,12 @@ final class Sandbox {
         }
     }
 
+    /// `giveToPostgres` for a folder the test filled (an extracted backup): everything in it is postgres's too.
+    static func giveTreeToPostgres(_ path: String, mode: mode_t) throws {
+        if Command.isRoot { try Command.run("/bin/chown", ["-R", "postgres:postgres", path]).check() }
+        try giveToPostgres(path, mode: mode)
+    }
+
     /// chown to postgres when running as root (otherwise everything already belongs to the user running the tests).
     static func giveToPostgres(_ path: String, mode: mode_t) throws {
         if Command.isRoot {

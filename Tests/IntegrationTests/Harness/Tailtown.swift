@@ -25,6 +25,14 @@ struct Tailtown {
         return Tailtown(sandbox: sandbox, configFile: config, repository: repository)
     }
 
+    /// The same repository with `settings` ("NAME=value") added to this config, in a new config file `name` of the
+    /// sandbox (or this one, given its name); later lines win.
+    func adding(_ settings: [String], as name: String) throws -> Tailtown {
+        let base = try String(contentsOfFile: configFile, encoding: .utf8)
+        let config = try sandbox.writeFile(name, base + settings.map { $0 + "\n" }.joined())
+        return Tailtown(sandbox: sandbox, configFile: config, repository: repository)
+    }
+
     /// What PostgreSQL runs as archive_command.
     var archiveCommand: String { "\(sandbox.binary) --config \(configFile) wal-push %p" }
     /// What PostgreSQL runs as restore_command.

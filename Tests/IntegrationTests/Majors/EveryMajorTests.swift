@@ -18,8 +18,7 @@ extension PostgreSQLIntegration {
             let sandbox = try Sandbox()
             let tailtown = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: true)
             // Debug lines in the server log show push-ahead and prefetch at work.
-            try sandbox.writeFile(FileSystem.basename(of: tailtown.configFile),
-                                  try String(contentsOfFile: tailtown.configFile, encoding: .utf8) + "TAILTOWN_LOG_LEVEL=debug\n")
+            _ = try tailtown.adding(["TAILTOWN_LOG_LEVEL=debug"], as: FileSystem.basename(of: tailtown.configFile))
             let source = try RestoreSource(sandbox: sandbox, tailtown: tailtown, major: major, checksums: major == 16 ? true : nil)
             let primary = source.cluster
             #expect(try primary.query("show data_checksums") == (major == 16 || major == 18 ? "on" : "off"))
@@ -99,8 +98,7 @@ extension PostgreSQLIntegration {
             let json = try #require(try JSONSerialization.jsonObject(with: Data(status.utf8)) as? [String: Any])
             let window = try #require(json["window"] as? [String: Any], "\(status)")
             #expect(window["end_is_commit"] as? Bool == true, "the end of the window is the newest commit, decoded: \(status)")
-            let conninfo = "host=\(source.sandbox.root) port=\(source.cluster.port) user=postgres dbname=postgres"
-            let check = try source.sandbox.tailtown(["--config", source.tailtown.configFile, "check", "--dbname", conninfo])
+            let check = try source.sandbox.tailtown(["--config", source.tailtown.configFile, "check", "--dbname", source.cluster.conninfo])
             #expect(check.status == 0 && check.stdout == "ok\n", "\(check.stdout)\(check.stderr)")
             #expect(!check.stderr.contains("judging by the repository alone"), "check reads the server: \(check.stderr)")
         }

@@ -12,8 +12,6 @@ struct PlannerCluster {
     let primary: PostgresCluster
     let repository: PITRRepository.Repository
     let planner: RestorePlanner
-    /// libpq connection string of the primary.
-    let dbname: String
 
     static func make() throws -> PlannerCluster {
         let sandbox = try Sandbox()
@@ -23,16 +21,16 @@ struct PlannerCluster {
         try primary.configure([("checkpoint_timeout", "1d"), ("max_wal_size", "4GB")])
         try primary.start()
         _ = try primary.query("create table t (id int)")
-        let dbname = "host=\(sandbox.root) port=\(primary.port) user=postgres dbname=postgres"
-        _ = try sandbox.tailtown(["--config", tailtown.configFile, "backup-push", "--dbname", dbname]).check()
         let repository = PITRRepository.Repository(storage: FileStorage(root: tailtown.repository.root), key: nil)
-        let planner = RestorePlanner(repository: repository, log: Log(level: .error))
-        return PlannerCluster(tailtown: tailtown, primary: primary, repository: repository, planner: planner, dbname: dbname)
+        let cluster = PlannerCluster(tailtown: tailtown, primary: primary, repository: repository,
+                                     planner: RestorePlanner(repository: repository, log: Log(level: .error)))
+        _ = try cluster.backupPush()
+        return cluster
     }
 
     /// One more `backup-push` of the primary.
     func backupPush() throws -> String {
-        try tailtown.sandbox.tailtown(["--config", tailtown.configFile, "backup-push", "--dbname", dbname]).check()
+        try tailtown.sandbox.tailtown(["--config", tailtown.configFile, "backup-push", "--dbname", primary.conninfo]).check()
     }
 
     /// The server's clock now, in UTC.

@@ -60,8 +60,7 @@ final class RestoreSource {
     /// `backup-push` through the binary; returns its summary line.
     @discardableResult
     func backup() throws -> String {
-        try sandbox.tailtown(["--config", tailtown.configFile, "backup-push", "--dbname",
-                              "host=\(sandbox.root) port=\(cluster.port) user=postgres dbname=postgres"]).check()
+        try sandbox.tailtown(["--config", tailtown.configFile, "backup-push", "--dbname", cluster.conninfo]).check()
     }
 
     /// Switches to a new segment and waits until everything written so far is archived.

@@ -19,11 +19,8 @@ extension PostgreSQLIntegration {
 
         init() throws {
             archived = try ArchivedCluster.make(compression: "lz4", encrypted: true)
-            let base = try String(contentsOfFile: archived.tailtown.configFile, encoding: .utf8)
-            config = try archived.sandbox.writeFile("retention.conf", base + "TAILTOWN_RETAIN=daily=1\n")
+            config = try archived.tailtown.adding(["TAILTOWN_RETAIN=daily=1"], as: "retention.conf").configFile
         }
-
-        var conninfo: String { "host=\(archived.sandbox.root) port=\(archived.cluster.port) user=postgres dbname=postgres" }
 
         func tailtown(_ arguments: [String]) throws -> CommandResult {
             try archived.sandbox.tailtown(["--config", config] + arguments)
@@ -45,7 +42,7 @@ extension PostgreSQLIntegration {
             for round in 1...3 {
                 _ = try archived.cluster.query("INSERT INTO marks (label) VALUES ('round \(round)')")
                 try switchAndArchive()
-                try tailtown(["backup-push", "--dbname", conninfo]).check()
+                try tailtown(["backup-push", "--dbname", archived.cluster.conninfo]).check()
             }
             try archived.cluster.waitForTheNextSecond()  // a commit in a later second than the newest backup's stop
             _ = try archived.cluster.query("INSERT INTO marks (label) VALUES ('before target')")
@@ -92,7 +89,7 @@ extension PostgreSQLIntegration {
             #expect(window["end_is_commit"] as? Bool == true, "the end of the window is the newest commit, decoded")
             #expect(FileManager.default.fileExists(atPath: archived.sandbox.path("status.html")))
             let metrics = archived.sandbox.path("tailtown.prom")
-            let check = try tailtown(["check", "--dbname", conninfo, "--prometheus", metrics])
+            let check = try tailtown(["check", "--dbname", archived.cluster.conninfo, "--prometheus", metrics])
             #expect(check.status == 0 && check.stdout == "ok\n", "\(check.stdout)\(check.stderr)")
             #expect(!check.stderr.contains("judging by the repository alone"), "check reads the server: \(check.stderr)")
             #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains("tailtown_pitr_last_verify_success 1"))
@@ -116,8 +113,8 @@ extension PostgreSQLIntegration {
             #expect(!refused.stderr.contains("secret3") && !refused.stdout.contains("secret3"))
 
             // A point-in-time recovery from what is left reaches the target and stops there.
-            let restored = try BackupPushTests.extract(newest, from: try repository, into: archived.sandbox.path("restored"))
-            let labels = try recover(restored, to: target)
+            _ = try BackupPushTests.extract(newest, from: try repository, into: archived.sandbox.path("restored"))
+            let labels = try recover("restored", to: target)
             #expect(labels == ["round 1", "round 2", "round 3", "before target"])
 
             // The restore drill: to the end of the archive (a standby, never promoted), then to the target with an
@@ -152,31 +149,14 @@ extension PostgreSQLIntegration {
             #expect(after > newest.stopTime.iso8601 && after <= String(target.prefix(19)).replacingOccurrences(of: " ", with: "T") + "Z")
         }
 
-        /// Starts `folder` as a private server recovering to `target` (archiving off, then promoted) and returns marks' labels.
-        func recover(_ folder: String, to target: String) throws -> [String] {
-            let port = try archived.sandbox.freePort()
-            let settings = """
-                port = \(port)
-                unix_socket_directories = '\(archived.sandbox.root)'
-                archive_mode = off
-                restore_command = '\(archived.tailtown.restoreCommand)'
-                recovery_target_time = '\(target)'
-                recovery_target_action = 'promote'
-
-                """
-            try settings.write(toFile: folder + "/postgresql.auto.conf", atomically: false, encoding: .utf8)
-            FileManager.default.createFile(atPath: folder + "/recovery.signal", contents: nil)
-            _ = try BackupTestCluster.output(["chown", "-R", "postgres:postgres", folder])
-            let pgCtl = try PostgreSQL.tool("pg_ctl")
-            let started = system("runuser -u postgres -- \(pgCtl) -D \(folder) -l \(folder).log -w -t 120 start >/dev/null 2>&1")
-            guard started == 0 else { throw HarnessError.system("recovery did not start: \((try? String(contentsOfFile: folder + ".log", encoding: .utf8)) ?? "")") }
-            defer { _ = system("runuser -u postgres -- \(pgCtl) -D \(folder) -m immediate -w stop >/dev/null 2>&1") }
-            let psql = { (sql: String) throws -> String in
-                try Command.runAsPostgres(try PostgreSQL.tool("psql"), ["-X", "-A", "-t", "-h", archived.sandbox.root, "-p", String(port), "-U", "postgres", "-d", "postgres", "-c", sql])
-                    .check().trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-            try waitUntil("the recovered copy to promote", seconds: 120) { (try? psql("SELECT pg_is_in_recovery()")) == "f" }
-            return try psql("SELECT label FROM marks ORDER BY at").split(separator: "\n").map(String.init)
+        /// Starts the backup extracted into folder `name` of the sandbox as a private server recovering to `target`
+        /// (archiving off, then promoted) and returns marks' labels; the copy is stopped again.
+        func recover(_ name: String, to target: String) throws -> [String] {
+            let copy = try PostgresCluster.existing(in: archived.sandbox, name: name)
+            try copy.configure([("recovery_target_time", target)])
+            try copy.recover(through: archived.tailtown)
+            defer { try? copy.stop() }
+            return try copy.query("SELECT label FROM marks ORDER BY at").split(separator: "\n").map(String.init)
         }
     }
 }

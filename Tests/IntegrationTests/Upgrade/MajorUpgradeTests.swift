@@ -24,7 +24,6 @@ extension PostgreSQLIntegration {
             let sandbox = try Sandbox()
             let tailtown = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: true)
             func run(_ arguments: [String]) throws -> CommandResult { try sandbox.tailtown(["--config", tailtown.configFile] + arguments) }
-            func conninfo(_ cluster: PostgresCluster) -> String { "host=\(sandbox.root) port=\(cluster.port) user=postgres dbname=postgres" }
 
             // PostgreSQL 15: rows 1-3, a backup, rows 4-6 (the target lies between 4 and 5), archived, stopped.
             let old = try PostgresCluster.initialize(in: sandbox, name: "pg15", walSegmentSizeMB: 1, major: 15)
@@ -33,7 +32,7 @@ extension PostgreSQLIntegration {
             let oldID = try old.systemIdentifier()
             _ = try old.query("create table ticks (id int primary key)")
             try Self.commit(1...3, on: old)
-            try run(["backup-push", "--dbname", conninfo(old)]).check()
+            try run(["backup-push", "--dbname", old.conninfo]).check()
             try Self.commit(4...4, on: old)
             usleep(20_000)
             let oldTarget = try old.query("select clock_timestamp()")
@@ -64,17 +63,17 @@ extension PostgreSQLIntegration {
             #expect(newSegments.map(\.name).contains(firstNewSegment), "\(newSegments.map(\.name))")
 
             // Until its first backup, check alarms, naming the new cluster.
-            let early = try run(["check", "--dbname", conninfo(new)])
+            let early = try run(["check", "--dbname", new.conninfo])
             #expect(early.status == 1 && early.stdout.contains("problem: cluster \(newArchive) archives WAL")
                     && early.stdout.contains("has no backup"), "\(early.stdout)\(early.stderr)")
 
             // The first 18 backup: a full one (its own base archive, from the new cluster's WAL only).
-            try run(["backup-push", "--dbname", conninfo(new)]).check()
+            try run(["backup-push", "--dbname", new.conninfo]).check()
             let backups = try BackupCatalog(repository: try repository(tailtown, sandbox)).list()
             #expect(backups.map(\.identity.archiveID) == [oldArchive, newArchive])
             let oldBackup = backups[0], newBackup = backups[1]
             #expect(newBackup.objects.contains { $0.archive == "base.tar" } && newBackup.serverVersion / 10000 == 18)
-            let ready = try run(["check", "--dbname", conninfo(new)])
+            let ready = try run(["check", "--dbname", new.conninfo])
             #expect(ready.status == 0 && ready.stdout == "ok\n", "\(ready.stdout)\(ready.stderr)")
             try Self.commit(9...10, on: new)
             try new.waitUntilArchived(try new.switchWAL())
@@ -98,7 +97,7 @@ extension PostgreSQLIntegration {
 
             // A policy that, pooled, would leave the old cluster only expendable backups keeps its last backup and its WAL.
             let oldSegments = try tailtown.repository.segments(systemIdentifier: oldID, segmentSizeMB: 1).map(\.name)
-            let retain = try sandbox.writeFile("retain.conf", try String(contentsOfFile: tailtown.configFile, encoding: .utf8) + "TAILTOWN_RETAIN=daily=1\n")
+            let retain = try tailtown.adding(["TAILTOWN_RETAIN=daily=1"], as: "retain.conf").configFile
             let deleted = try sandbox.tailtown(["--config", retain, "delete", "--confirm"]).check()
             #expect(deleted.contains("keep    \(oldBackup.name)  daily,newest") && deleted.contains("keep    \(newBackup.name)  daily,newest"), "\(deleted)")
             #expect(try BackupCatalog(repository: try repository(tailtown, sandbox)).list().map(\.name) == [oldBackup.name, newBackup.name])

@@ -188,9 +188,15 @@ import Testing
     /// Returns once the marker of this process's call for `name` exists (the call has begun its push), or throws after a minute.
     private func waitForTheCallsMarker(_ name: WALSegmentName, in folder: PushedFolder) throws {
         let path = FileSystem.temporaryName(for: folder.path + "/" + name.fileName)
+        try waitFor("the call for \(name.fileName) to make its marker") { FileSystem.exists(path) }
+    }
+
+    /// Returns once `condition` holds, which the code under test makes true, or throws after a minute: the tests
+    /// wait for what the code does, never for a time.
+    private func waitFor(_ what: String, _ condition: () throws -> Bool) throws {
         let deadline = MonotonicClock.now() + 60
-        while !FileSystem.exists(path) {
-            try #require(MonotonicClock.now() < deadline, "the call for \(name.fileName) made no marker within a minute")
+        while try !condition() {
+            try #require(MonotonicClock.now() < deadline, "waited a minute for \(what)")
             usleep(1_000)
         }
     }
@@ -205,19 +211,19 @@ import Testing
         try fake.markReady("00000002.history")
         try archiveFirst(fake)
         try startPostmaster(fake)
-        // PostgreSQL's call is storing segment 3 (a live process's marker); while it does, the pusher runs on.
+        // PostgreSQL's call is storing segment 2 (a live process's marker); while it does, the pusher runs on.
         let call = try otherProcess()
         defer { kill(call) }
-        let marker = OurWALFolder(dataDirectory: fake.dataDirectory).pushed + "/.\(fake.name(3).fileName).\(call.processIdentifier).tmp"
+        let marker = OurWALFolder(dataDirectory: fake.dataDirectory).pushed + "/.\(fake.name(2).fileName).\(call.processIdentifier).tmp"
         try FileSystem.makeDirectories(FileSystem.dirname(of: marker))
         try fake.write(marker, [])
         let running = try WorkerThread {
             do { try runPusher(fake) } catch { Issue.record("the pusher failed: \(error)") }
         }
-        let deadline = Date().addingTimeInterval(10)
-        while try records(fake).isEmpty, Date() < deadline { usleep(10_000) }
-        usleep(400_000)
-        #expect(try archived(fake) == [fake.name(1).fileName, fake.name(2).fileName], "PostgreSQL's file left to it")
+        // The pusher looks at the ready files in order: the record of segment 3 shows it passed segment 2 over.
+        try waitFor("the pusher to record segment 3") { try !records(fake).isEmpty }
+        #expect(try records(fake) == [fake.name(3).fileName])
+        #expect(try archived(fake) == [fake.name(1).fileName, fake.name(3).fileName], "PostgreSQL's file left to it")
         // The call ended without archiving it (say, it failed): the pusher takes it, and nothing of timeline 2.
         try FileSystem.remove(marker)
         running.join()
@@ -245,11 +251,7 @@ import Testing
         }
         // At work once it has described itself in its lock: it found the postmaster and opened the repository.
         let lock = DetachedHelper.pusher(OurWALFolder(dataDirectory: fake.dataDirectory)).lockPath
-        let deadline = MonotonicClock.now() + 60
-        while ((try? HelperLock.holderDescription(lock)) ?? nil ?? "").isEmpty {
-            try #require(MonotonicClock.now() < deadline, "the pusher did not start within a minute")
-            usleep(1_000)
-        }
+        try waitFor("the pusher to describe itself in its lock") { !((try? HelperLock.holderDescription(lock)) ?? nil ?? "").isEmpty }
         kill(postmaster)
         running.join()
         // Its idle timeout is a minute away: only the postmaster's end stops it with this reason.

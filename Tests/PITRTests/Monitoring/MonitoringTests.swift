@@ -25,7 +25,7 @@ struct MonitoredRepository {
     }
 
     func status(policy: RetentionPolicy = .standard, at time: UTCTime? = nil) throws -> RepositoryStatus {
-        try RepositoryStatus.gather(inventory: try RepositoryInventory.load(repository: repo.repository), policy: policy, now: time ?? now)
+        try RepositoryStatus(inventory: try RepositoryInventory.load(repository: repo.repository), policy: policy, now: time ?? now)
     }
 }
 
@@ -104,10 +104,10 @@ struct MonitoredRepository {
     @Test func noBackupAndAFailedVerifyAreProblems() throws {
         let repo = try SyntheticRepository()
         try repo.addSegments(1...2)
-        let status = try RepositoryStatus.gather(inventory: try RepositoryInventory.load(repository: repo.repository), policy: .standard, now: UTCTime.now())
+        let status = try RepositoryStatus(inventory: try RepositoryInventory.load(repository: repo.repository), policy: .standard, now: UTCTime.now())
         #expect(HealthCheck().problems(status, server: nil) == ["the repository holds no backup: run backup-push"])
         try VerifyRecord(time: UTCTime.now(), sound: false, deep: true, problems: 3).save(in: repo.repository)
-        let again = try RepositoryStatus.gather(inventory: try RepositoryInventory.load(repository: repo.repository), policy: .standard, now: UTCTime.now())
+        let again = try RepositoryStatus(inventory: try RepositoryInventory.load(repository: repo.repository), policy: .standard, now: UTCTime.now())
         #expect(HealthCheck().problems(again, server: nil).last?.contains("found 3 problems") == true)
     }
 

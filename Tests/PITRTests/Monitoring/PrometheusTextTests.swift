@@ -132,7 +132,7 @@ enum ExpositionFormat {
 
     @Test func anEmptyRepositoryLeavesUnknownMetricsOut() throws {
         let repo = try SyntheticRepository()
-        let status = try RepositoryStatus.gather(inventory: try RepositoryInventory.load(repository: repo.repository), policy: .standard, now: UTCTime.now())
+        let status = try RepositoryStatus(inventory: try RepositoryInventory.load(repository: repo.repository), policy: .standard, now: UTCTime.now())
         let samples = try ExpositionFormat.parse(PrometheusText.render(status, problems: []))
         #expect(!samples.contains { $0.name == "tailtown_pitr_backup_age_seconds" })
         #expect(samples.contains { $0.name == "tailtown_pitr_check_problems" && $0.value == 0 })

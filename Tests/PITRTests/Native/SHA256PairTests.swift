@@ -1,15 +1,48 @@
+import Foundation
 import Testing
 @testable import PITRNative
 @testable import PITRSupport
+@testable import PITRPipeline
 
 /// The interleaved pair must give SHA-256 bit for bit: compared with OpenSSL's one-message
 /// digests at every length around the block and padding boundaries, at odd addresses, and on
-/// two different messages at once (a mix-up of the two lanes would show).
-@Suite(.enabled(if: SHA256Pair.isAvailable, "the processor has no SHA instructions"))
-struct SHA256PairTests {
+/// two different messages at once (a mix-up of the two lanes would show). The pair runs only on
+/// a processor with the SHA instructions; on every processor, the leaves are hashed as that one
+/// hashes them (in pairs, or one at a time through OpenSSL) and compared with OpenSSL's digests,
+/// and the output says which path ran.
+@Suite struct SHA256PairTests {
     static let data = mixedData(count: (2 << 20) + 300, seed: 11)
+    static let withoutPair = "this processor has no SHA instructions: leaves are hashed one at a time (leafDigestsOnThisProcessor)"
 
-    @Test func knownMessages() throws {
+    /// The path this processor takes, checked against the kernel's CPU flags (a detection that failed would
+    /// otherwise turn the pair tests off unseen), and the leaves it hashes compared with OpenSSL's digests:
+    /// whole pairs and a lone tail with the instructions, every leaf alone without them.
+    @Test func leafDigestsOnThisProcessor() throws {
+        let flags = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8).split(separator: "\n")
+            .first { $0.hasPrefix("flags") }.map { Set($0.split(separator: " ").map(String.init)) } ?? []
+        #if arch(x86_64)
+        let kernelSays = flags.isSuperset(of: ["sha_ni", "ssse3", "sse4_1"])
+        #else
+        let kernelSays = false
+        #endif
+        #expect(SHA256Pair.isAvailable == kernelSays, "cpuid and /proc/cpuinfo disagree about the SHA instructions")
+        print("SHA256PairTests: " + (SHA256Pair.isAvailable ? "leaves hashed in pairs with the SHA instructions" : Self.withoutPair))
+
+        let leaf = OriginalDigest.leafSize
+        try Self.data.withUnsafeBytes { all in
+            for (start, count) in [(0, all.count), (7, 2 * leaf), (3, leaf + 1), (0, leaf), (5, 300)] {
+                let bytes = UnsafeRawBufferPointer(rebasing: all[start..<start + count])
+                let leaves = try OriginalDigest.hashLeaves(of: bytes, with: SHA256Hasher())
+                let expected = try stride(from: 0, to: count, by: leaf).flatMap {
+                    try digest(UnsafeRawBufferPointer(rebasing: bytes[$0..<min($0 + leaf, count)]))
+                }
+                #expect(leaves == expected, "\(count) bytes at \(start)")
+            }
+        }
+    }
+
+    @Test(.enabled(if: SHA256Pair.isAvailable, "\(withoutPair)"))
+    func knownMessages() throws {
         var digests: [UInt8] = []
         Array("abc".utf8).withUnsafeBytes { abc in
             Array("xyz".utf8).withUnsafeBytes { SHA256Pair.append(digestsOf: abc, and: $0, to: &digests) }
@@ -23,7 +56,8 @@ struct SHA256PairTests {
         #expect(digests == empty + empty)
     }
 
-    @Test func everyLengthUpToSeveralBlocksAtOddAddresses() throws {
+    @Test(.enabled(if: SHA256Pair.isAvailable, "\(withoutPair)"))
+    func everyLengthUpToSeveralBlocksAtOddAddresses() throws {
         try Self.data.withUnsafeBytes { all in
             for count in 0...300 {
                 for (first, second) in [(0, 1000), (3, 2001), (61, 4003)] {
@@ -38,7 +72,8 @@ struct SHA256PairTests {
         }
     }
 
-    @Test func leavesOfAMebibyteAndMore() throws {
+    @Test(.enabled(if: SHA256Pair.isAvailable, "\(withoutPair)"))
+    func leavesOfAMebibyteAndMore() throws {
         try Self.data.withUnsafeBytes { all in
             for count in [1 << 20, (1 << 20) + 55, (1 << 20) + 64] {
                 let a = UnsafeRawBufferPointer(rebasing: all[0..<count])
