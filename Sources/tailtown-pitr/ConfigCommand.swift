@@ -1,4 +1,5 @@
 import ArgumentParser
+import PITRRepository
 
 
 struct ConfigCommand: ParsableCommand {
@@ -28,9 +29,9 @@ struct ConfigCommand: ParsableCommand {
         check { _ = try settings.compressionLevel() }
         check {
             if let key = try settings.encryptionKey() {
-                print("encryption: aes-256-gcm, key id \(key.keyIDHex)")
+                print("encryption: aes-256-gcm, key id \(key.keyIDHex): objects and backup descriptors are authenticated")
             } else {
-                print("encryption: none")
+                print("encryption: none: \(Repository.withoutKeyNote)")
             }
         }
         if !valid { throw ExitCode(1) }

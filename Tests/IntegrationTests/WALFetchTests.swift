@@ -66,6 +66,26 @@ extension PostgreSQLIntegration {
             try archived.stop()
         }
 
+        /// A segment's object copied to the same segment of timeline 2 (its page headers still say segment N, so only
+        /// the name it is bound to tells them apart): refused, exit 200, never handed over.
+        @Test(arguments: FetchSetup.all)
+        func anObjectCopiedToAnotherTimelinesNameExits200(_ setup: FetchSetup) throws {
+            let (archived, destination) = try prepare(setup)
+            let folder = (archived.object as NSString).deletingLastPathComponent
+            let otherFolder = (folder as NSString).deletingLastPathComponent + "/00000002" + (folder as NSString).lastPathComponent.dropFirst(8)
+            let otherName = "00000002" + archived.segment.dropFirst(8)
+            try FileManager.default.createDirectory(atPath: otherFolder, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: archived.object, toPath: otherFolder + "/" + otherName)
+            try Sandbox.giveTreeToPostgres(otherFolder, mode: 0o700)
+            let result = try archived.tailtown.fetch(otherName, to: destination, in: archived.cluster.dataDirectory)
+            #expect(result.status == 200, "\(result.stderr)")
+            let line = result.stderr.split(separator: "\n").first { $0.contains("error: object file://\(otherFolder)/\(otherName) ") }
+            #expect(line?.contains(setup.encrypted ? "failed authentication at chunk 0" : "digest differs") == true, "\(result.stderr)")
+            #expect(line?.contains("copied from another name") == true, "\(result.stderr)")
+            #expect(try leftovers(beside: destination) == [])
+            try archived.stop()
+        }
+
         /// A repository that is not there (say, its file system is not mounted) is not the end of the archive:
         /// exit 1 would make PostgreSQL end recovery early and promote on a partial history.
         @Test func missingRepositoryExits200() throws {

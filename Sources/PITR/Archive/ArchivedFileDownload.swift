@@ -27,7 +27,8 @@ package struct ArchivedFileDownload {
     /// the object does not exist.
     package func download(_ name: WALFileName, to destination: String, lineage: Set<TimelineID>? = nil,
                   beforeRename: ((_ verified: String, StagedChecksum) throws -> Void)? = nil) throws -> ObjectTrailer? {
-        let key = WALArchive(repository: repository, identity: identity).key(for: name)
+        let archive = WALArchive(repository: repository, identity: identity)
+        let key = archive.key(for: name)
         let object = repository.storage.describe(key)
         let source: ByteSource
         do {
@@ -41,7 +42,8 @@ package struct ArchivedFileDownload {
         do {
             let output = try SystemFile.createExclusive(temporary, mode: 0o600)
             let checksummed = beforeRename.map { _ in StagedChecksum.Sink(output) }
-            let trailer = try ObjectDecoder(key: repository.key).decode(from: source, to: checksummed ?? output, object: object)
+            let trailer = try ObjectDecoder(key: repository.key).decode(from: source, to: checksummed ?? output, object: object,
+                                                                        identity: archive.objectIdentity(of: name))
             if case .segment(let segment) = name {
                 let written = try SystemFile.openForReading(temporary)
                 _ = try WALPageHeader.validateSegment(written, as: segment, cluster: identity)

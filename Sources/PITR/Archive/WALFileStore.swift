@@ -48,24 +48,28 @@ struct WALFileStore {
         let upload: Upload
         let trailer: ObjectTrailer
         let key: String
-        /// The local file, for messages.
+        /// The local file.
         let file: String
+        let identity: ObjectIdentity
     }
 
     /// The first half of `store`: the duplicate check, then the object written to an upload.
     func encode(_ file: SystemFile, as name: WALFileName, in archive: WALArchive) throws -> Encoding {
         let key = archive.key(for: name)
         let storage = repository.storage
+        let identity = archive.objectIdentity(of: name)
         if try storage.size(of: key) != nil {
-            let local = try FileDigest.compute(file: file, key: repository.key)
-            return .done(try compare(local, with: key, file: file.path), local)
+            // The stored trailer's kind says whether the object is bound to its name (format 2) or not (format 1).
+            let stored = try storedTrailer(key)
+            let local = try FileDigest.compute(file: file, key: repository.key, identity: stored.digestKind.bindsIdentity ? identity : nil)
+            return .done(try compare(local, with: stored, key: key, file: file.path), local)
         }
 
         file.adviseSequential()
         let upload = try storage.startUpload(key)
         do {
-            let trailer = try ObjectEncoder(options: options).encode(from: file, to: upload)
-            return .uncommitted(UncommittedObject(upload: upload, trailer: trailer, key: key, file: file.path))
+            let trailer = try ObjectEncoder(options: options).encode(from: file, to: upload, as: identity)
+            return .uncommitted(UncommittedObject(upload: upload, trailer: trailer, key: key, file: file.path, identity: identity))
         } catch {
             upload.abort()
             throw error
@@ -78,14 +82,24 @@ struct WALFileStore {
         case .stored:
             return (.stored(originalBytes: object.trailer.originalSize), object.trailer)
         case .alreadyExists:
-            // Another push of the same name won the race: same content is fine.
-            return (try compare(object.trailer, with: object.key, file: object.file), object.trailer)
+            // Another push of the same name won the race: same content is fine. One of another format
+            // (an older tailtown-pitr) is compared by that format's digest.
+            let stored = try storedTrailer(object.key)
+            var local = object.trailer
+            if stored.digestKind != local.digestKind {
+                local = try FileDigest.compute(file: try SystemFile.openForReading(object.file), key: repository.key,
+                                               identity: stored.digestKind.bindsIdentity ? object.identity : nil)
+            }
+            return (try compare(local, with: stored, key: object.key, file: object.file), object.trailer)
         }
     }
 
-    private func compare(_ local: ObjectTrailer, with key: String, file: String) throws -> WALPush.Outcome {
+    private func storedTrailer(_ key: String) throws -> ObjectTrailer {
+        try ObjectTrailer(parsing: repository.storage.readTail(of: key, count: ObjectTrailer.size), object: repository.storage.describe(key))
+    }
+
+    private func compare(_ local: ObjectTrailer, with stored: ObjectTrailer, key: String, file: String) throws -> WALPush.Outcome {
         let object = repository.storage.describe(key)
-        let stored = try ObjectTrailer(parsing: repository.storage.readTail(of: key, count: ObjectTrailer.size), object: object)
         guard stored == local else {
             throw ArchiveError.differentContent(file: file, object: object)
         }

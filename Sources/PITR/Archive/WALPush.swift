@@ -43,7 +43,7 @@ public struct WALPush {
         let folder = OurWALFolder(dataDirectory: DataDirectory.containing(walPath: path))
         let pushed = PushedFolder(path: folder.pushed)
         let file = try SystemFile.openForReading(path)
-        if try takeRecord(of: fileName, file: file, pushed: pushed) { return .pushedAhead }
+        if try takeRecord(of: fileName, file: file, pushed: pushed, dataDirectory: folder.dataDirectory) { return .pushedAhead }
 
         // Only PostgreSQL's calls for files in pg_wal work with the background pusher. The marker
         // tells it to leave this file alone; made before looking for its marker, so that of two
@@ -56,7 +56,7 @@ public struct WALPush {
             } catch let error as PITRError {
                 log.warning("push-ahead skipped: \(error.description)")
             }
-            if waitWhilePushedByAnother(fileName, pushed: pushed), try takeRecord(of: fileName, file: file, pushed: pushed) {
+            if waitWhilePushedByAnother(fileName, pushed: pushed), try takeRecord(of: fileName, file: file, pushed: pushed, dataDirectory: folder.dataDirectory) {
                 marker?.end()
                 return .pushedAhead
             }
@@ -101,11 +101,14 @@ public struct WALPush {
 
     /// True when the background pusher stored `name` in this repository and `file` still has the
     /// recorded size and digest; the record is removed either way, as PostgreSQL asks for a name once.
-    private func takeRecord(of name: WALFileName, file: SystemFile, pushed: PushedFolder) throws -> Bool {
+    private func takeRecord(of name: WALFileName, file: SystemFile, pushed: PushedFolder, dataDirectory: String) throws -> Bool {
         guard let record = pushed.record(of: name) else { return false }
+        let identity = record.trailer.digestKind.bindsIdentity
+            ? WALArchive(repository: repository, identity: try ClusterIdentity.read(dataDirectory: dataDirectory)).objectIdentity(of: name)
+            : nil
         let matches = try record.repository == repository.name
             && file.size() == record.trailer.originalSize
-            && FileDigest.compute(file: file, key: repository.key) == record.trailer
+            && FileDigest.compute(file: file, key: repository.key, identity: identity) == record.trailer
         try pushed.removeRecord(of: name)
         if !matches {
             log.warning("'\(file.path)' changed since it was pushed ahead (or the repository did): pushing it again")

@@ -45,6 +45,9 @@ public struct BackupDescriptor: Equatable, Sendable {
     public let keyID: String
     /// The tar pieces in restore order (each archive's pieces are concatenated), then the manifest.
     public let objects: [StoredObject]
+    /// Stored as an object of format 2, bound to its backup (docs/format.md), as every descriptor is since
+    /// format 2; false for one stored as plain text by an earlier release, whose pieces must then be of format 1.
+    public internal(set) var isObject = true
 
     public var rawBytes: Int { objects.reduce(0) { $0 + $1.rawBytes } }
     public var storedBytes: Int { objects.reduce(0) { $0 + $1.storedBytes } }
@@ -54,6 +57,25 @@ public struct BackupDescriptor: Equatable, Sendable {
     package static let folder = "backups"
     package static func key(of name: String) -> String { "\(folder)/\(name)/\(fileName)" }
     package static func objectKey(backup: String, object: String) -> String { "\(folder)/\(backup)/\(object)" }
+
+    /// What a piece is bound to (format 2): its cluster, backup and name (archive and index), and whether it is
+    /// the last piece of its archive, so that a piece copied into another backup, reordered or dropped is refused.
+    package static func objectIdentity(cluster: ClusterIdentity, backup: String, object: String, lastPiece: Bool) -> ObjectIdentity {
+        ObjectIdentity(["cluster": cluster.archiveID, "backup": backup, "object": object], lastPiece: lastPiece)
+    }
+
+    /// What the descriptor object of backup `name` is bound to.
+    package static func descriptorIdentity(backup name: String) -> ObjectIdentity {
+        ObjectIdentity(["backup": name, "file": fileName])
+    }
+
+    /// The identity a reader expects of `object`, one of this backup's pieces; nil for a descriptor stored as plain
+    /// text (format 1), whose pieces carry none: a format 2 piece listed there is refused, as the text was replaced.
+    package func objectIdentity(of object: StoredObject) -> ObjectIdentity? {
+        guard isObject else { return nil }
+        let last = objects.last { $0.archive == object.archive }
+        return BackupDescriptor.objectIdentity(cluster: identity, backup: name, object: object.name, lastPiece: last?.name == object.name)
+    }
 
     /// "20261127T010203Z-000000010000000000000002": sorts by start time; the start segment makes it unique per cluster.
     static func makeName(startTime: UTCTime, startSegment: WALSegmentName) -> String {

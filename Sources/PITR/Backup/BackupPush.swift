@@ -88,9 +88,9 @@ public final class BackupPush {
             while true {
                 switch try refusing({ try stream.nextItem() }) {
                 case .archive(let archive, _):
-                    stored += try store(stream, archive: archive, backup: name, objectSize: request.objectSize, encoder: encoder)
+                    stored += try store(stream, archive: archive, backup: name, cluster: identity, objectSize: request.objectSize, encoder: encoder)
                 case .manifest:
-                    stored += try store(stream, archive: "backup_manifest", backup: name, objectSize: request.objectSize, encoder: encoder)
+                    stored += try store(stream, archive: "backup_manifest", backup: name, cluster: identity, objectSize: request.objectSize, encoder: encoder)
                 case .end:
                     let stop = try refusing { try stream.finish() }
                     let stopMicroseconds = try refusing { try connection.query("SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint") }
@@ -116,7 +116,7 @@ public final class BackupPush {
                                     interruption: interruption, log: log)
                             .waitForBackup(descriptor, segmentSize: segmentSize, timeoutSeconds: request.walTimeoutSeconds)
                     }
-                    try writeDescriptor(descriptor)
+                    try BackupCatalog(repository: repository).store(descriptor, options: options)
                     return descriptor
                 }
             }
@@ -130,7 +130,7 @@ public final class BackupPush {
     }
 
     /// One archive's bytes into objects "<archive>.0000", "<archive>.0001", ... of at most `objectSize` bytes.
-    private func store(_ stream: BaseBackupStream, archive: String, backup: String, objectSize: Int,
+    private func store(_ stream: BaseBackupStream, archive: String, backup: String, cluster: ClusterIdentity, objectSize: Int,
                        encoder: ObjectEncoder) throws -> [BackupDescriptor.StoredObject] {
         var objects: [BackupDescriptor.StoredObject] = []
         do {
@@ -142,7 +142,10 @@ public final class BackupPush {
                 let sink = CountingSink(upload)
                 let trailer: ObjectTrailer
                 do {
-                    trailer = try encoder.encode(from: source, to: sink)
+                    // The reader expects the identity with its own idea of the last piece; the trailer carries the flag.
+                    let identity = BackupDescriptor.objectIdentity(cluster: cluster, backup: backup, object: objectName, lastPiece: false)
+                    trailer = try encoder.encode(from: source, to: sink, as: identity,
+                                                 lastPiece: { try !source.isFull || !stream.hasMoreData() })
                 } catch {
                     upload.abort()
                     throw error
@@ -161,20 +164,6 @@ public final class BackupPush {
             throw error
         }
         return objects
-    }
-
-    private func writeDescriptor(_ descriptor: BackupDescriptor) throws {
-        let key = BackupDescriptor.key(of: descriptor.name)
-        let upload = try repository.storage.startUpload(key)
-        do {
-            try descriptor.text.bytes.withUnsafeBytes { try upload.write($0) }
-        } catch {
-            upload.abort()
-            throw error
-        }
-        guard try upload.commit(replace: false) == .stored else {
-            throw BackupError.nameTaken(object: repository.storage.describe(key))
-        }
     }
 
     /// A replication connection: libpq's `replication=database` added to whatever the user gave.

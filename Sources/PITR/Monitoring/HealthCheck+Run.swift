@@ -11,6 +11,9 @@ extension HealthCheck {
     /// Returns one line per problem; throws when the repository cannot be read.
     public func run(repository: Repository, policy: RetentionPolicy, conninfo: String?, prometheusFile: String?,
                     notifyURL: String?, log: Log) throws -> [String] {
+        if repository.key == nil {
+            log.warning("repository \(repository.name) is not encrypted: \(Repository.withoutKeyNote)")
+        }
         let inventory = try RepositoryInventory.load(repository: repository)
         var server: ServerArchiveState?
         if let conninfo {

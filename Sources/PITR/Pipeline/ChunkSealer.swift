@@ -12,7 +12,7 @@ final class ChunkSealer {
     private var index = 0
     private let cipher: AES256GCM
     private var nonce = ChunkNonce()
-    /// Header, then (for the last chunk) trailer.
+    /// Header and identity, then (for the last chunk) trailer.
     private var aad: [UInt8] = []
     private var sink: ByteSink?
 
@@ -22,14 +22,15 @@ final class ChunkSealer {
         chunk = UnsafeMutableRawBufferPointer(start: storage, count: chunkSize + AES256GCM.tagSize)
         // Rekeyed for every object in `begin`.
         cipher = try AES256GCM(key: [UInt8](repeating: 0, count: AES256GCM.keySize))
-        aad.reserveCapacity(ObjectHeader.size + ObjectTrailer.size)
+        aad.reserveCapacity(ObjectHeader.size + 256 + ObjectTrailer.size)
     }
 
     deinit { storage.deallocate() }
 
-    func begin(objectKey: [UInt8], header: [UInt8], sink: ByteSink) {
+    /// `associatedData` is what every chunk authenticates: the header bytes, then the identity's.
+    func begin(objectKey: [UInt8], associatedData: [UInt8], sink: ByteSink) {
         cipher.rekey(objectKey)
-        aad = header
+        aad = associatedData
         filled = 0
         index = 0
         self.sink = sink

@@ -11,14 +11,15 @@ public enum FileDigest {
     /// Hashes a local file straight from a read-only mapping: no copy into a buffer, which
     /// keeps a repeated push of a 16 MiB segment close to the hash's own speed. Each leaf's
     /// pages leave the process once hashed, so the peak RSS holds a leaf or two, not the file.
-    public static func compute(file: SystemFile, key: MasterKey?) throws -> ObjectTrailer {
-        try file.withMappedBytes { try compute(bytes: $0, key: key, hashed: SystemFile.releaseMappedPages) }
+    /// `identity` nil gives format 1's trailer (to compare with an object of that format).
+    public static func compute(file: SystemFile, key: MasterKey?, identity: ObjectIdentity?) throws -> ObjectTrailer {
+        try file.withMappedBytes { try compute(bytes: $0, key: key, identity: identity, hashed: SystemFile.releaseMappedPages) }
     }
 
     /// From `parallelThreshold` bytes on, a worker thread hashes the first half of the
     /// leaves while the calling thread hashes the rest; the result equals streaming every
     /// byte through `OriginalDigest.update`.
-    public static func compute(bytes: UnsafeRawBufferPointer, key: MasterKey?,
+    public static func compute(bytes: UnsafeRawBufferPointer, key: MasterKey?, identity: ObjectIdentity?,
                                hashed: @escaping (UnsafeRawBufferPointer) -> Void = { _ in }) throws -> ObjectTrailer {
         let digest = try OriginalDigest(key: key)
         // The worker starts late, so it gets the smaller half; the split is a leaf boundary, after
@@ -27,7 +28,7 @@ public enum FileDigest {
         let workerLeaves = SHA256Pair.isAvailable ? leaves / 4 * 2 : leaves / 2
         guard bytes.count >= parallelThreshold, workerLeaves > 0 else {
             try digest.update(bytes)
-            return try digest.finish()
+            return try digest.finish(identity: identity)
         }
         let split = workerLeaves * OriginalDigest.leafSize
         let front = UnsafeRawBufferPointer(rebasing: bytes[0..<split])
@@ -41,6 +42,6 @@ public enum FileDigest {
         }
         let backLeaves = Result { try OriginalDigest.hashLeaves(of: back, with: backHasher, hashed: hashed) }
         worker.join()
-        return try digest.trailer(size: bytes.count, leafDigests: frontLeaves.get() + backLeaves.get())
+        return try digest.trailer(size: bytes.count, leafDigests: frontLeaves.get() + backLeaves.get(), identity: identity)
     }
 }

@@ -31,11 +31,13 @@ public final class ObjectDecoder {
     deinit { buffer.deallocate() }
 
     /// Writes the original bytes to `sink`; throws ObjectFormatError (naming `object`) on
-    /// anything wrong. The caller writes to a temporary file and publishes it only when
+    /// anything wrong, including an object of format 2 that is not `identity` (format 1 objects carry none), or one of
+    /// format 2 where `identity` is nil (what lists it is of format 1, so a format 2 object there was put in its place).
+    /// The caller writes to a temporary file and publishes it only when
     /// this returns: on a throw, `sink` may have received unverified bytes.
     /// `source` is read on the calling thread; `sink` is written on a second thread
     /// (never concurrently with anything else).
-    public func decode(from source: ByteSource, to sink: ByteSink, object: String) throws -> ObjectTrailer {
+    public func decode(from source: ByteSource, to sink: ByteSink, object: String, identity: ObjectIdentity?) throws -> ObjectTrailer {
         let headerCount = try readFully(source, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<ObjectHeader.size]))
         let headerBytes = Array(buffer[0..<headerCount])
         if headerCount < ObjectHeader.size {
@@ -44,6 +46,8 @@ public final class ObjectDecoder {
             throw ObjectFormatError.notAnObject(object: object)
         }
         let header = try ObjectHeader(parsing: headerBytes, object: object)
+        let bound = header.bindsIdentity ? identity : nil
+        if header.bindsIdentity && identity == nil { throw ObjectFormatError.unexpectedFormat(object: object, version: header.version) }
         let decompressor = try self.decompressor(for: header.compression)
         decompressor.begin()
         var trailer: ObjectTrailer?
@@ -58,11 +62,12 @@ public final class ObjectDecoder {
                 trailer = try decodePlain(source, object, decompressor)
             }
             guard let trailer else { throw ObjectFormatError.truncated(object: object) }
-            guard trailer.digestKind == .sha256Tree else {
-                throw ObjectFormatError.corruptTrailer(object: object, reason: "a plain object must carry a SHA-256 tree digest")
+            guard trailer.digestKind == .of(keyed: false, identity: bound != nil) else {
+                throw ObjectFormatError.corruptTrailer(object: object, reason: "a plain object of format \(header.version) must carry digest kind \(DigestKind.of(keyed: false, identity: bound != nil).rawValue)")
             }
             try checkSize(trailer, object)
-            guard try digest.finish().digest == trailer.digest else { throw ObjectFormatError.digestMismatch(object: object) }
+            guard try digest.finish(identity: bound).digest == trailer.digest else { throw ObjectFormatError.digestMismatch(object: object) }
+            try checkPiece(trailer, bound, object)
             return trailer
 
         case .aes256GCMStream:
@@ -76,13 +81,14 @@ public final class ObjectDecoder {
             self.cipher = cipher
             cipher.rekey(try key.objectKey(salt: header.salt))
             try writer.run(to: sink, hashing: nil) {
-                trailer = try decodeEncrypted(source, object, decompressor, header, headerBytes, cipher)
+                trailer = try decodeEncrypted(source, object, decompressor, header, headerBytes + (bound?.bytes ?? []), cipher)
             }
             guard let trailer else { throw ObjectFormatError.truncated(object: object) }
-            guard trailer.digestKind == .hmacSHA256Tree else {
-                throw ObjectFormatError.corruptTrailer(object: object, reason: "an encrypted object must carry an HMAC-SHA256 tree digest")
+            guard trailer.digestKind == .of(keyed: true, identity: bound != nil) else {
+                throw ObjectFormatError.corruptTrailer(object: object, reason: "an encrypted object of format \(header.version) must carry digest kind \(DigestKind.of(keyed: true, identity: bound != nil).rawValue)")
             }
             try checkSize(trailer, object)
+            try checkPiece(trailer, bound, object)
             return trailer
         }
     }
@@ -109,9 +115,10 @@ public final class ObjectDecoder {
         return trailer
     }
 
-    /// Authenticates, decrypts and decompresses chunk after chunk. Returns the trailer.
+    /// Authenticates, decrypts and decompresses chunk after chunk; `associatedData` is the header's bytes and
+    /// (format 2) the identity's. Returns the trailer.
     private func decodeEncrypted(_ source: ByteSource, _ object: String, _ decompressor: PayloadDecompressor,
-                                 _ header: ObjectHeader, _ headerBytes: [UInt8], _ cipher: AES256GCM) throws -> ObjectTrailer {
+                                 _ header: ObjectHeader, _ associatedData: [UInt8], _ cipher: AES256GCM) throws -> ObjectTrailer {
         let chunkSize = header.chunkSize
         let tagSize = AES256GCM.tagSize
         // A full stored chunk (C + 16) followed by at least 48 more bytes cannot be the last
@@ -119,7 +126,7 @@ public final class ObjectDecoder {
         let capacity = chunkSize + tagSize + ObjectTrailer.size
         var held = 0
         var index = 0
-        var aad = headerBytes
+        var aad = associatedData
         while true {
             held += try readFully(source, into: UnsafeMutableRawBufferPointer(rebasing: buffer[held..<capacity]))
             guard held == capacity else { break }
@@ -181,6 +188,13 @@ public final class ObjectDecoder {
         } catch let error as NativeError {
             throw ObjectFormatError.corruptCompressedData(object: object, reason: error.description)
         }
+    }
+
+    /// A backup piece must be flagged last exactly when the reader expects the last piece: a dropped
+    /// last piece (or one added after it) is refused.
+    private func checkPiece(_ trailer: ObjectTrailer, _ identity: ObjectIdentity?, _ object: String) throws {
+        guard let identity, trailer.lastPiece != identity.lastPiece else { return }
+        throw ObjectFormatError.identityMismatch(object: object, identity: identity.description)
     }
 
     private func checkSize(_ trailer: ObjectTrailer, _ object: String) throws {

@@ -33,11 +33,13 @@ public final class ObjectEncoder {
         }
     }
 
-    /// Reads `source` once to its end and writes header, payload and trailer to `sink`.
-    /// Returns the trailer written. On a throw, `sink` holds an incomplete object.
-    /// `source` is read on a second thread (never concurrently with anything else);
+    /// Reads `source` once to its end and writes header, payload and trailer to `sink`, bound to `identity`.
+    /// `lastPiece`, asked once the source has ended, sets the trailer's flag (backup pieces; the identity's
+    /// own flag is what a reader expects). Returns the trailer written. On a throw, `sink` holds an incomplete
+    /// object. `source` is read on a second thread (never concurrently with anything else);
     /// `sink` is written on the calling thread.
-    public func encode(from source: ByteSource, to sink: ByteSink) throws -> ObjectTrailer {
+    public func encode(from source: ByteSource, to sink: ByteSink, as identity: ObjectIdentity,
+                       lastPiece: () throws -> Bool = { false }) throws -> ObjectTrailer {
         defer { sealer?.release() }
         let header: ObjectHeader
         let emit: Emit
@@ -45,7 +47,7 @@ public final class ObjectEncoder {
             let salt = try SecureRandom.bytes(32)
             header = ObjectHeader(compression: options.compression, cipher: .aes256GCMStream,
                                   chunkSizeLog2: chunkSizeLog2, keyID: keyID, salt: salt)
-            sealer.begin(objectKey: try key.objectKey(salt: salt), header: header.bytes, sink: sink)
+            sealer.begin(objectKey: try key.objectKey(salt: salt), associatedData: header.bytes + identity.bytes, sink: sink)
             emit = { try sealer.append($0) }
         } else {
             header = .plain(options.compression)
@@ -60,7 +62,7 @@ public final class ObjectEncoder {
         }
         try compressor.finish(into: emit)
 
-        let trailer = try digest.finish()
+        let trailer = try digest.finish(identity: identity).marking(lastPiece: try lastPiece())
         let trailerBytes = trailer.bytes
         if let sealer { try sealer.finish(trailer: trailerBytes) }
         try trailerBytes.withUnsafeBytes { try sink.write($0) }

@@ -18,6 +18,8 @@ public enum ObjectFormatError: PITRError, Equatable {
     case digestMismatch(object: String)
     case sizeMismatch(object: String, expected: Int, actual: Int)
     case tooLarge(object: String, limit: Int)
+    case identityMismatch(object: String, identity: String)
+    case unexpectedFormat(object: String, version: UInt8)
     case corruptCompressedData(object: String, reason: String)
 
     public var description: String {
@@ -39,7 +41,7 @@ public enum ObjectFormatError: PITRError, Equatable {
         case let .corruptTrailer(object, reason):
             "object \(object) has a damaged trailer: \(reason)"
         case let .authenticationFailed(object, chunk):
-            "object \(object) failed authentication at chunk \(chunk): it was altered, truncated or reordered"
+            "object \(object) failed authentication at chunk \(chunk): it was altered, truncated or reordered, or copied from another name, cluster or backup"
         case let .wrongKey(object, expected, given):
             "object \(object) was encrypted with key \(expected) but the configured key is \(given); set the key the repository was written with"
         case let .encryptedButNoKey(object, keyID):
@@ -47,9 +49,13 @@ public enum ObjectFormatError: PITRError, Equatable {
         case let .plaintextButKeyGiven(object, keyID):
             "object \(object) is not encrypted but the repository uses encryption key \(keyID); it may have been replaced, refusing it"
         case let .digestMismatch(object):
-            "object \(object) decodes to bytes whose digest differs from its trailer: it is damaged"
+            "object \(object) decodes to bytes whose digest differs from its trailer: it is damaged, or it was copied from another name, cluster or backup"
         case let .sizeMismatch(object, expected, actual):
             "object \(object) decodes to \(actual) bytes but its trailer records \(expected): it is damaged"
+        case let .unexpectedFormat(object, version):
+            "object \(object) has format \(version) but is listed by a plain-text descriptor of an earlier release, which lists only format 1 objects: the descriptor was replaced"
+        case let .identityMismatch(object, identity):
+            "object \(object) is not \(identity): its last-piece flag says otherwise, so a piece of its archive was dropped, added or copied in"
         case let .tooLarge(object, limit):
             "object \(object) decodes to more than \(limit) bytes, more than an object of its kind can hold: it is damaged or misnamed"
         case let .corruptCompressedData(object, reason):

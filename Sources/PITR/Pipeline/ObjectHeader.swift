@@ -9,12 +9,15 @@ public enum ObjectCipher: UInt8, Sendable {
 public struct ObjectHeader: Equatable, Sendable {
     public static let size = 48
     public static let magic: [UInt8] = Array("TTPR".utf8)
-    public static let version: UInt8 = 1
+    /// The format written: 2 binds each object to its `ObjectIdentity`. Format 1 objects stay readable.
+    public static let version: UInt8 = 2
+    public static let readableVersions: ClosedRange<UInt8> = 1...2
     /// The chunk size encrypted objects are written with: 1 MiB.
     public static let defaultChunkSizeLog2: UInt8 = 20
     /// Chunk sizes a reader accepts (64 KiB ... 1 MiB), which bounds its memory.
     public static let acceptedChunkSizeLog2: ClosedRange<UInt8> = 16...20
 
+    public var version: UInt8
     public var compression: Compression
     public var cipher: ObjectCipher
     /// 0 for plain objects, which are not chunked.
@@ -24,8 +27,10 @@ public struct ObjectHeader: Equatable, Sendable {
     /// 32 bytes; zeros for plain objects.
     public var salt: [UInt8]
 
-    public init(compression: Compression, cipher: ObjectCipher, chunkSizeLog2: UInt8, keyID: [UInt8], salt: [UInt8]) {
+    public init(version: UInt8 = ObjectHeader.version, compression: Compression, cipher: ObjectCipher, chunkSizeLog2: UInt8,
+                keyID: [UInt8], salt: [UInt8]) {
         precondition(keyID.count == 8 && salt.count == 32)
+        self.version = version
         self.compression = compression
         self.cipher = cipher
         self.chunkSizeLog2 = chunkSizeLog2
@@ -41,12 +46,15 @@ public struct ObjectHeader: Equatable, Sendable {
 
     public var chunkSize: Int { 1 << Int(chunkSizeLog2) }
 
+    /// Whether the object is bound to an `ObjectIdentity` (format 2 and later).
+    public var bindsIdentity: Bool { version >= 2 }
+
     /// Parses and checks the first 48 bytes of `object`.
     public init(parsing bytes: [UInt8], object: String) throws {
         guard bytes.count >= ObjectHeader.size, Array(bytes[0..<4]) == ObjectHeader.magic else {
             throw ObjectFormatError.notAnObject(object: object)
         }
-        guard bytes[4] == ObjectHeader.version else {
+        guard ObjectHeader.readableVersions.contains(bytes[4]) else {
             throw ObjectFormatError.unsupportedVersion(object: object, version: bytes[4])
         }
         guard let compression = Compression(code: bytes[5]) else {
@@ -67,13 +75,13 @@ public struct ObjectHeader: Equatable, Sendable {
                 throw ObjectFormatError.unsupportedChunkSize(object: object, log2: bytes[7])
             }
         }
-        self.init(compression: compression, cipher: cipher, chunkSizeLog2: bytes[7], keyID: keyID, salt: salt)
+        self.init(version: bytes[4], compression: compression, cipher: cipher, chunkSizeLog2: bytes[7], keyID: keyID, salt: salt)
     }
 
     public var bytes: [UInt8] {
         var bytes = ObjectHeader.magic
         bytes.reserveCapacity(ObjectHeader.size)
-        bytes += [ObjectHeader.version, compression.code, cipher.rawValue, chunkSizeLog2]
+        bytes += [version, compression.code, cipher.rawValue, chunkSizeLog2]
         bytes += keyID
         bytes += salt
         return bytes

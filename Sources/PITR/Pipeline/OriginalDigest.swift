@@ -34,11 +34,9 @@ final class OriginalDigest {
         leafHasher = try SHA256Hasher()
     }
 
-    var kind: DigestKind {
-        switch root {
-        case .sha256: .sha256Tree
-        case .hmac: .hmacSHA256Tree
-        }
+    private var keyed: Bool {
+        if case .hmac = root { return true }
+        return false
     }
 
     func reset() throws {
@@ -69,20 +67,20 @@ final class OriginalDigest {
         size += bytes.count
     }
 
-    /// The trailer for everything fed since the last `reset`.
-    func finish() throws -> ObjectTrailer {
+    /// The trailer for everything fed since the last `reset`; `identity` (format 2) follows the leaf digests.
+    func finish(identity: ObjectIdentity?) throws -> ObjectTrailer {
         var all = leaves
         if leafFill > 0 {
             all += try leafHasher.finish()
             try leafHasher.reset()
             leafFill = 0
         }
-        return try trailer(size: size, leafDigests: all)
+        return try trailer(size: size, leafDigests: all, identity: identity)
     }
 
     /// The trailer of a file of `size` bytes whose leaf digests, in order, are `leafDigests`
-    /// (from `hashLeaves`). Leaves nothing fed through `update` changed.
-    func trailer(size: Int, leafDigests: [UInt8]) throws -> ObjectTrailer {
+    /// (from `hashLeaves`), bound to `identity` when given. Leaves nothing fed through `update` changed.
+    func trailer(size: Int, leafDigests: [UInt8], identity: ObjectIdentity?) throws -> ObjectTrailer {
         precondition(leafDigests.count == OriginalDigest.leafCount(size) * SHA256Hasher.digestSize)
         var prefix = [UInt8](repeating: 0, count: 8)
         for index in 0..<8 { prefix[index] = UInt8(truncatingIfNeeded: UInt64(size) >> UInt64(56 - 8 * index)) }
@@ -92,14 +90,17 @@ final class OriginalDigest {
             try hasher.reset()
             try prefix.withUnsafeBytes { try hasher.update($0) }
             try leafDigests.withUnsafeBytes { try hasher.update($0) }
+            if let identity { try identity.bytes.withUnsafeBytes { try hasher.update($0) } }
             digest = try hasher.finish()
         case let .hmac(mac):
             try mac.reset()
             try prefix.withUnsafeBytes { try mac.update($0) }
             try leafDigests.withUnsafeBytes { try mac.update($0) }
+            if let identity { try identity.bytes.withUnsafeBytes { try mac.update($0) } }
             digest = try mac.finish()
         }
-        return ObjectTrailer(originalSize: size, digestKind: kind, digest: digest)
+        return ObjectTrailer(originalSize: size, digestKind: .of(keyed: keyed, identity: identity != nil), digest: digest,
+                             lastPiece: identity?.lastPiece ?? false)
     }
 
     /// The SHA-256 of each leaf of `bytes`, concatenated, cutting at every `leafSize` bytes

@@ -33,6 +33,12 @@ public final class Repository {
 
     package var name: String { storage.describe("") }
 
+    /// What a repository without a key gets, said by `config` and `check`: with no secret nothing can be
+    /// authenticated, only checked against accidents.
+    public static let withoutKeyNote = "objects carry digests that catch accidental damage and misnamed copies, "
+        + "but anyone who can write to the repository can change what restore uses without it being noticed; "
+        + "set TAILTOWN_ENCRYPTION_KEY_FILE (made by 'tailtown-pitr keygen') in a new repository to have everything authenticated"
+
     /// Refuses a key that does not match the repository's (or a missing or superfluous one),
     /// recording the encryption of a new repository on its first write.
     public func checkEncryption() throws {

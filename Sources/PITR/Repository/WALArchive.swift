@@ -28,6 +28,12 @@ public struct WALArchive {
         }
     }
 
+    /// What an object of this archive is bound to (format 2): the archive and the file's name, so that a
+    /// segment copied to another name, timeline or cluster's folder is refused when read.
+    public func objectIdentity(of file: WALFileName) -> ObjectIdentity {
+        ObjectIdentity(["archive": identity.archiveID, "file": file.fileName])
+    }
+
     /// Checks the repository's key and a segment's size against what this archive records, recording
     /// them on the first segment. `archive.info` repeats the marker's encryption lines (written only
     /// after the marker was checked, and neither ever changes), so one read checks both; an archive
@@ -109,7 +115,8 @@ extension WALArchive {
             return [timeline]
         }
         let sink = MemorySink(limit: 1 << 20, object: object)
-        _ = try ObjectDecoder(key: repository.key).decode(from: source, to: sink, object: object)
+        _ = try ObjectDecoder(key: repository.key).decode(from: source, to: sink, object: object,
+                                                          identity: objectIdentity(of: .history(timeline)))
         return Set(try TimelineHistory(parsing: sink.bytes, timeline: timeline, file: object).lineage)
     }
 }

@@ -136,7 +136,7 @@ public final class RestoreExecutor {
                 // The decoder writes on a thread of its own, so extraction overlaps with reading and decoding;
                 // a read-ahead thread in front of it measured no faster (2 cores, moto on loopback).
                 let trailer = try decoder.decode(from: try repository.storage.openForReading(key), to: sink,
-                                                 object: repository.storage.describe(key))
+                                                 object: repository.storage.describe(key), identity: backup.objectIdentity(of: piece))
                 guard trailer.originalSize == piece.rawBytes else {
                     throw RestoreError.corruptArchive(archive: repository.storage.describe(key),
                                                       reason: "it decodes to \(trailer.originalSize) bytes where the descriptor says \(piece.rawBytes)")

@@ -16,12 +16,12 @@ final class ObjectCheck {
     }
 
     /// Nil when the object is sound, else the reason, naming the object.
-    func problem(key: String, listedSize: Int, deep: Bool) -> String? {
+    func problem(key: String, listedSize: Int, identity: ObjectIdentity?, deep: Bool) -> String? {
         let object = storage.describe(key)
         do {
             guard listedSize >= ObjectHeader.size + ObjectTrailer.size else { throw ObjectFormatError.truncated(object: object) }
             if deep {
-                _ = try decoder.decode(from: try storage.openForReading(key), to: DiscardingSink(), object: object)
+                _ = try decoder.decode(from: try storage.openForReading(key), to: DiscardingSink(), object: object, identity: identity)
                 return nil
             }
             _ = try ObjectHeader(parsing: try storage.readHead(of: key, count: ObjectHeader.size), object: object)

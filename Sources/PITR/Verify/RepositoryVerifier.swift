@@ -3,6 +3,7 @@ import PITRRepository
 import PITRRestore
 import PITRRetention
 import PITRSupport
+import PITRPipeline
 
 /// `verify`: checks a repository without restoring (docs/operations.md, "Verify").
 ///
@@ -47,7 +48,7 @@ public struct RepositoryVerifier {
         }
 
         let listed = Dictionary(inventory.backupObjects.map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
-        var objects: [(key: String, size: Int)] = []
+        var objects: [(key: String, size: Int, identity: ObjectIdentity?)] = []
         var backupObjects = 0
         for backup in inventory.backups {
             for object in backup.objects {
@@ -62,14 +63,14 @@ public struct RepositoryVerifier {
                     problems.append(.sizeMismatch(backup: backup.name, object: described, listed: size, recorded: object.storedBytes))
                     continue
                 }
-                objects.append((key, size))
+                objects.append((key, size, backup.objectIdentity(of: object)))
             }
         }
         var walFiles = 0
         for archive in inventory.archives {
-            for object in archive.index.files.values.sorted(by: { $0.key < $1.key }) {
+            for (file, object) in archive.index.files.sorted(by: { $0.value.key < $1.value.key }) {
                 walFiles += 1
-                objects.append((object.key, object.size))
+                objects.append((object.key, object.size, archive.index.archive.objectIdentity(of: file)))
             }
         }
         for (key, reason) in checkObjects(objects) {
@@ -83,7 +84,7 @@ public struct RepositoryVerifier {
 
     /// Checks `objects` on one thread per reader, each taking every n-th object; returns the
     /// problems in the order of `objects`.
-    private func checkObjects(_ objects: [(key: String, size: Int)]) -> [(key: String, reason: String)] {
+    private func checkObjects(_ objects: [(key: String, size: Int, identity: ObjectIdentity?)]) -> [(key: String, reason: String)] {
         // A second connection (and thread) the system refuses leaves its share to the calling thread.
         let second = try? openRepository?()
         let readers = [inventory.repository] + (second.map { [$0] } ?? [])
@@ -91,7 +92,8 @@ public struct RepositoryVerifier {
         func work(_ reader: Int) {
             let check = ObjectCheck(storage: readers[reader].storage, key: readers[reader].key)
             for index in stride(from: reader, to: objects.count, by: readers.count) {
-                results.store(check.problem(key: objects[index].key, listedSize: objects[index].size, deep: deep), at: index)
+                results.store(check.problem(key: objects[index].key, listedSize: objects[index].size, identity: objects[index].identity,
+                                            deep: deep), at: index)
             }
         }
         var thread: WorkerThread?

@@ -149,7 +149,8 @@ extension PostgreSQLIntegration {
             let object = BackupDescriptor.objectKey(backup: descriptor.name, object: descriptor.objects[0].name)
             let sink = try SystemFile.createExclusive(archived.sandbox.path("nokey.out"))
             let keyless = #expect(throws: ObjectFormatError.self) {
-                _ = try ObjectDecoder(key: nil).decode(from: try repository.storage.openForReading(object), to: sink, object: object)
+                _ = try ObjectDecoder(key: nil).decode(from: try repository.storage.openForReading(object), to: sink, object: object,
+                                                 identity: descriptor.objectIdentity(of: descriptor.objects[0]))
             }
             guard case .encryptedButNoKey(_, let keyID) = keyless else { Issue.record("got \(String(describing: keyless))"); return }
             #expect(keyID == key.keyIDHex)

@@ -108,7 +108,8 @@ extension PostgreSQLIntegration {
                 let file = try SystemFile.createExclusive(output)
                 for object in descriptor.objects where object.archive == archive {
                     let key = BackupDescriptor.objectKey(backup: descriptor.name, object: object.name)
-                    let trailer = try decoder.decode(from: try repository.storage.openForReading(key), to: file, object: key)
+                    let trailer = try decoder.decode(from: try repository.storage.openForReading(key), to: file, object: key,
+                                                     identity: descriptor.objectIdentity(of: object))
                     #expect(trailer.originalSize == object.rawBytes)
                 }
                 if archive == "backup_manifest" {

@@ -29,12 +29,13 @@ import Testing
             let trailer = try ObjectTrailer(parsing: Array(object.bytes.suffix(48)), object: "o")
             #expect(trailer == object.trailer)
             #expect(trailer.originalSize == size)
-            #expect(trailer.digestKind == (encrypted ? .hmacSHA256Tree : .sha256Tree))
-            #expect(trailer == (try input.withUnsafeBytes { try FileDigest.compute(bytes: $0, key: key) }))
-            #expect(trailer == (try referenceTrailer(input, key: key)))
+            #expect(header.version == 2)
+            #expect(trailer.digestKind == (encrypted ? .hmacSHA256TreeWithIdentity : .sha256TreeWithIdentity))
+            #expect(trailer == (try input.withUnsafeBytes { try FileDigest.compute(bytes: $0, key: key, identity: .test) }))
+            #expect(trailer == (try referenceTrailer(input, key: key, identity: .test)))
 
             let output = MemorySink()
-            let decoded = try decoder.decode(from: MemorySource(object.bytes, maximumRead: 300_000), to: output, object: "o")
+            let decoded = try decoder.decode(from: MemorySource(object.bytes, maximumRead: 300_000), to: output, object: "o", identity: .test)
             #expect(decoded == trailer)
             #expect(output.bytes == input, "\(compression) encrypted=\(encrypted) size=\(size)")
         }
@@ -48,7 +49,7 @@ import Testing
         // header + n full chunks with tags + an empty last chunk (tag only) + trailer
         #expect(object.bytes.count == 48 + chunks * (Self.chunk + 16) + 16 + 48)
         let output = MemorySink()
-        _ = try ObjectDecoder(key: Self.key).decode(from: MemorySource(object.bytes), to: output, object: "o")
+        _ = try ObjectDecoder(key: Self.key).decode(from: MemorySource(object.bytes), to: output, object: "o", identity: .test)
         #expect(output.bytes == input)
     }
 
@@ -65,12 +66,12 @@ import Testing
                 #expect(object.bytes.count == 48 + size + (size / chunk + 1) * 16 + 48)
             }
             let output = MemorySink()
-            #expect(try decoder.decode(from: MemorySource(object.bytes, maximumRead: 5000), to: output, object: "o") == object.trailer)
+            #expect(try decoder.decode(from: MemorySource(object.bytes, maximumRead: 5000), to: output, object: "o", identity: .test) == object.trailer)
             #expect(output.bytes == input, "\(compression) size=\(size)")
             // Truncated by one stored chunk plus a few bytes: never accepted.
             if object.bytes.count > chunk + 200 {
                 let cut = Array(object.bytes.dropLast(chunk + 16 + 5))
-                #expect(throws: ObjectFormatError.self) { _ = try decoder.decode(from: MemorySource(cut), to: MemorySink(), object: "o") }
+                #expect(throws: ObjectFormatError.self) { _ = try decoder.decode(from: MemorySource(cut), to: MemorySink(), object: "o", identity: .test) }
             }
         }
     }
@@ -106,17 +107,17 @@ import Testing
         for key in [nil, Self.key] {
             let encoder = try ObjectEncoder(options: ObjectOptions(compression: .lz4, level: nil, key: key))
             for failAfter in [0, 10, 3 << 20] {
-                #expect(throws: TestFailure.self) { _ = try encoder.encode(from: FailingSource(after: failAfter), to: MemorySink()) }
+                #expect(throws: TestFailure.self) { _ = try encoder.encode(from: FailingSource(after: failAfter), to: MemorySink(), as: .test) }
             }
             for failAfter in [0, 100, 2 << 20] {
                 #expect(throws: TestFailure.self) {
-                    _ = try encoder.encode(from: MemorySource(Array(Self.big[0..<(5 << 20)])), to: FailingSink(after: failAfter))
+                    _ = try encoder.encode(from: MemorySource(Array(Self.big[0..<(5 << 20)])), to: FailingSink(after: failAfter), as: .test)
                 }
             }
             let input = Array(Self.big[0..<(3 << 20)])
             let object = try encode(input, encoder)
             let output = MemorySink()
-            _ = try ObjectDecoder(key: key).decode(from: MemorySource(object.bytes), to: output, object: "o")
+            _ = try ObjectDecoder(key: key).decode(from: MemorySource(object.bytes), to: output, object: "o", identity: .test)
             #expect(output.bytes == input)
         }
     }
@@ -129,11 +130,11 @@ import Testing
                 let decoder = ObjectDecoder(key: key)
                 for failAfter in [0, 100, 1 << 20, 4 << 20] {
                     #expect(throws: TestFailure.self) {
-                        _ = try decoder.decode(from: MemorySource(object.bytes), to: FailingSink(after: failAfter), object: "o")
+                        _ = try decoder.decode(from: MemorySource(object.bytes), to: FailingSink(after: failAfter), object: "o", identity: .test)
                     }
                 }
                 let output = MemorySink()
-                #expect(try decoder.decode(from: MemorySource(object.bytes, maximumRead: 4097), to: output, object: "o") == object.trailer)
+                #expect(try decoder.decode(from: MemorySource(object.bytes, maximumRead: 4097), to: output, object: "o", identity: .test) == object.trailer)
                 #expect(output.bytes == input)
             }
         }
@@ -146,7 +147,7 @@ import Testing
         #expect(Self.key.keyID == bytes(hex: "0f10b0f320559899"))
         #expect(try Self.key.digestKey() == bytes(hex: "afd69cacff0fb5d9b46ccc073306e618924470328827ce943c32dcde89e1b8d4"))
         // HMAC-SHA256 under that key of (00 00 00 00 00 00 00 03 || SHA-256("abc")): the tree of one leaf.
-        let trailer = try Array("abc".utf8).withUnsafeBytes { try FileDigest.compute(bytes: $0, key: Self.key) }
+        let trailer = try Array("abc".utf8).withUnsafeBytes { try FileDigest.compute(bytes: $0, key: Self.key, identity: nil) }
         #expect(trailer.digest == bytes(hex: "dd37af6b8347d904d0410469828dbcdcf5a25f0e7ada342ca404c5a5ea457640"))
     }
 
@@ -161,13 +162,28 @@ import Testing
 
         let header = ObjectHeader(compression: .zstd, cipher: .aes256GCMStream, chunkSizeLog2: 20,
                                   keyID: Array(1...8), salt: Array(9...40))
-        #expect(header.bytes == Array("TTPR".utf8) + [1, 2, 1, 20] + Array(1...40))
+        #expect(header.bytes == Array("TTPR".utf8) + [2, 2, 1, 20] + Array(1...40))
         #expect(try ObjectHeader(parsing: header.bytes, object: "o") == header)
+        // Format 1 stays readable; 3 is not a format yet.
+        #expect(try ObjectHeader(parsing: Array("TTPR".utf8) + [1, 2, 1, 20] + Array(1...40), object: "o").version == 1)
+        #expect(throws: ObjectFormatError.unsupportedVersion(object: "o", version: 3)) {
+            try ObjectHeader(parsing: Array("TTPR".utf8) + [3, 2, 1, 20] + Array(1...40), object: "o")
+        }
+
+        // Format 2's flags byte: the last piece of a backup archive.
+        let last = ObjectTrailer(originalSize: 5, digestKind: .sha256TreeWithIdentity, digest: Array(100..<132), lastPiece: true)
+        #expect(last.bytes[8...9] == [3, 1])
+        #expect(try ObjectTrailer(parsing: last.bytes, object: "o") == last)
+        var flaggedV1 = trailer.bytes
+        flaggedV1[9] = 1
+        #expect(throws: ObjectFormatError.corruptTrailer(object: "o", reason: "reserved bytes are not zero")) {
+            try ObjectTrailer(parsing: flaggedV1, object: "o")
+        }
     }
 
     private func encode(_ input: [UInt8], _ encoder: ObjectEncoder) throws -> (bytes: [UInt8], trailer: ObjectTrailer) {
         let sink = MemorySink()
-        let trailer = try encoder.encode(from: MemorySource(input), to: sink)
+        let trailer = try encoder.encode(from: MemorySource(input), to: sink, as: .test)
         return (sink.bytes, trailer)
     }
 }

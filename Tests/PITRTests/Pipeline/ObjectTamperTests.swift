@@ -17,15 +17,15 @@ import Testing
     static func encode(_ compression: Compression, key: MasterKey?) -> [UInt8] {
         let sink = MemorySink()
         _ = try! ObjectEncoder(options: ObjectOptions(compression: compression, level: nil, key: key))
-            .encode(from: MemorySource(input), to: sink)
+            .encode(from: MemorySource(input), to: sink, as: .test)
         return sink.bytes
     }
 
     /// Decodes, returning the error (nil when it decoded to the original input).
-    func failure(_ object: [UInt8], key: MasterKey? = ObjectTamperTests.key) -> ObjectFormatError? {
+    func failure(_ object: [UInt8], key: MasterKey? = ObjectTamperTests.key, identity: ObjectIdentity = .test) -> ObjectFormatError? {
         let sink = MemorySink()
         do {
-            _ = try ObjectDecoder(key: key).decode(from: MemorySource(object), to: sink, object: "wal/000000010000000000000001")
+            _ = try ObjectDecoder(key: key).decode(from: MemorySource(object), to: sink, object: "wal/000000010000000000000001", identity: identity)
             #expect(sink.bytes == Self.input, "decoded without error but to different bytes")
             return nil
         } catch let error as ObjectFormatError {
@@ -55,7 +55,9 @@ import Testing
         let o = "wal/000000010000000000000001"
         let e = Self.encrypted
         #expect(failure(flipped(e, at: 0)) == .notAnObject(object: o))
-        #expect(failure(flipped(e, at: 4)) == .unsupportedVersion(object: o, version: 0))
+        #expect(failure(flipped(e, at: 4)) == .unsupportedVersion(object: o, version: 3))
+        // Relabelled as format 1, which binds no identity: the header is authenticated, so it fails at once.
+        #expect(failure(flipped(e, at: 4, with: 3)) == .authenticationFailed(object: o, chunk: 0))
         #expect(failure(flipped(e, at: 5, with: 0x80)) == .unknownCompression(object: o, code: 0x80))
         #expect(failure(flipped(e, at: 6, with: 0x40)) == .unknownCipher(object: o, code: 0x41))
         #expect(failure(flipped(e, at: 7, with: 0x10)) == .unsupportedChunkSize(object: o, log2: 4))
@@ -92,6 +94,21 @@ import Testing
         }
     }
 
+    /// An object read under another name (a segment copied to the next name, a piece into another backup)
+    /// does not decode: its identity is authenticated (encrypted) or hashed into its digest (plain).
+    @Test func anObjectIsRefusedUnderAnotherIdentity() {
+        let o = "wal/000000010000000000000001"
+        let other = ObjectIdentity(["file": "test2"])
+        #expect(failure(Self.encrypted, identity: other) == .authenticationFailed(object: o, chunk: 0))
+        #expect(failure(Self.plain, key: nil, identity: other) == .digestMismatch(object: o))
+        // Expected as the last piece of its archive, but not flagged so (a later piece was dropped).
+        let last = ObjectIdentity(["file": "test"], lastPiece: true)
+        #expect(failure(Self.encrypted, identity: last) == .identityMismatch(object: o, identity: last.description))
+        #expect(failure(Self.plain, key: nil, identity: last) == .identityMismatch(object: o, identity: last.description))
+        // A plain object's flag is not authenticated (no key), but it is checked against accidents.
+        #expect(failure(flipped(Self.plain, at: Self.plain.count - 39), key: nil) == .identityMismatch(object: o, identity: ObjectIdentity.test.description))
+    }
+
     @Test func trailerFlips() {
         let o = "wal/000000010000000000000001"
         let e = Self.encrypted, end = e.count
@@ -103,9 +120,11 @@ import Testing
         let p = Self.plain, pend = p.count
         #expect(failure(flipped(p, at: pend - 48), key: nil) == .sizeMismatch(object: o, expected: Self.input.count + (1 << 56), actual: Self.input.count))
         #expect(failure(flipped(p, at: pend - 41), key: nil) == .sizeMismatch(object: o, expected: Self.input.count ^ 1, actual: Self.input.count))
-        #expect(failure(flipped(p, at: pend - 40), key: nil) == .corruptTrailer(object: o, reason: "unknown digest kind 0"))
-        #expect(failure(flipped(p, at: pend - 40, with: 3), key: nil)
-            == .corruptTrailer(object: o, reason: "a plain object must carry a SHA-256 tree digest"))
+        // Kind 3 (plain, bound to its identity) with bit 0 or bit 1 flipped: 2 and 1 are kinds of their own.
+        #expect(failure(flipped(p, at: pend - 40), key: nil)
+            == .corruptTrailer(object: o, reason: "a plain object of format 2 must carry digest kind 3"))
+        #expect(failure(flipped(p, at: pend - 40, with: 2), key: nil)
+            == .corruptTrailer(object: o, reason: "a plain object of format 2 must carry digest kind 3"))
         #expect(failure(flipped(p, at: pend - 38), key: nil) == .corruptTrailer(object: o, reason: "reserved bytes are not zero"))
         #expect(failure(flipped(p, at: pend - 36), key: nil) == .digestMismatch(object: o))
         #expect(failure(flipped(p, at: pend - 5), key: nil) == .digestMismatch(object: o))

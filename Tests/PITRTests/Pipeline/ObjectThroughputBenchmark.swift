@@ -26,11 +26,11 @@ import Testing
         let key = MasterKey(bytes: Array(0..<32))
         let rounds = 3
 
-        let hashSeconds = try best(rounds) { _ = try FileDigest.compute(file: SystemFile.openForReading(input), key: nil) }
+        let hashSeconds = try best(rounds) { _ = try FileDigest.compute(file: SystemFile.openForReading(input), key: nil, identity: nil) }
         let streamSeconds = try best(rounds) {
             let digest = try OriginalDigest(key: nil)
             try SystemFile.openForReading(input).withMappedBytes { try digest.update($0) }
-            _ = try digest.finish()
+            _ = try digest.finish(identity: nil)
         }
         print("throughput: mapped file, SHA-256 tree digest alone: two threads \(mbps(size, hashSeconds)) MB/s, "
             + "one thread \(mbps(size, streamSeconds)) MB/s")
@@ -41,12 +41,12 @@ import Testing
                 let object = folder + "/object", output = folder + "/output"
                 let encode = try best(rounds) {
                     try FileSystem.remove(object)
-                    _ = try encoder.encode(from: SystemFile.openForReading(input), to: SystemFile.createExclusive(object))
+                    _ = try encoder.encode(from: SystemFile.openForReading(input), to: SystemFile.createExclusive(object), as: .test)
                 }
                 let stored = try FileSystem.size(object) ?? 0
                 let decode = try best(rounds) {
                     try FileSystem.remove(output)
-                    _ = try decoder.decode(from: SystemFile.openForReading(object), to: SystemFile.createExclusive(output), object: "bench")
+                    _ = try decoder.decode(from: SystemFile.openForReading(object), to: SystemFile.createExclusive(output), object: "bench", identity: .test)
                 }
                 #expect(try FileSystem.readFile(output) == FileSystem.readFile(input))
                 let name = "\(compression.rawValue)\(key == nil ? "" : "+aes-gcm")"

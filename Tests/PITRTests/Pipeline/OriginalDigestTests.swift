@@ -32,9 +32,9 @@ import Testing
                         offset += piece
                     }
                 }
-                let streamedTrailer = try streamed.finish()
+                let streamedTrailer = try streamed.finish(identity: nil)
                 let parallel = try Self.data.withUnsafeBytes {
-                    try FileDigest.compute(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<size]), key: key)
+                    try FileDigest.compute(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<size]), key: key, identity: nil)
                 }
                 #expect(streamedTrailer == parallel, "size \(size) keyed \(key != nil)")
                 #expect(parallel == (try referenceTrailer(Array(Self.data[0..<size]), key: key)))
@@ -50,15 +50,15 @@ import Testing
         let size = 5 * Self.mib + 17
         #expect(FileManager.default.createFile(atPath: path, contents: Data(Self.data[0..<size])))
         let file = try SystemFile.openForReading(path)
-        let fromFile = try FileDigest.compute(file: file, key: Self.key)
+        let fromFile = try FileDigest.compute(file: file, key: Self.key, identity: nil)
         let fromBytes = try Self.data.withUnsafeBytes {
-            try FileDigest.compute(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<size]), key: Self.key)
+            try FileDigest.compute(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<size]), key: Self.key, identity: nil)
         }
         #expect(fromFile == fromBytes)
     }
 
     @Test func documentedExampleOfAOneLeafFile() throws {
-        let trailer = try Array("abc".utf8).withUnsafeBytes { try FileDigest.compute(bytes: $0, key: nil) }
+        let trailer = try Array("abc".utf8).withUnsafeBytes { try FileDigest.compute(bytes: $0, key: nil, identity: nil) }
         // docs/format.md, "Original digest": SHA-256(00 00 00 00 00 00 00 03 || SHA-256("abc")).
         #expect(trailer.digest == bytes(hex: "e13dee54bfc1b26042c1fec4b1d8ef2054b22fa1ab1263adce665eb013f829d5"))
         #expect(trailer.digestKind == .sha256Tree && trailer.originalSize == 3)
@@ -66,7 +66,7 @@ import Testing
 
     @Test func differentContentSizeOrKeyGiveDifferentDigests() throws {
         func trailer(_ bytes: ArraySlice<UInt8>, _ key: MasterKey?) throws -> ObjectTrailer {
-            try Array(bytes).withUnsafeBytes { try FileDigest.compute(bytes: $0, key: key) }
+            try Array(bytes).withUnsafeBytes { try FileDigest.compute(bytes: $0, key: key, identity: nil) }
         }
         let base = Self.data[0..<(3 * Self.mib)]
         var flipped = Array(base)
@@ -112,10 +112,10 @@ import Testing
         try #require(lines.count == 2)
 
         let plain = try Self.data.withUnsafeBytes {
-            try FileDigest.compute(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<size]), key: nil)
+            try FileDigest.compute(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<size]), key: nil, identity: nil)
         }
         let keyed = try Self.data.withUnsafeBytes {
-            try FileDigest.compute(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<size]), key: Self.key)
+            try FileDigest.compute(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<size]), key: Self.key, identity: nil)
         }
         #expect(hex(plain.digest) == lines[0])
         #expect(hex(keyed.digest) == lines[1])
@@ -123,16 +123,19 @@ import Testing
 }
 
 /// The tree digest written out the plain way, leaf by leaf, for tests that check a trailer.
-func referenceTrailer(_ bytes: [UInt8], key: MasterKey?) throws -> ObjectTrailer {
+/// docs/format.md's definition, written out: format 1 without `identity`, format 2 with it after the leaf digests.
+func referenceTrailer(_ bytes: [UInt8], key: MasterKey?, identity: ObjectIdentity? = nil) throws -> ObjectTrailer {
     var message = (0..<8).map { UInt8(truncatingIfNeeded: UInt64(bytes.count) >> UInt64(56 - 8 * $0)) }
     for start in stride(from: 0, to: bytes.count, by: 1 << 20) {
         message += try SHA256Hasher.digest(Array(bytes[start..<min(start + (1 << 20), bytes.count)]))
     }
+    message += identity?.bytes ?? []
     if let key {
-        return ObjectTrailer(originalSize: bytes.count, digestKind: .hmacSHA256Tree,
+        return ObjectTrailer(originalSize: bytes.count, digestKind: identity == nil ? .hmacSHA256Tree : .hmacSHA256TreeWithIdentity,
                              digest: try HMACSHA256.mac(key: key.digestKey(), message))
     }
-    return ObjectTrailer(originalSize: bytes.count, digestKind: .sha256Tree, digest: try SHA256Hasher.digest(message))
+    return ObjectTrailer(originalSize: bytes.count, digestKind: identity == nil ? .sha256Tree : .sha256TreeWithIdentity,
+                         digest: try SHA256Hasher.digest(message))
 }
 
 /// A small seeded generator, so a failing piece pattern can be reproduced.

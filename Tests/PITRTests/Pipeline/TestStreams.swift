@@ -1,29 +1,6 @@
 @testable import PITRPipeline
 @testable import PITRSupport
 
-/// An in-memory source that hands out at most `maximumRead` bytes per call, so the
-/// pipeline's own handling of short reads is exercised.
-final class MemorySource: ByteSource {
-    let bytes: [UInt8]
-    let maximumRead: Int
-    private var offset = 0
-
-    init(_ bytes: [UInt8], maximumRead: Int = Int.max) {
-        self.bytes = bytes
-        self.maximumRead = maximumRead
-    }
-
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let n = min(buffer.count, bytes.count - offset, maximumRead)
-        guard n > 0 else { return 0 }
-        bytes.withUnsafeBytes { all in
-            buffer.baseAddress!.copyMemory(from: all.baseAddress! + offset, byteCount: n)
-        }
-        offset += n
-        return n
-    }
-}
-
 extension MemorySink {
     /// The library's sink without its size limit: test objects are small.
     convenience init() { self.init(limit: .max, object: "test output") }
@@ -72,4 +49,9 @@ func mixedData(count: Int, seed: UInt64) -> [UInt8] {
         }
     }
     return result
+}
+
+extension ObjectIdentity {
+    /// The identity the pipeline's own tests bind their objects to.
+    static let test = ObjectIdentity(["file": "test"])
 }

@@ -150,7 +150,8 @@ final class SyntheticChain {
         for position in 0..<count {
             let name = wal.name(position)
             let upload = try repository.storage.startUpload(archive.key(for: .segment(name)))
-            _ = try ObjectEncoder(options: ObjectOptions(compression: .lz4)).encode(from: MemorySource(wal.segment(position)), to: upload)
+            _ = try ObjectEncoder(options: ObjectOptions(compression: .lz4)).encode(from: MemorySource(wal.segment(position)), to: upload,
+                                                                                   as: archive.objectIdentity(of: .segment(name)))
             _ = try upload.commit(replace: false)
             names.append(name)
         }

@@ -33,7 +33,7 @@ final class PlannerRepository {
     /// Archives `<timeline>.history` with one line per ancestor.
     func archiveHistory(_ timeline: UInt32, _ lines: [(parent: UInt32, switchpoint: String)]) throws {
         let text = lines.map { "\($0.parent)\t\($0.switchpoint)\tno recovery target specified\n" }.joined()
-        try synthetic.putObject(synthetic.walKey(.history(TimelineID(timeline))), Array(text.utf8))
+        try synthetic.putWAL(.history(TimelineID(timeline)), Array(text.utf8))
     }
 
     func removeSegment(timeline: UInt32, _ number: UInt64) throws {

@@ -19,7 +19,7 @@ struct RetentionScenario {
     init(key: MasterKey? = nil, storage: Storage? = nil) throws {
         repo = try SyntheticRepository(key: key, storage: storage)
         try repo.addSegments(5...64)
-        try repo.putObject(repo.walKey(.partial(repo.segment(1, 65))), Array("partial".utf8))
+        try repo.putWAL(.partial(repo.segment(1, 65)), Array("partial".utf8))
         try repo.addHistory(timeline: 2, ancestors: [(1, 65)])
         try repo.addSegments(timeline: 2, 65...75)
         try repo.addHistory(timeline: 3, ancestors: [(1, 25)])

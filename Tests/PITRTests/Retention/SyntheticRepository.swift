@@ -34,11 +34,17 @@ final class SyntheticRepository {
 
     deinit { if !root.isEmpty { try? FileManager.default.removeItem(atPath: root) } }
 
-    /// Stores `content` as a pipeline object (header, lz4 payload, trailer).
-    func putObject(_ key: String, _ content: [UInt8]) throws {
+    /// Stores `content` as a pipeline object (header, lz4 payload, trailer) bound to `identity`.
+    func putObject(_ key: String, _ content: [UInt8], as identity: ObjectIdentity = .test) throws {
         let upload = try storage.startUpload(key)
-        _ = try ObjectEncoder(options: ObjectOptions(compression: .lz4, key: repository.key)).encode(from: MemorySource(content), to: upload)
+        _ = try ObjectEncoder(options: ObjectOptions(compression: .lz4, key: repository.key))
+            .encode(from: MemorySource(content), to: upload, as: identity, lastPiece: { identity.lastPiece })
         _ = try upload.commit(replace: true)
+    }
+
+    /// Stores `content` as the archived WAL file `file`.
+    func putWAL(_ file: WALFileName, _ content: [UInt8]) throws {
+        try putObject(walKey(file), content, as: archive.objectIdentity(of: file))
     }
 
     func segment(_ timeline: UInt32, _ number: UInt64) -> WALSegmentName {
@@ -50,14 +56,14 @@ final class SyntheticRepository {
     func addSegments(timeline: UInt32 = 1, _ numbers: ClosedRange<UInt64>) throws {
         for n in numbers {
             let name = segment(timeline, n)
-            try putObject(walKey(.segment(name)), Array("segment \(name)".utf8))
+            try putWAL(.segment(name), Array("segment \(name)".utf8))
         }
     }
 
     /// A history file: `ancestors` as (parent timeline, switchpoint segment number), oldest first.
     func addHistory(timeline: UInt32, ancestors: [(UInt32, UInt64)]) throws {
         let text = ancestors.map { "\($0.0)\t\(LSN($0.1 * segmentSize.bytes + 0x28))\tno recovery target specified\n" }.joined()
-        try putObject(walKey(.history(TimelineID(timeline))), Array(text.utf8))
+        try putWAL(.history(TimelineID(timeline)), Array(text.utf8))
     }
 
     /// A finished backup: one tar piece, the manifest, its .backup file, then its descriptor.
@@ -73,11 +79,11 @@ final class SyntheticRepository {
         for (piece, archive) in [("base.tar.0000", "base.tar"), ("backup_manifest.0000", "backup_manifest")] {
             let content = Array("\(piece) of \(name)".utf8)
             let key = BackupDescriptor.objectKey(backup: name, object: piece)
-            try putObject(key, content)
+            try putObject(key, content, as: BackupDescriptor.objectIdentity(cluster: identity, backup: name, object: piece, lastPiece: true))
             objects.append(.init(name: piece, archive: archive, rawBytes: content.count, storedBytes: try storage.size(of: key) ?? 0))
         }
         let segmentName = segment(timeline, start)
-        try putObject(walKey(.backup(segmentName, offset: 0x28)), Array("START WAL LOCATION: \(startLSN)".utf8))
+        try putWAL(.backup(segmentName, offset: 0x28), Array("START WAL LOCATION: \(startLSN)".utf8))
         let descriptor = BackupDescriptor(
             name: name, label: "test", startLSN: startLSN, stopLSN: stopLSN, startTime: startTime, stopTime: stopTime,
             timeline: TimelineID(timeline), stopTimeline: TimelineID(timeline), systemIdentifier: identity.systemIdentifier,
@@ -93,9 +99,7 @@ final class SyntheticRepository {
 
     /// Writes a backup's descriptor as backup-push does last (plain text, not a pipeline object).
     func putDescriptor(_ descriptor: BackupDescriptor) throws {
-        let upload = try storage.startUpload(BackupDescriptor.key(of: descriptor.name))
-        try descriptor.text.bytes.withUnsafeBytes { try upload.write($0) }
-        _ = try upload.commit(replace: false)
+        try BackupCatalog(repository: repository).store(descriptor, options: ObjectOptions(compression: .lz4, key: repository.key))
     }
 
     /// Every visible key, sorted.

@@ -91,6 +91,32 @@ import Testing
         #expect(deep.problems.first?.subject.hasSuffix(key) == true)
     }
 
+    /// backup.info is an object bound to its backup (format 2). Plain text put in its place (the format of earlier
+    /// releases), say with a tablespace added, cannot vouch for format 2 pieces; another backup's descriptor copied
+    /// to its name does not decode.
+    @Test func aReplacedDescriptorIsCaught() throws {
+        let scenario = try RetentionScenario(key: MasterKey(bytes: Array(repeating: 7, count: 32))!)
+        let catalog = BackupCatalog(repository: scenario.repo.repository)
+        let backups = try catalog.list()
+        #expect(backups.count > 1 && backups.allSatisfy(\.isObject))
+        let victim = backups[0]
+        let path = scenario.repo.path(BackupDescriptor.key(of: victim.name))
+        var text = victim.text
+        text.values.append(("tablespace", "16390 /etc/attacker"))
+        try Data(text.bytes).write(to: URL(fileURLWithPath: path))
+        #expect(try catalog.list().first { $0.name == victim.name }?.isObject == false)
+        let deep = try verify(scenario, deep: true)
+        let replaced = deep.problems.filter { $0.description.contains("the descriptor was replaced") }
+        #expect(replaced.count == victim.objects.count, "\(deep.text)")
+        #expect(replaced.allSatisfy { $0.subject.contains(victim.name) })
+
+        try FileManager.default.removeItem(atPath: path)
+        try FileManager.default.copyItem(atPath: scenario.repo.path(BackupDescriptor.key(of: backups[1].name)), toPath: path)
+        #expect(throws: ObjectFormatError.authenticationFailed(object: scenario.repo.storage.describe(BackupDescriptor.key(of: victim.name)), chunk: 0)) {
+            try catalog.list()
+        }
+    }
+
     @Test func twoReadersFindTheSameProblemsInTheSameOrder() throws {
         let key = MasterKey(bytes: Array(repeating: 9, count: 32))!
         let scenario = try RetentionScenario(key: key)
