@@ -42,6 +42,19 @@ import Testing
         #expect(try storage.list(prefix: "wal/a") == [])
     }
 
+    /// A prefix that ends inside a name lists what matches in that folder and in its subfolders that match.
+    @Test func aPrefixListsOnlyTheFoldersItCanMatch() throws {
+        defer { _ = system("rm -rf '\(root)'") }
+        for key in ["wal/x/00000002.history", "wal/x/0000000200000000/a", "wal/x/0000000200000001/b",
+                    "wal/x/0000000100000000/c", "wal/x/00000003.history", "wal/y/0000000200000000/d"] {
+            #expect(try store(key, [1]) == .stored)
+        }
+        #expect(try storage.list(prefix: "wal/x/00000002") == ["wal/x/00000002.history", "wal/x/0000000200000000/a", "wal/x/0000000200000001/b"])
+        #expect(try storage.list(prefix: "wal/x/0000000200000001/") == ["wal/x/0000000200000001/b"])
+        #expect(try storage.list(prefix: "wal").count == 6)
+        #expect(try storage.list(prefix: "").count == 6)
+    }
+
     @Test func neverReplacesUnlessAsked() throws {
         defer { _ = system("rm -rf '\(root)'") }
         #expect(try store("k", [1]) == .stored)

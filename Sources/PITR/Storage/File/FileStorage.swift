@@ -65,17 +65,20 @@ public final class FileStorage: Storage {
         // Walk only the folder the prefix names, then filter by the rest of the prefix.
         let folder = prefix.contains("/") ? String(prefix[..<(prefix.lastIndex(of: "/") ?? prefix.startIndex)]) : ""
         var objects: [StoredObject] = []
-        try walk(folder, into: &objects)
+        try walk(folder, prefix: prefix, into: &objects)
         return objects.filter { $0.key.hasPrefix(prefix) }.sorted { $0.key < $1.key }
     }
 
-    private func walk(_ folder: String, into objects: inout [StoredObject]) throws {
+    /// Collects the files under `folder`, skipping subfolders whose keys cannot start with `prefix`
+    /// (a timeline's prefix `wal/<id>/00000002` walks only that timeline's folders).
+    private func walk(_ folder: String, prefix: String, into objects: inout [StoredObject]) throws {
         let absolute = folder.isEmpty ? root : path(of: folder)
         guard FileSystem.isDirectory(absolute) else { return }
         for name in try FileSystem.list(absolute) where !name.hasPrefix(".") {
             let key = folder.isEmpty ? name : folder + "/" + name
             if FileSystem.isDirectory(path(of: key)) {
-                try walk(key, into: &objects)
+                guard (key + "/").hasPrefix(prefix) || prefix.hasPrefix(key + "/") else { continue }
+                try walk(key, prefix: prefix, into: &objects)
             } else if let object = try entry(key) {
                 // nil: removed since the folder was read.
                 objects.append(object)
