@@ -1,8 +1,8 @@
 import PITRSupport
 
-/// A hidden temporary file of ours in a folder under `pg_wal/tailtown-pitr`, `.<name>.<pid>.tmp`
-/// (`FileSystem.temporaryName`): the work of process `pid` on `name` while that process lives,
-/// and a leftover of a killed process once it is gone.
+/// A hidden temporary file of ours in a folder under `pg_wal`, `.<name>.<pid>.<random>.tmp`
+/// (`FileSystem.temporaryName`; `.<name>.<pid>.tmp` from earlier versions): the work of process
+/// `pid` on `name` while that process lives, and a leftover of a killed process once it is gone.
 struct TemporaryFile: Equatable {
     /// The name the temporary file is for.
     let name: String
@@ -12,9 +12,10 @@ struct TemporaryFile: Equatable {
     /// The temporary file a folder entry names; nil for any other entry.
     init?(entry: String) {
         guard entry.hasPrefix("."), entry.hasSuffix(".tmp") else { return nil }
-        let inner = entry.dropFirst().dropLast(4)
-        guard let dot = inner.lastIndex(of: "."), let pid = pid_t(inner[inner.index(after: dot)...]), pid > 0 else { return nil }
-        self.name = String(inner[..<dot])
+        var parts = entry.dropFirst().dropLast(4).split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count >= 3, let last = parts.last, last.count == 16, last.allSatisfy(\.isHexDigit) { parts.removeLast() }
+        guard parts.count >= 2, let pid = pid_t(parts.removeLast()), pid > 0 else { return nil }
+        self.name = parts.joined(separator: ".")
         self.pid = pid
     }
 

@@ -104,7 +104,7 @@ public final class FileStorage: Storage {
         for key in keys { try remove(key) }
     }
 
-    /// Hidden temporary files (`.name.pid.tmp`, see `FileUpload`) under `prefix` last written before
+    /// Hidden temporary files (`.name.pid.random.tmp`, see `FileUpload`) under `prefix` last written before
     /// `cutoff`: left by killed processes, never visible in `listObjects`. Sorted by key.
     public func abandonedUploads(under prefix: String, startedBefore cutoff: UTCTime) throws -> [AbandonedUpload] {
         var found: [AbandonedUpload] = []
@@ -138,9 +138,9 @@ final class FileUpload: Upload {
 
     init(target: String) throws {
         self.target = target
+        // A name of its own, never one a writer on another host (with the same pid) may be filling:
+        // removing or reusing that would publish its partial file under our key, or ours under its.
         self.temporary = FileSystem.temporaryName(for: target)
-        // A temporary file left by a killed process with our pid is stale: replace it.
-        try FileSystem.remove(temporary)
         self.file = try SystemFile.createExclusive(temporary, mode: 0o600)
     }
 
