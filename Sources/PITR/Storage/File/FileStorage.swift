@@ -61,6 +61,17 @@ public final class FileStorage: Storage {
         return try FileUpload(target: target)
     }
 
+    public func makeDurable(_ key: String) throws {
+        let file: SystemFile
+        do {
+            file = try SystemFile.openForReading(path(of: key))
+        } catch let error as IOError where error.isNotFound {
+            throw StorageError.notFound(object: describe(key))
+        }
+        try file.sync()
+        try FileSystem.syncDirectory(FileSystem.dirname(of: path(of: key)))
+    }
+
     public func listObjects(prefix: String) throws -> [StoredObject] {
         // Walk only the folder the prefix names, then filter by the rest of the prefix.
         let folder = prefix.contains("/") ? String(prefix[..<(prefix.lastIndex(of: "/") ?? prefix.startIndex)]) : ""
