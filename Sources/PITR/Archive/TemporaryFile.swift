@@ -23,6 +23,18 @@ struct TemporaryFile: Equatable {
     var isLive: Bool { LiveProcess.isRunning(pid) }
 }
 
+extension TemporaryFile {
+    /// Removes the temporary files for `name` in `folder` whose process is gone (a killed
+    /// download's partial file); those of live processes are theirs.
+    static func removeAbandoned(for name: String, in folder: String) throws {
+        for entry in try FileSystem.list(folder) {
+            if let temporary = TemporaryFile(entry: entry), temporary.name == name, !temporary.isLive {
+                try FileSystem.remove(folder + "/" + entry)
+            }
+        }
+    }
+}
+
 /// Whether a process runs, by its pid.
 enum LiveProcess {
     /// True when `pid` names a running process. A process of another user counts: `kill` then

@@ -67,7 +67,7 @@ public struct WALFetch {
         }
 
         let download = ArchivedFileDownload(repository: repository, identity: identity)
-        if let trailer = try download.download(fileName, to: destination) {
+        if let trailer = try download.download(fileName, to: destination, partial: .unnamed) {
             return .fetched(originalBytes: trailer.originalSize)
         }
         // "Not found" ends recovery, so it must come from a repository that is there:
