@@ -8,6 +8,7 @@ packages=(
     libstdc++-12-dev                                                  # libstdc++.a, linked statically (Linker/libstdc++.so)
     postgresql-15                                                     # initdb, pg_ctl, pgbench, pg_basebackup for the integration tests
     lz4                                                               # the CLI, to inspect objects by hand
+    strace                                                            # the tests that watch for fsync calls
 )
 
 missing=()

@@ -9,8 +9,10 @@ struct WALFetchCommand: ParsableCommand {
         abstract: "Restore one WAL file (restore_command = 'tailtown-pitr wal-fetch %f %p').",
         discussion: """
             Exit 0 when fetched; 1 when the archive does not have the file (the end of the archive); \
-            200 on any other failure, so that PostgreSQL stops recovery instead of ending it early. \
-            In a standby (standby.signal) a repository that stays unreachable exits 1, so PostgreSQL can fall back to streaming. \
+            200 on any other failure, so that PostgreSQL stops recovery instead of ending it early, \
+            including a hole: a missing file the archive holds later WAL of (TAILTOWN_FETCH_GAP_GRACE). \
+            In a standby (standby.signal) a missing file and a repository that stays unreachable exit 1, \
+            so PostgreSQL asks again later and can fall back to streaming. \
             During recovery a background prefetcher stages the next segments (TAILTOWN_PREFETCH, 0 turns it off).
             """
     )
@@ -32,7 +34,8 @@ struct WALFetchCommand: ParsableCommand {
         let invocation = try Invocation(flags: flags, failureStatus: ExitStatus.abortRecovery)
         let outcome: WALFetch.Outcome
         do {
-            outcome = try WALFetch(repository: try invocation.repository(), log: invocation.log, prefetch: try prefetch(invocation, flags: flags))
+            outcome = try WALFetch(repository: try invocation.repository(), log: invocation.log, prefetch: try prefetch(invocation, flags: flags),
+                                   gapGrace: try invocation.settings.fetchGapGrace())
                 .fetch(name: name, to: destination)
         } catch let error as StorageError where DataDirectory.isStandby(DataDirectory.containing(walPath: destination)) {
             if case .unreachable = error {

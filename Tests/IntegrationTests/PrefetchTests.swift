@@ -121,7 +121,9 @@ extension PostgreSQLIntegration {
             try crossing.stop()
         }
 
-        /// PostgreSQL asks for the history of the timeline after the newest it knows; the answer "none" takes one request.
+        /// PostgreSQL asks for the history of the timeline after the newest it knows; the answer "none" takes one request
+        /// on a standby, which asks at every retry, and two elsewhere, where it is asked once at the end of recovery: the
+        /// history after it, which would make the missing one a hole (`ArchiveHoles`).
         @Test func historyOfATimelineThatDoesNotExistIsOneRequest() throws {
             let sandbox = try Sandbox()
             let proxy = try S3Services.faultProxy(rate: 0)
@@ -132,6 +134,13 @@ extension PostgreSQLIntegration {
             _ = try proxy.log()
             let result = try tailtown.fetch("00000002.history", to: "pg_wal/RECOVERYHISTORY", in: cluster.dataDirectory)
             #expect(result.status == 1, "\(result.stderr)")
+            let requests = try proxy.log().map(\.path)
+            #expect(requests.count == 2 && requests.first?.hasSuffix("/00000002.history") == true
+                        && requests.last?.hasSuffix("/00000003.history") == true, "\(requests)")
+            try Data().write(to: URL(fileURLWithPath: cluster.dataDirectory + "/standby.signal"))
+            try Sandbox.giveToPostgres(cluster.dataDirectory + "/standby.signal", mode: 0o600)
+            let standby = try tailtown.fetch("00000002.history", to: "pg_wal/RECOVERYHISTORY", in: cluster.dataDirectory)
+            #expect(standby.status == 1, "\(standby.stderr)")
             #expect(try proxy.log().count == 1)
         }
 

@@ -110,6 +110,64 @@ extension PostgreSQLIntegration {
             #expect(try leftovers(beside: destination) == [])
         }
 
+        /// A wal-fetch killed while it writes leaves nothing beside its destination: its partial file has no name.
+        /// The object is a FIFO fed by the test, so the kill lands while the file is open and half written.
+        @Test func aKilledFetchLeavesNoFile() throws {
+            let (archived, destination) = try prepare(FetchSetup.all[0])
+            let object = try contents(of: archived.object)
+            try FileManager.default.removeItem(atPath: archived.object)
+            guard mkfifo(archived.object, 0o600) == 0 else { throw HarnessError.system("mkfifo \(archived.object): errno \(errno)") }
+            try Sandbox.giveToPostgres(archived.object, mode: 0o600)
+            let fetch = try KillableCommand(archived.sandbox.binary, ["--config", archived.tailtown.configFile, "wal-fetch", archived.segment, destination],
+                                            in: archived.cluster.dataDirectory, errorLog: archived.sandbox.path("fetch.stderr"))
+            var writer: Int32 = -1
+            try waitUntil("wal-fetch to open \(archived.object)", detail: { (try? String(contentsOfFile: archived.sandbox.path("fetch.stderr"), encoding: .utf8)) ?? "" }) {
+                if !fetch.isRunning { throw HarnessError.system("wal-fetch ended before it opened the object") }
+                writer = open(archived.object, O_WRONLY | O_NONBLOCK)  // fails (ENXIO) until a reader has it open
+                return writer >= 0
+            }
+            defer { close(writer) }
+            _ = fcntl(writer, F_SETFL, fcntl(writer, F_GETFL) & ~O_NONBLOCK)
+            // All but the last bytes: every chunk but the last is decoded and written, then wal-fetch waits for the rest.
+            let sent = object.count - 16
+            let written = object.withUnsafeBytes { bytes in
+                var done = 0
+                while done < sent {
+                    let n = write(writer, bytes.baseAddress! + done, sent - done)
+                    if n <= 0 { break }
+                    done += n
+                }
+                return done
+            }
+            #expect(written == sent)
+            let folder = (destination as NSString).deletingLastPathComponent
+            try waitUntil("wal-fetch to write into its partial file") { partialFileSize(of: fetch.pid, in: folder) > 0 }
+            fetch.kill9()
+            #expect(try leftovers(beside: destination) == [])
+
+            // The object back in place, the next fetch is whole.
+            try FileManager.default.removeItem(atPath: archived.object)
+            try object.write(to: URL(fileURLWithPath: archived.object))
+            try Sandbox.giveToPostgres(archived.object, mode: 0o600)
+            let result = try archived.tailtown.fetch(archived.segment, to: destination, in: archived.cluster.dataDirectory)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(try contents(of: destination) == contents(of: archived.walFile))
+            #expect(try leftovers(beside: destination) == ["RECOVERYXLOG"])
+            try archived.stop()
+        }
+
+        /// The bytes process `pid` has written to a file of `folder` it holds open (named or not); 0 when it holds none.
+        private func partialFileSize(of pid: pid_t, in folder: String) -> Int {
+            let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+            for descriptor in descriptors {
+                let link = "/proc/\(pid)/fd/\(descriptor)"
+                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: link), target.hasPrefix(folder + "/") else { continue }
+                var info = stat()
+                if stat(link, &info) == 0 { return Int(info.st_size) }
+            }
+            return 0
+        }
+
         /// An archived cluster and a destination path in an empty folder of its own, as PostgreSQL's RECOVERYXLOG.
         private func prepare(_ setup: FetchSetup) throws -> (ArchivedCluster, String) {
             let archived = try ArchivedCluster.make(compression: setup.compression, encrypted: setup.encrypted)

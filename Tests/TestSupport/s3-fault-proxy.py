@@ -16,6 +16,8 @@ a queue, else a random one with probability `rate`:
   403         answer 403 AccessDenied without forwarding
   501         answer 501 NotImplemented to a request with If-None-Match (else forward)
   norange     forward without the Range and If-Match headers (a server that ignores them)
+  hostile     answer 400 with an error code, message and reason phrase full of control characters
+              (newlines, ESC sequences, BEL, a bidirectional override) and a message of 5000 characters
 Commands on stdin, one a line, each answered with one line on stdout:
   rate P [FAULT,FAULT...]   random faults for a fraction P of the requests   -> ok
   queue FAULT,FAULT...      faults for the next requests, in order           -> ok
@@ -107,6 +109,11 @@ class Handler(socketserver.StreamRequestHandler):
             if fault == '403':
                 body = error_body('AccessDenied', 'Access Denied')
                 self.wfile.write(self.reply(403, 'Forbidden', [('Content-Type', 'application/xml')], b'' if head else body))
+                continue
+            if fault == 'hostile':
+                body = ('<?xml version="1.0" encoding="UTF-8"?><Error><Code>Hostile\x1b[31mCode</Code><Message>first line&#10;'
+                        'forged: second line\r\n\x1b]0;title\x07\u202e\u2028' + 'A' * 5000 + '</Message></Error>').encode()
+                self.wfile.write(self.reply(400, 'Bad\x1b[2JRequest', [('Content-Type', 'application/xml')], b'' if head else body))
                 continue
             if fault == 'norange':
                 headers = [(k, v) for k, v in headers if k.lower() not in ('range', 'if-match')]

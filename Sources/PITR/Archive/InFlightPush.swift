@@ -1,7 +1,7 @@
 import PITRSupport
 import PITRWAL
 
-/// This process storing one WAL file: its marker `.<name>.<pid>.tmp` in the `PushedFolder`
+/// This process storing one WAL file: its marker `.<name>.<pid>.<random>.tmp` in the `PushedFolder`
 /// exists from `PushedFolder.beginPush` until `complete` renames it into the file's record or
 /// `end` removes it. Killed, the process leaves the marker behind with a dead pid, which nobody
 /// waits for and the next background pusher removes.
@@ -11,14 +11,11 @@ final class InFlightPush {
     private let marker: SystemFile
     private var isOpen = true
 
-    /// Creates the marker. One with this pid already there was left by a killed process that
-    /// had the same pid: it is replaced.
+    /// Creates the marker, under a name no other marker has (`FileSystem.temporaryName`).
     init(name: WALFileName, folder: String) throws {
         self.name = name
         self.folder = folder
-        let path = FileSystem.temporaryName(for: folder + "/" + name.fileName)
-        try FileSystem.remove(path)
-        marker = try SystemFile.createExclusive(path, mode: 0o600)
+        marker = try SystemFile.createExclusive(FileSystem.temporaryName(for: folder + "/" + name.fileName), mode: 0o600)
     }
 
     deinit { end() }

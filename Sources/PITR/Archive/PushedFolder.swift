@@ -3,7 +3,7 @@ import PITRWAL
 
 /// The push-ahead folder, `pg_wal/tailtown-pitr/pushed/`:
 /// - `<name>`: a `PushRecord`, the background pusher stored `name` whole;
-/// - `.<name>.<pid>.tmp`: process `pid` is storing `name` right now (`InFlightPush`): the background
+/// - `.<name>.<pid>.<random>.tmp`: process `pid` is storing `name` right now (`InFlightPush`): the background
 ///   pusher, whose marker becomes the record by rename, or PostgreSQL's own wal-push call, whose
 ///   marker tells the pusher to leave the file alone. A marker whose process is gone means nothing.
 struct PushedFolder {

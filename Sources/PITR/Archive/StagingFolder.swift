@@ -17,7 +17,7 @@ import PITRWAL
 /// - `request`: the generation and the last segment wal-fetch was asked for, with its CRC-32C;
 ///   the prefetcher stages the segments after it;
 /// - `lock`: held (flock) by the one running prefetcher; `prefetcher.log`: its messages (`DetachedHelper`);
-/// - `.<name>.<pid>.tmp`: a download in progress.
+/// - `.<name>.<pid>.<random>.tmp`: a download in progress.
 package struct StagingFolder {
     package let path: String
 
@@ -114,7 +114,7 @@ package struct StagingFolder {
     }
 
     /// True while a download of `segment` is in progress: its temporary file exists and the
-    /// process named in it (`.<name>.<pid>.tmp`) is alive, so a killed prefetcher's leftover is no reason to wait.
+    /// process named in it (`.<name>.<pid>.<random>.tmp`) is alive, so a killed prefetcher's leftover is no reason to wait.
     func isDownloading(_ segment: WALSegmentName) -> Bool {
         ((try? FileSystem.list(path)) ?? []).contains { entry in
             TemporaryFile(entry: entry).map { $0.name == segment.fileName && $0.isLive } ?? false

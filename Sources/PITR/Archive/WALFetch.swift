@@ -37,11 +37,14 @@ public struct WALFetch {
     let repository: Repository
     let log: Log
     let prefetch: Prefetch?
+    /// Seconds a later file must have been stored before a missing one is a hole (`ArchiveHoles`).
+    let gapGrace: Int
 
-    public init(repository: Repository, log: Log, prefetch: Prefetch? = nil) {
+    public init(repository: Repository, log: Log, prefetch: Prefetch? = nil, gapGrace: Int = 60) {
         self.repository = repository
         self.log = log
         self.prefetch = prefetch
+        self.gapGrace = gapGrace
     }
 
     public func fetch(name: String, to destination: String) throws -> Outcome {
@@ -64,19 +67,20 @@ public struct WALFetch {
         }
 
         let download = ArchivedFileDownload(repository: repository, identity: identity)
-        if let trailer = try download.download(fileName, to: destination) {
+        if let trailer = try download.download(fileName, to: destination, partial: .unnamed) {
             return .fetched(originalBytes: trailer.originalSize)
-        }
-        // PostgreSQL asks for the history of the timeline after the newest it knows, to find
-        // out that there is none: one request answers. A wrong repository is still caught, at
-        // the first segment, before recovery can end.
-        if case .history = fileName {
-            log.debug("\(name) is not in the archive")
-            return .notFound
         }
         // "Not found" ends recovery, so it must come from a repository that is there:
         // an unmounted folder or a wrong TAILTOWN_REPO is an error, not the end of the archive.
-        try repository.checkExists()
+        // PostgreSQL asks for the history of the timeline after the newest it knows, to find out
+        // that there is none: that needs no such check, as a wrong repository is still caught at
+        // the first segment, before recovery can end.
+        if case .history = fileName {} else { try repository.checkExists() }
+        // A standby asks again later and may stream meanwhile: to it a missing file is only "not yet".
+        // Elsewhere a missing file that the archive shows WAL after is a hole, which must stop recovery.
+        if !DataDirectory.isStandby(dataDirectory) {
+            try ArchiveHoles(archive: WALArchive(repository: repository, identity: identity), grace: Int64(gapGrace)).check(fileName)
+        }
         log.debug("\(name) is not in the archive")
         return .notFound
     }

@@ -103,6 +103,9 @@ struct WALFileStore {
         guard stored == local else {
             throw ArchiveError.differentContent(file: file, object: object)
         }
+        // Whoever stored it may have crashed before it was durable: PostgreSQL recycles the file
+        // once told it is archived, so that must hold through a crash right after.
+        try repository.storage.makeDurable(key)
         log.info("WAL file '\(file)' is already archived with the same content as \(object)")
         return .alreadyArchived
     }

@@ -58,6 +58,9 @@ extension SettingDefinition {
     public static let prefetch = SettingDefinition(
         "TAILTOWN_PREFETCH", default: "8",
         help: "segments wal-fetch's background prefetcher keeps ready ahead of recovery (0...64); 0 turns prefetch off")
+    public static let fetchGapGrace = SettingDefinition(
+        "TAILTOWN_FETCH_GAP_GRACE", default: "60",
+        help: "seconds (0...86400) a later WAL file must have been archived before wal-fetch calls a missing one a hole and stops recovery (exit 200)")
 
     // S3 repositories: AWS's own names, as the AWS CLI and SDKs read them, then ours.
     public static let awsAccessKeyID = SettingDefinition(
@@ -97,7 +100,7 @@ extension SettingDefinition {
     /// Every known setting, in report order.
     public static let all: [SettingDefinition] = [
         config, repository, compression, compressionLevel, encryptionKeyFile, encryptionKey, logLevel, retain, notifyURL,
-        uploadConcurrency, pushAhead, prefetch,
+        uploadConcurrency, pushAhead, prefetch, fetchGapGrace,
         awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpointURL, awsProfile,
         awsSharedCredentialsFile, awsConfigFile,
         s3PathStyle, s3StorageClass, s3ServerSideEncryption, s3KMSKeyID, s3PartSize, s3MaxRetries, s3CAFile,

@@ -1,7 +1,7 @@
 import PITRSupport
 
 /// The typed accessors of the settings that shape how many transfers run at once:
-/// wal-push's background pusher, the prefetcher of wal-fetch.
+/// wal-push's background pusher, the prefetcher of wal-fetch; and how long wal-fetch gives a late file.
 extension Settings {
     /// TAILTOWN_UPLOAD_CONCURRENCY; unset means one per online core, at least 2 (uploads
     /// wait on the network more than on the processor), at most 8.
@@ -21,6 +21,12 @@ extension Settings {
     /// TAILTOWN_PREFETCH: segments staged ahead of recovery; 0 is off.
     public func prefetch() throws -> Int {
         try integer(.prefetch, in: 0...64) ?? 0
+    }
+
+    /// TAILTOWN_FETCH_GAP_GRACE: seconds a later WAL file must have been archived before wal-fetch
+    /// takes a missing file for a hole rather than for one about to be archived.
+    public func fetchGapGrace() throws -> Int {
+        try integer(.fetchGapGrace, in: 0...86_400) ?? 60
     }
 
     private func integer(_ definition: SettingDefinition, in range: ClosedRange<Int>) throws -> Int? {

@@ -55,7 +55,8 @@ public struct HTTPTransportError: PITRError, Equatable {
     /// Whether trying again may help (a reset or a timeout may; a bad certificate will not).
     public let isTransient: Bool
 
-    public var description: String { "\(request) failed: \(message)" }
+    /// libcurl's message may quote what the peer sent: made safe for one log line (`sanitizedServerText`).
+    public var description: String { "\(request) failed: \(message.sanitizedServerText(limit: 300))" }
 }
 
 /// An HTTP/1.1 client on one libcurl easy handle, reused for every request of the process

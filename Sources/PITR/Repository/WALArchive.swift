@@ -106,17 +106,22 @@ extension WALArchive {
     /// records, is then refused by the check and fetched by wal-fetch instead).
     package func lineage(of timeline: TimelineID) throws -> Set<TimelineID> {
         guard timeline.rawValue > 1 else { return [timeline] }
+        return Set(try history(of: timeline)?.lineage ?? [timeline])
+    }
+
+    /// The archived history file of `timeline`, decoded; nil when the archive does not hold it.
+    package func history(of timeline: TimelineID) throws -> TimelineHistory? {
         let key = key(for: .history(timeline))
         let object = repository.storage.describe(key)
         let source: ByteSource
         do {
             source = try repository.storage.openForReading(key)
         } catch StorageError.notFound {
-            return [timeline]
+            return nil
         }
         let sink = MemorySink(limit: 1 << 20, object: object)
         _ = try ObjectDecoder(key: repository.key).decode(from: source, to: sink, object: object,
                                                           identity: objectIdentity(of: .history(timeline)))
-        return Set(try TimelineHistory(parsing: sink.bytes, timeline: timeline, file: object).lineage)
+        return try TimelineHistory(parsing: sink.bytes, timeline: timeline, file: object)
     }
 }

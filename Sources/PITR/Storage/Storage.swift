@@ -22,6 +22,11 @@ public protocol Storage: AnyObject {
     /// Starts writing a new object, invisible until committed.
     func startUpload(_ key: String) throws -> Upload
 
+    /// Makes an existing object durable under its key, as `commit` makes a new one (file://: fsync
+    /// of the file and of its folder; S3 stores durably before it answers), for an object another
+    /// process stored: success reported for it must not be lost in a crash that follows.
+    func makeDurable(_ key: String) throws
+
     /// Whether an upload holds nothing shared with other uploads (file://: its own file), so that its commit
     /// may run on another thread while this connection starts the next upload. An S3 upload sends through
     /// its connection.

@@ -7,7 +7,6 @@ public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t, durable: Bool,
                              prepare: (SystemFile) throws -> Void = { _ in }) throws {
         let temporary = FileSystem.temporaryName(for: path)
-        try FileSystem.remove(temporary)
         do {
             let file = try SystemFile.createExclusive(temporary, mode: mode)
             try file.write(bytes)

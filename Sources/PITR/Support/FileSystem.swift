@@ -73,11 +73,19 @@ public enum FileSystem {
         return bytes
     }
 
-    /// A name beside `path` that no other process uses: hidden, with our pid.
+    /// A hidden name beside `path`, `.<name>.<pid>.<16 hex digits>.tmp`, that no other writer uses:
+    /// the pid tells a live writer from a killed one on this host, and 64 random bits set apart
+    /// writers on hosts that share the folder (an NFS repository), where pids repeat. Create it
+    /// with `SystemFile.createExclusive`, and never remove one that is not yours: an existing file
+    /// of that name is someone else's, never a leftover to replace.
     public static func temporaryName(for path: String) -> String {
         let folder = dirname(of: path)
         let base = String(path.split(separator: "/").last ?? "")
-        return "\(folder)/.\(base).\(getpid()).tmp"
+        // The standard library's generator reads the kernel's (getrandom): SecureRandom's source
+        // without its layer, which sits above this one.
+        var random = SystemRandomNumberGenerator()
+        let token = Hex.format(random.next() as UInt64, width: 16).lowercased()
+        return "\(folder)/.\(base).\(getpid()).\(token).tmp"
     }
 
     public static func dirname(of path: String) -> String {

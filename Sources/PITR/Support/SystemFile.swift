@@ -20,6 +20,32 @@ public final class SystemFile {
         try open(path, flags: O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: mode)
     }
 
+    /// A new file without a name (O_TMPFILE) in `folder`, open for reading and writing, that
+    /// nobody sees until `link(to:)` names it and that vanishes with the process if it never is;
+    /// `shownAs` names it in errors. Nil when the file system cannot make one (then use a
+    /// hidden temporary name).
+    public static func createUnnamed(in folder: String, shownAs: String, mode: mode_t = 0o600) throws -> SystemFile? {
+        // O_TMPFILE is __O_TMPFILE | O_DIRECTORY, a macro Swift does not import; 020000000 on x86-64 and arm64.
+        let tmpfile: Int32 = 0o20_000_000 | O_DIRECTORY
+        while true {
+            let fd = Glibc.open(folder, tmpfile | O_RDWR | O_CLOEXEC, mode)
+            if fd >= 0 { return SystemFile(descriptor: fd, path: shownAs) }
+            switch errno {
+            case EINTR: continue
+            case EOPNOTSUPP, EISDIR, EINVAL: return nil  // the file system (or kernel) has no O_TMPFILE
+            default: throw IOError("create a file in", folder)
+            }
+        }
+    }
+
+    /// Names a file made by `createUnnamed`; throws EEXIST, leaving it unnamed, when `path` exists.
+    public func link(to path: String) throws {
+        // Through /proc: linkat with AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH.
+        while linkat(AT_FDCWD, "/proc/self/fd/\(descriptor)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0 {
+            if errno != EINTR { throw IOError("link to '\(path)'", self.path) }
+        }
+    }
+
     /// Opens a file for writing, creating it if it is not there; its content is kept.
     public static func openForWriting(_ path: String, mode: mode_t = 0o600) throws -> SystemFile {
         try open(path, flags: O_WRONLY | O_CREAT | O_CLOEXEC, mode: mode)

@@ -42,6 +42,31 @@ extension String {
         }
     }
 
+    /// Text a server sent (an S3 error code or message, a transport error), fit for one line of
+    /// a log: each control character (C0, DEL, C1), line or paragraph separator and format
+    /// character (bidirectional overrides, invisible ones) is written `\u{XX}`, and the text is
+    /// cut after `limit` characters, saying so. Such text reaches PostgreSQL's log, where a
+    /// newline would forge a line and an escape sequence would drive the terminal of whoever reads it.
+    package func sanitizedServerText(limit: Int) -> String {
+        var out = ""
+        var count = 0
+        for scalar in unicodeScalars {
+            let piece: String
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned:
+                piece = "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            default:
+                piece = String(scalar)
+            }
+            if count + piece.unicodeScalars.count > limit {
+                return out + "... (cut at \(limit) characters)"
+            }
+            out += piece
+            count += piece.unicodeScalars.count
+        }
+        return out
+    }
+
     /// The text as a JSON string literal (quotes, backslashes and control characters escaped).
     package var jsonLiteral: String {
         var out = "\""

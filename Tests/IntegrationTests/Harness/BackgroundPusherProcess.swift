@@ -17,7 +17,7 @@ enum BackgroundPusherProcess {
         return nil
     }
 
-    /// Waits until the pusher of `dataDirectory` is storing a file (its marker `.<name>.<pid>.tmp` is in `pushed`) and
+    /// Waits until the pusher of `dataDirectory` is storing a file (its marker `.<name>.<pid>.<random>.tmp` is in `pushed`) and
     /// stops it there with SIGSTOP, so that a signal sent next lands while it stores that file. Returns its pid; nil when
     /// it ended, or none came, within `seconds`, without being seen storing a file.
     static func stopWhileStoring(dataDirectory: String, pushed: String, seconds: Double = 30) -> pid_t? {
@@ -42,11 +42,15 @@ enum BackgroundPusherProcess {
 
     private static func isStoring(_ pid: pid_t, pushed: String) -> Bool {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: pushed)) ?? []
-        return entries.contains { $0.hasPrefix(".") && $0.hasSuffix(".\(pid).tmp") }
+        // `.<name>.<pid>.<random>.tmp`
+        return entries.contains { entry in
+            let parts = entry.split(separator: ".")
+            return entry.hasPrefix(".") && entry.hasSuffix(".tmp") && parts.count >= 4 && parts[parts.count - 3] == "\(pid)"
+        }
     }
 
     /// SIGKILL, then waits until the process is gone; returns whether a file was being stored at that moment
-    /// (a marker `.<name>.<pid>.tmp` of it is left in `pushed`).
+    /// (a marker `.<name>.<pid>.<random>.tmp` of it is left in `pushed`).
     static func kill9(_ pid: pid_t, pushed: String) throws -> Bool {
         kill(pid, SIGKILL)
         try waitUntil("background pusher \(pid) gone", seconds: 10) { kill(pid, 0) != 0 }

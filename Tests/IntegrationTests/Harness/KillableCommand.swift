@@ -25,6 +25,11 @@ final class KillableCommand {
         try process.run()
     }
 
+    /// The program's pid.
+    var pid: pid_t { process.processIdentifier }
+
+    var isRunning: Bool { process.isRunning }
+
     /// SIGKILL, then waits for the process to be gone; returns true if it was still running.
     @discardableResult
     func kill9() -> Bool {

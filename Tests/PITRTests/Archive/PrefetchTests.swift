@@ -202,6 +202,27 @@ import Testing
         #expect(try download.download(.segment(fake.name(2, timeline: 3)), to: target, lineage: [TimelineID(1), TimelineID(2), TimelineID(3)]) != nil)
     }
 
+    /// wal-fetch's partial file has no name (O_TMPFILE); where it must have one, a download into the folder first
+    /// removes those of processes that are gone, and leaves a live process's alone.
+    @Test func aDownloadWithoutANameLeavesNothingAndANamedOneClearsAbandonedOnes() throws {
+        let fake = try FakeDataDirectory()
+        _ = try archive(fake, through: 2)
+        let download = ArchivedFileDownload(repository: fake.repository(), identity: fake.identity)
+        let destination = fake.wal + "/RECOVERYXLOG"
+        #expect(try download.download(.segment(fake.name(2)), to: destination, partial: .unnamed) != nil)
+        #expect(try FileSystem.readFile(destination) == FileSystem.readFile(fake.wal + "/" + fake.name(2).fileName))
+        // Over an existing destination, as a rename would.
+        #expect(try download.download(.segment(fake.name(1)), to: destination, partial: .unnamed) != nil)
+        #expect(try FileSystem.readFile(destination) == FileSystem.readFile(fake.wal + "/" + fake.name(1).fileName))
+        #expect(try FileSystem.list(fake.wal).filter { $0.hasPrefix(".") } == [])
+
+        let abandoned = [".RECOVERYXLOG.999999999.0123456789abcdef.tmp", ".RECOVERYXLOG.999999998.tmp"]
+        let live = ".RECOVERYXLOG.1.fedcba9876543210.tmp"  // pid 1 runs
+        for entry in abandoned + [live, ".OTHER.999999999.0123456789abcdef.tmp"] { try fake.write(fake.wal + "/" + entry, [1]) }
+        try TemporaryFile.removeAbandoned(for: "RECOVERYXLOG", in: fake.wal)
+        #expect(try FileSystem.list(fake.wal).filter { $0.hasPrefix(".") }.sorted() == [".OTHER.999999999.0123456789abcdef.tmp", live])
+    }
+
     @Test func aMissingHistoryIsNotFoundWithoutCheckingTheRepository() throws {
         let fake = try FakeDataDirectory()
         let fetch = WALFetch(repository: fake.repository(), log: log)

@@ -132,10 +132,12 @@ import Testing
         let other = try otherProcess()
         defer { kill(other) }
         try fake.write(folder.path + "/.000000010000000000000003.999999999.tmp", [])
-        try fake.write(folder.path + "/.000000010000000000000004.\(other.processIdentifier).tmp", [])
+        let live = FileSystem.basename(of: FileSystem.temporaryName(for: folder.path + "/" + fake.name(4).fileName))
+            .replacingOccurrences(of: ".\(getpid()).", with: ".\(other.processIdentifier).")
+        try fake.write(folder.path + "/" + live, [])
         #expect(folder.scan().inFlight == [fake.name(4).fileName: [other.processIdentifier]], "a dead process's marker means nothing")
         try folder.removeStale(ready: [fake.name(1).fileName])
-        #expect(try FileSystem.list(folder.path).sorted() == [".000000010000000000000004.\(other.processIdentifier).tmp", fake.name(1).fileName])
+        #expect(try FileSystem.list(folder.path).sorted() == [live, fake.name(1).fileName])
         #expect(folder.record(of: .segment(fake.name(1)))?.trailer == trailer)
     }
 
@@ -187,8 +189,9 @@ import Testing
 
     /// Returns once the marker of this process's call for `name` exists (the call has begun its push), or throws after a minute.
     private func waitForTheCallsMarker(_ name: WALSegmentName, in folder: PushedFolder) throws {
-        let path = FileSystem.temporaryName(for: folder.path + "/" + name.fileName)
-        try waitFor("the call for \(name.fileName) to make its marker") { FileSystem.exists(path) }
+        try waitFor("the call for \(name.fileName) to make its marker") {
+            try FileSystem.list(folder.path).contains { TemporaryFile(entry: $0).map { $0.name == name.fileName && $0.pid == getpid() } ?? false }
+        }
     }
 
     /// Returns once `condition` holds, which the code under test makes true, or throws after a minute: the tests

@@ -93,6 +93,7 @@ import Testing
             "TAILTOWN_UPLOAD_CONCURRENCY   (unset)",
             "TAILTOWN_PUSH_AHEAD           (unset)",
             "TAILTOWN_PREFETCH             8  (default)",
+            "TAILTOWN_FETCH_GAP_GRACE      60  (default)",
             "AWS_ACCESS_KEY_ID             (unset)",
             "AWS_SECRET_ACCESS_KEY         (unset)",
             "AWS_SESSION_TOKEN             (unset)",

@@ -26,6 +26,7 @@ final class InterruptingStorage: Storage {
     }
     var uploadsAreIndependent: Bool { inner.uploadsAreIndependent }
     func startUpload(_ key: String) throws -> Upload { try inner.startUpload(key) }
+    func makeDurable(_ key: String) throws { try inner.makeDurable(key) }
     func listObjects(prefix: String) throws -> [StoredObject] { try inner.listObjects(prefix: prefix) }
 
     func remove(_ key: String) throws {

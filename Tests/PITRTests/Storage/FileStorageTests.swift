@@ -42,6 +42,44 @@ import Testing
         #expect(try storage.list(prefix: "wal/a") == [])
     }
 
+    /// A prefix that ends inside a name lists what matches in that folder and in its subfolders that match.
+    @Test func aPrefixListsOnlyTheFoldersItCanMatch() throws {
+        defer { _ = system("rm -rf '\(root)'") }
+        for key in ["wal/x/00000002.history", "wal/x/0000000200000000/a", "wal/x/0000000200000001/b",
+                    "wal/x/0000000100000000/c", "wal/x/00000003.history", "wal/y/0000000200000000/d"] {
+            #expect(try store(key, [1]) == .stored)
+        }
+        #expect(try storage.list(prefix: "wal/x/00000002") == ["wal/x/00000002.history", "wal/x/0000000200000000/a", "wal/x/0000000200000001/b"])
+        #expect(try storage.list(prefix: "wal/x/0000000200000001/") == ["wal/x/0000000200000001/b"])
+        #expect(try storage.list(prefix: "wal").count == 6)
+        #expect(try storage.list(prefix: "").count == 6)
+    }
+
+    /// Two writers of one key with the same pid (two hosts on one NFS repository) each keep their own temporary
+    /// file: neither removes the other's, and each commits its own bytes, never the other's partial file.
+    @Test func writersWithTheSamePidNeverPublishEachOthersPartialFile() throws {
+        defer { _ = system("rm -rf '\(root)'") }
+        let first = try storage.startUpload("wal/k")
+        try [UInt8](repeating: 1, count: 4096).withUnsafeBytes { try first.write($0) }
+        let second = try storage.startUpload("wal/k")
+        try [UInt8](repeating: 2, count: 10).withUnsafeBytes { try second.write($0) }
+        let temporaries = try FileSystem.list(root + "/wal").filter { $0.hasPrefix(".k.\(getpid()).") && $0.hasSuffix(".tmp") }
+        #expect(temporaries.count == 2, "\(temporaries)")
+        #expect(try first.commit(replace: false) == .stored)
+        #expect(try storage.readSmallObject("wal/k") == [UInt8](repeating: 1, count: 4096))
+        #expect(try second.commit(replace: false) == .alreadyExists)
+        #expect(try storage.readSmallObject("wal/k") == [UInt8](repeating: 1, count: 4096))
+        #expect(try FileSystem.list(root + "/wal") == ["k"])
+        // A name of the old form (`.<name>.<pid>.tmp`) that another writer holds is left alone as well.
+        let foreign = root + "/wal/.j.\(getpid()).tmp"
+        try SystemFile.createExclusive(foreign).write([9])
+        let third = try storage.startUpload("wal/j")
+        try [UInt8]([3]).withUnsafeBytes { try third.write($0) }
+        #expect(try third.commit(replace: false) == .stored)
+        #expect(try FileSystem.readFile(foreign) == [9])
+        #expect(try storage.readSmallObject("wal/j") == [3])
+    }
+
     @Test func neverReplacesUnlessAsked() throws {
         defer { _ = system("rm -rf '\(root)'") }
         #expect(try store("k", [1]) == .stored)

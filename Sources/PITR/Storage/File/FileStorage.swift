@@ -61,21 +61,35 @@ public final class FileStorage: Storage {
         return try FileUpload(target: target)
     }
 
+    public func makeDurable(_ key: String) throws {
+        let file: SystemFile
+        do {
+            file = try SystemFile.openForReading(path(of: key))
+        } catch let error as IOError where error.isNotFound {
+            throw StorageError.notFound(object: describe(key))
+        }
+        try file.sync()
+        try FileSystem.syncDirectory(FileSystem.dirname(of: path(of: key)))
+    }
+
     public func listObjects(prefix: String) throws -> [StoredObject] {
         // Walk only the folder the prefix names, then filter by the rest of the prefix.
         let folder = prefix.contains("/") ? String(prefix[..<(prefix.lastIndex(of: "/") ?? prefix.startIndex)]) : ""
         var objects: [StoredObject] = []
-        try walk(folder, into: &objects)
+        try walk(folder, prefix: prefix, into: &objects)
         return objects.filter { $0.key.hasPrefix(prefix) }.sorted { $0.key < $1.key }
     }
 
-    private func walk(_ folder: String, into objects: inout [StoredObject]) throws {
+    /// Collects the files under `folder`, skipping subfolders whose keys cannot start with `prefix`
+    /// (a timeline's prefix `wal/<id>/00000002` walks only that timeline's folders).
+    private func walk(_ folder: String, prefix: String, into objects: inout [StoredObject]) throws {
         let absolute = folder.isEmpty ? root : path(of: folder)
         guard FileSystem.isDirectory(absolute) else { return }
         for name in try FileSystem.list(absolute) where !name.hasPrefix(".") {
             let key = folder.isEmpty ? name : folder + "/" + name
             if FileSystem.isDirectory(path(of: key)) {
-                try walk(key, into: &objects)
+                guard (key + "/").hasPrefix(prefix) || prefix.hasPrefix(key + "/") else { continue }
+                try walk(key, prefix: prefix, into: &objects)
             } else if let object = try entry(key) {
                 // nil: removed since the folder was read.
                 objects.append(object)
@@ -101,7 +115,7 @@ public final class FileStorage: Storage {
         for key in keys { try remove(key) }
     }
 
-    /// Hidden temporary files (`.name.pid.tmp`, see `FileUpload`) under `prefix` last written before
+    /// Hidden temporary files (`.name.pid.random.tmp`, see `FileUpload`) under `prefix` last written before
     /// `cutoff`: left by killed processes, never visible in `listObjects`. Sorted by key.
     public func abandonedUploads(under prefix: String, startedBefore cutoff: UTCTime) throws -> [AbandonedUpload] {
         var found: [AbandonedUpload] = []
@@ -135,9 +149,9 @@ final class FileUpload: Upload {
 
     init(target: String) throws {
         self.target = target
+        // A name of its own, never one a writer on another host (with the same pid) may be filling:
+        // removing or reusing that would publish its partial file under our key, or ours under its.
         self.temporary = FileSystem.temporaryName(for: target)
-        // A temporary file left by a killed process with our pid is stale: replace it.
-        try FileSystem.remove(temporary)
         self.file = try SystemFile.createExclusive(temporary, mode: 0o600)
     }
 

@@ -14,19 +14,21 @@ public enum S3Error: PITRError, Equatable {
     /// A setting or profile value is unusable.
     case configuration(setting: String, problem: String)
 
+    /// Every text here that came from the server (a code, a message, a key it named) is made safe
+    /// for one log line and bounded (`sanitizedServerText`), as it ends up in PostgreSQL's log.
     public var description: String {
         switch self {
         case let .refused(request, status, code, message):
-            let said = message.isEmpty ? "" : ": \(message)"
+            let said = message.isEmpty ? "" : ": \(message.sanitizedServerText(limit: 300))"
             let hint = S3Error.hint(code: code, status: status).map { " (\($0))" } ?? ""
-            return "\(request) failed with HTTP \(status) \(code)\(said)\(hint)"
+            return "\(request.sanitizedServerText(limit: 1200)) failed with HTTP \(status) \(code.sanitizedServerText(limit: 64))\(said)\(hint)"
         case .missingOrForbidden(let object):
             return "reading \(object) is forbidden (HTTP 403) and listing its prefix is forbidden too, so it cannot be told "
                 + "whether it is missing: allow s3:ListBucket on the bucket (see the minimal IAM policy in docs/s3.md)"
         case .forbidden(let object):
             return "\(object) exists but reading it is forbidden (HTTP 403): allow s3:GetObject on the repository prefix"
         case let .malformedAnswer(request, problem):
-            return "\(request): unexpected answer from the server: \(problem)"
+            return "\(request.sanitizedServerText(limit: 1200)): unexpected answer from the server: \(problem)"
         case let .configuration(setting, problem):
             return "\(setting) \(problem)"
         }

@@ -90,6 +90,9 @@ public final class S3Storage: Storage {
         S3Upload(storage: self, client: client, key: key)
     }
 
+    /// Nothing to do: S3 answers a write only once the object is stored durably.
+    public func makeDurable(_ key: String) throws {}
+
     public func listObjects(prefix: String) throws -> [StoredObject] {
         var objects: [StoredObject] = []
         var token: String?

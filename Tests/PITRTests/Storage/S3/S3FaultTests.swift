@@ -57,6 +57,21 @@ final class S3FaultTests {
         #expect(ranges.contains { !["bytes=0-", "bytes=\(part)-", "bytes=\(2 * part)-"].contains(where: $0.hasPrefix) }, "no resumed range in \(ranges)")
     }
 
+    /// What a server says reaches PostgreSQL's log: its control characters are escaped and its length bounded,
+    /// so it can neither forge log lines nor drive the terminal of whoever reads the log.
+    @Test func aServersErrorTextIsMadeSafeForOneLogLine() throws {
+        proxy.queue(["hostile"])
+        let error = #expect(throws: S3Error.self) { _ = try storage.readHead(of: "hostile", count: 10) }
+        let text = error?.description ?? ""
+        let unsafe = text.unicodeScalars.filter {
+            $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\u{202E}" || $0 == "\u{2028}"
+        }
+        #expect(unsafe.isEmpty, "\(text.debugDescription)")
+        #expect(text.contains("HTTP 400 Hostile\\u{1B}[31mCode: first line\\u{A}forged: second line\\u{D}\\u{A}\\u{1B}]0;title\\u{7}\\u{202E}\\u{2028}AAA"),
+                "\(text.debugDescription)")
+        #expect(text.count < 600 && text.contains("(cut at 300 characters)"), "\(text.count) characters: \(text.debugDescription)")
+    }
+
     @Test(arguments: FaultProxy.faults)
     func aPutSurvivesEachTransientFault(fault: String) throws {
         proxy.queue([fault])
