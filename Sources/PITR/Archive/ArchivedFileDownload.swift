@@ -43,12 +43,7 @@ package struct ArchivedFileDownload {
         let archive = WALArchive(repository: repository, identity: identity)
         let key = archive.key(for: name)
         let object = repository.storage.describe(key)
-        let source: ByteSource
-        do {
-            source = try repository.storage.openForReading(key)
-        } catch StorageError.notFound {
-            return nil
-        }
+        guard let source = try repository.storage.openIfPresent(key) else { return nil }
 
         let folder = FileSystem.dirname(of: destination)
         let output: SystemFile

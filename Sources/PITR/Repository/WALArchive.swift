@@ -113,12 +113,7 @@ extension WALArchive {
     package func history(of timeline: TimelineID) throws -> TimelineHistory? {
         let key = key(for: .history(timeline))
         let object = repository.storage.describe(key)
-        let source: ByteSource
-        do {
-            source = try repository.storage.openForReading(key)
-        } catch StorageError.notFound {
-            return nil
-        }
+        guard let source = try repository.storage.openIfPresent(key) else { return nil }
         let sink = MemorySink(limit: 1 << 20, object: object)
         _ = try ObjectDecoder(key: repository.key).decode(from: source, to: sink, object: object,
                                                           identity: objectIdentity(of: .history(timeline)))

@@ -119,15 +119,19 @@ extension Storage {
         try listObjects(prefix: prefix).map(\.key)
     }
 
-    /// Reads a whole small object (repository metadata), refusing one larger than `limit` bytes.
-    /// Returns nil when the object does not exist.
-    public func readSmallObject(_ key: String, limit: Int = 1 << 20) throws -> [UInt8]? {
-        let source: ByteSource
+    /// Opens an object for reading; nil when it does not exist.
+    public func openIfPresent(_ key: String) throws -> ByteSource? {
         do {
-            source = try openForReading(key)
+            return try openForReading(key)
         } catch StorageError.notFound {
             return nil
         }
+    }
+
+    /// Reads a whole small object (repository metadata), refusing one larger than `limit` bytes.
+    /// Returns nil when the object does not exist.
+    public func readSmallObject(_ key: String, limit: Int = 1 << 20) throws -> [UInt8]? {
+        guard let source = try openIfPresent(key) else { return nil }
         var bytes: [UInt8] = []
         var block = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
