@@ -106,7 +106,10 @@ final class TarExtractor: ByteSink {
             let components = relative.split(separator: "/").map(String.init)
             let parent = try directory(for: Array(components.dropLast()), creating: false)
             let name = components[components.count - 1]
-            if let info = parent.status(name), info.st_mode & S_IFMT == S_IFDIR {
+            if let info = parent.status(name), info.st_mode & S_IFMT == S_IFLNK {
+                throw RestoreError.unsafeEntry(archive: archive, entry: parent.child(name),
+                                               reason: "a symlink stands where the archive's entry was written (another process is changing the target)")
+            } else if let info = parent.status(name), info.st_mode & S_IFMT == S_IFDIR {
                 try ownedDirectory(parent, name).sync()
             } else {
                 try parent.openForReading(name).sync()

@@ -117,7 +117,10 @@ package final class OpenDirectory {
         try Self.checkName(name, in: self)
         var fd: Int32
         repeat { fd = openat(descriptor, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC) } while fd < 0 && errno == EINTR
-        guard fd >= 0 else { throw IOError("open", child(name)) }
+        guard fd >= 0 else {
+            if errno == ELOOP { throw DirectoryError.notRegularFile(path: child(name)) }
+            throw IOError("open", child(name))
+        }
         let file = SystemFile.adopting(fd, path: child(name))
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw IOError("stat", child(name)) }
