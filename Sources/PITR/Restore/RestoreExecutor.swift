@@ -229,16 +229,19 @@ public final class RestoreExecutor {
     /// root-owned parent made here would keep PostgreSQL out of its own directory), by descriptor.
     /// An existing directory is taken over only from the owner or root.
     private func makeDirectory(_ path: String, owner: FileOwner) throws -> OpenDirectory {
-        let prepare = { (parent: OpenDirectory, name: String) throws -> OpenDirectory in
-            let directory = try parent.makeDirectory(name, mode: 0o700, existing: true)
+        let takeOver = { (directory: OpenDirectory) throws in
             let uid = try directory.status().st_uid
             guard uid == owner.uid || uid == geteuid() else { throw RestoreError.foreignDirectory(path: directory.path, uid: uid, owner: owner.name) }
             try directory.changeMode(0o700)
             if owner.needsHandOver { try directory.changeOwner(uid: owner.uid, gid: owner.gid) }
-            return directory
         }
-        let parent = try OpenDirectory.open(FileSystem.dirname(of: path), creatingMissing: prepare)
-        return try prepare(parent, FileSystem.basename(of: path))
+        let directory = try OpenDirectory.open(path) { parent, name in
+            let made = try parent.makeDirectory(name, mode: 0o700, existing: true)
+            try takeOver(made)
+            return made
+        }
+        try takeOver(directory)
+        return directory
     }
 
     static func isMissingOrEmpty(_ path: String) throws -> Bool {
