@@ -55,7 +55,12 @@ public struct RecoveryConfigFile: Equatable, Sendable {
         if path == target || path.hasPrefix(target.hasSuffix("/") ? target : target + "/") {
             throw RestoreError.recoveryConfigInsideTarget(path: path, target: target)
         }
-        guard let folder = try? OpenDirectory.open(FileSystem.dirname(of: path)) else { return }
+        let folder: OpenDirectory
+        do {
+            folder = try OpenDirectory.open(FileSystem.dirname(of: path))
+        } catch let error as IOError where error.isNotFound {
+            return  // made with the target's parents
+        }
         let name = FileSystem.basename(of: path)
         guard folder.status(name) != nil else { return }
         var bytes: [UInt8] = []

@@ -40,7 +40,7 @@ import Testing
         try directory.makeSymlink("folder-link", to: folder.path)
         #expect(throws: IOError.self) { try directory.directory("folder-link") }
         #expect(throws: IOError.self) { try directory.createFile("link", mode: 0o600) }
-        #expect(throws: IOError.self) { try directory.readOwnedFile("link", owners: [getuid()]) }
+        #expect(throws: DirectoryError.notRegularFile(path: folder.path + "/link")) { try directory.readOwnedFile("link", owners: [getuid()]) }
         #expect(throws: DirectoryError.notAName(name: "../x", directory: folder.path)) { try directory.createFile("../x", mode: 0o600) }
         // A hard link is a second name: not read as the file of whoever owns the folder.
         #expect(link(folder.path + "/secret", folder.path + "/hard") == 0)
