@@ -3,17 +3,34 @@ import PITRSupport
 /// Runs a program to completion and captures its output: pg_ctl and pg_config for `restore --start`.
 /// When restore runs as root and `user` is someone else, the program runs as that user through
 /// runuser (PostgreSQL refuses to run as root).
+///
+/// The program gets `ChildProcess.minimalEnvironment` of `environment`, never the whole of it: what
+/// pg_ctl starts (the postmaster, and every backend after it) would otherwise keep the repository's
+/// credentials and key settings for its whole life, readable in /proc by its user.
 package struct ChildProcess {
     let executable: String
     let arguments: [String]
     var user: FileOwner?
     var directory: String?
+    /// The environment the minimal one is taken from; this process's by default.
+    var environment: [String: String]
 
-    package init(executable: String, arguments: [String], user: FileOwner? = nil, directory: String? = nil) {
+    package init(executable: String, arguments: [String], user: FileOwner? = nil, directory: String? = nil,
+                 environment: [String: String] = ProcessEnvironment.current()) {
         self.executable = executable
         self.arguments = arguments
         self.user = user
         self.directory = directory
+        self.environment = environment
+    }
+
+    /// What a PostgreSQL program needs of `environment`: the search path, the locale and the time
+    /// zone (PATH, LANG, LANGUAGE, LC_*, TZ) and PGDATA. Nothing else: no AWS_* or TAILTOWN_*
+    /// setting, no PG* connection setting (PGPASSWORD), no HOME from which to read files.
+    package static func minimalEnvironment(_ environment: [String: String]) -> [String: String] {
+        environment.filter { name, _ in
+            ["PATH", "LANG", "LANGUAGE", "TZ", "PGDATA"].contains(name) || name.hasPrefix("LC_")
+        }
     }
 
     package struct Result {
@@ -48,8 +65,12 @@ package struct ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2)
         let cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
+        var minimal = Self.minimalEnvironment(environment)
+        if minimal["PATH"] == nil { minimal["PATH"] = "/usr/bin:/bin" }
+        let cEnvironment: [UnsafeMutablePointer<CChar>?] = minimal.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { cEnvironment.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ)
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArguments, cEnvironment)
         close(pipeEnds[1])
         defer { close(pipeEnds[0]) }
         guard spawned == 0 else {

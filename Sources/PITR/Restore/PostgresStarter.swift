@@ -18,6 +18,8 @@ public struct PostgresStarter {
     public let owner: FileOwner
     public let binDirectory: String
     private let log: Log
+    /// Where pg_ctl's minimal environment comes from (`ChildProcess.minimalEnvironment`).
+    public var environment: [String: String] = ProcessEnvironment.current()
 
     public init(dataDirectory: String, owner: FileOwner, binDirectory: String, log: Log) {
         self.dataDirectory = dataDirectory
@@ -50,12 +52,15 @@ public struct PostgresStarter {
         if RestoreMarker.isPresent(in: dataDirectory) { throw RestoreError.interrupted(directory: dataDirectory) }
         let pgCtl = binDirectory + "/pg_ctl"
         guard access(pgCtl, X_OK) == 0 else { throw RestoreError.postgresNotFound(path: pgCtl) }
-        if !FileSystem.exists(logFile) {
-            let file = try SystemFile.createExclusive(logFile, mode: 0o600)
+        // Made by descriptor beside the data directory; one already there is the owner's to open
+        // (pg_ctl opens it as the owner), so a symlink there leads nowhere the owner could not write.
+        let folder = try OpenDirectory.open(FileSystem.dirname(of: logFile))
+        if folder.status(FileSystem.basename(of: logFile)) == nil {
+            let file = try folder.createFile(FileSystem.basename(of: logFile), mode: 0o600)
             try owner.take(file)
         }
         let command = ChildProcess(executable: pgCtl, arguments: ["-D", dataDirectory, "-l", logFile, "-W", "start"],
-                                   user: owner, directory: dataDirectory)
+                                   user: owner, directory: dataDirectory, environment: environment)
         let result = try command.run()
         guard result.status == 0 else {
             throw RestoreError.cannotStart(command: command.shown, detail: "exit \(result.status): " + result.output.split(separator: "\n").joined(separator: "; "))
@@ -66,7 +71,7 @@ public struct PostgresStarter {
     /// data is never used again. A failure is returned as pg_ctl's output, nil on success.
     public func stopImmediately() -> String? {
         let stop = ChildProcess(executable: binDirectory + "/pg_ctl", arguments: ["-D", dataDirectory, "-m", "immediate", "-w", "stop"],
-                                user: owner, directory: dataDirectory)
+                                user: owner, directory: dataDirectory, environment: environment)
         guard let result = try? stop.run() else { return "cannot run \(stop.shown)" }
         return result.status == 0 ? nil : result.output
     }
@@ -78,7 +83,7 @@ public struct PostgresStarter {
         var connection: PostgresConnection?
         var seenRunning = false
         while true {
-            if let status = ServerStatus.read(dataDirectory), kill(status.pid, 0) == 0 {
+            if let status = ServerStatus.read(dataDirectory, owner: owner), kill(status.pid, 0) == 0 {
                 seenRunning = true
                 if status.acceptsConnections {
                     do {
@@ -90,7 +95,7 @@ public struct PostgresStarter {
                 }
             } else {
                 connection = nil
-                let state = ServerStatus.controlState(dataDirectory)
+                let state = ServerStatus.controlState(dataDirectory, owner: owner)
                 // `pause` becomes a shutdown when hot_standby is off.
                 if state == ServerStatus.shutDownInRecovery || state == ServerStatus.shutDown, action != .promote {
                     return .shutDown
@@ -139,9 +144,11 @@ public struct PostgresStarter {
         return try body()
     }
 
-    /// The last lines of the server log.
+    /// The last lines of the server log: only a log the owner's server wrote (a symlink or a file
+    /// of someone else's at its name is not read, as root could read anything).
     public func logTail(lines: Int = 20) -> String {
-        let bytes = (try? FileSystem.readFile(logFile)) ?? []
+        let bytes = (try? OpenDirectory.open(FileSystem.dirname(of: logFile))
+            .readOwnedFile(FileSystem.basename(of: logFile), owners: [owner.uid, geteuid()], limit: 1 << 30)) ?? []
         let all = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
         return all.suffix(lines).joined(separator: "\n")
     }
@@ -162,9 +169,11 @@ struct ServerStatus {
     static let shutDownInRecovery: UInt32 = 2
     static let inArchiveRecovery: UInt32 = 5
 
-    /// Parses `<data>/postmaster.pid`; nil while it is missing or incomplete.
-    static func read(_ dataDirectory: String) -> ServerStatus? {
-        guard let bytes = try? FileSystem.readFile(dataDirectory + "/postmaster.pid") else { return nil }
+    /// Parses `<data>/postmaster.pid`, read by descriptor; nil while it is missing or incomplete.
+    static func read(_ dataDirectory: String, owner: FileOwner) -> ServerStatus? {
+        guard let bytes = try? OpenDirectory.open(dataDirectory).readOwnedFile("postmaster.pid", owners: [owner.uid, geteuid()], limit: 1 << 16) else {
+            return nil
+        }
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map {
             String($0.filter { $0 != " " })
         }
@@ -174,8 +183,8 @@ struct ServerStatus {
     }
 
     /// ControlFileData.state, after the system identifier and the two versions; nil if unreadable.
-    static func controlState(_ dataDirectory: String) -> UInt32? {
-        guard let file = try? SystemFile.openForReading(dataDirectory + "/global/pg_control") else { return nil }
+    static func controlState(_ dataDirectory: String, owner: FileOwner) -> UInt32? {
+        guard let file = try? OpenDirectory.open(dataDirectory).directory("global").openForReading("pg_control") else { return nil }
         var state: UInt32 = 0
         let count = (try? withUnsafeMutableBytes(of: &state) { try file.read(into: $0, at: 16) }) ?? 0
         return count == 4 ? state : nil

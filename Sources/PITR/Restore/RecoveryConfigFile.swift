@@ -49,18 +49,33 @@ public struct RecoveryConfigFile: Equatable, Sendable {
         return text
     }
 
-    /// Refuses a path inside the target or a file that exists and is not one restore wrote.
+    /// Refuses a path inside the target or a file that exists and is not one restore wrote. A
+    /// symlink at its name is never read (it reads as a file restore did not write).
     func check(target: String) throws {
         if path == target || path.hasPrefix(target.hasSuffix("/") ? target : target + "/") {
             throw RestoreError.recoveryConfigInsideTarget(path: path, target: target)
         }
-        guard FileSystem.exists(path) else { return }
-        let bytes = (try? FileSystem.readFile(path)) ?? []
-        guard bytes.starts(with: Array(RecoveryConfigFile.header.utf8)) else { throw RestoreError.recoveryConfigExists(path: path) }
+        let folder: OpenDirectory
+        do {
+            folder = try OpenDirectory.open(FileSystem.dirname(of: path))
+        } catch let error as IOError where error.isNotFound {
+            return  // made with the target's parents
+        }
+        let name = FileSystem.basename(of: path)
+        guard folder.status(name) != nil else { return }
+        var bytes: [UInt8] = []
+        if let file = try? folder.openForReading(name) {
+            var head = [UInt8](repeating: 0, count: RecoveryConfigFile.header.utf8.count)
+            let count = (try? head.withUnsafeMutableBytes { try file.readFully(into: $0) }) ?? 0
+            bytes = Array(head[..<count])
+        }
+        guard bytes == Array(RecoveryConfigFile.header.utf8) else { throw RestoreError.recoveryConfigExists(path: path) }
     }
 
-    /// Writes the file (replacing one restore wrote earlier) durably, 0600, owned by `owner`.
+    /// Writes the file (replacing one restore wrote earlier) durably, 0600, owned by `owner`, by
+    /// descriptor in its folder: a symlink planted at its name is replaced, never followed.
     func write(target: String, owner: FileOwner) throws {
-        try AtomicFile.write(Array(try self.text(target: target).utf8), to: path, mode: 0o600, durable: true) { try owner.take($0) }
+        let folder = try OpenDirectory.open(FileSystem.dirname(of: path))
+        try folder.replaceFile(FileSystem.basename(of: path), with: Array(try self.text(target: target).utf8), mode: 0o600) { try owner.take($0) }
     }
 }

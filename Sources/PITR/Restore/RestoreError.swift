@@ -17,6 +17,7 @@ public enum RestoreError: PITRError, Equatable {
     case postgresNotFound(path: String)
     case cannotStart(command: String, detail: String)
     case recoveryFailed(directory: String, logFile: String, lastLines: String)
+    case foreignDirectory(path: String, uid: uid_t, owner: String)
 
     public var description: String {
         switch self {
@@ -50,6 +51,8 @@ public enum RestoreError: PITRError, Equatable {
             "`\(command)` failed: \(detail)"
         case .recoveryFailed(let directory, let logFile, let lastLines):
             "PostgreSQL stopped before reaching the recovery target in \(directory); its log \(logFile) ends: \(lastLines); fix the cause it names and start it again with pg_ctl"
+        case .foreignDirectory(let path, let uid, let owner):
+            "directory \(path) belongs to uid \(uid), neither \(owner) nor root: restore hands over only folders it made or that are already theirs; remove it or chown it to \(owner)"
         }
     }
 }

@@ -63,33 +63,41 @@ public final class RestoreExecutor {
     }
 
     /// Restores the plan's backup into `options.targetDirectory` and configures recovery.
+    ///
+    /// Run as root, everything inside the target and the tablespace locations, which belong to the
+    /// owner from the start, is done by descriptor (`OpenDirectory`), and so is what is written beside
+    /// them: the owner's processes can replace any name there with a symlink while restore runs, and
+    /// restore never follows one.
     public func execute(_ plan: RestorePlan, _ options: RestoreOptions) throws -> RestoreSummary {
         let destinations = try check(plan, options)
         let clock = Stopwatch()
         let target = destinations.target, owner = destinations.owner
-        try makeDirectory(target, owner: owner)
-        try RestoreMarker.place(in: target, backup: plan.backup.name, owner: owner)
-        for location in destinations.tablespaces.values { try makeDirectory(location, owner: owner) }
+        let targetDirectory = try makeDirectory(target, owner: owner)
+        guard try targetDirectory.list().isEmpty else { throw RestoreError.targetNotEmpty(directory: target) }
+        try RestoreMarker.place(in: targetDirectory, backup: plan.backup.name, owner: owner)
+        var tablespaces: [UInt32: OpenDirectory] = [:]
+        for (oid, location) in destinations.tablespaces {
+            let directory = try makeDirectory(location, owner: owner)
+            guard try directory.list().isEmpty else { throw RestoreError.tablespaceNotEmpty(oid: oid, directory: location) }
+            tablespaces[oid] = directory
+        }
 
-        let extracted = try extractArchives(plan.backup, destinations)
-        var written: [String] = []
-        try configure(plan, options, destinations, written: &written)
-        if extracted.contains(where: \.sawGroupAccess) {
-            // PostgreSQL accepts 0750 data directories only from clusters made with group access.
-            for path in [target] + Array(destinations.tablespaces.values) where chmod(path, 0o750) != 0 {
-                throw IOError("change the mode of", path)
-            }
+        let extracted = try extractArchives(plan.backup, destinations, target: targetDirectory, tablespaces: tablespaces)
+        try configure(plan, options, destinations, target: targetDirectory)
+        // PostgreSQL accepts 0750 data directories only from clusters made with group access; the
+        // data directory's archive (base.tar) says which this one was.
+        if extracted.first(where: { $0.root === targetDirectory })?.sawGroupAccess == true {
+            for directory in [targetDirectory] + Array(tablespaces.values) { try directory.changeMode(0o750) }
         }
         onProgress("syncing \(extracted.reduce(0) { $0 + $1.fileCount }) files to disk")
         for extractor in extracted { try extractor.sync() }
-        for path in written { try SystemFile.openForReading(path).sync() }
-        for path in Array(destinations.tablespaces.values) + [target] { try FileSystem.syncDirectory(path) }
+        for directory in Array(tablespaces.values) + [targetDirectory] { try directory.sync() }
         for path in Set(([target] + Array(destinations.tablespaces.values)).map { FileSystem.dirname(of: $0) }) {
-            try FileSystem.syncDirectory(path)
+            try OpenDirectory.open(path).sync()
         }
         // After the sync: WAL staged before it would be written back with the files, slowing it.
-        try prestageWAL(plan, destinations)
-        try RestoreMarker.remove(from: target)
+        try prestageWAL(plan, destinations, target: targetDirectory)
+        try RestoreMarker.remove(from: targetDirectory)
         return RestoreSummary(
             targetDirectory: target, recoveryConfigFile: destinations.config.path, owner: owner,
             files: extracted.reduce(0) { $0 + $1.fileCount }, bytes: extracted.reduce(0) { $0 + $1.contentBytes },
@@ -97,7 +105,8 @@ public final class RestoreExecutor {
     }
 
     /// Decodes each archive's pieces in order into its extractor (or the manifest into its file).
-    private func extractArchives(_ backup: BackupDescriptor, _ destinations: Destinations) throws -> [TarExtractor] {
+    private func extractArchives(_ backup: BackupDescriptor, _ destinations: Destinations,
+                                 target: OpenDirectory, tablespaces: [UInt32: OpenDirectory]) throws -> [TarExtractor] {
         var archives: [String] = []
         for object in backup.objects where !archives.contains(object.archive) { archives.append(object.archive) }
         let links = Dictionary(uniqueKeysWithValues: destinations.tablespaces.map { ("pg_tblspc/\($0.key)", $0.value) })
@@ -112,15 +121,15 @@ public final class RestoreExecutor {
             var extractor: TarExtractor?
             var manifest: SystemFile?
             if archive == "backup_manifest" {
-                let file = try SystemFile.createExclusive(destinations.target + "/backup_manifest", mode: 0o600)
+                let file = try target.createFile("backup_manifest", mode: 0o600)
                 try destinations.owner.take(file)
                 manifest = file
                 sink = file
             } else {
-                let root: String
+                let root: OpenDirectory
                 if archive == "base.tar" {
-                    root = destinations.target
-                } else if let oid = UInt32(archive.dropLast(4)), archive.hasSuffix(".tar"), let location = destinations.tablespaces[oid] {
+                    root = target
+                } else if let oid = UInt32(archive.dropLast(4)), archive.hasSuffix(".tar"), let location = tablespaces[oid] {
                     root = location
                 } else {
                     throw RestoreError.corruptArchive(archive: described, reason: "the backup lists no tablespace for archive \(archive)")
@@ -154,14 +163,13 @@ public final class RestoreExecutor {
 
     /// With prefetch on, stages the plan's WAL in the restored directory (`WALPrestager`, which
     /// syncs each file on its own threads; wal-fetch checks each one again before PostgreSQL gets it).
-    private func prestageWAL(_ plan: RestorePlan, _ destinations: Destinations) throws {
+    private func prestageWAL(_ plan: RestorePlan, _ destinations: Destinations, target: OpenDirectory) throws {
         guard try settings.prefetch() > 0, !plan.segments.isEmpty else { return }
         let clock = Stopwatch()
         let result: WALPrestager.Result
         do {
             let prestager = WALPrestager(
-                repository: repository, identity: try ClusterIdentity.read(dataDirectory: destinations.target),
-                dataDirectory: destinations.target, segmentSize: try WALSegmentSize(bytes: plan.backup.segmentSize),
+                repository: repository, identity: plan.backup.identity, dataDirectory: target, segmentSize: try WALSegmentSize(bytes: plan.backup.segmentSize),
                 owner: destinations.owner, log: log, openRepository: openRepository)
             result = try prestager.stage(plan.segments, threads: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         } catch {
@@ -174,58 +182,66 @@ public final class RestoreExecutor {
     }
 
     /// Signal file, minimal configuration when the backup has none, recovery settings and the recovery config file.
-    private func configure(_ plan: RestorePlan, _ options: RestoreOptions, _ destinations: Destinations, written: inout [String]) throws {
-        let target = destinations.target, owner = destinations.owner
+    private func configure(_ plan: RestorePlan, _ options: RestoreOptions, _ destinations: Destinations, target: OpenDirectory) throws {
+        let owner = destinations.owner
         // A backup of a standby carries its signal file; the one restore writes is the only one that counts.
-        for signal in ["recovery.signal", "standby.signal"] { try FileSystem.remove(target + "/" + signal) }
-        written.append(try writeNew(target + "/" + (options.standby ? "standby.signal" : "recovery.signal"), "", owner: owner))
+        for signal in ["recovery.signal", "standby.signal"] { try target.remove(signal) }
+        try writeNew(options.standby ? "standby.signal" : "recovery.signal", "", in: target, owner: owner)
         let defaults = [
             ("postgresql.conf", MinimalServerConfig.postgresqlConf(port: options.port)),
             ("pg_hba.conf", MinimalServerConfig.pgHbaConf),
             ("pg_ident.conf", MinimalServerConfig.pgIdentConf),
         ]
-        for (name, text) in defaults where !FileSystem.exists(target + "/" + name) {
+        for (name, text) in defaults where target.status(name) == nil {
             onProgress("the backup holds no \(name): writing a minimal one")
-            written.append(try writeNew(target + "/" + name, text, owner: owner))
+            try writeNew(name, text, in: target, owner: owner)
         }
         let recovery = RecoverySettings(
             target: plan.request.target, exclusive: plan.request.exclusive, timeline: plan.targetTimeline,
             action: options.action ?? RecoveryAction.defaultAction(for: plan.request.target),
             archive: options.archive, executable: options.executable, configFile: destinations.config.path, port: options.port)
-        let autoConf = target + "/postgresql.auto.conf"
-        let existing = FileSystem.exists(autoConf) ? try FileSystem.readFile(autoConf) : []
-        try FileSystem.remove(autoConf)
+        let autoConf = "postgresql.auto.conf"
+        // Only the file the archive wrote: restore's own, or the owner's, never one linked in from elsewhere.
+        let existing = target.status(autoConf) == nil ? [] : try target.readOwnedFile(autoConf, owners: [owner.uid, geteuid()])
+        try target.remove(autoConf)
         var text = String(decoding: existing, as: UTF8.self)
         if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
-        written.append(try writeNew(autoConf, text + recovery.text, owner: owner))
-        try destinations.config.write(target: target, owner: owner)
+        text += recovery.text
+        if !options.serverSettings.isEmpty {
+            text += "# Written by tailtown-pitr for this copy only.\n"
+                + options.serverSettings.map { "\($0.name) = \(RecoverySettings.quoted($0.value))\n" }.joined()
+        }
+        try writeNew(autoConf, text, in: target, owner: owner)
+        try destinations.config.write(target: destinations.target, owner: owner)
         onProgress("recovery: \(recovery.settings.filter { $0.name != "restore_command" }.map { "\($0.name) = \($0.value)" }.joined(separator: ", "))")
         onProgress("restore_command reads its settings from \(destinations.config.path)")
     }
 
-    /// Creates `path` with `text`, mode 0600, owned by `owner`; returns the path.
-    private func writeNew(_ path: String, _ text: String, owner: FileOwner) throws -> String {
-        let file = try SystemFile.createExclusive(path, mode: 0o600)
+    /// Creates `name` in `directory` with `text`, mode 0600, owned by `owner`, synced.
+    private func writeNew(_ name: String, _ text: String, in directory: OpenDirectory, owner: FileOwner) throws {
+        let file = try directory.createFile(name, mode: 0o600)
         try file.write(Array(text.utf8))
         try owner.take(file)
-        return path
+        try file.sync()
     }
 
-    /// Creates a directory 0700 for `owner`, and its missing parents likewise (a root-owned parent
-    /// made here would keep PostgreSQL out of its own directory).
-    private func makeDirectory(_ path: String, owner: FileOwner) throws {
-        var missing: [String] = []
-        var current = path
-        while !FileSystem.exists(current), current != "/", !current.isEmpty {
-            missing.append(current)
-            current = FileSystem.dirname(of: current)
+    /// Opens the directory at `path`, creating it and its missing parents 0700 for `owner` (a
+    /// root-owned parent made here would keep PostgreSQL out of its own directory), by descriptor.
+    /// An existing directory is taken over only from the owner or root.
+    private func makeDirectory(_ path: String, owner: FileOwner) throws -> OpenDirectory {
+        let takeOver = { (directory: OpenDirectory) throws in
+            let uid = try directory.status().st_uid
+            guard uid == owner.uid || uid == geteuid() else { throw RestoreError.foreignDirectory(path: directory.path, uid: uid, owner: owner.name) }
+            try directory.changeMode(0o700)
+            if owner.needsHandOver { try directory.changeOwner(uid: owner.uid, gid: owner.gid) }
         }
-        for folder in missing.reversed() {
-            if mkdir(folder, 0o700) != 0 && errno != EEXIST { throw IOError("create directory", folder) }
-            try owner.take(path: folder)
+        let directory = try OpenDirectory.open(path) { parent, name in
+            let made = try parent.makeDirectory(name, mode: 0o700, existing: true)
+            try takeOver(made)
+            return made
         }
-        if chmod(path, 0o700) != 0 { throw IOError("change the mode of", path) }
-        try owner.take(path: path)
+        try takeOver(directory)
+        return directory
     }
 
     static func isMissingOrEmpty(_ path: String) throws -> Bool {

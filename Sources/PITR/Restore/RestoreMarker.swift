@@ -12,17 +12,17 @@ public enum RestoreMarker {
     }
 
     /// Creates the marker, durably, naming the backup being restored.
-    static func place(in target: String, backup: String, owner: FileOwner) throws {
-        let file = try SystemFile.createExclusive(path(in: target), mode: 0o600)
+    static func place(in target: OpenDirectory, backup: String, owner: FileOwner) throws {
+        let file = try target.createFile(fileName, mode: 0o600)
         try file.write(Array("tailtown-pitr restore of backup \(backup) in progress; if no restore is running, it was interrupted\n".utf8))
         try owner.take(file)
         try file.sync()
-        try FileSystem.syncDirectory(target)
+        try target.sync()
     }
 
     /// Removes the marker durably: the last step of a restore.
-    static func remove(from target: String) throws {
-        try FileSystem.remove(path(in: target))
-        try FileSystem.syncDirectory(target)
+    static func remove(from target: OpenDirectory) throws {
+        try target.remove(fileName)
+        try target.sync()
     }
 }

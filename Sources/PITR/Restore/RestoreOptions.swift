@@ -16,6 +16,8 @@ public struct RestoreOptions: Sendable {
     public var archive = false
     /// `--port`: written to postgresql.auto.conf.
     public var port: Int?
+    /// Settings appended last to postgresql.auto.conf, after the recovery settings (the restore drill's private server).
+    public var serverSettings: [(name: String, value: String)] = []
     /// The absolute path of this binary, for restore_command.
     public var executable: String
 

@@ -14,6 +14,13 @@ public struct RestoreRun {
         self.procedure = procedure
     }
 
+    /// The line that says how to start the copy, its paths quoted for the shell it is pasted into.
+    static func nextStep(_ summary: RestoreSummary) -> String {
+        let target = RecoverySettings.shellQuoted(summary.targetDirectory)
+        let log = RecoverySettings.shellQuoted(summary.targetDirectory + ".postgresql.log")
+        return "next: start it with `pg_ctl -D \(target) -l \(log) start` as \(summary.owner.name) (docs/recovery.md)"
+    }
+
     public func run(_ request: RestoreRequest, _ options: RestoreOptions, say: @escaping (String) -> Void) throws {
         let planClock = Stopwatch()
         let plan = try procedure.plan(request)
@@ -26,7 +33,7 @@ public struct RestoreRun {
         let summary = try procedure.execute(plan, options) { say("  " + $0) }
         say("restored \(summary.files) files, \(RestoreExecutor.megabytes(summary.bytes)) in \(Stopwatch.text(summary.seconds)), owned by \(summary.owner.name)")
         guard start else {
-            say("next: start it with `pg_ctl -D \(summary.targetDirectory) start` as \(summary.owner.name) (docs/recovery.md)")
+            say(Self.nextStep(summary))
             return
         }
         let starter = try procedure.starter(for: plan, summary)

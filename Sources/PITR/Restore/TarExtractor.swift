@@ -5,22 +5,29 @@ import PITRSupport
 /// zero blocks at the end). Nothing is staged: each block goes straight into its file.
 ///
 /// Never writes outside `root`: an absolute path, a `..` component, a path under a symlink
-/// this archive made, or a symlink other than those of `linkTargets` is refused. Files are
-/// created exclusively (a duplicate entry is refused), with the archive's mode, and handed to
-/// `owner` when running as root. Pieces of one archive are written to the same extractor in order.
+/// this archive made, or a symlink other than those of `linkTargets` is refused. Everything is done
+/// by descriptor from `root` (`OpenDirectory`), so the owner, who may write in the directory while
+/// root extracts into it, cannot steer a single call out of it with a symlink: a symlink or foreign
+/// folder met on the way is refused. Files are created exclusively (a duplicate entry is refused)
+/// and handed to `owner` when running as root. Modes are PostgreSQL's, not the archive's: files
+/// 0600 and folders 0700, or 0640 and 0750 when the archive's first entry shows group access (as
+/// PostgreSQL derives its create modes from the data directory's). Pieces of one archive are
+/// written to the same extractor in order.
 final class TarExtractor: ByteSink {
     /// Names the archive in errors, such as the object of its first piece.
     let archive: String
-    let root: String
+    let root: OpenDirectory
     let owner: FileOwner
     /// The symlinks the archive may hold (path inside the archive, such as "pg_tblspc/16385")
     /// and the target written for each: the tablespace's location, or its `--tablespace-map` one.
     let linkTargets: [String: String]
 
-    /// Files and directories created, in creation order, for `sync`.
+    /// Relative paths of the files and directories created, in creation order, for `sync`.
     private(set) var created: [String] = []
-    /// True when an entry's mode gives its group access (a cluster initialized with --allow-group-access).
-    private(set) var sawGroupAccess = false
+    /// Whether the cluster was initialized with --allow-group-access, judged by the archive's first
+    /// file or directory (BASE_BACKUP sends backup_label with the server's file mode); nil before it.
+    private(set) var groupAccess: Bool?
+    var sawGroupAccess: Bool { groupAccess == true }
     private(set) var fileCount = 0
     private(set) var contentBytes = 0
 
@@ -31,13 +38,18 @@ final class TarExtractor: ByteSink {
     private var padding = 0
     private var zeroBlocks = 0
     private var symlinks: Set<String> = []
+    /// The last parent directory used, by relative path: entries come folder by folder.
+    private var lastParent: (relative: [String], directory: OpenDirectory)?
 
-    init(archive: String, root: String, owner: FileOwner, linkTargets: [String: String] = [:]) {
+    init(archive: String, root: OpenDirectory, owner: FileOwner, linkTargets: [String: String] = [:]) {
         self.archive = archive
         self.root = root
         self.owner = owner
         self.linkTargets = linkTargets
     }
+
+    var fileMode: mode_t { groupAccess == true ? 0o640 : 0o600 }
+    var directoryMode: mode_t { groupAccess == true ? 0o750 : 0o700 }
 
     /// True once the two closing zero blocks were read.
     var isComplete: Bool { zeroBlocks >= 2 }
@@ -87,10 +99,21 @@ final class TarExtractor: ByteSink {
         }
     }
 
-    /// fsyncs every file, then every directory deepest first (as pg_basebackup does after writing).
+    /// fsyncs every file, then every directory deepest first (as pg_basebackup does after writing),
+    /// each reopened by descriptor from `root`.
     func sync() throws {
-        for path in created.reversed() {
-            try SystemFile.openForReading(path).sync()
+        for relative in created.reversed() {
+            let components = relative.split(separator: "/").map(String.init)
+            let parent = try directory(for: Array(components.dropLast()), creating: false)
+            let name = components[components.count - 1]
+            if let info = parent.status(name), info.st_mode & S_IFMT == S_IFLNK {
+                throw RestoreError.unsafeEntry(archive: archive, entry: parent.child(name),
+                                               reason: "a symlink stands where the archive's entry was written (another process is changing the target)")
+            } else if let info = parent.status(name), info.st_mode & S_IFMT == S_IFDIR {
+                try ownedDirectory(parent, name).sync()
+            } else {
+                try parent.openForReading(name).sync()
+            }
         }
     }
 
@@ -106,40 +129,38 @@ final class TarExtractor: ByteSink {
         let components = try safeComponents(header.name)
         let relative = components.joined(separator: "/")
         // Symlinks carry 0777 whatever the cluster's mode.
-        if header.kind == .file || header.kind == .directory, header.mode & 0o070 != 0 { sawGroupAccess = true }
-        let path = components.isEmpty ? root : root + "/" + relative
-        let mode = mode_t(header.mode & 0o777)
+        if groupAccess == nil, header.kind == .file || header.kind == .directory { groupAccess = header.mode & 0o070 != 0 }
         switch header.kind {
         case .directory:
-            guard !components.isEmpty else { return }
-            try makeParents(components)
-            if mkdir(path, mode) != 0 {
-                guard errno == EEXIST, FileSystem.isDirectory(path) else { throw IOError("create directory", path) }
-            }
-            if chmod(path, mode) != 0 { throw IOError("change the mode of", path) }
-            try owner.take(path: path)
-            created.append(path)
+            guard let name = components.last else { return }
+            let parent = try directory(for: Array(components.dropLast()), creating: true)
+            let made = mkdirat(parent.descriptor, name, directoryMode) == 0
+            if !made && errno != EEXIST { throw IOError("create directory", parent.child(name)) }
+            let directory = try ownedDirectory(parent, name)
+            try directory.changeMode(directoryMode)
+            if owner.needsHandOver { try directory.changeOwner(uid: owner.uid, gid: owner.gid) }
+            if made { created.append(relative) }
         case .file:
-            guard !components.isEmpty else {
+            guard let name = components.last else {
                 throw RestoreError.unsafeEntry(archive: archive, entry: header.name, reason: "a file without a name")
             }
-            try makeParents(components)
-            let file = try SystemFile.createExclusive(path, mode: mode)
-            // The umask may have narrowed the mode; the archive's is the one PostgreSQL expects.
-            if fchmod(file.descriptor, mode) != 0 { throw IOError("change the mode of", path) }
+            let parent = try directory(for: Array(components.dropLast()), creating: true)
+            let file = try parent.createFile(name, mode: fileMode)
+            // The umask may have narrowed the mode.
+            if fchmod(file.descriptor, fileMode) != 0 { throw IOError("change the mode of", file.path) }
             try owner.take(file)
-            created.append(path)
+            created.append(relative)
             fileCount += 1
             remaining = header.size
             padding = (TarHeader.blockSize - header.size % TarHeader.blockSize) % TarHeader.blockSize
             current = remaining > 0 ? file : nil
         case .symlink:
-            guard let target = linkTargets[relative] else {
+            guard let target = linkTargets[relative], let name = components.last else {
                 throw RestoreError.unsafeEntry(archive: archive, entry: header.name, reason: "a symlink that is not a tablespace of the backup")
             }
-            try makeParents(components)
-            if symlink(target, path) != 0 { throw IOError("create symlink to '\(target)' at", path) }
-            try owner.take(path: path)
+            let parent = try directory(for: Array(components.dropLast()), creating: true)
+            try parent.makeSymlink(name, to: target)
+            if owner.needsHandOver { try parent.changeOwner(of: name, uid: owner.uid, gid: owner.gid) }
             symlinks.insert(relative)
         }
     }
@@ -159,15 +180,43 @@ final class TarExtractor: ByteSink {
         return components
     }
 
-    /// Creates missing parent directories (0700, like initdb's) of the entry at `components`.
-    private func makeParents(_ components: [String]) throws {
-        var path = root
-        for component in components.dropLast() {
-            path += "/" + component
-            if FileSystem.isDirectory(path) { continue }
-            if mkdir(path, 0o700) != 0 { throw IOError("create directory", path) }
-            try owner.take(path: path)
-            created.append(path)
+    /// The directory at `components` below `root`, reached by descriptor; with `creating`, missing ones
+    /// are made (with the cluster's folder mode, like initdb's) and handed to the owner.
+    private func directory(for components: [String], creating: Bool) throws -> OpenDirectory {
+        if let last = lastParent, last.relative == components { return last.directory }
+        var current = root
+        for (index, component) in components.enumerated() {
+            if creating && mkdirat(current.descriptor, component, directoryMode) == 0 {
+                let made = try ownedDirectory(current, component)
+                try made.changeMode(directoryMode)
+                if owner.needsHandOver { try made.changeOwner(uid: owner.uid, gid: owner.gid) }
+                created.append(components[...index].joined(separator: "/"))
+                current = made
+            } else if !creating || errno == EEXIST {
+                current = try ownedDirectory(current, component)
+            } else {
+                throw IOError("create directory", current.child(component))
+            }
         }
+        lastParent = (components, current)
+        return current
+    }
+
+    /// Opens the directory `name` (never a symlink), which must belong to the owner or to us: a
+    /// folder of anyone else moved in under its name is refused, not changed.
+    private func ownedDirectory(_ parent: OpenDirectory, _ name: String) throws -> OpenDirectory {
+        let directory: OpenDirectory
+        do {
+            directory = try parent.directory(name)
+        } catch let error as IOError where error.code == ELOOP || error.code == ENOTDIR {
+            throw RestoreError.unsafeEntry(archive: archive, entry: parent.child(name),
+                                           reason: "a symlink or file stands where a folder goes (another process is changing the target)")
+        }
+        let uid = try directory.status().st_uid
+        guard uid == owner.uid || uid == geteuid() else {
+            throw RestoreError.unsafeEntry(archive: archive, entry: directory.path,
+                                           reason: "the folder there belongs to uid \(uid), neither \(owner.name) nor this process (another process is changing the target)")
+        }
+        return directory
     }
 }

@@ -16,10 +16,14 @@ import PITRArchive
 /// Staging takes at most half the free space of pg_wal's file system; what
 /// does not fit is left to the prefetcher. A failure stops staging, never the restore: wal-fetch
 /// fetches whatever is not staged, and reports what is wrong with it.
+///
+/// The folders are made by descriptor and stay root's, 0700, while root writes into them (through
+/// /proc's link to the open folder, so no path the data directory's owner can change is followed),
+/// and are handed to the owner last.
 struct WALPrestager {
     let repository: Repository
     let identity: ClusterIdentity
-    let dataDirectory: String
+    let dataDirectory: OpenDirectory
     let segmentSize: WALSegmentSize
     /// Applied to every file and folder staged (restore running as root hands them to PostgreSQL's user).
     let owner: FileOwner
@@ -40,12 +44,22 @@ struct WALPrestager {
 
     /// Stages `segments` (the plan's, in replay order) on up to `threads` threads, oldest first.
     func stage(_ segments: [WALSegmentName], threads: Int) throws -> Result {
-        let folder = OurWALFolder(dataDirectory: dataDirectory)
-        let staging = StagingFolder(path: folder.prefetch)
-        for path in [folder.root, folder.prefetch] {
-            try FileSystem.makeDirectories(path)
-            try owner.take(path: path)
+        let wal = try dataDirectory.directory("pg_wal")
+        let ours = try wal.makeDirectory(FileSystem.basename(of: OurWALFolder(dataDirectory: "").root), mode: 0o700)
+        let prefetch = try ours.makeDirectory(FileSystem.basename(of: OurWALFolder(dataDirectory: "").prefetch), mode: 0o700)
+        defer {
+            // Handed over whatever happened, or wal-fetch, as the owner, could not use the folder.
+            if owner.needsHandOver {
+                for name in (try? prefetch.list()) ?? [] { try? prefetch.changeOwner(of: name, uid: owner.uid, gid: owner.gid) }
+                for folder in [prefetch, ours] { try? folder.changeOwner(uid: owner.uid, gid: owner.gid) }
+            }
         }
+        return try withExtendedLifetime(prefetch) {
+            try stage(segments, threads: threads, into: StagingFolder(path: prefetch.procPath), walPath: wal.path)
+        }
+    }
+
+    private func stage(_ segments: [WALSegmentName], threads: Int, into staging: StagingFolder, walPath: String) throws -> Result {
         let generation = RecoveryGeneration.restore(identity: identity, repository: repository.name)
         try staging.start(for: generation)
         try owner.take(path: staging.path + "/generation")
@@ -53,9 +67,9 @@ struct WALPrestager {
         let archive = WALArchive(repository: repository, identity: identity)
         var lineages: [TimelineID: Set<TimelineID>] = [:]
         for timeline in Set(segments.map(\.timeline)) { lineages[timeline] = try archive.lineage(of: timeline) }
-        let planned = Self.fitting(segments.count, segmentSize: segmentSize, available: try FileSystem.availableBytes(folder.prefetch))
+        let planned = Self.fitting(segments.count, segmentSize: segmentSize, available: try FileSystem.availableBytes(staging.path))
         if planned < segments.count {
-            log.info("staging \(planned) of \(segments.count) WAL segments before recovery (half the free space of \(folder.wal)); the prefetcher fetches the rest")
+            log.info("staging \(planned) of \(segments.count) WAL segments before recovery (half the free space of \(walPath)); the prefetcher fetches the rest")
         }
 
         let progress = Progress(count: planned)

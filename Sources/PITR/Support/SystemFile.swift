@@ -9,6 +9,11 @@ public final class SystemFile {
         self.path = path
     }
 
+    /// Takes ownership of an open descriptor (from `openat`, say); `path` names it in errors.
+    package static func adopting(_ descriptor: Int32, path: String) -> SystemFile {
+        SystemFile(descriptor: descriptor, path: path)
+    }
+
     deinit { _ = Glibc.close(descriptor) }
 
     public static func openForReading(_ path: String) throws -> SystemFile {

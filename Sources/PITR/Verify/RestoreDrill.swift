@@ -12,6 +12,10 @@ import PITRSupport
 /// directory only, a free port, its own pg_hba (local peer). Waits until it is consistent (open
 /// for reads) or paused at the target, runs the check queries as the data directory's owner, stops
 /// it and removes everything. Each phase is timed: together they are the measured RTO.
+///
+/// The scratch directory stays root's (0711): only the data directory, the tablespaces and the socket
+/// folder inside it are the owner's, and everything written into them is written the way `restore`
+/// writes, by descriptor (the drill's server settings go through the same `RestoreExecutor`).
 public struct RestoreDrill {
     public struct Phase: Equatable, Sendable {
         public let name: String
@@ -91,9 +95,9 @@ public struct RestoreDrill {
             options.port = try Self.freePort()
             options.standby = target == nil
             options.action = target == nil ? nil : .pause
+            let owner = try FileOwner.choose(nil, parentOf: options.targetDirectory)
+            options.serverSettings = try privateServer(folder: folder, owner: owner)
             let summary = try timed("download and extract") { try procedure.execute(plan, options) { log.info($0) } }
-            try summary.owner.take(path: folder)
-            try appendDrillSettings(folder: folder, owner: summary.owner)
             let starter = try procedure.starter(for: plan, summary)
             try timed(target == nil ? "recovery until consistent" : "recovery to the target") {
                 try starter.start()
@@ -101,7 +105,7 @@ public struct RestoreDrill {
                 _ = try starter.waitForTarget(action: .pause, standbyFollowing: target == nil)
             }
             results = try timed("check queries") {
-                try checks.map { try run($0, folder: folder, port: options.port ?? 5432, starter: starter, owner: summary.owner) }
+                try checks.map { try run($0, socket: folder + "/" + Self.socketFolder, port: options.port ?? 5432, starter: starter, owner: summary.owner) }
             }
         } catch let error as PITRError {
             failure = error.description
@@ -122,38 +126,42 @@ public struct RestoreDrill {
         return Report(backup: backup, phases: phases, checks: results, failure: failure)
     }
 
-    /// A new private directory under `scratchParent`.
+    /// The folder of the drill server's socket, inside the scratch directory.
+    static let socketFolder = "socket"
+
+    /// A new directory under `scratchParent`, root's, which the owner may pass through but not change.
     private func makeScratch() throws -> String {
         var template = Array((scratchParent + "/tailtown-pitr-drill-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else {
             throw DrillError.noScratch(path: scratchParent, reason: String(cString: strerror(errno)))
         }
-        return String(cString: made)
+        let path = String(cString: made)
+        try OpenDirectory.open(path).changeMode(0o711)
+        return path
     }
 
-    /// Appended last to postgresql.auto.conf, so it wins: the server is reachable only through its
-    /// socket in the scratch directory, follows only the archive, logs to pg_ctl's file, and starts
-    /// on a small host beside production.
-    private func appendDrillSettings(folder: String, owner: FileOwner) throws {
-        let hba = folder + "/pg_hba.drill.conf"
-        let hbaFile = try SystemFile.createExclusive(hba, mode: 0o600)
-        try hbaFile.write(Array("# tailtown-pitr restore test: local connections as the operating-system user of the same name.\nlocal all all peer\n".utf8))
-        try owner.take(hbaFile)
-        let settings: [(String, String)] = [
-            ("listen_addresses", ""), ("unix_socket_directories", folder), ("hba_file", hba), ("primary_conninfo", ""),
+    /// Settings for postgresql.auto.conf, after the recovery settings, so they win: the server is
+    /// reachable only through its socket in the scratch directory, follows only the archive, logs to
+    /// pg_ctl's file, and starts on a small host beside production. Makes the socket folder (the
+    /// owner's) and the hba file (root's folder, the owner's file) by descriptor.
+    private func privateServer(folder: String, owner: FileOwner) throws -> [(name: String, value: String)] {
+        let scratch = try OpenDirectory.open(folder)
+        let socket = try scratch.makeDirectory(Self.socketFolder, mode: 0o700)
+        if owner.needsHandOver { try socket.changeOwner(uid: owner.uid, gid: owner.gid) }
+        let hba = try scratch.createFile("pg_hba.drill.conf", mode: 0o600)
+        try hba.write(Array("# tailtown-pitr restore test: local connections as the operating-system user of the same name.\nlocal all all peer\n".utf8))
+        try owner.take(hba)
+        return [
+            ("listen_addresses", ""), ("unix_socket_directories", socket.path), ("hba_file", hba.path), ("primary_conninfo", ""),
             ("logging_collector", "off"), ("shared_buffers", "128MB"), ("cluster_name", "tailtown-pitr-restore-test"),
         ]
-        let text = "# tailtown-pitr verify --restore-test: a private, throw-away server.\n"
-            + settings.map { "\($0.0) = \(RecoverySettings.quoted($0.1))\n" }.joined()
-        let autoConf = folder + "/data/postgresql.auto.conf"
-        try AtomicFile.write(try FileSystem.readFile(autoConf) + Array(text.utf8), to: autoConf, mode: 0o600, durable: false) { try owner.take($0) }
     }
 
-    private func run(_ check: DrillCheck, folder: String, port: Int, starter: PostgresStarter, owner: FileOwner) throws -> CheckResult {
+    private func run(_ check: DrillCheck, socket: String, port: Int, starter: PostgresStarter, owner: FileOwner) throws -> CheckResult {
         let psql = ChildProcess(executable: starter.binDirectory + "/psql",
-                                arguments: ["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-h", folder, "-p", String(port),
+                                arguments: ["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-h", socket, "-p", String(port),
                                             "-U", owner.name, "-d", database, "-c", check.sql],
-                                user: owner, directory: folder)
+                                user: owner, directory: socket)
         let result = try psql.run()
         let output = result.output.split(separator: "\n").first.map(String.init) ?? ""
         guard result.status == 0 else {

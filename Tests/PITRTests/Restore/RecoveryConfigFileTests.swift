@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import PITRConfig
 @testable import PITRRestore
+@testable import PITRSupport
 
 @Suite struct RecoveryConfigFileTests {
     func settings(_ folder: RestoreTestFolder, environment: [String: String]) throws -> Settings {
@@ -52,5 +53,32 @@ import Testing
         #expect(throws: RestoreError.unrepresentableSetting(name: "AWS_REGION", reason: "its value holds a line break")) {
             _ = try config.text(target: folder.path + "/data")
         }
+    }
+}
+
+extension RecoveryConfigFileTests {
+    /// A symlink at the file's name is neither read (it reads as a file restore did not write) nor written through;
+    /// a folder reached through a symlink another user could change is refused before anything is downloaded.
+    @Test(.enabled(if: getuid() == 0 && getpwnam("postgres") != nil, "needs root and a postgres account"))
+    func neverGoesThroughASymlinkTheOwnerPlanted() throws {
+        let folder = try RestoreTestFolder()
+        let settings = try settings(folder, environment: [:])
+        let secret = folder.path + "/secret"
+        try Data("# Written by tailtown-pitr restore, and root's only\n".utf8).write(to: URL(fileURLWithPath: secret))
+        let owned = folder.path + "/owned"
+        try FileManager.default.createDirectory(atPath: owned, withIntermediateDirectories: false)
+        let postgres = try FileOwner(name: "postgres")
+        chown(owned, postgres.uid, postgres.gid)
+        try FileManager.default.createSymbolicLink(atPath: owned + "/data.tailtown-pitr.conf", withDestinationPath: secret)
+        let planted = RecoveryConfigFile(path: owned + "/data.tailtown-pitr.conf", settings: settings, workingDirectory: "/")
+        #expect(throws: RestoreError.recoveryConfigExists(path: planted.path)) { try planted.check(target: owned + "/data") }
+        try planted.write(target: owned + "/data", owner: postgres)
+        #expect(try folder.contents("secret") == "# Written by tailtown-pitr restore, and root's only\n")
+        #expect(try folder.contents("owned/data.tailtown-pitr.conf").contains("TAILTOWN_REPO=\"file:///srv/repo\""))
+
+        try FileManager.default.createSymbolicLink(atPath: owned + "/elsewhere", withDestinationPath: folder.path)
+        lchown(owned + "/elsewhere", postgres.uid, postgres.gid)
+        let through = RecoveryConfigFile(path: owned + "/elsewhere/x.conf", settings: settings, workingDirectory: "/")
+        #expect(throws: DirectoryError.untrustedSymlink(path: owned + "/elsewhere")) { try through.check(target: owned + "/data") }
     }
 }

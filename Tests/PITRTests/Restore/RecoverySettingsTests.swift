@@ -45,3 +45,26 @@ import Testing
         #expect(settings(.name("before 'drop'")).text.contains("recovery_target_name = 'before ''drop'''"))
     }
 }
+
+@Suite struct RestoreHintAndEnvironmentTests {
+    /// The "next:" line is pasted into a shell: a target with a space, a quote or a `$` stays one word.
+    @Test func theNextStepQuotesItsPaths() throws {
+        let summary = RestoreSummary(targetDirectory: "/srv/pitr copy/it's $HOME", recoveryConfigFile: "/srv/x.conf",
+                                     owner: try FileOwner(name: "root"), files: 0, bytes: 0, seconds: 0)
+        let line = RestoreRun.nextStep(summary)
+        #expect(line.contains(#"pg_ctl -D '/srv/pitr copy/it'\''s $HOME' -l '/srv/pitr copy/it'\''s $HOME.postgresql.log' start"#), "\(line)")
+        let plain = RestoreSummary(targetDirectory: "/var/lib/postgresql/15/pitr", recoveryConfigFile: "/srv/x.conf",
+                                   owner: try FileOwner(name: "root"), files: 0, bytes: 0, seconds: 0)
+        #expect(RestoreRun.nextStep(plain).contains("pg_ctl -D /var/lib/postgresql/15/pitr -l /var/lib/postgresql/15/pitr.postgresql.log start"))
+    }
+
+    /// pg_ctl, the postmaster and psql get the locale, the time zone and the search path, nothing else.
+    @Test func childrenGetAMinimalEnvironment() {
+        let minimal = ChildProcess.minimalEnvironment([
+            "PATH": "/usr/bin", "LANG": "C.UTF-8", "LC_ALL": "C", "TZ": "UTC", "PGDATA": "/srv/data",
+            "AWS_SECRET_ACCESS_KEY": "secret", "AWS_ACCESS_KEY_ID": "id", "TAILTOWN_ENCRYPTION_KEY": "key",
+            "TAILTOWN_REPO": "s3://bucket", "PGPASSWORD": "password", "HOME": "/root", "LD_PRELOAD": "/tmp/x.so",
+        ])
+        #expect(minimal == ["PATH": "/usr/bin", "LANG": "C.UTF-8", "LC_ALL": "C", "TZ": "UTC", "PGDATA": "/srv/data"])
+    }
+}

@@ -7,7 +7,7 @@ import Testing
     static let owner = try? FileOwner(name: "postgres")
 
     func extractor(_ folder: RestoreTestFolder, links: [String: String] = [:]) throws -> TarExtractor {
-        TarExtractor(archive: "base.tar", root: folder.path, owner: try #require(Self.owner), linkTargets: links)
+        TarExtractor(archive: "base.tar", root: try OpenDirectory.open(folder.path), owner: try #require(Self.owner), linkTargets: links)
     }
 
     @Test(arguments: [1, 7, 512, 1000, 1 << 20])
@@ -51,6 +51,37 @@ import Testing
         #expect(extractor.sawGroupAccess)
     }
 
+    /// Modes are PostgreSQL's whatever the archive says: 0777 entries restore 0600/0700, or 0640/0750
+    /// when the archive's first entry (backup_label, sent with the server's file mode) shows group access.
+    @Test func masksModesToTheClustersOwn() throws {
+        let folder = try RestoreTestFolder()
+        var tar = TarFixture()
+        tar.file("backup_label", Array("x".utf8), mode: 0o600)
+        tar.directory("wide", mode: 0o777)
+        tar.file("wide/open", [1], mode: 0o777)
+        tar.file("setuid", [1], mode: 0o4755)
+        tar.end()
+        let plain = try extractor(folder)
+        try plain.extract(tar.bytes, step: 512)
+        #expect(try folder.mode("wide") == 0o700 && folder.mode("wide/open") == 0o600 && folder.mode("setuid") == 0o600)
+        #expect(try folder.rawMode("setuid") & 0o7000 == 0)
+        #expect(!plain.sawGroupAccess)
+
+        let group = try RestoreTestFolder()
+        var grouped = TarFixture()
+        grouped.file("backup_label", Array("x".utf8), mode: 0o640)
+        grouped.directory("wide", mode: 0o777)
+        grouped.file("wide/open", [1], mode: 0o777)
+        grouped.directory("narrow/deep", mode: 0o700)
+        grouped.end()
+        let groupExtractor = try extractor(group)
+        try groupExtractor.extract(grouped.bytes, step: 512)
+        #expect(try group.mode("wide") == 0o750 && group.mode("wide/open") == 0o640)
+        // Made as a missing parent, and given as 0700: the cluster's folder mode all the same.
+        #expect(try group.mode("narrow") == 0o750 && group.mode("narrow/deep") == 0o750)
+        #expect(groupExtractor.sawGroupAccess)
+    }
+
     @Test func readsBase256Sizes() throws {
         #expect(TarHeader.number([0x80, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0][...]) == 2 << 16)
         #expect(TarHeader.number(Array("00000001750 ".utf8)[...]) == 1000)
@@ -74,7 +105,7 @@ import Testing
         var tar = TarFixture()
         tar.file(name, Array("x".utf8))
         tar.end()
-        let extractor = TarExtractor(archive: "base.tar", root: target, owner: try #require(Self.owner))
+        let extractor = TarExtractor(archive: "base.tar", root: try OpenDirectory.open(target), owner: try #require(Self.owner))
         #expect(throws: RestoreError.unsafeEntry(archive: "base.tar", entry: name, reason: reason)) {
             try extractor.extract(tar.bytes, step: 512)
         }

@@ -90,6 +90,13 @@ final class RestoreTestFolder {
         return ((attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1) & 0o777
     }
 
+    /// The whole st_mode, setuid, setgid and sticky bits included.
+    func rawMode(_ relative: String) throws -> Int {
+        var info = stat()
+        guard lstat(path + "/" + relative, &info) == 0 else { throw CocoaError(.fileNoSuchFile) }
+        return Int(info.st_mode & 0o7777)
+    }
+
     func owner(_ relative: String) throws -> String {
         try FileManager.default.attributesOfItem(atPath: path + "/" + relative)[.ownerAccountName] as? String ?? ""
     }
