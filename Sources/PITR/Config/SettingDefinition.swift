@@ -118,6 +118,20 @@ extension SettingDefinition {
         return reservedPrefixes.contains { upper.hasPrefix($0) }
     }
 
+    /// `text`, a value of this setting, as messages and the `config` report may show it (control
+    /// characters replaced), or nil when it may not be shown: every value of a secret setting, and
+    /// any value that looks like key material (`SecretText.looksLikeKeyMaterial`), so that a key
+    /// pasted into TAILTOWN_ENCRYPTION_KEY_FILE or TAILTOWN_CONFIG is not printed as a path.
+    public func shown(_ text: String) -> String? {
+        guard !isSecret, !SecretText.looksLikeKeyMaterial(text) else { return nil }
+        return OneLine.of(text)
+    }
+
+    /// `NAME='value'` for messages, or `NAME` alone when the value may not be shown.
+    func shownAssignment(_ text: String) -> String {
+        shown(text).map { "\(name)='\($0)'" } ?? name
+    }
+
     /// The known name closest to `name` (edit distance at most 2, ignoring case), for "did you mean".
     static func suggestion(for name: String) -> String? {
         let upper = name.uppercased()
