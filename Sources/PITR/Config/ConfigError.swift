@@ -59,9 +59,9 @@ public enum ConfigError: PITRError, Equatable {
         case .conflicting(let setting, let origin, let other, let otherOrigin):
             "\(setting) (\(origin.fromDescription)) and \(other) (\(otherOrigin.fromDescription)) are both set: keep only one"
         case .keyFileSetting(let origin, let path, let problem):
-            "\(SettingDefinition.encryptionKeyFile.shownAssignment(path)) (\(origin.fromDescription))"
-                + (SettingDefinition.encryptionKeyFile.shown(path) == nil ? ", whose value looks like a key rather than a path," : "")
-                + ": the key file "
+            "\(SettingDefinition.encryptionKeyFile.shownAssignment(path)) (\(origin.fromDescription)"
+                + (SettingDefinition.encryptionKeyFile.shown(path) == nil ? "; the value looks like a key rather than a path" : "")
+                + "): the key file "
                 + problem.description(path: SettingDefinition.encryptionKeyFile.shown(path) ?? "FILE")
         case .keyFile(let path, let problem):
             "encryption key file " + (SettingDefinition.encryptionKeyFile.shown(path).map { "'\($0)' " } ?? "")

@@ -97,6 +97,7 @@ import Testing
             let text = try #require(message)
             #expect(!Self.leaks(secret, in: text), "\(text)")
         }
+        #expect(messages[0]?.hasPrefix("TAILTOWN_ENCRYPTION_KEY_FILE (from environment; the value looks like a key rather than a path): the key file ") == true)
         let report = settings.report().joined(separator: "\n")
         #expect(!Self.leaks(secret, in: report), "\(report)")
         #expect(report.contains("TAILTOWN_ENCRYPTION_KEY_FILE  ********  (environment)"))
