@@ -42,6 +42,20 @@ enum SecretText {
         return upper && lower
     }
 
+    /// True when some part of `text` may be key material: a run of 16 or more characters of the base64
+    /// alphabet mixing upper- and lowercase letters (`looksLikeKeyMaterial`), wherever it stands (a key
+    /// after a word and a space, or after `daily=`, is as secret as a key alone).
+    static func containsKeyMaterial(_ text: some StringProtocol) -> Bool {
+        let isBase64 = { (c: Character) in c.isASCII && (c.isLetter || c.isNumber || c == "+" || c == "/") }
+        var rest = Substring(text)
+        while let start = rest.firstIndex(where: isBase64) {
+            let end = rest[start...].firstIndex { !isBase64($0) } ?? rest.endIndex
+            if looksLikeKeyMaterial(rest[start..<end]) { return true }
+            rest = rest[end...]
+        }
+        return false
+    }
+
     /// True for a config file line that is a key on its own: key material before the first `=`
     /// and nothing but `=` after it. A base64 key ends in `=`, which the `NAME=value` form would
     /// take as the separator, and a key of letters and digits only would then pass for the name

@@ -120,10 +120,11 @@ extension SettingDefinition {
 
     /// `text`, a value of this setting, as messages and the `config` report may show it (control
     /// characters replaced), or nil when it may not be shown: every value of a secret setting, and
-    /// any value that looks like key material (`SecretText.looksLikeKeyMaterial`), so that a key
-    /// pasted into TAILTOWN_ENCRYPTION_KEY_FILE or TAILTOWN_CONFIG is not printed as a path.
+    /// any value that holds key material (`SecretText.containsKeyMaterial`), so that a key pasted
+    /// into TAILTOWN_ENCRYPTION_KEY_FILE, TAILTOWN_CONFIG or beside another value is not printed.
+    /// A message about a value that may not be shown must not quote parts of it either.
     public func shown(_ text: String) -> String? {
-        guard !isSecret, !SecretText.looksLikeKeyMaterial(text) else { return nil }
+        guard !isSecret, !SecretText.containsKeyMaterial(text) else { return nil }
         return OneLine.of(text)
     }
 

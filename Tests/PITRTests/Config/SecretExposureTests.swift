@@ -148,6 +148,13 @@ import Testing
         for secret in Self.keys + [Self.awsSecret, "AQoDYXdzEJr//////////wEaoAK1wvxJY12r2IrDFrUyLk+Qn0Y4kA=="] {
             #expect(SecretText.looksLikeKeyMaterial(secret), "\(secret)")
         }
+        for hidden in ["daily=7 \(Self.keys[0])", "daily=\(Self.keys[1])", "\(Self.awsSecret) # the secret", "/srv/\(Self.keys[0])"] {
+            #expect(SecretText.containsKeyMaterial(hidden), "\(hidden)")
+            #expect(SettingDefinition.retain.shown(hidden) == nil)
+        }
+        for ordinary in ["file:///var/lib/tailtown-pitr", "daily=7 weekly=4 monthly=12 yearly=7", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab"] {
+            #expect(!SecretText.containsKeyMaterial(ordinary), "\(ordinary)")
+        }
         for ordinary in ["file:///var/lib/tailtown-pitr", "s3://bucket/prefix", "/etc/tailtown-pitr.key", "/var/lib/postgresql/15/main",
                          "STANDARD_IA", "32MiB", "daily=7 weekly=4", "https://hooks.example.com/T0", "AKIAIOSFODNN7EXAMPLE",
                          "1234abcd-12ab-34cd-56ef-1234567890ab", "zstd", "debug"] {
