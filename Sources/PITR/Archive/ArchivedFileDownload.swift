@@ -8,9 +8,9 @@ import PITRWAL
 /// of wal-fetch, shared with the prefetcher.
 ///
 /// The object is decoded into a temporary file beside the destination, which takes the
-/// destination's name only after every check passed (authentication or digest, size, and for
-/// segments the page header with its `xlp_pageaddr`), so no reader ever sees a corrupt, truncated
-/// or misnamed file.
+/// destination's name only after every check passed (authentication or digest, size, for
+/// segments the page header with its `xlp_pageaddr`, for backup history files their content
+/// against their name), so no reader ever sees a corrupt, truncated or misnamed file.
 package struct ArchivedFileDownload {
     let repository: Repository
     let identity: ClusterIdentity
@@ -70,6 +70,9 @@ package struct ArchivedFileDownload {
                         throw PrefetchError.timelineNotInHistory(object: object, headerTimeline: header.timeline, timeline: segment.timeline)
                     }
                 }
+            } else if case .backup(let segment, let offset) = name {
+                // A backup history file stored under another name is never handed over.
+                _ = try BackupHistoryFile.read(try temporary.map(SystemFile.openForReading) ?? output, name: segment, offset: offset, shown: object)
             }
             if let beforeRename, let checksummed {
                 try beforeRename(temporary ?? "/proc/self/fd/\(output.descriptor)", checksummed.checksum)

@@ -21,7 +21,8 @@ struct WALFileStore {
         case .history:
             _ = try TimelineHistory.read(path: file.path)
             return nil
-        case .backup:
+        case .backup(let segment, let offset):
+            _ = try BackupHistoryFile.read(file, name: segment, offset: offset, shown: file.path)
             return nil
         }
     }

@@ -8,7 +8,8 @@ import PITRWAL
 ///
 /// The file is checked before anything is written: its name must be a WAL segment, `.partial`,
 /// `.history` or `.backup` name; a segment's page header must belong to this data directory's
-/// cluster and to the segment its name says. An object already stored under the name is compared
+/// cluster and to the segment its name says; a backup history file must parse and start where its
+/// name says (`BackupHistoryFile`). An object already stored under the name is compared
 /// by digest (its trailer, a ranged read): the same content is success, different content is an
 /// error and nothing is overwritten. A file the background pusher already stored is recognised by
 /// its `PushRecord` and answered without a request, once its size and digest match the record;

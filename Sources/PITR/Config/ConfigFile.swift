@@ -5,6 +5,11 @@ import PITRSupport
 /// may be quoted with "..." (where \" and \\ stand for " and \) or '...' (taken literally).
 /// The file may be shared with other programs, so keys outside our prefixes are skipped,
 /// but an unknown key under our prefix is an error: a typo must not silently drop a setting.
+///
+/// Errors describe a line by file and number and never show its text, nor a name that does not
+/// read as a setting name (`SecretText`): a key pasted alone on a line, or a key file given as
+/// the config file, must not reach the server log. A file that holds a secret setting must be
+/// private to the user running the command (`SecretFile.Policy.configFile`).
 struct ConfigFile: Equatable {
     struct Entry: Equatable {
         let value: String
@@ -15,16 +20,27 @@ struct ConfigFile: Equatable {
     /// Known settings only; for a key given twice the last line wins, as in systemd.
     let entries: [String: Entry]
 
-    /// Reads and parses `path`. `namedBy` is where TAILTOWN_CONFIG came from (nil for the default file),
-    /// so an unreadable file is reported against the setting that named it.
+    /// Reads, parses and, when it holds a secret setting, checks the permissions of `path`.
+    /// `namedBy` is where TAILTOWN_CONFIG came from (nil for the default file), so an unreadable
+    /// file is reported against the setting that named it.
     static func read(_ path: String, namedBy: SettingOrigin?) throws -> ConfigFile {
-        let bytes: [UInt8]
+        let file: SecretFile
         do {
-            bytes = try FileSystem.readFile(path)
+            file = try SecretFile.read(path)
         } catch let error as IOError {
             throw ConfigError.configFileUnreadable(path: path, namedBy: namedBy, reason: String(cString: strerror(error.code)))
         }
-        return try parse(String(decoding: bytes, as: UTF8.self), path: path)
+        let config = try parse(String(decoding: file.bytes, as: UTF8.self), path: path)
+        if let secret = config.firstSecret, let problem = file.problem(under: .configFile) {
+            throw ConfigError.configFileAccess(path: path, secret: secret, problem: problem)
+        }
+        return config
+    }
+
+    /// The name of the first secret setting the file gives a value, by line, or nil when it holds none.
+    var firstSecret: String? {
+        entries.filter { name, entry in SettingDefinition.named(name)?.isSecret == true && !entry.value.isEmpty }
+            .min { $0.value.line < $1.value.line }?.key
     }
 
     static func parse(_ text: String, path: String) throws -> ConfigFile {
@@ -35,12 +51,19 @@ struct ConfigFile: Equatable {
             number += 1
             let line = trimmed(Substring(rawLine))
             guard let first = line.first, first != "#", first != ";" else { continue }
+            // A base64 key ends in "=", so a key pasted alone would otherwise read as NAME= and be ignored.
+            if SecretText.isBareKey(line) {
+                throw ConfigError.malformedLine(path: path, line: number, problem:
+                    "looks like an encryption key on its own, not NAME=value: name a key file with TAILTOWN_ENCRYPTION_KEY_FILE "
+                    + "(or --encryption-key-file), or write TAILTOWN_ENCRYPTION_KEY=<key> in a file only its owner can read")
+            }
             guard let equals = line.firstIndex(of: "=") else {
-                throw ConfigError.malformedLine(path: path, line: number, problem: "expected KEY=value, found no '='")
+                throw ConfigError.malformedLine(path: path, line: number, problem: "is not NAME=value: it has no '='")
             }
             let key = String(trimmed(line[..<equals]))
             guard isValidName(key) else {
-                throw ConfigError.malformedLine(path: path, line: number, problem: "'\(OneLine.of(key))' is not a valid setting name")
+                let hint = key.hasPrefix("export ") ? ": remove 'export'" : ": a name is letters, digits and _, not starting with a digit"
+                throw ConfigError.malformedLine(path: path, line: number, problem: "is not NAME=value" + hint)
             }
             let value = try unquoted(trimmed(line[line.index(after: equals)...]), path: path, line: number)
             if let definition = SettingDefinition.named(key) {
@@ -49,7 +72,8 @@ struct ConfigFile: Equatable {
                 }
                 entries[key] = Entry(value: value, line: number)
             } else if SettingDefinition.isReserved(key) {
-                throw ConfigError.unknownKey(path: path, line: number, key: key, suggestion: SettingDefinition.suggestion(for: key))
+                throw ConfigError.unknownKey(path: path, line: number, key: SecretText.isShowableName(key) ? key : nil,
+                                             suggestion: SettingDefinition.suggestion(for: key))
             }
         }
         return ConfigFile(path: path, entries: entries)
@@ -77,7 +101,7 @@ struct ConfigFile: Equatable {
             if char == quote {
                 let rest = text[text.index(after: index)...]
                 guard rest.isEmpty else {
-                    throw ConfigError.malformedLine(path: path, line: line, problem: "unexpected text after the closing quote")
+                    throw ConfigError.malformedLine(path: path, line: line, problem: "has text after the closing quote of its value")
                 }
                 return value
             }
@@ -92,6 +116,6 @@ struct ConfigFile: Equatable {
             value.append(char)
             index = text.index(after: index)
         }
-        throw ConfigError.malformedLine(path: path, line: line, problem: "the quoted value has no closing \(quote)")
+        throw ConfigError.malformedLine(path: path, line: line, problem: "has a quoted value with no closing \(quote)")
     }
 }

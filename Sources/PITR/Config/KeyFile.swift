@@ -2,8 +2,9 @@ import PITRPipeline
 import PITRSupport
 
 /// A file holding the repository's master key as base64 (of 32 bytes) and a newline.
-/// Key files must not be readable by other users; group-readable is allowed so a key
-/// can be owned by root and read by the postgres group.
+/// Key files must not be readable by other users nor writable by anyone but their owner;
+/// group-readable is allowed so a key can be owned by root and read by the postgres group
+/// (`SecretFile.Policy.keyFile`).
 public enum KeyFile {
     /// Larger than any key file with some whitespace; reading stops here so a wrong path
     /// (a WAL segment, a device) is refused rather than read whole.
@@ -19,32 +20,17 @@ public enum KeyFile {
 
     /// The key at `path`, or why it cannot be used.
     static func load(_ path: String) -> Result<MasterKey, KeyFileProblem> {
-        let file: SystemFile
+        let file: SecretFile
         do {
-            file = try SystemFile.openForReading(path)
+            file = try SecretFile.read(path, limit: maximumSize)
         } catch let error as IOError {
             return .failure(.unreadable(reason: String(cString: strerror(error.code))))
         } catch {
             return .failure(.unreadable(reason: "\(error)"))
         }
-        // Checked on the open descriptor, so the file read is the file checked.
-        var info = stat()
-        guard fstat(file.descriptor, &info) == 0 else {
-            return .failure(.unreadable(reason: String(cString: strerror(errno))))
-        }
-        guard info.st_mode & S_IFMT == S_IFREG else { return .failure(.notRegularFile) }
-        guard info.st_mode & 0o004 == 0 else { return .failure(.readableByOthers) }
-        var bytes = [UInt8](repeating: 0, count: maximumSize + 1)
-        let count: Int
-        do {
-            count = try bytes.withUnsafeMutableBytes { try file.readFully(into: $0) }
-        } catch let error as IOError {
-            return .failure(.unreadable(reason: String(cString: strerror(error.code))))
-        } catch {
-            return .failure(.unreadable(reason: "\(error)"))
-        }
-        guard count <= maximumSize else { return .failure(.tooLarge) }
-        return decode(String(decoding: bytes[..<count], as: UTF8.self))
+        if let problem = file.problem(under: .keyFile) { return .failure(.access(problem)) }
+        guard file.bytes.count <= maximumSize else { return .failure(.tooLarge) }
+        return decode(String(decoding: file.bytes, as: UTF8.self))
     }
 
     /// Decodes a key from its base64 text, ignoring surrounding whitespace and newlines.

@@ -121,6 +121,21 @@ extension SettingDefinition {
         return reservedPrefixes.contains { upper.hasPrefix($0) }
     }
 
+    /// `text`, a value of this setting, as messages and the `config` report may show it (control
+    /// characters replaced), or nil when it may not be shown: every value of a secret setting, and
+    /// any value that holds key material (`SecretText.containsKeyMaterial`), so that a key pasted
+    /// into TAILTOWN_ENCRYPTION_KEY_FILE, TAILTOWN_CONFIG or beside another value is not printed.
+    /// A message about a value that may not be shown must not quote parts of it either.
+    public func shown(_ text: String) -> String? {
+        guard !isSecret, !SecretText.containsKeyMaterial(text) else { return nil }
+        return OneLine.of(text)
+    }
+
+    /// `NAME='value'` for messages, or `NAME` alone when the value may not be shown.
+    func shownAssignment(_ text: String) -> String {
+        shown(text).map { "\(name)='\($0)'" } ?? name
+    }
+
     /// The known name closest to `name` (edit distance at most 2, ignoring case), for "did you mean".
     static func suggestion(for name: String) -> String? {
         let upper = name.uppercased()

@@ -17,10 +17,14 @@ extension Settings {
         let configPath = value(of: .awsConfigFile)?.text ?? awsFolder + "/config"
         let credentialsFile = home == nil && value(of: .awsSharedCredentialsFile) == nil ? nil : try AWSProfileFile.read(credentialsPath, kind: .credentials)
         let configFile = home == nil && value(of: .awsConfigFile) == nil ? nil : try AWSProfileFile.read(configPath, kind: .config)
+        // For messages: each shown only as `SettingDefinition.shown` allows.
+        let shownProfile = SettingDefinition.awsProfile.shown(profileName).map { "'\($0)'" } ?? "(name not shown)"
+        let shownCredentials = SettingDefinition.awsSharedCredentialsFile.shown(credentialsPath) ?? "(path not shown)"
+        let shownConfig = SettingDefinition.awsConfigFile.shown(configPath) ?? "(path not shown)"
         let fromCredentials = credentialsFile?.profiles[profileName]
         let fromConfig = configFile?.profiles[profileName]
         if let explicit = value(of: .awsProfile), fromCredentials == nil, fromConfig == nil, value(of: .awsAccessKeyID) == nil {
-            throw s3Invalid(.awsProfile, explicit, "names no profile of \(credentialsPath) or \(configPath)")
+            throw invalid(.awsProfile, explicit, "names no profile of \(shownCredentials) or \(shownConfig)")
         }
         func profileValue(_ key: String) -> String? {
             (fromCredentials?[key]).flatMap { $0.isEmpty ? nil : $0 } ?? (fromConfig?[key]).flatMap { $0.isEmpty ? nil : $0 }
@@ -37,7 +41,7 @@ extension Settings {
             credentials = AWSCredentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: profileValue("aws_session_token"))
         } else {
             throw S3Error.configuration(setting: SettingDefinition.awsAccessKeyID.name, problem:
-                "is not set and profile '\(profileName)' has no aws_access_key_id and aws_secret_access_key in \(credentialsPath) or \(configPath): "
+                "is not set and profile \(shownProfile) has no aws_access_key_id and aws_secret_access_key in \(shownCredentials) or \(shownConfig): "
                 + "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE")
         }
 
@@ -46,12 +50,12 @@ extension Settings {
         let endpoint: S3Endpoint
         if let url = value(of: .awsEndpointURL) {
             guard let parsed = S3Endpoint.parse(url.text, style: pathStyle ?? .path) else {
-                throw s3Invalid(.awsEndpointURL, url, "is not an endpoint URL: use http(s)://host[:port]")
+                throw invalid(.awsEndpointURL, url, "is not an endpoint URL: use http(s)://host[:port]")
             }
             endpoint = parsed
         } else if let url = profileValue("endpoint_url") {
             guard let parsed = S3Endpoint.parse(url, style: pathStyle ?? .path) else {
-                throw S3Error.configuration(setting: "endpoint_url of profile '\(profileName)' in \(configPath)",
+                throw S3Error.configuration(setting: "endpoint_url of profile \(shownProfile) in \(shownConfig)",
                                             problem: "is not an endpoint URL: use http(s)://host[:port]")
             }
             endpoint = parsed
@@ -62,7 +66,7 @@ extension Settings {
 
         var http = HTTPClientOptions()
         if let caFile = value(of: .s3CAFile) {
-            guard FileSystem.exists(caFile.text) else { throw s3Invalid(.s3CAFile, caFile, "does not exist: give the path of a PEM CA bundle") }
+            guard FileSystem.exists(caFile.text) else { throw invalid(.s3CAFile, caFile, "does not exist: give the path of a PEM CA bundle") }
             http.caFile = caFile.text
         }
         var retry = RetryPolicy()
@@ -80,7 +84,7 @@ extension Settings {
         case "auto": return nil
         case "true", "yes", "on", "1", "path": return .path
         case "false", "no", "off", "0", "virtual", "virtual-host": return .virtualHost
-        default: throw s3Invalid(.s3PathStyle, value, "is not one of auto, true, false")
+        default: throw invalid(.s3PathStyle, value, "is not one of auto, true, false")
         }
     }
 
@@ -88,10 +92,10 @@ extension Settings {
         guard let value = value(of: .s3StorageClass) else { return nil }
         let name = value.text.uppercased()
         if ["GLACIER", "DEEP_ARCHIVE"].contains(name) {
-            throw s3Invalid(.s3StorageClass, value, "keeps objects offline, where wal-fetch cannot read them: use STANDARD, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING or GLACIER_IR")
+            throw invalid(.s3StorageClass, value, "keeps objects offline, where wal-fetch cannot read them: use STANDARD, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING or GLACIER_IR")
         }
         guard name.allSatisfy({ ("A"..."Z").contains($0) || $0 == "_" }) else {
-            throw s3Invalid(.s3StorageClass, value, "is not a storage class name such as STANDARD_IA")
+            throw invalid(.s3StorageClass, value, "is not a storage class name such as STANDARD_IA")
         }
         return name
     }
@@ -99,15 +103,15 @@ extension Settings {
     func s3ServerSideEncryption() throws -> S3Configuration.ServerSideEncryption? {
         let keyID = value(of: .s3KMSKeyID)
         guard let value = value(of: .s3ServerSideEncryption) else {
-            if let keyID { throw s3Invalid(.s3KMSKeyID, keyID, "is set but TAILTOWN_S3_SSE is not aws:kms") }
+            if let keyID { throw invalid(.s3KMSKeyID, keyID, "is set but TAILTOWN_S3_SSE is not aws:kms") }
             return nil
         }
         switch value.text.lowercased() {
         case "aes256":
-            if let keyID { throw s3Invalid(.s3KMSKeyID, keyID, "is set but TAILTOWN_S3_SSE is AES256, not aws:kms") }
+            if let keyID { throw invalid(.s3KMSKeyID, keyID, "is set but TAILTOWN_S3_SSE is AES256, not aws:kms") }
             return .aes256
         case "aws:kms": return .kms(keyID: keyID?.text)
-        default: throw s3Invalid(.s3ServerSideEncryption, value, "is not AES256 or aws:kms")
+        default: throw invalid(.s3ServerSideEncryption, value, "is not AES256 or aws:kms")
         }
     }
 
@@ -119,11 +123,11 @@ extension Settings {
                                       ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("B", 1)]
         let unit = units.first { text.hasSuffix($0.0) }
         guard let number = Int(text.dropLast(unit?.0.count ?? 0)) else {
-            throw s3Invalid(.s3PartSize, value, "is not a size such as 32MiB")
+            throw invalid(.s3PartSize, value, "is not a size such as 32MiB")
         }
         let (bytes, overflow) = number.multipliedReportingOverflow(by: unit?.1 ?? 1)
         guard !overflow, (S3Configuration.minimumPartSize...(5 << 30)).contains(bytes) else {
-            throw s3Invalid(.s3PartSize, value, "is out of range: S3 parts are 5MiB...5GiB")
+            throw invalid(.s3PartSize, value, "is out of range: S3 parts are 5MiB...5GiB")
         }
         return bytes
     }
@@ -131,12 +135,8 @@ extension Settings {
     func s3MaxRetries() throws -> Int {
         guard let value = value(of: .s3MaxRetries) else { return RetryPolicy().maxRetries }
         guard let retries = Int(value.text), (0...100).contains(retries) else {
-            throw s3Invalid(.s3MaxRetries, value, "is not an integer in 0...100")
+            throw invalid(.s3MaxRetries, value, "is not an integer in 0...100")
         }
         return retries
-    }
-
-    private func s3Invalid(_ definition: SettingDefinition, _ value: SettingValue, _ problem: String) -> ConfigError {
-        .invalidValue(setting: definition.name, value: definition.isSecret ? nil : value.text, origin: value.origin, problem: problem)
     }
 }

@@ -32,8 +32,7 @@ extension Settings {
     private func integer(_ definition: SettingDefinition, in range: ClosedRange<Int>) throws -> Int? {
         guard let value = value(of: definition) else { return nil }
         guard let number = Int(value.text), range.contains(number) else {
-            throw ConfigError.invalidValue(setting: definition.name, value: value.text, origin: value.origin,
-                                           problem: "is not an integer in \(range.lowerBound)...\(range.upperBound)")
+            throw invalid(definition, value, "is not an integer in \(range.lowerBound)...\(range.upperBound)")
         }
         return number
     }

@@ -75,16 +75,21 @@ public struct Settings: Sendable {
         return definition.defaultValue.map { SettingValue(text: $0, origin: .defaultValue) }
     }
 
-    /// One warning per unknown environment name, with a suggestion when a known name is close.
+    /// One warning per unknown environment name, with a suggestion when a known name is close. A name is shown
+    /// only when it reads as a setting name (`SecretText.isShowableName`).
     public var environmentWarnings: [String] {
         unknownEnvironmentKeys.map { name in
-            "unknown setting \(OneLine.of(name)) in the environment is ignored"
+            (SecretText.isShowableName(name)
+                ? "unknown setting \(name) in the environment is ignored"
+                : "an environment variable under \(SettingDefinition.reservedPrefixes[0]) that is not a setting is ignored")
                 + (SettingDefinition.suggestion(for: name).map { " (did you mean \($0)?)" } ?? "")
         }
     }
 
+    /// The one way an invalid value is reported: it names the setting and its origin, and shows the value only when
+    /// `SettingDefinition.shown` allows.
     package func invalid(_ definition: SettingDefinition, _ value: SettingValue, _ problem: String) -> ConfigError {
-        .invalidValue(setting: definition.name, value: definition.isSecret ? nil : value.text, origin: value.origin, problem: problem)
+        .invalidValue(setting: definition.name, value: definition.shown(value.text), origin: value.origin, problem: problem)
     }
 
     /// TAILTOWN_REPO, required by every command that touches the repository.
@@ -175,19 +180,19 @@ public struct Settings: Sendable {
         return level
     }
 
-    /// For the `config` command: one line per known setting (name, value with secrets masked
-    /// as `********`, origin), then one line per config file consulted. Values are not validated here.
+    /// For the `config` command: one line per known setting (name, value or `********` where it may
+    /// not be shown, origin), then one line per config file consulted. Values are not validated here.
     public func report() -> [String] {
         let width = SettingDefinition.all.map(\.name.count).max() ?? 0
         var lines = SettingDefinition.all.map { definition -> String in
             let name = definition.name + String(repeating: " ", count: width - definition.name.count)
             guard let value = value(of: definition) else { return "\(name)  (unset)" }
-            let shown = definition.isSecret ? "********" : OneLine.of(value.text)
-            return "\(name)  \(shown)  (\(value.origin.description))"
+            return "\(name)  \(definition.shown(value.text) ?? "********")  (\(value.origin.description))"
         }
         for file in consultedFiles {
             let how = file.namedBy.map { "named by \(SettingDefinition.config.name), \($0.description)" } ?? "default"
-            lines.append("config file \(OneLine.of(file.path)) (\(how)): \(file.found ? "read" : "not present")")
+            let path = SettingDefinition.config.shown(file.path) ?? "(path not shown)"
+            lines.append("config file \(path) (\(how)): \(file.found ? "read" : "not present")")
         }
         return lines
     }

@@ -8,7 +8,9 @@ extension Settings {
         do {
             return try RetentionPolicy(parsing: value.text, setting: definition.name)
         } catch RetentionError.badPolicy(_, _, let problem) {
-            throw invalid(definition, value, problem + "; write it like '\(RetentionPolicy.standardText)'")
+            // The problem quotes words of the value: only a value that may be shown may be quoted.
+            let said = definition.shown(value.text) == nil ? "is not a retention policy" : problem
+            throw invalid(definition, value, said + "; write it like '\(RetentionPolicy.standardText)'")
         }
     }
 }

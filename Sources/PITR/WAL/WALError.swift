@@ -29,6 +29,9 @@ public enum WALError: PITRError, Equatable {
     case invalidArchiveID(String)
 
     case malformedHistory(file: String, line: Int, reason: String)
+    case malformedBackupHistory(file: String, reason: String)
+    /// A backup history file whose `START WAL LOCATION` is not where its name says; `contentName` is the name its content gives.
+    case backupHistoryNameMismatch(file: String, name: String, start: LSN, contentName: String)
 
     /// Whether this is `unsupportedMajorVersion`: something of a major this build does not know.
     public var isUnsupportedMajor: Bool {
@@ -89,6 +92,10 @@ public enum WALError: PITRError, Equatable {
 
         case .malformedHistory(let file, let line, let reason):
             return "timeline history file '\(file)' line \(line): \(reason)"
+        case .malformedBackupHistory(let file, let reason):
+            return "backup history file '\(file)' is not one PostgreSQL writes: \(reason)"
+        case .backupHistoryNameMismatch(let file, let name, let start, let contentName):
+            return "backup history file '\(file)' is named \(name), but its backup starts at \(start), which names it \(contentName); the file was renamed or is corrupt"
         }
     }
 }

@@ -73,9 +73,14 @@ extension PostgreSQLIntegration {
             let (archived, storage) = try Self.makeCluster("it-backup-kill", extra: ["TAILTOWN_S3_PART_SIZE=5MiB"])
             defer { try? archived.stop() }
             try archived.cluster.pgbench(["-i", "-s", "20", "-q"])
+            // Run as root (so that the kill reaches tailtown-pitr itself), with root's own copy of the config: a config
+            // file holding a secret (AWS_SECRET_ACCESS_KEY) must be owned by the user running the command or root.
+            let rootConfig = archived.sandbox.path("root-s3.conf")
+            try FileManager.default.copyItem(atPath: archived.tailtown.configFile, toPath: rootConfig)
+            #expect(chown(rootConfig, getuid(), getgid()) == 0 && chmod(rootConfig, 0o600) == 0)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: archived.sandbox.binary)
-            process.arguments = ["--config", archived.tailtown.configFile, "backup-push", "--dbname", archived.cluster.conninfo]
+            process.arguments = ["--config", rootConfig, "backup-push", "--dbname", archived.cluster.conninfo]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -87,7 +92,7 @@ extension PostgreSQLIntegration {
             #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
 
             #expect(try storage.list(prefix: "backups/") == [], "no object of the killed backup is visible")
-            let list = { try Command.run(archived.sandbox.binary, ["--config", archived.tailtown.configFile, "backup-list"]).check() }
+            let list = { try Command.run(archived.sandbox.binary, ["--config", rootConfig, "backup-list"]).check() }
             #expect(try list().split(separator: "\n").count == 1, "only the header")
             // The parts already sent stay on S3 until an abort or a lifecycle rule (docs/s3.md).
             let pending = try S3BucketInspection.pendingUploads(storage, under: "backups/")

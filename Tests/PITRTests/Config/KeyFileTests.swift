@@ -18,8 +18,8 @@ import Testing
         let folder = ConfigTestFolder()
         let path = try folder.write("key", Self.keyText, mode: 0o644)
         let error = configError { try KeyFile.read(at: path) }
-        #expect(error == .keyFile(path: path, problem: .readableByOthers))
-        #expect(error?.description == "encryption key file '\(path)' is readable by other users: run chmod 600 '\(path)'")
+        #expect(error == .keyFile(path: path, problem: .access(.openToOthers(mode: 0o644))))
+        #expect(error?.description == "encryption key file '\(path)' has mode 0644, which lets other users read or change it: run chmod 600 '\(path)'")
     }
 
     @Test func problemsNameTheFileAndNeverTheKey() throws {
@@ -43,7 +43,7 @@ import Testing
         }
         let missing = folder.path + "/missing"
         #expect(configError { try KeyFile.read(at: missing) } == .keyFile(path: missing, problem: .unreadable(reason: "No such file or directory")))
-        #expect(configError { try KeyFile.read(at: folder.path) } == .keyFile(path: folder.path, problem: .notRegularFile))
+        #expect(configError { try KeyFile.read(at: folder.path) } == .keyFile(path: folder.path, problem: .access(.notRegularFile)))
     }
 
     @Test func generatesAPrivateFileOf32RandomBytes() throws {
@@ -100,7 +100,7 @@ import Testing
         let path = try folder.write("key", Self.keyText, mode: 0o604)
         let error = configError { try settings(["TAILTOWN_ENCRYPTION_KEY_FILE": path]).encryptionKey() }
         #expect(error?.description
-            == "TAILTOWN_ENCRYPTION_KEY_FILE='\(path)' (from environment): the key file is readable by other users: run chmod 600 '\(path)'")
+            == "TAILTOWN_ENCRYPTION_KEY_FILE='\(path)' (from environment): the key file has mode 0604, which lets other users read or change it: run chmod 600 '\(path)'")
         let missing = configError { try settings(["TAILTOWN_ENCRYPTION_KEY_FILE": "/nonexistent/k"]).encryptionKey() }
         #expect(missing?.description
             == "TAILTOWN_ENCRYPTION_KEY_FILE='/nonexistent/k' (from environment): the key file cannot be read: No such file or directory")

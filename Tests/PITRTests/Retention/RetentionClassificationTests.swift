@@ -61,6 +61,20 @@ import Testing
         #expect(throws: ConfigError.self) { try bad.retentionPolicy() }
     }
 
+    /// The policy's errors quote words of the value; a key pasted into it is quoted nowhere.
+    @Test func aKeyInThePolicyIsNeverPrinted() throws {
+        let key = "UhVsf6C55pZ+UYjkvcNZtGkXy6GAFq14ZnR0hFkl0Ug="
+        for text in ["daily=7 \(key)", "daily=\(key)"] {
+            let settings = try Settings.load(flags: [:], environment: ["TAILTOWN_RETAIN": text], defaultFile: "/nonexistent")
+            do {
+                _ = try settings.retentionPolicy()
+                Issue.record("\(text) was accepted")
+            } catch {
+                #expect("\(error)" == "TAILTOWN_RETAIN (from environment) is not a retention policy; write it like '\(RetentionPolicy.standardText)'")
+            }
+        }
+    }
+
     @Test func notifyURLIsCheckedAndNeverPrinted() throws {
         let hook = "https://hooks.slack.com/services/T0/B0/sekrit"
         let set = try Settings.load(flags: [:], environment: ["TAILTOWN_NOTIFY_URL": hook], defaultFile: "/nonexistent")
