@@ -80,7 +80,18 @@ extension PostgreSQLIntegration {
             let shown = try sandbox.tailtown(["--config", config, "config"])
             #expect(shown.status == 0, "\(shown.stderr)")
             #expect(shown.stdout.contains("TAILTOWN_ENCRYPTION_KEY       ********  (file \(config) line 2)"), "\(shown.stdout)")
+            #expect(shown.stdout.contains(": objects and backup descriptors are authenticated"), "\(shown.stdout)")
             #expect(!Self.leaks(key, in: shown.stdout + shown.stderr))
+        }
+
+        /// Without a key nothing can be authenticated; `config` says what such a repository gets instead.
+        @Test func aRepositoryWithoutAKeyIsToldWhatItGets() throws {
+            let sandbox = try Sandbox()
+            let config = try sandbox.writeFile("plain.conf", "TAILTOWN_REPO=file://\(try sandbox.makeDirectory("repo"))\n", mode: 0o644)
+            let shown = try sandbox.tailtown(["--config", config, "config"])
+            #expect(shown.status == 0, "\(shown.stderr)")
+            #expect(shown.stdout.contains("encryption: none: objects carry digests that catch accidental damage"), "\(shown.stdout)")
+            #expect(shown.stdout.contains("anyone who can write to the repository can change what restore uses"), "\(shown.stdout)")
         }
     }
 }
