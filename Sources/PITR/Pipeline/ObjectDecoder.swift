@@ -23,6 +23,8 @@ public final class ObjectDecoder {
             + AES256GCM.tagSize + ObjectTrailer.size,
         alignment: 64)
     private var nonce = ChunkNonce()
+    /// The format of the last object whose header `decode` read (verify counts objects still of format 1).
+    public private(set) var lastFormat: UInt8 = 0
 
     public init(key: MasterKey?) {
         self.key = key
@@ -46,6 +48,7 @@ public final class ObjectDecoder {
             throw ObjectFormatError.notAnObject(object: object)
         }
         let header = try ObjectHeader(parsing: headerBytes, object: object)
+        lastFormat = header.version
         let bound = header.bindsIdentity ? identity : nil
         if header.bindsIdentity && identity == nil { throw ObjectFormatError.unexpectedFormat(object: object, version: header.version) }
         let decompressor = try self.decompressor(for: header.compression)

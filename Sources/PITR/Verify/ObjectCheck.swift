@@ -15,22 +15,27 @@ final class ObjectCheck {
         self.decoder = ObjectDecoder(key: key)
     }
 
-    /// Nil when the object is sound, else the reason, naming the object.
-    func problem(key: String, listedSize: Int, identity: ObjectIdentity?, deep: Bool) -> String? {
+    /// What a check found: the reason the object is not sound (naming it), or its format.
+    enum Outcome: Equatable {
+        case sound(format: UInt8)
+        case problem(String)
+    }
+
+    func check(key: String, listedSize: Int, identity: ObjectIdentity?, deep: Bool) -> Outcome {
         let object = storage.describe(key)
         do {
             guard listedSize >= ObjectHeader.size + ObjectTrailer.size else { throw ObjectFormatError.truncated(object: object) }
             if deep {
                 _ = try decoder.decode(from: try storage.openForReading(key), to: DiscardingSink(), object: object, identity: identity)
-                return nil
+                return .sound(format: decoder.lastFormat)
             }
-            _ = try ObjectHeader(parsing: try storage.readHead(of: key, count: ObjectHeader.size), object: object)
+            let header = try ObjectHeader(parsing: try storage.readHead(of: key, count: ObjectHeader.size), object: object)
             _ = try ObjectTrailer(parsing: try storage.readTail(of: key, count: ObjectTrailer.size), object: object)
-            return nil
+            return .sound(format: header.version)
         } catch let error as PITRError {
-            return error.description
+            return .problem(error.description)
         } catch {
-            return "cannot check \(object): \(error)"
+            return .problem("cannot check \(object): \(error)")
         }
     }
 }

@@ -73,18 +73,22 @@ public struct RepositoryVerifier {
                 objects.append((object.key, object.size, archive.index.archive.objectIdentity(of: file)))
             }
         }
-        for (key, reason) in checkObjects(objects) {
-            problems.append(.badObject(object: inventory.repository.storage.describe(key), reason: reason))
+        var formatOne = 0
+        for (key, outcome) in zip(objects.map(\.key), checkObjects(objects)) {
+            switch outcome {
+            case .problem(let reason): problems.append(.badObject(object: inventory.repository.storage.describe(key), reason: reason))
+            case .sound(let format): formatOne += format == 1 ? 1 : 0
+            }
         }
         let report = VerifyReport(time: now, deep: deep, backups: inventory.backups.count, backupObjects: backupObjects,
-                                  walFiles: walFiles, problems: problems)
+                                  walFiles: walFiles, problems: problems, formatOneObjects: formatOne)
         record(report)
         return report
     }
 
     /// Checks `objects` on one thread per reader, each taking every n-th object; returns the
-    /// problems in the order of `objects`.
-    private func checkObjects(_ objects: [(key: String, size: Int, identity: ObjectIdentity?)]) -> [(key: String, reason: String)] {
+    /// outcomes in the order of `objects`.
+    private func checkObjects(_ objects: [(key: String, size: Int, identity: ObjectIdentity?)]) -> [ObjectCheck.Outcome] {
         // A second connection (and thread) the system refuses leaves its share to the calling thread.
         let second = try? openRepository?()
         let readers = [inventory.repository] + (second.map { [$0] } ?? [])
@@ -92,8 +96,8 @@ public struct RepositoryVerifier {
         func work(_ reader: Int) {
             let check = ObjectCheck(storage: readers[reader].storage, key: readers[reader].key)
             for index in stride(from: reader, to: objects.count, by: readers.count) {
-                results.store(check.problem(key: objects[index].key, listedSize: objects[index].size, identity: objects[index].identity,
-                                            deep: deep), at: index)
+                results.store(check.check(key: objects[index].key, listedSize: objects[index].size, identity: objects[index].identity,
+                                          deep: deep), at: index)
             }
         }
         var thread: WorkerThread?
@@ -103,7 +107,7 @@ public struct RepositoryVerifier {
         }
         work(0)
         thread?.join()
-        return objects.indices.compactMap { index in results.value(at: index).map { (objects[index].key, $0) } }
+        return objects.indices.map { results.value(at: $0) }
     }
 
     /// Every timeline above 1 that holds segments or backups needs its history file.
@@ -121,11 +125,11 @@ public struct RepositoryVerifier {
 /// The problem found in each object, or nil, by index; stored from the checking threads.
 private final class CheckResults: @unchecked Sendable {
     private let lock = ConditionLock()
-    private var values: [String?]
+    private var values: [ObjectCheck.Outcome]
 
-    init(count: Int) { values = Array(repeating: nil, count: count) }
+    init(count: Int) { values = Array(repeating: .problem("not checked"), count: count) }
 
-    func store(_ value: String?, at index: Int) { lock.locked { values[index] = value } }
+    func store(_ value: ObjectCheck.Outcome, at index: Int) { lock.locked { values[index] = value } }
 
-    func value(at index: Int) -> String? { lock.locked { values[index] } }
+    func value(at index: Int) -> ObjectCheck.Outcome { lock.locked { values[index] } }
 }

@@ -8,6 +8,8 @@ public struct VerifyReport: Equatable, Sendable {
     public let backupObjects: Int
     public let walFiles: Int
     public let problems: [VerifyProblem]
+    /// Sound objects still of format 1 (written before objects were bound to their names; docs/format.md).
+    public var formatOneObjects = 0
 
     public var isSound: Bool { problems.isEmpty }
 
@@ -20,6 +22,10 @@ public struct VerifyReport: Equatable, Sendable {
         lines.append("checked \(backups) backups (\(backupObjects) objects) and \(walFiles) WAL files"
                      + (deep ? ", each decoded and authenticated" : ", headers and trailers") + ": "
                      + (isSound ? "all is well" : "\(problems.count) problem\(problems.count == 1 ? "" : "s")"))
+        if formatOneObjects > 0 {
+            lines.append("\(formatOneObjects) object\(formatOneObjects == 1 ? " is" : "s are") of format 1, written before objects were bound to their names: "
+                         + "they stay readable, and go as retention deletes them")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -36,6 +42,7 @@ public struct VerifyReport: Equatable, Sendable {
             return "{" + fields.joined(separator: ",") + "}"
         }
         return "{\"ok\":\(isSound),\"time\":\(string(time.iso8601)),\"deep\":\(deep),\"backups\":\(backups),"
-            + "\"backup_objects\":\(backupObjects),\"wal_files\":\(walFiles),\"problems\":[" + problems.joined(separator: ",") + "]}\n"
+            + "\"backup_objects\":\(backupObjects),\"wal_files\":\(walFiles),\"format1_objects\":\(formatOneObjects),"
+            + "\"problems\":[" + problems.joined(separator: ",") + "]}\n"
     }
 }

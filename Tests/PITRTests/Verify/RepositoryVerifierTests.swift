@@ -117,6 +117,24 @@ import Testing
         }
     }
 
+    /// A segment archived by an earlier release (format 1, bound to nothing) still reads, deep included, and
+    /// verify counts it.
+    @Test func formatOneObjectsStayReadableAndAreCounted() throws {
+        let scenario = try RetentionScenario()
+        let key = scenario.segmentKeys(1, 60...60)[0]
+        let content = Array("segment written by an earlier release".utf8)
+        let header = ObjectHeader(version: 1, compression: .none, cipher: .none, chunkSizeLog2: 0,
+                                  keyID: Array(repeating: 0, count: 8), salt: Array(repeating: 0, count: 32))
+        try Data(header.bytes + content + referenceTrailer(content, key: nil).bytes).write(to: URL(fileURLWithPath: scenario.repo.path(key)))
+        for deep in [false, true] {
+            let report = try verify(scenario, deep: deep)
+            #expect(report.isSound, "\(report.text)")
+            #expect(report.formatOneObjects == 1)
+            #expect(report.text.contains("1 object is of format 1"))
+            #expect(report.json.contains("\"format1_objects\":1"))
+        }
+    }
+
     @Test func twoReadersFindTheSameProblemsInTheSameOrder() throws {
         let key = MasterKey(bytes: Array(repeating: 9, count: 32))!
         let scenario = try RetentionScenario(key: key)
