@@ -184,6 +184,9 @@ public final class RestoreExecutor {
         } catch let error as BackupManifest.Invalid {
             throw RestoreError.invalidManifest(backup: backup.name, reason: error.reason)
         }
+        if let system = manifest.systemIdentifier, system != backup.identity.systemIdentifier {
+            throw RestoreError.invalidManifest(backup: backup.name, reason: "it is of system \(system), the backup of system \(backup.identity.systemIdentifier)")
+        }
         let check = ManifestCheck(manifest: manifest)
         let uncomputed = check.uncomputedAlgorithms
         if !uncomputed.isEmpty {
