@@ -8,7 +8,8 @@ import PITRWAL
 /// Carries out a `RestorePlan`: checks every destination before writing anything, writes
 /// backup_manifest, then streams each backup object from storage through the decoder into the tar
 /// extractor (never staged), checking every file against the manifest as it is written, then writes
-/// the signal file, the recovery settings and the recovery config file, and syncs everything. A marker in the target says "unfinished" from the first write to the last.
+/// the signal file, the recovery settings and the recovery config file, and syncs everything.
+/// A marker in the target says "unfinished" from the first write to the last.
 public final class RestoreExecutor {
     private let repository: Repository
     private let settings: Settings
