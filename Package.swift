@@ -62,7 +62,7 @@ let package = Package(
         ),
         // What both test targets start: the moto S3 server, the fault proxy in front of it, a webhook listener.
         .target(name: "TestSupport", dependencies: ["PITRNative"], path: "Tests/TestSupport", exclude: ["s3-fault-proxy.py"]),
-        .testTarget(name: "PITRTests", dependencies: ["PITRArchive", "PITRMonitoring", "TestSupport"]),
+        .testTarget(name: "PITRTests", dependencies: ["PITRArchive", "PITRMonitoring", "TestSupport"], exclude: ["Restore/Fixtures"]),
         .testTarget(name: "IntegrationTests", dependencies: ["PITRArchive", "PITRMonitoring", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -18,6 +18,8 @@ public enum RestoreError: PITRError, Equatable {
     case cannotStart(command: String, detail: String)
     case recoveryFailed(directory: String, logFile: String, lastLines: String)
     case foreignDirectory(path: String, uid: uid_t, owner: String)
+    case manifestMismatch(file: String, reason: String)
+    case invalidManifest(backup: String, reason: String)
 
     public var description: String {
         switch self {
@@ -53,6 +55,10 @@ public enum RestoreError: PITRError, Equatable {
             "PostgreSQL stopped before reaching the recovery target in \(directory); its log \(logFile) ends: \(lastLines); fix the cause it names and start it again with pg_ctl"
         case .foreignDirectory(let path, let uid, let owner):
             "directory \(path) belongs to uid \(uid), neither \(owner) nor root: restore hands over only folders it made or that are already theirs; remove it or chown it to \(owner)"
+        case .manifestMismatch(let file, let reason):
+            "restored file \(file) does not match backup_manifest: \(reason); the backup is damaged: run verify --deep, and restore another backup with --backup NAME"
+        case .invalidManifest(let backup, let reason):
+            "backup_manifest of backup \(backup) is not valid: \(reason); run verify --deep, and restore another backup with --backup NAME"
         }
     }
 }

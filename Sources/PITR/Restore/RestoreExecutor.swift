@@ -5,10 +5,11 @@ import PITRRepository
 import PITRSupport
 import PITRWAL
 
-/// Carries out a `RestorePlan`: checks every destination before writing anything, then streams
-/// each backup object from storage through the decoder into the tar extractor (never staged),
-/// writes backup_manifest, the signal file, the recovery settings and the recovery config file,
-/// and syncs everything. A marker in the target says "unfinished" from the first write to the last.
+/// Carries out a `RestorePlan`: checks every destination before writing anything, writes
+/// backup_manifest, then streams each backup object from storage through the decoder into the tar
+/// extractor (never staged), checking every file against the manifest as it is written, then writes
+/// the signal file, the recovery settings and the recovery config file, and syncs everything.
+/// A marker in the target says "unfinished" from the first write to the last.
 public final class RestoreExecutor {
     private let repository: Repository
     private let settings: Settings
@@ -104,11 +105,18 @@ public final class RestoreExecutor {
             seconds: clock.seconds)
     }
 
-    /// Decodes each archive's pieces in order into its extractor (or the manifest into its file).
+    /// Decodes each archive's pieces in order into its extractor, the manifest first (into memory and its
+    /// file), so that each file is checked against it as it is written; then checks that none is missing.
     private func extractArchives(_ backup: BackupDescriptor, _ destinations: Destinations,
                                  target: OpenDirectory, tablespaces: [UInt32: OpenDirectory]) throws -> [TarExtractor] {
         var archives: [String] = []
         for object in backup.objects where !archives.contains(object.archive) { archives.append(object.archive) }
+        if let index = archives.firstIndex(of: "backup_manifest") {
+            archives.insert(archives.remove(at: index), at: 0)
+        } else {
+            log.warning("backup \(backup.name) holds no backup_manifest: the restored files are not checked against one")
+        }
+        var manifestCheck: ManifestCheck?
         let links = Dictionary(uniqueKeysWithValues: destinations.tablespaces.map { ("pg_tblspc/\($0.key)", $0.value) })
         let decoder = ObjectDecoder(key: repository.key)
         var extractors: [TarExtractor] = []
@@ -119,12 +127,11 @@ public final class RestoreExecutor {
             let described = repository.storage.describe(BackupDescriptor.objectKey(backup: backup.name, object: pieces[0].name))
             let sink: ByteSink
             var extractor: TarExtractor?
-            var manifest: SystemFile?
+            var manifest: MemorySink?
             if archive == "backup_manifest" {
-                let file = try target.createFile("backup_manifest", mode: 0o600)
-                try destinations.owner.take(file)
-                manifest = file
-                sink = file
+                let memory = MemorySink(limit: 1 << 30, object: described, expectedSize: pieces.reduce(0) { $0 + $1.rawBytes })
+                manifest = memory
+                sink = memory
             } else {
                 let root: OpenDirectory
                 if archive == "base.tar" {
@@ -134,7 +141,8 @@ public final class RestoreExecutor {
                 } else {
                     throw RestoreError.corruptArchive(archive: described, reason: "the backup lists no tablespace for archive \(archive)")
                 }
-                let created = TarExtractor(archive: described, root: root, owner: destinations.owner, linkTargets: archive == "base.tar" ? links : [:])
+                let created = TarExtractor(archive: described, root: root, owner: destinations.owner, linkTargets: archive == "base.tar" ? links : [:],
+                                           manifestCheck: manifestCheck, manifestPrefix: archive == "base.tar" ? "" : "pg_tblspc/\(archive.dropLast(4))/")
                 extractor = created
                 extractors.append(created)
                 sink = created
@@ -153,12 +161,39 @@ public final class RestoreExecutor {
                 done += piece.rawBytes
             }
             try extractor?.finish()
-            try manifest?.sync()
+            if let manifest {
+                manifestCheck = try writeManifest(manifest.bytes, backup: backup, in: target, owner: destinations.owner)
+            }
             let bytes = pieces.reduce(0) { $0 + $1.rawBytes }
             onProgress("\(archive): \(pieces.count) piece\(pieces.count == 1 ? "" : "s"), \(Self.megabytes(bytes)) in "
                        + "\(Stopwatch.text(clock.seconds)) (\(Self.rate(bytes, clock.seconds))); \(Self.percent(done, total)) of the backup")
         }
+        try manifestCheck?.finishAll()
+        if manifestCheck != nil { onProgress("every restored file matches backup_manifest") }
         return extractors
+    }
+
+    /// Writes backup_manifest into the target and returns the check of the files against it.
+    private func writeManifest(_ bytes: [UInt8], backup: BackupDescriptor, in target: OpenDirectory, owner: FileOwner) throws -> ManifestCheck {
+        let file = try target.createFile("backup_manifest", mode: 0o600)
+        try owner.take(file)
+        try file.write(bytes)
+        try file.sync()
+        let manifest: BackupManifest
+        do {
+            manifest = try BackupManifest(bytes)
+        } catch let error as BackupManifest.Invalid {
+            throw RestoreError.invalidManifest(backup: backup.name, reason: error.reason)
+        }
+        if let system = manifest.systemIdentifier, system != backup.identity.systemIdentifier {
+            throw RestoreError.invalidManifest(backup: backup.name, reason: "it is of system \(system), the backup of system \(backup.identity.systemIdentifier)")
+        }
+        let check = ManifestCheck(manifest: manifest)
+        let uncomputed = check.uncomputedAlgorithms
+        if !uncomputed.isEmpty {
+            log.warning("backup_manifest uses \(uncomputed.map(\.rawValue).joined(separator: " and ")) checksums, which restore does not compute: those files are checked by size only")
+        }
+        return check
     }
 
     /// With prefetch on, stages the plan's WAL in the restored directory (`WALPrestager`, which

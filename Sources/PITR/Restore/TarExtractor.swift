@@ -12,7 +12,8 @@ import PITRSupport
 /// and handed to `owner` when running as root. Modes are PostgreSQL's, not the archive's: files
 /// 0600 and folders 0700, or 0640 and 0750 when the archive's first entry shows group access (as
 /// PostgreSQL derives its create modes from the data directory's). Pieces of one archive are
-/// written to the same extractor in order.
+/// written to the same extractor in order. With a `ManifestCheck`, each file's bytes are checked
+/// against backup_manifest as they are written, and a file it does not list is refused.
 final class TarExtractor: ByteSink {
     /// Names the archive in errors, such as the object of its first piece.
     let archive: String
@@ -21,6 +22,10 @@ final class TarExtractor: ByteSink {
     /// The symlinks the archive may hold (path inside the archive, such as "pg_tblspc/16385")
     /// and the target written for each: the tablespace's location, or its `--tablespace-map` one.
     let linkTargets: [String: String]
+    /// Checks each file against backup_manifest as it is written; nil checks nothing.
+    let manifestCheck: ManifestCheck?
+    /// Where the archive's paths lie in the manifest: "" for the data directory, "pg_tblspc/OID/" for a tablespace.
+    let manifestPrefix: String
 
     /// Relative paths of the files and directories created, in creation order, for `sync`.
     private(set) var created: [String] = []
@@ -34,6 +39,8 @@ final class TarExtractor: ByteSink {
     private var header = [UInt8](repeating: 0, count: TarHeader.blockSize)
     private var headerFill = 0
     private var current: SystemFile?
+    /// The file being written, by its manifest path, with its running checksum; nil when not checked.
+    private var checked: (path: String, size: Int, checksum: RunningChecksum)?
     private var remaining = 0
     private var padding = 0
     private var zeroBlocks = 0
@@ -41,11 +48,14 @@ final class TarExtractor: ByteSink {
     /// The last parent directory used, by relative path: entries come folder by folder.
     private var lastParent: (relative: [String], directory: OpenDirectory)?
 
-    init(archive: String, root: OpenDirectory, owner: FileOwner, linkTargets: [String: String] = [:]) {
+    init(archive: String, root: OpenDirectory, owner: FileOwner, linkTargets: [String: String] = [:],
+         manifestCheck: ManifestCheck? = nil, manifestPrefix: String = "") {
         self.archive = archive
         self.root = root
         self.owner = owner
         self.linkTargets = linkTargets
+        self.manifestCheck = manifestCheck
+        self.manifestPrefix = manifestPrefix
     }
 
     var fileMode: mode_t { groupAccess == true ? 0o640 : 0o600 }
@@ -66,11 +76,16 @@ final class TarExtractor: ByteSink {
                 return
             } else if remaining > 0 {
                 let count = min(remaining, available)
-                try current?.write(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))
+                let chunk = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count])
+                try current?.write(chunk)
+                try checked?.checksum.update(chunk)
                 remaining -= count
                 contentBytes += count
                 offset += count
-                if remaining == 0 { current = nil }
+                if remaining == 0 {
+                    current = nil
+                    try finishChecked()
+                }
             } else if padding > 0 {
                 let count = min(padding, available)
                 padding -= count
@@ -89,6 +104,13 @@ final class TarExtractor: ByteSink {
                 }
             }
         }
+    }
+
+    /// Compares the file just written with the manifest.
+    private func finishChecked() throws {
+        guard var file = checked, let check = manifestCheck else { return }
+        checked = nil
+        try check.finish(file.path, size: file.size, checksum: &file.checksum)
     }
 
     /// Throws unless the stream ended exactly with the end-of-archive blocks.
@@ -145,6 +167,11 @@ final class TarExtractor: ByteSink {
                 throw RestoreError.unsafeEntry(archive: archive, entry: header.name, reason: "a file without a name")
             }
             let parent = try directory(for: Array(components.dropLast()), creating: true)
+            // Before anything is created: a file the manifest does not list is refused.
+            if let check = manifestCheck, var checksum = try check.start(manifestPrefix + relative) {
+                checked = (manifestPrefix + relative, header.size, checksum)
+                if header.size == 0 { try check.finish(manifestPrefix + relative, size: 0, checksum: &checksum) }
+            }
             let file = try parent.createFile(name, mode: fileMode)
             // The umask may have narrowed the mode.
             if fchmod(file.descriptor, fileMode) != 0 { throw IOError("change the mode of", file.path) }
@@ -154,6 +181,7 @@ final class TarExtractor: ByteSink {
             remaining = header.size
             padding = (TarHeader.blockSize - header.size % TarHeader.blockSize) % TarHeader.blockSize
             current = remaining > 0 ? file : nil
+            if remaining == 0 { checked = nil }
         case .symlink:
             guard let target = linkTargets[relative], let name = components.last else {
                 throw RestoreError.unsafeEntry(archive: archive, entry: header.name, reason: "a symlink that is not a tablespace of the backup")

@@ -1,0 +1,132 @@
+import PITRNative
+import PITRSupport
+
+/// Checks restored files against the backup's `backup_manifest`, as `pg_verifybackup` does without WAL:
+/// every listed file exists with the listed size and checksum, and nothing else exists but what
+/// pg_verifybackup ignores and what restore itself writes. Restore feeds it each file's bytes as the tar
+/// extractor writes them (`start`, then `RunningChecksum.update`, then `finish`), so nothing is read back
+/// from disk; `verify(directory:tablespaces:)` reads a directory that is already there.
+final class ManifestCheck {
+    let manifest: BackupManifest
+    private var seen: Set<String> = []
+
+    init(manifest: BackupManifest) {
+        self.manifest = manifest
+    }
+
+    /// Top-level names pg_verifybackup ignores (pg_wal with everything under it), and restore's marker.
+    static let ignoredNames: Set<String> = [
+        "backup_manifest", "pg_wal", "postgresql.auto.conf", "recovery.signal", "standby.signal", RestoreMarker.fileName,
+    ]
+
+    static func isIgnored(_ path: String) -> Bool {
+        let top = path.split(separator: "/", maxSplits: 1).first.map(String.init) ?? path
+        return ignoredNames.contains(top)
+    }
+
+    /// The algorithms of listed files that restore does not compute (their files are checked by size only).
+    var uncomputedAlgorithms: [BackupManifest.ChecksumAlgorithm] {
+        Array(Set(manifest.files.values.map(\.algorithm).filter { $0 != .none && !$0.isComputed })).sorted { $0.rawValue < $1.rawValue }
+    }
+
+    /// Begins the file at `path` (relative to the data directory); nil for an ignored one. Throws for a
+    /// file the manifest does not list.
+    func start(_ path: String) throws -> RunningChecksum? {
+        if Self.isIgnored(path) { return nil }
+        guard let file = manifest.files[path] else { throw RestoreError.manifestMismatch(file: path, reason: "backup_manifest does not list it") }
+        switch file.algorithm {
+        case .crc32c: return .crc32c(CRC32C())
+        case .sha256: return .sha256(try SHA256Hasher())
+        default: return .sizeOnly
+        }
+    }
+
+    /// Ends the file `start` began, `size` bytes long; throws when its size or checksum differs from the manifest's.
+    func finish(_ path: String, size: Int, checksum: inout RunningChecksum) throws {
+        guard let file = manifest.files[path] else { throw RestoreError.manifestMismatch(file: path, reason: "backup_manifest does not list it") }
+        seen.insert(path)
+        guard size == file.size else { throw RestoreError.manifestMismatch(file: path, reason: "size \(size), manifest says \(file.size)") }
+        if let actual = try checksum.finish(), actual != file.checksum {
+            throw RestoreError.manifestMismatch(file: path, reason: "\(file.algorithm.rawValue) checksum \(hex(actual)), manifest says \(hex(file.checksum))")
+        }
+    }
+
+    /// Throws for a listed file that was never finished.
+    func finishAll() throws {
+        if let missing = manifest.files.keys.filter({ !seen.contains($0) && !Self.isIgnored($0) }).min() {
+            throw RestoreError.manifestMismatch(file: missing, reason: "it is missing, manifest says size \(manifest.files[missing]?.size ?? 0)")
+        }
+    }
+
+    /// Checks a restored data directory and its tablespaces (by OID, what `pg_tblspc/OID` stands for)
+    /// by reading every file, by descriptor: the check restore makes as it extracts, for a directory already there.
+    func verify(directory: OpenDirectory, tablespaces: [UInt32: OpenDirectory]) throws {
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        try walk(directory, prefix: "", tablespaces: tablespaces, buffer: &buffer)
+        try finishAll()
+    }
+
+    private func walk(_ directory: OpenDirectory, prefix: String, tablespaces: [UInt32: OpenDirectory], buffer: inout [UInt8]) throws {
+        for name in try directory.list().sorted() {
+            let path = prefix + name
+            if Self.isIgnored(path) { continue }
+            guard let info = directory.status(name) else { continue }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR:
+                try walk(try directory.directory(name), prefix: path + "/", tablespaces: tablespaces, buffer: &buffer)
+            case S_IFLNK:
+                guard prefix == "pg_tblspc/", let oid = UInt32(name), let location = tablespaces[oid] else {
+                    throw RestoreError.manifestMismatch(file: path, reason: "a symlink that is not a tablespace of the backup")
+                }
+                try walk(location, prefix: path + "/", tablespaces: tablespaces, buffer: &buffer)
+            case S_IFREG:
+                guard var checksum = try start(path) else { continue }
+                let file = try directory.openForReading(name)
+                var size = 0
+                while true {
+                    let count = try buffer.withUnsafeMutableBytes { try file.read(into: $0) }
+                    if count == 0 { break }
+                    try buffer.withUnsafeBytes { try checksum.update(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+                    size += count
+                }
+                try finish(path, size: size, checksum: &checksum)
+            default:
+                throw RestoreError.manifestMismatch(file: path, reason: "neither a file nor a folder")
+            }
+        }
+    }
+}
+
+/// One file's checksum as its bytes go by, in the manifest's algorithm.
+enum RunningChecksum {
+    case crc32c(CRC32C)
+    case sha256(SHA256Hasher)
+    /// An algorithm restore does not compute (SHA224, SHA384, SHA512) or NONE.
+    case sizeOnly
+
+    mutating func update(_ bytes: UnsafeRawBufferPointer) throws {
+        switch self {
+        case .crc32c(var crc):
+            crc.update(bytes)
+            self = .crc32c(crc)
+        case .sha256(let hasher):
+            try hasher.update(bytes)
+        case .sizeOnly:
+            break
+        }
+    }
+
+    /// The checksum's bytes as the manifest writes them; nil when not computed.
+    mutating func finish() throws -> [UInt8]? {
+        switch self {
+        case .crc32c(let crc):
+            // PostgreSQL writes the CRC's four bytes as they lie in memory: little-endian.
+            let value = crc.value
+            return [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 24)]
+        case .sha256(let hasher):
+            return try hasher.finish()
+        case .sizeOnly:
+            return nil
+        }
+    }
+}
