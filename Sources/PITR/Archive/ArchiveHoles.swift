@@ -15,10 +15,10 @@ import PITRWAL
 /// Probes of what does not exist yet are not holes: the next timeline's history, segments of a
 /// timeline before the one it began in or of a timeline that has none yet, and segments beyond
 /// the end of the archive. Runs only after the object was not found, so the found path costs nothing more.
-package struct ArchiveHoles {
+struct ArchiveHoles {
     package let archive: WALArchive
     /// Seconds a later file must have been stored before it proves a hole.
-    package let grace: Int64
+    let grace: Int64
 
     package init(archive: WALArchive, grace: Int64) {
         self.archive = archive
@@ -26,13 +26,13 @@ package struct ArchiveHoles {
     }
 
     /// What the archive holds after a missing file.
-    package struct Evidence {
+    struct Evidence {
         /// One listing of the missing file's timeline (its folders and its history), by name.
-        package var timelineFiles: [WALFileName: StoredObject]
+        var timelineFiles: [WALFileName: StoredObject]
         /// The history of the missing file's timeline, when archived: where the timeline began.
-        package var ownHistory: TimelineHistory?
+        var ownHistory: TimelineHistory?
         /// The archived histories of the timelines after it, in order, up to the first one missing.
-        package var newerHistories: [TimelineHistory]
+        var newerHistories: [TimelineHistory]
 
         package init(timelineFiles: [WALFileName: StoredObject] = [:], ownHistory: TimelineHistory? = nil,
                      newerHistories: [TimelineHistory] = []) {
@@ -126,11 +126,11 @@ package struct ArchiveHoles {
 }
 
 /// A file recovery needs that the archive lacks although it holds WAL written after it.
-package struct ArchiveHole: PITRError, Equatable {
+struct ArchiveHole: PITRError, Equatable {
     /// The missing file's object.
     package let missing: String
     /// What shows that the cluster went on past it.
-    package let evidence: String
+    let evidence: String
 
     package var description: String {
         "\(missing) is missing from the archive, yet \(evidence): a hole in the archive, not its end, so recovery stops here "

@@ -65,7 +65,7 @@ public struct BackupDescriptor: Equatable, Sendable {
     }
 
     /// What the descriptor object of backup `name` is bound to.
-    package static func descriptorIdentity(backup name: String) -> ObjectIdentity {
+    static func descriptorIdentity(backup name: String) -> ObjectIdentity {
         ObjectIdentity(["backup": name, "file": fileName])
     }
 

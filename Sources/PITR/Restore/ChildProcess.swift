@@ -27,7 +27,7 @@ package struct ChildProcess {
     /// What a PostgreSQL program needs of `environment`: the search path, the locale and the time
     /// zone (PATH, LANG, LANGUAGE, LC_*, TZ) and PGDATA. Nothing else: no AWS_* or TAILTOWN_*
     /// setting, no PG* connection setting (PGPASSWORD), no HOME from which to read files.
-    package static func minimalEnvironment(_ environment: [String: String]) -> [String: String] {
+    static func minimalEnvironment(_ environment: [String: String]) -> [String: String] {
         environment.filter { name, _ in
             ["PATH", "LANG", "LANGUAGE", "TZ", "PGDATA"].contains(name) || name.hasPrefix("LC_")
         }

@@ -174,7 +174,7 @@ package final class OpenDirectory {
     }
 
     /// The target of the symlink `name`.
-    package func readLink(_ name: String) throws -> String {
+    func readLink(_ name: String) throws -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlinkat(descriptor, name, &buffer, buffer.count - 1)
         guard count >= 0 else { throw IOError("read symlink", child(name)) }
