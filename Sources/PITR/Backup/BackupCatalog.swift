@@ -42,6 +42,10 @@ public struct BackupCatalog {
     /// A descriptor is an object bound to its backup's name (decoded and authenticated under the repository's key),
     /// or, written by an earlier release, plain text.
     private func read(_ bytes: [UInt8], backup: String, object: String) throws -> BackupDescriptor {
+        // A name is bound into the identity line by line; one with a control character is not a backup's.
+        guard !backup.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw BackupError.unreadableDescriptor(object: object, reason: "its folder's name holds a control character")
+        }
         guard bytes.starts(with: ObjectHeader.magic) else {
             var descriptor = try BackupDescriptor(parsing: bytes, object: object)
             descriptor.isObject = false

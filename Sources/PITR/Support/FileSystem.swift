@@ -79,13 +79,16 @@ public enum FileSystem {
     /// with `SystemFile.createExclusive`, and never remove one that is not yours: an existing file
     /// of that name is someone else's, never a leftover to replace.
     public static func temporaryName(for path: String) -> String {
-        let folder = dirname(of: path)
-        let base = String(path.split(separator: "/").last ?? "")
+        dirname(of: path) + "/" + temporaryFileName(for: String(path.split(separator: "/").last ?? ""))
+    }
+
+    /// `temporaryName`'s last component: `.<name>.<pid>.<64 random bits>.tmp`, for a file in the same folder as `name`.
+    package static func temporaryFileName(for name: String) -> String {
         // The standard library's generator reads the kernel's (getrandom): SecureRandom's source
         // without its layer, which sits above this one.
         var random = SystemRandomNumberGenerator()
         let token = Hex.format(random.next() as UInt64, width: 16).lowercased()
-        return "\(folder)/.\(base).\(getpid()).\(token).tmp"
+        return ".\(name).\(getpid()).\(token).tmp"
     }
 
     public static func dirname(of path: String) -> String {

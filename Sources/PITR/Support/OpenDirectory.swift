@@ -227,9 +227,7 @@ package final class OpenDirectory {
     /// directory, prepared (`prepare`, to give it to another owner), synced, renamed over `name`, and
     /// the directory synced. A symlink at `name` is replaced, never followed.
     package func replaceFile(_ name: String, with bytes: [UInt8], mode: mode_t, prepare: (SystemFile) throws -> Void = { _ in }) throws {
-        var random: UInt64 = 0
-        _ = try withUnsafeMutableBytes(of: &random) { try SystemFile.openForReading("/dev/urandom").readFully(into: $0) }
-        let temporary = ".\(name).\(getpid()).\(String(random, radix: 16)).tmp"
+        let temporary = FileSystem.temporaryFileName(for: name)
         do {
             let file = try createFile(temporary, mode: mode)
             try file.write(bytes)

@@ -6,6 +6,7 @@ import Testing
 @testable import PITRRestore
 @testable import PITRSupport
 @testable import PITRVerify
+import TestSupport
 
 extension PostgreSQLIntegration {
     /// Restore as root (in-process, like `sudo tailtown-pitr restore`) into a folder postgres owns, with postgres
@@ -16,43 +17,6 @@ extension PostgreSQLIntegration {
     /// stay as they were. Then the restore and the drill that succeed start servers whose environment holds none
     /// of the secrets of ours.
     @Suite(.enabled(if: getuid() == 0, "restore as root")) struct SteeredRestoreTests {
-        /// A root-owned folder (0755) under /tmp with a root-only `secret`, and a root-only file beside it.
-        final class Canary {
-            let root = "/tmp/tailtown-canary-" + UUID().uuidString
-            let secret = "ROOT-ONLY-" + UUID().uuidString
-            var folder: String { root + "/folder" }
-            var file: String { root + "/file" }
-
-            init() throws {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                chmod(root, 0o755)
-                chmod(folder, 0o755)
-                FileManager.default.createFile(atPath: folder + "/secret", contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
-                FileManager.default.createFile(atPath: file, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
-            }
-
-            deinit { try? FileManager.default.removeItem(atPath: root) }
-
-            func snapshot() -> [String] {
-                (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).sorted().map { relative in
-                    var info = stat()
-                    lstat(root + "/" + relative, &info)
-                    let contents = (try? Data(contentsOf: URL(fileURLWithPath: root + "/" + relative))).map { String(decoding: $0, as: UTF8.self) } ?? "-"
-                    return "\(relative) \(String(info.st_mode, radix: 8)) \(info.st_uid):\(info.st_gid) \(contents)"
-                }
-            }
-
-            /// Regular files below `path` (symlinks not followed) that hold the secret.
-            func filesHoldingTheSecret(below path: String) -> [String] {
-                let marker = Data(secret.utf8)
-                return (FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? []).filter { relative in
-                    var info = stat()
-                    guard lstat(path + "/" + relative, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return false }
-                    return (try? Data(contentsOf: URL(fileURLWithPath: path + "/" + relative)))?.range(of: marker) != nil
-                }
-            }
-        }
-
         /// Runs `script` as postgres in `directory`, and fails the test if it fails.
         static func asPostgres(_ script: String, in directory: String) throws {
             let result = try Command.runAsPostgres("/bin/sh", ["-c", script], in: directory)

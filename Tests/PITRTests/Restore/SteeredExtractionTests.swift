@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import PITRRestore
 @testable import PITRSupport
+import TestSupport
 
 /// The data directory's owner plays the attacker while root extracts into it: symlinks to a root-owned
 /// canary (a folder 0755 holding a root-only file, and a root-only file) planted at every name the
@@ -9,53 +10,6 @@ import Testing
 /// extraction's outcome, nothing outside the target changes and no root-only byte reaches the target.
 @Suite(.enabled(if: getuid() == 0 && getpwnam("postgres") != nil, "needs root and a postgres account"))
 struct SteeredExtractionTests {
-    /// A root-owned folder with `folder/` (0755) holding `secret` (0600) and a root-only `file`.
-    final class Canary {
-        let root: String
-        let secret = "ROOT-ONLY-" + UUID().uuidString
-        var folder: String { root + "/folder" }
-        var file: String { root + "/file" }
-
-        init() throws {
-            root = NSTemporaryDirectory() + "tailtown-canary-" + UUID().uuidString
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            chmod(root, 0o755)
-            chmod(folder, 0o755)
-            FileManager.default.createFile(atPath: folder + "/secret", contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
-            FileManager.default.createFile(atPath: file, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
-        }
-
-        deinit { try? FileManager.default.removeItem(atPath: root) }
-
-        /// Every entry below `root` with its mode, owner, group and contents.
-        func snapshot() -> [String] {
-            SteeredExtractionTests.walk(root).map { path, info in
-                let contents = info.st_mode & S_IFMT == S_IFREG ? (try? String(contentsOfFile: path, encoding: .utf8)) ?? "?" : "-"
-                return "\(path) \(String(info.st_mode, radix: 8)) \(info.st_uid):\(info.st_gid) \(contents)"
-            }
-        }
-    }
-
-    /// Every entry below `path` (itself included), never following a symlink.
-    static func walk(_ path: String) -> [(String, stat)] {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return [] }
-        var entries = [(path, info)]
-        if info.st_mode & S_IFMT == S_IFDIR {
-            for name in ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() {
-                entries += walk(path + "/" + name)
-            }
-        }
-        return entries
-    }
-
-    /// Regular files below `path` that hold `secret`.
-    static func filesHolding(_ secret: String, below path: String) -> [String] {
-        walk(path).filter { $0.1.st_mode & S_IFMT == S_IFREG }.map(\.0).filter {
-            ((try? String(contentsOfFile: $0, encoding: .utf8)) ?? "").contains(secret)
-        }
-    }
-
     static var postgres: FileOwner { get throws { try FileOwner(name: "postgres") } }
 
     /// A folder for postgres to write in (as a data directory is), inside a root-owned test folder.
@@ -101,7 +55,7 @@ struct SteeredExtractionTests {
             }
         }
         #expect(canary.snapshot() == before)
-        #expect(Self.filesHolding(canary.secret, below: folder.path) == [])
+        #expect(canary.filesHoldingTheSecret(below: folder.path) == [])
     }
 
     /// The swapper runs in lockstep with the extraction, so that it acts at every point, not when timing lets it:
@@ -168,6 +122,6 @@ struct SteeredExtractionTests {
         // Each round met its symlink (under a folder, or at the sync that reopens every file) and stopped there.
         #expect(refused == Self.entries.count)
         #expect(canary.snapshot() == before)
-        #expect(Self.filesHolding(canary.secret, below: folder.path) == [])
+        #expect(canary.filesHoldingTheSecret(below: folder.path) == [])
     }
 }
