@@ -58,7 +58,7 @@ struct WALFileStore {
     func encode(_ file: SystemFile, as name: WALFileName, in archive: WALArchive) throws -> Encoding {
         let key = archive.key(for: name)
         let storage = repository.storage
-        let identity = archive.objectIdentity(of: name)
+        let identity = try archive.objectIdentity(of: name)
         if try storage.size(of: key) != nil {
             // The stored trailer's kind says whether the object is bound to its name (format 2) or not (format 1).
             let stored = try storedTrailer(key)

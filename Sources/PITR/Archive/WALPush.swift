@@ -68,11 +68,7 @@ public struct WALPush {
         let archive = WALArchive(repository: repository, identity: identity)
         let store = WALFileStore(repository: repository, options: options, log: log)
         let segmentSize = try store.validate(file, as: fileName, cluster: identity)
-        if let segmentSize {
-            try archive.checkKeyAndSegmentSize(segmentSize, file: path)
-        } else {
-            try repository.checkEncryption()
-        }
+        try archive.checkKeyAndSegmentSize(segmentSize, file: path)
         // Only a segment brings a segment size checked against the archive, which the pusher's must match.
         if fromPGWAL, segmentSize != nil {
             do {
@@ -104,12 +100,11 @@ public struct WALPush {
     /// recorded size and digest; the record is removed either way, as PostgreSQL asks for a name once.
     private func takeRecord(of name: WALFileName, file: SystemFile, pushed: PushedFolder, dataDirectory: String) throws -> Bool {
         guard let record = pushed.record(of: name) else { return false }
-        let identity = record.trailer.digestKind.bindsIdentity
-            ? WALArchive(repository: repository, identity: try ClusterIdentity.read(dataDirectory: dataDirectory)).objectIdentity(of: name)
-            : nil
         let matches = try record.repository == repository.name
             && file.size() == record.trailer.originalSize
-            && FileDigest.compute(file: file, key: repository.key, identity: identity) == record.trailer
+            && FileDigest.compute(file: file, key: repository.key, identity: record.trailer.digestKind.bindsIdentity
+                ? WALArchive(repository: repository, identity: try ClusterIdentity.read(dataDirectory: dataDirectory)).objectIdentity(of: name)
+                : nil) == record.trailer
         try pushed.removeRecord(of: name)
         if !matches {
             log.warning("'\(file.path)' changed since it was pushed ahead (or the repository did): pushing it again")

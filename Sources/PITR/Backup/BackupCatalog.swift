@@ -16,9 +16,10 @@ public struct BackupCatalog {
                 return parts.count == 3 && parts[2] == BackupDescriptor.fileName
             }
         var descriptors: [BackupDescriptor] = []
+        let state = try repository.recordedState()
         for key in keys {
             guard let bytes = try repository.storage.readSmallObject(key) else { continue }
-            descriptors.append(try read(bytes, backup: String(key.split(separator: "/")[1]), object: repository.storage.describe(key)))
+            descriptors.append(try read(bytes, backup: String(key.split(separator: "/")[1]), object: repository.storage.describe(key), state: state))
         }
         return descriptors.sorted { ($0.stopTime, $0.name) < ($1.stopTime, $1.name) }
     }
@@ -29,7 +30,7 @@ public struct BackupCatalog {
         let upload = try repository.storage.startUpload(key)
         do {
             _ = try ObjectEncoder(options: options).encode(from: MemorySource(descriptor.text.bytes), to: upload,
-                                                           as: BackupDescriptor.descriptorIdentity(backup: descriptor.name))
+                                                           as: BackupDescriptor.descriptorIdentity(repository: try repository.state().repositoryID, backup: descriptor.name))
         } catch {
             upload.abort()
             throw error
@@ -39,22 +40,27 @@ public struct BackupCatalog {
         }
     }
 
-    /// A descriptor is an object bound to its backup's name (decoded and authenticated under the repository's key),
-    /// or, written by an earlier release, plain text.
-    private func read(_ bytes: [UInt8], backup: String, object: String) throws -> BackupDescriptor {
+    /// A descriptor is an object bound to its repository and backup's name (decoded and authenticated under the
+    /// repository's key), or plain text, written by an earlier release before the repository log recorded the switch
+    /// to format 2 (`state`, nil for a repository with no log yet).
+    private func read(_ bytes: [UInt8], backup: String, object: String, state: RepositoryState?) throws -> BackupDescriptor {
         // A name is bound into the identity line by line; one with a control character is not a backup's.
         guard !backup.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
             throw BackupError.unreadableDescriptor(object: object, reason: "its folder's name holds a control character")
         }
         guard bytes.starts(with: ObjectHeader.magic) else {
+            if let state, !state.legacyBackups.contains(backup) {
+                throw BackupError.unreadableDescriptor(object: object, reason: "it is plain text, but the repository log lists no such backup from before the switch to format 2: it was put there without the key")
+            }
             var descriptor = try BackupDescriptor(parsing: bytes, object: object)
             descriptor.isObject = false
             return descriptor
         }
         let text = MemorySink(limit: 1 << 24, object: object)
         _ = try ObjectDecoder(key: repository.key).decode(from: MemorySource(bytes), to: text, object: object,
-                                                          identity: BackupDescriptor.descriptorIdentity(backup: backup))
-        let descriptor = try BackupDescriptor(parsing: text.bytes, object: object)
+                                                          identity: BackupDescriptor.descriptorIdentity(repository: state?.repositoryID ?? "", backup: backup))
+        var descriptor = try BackupDescriptor(parsing: text.bytes, object: object)
+        descriptor.repositoryID = state?.repositoryID ?? ""
         guard descriptor.name == backup else {
             throw BackupError.unreadableDescriptor(object: object, reason: "it names backup \(descriptor.name)")
         }

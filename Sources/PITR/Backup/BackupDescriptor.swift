@@ -48,6 +48,8 @@ public struct BackupDescriptor: Equatable, Sendable {
     /// Stored as an object of format 2, bound to its backup (docs/format.md), as every descriptor is since
     /// format 2; false for one stored as plain text by an earlier release, whose pieces must then be of format 1.
     public internal(set) var isObject = true
+    /// The id of the repository the descriptor was read from, bound into its pieces' identities (`BackupCatalog` sets it).
+    package internal(set) var repositoryID = ""
 
     public var rawBytes: Int { objects.reduce(0) { $0 + $1.rawBytes } }
     public var storedBytes: Int { objects.reduce(0) { $0 + $1.storedBytes } }
@@ -60,13 +62,14 @@ public struct BackupDescriptor: Equatable, Sendable {
 
     /// What a piece is bound to (format 2): its cluster, backup and name (archive and index), and whether it is
     /// the last piece of its archive, so that a piece copied into another backup, reordered or dropped is refused.
-    package static func objectIdentity(cluster: ClusterIdentity, backup: String, object: String, lastPiece: Bool) -> ObjectIdentity {
-        ObjectIdentity(["cluster": cluster.archiveID, "backup": backup, "object": object], lastPiece: lastPiece)
+    package static func objectIdentity(repository: String, cluster: ClusterIdentity, backup: String, object: String,
+                                       lastPiece: Bool) -> ObjectIdentity {
+        ObjectIdentity(["repository": repository, "cluster": cluster.archiveID, "backup": backup, "object": object], lastPiece: lastPiece)
     }
 
     /// What the descriptor object of backup `name` is bound to.
-    static func descriptorIdentity(backup name: String) -> ObjectIdentity {
-        ObjectIdentity(["backup": name, "file": fileName])
+    static func descriptorIdentity(repository: String, backup name: String) -> ObjectIdentity {
+        ObjectIdentity(["repository": repository, "backup": name, "file": fileName])
     }
 
     /// The identity a reader expects of `object`, one of this backup's pieces; nil for a descriptor stored as plain
@@ -74,7 +77,7 @@ public struct BackupDescriptor: Equatable, Sendable {
     package func objectIdentity(of object: StoredObject) -> ObjectIdentity? {
         guard isObject else { return nil }
         let last = objects.last { $0.archive == object.archive }
-        return BackupDescriptor.objectIdentity(cluster: identity, backup: name, object: object.name, lastPiece: last?.name == object.name)
+        return BackupDescriptor.objectIdentity(repository: repositoryID, cluster: identity, backup: name, object: object.name, lastPiece: last?.name == object.name)
     }
 
     /// "20261127T010203Z-000000010000000000000002": sorts by start time; the start segment makes it unique per cluster.

@@ -97,7 +97,7 @@ public final class BackupPush {
                         .values.first?[0].flatMap { Int64($0) }
                     let stopMoment = stopMicroseconds.map { PostgresTimestamp(unixSeconds: $0 / 1_000_000, microseconds: $0 % 1_000_000) }
                         ?? PostgresTimestamp.now()
-                    let descriptor = BackupDescriptor(
+                    var descriptor = BackupDescriptor(
                         name: name, label: request.label, startLSN: stream.startLSN, stopLSN: stop.lsn,
                         startTime: startTime, stopTime: stopMoment.utcTime, stopMoment: stopMoment,
                         timeline: stream.startTimeline, stopTimeline: stop.timeline,
@@ -111,6 +111,7 @@ public final class BackupPush {
                         cipher: options.key == nil ? "none" : "aes-256-gcm",
                         keyID: options.key?.keyIDHex ?? "",
                         objects: stored)
+                    descriptor.repositoryID = try repository.state().repositoryID
                     if request.waitForWAL {
                         try WALWait(archive: WALArchive(repository: repository, identity: identity), connection: connection,
                                     interruption: interruption, log: log)
@@ -143,7 +144,7 @@ public final class BackupPush {
                 let trailer: ObjectTrailer
                 do {
                     // The reader expects the identity with its own idea of the last piece; the trailer carries the flag.
-                    let identity = BackupDescriptor.objectIdentity(cluster: cluster, backup: backup, object: objectName, lastPiece: false)
+                    let identity = BackupDescriptor.objectIdentity(repository: try repository.state().repositoryID, cluster: cluster, backup: backup, object: objectName, lastPiece: false)
                     trailer = try encoder.encode(from: source, to: sink, as: identity,
                                                  lastPiece: { try !source.isFull || !stream.hasMoreData() })
                 } catch {

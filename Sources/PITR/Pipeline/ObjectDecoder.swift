@@ -33,8 +33,8 @@ public final class ObjectDecoder {
     deinit { buffer.deallocate() }
 
     /// Writes the original bytes to `sink`; throws ObjectFormatError (naming `object`) on
-    /// anything wrong, including an object of format 2 that is not `identity` (format 1 objects carry none), or one of
-    /// format 2 where `identity` is nil (what lists it is of format 1, so a format 2 object there was put in its place).
+    /// anything wrong, including an object of format 2 that is not `identity`, one of format 1 where `identity` does not
+    /// accept that format (`ObjectIdentity.acceptsFormat1`), or one of format 2 where `identity` is nil (what lists it is of format 1, so a format 2 object there was put in its place).
     /// The caller writes to a temporary file and publishes it only when
     /// this returns: on a throw, `sink` may have received unverified bytes.
     /// `source` is read on the calling thread; `sink` is written on a second thread
@@ -51,6 +51,9 @@ public final class ObjectDecoder {
         lastFormat = header.version
         let bound = header.bindsIdentity ? identity : nil
         if header.bindsIdentity && identity == nil { throw ObjectFormatError.unexpectedFormat(object: object, version: header.version) }
+        if !header.bindsIdentity, let identity, !identity.acceptsFormat1 {
+            throw ObjectFormatError.format1AfterSwitch(object: object, identity: identity.description)
+        }
         let decompressor = try self.decompressor(for: header.compression)
         decompressor.begin()
         var trailer: ObjectTrailer?

@@ -20,6 +20,7 @@ public enum ObjectFormatError: PITRError, Equatable {
     case tooLarge(object: String, limit: Int)
     case identityMismatch(object: String, identity: String)
     case unexpectedFormat(object: String, version: UInt8)
+    case format1AfterSwitch(object: String, identity: String)
     case corruptCompressedData(object: String, reason: String)
 
     public var description: String {
@@ -54,6 +55,8 @@ public enum ObjectFormatError: PITRError, Equatable {
             "object \(object) decodes to \(actual) bytes but its trailer records \(expected): it is damaged"
         case let .unexpectedFormat(object, version):
             "object \(object) has format \(version) but is listed by a plain-text descriptor of an earlier release, which lists only format 1 objects: the descriptor was replaced"
+        case let .format1AfterSwitch(object, identity):
+            "object \(object) is of format 1, which binds no name, where only format 2 objects (bound to \(identity)) were archived: it may be an old object copied under this name, so it is refused"
         case let .identityMismatch(object, identity):
             "object \(object) is not \(identity): its last-piece flag says otherwise, so a piece of its archive was dropped, added or copied in"
         case let .tooLarge(object, limit):

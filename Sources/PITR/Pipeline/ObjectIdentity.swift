@@ -9,12 +9,17 @@ public struct ObjectIdentity: Equatable, Sendable, CustomStringConvertible {
     public let description: String
     /// A backup piece's trailer says whether it is the last of its archive, so a dropped last piece is seen.
     public let lastPiece: Bool
+    /// Whether an object of format 1 (bound to nothing) may stand under this name: only one archived before its
+    /// repository or archive switched to format 2 (the repository log records where, docs/format.md). Elsewhere a
+    /// format 1 object is refused, as it could be a copy of an old object under a new name.
+    public let acceptsFormat1: Bool
 
     /// `fields` are names and values without line breaks (archive ids, file names, numbers).
-    public init(_ fields: KeyValuePairs<String, String>, lastPiece: Bool = false) {
+    public init(_ fields: KeyValuePairs<String, String>, lastPiece: Bool = false, acceptsFormat1: Bool = false) {
         precondition(fields.allSatisfy { !$0.key.contains("\n") && !$0.value.contains("\n") && !$0.key.contains("=") })
         bytes = Array(("tailtown-pitr identity\n" + fields.map { "\($0.key)=\($0.value)\n" }.joined()).utf8)
         description = fields.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + (lastPiece ? " (last piece)" : "")
         self.lastPiece = lastPiece
+        self.acceptsFormat1 = acceptsFormat1
     }
 }

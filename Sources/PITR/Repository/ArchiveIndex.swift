@@ -8,19 +8,22 @@ import PITRWAL
 public struct ArchiveIndex {
     public let archive: WALArchive
     public let segmentSize: WALSegmentSize
+    /// The archive's `archive.info`, read with the listing.
+    package let info: ArchiveInfo
     /// Every WAL file of the archive with its listing entry.
     public let files: [WALFileName: StoredObject]
 
     /// Lists the archive of `identity`; throws `ArchiveError.noArchive` when it has no `archive.info`.
     public static func load(repository: Repository, identity: ClusterIdentity) throws -> ArchiveIndex {
         let archive = WALArchive(repository: repository, identity: identity)
-        let segmentSize = try archive.segmentSize(recordedIn: archive.recordedInfo())
+        let segmentSize = try archive.checkedSegmentSize()
+        let info = try archive.info()
         var files: [WALFileName: StoredObject] = [:]
         for object in try repository.storage.listObjects(prefix: archive.folder + "/") {
             let name = object.key.split(separator: "/").last.map(String.init) ?? ""
             if let file = try? WALFileName(parsing: name) { files[file] = object }
         }
-        return ArchiveIndex(archive: archive, segmentSize: segmentSize, files: files)
+        return ArchiveIndex(archive: archive, segmentSize: segmentSize, info: info, files: files)
     }
 
     static let infoName = "archive.info"

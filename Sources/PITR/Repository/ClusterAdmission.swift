@@ -1,3 +1,4 @@
+import PITRPipeline
 import PITRSupport
 import PITRWAL
 
@@ -24,14 +25,28 @@ public struct ClusterAdmission {
         let keys = try repository.storage.list(prefix: "wal/")
         let archived = try ArchiveIndex.identities(among: keys, holding: ArchiveIndex.infoName).filter { $0 != identity }
         guard let newest = archived.map(\.majorVersion).max(), identity.majorVersion <= newest else { return }
-        if try ArchiveIndex.identities(among: keys, holding: Self.acceptedName).contains(identity) { return }
+        if try ArchiveIndex.identities(among: keys, holding: Self.acceptedName).contains(identity), try isAccepted(identity) { return }
         throw ArchiveError.otherCluster(repository: repository.name, archived: archived.map(\.archiveID), given: identity.archiveID)
     }
 
-    /// Records the operator's consent for `identity` (idempotent); returns the object's description.
+    /// Records the operator's consent for `identity`, sealed (idempotent); returns the object's description.
     public func accept(_ identity: ClusterIdentity, now: UTCTime) throws -> String {
-        let key = WALArchive(repository: repository, identity: identity).folder + "/" + Self.acceptedName
-        _ = try repository.createMetadata(key, MetadataText([("accepted", now.iso8601)]))
+        let key = Self.key(identity)
+        _ = try SealedMetadata.store(MetadataText([("accepted", now.iso8601)]), at: key, identity: try sealIdentity(identity),
+                                     replace: true, under: repository.key, in: repository)
         return repository.storage.describe(key)
+    }
+
+    /// Whether the consent for `identity` is sealed in this repository: a plain-text one (an earlier release's, or
+    /// written by someone without the key) does not count.
+    private func isAccepted(_ identity: ClusterIdentity) throws -> Bool {
+        guard case .sealed? = try SealedMetadata.read(Self.key(identity), identity: try sealIdentity(identity), in: repository) else { return false }
+        return true
+    }
+
+    private static func key(_ identity: ClusterIdentity) -> String { "wal/\(identity.archiveID)/\(acceptedName)" }
+
+    private func sealIdentity(_ identity: ClusterIdentity) throws -> ObjectIdentity {
+        ObjectIdentity(["repository": try repository.state().repositoryID, "archive": identity.archiveID, "file": Self.acceptedName])
     }
 }

@@ -18,6 +18,9 @@ package struct MetadataText: Equatable {
 
     package subscript(key: String) -> String? { values.first { $0.key == key }?.value }
 
+    /// Every value of `key`, in order (keys that repeat: the log's accepted keys and archives).
+    package func all(_ key: String) -> [String] { values.filter { $0.key == key }.map(\.value) }
+
     package var bytes: [UInt8] {
         Array(values.map { "\($0.key)=\($0.value)\n" }.joined().utf8)
     }

@@ -13,6 +13,10 @@ public final class Repository {
     public let storage: Storage
     public let key: MasterKey?
     static let markerKey = "tailtown-pitr.repo"
+    /// The log's state, once read (`state`, `recordedState`).
+    var cachedState: RepositoryState?
+    /// Each archive's `archive.info`, once read (`WALArchive.info`).
+    var archiveInfos: [String: ArchiveInfo] = [:]
 
     public init(storage: Storage, key: MasterKey?) {
         self.storage = storage
@@ -39,38 +43,87 @@ public final class Repository {
         + "but anyone who can write to the repository can change what restore uses without it being noticed; "
         + "set TAILTOWN_ENCRYPTION_KEY_FILE (made by 'tailtown-pitr keygen') in a new repository to have everything authenticated"
 
-    /// Refuses a key that does not match the repository's (or a missing or superfluous one),
-    /// recording the encryption of a new repository on its first write.
+    /// Refuses a key the repository does not accept (or a missing or superfluous one), starting the repository log in
+    /// a new repository or one made by an earlier release (`state`).
     public func checkEncryption() throws {
-        let expected = MetadataText([("format", "1")] + encryptionFacts)
-        let marker = try readMetadata(Repository.markerKey) ?? createMetadata(Repository.markerKey, expected)
-        try checkKey(against: marker, object: Repository.markerKey)
+        _ = try state()
     }
 
-    /// The marker's encryption lines for this repository's key; `archive.info` repeats them.
-    var encryptionFacts: [(key: String, value: String)] {
-        [("encryption", key == nil ? "none" : "aes-256-gcm"), ("key-id", key?.keyIDHex ?? "")]
+    /// The repository's state from the newest log entry, after checking the configured key against it; read once per
+    /// connection. Starts the log where there is none (a new repository, or one an earlier release made: the switch to
+    /// format 2), accepts the active key when the configured keys hold one the repository accepts already, and re-seals
+    /// the state under the active key when the newest entry was sealed by another, so an old key is never needed to read it.
+    /// Writes: only the commands that write to the repository call this.
+    package func state() throws -> RepositoryState {
+        if let cachedState { return cachedState }
+        let log = RepositoryLog(repository: self)
+        let newest = try log.newest() ?? startLog(log)
+        try checkKey(against: newest.state)
+        var entry = try log.amend(newest, { state in
+            if let key, !state.acceptedKeys.contains(key.keyIDHex) { state.acceptedKeys.append(key.keyIDHex) }
+        }, sealer: { before in
+            // A key joins the list in an entry sealed by a key the list already held.
+            guard let key else { return nil }
+            return before.acceptedKeys.contains(key.keyIDHex) ? key : decryptionKeys.first { before.acceptedKeys.contains($0.keyIDHex) }
+        })
+        if let key, entry.keyID != key.keyIDHex {
+            entry = try log.amend(entry, { _ in }, sealer: { _ in key })
+        }
+        cachedState = entry.state
+        return entry.state
     }
 
-    /// Refuses a key that does not match the `encryption` and `key-id` lines of `metadata` (stored under `object`).
-    func checkKey(against metadata: MetadataText, object: String) throws {
-        let keyID = metadata["key-id"] ?? ""
-        switch (metadata["encryption"], key) {
-        case ("none", nil):
+    /// The state recorded in the log without writing anything, nil when the repository has no log yet (read-only
+    /// commands on a repository of an earlier release).
+    package func recordedState() throws -> RepositoryState? {
+        if let cachedState { return cachedState }
+        guard let newest = try RepositoryLog(repository: self).newest() else { return nil }
+        cachedState = newest.state
+        return newest.state
+    }
+
+    /// Refuses a configured key (or its absence) that `state` does not accept, unless one of the configured keys is
+    /// accepted: the active key then joins.
+    func checkKey(against state: RepositoryState) throws {
+        switch (state.encrypted, key) {
+        case (false, nil):
             return
-        case ("none", .some):
+        case (false, .some):
             throw ArchiveError.repositoryNotEncrypted(repository: name)
-        case ("aes-256-gcm", nil):
-            throw ArchiveError.repositoryEncrypted(repository: name, keyID: keyID)
-        case ("aes-256-gcm", .some(let key)):
-            guard key.keyIDHex == keyID else {
-                throw ArchiveError.wrongKey(repository: name, repositoryKeyID: keyID, givenKeyID: key.keyIDHex)
+        case (true, nil):
+            throw ArchiveError.repositoryEncrypted(repository: name, keyID: state.acceptedKeys.last ?? "")
+        case (true, .some(let key)):
+            guard decryptionKeys.contains(where: { state.acceptedKeys.contains($0.keyIDHex) }) else {
+                throw ArchiveError.wrongKey(repository: name, repositoryKeyID: state.acceptedKeys.joined(separator: ", "), givenKeyID: key.keyIDHex)
             }
-        default:
-            throw ArchiveError.unreadableMetadata(object: storage.describe(object), reason: "unknown encryption '\(metadata["encryption"] ?? "")'")
         }
     }
 
+    /// Every configured key, the active one first.
+    var decryptionKeys: [MasterKey] { key.map { [$0] } ?? [] }
+
+    /// The first log entry: a new repository's, or the switch of one an earlier release made, whose marker gives its
+    /// encryption and key, whose archives keep their format 1 objects up to what they hold now, and whose plain-text
+    /// backup descriptors stay readable.
+    private func startLog(_ log: RepositoryLog) throws -> RepositoryLog.Entry {
+        let marker = try readMetadata(Repository.markerKey) ?? createMetadata(Repository.markerKey, MetadataText([
+            ("format", "2"), ("repository-id", try RepositoryState.newRepositoryID()),
+            ("encryption", key == nil ? "none" : "aes-256-gcm"),
+        ]))
+        let encrypted: Bool
+        switch marker["encryption"] {
+        case "none": encrypted = false
+        case "aes-256-gcm": encrypted = true
+        default: throw ArchiveError.unreadableMetadata(object: storage.describe(Repository.markerKey), reason: "unknown encryption '\(marker["encryption"] ?? "")'")
+        }
+        let accepted = encrypted ? [marker["key-id"] ?? key?.keyIDHex ?? ""].filter { !$0.isEmpty } : []
+        var state = RepositoryState(repositoryID: try marker["repository-id"] ?? RepositoryState.newRepositoryID(),
+                                    encrypted: encrypted, acceptedKeys: accepted)
+        try checkKey(against: state)
+        if marker["format"] == "1" { try recordFormat1(in: &state) }
+        let sealer = decryptionKeys.first { accepted.contains($0.keyIDHex) }
+        return try log.append(state, after: nil, under: sealer) ?? log.newest() ?? log.read(1)
+    }
     /// Throws unless the repository has its marker, that is, unless at least one push created it here.
     public func checkExists() throws {
         if try storage.size(of: Repository.markerKey) == nil {

@@ -28,31 +28,69 @@ public struct WALArchive {
         }
     }
 
-    /// What an object of this archive is bound to (format 2): the archive and the file's name, so that a
-    /// segment copied to another name, timeline or cluster's folder is refused when read.
-    public func objectIdentity(of file: WALFileName) -> ObjectIdentity {
-        ObjectIdentity(["archive": identity.archiveID, "file": file.fileName])
+    /// What an object of this archive is bound to (format 2): the repository, the archive and the file's name, so that
+    /// a segment copied to another name, timeline, cluster's folder or repository is refused when read; and whether a
+    /// format 1 object may stand under the name (only one archived before the archive switched to format 2).
+    public func objectIdentity(of file: WALFileName) throws -> ObjectIdentity {
+        objectIdentity(of: file, info: try self.info())
     }
 
-    /// Checks the repository's key and a segment's size against what this archive records, recording
-    /// them on the first segment. `archive.info` repeats the marker's encryption lines (written only
-    /// after the marker was checked, and neither ever changes), so one read checks both; an archive
-    /// made before it did so is checked against the marker as well.
-    package func checkKeyAndSegmentSize(_ size: WALSegmentSize, file: String) throws {
-        let info: MetadataText
-        if let existing = try repository.readMetadata(infoKey) {
-            info = existing
-        } else {
-            try repository.checkEncryption()
+    /// The same, with this archive's `archive.info` at hand.
+    package func objectIdentity(of file: WALFileName, info: ArchiveInfo) -> ObjectIdentity {
+        ObjectIdentity(["repository": info.repositoryID, "archive": identity.archiveID, "file": file.fileName],
+                              acceptsFormat1: info.acceptsFormat1(file))
+    }
+
+    /// What `archive.info` itself is bound to: the repository id is inside it.
+    var infoIdentity: ObjectIdentity { ObjectIdentity(["archive": identity.archiveID, "file": ArchiveIndex.infoName]) }
+
+    /// Before a push: checks the repository's key and a segment's size (nil for a history or `.backup` file) against what
+    /// this archive records, recording them on the first segment. The common case is one read: `archive.info`, sealed by
+    /// the active key, which the repository accepted when it was sealed. Otherwise the repository log is consulted (and
+    /// the active key accepted, `Repository.state`) and `archive.info` sealed anew under the active key; an archive an
+    /// earlier release made has its switch to format 2 recorded.
+    package func checkKeyAndSegmentSize(_ size: WALSegmentSize?, file: String) throws {
+        let object = repository.storage.describe(infoKey)
+        var info: ArchiveInfo
+        switch try SealedMetadata.read(infoKey, identity: infoIdentity, in: repository) {
+        case .sealed(let text, let keyID)?:
+            info = try ArchiveInfo(parsing: text, object: object, sealed: true)
+            if keyID != (repository.key?.keyIDHex ?? "") {
+                let state = try repository.state()
+                try checkRepository(info, state)
+                _ = try SealedMetadata.store(info.text, at: infoKey, identity: infoIdentity, replace: true, under: repository.key, in: repository)
+            }
+        case .plainText(let text)?:
+            // An archive an earlier release made: its switch is recorded (the log's record stands if there is one, so
+            // plain text put back in place of the sealed one undoes nothing), then archive.info is sealed.
+            let legacy = try ArchiveInfo(parsing: text, object: object, sealed: false)
+            guard let legacySize = legacy.segmentSize else { throw ArchiveError.noArchive(archive: object) }
+            let files = try repository.storage.list(prefix: folder + "/").compactMap { try? WALFileName(parsing: FileSystem.basename(of: $0)) }
+            let recorded = try repository.recordArchive(identity.archiveID, FormatSwitch(archived: files, segmentSize: legacySize))
+            info = ArchiveInfo(repositoryID: recorded.repositoryID, systemIdentifier: legacy.systemIdentifier, pgVersion: legacy.pgVersion,
+                               segmentSize: legacySize, formatSwitch: recorded.archives[identity.archiveID])
+            try checkSystem(info)
+            _ = try SealedMetadata.store(info.text, at: infoKey, identity: infoIdentity, replace: true, under: repository.key, in: repository)
+        case nil:
+            let state = try repository.state()
+            let fresh = ArchiveInfo(repositoryID: state.repositoryID, systemIdentifier: String(identity.systemIdentifier),
+                                    pgVersion: String(identity.majorVersion), segmentSize: size, formatSwitch: state.archives[identity.archiveID] ?? .none)
+            guard size != nil else {
+                // A history or .backup file before the archive's first segment: bound to the repository, nothing recorded.
+                repository.archiveInfos[identity.archiveID] = fresh
+                return
+            }
             try ClusterAdmission(repository: repository).check(identity)
-            info = try repository.createMetadata(infoKey, MetadataText([
-                ("system-identifier", String(identity.systemIdentifier)),
-                ("pg-version", String(identity.majorVersion)),
-                ("segment-size", String(size.bytes)),
-            ] + repository.encryptionFacts))
+            let recorded = try repository.recordArchive(identity.archiveID, .none)
+            info = ArchiveInfo(repositoryID: recorded.repositoryID, systemIdentifier: fresh.systemIdentifier, pgVersion: fresh.pgVersion,
+                               segmentSize: size, formatSwitch: recorded.archives[identity.archiveID])
+            if try SealedMetadata.store(info.text, at: infoKey, identity: infoIdentity, replace: false, under: repository.key, in: repository) == .alreadyExists {
+                return try checkKeyAndSegmentSize(size, file: file)
+            }
         }
-        try checkKeyAndSystem(info)
-        let archived = try segmentSize(recordedIn: info)
+        try checkSystem(info)
+        repository.archiveInfos[identity.archiveID] = info
+        guard let size, let archived = info.segmentSize else { return }
         guard archived == size else {
             throw ArchiveError.segmentSizeMismatch(file: file, archive: repository.storage.describe(folder), archived: archived.bytes, given: size.bytes)
         }
@@ -61,39 +99,59 @@ public struct WALArchive {
     /// The segment size this archive records, after the same checks of the key and the cluster;
     /// the archive must exist (the background pusher and the prefetcher run after a wal-push recorded it).
     package func checkedSegmentSize() throws -> WALSegmentSize {
-        let info = try recordedInfo()
-        try checkKeyAndSystem(info)
-        return try segmentSize(recordedIn: info)
-    }
-
-    /// `archive.info`; `ArchiveError.noArchive` before the first wal-push wrote it.
-    func recordedInfo() throws -> MetadataText {
-        guard let info = try repository.readMetadata(infoKey) else {
-            throw ArchiveError.noArchive(archive: repository.storage.describe(folder))
-        }
-        return info
-    }
-
-    /// The segment size `info` (this archive's `archive.info`) records.
-    func segmentSize(recordedIn info: MetadataText) throws -> WALSegmentSize {
-        guard let bytes = UInt64(info["segment-size"] ?? ""), let size = try? WALSegmentSize(bytes: bytes) else {
-            throw ArchiveError.unreadableMetadata(object: repository.storage.describe(infoKey),
-                                                  reason: "segment-size '\(info["segment-size"] ?? "")' is not a WAL segment size")
-        }
+        let info = try self.info()
+        guard let size = info.segmentSize else { throw ArchiveError.noArchive(archive: repository.storage.describe(folder)) }
         return size
     }
 
-    /// Checks the key and the cluster against `info` (an existing or just-created `archive.info`).
-    private func checkKeyAndSystem(_ info: MetadataText) throws {
-        if info["encryption"] == nil {
-            try repository.checkEncryption()
-        } else {
-            try repository.checkKey(against: info, object: infoKey)
+    /// `archive.info`, read once per repository connection, without writing anything: sealed, or plain text in an
+    /// archive that has not switched to format 2 yet (or whose sealed one was replaced: the log's record of the switch
+    /// then stands).
+    /// `ArchiveError.noArchive` before the first wal-push wrote it.
+    package func info() throws -> ArchiveInfo {
+        if let cached = repository.archiveInfos[identity.archiveID] { return cached }
+        let object = repository.storage.describe(infoKey)
+        let info: ArchiveInfo
+        switch try SealedMetadata.read(infoKey, identity: infoIdentity, in: repository) {
+        case .sealed(let text, _)?:
+            info = try ArchiveInfo(parsing: text, object: object, sealed: true)
+            try checkRepository(info, try repository.recordedState())
+        case .plainText(let text)?:
+            let state = try repository.recordedState()
+            try checkKeyOfLegacy(state)
+            info = try ArchiveInfo(parsing: text, object: object, sealed: false, repositoryID: state?.repositoryID ?? "",
+                                   formatSwitch: state?.archives[identity.archiveID])
+        case nil:
+            throw ArchiveError.noArchive(archive: repository.storage.describe(folder))
         }
-        guard info["system-identifier"] == String(identity.systemIdentifier), info["pg-version"] == String(identity.majorVersion) else {
+        try checkSystem(info)
+        repository.archiveInfos[identity.archiveID] = info
+        return info
+    }
+
+    /// A sealed `archive.info` names the repository it belongs to: one copied from another repository sealed with the
+    /// same key is refused.
+    private func checkRepository(_ info: ArchiveInfo, _ state: RepositoryState?) throws {
+        guard let state, state.repositoryID != info.repositoryID else { return }
+        throw ArchiveError.unreadableMetadata(object: repository.storage.describe(infoKey),
+                                              reason: "it belongs to repository \(info.repositoryID), not this one (\(state.repositoryID))")
+    }
+
+    /// A plain-text `archive.info` carries no key; the repository's key is checked against the log, or the marker.
+    private func checkKeyOfLegacy(_ state: RepositoryState?) throws {
+        if let state { return try repository.checkKey(against: state) }
+        guard let marker = try repository.readMetadata(Repository.markerKey) else { throw ArchiveError.noRepository(repository: repository.name) }
+        let encrypted = marker["encryption"] == "aes-256-gcm"
+        try repository.checkKey(against: RepositoryState(repositoryID: String(repeating: "0", count: 32), encrypted: encrypted,
+                                                         acceptedKeys: encrypted ? [marker["key-id"] ?? ""] : []))
+    }
+
+    /// Checks the cluster against `info`.
+    private func checkSystem(_ info: ArchiveInfo) throws {
+        guard info.systemIdentifier == String(identity.systemIdentifier), info.pgVersion == String(identity.majorVersion) else {
             throw ArchiveError.systemMismatch(
                 archive: repository.storage.describe(folder),
-                archived: "PostgreSQL \(info["pg-version"] ?? "?") system \(info["system-identifier"] ?? "?")",
+                archived: "PostgreSQL \(info.pgVersion) system \(info.systemIdentifier)",
                 given: "PostgreSQL \(identity.majorVersion) system \(identity.systemIdentifier)")
         }
     }
@@ -116,7 +174,7 @@ extension WALArchive {
         guard let source = try repository.storage.openIfPresent(key) else { return nil }
         let sink = MemorySink(limit: 1 << 20, object: object)
         _ = try ObjectDecoder(key: repository.key).decode(from: source, to: sink, object: object,
-                                                          identity: objectIdentity(of: .history(timeline)))
+                                                          identity: try objectIdentity(of: .history(timeline)))
         return try TimelineHistory(parsing: sink.bytes, timeline: timeline, file: object)
     }
 }

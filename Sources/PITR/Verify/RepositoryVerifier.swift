@@ -70,7 +70,7 @@ public struct RepositoryVerifier {
         for archive in inventory.archives {
             for (file, object) in archive.index.files.sorted(by: { $0.value.key < $1.value.key }) {
                 walFiles += 1
-                objects.append((object.key, object.size, archive.index.archive.objectIdentity(of: file)))
+                objects.append((object.key, object.size, archive.index.archive.objectIdentity(of: file, info: archive.index.info)))
             }
         }
         var formatOne = 0

@@ -56,8 +56,11 @@ import Testing
         let e = Self.encrypted
         #expect(failure(flipped(e, at: 0)) == .notAnObject(object: o))
         #expect(failure(flipped(e, at: 4)) == .unsupportedVersion(object: o, version: 3))
-        // Relabelled as format 1, which binds no identity: the header is authenticated, so it fails at once.
-        #expect(failure(flipped(e, at: 4, with: 3)) == .authenticationFailed(object: o, chunk: 0))
+        // Relabelled as format 1, which binds no identity: refused where only format 2 belongs, and where format 1
+        // may stand the header is authenticated, so it fails at once.
+        #expect(failure(flipped(e, at: 4, with: 3)) == .format1AfterSwitch(object: o, identity: ObjectIdentity.test.description))
+        #expect(failure(flipped(e, at: 4, with: 3), identity: ObjectIdentity(["file": "test"], acceptsFormat1: true))
+                == .authenticationFailed(object: o, chunk: 0))
         #expect(failure(flipped(e, at: 5, with: 0x80)) == .unknownCompression(object: o, code: 0x80))
         #expect(failure(flipped(e, at: 6, with: 0x40)) == .unknownCipher(object: o, code: 0x41))
         #expect(failure(flipped(e, at: 7, with: 0x10)) == .unsupportedChunkSize(object: o, log2: 4))

@@ -35,31 +35,6 @@ import PITRSupport
         guard case .repositoryNotEncrypted = error else { Issue.record("got \(String(describing: error))"); return }
     }
 
-    @Test func archiveInfoChecksTheKeyInOneReadAndOlderArchivesThroughTheMarker() throws {
-        defer { _ = system("rm -rf '\(root)'") }
-        let identity = ClusterIdentity(majorVersion: 15, systemIdentifier: 42)
-        let size = try WALSegmentSize(megabytes: 16)
-        try WALArchive(repository: repository(key), identity: identity).checkKeyAndSegmentSize(size, file: "first")
-        let info = try #require(try repository(key).readMetadata("wal/15-42/archive.info"))
-        #expect(info["key-id"] == key.keyIDHex && info["encryption"] == "aes-256-gcm")
-
-        // The marker is not read again: with it gone, archive.info alone still refuses another key.
-        try FileStorage(root: root).remove(Repository.markerKey)
-        let wrong = #expect(throws: ArchiveError.self) {
-            try WALArchive(repository: repository(otherKey), identity: identity).checkKeyAndSegmentSize(size, file: "second")
-        }
-        guard case .wrongKey = wrong else { Issue.record("got \(String(describing: wrong))"); return }
-        try WALArchive(repository: repository(key), identity: identity).checkKeyAndSegmentSize(size, file: "third")
-
-        // An archive.info without the lines (an earlier version's) is checked against the marker.
-        try repository(key).checkEncryption()
-        let older = "wal/15-43/archive.info"
-        _ = try repository(key).createMetadata(older, MetadataText([("system-identifier", "43"), ("pg-version", "15"), ("segment-size", String(size.bytes))]))
-        let other = WALArchive(repository: repository(nil), identity: ClusterIdentity(majorVersion: 15, systemIdentifier: 43))
-        let unkeyed = #expect(throws: ArchiveError.self) { try other.checkKeyAndSegmentSize(size, file: "fourth") }
-        guard case .repositoryEncrypted = unkeyed else { Issue.record("got \(String(describing: unkeyed))"); return }
-    }
-
     @Test func theRecordedSegmentSizeIsCheckedAndAnUnreadableOneIsNamed() throws {
         defer { _ = system("rm -rf '\(root)'") }
         let identity = ClusterIdentity(majorVersion: 15, systemIdentifier: 44)
@@ -69,12 +44,13 @@ import PITRSupport
         let size = try WALSegmentSize(megabytes: 16)
         try archive.checkKeyAndSegmentSize(size, file: "first")
         #expect(try archive.checkedSegmentSize() == size)
-        let otherKeyed = #expect(throws: ArchiveError.self) { try WALArchive(repository: repository(otherKey), identity: identity).checkedSegmentSize() }
+        let otherKeyed = #expect(throws: ObjectFormatError.self) { try WALArchive(repository: repository(otherKey), identity: identity).checkedSegmentSize() }
         guard case .wrongKey = otherKeyed else { Issue.record("got \(String(describing: otherKeyed))"); return }
 
         let damaged = WALArchive(repository: repository(key), identity: ClusterIdentity(majorVersion: 15, systemIdentifier: 45))
-        _ = try repository(key).createMetadata(damaged.infoKey, MetadataText([("system-identifier", "45"), ("pg-version", "15"), ("segment-size", "12345")]
-            + repository(key).encryptionFacts))
+        let text = MetadataText([("repository-id", try repository(key).state().repositoryID), ("system-identifier", "45"), ("pg-version", "15"),
+                                 ("segment-size", "12345"), ("format-1", "none")])
+        _ = try SealedMetadata.store(text, at: damaged.infoKey, identity: damaged.infoIdentity, replace: false, under: key, in: repository(key))
         let error = #expect(throws: ArchiveError.self) { try damaged.checkedSegmentSize() }
         #expect(error?.description.contains("archive.info") == true && error?.description.contains("12345") == true, "\(String(describing: error))")
     }

@@ -44,7 +44,7 @@ final class SyntheticRepository {
 
     /// Stores `content` as the archived WAL file `file`.
     func putWAL(_ file: WALFileName, _ content: [UInt8]) throws {
-        try putObject(walKey(file), content, as: archive.objectIdentity(of: file))
+        try putObject(walKey(file), content, as: try archive.objectIdentity(of: file))
     }
 
     func segment(_ timeline: UInt32, _ number: UInt64) -> WALSegmentName {
@@ -79,7 +79,7 @@ final class SyntheticRepository {
         for (piece, archive) in [("base.tar.0000", "base.tar"), ("backup_manifest.0000", "backup_manifest")] {
             let content = Array("\(piece) of \(name)".utf8)
             let key = BackupDescriptor.objectKey(backup: name, object: piece)
-            try putObject(key, content, as: BackupDescriptor.objectIdentity(cluster: identity, backup: name, object: piece, lastPiece: true))
+            try putObject(key, content, as: BackupDescriptor.objectIdentity(repository: try repository.state().repositoryID, cluster: identity, backup: name, object: piece, lastPiece: true))
             objects.append(.init(name: piece, archive: archive, rawBytes: content.count, storedBytes: try storage.size(of: key) ?? 0))
         }
         let segmentName = segment(timeline, start)

@@ -1,0 +1,43 @@
+import PITRNative
+import PITRPipeline
+import PITRStorage
+import PITRSupport
+
+/// A small `key=value` metadata object as the repository holds it (docs/format.md, "Repository log"): sealed, that
+/// is an object of format 2 bound to its identity (encrypted, so authenticated, in an encrypted repository), or plain
+/// text written by a release from before the log, which nothing authenticates.
+package enum SealedMetadata {
+    case sealed(MetadataText, keyID: String)
+    case plainText(MetadataText)
+
+    /// The metadata stored under `key`, nil when there is none. A sealed object is decoded with the repository's key
+    /// and must be `identity`.
+    static func read(_ key: String, identity: ObjectIdentity, in repository: Repository) throws -> SealedMetadata? {
+        guard let bytes = try repository.storage.readSmallObject(key) else { return nil }
+        return try decode(bytes, identity: identity, object: repository.storage.describe(key), key: repository.key)
+    }
+
+    /// `bytes` as stored under `object`.
+    static func decode(_ bytes: [UInt8], identity: ObjectIdentity, object: String, key: MasterKey?) throws -> SealedMetadata {
+        guard bytes.starts(with: ObjectHeader.magic) else { return .plainText(try MetadataText(parsing: bytes, object: object)) }
+        let header = try ObjectHeader(parsing: Array(bytes.prefix(ObjectHeader.size)), object: object)
+        guard header.bindsIdentity else { throw ObjectFormatError.format1AfterSwitch(object: object, identity: identity.description) }
+        let text = MemorySink(limit: 1 << 20, object: object)
+        _ = try ObjectDecoder(key: key).decode(from: MemorySource(bytes), to: text, object: object, identity: identity)
+        return .sealed(try MetadataText(parsing: text.bytes, object: object), keyID: header.cipher == .none ? "" : hex(header.keyID))
+    }
+
+    /// Stores `text` sealed under `key` (nil: plain, in a repository without encryption), bound to `identity`;
+    /// `.alreadyExists` when `replace` is false and another process stored it first.
+    static func store(_ text: MetadataText, at objectKey: String, identity: ObjectIdentity, replace: Bool,
+                      under key: MasterKey?, in repository: Repository) throws -> CommitOutcome {
+        let upload = try repository.storage.startUpload(objectKey)
+        do {
+            _ = try ObjectEncoder(options: ObjectOptions(compression: .none, key: key)).encode(from: MemorySource(text.bytes), to: upload, as: identity)
+        } catch {
+            upload.abort()
+            throw error
+        }
+        return try upload.commit(replace: replace)
+    }
+}
