@@ -119,7 +119,7 @@ public enum KeyFileProblem: Error, Equatable, Sendable {
         case .line(let number, let problem): "is wrong on line \(number): \(problem.description)"
         case .noActiveKey: "has no active key: exactly one line must start with 'active' (tailtown-pitr keygen --activate ID makes a pending key active)"
         case .severalActiveKeys(let lines):
-            "has \(lines.count) active keys (lines \(lines.map(String.init).joined(separator: ", "))): exactly one key encrypts; make the others 'retired'"
+            "has \(lines.count) active keys (lines \(lines.map { "\($0)" }.joined(separator: ", "))): exactly one key encrypts; make the others 'retired'"
         }
     }
 }

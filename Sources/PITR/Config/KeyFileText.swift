@@ -55,7 +55,8 @@ struct KeyFileText {
     /// Parses and checks everything but what needs the keys themselves (`keyring()` checks each id against its key).
     /// Problems name lines, never their content.
     static func parse(_ text: String) -> Result<KeyFileText, KeyFileProblem> {
-        let raw = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        // "\r\n" is one Character in Swift.
+        let raw = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         let isBlank = { (line: Substring) in line.allSatisfy { $0 == " " || $0 == "\t" } }
         let isComment = { (line: Substring) in line.drop { $0 == " " || $0 == "\t" }.hasPrefix("#") }
         let content = raw.indices.filter { !isBlank(raw[$0]) && !isComment(raw[$0]) }
