@@ -62,10 +62,14 @@ struct KeyFileText {
         let content = raw.indices.filter { !isBlank(raw[$0]) && !isComment(raw[$0]) }
         guard !content.isEmpty else { return .failure(.noKey) }
         let firstFields = raw[content[0]].split(whereSeparator: { $0 == " " || $0 == "\t" })
+        var legacy: MasterKey?
         if content.count == 1, firstFields.count >= 1, Keyring.Status(rawValue: String(firstFields[0])) == nil,
            !firstFields[0].contains(":") {
             // The older form: one base64 key alone (an inner space is a damaged key, not a line of the newer form).
-            return KeyFile.decode(String(raw[content[0]])).map { KeyFileText(lines: [.key(KeyLine($0, status: .active))], wasLegacy: true) }
+            switch KeyFile.decode(String(raw[content[0]])) {
+            case .success(let key): legacy = key
+            case .failure(let problem): return .failure(problem)
+            }
         }
         var lines: [Line] = []
         var firstLineOfID: [String: Int] = [:]
@@ -74,6 +78,10 @@ struct KeyFileText {
             guard !isBlank(line) && !isComment(line) else {
                 // A trailing newline is the end of the last line, not a line of its own.
                 if index < raw.count - 1 || !line.isEmpty { lines.append(.other(String(line))) }
+                continue
+            }
+            if let legacy {
+                lines.append(.key(KeyLine(legacy, status: .active)))
                 continue
             }
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
@@ -89,7 +97,7 @@ struct KeyFileText {
                 lines.append(.key(KeyLine(status: status, id: id, material: material, materialText: String(fields[2]), number: number)))
             }
         }
-        let file = KeyFileText(lines: lines, wasLegacy: false)
+        let file = KeyFileText(lines: lines, wasLegacy: legacy != nil)
         let actives = file.keys.filter { $0.status == .active }.map(\.number)
         guard actives.count == 1 else { return .failure(actives.isEmpty ? .noActiveKey : .severalActiveKeys(lines: actives)) }
         return .success(file)
