@@ -16,19 +16,6 @@ struct KeyFileText {
         let number: Int
 
         var text: String { "\(status.rawValue) \(id) \(materialText)" }
-
-        /// A new key, written in plain form.
-        init(_ key: MasterKey, status: Keyring.Status) {
-            self.init(status: status, id: key.keyIDHex, material: .plain(key), materialText: KeyMaterial.plainText(of: key), number: 0)
-        }
-
-        init(status: Keyring.Status, id: String, material: KeyMaterial, materialText: String, number: Int) {
-            self.status = status
-            self.id = id
-            self.material = material
-            self.materialText = materialText
-            self.number = number
-        }
     }
 
     enum Line {
@@ -144,5 +131,12 @@ struct KeyFileText {
             }
         }
         return ((wasLegacy ? [Self.heading] : []) + body).joined(separator: "\n") + "\n"
+    }
+}
+
+extension KeyFileText.KeyLine {
+    /// A new key, written in plain form (in an extension, so the memberwise initializer stays).
+    init(_ key: MasterKey, status: Keyring.Status) {
+        self.init(status: status, id: key.keyIDHex, material: .plain(key), materialText: KeyMaterial.plainText(of: key), number: 0)
     }
 }
