@@ -57,8 +57,8 @@ public struct BackupCatalog {
             return descriptor
         }
         let text = MemorySink(limit: 1 << 24, object: object)
-        _ = try ObjectDecoder(key: repository.key).decode(from: MemorySource(bytes), to: text, object: object,
-                                                          identity: BackupDescriptor.descriptorIdentity(repository: state?.repositoryID ?? "", backup: backup))
+        _ = try ObjectDecoder(keyring: repository.keyring).decode(from: MemorySource(bytes), to: text, object: object,
+                                                              identity: BackupDescriptor.descriptorIdentity(repository: state?.repositoryID ?? "", backup: backup))
         var descriptor = try BackupDescriptor(parsing: text.bytes, object: object)
         descriptor.repositoryID = state?.repositoryID ?? ""
         guard descriptor.name == backup else {

@@ -49,13 +49,13 @@ package struct RepositoryLog {
         }
         let decoded: SealedMetadata
         do {
-            decoded = try SealedMetadata.decode(bytes, identity: RepositoryLog.identity(sequence), object: object, key: repository.key)
+            decoded = try SealedMetadata.decode(bytes, identity: RepositoryLog.identity(sequence), object: object, keyring: repository.keyring)
         } catch ObjectFormatError.plaintextButKeyGiven {
             throw ArchiveError.repositoryNotEncrypted(repository: repository.name)
         } catch ObjectFormatError.encryptedButNoKey(_, let keyID) {
             throw ArchiveError.repositoryEncrypted(repository: repository.name, keyID: keyID)
         } catch ObjectFormatError.wrongKey(_, let expected, let given) {
-            throw ArchiveError.wrongKey(repository: repository.name, repositoryKeyID: expected, givenKeyID: given)
+            throw ArchiveError.wrongKey(repository: repository.name, repositoryKeyID: expected, givenKeyID: given.joined(separator: ", "))
         }
         guard case .sealed(let text, let keyID) = decoded else {
             throw ArchiveError.unreadableMetadata(object: object, reason: "a log entry must be a sealed object, not plain text")

@@ -12,24 +12,24 @@ package enum SealedMetadata {
 
     /// The metadata stored under `key`, nil when there is none. A sealed object is decoded with the repository's key
     /// and must be `identity`.
-    static func read(_ key: String, identity: ObjectIdentity, in repository: Repository) throws -> SealedMetadata? {
+    package static func read(_ key: String, identity: ObjectIdentity, in repository: Repository) throws -> SealedMetadata? {
         guard let bytes = try repository.storage.readSmallObject(key) else { return nil }
-        return try decode(bytes, identity: identity, object: repository.storage.describe(key), key: repository.key)
+        return try decode(bytes, identity: identity, object: repository.storage.describe(key), keyring: repository.keyring)
     }
 
-    /// `bytes` as stored under `object`.
-    static func decode(_ bytes: [UInt8], identity: ObjectIdentity, object: String, key: MasterKey?) throws -> SealedMetadata {
+    /// `bytes` as stored under `object`, decoded with the key of `keyring` its header names.
+    static func decode(_ bytes: [UInt8], identity: ObjectIdentity, object: String, keyring: Keyring?) throws -> SealedMetadata {
         guard bytes.starts(with: ObjectHeader.magic) else { return .plainText(try MetadataText(parsing: bytes, object: object)) }
         let header = try ObjectHeader(parsing: Array(bytes.prefix(ObjectHeader.size)), object: object)
         guard header.bindsIdentity else { throw ObjectFormatError.format1AfterSwitch(object: object, identity: identity.description) }
         let text = MemorySink(limit: 1 << 20, object: object)
-        _ = try ObjectDecoder(key: key).decode(from: MemorySource(bytes), to: text, object: object, identity: identity)
+        _ = try ObjectDecoder(keyring: keyring).decode(from: MemorySource(bytes), to: text, object: object, identity: identity)
         return .sealed(try MetadataText(parsing: text.bytes, object: object), keyID: header.cipher == .none ? "" : hex(header.keyID))
     }
 
     /// Stores `text` sealed under `key` (nil: plain, in a repository without encryption), bound to `identity`;
     /// `.alreadyExists` when `replace` is false and another process stored it first.
-    static func store(_ text: MetadataText, at objectKey: String, identity: ObjectIdentity, replace: Bool,
+    package static func store(_ text: MetadataText, at objectKey: String, identity: ObjectIdentity, replace: Bool,
                       under key: MasterKey?, in repository: Repository) throws -> CommitOutcome {
         let upload = try repository.storage.startUpload(objectKey)
         do {

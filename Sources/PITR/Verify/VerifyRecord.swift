@@ -1,3 +1,4 @@
+import PITRPipeline
 import PITRRepository
 import PITRSupport
 
@@ -25,17 +26,24 @@ public struct VerifyRecord: Equatable, Sendable {
         self.problems = problems
     }
 
+    /// Stores the record sealed (docs/format.md, "Repository log"), so that no one without the key can make a failed
+    /// verify read as a passed one.
     public func save(in repository: Repository) throws {
         let text = MetadataText([("format", "1"), ("time", time.iso8601), ("result", sound ? "ok" : "failed"),
                                  ("deep", deep ? "true" : "false"), ("problems", String(problems))])
-        let upload = try repository.storage.startUpload(Self.key)
-        try text.bytes.withUnsafeBytes { try upload.write($0) }
-        _ = try upload.commit(replace: true)
+        _ = try SealedMetadata.store(text, at: Self.key, identity: try Self.identity(in: repository), replace: true,
+                                     under: repository.key, in: repository)
     }
 
-    /// The last record, or nil when `verify` never ran on this repository (or its record is unreadable).
+    /// The last record, or nil when `verify` never ran on this repository, or its record is not sealed (an earlier
+    /// release's, or put there without the key), which counts as no verify at all.
     public static func load(from repository: Repository) throws -> VerifyRecord? {
-        guard let text = try repository.readMetadata(key), let time = text["time"].flatMap(UTCTime.init(iso8601:)) else { return nil }
+        guard case .sealed(let text, _)? = try SealedMetadata.read(key, identity: try identity(in: repository), in: repository),
+              let time = text["time"].flatMap(UTCTime.init(iso8601:)) else { return nil }
         return VerifyRecord(time: time, sound: text["result"] == "ok", deep: text["deep"] == "true", problems: Int(text["problems"] ?? "") ?? 0)
+    }
+
+    private static func identity(in repository: Repository) throws -> ObjectIdentity {
+        ObjectIdentity(["repository": try repository.recordedState()?.repositoryID ?? "", "file": key])
     }
 }

@@ -90,6 +90,31 @@ import Testing
                                                              givenKeyID: other.keyIDHex).description)
     }
 
+    /// After a rotation the new key joins the accepted keys in an entry sealed by the retired one, then the state is
+    /// sealed again under the new key, so the retired key is never needed to read the log; a key never accepted,
+    /// alone, is refused.
+    @Test func aNewKeyJoinsOnlyBesideAnAcceptedOne() throws {
+        defer { _ = system("rm -rf '\(root)'") }
+        try WALArchive(repository: repository(key), identity: cluster).checkKeyAndSegmentSize(size, file: "first")
+        let next = MasterKey(bytes: Array(repeating: 5, count: 32))!
+        let alone = #expect(throws: ArchiveError.self) { try repository(next).checkEncryption() }
+        #expect(alone?.description.contains(key.keyIDHex) == true && alone?.description.contains(next.keyIDHex) == true)
+
+        let rotated = Repository(storage: FileStorage(root: root), keyring: Keyring([(.retired, key), (.active, next)]))
+        try WALArchive(repository: rotated, identity: cluster).checkKeyAndSegmentSize(size, file: "after the activation")
+        let log = RepositoryLog(repository: repository(next))
+        let newest = try #require(try log.newest())
+        #expect(newest.state.acceptedKeys == [key.keyIDHex, next.keyIDHex] && newest.keyID == next.keyIDHex)
+        #expect(try RepositoryLog(repository: rotated).read(newest.sequence - 1).keyID == key.keyIDHex)
+        // archive.info was sealed again under the new key, which now works alone. A host left with only the old key
+        // (its key file not updated, against the runbook) is refused, naming the key it lacks.
+        #expect(Array(try bytes("wal/\(cluster.archiveID)/archive.info")[8..<16]) == next.keyID)
+        try WALArchive(repository: repository(next), identity: cluster).checkKeyAndSegmentSize(size, file: "new key alone")
+        let stale = #expect(throws: ArchiveError.self) { try repository(key).checkEncryption() }
+        #expect(stale?.description.contains(next.keyIDHex) == true, "\(String(describing: stale))")
+        #expect(try log.newest()?.state.acceptedKeys == [key.keyIDHex, next.keyIDHex])
+    }
+
     @Test func anArchiveInfoFromAnotherRepositoryIsRefused() throws {
         let otherRoot = root + "-other"
         defer { _ = system("rm -rf '\(root)' '\(otherRoot)'") }

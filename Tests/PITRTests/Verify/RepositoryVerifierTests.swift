@@ -177,5 +177,9 @@ import Testing
         let report = try verify(scenario)
         try VerifyRecord(report).save(in: scenario.repo.repository)
         #expect(try VerifyRecord.load(from: scenario.repo.repository) == VerifyRecord(time: RetentionScenario.now, sound: true, deep: false, problems: 0))
+        // A record in plain text (an earlier release's, or written without the key) counts as no verify at all.
+        try Data("format=1\ntime=2026-06-15T12:00:00Z\nresult=ok\ndeep=true\nproblems=0\n".utf8)
+            .write(to: URL(fileURLWithPath: scenario.repo.path(VerifyRecord.key)))
+        #expect(try VerifyRecord.load(from: scenario.repo.repository) == nil)
     }
 }
