@@ -1,0 +1,177 @@
+import Foundation
+import Testing
+@testable import PITRConfig
+@testable import PITRNative
+@testable import PITRPipeline
+@testable import PITRSupport
+import TestSupport
+
+/// Keys wrapped by moto's KMS and by a passphrase: both ways unwrap, KMS failing falls back to the
+/// passphrase, the kernel keyring serves later processes, and no message holds a key.
+@Suite(.serialized) struct KeyWrappingTests {
+    static let passphrase = "correct horse battery staple"
+
+    /// Settings for moto's KMS with a new KMS key, the passphrase file in `folder`, and `extra` on top.
+    static func settings(_ folder: ConfigTestFolder, kmsKey: String? = nil, _ extra: [String: String] = [:]) throws -> Settings {
+        var environment = [
+            "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "AWS_REGION": "us-east-1",
+            "TAILTOWN_KMS_KEY_ID": try kmsKey ?? MotoServer.createKMSKey(), "TAILTOWN_KMS_ENDPOINT": try MotoServer.endpoint(),
+            "TAILTOWN_KEY_PASSPHRASE_FILE": try folder.write("passphrase", passphrase + "\n"), "TAILTOWN_KMS_CACHE_SECONDS": "0",
+        ]
+        environment.merge(extra) { $1 }
+        return try Settings.load(flags: [:], environment: environment.filter { !$0.value.isEmpty }, defaultFile: folder.absentDefault)
+    }
+
+    static func wrapping(_ settings: Settings) -> KeyWrapping { KeyWrapping(settings: settings, home: nil, log: Log(level: .error)) }
+
+    static func newKey() throws -> MasterKey { try #require(MasterKey(bytes: try SecureRandom.bytes(32))) }
+
+    /// No message may hold the key, in base64 or in hex.
+    static func expectNoKey(_ text: String, _ key: MasterKey) {
+        #expect(!text.contains(Base64.encode(key.bytes)) && !text.contains(hex(key.bytes)))
+        #expect(!text.contains(String(Base64.encode(key.bytes).prefix(12))))
+    }
+
+    @Test func wrapsBothWaysAndEachUnwraps() throws {
+        let folder = ConfigTestFolder()
+        let settings = try Self.settings(folder)
+        let key = try Self.newKey()
+        let wrapped = try Self.wrapping(settings).wrap(key)
+        let kms = try #require(wrapped.kms), passphrase = try #require(wrapped.passphrase)
+        #expect(passphrase.count == PassphraseWrap.size)
+        #expect(!wrapped.text.contains(Base64.encode(key.bytes)))
+        #expect(WrappedKey.parse(wrapped.text.dropFirst(WrappedKey.prefix.count)) == .success(wrapped))
+
+        // KMS alone, then the passphrase alone.
+        let byKMS = try Self.wrapping(settings).unwrap(WrappedKey(kms: kms), keyID: key.keyIDHex, file: "/k", line: 2)
+        #expect(byKMS.bytes == key.bytes)
+        let byPassphrase = try Self.wrapping(settings).unwrap(WrappedKey(passphrase: passphrase), keyID: key.keyIDHex, file: "/k", line: 2)
+        #expect(byPassphrase.bytes == key.bytes)
+    }
+
+    @Test func kmsDownFallsBackToThePassphraseAndWithoutOneNamesWhatFailed() throws {
+        let folder = ConfigTestFolder()
+        let key = try Self.newKey()
+        let wrapped = try Self.wrapping(try Self.settings(folder)).wrap(key)
+        let down = try Self.settings(folder, kmsKey: "alias/any", ["TAILTOWN_KMS_ENDPOINT": "http://127.0.0.1:9"])
+        #expect(try Self.wrapping(down).unwrap(wrapped, keyID: key.keyIDHex, file: "/etc/keys", line: 3).bytes == key.bytes)
+
+        let noPassphrase = try Self.settings(folder, kmsKey: "alias/any", ["TAILTOWN_KMS_ENDPOINT": "http://127.0.0.1:9", "TAILTOWN_KEY_PASSPHRASE_FILE": ""])
+        let error = #expect(throws: KeyWrappingError.self) { try Self.wrapping(noPassphrase).unwrap(wrapped, keyID: key.keyIDHex, file: "/etc/keys", line: 3) }
+        let text = try #require(error?.description)
+        #expect(text.hasPrefix("key \(key.keyIDHex) on line 3 of key file '/etc/keys' cannot be unwrapped: cannot reach KMS Decrypt with key alias/any at http://127.0.0.1:9"))
+        #expect(text.hasSuffix("TAILTOWN_KEY_PASSPHRASE_FILE is not set, so the passphrase wrapping was not tried"))
+        Self.expectNoKey(text, key)
+
+        let wrongPassphrase = try Self.settings(folder, kmsKey: "alias/any", [
+            "TAILTOWN_KMS_ENDPOINT": "http://127.0.0.1:9", "TAILTOWN_KEY_PASSPHRASE_FILE": try folder.write("other", "another passphrase entirely"),
+        ])
+        let refused = #expect(throws: KeyWrappingError.self) { try Self.wrapping(wrongPassphrase).unwrap(wrapped, keyID: key.keyIDHex, file: "/k", line: 1) }
+        #expect(refused?.description.contains("does not open with the passphrase of TAILTOWN_KEY_PASSPHRASE_FILE") == true)
+    }
+
+    @Test func kmsWithoutASecondWrappingIsRefused() throws {
+        let folder = ConfigTestFolder()
+        let settings = try Self.settings(folder, kmsKey: "alias/x", ["TAILTOWN_KEY_PASSPHRASE_FILE": ""])
+        let error = #expect(throws: KeyWrappingError.self) { try Self.wrapping(settings).wrap(try Self.newKey()) }
+        #expect(error == .secondWrappingMissing(origin: .environment))
+        #expect(error?.description.hasPrefix("TAILTOWN_KMS_KEY_ID is set (from environment) but TAILTOWN_KEY_PASSPHRASE_FILE is not") == true)
+    }
+
+    @Test func aChangedBlobFailsClearly() throws {
+        let folder = ConfigTestFolder()
+        let settings = try Self.settings(folder)
+        let key = try Self.newKey()
+        var wrapped = try Self.wrapping(settings).wrap(key)
+        var blob = try #require(wrapped.kms)
+        blob[blob.count - 1] ^= 0x40
+        wrapped.kms = blob
+        wrapped.passphrase?[40] ^= 0x01
+        let error = #expect(throws: KeyWrappingError.self) { try Self.wrapping(settings).unwrap(wrapped, keyID: key.keyIDHex, file: "/k", line: 5) }
+        let text = try #require(error?.description)
+        #expect(text.contains("InvalidCiphertextException") && text.contains("does not open with the passphrase"), "\(text)")
+        Self.expectNoKey(text, key)
+
+        // A wrapping moved to another key id opens neither way (KMS's encryption context, the passphrase's associated data).
+        let other = try Self.newKey()
+        let moved = try Self.wrapping(settings).wrap(key)
+        #expect(throws: KeyWrappingError.self) { try Self.wrapping(settings).unwrap(moved, keyID: other.keyIDHex, file: "/k", line: 5) }
+    }
+
+    @Test func theKeyringServesTheNextProcessUntilItExpires() throws {
+        let folder = ConfigTestFolder()
+        let key = try Self.newKey()
+        let wrapped = try Self.wrapping(try Self.settings(folder)).wrap(key)
+        let description = try wrapped.cacheDescription(keyID: key.keyIDHex)
+        defer { KernelKeyring.remove(description: description) }
+        #expect(description.hasPrefix("tailtown-pitr:\(key.keyIDHex):"))
+
+        let cached = try Self.settings(folder, ["TAILTOWN_KMS_CACHE_SECONDS": "2"])
+        #expect(try Self.wrapping(cached).unwrap(wrapped, keyID: key.keyIDHex, file: "/k", line: 1).bytes == key.bytes)
+        #expect(try KernelKeyring.load(description: description) == key.bytes)
+
+        // Neither KMS nor the passphrase is reachable now: only the keyring can answer.
+        let cut = try Self.settings(folder, kmsKey: "alias/any", [
+            "TAILTOWN_KMS_ENDPOINT": "http://127.0.0.1:9", "TAILTOWN_KEY_PASSPHRASE_FILE": "", "TAILTOWN_KMS_CACHE_SECONDS": "2",
+        ])
+        #expect(try Self.wrapping(cut).unwrap(wrapped, keyID: key.keyIDHex, file: "/k", line: 1).bytes == key.bytes)
+        // Other material for the same key id is not served from the cache.
+        let changed = WrappedKey(kms: wrapped.kms)
+        #expect(throws: KeyWrappingError.self) { try Self.wrapping(cut).unwrap(changed, keyID: key.keyIDHex, file: "/k", line: 1) }
+        // With the cache off, the keyring is not read.
+        let off = try Self.settings(folder, kmsKey: "alias/any", ["TAILTOWN_KMS_ENDPOINT": "http://127.0.0.1:9", "TAILTOWN_KEY_PASSPHRASE_FILE": ""])
+        #expect(throws: KeyWrappingError.self) { try Self.wrapping(off).unwrap(wrapped, keyID: key.keyIDHex, file: "/k", line: 1) }
+
+        usleep(2_500_000)
+        #expect(try KernelKeyring.load(description: description) == nil)
+        #expect(throws: KeyWrappingError.self) { try Self.wrapping(cut).unwrap(wrapped, keyID: key.keyIDHex, file: "/k", line: 1) }
+    }
+
+    @Test func passphraseWrappingIsBoundToTheKeyIDAndChecksItsParameters() throws {
+        let key = try Self.newKey()
+        let blob = try PassphraseWrap.seal(key, keyID: key.keyIDHex, passphrase: Array(Self.passphrase.utf8))
+        #expect(blob.count == 80 && Array(blob[0..<4]) == [1, 17, 8, 1])
+        #expect(try PassphraseWrap.open(blob, keyID: key.keyIDHex, passphrase: Array(Self.passphrase.utf8)).map(\.bytes) == .success(key.bytes))
+        #expect(try PassphraseWrap.open(blob, keyID: "0000000000000000", passphrase: Array(Self.passphrase.utf8)).map(\.bytes) == .failure(.notAuthentic))
+        var huge = blob
+        huge[1] = 30
+        guard case .failure(.malformed) = try PassphraseWrap.open(huge, keyID: key.keyIDHex, passphrase: []) else {
+            Issue.record("scrypt parameters out of range were accepted")
+            return
+        }
+        guard case .failure(.malformed) = try PassphraseWrap.open(Array(blob.dropLast()), keyID: key.keyIDHex, passphrase: []) else {
+            Issue.record("a short wrapping was accepted")
+            return
+        }
+    }
+
+    @Test func wrappedMaterialSyntax() {
+        #expect(WrappedKey.parse("kms=AQID") == .success(WrappedKey(kms: [1, 2, 3])))
+        #expect(WrappedKey.parse("passphrase=AQID;kms=BAU=") == .success(WrappedKey(kms: [4, 5], passphrase: [1, 2, 3])))
+        #expect(WrappedKey(kms: [4, 5], passphrase: [1, 2, 3]).text == "wrapped:kms=BAU=;passphrase=AQID")
+        let problems: [(Substring, String)] = [
+            ("", "has a wrapping without '=': expected kms=BASE64;passphrase=BASE64"),
+            ("kms=AQID;", "has a wrapping without '=': expected kms=BASE64;passphrase=BASE64"),
+            ("kms=***", "has a kms wrapping that is not base64"),
+            ("kms=AQID;kms=AQID", "names the kms wrapping twice"),
+            ("gcp=AQID", "has a wrapping that is neither kms nor passphrase"),
+            ("kms=", "has a kms wrapping that is not base64"),
+        ]
+        for (text, problem) in problems {
+            #expect(WrappedKey.parse(text) == .failure(WrappedKey.Malformed(problem: problem)), "\(text)")
+        }
+    }
+
+    @Test func thePassphraseFileIsCheckedLikeAKeyFile() throws {
+        let folder = ConfigTestFolder()
+        let open = try Self.settings(folder, kmsKey: "alias/x", ["TAILTOWN_KEY_PASSPHRASE_FILE": try folder.write("open", Self.passphrase, mode: 0o644)])
+        let error = #expect(throws: KeyWrappingError.self) { try open.keyPassphrase() }
+        #expect(error?.description.hasPrefix("TAILTOWN_KEY_PASSPHRASE_FILE='\(folder.path)/open' (from environment): the passphrase file has mode 0644") == true)
+        let short = try Self.settings(folder, kmsKey: "alias/x", ["TAILTOWN_KEY_PASSPHRASE_FILE": try folder.write("short", "hunter2\n")])
+        #expect(throws: KeyWrappingError.self) { try short.keyPassphrase() }
+        let missing = try Self.settings(folder, kmsKey: "alias/x", ["TAILTOWN_KEY_PASSPHRASE_FILE": folder.path + "/none"])
+        let unreadable = #expect(throws: KeyWrappingError.self) { try missing.keyPassphrase() }
+        #expect(unreadable?.description.hasSuffix("the passphrase file cannot be read: No such file or directory") == true)
+        #expect(try Self.settings(folder, kmsKey: "alias/x").keyPassphrase() == Array(Self.passphrase.utf8))
+    }
+}
