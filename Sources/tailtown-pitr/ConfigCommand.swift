@@ -28,8 +28,11 @@ struct ConfigCommand: ParsableCommand {
         check { _ = try settings.compression() }
         check { _ = try settings.compressionLevel() }
         check {
-            if let key = try settings.encryptionKey() {
-                print("encryption: aes-256-gcm, key id \(key.keyIDHex): objects and backup descriptors are authenticated")
+            if let keyring = try settings.keyring() {
+                let others = keyring.entries.filter { $0.status != .active }.map { "\($0.status.rawValue) \($0.idHex)" }
+                print("encryption: aes-256-gcm, key id \(keyring.active.keyIDHex)"
+                      + (others.isEmpty ? "" : " (also reads with \(others.joined(separator: ", ")))")
+                      + ": objects and backup descriptors are authenticated")
             } else {
                 print("encryption: none: \(Repository.withoutKeyNote)")
             }

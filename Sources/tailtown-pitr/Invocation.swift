@@ -49,9 +49,9 @@ struct Invocation {
         return procedure
     }
 
-    /// How new objects are written: compression, level and key from the settings.
+    /// How new objects are written: compression, level and the active key from the settings.
     func objectOptions() throws -> ObjectOptions {
-        ObjectOptions(compression: try settings.compression(), level: try settings.compressionLevel(), key: try settings.encryptionKey())
+        ObjectOptions(compression: try settings.compression(), level: try settings.compressionLevel(), key: try settings.keyring()?.active)
     }
 
     /// Runs `body`; an error is logged as one line and ends the command with status 1.

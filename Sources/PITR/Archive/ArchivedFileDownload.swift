@@ -59,8 +59,8 @@ package struct ArchivedFileDownload {
         }
         do {
             let checksummed = beforeRename.map { _ in StagedChecksum.Sink(output) }
-            let trailer = try ObjectDecoder(key: repository.key).decode(from: source, to: checksummed ?? output, object: object,
-                                                                        identity: archive.objectIdentity(of: name))
+            let trailer = try ObjectDecoder(keyring: repository.keyring).decode(from: source, to: checksummed ?? output, object: object,
+                                                                            identity: archive.objectIdentity(of: name))
             if case .segment(let segment) = name {
                 let written = try temporary.map(SystemFile.openForReading) ?? output
                 _ = try WALPageHeader.validateSegment(written, as: segment, cluster: identity)

@@ -60,9 +60,8 @@ struct WALFileStore {
         let storage = repository.storage
         let identity = archive.objectIdentity(of: name)
         if try storage.size(of: key) != nil {
-            // The stored trailer's kind says whether the object is bound to its name (format 2) or not (format 1).
             let stored = try storedTrailer(key)
-            let local = try FileDigest.compute(file: file, key: repository.key, identity: stored.digestKind.bindsIdentity ? identity : nil)
+            let local = try localTrailer(of: file, like: stored, key: key, identity: identity)
             return .done(try compare(local, with: stored, key: key, file: file.path), local)
         }
 
@@ -87,12 +86,32 @@ struct WALFileStore {
             // (an older tailtown-pitr) is compared by that format's digest.
             let stored = try storedTrailer(object.key)
             var local = object.trailer
-            if stored.digestKind != local.digestKind {
-                local = try FileDigest.compute(file: try SystemFile.openForReading(object.file), key: repository.key,
-                                               identity: stored.digestKind.bindsIdentity ? object.identity : nil)
+            if local != stored {
+                local = try localTrailer(of: SystemFile.openForReading(object.file), like: stored, key: object.key,
+                                         identity: object.identity, known: object.trailer)
             }
             return (try compare(local, with: stored, key: object.key, file: object.file), object.trailer)
         }
+    }
+
+    /// The trailer `file` gives as the object stored under `key`, whose trailer is `stored`: of its format (format 1
+    /// objects are not bound to `identity`), keyed by the active key; when that differs and the object was encrypted
+    /// with another configured key (before `keygen --activate`), keyed by that key, as the object's own digest is.
+    /// `known` is what the active key gives in the current format, when the caller has it.
+    func localTrailer(of file: SystemFile, like stored: ObjectTrailer, key: String, identity: ObjectIdentity,
+                      known: ObjectTrailer? = nil) throws -> ObjectTrailer {
+        let bound = stored.digestKind.bindsIdentity ? identity : nil
+        var local: ObjectTrailer
+        if let known, known.digestKind == stored.digestKind {
+            local = known
+        } else {
+            local = try FileDigest.compute(file: file, key: repository.key, identity: bound)
+        }
+        // Only a mismatch with several keys configured costs a read of the object's header and a second digest.
+        if local != stored, let older = try repository.olderKey(ofObject: key) {
+            local = try FileDigest.compute(file: file, key: older, identity: bound)
+        }
+        return local
     }
 
     private func storedTrailer(_ key: String) throws -> ObjectTrailer {

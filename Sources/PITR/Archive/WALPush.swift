@@ -104,12 +104,12 @@ public struct WALPush {
     /// recorded size and digest; the record is removed either way, as PostgreSQL asks for a name once.
     private func takeRecord(of name: WALFileName, file: SystemFile, pushed: PushedFolder, dataDirectory: String) throws -> Bool {
         guard let record = pushed.record(of: name) else { return false }
-        let identity = record.trailer.digestKind.bindsIdentity
-            ? WALArchive(repository: repository, identity: try ClusterIdentity.read(dataDirectory: dataDirectory)).objectIdentity(of: name)
-            : nil
+        let archive = WALArchive(repository: repository, identity: try ClusterIdentity.read(dataDirectory: dataDirectory))
+        let store = WALFileStore(repository: repository, options: options, log: log)
         let matches = try record.repository == repository.name
             && file.size() == record.trailer.originalSize
-            && FileDigest.compute(file: file, key: repository.key, identity: identity) == record.trailer
+            && store.localTrailer(of: file, like: record.trailer, key: archive.key(for: name), identity: archive.objectIdentity(of: name))
+                == record.trailer
         try pushed.removeRecord(of: name)
         if !matches {
             log.warning("'\(file.path)' changed since it was pushed ahead (or the repository did): pushing it again")

@@ -52,8 +52,8 @@ public struct BackupCatalog {
             return descriptor
         }
         let text = MemorySink(limit: 1 << 24, object: object)
-        _ = try ObjectDecoder(key: repository.key).decode(from: MemorySource(bytes), to: text, object: object,
-                                                          identity: BackupDescriptor.descriptorIdentity(backup: backup))
+        _ = try ObjectDecoder(keyring: repository.keyring).decode(from: MemorySource(bytes), to: text, object: object,
+                                                              identity: BackupDescriptor.descriptorIdentity(backup: backup))
         let descriptor = try BackupDescriptor(parsing: text.bytes, object: object)
         guard descriptor.name == backup else {
             throw BackupError.unreadableDescriptor(object: object, reason: "it names backup \(descriptor.name)")

@@ -1,3 +1,4 @@
+import PITRPipeline
 import PITRSupport
 
 /// A configuration problem. Each message is one line that names the setting (or file and line)
@@ -28,6 +29,10 @@ public enum ConfigError: PITRError, Equatable {
     /// A key file used on its own (keygen, tests) is unusable.
     case keyFile(path: String, problem: KeyFileProblem)
     case keyFileExists(path: String)
+    /// `keygen --rotate` on a key file that has a pending key already.
+    case pendingKeyExists(path: String, keyID: String)
+    /// `keygen --activate ID` where ID is not a pending key of the file: `status` is its status, nil when the file lacks it.
+    case notPendingKey(path: String, keyID: String, status: Keyring.Status?)
     case randomUnavailable(reason: String)
 
     public var description: String {
@@ -68,28 +73,90 @@ public enum ConfigError: PITRError, Equatable {
                 + problem.description(path: SettingDefinition.encryptionKeyFile.shown(path) ?? "FILE")
         case .keyFileExists(let path):
             "key file '\(OneLine.of(path))' already exists: refusing to overwrite a key; choose another name"
+        case .pendingKeyExists(let path, let keyID):
+            "key file '\(OneLine.of(path))' has pending key \(keyID) already: copy the file to every host that restores, then activate it "
+                + "(tailtown-pitr keygen --activate \(keyID) FILE) before adding another"
+        case .notPendingKey(let path, let keyID, .active?):
+            "key \(keyID) is the active key of '\(OneLine.of(path))' already"
+        case .notPendingKey(let path, let keyID, .retired?):
+            "key \(keyID) of '\(OneLine.of(path))' is retired: only a pending key is activated (tailtown-pitr keygen --rotate FILE adds one)"
+        case .notPendingKey(let path, let keyID, .pending?), .notPendingKey(let path, let keyID, nil):
+            // What was typed is shown only when it reads as a key id: a key pasted in its place must not be echoed.
+            "key file '\(OneLine.of(path))' has no key "
+                + (keyID.count == 16 && keyID.allSatisfy(\.isHexDigit) ? keyID : "with the id given")
+                + ": give the id 'keygen --rotate' printed (the file's second column)"
         case .randomUnavailable(let reason):
             "cannot get random bytes for a key: \(reason)"
         }
     }
 }
 
-/// Why a key file cannot be used. Messages never contain the file's content.
+/// Why a key file cannot be used. Messages never contain the file's content, only line numbers and key ids.
 public enum KeyFileProblem: Error, Equatable, Sendable {
     case unreadable(reason: String)
     /// Not a regular file, or open to other users than its owner (and group).
     case access(FileAccessProblem)
     case tooLarge
+    /// Only blank lines and comments.
+    case noKey
+    /// The older form, one key alone, that is not base64 / not of 32 bytes.
     case notBase64
     case wrongLength(Int)
+    case line(Int, KeyLineProblem)
+    case noActiveKey
+    case severalActiveKeys(lines: [Int])
+
+    static let expected = "expected lines 'STATUS KEY-ID MATERIAL' (docs/format.md, \"Key file\") or one base64 key of 32 bytes, as written by tailtown-pitr keygen"
 
     func description(path: String) -> String {
         switch self {
         case .unreadable(let reason): "cannot be read: \(reason)"
         case .access(let problem): problem.description(path: path)
-        case .tooLarge: "is too large to hold a key: expected the base64 of 32 bytes, as written by tailtown-pitr keygen"
-        case .notBase64: "does not hold base64: expected the base64 of 32 bytes, as written by tailtown-pitr keygen"
-        case .wrongLength(let count): "holds \(count) bytes, not 32: expected the base64 of 32 bytes, as written by tailtown-pitr keygen"
+        case .tooLarge: "is too large to be a key file: \(Self.expected)"
+        case .noKey: "holds no key: \(Self.expected)"
+        case .notBase64: "does not hold base64: \(Self.expected)"
+        case .wrongLength(let count): "holds \(count) bytes, not 32: \(Self.expected)"
+        case .line(let number, let problem): "is wrong on line \(number): \(problem.description)"
+        case .noActiveKey: "has no active key: exactly one line must start with 'active' (tailtown-pitr keygen --activate ID makes a pending key active)"
+        case .severalActiveKeys(let lines):
+            "has \(lines.count) active keys (lines \(lines.map { "\($0)" }.joined(separator: ", "))): exactly one key encrypts; make the others 'retired'"
+        }
+    }
+}
+
+/// What is wrong with one line of a key file. Never quotes the line: it holds key material.
+public enum KeyLineProblem: Error, Equatable, Sendable {
+    case malformed
+    case unknownStatus
+    case badKeyID
+    case duplicateID(id: String, firstLine: Int)
+    /// `prefix` is shown when it cannot be a key (lowercase letters and digits, at most 16).
+    case unknownMaterial(prefix: String?)
+    case notBase64
+    case wrongLength(Int)
+    /// The line names `stated`, its key's id is `actual`: one of them was edited.
+    case idMismatch(stated: String, actual: String)
+
+    var description: String {
+        switch self {
+        case .malformed:
+            "expected three fields 'STATUS KEY-ID MATERIAL', as in 'active 1a2b3c4d5e6f7081 base64:...' (docs/format.md, \"Key file\")"
+        case .unknownStatus:
+            "the status is not one of " + Keyring.Status.allCases.map(\.rawValue).joined(separator: ", ")
+        case .badKeyID:
+            "the key id is not 16 hex digits"
+        case .duplicateID(let id, let firstLine):
+            "key \(id) is listed on line \(firstLine) already: list each key once"
+        case .unknownMaterial(let prefix?):
+            "the key material has the unknown form '\(prefix):': expected \(KeyMaterial.plainPrefix) and the base64 of 32 bytes"
+        case .unknownMaterial(nil):
+            "the key material does not start with a known form: expected \(KeyMaterial.plainPrefix) and the base64 of 32 bytes"
+        case .notBase64:
+            "the key after \(KeyMaterial.plainPrefix) is not base64: expected the base64 of 32 bytes"
+        case .wrongLength(let count):
+            "the key after \(KeyMaterial.plainPrefix) holds \(count) bytes, not 32"
+        case .idMismatch(let stated, let actual):
+            "the line names key id \(stated) but its key's id is \(actual): the id or the key was changed; restore the file from its copy"
         }
     }
 }

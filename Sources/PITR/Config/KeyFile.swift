@@ -1,39 +1,30 @@
 import PITRPipeline
 import PITRSupport
 
-/// A file holding the repository's master key as base64 (of 32 bytes) and a newline.
-/// Key files must not be readable by other users nor writable by anyone but their owner;
-/// group-readable is allowed so a key can be owned by root and read by the postgres group
-/// (`SecretFile.Policy.keyFile`).
+/// A file holding the repository's master keys (docs/format.md, "Key file"): one active key, which encrypts, and the
+/// keys a rotation added or retired, which decrypt. Key files must not be readable by other users nor writable by
+/// anyone but their owner; group-readable is allowed so a key can be owned by root and read by the postgres group
+/// (`SecretFile.Policy.keyFile`). Rewrites (`rotate`, `activate`) replace the file whole and keep its mode and owner.
 public enum KeyFile {
-    /// Larger than any key file with some whitespace; reading stops here so a wrong path
-    /// (a WAL segment, a device) is refused rather than read whole.
-    static let maximumSize = 1024
+    /// Larger than any key file with years of rotations; reading stops here so a wrong path (a WAL segment, a device)
+    /// is refused rather than read whole.
+    static let maximumSize = 64 * 1024
 
-    /// Reads the key at `path`. Throws `ConfigError.keyFile` naming the file, never its content.
-    public static func read(at path: String) throws -> MasterKey {
+    /// Reads the keys at `path`. Throws `ConfigError.keyFile` naming the file, never its content.
+    public static func read(at path: String) throws -> Keyring {
         switch load(path) {
-        case .success(let key): return key
+        case .success(let keyring): return keyring
         case .failure(let problem): throw ConfigError.keyFile(path: path, problem: problem)
         }
     }
 
-    /// The key at `path`, or why it cannot be used.
-    static func load(_ path: String) -> Result<MasterKey, KeyFileProblem> {
-        let file: SecretFile
-        do {
-            file = try SecretFile.read(path, limit: maximumSize)
-        } catch let error as IOError {
-            return .failure(.unreadable(reason: String(cString: strerror(error.code))))
-        } catch {
-            return .failure(.unreadable(reason: "\(error)"))
-        }
-        if let problem = file.problem(under: .keyFile) { return .failure(.access(problem)) }
-        guard file.bytes.count <= maximumSize else { return .failure(.tooLarge) }
-        return decode(String(decoding: file.bytes, as: UTF8.self))
+    /// The keys at `path`, or why they cannot be used.
+    static func load(_ path: String) -> Result<Keyring, KeyFileProblem> {
+        loadText(path).flatMap { $0.text.keyring() }
     }
 
-    /// Decodes a key from its base64 text, ignoring surrounding whitespace and newlines.
+    /// Decodes one key from its base64 text, ignoring surrounding whitespace and newlines: a key file of the older form
+    /// and TAILTOWN_ENCRYPTION_KEY.
     public static func decode(_ text: String) -> Result<MasterKey, KeyFileProblem> {
         let isSpace: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
         let scalars = text.unicodeScalars
@@ -44,10 +35,10 @@ public enum KeyFile {
         return .success(key)
     }
 
-    /// Writes a new random key to `path`: base64 and a newline, mode 0600, fsynced with its folder.
-    /// Never overwrites: an existing `path` throws `ConfigError.keyFileExists`.
-    public static func generate(at path: String) throws {
-        let key = try randomBytes(MasterKey.byteCount)
+    /// Writes a new file at `path` with one new random key, active: mode 0600, fsynced with its folder.
+    /// Never overwrites: an existing `path` throws `ConfigError.keyFileExists`. Returns the key's id.
+    public static func generate(at path: String) throws -> String {
+        let key = try randomKey()
         let file: SystemFile
         do {
             file = try SystemFile.createExclusive(path, mode: 0o600)
@@ -57,13 +48,86 @@ public enum KeyFile {
         do {
             // The umask may only have narrowed the mode; set it exactly so the file is usable as is.
             guard fchmod(file.descriptor, 0o600) == 0 else { throw IOError("chmod", path) }
-            try file.write(Array((Base64.encode(key) + "\n").utf8))
+            try file.write(Array(KeyFileText(active: key).text.utf8))
             try file.sync()
             try FileSystem.syncDirectory(FileSystem.dirname(of: path))
         } catch {
             try? FileSystem.remove(path)
             throw error
         }
+        return key.keyIDHex
+    }
+
+    /// `keygen --rotate`: adds a new random key to the file at `path` as pending (it decrypts, it does not encrypt yet).
+    /// Refuses while the file has a pending key. Returns the new key's id.
+    public static func rotate(at path: String) throws -> String {
+        try rewrite(path) { file in
+            if let pending = file.keys.first(where: { $0.status == .pending }) {
+                throw ConfigError.pendingKeyExists(path: path, keyID: pending.id)
+            }
+            let key = try randomKey()
+            file.append(key, status: .pending)
+            return key.keyIDHex
+        }
+    }
+
+    /// `keygen --activate ID`: makes the pending key `id` active and the active key retired.
+    public static func activate(_ id: String, at path: String) throws {
+        try rewrite(path) { file in
+            let wanted = id.lowercased()
+            let status = file.keys.first { $0.id == wanted }?.status
+            guard status == .pending else { throw ConfigError.notPendingKey(path: path, keyID: id, status: status) }
+            file.activate(wanted)
+        }
+    }
+
+    /// Reads, checks and changes the file at `path`, then replaces it whole (`AtomicFile`: a temporary file in the same
+    /// folder, fsynced, renamed over it, the folder fsynced) with the same mode, owner and group. A symbolic link is
+    /// followed, so the file it names is rewritten and the link stays.
+    private static func rewrite<T>(_ path: String, _ change: (inout KeyFileText) throws -> T) throws -> T {
+        let target = realpath(path, nil).map { pointer in
+            defer { free(pointer) }
+            return String(cString: pointer)
+        } ?? path
+        let loaded: (text: KeyFileText, file: SecretFile)
+        switch loadText(target) {
+        case .success(let read): loaded = read
+        case .failure(let problem): throw ConfigError.keyFile(path: path, problem: problem)
+        }
+        if case .failure(let problem) = loaded.text.keyring() { throw ConfigError.keyFile(path: path, problem: problem) }
+        var text = loaded.text
+        let result = try change(&text)
+        let mode = loaded.file.mode & 0o777, owner = loaded.file.owner, group = loaded.file.group
+        try AtomicFile.write(Array(text.text.utf8), to: target, mode: mode, durable: true) { written in
+            var info = stat()
+            guard fstat(written.descriptor, &info) == 0 else { throw IOError("stat", written.path) }
+            if info.st_uid != owner || info.st_gid != group {
+                guard fchown(written.descriptor, owner, group) == 0 else { throw IOError("chown", written.path) }
+            }
+            // The umask may have narrowed the mode.
+            guard fchmod(written.descriptor, mode) == 0 else { throw IOError("chmod", written.path) }
+        }
+        return result
+    }
+
+    /// The parsed text at `path` and the file as read, or why it cannot be used.
+    private static func loadText(_ path: String) -> Result<(text: KeyFileText, file: SecretFile), KeyFileProblem> {
+        let file: SecretFile
+        do {
+            file = try SecretFile.read(path, limit: maximumSize)
+        } catch let error as IOError {
+            return .failure(.unreadable(reason: String(cString: strerror(error.code))))
+        } catch {
+            return .failure(.unreadable(reason: "\(error)"))
+        }
+        if let problem = file.problem(under: .keyFile) { return .failure(.access(problem)) }
+        guard file.bytes.count <= maximumSize else { return .failure(.tooLarge) }
+        return KeyFileText.parse(String(decoding: file.bytes, as: UTF8.self)).map { ($0, file) }
+    }
+
+    private static func randomKey() throws -> MasterKey {
+        guard let key = MasterKey(bytes: try randomBytes(MasterKey.byteCount)) else { preconditionFailure("32 random bytes make a key") }
+        return key
     }
 
     /// Bytes from the kernel's random source. getentropy(3) is glibc's wrapper of getrandom(2)

@@ -17,9 +17,10 @@ struct SecretFile {
     }
 
     let bytes: [UInt8]
-    /// `st_mode`, `st_uid` of the descriptor read.
+    /// `st_mode`, `st_uid`, `st_gid` of the descriptor read.
     let mode: mode_t
     let owner: uid_t
+    let group: gid_t
 
     /// Reads `path` whole, or its first `limit + 1` bytes when `limit` is given (so a caller can
     /// tell a file larger than `limit` without reading it all). Throws `IOError`.
@@ -32,7 +33,7 @@ struct SecretFile {
         var bytes = [UInt8](repeating: 0, count: capacity)
         let count = try bytes.withUnsafeMutableBytes { try file.readFully(into: $0) }
         bytes.removeLast(bytes.count - count)
-        return SecretFile(bytes: bytes, mode: info.st_mode, owner: info.st_uid)
+        return SecretFile(bytes: bytes, mode: info.st_mode, owner: info.st_uid, group: info.st_gid)
     }
 
     /// Why the file may not hold a secret under `policy`, or nil when it may.

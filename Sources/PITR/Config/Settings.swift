@@ -143,9 +143,9 @@ public struct Settings: Sendable {
         return value.text
     }
 
-    /// The master key from TAILTOWN_ENCRYPTION_KEY_FILE or TAILTOWN_ENCRYPTION_KEY (setting both is an error),
-    /// or nil when neither is set and objects are not encrypted. Reads the key file on each call.
-    public func encryptionKey() throws -> MasterKey? {
+    /// The keys from TAILTOWN_ENCRYPTION_KEY_FILE (several, after a rotation) or TAILTOWN_ENCRYPTION_KEY (one key;
+    /// setting both is an error), or nil when neither is set and objects are not encrypted. Reads the key file on each call.
+    public func keyring() throws -> Keyring? {
         let fileDefinition = SettingDefinition.encryptionKeyFile, inlineDefinition = SettingDefinition.encryptionKey
         let file = value(of: fileDefinition), inline = value(of: inlineDefinition)
         if let file, let inline {
@@ -154,17 +154,17 @@ public struct Settings: Sendable {
         }
         if let file {
             switch KeyFile.load(file.text) {
-            case .success(let key): return key
+            case .success(let keyring): return keyring
             case .failure(let problem): throw ConfigError.keyFileSetting(origin: file.origin, path: file.text, problem: problem)
             }
         }
         if let inline {
             switch KeyFile.decode(inline.text) {
-            case .success(let key): return key
+            case .success(let key): return Keyring(single: key)
             case .failure(.wrongLength(let count)):
-                throw invalid(inlineDefinition, inline, "decodes to \(count) bytes, not 32: expected the base64 of 32 bytes, as written by tailtown-pitr keygen")
+                throw invalid(inlineDefinition, inline, "decodes to \(count) bytes, not 32: expected the base64 of 32 random bytes")
             case .failure:
-                throw invalid(inlineDefinition, inline, "is not valid base64: expected the base64 of 32 bytes, as written by tailtown-pitr keygen")
+                throw invalid(inlineDefinition, inline, "is not valid base64: expected the base64 of 32 random bytes")
             }
         }
         return nil

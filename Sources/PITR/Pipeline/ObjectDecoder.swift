@@ -11,8 +11,7 @@ public final class ObjectDecoder {
     /// Plain payloads are read in blocks of this size.
     private static let plainBlockSize = 1 << 20
 
-    private let key: MasterKey?
-    private var keyID: [UInt8]?
+    private let keyring: Keyring?
     private var decompressors: [UInt8: PayloadDecompressor] = [:]
     private var cipher: AES256GCM?
     private var digest: OriginalDigest?
@@ -23,11 +22,18 @@ public final class ObjectDecoder {
             + AES256GCM.tagSize + ObjectTrailer.size,
         alignment: 64)
     private var nonce = ChunkNonce()
-    /// The format of the last object whose header `decode` read (verify counts objects still of format 1).
-    public private(set) var lastFormat: UInt8 = 0
+    /// The header of the object `decode` read last, nil until one was read (verify counts objects of format 1 and
+    /// objects by key id).
+    public private(set) var lastHeader: ObjectHeader?
 
-    public init(key: MasterKey?) {
-        self.key = key
+    /// Decodes with whichever key of `keyring` the object's header names; nil reads plain objects only.
+    public init(keyring: Keyring?) {
+        self.keyring = keyring
+    }
+
+    /// Decodes with `key` alone.
+    public convenience init(key: MasterKey?) {
+        self.init(keyring: key.map(Keyring.init(single:)))
     }
 
     deinit { buffer.deallocate() }
@@ -40,6 +46,7 @@ public final class ObjectDecoder {
     /// `source` is read on the calling thread; `sink` is written on a second thread
     /// (never concurrently with anything else).
     public func decode(from source: ByteSource, to sink: ByteSink, object: String, identity: ObjectIdentity?) throws -> ObjectTrailer {
+        lastHeader = nil
         let headerCount = try readFully(source, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<ObjectHeader.size]))
         let headerBytes = Array(buffer[0..<headerCount])
         if headerCount < ObjectHeader.size {
@@ -48,7 +55,7 @@ public final class ObjectDecoder {
             throw ObjectFormatError.notAnObject(object: object)
         }
         let header = try ObjectHeader(parsing: headerBytes, object: object)
-        lastFormat = header.version
+        lastHeader = header
         let bound = header.bindsIdentity ? identity : nil
         if header.bindsIdentity && identity == nil { throw ObjectFormatError.unexpectedFormat(object: object, version: header.version) }
         let decompressor = try self.decompressor(for: header.compression)
@@ -57,7 +64,7 @@ public final class ObjectDecoder {
 
         switch header.cipher {
         case .none:
-            if let key { throw ObjectFormatError.plaintextButKeyGiven(object: object, keyID: key.keyIDHex) }
+            if let keyring { throw ObjectFormatError.plaintextButKeyGiven(object: object, keyID: keyring.active.keyIDHex) }
             let digest = try self.digest ?? OriginalDigest(key: nil)
             self.digest = digest
             try digest.reset()
@@ -74,11 +81,9 @@ public final class ObjectDecoder {
             return trailer
 
         case .aes256GCMStream:
-            guard let key else { throw ObjectFormatError.encryptedButNoKey(object: object, keyID: hex(header.keyID)) }
-            let keyID = try self.keyID ?? key.derivedKeyID()
-            self.keyID = keyID
-            guard header.keyID == keyID else {
-                throw ObjectFormatError.wrongKey(object: object, expected: hex(header.keyID), given: hex(keyID))
+            guard let keyring else { throw ObjectFormatError.encryptedButNoKey(object: object, keyID: hex(header.keyID)) }
+            guard let key = keyring.key(id: header.keyID) else {
+                throw ObjectFormatError.wrongKey(object: object, expected: hex(header.keyID), given: keyring.idsHex)
             }
             let cipher = try self.cipher ?? AES256GCM(key: [UInt8](repeating: 0, count: AES256GCM.keySize))
             self.cipher = cipher

@@ -12,7 +12,8 @@ public enum ObjectFormatError: PITRError, Equatable {
     case truncated(object: String)
     case corruptTrailer(object: String, reason: String)
     case authenticationFailed(object: String, chunk: Int)
-    case wrongKey(object: String, expected: String, given: String)
+    /// `given`: the ids of the configured keys.
+    case wrongKey(object: String, expected: String, given: [String])
     case encryptedButNoKey(object: String, keyID: String)
     case plaintextButKeyGiven(object: String, keyID: String)
     case digestMismatch(object: String)
@@ -43,7 +44,9 @@ public enum ObjectFormatError: PITRError, Equatable {
         case let .authenticationFailed(object, chunk):
             "object \(object) failed authentication at chunk \(chunk): it was altered, truncated or reordered, or copied from another name, cluster or backup"
         case let .wrongKey(object, expected, given):
-            "object \(object) was encrypted with key \(expected) but the configured key is \(given); set the key the repository was written with"
+            "object \(object) was encrypted with key \(expected), which the configured key"
+                + (given.count == 1 ? " (\(given[0])) is not" : "s (\(given.joined(separator: ", "))) do not include")
+                + ": add key \(expected) to the key file as a retired key (docs/operations.md, \"Key rotation\")"
         case let .encryptedButNoKey(object, keyID):
             "object \(object) is encrypted with key \(keyID) but no encryption key is configured; set TAILTOWN_ENCRYPTION_KEY_FILE"
         case let .plaintextButKeyGiven(object, keyID):

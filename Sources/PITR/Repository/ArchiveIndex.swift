@@ -74,8 +74,8 @@ public struct ArchiveIndex {
         var expected = 0
         if case .segment = file { expected = Int(segmentSize.bytes) }
         let sink = MemorySink(limit: limit, object: object, expectedSize: expected)
-        _ = try ObjectDecoder(key: archive.repository.key).decode(from: try archive.repository.storage.openForReading(key), to: sink,
-                                                                  object: object, identity: archive.objectIdentity(of: file))
+        _ = try ObjectDecoder(keyring: archive.repository.keyring).decode(from: try archive.repository.storage.openForReading(key),
+                                                                          to: sink, object: object, identity: archive.objectIdentity(of: file))
         return sink.bytes
     }
 }

@@ -7,27 +7,36 @@ import PITRSupport
 /// between threads): the one way extra connections are passed to what works on several threads.
 public typealias RepositoryOpener = () throws -> Repository
 
-/// A repository: the storage that holds it, the key its objects are encrypted with,
+/// A repository: the storage that holds it, the keys its objects are encrypted with,
 /// and the facts it records about itself in `tailtown-pitr.repo` (docs/format.md).
 public final class Repository {
     public let storage: Storage
+    /// Every configured key: reads pick one by the id in the object's header.
+    public let keyring: Keyring?
+    /// The active key, which encrypts what is written.
     public let key: MasterKey?
     static let markerKey = "tailtown-pitr.repo"
 
-    public init(storage: Storage, key: MasterKey?) {
+    public init(storage: Storage, keyring: Keyring?) {
         self.storage = storage
-        self.key = key
+        self.keyring = keyring
+        self.key = keyring?.active
     }
 
-    /// The repository the settings name (TAILTOWN_REPO), on its storage, with the configured key.
+    /// A repository with one key (or none).
+    public convenience init(storage: Storage, key: MasterKey?) {
+        self.init(storage: storage, keyring: key.map(Keyring.init(single:)))
+    }
+
+    /// The repository the settings name (TAILTOWN_REPO), on its storage, with the configured keys.
     public static func open(settings: Settings, environment: [String: String], log: Log) throws -> Repository {
-        let key = try settings.encryptionKey()
+        let keyring = try settings.keyring()
         switch try settings.repository() {
         case .file(let path):
-            return Repository(storage: FileStorage(root: path), key: key)
+            return Repository(storage: FileStorage(root: path), keyring: keyring)
         case .s3(let bucket, let prefix):
             let configuration = try settings.s3Configuration(bucket: bucket, prefix: prefix, home: environment["HOME"])
-            return Repository(storage: try S3Storage(configuration: configuration, log: log), key: key)
+            return Repository(storage: try S3Storage(configuration: configuration, log: log), keyring: keyring)
         }
     }
 
@@ -63,12 +72,23 @@ public final class Repository {
         case ("aes-256-gcm", nil):
             throw ArchiveError.repositoryEncrypted(repository: name, keyID: keyID)
         case ("aes-256-gcm", .some(let key)):
-            guard key.keyIDHex == keyID else {
+            // Any configured key will do: after `keygen --activate` the marker still names the first key.
+            guard keyring?.idsHex.contains(keyID) == true else {
                 throw ArchiveError.wrongKey(repository: name, repositoryKeyID: keyID, givenKeyID: key.keyIDHex)
             }
         default:
             throw ArchiveError.unreadableMetadata(object: storage.describe(object), reason: "unknown encryption '\(metadata["encryption"] ?? "")'")
         }
+    }
+
+    /// The key that encrypted the object stored under `objectKey` when it is another configured key than the active one
+    /// (written before `keygen --activate`), read from the object's header; nil when it is the active key, a key not
+    /// configured, or the object is plain. Reads nothing with a single key.
+    package func olderKey(ofObject objectKey: String) throws -> MasterKey? {
+        guard let keyring, keyring.count > 1 else { return nil }
+        let header = try ObjectHeader(parsing: storage.readHead(of: objectKey, count: ObjectHeader.size), object: storage.describe(objectKey))
+        guard header.cipher != .none, header.keyID != keyring.active.keyID else { return nil }
+        return keyring.key(id: header.keyID)
     }
 
     /// Throws unless the repository has its marker, that is, unless at least one push created it here.

@@ -115,8 +115,8 @@ extension WALArchive {
         let object = repository.storage.describe(key)
         guard let source = try repository.storage.openIfPresent(key) else { return nil }
         let sink = MemorySink(limit: 1 << 20, object: object)
-        _ = try ObjectDecoder(key: repository.key).decode(from: source, to: sink, object: object,
-                                                          identity: objectIdentity(of: .history(timeline)))
+        _ = try ObjectDecoder(keyring: repository.keyring).decode(from: source, to: sink, object: object,
+                                                              identity: objectIdentity(of: .history(timeline)))
         return try TimelineHistory(parsing: sink.bytes, timeline: timeline, file: object)
     }
 }

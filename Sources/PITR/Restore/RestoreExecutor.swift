@@ -118,7 +118,7 @@ public final class RestoreExecutor {
         }
         var manifestCheck: ManifestCheck?
         let links = Dictionary(uniqueKeysWithValues: destinations.tablespaces.map { ("pg_tblspc/\($0.key)", $0.value) })
-        let decoder = ObjectDecoder(key: repository.key)
+        let decoder = ObjectDecoder(keyring: repository.keyring)
         var extractors: [TarExtractor] = []
         let total = backup.rawBytes
         var done = 0

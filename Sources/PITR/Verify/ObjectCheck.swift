@@ -10,32 +10,54 @@ final class ObjectCheck {
     private let storage: Storage
     private let decoder: ObjectDecoder
 
-    init(storage: Storage, key: MasterKey?) {
+    init(storage: Storage, keyring: Keyring?) {
         self.storage = storage
-        self.decoder = ObjectDecoder(key: key)
+        self.decoder = ObjectDecoder(keyring: keyring)
     }
 
-    /// What a check found: the reason the object is not sound (naming it), or its format.
-    enum Outcome: Equatable {
-        case sound(format: UInt8)
-        case problem(String)
+    /// What a check found: the reason the object is not sound (naming it), or its format; and the id of the key that
+    /// encrypted it, from its header, when it is encrypted and the header could be read.
+    struct Outcome: Equatable {
+        enum Verdict: Equatable {
+            case sound(format: UInt8)
+            case problem(String)
+        }
+
+        var verdict: Verdict
+        var keyID: String?
+        /// False when the header could not be read, so the object may need any key.
+        var headerRead: Bool
+
+        static func problem(_ reason: String) -> Outcome { Outcome(verdict: .problem(reason), keyID: nil, headerRead: false) }
     }
 
     func check(key: String, listedSize: Int, identity: ObjectIdentity?, deep: Bool) -> Outcome {
         let object = storage.describe(key)
+        var header: ObjectHeader?
+        func outcome(_ verdict: Outcome.Verdict) -> Outcome {
+            Outcome(verdict: verdict, keyID: header.flatMap { $0.cipher == .none ? nil : hex($0.keyID) }, headerRead: header != nil)
+        }
         do {
             guard listedSize >= ObjectHeader.size + ObjectTrailer.size else { throw ObjectFormatError.truncated(object: object) }
             if deep {
-                _ = try decoder.decode(from: try storage.openForReading(key), to: DiscardingSink(), object: object, identity: identity)
-                return .sound(format: decoder.lastFormat)
+                let source = try storage.openForReading(key)
+                do {
+                    _ = try decoder.decode(from: source, to: DiscardingSink(), object: object, identity: identity)
+                    header = decoder.lastHeader
+                } catch {
+                    // The header tells which key the object needs even when the rest fails.
+                    header = decoder.lastHeader
+                    throw error
+                }
+                return outcome(.sound(format: header?.version ?? 0))
             }
-            let header = try ObjectHeader(parsing: try storage.readHead(of: key, count: ObjectHeader.size), object: object)
+            header = try ObjectHeader(parsing: try storage.readHead(of: key, count: ObjectHeader.size), object: object)
             _ = try ObjectTrailer(parsing: try storage.readTail(of: key, count: ObjectTrailer.size), object: object)
-            return .sound(format: header.version)
+            return outcome(.sound(format: header?.version ?? 0))
         } catch let error as PITRError {
-            return .problem(error.description)
+            return outcome(.problem(error.description))
         } catch {
-            return .problem("cannot check \(object): \(error)")
+            return outcome(.problem("cannot check \(object): \(error)"))
         }
     }
 }

@@ -74,16 +74,36 @@ public struct RepositoryVerifier {
             }
         }
         var formatOne = 0
-        for (key, outcome) in zip(objects.map(\.key), checkObjects(objects)) {
-            switch outcome {
+        let outcomes = checkObjects(objects)
+        for (key, outcome) in zip(objects.map(\.key), outcomes) {
+            switch outcome.verdict {
             case .problem(let reason): problems.append(.badObject(object: inventory.repository.storage.describe(key), reason: reason))
             case .sound(let format): formatOne += format == 1 ? 1 : 0
             }
         }
-        let report = VerifyReport(time: now, deep: deep, backups: inventory.backups.count, backupObjects: backupObjects,
+        let keys = keyUses(outcomes)
+        problems += keys.filter { $0.status == nil && inventory.repository.keyring != nil }.map { .keyMissing(keyID: $0.keyID, objects: $0.objects) }
+        var report = VerifyReport(time: now, deep: deep, backups: inventory.backups.count, backupObjects: backupObjects,
                                   walFiles: walFiles, problems: problems, formatOneObjects: formatOne)
+        report.keys = keys
+        // A key is known to be unneeded only when every object's header said which key it needs.
+        if outcomes.allSatisfy(\.headerRead) {
+            report.unneededKeys = keys.filter { $0.status == .retired && $0.objects == 0 }.map(\.keyID)
+        }
         record(report)
         return report
+    }
+
+    /// Objects per key: every configured key (in the key file's order), then the ids objects name that no configured
+    /// key has. Backup descriptors count under the key their backup records.
+    private func keyUses(_ outcomes: [ObjectCheck.Outcome]) -> [VerifyReport.KeyUse] {
+        var counts: [String: Int] = [:]
+        for id in outcomes.compactMap(\.keyID) { counts[id, default: 0] += 1 }
+        for backup in inventory.backups where backup.isObject && !backup.keyID.isEmpty { counts[backup.keyID, default: 0] += 1 }
+        let configured = inventory.repository.keyring?.entries ?? []
+        let known = Set(configured.map(\.idHex))
+        return configured.map { VerifyReport.KeyUse(keyID: $0.idHex, status: $0.status, objects: counts[$0.idHex] ?? 0) }
+            + counts.keys.filter { !known.contains($0) }.sorted().map { VerifyReport.KeyUse(keyID: $0, status: nil, objects: counts[$0] ?? 0) }
     }
 
     /// Checks `objects` on one thread per reader, each taking every n-th object; returns the
@@ -94,7 +114,7 @@ public struct RepositoryVerifier {
         let readers = [inventory.repository] + (second.map { [$0] } ?? [])
         let results = CheckResults(count: objects.count)
         func work(_ reader: Int) {
-            let check = ObjectCheck(storage: readers[reader].storage, key: readers[reader].key)
+            let check = ObjectCheck(storage: readers[reader].storage, keyring: readers[reader].keyring)
             for index in stride(from: reader, to: objects.count, by: readers.count) {
                 results.store(check.check(key: objects[index].key, listedSize: objects[index].size, identity: objects[index].identity,
                                           deep: deep), at: index)

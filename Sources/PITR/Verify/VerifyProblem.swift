@@ -8,6 +8,8 @@ public enum VerifyProblem: Equatable, Sendable {
     case missingObject(backup: String, object: String)
     case sizeMismatch(backup: String, object: String, listed: Int, recorded: Int)
     case badObject(object: String, reason: String)
+    /// `objects` objects are encrypted with a key that no configured key file holds.
+    case keyMissing(keyID: String, objects: Int)
 
     /// A short machine name, for `--json`.
     public var kind: String {
@@ -18,6 +20,7 @@ public enum VerifyProblem: Equatable, Sendable {
         case .missingObject: "missing_object"
         case .sizeMismatch: "size_mismatch"
         case .badObject: "bad_object"
+        case .keyMissing: "key_missing"
         }
     }
 
@@ -27,6 +30,7 @@ public enum VerifyProblem: Equatable, Sendable {
         case .walGap(let gap): gap.count == 1 ? gap.first.fileName : "\(gap.first.fileName)..\(gap.last.fileName)"
         case .missingHistory(_, _, let object), .missingObject(_, let object), .sizeMismatch(_, let object, _, _), .badObject(let object, _): object
         case .noArchive(let backup, _): backup
+        case .keyMissing(let keyID, _): "key \(keyID)"
         }
     }
 
@@ -44,6 +48,9 @@ public enum VerifyProblem: Equatable, Sendable {
             "object \(object) of backup \(backup) holds \(listed) bytes, its descriptor records \(recorded): it was cut short or replaced"
         case .badObject(_, let reason):
             reason
+        case .keyMissing(let keyID, let objects):
+            "\(objects) object\(objects == 1 ? " is" : "s are") encrypted with key \(keyID), which the configured keys do not include: "
+                + "they cannot be restored; add key \(keyID) back to the key file from its off-site copy (docs/operations.md, \"Key rotation\")"
         }
     }
 }

@@ -1,3 +1,4 @@
+import PITRPipeline
 import PITRSupport
 
 /// What `verify` found: the counts checked and every problem, as text or JSON.
@@ -10,6 +11,21 @@ public struct VerifyReport: Equatable, Sendable {
     public let problems: [VerifyProblem]
     /// Sound objects still of format 1 (written before objects were bound to their names; docs/format.md).
     public var formatOneObjects = 0
+    /// How many objects each key encrypted: the configured keys, then keys objects name that are not configured.
+    public var keys: [KeyUse] = []
+    /// Retired keys that no object within retention needs any more.
+    public var unneededKeys: [String] = []
+
+    public struct KeyUse: Equatable, Sendable {
+        public let keyID: String
+        /// Nil for a key that no configured key file holds.
+        public let status: Keyring.Status?
+        public let objects: Int
+    }
+
+    static func unneededKeyNote(_ keyID: String) -> String {
+        "key \(keyID) is no longer needed by any object within retention; keep an off-site copy, then remove it from key files"
+    }
 
     public var isSound: Bool { problems.isEmpty }
 
@@ -26,6 +42,10 @@ public struct VerifyReport: Equatable, Sendable {
             lines.append("\(formatOneObjects) object\(formatOneObjects == 1 ? " is" : "s are") of format 1, written before objects were bound to their names: "
                          + "they stay readable, and go as retention deletes them")
         }
+        if !keys.isEmpty {
+            lines.append("objects by key: " + keys.map { "\($0.keyID) (\($0.status?.rawValue ?? "not configured")) \($0.objects)" }.joined(separator: ", "))
+        }
+        lines += unneededKeys.map(Self.unneededKeyNote)
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -43,6 +63,9 @@ public struct VerifyReport: Equatable, Sendable {
         }
         return "{\"ok\":\(isSound),\"time\":\(string(time.iso8601)),\"deep\":\(deep),\"backups\":\(backups),"
             + "\"backup_objects\":\(backupObjects),\"wal_files\":\(walFiles),\"format1_objects\":\(formatOneObjects),"
+            + "\"keys\":[" + keys.map { "{\"id\":\(string($0.keyID)),\"status\":\($0.status.map { string($0.rawValue) } ?? "null"),\"objects\":\($0.objects)}" }
+                .joined(separator: ",") + "],"
+            + "\"unneeded_keys\":[" + unneededKeys.map(string).joined(separator: ",") + "],"
             + "\"problems\":[" + problems.joined(separator: ",") + "]}\n"
     }
 }

@@ -138,7 +138,7 @@ extension PostgreSQLIntegration {
         @Test func encryptedBackupRestoresWithTheKeyAndVerifies() throws {
             let archived = try ArchivedCluster.make(compression: "zstd", encrypted: true)
             defer { try? archived.stop() }
-            let key = try KeyFile.read(at: archived.sandbox.path("tailtown.key"))
+            let key = try KeyFile.read(at: archived.sandbox.path("tailtown.key")).active
             let (push, repository) = try Self.push(archived, key: key)
             let descriptor = try push.run(Self.request(archived))
             #expect(descriptor.cipher == "aes-256-gcm" && descriptor.keyID == key.keyIDHex && descriptor.compression == .zstd)

@@ -36,7 +36,7 @@ extension PostgreSQLIntegration {
             let tablespace = try BackupPushTests.addTablespaceAndData(archived)
             let partSize = S3Configuration.minimumPartSize
             let storage = try Self.storage(bucket, partSize: partSize)
-            let key = try KeyFile.read(at: archived.sandbox.path("tailtown.key"))
+            let key = try KeyFile.read(at: archived.sandbox.path("tailtown.key")).active
             let repository = PITRRepository.Repository(storage: storage, key: key)
             // No compression: each object's stored size is its raw size plus the framing, so that
             // 12 MiB objects are sure to span several 5 MiB parts.
@@ -101,7 +101,7 @@ extension PostgreSQLIntegration {
             // The server let go of the killed backup: the next one succeeds, is the only one listed, and
             // aborts the upload left behind first. moto dates every upload 2010-11-10, so that the age
             // check (a day by default) is covered by the unit tests of S3PendingUpload instead.
-            let key = try KeyFile.read(at: archived.sandbox.path("tailtown.key"))
+            let key = try KeyFile.read(at: archived.sandbox.path("tailtown.key")).active
             let push = BackupPush(repository: PITRRepository.Repository(storage: storage, key: key), options: ObjectOptions(compression: .lz4, key: key),
                                   interruption: try InterruptSignal(), log: Log(level: .error))
             var request = BackupPushRequest()

@@ -32,7 +32,7 @@ extension PostgreSQLIntegration {
 
         var repository: PITRRepository.Repository {
             get throws {
-                PITRRepository.Repository(storage: FileStorage(root: archived.tailtown.repository.root), key: try KeyFile.read(at: archived.sandbox.path("tailtown.key")))
+                PITRRepository.Repository(storage: FileStorage(root: archived.tailtown.repository.root), keyring: try KeyFile.read(at: archived.sandbox.path("tailtown.key")))
             }
         }
 

@@ -118,7 +118,7 @@ extension PostgreSQLIntegration {
         }
 
         func repository(_ tailtown: Tailtown, _ sandbox: Sandbox) throws -> PITRRepository.Repository {
-            PITRRepository.Repository(storage: FileStorage(root: tailtown.repository.root), key: try KeyFile.read(at: sandbox.path("tailtown.key")))
+            PITRRepository.Repository(storage: FileStorage(root: tailtown.repository.root), keyring: try KeyFile.read(at: sandbox.path("tailtown.key")))
         }
     }
 }

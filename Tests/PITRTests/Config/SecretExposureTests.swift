@@ -85,7 +85,7 @@ import Testing
         ]
         let settings = try Settings.load(flags: ["TAILTOWN_COMPRESSION_LEVEL": secret], environment: environment, defaultFile: folder.absentDefault)
         let messages: [String?] = [
-            configError { try settings.encryptionKey() }?.description,
+            configError { try settings.keyring() }?.description,
             configError { try settings.repository() }?.description,
             configError { try settings.compression() }?.description,
             configError { try settings.logLevel() }?.description,

@@ -39,10 +39,10 @@ import Testing
         let folder = ConfigTestFolder()
         let path = try folder.write("t.conf", Self.secretLines.joined(separator: "\n") + "\n", mode: 0o600)
         let settings = try Settings.load(flags: ["TAILTOWN_CONFIG": path], environment: [:], defaultFile: folder.absentDefault)
-        #expect(try settings.encryptionKey()?.bytes == Base64.decode(Self.key))
+        #expect(try settings.keyring()?.active.bytes == Base64.decode(Self.key))
         let readOnly = try folder.write("r.conf", "TAILTOWN_ENCRYPTION_KEY=\(Self.key)\n", mode: 0o400)
         #expect(try Settings.load(flags: ["TAILTOWN_CONFIG": readOnly], environment: [:], defaultFile: folder.absentDefault)
-            .encryptionKey() != nil)
+            .keyring() != nil)
     }
 
     /// Permissions matter only for files that hold a secret: a shared file of plain settings may stay 0644.
@@ -65,7 +65,7 @@ import Testing
         try #require(geteuid() == 0, "chown needs root")
         let folder = ConfigTestFolder()
         let path = try folder.write("t.conf", "TAILTOWN_ENCRYPTION_KEY=\(Self.key)\n", mode: 0o600)
-        #expect(try Settings.load(flags: ["TAILTOWN_CONFIG": path], environment: [:], defaultFile: folder.absentDefault).encryptionKey() != nil)
+        #expect(try Settings.load(flags: ["TAILTOWN_CONFIG": path], environment: [:], defaultFile: folder.absentDefault).keyring() != nil)
         #expect(chown(path, 65534, 65534) == 0)
         let error = configError { try Settings.load(flags: ["TAILTOWN_CONFIG": path], environment: [:], defaultFile: folder.absentDefault) }
         #expect(error == .configFileAccess(path: path, secret: "TAILTOWN_ENCRYPTION_KEY", problem: .foreignOwner(owner: 65534, user: 0, mode: 0o600)))
@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test func aFileThatIsNotRegularIsRefused() {
-        #expect(SecretFile(bytes: [], mode: S_IFIFO | 0o600, owner: geteuid()).problem(under: .configFile) == .notRegularFile)
-        #expect(SecretFile(bytes: [], mode: S_IFREG | 0o600, owner: geteuid()).problem(under: .configFile) == nil)
+        #expect(SecretFile(bytes: [], mode: S_IFIFO | 0o600, owner: geteuid(), group: getegid()).problem(under: .configFile) == .notRegularFile)
+        #expect(SecretFile(bytes: [], mode: S_IFREG | 0o600, owner: geteuid(), group: getegid()).problem(under: .configFile) == nil)
     }
 }

@@ -10,7 +10,7 @@ import Testing
         let settings = try settings([:])
         #expect(try settings.compression() == .lz4)
         #expect(try settings.compressionLevel() == nil)
-        #expect(try settings.encryptionKey() == nil)
+        #expect(try settings.keyring() == nil)
         #expect(try settings.logLevel() == .info)
     }
 

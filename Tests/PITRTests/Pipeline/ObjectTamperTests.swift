@@ -61,7 +61,7 @@ import Testing
         #expect(failure(flipped(e, at: 5, with: 0x80)) == .unknownCompression(object: o, code: 0x80))
         #expect(failure(flipped(e, at: 6, with: 0x40)) == .unknownCipher(object: o, code: 0x41))
         #expect(failure(flipped(e, at: 7, with: 0x10)) == .unsupportedChunkSize(object: o, log2: 4))
-        #expect(failure(flipped(e, at: 8)) == .wrongKey(object: o, expected: "0e10b0f320559899", given: "0f10b0f320559899"))
+        #expect(failure(flipped(e, at: 8)) == .wrongKey(object: o, expected: "0e10b0f320559899", given: ["0f10b0f320559899"]))
         // Another valid compression code, a smaller valid chunk size, or a salt byte:
         // only the authentication of the header as AAD catches these.
         #expect(failure(flipped(e, at: 5, with: 0x01)) == .authenticationFailed(object: o, chunk: 0))
@@ -178,7 +178,7 @@ import Testing
     @Test func keysMustMatchTheObject() {
         let o = "wal/000000010000000000000001"
         #expect(failure(Self.encrypted, key: Self.otherKey)
-            == .wrongKey(object: o, expected: Self.key.keyIDHex, given: Self.otherKey.keyIDHex))
+            == .wrongKey(object: o, expected: Self.key.keyIDHex, given: [Self.otherKey.keyIDHex]))
         #expect(failure(Self.encrypted, key: nil) == .encryptedButNoKey(object: o, keyID: Self.key.keyIDHex))
         #expect(failure(Self.plain, key: Self.key) == .plaintextButKeyGiven(object: o, keyID: Self.key.keyIDHex))
         #expect(ObjectFormatError.plaintextButKeyGiven(object: o, keyID: Self.key.keyIDHex).description
