@@ -17,9 +17,10 @@ struct KeyFileText {
 
         var text: String { "\(status.rawValue) \(id) \(materialText)" }
 
-        /// A new key, written in plain form.
-        init(_ key: MasterKey, status: Keyring.Status) {
-            self.init(status: status, id: key.keyIDHex, material: .plain(key), materialText: KeyMaterial.plainText(of: key), number: 0)
+        /// A new key, written plain or wrapped as `KeyMaterial.new` decides.
+        init(_ key: MasterKey, status: Keyring.Status, wrapping: KeyWrapping?) throws {
+            let (material, text) = try KeyMaterial.new(key, wrapping: wrapping)
+            self.init(status: status, id: key.keyIDHex, material: material, materialText: text, number: 0)
         }
 
         init(status: Keyring.Status, id: String, material: KeyMaterial, materialText: String, number: Int) {
@@ -48,11 +49,11 @@ struct KeyFileText {
     }
 
     /// A file of one new key, active.
-    init(active key: MasterKey) {
-        self.init(lines: [.other(Self.heading), .key(KeyLine(key, status: .active))], wasLegacy: false)
+    init(active key: MasterKey, wrapping: KeyWrapping?) throws {
+        self.init(lines: [.other(Self.heading), .key(try KeyLine(key, status: .active, wrapping: wrapping))], wasLegacy: false)
     }
 
-    /// Parses and checks everything but what needs the keys themselves (`keyring()` checks each id against its key).
+    /// Parses and checks everything but what needs the keys themselves (`keyring(file:wrapping:)` checks each id against its key).
     /// Problems name lines, never their content.
     static func parse(_ text: String) -> Result<KeyFileText, KeyFileProblem> {
         // "\r\n" is one Character in Swift.
@@ -65,7 +66,10 @@ struct KeyFileText {
         if content.count == 1, firstFields.count >= 1, Keyring.Status(rawValue: String(firstFields[0])) == nil,
            !firstFields[0].contains(":") {
             // The older form: one base64 key alone (an inner space is a damaged key, not a line of the newer form).
-            return KeyFile.decode(String(raw[content[0]])).map { KeyFileText(lines: [.key(KeyLine($0, status: .active))], wasLegacy: true) }
+            return KeyFile.decode(String(raw[content[0]])).map { key in
+                let line = KeyLine(status: .active, id: key.keyIDHex, material: .plain(key), materialText: KeyMaterial.plainPrefix + Base64.encode(key.bytes), number: 0)
+                return KeyFileText(lines: [.key(line)], wasLegacy: true)
+            }
         }
         var lines: [Line] = []
         var firstLineOfID: [String: Int] = [:]
@@ -100,11 +104,15 @@ struct KeyFileText {
         self.wasLegacy = wasLegacy
     }
 
-    /// The keys, each checked against the id its line names.
-    func keyring() -> Result<Keyring, KeyFileProblem> {
+    /// The keys of key file `file`, wrapped ones unwrapped with `wrapping`, each checked against the id its line names.
+    func keyring(file: String, wrapping: KeyWrapping?) -> Result<Keyring, KeyFileProblem> {
         var resolved: [(status: Keyring.Status, key: MasterKey)] = []
         for line in keys {
-            let key = line.material.key
+            let key: MasterKey
+            switch line.material.key(id: line.id, line: line.number, file: file, wrapping: wrapping) {
+            case .success(let found): key = found
+            case .failure(let problem): return .failure(problem)
+            }
             guard key.keyIDHex == line.id else { return .failure(.line(line.number, .idMismatch(stated: line.id, actual: key.keyIDHex))) }
             resolved.append((line.status, key))
         }
@@ -113,9 +121,9 @@ struct KeyFileText {
         return .success(keyring)
     }
 
-    /// Adds `key` as the last line.
-    mutating func append(_ key: MasterKey, status: Keyring.Status) {
-        lines.append(.key(KeyLine(key, status: status)))
+    /// Adds `key` as the last line, wrapped when `wrapping` wraps new keys.
+    mutating func append(_ key: MasterKey, status: Keyring.Status, wrapping: KeyWrapping?) throws {
+        lines.append(.key(try KeyLine(key, status: status, wrapping: wrapping)))
     }
 
     /// Makes the key `id` active and the key that was active retired.

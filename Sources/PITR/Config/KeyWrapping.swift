@@ -53,15 +53,25 @@ public final class KeyWrapping {
         return wrapped
     }
 
-    /// The key wrapped in `wrapped`, listed as `keyID` on `line` of key file `file`: from the kernel keyring
-    /// when an earlier process left it there, else by KMS Decrypt, else (KMS failing) by the passphrase.
-    /// Throws `KeyWrappingError.unwrapFailed` saying why each way failed.
-    func unwrap(_ wrapped: WrappedKey, keyID: String, file: String, line: Int) throws -> MasterKey {
-        let seconds = try settings.kmsCacheSeconds()
-        let description = try wrapped.cacheDescription(keyID: keyID)
-        if seconds > 0, let key = cached(description), key.keyIDHex == keyID { return key }
+    /// Why a wrapped key could not be unwrapped: one reason per way tried, each naming its setting or KMS request.
+    struct Failure: Error, Equatable {
+        let reasons: [String]
+    }
 
-        var attempts: [String] = []
+    /// The key wrapped in `wrapped`, listed as `keyID` in key file `file`: from the kernel keyring when an earlier
+    /// process left it there, else by KMS Decrypt, else (KMS failing) by the passphrase.
+    func unwrap(_ wrapped: WrappedKey, keyID: String, file: String) -> Result<MasterKey, Failure> {
+        var reasons: [String] = []
+        let seconds: UInt32
+        do {
+            seconds = try settings.kmsCacheSeconds()
+        } catch {
+            reasons.append("\(error)")
+            seconds = 0
+        }
+        let description = try? wrapped.cacheDescription(keyID: keyID)
+        if seconds > 0, let description, let key = cached(description), key.keyIDHex == keyID { return .success(key) }
+
         var unwrapped: MasterKey?
         if let blob = wrapped.kms {
             do {
@@ -69,38 +79,55 @@ public final class KeyWrapping {
                 if let key = MasterKey(bytes: bytes), key.keyIDHex == keyID {
                     unwrapped = key
                 } else {
-                    attempts.append("KMS Decrypt gave a key that is not key \(keyID)")
+                    reasons.append("KMS Decrypt gave a key that is not key \(keyID)")
                 }
             } catch {
-                attempts.append("\(error)")
+                reasons.append("\(error)")
             }
         } else {
-            attempts.append("it has no KMS wrapping")
+            reasons.append("it has no KMS wrapping")
         }
         if unwrapped == nil {
-            if let blob = wrapped.passphrase {
-                if let passphrase = try settings.keyPassphrase() {
-                    switch try PassphraseWrap.open(blob, keyID: keyID, passphrase: passphrase) {
-                    case .success(let key):
-                        unwrapped = key
-                        log.warning("key \(keyID) of key file \(KeyWrappingError.shownFile(file)) was unwrapped with the passphrase "
-                            + "(\(SettingDefinition.keyPassphraseFile.name)) because KMS could not: " + attempts.joined(separator: "; "))
-                    case .failure(.notAuthentic):
-                        attempts.append("the passphrase wrapping does not open with the passphrase of \(SettingDefinition.keyPassphraseFile.name) "
-                            + "(another passphrase, or the line was changed)")
-                    case .failure(.malformed(let problem)):
-                        attempts.append("the passphrase wrapping is malformed: \(problem)")
-                    }
-                } else {
-                    attempts.append("\(SettingDefinition.keyPassphraseFile.name) is not set, so the passphrase wrapping was not tried")
-                }
-            } else {
-                attempts.append("it has no passphrase wrapping")
+            unwrapped = unwrapWithPassphrase(wrapped, keyID: keyID, reasons: &reasons)
+            if unwrapped != nil {
+                log.warning("key \(keyID) of key file \(KeyWrapping.shownFile(file)) was unwrapped with the passphrase "
+                    + "(\(SettingDefinition.keyPassphraseFile.name)) because KMS could not: " + reasons.joined(separator: "; "))
             }
         }
-        guard let key = unwrapped else { throw KeyWrappingError.unwrapFailed(file: file, line: line, keyID: keyID, attempts: attempts) }
-        if seconds > 0 { cache(key, description: description, seconds: seconds) }
-        return key
+        guard let key = unwrapped else { return .failure(Failure(reasons: reasons)) }
+        if seconds > 0, let description { cache(key, description: description, seconds: seconds) }
+        return .success(key)
+    }
+
+    /// The second way: the passphrase wrapping opened with TAILTOWN_KEY_PASSPHRASE_FILE; nil (with a reason added) when it cannot be.
+    private func unwrapWithPassphrase(_ wrapped: WrappedKey, keyID: String, reasons: inout [String]) -> MasterKey? {
+        guard let blob = wrapped.passphrase else {
+            reasons.append("it has no passphrase wrapping")
+            return nil
+        }
+        do {
+            guard let passphrase = try settings.keyPassphrase() else {
+                reasons.append("\(SettingDefinition.keyPassphraseFile.name) is not set, so the passphrase wrapping was not tried")
+                return nil
+            }
+            switch try PassphraseWrap.open(blob, keyID: keyID, passphrase: passphrase) {
+            case .success(let key):
+                return key
+            case .failure(.notAuthentic):
+                reasons.append("the passphrase wrapping does not open with the passphrase of \(SettingDefinition.keyPassphraseFile.name) "
+                    + "(another passphrase, or the line was changed)")
+            case .failure(.malformed(let problem)):
+                reasons.append("the passphrase wrapping is malformed: \(problem)")
+            }
+        } catch {
+            reasons.append("\(error)")
+        }
+        return nil
+    }
+
+    /// A key file's path as messages may show it.
+    static func shownFile(_ path: String) -> String {
+        SettingDefinition.encryptionKeyFile.shown(path).map { "'\($0)'" } ?? "(path not shown)"
     }
 
     private func kmsClient() throws -> KMSClient {

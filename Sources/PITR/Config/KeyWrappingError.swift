@@ -1,14 +1,13 @@
 import PITRSupport
 
-/// A key that cannot be wrapped or unwrapped. Messages name the key file, the line and key id,
-/// the settings and the KMS request; never a key, a wrapped key or a passphrase.
+/// A key that cannot be wrapped, or a setting of the wrapping that cannot be used (a key that cannot be
+/// unwrapped is a `KeyFileProblem`). Messages name the settings and the KMS request; never a key, a
+/// wrapped key or a passphrase.
 public enum KeyWrappingError: PITRError, Equatable {
     /// TAILTOWN_KMS_KEY_ID is set without a second wrapping.
     case secondWrappingMissing(origin: SettingOrigin)
     /// TAILTOWN_KEY_PASSPHRASE_FILE names a file that cannot hold the passphrase.
     case passphraseFile(origin: SettingOrigin, path: String, problem: String)
-    /// A `wrapped:` key could be unwrapped neither by KMS nor by the passphrase; `attempts` says why each failed.
-    case unwrapFailed(file: String, line: Int, keyID: String, attempts: [String])
     /// KMS Encrypt or its check failed while keygen wrapped a new key.
     case wrapFailed(reason: String)
 
@@ -21,14 +20,8 @@ public enum KeyWrappingError: PITRError, Equatable {
         case let .passphraseFile(origin, path, problem):
             let definition = SettingDefinition.keyPassphraseFile
             return "\(definition.shownAssignment(path)) (\(origin.fromDescription)): the passphrase file \(problem)"
-        case let .unwrapFailed(file, line, keyID, attempts):
-            return "key \(keyID) on line \(line) of key file \(KeyWrappingError.shownFile(file)) cannot be unwrapped: " + attempts.joined(separator: "; ")
         case .wrapFailed(let reason):
             return "cannot wrap the new key, so no key file was written: \(reason)"
         }
-    }
-
-    static func shownFile(_ path: String) -> String {
-        SettingDefinition.encryptionKeyFile.shown(path).map { "'\($0)'" } ?? "(path not shown)"
     }
 }

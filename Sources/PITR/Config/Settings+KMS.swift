@@ -22,7 +22,7 @@ extension Settings {
     }
 
     /// TAILTOWN_KMS_CACHE_SECONDS: 0 (no cache) ... 86400.
-    func kmsCacheSeconds() throws -> UInt32 {
+    public func kmsCacheSeconds() throws -> UInt32 {
         guard let value = value(of: .kmsCacheSeconds) else { return 300 }
         guard let seconds = UInt32(value.text), seconds <= 86400 else {
             throw invalid(.kmsCacheSeconds, value, "is not a whole number of seconds in 0...86400")

@@ -43,9 +43,9 @@ import TestSupport
         #expect(WrappedKey.parse(wrapped.text.dropFirst(WrappedKey.prefix.count)) == .success(wrapped))
 
         // KMS alone, then the passphrase alone.
-        let byKMS = try Self.wrapping(settings).unwrap(WrappedKey(kms: kms), keyID: key.keyIDHex, file: "/k", line: 2)
+        let byKMS = try Self.wrapping(settings).unwrap(WrappedKey(kms: kms), keyID: key.keyIDHex, file: "/k").get()
         #expect(byKMS.bytes == key.bytes)
-        let byPassphrase = try Self.wrapping(settings).unwrap(WrappedKey(passphrase: passphrase), keyID: key.keyIDHex, file: "/k", line: 2)
+        let byPassphrase = try Self.wrapping(settings).unwrap(WrappedKey(passphrase: passphrase), keyID: key.keyIDHex, file: "/k").get()
         #expect(byPassphrase.bytes == key.bytes)
     }
 
@@ -54,20 +54,20 @@ import TestSupport
         let key = try Self.newKey()
         let wrapped = try Self.wrapping(try Self.settings(folder)).wrap(key)
         let down = try Self.settings(folder, kmsKey: "alias/any", ["TAILTOWN_KMS_ENDPOINT": "http://127.0.0.1:9"])
-        #expect(try Self.wrapping(down).unwrap(wrapped, keyID: key.keyIDHex, file: "/etc/keys", line: 3).bytes == key.bytes)
+        #expect(try Self.wrapping(down).unwrap(wrapped, keyID: key.keyIDHex, file: "/etc/keys").get().bytes == key.bytes)
 
         let noPassphrase = try Self.settings(folder, kmsKey: "alias/any", ["TAILTOWN_KMS_ENDPOINT": "http://127.0.0.1:9", "TAILTOWN_KEY_PASSPHRASE_FILE": ""])
-        let error = #expect(throws: KeyWrappingError.self) { try Self.wrapping(noPassphrase).unwrap(wrapped, keyID: key.keyIDHex, file: "/etc/keys", line: 3) }
-        let text = try #require(error?.description)
-        #expect(text.hasPrefix("key \(key.keyIDHex) on line 3 of key file '/etc/keys' cannot be unwrapped: cannot reach KMS Decrypt with key alias/any at http://127.0.0.1:9"))
+        let error = #expect(throws: KeyWrapping.Failure.self) { try Self.wrapping(noPassphrase).unwrap(wrapped, keyID: key.keyIDHex, file: "/etc/keys").get() }
+        let text = try #require(error?.reasons.joined(separator: "; "))
+        #expect(text.hasPrefix("cannot reach KMS Decrypt with key alias/any at http://127.0.0.1:9"))
         #expect(text.hasSuffix("TAILTOWN_KEY_PASSPHRASE_FILE is not set, so the passphrase wrapping was not tried"))
         Self.expectNoKey(text, key)
 
         let wrongPassphrase = try Self.settings(folder, kmsKey: "alias/any", [
             "TAILTOWN_KMS_ENDPOINT": "http://127.0.0.1:9", "TAILTOWN_KEY_PASSPHRASE_FILE": try folder.write("other", "another passphrase entirely"),
         ])
-        let refused = #expect(throws: KeyWrappingError.self) { try Self.wrapping(wrongPassphrase).unwrap(wrapped, keyID: key.keyIDHex, file: "/k", line: 1) }
-        #expect(refused?.description.contains("does not open with the passphrase of TAILTOWN_KEY_PASSPHRASE_FILE") == true)
+        let refused = #expect(throws: KeyWrapping.Failure.self) { try Self.wrapping(wrongPassphrase).unwrap(wrapped, keyID: key.keyIDHex, file: "/k").get() }
+        #expect(refused?.reasons.last?.hasPrefix("the passphrase wrapping does not open with the passphrase of TAILTOWN_KEY_PASSPHRASE_FILE") == true)
     }
 
     @Test func kmsWithoutASecondWrappingIsRefused() throws {
@@ -87,15 +87,15 @@ import TestSupport
         blob[blob.count - 1] ^= 0x40
         wrapped.kms = blob
         wrapped.passphrase?[40] ^= 0x01
-        let error = #expect(throws: KeyWrappingError.self) { try Self.wrapping(settings).unwrap(wrapped, keyID: key.keyIDHex, file: "/k", line: 5) }
-        let text = try #require(error?.description)
+        let error = #expect(throws: KeyWrapping.Failure.self) { try Self.wrapping(settings).unwrap(wrapped, keyID: key.keyIDHex, file: "/k").get() }
+        let text = try #require(error?.reasons.joined(separator: "; "))
         #expect(text.contains("InvalidCiphertextException") && text.contains("does not open with the passphrase"), "\(text)")
         Self.expectNoKey(text, key)
 
         // A wrapping moved to another key id opens neither way (KMS's encryption context, the passphrase's associated data).
         let other = try Self.newKey()
         let moved = try Self.wrapping(settings).wrap(key)
-        #expect(throws: KeyWrappingError.self) { try Self.wrapping(settings).unwrap(moved, keyID: other.keyIDHex, file: "/k", line: 5) }
+        #expect(throws: KeyWrapping.Failure.self) { try Self.wrapping(settings).unwrap(moved, keyID: other.keyIDHex, file: "/k").get() }
     }
 
     @Test func theKeyringServesTheNextProcessUntilItExpires() throws {
@@ -107,24 +107,59 @@ import TestSupport
         #expect(description.hasPrefix("tailtown-pitr:\(key.keyIDHex):"))
 
         let cached = try Self.settings(folder, ["TAILTOWN_KMS_CACHE_SECONDS": "2"])
-        #expect(try Self.wrapping(cached).unwrap(wrapped, keyID: key.keyIDHex, file: "/k", line: 1).bytes == key.bytes)
+        #expect(try Self.wrapping(cached).unwrap(wrapped, keyID: key.keyIDHex, file: "/k").get().bytes == key.bytes)
         #expect(try KernelKeyring.load(description: description) == key.bytes)
 
         // Neither KMS nor the passphrase is reachable now: only the keyring can answer.
         let cut = try Self.settings(folder, kmsKey: "alias/any", [
             "TAILTOWN_KMS_ENDPOINT": "http://127.0.0.1:9", "TAILTOWN_KEY_PASSPHRASE_FILE": "", "TAILTOWN_KMS_CACHE_SECONDS": "2",
         ])
-        #expect(try Self.wrapping(cut).unwrap(wrapped, keyID: key.keyIDHex, file: "/k", line: 1).bytes == key.bytes)
+        #expect(try Self.wrapping(cut).unwrap(wrapped, keyID: key.keyIDHex, file: "/k").get().bytes == key.bytes)
         // Other material for the same key id is not served from the cache.
         let changed = WrappedKey(kms: wrapped.kms)
-        #expect(throws: KeyWrappingError.self) { try Self.wrapping(cut).unwrap(changed, keyID: key.keyIDHex, file: "/k", line: 1) }
+        #expect(throws: KeyWrapping.Failure.self) { try Self.wrapping(cut).unwrap(changed, keyID: key.keyIDHex, file: "/k").get() }
         // With the cache off, the keyring is not read.
         let off = try Self.settings(folder, kmsKey: "alias/any", ["TAILTOWN_KMS_ENDPOINT": "http://127.0.0.1:9", "TAILTOWN_KEY_PASSPHRASE_FILE": ""])
-        #expect(throws: KeyWrappingError.self) { try Self.wrapping(off).unwrap(wrapped, keyID: key.keyIDHex, file: "/k", line: 1) }
+        #expect(throws: KeyWrapping.Failure.self) { try Self.wrapping(off).unwrap(wrapped, keyID: key.keyIDHex, file: "/k").get() }
 
         usleep(2_500_000)
         #expect(try KernelKeyring.load(description: description) == nil)
-        #expect(throws: KeyWrappingError.self) { try Self.wrapping(cut).unwrap(wrapped, keyID: key.keyIDHex, file: "/k", line: 1) }
+        #expect(throws: KeyWrapping.Failure.self) { try Self.wrapping(cut).unwrap(wrapped, keyID: key.keyIDHex, file: "/k").get() }
+    }
+
+    @Test func keygenWritesWrappedKeysOnlyAndReadsUnwrapThem() throws {
+        let folder = ConfigTestFolder()
+        let settings = try Self.settings(folder)
+        let path = folder.path + "/keys"
+        let id = try KeyFile.generate(at: path, wrapping: Self.wrapping(settings))
+        let pending = try KeyFile.rotate(at: path, wrapping: Self.wrapping(settings))
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 3 && lines[1].hasPrefix("active \(id) wrapped:kms=") && lines[2].hasPrefix("pending \(pending) wrapped:kms="))
+        #expect(lines.allSatisfy { !$0.contains("base64:") && $0.contains(";passphrase=") == $0.contains("wrapped:") })
+
+        let reading = try Self.settings(folder, ["TAILTOWN_ENCRYPTION_KEY_FILE": path])
+        let keyring = try #require(try reading.keyring(home: nil, log: Log(level: .error)))
+        #expect(keyring.active.keyIDHex == id && keyring.idsHex == [id, pending])
+
+        // KMS unreachable and no passphrase: the message names the setting, the file, the line, the key and the request.
+        let cut = try Self.settings(folder, kmsKey: "alias/any", [
+            "TAILTOWN_ENCRYPTION_KEY_FILE": path, "TAILTOWN_KMS_ENDPOINT": "http://127.0.0.1:9", "TAILTOWN_KEY_PASSPHRASE_FILE": "",
+        ])
+        let error = try #require(configError { try cut.keyring(home: nil, log: Log(level: .error)) })
+        #expect(error.description.hasPrefix("TAILTOWN_ENCRYPTION_KEY_FILE='\(path)' (from environment): the key file holds key \(id) wrapped on line 2, "
+            + "which cannot be unwrapped: cannot reach KMS Decrypt with key alias/any at http://127.0.0.1:9"), "\(error)")
+        for key in keyring.entries { Self.expectNoKey(error.description, key.key) }
+
+        // Without a second wrapping keygen writes nothing.
+        let refused = try Self.settings(folder, kmsKey: settings.kmsKeyID?.text, ["TAILTOWN_KEY_PASSPHRASE_FILE": ""])
+        #expect(throws: KeyWrappingError.secondWrappingMissing(origin: .environment)) {
+            try KeyFile.generate(at: folder.path + "/refused", wrapping: Self.wrapping(refused))
+        }
+        #expect(!FileSystem.exists(folder.path + "/refused"))
+        try KeyFile.activate(pending, at: path, wrapping: Self.wrapping(refused))
+        let before = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(throws: KeyWrappingError.secondWrappingMissing(origin: .environment)) { try KeyFile.rotate(at: path, wrapping: Self.wrapping(refused)) }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == before)
     }
 
     @Test func passphraseWrappingIsBoundToTheKeyIDAndChecksItsParameters() throws {
