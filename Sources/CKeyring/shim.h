@@ -19,6 +19,9 @@ static inline long tt_keyctl_setperm(int key, unsigned int permissions) {
 static inline long tt_keyctl_set_timeout(int key, unsigned int seconds) {
     return syscall(SYS_keyctl, KEYCTL_SET_TIMEOUT, key, seconds);
 }
+static inline long tt_keyctl_link(int key, int keyring) {
+    return syscall(SYS_keyctl, KEYCTL_LINK, key, keyring);
+}
 static inline long tt_keyctl_invalidate(int key) {
     return syscall(SYS_keyctl, KEYCTL_INVALIDATE, key);
 }
