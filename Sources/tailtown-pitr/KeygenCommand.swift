@@ -42,7 +42,7 @@ struct KeygenCommand: ParsableCommand {
                 print("key \(id) added as pending: copy \(file) to every host that restores and off-site, then run 'tailtown-pitr keygen --activate \(id) \(file)' on every host that pushes")
             } else {
                 let id = try KeyFile.generate(at: file, wrapping: wrapping)
-                print("key \(id) written to \(file)" + (wrapping.wrapsNewKeys ? ", wrapped by KMS and by the passphrase only" : ""))
+                print("key \(id) written to \(file)" + (wrapping.wrapsNewKeys ? ", held only wrapped (by KMS and a second wrapping)" : ""))
             }
         }
     }

@@ -33,7 +33,7 @@ extension PostgreSQLIntegration {
             let keygen = try sandbox.tailtown(["--config", config, "keygen", keyFile])
             outputs += [keygen.stdout, keygen.stderr]
             #expect(keygen.status == 0, "\(keygen.stderr)")
-            #expect(keygen.stdout.contains("wrapped by KMS and by the passphrase only"))
+            #expect(keygen.stdout.contains("held only wrapped (by KMS and a second wrapping)"))
             let keyText = try String(contentsOfFile: keyFile, encoding: .utf8)
             let keyLines = keyText.split(separator: "\n").filter { !$0.hasPrefix("#") }
             #expect(keyLines.count == 1 && keyLines[0].hasPrefix("active ") && keyLines[0].contains(" wrapped:kms=")

@@ -26,31 +26,42 @@ public final class KeyWrapping {
     /// True when TAILTOWN_KMS_KEY_ID is set: keygen then writes wrapped keys only.
     public var wrapsNewKeys: Bool { settings.kmsKeyID != nil }
 
-    /// `key` wrapped by KMS (TAILTOWN_KMS_KEY_ID) and by the passphrase (TAILTOWN_KEY_PASSPHRASE_FILE), each
-    /// checked by unwrapping it again. Throws `KeyWrappingError.secondWrappingMissing` without a passphrase file.
+    /// `key` wrapped by KMS (TAILTOWN_KMS_KEY_ID) and a second way: the passphrase (TAILTOWN_KEY_PASSPHRASE_FILE),
+    /// the second KMS key (TAILTOWN_KMS_SECOND_KEY_ID), or both; each wrapping checked by unwrapping it again.
+    /// Throws `KeyWrappingError.secondWrappingMissing` when neither second way is configured.
     func wrap(_ key: MasterKey) throws -> WrappedKey {
         guard let kmsKeyID = settings.kmsKeyID else { preconditionFailure("wrap without TAILTOWN_KMS_KEY_ID") }
-        guard let passphrase = try settings.keyPassphrase() else { throw KeyWrappingError.secondWrappingMissing(origin: kmsKeyID.origin) }
+        let passphrase = try settings.keyPassphrase(), secondKeyID = settings.kmsSecondKeyID
+        guard passphrase != nil || secondKeyID != nil else { throw KeyWrappingError.secondWrappingMissing(origin: kmsKeyID.origin) }
         let keyID = key.keyIDHex
-        let context = [KeyWrapping.contextName: keyID]
-        let wrapped: WrappedKey
+        var wrapped = WrappedKey()
         do {
-            let kms = try kmsClient()
-            let blob = try kms.encrypt(key.bytes, keyID: kmsKeyID.text, context: context)
-            guard try kms.decrypt(blob, keyID: kmsKeyID.text, context: context) == key.bytes else {
-                throw KeyWrappingError.wrapFailed(reason: "KMS Decrypt did not give back the key KMS Encrypt wrapped")
-            }
-            wrapped = WrappedKey(kms: blob, passphrase: try PassphraseWrap.seal(key, keyID: keyID, passphrase: passphrase))
+            wrapped.kms = try wrapByKMS(key, with: kmsKeyID.text)
+            wrapped.kms2 = try secondKeyID.map { try wrapByKMS(key, with: $0.text) }
         } catch let error as KeyWrappingError {
             throw error
         } catch {
             throw KeyWrappingError.wrapFailed(reason: "\(error)")
         }
-        guard case .success(let again) = try PassphraseWrap.open(wrapped.passphrase ?? [], keyID: keyID, passphrase: passphrase),
-              again.bytes == key.bytes else {
-            throw KeyWrappingError.wrapFailed(reason: "the passphrase wrapping does not open again")
+        if let passphrase {
+            let blob = try PassphraseWrap.seal(key, keyID: keyID, passphrase: passphrase)
+            guard case .success(let again) = try PassphraseWrap.open(blob, keyID: keyID, passphrase: passphrase), again.bytes == key.bytes else {
+                throw KeyWrappingError.wrapFailed(reason: "the passphrase wrapping does not open again")
+            }
+            wrapped.passphrase = blob
         }
         return wrapped
+    }
+
+    /// KMS Encrypt of `key` under the KMS key `kmsKeyID`, checked by a Decrypt.
+    private func wrapByKMS(_ key: MasterKey, with kmsKeyID: String) throws -> [UInt8] {
+        let context = [KeyWrapping.contextName: key.keyIDHex]
+        let kms = try kmsClient()
+        let blob = try kms.encrypt(key.bytes, keyID: kmsKeyID, context: context)
+        guard try kms.decrypt(blob, keyID: kmsKeyID, context: context) == key.bytes else {
+            throw KeyWrappingError.wrapFailed(reason: "KMS Decrypt with key \(kmsKeyID) did not give back the key KMS Encrypt wrapped")
+        }
+        return blob
     }
 
     /// Why a wrapped key could not be unwrapped: one reason per way tried, each naming its setting or KMS request.
@@ -59,7 +70,7 @@ public final class KeyWrapping {
     }
 
     /// The key wrapped in `wrapped`, listed as `keyID` in key file `file`: from the kernel keyring when an earlier
-    /// process left it there, else by KMS Decrypt, else (KMS failing) by the passphrase.
+    /// process left it there, else by KMS Decrypt, else (KMS failing) by the second KMS key, else by the passphrase.
     func unwrap(_ wrapped: WrappedKey, keyID: String, file: String) -> Result<MasterKey, Failure> {
         var reasons: [String] = []
         let seconds: UInt32
@@ -74,18 +85,16 @@ public final class KeyWrapping {
 
         var unwrapped: MasterKey?
         if let blob = wrapped.kms {
-            do {
-                let bytes = try kmsClient().decrypt(blob, keyID: settings.kmsKeyID?.text, context: [KeyWrapping.contextName: keyID])
-                if let key = MasterKey(bytes: bytes), key.keyIDHex == keyID {
-                    unwrapped = key
-                } else {
-                    reasons.append("KMS Decrypt gave a key that is not key \(keyID)")
-                }
-            } catch {
-                reasons.append("\(error)")
-            }
+            unwrapped = unwrapByKMS(blob, with: settings.kmsKeyID?.text, keyID: keyID, reasons: &reasons)
         } else {
             reasons.append("it has no KMS wrapping")
+        }
+        if unwrapped == nil, let blob = wrapped.kms2 {
+            unwrapped = unwrapByKMS(blob, with: settings.kmsSecondKeyID?.text, keyID: keyID, reasons: &reasons)
+            if unwrapped != nil {
+                log.warning("key \(keyID) of key file \(KeyWrapping.shownFile(file)) was unwrapped with the second KMS key "
+                    + "because the first could not: " + reasons.joined(separator: "; "))
+            }
         }
         if unwrapped == nil {
             unwrapped = unwrapWithPassphrase(wrapped, keyID: keyID, reasons: &reasons)
@@ -99,7 +108,19 @@ public final class KeyWrapping {
         return .success(key)
     }
 
-    /// The second way: the passphrase wrapping opened with TAILTOWN_KEY_PASSPHRASE_FILE; nil (with a reason added) when it cannot be.
+    /// KMS Decrypt of `blob`, passing `kmsKeyID` when set; nil (with a reason added) when it fails.
+    private func unwrapByKMS(_ blob: [UInt8], with kmsKeyID: String?, keyID: String, reasons: inout [String]) -> MasterKey? {
+        do {
+            let bytes = try kmsClient().decrypt(blob, keyID: kmsKeyID, context: [KeyWrapping.contextName: keyID])
+            if let key = MasterKey(bytes: bytes), key.keyIDHex == keyID { return key }
+            reasons.append("KMS Decrypt gave a key that is not key \(keyID)")
+        } catch {
+            reasons.append("\(error)")
+        }
+        return nil
+    }
+
+    /// The last way: the passphrase wrapping opened with TAILTOWN_KEY_PASSPHRASE_FILE; nil (with a reason added) when it cannot be.
     private func unwrapWithPassphrase(_ wrapped: WrappedKey, keyID: String, reasons: inout [String]) -> MasterKey? {
         guard let blob = wrapped.passphrase else {
             reasons.append("it has no passphrase wrapping")

@@ -14,9 +14,10 @@ public enum KeyWrappingError: PITRError, Equatable {
     public var description: String {
         switch self {
         case .secondWrappingMissing(let origin):
-            return "\(SettingDefinition.kmsKeyID.name) is set (\(origin.fromDescription)) but \(SettingDefinition.keyPassphraseFile.name) is not: "
-                + "a key wrapped by KMS alone is lost with the AWS account or the KMS key; set \(SettingDefinition.keyPassphraseFile.name) "
-                + "to a file holding a passphrase kept offline (docs/operations.md, \"Keys wrapped by AWS KMS\")"
+            return "\(SettingDefinition.kmsKeyID.name) is set (\(origin.fromDescription)) but neither \(SettingDefinition.keyPassphraseFile.name) "
+                + "nor \(SettingDefinition.kmsSecondKeyID.name) is: a key wrapped by one KMS key alone is lost with that AWS account or KMS key; "
+                + "set \(SettingDefinition.keyPassphraseFile.name) to a file holding a passphrase kept offline, or \(SettingDefinition.kmsSecondKeyID.name) "
+                + "to a KMS key of another account (docs/operations.md, \"Keys wrapped by AWS KMS\")"
         case let .passphraseFile(origin, path, problem):
             let definition = SettingDefinition.keyPassphraseFile
             return "\(definition.shownAssignment(path)) (\(origin.fromDescription)): the passphrase file \(problem)"

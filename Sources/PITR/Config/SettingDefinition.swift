@@ -67,6 +67,10 @@ extension SettingDefinition {
         "TAILTOWN_KMS_KEY_ID",
         help: "AWS KMS key (id, ARN or alias/NAME) that wraps the keys keygen writes, so key files hold no key in plain; "
             + "not TAILTOWN_S3_SSE_KMS_KEY_ID, which is S3's server-side encryption")
+    public static let kmsSecondKeyID = SettingDefinition(
+        "TAILTOWN_KMS_SECOND_KEY_ID",
+        help: "a second AWS KMS key (by ARN; another account's) that wraps each new key too, as the second wrapping "
+            + "TAILTOWN_KMS_KEY_ID requires (or TAILTOWN_KEY_PASSPHRASE_FILE, or both)")
     public static let kmsEndpoint = SettingDefinition(
         "TAILTOWN_KMS_ENDPOINT",
         help: "http(s)://host[:port] of the KMS API (a VPC endpoint); unset means https://kms.REGION.amazonaws.com")
@@ -117,7 +121,7 @@ extension SettingDefinition {
     public static let all: [SettingDefinition] = [
         config, repository, compression, compressionLevel, encryptionKeyFile, encryptionKey, logLevel, retain, notifyURL,
         uploadConcurrency, pushAhead, prefetch, fetchGapGrace,
-        kmsKeyID, kmsEndpoint, keyPassphraseFile, kmsCacheSeconds,
+        kmsKeyID, kmsSecondKeyID, kmsEndpoint, keyPassphraseFile, kmsCacheSeconds,
         awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpointURL, awsProfile,
         awsSharedCredentialsFile, awsConfigFile,
         s3PathStyle, s3StorageClass, s3ServerSideEncryption, s3KMSKeyID, s3PartSize, s3MaxRetries, s3CAFile,

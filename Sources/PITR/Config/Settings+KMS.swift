@@ -7,6 +7,9 @@ extension Settings {
     /// TAILTOWN_KMS_KEY_ID, or nil when keys are not wrapped by KMS.
     var kmsKeyID: SettingValue? { value(of: .kmsKeyID) }
 
+    /// TAILTOWN_KMS_SECOND_KEY_ID, or nil when new keys get no second KMS wrapping.
+    var kmsSecondKeyID: SettingValue? { value(of: .kmsSecondKeyID) }
+
     /// Where KMS is called and as whom: the AWS account of S3 (`awsAccount`) and TAILTOWN_KMS_ENDPOINT,
     /// else AWS's regional endpoint. Throws `ConfigError` or `S3Error.configuration`.
     func kmsConfiguration(home: String?) throws -> KMSConfiguration {

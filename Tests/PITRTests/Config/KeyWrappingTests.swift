@@ -75,7 +75,23 @@ import TestSupport
         let settings = try Self.settings(folder, kmsKey: "alias/x", ["TAILTOWN_KEY_PASSPHRASE_FILE": ""])
         let error = #expect(throws: KeyWrappingError.self) { try Self.wrapping(settings).wrap(try Self.newKey()) }
         #expect(error == .secondWrappingMissing(origin: .environment))
-        #expect(error?.description.hasPrefix("TAILTOWN_KMS_KEY_ID is set (from environment) but TAILTOWN_KEY_PASSPHRASE_FILE is not") == true)
+        #expect(error?.description.hasPrefix("TAILTOWN_KMS_KEY_ID is set (from environment) but neither TAILTOWN_KEY_PASSPHRASE_FILE "
+            + "nor TAILTOWN_KMS_SECOND_KEY_ID is: a key wrapped by one KMS key alone is lost") == true)
+    }
+
+    @Test func aSecondKMSKeyIsASecondWrapping() throws {
+        let folder = ConfigTestFolder()
+        let second = try MotoServer.createKMSKey()
+        let settings = try Self.settings(folder, ["TAILTOWN_KEY_PASSPHRASE_FILE": "", "TAILTOWN_KMS_SECOND_KEY_ID": second])
+        let key = try Self.newKey()
+        let wrapped = try Self.wrapping(settings).wrap(key)
+        #expect(wrapped.kms != nil && wrapped.kms2 != nil && wrapped.passphrase == nil)
+        #expect(wrapped.text.hasPrefix("wrapped:kms=") && wrapped.text.contains(";kms2="))
+        // The first account lost: its wrapping no longer opens, the second key's does.
+        var lost = wrapped
+        lost.kms = Array(wrapped.kms?.reversed() ?? [])
+        #expect(try Self.wrapping(settings).unwrap(lost, keyID: key.keyIDHex, file: "/k").get().bytes == key.bytes)
+        #expect(try Self.wrapping(settings).unwrap(WrappedKey(kms2: wrapped.kms2), keyID: key.keyIDHex, file: "/k").get().bytes == key.bytes)
     }
 
     @Test func aChangedBlobFailsClearly() throws {
@@ -184,12 +200,15 @@ import TestSupport
         #expect(WrappedKey.parse("kms=AQID") == .success(WrappedKey(kms: [1, 2, 3])))
         #expect(WrappedKey.parse("passphrase=AQID;kms=BAU=") == .success(WrappedKey(kms: [4, 5], passphrase: [1, 2, 3])))
         #expect(WrappedKey(kms: [4, 5], passphrase: [1, 2, 3]).text == "wrapped:kms=BAU=;passphrase=AQID")
+        #expect(WrappedKey(kms: [4, 5], kms2: [6], passphrase: [1, 2, 3]).text == "wrapped:kms=BAU=;kms2=Bg==;passphrase=AQID")
+        #expect(WrappedKey.parse("kms2=Bg==") == .success(WrappedKey(kms2: [6])))
         let problems: [(Substring, String)] = [
             ("", "has a wrapping without '=': expected kms=BASE64;passphrase=BASE64"),
             ("kms=AQID;", "has a wrapping without '=': expected kms=BASE64;passphrase=BASE64"),
             ("kms=***", "has a kms wrapping that is not base64"),
             ("kms=AQID;kms=AQID", "names the kms wrapping twice"),
-            ("gcp=AQID", "has a wrapping that is neither kms nor passphrase"),
+            ("gcp=AQID", "has a wrapping that is not kms, kms2 or passphrase"),
+            ("kms2=AQID;kms2=AQID", "names the kms2 wrapping twice"),
             ("kms=", "has a kms wrapping that is not base64"),
         ]
         for (text, problem) in problems {

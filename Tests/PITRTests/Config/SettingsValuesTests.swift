@@ -95,6 +95,7 @@ import Testing
             "TAILTOWN_PREFETCH             8  (default)",
             "TAILTOWN_FETCH_GAP_GRACE      60  (default)",
             "TAILTOWN_KMS_KEY_ID           (unset)",
+            "TAILTOWN_KMS_SECOND_KEY_ID    (unset)",
             "TAILTOWN_KMS_ENDPOINT         (unset)",
             "TAILTOWN_KEY_PASSPHRASE_FILE  (unset)",
             "TAILTOWN_KMS_CACHE_SECONDS    300  (default)",
