@@ -83,7 +83,7 @@ public enum ConfigError: PITRError, Equatable {
         case .notPendingKey(let path, let keyID, .pending?), .notPendingKey(let path, let keyID, nil):
             // What was typed is shown only when it reads as a key id: a key pasted in its place must not be echoed.
             "key file '\(OneLine.of(path))' has no key "
-                + (keyID.count == 16 && keyID.allSatisfy(\.isHexDigit) ? keyID : "with the id given")
+                + (keyID.count == 16 && keyID.allSatisfy { $0.isHexDigit } ? keyID : "with the id given")
                 + ": give the id 'keygen --rotate' printed (the file's second column)"
         case .randomUnavailable(let reason):
             "cannot get random bytes for a key: \(reason)"

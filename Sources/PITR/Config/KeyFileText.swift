@@ -16,20 +16,6 @@ struct KeyFileText {
         let number: Int
 
         var text: String { "\(status.rawValue) \(id) \(materialText)" }
-
-        /// A new key, written plain or wrapped as `KeyMaterial.new` decides.
-        init(_ key: MasterKey, status: Keyring.Status, wrapping: KeyWrapping?) throws {
-            let (material, text) = try KeyMaterial.new(key, wrapping: wrapping)
-            self.init(status: status, id: key.keyIDHex, material: material, materialText: text, number: 0)
-        }
-
-        init(status: Keyring.Status, id: String, material: KeyMaterial, materialText: String, number: Int) {
-            self.status = status
-            self.id = id
-            self.material = material
-            self.materialText = materialText
-            self.number = number
-        }
     }
 
     enum Line {
@@ -48,7 +34,7 @@ struct KeyFileText {
         lines.compactMap { if case .key(let key) = $0 { key } else { nil } }
     }
 
-    /// A file of one new key, active.
+    /// A file of one new key, active, written plain or wrapped as `KeyMaterial.new` decides.
     init(active key: MasterKey, wrapping: KeyWrapping?) throws {
         self.init(lines: [.other(Self.heading), .key(try KeyLine(key, status: .active, wrapping: wrapping))], wasLegacy: false)
     }
@@ -63,12 +49,13 @@ struct KeyFileText {
         let content = raw.indices.filter { !isBlank(raw[$0]) && !isComment(raw[$0]) }
         guard !content.isEmpty else { return .failure(.noKey) }
         let firstFields = raw[content[0]].split(whereSeparator: { $0 == " " || $0 == "\t" })
+        var legacy: MasterKey?
         if content.count == 1, firstFields.count >= 1, Keyring.Status(rawValue: String(firstFields[0])) == nil,
            !firstFields[0].contains(":") {
             // The older form: one base64 key alone (an inner space is a damaged key, not a line of the newer form).
-            return KeyFile.decode(String(raw[content[0]])).map { key in
-                let line = KeyLine(status: .active, id: key.keyIDHex, material: .plain(key), materialText: KeyMaterial.plainPrefix + Base64.encode(key.bytes), number: 0)
-                return KeyFileText(lines: [.key(line)], wasLegacy: true)
+            switch KeyFile.decode(String(raw[content[0]])) {
+            case .success(let key): legacy = key
+            case .failure(let problem): return .failure(problem)
             }
         }
         var lines: [Line] = []
@@ -78,6 +65,10 @@ struct KeyFileText {
             guard !isBlank(line) && !isComment(line) else {
                 // A trailing newline is the end of the last line, not a line of its own.
                 if index < raw.count - 1 || !line.isEmpty { lines.append(.other(String(line))) }
+                continue
+            }
+            if let legacy {
+                lines.append(.key(KeyLine(legacy, status: .active)))
                 continue
             }
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
@@ -93,7 +84,7 @@ struct KeyFileText {
                 lines.append(.key(KeyLine(status: status, id: id, material: material, materialText: String(fields[2]), number: number)))
             }
         }
-        let file = KeyFileText(lines: lines, wasLegacy: false)
+        let file = KeyFileText(lines: lines, wasLegacy: legacy != nil)
         let actives = file.keys.filter { $0.status == .active }.map(\.number)
         guard actives.count == 1 else { return .failure(actives.isEmpty ? .noActiveKey : .severalActiveKeys(lines: actives)) }
         return .success(file)
@@ -144,5 +135,18 @@ struct KeyFileText {
             }
         }
         return ((wasLegacy ? [Self.heading] : []) + body).joined(separator: "\n") + "\n"
+    }
+}
+
+extension KeyFileText.KeyLine {
+    /// A key in plain form (in an extension, so the memberwise initializer stays).
+    init(_ key: MasterKey, status: Keyring.Status) {
+        self.init(status: status, id: key.keyIDHex, material: .plain(key), materialText: KeyMaterial.plainText(of: key), number: 0)
+    }
+
+    /// A new key, written plain or wrapped as `KeyMaterial.new` decides.
+    init(_ key: MasterKey, status: Keyring.Status, wrapping: KeyWrapping?) throws {
+        let (material, text) = try KeyMaterial.new(key, wrapping: wrapping)
+        self.init(status: status, id: key.keyIDHex, material: material, materialText: text, number: 0)
     }
 }

@@ -49,6 +49,11 @@ enum KeyMaterial {
             let wrapped = try wrapping.wrap(key)
             return (.wrapped(wrapped), wrapped.text)
         }
-        return (.plain(key), plainPrefix + Base64.encode(key.bytes))
+        return (.plain(key), plainText(of: key))
+    }
+
+    /// The field that holds `key` in plain form.
+    static func plainText(of key: MasterKey) -> String {
+        plainPrefix + Base64.encode(key.bytes)
     }
 }

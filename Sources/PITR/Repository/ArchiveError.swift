@@ -22,7 +22,7 @@ public enum ArchiveError: PITRError {
         case .repositoryNotEncrypted(let repository):
             "repository \(repository) was created without encryption but an encryption key is configured: use a new repository for encrypted archives, or remove TAILTOWN_ENCRYPTION_KEY(_FILE)"
         case .wrongKey(let repository, let repositoryKeyID, let givenKeyID):
-            "repository \(repository) is encrypted with key id \(repositoryKeyID) but the configured key has id \(givenKeyID): configure the repository's key"
+            "repository \(repository) is encrypted with key id \(repositoryKeyID) but no configured key has that id (configured: \(givenKeyID)): configure the repository's key"
         case .unreadableMetadata(let object, let reason):
             "repository metadata \(object) is unreadable: \(reason)"
         case .segmentSizeMismatch(let file, let archive, let archived, let given):

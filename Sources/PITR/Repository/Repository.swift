@@ -74,7 +74,8 @@ public final class Repository {
         case ("aes-256-gcm", .some(let key)):
             // Any configured key will do: after `keygen --activate` the marker still names the first key.
             guard keyring?.idsHex.contains(keyID) == true else {
-                throw ArchiveError.wrongKey(repository: name, repositoryKeyID: keyID, givenKeyID: key.keyIDHex)
+                throw ArchiveError.wrongKey(repository: name, repositoryKeyID: keyID,
+                                            givenKeyID: keyring?.idsHex.joined(separator: ", ") ?? key.keyIDHex)
             }
         default:
             throw ArchiveError.unreadableMetadata(object: storage.describe(object), reason: "unknown encryption '\(metadata["encryption"] ?? "")'")

@@ -38,8 +38,14 @@ import Testing
 
     @Test func theOlderFormIsOneActiveKey() throws {
         let folder = ConfigTestFolder()
-        let keyring = try KeyFile.read(at: try folder.write("keys", "# made by hand\n\n  \(Base64.encode(Self.keys[0].bytes))\n\n"))
+        let path = try folder.write("keys", "# made by hand\n\n  \(Base64.encode(Self.keys[0].bytes))\n\n")
+        let keyring = try KeyFile.read(at: path)
         #expect(keyring.count == 1 && keyring.entries[0].status == .active && keyring.active.bytes == Self.keys[0].bytes)
+        // A rewrite turns it into the newer form and keeps its comment.
+        let pending = try KeyFile.rotate(at: path)
+        let lines = String(decoding: try FileSystem.readFile(path), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(Array(lines.prefix(4)) == [Substring(KeyFileText.heading), "# made by hand", "", Substring(Self.line("active", Self.keys[0]))])
+        #expect(lines.count == 7 && lines[4] == "" && lines[5].hasPrefix("pending \(pending) base64:") && lines[6] == "")
     }
 
     @Test func eachLineProblemNamesTheLineAndNeverTheKey() throws {
