@@ -77,8 +77,7 @@ public final class KeyWrapping {
         do {
             seconds = try settings.kmsCacheSeconds()
         } catch {
-            reasons.append("\(error)")
-            seconds = 0
+            return .failure(Failure(reasons: ["\(error)"]))
         }
         let description = try? wrapped.cacheDescription(keyID: keyID)
         if seconds > 0, let description, let key = cached(description), key.keyIDHex == keyID { return .success(key) }

@@ -134,6 +134,10 @@ import TestSupport
         // Other material for the same key id is not served from the cache.
         let changed = WrappedKey(kms: wrapped.kms)
         #expect(throws: KeyWrapping.Failure.self) { try Self.wrapping(cut).unwrap(changed, keyID: key.keyIDHex, file: "/k").get() }
+        // A cache setting out of range is refused, not ignored.
+        let wrong = try Self.settings(folder, ["TAILTOWN_KMS_CACHE_SECONDS": "1d"])
+        let refused = #expect(throws: KeyWrapping.Failure.self) { try Self.wrapping(wrong).unwrap(wrapped, keyID: key.keyIDHex, file: "/k").get() }
+        #expect(refused?.reasons == ["TAILTOWN_KMS_CACHE_SECONDS='1d' (from environment) is not a whole number of seconds in 0...86400"])
         // With the cache off, the keyring is not read.
         let off = try Self.settings(folder, kmsKey: "alias/any", ["TAILTOWN_KMS_ENDPOINT": "http://127.0.0.1:9", "TAILTOWN_KEY_PASSPHRASE_FILE": ""])
         #expect(throws: KeyWrapping.Failure.self) { try Self.wrapping(off).unwrap(wrapped, keyID: key.keyIDHex, file: "/k").get() }
