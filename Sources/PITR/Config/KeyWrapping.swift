@@ -4,7 +4,7 @@ import PITRStorage
 import PITRSupport
 
 /// Wraps new keys and unwraps the `wrapped:` keys of key files (docs/operations.md, "Keys wrapped by
-/// AWS KMS"): KMS first, the passphrase when KMS fails. An unwrapped key is kept for the next
+/// AWS KMS"): KMS first, then the second KMS key, then the passphrase. An unwrapped key is kept for the next
 /// per-segment processes only in the user's kernel keyring (`KernelKeyring`), never in a file.
 public final class KeyWrapping {
     /// KMS's encryption context: a wrapped key unwraps only for the key id it was made for.
