@@ -29,6 +29,9 @@ struct ConfigCommand: ParsableCommand {
         check { _ = try settings.compressionLevel() }
         check { _ = try settings.kmsCacheSeconds() }
         check {
+            if let summary = try invocation.keyWrapping().summary() { print(summary) }
+        }
+        check {
             if let keyring = try invocation.keyring() {
                 let others = keyring.entries.filter { $0.status != .active }.map { "\($0.status.rawValue) \($0.idHex)" }
                 print("encryption: aes-256-gcm, key id \(keyring.active.keyIDHex)"

@@ -26,6 +26,21 @@ public final class KeyWrapping {
     /// True when TAILTOWN_KMS_KEY_ID is set: keygen then writes wrapped keys only.
     public var wrapsNewKeys: Bool { settings.kmsKeyID != nil }
 
+    /// For `config`: what keygen wraps new keys with and how long unwrapped keys are cached, after checking the
+    /// settings keygen would need (a second wrapping, a readable passphrase file, AWS credentials, the endpoint);
+    /// nil when TAILTOWN_KMS_KEY_ID is unset. Throws what keygen would.
+    public func summary() throws -> String? {
+        guard let kmsKeyID = settings.kmsKeyID else { return nil }
+        let passphrase = try settings.keyPassphrase(), secondKeyID = settings.kmsSecondKeyID
+        guard passphrase != nil || secondKeyID != nil else { throw KeyWrappingError.secondWrappingMissing(origin: kmsKeyID.origin) }
+        let configuration = try settings.kmsConfiguration(home: home)
+        let seconds = try settings.kmsCacheSeconds()
+        let second = [secondKeyID.map { "KMS key \($0.text)" }, passphrase.map { _ in "the passphrase of \(SettingDefinition.keyPassphraseFile.name)" }]
+            .compactMap { $0 }.joined(separator: " and ")
+        return "key wrapping: keygen wraps new keys with KMS key \(kmsKeyID.text) at \(configuration.endpointDescription) and \(second); "
+            + (seconds == 0 ? "unwrapped keys are not cached" : "unwrapped keys stay \(seconds) s in the user's kernel keyring")
+    }
+
     /// `key` wrapped by KMS (TAILTOWN_KMS_KEY_ID) and a second way: the passphrase (TAILTOWN_KEY_PASSPHRASE_FILE),
     /// the second KMS key (TAILTOWN_KMS_SECOND_KEY_ID), or both; each wrapping checked by unwrapping it again.
     /// Throws `KeyWrappingError.secondWrappingMissing` when neither second way is configured.

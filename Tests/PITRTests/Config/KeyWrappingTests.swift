@@ -3,6 +3,7 @@ import Testing
 @testable import PITRConfig
 @testable import PITRNative
 @testable import PITRPipeline
+@testable import PITRStorage
 @testable import PITRSupport
 import TestSupport
 
@@ -77,6 +78,21 @@ import TestSupport
         #expect(error == .secondWrappingMissing(origin: .environment))
         #expect(error?.description.hasPrefix("TAILTOWN_KMS_KEY_ID is set (from environment) but neither TAILTOWN_KEY_PASSPHRASE_FILE "
             + "nor TAILTOWN_KMS_SECOND_KEY_ID is: a key wrapped by one KMS key alone is lost") == true)
+    }
+
+    @Test func theSummaryChecksWhatKeygenNeeds() throws {
+        let folder = ConfigTestFolder()
+        let endpoint = try MotoServer.endpoint()
+        let both = try Self.settings(folder, kmsKey: "alias/main", ["TAILTOWN_KMS_SECOND_KEY_ID": "arn:aws:kms:us-east-1:210987654321:key/x"])
+        #expect(try Self.wrapping(both).summary() == "key wrapping: keygen wraps new keys with KMS key alias/main at \(endpoint) and "
+            + "KMS key arn:aws:kms:us-east-1:210987654321:key/x and the passphrase of TAILTOWN_KEY_PASSPHRASE_FILE; unwrapped keys are not cached")
+        let none = try Settings.load(flags: [:], environment: [:], defaultFile: folder.absentDefault)
+        #expect(try Self.wrapping(none).summary() == nil)
+        let alone = try Self.settings(folder, kmsKey: "alias/main", ["TAILTOWN_KEY_PASSPHRASE_FILE": ""])
+        #expect(throws: KeyWrappingError.secondWrappingMissing(origin: .environment)) { try Self.wrapping(alone).summary() }
+        let noCredentials = try Self.settings(folder, kmsKey: "alias/main", ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""])
+        let missing = #expect(throws: S3Error.self) { try Self.wrapping(noCredentials).summary() }
+        #expect(missing?.description.hasPrefix("AWS_ACCESS_KEY_ID is not set") == true)
     }
 
     @Test func aSecondKMSKeyIsASecondWrapping() throws {
