@@ -25,6 +25,8 @@ let package = Package(
         // Headers only, no pkgConfig: pkg-config would link libcurl (and its 28 dependencies) into every
         // start of wal-push and wal-fetch; it is loaded with dlopen when an s3:// repository needs it.
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // The kernel keyring's system calls (add_key, keyctl), which glibc does not wrap: headers only.
+        .systemLibrary(name: "CKeyring"),
         // Our own C for processor instructions Swift cannot emit: CRC-32C (WAL record checksums) and two
         // SHA-256 streams interleaved on the SHA extensions (the original digest's leaves). Always
         // optimized: a debug build of it would hash at a third of OpenSSL's speed.
@@ -33,7 +35,7 @@ let package = Package(
         // (docs/architecture.md); `package` access marks what crosses a layer on purpose.
         .target(name: "PITRSupport", path: "Sources/PITR/Support"),
         .target(
-            name: "PITRNative", dependencies: ["PITRSupport", "CLZ4", "CZstd", "CCrypto", "CCurl", "CInstructions"],
+            name: "PITRNative", dependencies: ["PITRSupport", "CLZ4", "CZstd", "CCrypto", "CCurl", "CKeyring", "CInstructions"],
             path: "Sources/PITR/Native"
         ),
         .target(name: "PITRPipeline", dependencies: ["PITRNative"], path: "Sources/PITR/Pipeline"),

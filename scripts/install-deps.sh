@@ -34,8 +34,9 @@ if [[ ${#missing[@]} -gt 0 ]]; then
     "${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# moto: a real S3-compatible HTTP server on loopback for the S3 tests.
-if ! python3 -c 'import moto.server, flask, flask_cors' 2>/dev/null; then
+# moto: a real S3-compatible HTTP server on loopback for the S3 tests, which serves KMS on the same port for the
+# wrapped-key tests (moto has no kms extra: its KMS needs only `cryptography`, a dependency of moto itself).
+if ! python3 -c 'import moto.server, moto.kms, flask, flask_cors' 2>/dev/null; then
     echo "install-deps: installing moto from PyPI"
     python3 -m pip install --quiet 'moto[s3]' flask flask-cors 2>/dev/null \
         || python3 -m pip install --quiet --break-system-packages 'moto[s3]' flask flask-cors

@@ -40,7 +40,8 @@ struct BackupPushCommand: ParsableCommand {
             }
             // Before any thread starts: the signal mask is inherited.
             let interruption = try InterruptSignal()
-            let push = BackupPush(repository: try invocation.repository(), options: try invocation.objectOptions(),
+            let repository = try invocation.repository()
+            let push = BackupPush(repository: repository, options: try invocation.objectOptions(key: repository.key),
                                   interruption: interruption, log: invocation.log)
             let progress = BackupProgress()
             push.onProgress = { progress.update(done: $0, estimated: $1) }

@@ -27,8 +27,12 @@ struct ConfigCommand: ParsableCommand {
         check { _ = try settings.repository() }
         check { _ = try settings.compression() }
         check { _ = try settings.compressionLevel() }
+        check { _ = try settings.kmsCacheSeconds() }
         check {
-            if let keyring = try settings.keyring() {
+            if let summary = try invocation.keyWrapping().summary() { print(summary) }
+        }
+        check {
+            if let keyring = try invocation.keyring() {
                 let others = keyring.entries.filter { $0.status != .active }.map { "\($0.status.rawValue) \($0.idHex)" }
                 print("encryption: aes-256-gcm, key id \(keyring.active.keyIDHex)"
                       + (others.isEmpty ? "" : " (also reads with \(others.joined(separator: ", ")))")

@@ -49,9 +49,20 @@ struct Invocation {
         return procedure
     }
 
-    /// How new objects are written: compression, level and the active key from the settings.
-    func objectOptions() throws -> ObjectOptions {
-        ObjectOptions(compression: try settings.compression(), level: try settings.compressionLevel(), key: try settings.keyring()?.active)
+    /// The configured keys, wrapped ones unwrapped (`KeyWrapping`).
+    func keyring() throws -> Keyring? {
+        try settings.keyring(home: environment["HOME"], log: log)
+    }
+
+    /// How wrapped keys are made and unwrapped: KMS and the passphrase, from the settings.
+    func keyWrapping() -> KeyWrapping {
+        KeyWrapping(settings: settings, home: environment["HOME"], log: log)
+    }
+
+    /// How new objects are written: compression, level and `key` (the active key of a repository already open, so
+    /// that the keys are read, and wrapped ones unwrapped, once).
+    func objectOptions(key: MasterKey?) throws -> ObjectOptions {
+        ObjectOptions(compression: try settings.compression(), level: try settings.compressionLevel(), key: key)
     }
 
     /// Runs `body`; an error is logged as one line and ends the command with status 1.

@@ -31,15 +31,18 @@ struct KeygenCommand: ParsableCommand {
     }
 
     func run() throws {
-        try Invocation(global).run {
+        let invocation = try Invocation(global)
+        let wrapping = invocation.keyWrapping()
+        try invocation.run {
             if let activate {
-                try KeyFile.activate(activate, at: file)
+                try KeyFile.activate(activate, at: file, wrapping: wrapping)
                 print("key \(activate.lowercased()) is active: new objects are encrypted with it")
             } else if rotate {
-                let id = try KeyFile.rotate(at: file)
+                let id = try KeyFile.rotate(at: file, wrapping: wrapping)
                 print("key \(id) added as pending: copy \(file) to every host that restores and off-site, then run 'tailtown-pitr keygen --activate \(id) \(file)' on every host that pushes")
             } else {
-                print("key \(try KeyFile.generate(at: file)) written to \(file)")
+                let id = try KeyFile.generate(at: file, wrapping: wrapping)
+                print("key \(id) written to \(file)" + (wrapping.wrapsNewKeys ? ", held only wrapped (by KMS and a second wrapping)" : ""))
             }
         }
     }

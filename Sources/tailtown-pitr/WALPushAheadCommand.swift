@@ -19,7 +19,7 @@ struct WALPushAheadCommand: ParsableCommand {
         let invocation = try Invocation(global)
         try invocation.run {
             try BackgroundPusher(dataDirectory: dataDirectory, limit: try invocation.settings.pushAhead(),
-                                 concurrency: try invocation.settings.uploadConcurrency(), options: try invocation.objectOptions(),
+                                 concurrency: try invocation.settings.uploadConcurrency(), options: try invocation.objectOptions(key: try invocation.keyring()?.active),
                                  log: invocation.log, openRepository: invocation.repository).run()
         }
     }

@@ -27,7 +27,8 @@ struct WALPushCommand: ParsableCommand {
         let invocation = try Invocation(flags: flags)
         try invocation.run {
             let launcher = try invocation.settings.pushAhead() > 0 ? DetachedHelperLauncher.sameBinary(flags: flags) : nil
-            let push = WALPush(repository: try invocation.repository(), options: try invocation.objectOptions(), log: invocation.log, pushAhead: launcher)
+            let repository = try invocation.repository()
+            let push = WALPush(repository: repository, options: try invocation.objectOptions(key: repository.key), log: invocation.log, pushAhead: launcher)
             switch try push.push(path: path) {
             case .stored(let bytes): invocation.log.debug("archived '\(path)' (\(bytes) bytes)")
             case .pushedAhead: invocation.log.debug("'\(path)' was already stored by push-ahead")

@@ -58,6 +58,8 @@ public final class FaultProxy {
         public let range: String
         /// The upstream server's status, 0 when the request was not forwarded.
         public let status: Int
+        /// X-Amz-Target (a KMS request's operation, "TrentService.Decrypt"); empty for S3.
+        public let target: String
     }
 
     /// The requests seen since the last call.

@@ -11,8 +11,12 @@ public enum MotoServer {
     public static func endpoint() throws -> String { try shared.get() }
 
     /// The Authorization header moto's parser wants; it verifies nothing.
-    public static let authorization = ("Authorization",
-        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0")
+    public static let authorization = authorization(service: "s3")
+
+    /// The same for another service: moto picks the service and region from the credential scope.
+    public static func authorization(service: String) -> (String, String) {
+        ("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/us-east-1/\(service)/aws4_request, SignedHeaders=host, Signature=0")
+    }
 
     private static let watcher = """
     import os, socket, sys, time
@@ -49,6 +53,21 @@ public enum MotoServer {
     public static func createBucket(_ bucket: String) throws {
         let response = try HTTPClient().perform(HTTPRequest(method: "PUT", url: "\(try endpoint())/\(bucket)", headers: [authorization]))
         guard response.status == 200 else { throw MotoStartError(reason: "cannot create bucket \(bucket): HTTP \(response.status)") }
+    }
+
+    /// Creates a symmetric KMS key (CreateKey) and returns its ARN.
+    public static func createKMSKey() throws -> String {
+        var body: [UInt8] = []
+        let request = HTTPRequest(method: "POST", url: "\(try endpoint())/", headers: [
+            authorization(service: "kms"), ("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "TrentService.CreateKey"),
+        ])
+        let response = try Array("{}".utf8).withUnsafeBytes { try HTTPClient().perform(request, body: $0) { body += $0 } }
+        let text = String(decoding: body, as: UTF8.self)
+        guard response.status == 200, let start = text.range(of: "\"Arn\": \"") ?? text.range(of: "\"Arn\":\""),
+              let end = text[start.upperBound...].firstIndex(of: "\"") else {
+            throw MotoStartError(reason: "cannot create a KMS key: HTTP \(response.status) \(text.prefix(200))")
+        }
+        return String(text[start.upperBound..<end])
     }
 
     /// The object keys (bucket-relative) of the multipart uploads in progress in `bucket` under

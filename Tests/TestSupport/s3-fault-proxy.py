@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A fault-injecting HTTP proxy for testing tailtown-pitr's S3 driver, on loopback only.
+"""A fault-injecting HTTP proxy for testing tailtown-pitr's S3 driver (and its KMS client), on loopback only.
 
 usage: s3-fault-proxy.py UPSTREAM_HOST UPSTREAM_PORT STALL_SECONDS SEED [CERT.pem KEY.pem]
 
@@ -22,6 +22,7 @@ Commands on stdin, one a line, each answered with one line on stdout:
   rate P [FAULT,FAULT...]   random faults for a fraction P of the requests   -> ok
   queue FAULT,FAULT...      faults for the next requests, in order           -> ok
   log                       the requests since the last log, as JSON         -> [...]
+                            (method, path, fault, status, range, and X-Amz-Target as target)
 It exits when stdin closes.
 """
 import http.client, json, os, random, socket, socketserver, ssl, struct, sys, threading, time
@@ -89,7 +90,8 @@ class Handler(socketserver.StreamRequestHandler):
             body = self.rfile.read(length) if length else b''
             fault = choose(method, path)
             entry = {'method': method, 'path': path, 'fault': fault, 'status': 0,
-                     'range': dict((k.lower(), v) for k, v in headers).get('range', '')}
+                     'range': dict((k.lower(), v) for k, v in headers).get('range', ''),
+                     'target': dict((k.lower(), v) for k, v in headers).get('x-amz-target', '')}
             with lock:
                 state['log'].append(entry)
             head = method == 'HEAD'

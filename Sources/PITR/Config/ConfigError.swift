@@ -105,6 +105,8 @@ public enum KeyFileProblem: Error, Equatable, Sendable {
     case line(Int, KeyLineProblem)
     case noActiveKey
     case severalActiveKeys(lines: [Int])
+    /// The wrapped key `keyID` on line `line` could be unwrapped neither by KMS nor by the passphrase; one reason per way tried.
+    case unwrapFailed(line: Int, keyID: String, reasons: [String])
 
     static let expected = "expected lines 'STATUS KEY-ID MATERIAL' (docs/format.md, \"Key file\") or one base64 key of 32 bytes, as written by tailtown-pitr keygen"
 
@@ -120,6 +122,8 @@ public enum KeyFileProblem: Error, Equatable, Sendable {
         case .noActiveKey: "has no active key: exactly one line must start with 'active' (tailtown-pitr keygen --activate ID makes a pending key active)"
         case .severalActiveKeys(let lines):
             "has \(lines.count) active keys (lines \(lines.map { "\($0)" }.joined(separator: ", "))): exactly one key encrypts; make the others 'retired'"
+        case .unwrapFailed(let line, let keyID, let reasons):
+            "holds key \(keyID) wrapped on line \(line), which cannot be unwrapped: " + reasons.joined(separator: "; ")
         }
     }
 }
@@ -130,6 +134,8 @@ public enum KeyLineProblem: Error, Equatable, Sendable {
     case unknownStatus
     case badKeyID
     case duplicateID(id: String, firstLine: Int)
+    /// A `wrapped:` material that does not parse (`WrappedKey.Malformed`'s predicate phrase).
+    case badWrapping(String)
     /// `prefix` is shown when it cannot be a key (lowercase letters and digits, at most 16).
     case unknownMaterial(prefix: String?)
     case notBase64
@@ -147,10 +153,12 @@ public enum KeyLineProblem: Error, Equatable, Sendable {
             "the key id is not 16 hex digits"
         case .duplicateID(let id, let firstLine):
             "key \(id) is listed on line \(firstLine) already: list each key once"
+        case .badWrapping(let problem):
+            "the key material after \(WrappedKey.prefix) \(problem)"
         case .unknownMaterial(let prefix?):
-            "the key material has the unknown form '\(prefix):': expected \(KeyMaterial.plainPrefix) and the base64 of 32 bytes"
+            "the key material has the unknown form '\(prefix):': expected \(KeyMaterial.plainPrefix) and the base64 of 32 bytes, or \(WrappedKey.prefix)"
         case .unknownMaterial(nil):
-            "the key material does not start with a known form: expected \(KeyMaterial.plainPrefix) and the base64 of 32 bytes"
+            "the key material does not start with a known form: expected \(KeyMaterial.plainPrefix) and the base64 of 32 bytes, or \(WrappedKey.prefix)"
         case .notBase64:
             "the key after \(KeyMaterial.plainPrefix) is not base64: expected the base64 of 32 bytes"
         case .wrongLength(let count):

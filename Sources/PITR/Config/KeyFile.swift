@@ -10,17 +10,18 @@ public enum KeyFile {
     /// is refused rather than read whole.
     static let maximumSize = 64 * 1024
 
-    /// Reads the keys at `path`. Throws `ConfigError.keyFile` naming the file, never its content.
-    public static func read(at path: String) throws -> Keyring {
-        switch load(path) {
+    /// Reads the keys at `path`, unwrapping wrapped ones with `wrapping`. Throws `ConfigError.keyFile` naming the file,
+    /// never its content.
+    public static func read(at path: String, wrapping: KeyWrapping? = nil) throws -> Keyring {
+        switch load(path, wrapping: wrapping) {
         case .success(let keyring): return keyring
         case .failure(let problem): throw ConfigError.keyFile(path: path, problem: problem)
         }
     }
 
     /// The keys at `path`, or why they cannot be used.
-    static func load(_ path: String) -> Result<Keyring, KeyFileProblem> {
-        loadText(path).flatMap { $0.text.keyring() }
+    static func load(_ path: String, wrapping: KeyWrapping?) -> Result<Keyring, KeyFileProblem> {
+        loadText(path).flatMap { $0.text.keyring(file: path, wrapping: wrapping) }
     }
 
     /// Decodes one key from its base64 text, ignoring surrounding whitespace and newlines: a key file of the older form
@@ -35,10 +36,12 @@ public enum KeyFile {
         return .success(key)
     }
 
-    /// Writes a new file at `path` with one new random key, active: mode 0600, fsynced with its folder.
+    /// Writes a new file at `path` with one new random key, active: mode 0600, fsynced with its folder. With a
+    /// `wrapping` that wraps new keys (TAILTOWN_KMS_KEY_ID), the file holds the key wrapped only.
     /// Never overwrites: an existing `path` throws `ConfigError.keyFileExists`. Returns the key's id.
-    public static func generate(at path: String) throws -> String {
+    public static func generate(at path: String, wrapping: KeyWrapping? = nil) throws -> String {
         let key = try randomKey()
+        let text = try KeyFileText(active: key, wrapping: wrapping).text
         let file: SystemFile
         do {
             file = try SystemFile.createExclusive(path, mode: 0o600)
@@ -48,7 +51,7 @@ public enum KeyFile {
         do {
             // The umask may only have narrowed the mode; set it exactly so the file is usable as is.
             guard fchmod(file.descriptor, 0o600) == 0 else { throw IOError("chmod", path) }
-            try file.write(Array(KeyFileText(active: key).text.utf8))
+            try file.write(Array(text.utf8))
             try file.sync()
             try FileSystem.syncDirectory(FileSystem.dirname(of: path))
         } catch {
@@ -59,21 +62,21 @@ public enum KeyFile {
     }
 
     /// `keygen --rotate`: adds a new random key to the file at `path` as pending (it decrypts, it does not encrypt yet).
-    /// Refuses while the file has a pending key. Returns the new key's id.
-    public static func rotate(at path: String) throws -> String {
-        try rewrite(path) { file in
+    /// Refuses while the file has a pending key. The new key is wrapped when `wrapping` wraps new keys. Returns its id.
+    public static func rotate(at path: String, wrapping: KeyWrapping? = nil) throws -> String {
+        try rewrite(path, wrapping: wrapping) { file in
             if let pending = file.keys.first(where: { $0.status == .pending }) {
                 throw ConfigError.pendingKeyExists(path: path, keyID: pending.id)
             }
             let key = try randomKey()
-            file.append(key, status: .pending)
+            try file.append(key, status: .pending, wrapping: wrapping)
             return key.keyIDHex
         }
     }
 
     /// `keygen --activate ID`: makes the pending key `id` active and the active key retired.
-    public static func activate(_ id: String, at path: String) throws {
-        try rewrite(path) { file in
+    public static func activate(_ id: String, at path: String, wrapping: KeyWrapping? = nil) throws {
+        try rewrite(path, wrapping: wrapping) { file in
             let wanted = id.lowercased()
             let status = file.keys.first { $0.id == wanted }?.status
             guard status == .pending else { throw ConfigError.notPendingKey(path: path, keyID: id, status: status) }
@@ -84,7 +87,7 @@ public enum KeyFile {
     /// Reads, checks and changes the file at `path`, then replaces it whole (`AtomicFile`: a temporary file in the same
     /// folder, fsynced, renamed over it, the folder fsynced) with the same mode, owner and group. A symbolic link is
     /// followed, so the file it names is rewritten and the link stays.
-    private static func rewrite<T>(_ path: String, _ change: (inout KeyFileText) throws -> T) throws -> T {
+    private static func rewrite<T>(_ path: String, wrapping: KeyWrapping?, _ change: (inout KeyFileText) throws -> T) throws -> T {
         let target = realpath(path, nil).map { pointer in
             defer { free(pointer) }
             return String(cString: pointer)
@@ -94,7 +97,7 @@ public enum KeyFile {
         case .success(let read): loaded = read
         case .failure(let problem): throw ConfigError.keyFile(path: path, problem: problem)
         }
-        if case .failure(let problem) = loaded.text.keyring() { throw ConfigError.keyFile(path: path, problem: problem) }
+        if case .failure(let problem) = loaded.text.keyring(file: path, wrapping: wrapping) { throw ConfigError.keyFile(path: path, problem: problem) }
         var text = loaded.text
         let result = try change(&text)
         let mode = loaded.file.mode & 0o777, owner = loaded.file.owner, group = loaded.file.group

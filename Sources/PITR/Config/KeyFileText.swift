@@ -34,12 +34,12 @@ struct KeyFileText {
         lines.compactMap { if case .key(let key) = $0 { key } else { nil } }
     }
 
-    /// A file of one new key, active.
-    init(active key: MasterKey) {
-        self.init(lines: [.other(Self.heading), .key(KeyLine(key, status: .active))], wasLegacy: false)
+    /// A file of one new key, active, written plain or wrapped as `KeyMaterial.new` decides.
+    init(active key: MasterKey, wrapping: KeyWrapping?) throws {
+        self.init(lines: [.other(Self.heading), .key(try KeyLine(key, status: .active, wrapping: wrapping))], wasLegacy: false)
     }
 
-    /// Parses and checks everything but what needs the keys themselves (`keyring()` checks each id against its key).
+    /// Parses and checks everything but what needs the keys themselves (`keyring(file:wrapping:)` checks each id against its key).
     /// Problems name lines, never their content.
     static func parse(_ text: String) -> Result<KeyFileText, KeyFileProblem> {
         // "\r\n" is one Character in Swift.
@@ -95,11 +95,15 @@ struct KeyFileText {
         self.wasLegacy = wasLegacy
     }
 
-    /// The keys, each checked against the id its line names.
-    func keyring() -> Result<Keyring, KeyFileProblem> {
+    /// The keys of key file `file`, wrapped ones unwrapped with `wrapping`, each checked against the id its line names.
+    func keyring(file: String, wrapping: KeyWrapping?) -> Result<Keyring, KeyFileProblem> {
         var resolved: [(status: Keyring.Status, key: MasterKey)] = []
         for line in keys {
-            let key = line.material.key
+            let key: MasterKey
+            switch line.material.key(id: line.id, line: line.number, file: file, wrapping: wrapping) {
+            case .success(let found): key = found
+            case .failure(let problem): return .failure(problem)
+            }
             guard key.keyIDHex == line.id else { return .failure(.line(line.number, .idMismatch(stated: line.id, actual: key.keyIDHex))) }
             resolved.append((line.status, key))
         }
@@ -108,9 +112,9 @@ struct KeyFileText {
         return .success(keyring)
     }
 
-    /// Adds `key` as the last line.
-    mutating func append(_ key: MasterKey, status: Keyring.Status) {
-        lines.append(.key(KeyLine(key, status: status)))
+    /// Adds `key` as the last line, wrapped when `wrapping` wraps new keys.
+    mutating func append(_ key: MasterKey, status: Keyring.Status, wrapping: KeyWrapping?) throws {
+        lines.append(.key(try KeyLine(key, status: status, wrapping: wrapping)))
     }
 
     /// Makes the key `id` active and the key that was active retired.
@@ -135,8 +139,14 @@ struct KeyFileText {
 }
 
 extension KeyFileText.KeyLine {
-    /// A new key, written in plain form (in an extension, so the memberwise initializer stays).
+    /// A key in plain form (in an extension, so the memberwise initializer stays).
     init(_ key: MasterKey, status: Keyring.Status) {
         self.init(status: status, id: key.keyIDHex, material: .plain(key), materialText: KeyMaterial.plainText(of: key), number: 0)
+    }
+
+    /// A new key, written plain or wrapped as `KeyMaterial.new` decides.
+    init(_ key: MasterKey, status: Keyring.Status, wrapping: KeyWrapping?) throws {
+        let (material, text) = try KeyMaterial.new(key, wrapping: wrapping)
+        self.init(status: status, id: key.keyIDHex, material: material, materialText: text, number: 0)
     }
 }

@@ -5,7 +5,7 @@ import PITRSupport
 /// cron mail and to terminals, and a key pasted in the wrong place must not follow them there.
 /// Everything else is described by file, line and setting name.
 enum SecretText {
-    /// Longer than any setting name (the longest is 27 characters), shorter than any key.
+    /// Longer than any setting name (the longest is 28 characters), shorter than any key.
     static let longestShownName = 40
 
     /// True for a name that reads as a setting name: uppercase ASCII letters, digits and `_`, not

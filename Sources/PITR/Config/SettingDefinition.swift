@@ -62,6 +62,26 @@ extension SettingDefinition {
         "TAILTOWN_FETCH_GAP_GRACE", default: "60",
         help: "seconds (0...86400) a later WAL file must have been archived before wal-fetch calls a missing one a hole and stops recovery (exit 200)")
 
+    // Wrapped keys (docs/operations.md, "Keys wrapped by AWS KMS"); AWS credentials and region as for S3.
+    public static let kmsKeyID = SettingDefinition(
+        "TAILTOWN_KMS_KEY_ID",
+        help: "AWS KMS key (id, ARN or alias/NAME) that wraps the keys keygen writes, so key files hold no key in plain; "
+            + "not TAILTOWN_S3_SSE_KMS_KEY_ID, which is S3's server-side encryption")
+    public static let kmsSecondKeyID = SettingDefinition(
+        "TAILTOWN_KMS_SECOND_KEY_ID",
+        help: "a second AWS KMS key (by ARN; another account's) that wraps each new key too, as the second wrapping "
+            + "TAILTOWN_KMS_KEY_ID requires (or TAILTOWN_KEY_PASSPHRASE_FILE, or both)")
+    public static let kmsEndpoint = SettingDefinition(
+        "TAILTOWN_KMS_ENDPOINT",
+        help: "http(s)://host[:port] of the KMS API (a VPC endpoint); unset means https://kms.REGION.amazonaws.com")
+    public static let keyPassphraseFile = SettingDefinition(
+        "TAILTOWN_KEY_PASSPHRASE_FILE",
+        help: "file holding the passphrase of the second, offline wrapping of KMS-wrapped keys (not readable by others); "
+            + "keygen requires it with TAILTOWN_KMS_KEY_ID, and reads use it when KMS fails")
+    public static let kmsCacheSeconds = SettingDefinition(
+        "TAILTOWN_KMS_CACHE_SECONDS", default: "300",
+        help: "seconds (0...86400) an unwrapped key stays in the user's kernel keyring for the next wal-push and wal-fetch; 0 means no cache")
+
     // S3 repositories: AWS's own names, as the AWS CLI and SDKs read them, then ours.
     public static let awsAccessKeyID = SettingDefinition(
         "AWS_ACCESS_KEY_ID", help: "S3 access key id; unset means the profile's (AWS_PROFILE)")
@@ -101,6 +121,7 @@ extension SettingDefinition {
     public static let all: [SettingDefinition] = [
         config, repository, compression, compressionLevel, encryptionKeyFile, encryptionKey, logLevel, retain, notifyURL,
         uploadConcurrency, pushAhead, prefetch, fetchGapGrace,
+        kmsKeyID, kmsSecondKeyID, kmsEndpoint, keyPassphraseFile, kmsCacheSeconds,
         awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpointURL, awsProfile,
         awsSharedCredentialsFile, awsConfigFile,
         s3PathStyle, s3StorageClass, s3ServerSideEncryption, s3KMSKeyID, s3PartSize, s3MaxRetries, s3CAFile,

@@ -4,48 +4,12 @@ import PITRSupport
 
 /// The typed accessor of the S3 settings (AWS_* and TAILTOWN_S3_*).
 extension Settings {
-    /// The configuration of an `s3://bucket/prefix` repository. Credentials come from
-    /// AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN) when set, else from
-    /// the AWS_PROFILE profile (default "default") of the credentials file, then of the
-    /// config file, as the AWS CLI reads them. The region and endpoint fall back to the
-    /// profile's `region` and `endpoint_url`. `home` locates ~/.aws (the HOME variable).
+    /// The configuration of an `s3://bucket/prefix` repository: the account (`awsAccount`), then the
+    /// endpoint, AWS_ENDPOINT_URL or else the profile's `endpoint_url`. `home` locates ~/.aws (the HOME variable).
     /// Throws `ConfigError` for a malformed value, `S3Error.configuration` for missing credentials.
     public func s3Configuration(bucket: String, prefix: String, home: String?) throws -> S3Configuration {
-        let profileName = value(of: .awsProfile)?.text ?? "default"
-        let awsFolder = (home ?? "") + "/.aws"
-        let credentialsPath = value(of: .awsSharedCredentialsFile)?.text ?? awsFolder + "/credentials"
-        let configPath = value(of: .awsConfigFile)?.text ?? awsFolder + "/config"
-        let credentialsFile = home == nil && value(of: .awsSharedCredentialsFile) == nil ? nil : try AWSProfileFile.read(credentialsPath, kind: .credentials)
-        let configFile = home == nil && value(of: .awsConfigFile) == nil ? nil : try AWSProfileFile.read(configPath, kind: .config)
-        // For messages: each shown only as `SettingDefinition.shown` allows.
-        let shownProfile = SettingDefinition.awsProfile.shown(profileName).map { "'\($0)'" } ?? "(name not shown)"
-        let shownCredentials = SettingDefinition.awsSharedCredentialsFile.shown(credentialsPath) ?? "(path not shown)"
-        let shownConfig = SettingDefinition.awsConfigFile.shown(configPath) ?? "(path not shown)"
-        let fromCredentials = credentialsFile?.profiles[profileName]
-        let fromConfig = configFile?.profiles[profileName]
-        if let explicit = value(of: .awsProfile), fromCredentials == nil, fromConfig == nil, value(of: .awsAccessKeyID) == nil {
-            throw invalid(.awsProfile, explicit, "names no profile of \(shownCredentials) or \(shownConfig)")
-        }
-        func profileValue(_ key: String) -> String? {
-            (fromCredentials?[key]).flatMap { $0.isEmpty ? nil : $0 } ?? (fromConfig?[key]).flatMap { $0.isEmpty ? nil : $0 }
-        }
-
-        let credentials: AWSCredentials
-        if let keyID = value(of: .awsAccessKeyID) {
-            guard let secret = value(of: .awsSecretAccessKey) else {
-                throw S3Error.configuration(setting: SettingDefinition.awsSecretAccessKey.name,
-                                            problem: "is not set while AWS_ACCESS_KEY_ID is (\(keyID.origin.fromDescription)): set both")
-            }
-            credentials = AWSCredentials(accessKeyID: keyID.text, secretAccessKey: secret.text, sessionToken: value(of: .awsSessionToken)?.text)
-        } else if let keyID = profileValue("aws_access_key_id"), let secret = profileValue("aws_secret_access_key") {
-            credentials = AWSCredentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: profileValue("aws_session_token"))
-        } else {
-            throw S3Error.configuration(setting: SettingDefinition.awsAccessKeyID.name, problem:
-                "is not set and profile \(shownProfile) has no aws_access_key_id and aws_secret_access_key in \(shownCredentials) or \(shownConfig): "
-                + "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE")
-        }
-
-        let region = value(of: .awsRegion)?.text ?? profileValue("region") ?? "us-east-1"
+        let account = try awsAccount(home: home)
+        let region = account.region
         let pathStyle = try s3PathStyle()
         let endpoint: S3Endpoint
         if let url = value(of: .awsEndpointURL) {
@@ -53,9 +17,9 @@ extension Settings {
                 throw invalid(.awsEndpointURL, url, "is not an endpoint URL: use http(s)://host[:port]")
             }
             endpoint = parsed
-        } else if let url = profileValue("endpoint_url") {
+        } else if let url = account.profile["endpoint_url"] {
             guard let parsed = S3Endpoint.parse(url, style: pathStyle ?? .path) else {
-                throw S3Error.configuration(setting: "endpoint_url of profile \(shownProfile) in \(shownConfig)",
+                throw S3Error.configuration(setting: "endpoint_url of profile \(account.shownProfile) in \(account.shownConfig)",
                                             problem: "is not an endpoint URL: use http(s)://host[:port]")
             }
             endpoint = parsed
@@ -72,7 +36,7 @@ extension Settings {
         var retry = RetryPolicy()
         retry.maxRetries = try s3MaxRetries()
         return S3Configuration(
-            bucket: bucket, prefix: prefix, endpoint: endpoint, region: region, credentials: credentials,
+            bucket: bucket, prefix: prefix, endpoint: endpoint, region: region, credentials: account.credentials,
             storageClass: try s3StorageClass(), serverSideEncryption: try s3ServerSideEncryption(),
             partSize: try s3PartSize(), retry: retry, http: http)
     }

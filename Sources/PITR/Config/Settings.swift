@@ -144,8 +144,10 @@ public struct Settings: Sendable {
     }
 
     /// The keys from TAILTOWN_ENCRYPTION_KEY_FILE (several, after a rotation) or TAILTOWN_ENCRYPTION_KEY (one key;
-    /// setting both is an error), or nil when neither is set and objects are not encrypted. Reads the key file on each call.
-    public func keyring() throws -> Keyring? {
+    /// setting both is an error), or nil when neither is set and objects are not encrypted. Reads the key file on each call;
+    /// wrapped keys are unwrapped by KMS or the passphrase (`KeyWrapping`), `home` locating ~/.aws and `log` told of a
+    /// fallback to the passphrase.
+    public func keyring(home: String? = nil, log: Log = Log()) throws -> Keyring? {
         let fileDefinition = SettingDefinition.encryptionKeyFile, inlineDefinition = SettingDefinition.encryptionKey
         let file = value(of: fileDefinition), inline = value(of: inlineDefinition)
         if let file, let inline {
@@ -153,7 +155,7 @@ public struct Settings: Sendable {
                 setting: fileDefinition.name, origin: file.origin, other: inlineDefinition.name, otherOrigin: inline.origin)
         }
         if let file {
-            switch KeyFile.load(file.text) {
+            switch KeyFile.load(file.text, wrapping: KeyWrapping(settings: self, home: home, log: log)) {
             case .success(let keyring): return keyring
             case .failure(let problem): throw ConfigError.keyFileSetting(origin: file.origin, path: file.text, problem: problem)
             }

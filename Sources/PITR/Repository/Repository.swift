@@ -34,7 +34,7 @@ public final class Repository {
 
     /// The repository the settings name (TAILTOWN_REPO), on its storage, with the configured keys.
     public static func open(settings: Settings, environment: [String: String], log: Log) throws -> Repository {
-        let keyring = try settings.keyring()
+        let keyring = try settings.keyring(home: environment["HOME"], log: log)
         switch try settings.repository() {
         case .file(let path):
             return Repository(storage: FileStorage(root: path), keyring: keyring)

@@ -35,10 +35,10 @@ struct BackupManifest {
         guard newlines.count >= 2 else { throw Invalid(reason: "it has fewer than two lines") }
         guard newlines[newlines.count - 1] == text.count - 1 else { throw Invalid(reason: "its last line does not end with a newline") }
         let covered = Array(text[...newlines[newlines.count - 2]])
-        let json: ManifestJSON
+        let json: JSONValue
         do {
-            json = try ManifestJSON.parse(text)
-        } catch let error as ManifestJSON.Invalid {
+            json = try JSONValue.parse(text)
+        } catch let error as JSONValue.Invalid {
             throw Invalid(reason: "it is not valid JSON: \(error.reason)")
         }
         guard let version = json["PostgreSQL-Backup-Manifest-Version"]?.integer, version == 1 || version == 2 else {

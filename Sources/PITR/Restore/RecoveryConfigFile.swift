@@ -10,7 +10,7 @@ public struct RecoveryConfigFile: Equatable, Sendable {
     /// Settings holding a path, made absolute: restore_command runs in the data directory.
     static let pathSettings: Set<String> = [
         SettingDefinition.encryptionKeyFile.name, SettingDefinition.awsSharedCredentialsFile.name,
-        SettingDefinition.awsConfigFile.name, SettingDefinition.s3CAFile.name,
+        SettingDefinition.awsConfigFile.name, SettingDefinition.s3CAFile.name, SettingDefinition.keyPassphraseFile.name,
     ]
 
     public let path: String

@@ -59,7 +59,8 @@ import Testing
             (Self.line("active", a) + "\n" + Self.line("pending", b) + "\n" + Self.line("active", Self.keys[2]) + "\n", .severalActiveKeys(lines: [1, 3])),
             (Self.line("retired", a) + "\n" + Self.line("pending", b) + "\n", .noActiveKey),
             (Self.line("active", a) + "\n" + Self.line("retired", a) + "\n", .line(2, .duplicateID(id: a.keyIDHex, firstLine: 1))),
-            ("active \(a.keyIDHex) wrapped:\(Base64.encode(a.bytes))\n", .line(1, .unknownMaterial(prefix: "wrapped"))),
+            ("active \(a.keyIDHex) sealed:\(Base64.encode(a.bytes))\n", .line(1, .unknownMaterial(prefix: "sealed"))),
+            ("active \(a.keyIDHex) wrapped:\(Base64.encode(a.bytes))\n", .line(1, .badWrapping("has a wrapping that is not base64"))),
             ("active \(a.keyIDHex) \(Base64.encode(a.bytes))\n", .line(1, .unknownMaterial(prefix: nil))),
             ("active \(a.keyIDHex) \(Base64.encode(a.bytes).prefix(20)):x\n", .line(1, .unknownMaterial(prefix: nil))),
             ("active \(a.keyIDHex) base64:\(Base64.encode(Array(a.bytes[..<31])))\n", .line(1, .wrongLength(31))),
@@ -80,8 +81,10 @@ import Testing
         #expect(description(.line(3, .idMismatch(stated: "1a2b3c4d5e6f7081", actual: "0f10b0f320559899")))
             == "encryption key file '\(path)' is wrong on line 3: the line names key id 1a2b3c4d5e6f7081 but its key's id is 0f10b0f320559899: "
             + "the id or the key was changed; restore the file from its copy")
-        #expect(description(.line(2, .unknownMaterial(prefix: "wrapped")))
-            == "encryption key file '\(path)' is wrong on line 2: the key material has the unknown form 'wrapped:': expected base64: and the base64 of 32 bytes")
+        #expect(description(.line(2, .unknownMaterial(prefix: "sealed")))
+            == "encryption key file '\(path)' is wrong on line 2: the key material has the unknown form 'sealed:': expected base64: and the base64 of 32 bytes, or wrapped:")
+        #expect(description(.line(2, .badWrapping("names the kms wrapping twice")))
+            == "encryption key file '\(path)' is wrong on line 2: the key material after wrapped: names the kms wrapping twice")
         #expect(description(.severalActiveKeys(lines: [1, 4])).hasSuffix("has 2 active keys (lines 1, 4): exactly one key encrypts; make the others 'retired'"))
     }
 

@@ -42,6 +42,14 @@ import Testing
             == bytes(hex: "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8"))
     }
 
+    @Test func scryptRFC7914Vectors() throws {
+        // RFC 7914 section 12, the first two vectors (the last two take seconds and a GiB).
+        #expect(try Scrypt.derive(passphrase: [], salt: [], n: 16, r: 1, p: 1, length: 64) == bytes(hex:
+            "77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442fcd0069ded0948f8326a753a0fc81f17e8d3e0fb2e0d3628cf35e20c38d18906"))
+        #expect(try Scrypt.derive(passphrase: Array("password".utf8), salt: Array("NaCl".utf8), n: 1024, r: 8, p: 16, length: 64) == bytes(hex:
+            "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640"))
+    }
+
     @Test func aes256GCMSealsAndOpensTheGCMSpecVectors() throws {
         // "The Galois/Counter Mode of Operation", test cases 14 and 16 (AES-256).
         try check(key: [UInt8](repeating: 0, count: 32), nonce: [UInt8](repeating: 0, count: 12), aad: [],

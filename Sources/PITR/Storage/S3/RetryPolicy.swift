@@ -23,6 +23,30 @@ public struct RetryPolicy: Sendable, Equatable {
         return Double.random(in: 0...ceiling)
     }
 
+    /// Runs `body` (given the attempt number, from 0) until it succeeds, throws an error that
+    /// `isTransient` calls permanent, or the retries or the time budget run out; then a transient
+    /// failure becomes `StorageError.unreachable` naming `what`, which never reads as "not found".
+    /// Each retry is logged as a warning.
+    func run<T>(_ what: String, log: Log, isTransient: (Error) -> Bool, _ body: (Int) throws -> T) throws -> T {
+        let clock = Stopwatch()
+        var attempt = 0
+        while true {
+            do {
+                return try body(attempt)
+            } catch {
+                guard isTransient(error) else { throw error }
+                let elapsed = clock.seconds
+                let delay = delay(beforeRetry: attempt)
+                guard attempt < maxRetries, elapsed + delay < budgetSeconds else {
+                    throw StorageError.unreachable(object: what, reason: "\(error) (gave up after \(attempt + 1) attempts in \(Int(elapsed.rounded())) s)")
+                }
+                log.warning("\(what): \(error); retry \(attempt + 1) of \(maxRetries) in \(Int(delay * 1000)) ms")
+                RetryPolicy.sleep(seconds: delay)
+                attempt += 1
+            }
+        }
+    }
+
     static func sleep(seconds: Double) {
         guard seconds > 0 else { return }
         var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))

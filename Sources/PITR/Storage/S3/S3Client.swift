@@ -87,27 +87,9 @@ final class S3Client {
     }
 
     /// Runs `body` (given the attempt number, from 0) until it succeeds, throws a permanent
-    /// error, or the retries or the time budget run out; then a transient failure becomes
-    /// `StorageError.unreachable`, which never reads as "not found".
+    /// error, or the retries or the time budget run out (`RetryPolicy.run`).
     func retrying<T>(_ what: String, _ body: (Int) throws -> T) throws -> T {
-        let policy = configuration.retry
-        let clock = Stopwatch()
-        var attempt = 0
-        while true {
-            do {
-                return try body(attempt)
-            } catch {
-                guard S3Client.isTransient(error) else { throw error }
-                let elapsed = clock.seconds
-                let delay = policy.delay(beforeRetry: attempt)
-                guard attempt < policy.maxRetries, elapsed + delay < policy.budgetSeconds else {
-                    throw StorageError.unreachable(object: what, reason: "\(error) (gave up after \(attempt + 1) attempts in \(Int(elapsed.rounded())) s)")
-                }
-                log.warning("\(what): \(error); retry \(attempt + 1) of \(policy.maxRetries) in \(Int(delay * 1000)) ms")
-                RetryPolicy.sleep(seconds: delay)
-                attempt += 1
-            }
-        }
+        try configuration.retry.run(what, log: log, isTransient: S3Client.isTransient, body)
     }
 
     static func isTransient(_ error: Error) -> Bool {

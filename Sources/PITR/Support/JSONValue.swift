@@ -1,18 +1,16 @@
-import PITRSupport
-
-/// The JSON that backup_manifest is written in (RFC 8259), parsed from its bytes: the manifest is
-/// the only JSON restore reads, and Sources/PITR goes without Foundation.
-indirect enum ManifestJSON: Equatable {
-    case object([String: ManifestJSON])
-    case array([ManifestJSON])
+/// A JSON value (RFC 8259) parsed from its bytes: backup_manifest and the answers of AWS KMS are the
+/// JSON the tool reads, and Sources/PITR goes without Foundation.
+package indirect enum JSONValue: Equatable {
+    case object([String: JSONValue])
+    case array([JSONValue])
     case string(String)
     /// A number's text, as written (sizes and versions are read from it as integers).
     case number(String)
     case bool(Bool)
     case null
 
-    /// Parses one value filling all of `bytes` but whitespace; throws `ManifestJSON.Invalid` naming the offset.
-    static func parse(_ bytes: [UInt8]) throws -> ManifestJSON {
+    /// Parses one value filling all of `bytes` but whitespace; throws `JSONValue.Invalid` naming the offset.
+    package static func parse(_ bytes: [UInt8]) throws -> JSONValue {
         var parser = Parser(bytes: bytes)
         let value = try parser.value(depth: 0)
         parser.skipSpace()
@@ -20,18 +18,18 @@ indirect enum ManifestJSON: Equatable {
         return value
     }
 
-    struct Invalid: Error {
-        let reason: String
+    package struct Invalid: Error {
+        package let reason: String
     }
 
-    subscript(key: String) -> ManifestJSON? {
+    package subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { return members[key] }
         return nil
     }
 
-    var string: String? { if case .string(let text) = self { text } else { nil } }
-    var integer: Int? { if case .number(let text) = self { Int(text) } else { nil } }
-    var array: [ManifestJSON]? { if case .array(let items) = self { items } else { nil } }
+    package var string: String? { if case .string(let text) = self { text } else { nil } }
+    package var integer: Int? { if case .number(let text) = self { Int(text) } else { nil } }
+    package var array: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
 
     private struct Parser {
         let bytes: [UInt8]
@@ -51,14 +49,14 @@ indirect enum ManifestJSON: Equatable {
             offset += expected.count
         }
 
-        mutating func value(depth: Int) throws -> ManifestJSON {
+        mutating func value(depth: Int) throws -> JSONValue {
             guard depth < 64 else { throw invalid("nesting too deep") }
             skipSpace()
             guard offset < bytes.count else { throw invalid("unexpected end") }
             switch bytes[offset] {
             case UInt8(ascii: "{"):
                 offset += 1
-                var members: [String: ManifestJSON] = [:]
+                var members: [String: JSONValue] = [:]
                 skipSpace()
                 if offset < bytes.count, bytes[offset] == UInt8(ascii: "}") { offset += 1; return .object(members) }
                 while true {
@@ -76,7 +74,7 @@ indirect enum ManifestJSON: Equatable {
                 }
             case UInt8(ascii: "["):
                 offset += 1
-                var items: [ManifestJSON] = []
+                var items: [JSONValue] = []
                 skipSpace()
                 if offset < bytes.count, bytes[offset] == UInt8(ascii: "]") { offset += 1; return .array(items) }
                 while true {
