@@ -5,7 +5,7 @@
 /// not finished another segment since: an idle cluster switches no segment and must not raise an
 /// alarm. A busy cluster whose archiver is stuck has finished segments the repository lacks, and
 /// pg_stat_archiver's last failure more recent than its last success is reported in any case.
-/// A last `verify` that found problems is one too, and so is a current cluster (the server's, else
+/// A last `verify` that found problems is one too, and so is a last `verify --window` that found unprovable stretches, and so is a current cluster (the server's, else
 /// the newest: after a pg_upgrade, the new one) without a backup while older clusters have some.
 public struct HealthCheck: Sendable {
     public var maxBackupAge: Int64 = 26 * 3600
@@ -47,6 +47,10 @@ public struct HealthCheck: Sendable {
         }
         if let server, let failing = server.failingWAL {
             problems.append("the server's archiver is failing: last failure on \(failing) at \(server.failingSince ?? "?"), after its last success; see the server log for archive_command's error")
+        }
+        if let window = status.lastWindow, window.unprovableStretches > 0 {
+            problems.append("the last verify --window (\(window.time.iso8601)) found \(window.unprovableStretches) unprovable stretch\(window.unprovableStretches == 1 ? "" : "es") "
+                            + "(\(String(age: window.unprovableSeconds)) of the window): run verify --window to see them")
         }
         if let verify = status.lastVerify, !verify.sound {
             problems.append("the last verify (\(verify.time.iso8601)) found \(verify.problems) problem\(verify.problems == 1 ? "" : "s"): run verify to see them")

@@ -26,6 +26,12 @@ public enum PrometheusText {
         gauge("archived_segments_last_day", "WAL segments archived in the last 24 hours.", [("", Double(status.segmentsLastDay))])
         gauge("last_verify_success", "1 if the last verify found nothing wrong, else 0.", status.lastVerify.map { [("", $0.sound ? 1 : 0)] } ?? [])
         gauge("last_verify_timestamp_seconds", "When verify last ran (Unix time).", one(status.lastVerify?.time.secondsSinceEpoch))
+        gauge("window_unprovable_seconds", "Seconds of the promised window the last verify --window could not prove restorable.",
+              one(status.lastWindow?.unprovableSeconds))
+        gauge("window_proven_start_timestamp_seconds", "Start of the window the last verify --window proved (Unix time).",
+              one(status.lastWindow?.provenStart?.unixSeconds))
+        gauge("window_proven_end_timestamp_seconds", "End of the window the last verify --window proved (Unix time).",
+              one(status.lastWindow?.provenEnd?.unixSeconds))
         gauge("check_problems", "Problems the last check found.", [("", Double(problems.count))])
         gauge("check_timestamp_seconds", "When check last ran (Unix time).", one(status.time.secondsSinceEpoch))
         return out

@@ -50,6 +50,8 @@ public struct RepositoryStatus: Sendable {
     /// Segments archived in the 24 hours before `time`.
     public let segmentsLastDay: Int
     public let lastVerify: VerifyRecord?
+    /// The outcome of the last `verify --window` on the current cluster's archive; nil when it never ran.
+    public let lastWindow: WindowProof.Outcome?
 
     public var newestBackup: Backup? { backups.last }
     public var backupAge: Int64? { newestBackup.map { time.secondsSinceEpoch - $0.stopTime.secondsSinceEpoch } }
@@ -112,6 +114,7 @@ public struct RepositoryStatus: Sendable {
         bytesByStorageClass = byClass.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         segmentsLastDay = recent
         lastVerify = try VerifyRecord.load(from: inventory.repository)
+        lastWindow = try current.flatMap { try WindowProof.load(archive: $0.identity, from: inventory.repository)?.outcome }
     }
 
     /// The newest commit or abort time in the last segments of `timeline`; nil when they hold none

@@ -11,18 +11,18 @@ package enum SealedMetadata {
     case plainText(MetadataText)
 
     /// The metadata stored under `key`, nil when there is none. A sealed object is decoded with the repository's key
-    /// and must be `identity`.
-    package static func read(_ key: String, identity: ObjectIdentity, in repository: Repository) throws -> SealedMetadata? {
-        guard let bytes = try repository.storage.readSmallObject(key) else { return nil }
-        return try decode(bytes, identity: identity, object: repository.storage.describe(key), keyring: repository.keyring)
+    /// and must be `identity`; neither the object nor its text may exceed `limit` bytes.
+    package static func read(_ key: String, identity: ObjectIdentity, in repository: Repository, limit: Int = 1 << 20) throws -> SealedMetadata? {
+        guard let bytes = try repository.storage.readSmallObject(key, limit: limit) else { return nil }
+        return try decode(bytes, identity: identity, object: repository.storage.describe(key), keyring: repository.keyring, limit: limit)
     }
 
     /// `bytes` as stored under `object`, decoded with the key of `keyring` its header names.
-    static func decode(_ bytes: [UInt8], identity: ObjectIdentity, object: String, keyring: Keyring?) throws -> SealedMetadata {
+    static func decode(_ bytes: [UInt8], identity: ObjectIdentity, object: String, keyring: Keyring?, limit: Int = 1 << 20) throws -> SealedMetadata {
         guard bytes.starts(with: ObjectHeader.magic) else { return .plainText(try MetadataText(parsing: bytes, object: object)) }
         let header = try ObjectHeader(parsing: Array(bytes.prefix(ObjectHeader.size)), object: object)
         guard header.bindsIdentity else { throw ObjectFormatError.format1AfterSwitch(object: object, identity: identity.description) }
-        let text = MemorySink(limit: 1 << 20, object: object)
+        let text = MemorySink(limit: limit, object: object)
         _ = try ObjectDecoder(keyring: keyring).decode(from: MemorySource(bytes), to: text, object: object, identity: identity)
         return .sealed(try MetadataText(parsing: text.bytes, object: object), keyID: header.cipher == .none ? "" : hex(header.keyID))
     }
@@ -30,10 +30,10 @@ package enum SealedMetadata {
     /// Stores `text` sealed under `key` (nil: plain, in a repository without encryption), bound to `identity`;
     /// `.alreadyExists` when `replace` is false and another process stored it first.
     package static func store(_ text: MetadataText, at objectKey: String, identity: ObjectIdentity, replace: Bool,
-                      under key: MasterKey?, in repository: Repository) throws -> CommitOutcome {
+                      under key: MasterKey?, in repository: Repository, compression: Compression = .none) throws -> CommitOutcome {
         let upload = try repository.storage.startUpload(objectKey)
         do {
-            _ = try ObjectEncoder(options: ObjectOptions(compression: .none, key: key)).encode(from: MemorySource(text.bytes), to: upload, as: identity)
+            _ = try ObjectEncoder(options: ObjectOptions(compression: compression, key: key)).encode(from: MemorySource(text.bytes), to: upload, as: identity)
         } catch {
             upload.abort()
             throw error

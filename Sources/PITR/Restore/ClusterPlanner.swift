@@ -59,11 +59,14 @@ struct ClusterPlanner {
             if forced { throw cannotReach(pool[0], "it ends at \(pool[0].stopLSN), after the target LSN \(target)") }
             throw RestorePlanError.targetBeforeOldestBackup(target: "LSN \(target)", oldestRestorable: Self.describeEnd(of: pool[0]))
         }
+        var timeline = targetTimeline(from: backup)
         if request.timeline == .automatic {
-            let holders = try lines(from: backup, reaching: target)
+            let reaching = try lines(from: backup, reaching: target)
+            let holders = Set(reaching.map(\.holder)).sorted()
             if holders.count > 1 { throw RestorePlanError.ambiguousTimeline(target: "LSN \(target)", timelines: holders) }
+            // One line's WAL holds it: the newest line that reaches it (the newest timeline may end before it).
+            timeline = reaching.last?.line ?? timeline
         }
-        let timeline = targetTimeline(from: backup)
         let coverage = try self.coverage(to: timeline)
         let targetSegment = coverage.path.segmentNumber(target)
         let last = coverage.lastArchived ?? 0
@@ -75,17 +78,14 @@ struct ClusterPlanner {
         return try build(backup, timeline: timeline, end: LSN(target.rawValue + 1), stop: .init(lsn: target, time: nil, xid: nil))
     }
 
-    /// The timelines that wrote `target` on the lines from `backup` whose archived WAL reaches it:
-    /// more than one when the lines forked before it.
-    private func lines(from backup: BackupDescriptor, reaching target: LSN) throws -> [TimelineID] {
-        var holders: Set<TimelineID> = []
-        for line in tree.descendants(of: backup.stopTimeline, at: backup.stopLSN) {
+    /// The lines (target timelines) from `backup` whose archived WAL reaches `target`, ascending, each with the
+    /// timeline that wrote `target` on it: more than one writer when the lines forked before it.
+    private func lines(from backup: BackupDescriptor, reaching target: LSN) throws -> [(line: TimelineID, holder: TimelineID)] {
+        try tree.descendants(of: backup.stopTimeline, at: backup.stopLSN).compactMap { line in
             let coverage = try self.coverage(to: line)
-            if let last = coverage.lastArchived, last >= coverage.path.segmentNumber(target) {
-                holders.insert(coverage.path.timeline(at: target))
-            }
+            guard let last = coverage.lastArchived, last >= coverage.path.segmentNumber(target) else { return nil }
+            return (line, coverage.path.timeline(at: target))
         }
-        return holders.sorted()
     }
 
     // MARK: Targets placed by the WAL event locator

@@ -4,6 +4,7 @@ import Testing
 @testable import PITRRetention
 @testable import PITRSupport
 @testable import PITRVerify
+@testable import PITRWAL
 
 /// A strict reader of the Prometheus text exposition format (0.0.4), as promtool checks it:
 /// HELP and TYPE before a metric's samples and at most once each, valid metric and label names,
@@ -128,6 +129,31 @@ enum ExpositionFormat {
         let attributes = try FileManager.default.attributesOfItem(atPath: file)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o644)
         #expect(try FileManager.default.contentsOfDirectory(atPath: monitored.repo.root).filter { $0.hasSuffix(".tmp") }.isEmpty)
+    }
+
+    @Test func theLastWindowProofGivesTheWindowMetricsAndAnAlarm() throws {
+        let monitored = try MonitoredRepository()
+        func window(_ status: RepositoryStatus) throws -> [ExpositionFormat.Sample] {
+            try ExpositionFormat.parse(PrometheusText.render(status, problems: [])).filter { $0.name.hasPrefix("tailtown_pitr_window_") }
+        }
+        // Never run: no window metrics beyond the status window, no alarm.
+        let never = try monitored.status()
+        #expect(try window(never).map(\.name).sorted() == ["tailtown_pitr_window_end_timestamp_seconds", "tailtown_pitr_window_start_timestamp_seconds"])
+        #expect(!HealthCheck().problems(never, server: nil).contains { $0.contains("verify --window") })
+
+        let start = PostgresTimestamp(unixSeconds: monitored.now.secondsSinceEpoch - 20_000, microseconds: 500)
+        let end = PostgresTimestamp(unixSeconds: monitored.now.secondsSinceEpoch - 60)
+        try WindowProof(outcome: .init(time: monitored.now, provenStart: start, provenEnd: end, unprovableSeconds: 1800, unprovableStretches: 1),
+                        segments: [:]).save(archive: monitored.repo.identity, in: monitored.repo.repository)
+        let status = try monitored.status()
+        let samples = try window(status)
+        func value(_ name: String) -> Double? { samples.first { $0.name == "tailtown_pitr_" + name }?.value }
+        #expect(value("window_unprovable_seconds") == 1800)
+        #expect(value("window_proven_start_timestamp_seconds") == Double(start.unixSeconds))
+        #expect(value("window_proven_end_timestamp_seconds") == Double(end.unixSeconds))
+        #expect(HealthCheck().problems(status, server: nil).contains {
+            $0 == "the last verify --window (\(monitored.now.iso8601)) found 1 unprovable stretch (30m of the window): run verify --window to see them"
+        })
     }
 
     @Test func anEmptyRepositoryLeavesUnknownMetricsOut() throws {

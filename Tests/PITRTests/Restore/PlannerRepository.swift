@@ -42,13 +42,13 @@ final class PlannerRepository {
 
     /// Writes a finished backup's descriptor (recording one stored object of `storedBytes`), as backup-push does last.
     @discardableResult
-    func addBackup(_ name: String, start: String, stop: String, stopTime: String, timeline: UInt32 = 1,
+    func addBackup(_ name: String, start: String, stop: String, stopTime: String, stopMoment: String? = nil, timeline: UInt32 = 1,
                    storedBytes: Int = 1000) throws -> BackupDescriptor {
         guard let time = UTCTime(iso8601: stopTime) else { throw WALError.invalidTimestamp(stopTime, reason: "test") }
         let descriptor = BackupDescriptor(
             name: name, label: "test", startLSN: try LSN(parsing: start), stopLSN: try LSN(parsing: stop),
             startTime: UTCTime(secondsSinceEpoch: time.secondsSinceEpoch - 10), stopTime: time,
-            timeline: TimelineID(timeline), stopTimeline: TimelineID(timeline),
+            stopMoment: try stopMoment.map { try PostgresTimestamp(parsing: $0) }, timeline: TimelineID(timeline), stopTimeline: TimelineID(timeline),
             systemIdentifier: identity.systemIdentifier, serverVersion: identity.majorVersion * 10000 + 4,
             segmentSize: Self.segmentSize.bytes, tablespaces: [], compression: .lz4, cipher: "none", keyID: "",
             objects: [.init(name: "base.tar.0000", archive: "base.tar", rawBytes: storedBytes * 3, storedBytes: storedBytes)])

@@ -184,6 +184,65 @@ import Testing
         #expect(early.targetTimeline == TimelineID(2) && early.stop?.xid == 701)
     }
 
+    @Test func aTimeWithinTheSecondAfterABackupsEndIsPlannedFromItsStopMoment() throws {
+        // b2 ended at 11:00:00.250 (its stop-time field keeps whole seconds: 11:00:00).
+        let repository = try PlannerRepository()
+        try repository.addBackup("b1", start: "0/200028", stop: "0/300100", stopTime: "2026-11-27T10:00:00Z")
+        try repository.addBackup("b2", start: "0/500028", stop: "0/600100", stopTime: "2026-11-27T11:00:00Z",
+                                 stopMoment: "2026-11-27 11:00:00.25+00")
+        try repository.archive(timeline: 1, 2...8)
+        let locator = TestEventLocator()
+        locator.add("0/400100", time: "2026-11-27 10:30:00+00", xid: 600)
+        locator.add("0/600200", time: "2026-11-27 11:00:00.6+00", xid: 700)
+        let target = try PostgresTimestamp(parsing: "2026-11-27 11:00:00.5+00")
+        let plan = try repository.planner(locator).plan(RestoreRequest(target: .time(target)))
+        #expect(plan.backup.name == "b2")
+        #expect(plan.stop?.xid == 700)
+        // Before its stop moment, within the same second, the older backup serves.
+        let before = try repository.planner(locator).plan(RestoreRequest(target: .time(try PostgresTimestamp(parsing: "2026-11-27 11:00:00.1+00"))))
+        #expect(before.backup.name == "b1")
+    }
+
+    @Test func aDescriptorWithoutAStopMomentCountsAsEndedWhenItsSecondIsOver() throws {
+        let repository = try PlannerRepository()
+        try repository.addBackup("b1", start: "0/200028", stop: "0/300100", stopTime: "2026-11-27T10:00:00Z")
+        try repository.archive(timeline: 1, 2...5)
+        let locator = TestEventLocator()
+        locator.add("0/400100", time: "2026-11-27 10:00:01.5+00", xid: 600)
+        let within = #expect(throws: RestorePlanError.self) {
+            try repository.planner(locator).plan(RestoreRequest(target: .time(try PostgresTimestamp(parsing: "2026-11-27 10:00:00.5+00"))))
+        }
+        #expect(within == .targetBeforeOldestBackup(target: "2026-11-27 10:00:00.5+00",
+                                                    oldestRestorable: "2026-11-27T10:00:00Z, at 0/300100 (the end of backup b1)"))
+        let after = try repository.planner(locator).plan(RestoreRequest(target: .time(try PostgresTimestamp(parsing: "2026-11-27 10:00:01+00"))))
+        #expect(after.backup.name == "b1" && after.stop?.xid == 600)
+    }
+
+    @Test func anLSNOnTwoForksIsRefusedUnlessATimelineIsChosen() throws {
+        // Timeline 2 forked from 1 at 0/500028; both lines were archived past it, timeline 1 further.
+        let repository = try PlannerRepository()
+        try repository.addBackup("b1", start: "0/200028", stop: "0/300100", stopTime: "2026-11-27T10:00:00Z")
+        try repository.archive(timeline: 1, 2...9)
+        try repository.archiveHistory(2, [(1, "0/500028")])
+        try repository.archive(timeline: 2, 5...7)
+        let planner = repository.planner()
+        let error = #expect(throws: RestorePlanError.self) { try planner.plan(RestoreRequest(target: .lsn(LSN(0x600100)))) }
+        #expect(error == .ambiguousTimeline(target: "LSN 0/600100", timelines: [TimelineID(1), TimelineID(2)]))
+        #expect(error?.description.contains("add --timeline 1 or --timeline 2") == true)
+        let one = try planner.plan(RestoreRequest(target: .lsn(LSN(0x600100)), timeline: .number(TimelineID(1))))
+        #expect(one.targetTimeline == TimelineID(1))
+        #expect(Self.names(one.segments).last == "000000010000000000000006")
+        let two = try planner.plan(RestoreRequest(target: .lsn(LSN(0x600100)), timeline: .number(TimelineID(2))))
+        #expect(two.targetTimeline == TimelineID(2))
+        #expect(Self.names(two.segments).suffix(2) == ["000000020000000000000005", "000000020000000000000006"])
+        // --timeline latest is a choice too.
+        #expect(try planner.plan(RestoreRequest(target: .lsn(LSN(0x600100)), timeline: .latest)).targetTimeline == TimelineID(2))
+        // Before the fork both lines hold the same WAL: no question.
+        #expect(try planner.plan(RestoreRequest(target: .lsn(LSN(0x480000)))).targetTimeline == TimelineID(2))
+        // Past the end of timeline 2's archive only timeline 1 reaches it.
+        #expect(try planner.plan(RestoreRequest(target: .lsn(LSN(0x880000)))).targetTimeline == TimelineID(1))
+    }
+
     @Test func backupOverrideAndTimelineErrors() throws {
         let repository = try Self.twoBackups()
         let unknown = #expect(throws: RestorePlanError.self) { try repository.planner().plan(RestoreRequest(target: .immediate, backupName: "b9")) }
