@@ -20,11 +20,15 @@ struct BackupListCommand: ParsableCommand {
         let invocation = try Invocation(global)
         try invocation.run {
             let repository = try invocation.repository()
-            let backups = try BackupCatalog(repository: repository).list()
+            let (backups, unreadable) = try BackupCatalog(repository: repository).scan()
+
             let now = UTCTime.now()
             let retention = RetentionClassification(backups: backups, permanent: try PermanentMarks(repository: repository).list(),
                                                     policy: try invocation.settings.retentionPolicy(), now: now)
             print(json ? BackupListing.json(backups, retention: retention) : BackupListing.table(backups, now: now, retention: retention), terminator: "")
+            // The others are listed; a descriptor that cannot be used still fails the command, naming its backup.
+            for backup in unreadable.dropLast() { invocation.log.error("backup \(backup.backup) is not listed: \(backup.error)") }
+            if let last = unreadable.last { throw last.error }
         }
     }
 }

@@ -8,20 +8,43 @@ public struct BackupCatalog {
 
     public init(repository: Repository) { self.repository = repository }
 
-    /// Every descriptor, oldest stop time first (newest last, like `ls -ltr`).
+    /// Every descriptor, oldest stop time first (newest last, like `ls -ltr`). Throws on the first descriptor that cannot
+    /// be used: what deletes or vouches for backups (`delete`, `verify`) must not act on a partial list.
     public func list() throws -> [BackupDescriptor] {
+        let listing = try scan()
+        if let first = listing.unreadable.first { throw first.error }
+        return listing.backups
+    }
+
+    /// A backup whose descriptor cannot be used (damaged, sealed under a key not configured, or put there without the key).
+    public struct Unreadable {
+        public let backup: String
+        public let error: any Error
+    }
+
+    /// Every descriptor that can be used, oldest stop time first, and the backups whose descriptor cannot: what restores
+    /// uses the others rather than none (storage errors still throw).
+    public func scan() throws -> (backups: [BackupDescriptor], unreadable: [Unreadable]) {
         let keys = try repository.storage.list(prefix: BackupDescriptor.folder + "/")
             .filter { key in
                 let parts = key.split(separator: "/")
                 return parts.count == 3 && parts[2] == BackupDescriptor.fileName
             }
         var descriptors: [BackupDescriptor] = []
+        var unreadable: [Unreadable] = []
         let state = try repository.recordedState()
         for key in keys {
             guard let bytes = try repository.storage.readSmallObject(key) else { continue }
-            descriptors.append(try read(bytes, backup: String(key.split(separator: "/")[1]), object: repository.storage.describe(key), state: state))
+            let backup = String(key.split(separator: "/")[1])
+            do {
+                descriptors.append(try read(bytes, backup: backup, object: repository.storage.describe(key), state: state))
+            } catch let error as ObjectFormatError {
+                unreadable.append(Unreadable(backup: backup, error: error))
+            } catch let error as BackupError {
+                unreadable.append(Unreadable(backup: backup, error: error))
+            }
         }
-        return descriptors.sorted { ($0.stopTime, $0.name) < ($1.stopTime, $1.name) }
+        return (descriptors.sorted { ($0.stopTime, $0.name) < ($1.stopTime, $1.name) }, unreadable)
     }
 
     /// Stores `descriptor`, which makes its backup one, as an object bound to its backup's name; never replaces one.

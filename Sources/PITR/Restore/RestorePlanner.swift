@@ -30,8 +30,13 @@ public struct RestorePlanner {
     /// `--cluster` names one; otherwise each cluster is planned for, and the target must lie in
     /// exactly one's reach: a target two could serve is refused, naming them, never guessed.
     public func plan(_ request: RestoreRequest) throws -> RestorePlan {
-        let all = try BackupCatalog(repository: repository).list()
-        guard !all.isEmpty else { throw RestorePlanError.noBackups(repository: repository.name) }
+        // A damaged or planted descriptor leaves its backup out, loudly, rather than stopping every restore.
+        let (all, unreadable) = try BackupCatalog(repository: repository).scan()
+        for backup in unreadable { log.warning("backup \(backup.backup) is left out of the plan: \(backup.error)") }
+        guard !all.isEmpty else {
+            if let first = unreadable.first { throw first.error }
+            throw RestorePlanError.noBackups(repository: repository.name)
+        }
         let clusters = Self.clusters(of: all)
         if let name = request.backupName {
             guard let named = all.first(where: { $0.name == name }) else {

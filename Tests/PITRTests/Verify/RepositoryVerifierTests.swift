@@ -107,6 +107,9 @@ import Testing
         let planted = #expect(throws: BackupError.self) { try catalog.list() }
         #expect(planted?.description.contains(victim.name) == true && planted?.description.contains("without the key") == true,
                 "\(String(describing: planted))")
+        // What restores leaves that backup out and uses the others.
+        let scan = try catalog.scan()
+        #expect(scan.unreadable.map(\.backup) == [victim.name] && scan.backups.map(\.name) == backups.dropFirst().map(\.name))
 
         try FileManager.default.removeItem(atPath: path)
         try FileManager.default.copyItem(atPath: scenario.repo.path(BackupDescriptor.key(of: backups[1].name)), toPath: path)
