@@ -21,6 +21,10 @@ public enum StatusJSON {
         let verify = status.lastVerify.map {
             "{\"time\":\(time($0.time)),\"ok\":\($0.sound),\"deep\":\($0.deep),\"problems\":\($0.problems)}"
         } ?? "null"
+        let proven = status.lastWindow.map {
+            "{\"time\":\(time($0.time)),\"proven_start\":\(time($0.provenStart?.utcTime)),\"proven_end\":\(time($0.provenEnd?.utcTime)),"
+                + "\"unprovable_seconds\":\($0.unprovableSeconds),\"unprovable_stretches\":\($0.unprovableStretches)}"
+        } ?? "null"
         let fields: [(String, String)] = [
             ("time", time(status.time)),
             ("clusters", "[" + clusters.joined(separator: ",") + "]"),
@@ -36,6 +40,7 @@ public enum StatusJSON {
             ("bytes_by_storage_class", "{" + status.bytesByStorageClass.map { "\(string($0.storageClass)):\($0.bytes)" }.joined(separator: ",") + "}"),
             ("segments_last_day", String(status.segmentsLastDay)),
             ("last_verify", verify),
+            ("last_window", proven),
             ("backups", "[" + backups.joined(separator: ",") + "]"),
         ]
         return "{" + fields.map { "\(string($0.0)):\($0.1)" }.joined(separator: ",") + "}\n"

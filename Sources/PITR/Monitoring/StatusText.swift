@@ -32,6 +32,12 @@ public enum StatusText {
         } else {
             lines.append("last verify       never")
         }
+        if let window = status.lastWindow {
+            let proven = window.provenStart.flatMap { start in window.provenEnd.map { "\(start.utcTime.iso8601) .. \($0.utcTime.iso8601)" } }
+                ?? "nothing"
+            lines.append("proven window     \(proven) (verify --window \(window.time.iso8601))"
+                         + (window.unprovableStretches == 0 ? "" : "; \(window.unprovableStretches) unprovable, \(String(age: window.unprovableSeconds))"))
+        }
         lines.append("")
         let width = status.backups.map(\.name.count).max() ?? 0
         for backup in status.backups.reversed() {

@@ -154,6 +154,11 @@ enum ExpositionFormat {
         #expect(HealthCheck().problems(status, server: nil).contains {
             $0 == "the last verify --window (\(monitored.now.iso8601)) found 1 unprovable stretch (30m of the window): run verify --window to see them"
         })
+        // status shows it too.
+        #expect(StatusText.render(status).contains(
+            "proven window     \(start.utcTime.iso8601) .. \(end.utcTime.iso8601) (verify --window \(monitored.now.iso8601)); 1 unprovable, 30m\n"),
+                "\(StatusText.render(status))")
+        #expect(StatusJSON.render(status).contains("\"last_window\":{\"time\":\"\(monitored.now.iso8601)\",\"proven_start\":\"\(start.utcTime.iso8601)\","))
     }
 
     @Test func anEmptyRepositoryLeavesUnknownMetricsOut() throws {
