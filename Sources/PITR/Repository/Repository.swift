@@ -144,6 +144,20 @@ public final class Repository {
         return keyring.key(id: header.keyID)
     }
 
+    /// The ids of the keys that sealed what the repository keeps about itself: the log's newest entry and each
+    /// `archive.info` (the first push after `keygen --activate` seals them again under the new key).
+    package func metadataKeyIDs() throws -> Set<String> {
+        var ids = Set<String>()
+        if let newest = try RepositoryLog(repository: self).newest() { ids.insert(newest.keyID) }
+        for key in try storage.list(prefix: "wal/") where key.hasSuffix("/" + ArchiveIndex.infoName) {
+            let head = try storage.readHead(of: key, count: ObjectHeader.size)
+            guard head.starts(with: ObjectHeader.magic) else { continue }
+            let header = try ObjectHeader(parsing: head, object: storage.describe(key))
+            if header.cipher != .none { ids.insert(hex(header.keyID)) }
+        }
+        return ids
+    }
+
     /// Throws unless the repository has its marker, that is, unless at least one push created it here.
     public func checkExists() throws {
         if try storage.size(of: Repository.markerKey) == nil {

@@ -86,9 +86,10 @@ public struct RepositoryVerifier {
         var report = VerifyReport(time: now, deep: deep, backups: inventory.backups.count, backupObjects: backupObjects,
                                   walFiles: walFiles, problems: problems, formatOneObjects: formatOne)
         report.keys = keys
-        // A key is known to be unneeded only when every object's header said which key it needs.
-        if outcomes.allSatisfy(\.headerRead) {
-            report.unneededKeys = keys.filter { $0.status == .retired && $0.objects == 0 }.map(\.keyID)
+        // A key is known to be unneeded only when every object's header said which key it needs, and nothing the
+        // repository keeps about itself (the log, each archive.info) is still sealed by it.
+        if outcomes.allSatisfy(\.headerRead), let sealing = try? inventory.repository.metadataKeyIDs() {
+            report.unneededKeys = keys.filter { $0.status == .retired && $0.objects == 0 && !sealing.contains($0.keyID) }.map(\.keyID)
         }
         record(report)
         return report

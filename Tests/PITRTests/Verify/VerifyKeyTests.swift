@@ -67,4 +67,14 @@ import Testing
         let pending = try verify(repo, Keyring([(.pending, Self.first), (.active, Self.second)])!)
         #expect(pending.unneededKeys.isEmpty)
     }
+
+    /// A retired key that still seals the repository log and archive.info (no push since the activation) is needed.
+    @Test func aKeyThatStillSealsTheLogIsNeeded() throws {
+        let repo = try SyntheticRepository(key: Self.first)
+        let first = Self.first.keyIDHex
+        #expect(try verify(repo, Self.rotated).unneededKeys.isEmpty)
+        try WALArchive(repository: Repository(storage: repo.storage, keyring: Self.rotated), identity: repo.identity)
+            .checkKeyAndSegmentSize(repo.segmentSize, file: "after the activation")
+        #expect(try verify(repo, Self.rotated).unneededKeys == [first])
+    }
 }
