@@ -24,6 +24,12 @@ struct CheckCommand: ParsableCommand {
     @Option(name: [.customShort("d"), .long], help: ArgumentHelp("A libpq connection string or URI (default: the PG* environment).", valueName: "conninfo"))
     var dbname: String = ""
 
+    @Option(help: ArgumentHelp("The last restore drill slower than this (or failed) is a problem: 2h, 30m or seconds.", valueName: "duration"))
+    var maxRto: String?
+
+    @Option(help: ArgumentHelp("No restore drill within this age is a problem (e.g. 35d).", valueName: "age"))
+    var maxDrillAge: String?
+
     @Flag(help: "Do not connect to the server: judge by the repository alone.")
     var noConnect = false
 
@@ -33,9 +39,18 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         guard let backupAge = AgeLimit.seconds(maxBackupAge) else { throw ValidationError("--max-backup-age '\(maxBackupAge)' is not an age such as 26h") }
         guard let walAge = AgeLimit.seconds(maxWalAge) else { throw ValidationError("--max-wal-age '\(maxWalAge)' is not an age such as 1h") }
+        var check = HealthCheck(maxBackupAge: backupAge, maxWALAge: walAge)
+        if let maxRto {
+            guard let seconds = AgeLimit.seconds(maxRto) else { throw ValidationError("--max-rto '\(maxRto)' is not a duration such as 2h") }
+            check.maxRTO = seconds
+        }
+        if let maxDrillAge {
+            guard let seconds = AgeLimit.seconds(maxDrillAge) else { throw ValidationError("--max-drill-age '\(maxDrillAge)' is not an age such as 35d") }
+            check.maxDrillAge = seconds
+        }
         let invocation = try Invocation(global)
         let problems = try invocation.run {
-            try HealthCheck(maxBackupAge: backupAge, maxWALAge: walAge).run(
+            try check.run(
                 repository: try invocation.repository(), policy: try invocation.settings.retentionPolicy(),
                 conninfo: noConnect ? nil : dbname, prometheusFile: prometheus, notifyURL: try invocation.settings.notifyURL(),
                 log: invocation.log)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PITRMonitoring
 import PITRSupport
 import PITRVerify
 import PITRWAL
@@ -42,6 +43,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --restore-test: recover to this time (with a zone) and pause there, instead of the end of the archive.", valueName: "time"))
     var to: String?
 
+    @Flag(help: "With --restore-test: recover to a random moment inside the recoverable window (see status), and pause there.")
+    var randomTarget = false
+
     @Option(help: ArgumentHelp("With --restore-test: 'SQL => OP VALUE' (OP: = != > >= < <=), or SQL whose first value must be true (repeatable).", valueName: "check"))
     var checkSql: [String] = []
 
@@ -55,9 +59,10 @@ struct VerifyCommand: ParsableCommand {
     var pgBin: String?
 
     func validate() throws {
-        if !restoreTest, to != nil || !checkSql.isEmpty || pgBin != nil {
-            throw ValidationError("--to, --check-sql and --pg-bin go with --restore-test")
+        if !restoreTest, to != nil || randomTarget || !checkSql.isEmpty || pgBin != nil {
+            throw ValidationError("--to, --random-target, --check-sql and --pg-bin go with --restore-test")
         }
+        if to != nil, randomTarget { throw ValidationError("--to and --random-target are two targets: give one") }
         if restoreTest, deep || json || window { throw ValidationError("--restore-test does not take --deep, --json or --window") }
         if window, deep { throw ValidationError("--window decodes every segment it has not proven before: it does not take --deep") }
     }
@@ -85,13 +90,22 @@ struct VerifyCommand: ParsableCommand {
 
     private func drill(_ invocation: Invocation) throws {
         let report = try invocation.run {
+            let started = UTCTime.now()
+            let repository = try invocation.repository()
             var drill = RestoreDrill(procedure: try invocation.restoreProcedure(pgBin: pgBin),
                                      executable: ProcessPaths.executable() ?? CommandLine.arguments[0])
             drill.target = try to.map { .time(try PostgresTimestamp(parsing: $0)) }
+            if randomTarget {
+                let target = try RandomDrillTarget.pick(repository: repository, policy: try invocation.settings.retentionPolicy())
+                print("random target: \(target)")
+                drill.target = .time(target)
+            }
             drill.checks = try checkSql.map(DrillCheck.init(parsing:))
             drill.database = checkDb
             drill.scratchParent = ProcessPaths.absolute(scratchDir)
-            return drill.run()
+            let report = drill.run()
+            try DrillRecord(report, time: started).save(in: repository)
+            return report
         }
         print(report.text, terminator: "")
         if !report.passed { throw ExitCode(1) }

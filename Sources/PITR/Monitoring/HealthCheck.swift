@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// `check`: the alarms for cron and monitoring (docs/operations.md, "Check").
 ///
 /// A backup older than `maxBackupAge` is a problem, and so is no backup. The newest archived
@@ -10,6 +12,10 @@
 public struct HealthCheck: Sendable {
     public var maxBackupAge: Int64 = 26 * 3600
     public var maxWALAge: Int64 = 3600
+    /// `check --max-rto`: the last restore drill took longer (or failed) is a problem; nil: not checked.
+    public var maxRTO: Int64?
+    /// `check --max-drill-age`: no restore drill within this many seconds is a problem; nil: not checked.
+    public var maxDrillAge: Int64?
 
     public init(maxBackupAge: Int64 = 26 * 3600, maxWALAge: Int64 = 3600) {
         self.maxBackupAge = maxBackupAge
@@ -51,6 +57,24 @@ public struct HealthCheck: Sendable {
         if let window = status.lastWindow, window.unprovableStretches > 0 {
             problems.append("the last verify --window (\(window.time.iso8601)) found \(window.unprovableStretches) unprovable stretch\(window.unprovableStretches == 1 ? "" : "es") "
                             + "(\(String(age: window.unprovableSeconds)) of the window): run verify --window to see them")
+        }
+        let lastDrill = status.drills.last
+        if let maxRTO, let drill = lastDrill {
+            if !drill.passed {
+                problems.append("the last restore drill (\(drill.time.iso8601), backup \(drill.backup)) failed: run verify --restore-test to see why")
+            } else if drill.totalSeconds > Double(maxRTO) {
+                problems.append("the last restore drill (\(drill.time.iso8601)) took \(Stopwatch.text(drill.totalSeconds)), more than the RTO of \(String(age: maxRTO)) (--max-rto)")
+            }
+        }
+        if let maxDrillAge {
+            if let drill = lastDrill {
+                let age = status.time.secondsSinceEpoch - drill.time.secondsSinceEpoch
+                if age > maxDrillAge {
+                    problems.append("the last restore drill ran \(String(age: age)) ago (at \(drill.time.iso8601)), more than \(String(age: maxDrillAge)) (--max-drill-age): run verify --restore-test")
+                }
+            } else {
+                problems.append("no restore drill was ever recorded in the repository (--max-drill-age): run verify --restore-test")
+            }
         }
         if let verify = status.lastVerify, !verify.sound {
             problems.append("the last verify (\(verify.time.iso8601)) found \(verify.problems) problem\(verify.problems == 1 ? "" : "s"): run verify to see them")

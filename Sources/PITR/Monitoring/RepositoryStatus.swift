@@ -52,6 +52,8 @@ public struct RepositoryStatus: Sendable {
     public let lastVerify: VerifyRecord?
     /// The outcome of the last `verify --window` on the current cluster's archive; nil when it never ran.
     public let lastWindow: WindowProof.Outcome?
+    /// The last restore drills (`verify --restore-test`), oldest first: the measured RTO over time.
+    public let drills: [DrillRecord]
 
     public var newestBackup: Backup? { backups.last }
     public var backupAge: Int64? { newestBackup.map { time.secondsSinceEpoch - $0.stopTime.secondsSinceEpoch } }
@@ -115,6 +117,7 @@ public struct RepositoryStatus: Sendable {
         segmentsLastDay = recent
         lastVerify = try VerifyRecord.load(from: inventory.repository)
         lastWindow = try current.flatMap { try WindowProof.load(archive: $0.identity, from: inventory.repository)?.outcome }
+        drills = try DrillRecord.recent(in: inventory.repository, limit: 5)
     }
 
     /// The newest commit or abort time in the last segments of `timeline`; nil when they hold none

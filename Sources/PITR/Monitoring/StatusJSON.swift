@@ -41,6 +41,9 @@ public enum StatusJSON {
             ("segments_last_day", String(status.segmentsLastDay)),
             ("last_verify", verify),
             ("last_window", proven),
+            ("drills", "[" + status.drills.map {
+                "{\"time\":\(time($0.time)),\"backup\":\(string($0.backup)),\"passed\":\($0.passed),\"total_seconds\":\(String(format1: $0.totalSeconds))}"
+            }.joined(separator: ",") + "]"),
             ("backups", "[" + backups.joined(separator: ",") + "]"),
         ]
         return "{" + fields.map { "\(string($0.0)):\($0.1)" }.joined(separator: ",") + "}\n"

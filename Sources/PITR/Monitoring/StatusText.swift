@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// `status` on a terminal: one fact per line, then the backups with the classes keeping them.
 public enum StatusText {
     public static func render(_ status: RepositoryStatus) -> String {
@@ -31,6 +33,11 @@ public enum StatusText {
             lines.append("last verify       \(verify.time.iso8601): " + (verify.sound ? "all well" : "\(verify.problems) problems") + (verify.deep ? " (deep)" : ""))
         } else {
             lines.append("last verify       never")
+        }
+        if !status.drills.isEmpty {
+            lines.append("restore drills    " + status.drills.reversed().map {
+                "\($0.time.iso8601) \(Stopwatch.text($0.totalSeconds))" + ($0.passed ? "" : " FAILED")
+            }.joined(separator: ", "))
         }
         if let window = status.lastWindow {
             let proven = window.provenStart.flatMap { start in window.provenEnd.map { "\(start.utcTime.iso8601) .. \($0.utcTime.iso8601)" } }

@@ -131,7 +131,18 @@ extension PostgreSQLIntegration {
             #expect(failing.status == 1 && failing.stdout.contains("check FAILED: SELECT count(*) FROM marks gave 4, expected = 6"),
                     "\(failing.stdout)\(failing.stderr)")
             #expect(try FileManager.default.contentsOfDirectory(atPath: scratch).isEmpty)
-            #expect(try repository.storage.list(prefix: "") == keysBefore)
+            // Each drill left one record in the repository, and nothing else; status shows them, check judges them.
+            let added = try repository.storage.list(prefix: "").filter { !keysBefore.contains($0) }
+            #expect(added.count == 2 && added.allSatisfy { $0.hasPrefix("drills/") }, "\(added)")
+            let shown = try tailtown(["status"])
+            #expect(shown.stdout.contains("restore drills    ") && shown.stdout.contains(" FAILED"), "\(shown.stdout)")
+            let slow = try tailtown(["check", "--no-connect", "--max-backup-age", "30d", "--max-wal-age", "30d", "--max-rto", "1s"])
+            #expect(slow.status == 1 && slow.stdout.contains("the last restore drill") && slow.stdout.contains("failed"), "\(slow.stdout)\(slow.stderr)")
+            // A drill to a random moment of the window.
+            let random = try tailtown(["verify", "--restore-test", "--random-target", "--scratch-dir", scratch,
+                                       "--check-sql", "SELECT count(*) >= 0 FROM marks"])
+            #expect(random.status == 0 && random.stdout.contains("random target: ") && random.stdout.hasSuffix("restore test passed\n"),
+                    "\(random.stdout)\(random.stderr)")
 
             // A segment taken out of the middle of the chain is named by verify, and dated by the newest
             // commit decoded from the segment before it ('before target'), later than the backup's stop.

@@ -1,0 +1,61 @@
+import PITRNative
+import PITRPipeline
+import PITRRepository
+import PITRStorage
+import PITRSupport
+
+/// One restore drill's outcome and time, kept in the repository as `drills/<start>-<random>` (docs/format.md): one
+/// sealed object per drill, never rewritten, so that `status` shows the measured RTO over time and `check` alarms
+/// when the last drill was too slow or too long ago.
+public struct DrillRecord: Equatable, Sendable {
+    static let folder = "drills/"
+
+    public let time: UTCTime
+    public let backup: String
+    public let passed: Bool
+    /// The measured RTO: every phase, from plan to a checked, running copy.
+    public let totalSeconds: Double
+    /// Each phase's name and seconds, in order.
+    public let phases: [RestoreDrill.Phase]
+
+    public init(_ report: RestoreDrill.Report, time: UTCTime) {
+        self.init(time: time, backup: report.backup, passed: report.passed, totalSeconds: report.totalSeconds, phases: report.phases)
+    }
+
+    init(time: UTCTime, backup: String, passed: Bool, totalSeconds: Double, phases: [RestoreDrill.Phase]) {
+        self.time = time
+        self.backup = backup
+        self.passed = passed
+        self.totalSeconds = totalSeconds
+        self.phases = phases
+    }
+
+    /// Stores the record under a name of its own (the time and 64 random bits); never replaces one.
+    public func save(in repository: Repository) throws {
+        let key = DrillRecord.folder + time.compact + "-" + hex(try SecureRandom.bytes(8))
+        let text = MetadataText([("format", "1"), ("time", time.iso8601), ("backup", backup), ("result", passed ? "passed" : "failed"),
+                                 ("total-seconds", String(format1: totalSeconds))]
+            + phases.map { ("phase", "\(String(format1: $0.seconds)) \($0.name)") })
+        _ = try SealedMetadata.store(text, at: key, identity: try DrillRecord.identity(key, in: repository), replace: false,
+                                     under: repository.key, in: repository)
+    }
+
+    /// The newest `limit` drills, oldest first. A record that is not sealed (put there without the key) is left out.
+    public static func recent(in repository: Repository, limit: Int) throws -> [DrillRecord] {
+        let keys = try repository.storage.list(prefix: folder).sorted().suffix(limit)
+        return try keys.compactMap { key in
+            guard case .sealed(let text, _)? = try SealedMetadata.read(key, identity: try identity(key, in: repository), in: repository),
+                  let time = text["time"].flatMap(UTCTime.init(iso8601:)), let total = Double(text["total-seconds"] ?? "") else { return nil }
+            let phases = text.all("phase").compactMap { line -> RestoreDrill.Phase? in
+                let parts = line.split(separator: " ", maxSplits: 1)
+                guard parts.count == 2, let seconds = Double(parts[0]) else { return nil }
+                return RestoreDrill.Phase(name: String(parts[1]), seconds: seconds)
+            }
+            return DrillRecord(time: time, backup: text["backup"] ?? "", passed: text["result"] == "passed", totalSeconds: total, phases: phases)
+        }
+    }
+
+    private static func identity(_ key: String, in repository: Repository) throws -> ObjectIdentity {
+        ObjectIdentity(["repository": try repository.recordedState()?.repositoryID ?? "", "file": key])
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+@testable import PITRMonitoring
+@testable import PITRRepository
+@testable import PITRSupport
+@testable import PITRVerify
+
+/// Restore drills kept in the repository: one sealed object each, never rewritten; `status` shows them and `check`
+/// alarms on a slow, failed or old one.
+@Suite struct DrillRecordTests {
+    func drill(_ monitored: MonitoredRepository, secondsAgo: Int64, total: Double, passed: Bool = true) throws {
+        try DrillRecord(time: UTCTime(secondsSinceEpoch: monitored.now.secondsSinceEpoch - secondsAgo), backup: monitored.backup.name,
+                        passed: passed, totalSeconds: total, phases: [.init(name: "plan", seconds: 0.5), .init(name: "download and extract", seconds: total - 0.5)])
+            .save(in: monitored.repo.repository)
+    }
+
+    @Test func drillsAreKeptSealedAndShownAndChecked() throws {
+        let monitored = try MonitoredRepository()
+        let check = HealthCheck(maxBackupAge: 86_400, maxWALAge: 3600)
+        var strict = check
+        strict.maxRTO = 60
+        strict.maxDrillAge = 86_400
+        #expect(try strict.problems(monitored.status(), server: nil).contains("no restore drill was ever recorded in the repository (--max-drill-age): run verify --restore-test"))
+
+        try drill(monitored, secondsAgo: 7200, total: 42.0)
+        try drill(monitored, secondsAgo: 7200, total: 42.0)   // the same second: a name of its own, nothing replaced
+        try drill(monitored, secondsAgo: 3600, total: 95.0)
+        let status = try monitored.status()
+        #expect(status.drills.map(\.totalSeconds) == [42.0, 42.0, 95.0])
+        #expect(status.drills.last?.phases.map(\.name) == ["plan", "download and extract"])
+        #expect(try monitored.repo.repository.storage.list(prefix: DrillRecord.folder).count == 3)
+        #expect(StatusText.render(status).contains("restore drills    \(UTCTime(secondsSinceEpoch: monitored.now.secondsSinceEpoch - 3600).iso8601) 95.0 s"),
+                "\(StatusText.render(status))")
+        #expect(StatusJSON.render(status).contains("\"total_seconds\":95.0}]"))
+
+        #expect(check.problems(status, server: nil).allSatisfy { !$0.contains("drill") })
+        let problems = strict.problems(status, server: nil)
+        #expect(problems.contains { $0.contains("took 95.0 s, more than the RTO of 1m (--max-rto)") }, "\(problems)")
+        var older = strict
+        older.maxRTO = 120
+        older.maxDrillAge = 1800
+        #expect(older.problems(status, server: nil).contains { $0.contains("the last restore drill ran ") && $0.contains("more than 30m (--max-drill-age)") })
+
+        try drill(monitored, secondsAgo: 60, total: 10.0, passed: false)
+        #expect(strict.problems(try monitored.status(), server: nil).contains { $0.contains("failed: run verify --restore-test") })
+
+        // A record in plain text (put there without the key) is not a drill.
+        let planted = monitored.repo.path(DrillRecord.folder + "99991231T000000Z-0000000000000000")
+        try Data("format=1\ntime=2026-01-01T00:00:00Z\nresult=passed\ntotal-seconds=1.0\n".utf8).write(to: URL(fileURLWithPath: planted))
+        #expect(try monitored.status().drills.count == 4)
+    }
+}
