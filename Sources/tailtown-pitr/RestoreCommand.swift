@@ -1,6 +1,7 @@
 import ArgumentParser
 import PITRRestore
 import PITRSupport
+import PITRVerify
 import PITRWAL
 
 
@@ -102,6 +103,8 @@ struct RestoreCommand: ParsableCommand {
             var restore = RestoreRun(procedure: try invocation.restoreProcedure(pgBin: pgBin))
             restore.dryRun = dryRun
             restore.start = start
+            // The estimate is a courtesy: a repository whose drills cannot be read still restores, with assumed rates.
+            restore.estimate = (try? DrillRecord.estimate(in: try invocation.repository())) ?? .assumed
             try restore.run(request, options) { print($0) }
         }
     }

@@ -9,6 +9,8 @@ public struct RestoreRun {
     public var dryRun = false
     /// Start PostgreSQL on the restored directory and wait for the target.
     public var start = false
+    /// The rates the plan's time estimate uses (the last drill's, when the command found one).
+    public var estimate = RestoreEstimate.assumed
 
     public init(procedure: RestoreProcedure) {
         self.procedure = procedure
@@ -26,7 +28,7 @@ public struct RestoreRun {
         let plan = try procedure.plan(request)
         let planSeconds = planClock.seconds
         say("plan (\(Stopwatch.text(planSeconds))):")
-        for line in plan.report { say("  " + line) }
+        for line in plan.report(estimate: estimate) { say("  " + line) }
         if dryRun { return }
 
         say("restore into \(options.targetDirectory):")

@@ -1,6 +1,7 @@
 import PITRNative
 import PITRPipeline
 import PITRRepository
+import PITRRestore
 import PITRStorage
 import PITRSupport
 
@@ -17,9 +18,14 @@ public struct DrillRecord: Equatable, Sendable {
     public let totalSeconds: Double
     /// Each phase's name and seconds, in order.
     public let phases: [RestoreDrill.Phase]
+    /// The plan's work: stored bytes downloaded and WAL bytes replayed.
+    var downloadBytes = 0
+    var replayBytes = 0
 
     public init(_ report: RestoreDrill.Report, time: UTCTime) {
         self.init(time: time, backup: report.backup, passed: report.passed, totalSeconds: report.totalSeconds, phases: report.phases)
+        downloadBytes = report.downloadBytes
+        replayBytes = report.replayBytes
     }
 
     init(time: UTCTime, backup: String, passed: Bool, totalSeconds: Double, phases: [RestoreDrill.Phase]) {
@@ -30,11 +36,26 @@ public struct DrillRecord: Equatable, Sendable {
         self.phases = phases
     }
 
+    /// The download and replay rates this drill measured, for the restore planner's time estimate; nil for a failed
+    /// drill or one without both phases.
+    public var estimate: RestoreEstimate? {
+        guard passed, let download = phases.first(where: { $0.name == "download and extract" }),
+              let recovery = phases.first(where: { $0.name.hasPrefix("recovery") }) else { return nil }
+        return RestoreEstimate.measured(downloadBytes: downloadBytes, downloadSeconds: download.seconds, replayBytes: replayBytes,
+                                        replaySeconds: recovery.seconds, source: "rates measured by the restore drill of \(time.iso8601)")
+    }
+
+    /// The rates of the newest passed drill that measured both, else the assumed ones.
+    public static func estimate(in repository: Repository) throws -> RestoreEstimate {
+        try recent(in: repository, limit: 5).reversed().lazy.compactMap(\.estimate).first ?? .assumed
+    }
+
     /// Stores the record under a name of its own (the time and 64 random bits); never replaces one.
     public func save(in repository: Repository) throws {
         let key = DrillRecord.folder + time.compact + "-" + hex(try SecureRandom.bytes(8))
         let text = MetadataText([("format", "1"), ("time", time.iso8601), ("backup", backup), ("result", passed ? "passed" : "failed"),
-                                 ("total-seconds", String(format1: totalSeconds))]
+                                 ("total-seconds", String(format1: totalSeconds)),
+                                 ("download-bytes", String(downloadBytes)), ("replay-bytes", String(replayBytes))]
             + phases.map { ("phase", "\(String(format1: $0.seconds)) \($0.name)") })
         _ = try SealedMetadata.store(text, at: key, identity: try DrillRecord.identity(key, in: repository), replace: false,
                                      under: repository.key, in: repository)
@@ -51,7 +72,10 @@ public struct DrillRecord: Equatable, Sendable {
                 guard parts.count == 2, let seconds = Double(parts[0]) else { return nil }
                 return RestoreDrill.Phase(name: String(parts[1]), seconds: seconds)
             }
-            return DrillRecord(time: time, backup: text["backup"] ?? "", passed: text["result"] == "passed", totalSeconds: total, phases: phases)
+            var record = DrillRecord(time: time, backup: text["backup"] ?? "", passed: text["result"] == "passed", totalSeconds: total, phases: phases)
+            record.downloadBytes = Int(text["download-bytes"] ?? "") ?? 0
+            record.replayBytes = Int(text["replay-bytes"] ?? "") ?? 0
+            return record
         }
     }
 

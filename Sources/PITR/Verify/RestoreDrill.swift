@@ -35,6 +35,9 @@ public struct RestoreDrill {
         public let checks: [CheckResult]
         /// Why the drill failed before or while running the checks.
         public let failure: String?
+        /// The plan's work: stored bytes downloaded, WAL bytes replayed (0 when no plan was made).
+        public var downloadBytes = 0
+        public var replayBytes = 0
 
         public var passed: Bool { failure == nil && checks.allSatisfy(\.passed) }
         public var totalSeconds: Double { phases.reduce(0) { $0 + $1.seconds } }
@@ -76,6 +79,7 @@ public struct RestoreDrill {
         var scratch: String?
         var started: PostgresStarter?
         var failure: String?
+        var work = (download: 0, replay: 0)
         func timed<T>(_ name: String, _ body: () throws -> T) throws -> T {
             let clock = Stopwatch()
             defer { phases.append(Phase(name: name, seconds: clock.seconds)) }
@@ -87,6 +91,7 @@ public struct RestoreDrill {
             let request = RestoreRequest(target: target ?? .latest, cluster: cluster)
             let plan = try timed("plan") { try procedure.plan(request) }
             backup = plan.backup.name
+            work = RestoreEstimate.work(of: plan)
             let folder = try makeScratch()
             scratch = folder
             var options = RestoreOptions(targetDirectory: folder + "/data", executable: executable)
@@ -123,7 +128,9 @@ public struct RestoreDrill {
             }
         }
         phases.append(Phase(name: "stop and clean up", seconds: clock.seconds))
-        return Report(backup: backup, phases: phases, checks: results, failure: failure)
+        var report = Report(backup: backup, phases: phases, checks: results, failure: failure)
+        (report.downloadBytes, report.replayBytes) = work
+        return report
     }
 
     /// The folder of the drill server's socket, inside the scratch directory.

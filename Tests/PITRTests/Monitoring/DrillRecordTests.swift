@@ -49,4 +49,21 @@ import Testing
         try Data("format=1\ntime=2026-01-01T00:00:00Z\nresult=passed\ntotal-seconds=1.0\n".utf8).write(to: URL(fileURLWithPath: planted))
         #expect(try monitored.status().drills.count == 4)
     }
+
+    /// The restore plan's time estimate uses the rates the newest passed drill measured.
+    @Test func theNewestPassedDrillGivesThePlannerItsRates() throws {
+        let monitored = try MonitoredRepository()
+        #expect(try DrillRecord.estimate(in: monitored.repo.repository) == .assumed)
+        var measured = DrillRecord(time: monitored.now, backup: monitored.backup.name, passed: true, totalSeconds: 30,
+                                   phases: [.init(name: "plan", seconds: 1), .init(name: "download and extract", seconds: 20),
+                                            .init(name: "recovery to the target", seconds: 8), .init(name: "stop and clean up", seconds: 1)])
+        measured.downloadBytes = 2_000_000_000
+        measured.replayBytes = 400_000_000
+        try measured.save(in: monitored.repo.repository)
+        try DrillRecord(time: UTCTime(secondsSinceEpoch: monitored.now.secondsSinceEpoch + 1), backup: monitored.backup.name, passed: false,
+                        totalSeconds: 3, phases: []).save(in: monitored.repo.repository)
+        let estimate = try DrillRecord.estimate(in: monitored.repo.repository)
+        #expect(estimate.downloadBytesPerSecond == 100_000_000 && estimate.replayBytesPerSecond == 50_000_000)
+        #expect(estimate.source == "rates measured by the restore drill of \(monitored.now.iso8601)")
+    }
 }
