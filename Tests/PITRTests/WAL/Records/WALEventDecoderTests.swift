@@ -15,7 +15,7 @@ import Testing
     }
 
     private func decode(_ record: [UInt8]) throws -> WALEventDecoder.Outcome {
-        try record.withUnsafeBytes { try WALEventDecoder.decode($0, lsn: LSN(0x100), endLSN: LSN(0x200)) }
+        try record.withUnsafeBytes { try WALEventDecoder.decode($0, lsn: LSN(0x100), endLSN: LSN(0x200), majorVersion: 17) }
     }
 
     private func event(_ kind: WALEvent.Kind, xid: UInt32) -> WALEventDecoder.Outcome {

@@ -1,0 +1,167 @@
+import PITRRepository
+import PITRSupport
+import PITRWAL
+
+/// What `incidents` looks for: commits within `since`...`until` (times of the commit records),
+/// optionally only those touching one relation file, and how many rows one transaction must delete
+/// or update in one relation to count.
+public struct IncidentQuery: Sendable {
+    public var since: PostgresTimestamp?
+    public var until: PostgresTimestamp?
+    /// A relation file number (pg_relation_filenode), since names are not known yet.
+    public var relationFile: UInt32?
+    public var rowThreshold: Int
+
+    public static let defaultRowThreshold = 1000
+
+    public init(since: PostgresTimestamp? = nil, until: PostgresTimestamp? = nil, relationFile: UInt32? = nil,
+                rowThreshold: Int = IncidentQuery.defaultRowThreshold) {
+        self.since = since
+        self.until = until
+        self.relationFile = relationFile
+        self.rowThreshold = rowThreshold
+    }
+}
+
+/// The incidents found, oldest first, and what it took to find them.
+public struct IncidentSearch: Sendable {
+    public let incidents: [Incident]
+    public let segmentsRead: Int
+    /// Whether restore commands must name the cluster (the repository holds several) or the timeline
+    /// (the archive holds several).
+    public let namingCluster: Bool
+    public let namingTimeline: Bool
+}
+
+/// Decodes the archived WAL of every cluster in the repository (every timeline) and classifies the
+/// committed transactions (`IncidentClassifier`). With `since`/`until` only the segments from the
+/// first commit at or after `since` (less `leadSegments`, where the transaction's earlier records
+/// lie) through the first commit after `until` are read, placed as `restore --to` places a time.
+/// Segments are downloaded and decoded by `threads` workers, each on its own repository connection
+/// and a run of consecutive segments.
+public struct IncidentFinder {
+    let repository: Repository
+    let openRepository: RepositoryOpener
+    let threads: Int
+
+    /// Segments read before the one holding the first commit at or after `since`: a transaction's
+    /// rows changed there still count towards its total.
+    static let leadSegments = 2
+
+    public init(repository: Repository, openRepository: @escaping RepositoryOpener,
+                threads: Int = min(4, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))) {
+        self.repository = repository
+        self.openRepository = openRepository
+        self.threads = threads
+    }
+
+    public func find(_ query: IncidentQuery) throws -> IncidentSearch {
+        let identities = try ArchiveIndex.identities(in: repository)
+        var incidents: [Incident] = []
+        var segmentsRead = 0
+        var namingTimeline = false
+        for identity in identities {
+            let index = try ArchiveIndex.load(repository: repository, identity: identity)
+            let timelines = Set(index.files.keys.compactMap { file -> TimelineID? in
+                if case .segment(let segment) = file { return segment.timeline }
+                return nil
+            }).sorted()
+            namingTimeline = namingTimeline || timelines.count > 1
+            var byCommit: [LSN: Incident] = [:]
+            for timeline in timelines {
+                let segments = index.segments(on: timeline)
+                let range = try selected(segments, index: index, query: query)
+                guard !range.isEmpty else { continue }
+                var classifier = IncidentClassifier(cluster: identity, timeline: timeline, rowThreshold: query.rowThreshold)
+                for summary in try summarize(segments, range: range, index: index) { classifier.add(summary) }
+                segmentsRead += range.count
+                // A timeline's first segment repeats its parent's WAL up to the switch: keep the parent's.
+                for incident in classifier.incidents where byCommit[incident.commitLSN] == nil {
+                    byCommit[incident.commitLSN] = incident
+                }
+            }
+            incidents += byCommit.values.filter { query.matches($0) }
+        }
+        incidents.sort { ($0.commitTime, $0.commitLSN) < ($1.commitTime, $1.commitLSN) }
+        return IncidentSearch(incidents: incidents, segmentsRead: segmentsRead, namingCluster: identities.count > 1,
+                              namingTimeline: namingTimeline)
+    }
+
+    /// The positions of `segments` to read for the query's times.
+    private func selected(_ segments: [WALSegmentName], index: ArchiveIndex, query: IncidentQuery) throws -> Range<Int> {
+        var range = segments.indices
+        guard query.since != nil || query.until != nil else { return range }
+        let locator = ArchiveEventLocator(index: index)
+        func position(of lsn: LSN) -> Int {
+            segments.lastIndex { $0.startLSN(index.segmentSize) <= lsn } ?? 0
+        }
+        if let since = query.since {
+            guard let first = try locator.stopEvent(for: .time(since), exclusive: true, in: segments) else { return 0..<0 }
+            range = max(0, position(of: first.lsn) - Self.leadSegments)..<range.upperBound
+        }
+        if let until = query.until, let after = try locator.stopEvent(for: .time(until), exclusive: false, in: segments) {
+            range = range.lowerBound..<max(range.lowerBound, min(range.upperBound, position(of: after.lsn) + 1))
+        }
+        return range
+    }
+
+    /// The change summaries of `segments[range]`, in order, read by up to `threads` workers.
+    private func summarize(_ segments: [WALSegmentName], range: Range<Int>, index: ArchiveIndex) throws -> [WALChangeSummary] {
+        let workers = max(1, min(threads, range.count))
+        let chunk = (range.count + workers - 1) / workers
+        let runs = stride(from: range.lowerBound, to: range.upperBound, by: chunk).map { $0..<min($0 + chunk, range.upperBound) }
+        let results = runs.map { _ in RunResult() }
+        var threads: [WorkerThread] = []
+        defer { threads.forEach { $0.join() } }
+        for (run, result) in zip(runs, results) {
+            threads.append(try WorkerThread("incidents: decode WAL") {
+                result.outcome = Result {
+                    let reader = index.reading(through: try openRepository())
+                    return try Self.summarize(segments, run: run, index: reader)
+                }
+            })
+        }
+        threads.forEach { $0.join() }
+        threads = []
+        return try results.flatMap { try $0.outcome.get() }
+    }
+
+    private final class RunResult: @unchecked Sendable {
+        var outcome: Result<[WALChangeSummary], Error> = .success([])
+    }
+
+    /// One worker's run of consecutive positions; a record crossing a segment's end is read on into the
+    /// following segments of `segments`, whose bytes are kept for the next position.
+    private static func summarize(_ segments: [WALSegmentName], run: Range<Int>, index: ArchiveIndex) throws -> [WALChangeSummary] {
+        let scanner = WALRecordScanner(segmentSize: index.segmentSize, majorVersion: index.archive.identity.majorVersion)
+        let limit = Int(index.segmentSize.bytes)
+        var kept: (segment: WALSegmentName, bytes: [UInt8])?
+        var summaries: [WALChangeSummary] = []
+        for position in run {
+            let segment = segments[position]
+            let bytes = kept?.segment == segment ? kept?.bytes ?? [] : try index.decode(.segment(segment), limit: limit)
+            kept = nil
+            var continuation = position + 1
+            let result = try scanner.summarize(segment: segment, bytes: bytes) {
+                guard continuation < segments.count,
+                      segments[continuation].number(index.segmentSize) == segment.number(index.segmentSize) + UInt64(continuation - position)
+                else { return nil }
+                defer { continuation += 1 }
+                let next = try index.decode(.segment(segments[continuation]), limit: limit)
+                if continuation == position + 1 { kept = (segments[continuation], next) }
+                return next
+            }
+            summaries.append(result.changes)
+        }
+        return summaries
+    }
+}
+
+extension IncidentQuery {
+    func matches(_ incident: Incident) -> Bool {
+        if let since, incident.commitTime < since { return false }
+        if let until, incident.commitTime > until { return false }
+        if let relationFile, !incident.tables.contains(where: { $0.file.number == relationFile }) { return false }
+        return true
+    }
+}
