@@ -80,6 +80,7 @@ extension PostgreSQLIntegration {
 
             // The text form says why tables are shown by relation file.
             let text = try sandbox.tailtown(["--config", tailtown.configFile, "incidents"]).check()
+            print(text)
             #expect(text.contains("no map from relation files to names"), "\(text)")
             #expect(text.contains("restore: tailtown-pitr restore --xid \(dropXID) --exclusive --action promote --target-dir DIR"), "\(text)")
 

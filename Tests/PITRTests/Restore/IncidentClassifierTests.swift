@@ -34,6 +34,16 @@ import Testing
         #expect(incidents.first?.id == "1-2000")
     }
 
+    @Test func indexFilesAreNotLosses() {
+        var summary = WALChangeSummary()
+        summary.indexFiles = [oldIndex, newIndex]
+        summary.classRowDeletes = [12, 13]
+        // DROP INDEX: nothing listed. DROP TABLE: the table's file, not its index's.
+        summary.transactionEnds = [end(12, at: 0x2000, dropping: [newIndex]), end(13, at: 0x3000, dropping: [old, oldIndex])]
+        let incidents = classify([summary])
+        #expect(incidents.map(\.xid) == [13] && incidents.first?.tables.map(\.file) == [old])
+    }
+
     @Test func rewritesAreNotIncidentsButATruncateIs() {
         // VACUUM FULL: new files through a transient pg_class row, inserted and deleted; the new heap written or not.
         var vacuumFull = WALChangeSummary()

@@ -8,8 +8,8 @@ import PITRWAL
 ///   before the in-place update that marked the database invalid (the last one on pg_database before
 ///   the drop record, by the same transaction or by one without an xid yet);
 /// - a commit that unlinks relation files that held data (not files created within the WAL read that no
-///   record wrote to before the commit), when the transaction created no file: DROP (TABLE, and any other
-///   relation);
+///   record wrote to before the commit, nor files an index access method wrote to), when the transaction
+///   created no file: DROP (TABLE, and any other relation whose kind the WAL read does not show);
 /// - when it created files too, it is a rewrite and not an incident if it copied the relation through a
 ///   new pg_class row that it dropped again (VACUUM FULL, CLUSTER, ALTER TABLE rewrites, REFRESH
 ///   MATERIALIZED VIEW) or if every new file was written before the commit (REINDEX), in both cases
@@ -28,6 +28,8 @@ struct IncidentClassifier {
     /// Files whose creation lies in the WAL read (by transactions that did not abort), and the first record
     /// that wrote each after its creation: a file nothing wrote to was empty.
     private var createdFiles: [RelationFile: (created: LSN, written: LSN?)] = [:]
+    /// Files known to be indexes: dropping one loses nothing that cannot be rebuilt.
+    private var indexFiles: Set<RelationFile> = []
     private var classRowInserts: Set<UInt32> = []
     private var classRowDeletes: Set<UInt32> = []
     private var databaseDrops: [UInt32: WALChangeSummary.DatabaseDrop] = [:]
@@ -61,6 +63,7 @@ struct IncidentClassifier {
                 createdFiles[file] = (created.created, lsn)
             }
         }
+        indexFiles.formUnion(summary.indexFiles)
         classRowInserts.formUnion(summary.classRowInserts)
         classRowDeletes.formUnion(summary.classRowDeletes)
         for drop in summary.databaseDrops { databaseDrops[drop.xid] = drop }
@@ -69,7 +72,12 @@ struct IncidentClassifier {
         for end in summary.transactionEnds {
             if end.committed, let incident = classify(end) { incidents.append(incident) }
             forget([end.xid] + end.subtransactions, committed: end.committed)
-            if end.committed { end.droppedFiles.forEach { createdFiles[$0] = nil } }
+            if end.committed {
+                end.droppedFiles.forEach {
+                    createdFiles[$0] = nil
+                    indexFiles.remove($0)
+                }
+            }
         }
     }
 
@@ -92,7 +100,7 @@ struct IncidentClassifier {
             }
         }
         let large = changed.filter { $0.value.deleted + $0.value.updated >= rowThreshold }
-        let lost = end.droppedFiles.filter { !wasEmpty($0, before: end.lsn) }
+        let lost = end.droppedFiles.filter { !wasEmpty($0, before: end.lsn) && !indexFiles.contains($0) }
         let dropKind = droppedDataKind(end, lost: lost, xids: xids)
         guard dropKind != nil || !large.isEmpty else { return nil }
         let dropped = dropKind == nil ? [] : lost

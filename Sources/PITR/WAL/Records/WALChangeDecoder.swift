@@ -4,6 +4,7 @@
 /// - RM_HEAP_ID DELETE (not XLH_DELETE_IS_SUPER), UPDATE, HOT_UPDATE: one row each, by xid and block 0's file;
 ///   INSERT and DELETE on pg_class (file 1259 of a database) mark the transaction; INPLACE on a shared
 ///   catalog (tablespace 1664) is kept with its LSN.
+/// - the index access methods' records (btree, hash, GIN, GiST, SP-GiST, BRIN): their files are index files.
 /// - RM_SMGR_ID CREATE of a main fork: the file and the xid.
 /// - RM_DBASE_ID DROP: the database and the xid.
 /// - RM_XACT_ID COMMIT, ABORT and their PREPARED forms (`WALTransactionRecord`).
@@ -20,9 +21,11 @@ enum WALChangeDecoder {
         let resourceManager = record[17]
         let xid = record.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
         var firstBlock: (file: RelationFile, number: UInt32)?
+        let index = WALFormat.indexResourceManagers.contains(resourceManager)
         let main = try WALRecordBody.mainData(of: record) { file, number in
             if firstBlock == nil { firstBlock = (file, number) }
             if summary.firstReferences[file] == nil { summary.firstReferences[file] = lsn }
+            if index { summary.indexFiles.insert(file) }
         }
         switch resourceManager {
         case WALFormat.heapResourceManager:

@@ -86,6 +86,8 @@ package struct WALChangeSummary: Sendable {
     package var rowChanges: [RowChangeKey: RowChanges] = [:]
     /// The first record in the segment that references each relation file's blocks.
     package var firstReferences: [RelationFile: LSN] = [:]
+    /// Files that index access methods' records wrote to (btree, hash, GIN, GiST, SP-GiST, BRIN): index files.
+    package var indexFiles: Set<RelationFile> = []
     /// Main-fork files created (XLOG_SMGR_CREATE).
     package var fileCreations: [FileCreation] = []
     /// Transactions that inserted, and that deleted, a pg_class row.

@@ -50,6 +50,8 @@ enum WALFormat {
     static let storageResourceManager: UInt8 = 2         // RM_SMGR_ID
     static let databaseResourceManager: UInt8 = 4        // RM_DBASE_ID
     static let heapResourceManager: UInt8 = 10           // RM_HEAP_ID
+    /// RM_BTREE_ID 11, RM_HASH_ID 12, RM_GIN_ID 13, RM_GIST_ID 14, RM_SPGIST_ID 16, RM_BRIN_ID 17 (15 is sequences).
+    static let indexResourceManagers: Set<UInt8> = [11, 12, 13, 14, 16, 17]
     static let smgrCreate: UInt8 = 0x10                  // XLOG_SMGR_CREATE: xl_smgr_create (RelFileLocator, ForkNumber)
     static let databaseDrop: UInt8 = 0x20                // XLOG_DBASE_DROP: xl_dbase_drop_rec (db_id, ...)
     static let heapOperationMask: UInt8 = 0x70           // XLOG_HEAP_OPMASK

@@ -70,6 +70,19 @@ import Testing
         #expect(summary.fileCreations.map(\.file) == [table] && summary.fileCreations.first?.xid == 802)
         #expect(summary.sharedInplaceUpdates.map(\.lsn) == [LSN(0x1400)])
         #expect(summary.databaseDrops.map(\.database) == [16441] && summary.databaseDrops.first?.lsn == LSN(0x1500))
+        #expect(summary.indexFiles.isEmpty)
+    }
+
+    @Test func indexAccessMethodsMarkTheirFiles() throws {
+        let btree = RelationFile(tablespace: 1663, database: 5, number: 16390)
+        let sequence = RelationFile(tablespace: 1663, database: 5, number: 16395)
+        let summary = try summarize([
+            record(rmid: 11, info: 0x00, xid: 900, blocks: [(btree, 1)], main: [0, 0]),       // XLOG_BTREE_INSERT_LEAF
+            record(rmid: 15, info: 0x00, xid: 900, blocks: [(sequence, 0)], main: [0, 0]),    // XLOG_SEQ_LOG: not an index
+            record(rmid: 10, info: 0x00, xid: 900, blocks: [(table, 0)], main: [0, 0, 0]),
+        ])
+        #expect(summary.indexFiles == [btree])
+        #expect(summary.firstReferences.keys.sorted() == [table, btree, sequence].sorted())
     }
 
     /// A COMMIT PREPARED with every part: database, two subtransactions, one file to drop, two dropped-statistics
