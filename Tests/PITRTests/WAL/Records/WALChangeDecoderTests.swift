@@ -15,13 +15,7 @@ import Testing
             body += SyntheticWAL.bytes(of: file.tablespace) + SyntheticWAL.bytes(of: file.database) + SyntheticWAL.bytes(of: file.number)
             body += SyntheticWAL.bytes(of: number)
         }
-        body += SyntheticWAL.mainDataHeader(main.count) + main
-        var header = [UInt8](repeating: 0, count: 24)
-        put(UInt32(24 + body.count), into: &header, at: 0)
-        put(xid, into: &header, at: 4)
-        header[16] = info
-        header[17] = rmid
-        return header + body
+        return SyntheticWAL.record(rmid: rmid, info: info, xid: xid, body: body + SyntheticWAL.mainDataHeader(main.count) + main)
     }
 
     private func summarize(_ records: [[UInt8]], majorVersion: Int = 17) throws -> WALChangeSummary {
