@@ -115,6 +115,12 @@ extension PostgreSQLIntegration {
             #expect(beforeDrop.status == 0, "\(beforeDrop.stdout)\(beforeDrop.stderr)")
             #expect(try paused.query("select datconnlimit from pg_database where datname = 'doomed'") == "-1")
             #expect(try Self.query(in: "doomed", port: paused.port, sandbox: sandbox, major: major, "select count(*) from kept_inside") == "42")
+
+            // A hole in the archive is named: incidents there cannot be known.
+            let hole = "000000010000000000000002"
+            try FileManager.default.removeItem(atPath: tailtown.repository.segmentObject(hole, systemIdentifier: try primary.systemIdentifier(), major: major))
+            let holed = try sandbox.tailtown(["--config", tailtown.configFile, "incidents"]).check()
+            #expect(holed.contains("WAL missing between 000000010000000000000001 and 000000010000000000000003"), "\(holed)")
         }
 
         /// `sql` in database `database` of the server on `port`, through `major`'s psql.

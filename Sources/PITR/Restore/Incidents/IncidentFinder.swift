@@ -31,6 +31,9 @@ public struct IncidentSearch: Sendable {
     /// (the archive holds several).
     public let namingCluster: Bool
     public let namingTimeline: Bool
+    /// Holes in the archive within the segments read: the segments on each side, whose WAL between
+    /// is missing, so incidents there cannot be known.
+    public let gaps: [(after: WALSegmentName, before: WALSegmentName)]
 }
 
 /// Decodes the archived WAL of every cluster in the repository (every timeline) and classifies the
@@ -60,6 +63,7 @@ public struct IncidentFinder {
         var incidents: [Incident] = []
         var segmentsRead = 0
         var namingTimeline = false
+        var gaps: [(after: WALSegmentName, before: WALSegmentName)] = []
         for identity in identities {
             let index = try ArchiveIndex.load(repository: repository, identity: identity)
             let timelines = Set(index.files.keys.compactMap { file -> TimelineID? in
@@ -72,6 +76,10 @@ public struct IncidentFinder {
                 let segments = index.segments(on: timeline)
                 let range = try selected(segments, index: index, query: query)
                 guard !range.isEmpty else { continue }
+                for position in range.dropLast()
+                where segments[position + 1].number(index.segmentSize) != segments[position].number(index.segmentSize) + 1 {
+                    gaps.append((segments[position], segments[position + 1]))
+                }
                 var classifier = IncidentClassifier(cluster: identity, timeline: timeline, rowThreshold: query.rowThreshold)
                 for summary in try summarize(segments, range: range, index: index) { classifier.add(summary) }
                 segmentsRead += range.count
@@ -84,7 +92,7 @@ public struct IncidentFinder {
         }
         incidents.sort { ($0.commitTime, $0.commitLSN) < ($1.commitTime, $1.commitLSN) }
         return IncidentSearch(incidents: incidents, segmentsRead: segmentsRead, namingCluster: identities.count > 1,
-                              namingTimeline: namingTimeline)
+                              namingTimeline: namingTimeline, gaps: gaps)
     }
 
     /// The positions of `segments` to read for the query's times.

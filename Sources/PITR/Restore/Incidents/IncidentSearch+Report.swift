@@ -14,9 +14,15 @@ extension IncidentSearch {
             + ["--target-dir", "DIR"]).joined(separator: " ")
     }
 
+    /// One line per hole in the archive within the segments read.
+    var gapLines: [String] {
+        gaps.map { "WAL missing between \($0.after.fileName) and \($0.before.fileName): incidents there cannot be known." }
+    }
+
     public func text() -> String {
         guard !incidents.isEmpty else {
-            return "No incidents: no committed DROP, TRUNCATE, DROP DATABASE or large DELETE/UPDATE in \(segmentsRead) segment(s) read.\n"
+            return (["No incidents: no committed DROP, TRUNCATE, DROP DATABASE or large DELETE/UPDATE in \(segmentsRead) segment(s) read."]
+                + gapLines).joined(separator: "\n") + "\n"
         }
         var lines: [String] = []
         for incident in incidents {
@@ -27,6 +33,7 @@ extension IncidentSearch {
             lines.append("  restore: " + restoreCommand(incident))
         }
         lines.append("\(incidents.count) incident(s) in \(segmentsRead) segment(s) read.")
+        lines += gapLines
         if incidents.contains(where: { !$0.tables.isEmpty || $0.kind == .dropDatabase }) { lines.append(Self.namesNote) }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -45,7 +52,9 @@ extension IncidentSearch {
                 + "\"database_name\":null,\"tables\":[\(tables.joined(separator: ","))],"
                 + "\"restore_arguments\":[\(arguments.joined(separator: ","))],\"restore_command\":\(restoreCommand(incident).jsonLiteral)}"
         }
-        return "{\"incidents\":[\(items.joined(separator: ","))],\"segments_read\":\(segmentsRead),\"names_unknown_because\":\(Self.namesNote.jsonLiteral)}\n"
+        let holes = gaps.map { "{\"after\":\($0.after.fileName.jsonLiteral),\"before\":\($0.before.fileName.jsonLiteral)}" }
+        return "{\"incidents\":[\(items.joined(separator: ","))],\"segments_read\":\(segmentsRead),\"gaps\":[\(holes.joined(separator: ","))],"
+            + "\"names_unknown_because\":\(Self.namesNote.jsonLiteral)}\n"
     }
 
     static func describe(_ table: Incident.Table) -> String {
