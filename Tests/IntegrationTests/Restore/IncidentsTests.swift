@@ -42,7 +42,11 @@ extension PostgreSQLIntegration {
             let dropXID = try primary.query("select pg_current_xact_id(); drop table dropped")
             try primary.pgbench(load)
             let truncateXID = try primary.query("select pg_current_xact_id(); truncate truncated")
-            let deleteXID = try primary.query("select pg_current_xact_id(); delete from thinned where id <= 10000")
+            // The DELETE's second half runs in a subtransaction: the commit's list joins its rows to the top transaction.
+            let deleteXID = try primary.query("""
+                begin; select pg_current_xact_id(); delete from thinned where id <= 4000;
+                savepoint half; delete from thinned where id <= 10000; release half; commit
+                """)
             try primary.pgbench(load)
             let beforeDropDatabase = try primary.query("select now()")
             _ = try primary.query("drop database doomed")
