@@ -40,8 +40,7 @@ public struct IncidentSearch: Sendable {
 /// committed transactions (`IncidentClassifier`). With `since`/`until` only the segments from the
 /// first commit at or after `since` (less `leadSegments`, where the transaction's earlier records
 /// lie) through the first commit after `until` are read, placed as `restore --to` places a time.
-/// Segments are downloaded and decoded by `threads` workers, each on its own repository connection
-/// and a run of consecutive segments.
+/// Segments are downloaded and decoded by `threads` workers (`ParallelChangeScan`).
 public struct IncidentFinder {
     let repository: Repository
     let openRepository: RepositoryOpener
@@ -81,7 +80,8 @@ public struct IncidentFinder {
                     gaps.append((segments[position], segments[position + 1]))
                 }
                 var classifier = IncidentClassifier(cluster: identity, timeline: timeline, rowThreshold: query.rowThreshold)
-                for summary in try summarize(segments, range: range, index: index) { classifier.add(summary) }
+                try ParallelChangeScan(segments: segments, range: range, index: index, openRepository: openRepository,
+                                       threads: threads).run { classifier.add($0) }
                 segmentsRead += range.count
                 // A timeline's first segment repeats its parent's WAL up to the switch: keep the parent's.
                 for incident in classifier.incidents where byCommit[incident.commitLSN] == nil {
@@ -111,57 +111,6 @@ public struct IncidentFinder {
             range = range.lowerBound..<max(range.lowerBound, min(range.upperBound, position(of: after.lsn) + 1))
         }
         return range
-    }
-
-    /// The change summaries of `segments[range]`, in order, read by up to `threads` workers.
-    private func summarize(_ segments: [WALSegmentName], range: Range<Int>, index: ArchiveIndex) throws -> [WALChangeSummary] {
-        let workers = max(1, min(threads, range.count))
-        let chunk = (range.count + workers - 1) / workers
-        let runs = stride(from: range.lowerBound, to: range.upperBound, by: chunk).map { $0..<min($0 + chunk, range.upperBound) }
-        let results = runs.map { _ in RunResult() }
-        var threads: [WorkerThread] = []
-        defer { threads.forEach { $0.join() } }
-        for (run, result) in zip(runs, results) {
-            threads.append(try WorkerThread("incidents: decode WAL") {
-                result.outcome = Result {
-                    let reader = index.reading(through: try openRepository())
-                    return try Self.summarize(segments, run: run, index: reader)
-                }
-            })
-        }
-        threads.forEach { $0.join() }
-        threads = []
-        return try results.flatMap { try $0.outcome.get() }
-    }
-
-    private final class RunResult: @unchecked Sendable {
-        var outcome: Result<[WALChangeSummary], Error> = .success([])
-    }
-
-    /// One worker's run of consecutive positions; a record crossing a segment's end is read on into the
-    /// following segments of `segments`, whose bytes are kept for the next position.
-    private static func summarize(_ segments: [WALSegmentName], run: Range<Int>, index: ArchiveIndex) throws -> [WALChangeSummary] {
-        let scanner = WALRecordScanner(segmentSize: index.segmentSize, majorVersion: index.archive.identity.majorVersion)
-        let limit = Int(index.segmentSize.bytes)
-        var kept: (segment: WALSegmentName, bytes: [UInt8])?
-        var summaries: [WALChangeSummary] = []
-        for position in run {
-            let segment = segments[position]
-            let bytes = kept?.segment == segment ? kept?.bytes ?? [] : try index.decode(.segment(segment), limit: limit)
-            kept = nil
-            var continuation = position + 1
-            let result = try scanner.summarize(segment: segment, bytes: bytes) {
-                guard continuation < segments.count,
-                      segments[continuation].number(index.segmentSize) == segment.number(index.segmentSize) + UInt64(continuation - position)
-                else { return nil }
-                defer { continuation += 1 }
-                let next = try index.decode(.segment(segments[continuation]), limit: limit)
-                if continuation == position + 1 { kept = (segments[continuation], next) }
-                return next
-            }
-            summaries.append(result.changes)
-        }
-        return summaries
     }
 }
 
