@@ -59,6 +59,7 @@ public struct IncidentFinder {
 
     public func find(_ query: IncidentQuery) throws -> IncidentSearch {
         let identities = try ArchiveIndex.identities(in: repository)
+        guard !identities.isEmpty else { throw ArchiveError.noArchive(archive: "repository \(repository.name)") }
         var incidents: [Incident] = []
         var segmentsRead = 0
         var namingTimeline = false
