@@ -38,12 +38,10 @@ enum WALChangeDecoder {
                 }
                 if file.number == classFileNumber { summary.classRowDeletes.insert(xid) }
                 guard record[main.lowerBound + WALFormat.heapDeleteFlagsOffset] & WALFormat.heapDeleteIsSuper == 0 else { return }
-                summary.rowChanges[key, default: .init()].deleted += 1
-                summary.rowChanges[key]?.blocks.insert(block)
+                summary.rowChanges[key, default: .init()].add(deleted: true, block: block)
             case WALFormat.heapUpdate, WALFormat.heapHotUpdate:
                 // Block 0 is the new tuple's page; the old one's is block 1 when it differs.
-                summary.rowChanges[key, default: .init()].updated += 1
-                summary.rowChanges[key]?.blocks.insert(block)
+                summary.rowChanges[key, default: .init()].add(deleted: false, block: block)
             case WALFormat.heapInsert:
                 if file.number == classFileNumber { summary.classRowInserts.insert(xid) }
             case WALFormat.heapInplace:

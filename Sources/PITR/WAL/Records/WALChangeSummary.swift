@@ -12,16 +12,44 @@ package struct WALChangeSummary: Sendable {
         }
     }
 
-    package struct RowChanges: Sendable {
+    package struct RowChanges: Equatable, Sendable {
         package var deleted = 0
         package var updated = 0
         /// Distinct heap blocks the changes touched (counted per segment: a block changed in two segments counts twice).
-        package var blocks: Set<UInt32> = []
+        package var blocks: BlockSet = []
 
-        package init(deleted: Int = 0, updated: Int = 0, blocks: Set<UInt32> = []) {
+        package init(deleted: Int = 0, updated: Int = 0, blocks: BlockSet = []) {
             self.deleted = deleted
             self.updated = updated
             self.blocks = blocks
+        }
+
+        /// One more deleted or updated row, on `block`.
+        mutating func add(deleted isDelete: Bool, block: UInt32) {
+            if isDelete { deleted += 1 } else { updated += 1 }
+            blocks.insert(block)
+        }
+    }
+
+    /// Distinct block numbers, the first kept inline: a transaction that changed one page (most do) allocates nothing.
+    package struct BlockSet: Equatable, Sendable, ExpressibleByArrayLiteral {
+        private var first: UInt32?
+        private var others: Set<UInt32> = []
+
+        package init(arrayLiteral blocks: UInt32...) {
+            blocks.forEach { insert($0) }
+        }
+
+        package var count: Int { first == nil ? 0 : 1 + others.count }
+
+        package mutating func insert(_ block: UInt32) {
+            guard let first else { return self.first = block }
+            if block != first { others.insert(block) }
+        }
+
+        package mutating func formUnion(_ other: BlockSet) {
+            if let block = other.first { insert(block) }
+            other.others.forEach { insert($0) }
         }
     }
 
