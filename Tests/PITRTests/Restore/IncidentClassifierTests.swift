@@ -64,7 +64,15 @@ import Testing
         truncate.fileCreations = [.init(xid: 22, file: emptyHeap, lsn: LSN(0x3100)), .init(xid: 22, file: emptyIndex, lsn: LSN(0x3200))]
         truncate.firstReferences = [emptyIndex: LSN(0x3300), emptyHeap: LSN(0x3F80)]   // the heap written only after the commit
         truncate.transactionEnds = [end(22, at: 0x3F00, dropping: [new, rebuilt])]
-        let incidents = classify([vacuumFull, reindex, truncate])
+        // SET TABLESPACE: the heap copied into tablespace 16500, its empty TOAST table too.
+        var move = WALChangeSummary()
+        let moved = RelationFile(tablespace: 16500, database: 5, number: 16420)
+        let movedToast = RelationFile(tablespace: 16500, database: 5, number: 16421)
+        move.fileCreations = [.init(xid: 23, file: moved, lsn: LSN(0x5100)), .init(xid: 23, file: movedToast, lsn: LSN(0x5200))]
+        move.firstReferences = [moved: LSN(0x5300)]
+        let heldRows = RelationFile(tablespace: 1663, database: 5, number: 16430)
+        move.transactionEnds = [end(23, at: 0x5F00, dropping: [heldRows, emptyHeap])]
+        let incidents = classify([vacuumFull, reindex, truncate, move])
         #expect(incidents.map(\.kind) == [.truncate] && incidents.first?.xid == 22)
     }
 

@@ -12,9 +12,10 @@ import PITRWAL
 ///   created no file: DROP (TABLE, and any other relation whose kind the WAL read does not show);
 /// - when it created files too, it is a rewrite and not an incident if it copied the relation through a
 ///   new pg_class row that it dropped again (VACUUM FULL, CLUSTER, ALTER TABLE rewrites, REFRESH
-///   MATERIALIZED VIEW) or if every new file was written before the commit (REINDEX), in both cases
-///   with as many new files as dropped ones; otherwise TRUNCATE (new, empty files), or DROP when the
-///   transaction deleted a pg_class row;
+///   MATERIALIZED VIEW), if every new file lies in a tablespace none of the dropped ones lies in (SET
+///   TABLESPACE), or if every new file was written before the commit (REINDEX), in each case with as many
+///   new files as dropped ones; otherwise TRUNCATE (new, empty files), or DROP when the transaction deleted
+///   a pg_class row;
 /// - heap DELETE and UPDATE records of the transaction and its subtransactions (joined by the commit's
 ///   list), at least `rowThreshold` on one relation file: DELETE or UPDATE.
 /// Aborted transactions are forgotten with everything they did.
@@ -135,6 +136,9 @@ struct IncidentClassifier {
         if created.count >= end.droppedFiles.count {
             let insertedClassRow = xids.contains { classRowInserts.contains($0) }
             if insertedClassRow && deletedClassRow { return nil }
+            // SET TABLESPACE copies each file into another tablespace; a TRUNCATE's new files stay where the old ones were.
+            let oldSpaces = Set(end.droppedFiles.map(\.tablespace))
+            if created.allSatisfy({ !oldSpaces.contains($0.file.tablespace) }) { return nil }
             let allWritten = created.allSatisfy { creation in
                 createdFiles[creation.file]?.written.map { $0 < end.lsn } ?? false
             }

@@ -61,6 +61,9 @@ enum WALChangeDecoder {
             guard main.count >= 8 else {
                 throw WALRecordBody.Malformed(reason: "its database-drop data is \(main.count) bytes, too short for db_id")
             }
+            // ALTER DATABASE SET TABLESPACE logs the removal of the old directory from a transaction without an xid;
+            // DROP DATABASE has deleted the pg_database row, and so has an xid, before it logs the drop.
+            guard xid != 0 else { return }
             summary.databaseDrops.append(.init(xid: xid, database: record.loadUnaligned(fromByteOffset: main.lowerBound, as: UInt32.self), lsn: lsn))
         case WALFormat.transactionResourceManager:
             let operation = info & WALFormat.xactOperationMask

@@ -59,6 +59,8 @@ import Testing
             record(rmid: 2, info: 0x10, xid: 802, main: create(table, fork: 1)),                         // the free space map: not a new relation
             record(rmid: 10, info: 0x70, xid: 0, blocks: [(pgDatabase, 0)], main: [1, 0]),                // in-place update of pg_database
             record(rmid: 4, info: 0x20, xid: 803, main: SyntheticWAL.bytes(of: UInt32(16441)) + SyntheticWAL.bytes(of: Int32(1)) + SyntheticWAL.bytes(of: UInt32(1663))),
+            // ALTER DATABASE SET TABLESPACE removing the old directory, from a transaction without an xid.
+            record(rmid: 4, info: 0x20, xid: 0, main: SyntheticWAL.bytes(of: UInt32(16442)) + SyntheticWAL.bytes(of: Int32(1)) + SyntheticWAL.bytes(of: UInt32(1663))),
         ])
         #expect(summary.classRowInserts == [800] && summary.classRowDeletes == [801])
         #expect(summary.fileCreations.map(\.file) == [table] && summary.fileCreations.first?.xid == 802)
