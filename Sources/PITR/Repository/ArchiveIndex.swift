@@ -45,6 +45,12 @@ public struct ArchiveIndex {
 
     public func contains(_ file: WALFileName) -> Bool { files[file] != nil }
 
+    /// The same listing, read through another connection to the repository (one per thread).
+    package func reading(through repository: Repository) -> ArchiveIndex {
+        ArchiveIndex(archive: WALArchive(repository: repository, identity: archive.identity), segmentSize: segmentSize,
+                     info: info, files: files)
+    }
+
     /// Complete segments of `timeline`, in WAL order.
     public func segments(on timeline: TimelineID) -> [WALSegmentName] {
         files.keys.compactMap { file -> WALSegmentName? in

@@ -14,16 +14,8 @@ enum WALEventDecoder {
         case event(WALEvent)
     }
 
-    // xinfo bits (xact.h).
-    private static let hasDatabaseInfo: UInt32 = 1 << 0       // xl_xact_dbinfo: dbId, tsId
-    private static let hasSubtransactions: UInt32 = 1 << 1    // int nsubxacts, TransactionId[]
-    private static let hasRelations: UInt32 = 1 << 2          // RELFILELOCATORS: int, 12-byte entries
-    private static let hasInvalidations: UInt32 = 1 << 3      // int nmsgs, 16-byte SharedInvalidationMessage[] (commit only)
-    private static let hasTwoPhase: UInt32 = 1 << 4           // xl_xact_twophase: the prepared xid
-    private static let hasDroppedStats: UInt32 = 1 << 8       // int nitems, 12-byte xl_xact_stats_item[]
-
     /// `record` is the whole record (header included) whose CRC has been checked.
-    static func decode(_ record: UnsafeRawBufferPointer, lsn: LSN, endLSN: LSN) throws -> Outcome {
+    static func decode(_ record: UnsafeRawBufferPointer, lsn: LSN, endLSN: LSN, majorVersion: Int) throws -> Outcome {
         let info = record[16]
         let resourceManager = record[17]
         switch resourceManager {
@@ -74,48 +66,18 @@ enum WALEventDecoder {
             default: return .other
             }
             let main = try WALRecordBody.mainData(of: record)
-            guard main.count >= 8 else {
-                throw WALRecordBody.Malformed(reason: "its transaction data is \(main.count) bytes, too short for xact_time")
-            }
-            let time = PostgresTimestamp(rawValue: record.loadUnaligned(fromByteOffset: main.lowerBound, as: Int64.self))
+            let parsed = try WALTransactionRecord(record, main: main, info: info, isCommit: kind == .commit, majorVersion: majorVersion)
+            let time = parsed.time
             var xid = record.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
             if operation == WALFormat.xactCommitPrepared || operation == WALFormat.xactAbortPrepared {
-                xid = try preparedXID(record, main: main, info: info, isCommit: kind == .commit)
+                guard let prepared = parsed.preparedXID else {
+                    throw WALRecordBody.Malformed(reason: "a prepared transaction's record has no XACT_XINFO_HAS_TWOPHASE part")
+                }
+                xid = prepared
             }
             return .event(WALEvent(kind: kind, lsn: lsn, endLSN: endLSN, xid: xid, time: time))
         default:
             return .other
         }
-    }
-
-    /// The xid of the prepared transaction a COMMIT/ABORT PREPARED record finishes (xl_xact_twophase),
-    /// behind the parts the xinfo flags announce.
-    private static func preparedXID(_ record: UnsafeRawBufferPointer, main: Range<Int>, info: UInt8,
-                                    isCommit: Bool) throws -> UInt32 {
-        var offset = main.lowerBound + 8
-        func read32(_ what: String) throws -> UInt32 {
-            guard offset + 4 <= main.upperBound else {
-                throw WALRecordBody.Malformed(reason: "its \(what) runs past the transaction data")
-            }
-            defer { offset += 4 }
-            return record.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
-        }
-        func skipArray(_ what: String, entrySize: Int) throws {
-            let count = Int(Int32(bitPattern: try read32(what + " count")))
-            guard count >= 0, offset + count * entrySize <= main.upperBound else {
-                throw WALRecordBody.Malformed(reason: "its \(count) \(what) run past the transaction data")
-            }
-            offset += count * entrySize
-        }
-        let xinfo = info & WALFormat.xactHasInfo != 0 ? try read32("xinfo") : 0
-        if xinfo & hasDatabaseInfo != 0 { offset += 8 }
-        if xinfo & hasSubtransactions != 0 { try skipArray("subtransactions", entrySize: 4) }
-        if xinfo & hasRelations != 0 { try skipArray("relations", entrySize: 12) }
-        if xinfo & hasDroppedStats != 0 { try skipArray("dropped statistics", entrySize: 12) }
-        if isCommit, xinfo & hasInvalidations != 0 { try skipArray("invalidation messages", entrySize: 16) }
-        guard xinfo & hasTwoPhase != 0 else {
-            throw WALRecordBody.Malformed(reason: "a prepared transaction's record has no XACT_XINFO_HAS_TWOPHASE part")
-        }
-        return try read32("prepared xid")
     }
 }

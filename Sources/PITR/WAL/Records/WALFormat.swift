@@ -44,4 +44,24 @@ enum WALFormat {
     static let xactCommitPrepared: UInt8 = 0x30
     static let xactAbortPrepared: UInt8 = 0x40
     static let xactHasInfo: UInt8 = 0x80                 // XLOG_XACT_HAS_INFO: an xinfo word follows xact_time
+
+    /// The records that change data (`WALChangeDecoder`): storage (smgr.h), databases
+    /// (dbcommands_xlog.h; 15 added CREATE_WAL_LOG as 0x10, so DROP is 0x20 from 15 on) and heap (heapam_xlog.h).
+    static let storageResourceManager: UInt8 = 2         // RM_SMGR_ID
+    static let databaseResourceManager: UInt8 = 4        // RM_DBASE_ID
+    static let heapResourceManager: UInt8 = 10           // RM_HEAP_ID
+    /// RM_BTREE_ID 11, RM_HASH_ID 12, RM_GIN_ID 13, RM_GIST_ID 14, RM_SPGIST_ID 16, RM_BRIN_ID 17 (15 is sequences).
+    static let indexResourceManagers: Set<UInt8> = [11, 12, 13, 14, 16, 17]
+    static let smgrCreate: UInt8 = 0x10                  // XLOG_SMGR_CREATE: xl_smgr_create (RelFileLocator, ForkNumber)
+    static let databaseDrop: UInt8 = 0x20                // XLOG_DBASE_DROP: xl_dbase_drop_rec (db_id, ...)
+    static let heapOperationMask: UInt8 = 0x70           // XLOG_HEAP_OPMASK
+    static let heapInsert: UInt8 = 0x00
+    static let heapDelete: UInt8 = 0x10
+    static let heapUpdate: UInt8 = 0x20
+    static let heapHotUpdate: UInt8 = 0x40
+    static let heapInplace: UInt8 = 0x70
+    /// xl_heap_delete's flags byte (after xmax u32, offnum u16, infobits u8) and XLH_DELETE_IS_SUPER:
+    /// the removal of a speculatively inserted tuple (INSERT ... ON CONFLICT), not a DELETE.
+    static let heapDeleteFlagsOffset = 7
+    static let heapDeleteIsSuper: UInt8 = 0x08
 }

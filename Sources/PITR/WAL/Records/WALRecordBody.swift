@@ -35,7 +35,14 @@ enum WALRecordBody {
 
     /// The byte range of the main data within `record` (the whole assembled record, header included).
     static func mainData(of record: UnsafeRawBufferPointer) throws -> Range<Int> {
+        try mainData(of: record) { _, _ in }
+    }
+
+    /// The same, calling `block` with each block reference's relation file (the previous one's under
+    /// BKPBLOCK_SAME_REL) and block number, in block-id order.
+    static func mainData(of record: UnsafeRawBufferPointer, block: (RelationFile, UInt32) -> Void) throws -> Range<Int> {
         let total = record.count
+        var relation = RelationFile(tablespace: 0, database: 0, number: 0)
         var offset = WALFormat.recordHeaderSize
         var payload = 0
         var mainLength = 0
@@ -89,9 +96,11 @@ enum WALRecordBody {
                 }
                 if flags & sameRelation == 0 {
                     try need(relationSize, "relation")
+                    relation = RelationFile(record, at: offset)
                     offset += relationSize
                 }
                 try need(4, "block number")
+                block(relation, record.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
                 offset += 4
             default:
                 throw Malformed(reason: "invalid block id \(id) at byte \(offset - 1)")

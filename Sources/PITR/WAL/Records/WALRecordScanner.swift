@@ -31,13 +31,33 @@ public struct WALRecordScanner: Sendable {
     /// in this segment crosses its end, and once more for each further segment a record longer than
     /// a segment reaches into; nil means it is not available.
     public func scan(segment: WALSegmentName, bytes: [UInt8], next: () throws -> [UInt8]?) throws -> WALScan {
+        try walk(segment: segment, bytes: bytes, next: next, visit: nil)
+    }
+
+    /// The same scan, also summarizing the records that change data (`WALChangeDecoder`) for `incidents`.
+    package func summarize(segment: WALSegmentName, bytes: [UInt8], next: () throws -> [UInt8]?) throws -> (scan: WALScan, changes: WALChangeSummary) {
+        var changes = WALChangeSummary()
+        let major = majorVersion
+        let scan = try walk(segment: segment, bytes: bytes, next: next) { record, lsn in
+            try WALChangeDecoder.absorb(record, lsn: lsn, majorVersion: major, into: &changes)
+        }
+        return (scan, changes)
+    }
+
+    private func walk(segment: WALSegmentName, bytes: [UInt8], next: () throws -> [UInt8]?,
+                      visit: ((UnsafeRawBufferPointer, LSN) throws -> Void)?) throws -> WALScan {
         guard PostgreSQLMajor.supported.contains(majorVersion), let magic = PostgreSQLMajor.pageMagic(of: majorVersion) else {
             throw WALRecordError.unsupportedVersion(majorVersion)
         }
         return try withoutActuallyEscaping(next) { next in
-            let walk = WALSegmentWalk(segment: segment, bytes: bytes, segmentSize: segmentSize, magic: magic,
-                                      majorVersion: majorVersion, next: next)
-            return try walk.run()
+            guard let visit else {
+                return try WALSegmentWalk(segment: segment, bytes: bytes, segmentSize: segmentSize, magic: magic,
+                                          majorVersion: majorVersion, next: next).run()
+            }
+            return try withoutActuallyEscaping(visit) { visit in
+                try WALSegmentWalk(segment: segment, bytes: bytes, segmentSize: segmentSize, magic: magic,
+                                   majorVersion: majorVersion, next: next, visit: visit).run()
+            }
         }
     }
 }

@@ -30,9 +30,11 @@ final class WALSegmentWalk {
     private var segments: [[UInt8]]
     private let next: () throws -> [UInt8]?
     private var nextExhausted = false
+    /// Called with every valid record (its bytes and start LSN), when given.
+    private let visit: ((UnsafeRawBufferPointer, LSN) throws -> Void)?
 
     init(segment: WALSegmentName, bytes: [UInt8], segmentSize: WALSegmentSize, magic: UInt16, majorVersion: Int,
-         next: @escaping () throws -> [UInt8]?) {
+         next: @escaping () throws -> [UInt8]?, visit: ((UnsafeRawBufferPointer, LSN) throws -> Void)? = nil) {
         self.segment = segment
         self.base = segment.startLSN(segmentSize).rawValue
         self.segmentBytes = Int(segmentSize.bytes)
@@ -40,6 +42,7 @@ final class WALSegmentWalk {
         self.majorVersion = majorVersion
         self.segments = [bytes]
         self.next = next
+        self.visit = visit
     }
 
     func run() throws -> WALScan {
@@ -164,7 +167,9 @@ final class WALSegmentWalk {
             return .invalid("its xl_prev \(LSN(prior)) is not the previous record \(LSN(previous))")
         }
         do {
-            return .valid(try WALEventDecoder.decode(record, lsn: lsn, endLSN: endLSN))
+            let outcome = try WALEventDecoder.decode(record, lsn: lsn, endLSN: endLSN, majorVersion: majorVersion)
+            try visit?(record, lsn)
+            return .valid(outcome)
         } catch let malformed as WALRecordBody.Malformed {
             throw WALRecordError.corruptRecord(segment: segment.fileName, lsn: lsn, reason: malformed.reason)
         }

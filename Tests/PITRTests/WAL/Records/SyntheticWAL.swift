@@ -137,6 +137,16 @@ struct SyntheticWAL {
 
     // MARK: Record bodies
 
+    /// A whole record: the 24-byte XLogRecord (length, xid, rmid, info; xl_prev and CRC left zero) and `body`.
+    static func record(rmid: UInt8, info: UInt8, xid: UInt32 = 0, body: [UInt8]) -> [UInt8] {
+        var record = [UInt8](repeating: 0, count: 24)
+        put(UInt32(24 + body.count), into: &record, at: 0)
+        put(xid, into: &record, at: 4)
+        record[16] = info
+        record[17] = rmid
+        return record + body
+    }
+
     /// A body with only main data (a short or long main-data header).
     static func mainDataOnly(count: Int, long: Bool = false) -> [UInt8] {
         let main = [UInt8](repeating: 0x5A, count: count)

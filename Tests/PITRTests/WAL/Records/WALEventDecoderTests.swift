@@ -6,16 +6,11 @@ import Testing
     let time: Int64 = 849_000_000_123_456
 
     private func record(rmid: UInt8, info: UInt8, xid: UInt32 = 0, body: [UInt8]) -> [UInt8] {
-        var record = [UInt8](repeating: 0, count: 24)
-        put(UInt32(24 + body.count), into: &record, at: 0)
-        put(xid, into: &record, at: 4)
-        record[16] = info
-        record[17] = rmid
-        return record + body
+        SyntheticWAL.record(rmid: rmid, info: info, xid: xid, body: body)
     }
 
     private func decode(_ record: [UInt8]) throws -> WALEventDecoder.Outcome {
-        try record.withUnsafeBytes { try WALEventDecoder.decode($0, lsn: LSN(0x100), endLSN: LSN(0x200)) }
+        try record.withUnsafeBytes { try WALEventDecoder.decode($0, lsn: LSN(0x100), endLSN: LSN(0x200), majorVersion: 17) }
     }
 
     private func event(_ kind: WALEvent.Kind, xid: UInt32) -> WALEventDecoder.Outcome {
