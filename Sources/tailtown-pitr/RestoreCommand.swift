@@ -34,6 +34,9 @@ struct RestoreCommand: ParsableCommand {
     @Flag(help: "Recover only to the end of the backup (the earliest consistent point).")
     var immediate = false
 
+    @Option(help: ArgumentHelp("Recover to just before this incident, an id 'incidents' lists: its readable target, with its timeline and cluster.", valueName: "id"))
+    var beforeIncident: String?
+
     @Option(help: ArgumentHelp("The data directory to create; it must be missing or empty.", valueName: "dir"))
     var targetDir: String
 
@@ -80,8 +83,11 @@ struct RestoreCommand: ParsableCommand {
     var start = false
 
     func validate() throws {
-        let targets = [to != nil, lsn != nil, xid != nil, name != nil, immediate].filter { $0 }.count
-        guard targets == 1 else { throw ValidationError("give exactly one target: --to, --lsn, --xid, --name or --immediate") }
+        let targets = [to != nil, lsn != nil, xid != nil, name != nil, immediate, beforeIncident != nil].filter { $0 }.count
+        guard targets == 1 else { throw ValidationError("give exactly one target: --to, --lsn, --xid, --name, --immediate or --before-incident") }
+        if beforeIncident != nil, exclusive || timeline != nil || cluster != nil {
+            throw ValidationError("--before-incident sets the target's --exclusive, --timeline and --cluster itself")
+        }
         if let action, RecoveryAction(rawValue: action) == nil { throw ValidationError("--action must be promote, pause or shutdown, not '\(action)'") }
         _ = try tablespaces()
     }
@@ -89,14 +95,31 @@ struct RestoreCommand: ParsableCommand {
     func run() throws {
         let invocation = try Invocation(global)
         try invocation.run {
-            let request = RestoreRequest(target: try target(), timeline: try timelineChoice(), backupName: backup, exclusive: exclusive,
+            var request = RestoreRequest(target: try target(), timeline: try timelineChoice(), backupName: backup, exclusive: exclusive,
                                          cluster: try cluster.map(ClusterIdentity.init(archiveID:)))
+            var incidentAction: RecoveryAction?
+            if let beforeIncident {
+                let incident = try IncidentFinder(repository: try invocation.repository(), openRepository: invocation.repository)
+                    .incident(id: beforeIncident)
+                print("incident \(incident.id): \(incident.kind.rawValue), xid \(incident.xid), committed at \(incident.commitTime)")
+                switch incident.target {
+                case .beforeTransaction(let xid, let promote):
+                    request.target = .xid(xid)
+                    // Paused just before a DROP or TRUNCATE, recovery still holds the lock it logged: promoting rolls it back.
+                    incidentAction = promote ? .promote : nil
+                case .beforeLSN(let lsn):
+                    request.target = .lsn(lsn)
+                }
+                request.exclusive = true
+                request.timeline = .number(incident.timeline)
+                request.cluster = incident.cluster
+            }
             var options = RestoreOptions(targetDirectory: ProcessPaths.absolute(targetDir),
                                          executable: ProcessPaths.executable() ?? CommandLine.arguments[0])
             options.tablespaceMap = try tablespaces()
             options.recoveryConfigFile = recoveryConfig.map(ProcessPaths.absolute)
             options.owner = owner
-            options.action = action.flatMap(RecoveryAction.init(rawValue:))
+            options.action = action.flatMap(RecoveryAction.init(rawValue:)) ?? incidentAction
             options.standby = standby
             options.archive = archive
             options.port = port

@@ -101,16 +101,20 @@ extension PostgreSQLIntegration {
             let byName = try sandbox.tailtown(["--config", tailtown.configFile, "incidents", "--table", "thinned"])
             #expect(byName.status != 0 && byName.stderr.contains("pg_relation_filenode('thinned')"), "\(byName.stderr)")
 
-            // The suggested command restores the dropped table: recovery stops just before the DROP's commit and the
-            // copy is promoted, which rolls the DROP back (paused, the copy would hold its lock).
+            // restore --before-incident takes the DROP's id and restores the dropped table: recovery stops just before
+            // the DROP's commit and the copy is promoted, which rolls the DROP back (paused, it would hold its lock).
             do {
-                let arguments = incidents[0]["restore_arguments"]?.array?.compactMap(\.string) ?? []
-                let (restored, copy) = try RestoreRun(source: source).run(arguments + ["--start"], into: "before-drop")
+                let id = incidents[0]["id"]?.string ?? ""
+                let (restored, copy) = try RestoreRun(source: source).run(["--before-incident", id, "--start"], into: "before-drop")
                 defer { copy.stop() }
-                #expect(restored.status == 0, "\(restored.stdout)\(restored.stderr)")
+                #expect(restored.status == 0 && restored.stdout.contains("incident \(id): DROP TABLE, xid \(dropXID)"), "\(restored.stdout)\(restored.stderr)")
                 #expect(try copy.query("select count(*) from dropped") == "500")
                 #expect(try copy.query("select count(*) from truncated") == "700")
             }
+
+            let unknown = try sandbox.tailtown(["--config", tailtown.configFile, "restore", "--before-incident", "1-1", "--dry-run",
+                                                "--target-dir", sandbox.path("never")])
+            #expect(unknown.status != 0 && unknown.stderr.contains("the archive holds no incident 1-1"), "\(unknown.stderr)")
 
             // The DROP DATABASE's command pauses before the database was marked invalid: it can be entered and read.
             let databaseArguments = incidents[3]["restore_arguments"]?.array?.compactMap(\.string) ?? []

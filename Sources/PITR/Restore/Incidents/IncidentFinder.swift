@@ -11,6 +11,8 @@ public struct IncidentQuery: Sendable {
     /// A relation file number (pg_relation_filenode), since names are not known yet.
     public var relationFile: UInt32?
     public var rowThreshold: Int
+    /// One incident by its id (`restore --before-incident`): only the segments up to its commit are read.
+    public var id: (timeline: TimelineID, commitLSN: LSN)?
 
     public static let defaultRowThreshold = 1000
 
@@ -49,6 +51,8 @@ public struct IncidentFinder {
     /// Segments read before the one holding the first commit at or after `since`: a transaction's
     /// rows changed there still count towards its total.
     static let leadSegments = 2
+    /// Segments read before an incident's commit when it is looked up by id.
+    static let incidentLeadSegments = 8
 
     public init(repository: Repository, openRepository: @escaping RepositoryOpener,
                 threads: Int = min(4, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))) {
@@ -72,7 +76,7 @@ public struct IncidentFinder {
             }).sorted()
             namingTimeline = namingTimeline || timelines.count > 1
             var byCommit: [LSN: Incident] = [:]
-            for timeline in timelines {
+            for timeline in timelines where query.id == nil || query.id?.timeline == timeline {
                 let segments = index.segments(on: timeline)
                 let range = try selected(segments, index: index, query: query)
                 guard !range.isEmpty else { continue }
@@ -99,11 +103,17 @@ public struct IncidentFinder {
     /// The positions of `segments` to read for the query's times.
     private func selected(_ segments: [WALSegmentName], index: ArchiveIndex, query: IncidentQuery) throws -> Range<Int> {
         var range = segments.indices
-        guard query.since != nil || query.until != nil else { return range }
-        let locator = ArchiveEventLocator(index: index)
         func position(of lsn: LSN) -> Int {
             segments.lastIndex { $0.startLSN(index.segmentSize) <= lsn } ?? 0
         }
+        if let id = query.id {
+            // The transaction's own records before its commit (the files it created, the rows it changed) lie in
+            // the segments just before; a longer one is still found, with its rows counted from there.
+            let commit = position(of: id.commitLSN)
+            return max(0, commit - Self.incidentLeadSegments)..<(commit + 1)
+        }
+        guard query.since != nil || query.until != nil else { return range }
+        let locator = ArchiveEventLocator(index: index)
         if let since = query.since {
             guard let first = try locator.stopEvent(for: .time(since), exclusive: true, in: segments) else { return 0..<0 }
             range = max(0, position(of: first.lsn) - Self.leadSegments)..<range.upperBound
@@ -115,11 +125,42 @@ public struct IncidentFinder {
     }
 }
 
+extension IncidentFinder {
+    /// The incident `id` (`<timeline>-<commit LSN in hex>`, as `incidents` lists it), found again by decoding the
+    /// segments up to its commit; `IncidentError` when the id is malformed or names no incident.
+    public func incident(id: String) throws -> Incident {
+        let parts = id.split(separator: "-")
+        guard parts.count == 2, let timeline = UInt32(parts[0]), timeline > 0, let lsn = UInt64(parts[1], radix: 16) else {
+            throw IncidentError.malformedID(id)
+        }
+        var query = IncidentQuery(rowThreshold: 1)
+        query.id = (TimelineID(timeline), LSN(rawValue: lsn))
+        guard let incident = try find(query).incidents.first else { throw IncidentError.noSuchIncident(id) }
+        return incident
+    }
+}
+
+/// Why `restore --before-incident` found no incident.
+public enum IncidentError: PITRError {
+    case malformedID(String)
+    case noSuchIncident(String)
+
+    public var description: String {
+        switch self {
+        case .malformedID(let id):
+            "incident id '\(id)' is not <timeline>-<commit LSN in hex>, as 'tailtown-pitr incidents' lists them"
+        case .noSuchIncident(let id):
+            "the archive holds no incident \(id): no DROP, TRUNCATE, DROP DATABASE, DELETE or UPDATE committed there; run 'tailtown-pitr incidents' to list them"
+        }
+    }
+}
+
 extension IncidentQuery {
     func matches(_ incident: Incident) -> Bool {
         if let since, incident.commitTime < since { return false }
         if let until, incident.commitTime > until { return false }
         if let relationFile, !incident.tables.contains(where: { $0.file.number == relationFile }) { return false }
+        if let id, incident.timeline != id.timeline || incident.commitLSN != id.commitLSN { return false }
         return true
     }
 }
