@@ -58,6 +58,9 @@ public struct HealthCheck: Sendable {
             problems.append("the last verify --window (\(window.time.iso8601)) found \(window.unprovableStretches) unprovable stretch\(window.unprovableStretches == 1 ? "" : "es") "
                             + "(\(String(age: window.unprovableSeconds)) of the window): run verify --window to see them")
         }
+        for backup in status.unreadableBackups {
+            problems.append("backup \(backup.backup) cannot be used, restore leaves it out and delete refuses to run: \(backup.reason)")
+        }
         let lastDrill = status.drills.last
         if let maxRTO, let drill = lastDrill {
             if !drill.passed {

@@ -54,6 +54,8 @@ public struct RepositoryStatus: Sendable {
     public let lastWindow: WindowProof.Outcome?
     /// The last restore drills (`verify --restore-test`), oldest first: the measured RTO over time.
     public let drills: [DrillRecord]
+    /// Backups whose descriptor cannot be used, each with why (`RepositoryInventory.unreadableBackups`).
+    public let unreadableBackups: [(backup: String, reason: String)]
 
     public var newestBackup: Backup? { backups.last }
     public var backupAge: Int64? { newestBackup.map { time.secondsSinceEpoch - $0.stopTime.secondsSinceEpoch } }
@@ -118,6 +120,7 @@ public struct RepositoryStatus: Sendable {
         lastVerify = try VerifyRecord.load(from: inventory.repository)
         lastWindow = try current.flatMap { try WindowProof.load(archive: $0.identity, from: inventory.repository)?.outcome }
         drills = try DrillRecord.recent(in: inventory.repository, limit: 5)
+        unreadableBackups = inventory.unreadableBackups.map { ($0.backup, "\($0.error)") }
     }
 
     /// The newest commit or abort time in the last segments of `timeline`; nil when they hold none

@@ -22,12 +22,15 @@ public struct RepositoryInventory {
     public let backupObjects: [StoredObject]
     public let permanent: Set<String>
     public let archives: [Archive]
+    /// Backups whose descriptor cannot be used (damaged, or put there without the key): `verify` and `check` report
+    /// them, `delete` refuses to plan from a list without them.
+    public var unreadableBackups: [BackupCatalog.Unreadable] = []
 
     /// Lists `repository`; throws `ArchiveError.noRepository` when nothing ever created it (a
     /// wrong TAILTOWN_REPO must not read as an empty repository).
     public static func load(repository: Repository) throws -> RepositoryInventory {
         try repository.checkExists()
-        let backups = try BackupCatalog(repository: repository).list()
+        let (backups, unreadable) = try BackupCatalog(repository: repository).scan()
         let listing = try repository.storage.listObjects(prefix: BackupDescriptor.folder + "/")
         var archives: [Archive] = []
         for identity in try ArchiveIndex.identities(in: repository) {
@@ -35,8 +38,10 @@ public struct RepositoryInventory {
             let histories = try index.historyTimelines.compactMap { try index.history(of: $0) }
             archives.append(Archive(index: index, histories: histories))
         }
-        return RepositoryInventory(repository: repository, backups: backups, backupObjects: listing,
-                                   permanent: PermanentMarks.names(in: listing), archives: archives)
+        var inventory = RepositoryInventory(repository: repository, backups: backups, backupObjects: listing,
+                                            permanent: PermanentMarks.names(in: listing), archives: archives)
+        inventory.unreadableBackups = unreadable
+        return inventory
     }
 
     public func classification(policy: RetentionPolicy, now: UTCTime) -> RetentionClassification {

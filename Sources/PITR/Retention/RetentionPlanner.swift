@@ -13,7 +13,10 @@ public struct RetentionPlanner {
 
     public init(inventory: RepositoryInventory) { self.inventory = inventory }
 
+    /// Throws the first unusable descriptor's error: deleting from a partial list could remove what that backup needs
+    /// (or, taking its pieces for leftovers, the backup itself).
     public func plan(policy: RetentionPolicy, now: UTCTime) throws -> RetentionPlan {
+        if let unreadable = inventory.unreadableBackups.first { throw unreadable.error }
         let classification = inventory.classification(policy: policy, now: now)
         let folders = inventory.objectsByBackup
         let backups = classification.deleted.map { decision in

@@ -34,6 +34,7 @@ public struct RepositoryVerifier {
     public func run() -> VerifyReport {
         var problems: [VerifyProblem] = []
         let classification = inventory.classification(policy: policy, now: now)
+        problems += inventory.unreadableBackups.map { .unreadableDescriptor(backup: $0.backup, reason: "\($0.error)") }
         for backup in inventory.backups where !inventory.archives.contains(where: { $0.identity == backup.identity }) {
             problems.append(.noArchive(backup: backup.name, archive: backup.identity))
         }

@@ -10,6 +10,8 @@ public enum VerifyProblem: Equatable, Sendable {
     case badObject(object: String, reason: String)
     /// `objects` objects are encrypted with a key that no configured key file holds.
     case keyMissing(keyID: String, objects: Int)
+    /// A backup whose descriptor cannot be used: restore leaves it out, `delete` refuses to run.
+    case unreadableDescriptor(backup: String, reason: String)
 
     /// A short machine name, for `--json`.
     public var kind: String {
@@ -21,6 +23,7 @@ public enum VerifyProblem: Equatable, Sendable {
         case .sizeMismatch: "size_mismatch"
         case .badObject: "bad_object"
         case .keyMissing: "key_missing"
+        case .unreadableDescriptor: "unreadable_descriptor"
         }
     }
 
@@ -31,6 +34,7 @@ public enum VerifyProblem: Equatable, Sendable {
         case .missingHistory(_, _, let object), .missingObject(_, let object), .sizeMismatch(_, let object, _, _), .badObject(let object, _): object
         case .noArchive(let backup, _): backup
         case .keyMissing(let keyID, _): "key \(keyID)"
+        case .unreadableDescriptor(let backup, _): backup
         }
     }
 
@@ -51,6 +55,8 @@ public enum VerifyProblem: Equatable, Sendable {
         case .keyMissing(let keyID, let objects):
             "\(objects) object\(objects == 1 ? " is" : "s are") encrypted with key \(keyID), which the configured keys do not include: "
                 + "they cannot be restored; add key \(keyID) back to the key file from its off-site copy (docs/operations.md, \"Key rotation\")"
+        case .unreadableDescriptor(let backup, let reason):
+            "backup \(backup) cannot be used, restore leaves it out and delete refuses to run: \(reason)"
         }
     }
 }

@@ -110,6 +110,13 @@ import Testing
         // What restores leaves that backup out and uses the others.
         let scan = try catalog.scan()
         #expect(scan.unreadable.map(\.backup) == [victim.name] && scan.backups.map(\.name) == backups.dropFirst().map(\.name))
+        // verify names it and goes on; delete refuses to plan from a list without it.
+        let report = try verify(scenario)
+        #expect(report.problems.filter { $0.kind == "unreadable_descriptor" }.map(\.subject) == [victim.name], "\(report.text)")
+        #expect(throws: BackupError.self) {
+            try RetentionPlanner(inventory: RepositoryInventory.load(repository: scenario.repo.repository))
+                .plan(policy: RetentionScenario.policy, now: RetentionScenario.now)
+        }
 
         try FileManager.default.removeItem(atPath: path)
         try FileManager.default.copyItem(atPath: scenario.repo.path(BackupDescriptor.key(of: backups[1].name)), toPath: path)
