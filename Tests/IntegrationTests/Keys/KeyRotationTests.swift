@@ -64,8 +64,10 @@ extension PostgreSQLIntegration {
             #expect(fetched.stderr.contains("add key \(first) to the key file"), "\(fetched.stderr)")
             try onlyNewConfig.fetch(try #require(after.first).name, to: "pg_wal/RECOVERYXLOG", in: restored).check()
             let refused = try sandbox.tailtown(["--config", onlyNewConfig.configFile, "verify"])
-            // The backup's descriptor is the first key's: verify cannot even list the backups.
-            #expect(refused.status == 1 && refused.stderr.contains("backup.info was encrypted with key \(first)"), "\(refused.stdout)\(refused.stderr)")
+            // The backup's descriptor is the first key's: verify reports that backup as one that cannot be used.
+            #expect(refused.status == 1 && refused.stdout.contains("cannot be used")
+                    && refused.stdout.contains("backup.info was encrypted with key \(first)"),
+                    "\(refused.stdout)\(refused.stderr)")
 
             // verify counts objects per key; the first key is still needed by the backup and its WAL.
             let verified = try sandbox.tailtown(["--config", tailtown.configFile, "verify"])
