@@ -42,6 +42,9 @@ public struct BackupCatalog {
                 unreadable.append(Unreadable(backup: backup, error: error))
             } catch let error as BackupError {
                 unreadable.append(Unreadable(backup: backup, error: error))
+            } catch let error as ArchiveError {
+                // Text that is not key=value lines.
+                unreadable.append(Unreadable(backup: backup, error: error))
             }
         }
         return (descriptors.sorted { ($0.stopTime, $0.name) < ($1.stopTime, $1.name) }, unreadable)
@@ -50,15 +53,9 @@ public struct BackupCatalog {
     /// Stores `descriptor`, which makes its backup one, as an object bound to its backup's name; never replaces one.
     package func store(_ descriptor: BackupDescriptor, options: ObjectOptions) throws {
         let key = BackupDescriptor.key(of: descriptor.name)
-        let upload = try repository.storage.startUpload(key)
-        do {
-            _ = try ObjectEncoder(options: options).encode(from: MemorySource(descriptor.text.bytes), to: upload,
-                                                           as: BackupDescriptor.descriptorIdentity(repository: try repository.state().repositoryID, backup: descriptor.name))
-        } catch {
-            upload.abort()
-            throw error
-        }
-        guard try upload.commit(replace: false) == .stored else {
+        let identity = BackupDescriptor.descriptorIdentity(repository: try repository.state().repositoryID, backup: descriptor.name)
+        guard try SealedMetadata.store(descriptor.text, at: key, identity: identity, replace: false, under: options.key, in: repository,
+                                       compression: options.compression) == .stored else {
             throw BackupError.nameTaken(object: repository.storage.describe(key))
         }
     }
@@ -71,19 +68,19 @@ public struct BackupCatalog {
         guard !backup.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
             throw BackupError.unreadableDescriptor(object: object, reason: "its folder's name holds a control character")
         }
-        guard bytes.starts(with: ObjectHeader.magic) else {
+        let identity = BackupDescriptor.descriptorIdentity(repository: state?.repositoryID ?? "", backup: backup)
+        var descriptor: BackupDescriptor
+        switch try SealedMetadata.decode(bytes, identity: identity, object: object, keyring: repository.keyring, limit: 1 << 24) {
+        case .plainText(let text):
             if let state, !state.legacyBackups.contains(backup) {
                 throw BackupError.unreadableDescriptor(object: object, reason: "it is plain text, but the repository log lists no such backup from before the switch to format 2: it was put there without the key")
             }
-            var descriptor = try BackupDescriptor(parsing: bytes, object: object)
+            descriptor = try BackupDescriptor(text: text, object: object)
             descriptor.isObject = false
-            return descriptor
+        case .sealed(let text, _):
+            descriptor = try BackupDescriptor(text: text, object: object)
+            descriptor.repositoryID = state?.repositoryID ?? ""
         }
-        let text = MemorySink(limit: 1 << 24, object: object)
-        _ = try ObjectDecoder(keyring: repository.keyring).decode(from: MemorySource(bytes), to: text, object: object,
-                                                              identity: BackupDescriptor.descriptorIdentity(repository: state?.repositoryID ?? "", backup: backup))
-        var descriptor = try BackupDescriptor(parsing: text.bytes, object: object)
-        descriptor.repositoryID = state?.repositoryID ?? ""
         guard descriptor.name == backup else {
             throw BackupError.unreadableDescriptor(object: object, reason: "it names backup \(descriptor.name)")
         }

@@ -143,7 +143,10 @@ public struct BackupDescriptor: Equatable, Sendable {
     }
 
     init(parsing bytes: [UInt8], object: String) throws {
-        let text = try MetadataText(parsing: bytes, object: object)
+        try self.init(text: try MetadataText(parsing: bytes, object: object), object: object)
+    }
+
+    init(text: MetadataText, object: String) throws {
         func field(_ key: String) throws -> String {
             guard let value = text[key] else { throw BackupError.unreadableDescriptor(object: object, reason: "no \(key)") }
             return value

@@ -18,7 +18,7 @@ package enum SealedMetadata {
     }
 
     /// `bytes` as stored under `object`, decoded with the key of `keyring` its header names.
-    static func decode(_ bytes: [UInt8], identity: ObjectIdentity, object: String, keyring: Keyring?, limit: Int = 1 << 20) throws -> SealedMetadata {
+    package static func decode(_ bytes: [UInt8], identity: ObjectIdentity, object: String, keyring: Keyring?, limit: Int = 1 << 20) throws -> SealedMetadata {
         guard bytes.starts(with: ObjectHeader.magic) else { return .plainText(try MetadataText(parsing: bytes, object: object)) }
         let header = try ObjectHeader(parsing: Array(bytes.prefix(ObjectHeader.size)), object: object)
         guard header.bindsIdentity else { throw ObjectFormatError.format1AfterSwitch(object: object, identity: identity.description) }
