@@ -90,11 +90,8 @@ extension PostgreSQLIntegration {
             try primary.waitUntilArchived(shared)
 
             try fork.archive(through: tailtown)
-            try fork.configure([("restore_command", tailtown.restoreCommand), ("recovery_target_action", "promote")])
-            try fork.requestRecovery()
-            try fork.start()
             defer { try? fork.stop() }
-            try fork.waitUntilPromoted()
+            try fork.recover(through: tailtown, archiving: true)
             let afterFork = try PlannerCluster.clock(primary)
             _ = try fork.query("insert into t values (2)")
             _ = try primary.query("insert into t values (3)")
