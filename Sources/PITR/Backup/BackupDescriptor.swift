@@ -4,6 +4,20 @@ import PITRStorage
 import PITRSupport
 import PITRWAL
 
+/// Whether a backup holds every file whole, or only what changed since its parent (docs/format.md, "Incremental backups").
+public enum BackupType: String, CaseIterable, Sendable {
+    case full
+    case incremental
+}
+
+/// How an incremental backup found what changed since its parent.
+public enum ChangeDetection: String, Sendable {
+    /// The server's WAL summaries (PostgreSQL 17 and later, `summarize_wal`): BASE_BACKUP ... INCREMENTAL.
+    case summaries
+    /// A full stream from the server compared block by block with the parent's block checksums.
+    case blockCompare = "block-compare"
+}
+
 /// What a finished backup holds and how to restore it: `backups/<name>/backup.info`, written last,
 /// so that its presence means the backup is complete (docs/format.md, "Backups").
 public struct BackupDescriptor: Equatable, Sendable {
@@ -43,8 +57,17 @@ public struct BackupDescriptor: Equatable, Sendable {
     public let cipher: String
     /// The repository key's id, empty without encryption.
     public let keyID: String
-    /// The tar pieces in restore order (each archive's pieces are concatenated), then the manifest.
+    /// The tar pieces in restore order (each archive's pieces are concatenated), then the manifest, then the block
+    /// checksums (`blocksums`; none in backups of earlier releases).
     public let objects: [StoredObject]
+    public internal(set) var type: BackupType = .full
+    /// The backup an incremental holds the changes since; nil for a full backup.
+    public internal(set) var parent: String?
+    /// How an incremental found its changes; nil for a full backup.
+    public internal(set) var detection: ChangeDetection?
+    /// The bytes of the backup's archives as a full backup would hold them (what a restore writes); an incremental's
+    /// archives hold only what changed. Nil in descriptors of earlier releases: their archives are full.
+    public internal(set) var representedBytes: Int?
     /// Stored as an object of format 2, bound to its backup (docs/format.md), as every descriptor is since
     /// format 2; false for one stored as plain text by an earlier release, whose pieces must then be of format 1.
     public internal(set) var isObject = true
@@ -52,6 +75,11 @@ public struct BackupDescriptor: Equatable, Sendable {
     package internal(set) var repositoryID = ""
 
     public var rawBytes: Int { objects.reduce(0) { $0 + $1.rawBytes } }
+    /// The bytes a restore of this backup writes: the archives and manifest as a full backup would hold them.
+    public var fullBytes: Int { representedBytes ?? objects.filter { $0.archive != Self.blockSumsArchive }.reduce(0) { $0 + $1.rawBytes } }
+    /// The archive of per-block checksums that a block-compare incremental on top of this backup compares with.
+    package static let blockSumsArchive = "blocksums"
+    public var hasBlockSums: Bool { objects.contains { $0.archive == Self.blockSumsArchive } }
     public var storedBytes: Int { objects.reduce(0) { $0 + $1.storedBytes } }
     public var identity: ClusterIdentity { ClusterIdentity(majorVersion: PostgreSQLMajor.major(serverVersion: serverVersion), systemIdentifier: systemIdentifier) }
 
@@ -86,8 +114,9 @@ public struct BackupDescriptor: Equatable, Sendable {
     }
 
     var text: MetadataText {
+        // Format 2: backups with block checksums and incrementals, which earlier releases (format 1) must refuse.
         var lines: [(key: String, value: String)] = [
-            ("format", "1"),
+            ("format", "2"),
             ("name", name),
             ("label", label),
             ("start-lsn", startLSN.description),
@@ -109,7 +138,11 @@ public struct BackupDescriptor: Equatable, Sendable {
             ("key-id", keyID),
             ("raw-bytes", String(rawBytes)),
             ("stored-bytes", String(storedBytes)),
+            ("type", type.rawValue),
         ]
+        if let parent { lines.append(("parent", parent)) }
+        if let detection { lines.append(("detection", detection.rawValue)) }
+        if let representedBytes { lines.append(("represented-bytes", String(representedBytes))) }
         for tablespace in tablespaces {
             lines.append(("tablespace", "\(tablespace.oid) \(tablespace.location)"))
         }
@@ -122,7 +155,8 @@ public struct BackupDescriptor: Equatable, Sendable {
     init(name: String, label: String, startLSN: LSN, stopLSN: LSN, startTime: UTCTime, stopTime: UTCTime,
          stopMoment: PostgresTimestamp? = nil, timeline: TimelineID, stopTimeline: TimelineID, systemIdentifier: UInt64, serverVersion: Int,
          segmentSize: UInt64, tablespaces: [Tablespace], compression: Compression, cipher: String,
-         keyID: String, objects: [StoredObject]) {
+         keyID: String, objects: [StoredObject], type: BackupType = .full, parent: String? = nil, detection: ChangeDetection? = nil,
+         representedBytes: Int? = nil) {
         self.name = name
         self.label = label
         self.startLSN = startLSN
@@ -140,6 +174,10 @@ public struct BackupDescriptor: Equatable, Sendable {
         self.cipher = cipher
         self.keyID = keyID
         self.objects = objects
+        self.type = type
+        self.parent = parent
+        self.detection = detection
+        self.representedBytes = representedBytes
     }
 
     init(parsing bytes: [UInt8], object: String) throws {
@@ -155,7 +193,9 @@ public struct BackupDescriptor: Equatable, Sendable {
             guard let value = T(try field(key)) else { throw BackupError.unreadableDescriptor(object: object, reason: "\(key) is not a number") }
             return value
         }
-        guard text["format"] == "1" else { throw BackupError.unreadableDescriptor(object: object, reason: "format \(text["format"] ?? "missing") is not 1") }
+        guard text["format"] == "1" || text["format"] == "2" else {
+            throw BackupError.unreadableDescriptor(object: object, reason: "format \(text["format"] ?? "missing") is not 1 or 2")
+        }
         do {
             name = try field("name")
             label = try field("label")
@@ -206,5 +246,20 @@ public struct BackupDescriptor: Equatable, Sendable {
         }
         self.tablespaces = tablespaces
         self.objects = objects
+        if let typeText = text["type"] {
+            guard let type = BackupType(rawValue: typeText) else { throw BackupError.unreadableDescriptor(object: object, reason: "unknown type '\(typeText)'") }
+            self.type = type
+        }
+        parent = text["parent"]
+        if let detectionText = text["detection"] {
+            guard let detection = ChangeDetection(rawValue: detectionText) else {
+                throw BackupError.unreadableDescriptor(object: object, reason: "unknown detection '\(detectionText)'")
+            }
+            self.detection = detection
+        }
+        representedBytes = try text["represented-bytes"].map { _ in try number("represented-bytes") as Int }
+        guard (type == .incremental) == (parent != nil), (type == .incremental) == (detection != nil) else {
+            throw BackupError.unreadableDescriptor(object: object, reason: "an incremental backup names its parent and detection, a full one neither")
+        }
     }
 }
