@@ -1,3 +1,4 @@
+import PITRBackup
 import PITRSupport
 
 /// Writes a tar stream, as it arrives, into a directory: the ustar subset PostgreSQL's
@@ -14,7 +15,7 @@ import PITRSupport
 /// PostgreSQL derives its create modes from the data directory's). Pieces of one archive are
 /// written to the same extractor in order. With a `ManifestCheck`, each file's bytes are checked
 /// against backup_manifest as they are written, and a file it does not list is refused.
-final class TarExtractor: ByteSink {
+final class TarExtractor: ByteSink, TarEntryHandler {
     /// Names the archive in errors, such as the object of its first piece.
     let archive: String
     let root: OpenDirectory
@@ -36,14 +37,10 @@ final class TarExtractor: ByteSink {
     private(set) var fileCount = 0
     private(set) var contentBytes = 0
 
-    private var header = [UInt8](repeating: 0, count: TarHeader.blockSize)
-    private var headerFill = 0
+    private lazy var parser = TarParser(archive: archive, handler: self)
     private var current: SystemFile?
     /// The file being written, by its manifest path, with its running checksum; nil when not checked.
     private var checked: (path: String, size: Int, checksum: RunningChecksum)?
-    private var remaining = 0
-    private var padding = 0
-    private var zeroBlocks = 0
     private var symlinks: Set<String> = []
     /// The last parent directory used, by relative path: entries come folder by folder.
     private var lastParent: (relative: [String], directory: OpenDirectory)?
@@ -61,49 +58,19 @@ final class TarExtractor: ByteSink {
     var fileMode: mode_t { groupAccess == true ? 0o640 : 0o600 }
     var directoryMode: mode_t { groupAccess == true ? 0o750 : 0o700 }
 
-    /// True once the two closing zero blocks were read.
-    var isComplete: Bool { zeroBlocks >= 2 }
-
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let available = bytes.count - offset
-            if isComplete {
-                // Only zero padding may follow the end of the archive.
-                guard bytes[offset...].allSatisfy({ $0 == 0 }) else {
-                    throw RestoreError.corruptArchive(archive: archive, reason: "data follows the end-of-archive blocks")
-                }
-                return
-            } else if remaining > 0 {
-                let count = min(remaining, available)
-                let chunk = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count])
-                try current?.write(chunk)
-                try checked?.checksum.update(chunk)
-                remaining -= count
-                contentBytes += count
-                offset += count
-                if remaining == 0 {
-                    current = nil
-                    try finishChecked()
-                }
-            } else if padding > 0 {
-                let count = min(padding, available)
-                padding -= count
-                offset += count
-            } else {
-                let count = min(TarHeader.blockSize - headerFill, available)
-                header.withUnsafeMutableBytes { target in
-                    UnsafeMutableRawBufferPointer(rebasing: target[headerFill..<headerFill + count])
-                        .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))
-                }
-                headerFill += count
-                offset += count
-                if headerFill == TarHeader.blockSize {
-                    headerFill = 0
-                    try header.withUnsafeBytes { try entry($0) }
-                }
-            }
-        }
+        try restoreErrors { try parser.write(bytes) }
+    }
+
+    func entryData(_ chunk: UnsafeRawBufferPointer) throws {
+        try current?.write(chunk)
+        try checked?.checksum.update(chunk)
+        contentBytes += chunk.count
+    }
+
+    func endEntry() throws {
+        current = nil
+        try finishChecked()
     }
 
     /// Compares the file just written with the manifest.
@@ -116,8 +83,17 @@ final class TarExtractor: ByteSink {
     /// Throws unless the stream ended exactly with the end-of-archive blocks.
     func finish() throws {
         current = nil
-        guard isComplete else {
-            throw RestoreError.corruptArchive(archive: archive, reason: "it ends before its end-of-archive blocks (a missing or truncated piece)")
+        try restoreErrors { try parser.finish() }
+    }
+
+    /// The parser's refusals as restore's.
+    private func restoreErrors(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch TarFormatError.corrupt(_, let reason) {
+            throw RestoreError.corruptArchive(archive: archive, reason: reason)
+        } catch TarFormatError.unsupported(_, let entry, let type) {
+            throw RestoreError.unsupportedEntry(archive: archive, entry: entry, type: type)
         }
     }
 
@@ -139,15 +115,7 @@ final class TarExtractor: ByteSink {
         }
     }
 
-    private func entry(_ block: UnsafeRawBufferPointer) throws {
-        if TarHeader.isZeroBlock(block) {
-            zeroBlocks += 1
-            return
-        }
-        guard zeroBlocks == 0 else {
-            throw RestoreError.corruptArchive(archive: archive, reason: "an entry follows a zero block")
-        }
-        let header = try TarHeader(block, archive: archive)
+    func beginEntry(_ header: TarHeader) throws {
         let components = try safeComponents(header.name)
         let relative = components.joined(separator: "/")
         // Symlinks carry 0777 whatever the cluster's mode.
@@ -178,10 +146,8 @@ final class TarExtractor: ByteSink {
             try owner.take(file)
             created.append(relative)
             fileCount += 1
-            remaining = header.size
-            padding = (TarHeader.blockSize - header.size % TarHeader.blockSize) % TarHeader.blockSize
-            current = remaining > 0 ? file : nil
-            if remaining == 0 { checked = nil }
+            current = header.size > 0 ? file : nil
+            if header.size == 0 { checked = nil }
         case .symlink:
             guard let target = linkTargets[relative], let name = components.last else {
                 throw RestoreError.unsafeEntry(archive: archive, entry: header.name, reason: "a symlink that is not a tablespace of the backup")

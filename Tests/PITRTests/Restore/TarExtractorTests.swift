@@ -1,3 +1,4 @@
+@testable import PITRBackup
 import Foundation
 import Testing
 @testable import PITRRestore
