@@ -26,6 +26,9 @@ struct BackupPushCommand: ParsableCommand {
     @Option(help: "The start checkpoint: fast (default) or spread.")
     var checkpoint: String = "fast"
 
+    @Option(help: "full, or incremental: only what changed since the newest backup of the cluster.")
+    var type: String = "full"
+
     @Flag(inversion: .prefixedNo, help: "Wait until the backup's WAL is in the repository before listing it.")
     var waitWal = true
 
@@ -38,6 +41,9 @@ struct BackupPushCommand: ParsableCommand {
             guard let mode = CheckpointMode(rawValue: checkpoint) else {
                 throw ValidationError("--checkpoint must be fast or spread, not '\(checkpoint)'")
             }
+            guard let backupType = BackupType(rawValue: type) else {
+                throw ValidationError("--type must be full or incremental, not '\(type)'")
+            }
             // Before any thread starts: the signal mask is inherited.
             let interruption = try InterruptSignal()
             let repository = try invocation.repository()
@@ -49,6 +55,7 @@ struct BackupPushCommand: ParsableCommand {
             request.conninfo = dbname
             request.label = label
             request.checkpoint = mode
+            request.type = backupType
             request.waitForWAL = waitWal
             request.walTimeoutSeconds = walTimeout
             let started = UTCTime.now()
@@ -61,9 +68,11 @@ struct BackupPushCommand: ParsableCommand {
             }
             progress.finish()
             let seconds = max(1, UTCTime.now().secondsSinceEpoch - started.secondsSinceEpoch)
-            print("backup \(descriptor.name): \(String(byteCount: descriptor.rawBytes)) raw, "
+            print("backup \(descriptor.name): \(descriptor.type.rawValue)\(descriptor.parent.map { " on \($0)" } ?? ""), "
+                  + "\(String(byteCount: descriptor.fullBytes)) represented, \(String(byteCount: descriptor.rawBytes)) raw, "
                   + "\(String(byteCount: descriptor.storedBytes)) stored in \(seconds) s, "
-                  + "LSN \(descriptor.startLSN)-\(descriptor.stopLSN) timeline \(descriptor.timeline)")
+                  + "LSN \(descriptor.startLSN)-\(descriptor.stopLSN) timeline \(descriptor.timeline)"
+                  + (push.requests.map { ", \($0.writes) PUT/POST/LIST and \($0.reads) GET/HEAD requests" } ?? ""))
         }
     }
 }

@@ -9,6 +9,8 @@ public enum BackupError: PITRError, Equatable {
     case walNotArchived(file: String, object: String, seconds: Int, archiverFailure: String?)
     case interrupted
     case unreadableDescriptor(object: String, reason: String)
+    /// The parent chosen for an incremental backup cannot be one.
+    case parentUnusable(backup: String, reason: String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,8 @@ public enum BackupError: PITRError, Equatable {
             "backup interrupted: the upload was aborted and the backup is not listed"
         case .unreadableDescriptor(let object, let reason):
             "backup descriptor \(object) is unreadable: \(reason)"
+        case .parentUnusable(let backup, let reason):
+            "backup \(backup) cannot be the parent of an incremental backup: \(reason); nothing was stored (take a full backup with --type full)"
         }
     }
 

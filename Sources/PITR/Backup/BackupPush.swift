@@ -22,6 +22,8 @@ public struct BackupPushRequest: Sendable {
     /// backup starts: a killed backup-push leaves its parts there. An upload lasts as long as one
     /// object (at most `objectSize`) takes to stream, so a day is far beyond any live one.
     public var abandonedUploadSeconds = 86_400
+    /// Full, or incremental on the newest backup of the cluster's timeline.
+    public var type: BackupType = .full
 
     public init() {}
 }
@@ -38,6 +40,8 @@ public final class BackupPush {
     let options: ObjectOptions
     let log: Log
     let interruption: InterruptSignal
+    /// The billed requests the last `run` sent to the repository (nil on file://).
+    public private(set) var requests: RequestCounts?
     /// Called with (bytes done, bytes estimated) as the server reports progress.
     public var onProgress: (Int64, Int64) -> Void = { _, _ in }
 
@@ -49,6 +53,8 @@ public final class BackupPush {
     }
 
     public func run(_ request: BackupPushRequest) throws -> BackupDescriptor {
+        let before = repository.storage.requests
+        defer { requests = repository.storage.requests.flatMap { after in before.map { after - $0 } } }
         try repository.checkEncryption()
         let connection = try connect(request.conninfo)
         defer { connection.close() }
@@ -72,6 +78,10 @@ public final class BackupPush {
             throw BackupError.protocolViolation("wal_segment_size \(facts.values)")
         }
         let startTime = UTCTime(secondsSinceEpoch: startSeconds)
+        let repositoryID = try repository.state().repositoryID
+        let checksum = try BlockChecksum(key: options.key, repositoryID: repositoryID)
+        let plan = try incrementalPlan(request.type, identity: identity, repositoryID: repositoryID, checksum: checksum)
+        let sums = try BlockSumsWriter(keyID: checksum.keyID)
 
         let statement = BaseBackupStatement(label: request.label, checkpoint: request.checkpoint)
         let stream = try refusing { try BaseBackupStream(connection: connection, statement: statement, interruption: interruption) }
@@ -83,20 +93,28 @@ public final class BackupPush {
         stream.onProgress = { progress($0, estimate) }
 
         var stored: [BackupDescriptor.StoredObject] = []
+        var archives: [StoredArchive] = []
+        var manifestBytes = 0
         do {
             let encoder = try ObjectEncoder(options: options)
             while true {
                 switch try refusing({ try stream.nextItem() }) {
                 case .archive(let archive, _):
-                    stored += try store(stream, archive: archive, backup: name, cluster: identity, objectSize: request.objectSize, encoder: encoder)
+                    let source = StoredArchive(stream, archive: archive, mode: plan?.mode ?? .full, sums: sums, checksum: checksum)
+                    archives.append(source)
+                    stored += try store(source, archive: archive, backup: name, cluster: identity, objectSize: request.objectSize, encoder: encoder)
                 case .manifest:
-                    stored += try store(stream, archive: "backup_manifest", backup: name, cluster: identity, objectSize: request.objectSize, encoder: encoder)
+                    let pieces = try store(stream, archive: "backup_manifest", backup: name, cluster: identity, objectSize: request.objectSize, encoder: encoder)
+                    manifestBytes = pieces.reduce(0) { $0 + $1.rawBytes }
+                    stored += pieces
                 case .end:
                     let stop = try refusing { try stream.finish() }
                     let stopMicroseconds = try refusing { try connection.query("SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint") }
                         .values.first?[0].flatMap { Int64($0) }
                     let stopMoment = stopMicroseconds.map { PostgresTimestamp(unixSeconds: $0 / 1_000_000, microseconds: $0 % 1_000_000) }
                         ?? PostgresTimestamp.now()
+                    stored += try store(ScratchSource(try sums.finish()), archive: BackupDescriptor.blockSumsArchive, backup: name, cluster: identity,
+                                        objectSize: request.objectSize, encoder: encoder)
                     var descriptor = BackupDescriptor(
                         name: name, label: request.label, startLSN: stream.startLSN, stopLSN: stop.lsn,
                         startTime: startTime, stopTime: stopMoment.utcTime, stopMoment: stopMoment,
@@ -110,8 +128,14 @@ public final class BackupPush {
                         compression: options.compression,
                         cipher: options.key == nil ? "none" : "aes-256-gcm",
                         keyID: options.key?.keyIDHex ?? "",
-                        objects: stored)
-                    descriptor.repositoryID = try repository.state().repositoryID
+                        objects: stored, type: plan == nil ? .full : .incremental, parent: plan?.parent.name, detection: plan?.detection,
+                        representedBytes: archives.reduce(manifestBytes) { $0 + $1.representedBytes })
+                    if let plan {
+                        let files = archives.reduce(0) { $0 + $1.incrementalFiles }, blocks = archives.reduce(0) { $0 + $1.changedBlocks }
+                        log.info("backup \(name) is incremental on \(plan.parent.name) (\(plan.detection.rawValue)): \(blocks) changed blocks in \(files) relation files, "
+                                 + "\(sums.files - files) relation files stored whole; \(descriptor.storedBytes >> 20) MiB stored for \(descriptor.fullBytes >> 20) MiB represented")
+                    }
+                    descriptor.repositoryID = repositoryID
                     if request.waitForWAL {
                         try WALWait(archive: WALArchive(repository: repository, identity: identity), connection: connection,
                                     interruption: interruption, log: log)
@@ -131,7 +155,7 @@ public final class BackupPush {
     }
 
     /// One archive's bytes into objects "<archive>.0000", "<archive>.0001", ... of at most `objectSize` bytes.
-    private func store(_ stream: BaseBackupStream, archive: String, backup: String, cluster: ClusterIdentity, objectSize: Int,
+    private func store(_ stream: ArchiveSource, archive: String, backup: String, cluster: ClusterIdentity, objectSize: Int,
                        encoder: ObjectEncoder) throws -> [BackupDescriptor.StoredObject] {
         var objects: [BackupDescriptor.StoredObject] = []
         do {
@@ -165,6 +189,34 @@ public final class BackupPush {
             throw error
         }
         return objects
+    }
+
+    /// What an incremental backup is taken on top of, and how it finds the changes; nil for a full backup.
+    struct IncrementalPlan {
+        let parent: BackupDescriptor
+        let detection: ChangeDetection
+        let mode: StoredArchive.Mode
+    }
+
+    /// For `--type incremental`: the newest backup of this cluster on its timeline, with the block checksums keyed by a
+    /// key the key file holds. Refused, before anything is stored, when there is none.
+    private func incrementalPlan(_ type: BackupType, identity: ClusterIdentity, repositoryID: String,
+                                 checksum: BlockChecksum) throws -> IncrementalPlan? {
+        guard type == .incremental else { return nil }
+        let backups = try BackupCatalog(repository: repository).list().filter { $0.identity == identity }
+        guard let parent = backups.last else {
+            throw BackupError.parentUnusable(backup: "(none)", reason: "the repository holds no backup of cluster \(identity.archiveID)")
+        }
+        let index = try BlockSumsIndex(of: parent, repository: repository)
+        let compare: BlockChecksum
+        if index.keyID == checksum.keyID {
+            compare = checksum
+        } else if let key = repository.keyring?.entries.first(where: { $0.idHex == index.keyID })?.key {
+            compare = try BlockChecksum(key: key, repositoryID: repositoryID)
+        } else {
+            throw BackupError.parentUnusable(backup: parent.name, reason: "its block checksums are keyed by key \(index.keyID.isEmpty ? "(none)" : index.keyID), which the key file does not hold")
+        }
+        return IncrementalPlan(parent: parent, detection: .blockCompare, mode: .blockCompare(parent: index, compare: compare))
     }
 
     /// A replication connection: libpq's `replication=database` added to whatever the user gave.

@@ -29,3 +29,10 @@ public extension MasterKey {
         try HKDF.sha256(key: bytes, salt: salt, info: Array("tailtown-pitr v1 object key".utf8), length: 32)
     }
 }
+
+package extension MasterKey {
+    /// Keys the per-block checksums that block-compare incrementals compare with (docs/format.md, "Block checksums").
+    func blockChecksumKey() throws -> [UInt8] {
+        try HKDF.sha256(key: bytes, salt: [], info: Array("tailtown-pitr v1 block checksum key".utf8), length: 32)
+    }
+}

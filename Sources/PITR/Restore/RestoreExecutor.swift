@@ -110,7 +110,10 @@ public final class RestoreExecutor {
     private func extractArchives(_ backup: BackupDescriptor, _ destinations: Destinations,
                                  target: OpenDirectory, tablespaces: [UInt32: OpenDirectory]) throws -> [TarExtractor] {
         var archives: [String] = []
-        for object in backup.objects where !archives.contains(object.archive) { archives.append(object.archive) }
+        // The block checksums serve the next incremental backup, not the restore.
+        for object in backup.objects where !archives.contains(object.archive) && object.archive != BackupDescriptor.blockSumsArchive {
+            archives.append(object.archive)
+        }
         if let index = archives.firstIndex(of: "backup_manifest") {
             archives.insert(archives.remove(at: index), at: 0)
         } else {

@@ -49,6 +49,38 @@ public protocol Storage: AnyObject {
     /// Removes many objects, in the order given as far as the storage allows (S3 deletes a batch
     /// of up to 1000 at once); missing objects are not errors.
     func remove(keys: [String]) throws
+
+    /// The billed requests this connection sent so far, retries included; nil for a storage that bills none (file://).
+    var requests: RequestCounts? { get }
+}
+
+/// Requests sent to an object store, by the price class they are billed in.
+public struct RequestCounts: Equatable, Sendable {
+    /// PUT, POST, COPY and LIST requests (S3's "PUT, COPY, POST, LIST" class).
+    public var writes = 0
+    /// GET and HEAD requests.
+    public var reads = 0
+    /// DELETE requests (free on S3).
+    public var deletes = 0
+
+    public init() {}
+
+    mutating func count(method: String, query: [(name: String, value: String)]) {
+        switch method {
+        case "GET" where query.contains { $0.name == "list-type" || $0.name == "uploads" }: writes += 1
+        case "GET", "HEAD": reads += 1
+        case "DELETE": deletes += 1
+        default: writes += 1
+        }
+    }
+
+    public static func - (lhs: RequestCounts, rhs: RequestCounts) -> RequestCounts {
+        var difference = RequestCounts()
+        difference.writes = lhs.writes - rhs.writes
+        difference.reads = lhs.reads - rhs.reads
+        difference.deletes = lhs.deletes - rhs.deletes
+        return difference
+    }
 }
 
 /// An object being written. Exactly one of `commit` or `abort` ends it;

@@ -27,4 +27,10 @@ public enum ProcessPaths {
         while full.count > 1 && full.hasSuffix("/") { full.removeLast() }
         return full
     }
+
+    /// Where scratch files go: TMPDIR when it names an absolute path, else /tmp.
+    public static var temporaryFolder: String {
+        if let folder = getenv("TMPDIR").map({ String(cString: $0) }), folder.hasPrefix("/") { return folder }
+        return "/tmp"
+    }
 }

@@ -57,6 +57,18 @@ public final class SystemFile {
     }
 
     /// Opens a directory, for fsync after a rename inside it.
+    /// A scratch file, open for reading and writing, that no name leads to and that vanishes when closed: unnamed
+    /// (O_TMPFILE) in `ProcessPaths.temporaryFolder`, else created there under a random name (mode 0600) and unlinked.
+    public static func scratch(shownAs: String) throws -> SystemFile {
+        let folder = ProcessPaths.temporaryFolder
+        if let file = try createUnnamed(in: folder, shownAs: shownAs) { return file }
+        let path = folder + "/.tailtown-pitr-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).tmp"
+        let descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw IOError("create a file in", folder) }
+        unlink(path)
+        return SystemFile(descriptor: descriptor, path: shownAs)
+    }
+
     public static func openDirectory(_ path: String) throws -> SystemFile {
         try open(path, flags: O_RDONLY | O_DIRECTORY | O_CLOEXEC, mode: 0)
     }

@@ -58,7 +58,8 @@ extension PostgreSQLIntegration {
             #expect(baseObjects.count > 1, "an archive over objectSize is cut into several objects")
             #expect(baseObjects.dropLast().allSatisfy { $0.rawBytes == 8 << 20 })
             #expect(descriptor.objects.contains { $0.archive == "\(descriptor.tablespaces[0].oid).tar" })
-            #expect(descriptor.objects.last?.archive == "backup_manifest")
+            #expect(descriptor.objects.map(\.archive).suffix(2) == ["backup_manifest", BackupDescriptor.blockSumsArchive])
+            #expect(descriptor.type == .full && descriptor.parent == nil && descriptor.hasBlockSums)
             #expect(descriptor.stopLSN > descriptor.startLSN)
             #expect(progressCalls > 0 && lastDone > 0)
 
@@ -100,7 +101,9 @@ extension PostgreSQLIntegration {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let decoder = ObjectDecoder(key: repository.key)
             var archives: [String] = []
-            for object in descriptor.objects where !archives.contains(object.archive) { archives.append(object.archive) }
+            for object in descriptor.objects where !archives.contains(object.archive) && object.archive != BackupDescriptor.blockSumsArchive {
+                archives.append(object.archive)
+            }
             // base.tar first: it holds pg_tblspc/<oid> as a symlink to the live tablespace, replaced by a folder below.
             archives.sort { a, _ in a == "base.tar" }
             for archive in archives {

@@ -6,6 +6,7 @@ import PITRSupport
 /// to their final name and the folder fsynced, so a partial object is never visible and a committed
 /// one survives a crash.
 public final class FileStorage: Storage {
+    public var requests: RequestCounts? { nil }
     public let root: String
 
     public var uploadsAreIndependent: Bool { true }

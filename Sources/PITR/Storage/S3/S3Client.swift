@@ -7,6 +7,8 @@ final class S3Client {
     let log: Log
     private let http: HTTPClient
     private let signer: SigV4Signer
+    /// Every attempt, retries included: each one is billed.
+    private(set) var requests = RequestCounts()
 
     /// One S3 request. `key` is the full object key (prefix included), "" for the bucket.
     struct Operation {
@@ -60,6 +62,7 @@ final class S3Client {
         try signer.sign(&request, payloadHash: operation.payloadHash, at: AWSTimestamp.now())
         let query = request.encodedQuery
         let url = "\(endpoint.scheme)://\(request.headers[0].value)\(request.path)\(query.isEmpty ? "" : "?" + query)"
+        requests.count(method: operation.method, query: operation.query)
         let clock = Stopwatch()
         // Method, object and outcome only: never a header, so never a signature or a token.
         let shown = "\(operation.method) \(describe(operation.key))\(query.isEmpty ? "" : "?" + query)"

@@ -12,6 +12,7 @@ import PITRSupport
 public final class S3Storage: Storage {
     public let configuration: S3Configuration
     let client: S3Client
+    public var requests: RequestCounts? { client.requests }
     private var conditionalWritesUnsupported = false
 
     public var uploadsAreIndependent: Bool { false }
