@@ -69,6 +69,7 @@ public final class BackupPush {
         let identity = ClusterIdentity(majorVersion: major, systemIdentifier: systemIdentifier)
         try checkRepositoryHolds(identity)
         abortAbandonedUploads(olderThan: request.abandonedUploadSeconds)
+        removeKilledBackups()
         let facts = try refusing {
             try connection.query("SELECT setting::bigint, floor(extract(epoch FROM now()))::bigint FROM pg_settings WHERE name = 'wal_segment_size'")
         }
@@ -92,6 +93,11 @@ public final class BackupPush {
         let progress = onProgress
         stream.onProgress = { progress($0, estimate) }
 
+        let lease = BackupLease.current()
+        if let lease {
+            _ = try SealedMetadata.store(lease.text, at: BackupLease.key(backup: name), identity: BackupLease.identity(repository: repositoryID, backup: name),
+                                         replace: false, under: options.key, in: repository)
+        }
         var stored: [BackupDescriptor.StoredObject] = []
         var archives: [StoredArchive] = []
         var manifestBytes = 0
@@ -142,6 +148,7 @@ public final class BackupPush {
                             .waitForBackup(descriptor, segmentSize: segmentSize, timeoutSeconds: request.walTimeoutSeconds)
                     }
                     try BackupCatalog(repository: repository).store(descriptor, options: options)
+                    if lease != nil { try? repository.storage.remove(BackupLease.key(backup: name)) }
                     return descriptor
                 }
             }
@@ -149,6 +156,7 @@ public final class BackupPush {
             for object in stored {
                 try? repository.storage.remove(BackupDescriptor.objectKey(backup: name, object: object.name))
             }
+            if lease != nil { try? repository.storage.remove(BackupLease.key(backup: name)) }
             if case PostgresError.interrupted = error { throw BackupError.interrupted }
             throw error
         }
@@ -256,6 +264,32 @@ public final class BackupPush {
         } catch {
             log.warning("cannot look for uploads left by interrupted backups under \(storage.describe("backups/")): \(error); "
                 + "on S3 a bucket lifecycle rule that aborts incomplete multipart uploads removes them (docs/s3.md)")
+        }
+    }
+
+    /// Removes the objects of backups whose `backup-push` was killed on this machine (`BackupLease`): never listed,
+    /// they only take space, and their pieces must not be mistaken for anything. A failure is a warning.
+    private func removeKilledBackups() {
+        let storage = repository.storage
+        do {
+            var folders: [String: [String]] = [:]
+            for key in try storage.list(prefix: BackupDescriptor.folder + "/") {
+                let parts = key.split(separator: "/")
+                if parts.count == 3 { folders[String(parts[1]), default: []].append(String(parts[2])) }
+            }
+            let repositoryID = try repository.state().repositoryID
+            for (backup, objects) in folders.sorted(by: { $0.key < $1.key })
+            where !objects.contains(BackupDescriptor.fileName) && objects.contains(BackupLease.fileName) {
+                guard case .sealed(let text, _)? = try SealedMetadata.read(BackupLease.key(backup: backup), identity: BackupLease.identity(repository: repositoryID, backup: backup), in: repository),
+                      let lease = BackupLease(text), lease.writerIsGone else { continue }
+                // The lease last: while it stands, a later run still knows the folder for what it is.
+                try storage.discard(try storage.abandonedUploads(under: BackupDescriptor.folder + "/" + backup, startedBefore: UTCTime(secondsSinceEpoch: UTCTime.now().secondsSinceEpoch + 1)))
+                try storage.remove(keys: objects.filter { $0 != BackupLease.fileName }.map { BackupDescriptor.objectKey(backup: backup, object: $0) })
+                try storage.remove(BackupLease.key(backup: backup))
+                log.info("removed the \(objects.count - 1) objects of backup \(backup), whose backup-push (process \(lease.pid)) was killed before it finished")
+            }
+        } catch {
+            log.warning("cannot look for backups left by killed backup-push runs under \(storage.describe(BackupDescriptor.folder + "/")): \(error)")
         }
     }
 

@@ -65,11 +65,18 @@ public enum FileSystem {
         return names
     }
 
+    /// The whole file; also the files of /proc, whose size reads as 0.
     public static func readFile(_ path: String) throws -> [UInt8] {
         let file = try SystemFile.openForReading(path)
-        var bytes = [UInt8](repeating: 0, count: try file.size())
-        let n = try bytes.withUnsafeMutableBytes { try file.readFully(into: $0) }
-        bytes.removeLast(bytes.count - n)
+        var bytes = [UInt8](repeating: 0, count: max(try file.size(), 4096))
+        var count = 0
+        while true {
+            let n = try bytes.withUnsafeMutableBytes { try file.readFully(into: UnsafeMutableRawBufferPointer(rebasing: $0[count...])) }
+            count += n
+            guard count == bytes.count else { break }
+            bytes += [UInt8](repeating: 0, count: bytes.count)
+        }
+        bytes.removeLast(bytes.count - count)
         return bytes
     }
 
