@@ -9,6 +9,10 @@ public enum BackupError: PITRError, Equatable {
     case walNotArchived(file: String, object: String, seconds: Int, archiverFailure: String?)
     case interrupted
     case unreadableDescriptor(object: String, reason: String)
+    /// The server refused UPLOAD_MANIFEST or BASE_BACKUP ... INCREMENTAL on top of backup `parent`, before any data:
+    /// nothing was stored, and the caller may take the backup another way.
+    case incrementalRefused(parent: String, message: String)
+    case noManifest(backup: String)
 
     public var description: String {
         switch self {
@@ -28,6 +32,10 @@ public enum BackupError: PITRError, Equatable {
             "backup interrupted: the upload was aborted and the backup is not listed"
         case .unreadableDescriptor(let object, let reason):
             "backup descriptor \(object) is unreadable: \(reason)"
+        case .incrementalRefused(let parent, let message):
+            "PostgreSQL refused an incremental backup on top of backup \(parent) from its WAL summaries: \(message)"
+        case .noManifest(let backup):
+            "backup \(backup) holds no backup_manifest, which an incremental backup on top of it needs"
         }
     }
 
