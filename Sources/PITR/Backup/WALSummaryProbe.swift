@@ -23,7 +23,7 @@ package struct WALSummaryProbe {
     let interruption: InterruptSignal?
     /// How long the summarizer may take to read the WAL written up to the probe (the server waits for it too, but without a bound
     /// while it progresses).
-    var catchUpSeconds = 30
+    let catchUpSeconds: Int
 
     package init(connection: PostgresConnection, interruption: InterruptSignal?, catchUpSeconds: Int = 30) {
         self.connection = connection
