@@ -34,11 +34,9 @@ package struct WALSummaryProbe {
     /// The verdict for an incremental on top of `parent` (name, start LSN and timeline, major). Throws only when the
     /// server cannot be asked (a lost connection, an answer of the wrong shape).
     package func verdict(parent: BackupDescriptor) throws -> Verdict {
+        // pg_get_wal_summarizer_state() and pg_available_wal_summaries() are PUBLIC: a replication role may call them.
         do {
             return try ask(parent)
-        } catch PostgresError.serverError(_, let message, "42501") {
-            return .unusable(reason: "this role may not read the WAL summaries (\(message)): GRANT EXECUTE ON FUNCTION pg_get_wal_summarizer_state(), "
-                + "pg_available_wal_summaries() TO it, or connect as a superuser")
         } catch PostgresError.serverError(_, let message, _) {
             throw BackupError.refused(message: message)
         }

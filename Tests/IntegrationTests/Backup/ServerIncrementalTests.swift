@@ -13,9 +13,16 @@ extension PostgreSQLIntegration {
     /// the binary's backup-push, its stored manifest uploaded (UPLOAD_MANIFEST), BASE_BACKUP ... INCREMENTAL read as any
     /// stream is; and `WALSummaryProbe`'s reasons when the way cannot be taken.
     @Suite struct ServerIncrementalTests {
-        /// A cluster of `major` archiving into an encrypted repository, with `summarize_wal` as asked and pgbench tables
-        /// at scale 2, and its full backup through the binary.
-        static func backedUpCluster(major: Int, summarizeWAL: Bool) throws -> (PostgresCluster, PITRRepository.Repository, BackupDescriptor) {
+        /// A cluster archiving into an encrypted repository and its full backup.
+        struct Setup {
+            let tailtown: Tailtown
+            let cluster: PostgresCluster
+            let repository: PITRRepository.Repository
+            let parent: BackupDescriptor
+        }
+
+        /// A cluster of `major` with `summarize_wal` as asked and pgbench tables at scale 2, and its full backup through the binary.
+        static func backedUp(major: Int, summarizeWAL: Bool) throws -> Setup {
             let sandbox = try Sandbox()
             let tailtown = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: true)
             let cluster = try PostgresCluster.initialize(in: sandbox, name: "primary", major: major)
@@ -27,22 +34,25 @@ extension PostgreSQLIntegration {
             let repository = PITRRepository.Repository(storage: FileStorage(root: tailtown.repository.root),
                                                        keyring: try KeyFile.read(at: sandbox.path("tailtown.key")))
             let parent = try #require(try BackupCatalog(repository: repository).list().last)
-            return (cluster, repository, parent)
+            return Setup(tailtown: tailtown, cluster: cluster, repository: repository, parent: parent)
         }
 
-        static func replicationConnection(_ cluster: PostgresCluster) throws -> PostgresConnection {
-            try PostgresConnection(conninfo: cluster.conninfo + " replication=database")
+        static func replicationConnection(_ cluster: PostgresCluster, user: String = "postgres") throws -> PostgresConnection {
+            try PostgresConnection(conninfo: cluster.conninfo + " user=\(user) replication=database")
         }
 
         /// Summaries on: the probe says usable; the incremental's base.tar holds INCREMENTAL files, its backup_label
         /// names the parent's start, its manifest lists the INCREMENTAL files, and it is a fraction of the full backup.
         @Test(arguments: [17, 18])
         func incrementalOnTopOfAStoredBackup(major: Int) throws {
-            let (cluster, repository, parent) = try Self.backedUpCluster(major: major, summarizeWAL: true)
+            let setup = try Self.backedUp(major: major, summarizeWAL: true)
+            let (cluster, repository, parent) = (setup.cluster, setup.repository, setup.parent)
             defer { try? cluster.stop() }
             try cluster.pgbench(["-n", "-c", "1", "-t", "300"])
 
-            let connection = try Self.replicationConnection(cluster)
+            // A role with REPLICATION and nothing more does it all, the probe included.
+            _ = try cluster.query("create role backup login replication")
+            let connection = try Self.replicationConnection(cluster, user: "backup")
             defer { connection.close() }
             #expect(try WALSummaryProbe(connection: connection, interruption: nil).verdict(parent: parent) == .usable)
             let stream = try IncrementalBaseBackup.start(BaseBackupStatement(label: "incremental", checkpoint: .fast), parent: parent.name,
@@ -109,7 +119,8 @@ extension PostgreSQLIntegration {
         /// named as the parent's refusal, the connection still usable. The how-to's reload starts the summarizer; it has no
         /// summaries for the WAL since the parent (removed from pg_wal by then), which the probe and the server both say.
         @Test func summariesOffThenTurnedOnTooLate() throws {
-            let (cluster, repository, parent) = try Self.backedUpCluster(major: 18, summarizeWAL: false)
+            let setup = try Self.backedUp(major: 18, summarizeWAL: false)
+            let (cluster, repository, parent) = (setup.cluster, setup.repository, setup.parent)
             defer { try? cluster.stop() }
             let connection = try Self.replicationConnection(cluster)
             defer { connection.close() }
@@ -142,9 +153,32 @@ extension PostgreSQLIntegration {
             #expect(try full.finish().lsn > full.startLSN)
         }
 
+        /// A parent on timeline 1 and a server promoted to timeline 2 since: the probe reads the server's history
+        /// (TIMELINE_HISTORY) and asks for summaries on both timelines; the copy, made with `pg_basebackup -X none`, has
+        /// none for the WAL it replayed from the archive, which the probe and the server both say.
+        @Test func parentBeforeAPromotion() throws {
+            let setup = try Self.backedUp(major: 17, summarizeWAL: true)
+            let copy = try PostgresCluster.baseBackup(of: setup.cluster, name: "copy")
+            try setup.cluster.pgbench(["-n", "-c", "1", "-t", "100"])
+            try setup.cluster.waitUntilArchived(try setup.cluster.switchWAL())
+            try setup.cluster.stop()
+            try copy.recover(through: setup.tailtown)
+            defer { try? copy.stop() }
+            let connection = try Self.replicationConnection(copy)
+            defer { connection.close() }
+            #expect(try connection.query("IDENTIFY_SYSTEM").value("timeline") == "2")
+            guard case .unusable(let reason) = try WALSummaryProbe(connection: connection, interruption: nil).verdict(parent: setup.parent) else {
+                Issue.record("the promoted copy has summaries for WAL it replayed from the archive")
+                return
+            }
+            print("parent before a promotion: \(reason)")
+            #expect(reason.contains("do not cover") && reason.contains("timeline 1"), "\(reason)")
+            try expectRefusal(connection, setup.repository, setup.parent, saying: "WAL summaries are required", timeline: "2")
+        }
+
         /// IncrementalBaseBackup.start on top of `parent` is refused as `incrementalRefused` naming it, with the server's words.
         private func expectRefusal(_ connection: PostgresConnection, _ repository: PITRRepository.Repository, _ parent: BackupDescriptor,
-                                   saying words: String) throws {
+                                   saying words: String, timeline: String = "1") throws {
             #expect {
                 _ = try IncrementalBaseBackup.start(BaseBackupStatement(label: "refused", checkpoint: .fast), parent: parent.name,
                                                     manifest: try parent.manifestSource(in: repository), on: connection, interruption: nil)
@@ -152,7 +186,7 @@ extension PostgreSQLIntegration {
                 guard case BackupError.incrementalRefused(let named, let message) = error else { return false }
                 return named == parent.name && message.contains(words) && "\(error)".contains(parent.name)
             }
-            #expect(try connection.query("IDENTIFY_SYSTEM").value("timeline") == "1", "the connection takes the next command")
+            #expect(try connection.query("IDENTIFY_SYSTEM").value("timeline") == timeline, "the connection takes the next command")
         }
 
         /// PostgreSQL 15 has no WAL summaries: the probe says so by major, before asking anything else.
