@@ -60,10 +60,13 @@ package struct WALSummaryProbe {
               let position = system.value("xlogpos").flatMap({ try? LSN(parsing: $0) }) else {
             throw BackupError.protocolViolation("IDENTIFY_SYSTEM \(system.values)")
         }
-        let state: SummarizerState
-        switch try waitForSummarizer(toRead: position, on: timeline) {
-        case .success(let reached): state = reached
-        case .failure(let reason): return .unusable(reason: reason.text)
+        let state = try waitForSummarizer(toRead: position, on: timeline)
+        guard state.running else {
+            return .unusable(reason: "the WAL summarizer is not running although summarize_wal is on: see the server log")
+        }
+        guard state.hasRead(position, on: timeline) else {
+            return .unusable(reason: "the WAL summarizer has not caught up after \(catchUpSeconds) s: it has read to \(state.pending) on timeline "
+                + "\(state.timeline), the server is at \(position) on timeline \(timeline)")
         }
         let coverage = SummaryCoverage(spans: SummaryCoverage.spans(current: timeline, history: try history(of: timeline)),
                                        summaries: try summaries(endingAfter: parent.startLSN), summarizedUpTo: state.summarized)
@@ -79,14 +82,15 @@ package struct WALSummaryProbe {
         let summarized: LSN
         let pending: LSN
         let running: Bool
+
+        func hasRead(_ position: LSN, on timeline: TimelineID) -> Bool {
+            self.timeline == timeline && pending >= position
+        }
     }
 
-    private struct NotCaughtUp: Error {
-        let text: String
-    }
-
-    /// Polls the summarizer until it has read the WAL up to `position` on `timeline`, at most `catchUpSeconds`.
-    private func waitForSummarizer(toRead position: LSN, on timeline: TimelineID) throws -> Result<SummarizerState, NotCaughtUp> {
+    /// Polls the summarizer until it has read the WAL up to `position` on `timeline`, at most `catchUpSeconds`; returns
+    /// its state then.
+    private func waitForSummarizer(toRead position: LSN, on timeline: TimelineID) throws -> SummarizerState {
         let clock = Stopwatch()
         while true {
             let row = try connection.query("SELECT summarized_tli, summarized_lsn, pending_lsn, summarizer_pid FROM pg_get_wal_summarizer_state()")
@@ -97,14 +101,7 @@ package struct WALSummaryProbe {
             }
             let state = SummarizerState(timeline: TimelineID(tli), summarized: summarized, pending: pending,
                                         running: row.value("summarizer_pid") != nil)
-            if state.running && state.timeline == timeline && state.pending >= position { return .success(state) }
-            if clock.seconds >= Double(catchUpSeconds) {
-                if !state.running {
-                    return .failure(NotCaughtUp(text: "the WAL summarizer is not running although summarize_wal is on: see the server log"))
-                }
-                return .failure(NotCaughtUp(text: "the WAL summarizer has not caught up after \(catchUpSeconds) s: it has read to \(state.pending) on timeline "
-                    + "\(state.timeline), the server is at \(position) on timeline \(timeline)"))
-            }
+            if (state.running && state.hasRead(position, on: timeline)) || clock.seconds >= Double(catchUpSeconds) { return state }
             if let interruption { try interruption.sleep(milliseconds: 200) } else { usleep(200_000) }
         }
     }
