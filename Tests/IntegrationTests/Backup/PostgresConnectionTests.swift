@@ -72,7 +72,8 @@ extension PostgreSQLIntegration {
             let connection = try PostgresConnection(conninfo: cluster.conninfo)
             _ = try connection.query("CREATE TABLE copied (a int, b text)")
             let copy = "COPY copied FROM STDIN"
-            let rows = (1...50_000).map { "\($0)\trow \($0)\n" }.joined()
+            // 1.8 MB in one call: several CopyData messages, and waits for the socket between them.
+            let rows = (1...120_000).map { "\($0)\trow \($0)\n" }.joined()
 
             try connection.send(copy)
             #expect(try connection.nextResponse(to: copy) == .copyIn)
@@ -80,7 +81,7 @@ extension PostgreSQLIntegration {
             try connection.endCopyData()
             #expect(try connection.nextResponse(to: copy) == .commandComplete)
             #expect(try connection.nextResponse(to: copy) == nil)
-            #expect(try connection.query("SELECT count(*), max(b) FROM copied").values == [["50000", "row 9999"]])
+            #expect(try connection.query("SELECT count(*), max(b) FROM copied").values == [["120000", "row 99999"]])
 
             try connection.send(copy)
             #expect(try connection.nextResponse(to: copy) == .copyIn)
@@ -93,10 +94,10 @@ extension PostgreSQLIntegration {
                 return message.contains("the test gave up")
             }
             connection.discardResponses(to: copy)
-            #expect(try connection.query("SELECT count(*) FROM copied").values == [["50000"]])
+            #expect(try connection.query("SELECT count(*) FROM copied").values == [["120000"]])
 
             #expect(throws: PostgresError.unexpectedResponse(command: copy, response: "COPY IN")) { try connection.query(copy) }
-            #expect(try connection.query("SELECT count(*) FROM copied").values == [["50000"]])
+            #expect(try connection.query("SELECT count(*) FROM copied").values == [["120000"]])
         }
 
         @Test func interruptDescriptorEndsAWait() throws {
