@@ -11,6 +11,10 @@ public enum BackupError: PITRError, Equatable {
     case unreadableDescriptor(object: String, reason: String)
     /// The parent chosen for an incremental backup cannot be one.
     case parentUnusable(backup: String, reason: String)
+    /// The server refused UPLOAD_MANIFEST or BASE_BACKUP ... INCREMENTAL on top of backup `parent`, before any data:
+    /// nothing was stored, and the caller may take the backup another way.
+    case incrementalRefused(parent: String, message: String)
+    case noManifest(backup: String)
 
     public var description: String {
         switch self {
@@ -32,6 +36,10 @@ public enum BackupError: PITRError, Equatable {
             "backup descriptor \(object) is unreadable: \(reason)"
         case .parentUnusable(let backup, let reason):
             "backup \(backup) cannot be the parent of an incremental backup: \(reason); nothing was stored (take a full backup with --type full)"
+        case .incrementalRefused(let parent, let message):
+            "PostgreSQL refused an incremental backup on top of backup \(parent) from its WAL summaries: \(message)"
+        case .noManifest(let backup):
+            "backup \(backup) holds no backup_manifest, which an incremental backup on top of it needs"
         }
     }
 

@@ -81,11 +81,15 @@ public final class BackupPush {
         let startTime = UTCTime(secondsSinceEpoch: startSeconds)
         let repositoryID = try repository.state().repositoryID
         let checksum = try BlockChecksum(key: options.key, repositoryID: repositoryID)
-        let plan = try incrementalPlan(request.type, identity: identity, repositoryID: repositoryID, checksum: checksum)
-        let sums = try BlockSumsWriter(keyID: checksum.keyID)
-
         let statement = BaseBackupStatement(label: request.label, checkpoint: request.checkpoint)
-        let stream = try refusing { try BaseBackupStream(connection: connection, statement: statement, interruption: interruption) }
+        let (plan, stream) = try start(statement, type: request.type, identity: identity, connection: connection,
+                                       repositoryID: repositoryID, checksum: checksum)
+        // A server-side incremental on a parent without block checksums cannot know its own: it records none.
+        var sums: BlockSumsWriter? = try BlockSumsWriter(keyID: checksum.keyID)
+        if case .summaries(nil)? = plan?.mode {
+            sums = nil
+            log.info("the parent holds no block checksums, so this backup records none: a later incremental on it needs the server-side way")
+        }
         let startSegment = WALSegmentName.segment(containing: stream.startLSN, timeline: stream.startTimeline, segmentSize: segmentSize)
         let name = BackupDescriptor.makeName(startTime: startTime, startSegment: startSegment)
         log.info("backup \(name) started at \(stream.startLSN) on timeline \(stream.startTimeline), about \(stream.estimatedBytes >> 20) MiB")
@@ -119,8 +123,10 @@ public final class BackupPush {
                         .values.first?[0].flatMap { Int64($0) }
                     let stopMoment = stopMicroseconds.map { PostgresTimestamp(unixSeconds: $0 / 1_000_000, microseconds: $0 % 1_000_000) }
                         ?? PostgresTimestamp.now()
-                    stored += try store(ScratchSource(try sums.finish()), archive: BackupDescriptor.blockSumsArchive, backup: name, cluster: identity,
-                                        objectSize: request.objectSize, encoder: encoder)
+                    if let sums {
+                        stored += try store(ScratchSource(try sums.finish()), archive: BackupDescriptor.blockSumsArchive, backup: name, cluster: identity,
+                                            objectSize: request.objectSize, encoder: encoder)
+                    }
                     var descriptor = BackupDescriptor(
                         name: name, label: request.label, startLSN: stream.startLSN, stopLSN: stop.lsn,
                         startTime: startTime, stopTime: stopMoment.utcTime, stopMoment: stopMoment,
@@ -139,7 +145,7 @@ public final class BackupPush {
                     if let plan {
                         let files = archives.reduce(0) { $0 + $1.incrementalFiles }, blocks = archives.reduce(0) { $0 + $1.changedBlocks }
                         log.info("backup \(name) is incremental on \(plan.parent.name) (\(plan.detection.rawValue)): \(blocks) changed blocks in \(files) relation files, "
-                                 + "\(sums.files - files) relation files stored whole; \(descriptor.storedBytes >> 20) MiB stored for \(descriptor.fullBytes >> 20) MiB represented")
+                                 + "\(sums.map { "\($0.files - files) relation files stored whole; " } ?? "")\(descriptor.storedBytes >> 20) MiB stored for \(descriptor.fullBytes >> 20) MiB represented")
                     }
                     descriptor.repositoryID = repositoryID
                     if request.waitForWAL {
@@ -206,16 +212,36 @@ public final class BackupPush {
         let mode: StoredArchive.Mode
     }
 
-    /// For `--type incremental`: the newest backup of this cluster on its timeline, with the block checksums keyed by a
-    /// key the key file holds. Refused, before anything is stored, when there is none.
-    private func incrementalPlan(_ type: BackupType, identity: ClusterIdentity, repositoryID: String,
-                                 checksum: BlockChecksum) throws -> IncrementalPlan? {
-        guard type == .incremental else { return nil }
+    /// Starts BASE_BACKUP: for `--type incremental`, on the newest backup of this cluster, the server-side way when
+    /// its WAL summaries cover the WAL since that backup started, else the block-compare way, saying which and why.
+    /// Refused, before anything is stored, when neither way can be taken.
+    private func start(_ statement: BaseBackupStatement, type: BackupType, identity: ClusterIdentity, connection: PostgresConnection,
+                       repositoryID: String, checksum: BlockChecksum) throws -> (IncrementalPlan?, BaseBackupStream) {
+        guard type == .incremental else {
+            return (nil, try refusing { try BaseBackupStream(connection: connection, statement: statement, interruption: interruption) })
+        }
         let backups = try BackupCatalog(repository: repository).list().filter { $0.identity == identity }
         guard let parent = backups.last else {
             throw BackupError.parentUnusable(backup: "(none)", reason: "the repository holds no backup of cluster \(identity.archiveID)")
         }
-        let index = try BlockSumsIndex(of: parent, repository: repository)
+        let index = parent.hasBlockSums ? try BlockSumsIndex(of: parent, repository: repository) : nil
+        let reason: String
+        switch try WALSummaryProbe(connection: connection, interruption: interruption).verdict(parent: parent) {
+        case .usable:
+            do {
+                let stream = try IncrementalBaseBackup.start(statement, parent: parent.name, manifest: try parent.manifestSource(in: repository),
+                                                             on: connection, interruption: interruption)
+                log.info("incremental on \(parent.name) the server-side way: its WAL summaries cover the WAL since that backup started")
+                return (IncrementalPlan(parent: parent, detection: .summaries, mode: .summaries(parent: index)), stream)
+            } catch BackupError.incrementalRefused(_, let message) {
+                reason = "the server refused the server-side way: \(message)"
+            }
+        case .unusable(let why):
+            reason = why
+        }
+        guard let index else {
+            throw BackupError.parentUnusable(backup: parent.name, reason: "it holds no block checksums (taken by an earlier release), and \(reason)")
+        }
         let compare: BlockChecksum
         if index.keyID == checksum.keyID {
             compare = checksum
@@ -224,7 +250,9 @@ public final class BackupPush {
         } else {
             throw BackupError.parentUnusable(backup: parent.name, reason: "its block checksums are keyed by key \(index.keyID.isEmpty ? "(none)" : index.keyID), which the key file does not hold")
         }
-        return IncrementalPlan(parent: parent, detection: .blockCompare, mode: .blockCompare(parent: index, compare: compare))
+        log.info("incremental on \(parent.name) by block compare (the server sends everything, only changed blocks are stored): \(reason)")
+        let stream = try refusing { try BaseBackupStream(connection: connection, statement: statement, interruption: interruption) }
+        return (IncrementalPlan(parent: parent, detection: .blockCompare, mode: .blockCompare(parent: index, compare: compare)), stream)
     }
 
     /// A replication connection: libpq's `replication=database` added to whatever the user gave.

@@ -207,6 +207,7 @@ final class StoredArchive: ByteSource, TarEntryHandler {
     /// The checksums of the file the server's incremental one rebuilds: its own blocks' anew, the others the parent's
     /// (zero blocks where the rebuild writes zeros). Without the parent's checksums, the backup records none.
     private func recordServerIncremental(_ relation: String) throws {
+        changedBlocks += fresh.count
         guard let sums, let made = serverHeader, case .summaries(let parent?) = mode else { return }
         guard let parentSums = try parent.checksums(of: relation) else {
             throw BackupError.protocolViolation("the server sent \(relation) as incremental, but the parent holds no such file")
@@ -224,7 +225,6 @@ final class StoredArchive: ByteSource, TarEntryHandler {
                 try zero.withUnsafeBytes { try sums.append($0) }
             }
         }
-        changedBlocks += fresh.count
         fresh = [:]
     }
 

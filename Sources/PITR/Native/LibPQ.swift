@@ -36,6 +36,10 @@ final class LibPQ {
     let consumeInput: @convention(c) (Connection?) -> Int32
     let isBusy: @convention(c) (Connection?) -> Int32
     let getCopyData: @convention(c) (Connection?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, Int32) -> Int32
+    let putCopyData: @convention(c) (Connection?, UnsafePointer<CChar>?, Int32) -> Int32
+    let putCopyEnd: @convention(c) (Connection?, UnsafePointer<CChar>?) -> Int32
+    let flush: @convention(c) (Connection?) -> Int32
+    let setNonblocking: @convention(c) (Connection?, Int32) -> Int32
     let freemem: @convention(c) (UnsafeMutableRawPointer?) -> Void
     let resultStatus: @convention(c) (Result?) -> UInt32
     let resultErrorMessage: @convention(c) (Result?) -> UnsafeMutablePointer<CChar>?
@@ -61,6 +65,10 @@ final class LibPQ {
         consumeInput = try library.function("PQconsumeInput", as: (@convention(c) (Connection?) -> Int32).self)
         isBusy = try library.function("PQisBusy", as: (@convention(c) (Connection?) -> Int32).self)
         getCopyData = try library.function("PQgetCopyData", as: (@convention(c) (Connection?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, Int32) -> Int32).self)
+        putCopyData = try library.function("PQputCopyData", as: (@convention(c) (Connection?, UnsafePointer<CChar>?, Int32) -> Int32).self)
+        putCopyEnd = try library.function("PQputCopyEnd", as: (@convention(c) (Connection?, UnsafePointer<CChar>?) -> Int32).self)
+        flush = try library.function("PQflush", as: (@convention(c) (Connection?) -> Int32).self)
+        setNonblocking = try library.function("PQsetnonblocking", as: (@convention(c) (Connection?, Int32) -> Int32).self)
         freemem = try library.function("PQfreemem", as: (@convention(c) (UnsafeMutableRawPointer?) -> Void).self)
         resultStatus = try library.function("PQresultStatus", as: (@convention(c) (Result?) -> UInt32).self)
         resultErrorMessage = try library.function("PQresultErrorMessage", as: (@convention(c) (Result?) -> UnsafeMutablePointer<CChar>?).self)

@@ -56,6 +56,11 @@ public final class PostgresConnection {
                 case .commandComplete: break
                 case .copyOut:
                     throw PostgresError.unexpectedResponse(command: command, response: "COPY OUT")
+                case .copyIn:
+                    // CopyFail ends it on the server, so the connection stays usable.
+                    try endCopyData(failure: "tailtown-pitr expected no COPY IN from this command")
+                    discardResponses(to: command)
+                    throw PostgresError.unexpectedResponse(command: command, response: "COPY IN")
                 }
             } catch let error as PostgresError {
                 if case .serverError = error, firstError == nil {
@@ -69,7 +74,8 @@ public final class PostgresConnection {
         return rows
     }
 
-    /// Sends `command` without waiting; read what comes back with `nextResponse` and `readCopyData`.
+    /// Sends `command` without waiting; read what comes back with `nextResponse` and `readCopyData` (or, for a COPY IN,
+    /// send with `writeCopyData` and `endCopyData`).
     public func send(_ command: String) throws {
         let connection = try open()
         if pq.sendQuery(connection, command) == 0 {
@@ -96,11 +102,27 @@ public final class PostgresConnection {
             return .commandComplete
         case LibPQ.copyOut:
             return .copyOut
+        case LibPQ.copyIn:
+            return .copyIn
         default:
             let sqlState = pq.resultErrorField(result, LibPQ.fieldSQLState).map { String(cString: $0) }
             var message = LibPQ.oneLine(pq.resultErrorMessage(result))
             if message.isEmpty { message = LibPQ.oneLine(pq.errorMessage(connection)) }
             throw PostgresError.serverError(command: command, message: message, sqlState: sqlState)
+        }
+    }
+
+    /// Reads and drops what is left of the responses to `command` after an error, so that the connection takes the
+    /// next command (libpq accepts one only after the last result, nil); stops at a lost connection.
+    public func discardResponses(to command: String) {
+        while true {
+            do {
+                if try nextResponse(to: command) == nil { return }
+            } catch PostgresError.serverError {
+                continue
+            } catch {
+                return
+            }
         }
     }
 
@@ -136,12 +158,83 @@ public final class PostgresConnection {
         return connection
     }
 
+    /// Sends `bytes` as CopyData messages of the COPY IN in progress (`nextResponse` gave `.copyIn`), all of them
+    /// before it returns. libpq runs in nonblocking mode meanwhile, so that the wait for the socket happens in
+    /// `poll` like every other wait, and `interruptDescriptor` ends it.
+    public func writeCopyData(_ bytes: UnsafeRawBufferPointer) throws {
+        let connection = try open()
+        // One message holds at most 1 GiB; smaller ones keep libpq's output buffer small.
+        let messageSize = 1 << 20
+        var offset = 0
+        try nonblocking(connection) {
+            while offset < bytes.count {
+                let count = min(messageSize, bytes.count - offset)
+                let start = bytes.baseAddress.map { ($0 + offset).assumingMemoryBound(to: CChar.self) }
+                try putAndFlush(connection) { pq.putCopyData(connection, start, Int32(count)) }
+                offset += count
+            }
+        }
+    }
+
+    /// Ends the COPY IN in progress: CopyDone when `failure` is nil, else CopyFail with `failure`, which makes the
+    /// server discard what it received and fail the command. Read the command's result with `nextResponse` then.
+    public func endCopyData(failure: String? = nil) throws {
+        let connection = try open()
+        try nonblocking(connection) {
+            if let failure {
+                try putAndFlush(connection) { pq.putCopyEnd(connection, failure) }
+            } else {
+                try putAndFlush(connection) { pq.putCopyEnd(connection, nil) }
+            }
+        }
+    }
+
+    /// Runs `body` with libpq in nonblocking mode, back in blocking mode after it (where `query` and `send` expect it).
+    private func nonblocking(_ connection: OpaquePointer, _ body: () throws -> Void) throws {
+        guard pq.setNonblocking(connection, 1) == 0 else {
+            throw PostgresError.connectionLost(message: LibPQ.oneLine(pq.errorMessage(connection)))
+        }
+        // `send` always flushes everything before it returns, so the switch back never has output to wait for.
+        defer { _ = pq.setNonblocking(connection, 0) }
+        try body()
+    }
+
+    /// Queues one message with `put` (libpq: 1 queued, 0 no room yet, -1 failed), then flushes all output: while
+    /// libpq cannot send, waits for the socket, reading what the server sends meanwhile, as libpq's manual asks.
+    private func putAndFlush(_ connection: OpaquePointer, _ put: () -> Int32) throws {
+        while true {
+            let queued = put()
+            if queued == 1 { break }
+            guard queued == 0 else { throw PostgresError.connectionLost(message: LibPQ.oneLine(pq.errorMessage(connection))) }
+            try flushOrWait(connection)
+        }
+        while try flushOrWait(connection) {}
+    }
+
+    /// Flushes what libpq holds; returns false once nothing is left, true after waiting for the socket.
+    @discardableResult
+    private func flushOrWait(_ connection: OpaquePointer) throws -> Bool {
+        let left = pq.flush(connection)
+        if left == 0 { return false }
+        guard left > 0 else { throw PostgresError.connectionLost(message: LibPQ.oneLine(pq.errorMessage(connection))) }
+        if try waitForSocket(connection, events: Int16(POLLIN | POLLOUT)) & Int16(POLLIN) != 0, pq.consumeInput(connection) == 0 {
+            throw PostgresError.connectionLost(message: LibPQ.oneLine(pq.errorMessage(connection)))
+        }
+        return true
+    }
+
     private func waitUntilReadable(_ connection: OpaquePointer) throws {
+        try waitForSocket(connection, events: Int16(POLLIN))
+    }
+
+    /// Waits until the socket has one of `events` (or an error or hang-up) and returns what it has.
+    @discardableResult
+    private func waitForSocket(_ connection: OpaquePointer, events: Int16) throws -> Int16 {
         let socket = pq.socket(connection)
         guard socket >= 0 else {
             throw PostgresError.connectionLost(message: LibPQ.oneLine(pq.errorMessage(connection)))
         }
-        var descriptors = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0)]
+        var descriptors = [pollfd(fd: socket, events: events, revents: 0)]
         if let interruptDescriptor {
             descriptors.append(pollfd(fd: interruptDescriptor, events: Int16(POLLIN), revents: 0))
         }
@@ -152,7 +245,7 @@ public final class PostgresConnection {
                 throw PostgresError.connectionLost(message: "poll: \(String(cString: strerror(errno)))")
             }
             if descriptors.count > 1, descriptors[1].revents != 0 { throw PostgresError.interrupted }
-            if descriptors[0].revents != 0 { return }
+            if descriptors[0].revents != 0 { return descriptors[0].revents }
         }
     }
 
@@ -176,6 +269,8 @@ public enum PostgresResponse: Equatable {
     case commandComplete
     /// A COPY OUT started: read it with `PostgresConnection.readCopyData`.
     case copyOut
+    /// A COPY IN started: send with `PostgresConnection.writeCopyData`, end with `endCopyData`.
+    case copyIn
 }
 
 /// A result set in text format; nil values are SQL NULLs.

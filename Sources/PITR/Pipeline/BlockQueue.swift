@@ -77,6 +77,9 @@ final class BlockQueue {
         }
     }
 
+    /// What a producer's `BlockFiller` throws once the other side gave up.
+    struct Aborted: Error {}
+
     /// Either side gives up: the other side's waits return nil from now on.
     func abort() {
         lock.locked {
@@ -85,4 +88,47 @@ final class BlockQueue {
         }
     }
 
+}
+
+/// The producer's side of a `BlockQueue`: the buffer being filled and how far; a full one is handed over.
+final class BlockFiller {
+    let queue: BlockQueue
+    private var current: Int?
+    private var filled = 0
+
+    init(_ queue: BlockQueue) { self.queue = queue }
+
+    /// Forgets the buffer being filled; with `BlockQueue.reset`, while no other thread uses the queue.
+    func reset() {
+        current = nil
+        filled = 0
+    }
+
+    /// Lets `body` write into the free space of the current buffer (never empty) and returns the number of bytes it
+    /// wrote; full buffers go to the consumer. Throws `BlockQueue.Aborted` once the queue is aborted.
+    func fill(_ body: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> Int {
+        let index: Int
+        if let current {
+            index = current
+        } else {
+            guard let free = queue.takeFree() else { throw BlockQueue.Aborted() }
+            index = free
+            current = free
+            filled = 0
+        }
+        let buffer = queue.buffer(index)
+        let produced = try body(UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+        filled += produced
+        if filled == buffer.count {
+            queue.submit(index, count: filled)
+            current = nil
+        }
+        return produced
+    }
+
+    /// Hands over the buffer being filled, if it holds anything (before `BlockQueue.end`).
+    func submitPartial() {
+        if let current, filled > 0 { queue.submit(current, count: filled) }
+        current = nil
+    }
 }

@@ -6,12 +6,12 @@ import PITRSupport
 final class BlockWriter {
     private let queue: BlockQueue
     /// The buffer being filled by the calling thread, and how far.
-    private var current: Int?
-    private var filled = 0
+    private let filler: BlockFiller
     private(set) var total = 0
 
     init(blockSize: Int = 1 << 20, blockCount: Int = 3) {
         queue = BlockQueue(blockSize: blockSize, blockCount: blockCount)
+        filler = BlockFiller(queue)
     }
 
     /// Runs `produce` on the calling thread while a writer thread hashes (if `digest` is
@@ -20,8 +20,7 @@ final class BlockWriter {
     func run(to sink: ByteSink, hashing digest: OriginalDigest?, _ produce: () throws -> Void) throws {
         let queue = self.queue
         queue.reset()
-        current = nil
-        filled = 0
+        filler.reset()
         total = 0
         var writerFailure: Error?
         let writer = try WorkerThread {
@@ -41,12 +40,12 @@ final class BlockWriter {
 
         do {
             try produce()
-            if let current, filled > 0 { queue.submit(current, count: filled) }
+            filler.submitPartial()
             queue.end()
         } catch {
             queue.abort()
             writer.join()
-            // A failed write makes the producer stop with `WriterStopped`; report the cause.
+            // A failed write makes the producer stop with `BlockQueue.Aborted`; report the cause.
             throw writerFailure ?? error
         }
         writer.join()
@@ -56,26 +55,8 @@ final class BlockWriter {
     /// Lets `body` write into the free space of the current buffer (never empty) and
     /// returns the number of bytes it wrote; full buffers go to the writer thread.
     func fill(_ body: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> Int {
-        let index: Int
-        if let current {
-            index = current
-        } else {
-            guard let free = queue.takeFree() else { throw WriterStopped() }
-            index = free
-            current = free
-            filled = 0
-        }
-        let buffer = queue.buffer(index)
-        let produced = try body(UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
-        filled += produced
+        let produced = try filler.fill(body)
         total += produced
-        if filled == buffer.count {
-            queue.submit(index, count: filled)
-            current = nil
-        }
         return produced
     }
-
-    /// The writer thread failed; `run` throws its error instead.
-    private struct WriterStopped: Error {}
 }

@@ -18,6 +18,8 @@ public enum ObjectFormatError: PITRError, Equatable {
     case plaintextButKeyGiven(object: String, keyID: String)
     case digestMismatch(object: String)
     case sizeMismatch(object: String, expected: Int, actual: Int)
+    /// What lists the object (a backup descriptor) records another original size than the object has.
+    case listedSizeMismatch(object: String, listed: Int, actual: Int)
     case tooLarge(object: String, limit: Int)
     case identityMismatch(object: String, identity: String)
     case unexpectedFormat(object: String, version: UInt8)
@@ -62,6 +64,8 @@ public enum ObjectFormatError: PITRError, Equatable {
             "object \(object) is of format 1, which binds no name, where only format 2 objects (bound to \(identity)) were archived: it may be an old object copied under this name, so it is refused"
         case let .identityMismatch(object, identity):
             "object \(object) is not \(identity): its last-piece flag says otherwise, so a piece of its archive was dropped, added or copied in"
+        case let .listedSizeMismatch(object, listed, actual):
+            "object \(object) decodes to \(actual) bytes where the descriptor that lists it says \(listed): it was replaced or the descriptor is damaged"
         case let .tooLarge(object, limit):
             "object \(object) decodes to more than \(limit) bytes, more than an object of its kind can hold: it is damaged or misnamed"
         case let .corruptCompressedData(object, reason):

@@ -1,5 +1,9 @@
 import Foundation
 import Testing
+@testable import PITRBackup
+@testable import PITRConfig
+@testable import PITRRepository
+@testable import PITRStorage
 
 extension PostgreSQLIntegration {
     /// `backup-push --type incremental` as a process against a real cluster: what it stores, and what a killed one leaves.
@@ -58,6 +62,36 @@ extension PostgreSQLIntegration {
             _ = try Self.push(archived, "incremental")
             let third = try Listed.all(archived)[2]
             #expect(third.archiveStoredBytes < backups[1].archiveStoredBytes / 2)
+        }
+
+        /// On 17 and later with `summarize_wal` on, the server sends only what changed; with it off, the block-compare
+        /// way says why and how to turn it on.
+        @Test(arguments: [(17, true), (18, true), (18, false)])
+        func theServerSideWayWhereSummariesAreOn(major: Int, summaries: Bool) throws {
+            let archived = try ArchivedCluster.make(compression: "lz4", encrypted: true, major: major, settings: [("summarize_wal", summaries ? "on" : "off")])
+            defer { try? archived.stop() }
+            try archived.cluster.pgbench(["-i", "-s", "5", "-q"])
+            _ = try Self.push(archived, "full")
+            try Self.touch(archived, fraction: 0.01)
+            let result = try BackupCommandTests.tailtown(archived, ["backup-push", "--dbname", archived.cluster.conninfo, "--type", "incremental"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let backups = try Listed.all(archived)
+            #expect(Double(backups[1].archiveStoredBytes) < 0.1 * Double(backups[0].archiveStoredBytes))
+            let key = try KeyFile.read(at: archived.sandbox.path("tailtown.key")).active
+            let repository = PITRRepository.Repository(storage: FileStorage(root: archived.tailtown.repository.root), key: key)
+            let descriptor = try #require(try BackupCatalog(repository: repository).list().last)
+            #expect(descriptor.type == .incremental && descriptor.parent == backups[0].name)
+            let restored = try BackupPushTests.extract(descriptor, from: repository, into: archived.sandbox.path("stored"))
+            let label = try String(contentsOfFile: restored + "/backup_label", encoding: .utf8)
+            if summaries {
+                #expect(result.stderr.contains("the server-side way"), "\(result.stderr)")
+                #expect(descriptor.detection == .summaries)
+                #expect(label.contains("INCREMENTAL FROM LSN: "), "\(label)")
+            } else {
+                #expect(result.stderr.contains("by block compare") && result.stderr.contains("ALTER SYSTEM SET summarize_wal = on"), "\(result.stderr)")
+                #expect(descriptor.detection == .blockCompare)
+                #expect(!label.contains("INCREMENTAL"), "\(label)")
+            }
         }
 
         @Test func aKilledIncrementalIsNeitherAParentNorLeftBehind() throws {

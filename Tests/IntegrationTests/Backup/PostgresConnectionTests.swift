@@ -64,6 +64,42 @@ extension PostgreSQLIntegration {
             }
         }
 
+        /// COPY IN: data in CopyData messages, CopyDone stores it; CopyFail stores nothing and fails the command with the reason;
+        /// `query` meeting a COPY IN ends it. The connection takes the next command after each.
+        @Test func copyInSendsDataOrFails() throws {
+            let cluster = try Self.startCluster()
+            defer { try? cluster.stop() }
+            let connection = try PostgresConnection(conninfo: cluster.conninfo)
+            _ = try connection.query("CREATE TABLE copied (a int, b text)")
+            let copy = "COPY copied FROM STDIN"
+            // 1.8 MB in one call: several CopyData messages, and waits for the socket between them.
+            let rows = (1...120_000).map { "\($0)\trow \($0)\n" }.joined()
+
+            try connection.send(copy)
+            #expect(try connection.nextResponse(to: copy) == .copyIn)
+            try Array(rows.utf8).withUnsafeBytes { try connection.writeCopyData($0) }
+            try connection.endCopyData()
+            #expect(try connection.nextResponse(to: copy) == .commandComplete)
+            #expect(try connection.nextResponse(to: copy) == nil)
+            #expect(try connection.query("SELECT count(*), max(b) FROM copied").values == [["120000", "row 99999"]])
+
+            try connection.send(copy)
+            #expect(try connection.nextResponse(to: copy) == .copyIn)
+            try Array("1\tone\n".utf8).withUnsafeBytes { try connection.writeCopyData($0) }
+            try connection.endCopyData(failure: "the test gave up")
+            #expect {
+                _ = try connection.nextResponse(to: copy)
+            } throws: { error in
+                guard case PostgresError.serverError(_, let message, _) = error else { return false }
+                return message.contains("the test gave up")
+            }
+            connection.discardResponses(to: copy)
+            #expect(try connection.query("SELECT count(*) FROM copied").values == [["120000"]])
+
+            #expect(throws: PostgresError.unexpectedResponse(command: copy, response: "COPY IN")) { try connection.query(copy) }
+            #expect(try connection.query("SELECT count(*) FROM copied").values == [["120000"]])
+        }
+
         @Test func interruptDescriptorEndsAWait() throws {
             let cluster = try Self.startCluster()
             defer { try? cluster.stop() }

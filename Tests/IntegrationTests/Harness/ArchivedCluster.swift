@@ -10,16 +10,20 @@ struct ArchivedCluster {
     let segment: String
     let systemIdentifier: String
 
-    static func make(compression: String = "lz4", encrypted: Bool = true) throws -> ArchivedCluster {
+    /// A cluster of `major` with `settings` besides the archiving ones.
+    static func make(compression: String = "lz4", encrypted: Bool = true, major: Int = PostgreSQL.defaultMajor,
+                     settings: [(String, String)] = []) throws -> ArchivedCluster {
         let sandbox = try Sandbox()
-        return try make(in: sandbox, tailtown: try Tailtown.configure(in: sandbox, compression: compression, encrypted: encrypted))
+        return try make(in: sandbox, tailtown: try Tailtown.configure(in: sandbox, compression: compression, encrypted: encrypted),
+                        major: major, settings: settings)
     }
 
     /// The same through a `tailtown` set up already (an s3:// one, say).
-    static func make(in sandbox: Sandbox, tailtown: Tailtown) throws -> ArchivedCluster {
-        let cluster = try PostgresCluster.initialize(in: sandbox, name: "primary")
+    static func make(in sandbox: Sandbox, tailtown: Tailtown, major: Int = PostgreSQL.defaultMajor,
+                     settings: [(String, String)] = []) throws -> ArchivedCluster {
+        let cluster = try PostgresCluster.initialize(in: sandbox, name: "primary", major: major)
         try cluster.archive(through: tailtown)
-        try cluster.configure([("checkpoint_timeout", "1d"), ("max_wal_size", "4GB")])
+        try cluster.configure([("checkpoint_timeout", "1d"), ("max_wal_size", "4GB")] + settings)
         try cluster.start()
         _ = try cluster.query("create table filler as select g, md5(g::text) as h from generate_series(1, 100000) g")
         let segment = try cluster.switchWAL()

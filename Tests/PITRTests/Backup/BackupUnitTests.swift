@@ -10,6 +10,7 @@ import Testing
         let command = BaseBackupStatement(label: "it's", checkpoint: .fast)
         #expect(command.text == "BASE_BACKUP ( LABEL 'it''s', PROGRESS, CHECKPOINT 'fast', WAIT false, MANIFEST 'yes', TARGET 'client' )")
         #expect(BaseBackupStatement(label: "x", checkpoint: .spread).text.contains("CHECKPOINT 'spread'"))
+        #expect(BaseBackupStatement(label: "x", checkpoint: .fast, incremental: true).text.hasSuffix("TARGET 'client', INCREMENTAL )"))
     }
 }
 

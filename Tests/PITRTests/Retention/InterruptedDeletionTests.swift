@@ -7,6 +7,7 @@ import Testing
 /// The real FileStorage, with a power cut after `budget` removals: every later removal throws.
 final class InterruptingStorage: Storage {
     let inner: FileStorage
+    var requests: RequestCounts? { nil }
     private var budget: Int
 
     struct PowerCut: Error {}
