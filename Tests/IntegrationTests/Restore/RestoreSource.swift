@@ -21,12 +21,13 @@ final class RestoreSource {
     private(set) var rows: [Row] = []
     private(set) var restorePoints: [String: Int] = [:]
 
-    init(sandbox: Sandbox, tailtown: Tailtown, major: Int = PostgreSQL.defaultMajor, checksums: Bool? = nil) throws {
+    init(sandbox: Sandbox, tailtown: Tailtown, major: Int = PostgreSQL.defaultMajor, checksums: Bool? = nil,
+         settings: [(String, String)] = []) throws {
         self.sandbox = sandbox
         self.tailtown = tailtown
         cluster = try PostgresCluster.initialize(in: sandbox, name: "source", major: major, checksums: checksums)
         try cluster.archive(through: tailtown)
-        try cluster.configure([("track_commit_timestamp", "on"), ("checkpoint_timeout", "1d"), ("max_wal_size", "4GB")])
+        try cluster.configure([("track_commit_timestamp", "on"), ("checkpoint_timeout", "1d"), ("max_wal_size", "4GB")] + settings)
         try cluster.start()
         _ = try cluster.query("create table ticks (id int primary key, note text)")
     }
@@ -59,8 +60,8 @@ final class RestoreSource {
 
     /// `backup-push` through the binary; returns its summary line.
     @discardableResult
-    func backup() throws -> String {
-        try sandbox.tailtown(["--config", tailtown.configFile, "backup-push", "--dbname", cluster.conninfo]).check()
+    func backup(_ arguments: [String] = []) throws -> String {
+        try sandbox.tailtown(["--config", tailtown.configFile, "backup-push", "--dbname", cluster.conninfo] + arguments).check()
     }
 
     /// Switches to a new segment and waits until everything written so far is archived.
