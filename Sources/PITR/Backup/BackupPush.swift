@@ -114,7 +114,7 @@ public final class BackupPush {
                     archives.append(source)
                     stored += try store(source, archive: archive, backup: name, cluster: identity, objectSize: request.objectSize, encoder: encoder)
                 case .manifest:
-                    let pieces = try store(stream, archive: "backup_manifest", backup: name, cluster: identity, objectSize: request.objectSize, encoder: encoder)
+                    let pieces = try store(stream, archive: BackupDescriptor.manifestArchive, backup: name, cluster: identity, objectSize: request.objectSize, encoder: encoder)
                     manifestBytes = pieces.reduce(0) { $0 + $1.rawBytes }
                     stored += pieces
                 case .end:
