@@ -49,6 +49,7 @@ public enum StatusText {
         let width = status.backups.map(\.name.count).max() ?? 0
         for backup in status.backups.reversed() {
             lines.append("\(backup.name.padding(width))  \(backup.cluster.archiveID)  \(backup.stopTime.iso8601)  \(bytes(backup.storedBytes).padding(10))  "
+                         + "\((backup.parent.map { "incremental on \($0)" } ?? "full").padding(width + 15))  "
                          + (backup.classes.isEmpty ? "- (next delete removes it)" : backup.classes.map(\.rawValue).joined(separator: ",")))
         }
         return lines.joined(separator: "\n") + "\n"
