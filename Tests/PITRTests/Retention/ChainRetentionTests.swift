@@ -139,4 +139,24 @@ func chainBackup(_ name: String, _ stop: String, parent: String? = nil, system: 
         let chains = BackupChains(after.backups)
         #expect(after.backups.filter { !chains.isComplete($0) }.map(\.name) == [x1.name])
     }
+
+    /// A WAL file is needed until the latest expiry of the kept backups that need it.
+    @Test func walIsNeededUntilTheLastBackupNeedingItExpires() throws {
+        let repo = try SyntheticRepository()
+        try repo.addSegments(1...10)
+        try repo.addHistory(timeline: 2, ancestors: [(1, 10)])
+        let f1 = try repo.addBackup(stoppedAt: "2026-06-17T01:00:00Z", start: 2)
+        _ = try repo.addBackup(stoppedAt: "2026-06-18T01:00:00Z", start: 5)
+        _ = try repo.addBackup(stoppedAt: "2026-06-19T01:00:00Z", start: 8)
+        let inventory = try RepositoryInventory.load(repository: repo.repository)
+        let needs = inventory.needs(policy: RetentionPolicy(counts: [.daily: 3]), now: UTCTime(iso8601: "2026-06-19T03:00:00Z")!)
+        func until(_ file: WALFileName) -> RetentionExpiry? { needs.until(file, of: repo.identity) }
+        let day = { (text: String) in RetentionExpiry.at(UTCTime(iso8601: text)!) }
+        #expect(until(.segment(repo.segment(1, 1))) == nil && !needs.needs(.segment(repo.segment(1, 1)), of: repo.identity))
+        #expect(until(.segment(repo.segment(1, 3))) == day("2026-06-20T00:00:00Z"))
+        #expect(until(.backup(repo.segment(1, 2), offset: 0x28)) == day("2026-06-20T00:00:00Z"))
+        #expect(until(.segment(repo.segment(1, 6))) == day("2026-06-21T00:00:00Z"))
+        #expect(until(.segment(repo.segment(1, 9))) == .never && until(.history(TimelineID(2))) == .never)
+        #expect(needs.kept(f1.name)?.until == day("2026-06-20T00:00:00Z"))
+    }
 }
