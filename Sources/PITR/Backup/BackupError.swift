@@ -9,6 +9,8 @@ public enum BackupError: PITRError, Equatable {
     case walNotArchived(file: String, object: String, seconds: Int, archiverFailure: String?)
     case interrupted
     case unreadableDescriptor(object: String, reason: String)
+    /// `--type incremental` with no backup to take it on.
+    case noParent(reason: String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,8 @@ public enum BackupError: PITRError, Equatable {
             "backup interrupted: the upload was aborted and the backup is not listed"
         case .unreadableDescriptor(let object, let reason):
             "backup descriptor \(object) is unreadable: \(reason)"
+        case .noParent(let reason):
+            "an incremental backup needs a parent, and none can be one: \(reason); take a full backup (--type full)"
         }
     }
 
