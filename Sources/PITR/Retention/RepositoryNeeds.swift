@@ -12,9 +12,9 @@ import PITRWAL
 /// - until when: for a periodic class, the end of the last period that counts it; for a parent, the latest
 ///   expiry of the backups that need it; permanent and newest, never. A WAL file is needed until the latest
 ///   expiry of the kept backups that need it.
-public struct RepositoryNeeds {
+public struct RepositoryNeeds: Sendable {
     /// A backup the policy keeps, until when, and the WAL it needs from its cluster's archive.
-    public struct KeptBackup {
+    public struct KeptBackup: Sendable {
         public let decision: RetentionClassification.Decision
         public let until: RetentionExpiry
         /// Nil when its cluster has no WAL archive in the repository.

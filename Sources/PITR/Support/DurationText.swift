@@ -10,7 +10,7 @@ package enum DurationText {
             unit = factor
             digits = digits.dropLast()
         }
-        guard digits.allSatisfy(\.isASCII), let value = Int64(digits), value >= 0, value <= Int64.max / unit else { return nil }
+        guard let value = Int64(digits), value >= 0, value <= Int64.max / unit else { return nil }
         return value * unit
     }
 
