@@ -31,8 +31,10 @@ public struct RepositoryNeeds: Sendable {
         var untils: [String: RetentionExpiry] = [:]
         func until(_ decision: RetentionClassification.Decision) -> RetentionExpiry {
             if let known = untils[decision.backup.name] { return known }
+            // Dependents finish after their parent, so the recursion runs down each chain and ends; in a loop of
+            // parents (a damaged catalog, every backup on it unrestorable) it ends here.
+            untils[decision.backup.name] = .at(classification.now)
             var latest = decision.classes.compactMap { Self.expiry(of: decision.backup, kept: $0, policy: classification.policy) }.max()
-            // Dependents finish after their parent: the recursion runs down the chain and ends.
             for dependent in decision.dependents.compactMap({ decisions[$0] }) {
                 latest = max(latest ?? .at(classification.now), until(dependent))
             }

@@ -92,6 +92,16 @@ func chainBackup(_ name: String, _ stop: String, parent: String? = nil, system: 
         #expect(classification.classes(of: "O1") == [.daily, .parent])
         #expect(classification.deleted.isEmpty)
     }
+
+    /// Parents that lead back to each other (only a damaged catalog has them): named, kept as the policy says, and no hang.
+    @Test func aLoopOfParentsEnds() {
+        let backups = [chainBackup("X", "2026-06-18T01:00:00Z", parent: "Y"), chainBackup("Y", "2026-06-19T01:00:00Z", parent: "X")]
+        let classification = RetentionClassification(backups: backups, permanent: [], policy: RetentionPolicy(counts: [.daily: 2]),
+                                                     now: UTCTime(iso8601: "2026-06-19T06:00:00Z")!)
+        #expect(classification.kept.count == 2 && classification.kept.allSatisfy { $0.chainProblem != nil && !$0.anchorsWindow })
+        let needs = RepositoryNeeds(classification: classification, archives: [])
+        #expect(needs.kept("Y")?.until == .never && needs.kept("X")?.until != nil)
+    }
 }
 
 @Suite struct ChainPlanTests {
