@@ -26,8 +26,8 @@ struct BackupPushCommand: ParsableCommand {
     @Option(help: "The start checkpoint: fast (default) or spread.")
     var checkpoint: String = "fast"
 
-    @Option(help: "full, or incremental: only what changed since the newest backup of the cluster.")
-    var type: String = "full"
+    @Option(help: "full; incremental: only what changed since the newest backup of the cluster; automatic (default): incremental until the last full backup is TAILTOWN_FULL_EVERY old.")
+    var type: String = "automatic"
 
     @Flag(inversion: .prefixedNo, help: "Wait until the backup's WAL is in the repository before listing it.")
     var waitWal = true
@@ -41,8 +41,8 @@ struct BackupPushCommand: ParsableCommand {
             guard let mode = CheckpointMode(rawValue: checkpoint) else {
                 throw ValidationError("--checkpoint must be fast or spread, not '\(checkpoint)'")
             }
-            guard let backupType = BackupType(rawValue: type) else {
-                throw ValidationError("--type must be full or incremental, not '\(type)'")
+            guard let backupType = BackupTypeChoice.Request(rawValue: type) else {
+                throw ValidationError("--type must be full, incremental or automatic, not '\(type)'")
             }
             // Before any thread starts: the signal mask is inherited.
             let interruption = try InterruptSignal()
@@ -56,6 +56,7 @@ struct BackupPushCommand: ParsableCommand {
             request.label = label
             request.checkpoint = mode
             request.type = backupType
+            request.fullEverySeconds = try invocation.settings.fullBackupEvery()
             request.waitForWAL = waitWal
             request.walTimeoutSeconds = walTimeout
             let started = UTCTime.now()

@@ -28,6 +28,7 @@ struct ConfigCommand: ParsableCommand {
         check { _ = try settings.compression() }
         check { _ = try settings.compressionLevel() }
         check { _ = try settings.kmsCacheSeconds() }
+        check { _ = try settings.fullBackupEvery() }
         check {
             if let summary = try invocation.keyWrapping().summary() { print(summary) }
         }

@@ -15,6 +15,8 @@ public enum BackupError: PITRError, Equatable {
     /// nothing was stored, and the caller may take the backup another way.
     case incrementalRefused(parent: String, message: String)
     case noManifest(backup: String)
+    /// `--type incremental` with no backup to take it on.
+    case noParent(reason: String)
 
     public var description: String {
         switch self {
@@ -40,6 +42,8 @@ public enum BackupError: PITRError, Equatable {
             "PostgreSQL refused an incremental backup on top of backup \(parent) from its WAL summaries: \(message)"
         case .noManifest(let backup):
             "backup \(backup) holds no backup_manifest, which an incremental backup on top of it needs"
+        case .noParent(let reason):
+            "an incremental backup needs a parent, and none can be one: \(reason); take a full backup (--type full)"
         }
     }
 

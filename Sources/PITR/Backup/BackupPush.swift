@@ -22,8 +22,10 @@ public struct BackupPushRequest: Sendable {
     /// backup starts: a killed backup-push leaves its parts there. An upload lasts as long as one
     /// object (at most `objectSize`) takes to stream, so a day is far beyond any live one.
     public var abandonedUploadSeconds = 86_400
-    /// Full, or incremental on the newest backup of the cluster's timeline.
-    public var type: BackupType = .full
+    /// Full, incremental, or automatic: incremental while the last full backup is younger than `fullEverySeconds`.
+    public var type: BackupTypeChoice.Request = .automatic
+    /// TAILTOWN_FULL_EVERY in seconds.
+    public var fullEverySeconds: Int64 = 7 * 86_400
 
     public init() {}
 }
@@ -66,6 +68,9 @@ public final class BackupPush {
         guard let systemIdentifier = system.value("systemid").flatMap({ UInt64($0) }) else {
             throw BackupError.protocolViolation("IDENTIFY_SYSTEM without systemid")
         }
+        guard let timeline = system.value("timeline").flatMap({ UInt32($0) }).map({ TimelineID($0) }) else {
+            throw BackupError.protocolViolation("IDENTIFY_SYSTEM without timeline")
+        }
         let identity = ClusterIdentity(majorVersion: major, systemIdentifier: systemIdentifier)
         try checkRepositoryHolds(identity)
         abortAbandonedUploads(olderThan: request.abandonedUploadSeconds)
@@ -82,8 +87,11 @@ public final class BackupPush {
         let repositoryID = try repository.state().repositoryID
         let checksum = try BlockChecksum(key: options.key, repositoryID: repositoryID)
         let statement = BaseBackupStatement(label: request.label, checkpoint: request.checkpoint)
-        let (plan, stream) = try start(statement, type: request.type, identity: identity, connection: connection,
-                                       repositoryID: repositoryID, checksum: checksum)
+        let choice = try BackupTypeChoice(request: request.type, fullEvery: request.fullEverySeconds, catalog: try BackupCatalog(repository: repository).list(),
+                                          server: identity, timeline: timeline,
+                                          history: try refusing { try connection.timelineHistory(of: timeline) }?.entries ?? [], now: UTCTime.now())
+        log.info(choice.reason)
+        let (plan, stream) = try start(statement, parent: choice.parent, connection: connection, repositoryID: repositoryID, checksum: checksum)
         // A server-side incremental on a parent without block checksums cannot know its own: it records none.
         var sums: BlockSumsWriter? = try BlockSumsWriter(keyID: checksum.keyID)
         if case .summaries(nil)? = plan?.mode {
@@ -212,17 +220,13 @@ public final class BackupPush {
         let mode: StoredArchive.Mode
     }
 
-    /// Starts BASE_BACKUP: for `--type incremental`, on the newest backup of this cluster, the server-side way when
-    /// its WAL summaries cover the WAL since that backup started, else the block-compare way, saying which and why.
+    /// Starts BASE_BACKUP: a full one without a parent; an incremental one on `parent` the server-side way when its
+    /// WAL summaries cover the WAL since that backup started, else the block-compare way, saying which and why.
     /// Refused, before anything is stored, when neither way can be taken.
-    private func start(_ statement: BaseBackupStatement, type: BackupType, identity: ClusterIdentity, connection: PostgresConnection,
+    private func start(_ statement: BaseBackupStatement, parent: BackupDescriptor?, connection: PostgresConnection,
                        repositoryID: String, checksum: BlockChecksum) throws -> (IncrementalPlan?, BaseBackupStream) {
-        guard type == .incremental else {
+        guard let parent else {
             return (nil, try refusing { try BaseBackupStream(connection: connection, statement: statement, interruption: interruption) })
-        }
-        let backups = try BackupCatalog(repository: repository).list().filter { $0.identity == identity }
-        guard let parent = backups.last else {
-            throw BackupError.parentUnusable(backup: "(none)", reason: "the repository holds no backup of cluster \(identity.archiveID)")
         }
         let index = parent.hasBlockSums ? try BlockSumsIndex(of: parent, repository: repository) : nil
         let reason: String

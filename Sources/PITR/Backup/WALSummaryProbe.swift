@@ -68,7 +68,7 @@ package struct WALSummaryProbe {
             return .unusable(reason: "the WAL summarizer has not caught up after \(catchUpSeconds) s: it has read to \(state.pending) on timeline "
                 + "\(state.timeline), the server is at \(position) on timeline \(timeline)")
         }
-        let coverage = SummaryCoverage(spans: SummaryCoverage.spans(current: timeline, history: try history(of: timeline)),
+        let coverage = SummaryCoverage(spans: SummaryCoverage.spans(current: timeline, history: try connection.timelineHistory(of: timeline)),
                                        summaries: try summaries(endingAfter: parent.startLSN), summarizedUpTo: state.summarized)
         if let gap = coverage.gap(parent: parent.name, start: parent.startLSN, timeline: parent.timeline) {
             return .unusable(reason: gap)
@@ -104,16 +104,6 @@ package struct WALSummaryProbe {
             if (state.running && state.hasRead(position, on: timeline)) || clock.seconds >= Double(catchUpSeconds) { return state }
             if let interruption { try interruption.sleep(milliseconds: 200) } else { usleep(200_000) }
         }
-    }
-
-    /// The history of `timeline` (`TIMELINE_HISTORY`); nil for timeline 1, which has none.
-    private func history(of timeline: TimelineID) throws -> TimelineHistory? {
-        guard timeline.rawValue > 1 else { return nil }
-        let rows = try connection.query("TIMELINE_HISTORY \(timeline.rawValue)")
-        guard let file = rows.value("filename"), let content = rows.value("content") else {
-            throw BackupError.protocolViolation("TIMELINE_HISTORY \(timeline) \(rows.columns)")
-        }
-        return try TimelineHistory(parsing: Array(content.utf8), timeline: timeline, file: file)
     }
 
     /// `pg_available_wal_summaries()` that end after `lsn`, on any timeline.

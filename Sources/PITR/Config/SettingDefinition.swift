@@ -46,6 +46,9 @@ extension SettingDefinition {
     public static let retain = SettingDefinition(
         "TAILTOWN_RETAIN", default: "daily=7 weekly=4 monthly=12 yearly=7",
         help: "backups delete keeps: the newest in each of the last N days, ISO weeks, months and years (UTC)")
+    public static let fullEvery = SettingDefinition(
+        "TAILTOWN_FULL_EVERY", default: "7d",
+        help: "age of the last full backup (7d, 36h, 90m or seconds) from which backup-push takes a full backup rather than an incremental; 0 means always full")
     public static let notifyURL = SettingDefinition(
         "TAILTOWN_NOTIFY_URL", secret: true,
         help: "http(s) URL check POSTs {\"text\": ...} to when a check fails (Slack-style incoming webhook); unset means no alert")
@@ -119,7 +122,7 @@ extension SettingDefinition {
 
     /// Every known setting, in report order.
     public static let all: [SettingDefinition] = [
-        config, repository, compression, compressionLevel, encryptionKeyFile, encryptionKey, logLevel, retain, notifyURL,
+        config, repository, compression, compressionLevel, encryptionKeyFile, encryptionKey, logLevel, retain, fullEvery, notifyURL,
         uploadConcurrency, pushAhead, prefetch, fetchGapGrace,
         kmsKeyID, kmsSecondKeyID, kmsEndpoint, keyPassphraseFile, kmsCacheSeconds,
         awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpointURL, awsProfile,

@@ -4,13 +4,17 @@ import PITRSupport
 
 /// `backup-list` output: a table for people, JSON with every descriptor field for programs.
 public enum BackupListing {
-    /// Columns: name, cluster (`<major>-<system identifier>`: a pg_upgrade leaves two), finished at, age, stored/raw size, LSN range, timeline, and the retention
-    /// classes keeping it ("-": the next `delete` removes it); newest last.
+    /// Columns: name, cluster (`<major>-<system identifier>`: a pg_upgrade leaves two), finished at, age, type, parent ("-" for a
+    /// full backup), the chain's length (the backups a restore reads; "broken" when one is missing), bytes stored against
+    /// bytes represented (what a restore writes), LSN range, timeline, and the retention classes keeping it ("-": the next
+    /// `delete` removes it); newest last.
     public static func table(_ backups: [BackupDescriptor], now: UTCTime, retention: RetentionClassification) -> String {
-        let header = ["NAME", "CLUSTER", "FINISHED (UTC)", "AGE", "STORED / RAW", "LSN RANGE", "TL", "KEPT AS"]
+        let chains = BackupChains(backups)
+        let header = ["NAME", "CLUSTER", "FINISHED (UTC)", "AGE", "TYPE", "PARENT", "CHAIN", "STORED / REPRESENTED", "LSN RANGE", "TL", "KEPT AS"]
         let rows = backups.map { backup in
             [backup.name, backup.identity.archiveID, backup.stopTime.iso8601, String(age: now.secondsSinceEpoch - backup.stopTime.secondsSinceEpoch),
-             String(byteCount: backup.storedBytes) + " / " + String(byteCount: backup.rawBytes),
+             backup.type.rawValue, backup.parent ?? "-", String(chains.length(of: backup)) + (chains.isComplete(backup) ? "" : " broken"),
+             String(byteCount: backup.storedBytes) + " / " + String(byteCount: backup.fullBytes),
              "\(backup.startLSN)-\(backup.stopLSN)", String(backup.timeline.rawValue), keptAs(backup, retention)]
         }
         let all = [header] + rows
@@ -27,10 +31,13 @@ public enum BackupListing {
         return classes.isEmpty ? "-" : classes.map(\.rawValue).joined(separator: ",")
     }
 
-    /// A JSON array of objects, one per backup, with every descriptor field and `retention`,
-    /// the classes keeping it (empty: the next `delete` removes it).
+    /// A JSON array of objects, one per backup, with every descriptor field; `chain_length` and `chain_problem` (null, or
+    /// why it cannot be restored); `retention`, the classes keeping it (empty: the next `delete` removes it), and
+    /// `kept_until` (null when the next `delete` removes it, "never", or when the policy stops keeping it if no backup is taken).
     public static func json(_ backups: [BackupDescriptor], retention: RetentionClassification) -> String {
         func string(_ text: String) -> String { text.jsonLiteral }
+        let chains = BackupChains(backups)
+        let needs = RepositoryNeeds(classification: retention, archives: [])
         return "[" + backups.map { backup in
             let fields: [(String, String)] = [
                 ("name", string(backup.name)),
@@ -50,6 +57,13 @@ public enum BackupListing {
                 ("key_id", string(backup.keyID)),
                 ("raw_bytes", String(backup.rawBytes)),
                 ("stored_bytes", String(backup.storedBytes)),
+                ("type", string(backup.type.rawValue)),
+                ("parent", backup.parent.map(string) ?? "null"),
+                ("detection", backup.detection.map { string($0.rawValue) } ?? "null"),
+                ("chain_length", String(chains.length(of: backup))),
+                ("chain_problem", chains.problem(of: backup).map { string($0.description) } ?? "null"),
+                ("represented_bytes", String(backup.fullBytes)),
+                ("kept_until", needs.kept(backup.name).map { string($0.until.description) } ?? "null"),
                 ("retention", "[" + retention.classes(of: backup.name).map { string($0.rawValue) }.joined(separator: ",") + "]"),
                 ("tablespaces", "[" + backup.tablespaces.map { "{\"oid\":\($0.oid),\"location\":\(string($0.location))}" }.joined(separator: ",") + "]"),
                 ("objects", "[" + backup.objects.map {

@@ -1,3 +1,4 @@
+import PITRBackup
 import PITRRestore
 import PITRRetention
 import PITRSupport
@@ -15,6 +16,11 @@ public struct RepositoryStatus: Sendable {
         public let storedBytes: Int
         public let classes: [RetentionClass]
         public let cluster: ClusterIdentity
+        public let type: BackupType
+        /// The backup an incremental holds the changes since.
+        public let parent: String?
+        /// What a restore writes (`BackupDescriptor.fullBytes`).
+        public let representedBytes: Int
     }
 
     /// The span one can restore to: from the stop of the oldest backup anchoring the window (kept as
@@ -71,7 +77,8 @@ public struct RepositoryStatus: Sendable {
         let classification = inventory.classification(policy: policy, now: now)
         let backups = classification.decisions.map {
             Backup(name: $0.backup.name, stopTime: $0.backup.stopTime, timeline: $0.backup.timeline,
-                   storedBytes: $0.backup.storedBytes, classes: $0.classes, cluster: $0.backup.identity)
+                   storedBytes: $0.backup.storedBytes, classes: $0.classes, cluster: $0.backup.identity,
+                   type: $0.backup.type, parent: $0.backup.parent, representedBytes: $0.backup.fullBytes)
         }
         let clusters = ClusterSummary.all(in: inventory)
         let current = clusters.last { $0.identity == identity } ?? clusters.last

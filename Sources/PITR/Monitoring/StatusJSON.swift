@@ -8,7 +8,8 @@ public enum StatusJSON {
         func number(_ value: Int64?) -> String { value.map { String($0) } ?? "null" }
         let backups = status.backups.map { backup in
             "{\"name\":\(string(backup.name)),\"cluster\":\(string(backup.cluster.archiveID)),\"stop_time\":\(time(backup.stopTime)),\"timeline\":\(backup.timeline.rawValue),"
-                + "\"stored_bytes\":\(backup.storedBytes),\"retention\":[" + backup.classes.map { string($0.rawValue) }.joined(separator: ",") + "]}"
+                + "\"stored_bytes\":\(backup.storedBytes),\"represented_bytes\":\(backup.representedBytes),\"type\":\(string(backup.type.rawValue)),"
+                + "\"parent\":\(backup.parent.map(string) ?? "null"),\"retention\":[" + backup.classes.map { string($0.rawValue) }.joined(separator: ",") + "]}"
         }
         let gaps = status.gaps.map { gap in
             "{\"archive\":\(string(gap.archive.archiveID)),\"timeline\":\(gap.timeline.rawValue),\"first\":\(string(gap.first.fileName)),"

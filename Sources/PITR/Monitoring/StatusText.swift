@@ -47,8 +47,11 @@ public enum StatusText {
         }
         lines.append("")
         let width = status.backups.map(\.name.count).max() ?? 0
+        let type = { (backup: RepositoryStatus.Backup) in backup.parent.map { "incremental on \($0)" } ?? "full" }
+        let typeWidth = status.backups.map { type($0).count }.max() ?? 0
         for backup in status.backups.reversed() {
             lines.append("\(backup.name.padding(width))  \(backup.cluster.archiveID)  \(backup.stopTime.iso8601)  \(bytes(backup.storedBytes).padding(10))  "
+                         + "\(type(backup).padding(typeWidth))  "
                          + (backup.classes.isEmpty ? "- (next delete removes it)" : backup.classes.map(\.rawValue).joined(separator: ",")))
         }
         return lines.joined(separator: "\n") + "\n"

@@ -48,6 +48,11 @@ public struct RepositoryInventory {
         RetentionClassification(backups: backups, permanent: permanent, policy: policy, now: now)
     }
 
+    /// What the kept backups need under `policy` at `now`, and until when.
+    public func needs(policy: RetentionPolicy, now: UTCTime) -> RepositoryNeeds {
+        RepositoryNeeds(classification: classification(policy: policy, now: now), archives: archives)
+    }
+
     /// The WAL `decisions`' backups need from `archive`: window anchors continuously, the others start to stop.
     public func requirements(of archive: Archive, for decisions: [RetentionClassification.Decision]) -> WALRequirements {
         let own = decisions.filter { $0.backup.identity == archive.identity }

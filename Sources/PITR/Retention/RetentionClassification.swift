@@ -8,14 +8,25 @@ import PITRSupport
 /// (by stop time) is kept. A backup may be kept by several classes. Marked backups are kept as
 /// permanent, and the newest backup is always kept. Each cluster (system identifier and major) is
 /// classified on its own, so after a pg_upgrade the old cluster keeps its newest backup too.
+///
+/// Chains (docs/operations.md, "Incremental chains"): the classes choose among the backups that can be
+/// restored (whose chain is complete). One that cannot (an ancestor is missing) is kept exactly when the
+/// policy would keep it were it whole, but it anchors no window. Every ancestor of a kept backup is kept
+/// as `parent`, whatever the policy says of it.
 public struct RetentionClassification: Sendable {
     public struct Decision: Sendable {
         public let backup: BackupDescriptor
         /// Empty when the backup is to be deleted.
         public let classes: [RetentionClass]
+        /// The kept backups whose parent this one is, oldest first.
+        public let dependents: [String]
+        /// Why this backup cannot be restored (its chain misses an ancestor); nil when it can.
+        public let chainProblem: BackupChains.Break?
         public var isKept: Bool { !classes.isEmpty }
         /// Kept for point-in-time recovery: WAL is kept continuously from its start.
-        public var anchorsWindow: Bool { classes.contains(.daily) || classes.contains(.newest) }
+        public var anchorsWindow: Bool { chainProblem == nil && (classes.contains(.daily) || classes.contains(.newest)) }
+        /// Kept only because a kept incremental needs it: the policy alone would delete it.
+        public var isKeptOnlyAsParent: Bool { classes == [.parent] }
     }
 
     public let policy: RetentionPolicy
@@ -25,16 +36,39 @@ public struct RetentionClassification: Sendable {
 
     public init(backups: [BackupDescriptor], permanent: Set<String>, policy: RetentionPolicy, now: UTCTime) {
         let sorted = backups.sorted { ($0.stopTime, $0.name) < ($1.stopTime, $1.name) }
+        let chains = BackupChains(sorted)
         // Each cluster on its own: a pg_upgrade's new cluster must not make the old one's backups
         // expendable (its newest stays the newest of its cluster, with the WAL its window needs).
         var classes: [String: [RetentionClass]] = [:]
         for identity in Set(sorted.map(\.identity)) {
             let own = sorted.filter { $0.identity == identity }
-            classes.merge(Self.classes(of: own, permanent: permanent, policy: policy, now: now)) { $0 + $1 }
+            let whole = own.filter(chains.isComplete)
+            classes.merge(Self.classes(of: whole, permanent: permanent, policy: policy, now: now)) { $0 + $1 }
+            if whole.count < own.count {
+                // An unrestorable backup stays as long as the policy would keep it were it whole: its missing
+                // ancestor may yet be put back. The whole ones fill the classes as if it were not there.
+                let counted = Self.classes(of: own, permanent: permanent, policy: policy, now: now)
+                for backup in own where !chains.isComplete(backup) { classes[backup.name] = counted[backup.name] }
+            }
         }
+        // Every ancestor of a kept backup is kept: without it the backup cannot be restored.
+        var dependents: [String: Set<String>] = [:]
+        for backup in sorted where classes[backup.name] != nil {
+            var child = backup
+            for ancestor in chains.ancestors(of: backup) {
+                dependents[ancestor.name, default: []].insert(child.name)
+                child = ancestor
+            }
+        }
+        for name in dependents.keys { classes[name, default: []].append(.parent) }
+        let order = Dictionary(sorted.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
         self.policy = policy
         self.now = now
-        self.decisions = sorted.map { Decision(backup: $0, classes: (classes[$0.name] ?? []).sorted()) }
+        self.decisions = sorted.map { backup in
+            Decision(backup: backup, classes: (classes[backup.name] ?? []).sorted(),
+                     dependents: (dependents[backup.name] ?? []).sorted { (order[$0] ?? 0) < (order[$1] ?? 0) },
+                     chainProblem: chains.problem(of: backup))
+        }
     }
 
     /// The classes keeping each of one cluster's backups (`sorted`: oldest stop time first), by name.
@@ -62,7 +96,11 @@ public struct RetentionClassification: Sendable {
     public var kept: [Decision] { decisions.filter(\.isKept) }
     public var deleted: [Decision] { decisions.filter { !$0.isKept } }
 
+    public func decision(of name: String) -> Decision? {
+        decisions.first { $0.backup.name == name }
+    }
+
     public func classes(of name: String) -> [RetentionClass] {
-        decisions.first { $0.backup.name == name }?.classes ?? []
+        decision(of: name)?.classes ?? []
     }
 }

@@ -18,7 +18,9 @@ public struct RetentionPlan {
         public let objects: [StoredObject]
     }
 
-    public let classification: RetentionClassification
+    /// What the kept backups need, and why they are kept.
+    public let needs: RepositoryNeeds
+    public var classification: RetentionClassification { needs.classification }
     public let backups: [BackupDeletion]
     public let wal: [WALDeletion]
     /// Objects under `backups/<name>/` without a descriptor, untouched for a day: a backup killed mid-stream.
@@ -55,19 +57,29 @@ public struct RetentionPlan {
         try storage.discard(abandonedUploads)
     }
 
-    /// The plan for people: each backup with the classes keeping it, what is deleted,
-    /// WAL as runs of consecutive segments with counts and sizes.
+    /// The plan for people: each backup with why it is kept (its classes, the kept incrementals it is the parent of,
+    /// its own parent) or what deleting it frees, what cannot be restored and why, WAL as runs of consecutive
+    /// segments with counts and sizes.
     public var text: String {
         var lines = ["retention \(classification.policy.description), periods counted back from \(classification.now.iso8601)"]
         let width = classification.decisions.map(\.backup.name.count).max() ?? 0
         for decision in classification.decisions {
             let name = decision.backup.name.padding(width)
+            var line: String
             if decision.isKept {
-                lines.append("keep    \(name)  \(decision.classes.map(\.rawValue).joined(separator: ","))")
+                line = "keep    \(name)  \(Self.reasons(decision))"
             } else {
                 let objects = backups.first { $0.backup.name == decision.backup.name }?.objects ?? []
-                lines.append("delete  \(name)  \(objects.count) objects, \(size(objects.reduce(0) { $0 + $1.size }))")
+                line = "delete  \(name)  \(objects.count) objects, \(size(objects.reduce(0) { $0 + $1.size }))"
+                if let parent = decision.backup.parent { line += ", incremental on \(parent)" }
             }
+            if let problem = decision.chainProblem { line += "; cannot be restored: \(problem)" }
+            lines.append(line)
+        }
+        let onlyParents = classification.decisions.filter(\.isKeptOnlyAsParent).count
+        if onlyParents > 0 {
+            lines.append("note    the policy alone would delete \(onlyParents) of these backups, which kept incrementals need: "
+                         + "they stay as parents so that no chain breaks")
         }
         for deletion in wal {
             for run in Self.runs(deletion.files) {
@@ -83,6 +95,20 @@ public struct RetentionPlan {
         let walCount = wal.reduce(0) { $0 + $1.files.count }
         lines.append("total: \(backups.count) backups, \(walCount) WAL files, \(orphans.count + abandonedUploads.count) other objects, \(size(bytes))")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// "daily,weekly, parent of B and C, incremental on A": the classes the policy keeps it by, the kept backups
+    /// whose parent it is, and its own parent.
+    static func reasons(_ decision: RetentionClassification.Decision) -> String {
+        var parts: [String] = []
+        let classes = decision.classes.filter { $0 != .parent }
+        if !classes.isEmpty { parts.append(classes.map(\.rawValue).joined(separator: ",")) }
+        if !decision.dependents.isEmpty {
+            let names = decision.dependents
+            parts.append("parent of " + (names.count == 1 ? names[0] : names.dropLast().joined(separator: ", ") + " and " + names[names.count - 1]))
+        }
+        if let parent = decision.backup.parent { parts.append("incremental on \(parent)") }
+        return parts.joined(separator: ", ")
     }
 
     struct Run: Equatable {

@@ -4,7 +4,7 @@ import PITRSupport
 import PITRWAL
 
 /// Decides what `delete` removes (docs/operations.md, "Retention"): the backups the policy no
-/// longer keeps, the WAL no kept backup needs, and leftovers of interrupted writes older than a day.
+/// longer keeps, the WAL no kept backup needs (both from `RepositoryNeeds`), and leftovers of interrupted writes older than a day.
 public struct RetentionPlanner {
     /// Leftovers younger than this may belong to a backup or upload still running.
     public static let leftoverAge: Int64 = 86_400
@@ -17,7 +17,8 @@ public struct RetentionPlanner {
     /// (or, taking its pieces for leftovers, the backup itself).
     public func plan(policy: RetentionPolicy, now: UTCTime) throws -> RetentionPlan {
         if let unreadable = inventory.unreadableBackups.first { throw unreadable.error }
-        let classification = inventory.classification(policy: policy, now: now)
+        let needs = inventory.needs(policy: policy, now: now)
+        let classification = needs.classification
         let folders = inventory.objectsByBackup
         let backups = classification.deleted.map { decision in
             RetentionPlan.BackupDeletion(backup: decision.backup, descriptorKey: BackupDescriptor.key(of: decision.backup.name),
@@ -35,14 +36,13 @@ public struct RetentionPlanner {
         for archive in inventory.archives {
             // An archive no backup ever used is left alone: it may be all someone has.
             guard inventory.backups.contains(where: { $0.identity == archive.identity }) else { continue }
-            let requirements = inventory.requirements(of: archive, for: classification.kept)
-            let files = archive.index.files.filter { !requirements.needs($0.key) }
+            let files = archive.index.files.filter { !needs.needs($0.key, of: archive.identity) }
                 .map { (file: $0.key, object: $0.value) }
                 .sorted { Self.walOrder($0.file, archive.index.segmentSize) < Self.walOrder($1.file, archive.index.segmentSize) }
             wal.append(RetentionPlan.WALDeletion(identity: archive.identity, files: files))
         }
         let abandoned = try inventory.repository.storage.abandonedUploads(under: "", startedBefore: cutoff)
-        return RetentionPlan(classification: classification, backups: backups, wal: wal, orphans: orphans, abandonedUploads: abandoned)
+        return RetentionPlan(needs: needs, backups: backups, wal: wal, orphans: orphans, abandonedUploads: abandoned)
     }
 
     /// Oldest first: by position in the WAL stream, then timeline, then name.

@@ -38,6 +38,8 @@ public struct RepositoryVerifier {
         for backup in inventory.backups where !inventory.archives.contains(where: { $0.identity == backup.identity }) {
             problems.append(.noArchive(backup: backup.name, archive: backup.identity))
         }
+        let chains = BackupChains(inventory.backups)
+        problems += inventory.backups.compactMap { backup in chains.problem(of: backup).map { .brokenChain(backup: backup.name, problem: $0) } }
         for archive in inventory.archives {
             problems += historyProblems(archive)
             let requirements = inventory.requirements(of: archive, for: classification.decisions)

@@ -1,3 +1,4 @@
+import PITRBackup
 import PITRWAL
 
 /// One thing `verify` found wrong, named by object, with what it means.
@@ -12,6 +13,8 @@ public enum VerifyProblem: Equatable, Sendable {
     case keyMissing(keyID: String, objects: Int)
     /// A backup whose descriptor cannot be used: restore leaves it out, `delete` refuses to run.
     case unreadableDescriptor(backup: String, reason: String)
+    /// An incremental backup whose chain misses a backup (docs/operations.md, "Incremental chains").
+    case brokenChain(backup: String, problem: BackupChains.Break)
 
     /// A short machine name, for `--json`.
     public var kind: String {
@@ -24,6 +27,7 @@ public enum VerifyProblem: Equatable, Sendable {
         case .badObject: "bad_object"
         case .keyMissing: "key_missing"
         case .unreadableDescriptor: "unreadable_descriptor"
+        case .brokenChain: "broken_chain"
         }
     }
 
@@ -34,7 +38,7 @@ public enum VerifyProblem: Equatable, Sendable {
         case .missingHistory(_, _, let object), .missingObject(_, let object), .sizeMismatch(_, let object, _, _), .badObject(let object, _): object
         case .noArchive(let backup, _): backup
         case .keyMissing(let keyID, _): "key \(keyID)"
-        case .unreadableDescriptor(let backup, _): backup
+        case .unreadableDescriptor(let backup, _), .brokenChain(let backup, _): backup
         }
     }
 
@@ -57,6 +61,9 @@ public enum VerifyProblem: Equatable, Sendable {
                 + "they cannot be restored; add key \(keyID) back to the key file from its off-site copy (docs/operations.md, \"Key rotation\")"
         case .unreadableDescriptor(let backup, let reason):
             "backup \(backup) cannot be used, restore leaves it out and delete refuses to run: \(reason)"
+        case .brokenChain(let backup, let problem):
+            "incremental backup \(backup) cannot be restored: \(problem); put \(problem.ancestor)'s folder back if a copy exists, "
+                + "else the next full backup starts a new chain and delete removes this one once the policy no longer keeps it"
         }
     }
 }

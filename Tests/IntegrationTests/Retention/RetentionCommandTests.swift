@@ -42,7 +42,7 @@ extension PostgreSQLIntegration {
             for round in 1...3 {
                 _ = try archived.cluster.query("INSERT INTO marks (label) VALUES ('round \(round)')")
                 try switchAndArchive()
-                try tailtown(["backup-push", "--dbname", archived.cluster.conninfo]).check()
+                try tailtown(["backup-push", "--dbname", archived.cluster.conninfo, "--type", "full"]).check()
             }
             try archived.cluster.waitForTheNextSecond()  // a commit in a later second than the newest backup's stop
             _ = try archived.cluster.query("INSERT INTO marks (label) VALUES ('before target')")

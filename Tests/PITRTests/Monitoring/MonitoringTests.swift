@@ -51,6 +51,10 @@ struct MonitoredRepository {
         #expect(json["backup_age_seconds"] as? Int == 27_000)
         #expect((json["window"] as? [String: Any])?["start"] as? String == monitored.backup.stopTime.iso8601)
         #expect(((json["backups"] as? [[String: Any]])?.first?["retention"] as? [String])?.contains("newest") == true)
+        let listed = (json["backups"] as? [[String: Any]])?.first
+        #expect(listed?["type"] as? String == "full" && listed?["parent"] is NSNull
+                && listed?["represented_bytes"] as? Int == monitored.backup.fullBytes)
+        #expect(text.contains("\(monitored.backup.name)  \(monitored.backup.identity.archiveID)") && text.contains("  full  "))
     }
 
     @Test func htmlIsSelfContainedAndDrawsGapsInRed() throws {

@@ -20,6 +20,23 @@ import Testing
         #expect(RetentionClass.permanent.period(of: time("2024-02-29T12:00:00Z")) == nil)
     }
 
+    /// Each period starts at `start(ofPeriod:)` and ends where the next starts, over random moments from 1950 to 2100.
+    @Test func periodStartsInvertPeriods() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            let moment = UTCTime(secondsSinceEpoch: Int64.random(in: -631_152_000...4_102_444_800, using: &generator))
+            for kind in RetentionClass.periodic {
+                let period = kind.period(of: moment)!
+                let start = kind.start(ofPeriod: period)!, next = kind.start(ofPeriod: period + 1)!
+                #expect(start <= moment && moment < next, "\(kind) \(moment.iso8601)")
+                #expect(kind.period(of: start) == period && kind.period(of: UTCTime(secondsSinceEpoch: next.secondsSinceEpoch - 1)) == period)
+            }
+        }
+        #expect(RetentionClass.weekly.start(ofPeriod: RetentionClass.weekly.period(of: time("2024-12-31T12:00:00Z"))!) == time("2024-12-30T00:00:00Z"))
+        #expect(RetentionClass.monthly.start(ofPeriod: RetentionClass.monthly.period(of: time("2024-02-29T12:00:00Z"))! + 1) == time("2024-03-01T00:00:00Z"))
+        #expect(RetentionClass.parent.start(ofPeriod: 1) == nil)
+    }
+
     /// Checks every class against Foundation's ISO 8601 calendar in UTC over random moments from 1950 to 2100.
     @Test func agreesWithFoundationsCalendar() {
         var calendar = Calendar(identifier: .iso8601)

@@ -67,9 +67,10 @@ final class SyntheticRepository {
     }
 
     /// A finished backup: one tar piece, the manifest, its .backup file, then its descriptor.
-    /// It starts in segment `start` and stops in segment `stop` of `timeline`.
+    /// It starts in segment `start` and stops in segment `stop` of `timeline`; with a `parent`, it is an incremental on it.
     @discardableResult
-    func addBackup(stoppedAt stop: String, start: UInt64, stop stopSegment: UInt64? = nil, timeline: UInt32 = 1) throws -> BackupDescriptor {
+    func addBackup(stoppedAt stop: String, start: UInt64, stop stopSegment: UInt64? = nil, timeline: UInt32 = 1,
+                   parent: BackupDescriptor? = nil) throws -> BackupDescriptor {
         guard let stopTime = UTCTime(iso8601: stop) else { throw CocoaError(.formatting) }
         let startLSN = LSN(start * segmentSize.bytes + 0x28)
         let stopLSN = LSN((stopSegment ?? start) * segmentSize.bytes + 0x100)
@@ -88,7 +89,8 @@ final class SyntheticRepository {
             name: name, label: "test", startLSN: startLSN, stopLSN: stopLSN, startTime: startTime, stopTime: stopTime,
             timeline: TimelineID(timeline), stopTimeline: TimelineID(timeline), systemIdentifier: identity.systemIdentifier,
             serverVersion: identity.majorVersion * 10000 + 4, segmentSize: segmentSize.bytes, tablespaces: [], compression: .lz4,
-            cipher: repository.key == nil ? "none" : "aes-256-gcm", keyID: repository.key?.keyIDHex ?? "", objects: objects)
+            cipher: repository.key == nil ? "none" : "aes-256-gcm", keyID: repository.key?.keyIDHex ?? "", objects: objects,
+            type: parent == nil ? .full : .incremental, parent: parent?.name, detection: parent == nil ? nil : .blockCompare)
         try putDescriptor(descriptor)
         // Dated as when the backup ran, as a leftover of it would be.
         if !root.isEmpty {
