@@ -20,6 +20,7 @@ public enum RestoreError: PITRError, Equatable {
     case foreignDirectory(path: String, uid: uid_t, owner: String)
     case manifestMismatch(file: String, reason: String)
     case invalidManifest(backup: String, reason: String)
+    case brokenChain(backup: String, reason: String)
 
     public var description: String {
         switch self {
@@ -59,6 +60,8 @@ public enum RestoreError: PITRError, Equatable {
             "restored file \(file) does not match backup_manifest: \(reason); the backup is damaged: run verify --deep, and restore another backup with --backup NAME"
         case .invalidManifest(let backup, let reason):
             "backup_manifest of backup \(backup) is not valid: \(reason); run verify --deep, and restore another backup with --backup NAME"
+        case .brokenChain(let backup, let reason):
+            "incremental backup \(backup) cannot be rebuilt from its chain: \(reason); run verify --deep, and restore another backup with --backup NAME"
         }
     }
 }

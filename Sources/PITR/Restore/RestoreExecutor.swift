@@ -5,9 +5,10 @@ import PITRRepository
 import PITRSupport
 import PITRWAL
 
-/// Carries out a `RestorePlan`: checks every destination before writing anything, writes
-/// backup_manifest, then streams each backup object from storage through the decoder into the tar
-/// extractor (never staged), checking every file against the manifest as it is written, then writes
+/// Carries out a `RestorePlan`: checks every destination (and an incremental backup's chain) before writing
+/// anything, writes backup_manifest, then streams each backup object from storage through the decoder into the tar
+/// extractor (never staged), checking every file against the manifest as it is written; an incremental backup is
+/// rebuilt from its chain in the same pass (`ChainRebuild`). Then it writes
 /// the signal file, the recovery settings and the recovery config file, and syncs everything.
 /// A marker in the target says "unfinished" from the first write to the last.
 public final class RestoreExecutor {
@@ -49,10 +50,15 @@ public final class RestoreExecutor {
         try config.check(target: target)
         _ = try config.text(target: target)  // a value the file cannot hold fails here, not after the download
         let owner = try FileOwner.choose(options.owner, parentOf: target)
+        var chain: BackupChain?
+        if backup.type == .incremental {
+            let (backups, unreadable) = try BackupCatalog(repository: repository).scan()
+            chain = try BackupChain(of: backup, among: backups, unreadable: unreadable)
+        }
         for (name, path) in config.lines where RecoveryConfigFile.pathSettings.contains(name) && !owner.mayRead(path) {
             log.warning("\(name) \(path) is not readable by \(owner.name), who runs restore_command: recovery will stop at its first WAL file until it is (chown or chmod it)")
         }
-        return Destinations(target: target, tablespaces: locations, config: config, owner: owner)
+        return Destinations(target: target, tablespaces: locations, config: config, owner: owner, chain: chain)
     }
 
     /// Where everything goes, once checked.
@@ -61,6 +67,8 @@ public final class RestoreExecutor {
         public let tablespaces: [UInt32: String]
         public let config: RecoveryConfigFile
         public let owner: FileOwner
+        /// An incremental backup's chain, newest first; nil for a full backup.
+        public let chain: BackupChain?
     }
 
     /// Restores the plan's backup into `options.targetDirectory` and configures recovery.
@@ -83,14 +91,15 @@ public final class RestoreExecutor {
             tablespaces[oid] = directory
         }
 
-        let extracted = try extractArchives(plan.backup, destinations, target: targetDirectory, tablespaces: tablespaces)
+        let rebuild = destinations.chain.map { ChainRebuild(chain: $0) }
+        let extracted = try extractArchives(plan.backup, destinations, target: targetDirectory, tablespaces: tablespaces, rebuild: rebuild)
         try configure(plan, options, destinations, target: targetDirectory)
         // PostgreSQL accepts 0750 data directories only from clusters made with group access; the
         // data directory's archive (base.tar) says which this one was.
         if extracted.first(where: { $0.root === targetDirectory })?.sawGroupAccess == true {
             for directory in [targetDirectory] + Array(tablespaces.values) { try directory.changeMode(0o750) }
         }
-        onProgress("syncing \(extracted.reduce(0) { $0 + $1.fileCount }) files to disk")
+        onProgress("syncing \(extracted.reduce(0) { $0 + $1.fileCount } + (rebuild?.rebuiltFiles ?? 0)) files to disk")
         for extractor in extracted { try extractor.sync() }
         for directory in Array(tablespaces.values) + [targetDirectory] { try directory.sync() }
         for path in Set(([target] + Array(destinations.tablespaces.values)).map { FileSystem.dirname(of: $0) }) {
@@ -101,16 +110,19 @@ public final class RestoreExecutor {
         try RestoreMarker.remove(from: targetDirectory)
         return RestoreSummary(
             targetDirectory: target, recoveryConfigFile: destinations.config.path, owner: owner,
-            files: extracted.reduce(0) { $0 + $1.fileCount }, bytes: extracted.reduce(0) { $0 + $1.contentBytes },
+            files: extracted.reduce(0) { $0 + $1.fileCount } + (rebuild?.rebuiltFiles ?? 0), bytes: extracted.reduce(0) { $0 + $1.contentBytes },
             seconds: clock.seconds)
     }
 
     /// Decodes each archive's pieces in order into its extractor, the manifest first (into memory and its
-    /// file), so that each file is checked against it as it is written; then checks that none is missing.
+    /// file), so that each file is checked against it as it is written; then checks that none is missing. With a
+    /// `rebuild`, the archives are an incremental backup's: its older backups are read next, then the manifest made.
     private func extractArchives(_ backup: BackupDescriptor, _ destinations: Destinations,
-                                 target: OpenDirectory, tablespaces: [UInt32: OpenDirectory]) throws -> [TarExtractor] {
+                                 target: OpenDirectory, tablespaces: [UInt32: OpenDirectory], rebuild: ChainRebuild?) throws -> [TarExtractor] {
         var archives: [String] = []
-        for object in backup.objects where !archives.contains(object.archive) { archives.append(object.archive) }
+        for object in backup.objects where !archives.contains(object.archive) && object.archive != BackupDescriptor.blockSumsArchive {
+            archives.append(object.archive)
+        }
         if let index = archives.firstIndex(of: "backup_manifest") {
             archives.insert(archives.remove(at: index), at: 0)
         } else {
@@ -118,7 +130,6 @@ public final class RestoreExecutor {
         }
         var manifestCheck: ManifestCheck?
         let links = Dictionary(uniqueKeysWithValues: destinations.tablespaces.map { ("pg_tblspc/\($0.key)", $0.value) })
-        let decoder = ObjectDecoder(keyring: repository.keyring)
         var extractors: [TarExtractor] = []
         let total = backup.rawBytes
         var done = 0
@@ -141,44 +152,68 @@ public final class RestoreExecutor {
                 } else {
                     throw RestoreError.corruptArchive(archive: described, reason: "the backup lists no tablespace for archive \(archive)")
                 }
+                let prefix = archive == "base.tar" ? "" : "pg_tblspc/\(archive.dropLast(4))/"
                 let created = TarExtractor(archive: described, root: root, owner: destinations.owner, linkTargets: archive == "base.tar" ? links : [:],
-                                           manifestCheck: manifestCheck, manifestPrefix: archive == "base.tar" ? "" : "pg_tblspc/\(archive.dropLast(4))/")
+                                           manifestCheck: manifestCheck, manifestPrefix: prefix)
+                created.takeover = rebuild?.takeover(archive: archive, tree: created.tree, manifestPrefix: prefix)
                 extractor = created
                 extractors.append(created)
                 sink = created
             }
             let clock = Stopwatch()
-            for piece in pieces {
-                let key = BackupDescriptor.objectKey(backup: backup.name, object: piece.name)
-                // The decoder writes on a thread of its own, so extraction overlaps with reading and decoding;
-                // a read-ahead thread in front of it measured no faster (2 cores, moto on loopback).
-                let trailer = try decoder.decode(from: try repository.storage.openForReading(key), to: sink,
-                                                 object: repository.storage.describe(key), identity: backup.objectIdentity(of: piece))
-                guard trailer.originalSize == piece.rawBytes else {
-                    throw RestoreError.corruptArchive(archive: repository.storage.describe(key),
-                                                      reason: "it decodes to \(trailer.originalSize) bytes where the descriptor says \(piece.rawBytes)")
-                }
-                done += piece.rawBytes
-            }
+            try decode(archive, of: backup, into: sink)
+            done += pieces.reduce(0) { $0 + $1.rawBytes }
             try extractor?.finish()
             if let manifest {
-                manifestCheck = try writeManifest(manifest.bytes, backup: backup, in: target, owner: destinations.owner)
+                manifestCheck = try checkManifest(manifest.bytes, backup: backup, in: target, owner: destinations.owner,
+                                                  writing: rebuild?.writesNewManifest != true)
             }
             let bytes = pieces.reduce(0) { $0 + $1.rawBytes }
             onProgress("\(archive): \(pieces.count) piece\(pieces.count == 1 ? "" : "s"), \(Self.megabytes(bytes)) in "
                        + "\(Stopwatch.text(clock.seconds)) (\(Self.rate(bytes, clock.seconds))); \(Self.percent(done, total)) of the backup")
+        }
+        if let rebuild {
+            try rebuild.fillFromOlderBackups { older, archive, sink in
+                let clock = Stopwatch()
+                try decode(archive, of: older, into: sink)
+                let bytes = older.objects.filter { $0.archive == archive }.reduce(0) { $0 + $1.rawBytes }
+                onProgress("\(archive) of older backup \(older.name): \(Self.megabytes(bytes)) read in \(Stopwatch.text(clock.seconds)) (\(Self.rate(bytes, clock.seconds)))")
+            }
+            try rebuild.finishManifest(check: manifestCheck, stored: manifestCheck?.manifest, target: target, tablespaces: tablespaces, owner: destinations.owner)
+            onProgress("rebuilt \(rebuild.rebuiltFiles) files from a chain of \(rebuild.chain.backups.count) backups (\(rebuild.blocksFromOlderBackups) blocks from older backups)"
+                       + (rebuild.writesNewManifest ? "; backup_label and backup_manifest written for the rebuilt files" : ""))
         }
         try manifestCheck?.finishAll()
         if manifestCheck != nil { onProgress("every restored file matches backup_manifest") }
         return extractors
     }
 
-    /// Writes backup_manifest into the target and returns the check of the files against it.
-    private func writeManifest(_ bytes: [UInt8], backup: BackupDescriptor, in target: OpenDirectory, owner: FileOwner) throws -> ManifestCheck {
-        let file = try target.createFile("backup_manifest", mode: 0o600)
-        try owner.take(file)
-        try file.write(bytes)
-        try file.sync()
+    /// Decodes `archive`'s pieces of `backup` in order into `sink`, checking each one's size against the descriptor.
+    private func decode(_ archive: String, of backup: BackupDescriptor, into sink: ByteSink) throws {
+        let decoder = ObjectDecoder(keyring: repository.keyring)
+        for piece in backup.objects where piece.archive == archive {
+            let key = BackupDescriptor.objectKey(backup: backup.name, object: piece.name)
+            // The decoder writes on a thread of its own, so extraction overlaps with reading and decoding;
+            // a read-ahead thread in front of it measured no faster (2 cores, moto on loopback).
+            let trailer = try decoder.decode(from: try repository.storage.openForReading(key), to: sink,
+                                             object: repository.storage.describe(key), identity: backup.objectIdentity(of: piece))
+            guard trailer.originalSize == piece.rawBytes else {
+                throw RestoreError.corruptArchive(archive: repository.storage.describe(key),
+                                                  reason: "it decodes to \(trailer.originalSize) bytes where the descriptor says \(piece.rawBytes)")
+            }
+        }
+    }
+
+    /// Writes backup_manifest into the target (unless not `writing`: a rebuilt incremental gets a new one) and returns
+    /// the check of the files against it.
+    private func checkManifest(_ bytes: [UInt8], backup: BackupDescriptor, in target: OpenDirectory, owner: FileOwner,
+                               writing: Bool) throws -> ManifestCheck {
+        if writing {
+            let file = try target.createFile("backup_manifest", mode: 0o600)
+            try owner.take(file)
+            try file.write(bytes)
+            try file.sync()
+        }
         let manifest: BackupManifest
         do {
             manifest = try BackupManifest(bytes)
