@@ -5,7 +5,7 @@ import PITRSupport
 /// call out of it with a symlink; a symlink or foreign folder met on the way is refused. What `TarExtractor` and the
 /// rebuild of an incremental backup (`ChainRebuild`) share: safe paths (no absolute path, no `..`, nothing under a
 /// symlink of the archive), PostgreSQL's modes (files 0600 and folders 0700, or 0640 and 0750 for a cluster with
-/// group access), files created exclusively and handed to `owner`, and the sync of everything created.
+/// group access), files created exclusively and handed to `owner`, and the sync of everything in it.
 final class ExtractionTree {
     /// Names the archive being written in errors, such as the object of its first piece.
     var archive: String
@@ -14,8 +14,7 @@ final class ExtractionTree {
     /// Whether the cluster was initialized with --allow-group-access; nil until the archive's first file or directory says.
     var groupAccess: Bool?
 
-    /// Relative paths of the files and directories created, in creation order, for `sync`.
-    private(set) var created: [String] = []
+    /// The symlinks made (tablespaces'), by relative path: nothing is written under them, and `sync` skips them.
     private var symlinks: Set<String> = []
     /// The last parent directory used, by relative path: entries come folder by folder.
     private var lastParent: (relative: [String], directory: OpenDirectory)?
@@ -53,7 +52,6 @@ final class ExtractionTree {
         let directory = try ownedDirectory(parent, name)
         try directory.changeMode(directoryMode)
         if owner.needsHandOver { try directory.changeOwner(uid: owner.uid, gid: owner.gid) }
-        if made { created.append(components.joined(separator: "/")) }
     }
 
     /// Creates the file at `components` (which must not exist) with the cluster's mode, for the owner, open for writing.
@@ -66,7 +64,6 @@ final class ExtractionTree {
         // The umask may have narrowed the mode.
         if fchmod(file.descriptor, fileMode) != 0 { throw IOError("change the mode of", file.path) }
         try owner.take(file)
-        created.append(components.joined(separator: "/"))
         return file
     }
 
@@ -85,22 +82,29 @@ final class ExtractionTree {
         symlinks.insert(components.joined(separator: "/"))
     }
 
-    /// fsyncs every file, then every directory deepest first (as pg_basebackup does after writing),
-    /// each reopened by descriptor from `root`.
+    /// fsyncs every file, then every directory deepest first (as pg_basebackup does after writing), walking the tree
+    /// by descriptor from `root`, so that nothing is held per file. A symlink this tree did not make is refused.
     func sync() throws {
-        for relative in created.reversed() {
-            let components = relative.split(separator: "/").map(String.init)
-            let parent = try directory(for: Array(components.dropLast()), creating: false)
-            let name = components[components.count - 1]
-            if let info = parent.status(name), info.st_mode & S_IFMT == S_IFLNK {
-                throw RestoreError.unsafeEntry(archive: archive, entry: parent.child(name),
-                                               reason: "a symlink stands where the archive's entry was written (another process is changing the target)")
-            } else if let info = parent.status(name), info.st_mode & S_IFMT == S_IFDIR {
-                try ownedDirectory(parent, name).sync()
-            } else {
-                try parent.openForReading(name).sync()
+        try sync(root, relative: "")
+    }
+
+    private func sync(_ directory: OpenDirectory, relative: String) throws {
+        for name in try directory.list() {
+            guard let info = directory.status(name) else { continue }
+            let path = relative.isEmpty ? name : relative + "/" + name
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR:
+                try sync(try ownedDirectory(directory, name), relative: path)
+            case S_IFLNK:
+                guard symlinks.contains(path) else {
+                    throw RestoreError.unsafeEntry(archive: archive, entry: directory.child(name),
+                                                   reason: "a symlink stands where the archive's entry was written (another process is changing the target)")
+                }
+            default:
+                try directory.openForReading(name).sync()
             }
         }
+        try directory.sync()
     }
 
     /// The directory at `components` below `root`, reached by descriptor; with `creating`, missing ones
@@ -108,12 +112,11 @@ final class ExtractionTree {
     func directory(for components: [String], creating: Bool) throws -> OpenDirectory {
         if let last = lastParent, last.relative == components { return last.directory }
         var current = root
-        for (index, component) in components.enumerated() {
+        for component in components {
             if creating && mkdirat(current.descriptor, component, directoryMode) == 0 {
                 let made = try ownedDirectory(current, component)
                 try made.changeMode(directoryMode)
                 if owner.needsHandOver { try made.changeOwner(uid: owner.uid, gid: owner.gid) }
-                created.append(components[...index].joined(separator: "/"))
                 current = made
             } else if !creating || errno == EEXIST {
                 current = try ownedDirectory(current, component)

@@ -46,7 +46,7 @@ final class IncrementalEntries: EntryTakeover {
             fileCount += 1
         }
         let writer = NewestIncrementalWriter(file: file, entry: "\(relative) in \(tree.archive)") { [needs, treeIndex, archive = tree.archive] header in
-            try needs.begin(key, tree: treeIndex, components: target, header: header, archive: archive)
+            try needs.begin(key, tree: treeIndex, header: header, archive: archive)
         }
         return EntryClaim(writer: writer, checkedAs: manifestListsEntries ? relative : nil)
     }

@@ -48,17 +48,18 @@ final class OlderArchivePass: ByteSink, TarEntryHandler {
         let folder = Array(components.dropLast())
         if RebuildNeeds.isIncrementalFolder(folder, inTablespace: !manifestPrefix.isEmpty),
            let relation = IncrementalFileHeader.relationPath(ofIncremental: name) {
-            let key = manifestPrefix + (folder + [relation]).joined(separator: "/")
-            guard let file = needs.needing(key, seenIn: backupIndex), file.tree == treeIndex else { return }
-            writer = IncrementalFill(key: key, file: try tree.openCreatedFile(file.components), needs: needs,
+            let target = folder + [relation]
+            let key = manifestPrefix + target.joined(separator: "/")
+            guard let file = needs.needing(key, seenIn: backupIndex), Int(file.tree) == treeIndex else { return }
+            writer = IncrementalFill(key: key, file: try tree.openCreatedFile(target), needs: needs,
                                      entry: "\(header.name) in \(archive)") { [unowned self] in blocksWritten += 1 }
         } else {
             let key = manifestPrefix + components.joined(separator: "/")
-            guard let file = needs.needing(key, seenIn: backupIndex), file.tree == treeIndex else { return }
+            guard let file = needs.needing(key, seenIn: backupIndex), Int(file.tree) == treeIndex else { return }
             let needed = file.missing.below(UInt32(min(header.size / IncrementalFileHeader.blockSize, Int(UInt32.max))))
             blocksWritten += needed.count
             needs.ended(key)
-            writer = WholeFileFill(file: try tree.openCreatedFile(file.components), needed: needed.ranges)
+            writer = WholeFileFill(file: try tree.openCreatedFile(components), needed: needed.ranges)
         }
     }
 
