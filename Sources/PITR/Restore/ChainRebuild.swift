@@ -32,6 +32,8 @@ final class ChainRebuild {
 
     /// Files the newest backup's pass created from INCREMENTAL entries.
     var rebuiltFiles: Int { takeovers.reduce(0) { $0 + $1.fileCount } }
+    /// Their bytes as rebuilt.
+    var rebuiltBytes: Int { takeovers.reduce(0) { $0 + $1.contentBytes } }
 
     /// The takeover of the newest backup's archive `archive`, extracted into `tree`.
     func takeover(archive: String, tree: ExtractionTree, manifestPrefix: String) -> IncrementalEntries {

@@ -18,6 +18,8 @@ final class IncrementalEntries: EntryTakeover {
     /// Receives the rewritten backup_label's text; nil writes backup_label as it is.
     let label: LabelRewrite?
     private(set) var fileCount = 0
+    /// The bytes of the files it wrote, as long as they are rebuilt.
+    private(set) var contentBytes = 0
 
     init(needs: RebuildNeeds, treeIndex: Int, tree: ExtractionTree, manifestPrefix: String, manifestListsEntries: Bool, label: LabelRewrite?) {
         self.needs = needs
@@ -32,6 +34,7 @@ final class IncrementalEntries: EntryTakeover {
         let relative = components.joined(separator: "/")
         if let label, components == ["backup_label"] {
             fileCount += 1
+            contentBytes += size
             return EntryClaim(writer: LabelWriter(rewrite: label, tree: tree, limit: size), checkedAs: relative)
         }
         guard let name = components.last, RebuildNeeds.isIncrementalFolder(Array(components.dropLast()), inTablespace: !manifestPrefix.isEmpty),
@@ -45,8 +48,9 @@ final class IncrementalEntries: EntryTakeover {
             file = try tree.createFile(target, entry: relative)
             fileCount += 1
         }
-        let writer = NewestIncrementalWriter(file: file, entry: "\(relative) in \(tree.archive)") { [needs, treeIndex, archive = tree.archive] header in
-            try needs.begin(key, tree: treeIndex, header: header, archive: archive)
+        let writer = NewestIncrementalWriter(file: file, entry: "\(relative) in \(tree.archive)") { [unowned self] header, grownBy in
+            try needs.begin(key, tree: treeIndex, header: header, archive: tree.archive)
+            contentBytes += grownBy
         }
         return EntryClaim(writer: writer, checkedAs: manifestListsEntries ? relative : nil)
     }
@@ -59,13 +63,15 @@ private final class NewestIncrementalWriter: EntryWriter {
     private let entry: String
     private var reader: IncrementalFileReader?
 
-    init(file: SystemFile, entry: String, onHeader: @escaping (IncrementalFileHeader) throws -> Void) {
+    /// `onHeader` gets the header and how many bytes it made the file longer.
+    init(file: SystemFile, entry: String, onHeader: @escaping (IncrementalFileHeader, Int) throws -> Void) {
         self.file = file
         self.entry = entry
         reader = IncrementalFileReader(file: entry, onHeader: { [file] header in
-            try onHeader(header)
             let length = Int(header.reconstructedBlockLength) * IncrementalFileHeader.blockSize
-            if try file.size() < length { try file.setLength(length) }
+            let size = try file.size()
+            if size < length { try file.setLength(length) }
+            try onHeader(header, max(0, length - size))
         }, onBlock: { [file] block, bytes in
             try file.write(bytes, at: Int(block) * IncrementalFileHeader.blockSize)
         })

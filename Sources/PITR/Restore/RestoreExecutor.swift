@@ -110,7 +110,7 @@ public final class RestoreExecutor {
         try RestoreMarker.remove(from: targetDirectory)
         return RestoreSummary(
             targetDirectory: target, recoveryConfigFile: destinations.config.path, owner: owner,
-            files: extracted.reduce(0) { $0 + $1.fileCount } + (rebuild?.rebuiltFiles ?? 0), bytes: extracted.reduce(0) { $0 + $1.contentBytes },
+            files: extracted.reduce(0) { $0 + $1.fileCount } + (rebuild?.rebuiltFiles ?? 0), bytes: extracted.reduce(0) { $0 + $1.contentBytes } + (rebuild?.rebuiltBytes ?? 0),
             seconds: clock.seconds)
     }
 

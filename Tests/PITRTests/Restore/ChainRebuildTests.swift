@@ -17,23 +17,33 @@ import Testing
         IncrementalFileHeader(blocks: blocks.map(\.0), truncationBlockLength: truncation).bytes + blocks.flatMap { block($0.1) }
     }
 
-    static func backup(_ name: String, start: UInt64, parent: String?, detection: ChangeDetection = .blockCompare) -> BackupDescriptor {
+    static func backup(_ name: String, start: UInt64, parent: String?, detection: ChangeDetection = .blockCompare,
+                       archives: [String] = ["base.tar"]) -> BackupDescriptor {
         BackupDescriptor(
             name: name, label: "test", startLSN: LSN(start << 24), stopLSN: LSN(start << 24 + 0x100), startTime: UTCTime(secondsSinceEpoch: Int64(start)),
             stopTime: UTCTime(secondsSinceEpoch: Int64(start) + 1), timeline: TimelineID(1), stopTimeline: TimelineID(1), systemIdentifier: 7,
             serverVersion: 170004, segmentSize: 16 << 20, tablespaces: [], compression: .lz4, cipher: "none", keyID: "",
-            objects: [.init(name: "base.tar.0000", archive: "base.tar", rawBytes: 0, storedBytes: 0)],
+            objects: archives.map { .init(name: $0 + ".0000", archive: $0, rawBytes: 0, storedBytes: 0) },
             type: parent == nil ? .full : .incremental, parent: parent, detection: parent == nil ? nil : detection)
     }
 
-    /// Rebuilds `archives` (by backup name; the chain's newest first) into `folder` as restore does.
+    /// Rebuilds `archives` (base.tar by backup name) into `folder` as restore does.
     static func rebuild(_ chain: BackupChain, _ archives: [String: [UInt8]], into folder: RestoreTestFolder, step: Int = 1000) throws -> ChainRebuild {
+        try rebuild(chain, archives.mapValues { ["base.tar": $0] }, into: ["base.tar": folder], step: step)
+    }
+
+    /// Rebuilds `archives` (by backup name, then archive name) into `folders` (by archive name) as restore does.
+    static func rebuild(_ chain: BackupChain, _ archives: [String: [String: [UInt8]]], into folders: [String: RestoreTestFolder],
+                        step: Int = 1000) throws -> ChainRebuild {
         let rebuild = ChainRebuild(chain: chain)
-        let extractor = TarExtractor(archive: "base.tar", root: try OpenDirectory.open(folder.path), owner: try #require(TarExtractorTests.owner))
-        extractor.takeover = rebuild.takeover(archive: "base.tar", tree: extractor.tree, manifestPrefix: "")
-        try extractor.extract(archives[chain.newest.name] ?? [], step: step)
-        try rebuild.fillFromOlderBackups { backup, _, sink in
-            let bytes = archives[backup.name] ?? []
+        for (archive, folder) in folders.sorted(by: { $0.key < $1.key }) {
+            let extractor = TarExtractor(archive: archive, root: try OpenDirectory.open(folder.path), owner: try #require(TarExtractorTests.owner))
+            let prefix = archive == "base.tar" ? "" : "pg_tblspc/\(archive.dropLast(4))/"
+            extractor.takeover = rebuild.takeover(archive: archive, tree: extractor.tree, manifestPrefix: prefix)
+            try extractor.extract(archives[chain.newest.name]?[archive] ?? [], step: step)
+        }
+        try rebuild.fillFromOlderBackups { backup, archive, sink in
+            let bytes = archives[backup.name]?[archive] ?? []
             var offset = 0
             while offset < bytes.count {
                 let end = min(offset + step, bytes.count)
@@ -84,8 +94,33 @@ import Testing
         let threeHundred = try [UInt8](Data(contentsOf: URL(fileURLWithPath: folder.path + "/base/5/300")))
         #expect(threeHundred == Self.block(0xB0) + Self.block(0xC1))
         #expect(try folder.contents("INCREMENTAL.conf") == "x = 1\n")
-        #expect(rebuild.rebuiltFiles == 2 && rebuild.blocksFromOlderBackups == 3)
+        #expect(rebuild.rebuiltFiles == 2 && rebuild.blocksFromOlderBackups == 3 && rebuild.rebuiltBytes == 8 * Self.blockSize)
         #expect(try folder.mode("base/5/100") == 0o600)
+    }
+
+    /// A tablespace's archive is rebuilt from the older backups' archives of the same tablespace, where every folder
+    /// may hold incremental files.
+    @Test func rebuildsTablespacesFromTheirOwnArchives() throws {
+        var fullBase = TarFixture(), fullSpace = TarFixture()
+        fullBase.file("base/5/100", Self.block(0xA0))
+        fullBase.end()
+        fullSpace.file("PG_17_202406281/5/200", Self.block(0xA0) + Self.block(0xA1))
+        fullSpace.end()
+        var newestBase = TarFixture(), newestSpace = TarFixture()
+        newestBase.file("base/5/INCREMENTAL.100", Self.incremental([], truncation: 1))
+        newestBase.end()
+        newestSpace.file("PG_17_202406281/5/INCREMENTAL.200", Self.incremental([(1, 0xC1)], truncation: 2))
+        newestSpace.end()
+        let archives = ["base.tar", "16385.tar"]
+        let chain = try BackupChain(of: Self.backup("b", start: 2, parent: "a", archives: archives),
+                                    among: [Self.backup("a", start: 1, parent: nil, archives: archives)])
+        let data = try RestoreTestFolder(), space = try RestoreTestFolder()
+        let rebuild = try Self.rebuild(chain, ["a": ["base.tar": fullBase.bytes, "16385.tar": fullSpace.bytes],
+                                               "b": ["base.tar": newestBase.bytes, "16385.tar": newestSpace.bytes]],
+                                       into: ["base.tar": data, "16385.tar": space])
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: space.path + "/PG_17_202406281/5/200"))) == Self.block(0xA0) + Self.block(0xC1))
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: data.path + "/base/5/100"))) == Self.block(0xA0))
+        #expect(rebuild.blocksFromOlderBackups == 2)
     }
 
     @Test func stopsAtTheNewestBackupWhenItNeedsNothingOlder() throws {
