@@ -4,11 +4,13 @@ import Testing
 @testable import PITRRepository
 @testable import PITRRestore
 import PITRSupport
+import PITRVerify
 
 extension PostgreSQLIntegration {
     /// An incremental backup restores like a full one: a chain of server-side incrementals (pg_basebackup
     /// --incremental, summarize_wal on) stored in the repository is rebuilt by `restore` into exactly what
-    /// pg_combinebackup makes of the same chain, which pg_verifybackup accepts and PostgreSQL starts from.
+    /// pg_combinebackup makes of the same chain, which pg_verifybackup accepts and PostgreSQL starts from; the restore
+    /// drill takes it as its newest backup.
     @Suite struct IncrementalRestoreTests {
         /// What the tables hold: pgbench's, one dropped after the first incremental, one cut short by VACUUM.
         static let contents = """
@@ -48,7 +50,8 @@ extension PostgreSQLIntegration {
             try cluster.stop()
 
             let settings = try Settings.load(flags: ["TAILTOWN_CONFIG": tailtown.configFile], environment: [:], defaultFile: sandbox.path("absent.conf"))
-            let backups = try chain.store(in: try PITRRepository.Repository.open(settings: settings, environment: [:], log: Log(level: .error)))
+            let repository = try PITRRepository.Repository.open(settings: settings, environment: [:], log: Log(level: .error))
+            let backups = try chain.store(in: repository)
             let newest = try #require(backups.last)
             // The server refuses an incremental's own label; its INCREMENTAL files hold only what changed.
             let label = try Command.run("/bin/tar", ["-xOf", sandbox.path("second/base.tar"), "backup_label"]).check()
@@ -81,6 +84,20 @@ extension PostgreSQLIntegration {
             defer { copy.stop() }
             #expect(try starter.waitForTarget(action: .pause, standbyFollowing: false) == .paused, "\(starter.logTail())")
             #expect(try copy.query(Self.contents) == expected)
+            copy.stop()
+
+            // The restore drill takes the newest backup, this incremental, as it would a full one.
+            var procedure = RestoreProcedure(repository: repository, settings: settings, log: Log(level: .error))
+            procedure.pgBin = bin
+            var drill = RestoreDrill(procedure: procedure, executable: sandbox.binary)
+            let scratch = "/tmp/tt-drill-" + UUID().uuidString.prefix(8)  // short: the socket path has 107 bytes
+            try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            drill.scratchParent = scratch
+            drill.checks = [try DrillCheck(parsing: "select count(*) from shrunk => = 2000")]
+            let report = drill.run()
+            print("drill on the incremental (\(major)): " + report.phases.map { "\($0.name) \(String(format: "%.1f", $0.seconds)) s" }.joined(separator: ", "))
+            #expect(report.passed && report.backup == newest.name, "\(report.text)")
         }
 
         /// Every folder and file of pg_combinebackup's output is in the rebuilt directory with the same bytes, and nothing
