@@ -84,9 +84,11 @@ final class ChainRebuild {
             try check?.checkUnseen(directory: target, tablespaces: tablespaces)
             return
         }
+        // Without the stored manifest there are no WAL ranges to write (pg_combinebackup then writes none either).
+        guard let stored else { return }
         let file = try target.createFile("backup_manifest", mode: trees.first?.tree.fileMode ?? 0o600)
         try owner.take(file)
-        let writer = try ManifestWriter(file: file, systemIdentifier: stored?.systemIdentifier ?? chain.newest.systemIdentifier)
+        let writer = try ManifestWriter(file: file, systemIdentifier: stored.systemIdentifier ?? chain.newest.systemIdentifier)
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         // Every file but the manifest itself and restore's marker, the others pg_verifybackup ignores included, as
         // pg_combinebackup lists them.
@@ -99,7 +101,7 @@ final class ChainRebuild {
                 return
             }
             // A file copied as it is keeps the stored manifest's CRC-32C, checked as it was written.
-            if path != "backup_label", let listed = stored?.files[path], listed.algorithm == .crc32c, listed.size == Int(info.st_size) {
+            if path != "backup_label", let listed = stored.files[path], listed.algorithm == .crc32c, listed.size == Int(info.st_size) {
                 try writer.add(path: path, size: listed.size, modified: modified, crc32c: listed.checksum)
                 return
             }
@@ -107,6 +109,6 @@ final class ChainRebuild {
             let size = try RestoredFiles.read(name, in: folder, buffer: &buffer) { try checksum.update($0) }
             try writer.add(path: path, size: size, modified: modified, crc32c: try checksum.finish())
         }
-        try writer.finish(walRanges: stored?.walRanges ?? [])
+        try writer.finish(walRanges: stored.walRanges)
     }
 }
