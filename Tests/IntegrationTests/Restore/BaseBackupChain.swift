@@ -7,26 +7,30 @@ import Testing
 @testable import PITRSupport
 @testable import PITRWAL
 
-/// A chain of `pg_basebackup -Ft -X none` backups of a cluster (17 and later, `summarize_wal = on`): a full one, then
-/// each incremental on the one before (`--incremental`). `store` puts them in a tailtown-pitr repository as backup-push
-/// stores a server-side incremental (tar pieces, backup_manifest, a descriptor naming the parent); `extract` unpacks
-/// one for pg_combinebackup.
+/// A chain of `pg_basebackup -Ft -X none` backups of a cluster: a full one, then each incremental on the one before,
+/// either by the server (`--incremental`, 17 and later with `summarize_wal = on`) or made here from full backups the
+/// block-compare way (`BlockCompareIncremental`). `store` puts them in a tailtown-pitr repository as backup-push stores
+/// them (tar pieces, backup_manifest, a descriptor naming the parent); `extract` unpacks one as pg_basebackup left it.
 final class BaseBackupChain {
     let cluster: PostgresCluster
     /// Each backup's folder (base.tar, backup_manifest), oldest first, with the time it was taken.
     private(set) var backups: [(folder: String, started: UTCTime)] = []
-    /// The server's server_version_num, read at the first backup.
+    /// The server's server_version_num and system identifier, read at the first backup (15's manifest has no identifier).
     private var serverVersion = 0
+    private var systemIdentifier: UInt64 = 0
 
     init(of cluster: PostgresCluster) {
         self.cluster = cluster
     }
 
-    /// Takes the next backup: full when it is the first, else incremental on the last.
-    func take(_ name: String) throws {
+    /// Takes the next backup: full when it is the first or when not `serverSide`, else incremental on the last.
+    func take(_ name: String, serverSide: Bool = true) throws {
         let folder = cluster.sandbox.path(name)
-        let incremental = backups.last.map { ["--incremental=\($0.folder)/backup_manifest"] } ?? []
-        if serverVersion == 0 { serverVersion = try #require(Int(try cluster.query("show server_version_num"))) }
+        let incremental = serverSide ? backups.last.map { ["--incremental=\($0.folder)/backup_manifest"] } ?? [] : []
+        if serverVersion == 0 {
+            serverVersion = try #require(Int(try cluster.query("show server_version_num")))
+            systemIdentifier = try #require(UInt64(try cluster.query("select system_identifier from pg_control_system()")))
+        }
         let started = UTCTime.now()
         try Command.runAsPostgres(try cluster.tool("pg_basebackup"), [
             "-D", folder, "-Ft", "-X", "none", "-c", "fast", "-U", "postgres", "-h", cluster.sandbox.root, "-p", String(cluster.port),
@@ -34,8 +38,10 @@ final class BaseBackupChain {
         backups.append((folder, started))
     }
 
-    /// Stores every backup into `repository` (the cluster may be stopped) (pieces of `pieceSize` bytes); returns their descriptors, oldest first.
-    func store(in repository: PITRRepository.Repository, pieceSize: Int = 4 << 20) throws -> [BackupDescriptor] {
+    /// Stores every backup into `repository` (the cluster may be stopped) in pieces of `pieceSize` bytes, each after the
+    /// first incremental on the one before by `detection`; block-compare incrementals are made here from the full
+    /// backups taken. Returns their descriptors, oldest first.
+    func store(in repository: PITRRepository.Repository, detection: ChangeDetection = .summaries, pieceSize: Int = 4 << 20) throws -> [BackupDescriptor] {
         let repositoryID = try repository.state().repositoryID
         var descriptors: [BackupDescriptor] = []
         for (folder, started) in backups {
@@ -50,10 +56,14 @@ final class BaseBackupChain {
             let timeline = TimelineID(try #require(UInt32(try line("START TIMELINE: "))))
             let range = try #require(manifest.walRanges.last)
             let identity = ClusterIdentity(majorVersion: PostgreSQLMajor.major(serverVersion: serverVersion),
-                                           systemIdentifier: try #require(manifest.systemIdentifier))
+                                           systemIdentifier: systemIdentifier)
             let name = BackupDescriptor.makeName(startTime: started, startSegment: WALSegmentName.segment(containing: startLSN, timeline: timeline, segmentSize: .standard))
             var objects: [BackupDescriptor.StoredObject] = []
-            for (archive, bytes) in [("base.tar", [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/base.tar")))), ("backup_manifest", manifestBytes)] {
+            var base = [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/base.tar")))
+            if detection == .blockCompare, let parent = descriptors.last.map({ _ in backups[descriptors.count - 1].folder }) {
+                base = try BlockCompareIncremental.make(child: base, parent: [UInt8](try Data(contentsOf: URL(fileURLWithPath: parent + "/base.tar"))))
+            }
+            for (archive, bytes) in [("base.tar", base), ("backup_manifest", manifestBytes)] {
                 let pieces = stride(from: 0, to: bytes.count, by: pieceSize).map { Array(bytes[$0..<min($0 + pieceSize, bytes.count)]) }
                 for (index, piece) in pieces.enumerated() {
                     let object = archive + "." + String(format: "%04d", index)
@@ -71,7 +81,7 @@ final class BaseBackupChain {
                 timeline: timeline, stopTimeline: TimelineID(UInt32(range.timeline)), systemIdentifier: identity.systemIdentifier,
                 serverVersion: serverVersion, segmentSize: WALSegmentSize.standard.bytes, tablespaces: [], compression: .lz4,
                 cipher: repository.key == nil ? "none" : "aes-256-gcm", keyID: repository.key?.keyIDHex ?? "", objects: objects,
-                type: descriptors.isEmpty ? .full : .incremental, parent: descriptors.last?.name, detection: descriptors.isEmpty ? nil : .summaries)
+                type: descriptors.isEmpty ? .full : .incremental, parent: descriptors.last?.name, detection: descriptors.isEmpty ? nil : detection)
             try BackupCatalog(repository: repository).store(descriptor, options: ObjectOptions(compression: .lz4, key: repository.key))
             descriptors.append(descriptor)
         }
