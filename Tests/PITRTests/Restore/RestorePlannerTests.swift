@@ -35,6 +35,7 @@ import Testing
         try repository.addBackup("b3", start: "0/700028", stop: "0/700100", stopTime: "2026-11-27T12:00:00Z", storedBytes: 200, parent: "b2")
         let plan = try repository.planner().plan(RestoreRequest(target: .immediate))
         #expect(plan.backup.name == "b3" && plan.backupStoredBytes == 3200)
+        #expect(plan.report.contains { $0.hasPrefix("backup: b3, incremental on b2, ended") })
 
         try repository.addBackup("b4", start: "0/800028", stop: "0/800100", stopTime: "2026-11-27T13:00:00Z", parent: "gone")
         #expect(try repository.planner().plan(RestoreRequest(target: .immediate)).backup.name == "b3")
