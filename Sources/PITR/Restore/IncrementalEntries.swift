@@ -48,7 +48,7 @@ final class IncrementalEntries: EntryTakeover {
             file = try tree.createFile(target, entry: relative)
             fileCount += 1
         }
-        let writer = NewestIncrementalWriter(file: file, entry: "\(relative) in \(tree.archive)") { [unowned self] header, grownBy in
+        let writer = NewestIncrementalWriter(file: file, entry: relative) { [unowned self] header, grownBy in
             try needs.begin(key, tree: treeIndex, header: header, archive: tree.archive)
             contentBytes += grownBy
         }
@@ -59,14 +59,10 @@ final class IncrementalEntries: EntryTakeover {
 /// Writes one INCREMENTAL entry of the newest backup into its file: the length its header gives (what no block fills
 /// stays a hole of zeros), and each block in place.
 private final class NewestIncrementalWriter: EntryWriter {
-    private let file: SystemFile
-    private let entry: String
     private var reader: IncrementalFileReader?
 
-    /// `onHeader` gets the header and how many bytes it made the file longer.
+    /// `entry` names the entry in errors; `onHeader` gets the header and how many bytes it made the file longer.
     init(file: SystemFile, entry: String, onHeader: @escaping (IncrementalFileHeader, Int) throws -> Void) {
-        self.file = file
-        self.entry = entry
         reader = IncrementalFileReader(file: entry, onHeader: { [file] header in
             let length = Int(header.reconstructedBlockLength) * IncrementalFileHeader.blockSize
             let size = try file.size()

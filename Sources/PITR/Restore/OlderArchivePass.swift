@@ -27,17 +27,11 @@ final class OlderArchivePass: ByteSink, TarEntryHandler {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        do {
-            try parser.write(bytes)
-        } catch TarFormatError.corrupt(_, let reason) {
-            throw RestoreError.corruptArchive(archive: archive, reason: reason)
-        } catch TarFormatError.unsupported(_, let entry, let type) {
-            throw RestoreError.unsupportedEntry(archive: archive, entry: entry, type: type)
-        }
+        try RestoreError.mappingTarErrors(archive: archive) { try parser.write(bytes) }
     }
 
     func finish() throws {
-        do { try parser.finish() } catch TarFormatError.corrupt(_, let reason) { throw RestoreError.corruptArchive(archive: archive, reason: reason) }
+        try RestoreError.mappingTarErrors(archive: archive) { try parser.finish() }
     }
 
     func beginEntry(_ header: TarHeader) throws {
@@ -52,7 +46,7 @@ final class OlderArchivePass: ByteSink, TarEntryHandler {
             let key = manifestPrefix + target.joined(separator: "/")
             guard let file = needs.needing(key, seenIn: backupIndex), Int(file.tree) == treeIndex else { return }
             writer = IncrementalFill(key: key, file: try tree.openCreatedFile(target), needs: needs,
-                                     entry: "\(header.name) in \(archive)") { [unowned self] in blocksWritten += 1 }
+                                     entry: header.name) { [unowned self] in blocksWritten += 1 }
         } else {
             let key = manifestPrefix + components.joined(separator: "/")
             guard let file = needs.needing(key, seenIn: backupIndex), Int(file.tree) == treeIndex else { return }

@@ -1,3 +1,4 @@
+import PITRBackup
 import PITRSupport
 
 /// Why `restore` stopped; each message names the directory, file, object or setting and says what to do.
@@ -62,6 +63,20 @@ public enum RestoreError: PITRError, Equatable {
             "backup_manifest of backup \(backup) is not valid: \(reason); run verify --deep, and restore another backup with --backup NAME"
         case .brokenChain(let backup, let reason):
             "incremental backup \(backup) cannot be rebuilt from its chain: \(reason); run verify --deep, and restore another backup with --backup NAME"
+        }
+    }
+}
+
+extension RestoreError {
+    /// Runs `body`, which parses archive `archive`, turning the tar parser's refusals into restore's; a refusal about
+    /// one entry (such as a damaged incremental file) names the entry.
+    static func mappingTarErrors(archive: String, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch TarFormatError.corrupt(let name, let reason) {
+            throw RestoreError.corruptArchive(archive: archive, reason: name == archive ? reason : "\(name): \(reason)")
+        } catch TarFormatError.unsupported(_, let entry, let type) {
+            throw RestoreError.unsupportedEntry(archive: archive, entry: entry, type: type)
         }
     }
 }

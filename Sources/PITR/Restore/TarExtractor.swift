@@ -50,7 +50,7 @@ final class TarExtractor: ByteSink, TarEntryHandler {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        try restoreErrors { try parser.write(bytes) }
+        try RestoreError.mappingTarErrors(archive: archive) { try parser.write(bytes) }
     }
 
     func entryData(_ chunk: UnsafeRawBufferPointer) throws {
@@ -80,18 +80,7 @@ final class TarExtractor: ByteSink, TarEntryHandler {
     /// Throws unless the stream ended exactly with the end-of-archive blocks.
     func finish() throws {
         current = nil
-        try restoreErrors { try parser.finish() }
-    }
-
-    /// The parser's refusals as restore's.
-    private func restoreErrors(_ body: () throws -> Void) throws {
-        do {
-            try body()
-        } catch TarFormatError.corrupt(_, let reason) {
-            throw RestoreError.corruptArchive(archive: archive, reason: reason)
-        } catch TarFormatError.unsupported(_, let entry, let type) {
-            throw RestoreError.unsupportedEntry(archive: archive, entry: entry, type: type)
-        }
+        try RestoreError.mappingTarErrors(archive: archive) { try parser.finish() }
     }
 
     /// fsyncs every file, then every directory deepest first, each reopened by descriptor.

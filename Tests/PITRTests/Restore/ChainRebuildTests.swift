@@ -149,6 +149,16 @@ import Testing
         #expect(error == .brokenChain(backup: "b", reason: "backup a holds neither base/5/400 nor its INCREMENTAL file, whose blocks a newer backup lacks"))
     }
 
+    @Test func namesADamagedIncrementalFile() throws {
+        var newest = TarFixture()
+        newest.file("base/5/INCREMENTAL.100", [UInt8](repeating: 1, count: 12))
+        newest.end()
+        let chain = try BackupChain(of: Self.backup("b", start: 2, parent: "a"), among: [Self.backup("a", start: 1, parent: nil)])
+        let error = #expect(throws: RestoreError.self) { try Self.rebuild(chain, ["b": newest.bytes], into: try RestoreTestFolder()) }
+        #expect(error?.description.hasPrefix("backup archive base.tar is not a valid tar stream: base/5/INCREMENTAL.100: the incremental file is damaged: its magic number is 1010101") == true,
+                "\(error?.description ?? "")")
+    }
+
     @Test func refusesIncrementalEntriesOfOneFileThatDisagree() throws {
         var newest = TarFixture()
         newest.file("base/5/INCREMENTAL.100", Self.incremental([(0, 1)], truncation: 2))
