@@ -43,13 +43,13 @@ final class OlderArchivePass: ByteSink, TarEntryHandler {
         if RebuildNeeds.isIncrementalFolder(folder, inTablespace: !manifestPrefix.isEmpty),
            let relation = IncrementalFileHeader.relationPath(ofIncremental: name) {
             let target = folder + [relation]
-            let key = manifestPrefix + target.joined(separator: "/")
-            guard let file = needs.needing(key, seenIn: backupIndex), Int(file.tree) == treeIndex else { return }
+            guard let (key, file) = needs.needing(manifestPrefix + target.joined(separator: "/"), seenIn: backupIndex),
+                  Int(file.tree) == treeIndex else { return }
             writer = IncrementalFill(key: key, file: try tree.openCreatedFile(target), needs: needs,
                                      entry: header.name) { [unowned self] in blocksWritten += 1 }
         } else {
-            let key = manifestPrefix + components.joined(separator: "/")
-            guard let file = needs.needing(key, seenIn: backupIndex), Int(file.tree) == treeIndex else { return }
+            guard let (key, file) = needs.needing(manifestPrefix + components.joined(separator: "/"), seenIn: backupIndex),
+                  Int(file.tree) == treeIndex else { return }
             let needed = file.missing.below(UInt32(min(header.size / IncrementalFileHeader.blockSize, Int(UInt32.max))))
             blocksWritten += needed.count
             needs.ended(key)
@@ -69,11 +69,10 @@ final class OlderArchivePass: ByteSink, TarEntryHandler {
 private final class IncrementalFill: EntryWriter {
     private var reader: IncrementalFileReader?
 
-    init(key: String, file: SystemFile, needs: RebuildNeeds, entry: String, onBlock: @escaping () -> Void) {
+    init(key: RebuildNeeds.Key, file: SystemFile, needs: RebuildNeeds, entry: String, onBlock: @escaping () -> Void) {
         reader = IncrementalFileReader(file: entry, onHeader: { _ in }, onBlock: { block, bytes in
-            guard needs.needs(key, block) else { return }
+            guard needs.take(key, block) else { return }
             try file.write(bytes, at: Int(block) * IncrementalFileHeader.blockSize)
-            needs.found(key, block)
             onBlock()
         })
     }

@@ -18,8 +18,9 @@ final class RebuildNeeds {
         var missing: BlockRanges
     }
 
-    /// A file's path as its folder's index in `folders` and its name (short enough to be kept inline).
-    private struct Key: Hashable {
+    /// A file's path as its folder's index in `folders` and its name (short enough to be kept inline); what an older
+    /// backup's pass holds while it reads an entry, so that each block costs one lookup.
+    struct Key: Hashable {
         let folder: UInt32
         let name: String
     }
@@ -79,27 +80,23 @@ final class RebuildNeeds {
         files = files.filter { !$0.value.missing.isEmpty }
     }
 
-    /// The file at `path` if it still needs blocks; marks it seen in backup `index` of the chain.
-    func needing(_ path: String, seenIn index: Int) -> File? {
+    /// The file at `path` and its key if it still needs blocks; marks it seen in backup `index` of the chain.
+    func needing(_ path: String, seenIn index: Int) -> (key: Key, file: File)? {
         guard let key = key(path), files[key] != nil else { return nil }
         files[key]?.seenIn = UInt16(index)
-        return files[key]
+        return files[key].map { (key, $0) }
     }
 
-    /// Whether the file at `path` still needs `block`.
-    func needs(_ path: String, _ block: UInt32) -> Bool { key(path).flatMap { files[$0]?.missing.contains(block) } ?? false }
-
-    /// `block` of the file at `path` was written.
-    func found(_ path: String, _ block: UInt32) {
-        guard let key = key(path) else { return }
+    /// Whether the file still needs `block`; if so, takes it off: the caller writes it.
+    func take(_ key: Key, _ block: UInt32) -> Bool {
+        guard files[key]?.missing.contains(block) == true else { return false }
         files[key]?.missing.remove(block)
         if files[key]?.missing.isEmpty == true { files[key] = nil }
+        return true
     }
 
-    /// The file at `path` was found whole: the search for its blocks ends.
-    func ended(_ path: String) {
-        if let key = key(path) { files[key] = nil }
-    }
+    /// The file was found whole: the search for its blocks ends.
+    func ended(_ key: Key) { files[key] = nil }
 
     /// Whether any file of archive folder `tree` still needs blocks.
     func needsAny(inTree tree: Int) -> Bool { files.values.contains { $0.tree == tree } }
