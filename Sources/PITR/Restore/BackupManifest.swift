@@ -3,7 +3,8 @@ import PITRSupport
 
 /// A backup's `backup_manifest` (PostgreSQL-Backup-Manifest-Version 1 and 2, PostgreSQL 13 and later):
 /// what each file of the backup is, by path relative to the data directory (a tablespace's files under
-/// `pg_tblspc/OID/`), as `pg_verifybackup` reads it. WAL-Ranges are not read: restore checks WAL itself.
+/// `pg_tblspc/OID/`), as `pg_verifybackup` reads it. WAL-Ranges are kept as written, for a manifest that
+/// replaces this one (a rebuilt incremental backup's); restore checks WAL itself.
 struct BackupManifest {
     enum ChecksumAlgorithm: String, Sendable {
         case none = "NONE", crc32c = "CRC32C", sha224 = "SHA224", sha256 = "SHA256", sha384 = "SHA384", sha512 = "SHA512"
@@ -23,6 +24,14 @@ struct BackupManifest {
     /// Version 2's System-Identifier; nil in version 1.
     let systemIdentifier: UInt64?
     let files: [String: File]
+    /// WAL-Ranges, each as its lines give it.
+    let walRanges: [WALRange]
+
+    struct WALRange: Equatable {
+        let timeline: Int
+        let startLSN: String
+        let endLSN: String
+    }
 
     struct Invalid: Error, Equatable {
         let reason: String
@@ -87,6 +96,12 @@ struct BackupManifest {
             files[path] = File(size: size, algorithm: algorithm, checksum: checksum)
         }
         self.files = files
+        walRanges = try (json["WAL-Ranges"]?.array ?? []).map { range in
+            guard let timeline = range["Timeline"]?.integer, let start = range["Start-LSN"]?.string, let end = range["End-LSN"]?.string else {
+                throw Invalid(reason: "a WAL range lacks its Timeline, Start-LSN or End-LSN")
+            }
+            return WALRange(timeline: timeline, startLSN: start, endLSN: end)
+        }
     }
 
     /// The bytes of an even number of hex digits, either case; nil otherwise.

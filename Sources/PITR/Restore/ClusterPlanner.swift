@@ -13,6 +13,8 @@ struct ClusterPlanner {
     let backups: [BackupDescriptor]
     /// `--backup` named the only candidate: failures say why it cannot serve.
     let forced: Bool
+    /// What restoring each backup downloads at most, by name: its chain's stored bytes (its own for a full backup).
+    var chainStoredBytes: [String: Int] = [:]
 
     /// Where a `.time`, `.xid` or `.name` target lies on the line of one timeline.
     struct Located {
@@ -193,7 +195,7 @@ struct ClusterPlanner {
         let files = segments.map { WALFileName.segment($0) } + histories.map { WALFileName.history($0) }
         return RestorePlan(request: request, backup: backup, targetTimeline: timeline,
                            path: path.stretches(from: backup.startLSN, upTo: end), segments: segments,
-                           histories: histories, stop: stop, backupStoredBytes: backup.storedBytes,
+                           histories: histories, stop: stop, backupStoredBytes: chainStoredBytes[backup.name] ?? backup.storedBytes,
                            walStoredBytes: coverage.storedBytes(files), newestRestorableTime: newest)
     }
 

@@ -61,38 +61,18 @@ final class ManifestCheck {
     /// Checks a restored data directory and its tablespaces (by OID, what `pg_tblspc/OID` stands for)
     /// by reading every file, by descriptor: the check restore makes as it extracts, for a directory already there.
     func verify(directory: OpenDirectory, tablespaces: [UInt32: OpenDirectory]) throws {
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        try walk(directory, prefix: "", tablespaces: tablespaces, buffer: &buffer)
+        try checkUnseen(directory: directory, tablespaces: tablespaces)
         try finishAll()
     }
 
-    private func walk(_ directory: OpenDirectory, prefix: String, tablespaces: [UInt32: OpenDirectory], buffer: inout [UInt8]) throws {
-        for name in try directory.list().sorted() {
-            let path = prefix + name
-            if Self.isIgnored(path) { continue }
-            guard let info = directory.status(name) else { continue }
-            switch info.st_mode & S_IFMT {
-            case S_IFDIR:
-                try walk(try directory.directory(name), prefix: path + "/", tablespaces: tablespaces, buffer: &buffer)
-            case S_IFLNK:
-                guard prefix == "pg_tblspc/", let oid = UInt32(name), let location = tablespaces[oid] else {
-                    throw RestoreError.manifestMismatch(file: path, reason: "a symlink that is not a tablespace of the backup")
-                }
-                try walk(location, prefix: path + "/", tablespaces: tablespaces, buffer: &buffer)
-            case S_IFREG:
-                guard var checksum = try start(path) else { continue }
-                let file = try directory.openForReading(name)
-                var size = 0
-                while true {
-                    let count = try buffer.withUnsafeMutableBytes { try file.read(into: $0) }
-                    if count == 0 { break }
-                    try buffer.withUnsafeBytes { try checksum.update(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
-                    size += count
-                }
-                try finish(path, size: size, checksum: &checksum)
-            default:
-                throw RestoreError.manifestMismatch(file: path, reason: "neither a file nor a folder")
-            }
+    /// Reads and checks every file of the directory that was not checked yet (all of them in a directory already there;
+    /// the rebuilt ones after an incremental backup's rebuild).
+    func checkUnseen(directory: OpenDirectory, tablespaces: [UInt32: OpenDirectory]) throws {
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        try RestoredFiles.walk(directory, tablespaces: tablespaces, skip: Self.isIgnored) { path, folder, name, _ in
+            guard !seen.contains(path), var checksum = try start(path) else { return }
+            let size = try RestoredFiles.read(name, in: folder, buffer: &buffer) { try checksum.update($0) }
+            try finish(path, size: size, checksum: &checksum)
         }
     }
 }

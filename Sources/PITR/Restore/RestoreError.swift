@@ -1,3 +1,4 @@
+import PITRBackup
 import PITRSupport
 
 /// Why `restore` stopped; each message names the directory, file, object or setting and says what to do.
@@ -20,6 +21,7 @@ public enum RestoreError: PITRError, Equatable {
     case foreignDirectory(path: String, uid: uid_t, owner: String)
     case manifestMismatch(file: String, reason: String)
     case invalidManifest(backup: String, reason: String)
+    case brokenChain(backup: String, reason: String)
 
     public var description: String {
         switch self {
@@ -59,6 +61,22 @@ public enum RestoreError: PITRError, Equatable {
             "restored file \(file) does not match backup_manifest: \(reason); the backup is damaged: run verify --deep, and restore another backup with --backup NAME"
         case .invalidManifest(let backup, let reason):
             "backup_manifest of backup \(backup) is not valid: \(reason); run verify --deep, and restore another backup with --backup NAME"
+        case .brokenChain(let backup, let reason):
+            "incremental backup \(backup) cannot be rebuilt from its chain: \(reason); run verify --deep, and restore another backup with --backup NAME"
+        }
+    }
+}
+
+extension RestoreError {
+    /// Runs `body`, which parses archive `archive`, turning the tar parser's refusals into restore's; a refusal about
+    /// one entry (such as a damaged incremental file) names the entry.
+    static func mappingTarErrors(archive: String, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch TarFormatError.corrupt(let name, let reason) {
+            throw RestoreError.corruptArchive(archive: archive, reason: name == archive ? reason : "\(name): \(reason)")
+        } catch TarFormatError.unsupported(_, let entry, let type) {
+            throw RestoreError.unsupportedEntry(archive: archive, entry: entry, type: type)
         }
     }
 }

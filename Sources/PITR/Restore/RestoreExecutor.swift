@@ -5,15 +5,16 @@ import PITRRepository
 import PITRSupport
 import PITRWAL
 
-/// Carries out a `RestorePlan`: checks every destination before writing anything, writes
-/// backup_manifest, then streams each backup object from storage through the decoder into the tar
-/// extractor (never staged), checking every file against the manifest as it is written, then writes
+/// Carries out a `RestorePlan`: checks every destination (and an incremental backup's chain) before writing
+/// anything, writes backup_manifest, then streams each backup object from storage through the decoder into the tar
+/// extractor (never staged), checking every file against the manifest as it is written; an incremental backup is
+/// rebuilt from its chain in the same pass (`ChainRebuild`). Then it writes
 /// the signal file, the recovery settings and the recovery config file, and syncs everything.
 /// A marker in the target says "unfinished" from the first write to the last.
 public final class RestoreExecutor {
-    private let repository: Repository
+    let repository: Repository
     private let settings: Settings
-    private let log: Log
+    let log: Log
     /// One human-readable line per step (the command prints them).
     public var onProgress: (String) -> Void = { _ in }
     /// Opens another connection to the repository, for staging WAL on every core; nil stages on one.
@@ -49,10 +50,15 @@ public final class RestoreExecutor {
         try config.check(target: target)
         _ = try config.text(target: target)  // a value the file cannot hold fails here, not after the download
         let owner = try FileOwner.choose(options.owner, parentOf: target)
+        var chain: BackupChain?
+        if backup.type == .incremental {
+            let (backups, unreadable) = try BackupCatalog(repository: repository).scan()
+            chain = try BackupChain(of: backup, among: backups, unreadable: unreadable)
+        }
         for (name, path) in config.lines where RecoveryConfigFile.pathSettings.contains(name) && !owner.mayRead(path) {
             log.warning("\(name) \(path) is not readable by \(owner.name), who runs restore_command: recovery will stop at its first WAL file until it is (chown or chmod it)")
         }
-        return Destinations(target: target, tablespaces: locations, config: config, owner: owner)
+        return Destinations(target: target, tablespaces: locations, config: config, owner: owner, chain: chain)
     }
 
     /// Where everything goes, once checked.
@@ -61,6 +67,8 @@ public final class RestoreExecutor {
         public let tablespaces: [UInt32: String]
         public let config: RecoveryConfigFile
         public let owner: FileOwner
+        /// An incremental backup's chain, newest first; nil for a full backup.
+        public let chain: BackupChain?
     }
 
     /// Restores the plan's backup into `options.targetDirectory` and configures recovery.
@@ -83,14 +91,15 @@ public final class RestoreExecutor {
             tablespaces[oid] = directory
         }
 
-        let extracted = try extractArchives(plan.backup, destinations, target: targetDirectory, tablespaces: tablespaces)
+        let rebuild = destinations.chain.map { ChainRebuild(chain: $0) }
+        let extracted = try extractArchives(plan.backup, destinations, target: targetDirectory, tablespaces: tablespaces, rebuild: rebuild)
         try configure(plan, options, destinations, target: targetDirectory)
         // PostgreSQL accepts 0750 data directories only from clusters made with group access; the
         // data directory's archive (base.tar) says which this one was.
         if extracted.first(where: { $0.root === targetDirectory })?.sawGroupAccess == true {
             for directory in [targetDirectory] + Array(tablespaces.values) { try directory.changeMode(0o750) }
         }
-        onProgress("syncing \(extracted.reduce(0) { $0 + $1.fileCount }) files to disk")
+        onProgress("syncing \(extracted.reduce(0) { $0 + $1.fileCount } + (rebuild?.rebuiltFiles ?? 0)) files to disk")
         for extractor in extracted { try extractor.sync() }
         for directory in Array(tablespaces.values) + [targetDirectory] { try directory.sync() }
         for path in Set(([target] + Array(destinations.tablespaces.values)).map { FileSystem.dirname(of: $0) }) {
@@ -101,102 +110,8 @@ public final class RestoreExecutor {
         try RestoreMarker.remove(from: targetDirectory)
         return RestoreSummary(
             targetDirectory: target, recoveryConfigFile: destinations.config.path, owner: owner,
-            files: extracted.reduce(0) { $0 + $1.fileCount }, bytes: extracted.reduce(0) { $0 + $1.contentBytes },
+            files: extracted.reduce(0) { $0 + $1.fileCount } + (rebuild?.rebuiltFiles ?? 0), bytes: extracted.reduce(0) { $0 + $1.contentBytes } + (rebuild?.rebuiltBytes ?? 0),
             seconds: clock.seconds)
-    }
-
-    /// Decodes each archive's pieces in order into its extractor, the manifest first (into memory and its
-    /// file), so that each file is checked against it as it is written; then checks that none is missing.
-    private func extractArchives(_ backup: BackupDescriptor, _ destinations: Destinations,
-                                 target: OpenDirectory, tablespaces: [UInt32: OpenDirectory]) throws -> [TarExtractor] {
-        var archives: [String] = []
-        // The block checksums serve the next incremental backup, not the restore.
-        for object in backup.objects where !archives.contains(object.archive) && object.archive != BackupDescriptor.blockSumsArchive {
-            archives.append(object.archive)
-        }
-        if let index = archives.firstIndex(of: "backup_manifest") {
-            archives.insert(archives.remove(at: index), at: 0)
-        } else {
-            log.warning("backup \(backup.name) holds no backup_manifest: the restored files are not checked against one")
-        }
-        var manifestCheck: ManifestCheck?
-        let links = Dictionary(uniqueKeysWithValues: destinations.tablespaces.map { ("pg_tblspc/\($0.key)", $0.value) })
-        let decoder = ObjectDecoder(keyring: repository.keyring)
-        var extractors: [TarExtractor] = []
-        let total = backup.rawBytes
-        var done = 0
-        for archive in archives {
-            let pieces = backup.objects.filter { $0.archive == archive }
-            let described = repository.storage.describe(BackupDescriptor.objectKey(backup: backup.name, object: pieces[0].name))
-            let sink: ByteSink
-            var extractor: TarExtractor?
-            var manifest: MemorySink?
-            if archive == "backup_manifest" {
-                let memory = MemorySink(limit: 1 << 30, object: described, expectedSize: pieces.reduce(0) { $0 + $1.rawBytes })
-                manifest = memory
-                sink = memory
-            } else {
-                let root: OpenDirectory
-                if archive == "base.tar" {
-                    root = target
-                } else if let oid = UInt32(archive.dropLast(4)), archive.hasSuffix(".tar"), let location = tablespaces[oid] {
-                    root = location
-                } else {
-                    throw RestoreError.corruptArchive(archive: described, reason: "the backup lists no tablespace for archive \(archive)")
-                }
-                let created = TarExtractor(archive: described, root: root, owner: destinations.owner, linkTargets: archive == "base.tar" ? links : [:],
-                                           manifestCheck: manifestCheck, manifestPrefix: archive == "base.tar" ? "" : "pg_tblspc/\(archive.dropLast(4))/")
-                extractor = created
-                extractors.append(created)
-                sink = created
-            }
-            let clock = Stopwatch()
-            for piece in pieces {
-                let key = BackupDescriptor.objectKey(backup: backup.name, object: piece.name)
-                // The decoder writes on a thread of its own, so extraction overlaps with reading and decoding;
-                // a read-ahead thread in front of it measured no faster (2 cores, moto on loopback).
-                let trailer = try decoder.decode(from: try repository.storage.openForReading(key), to: sink,
-                                                 object: repository.storage.describe(key), identity: backup.objectIdentity(of: piece))
-                guard trailer.originalSize == piece.rawBytes else {
-                    throw RestoreError.corruptArchive(archive: repository.storage.describe(key),
-                                                      reason: "it decodes to \(trailer.originalSize) bytes where the descriptor says \(piece.rawBytes)")
-                }
-                done += piece.rawBytes
-            }
-            try extractor?.finish()
-            if let manifest {
-                manifestCheck = try writeManifest(manifest.bytes, backup: backup, in: target, owner: destinations.owner)
-            }
-            let bytes = pieces.reduce(0) { $0 + $1.rawBytes }
-            onProgress("\(archive): \(pieces.count) piece\(pieces.count == 1 ? "" : "s"), \(Self.megabytes(bytes)) in "
-                       + "\(Stopwatch.text(clock.seconds)) (\(Self.rate(bytes, clock.seconds))); \(Self.percent(done, total)) of the backup")
-        }
-        try manifestCheck?.finishAll()
-        if manifestCheck != nil { onProgress("every restored file matches backup_manifest") }
-        return extractors
-    }
-
-    /// Writes backup_manifest into the target and returns the check of the files against it.
-    private func writeManifest(_ bytes: [UInt8], backup: BackupDescriptor, in target: OpenDirectory, owner: FileOwner) throws -> ManifestCheck {
-        let file = try target.createFile("backup_manifest", mode: 0o600)
-        try owner.take(file)
-        try file.write(bytes)
-        try file.sync()
-        let manifest: BackupManifest
-        do {
-            manifest = try BackupManifest(bytes)
-        } catch let error as BackupManifest.Invalid {
-            throw RestoreError.invalidManifest(backup: backup.name, reason: error.reason)
-        }
-        if let system = manifest.systemIdentifier, system != backup.identity.systemIdentifier {
-            throw RestoreError.invalidManifest(backup: backup.name, reason: "it is of system \(system), the backup of system \(backup.identity.systemIdentifier)")
-        }
-        let check = ManifestCheck(manifest: manifest)
-        let uncomputed = check.uncomputedAlgorithms
-        if !uncomputed.isEmpty {
-            log.warning("backup_manifest uses \(uncomputed.map(\.rawValue).joined(separator: " and ")) checksums, which restore does not compute: those files are checked by size only")
-        }
-        return check
     }
 
     /// With prefetch on, stages the plan's WAL in the restored directory (`WALPrestager`, which

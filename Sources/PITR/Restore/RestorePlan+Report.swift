@@ -8,7 +8,7 @@ extension RestorePlan {
     public func report(estimate: RestoreEstimate) -> [String] {
         var lines = [
             "target: \(request.target.text)\(request.exclusive ? ", exclusive" : "")",
-            "backup: \(backup.name), ended \(backup.stopTime.iso8601) at \(backup.stopLSN) on timeline \(backup.stopTimeline)",
+            "backup: \(backup.name)\(backup.parent.map { ", incremental on \($0)" } ?? ""), ended \(backup.stopTime.iso8601) at \(backup.stopLSN) on timeline \(backup.stopTimeline)",
             "timeline path: \(pathText) (recovery_target_timeline = \(targetTimeline))",
         ]
         if let first = segments.first, let last = segments.last {

@@ -31,10 +31,25 @@ public struct RestorePlanner {
     /// exactly one's reach: a target two could serve is refused, naming them, never guessed.
     public func plan(_ request: RestoreRequest) throws -> RestorePlan {
         // A damaged or planted descriptor leaves its backup out, loudly, rather than stopping every restore.
-        let (all, unreadable) = try BackupCatalog(repository: repository).scan()
+        let (scanned, unreadable) = try BackupCatalog(repository: repository).scan()
         for backup in unreadable { log.warning("backup \(backup.backup) is left out of the plan: \(backup.error)") }
+        // An incremental whose chain is broken cannot be restored: left out the same way, or refused when named.
+        var all: [BackupDescriptor] = []
+        var chainBytes: [String: Int] = [:]
+        var broken: BackupChainError?
+        for backup in scanned {
+            do {
+                chainBytes[backup.name] = try BackupChain(of: backup, among: scanned, unreadable: unreadable).backups.reduce(0) { $0 + $1.storedBytes }
+                all.append(backup)
+            } catch let error as BackupChainError {
+                if backup.name == request.backupName { throw error }
+                log.warning("backup \(backup.name) is left out of the plan: \(error)")
+                broken = broken ?? error
+            }
+        }
         guard !all.isEmpty else {
             if let first = unreadable.first { throw first.error }
+            if let broken { throw broken }
             throw RestorePlanError.noBackups(repository: repository.name)
         }
         let clusters = Self.clusters(of: all)
@@ -45,20 +60,20 @@ public struct RestorePlanner {
             if let cluster = request.cluster, cluster != named.identity {
                 throw RestorePlanError.backupOfAnotherCluster(name: name, cluster: named.identity.archiveID, requested: cluster.archiveID)
             }
-            return try plan(request, backups: [named])
+            return try plan(request, backups: [named], chainBytes: chainBytes)
         }
         if let cluster = request.cluster {
             guard clusters.contains(cluster) else {
                 throw RestorePlanError.unknownCluster(cluster.archiveID, known: clusters.map(\.archiveID))
             }
-            return try plan(request, backups: all.filter { $0.identity == cluster })
+            return try plan(request, backups: all.filter { $0.identity == cluster }, chainBytes: chainBytes)
         }
-        guard clusters.count > 1 else { return try plan(request, backups: all) }
+        guard clusters.count > 1 else { return try plan(request, backups: all, chainBytes: chainBytes) }
         var plans: [RestorePlan] = []
         var refusals: [ClusterIdentity: any Error] = [:]
         for cluster in clusters {
             do {
-                plans.append(try plan(request, backups: all.filter { $0.identity == cluster }))
+                plans.append(try plan(request, backups: all.filter { $0.identity == cluster }, chainBytes: chainBytes))
             } catch let error as RestorePlanError where error.placesTargetOutside {
                 refusals[cluster] = error
             } catch let error as WALError where error.isUnsupportedMajor {
@@ -75,8 +90,9 @@ public struct RestorePlanner {
         throw refusals[likely] ?? RestorePlanError.noBackups(repository: repository.name)
     }
 
-    /// The plan over `backups` (all of one cluster), reading that cluster's archive.
-    private func plan(_ request: RestoreRequest, backups: [BackupDescriptor]) throws -> RestorePlan {
+    /// The plan over `backups` (all of one cluster), reading that cluster's archive; `chainBytes` gives what restoring
+    /// each would download (an incremental's whole chain).
+    private func plan(_ request: RestoreRequest, backups: [BackupDescriptor], chainBytes: [String: Int]) throws -> RestorePlan {
         let identity = backups[0].identity
         try PostgreSQLMajor.require(identity.majorVersion, from: "backup \(backups[0].name)")
         let index = try ArchiveIndex.load(repository: repository, identity: identity)
@@ -86,7 +102,7 @@ public struct RestorePlanner {
         }
         log.debug("planning over \(backups.count) backup(s) of \(identity), \(index.files.count) archived WAL file(s), timelines \(tree.timelines.map(\.description).joined(separator: ","))")
         let planner = ClusterPlanner(request: request, index: index, tree: tree, locator: locator(index),
-                                     backups: backups, forced: request.backupName != nil)
+                                     backups: backups, forced: request.backupName != nil, chainStoredBytes: chainBytes)
         return try planner.plan()
     }
 

@@ -114,9 +114,18 @@ package final class OpenDirectory {
     /// Opens the regular file `name` for reading, never through a symlink, and never a FIFO or device
     /// (which could block or be something else entirely).
     package func openForReading(_ name: String) throws -> SystemFile {
+        try openRegularFile(name, flags: O_RDONLY)
+    }
+
+    /// Opens the regular file `name`, which must exist, for writing in place, never through a symlink.
+    package func openForWriting(_ name: String) throws -> SystemFile {
+        try openRegularFile(name, flags: O_WRONLY)
+    }
+
+    private func openRegularFile(_ name: String, flags: Int32) throws -> SystemFile {
         try Self.checkName(name, in: self)
         var fd: Int32
-        repeat { fd = openat(descriptor, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC) } while fd < 0 && errno == EINTR
+        repeat { fd = openat(descriptor, name, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC) } while fd < 0 && errno == EINTR
         guard fd >= 0 else {
             if errno == ELOOP { throw DirectoryError.notRegularFile(path: child(name)) }
             throw IOError("open", child(name))

@@ -130,6 +130,26 @@ public final class SystemFile {
         }
     }
 
+    /// Writes all of `bytes` at `offset`, leaving the file offset where it was.
+    public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+        var done = 0
+        while done < bytes.count, let base = bytes.baseAddress {
+            let n = Glibc.pwrite(descriptor, base + done, bytes.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IOError("write", path)
+            }
+            done += n
+        }
+    }
+
+    /// Sets the file's length: cut, or extended with zeros (a hole, no blocks written).
+    public func setLength(_ length: Int) throws {
+        while ftruncate(descriptor, off_t(length)) != 0 {
+            if errno != EINTR { throw IOError("truncate", path) }
+        }
+    }
+
     public func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }

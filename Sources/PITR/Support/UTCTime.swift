@@ -10,6 +10,8 @@ public struct UTCTime: Comparable, Hashable, Sendable {
     public var iso8601: String { format("%Y-%m-%dT%H:%M:%SZ") }
     /// "20261127T010203Z", for names.
     public var compact: String { format("%Y%m%dT%H%M%SZ") }
+    /// As backup_manifest writes Last-Modified: "2026-11-27 01:02:03 GMT".
+    package var manifestText: String { format("%Y-%m-%d %H:%M:%S GMT") }
 
     /// Parses the `iso8601` form.
     public init?(iso8601 text: String) {

@@ -10,7 +10,7 @@ import Testing
     static func chain() -> [BackupDescriptor] {
         func backup(_ name: String, _ stop: Int64, parent: String?, raw: Int, stored: Int, represented: Int?) -> BackupDescriptor {
             BackupDescriptor(
-                name: name, label: "", startLSN: LSN(0x2000028), stopLSN: LSN(0x3000100), startTime: UTCTime(secondsSinceEpoch: stop - 60),
+                name: name, label: "", startLSN: LSN(UInt64(stop) << 8), stopLSN: LSN(UInt64(stop) << 8 + 0x100), startTime: UTCTime(secondsSinceEpoch: stop - 60),
                 stopTime: UTCTime(secondsSinceEpoch: stop), timeline: TimelineID(1), stopTimeline: TimelineID(1), systemIdentifier: 7,
                 serverVersion: 170002, segmentSize: 16 << 20, tablespaces: [], compression: .lz4, cipher: "none", keyID: "",
                 objects: [.init(name: "base.tar.0000", archive: "base.tar", rawBytes: raw, storedBytes: stored)],

@@ -40,10 +40,11 @@ final class PlannerRepository {
         try synthetic.storage.remove(synthetic.walKey(.segment(synthetic.segment(timeline, number))))
     }
 
-    /// Writes a finished backup's descriptor (recording one stored object of `storedBytes`), as backup-push does last.
+    /// Writes a finished backup's descriptor (recording one stored object of `storedBytes`; incremental on `parent` when
+    /// given), as backup-push does last.
     @discardableResult
     func addBackup(_ name: String, start: String, stop: String, stopTime: String, stopMoment: String? = nil, timeline: UInt32 = 1,
-                   storedBytes: Int = 1000) throws -> BackupDescriptor {
+                   storedBytes: Int = 1000, parent: String? = nil) throws -> BackupDescriptor {
         guard let time = UTCTime(iso8601: stopTime) else { throw WALError.invalidTimestamp(stopTime, reason: "test") }
         let descriptor = BackupDescriptor(
             name: name, label: "test", startLSN: try LSN(parsing: start), stopLSN: try LSN(parsing: stop),
@@ -51,7 +52,8 @@ final class PlannerRepository {
             stopMoment: try stopMoment.map { try PostgresTimestamp(parsing: $0) }, timeline: TimelineID(timeline), stopTimeline: TimelineID(timeline),
             systemIdentifier: identity.systemIdentifier, serverVersion: identity.majorVersion * 10000 + 4,
             segmentSize: Self.segmentSize.bytes, tablespaces: [], compression: .lz4, cipher: "none", keyID: "",
-            objects: [.init(name: "base.tar.0000", archive: "base.tar", rawBytes: storedBytes * 3, storedBytes: storedBytes)])
+            objects: [.init(name: "base.tar.0000", archive: "base.tar", rawBytes: storedBytes * 3, storedBytes: storedBytes)],
+            type: parent == nil ? .full : .incremental, parent: parent, detection: parent == nil ? nil : .summaries)
         try synthetic.putDescriptor(descriptor)
         return descriptor
     }

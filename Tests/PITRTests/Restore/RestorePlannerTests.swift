@@ -1,4 +1,5 @@
 import Testing
+@testable import PITRBackup
 @testable import PITRRestore
 @testable import PITRWAL
 
@@ -25,6 +26,22 @@ import Testing
         #expect(plan.backupStoredBytes == 3000)
         #expect(plan.walStoredBytes > 0)
         #expect(plan.histories.isEmpty)
+    }
+
+    /// An incremental serves as a full backup does, and its plan counts its whole chain's download; one whose chain is
+    /// broken is left out (a warning) or, named, refused naming the missing parent.
+    @Test func incrementalsServeThroughTheirChain() throws {
+        let repository = try Self.twoBackups()
+        try repository.addBackup("b3", start: "0/700028", stop: "0/700100", stopTime: "2026-11-27T12:00:00Z", storedBytes: 200, parent: "b2")
+        let plan = try repository.planner().plan(RestoreRequest(target: .immediate))
+        #expect(plan.backup.name == "b3" && plan.backupStoredBytes == 3200)
+        #expect(plan.report.contains { $0.hasPrefix("backup: b3, incremental on b2, ended") })
+
+        try repository.addBackup("b4", start: "0/800028", stop: "0/800100", stopTime: "2026-11-27T13:00:00Z", parent: "gone")
+        #expect(try repository.planner().plan(RestoreRequest(target: .immediate)).backup.name == "b3")
+        #expect(throws: BackupChainError.missingParent(backup: "b4", parent: "gone")) {
+            try repository.planner().plan(RestoreRequest(target: .immediate, backupName: "b4"))
+        }
     }
 
     @Test func latestRunsToTheLastArchivedSegment() throws {

@@ -8,8 +8,10 @@ import Testing
 /// Descriptors for classification tests: `parent` makes an incremental on it.
 func chainBackup(_ name: String, _ stop: String, parent: String? = nil, system: UInt64 = 1) -> BackupDescriptor {
     let time = UTCTime(iso8601: stop)!
+    // Later backups start later in the WAL, as a parent must start before its child.
+    let start = UInt64(time.secondsSinceEpoch) << 12
     return BackupDescriptor(
-        name: name, label: "", startLSN: LSN(0x1000028), stopLSN: LSN(0x1000100), startTime: time, stopTime: time,
+        name: name, label: "", startLSN: LSN(start), stopLSN: LSN(start + 0x100), startTime: time, stopTime: time,
         timeline: TimelineID(1), stopTimeline: TimelineID(1), systemIdentifier: system, serverVersion: 150004,
         segmentSize: 16 << 20, tablespaces: [], compression: .lz4, cipher: "none", keyID: "", objects: [],
         type: parent == nil ? .full : .incremental, parent: parent, detection: parent == nil ? nil : .blockCompare)
@@ -31,9 +33,12 @@ func chainBackup(_ name: String, _ stop: String, parent: String? = nil, system: 
         #expect(chains.problem(of: onOrphan) == .missing(ancestor: "GONE"))
         #expect(chains.ancestors(of: onOrphan).map(\.name) == ["O"] && chains.root(of: onOrphan) == nil)
         #expect("\(chains.problem(of: onOrphan)!)" == "its chain needs GONE, which is not in the repository")
-        #expect(chains.problem(of: stranger) == .otherCluster(ancestor: "F"))
-        let loop = BackupChains([chainBackup("X", "2026-06-01T01:00:00Z", parent: "Y"), chainBackup("Y", "2026-06-02T01:00:00Z", parent: "X")])
-        #expect(loop.problem(of: chainBackup("X", "2026-06-01T01:00:00Z", parent: "Y")) == .loop(ancestor: "X"))
+        #expect(chains.problem(of: stranger)?.ancestor == "F" && "\(chains.problem(of: stranger)!)".contains("not a backup it can be built on"))
+        // A loop of two has a parent that does not start before its child; one of one is a loop.
+        let pair = BackupChains([chainBackup("X", "2026-06-01T01:00:00Z", parent: "Y"), chainBackup("Y", "2026-06-02T01:00:00Z", parent: "X")])
+        #expect(pair.problem(of: chainBackup("X", "2026-06-01T01:00:00Z", parent: "Y"))?.ancestor == "Y")
+        let own = chainBackup("Z", "2026-06-01T01:00:00Z", parent: "Z")
+        #expect(BackupChains([own]).problem(of: own) == .loop(ancestor: "Z"))
     }
 }
 
