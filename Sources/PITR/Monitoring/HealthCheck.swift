@@ -7,7 +7,7 @@ import PITRSupport
 /// not finished another segment since: an idle cluster switches no segment and must not raise an
 /// alarm. A busy cluster whose archiver is stuck has finished segments the repository lacks, and
 /// pg_stat_archiver's last failure more recent than its last success is reported in any case.
-/// A last `verify` that found problems is one too, and so is a last `verify --window` that found unprovable stretches, and so is a current cluster (the server's, else
+/// A newest backup whose chain is broken is one. A last `verify` that found problems is one too, and so is a last `verify --window` that found unprovable stretches, and so is a current cluster (the server's, else
 /// the newest: after a pg_upgrade, the new one) without a backup while older clusters have some.
 public struct HealthCheck: Sendable {
     public var maxBackupAge: Int64 = 26 * 3600
@@ -26,6 +26,9 @@ public struct HealthCheck: Sendable {
     public func problems(_ status: RepositoryStatus, server: ServerArchiveState?) -> [String] {
         var problems: [String] = []
         if let newest = status.newestBackup, let age = status.backupAge {
+            if let problem = newest.chainProblem {
+                problems.append("newest backup \(newest.name) cannot be restored: \(problem); take a full backup (backup-push --type full)")
+            }
             if age > maxBackupAge {
                 problems.append("newest backup \(newest.name) finished \(String(age: age)) ago (at \(newest.stopTime.iso8601)), more than \(String(age: maxBackupAge)): check the backup-push schedule and its log")
             }

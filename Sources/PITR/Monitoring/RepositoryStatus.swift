@@ -21,6 +21,8 @@ public struct RepositoryStatus: Sendable {
         public let parent: String?
         /// What a restore writes (`BackupDescriptor.fullBytes`).
         public let representedBytes: Int
+        /// Why an incremental cannot be restored (a parent deleted by hand...); nil when its chain is whole.
+        public let chainProblem: String?
     }
 
     /// The span one can restore to: from the stop of the oldest backup anchoring the window (kept as
@@ -75,10 +77,12 @@ public struct RepositoryStatus: Sendable {
     public init(inventory: RepositoryInventory, policy: RetentionPolicy, now: UTCTime,
                 archive identity: ClusterIdentity? = nil) throws {
         let classification = inventory.classification(policy: policy, now: now)
+        let chains = BackupChains(inventory.backups)
         let backups = classification.decisions.map {
             Backup(name: $0.backup.name, stopTime: $0.backup.stopTime, timeline: $0.backup.timeline,
                    storedBytes: $0.backup.storedBytes, classes: $0.classes, cluster: $0.backup.identity,
-                   type: $0.backup.type, parent: $0.backup.parent, representedBytes: $0.backup.fullBytes)
+                   type: $0.backup.type, parent: $0.backup.parent, representedBytes: $0.backup.fullBytes,
+                   chainProblem: chains.problem(of: $0.backup).map { "\($0)" })
         }
         let clusters = ClusterSummary.all(in: inventory)
         let current = clusters.last { $0.identity == identity } ?? clusters.last

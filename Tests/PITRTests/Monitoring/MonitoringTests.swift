@@ -105,6 +105,17 @@ struct MonitoredRepository {
         #expect(failing.count == 1 && failing[0].contains("archiver is failing: last failure on 000000010000000000000015"))
     }
 
+    @Test func aNewestBackupWhoseFullBackupWasDeletedByHandIsAProblem() throws {
+        let monitored = try MonitoredRepository()
+        let incremental = try monitored.repo.addBackup(stoppedAt: UTCTime(secondsSinceEpoch: monitored.now.secondsSinceEpoch - 600).iso8601,
+                                                       start: 10, parent: monitored.backup)
+        #expect(HealthCheck().problems(try monitored.status(), server: nil).isEmpty)
+        try monitored.repo.storage.remove(BackupDescriptor.key(of: monitored.backup.name))
+        let problems = HealthCheck().problems(try monitored.status(), server: nil)
+        #expect(problems == ["newest backup \(incremental.name) cannot be restored: its chain needs \(monitored.backup.name), which is not in the repository; "
+                             + "take a full backup (backup-push --type full)"], "\(problems)")
+    }
+
     @Test func noBackupAndAFailedVerifyAreProblems() throws {
         let repo = try SyntheticRepository()
         try repo.addSegments(1...2)
