@@ -16,9 +16,8 @@ package final class BlockSumsWriter {
     private let file: SystemFile
     private var buffer: [UInt8] = []
     private var open: (path: String, left: Int)?
-    /// Relation files and blocks recorded.
+    /// Relation files recorded.
     package private(set) var files = 0
-    package private(set) var blocks = 0
 
     package init(keyID: String) throws {
         file = try SystemFile.scratch(shownAs: "the block checksums of the backup being taken")
@@ -43,13 +42,9 @@ package final class BlockSumsWriter {
         guard let entry = open, entry.left > 0 else { preconditionFailure("no entry is open") }
         buffer += checksum.prefix(BlockChecksum.size)
         open = (entry.path, entry.left - 1)
-        blocks += 1
         if buffer.count >= 1 << 16 { try flush() }
         closeIfComplete()
     }
-
-    /// Whether the open entry still waits for checksums.
-    package var isOpen: Bool { open != nil }
 
     private func closeIfComplete() {
         if open?.left == 0 { open = nil }
