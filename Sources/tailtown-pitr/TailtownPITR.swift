@@ -1,4 +1,5 @@
 import ArgumentParser
+import PITRNative
 import PITRSupport
 
 struct TailtownPITR: ParsableCommand {
@@ -15,6 +16,7 @@ struct TailtownPITR: ParsableCommand {
 @main
 enum Main {
     static func main() {
+        ProcessMemory.returnLargeBuffersWhenFreed()
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             if let command = PerSegmentCommand(arguments) {
