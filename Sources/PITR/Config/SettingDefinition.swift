@@ -109,7 +109,7 @@ extension SettingDefinition {
     public static let s3KMSKeyID = SettingDefinition(
         "TAILTOWN_S3_SSE_KMS_KEY_ID", help: "KMS key id or ARN with TAILTOWN_S3_SSE=aws:kms; unset means the AWS managed key")
     public static let s3PartSize = SettingDefinition(
-        "TAILTOWN_S3_PART_SIZE", default: "32MiB",
+        "TAILTOWN_S3_PART_SIZE", default: "17MiB",
         help: "multipart part size and upload buffer, 5MiB...5GiB (bytes, or with KiB, MiB, GiB)")
     public static let s3ReadSize = SettingDefinition(
         "TAILTOWN_S3_READ_SIZE", default: "17MiB",

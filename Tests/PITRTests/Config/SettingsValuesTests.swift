@@ -111,7 +111,7 @@ import Testing
             "TAILTOWN_S3_STORAGE_CLASS     (unset)",
             "TAILTOWN_S3_SSE               (unset)",
             "TAILTOWN_S3_SSE_KMS_KEY_ID    (unset)",
-            "TAILTOWN_S3_PART_SIZE         32MiB  (default)",
+            "TAILTOWN_S3_PART_SIZE         17MiB  (default)",
             "TAILTOWN_S3_READ_SIZE         17MiB  (default)",
             "TAILTOWN_S3_MAX_RETRIES       6  (default)",
             "TAILTOWN_S3_CA_FILE           (unset)",

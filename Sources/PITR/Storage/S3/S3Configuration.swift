@@ -9,9 +9,10 @@ public struct S3Configuration: Sendable {
     }
 
     public static let minimumPartSize = 5 << 20
-    public static let defaultPartSize = 32 << 20
+    /// A WAL segment of 16 MiB stored whole (lz4 that could not shrink it, with its framing) fits in one PUT and
+    /// one GET; and backup-push, which holds one part, and restore, which holds two ranges, stay under 64 MiB.
+    public static let defaultPartSize = 17 << 20
     public static let minimumReadSize = 1 << 20
-    /// A WAL segment of 16 MiB stored whole (lz4 that could not shrink it, with its framing) fits in one GET.
     public static let defaultReadSize = 17 << 20
 
     public var bucket: String
