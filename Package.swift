@@ -27,6 +27,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // The kernel keyring's system calls (add_key, keyctl), which glibc does not wrap: headers only.
         .systemLibrary(name: "CKeyring"),
+        // glibc's mallopt (malloc.h), which the Glibc module leaves out: headers only.
+        .systemLibrary(name: "CMalloc"),
         // Our own C for processor instructions Swift cannot emit: CRC-32C (WAL record checksums) and two
         // SHA-256 streams interleaved on the SHA extensions (the original digest's leaves). Always
         // optimized: a debug build of it would hash at a third of OpenSSL's speed.
@@ -35,7 +37,7 @@ let package = Package(
         // (docs/architecture.md); `package` access marks what crosses a layer on purpose.
         .target(name: "PITRSupport", path: "Sources/PITR/Support"),
         .target(
-            name: "PITRNative", dependencies: ["PITRSupport", "CLZ4", "CZstd", "CCrypto", "CCurl", "CKeyring", "CInstructions"],
+            name: "PITRNative", dependencies: ["PITRSupport", "CLZ4", "CZstd", "CCrypto", "CCurl", "CKeyring", "CMalloc", "CInstructions"],
             path: "Sources/PITR/Native"
         ),
         .target(name: "PITRPipeline", dependencies: ["PITRNative"], path: "Sources/PITR/Pipeline"),

@@ -110,6 +110,7 @@ if [[ -n $TT ]]; then
     tt_config "$TT_CONF" "s3://$BUCKET/tailtown" "AWS_ENDPOINT_URL=$ENDPOINT" "TAILTOWN_S3_CA_FILE=$CA" \
         "AWS_ACCESS_KEY_ID=$ACCESS_KEY" "AWS_SECRET_ACCESS_KEY=$SECRET_KEY" "AWS_REGION=us-east-1"
     chown postgres:postgres "$TT_CONF"
+    chmod 0600 "$TT_CONF" # it holds a secret: tailtown-pitr refuses a config file others may read
 fi
 tt_key() { echo "tailtown/wal/$PG_MAJOR-$SYSID/${1:0:16}/$1"; }
 # aws reads no profile: the bench's keys come from the environment of its hyperfine run.

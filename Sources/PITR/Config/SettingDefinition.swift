@@ -112,8 +112,11 @@ extension SettingDefinition {
     public static let s3KMSKeyID = SettingDefinition(
         "TAILTOWN_S3_SSE_KMS_KEY_ID", help: "KMS key id or ARN with TAILTOWN_S3_SSE=aws:kms; unset means the AWS managed key")
     public static let s3PartSize = SettingDefinition(
-        "TAILTOWN_S3_PART_SIZE", default: "32MiB",
+        "TAILTOWN_S3_PART_SIZE", default: "17MiB",
         help: "multipart part size and upload buffer, 5MiB...5GiB (bytes, or with KiB, MiB, GiB)")
+    public static let s3ReadSize = SettingDefinition(
+        "TAILTOWN_S3_READ_SIZE", default: "17MiB",
+        help: "bytes per ranged GET when reading an object, 1MiB...5GiB; two ranges of a large object are in memory at once")
     public static let s3MaxRetries = SettingDefinition(
         "TAILTOWN_S3_MAX_RETRIES", default: "6",
         help: "retries of a failed S3 request (0...100), with exponential backoff, within 120 s in all")
@@ -127,7 +130,7 @@ extension SettingDefinition {
         kmsKeyID, kmsSecondKeyID, kmsEndpoint, keyPassphraseFile, kmsCacheSeconds,
         awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpointURL, awsProfile,
         awsSharedCredentialsFile, awsConfigFile,
-        s3PathStyle, s3StorageClass, s3ServerSideEncryption, s3KMSKeyID, s3PartSize, s3MaxRetries, s3CAFile,
+        s3PathStyle, s3StorageClass, s3ServerSideEncryption, s3KMSKeyID, s3PartSize, s3ReadSize, s3MaxRetries, s3CAFile,
     ]
 
     /// Names under these prefixes are ours: an unknown one in a config file is an error

@@ -38,7 +38,7 @@ extension Settings {
         return S3Configuration(
             bucket: bucket, prefix: prefix, endpoint: endpoint, region: region, credentials: account.credentials,
             storageClass: try s3StorageClass(), serverSideEncryption: try s3ServerSideEncryption(),
-            partSize: try s3PartSize(), retry: retry, http: http)
+            partSize: try s3PartSize(), readSize: try s3ReadSize(), retry: retry, http: http)
     }
 
     /// TAILTOWN_S3_PATH_STYLE: nil for auto.
@@ -81,17 +81,28 @@ extension Settings {
 
     /// TAILTOWN_S3_PART_SIZE in bytes: a number with an optional KiB/MiB/GiB (or K/M/G) suffix.
     func s3PartSize() throws -> Int {
-        guard let value = value(of: .s3PartSize) else { return S3Configuration.defaultPartSize }
+        try s3Size(.s3PartSize, default: S3Configuration.defaultPartSize, range: S3Configuration.minimumPartSize...(5 << 30),
+                   outOfRange: "is out of range: S3 parts are 5MiB...5GiB")
+    }
+
+    /// TAILTOWN_S3_READ_SIZE in bytes, written like TAILTOWN_S3_PART_SIZE.
+    func s3ReadSize() throws -> Int {
+        try s3Size(.s3ReadSize, default: S3Configuration.defaultReadSize, range: S3Configuration.minimumReadSize...(5 << 30),
+                   outOfRange: "is out of range: use 1MiB...5GiB")
+    }
+
+    private func s3Size(_ setting: SettingDefinition, default defaultBytes: Int, range: ClosedRange<Int>, outOfRange: String) throws -> Int {
+        guard let value = value(of: setting) else { return defaultBytes }
         let text = value.text.uppercased().filter { $0 != " " }
         let units: [(String, Int)] = [("KIB", 1 << 10), ("MIB", 1 << 20), ("GIB", 1 << 30), ("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30),
                                       ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("B", 1)]
         let unit = units.first { text.hasSuffix($0.0) }
         guard let number = Int(text.dropLast(unit?.0.count ?? 0)) else {
-            throw invalid(.s3PartSize, value, "is not a size such as 32MiB")
+            throw invalid(setting, value, "is not a size such as 32MiB")
         }
         let (bytes, overflow) = number.multipliedReportingOverflow(by: unit?.1 ?? 1)
-        guard !overflow, (S3Configuration.minimumPartSize...(5 << 30)).contains(bytes) else {
-            throw invalid(.s3PartSize, value, "is out of range: S3 parts are 5MiB...5GiB")
+        guard !overflow, range.contains(bytes) else {
+            throw invalid(setting, value, outOfRange)
         }
         return bytes
     }

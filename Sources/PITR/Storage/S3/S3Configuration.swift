@@ -9,7 +9,11 @@ public struct S3Configuration: Sendable {
     }
 
     public static let minimumPartSize = 5 << 20
-    public static let defaultPartSize = 32 << 20
+    /// A WAL segment of 16 MiB stored whole (lz4 that could not shrink it, with its framing) fits in one PUT and
+    /// one GET; and backup-push, which holds one part, and restore, which holds two ranges, stay under 64 MiB.
+    public static let defaultPartSize = 17 << 20
+    public static let minimumReadSize = 1 << 20
+    public static let defaultReadSize = 17 << 20
 
     public var bucket: String
     /// The folder of the repository inside the bucket: no leading or trailing slash, "" for the root.
@@ -23,12 +27,15 @@ public struct S3Configuration: Sendable {
     /// Bytes per multipart part, and the most an upload buffers: an object up to this size
     /// goes in one PUT; larger ones use multipart upload.
     public var partSize: Int
+    /// Bytes per ranged GET when an object is read; a larger object is read ahead, so two ranges are in
+    /// memory at most. Apart from `partSize`, which only bounds what an upload buffers.
+    public var readSize: Int
     public var retry: RetryPolicy
     public var http: HTTPClientOptions
 
     public init(bucket: String, prefix: String = "", endpoint: S3Endpoint, region: String = "us-east-1",
                 credentials: AWSCredentials, storageClass: String? = nil, serverSideEncryption: ServerSideEncryption? = nil,
-                partSize: Int = S3Configuration.defaultPartSize, retry: RetryPolicy = RetryPolicy(),
+                partSize: Int = S3Configuration.defaultPartSize, readSize: Int = S3Configuration.defaultReadSize, retry: RetryPolicy = RetryPolicy(),
                 http: HTTPClientOptions = HTTPClientOptions()) {
         self.bucket = bucket
         self.prefix = prefix.split(separator: "/").joined(separator: "/")
@@ -38,6 +45,7 @@ public struct S3Configuration: Sendable {
         self.storageClass = storageClass
         self.serverSideEncryption = serverSideEncryption
         self.partSize = partSize
+        self.readSize = readSize
         self.retry = retry
         self.http = http
     }

@@ -52,7 +52,7 @@ public final class S3Storage: Storage {
 
     public func openForReading(_ key: String) throws -> ByteSource {
         let (configuration, log) = (self.configuration, client.log)
-        return try S3ObjectReader(client: client, objectKey: configuration.objectKey(key), chunkSize: configuration.partSize,
+        return try S3ObjectReader(client: client, objectKey: configuration.objectKey(key), chunkSize: configuration.readSize,
                                   openReadAheadClient: { try S3Client(configuration: configuration, log: log) })
     }
 

@@ -24,7 +24,8 @@ struct S3SettingsTests {
         #expect(configuration.region == "us-east-1")
         #expect(configuration.endpoint == S3Endpoint(scheme: "https", host: "s3.us-east-1.amazonaws.com", style: .virtualHost))
         #expect(configuration.prefix == "pg/main")
-        #expect(configuration.partSize == 32 << 20)
+        #expect(configuration.partSize == 17 << 20)
+        #expect(configuration.readSize == 17 << 20)
         #expect(configuration.retry.maxRetries == 6)
         #expect(configuration.storageClass == nil)
         #expect(configuration.serverSideEncryption == nil)
@@ -77,14 +78,16 @@ struct S3SettingsTests {
         let base = ["AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "S"]
         let configuration = try settings(base.merging([
             "TAILTOWN_S3_STORAGE_CLASS": "standard_ia", "TAILTOWN_S3_SSE": "aws:kms", "TAILTOWN_S3_SSE_KMS_KEY_ID": "alias/pitr",
-            "TAILTOWN_S3_PART_SIZE": "8MiB", "TAILTOWN_S3_MAX_RETRIES": "3",
+            "TAILTOWN_S3_PART_SIZE": "8MiB", "TAILTOWN_S3_READ_SIZE": "2MiB", "TAILTOWN_S3_MAX_RETRIES": "3",
         ]) { $1 }).s3Configuration(bucket: "bucket", prefix: "", home: nil)
         #expect(configuration.storageClass == "STANDARD_IA")
         #expect(configuration.serverSideEncryption == .kms(keyID: "alias/pitr"))
         #expect(configuration.partSize == 8 << 20)
+        #expect(configuration.readSize == 2 << 20)
+        #expect(try settings(base).s3Configuration(bucket: "bucket", prefix: "", home: nil).readSize == S3Configuration.defaultReadSize)
         #expect(configuration.retry.maxRetries == 3)
         #expect(configuration.newObjectHeaders.map(\.name) == ["x-amz-storage-class", "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"])
-        for (name, value) in [("TAILTOWN_S3_PART_SIZE", "1MiB"), ("TAILTOWN_S3_PART_SIZE", "lots"), ("TAILTOWN_S3_MAX_RETRIES", "-1"),
+        for (name, value) in [("TAILTOWN_S3_PART_SIZE", "1MiB"), ("TAILTOWN_S3_PART_SIZE", "lots"), ("TAILTOWN_S3_READ_SIZE", "512KiB"), ("TAILTOWN_S3_READ_SIZE", "6GiB"), ("TAILTOWN_S3_MAX_RETRIES", "-1"),
                               ("TAILTOWN_S3_SSE", "rot13"), ("TAILTOWN_S3_STORAGE_CLASS", "DEEP_ARCHIVE"), ("TAILTOWN_S3_PATH_STYLE", "maybe"),
                               ("TAILTOWN_S3_SSE_KMS_KEY_ID", "k"), ("TAILTOWN_S3_CA_FILE", "/nonexistent.pem")] {
             let error = #expect(throws: ConfigError.self, "\(name)=\(value)") {

@@ -52,7 +52,8 @@ struct S3StorageTests {
 
     @Test func multipartUploadAndRangedReads() throws {
         let part = S3Configuration.minimumPartSize
-        let storage = try S3TestRepository.make("multipart", partSize: part)
+        // Ranges of 1 MiB: the object is read in 11 ranges, each but the first read ahead.
+        let storage = try S3TestRepository.make("multipart", partSize: part, readSize: S3Configuration.minimumReadSize)
         let bytes = pattern(2 * part + 123_457, seed: 9)
         #expect(try storage.store("big object", bytes, chunk: 999_999) == .stored)
         let same = try storage.load("big object") == bytes
@@ -148,5 +149,32 @@ struct S3UploadLifecycleTests {
         #expect(try proxy.log().map(\.method) == ["POST", "PUT", "PUT", "POST"])
         let same = try storage.load("k") == pattern(part)
         #expect(same)
+    }
+
+    /// The ranges an object is read in follow TAILTOWN_S3_READ_SIZE, not the part size it was written with; by
+    /// default a 16 MiB WAL segment stored whole, with its framing, is one GET.
+    @Test func readsInRangesOfTheReadSize() throws {
+        let proxy = try FaultProxy(upstream: try MotoServer.endpoint())
+        defer { proxy.stop() }
+        let bucket = MotoServer.uniqueBucket("readsize")
+        try MotoServer.createBucket(bucket)
+        func storage(readSize: Int) throws -> S3Storage {
+            try S3Storage(configuration: S3TestRepository.configuration(bucket: bucket, readSize: readSize, endpoint: proxy.endpoint),
+                          log: Log(level: .error))
+        }
+        let small = try storage(readSize: S3Configuration.minimumReadSize)
+        let bytes = pattern(5 << 19, seed: 4)
+        #expect(try small.store("k", bytes, chunk: 1 << 20) == .stored)
+        _ = try proxy.log()
+        let same = try small.load("k") == bytes
+        #expect(same)
+        #expect(try proxy.log().map(\.method) == ["GET", "GET", "GET"])
+        let segment = pattern((16 << 20) + (128 << 10), seed: 5)
+        let defaults = try storage(readSize: S3Configuration.defaultReadSize)
+        #expect(try defaults.store("segment", segment, chunk: 1 << 20) == .stored)
+        _ = try proxy.log()
+        let whole = try defaults.load("segment") == segment
+        #expect(whole)
+        #expect(try proxy.log().map(\.method) == ["GET"])
     }
 }

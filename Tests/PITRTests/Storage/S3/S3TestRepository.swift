@@ -8,17 +8,19 @@ enum S3TestRepository {
     static let credentials = AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 
     static func configuration(bucket: String, prefix: String = "", partSize: Int = S3Configuration.defaultPartSize,
-                              endpoint: String? = nil) throws -> S3Configuration {
+                              readSize: Int = S3Configuration.defaultReadSize, endpoint: String? = nil) throws -> S3Configuration {
         let url = try endpoint ?? MotoServer.endpoint()
         guard let parsed = S3Endpoint.parse(url, style: .path) else { throw MotoStartError(reason: "bad endpoint \(url)") }
-        return S3Configuration(bucket: bucket, prefix: prefix, endpoint: parsed, credentials: credentials, partSize: partSize,
+        return S3Configuration(bucket: bucket, prefix: prefix, endpoint: parsed, credentials: credentials, partSize: partSize, readSize: readSize,
                                retry: RetryPolicy(maxRetries: 2, budgetSeconds: 5, baseDelaySeconds: 0.01, maxDelaySeconds: 0.05))
     }
 
     /// Creates a bucket named after `hint` and returns a storage on it.
-    static func make(_ hint: String, prefix: String = "", partSize: Int = S3Configuration.defaultPartSize) throws -> S3Storage {
+    static func make(_ hint: String, prefix: String = "", partSize: Int = S3Configuration.defaultPartSize,
+                     readSize: Int = S3Configuration.defaultReadSize) throws -> S3Storage {
         let bucket = MotoServer.uniqueBucket(hint)
-        let storage = try S3Storage(configuration: configuration(bucket: bucket, prefix: prefix, partSize: partSize), log: Log(level: .error))
+        let storage = try S3Storage(configuration: configuration(bucket: bucket, prefix: prefix, partSize: partSize, readSize: readSize),
+                                    log: Log(level: .error))
         try MotoServer.createBucket(bucket)
         return storage
     }
