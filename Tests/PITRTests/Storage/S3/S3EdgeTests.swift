@@ -9,7 +9,7 @@ import TestSupport
 @Suite("S3Storage edge cases", .serialized)
 struct S3EdgeTests {
     func storage(through proxy: FaultProxy, bucket: String, retries: Int = 3, caFile: String? = nil) throws -> S3Storage {
-        var configuration = try S3TestRepository.configuration(bucket: bucket, partSize: S3Configuration.minimumPartSize, endpoint: proxy.endpoint)
+        var configuration = try S3TestRepository.configuration(bucket: bucket, partSize: S3Configuration.minimumPartSize, readSize: S3Configuration.minimumPartSize, endpoint: proxy.endpoint)
         configuration.retry = RetryPolicy(maxRetries: retries, budgetSeconds: 20, baseDelaySeconds: 0.01, maxDelaySeconds: 0.05)
         configuration.http = HTTPClientOptions(caFile: caFile, connectTimeoutMilliseconds: 2000, stallSeconds: 1)
         return try S3Storage(configuration: configuration, log: Log(level: .error))
@@ -49,7 +49,7 @@ struct S3EdgeTests {
 
     @Test func anObjectReplacedMidReadFailsInsteadOfMixingVersions() throws {
         let part = S3Configuration.minimumPartSize
-        let storage = try S3TestRepository.make("replaced", partSize: part)
+        let storage = try S3TestRepository.make("replaced", partSize: part, readSize: part)
         // Three chunks: the second may be read ahead before the replacement, the third is not.
         #expect(try storage.store("k", pattern(2 * part + 1000, seed: 1), chunk: 1 << 20) == .stored)
         let reader = try storage.openForReading("k")
@@ -140,11 +140,11 @@ struct S3IgnoredRangeTests {
         let proxy = try FaultProxy(upstream: try MotoServer.endpoint())
         defer { proxy.stop() }
         let part = S3Configuration.minimumPartSize
-        let direct = try S3TestRepository.make("norange", partSize: part)
+        let direct = try S3TestRepository.make("norange", partSize: part, readSize: part)
         let bytes = pattern(2 * part + 100, seed: 11)
         #expect(try direct.store("k", bytes, chunk: 1 << 20) == .stored)
         let storage = try S3Storage(configuration: S3TestRepository.configuration(bucket: direct.configuration.bucket, partSize: part,
-                                                                                   endpoint: proxy.endpoint), log: Log(level: .error))
+                                                                                   readSize: part, endpoint: proxy.endpoint), log: Log(level: .error))
         proxy.setRate(1, faults: ["norange"])
         let same = try storage.load("k") == bytes
         #expect(same)

@@ -19,11 +19,11 @@ final class S3FaultTests {
         proxy = try FaultProxy(upstream: try MotoServer.endpoint(), stallSeconds: 3)
         let bucket = MotoServer.uniqueBucket("faults")
         try MotoServer.createBucket(bucket)
-        var configuration = try S3TestRepository.configuration(bucket: bucket, partSize: S3Configuration.minimumPartSize, endpoint: proxy.endpoint)
+        var configuration = try S3TestRepository.configuration(bucket: bucket, partSize: S3Configuration.minimumPartSize, readSize: S3Configuration.minimumPartSize, endpoint: proxy.endpoint)
         configuration.retry = RetryPolicy(maxRetries: 8, budgetSeconds: 60, baseDelaySeconds: 0.01, maxDelaySeconds: 0.2)
         configuration.http = HTTPClientOptions(connectTimeoutMilliseconds: 2000, stallSeconds: 1)
         storage = try S3Storage(configuration: configuration, log: Log(level: .error))
-        direct = try S3Storage(configuration: S3TestRepository.configuration(bucket: bucket, partSize: S3Configuration.minimumPartSize), log: Log(level: .error))
+        direct = try S3Storage(configuration: S3TestRepository.configuration(bucket: bucket, partSize: S3Configuration.minimumPartSize, readSize: S3Configuration.minimumPartSize), log: Log(level: .error))
     }
 
     deinit { proxy.stop() }
