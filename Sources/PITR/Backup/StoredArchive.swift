@@ -124,7 +124,7 @@ final class StoredArchive: ByteSource, TarEntryHandler {
             incrementalFiles += 1
             return
         }
-        guard RelationFile.matches(header.name), header.size % Self.blockSize == 0 else {
+        guard RelationFilePath.matches(header.name), header.size % Self.blockSize == 0 else {
             emit(header)
             entry = .passThrough(padding: TarHeader.padding(for: header.size))
             return

@@ -65,10 +65,11 @@ public enum FileSystem {
         return names
     }
 
-    /// The whole file; also the files of /proc, whose size reads as 0.
+    /// The whole file; also the files of /proc, whose size reads as 0. One byte more than the size is asked for, so a
+    /// regular file is read in one pass.
     public static func readFile(_ path: String) throws -> [UInt8] {
         let file = try SystemFile.openForReading(path)
-        var bytes = [UInt8](repeating: 0, count: max(try file.size(), 4096))
+        var bytes = [UInt8](repeating: 0, count: max(try file.size() + 1, 4096))
         var count = 0
         while true {
             let n = try bytes.withUnsafeMutableBytes { try file.readFully(into: UnsafeMutableRawBufferPointer(rebasing: $0[count...])) }

@@ -97,11 +97,11 @@ private final class Entries: TarEntryHandler {
 
     @Test func relationFilesAreRecognizedByNameAndFolder() {
         for path in ["base/5/16384", "base/5/16384.12", "base/5/16384_vm", "base/5/16384_fsm.1", "global/1262", "PG_17_202406281/5/16400"] {
-            #expect(RelationFile.matches(path), "\(path)")
+            #expect(RelationFilePath.matches(path), "\(path)")
         }
         for path in ["backup_label", "base/5/pg_filenode.map", "base/5/PG_VERSION", "global/pg_control", "pg_wal/000000010000000000000001",
                      "base/5/16384.", "base/5/16384_xx", "16384", "pg_xact/0000"] {
-            #expect(!RelationFile.matches(path), "\(path)")
+            #expect(!RelationFilePath.matches(path), "\(path)")
         }
     }
 }

@@ -1,7 +1,7 @@
 /// Which files of a tar archive are relation files, the ones stored block by block: a name of digits, an optional
 /// fork (`_fsm`, `_vm`, `_init`) and an optional segment number (`.1`), in `global/` or in a database's folder
 /// (`base/<oid>/` in the data directory, `<PG_version_catalog>/<oid>/` in a tablespace).
-enum RelationFile {
+enum RelationFilePath {
     static func matches(_ path: String) -> Bool {
         let parts = path.split(separator: "/")
         guard parts.count >= 2, let name = parts.last else { return false }
