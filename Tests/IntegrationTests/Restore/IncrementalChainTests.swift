@@ -4,9 +4,9 @@ import Testing
 extension PostgreSQLIntegration {
     /// A chain of a full backup and two incrementals, each restored with `--immediate` to exactly the source's data
     /// at its end (every pgbench table's checksum, pg_verifybackup), and a point in time between the second and third
-    /// backups: on 17 and 18 the server-side way (`summarize_wal = on`), on 15 and 18 block compare.
+    /// backups: on 17 and 18 the server-side way (`summarize_wal = on`), on 15, 16 and 18 block compare.
     @Suite struct IncrementalChainTests {
-        @Test(arguments: [(15, false), (17, true), (18, true), (18, false)])
+        @Test(arguments: [(15, false), (16, false), (17, true), (18, true), (18, false)])
         func everyBackupOfAChainRestoresExactly(major: Int, summaries: Bool) throws {
             let sandbox = try Sandbox()
             let tailtown = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: true)
