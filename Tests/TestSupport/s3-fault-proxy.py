@@ -14,6 +14,7 @@ a queue, else a random one with probability `rate`:
   stall       wait STALL_SECONDS without answering, then reset
   cut         forward, send the headers and half the body, then reset
   403         answer 403 AccessDenied without forwarding
+  403:CODE    answer 403 with that error code (SignatureDoesNotMatch, InvalidObjectState...) without forwarding
   501         answer 501 NotImplemented to a request with If-None-Match (else forward)
   norange     forward without the Range and If-Match headers (a server that ignores them)
   hostile     answer 400 with an error code, message and reason phrase full of control characters
@@ -108,8 +109,9 @@ class Handler(socketserver.StreamRequestHandler):
                 body = error_body('NotImplemented', 'A header you provided implies functionality that is not implemented')
                 self.wfile.write(self.reply(501, 'Not Implemented', [('Content-Type', 'application/xml')], b'' if head else body))
                 continue
-            if fault == '403':
-                body = error_body('AccessDenied', 'Access Denied')
+            if fault == '403' or fault.startswith('403:'):
+                code = fault[4:] or 'AccessDenied'
+                body = error_body(code, 'Access Denied' if code == 'AccessDenied' else 'Refused with %s by the fault proxy' % code)
                 self.wfile.write(self.reply(403, 'Forbidden', [('Content-Type', 'application/xml')], b'' if head else body))
                 continue
             if fault == 'hostile':

@@ -57,6 +57,8 @@ public enum S3Error: PITRError, Equatable {
         case "AuthorizationHeaderMalformed", "PermanentRedirect", "IllegalLocationConstraintException", "InvalidRegion":
             "the bucket is in another region: set AWS_REGION to the bucket's region"
         case "ExpiredToken", "TokenRefreshRequired", "InvalidToken": "the session token has expired: refresh AWS_SESSION_TOKEN"
+        case "InvalidObjectState":
+            "the object is in an archive storage class (GLACIER or DEEP_ARCHIVE) and must be restored (thawed) before it can be read"
         case "InvalidStorageClass": "check TAILTOWN_S3_STORAGE_CLASS"
         case "EntityTooSmall": "TAILTOWN_S3_PART_SIZE must be at least 5 MiB"
         case "EntityTooLarge": "lower TAILTOWN_S3_PART_SIZE (at most 5 GiB)"

@@ -115,7 +115,7 @@ final class S3ObjectReader: ByteSource {
                 guard client.isMissingKey(response) else { throw client.refusal(operation, response) }
                 throw StorageError.notFound(object: client.describe(objectKey))
             case 403:
-                throw try S3Storage.disambiguateForbidden(client: client, objectKey: objectKey, response: response, operation: operation)
+                throw try S3Storage.settleForbidden(client: client, objectKey: objectKey, response: response, operation: operation)
             case 416 where from == 0:
                 // A range of an empty object is unsatisfiable: the object exists and is empty.
                 total = 0

@@ -6,9 +6,10 @@ import PITRSupport
 /// One HTTP connection serves every request of the process. New objects are written with
 /// `If-None-Match: *` unless replacing, so an archived object is never overwritten; a
 /// server that answers 501 to conditional writes gets HEAD-then-PUT instead (said once in
-/// the log). A GET or HEAD answered 403 is settled by listing the key: S3 answers 403 for
-/// a missing key when the caller may not list, and "missing" must not be mistaken for
-/// "forbidden" or the reverse.
+/// the log). A GET or HEAD answered 403 AccessDenied is settled by listing the key: S3
+/// answers that for a missing key when the caller may not list, and "missing" must not be
+/// mistaken for "forbidden" or the reverse. Any other 403 (a wrong secret, an expired token,
+/// an archived object) is reported as its own code.
 public final class S3Storage: Storage {
     public let configuration: S3Configuration
     let client: S3Client
@@ -37,16 +38,40 @@ public final class S3Storage: Storage {
         case 404:
             return nil
         case 403:
-            do {
-                throw try S3Storage.disambiguateForbidden(client: client, objectKey: objectKey, response: response, operation: operation)
-            } catch StorageError.notFound {
-                return nil
-            }
+            // A HEAD answer has no body to name its cause: a one-byte GET reads the error code.
+            return try sizeByOneByteGet(key)
         default:
             guard let length = response.header("content-length").flatMap({ Int($0) }) else {
                 throw S3Error.malformedAnswer(request: "HEAD \(describe(key))", problem: "no Content-Length")
             }
             return length
+        }
+    }
+
+    /// The size of `key` from a ranged GET of its first byte (Content-Range), nil when it is missing.
+    private func sizeByOneByteGet(_ key: String) throws -> Int? {
+        let objectKey = configuration.objectKey(key)
+        let operation = try S3Client.Operation(method: "GET", key: objectKey, headers: [("Range", "bytes=0-0")], accepting: [403, 404, 416])
+        let response = try client.send(operation)
+        switch response.status {
+        case 404:
+            guard client.isMissingKey(response) else { throw client.refusal(operation, response) }
+            return nil
+        case 403:
+            do {
+                throw try S3Storage.settleForbidden(client: client, objectKey: objectKey, response: response, operation: operation)
+            } catch StorageError.notFound {
+                return nil
+            }
+        case 416:
+            return 0  // an empty object has no satisfiable range
+        case 200:
+            return response.body.count  // the range was ignored
+        default:
+            guard let size = S3ObjectReader.totalSize(response.header("content-range")) else {
+                throw S3Error.malformedAnswer(request: "GET \(describe(key))", problem: "206 without a valid Content-Range")
+            }
+            return size
         }
     }
 
@@ -79,7 +104,7 @@ public final class S3Storage: Storage {
             case 404:
                 guard client.isMissingKey(response) else { throw client.refusal(operation, response) }
                 throw StorageError.notFound(object: describe(key))
-            case 403: throw try S3Storage.disambiguateForbidden(client: client, objectKey: objectKey, response: response, operation: operation)
+            case 403: throw try S3Storage.settleForbidden(client: client, objectKey: objectKey, response: response, operation: operation)
             case 416: return []  // an empty object has no satisfiable range
             case 200: return Array(whole(bytes))  // the range was ignored
             default: return bytes
@@ -178,13 +203,21 @@ public final class S3Storage: Storage {
         }
     }
 
-    /// Settles a 403 on reading `objectKey`: lists that exact key. Listed means it exists
-    /// and reading is forbidden; not listed means missing (`StorageError.notFound`); a
-    /// listing that is forbidden too leaves it undecidable, which is an error, never "missing".
-    static func disambiguateForbidden(client: S3Client, objectKey: String, response: HTTPResponse, operation: S3Client.Operation) throws -> Error {
+    /// Settles a 403 on reading `objectKey`. Any code but AccessDenied (SignatureDoesNotMatch,
+    /// InvalidAccessKeyId, ExpiredToken, InvalidObjectState...) is the answer itself. AccessDenied
+    /// is also S3's answer for a missing key when the caller may not list, so only then the exact
+    /// key is listed: listed means it exists and reading is forbidden; not listed means missing
+    /// (`StorageError.notFound`); a listing refused with AccessDenied too leaves it undecidable,
+    /// which is an error, never "missing".
+    static func settleForbidden(client: S3Client, objectKey: String, response: HTTPResponse, operation: S3Client.Operation) throws -> Error {
+        let refusal = client.refusal(operation, response)
+        guard refusal.code == "AccessDenied" else { return refusal }
         let listing = try S3Client.Operation(method: "GET", key: "", query: [("list-type", "2"), ("prefix", objectKey), ("max-keys", "1")], accepting: [403])
         let answer = try client.send(listing)
-        if answer.status == 403 { return S3Error.missingOrForbidden(object: client.describe(objectKey)) }
+        if answer.status == 403 {
+            let listingRefusal = client.refusal(listing, answer)
+            return listingRefusal.code == "AccessDenied" ? S3Error.missingOrForbidden(object: client.describe(objectKey)) : listingRefusal
+        }
         let xml = Substring(String(decoding: answer.body, as: UTF8.self))
         let listed = S3XML.elements("Contents", in: xml).contains { S3XML.value("Key", in: $0) == objectKey }
         if listed { return S3Error.forbidden(object: client.describe(objectKey)) }

@@ -96,6 +96,38 @@ final class S3FaultTests {
         #expect(try storage.size(of: "absent") == nil)
     }
 
+    /// Only AccessDenied can hide a missing key: every other 403 is its own cause, named with its
+    /// hint and never sent through a listing or to IAM; a HEAD's 403, without a body, is read again
+    /// as a one-byte GET to learn its code.
+    @Test func aForbiddenReadNamesItsCause() throws {
+        #expect(try direct.store("present", [1, 2, 3]) == .stored)
+        _ = try proxy.log()
+        proxy.queue(["403:SignatureDoesNotMatch"])
+        let wrongSecret = #expect(throws: S3Error.self) { _ = try storage.openForReading("present") }
+        #expect(wrongSecret?.code == "SignatureDoesNotMatch")
+        #expect(wrongSecret?.description.contains("check AWS_SECRET_ACCESS_KEY") == true)
+        #expect(wrongSecret?.description.contains("IAM") == false)
+        #expect(try proxy.log().map(\.method) == ["GET"])
+
+        proxy.queue(["403", "403:InvalidAccessKeyId"])
+        let unknownKey = #expect(throws: S3Error.self) { _ = try storage.size(of: "present") }
+        #expect(unknownKey?.code == "InvalidAccessKeyId")
+        #expect(try proxy.log().map { "\($0.method) \($0.range)" } == ["HEAD ", "GET bytes=0-0"])
+
+        proxy.queue(["403"])
+        #expect(try storage.size(of: "present") == 3)
+        proxy.queue(["403"])
+        #expect(try storage.size(of: "absent") == nil)
+
+        proxy.queue(["403:InvalidObjectState"])
+        let archived = #expect(throws: S3Error.self) { _ = try storage.readHead(of: "present", count: 2) }
+        #expect(archived?.description.contains("archive storage class") == true)
+
+        proxy.queue(["403", "403:ExpiredToken"])
+        let expired = #expect(throws: S3Error.self) { _ = try storage.openForReading("absent") }
+        #expect(expired?.code == "ExpiredToken")
+    }
+
     @Test func aPermanentFailureAbortsTheMultipartUpload() throws {
         let part = S3Configuration.minimumPartSize
         proxy.queue(["pass", "pass", "403"])  // create, part 1, part 2 refused
