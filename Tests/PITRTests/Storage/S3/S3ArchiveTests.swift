@@ -50,4 +50,29 @@ struct S3ArchiveTests {
         let listed = try storage.list(prefix: "wal/")
         #expect(listed.filter { $0.hasSuffix(name.fileName) }.count == 1, "\(listed)")
     }
+
+    /// A push in steady state, in a new process (a new repository connection): the GET of `archive.info` and the
+    /// conditional PUT, no HEAD first. A push of a name already archived learns it from the PUT (412), then reads the
+    /// stored trailer.
+    @Test func aPushInSteadyStateMakesNoHead() throws {
+        let fake = try FakeDataDirectory()
+        let storage = try S3TestRepository.make("requests", prefix: "pg")
+        let key = MasterKey(bytes: Array(repeating: 9, count: 32))
+        func push(_ number: UInt64) throws -> (WALPush.Outcome, RequestCounts) {
+            let connection = try S3Storage(configuration: storage.configuration, log: Log(level: .error))
+            let repository = Repository(storage: connection, key: key)
+            let push = WALPush(repository: repository, options: ObjectOptions(compression: .lz4, key: key), log: Log(level: .error))
+            let outcome = try push.push(path: fake.wal + "/" + fake.name(number).fileName)
+            return (outcome, connection.requests ?? RequestCounts())
+        }
+        try fake.makeSegment(1)
+        try fake.makeSegment(2)
+        _ = try push(1)
+        let (outcome, requests) = try push(2)
+        #expect(outcome == .stored(originalBytes: 1 << 20))
+        #expect(requests.reads == 1 && requests.writes == 1 && requests.deletes == 0, "\(requests)")
+        let (again, requestsAgain) = try push(2)
+        #expect(again == .alreadyArchived)
+        #expect(requestsAgain.writes == 1 && requestsAgain.deletes == 0, "\(requestsAgain)")
+    }
 }
