@@ -26,10 +26,12 @@ struct DeleteCommand: ParsableCommand {
             let inventory = try RepositoryInventory.load(repository: repository)
             let plan = try RetentionPlanner(inventory: inventory).plan(policy: try invocation.settings.retentionPolicy(), now: UTCTime.now())
             print(plan.text, terminator: "")
-            if plan.isEmpty {
+            if plan.isEmpty, plan.locks?.extensions.isEmpty ?? true {
                 print("nothing to delete")
             } else if confirm {
-                try plan.execute(on: repository.storage, log: invocation.log)
+                let outcome = try plan.execute(on: repository.storage, log: invocation.log)
+                if outcome.extendedLocks > 0 { print("extended the locks of \(outcome.extendedLocks) kept objects") }
+                print(RetentionPlan.lockedText(outcome), terminator: "")
                 print("deleted")
             } else {
                 print("nothing deleted: run again with --confirm to delete")

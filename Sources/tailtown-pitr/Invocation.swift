@@ -3,6 +3,7 @@ import PITRConfig
 import PITRPipeline
 import PITRRepository
 import PITRRestore
+import PITRRetention
 import PITRSupport
 
 /// What every command starts from: the settings, the log, and one way to end on an error.
@@ -38,7 +39,7 @@ struct Invocation {
     }
 
     func repository() throws -> Repository {
-        try Repository.open(settings: settings, environment: environment, log: log)
+        try Repository.open(settings: settings, environment: environment, log: log, lockHorizon: settings.objectLockHorizon())
     }
 
     /// The restore path of `restore` and `verify --restore-test`, staging WAL on connections of its own.

@@ -50,8 +50,10 @@ public enum MotoServer {
         "\(hint)-\(UUID().uuidString.prefix(8).lowercased())"
     }
 
-    public static func createBucket(_ bucket: String) throws {
-        let response = try HTTPClient().perform(HTTPRequest(method: "PUT", url: "\(try endpoint())/\(bucket)", headers: [authorization]))
+    /// `objectLock` makes it with Object Lock enabled (and so versioned), as `aws s3api create-bucket --object-lock-enabled-for-bucket`.
+    public static func createBucket(_ bucket: String, objectLock: Bool = false) throws {
+        let headers = [authorization] + (objectLock ? [("x-amz-bucket-object-lock-enabled", "true")] : [])
+        let response = try HTTPClient().perform(HTTPRequest(method: "PUT", url: "\(try endpoint())/\(bucket)", headers: headers))
         guard response.status == 200 else { throw MotoStartError(reason: "cannot create bucket \(bucket): HTTP \(response.status)") }
     }
 

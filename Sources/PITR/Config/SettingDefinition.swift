@@ -117,6 +117,12 @@ extension SettingDefinition {
     public static let s3ReadSize = SettingDefinition(
         "TAILTOWN_S3_READ_SIZE", default: "17MiB",
         help: "bytes per ranged GET when reading an object, 1MiB...5GiB; two ranges of a large object are in memory at once")
+    public static let s3ObjectLock = SettingDefinition(
+        "TAILTOWN_S3_OBJECT_LOCK",
+        help: "governance or compliance: S3 Object Lock on every new object, in a bucket made with Object Lock; unset means no lock")
+    public static let s3ObjectLockMargin = SettingDefinition(
+        "TAILTOWN_S3_OBJECT_LOCK_MARGIN", default: "7d",
+        help: "how long past its need an object stays locked (7d, 36h, 90m or seconds): a new object is locked for the daily horizon of TAILTOWN_RETAIN plus this")
     public static let s3MaxRetries = SettingDefinition(
         "TAILTOWN_S3_MAX_RETRIES", default: "6",
         help: "retries of a failed S3 request (0...100), with exponential backoff, within 120 s in all")
@@ -130,7 +136,8 @@ extension SettingDefinition {
         kmsKeyID, kmsSecondKeyID, kmsEndpoint, keyPassphraseFile, kmsCacheSeconds,
         awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpointURL, awsProfile,
         awsSharedCredentialsFile, awsConfigFile,
-        s3PathStyle, s3StorageClass, s3ServerSideEncryption, s3KMSKeyID, s3PartSize, s3ReadSize, s3MaxRetries, s3CAFile,
+        s3PathStyle, s3StorageClass, s3ServerSideEncryption, s3KMSKeyID, s3PartSize, s3ReadSize, s3ObjectLock, s3ObjectLockMargin,
+        s3MaxRetries, s3CAFile,
     ]
 
     /// Names under these prefixes are ours: an unknown one in a config file is an error

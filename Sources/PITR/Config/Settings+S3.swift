@@ -6,8 +6,9 @@ import PITRSupport
 extension Settings {
     /// The configuration of an `s3://bucket/prefix` repository: the account (`awsAccount`), then the
     /// endpoint, AWS_ENDPOINT_URL or else the profile's `endpoint_url`. `home` locates ~/.aws (the HOME variable).
+    /// `lockHorizon`: the seconds a new object is needed for at least (the daily class's horizon), when Object Lock is on.
     /// Throws `ConfigError` for a malformed value, `S3Error.configuration` for missing credentials.
-    public func s3Configuration(bucket: String, prefix: String, home: String?) throws -> S3Configuration {
+    public func s3Configuration(bucket: String, prefix: String, home: String?, lockHorizon: Int64 = 0) throws -> S3Configuration {
         let account = try awsAccount(home: home)
         let region = account.region
         let pathStyle = try s3PathStyle()
@@ -37,7 +38,7 @@ extension Settings {
         retry.maxRetries = try s3MaxRetries()
         return S3Configuration(
             bucket: bucket, prefix: prefix, endpoint: endpoint, region: region, credentials: account.credentials,
-            storageClass: try s3StorageClass(), serverSideEncryption: try s3ServerSideEncryption(),
+            storageClass: try s3StorageClass(), serverSideEncryption: try s3ServerSideEncryption(), objectLock: try s3ObjectLock(horizon: lockHorizon),
             partSize: try s3PartSize(), readSize: try s3ReadSize(), retry: retry, http: http)
     }
 
@@ -62,6 +63,22 @@ extension Settings {
             throw invalid(.s3StorageClass, value, "is not a storage class name such as STANDARD_IA")
         }
         return name
+    }
+
+    /// TAILTOWN_S3_OBJECT_LOCK and its margin: a new object is locked for `horizon` plus the margin.
+    func s3ObjectLock(horizon: Int64) throws -> S3ObjectLock? {
+        var margin: Int64 = 7 * 86_400
+        if let text = value(of: .s3ObjectLockMargin) {
+            guard let seconds = DurationText.seconds(text.text), seconds > 0 else {
+                throw invalid(.s3ObjectLockMargin, text, "is not a duration such as 7d, 36h or 90m")
+            }
+            margin = seconds
+        }
+        guard let value = value(of: .s3ObjectLock) else { return nil }
+        guard let mode = S3ObjectLock.Mode(rawValue: value.text.uppercased()) else {
+            throw invalid(.s3ObjectLock, value, "is not governance or compliance")
+        }
+        return S3ObjectLock(mode: mode, margin: margin, horizon: horizon)
     }
 
     func s3ServerSideEncryption() throws -> S3Configuration.ServerSideEncryption? {

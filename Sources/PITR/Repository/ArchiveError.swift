@@ -12,6 +12,7 @@ public enum ArchiveError: PITRError {
     case otherCluster(repository: String, archived: [String], given: String)
     case noRepository(repository: String)
     case noArchive(archive: String)
+    case objectLockRequired(repository: String, mode: String)
 
     public var description: String {
         switch self {
@@ -33,6 +34,8 @@ public enum ArchiveError: PITRError {
             "repository \(repository) archives \(archived.count == 1 ? "cluster" : "clusters") \(archived.joined(separator: ", ")) and this cluster \(given) is not of a newer major (a pg_upgrade), so it is refused: check TAILTOWN_REPO and archive_command; if this cluster is meant to archive here, run 'tailtown-pitr accept-cluster \(given)' once"
         case .noArchive(let archive):
             "\(archive) holds no WAL archive (no archive.info): nothing was ever archived there for this cluster; check TAILTOWN_REPO and archive_command"
+        case .objectLockRequired(let repository, let mode):
+            "repository \(repository) locks every object it holds (S3 Object Lock, \(mode)) but TAILTOWN_S3_OBJECT_LOCK is not set here: set it to \(mode.lowercased()), so that what this command writes is locked too"
         case .noRepository(let repository):
             "there is no repository at \(repository) (no \(Repository.markerKey)): check TAILTOWN_REPO, and that the storage is mounted or reachable"
         }

@@ -2,6 +2,7 @@ import PITRConfig
 import PITRPipeline
 import PITRStorage
 import PITRSupport
+import PITRWAL
 
 /// Opens another connection to the same repository, for a thread of its own (a storage connection is not shared
 /// between threads): the one way extra connections are passed to what works on several threads.
@@ -32,14 +33,15 @@ public final class Repository {
         self.init(storage: storage, keyring: key.map(Keyring.init(single:)))
     }
 
-    /// The repository the settings name (TAILTOWN_REPO), on its storage, with the configured keys.
-    public static func open(settings: Settings, environment: [String: String], log: Log) throws -> Repository {
+    /// The repository the settings name (TAILTOWN_REPO), on its storage, with the configured keys. `lockHorizon`: the
+    /// seconds a new object is needed for at least, which S3 Object Lock adds its margin to.
+    public static func open(settings: Settings, environment: [String: String], log: Log, lockHorizon: Int64 = 0) throws -> Repository {
         let keyring = try settings.keyring(home: environment["HOME"], log: log)
         switch try settings.repository() {
         case .file(let path):
             return Repository(storage: FileStorage(root: path), keyring: keyring)
         case .s3(let bucket, let prefix):
-            let configuration = try settings.s3Configuration(bucket: bucket, prefix: prefix, home: environment["HOME"])
+            let configuration = try settings.s3Configuration(bucket: bucket, prefix: prefix, home: environment["HOME"], lockHorizon: lockHorizon)
             return Repository(storage: try S3Storage(configuration: configuration, log: log), keyring: keyring)
         }
     }
@@ -66,10 +68,13 @@ public final class Repository {
     package func state() throws -> RepositoryState {
         if let cachedState { return cachedState }
         let log = RepositoryLog(repository: self)
-        let newest = try log.newest() ?? startLog(log)
+        let recorded = try log.newest()
+        try checkLocking(recorded: recorded?.state.objectLock)
+        let newest = try recorded ?? startLog(log)
         try checkKey(against: newest.state)
         var entry = try log.amend(newest, { state in
             if let key, !state.acceptedKeys.contains(key.keyIDHex) { state.acceptedKeys.append(key.keyIDHex) }
+            state.objectLock = storage.objectLock?.mode.rawValue
         }, sealer: { before in
             // A key joins the list in an entry sealed by a key the list already held.
             guard let key else { return nil }
@@ -80,6 +85,17 @@ public final class Repository {
         }
         cachedState = entry.state
         return entry.state
+    }
+
+    /// Before a writer records anything: a repository whose log records Object Lock takes only writers that lock what
+    /// they write, and a writer that locks checks, before its first locked write here, that the store can (once: the mode
+    /// is then recorded).
+    private func checkLocking(recorded: String?) throws {
+        guard let mode = storage.objectLock?.mode.rawValue else {
+            if let recorded { throw ArchiveError.objectLockRequired(repository: name, mode: recorded) }
+            return
+        }
+        if recorded != mode { try storage.checkLocking() }
     }
 
     /// The state recorded in the log without writing anything, nil when the repository has no log yet (read-only
@@ -156,6 +172,13 @@ public final class Repository {
             if header.cipher != .none { ids.insert(hex(header.keyID)) }
         }
         return ids
+    }
+
+    /// What the repository keeps about itself and needs for ever: its marker, the log's entries, and the `archive.info`
+    /// of each archive in `archives`.
+    package func metadataObjects(archives: [ClusterIdentity]) throws -> [StoredObject] {
+        let keys = [Repository.markerKey, RepositoryLog.folder] + archives.map { WALArchive(repository: self, identity: $0).infoKey }
+        return try keys.flatMap { try storage.listObjects(prefix: $0) }
     }
 
     /// Throws unless the repository has its marker, that is, unless at least one push created it here.

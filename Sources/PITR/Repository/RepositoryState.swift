@@ -14,14 +14,18 @@ package struct RepositoryState: Equatable, Sendable {
     package var archives: [String: FormatSwitch]
     /// Backups whose descriptor is plain text, written by an earlier release before the switch.
     package var legacyBackups: Set<String>
+    /// The S3 Object Lock mode new objects are written with ("GOVERNANCE", "COMPLIANCE"), recorded once the bucket was
+    /// found to have Object Lock; nil when objects are not locked.
+    package var objectLock: String?
 
     package init(repositoryID: String, encrypted: Bool, acceptedKeys: [String], archives: [String: FormatSwitch] = [:],
-                 legacyBackups: Set<String> = []) {
+                 legacyBackups: Set<String> = [], objectLock: String? = nil) {
         self.repositoryID = repositoryID
         self.encrypted = encrypted
         self.acceptedKeys = acceptedKeys
         self.archives = archives
         self.legacyBackups = legacyBackups
+        self.objectLock = objectLock
     }
 
     /// A new random repository id.
@@ -32,6 +36,7 @@ package struct RepositoryState: Equatable, Sendable {
             + acceptedKeys.map { ("accepted-key", $0) }
             + archives.sorted { $0.key < $1.key }.map { ("archive", "\($0.key) \($0.value.text)") }
             + legacyBackups.sorted().map { ("legacy-backup", $0) }
+            + (objectLock.map { [("object-lock", $0)] } ?? [])
     }
 
     init(parsing text: MetadataText, object: String) throws {
@@ -47,6 +52,6 @@ package struct RepositoryState: Equatable, Sendable {
             archives[String(parts[0])] = formatSwitch
         }
         self.init(repositoryID: id, encrypted: encryption != "none", acceptedKeys: text.all("accepted-key"), archives: archives,
-                  legacyBackups: Set(text.all("legacy-backup")))
+                  legacyBackups: Set(text.all("legacy-backup")), objectLock: text["object-lock"])
     }
 }

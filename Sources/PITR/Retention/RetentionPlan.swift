@@ -27,6 +27,17 @@ public struct RetentionPlan {
     public let orphans: [StoredObject]
     /// Uploads a killed process left unfinished a day ago or more (temporary files, S3 multipart uploads).
     public let abandonedUploads: [AbandonedUpload]
+    /// With S3 Object Lock, the locks of what is kept that may need to last longer; nil without a lock.
+    public let locks: LockExtensions?
+
+    /// What `execute` did beside removing: the locks it extended, and what it could not remove yet.
+    public struct Outcome {
+        public var extendedLocks = 0
+        /// Objects a lock keeps, left for a later run (with Object Lock).
+        public var locked: [LockedObject] = []
+        /// Backups whose descriptor a lock keeps: nothing of theirs was removed.
+        public var lockedBackups: [String] = []
+    }
 
     public var isEmpty: Bool {
         backups.isEmpty && wal.allSatisfy { $0.files.isEmpty } && orphans.isEmpty && abandonedUploads.isEmpty
@@ -38,23 +49,36 @@ public struct RetentionPlan {
             + orphans.reduce(0) { $0 + $1.size } + abandonedUploads.reduce(0) { $0 + ($1.size ?? 0) }
     }
 
-    /// Removes everything planned, in an order that leaves a repository `verify` accepts if it
-    /// stops half-way: each backup's descriptor first (without it, the rest is not a backup), then
-    /// its objects, then WAL oldest first, then orphans and unfinished uploads.
-    public func execute(on storage: Storage, log: Log) throws {
+    /// Extends the locks of what is kept (with Object Lock), then removes everything planned, in an order that leaves a
+    /// repository `verify` accepts if it stops half-way: each backup's descriptor first (without it, the rest is not a
+    /// backup; a backup whose descriptor a lock keeps keeps everything), then its objects, then WAL oldest first, then
+    /// orphans and unfinished uploads. What a lock keeps stays whole, for a later run.
+    @discardableResult
+    public func execute(on storage: Storage, log: Log) throws -> Outcome {
+        var outcome = Outcome()
+        outcome.extendedLocks = try locks?.execute(on: storage) ?? 0
+        var removed: [BackupDeletion] = []
         for deletion in backups {
-            try storage.remove(deletion.descriptorKey)
-            log.info("deleted backup \(deletion.backup.name)")
+            let locked = try storage.remove(keys: [deletion.descriptorKey])
+            if locked.isEmpty {
+                removed.append(deletion)
+                log.info("deleted backup \(deletion.backup.name)")
+            } else {
+                outcome.lockedBackups.append(deletion.backup.name)
+                outcome.locked += locked
+            }
         }
-        for deletion in backups {
-            try storage.remove(keys: deletion.objects.map(\.key).filter { $0 != deletion.descriptorKey })
+        for deletion in removed {
+            outcome.locked += try storage.remove(keys: deletion.objects.map(\.key).filter { $0 != deletion.descriptorKey })
         }
         for deletion in wal where !deletion.files.isEmpty {
-            try storage.remove(keys: deletion.files.map(\.object.key))
-            log.info("deleted \(deletion.files.count) WAL files of \(deletion.identity)")
+            let locked = try storage.remove(keys: deletion.files.map(\.object.key))
+            outcome.locked += locked
+            log.info("deleted \(deletion.files.count - locked.count) WAL files of \(deletion.identity)")
         }
-        try storage.remove(keys: orphans.map(\.key))
+        outcome.locked += try storage.remove(keys: orphans.map(\.key))
         try storage.discard(abandonedUploads)
+        return outcome
     }
 
     /// The plan for people: each backup with why it is kept (its classes, the kept incrementals it is the parent of,
@@ -92,8 +116,25 @@ public struct RetentionPlan {
         if !abandonedUploads.isEmpty {
             lines.append("delete  \(abandonedUploads.count) unfinished uploads of killed processes, \(size(abandonedUploads.reduce(0) { $0 + ($1.size ?? 0) }))")
         }
+        if let locks, !locks.extensions.isEmpty {
+            lines.append("lock    \(locks.extensions.count) kept objects whose lock from their write ends before their backup's expiry plus the margin: "
+                         + "checked, and extended where it ends too soon")
+        }
         let walCount = wal.reduce(0) { $0 + $1.files.count }
         lines.append("total: \(backups.count) backups, \(walCount) WAL files, \(orphans.count + abandonedUploads.count) other objects, \(size(bytes))")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// What a lock kept, said after `execute`: "" when nothing.
+    public static func lockedText(_ outcome: Outcome) -> String {
+        guard !outcome.locked.isEmpty else { return "" }
+        var lines = outcome.lockedBackups.map { "locked  backup \($0): its descriptor is still locked, so nothing of it was deleted yet" }
+        let ends = outcome.locked.compactMap(\.until)
+        let unknown = outcome.locked.count - ends.count
+        var line = "locked  \(outcome.locked.count) objects are still locked (S3 Object Lock) and were left whole"
+        if let last = ends.max() { line += ", the last lock ending \(last.iso8601)" }
+        if unknown > 0 { line += "; \(unknown) locked longer than when written (S3 refused)" }
+        lines.append(line + ": a later delete removes them once their locks end")
         return lines.joined(separator: "\n") + "\n"
     }
 

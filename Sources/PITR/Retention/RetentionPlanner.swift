@@ -41,8 +41,13 @@ public struct RetentionPlanner {
                 .sorted { Self.walOrder($0.file, archive.index.segmentSize) < Self.walOrder($1.file, archive.index.segmentSize) }
             wal.append(RetentionPlan.WALDeletion(identity: archive.identity, files: files))
         }
-        let abandoned = try inventory.repository.storage.abandonedUploads(under: "", startedBefore: cutoff)
-        return RetentionPlan(needs: needs, backups: backups, wal: wal, orphans: orphans, abandonedUploads: abandoned)
+        let storage = inventory.repository.storage
+        let abandoned = try storage.abandonedUploads(under: "", startedBefore: cutoff)
+        let locks = try storage.objectLock.map { lock in
+            LockExtensions(needs: needs, inventory: inventory,
+                           metadata: try inventory.repository.metadataObjects(archives: inventory.archives.map(\.identity)), lock: lock, now: now)
+        }
+        return RetentionPlan(needs: needs, backups: backups, wal: wal, orphans: orphans, abandonedUploads: abandoned, locks: locks)
     }
 
     /// Oldest first: by position in the WAL stream, then timeline, then name.

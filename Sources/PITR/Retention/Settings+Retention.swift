@@ -13,4 +13,11 @@ extension Settings {
             throw invalid(definition, value, said + "; write it like '\(RetentionPolicy.standardText)'")
         }
     }
+
+    /// With TAILTOWN_S3_OBJECT_LOCK, the seconds a new object is locked for before its margin: the daily class's horizon
+    /// (it is needed at least until the next `delete` extends the locks of what is kept); 0 without a lock.
+    public func objectLockHorizon() throws -> Int64 {
+        guard value(of: .s3ObjectLock) != nil else { return 0 }
+        return Int64(try retentionPolicy().counts[.daily] ?? 0) * 86_400
+    }
 }

@@ -47,11 +47,39 @@ public protocol Storage: AnyObject {
     func remove(_ key: String) throws
 
     /// Removes many objects, in the order given as far as the storage allows (S3 deletes a batch
-    /// of up to 1000 at once); missing objects are not errors.
-    func remove(keys: [String]) throws
+    /// of up to 1000 at once); missing objects are not errors. Returns those a lock keeps (S3 Object Lock), left
+    /// in place whole for a later run.
+    @discardableResult
+    func remove(keys: [String]) throws -> [LockedObject]
 
     /// The billed requests this connection sent so far, retries included; nil for a storage that bills none (file://).
     var requests: RequestCounts? { get }
+
+    /// How new objects are locked (S3 Object Lock), nil when they are not.
+    var objectLock: S3ObjectLock? { get }
+
+    /// Checks that the store can lock new objects as `objectLock` says (an S3 bucket with Object Lock enabled), naming
+    /// what is missing; one request, made when the repository records the mode.
+    func checkLocking() throws
+
+    /// The end of the lock on `key`'s current version; nil when it has none (or nothing is locked here).
+    func lockEnd(of key: String) throws -> UTCTime?
+
+    /// Locks `key`'s current version until `until` (a lock is only ever made longer).
+    func extendLock(of key: String, until: UTCTime) throws
+}
+
+extension Storage {
+    public var objectLock: S3ObjectLock? { nil }
+    public func checkLocking() throws {}
+    public func lockEnd(of key: String) throws -> UTCTime? { nil }
+    public func extendLock(of key: String, until: UTCTime) throws {}
+}
+
+/// An object `remove(keys:)` could not remove yet because a lock holds it, and until when (nil: unknown).
+public struct LockedObject: Equatable, Sendable {
+    public let key: String
+    public let until: UTCTime?
 }
 
 /// Requests sent to an object store, by the price class they are billed in.
@@ -67,7 +95,7 @@ public struct RequestCounts: Equatable, Sendable {
 
     mutating func count(method: String, query: [(name: String, value: String)]) {
         switch method {
-        case "GET" where query.contains { $0.name == "list-type" || $0.name == "uploads" }: writes += 1
+        case "GET" where query.contains { ["list-type", "uploads", "versions"].contains($0.name) }: writes += 1
         case "GET", "HEAD": reads += 1
         case "DELETE": deletes += 1
         default: writes += 1

@@ -36,8 +36,9 @@ final class InterruptingStorage: Storage {
         try inner.remove(key)
     }
 
-    func remove(keys: [String]) throws {
+    func remove(keys: [String]) throws -> [LockedObject] {
         for key in keys { try remove(key) }
+        return []
     }
 
     func discard(_ uploads: [AbandonedUpload]) throws {

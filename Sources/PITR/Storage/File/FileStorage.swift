@@ -112,8 +112,9 @@ public final class FileStorage: Storage {
         try FileSystem.remove(path(of: key))
     }
 
-    public func remove(keys: [String]) throws {
+    public func remove(keys: [String]) throws -> [LockedObject] {
         for key in keys { try remove(key) }
+        return []
     }
 
     /// Hidden temporary files (`.name.pid.random.tmp`, see `FileUpload`) under `prefix` last written before

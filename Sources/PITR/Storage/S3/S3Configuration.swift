@@ -1,4 +1,5 @@
 import PITRNative
+import PITRSupport
 
 /// Everything the S3 driver needs, resolved from settings (see `S3Configuration.load`).
 public struct S3Configuration: Sendable {
@@ -24,6 +25,8 @@ public struct S3Configuration: Sendable {
     /// x-amz-storage-class of new objects (e.g. STANDARD_IA), nil for the bucket's default.
     public var storageClass: String?
     public var serverSideEncryption: ServerSideEncryption?
+    /// Object Lock on every new object; nil writes objects without a lock.
+    public var objectLock: S3ObjectLock?
     /// Bytes per multipart part, and the most an upload buffers: an object up to this size
     /// goes in one PUT; larger ones use multipart upload.
     public var partSize: Int
@@ -35,6 +38,7 @@ public struct S3Configuration: Sendable {
 
     public init(bucket: String, prefix: String = "", endpoint: S3Endpoint, region: String = "us-east-1",
                 credentials: AWSCredentials, storageClass: String? = nil, serverSideEncryption: ServerSideEncryption? = nil,
+                objectLock: S3ObjectLock? = nil,
                 partSize: Int = S3Configuration.defaultPartSize, readSize: Int = S3Configuration.defaultReadSize, retry: RetryPolicy = RetryPolicy(),
                 http: HTTPClientOptions = HTTPClientOptions()) {
         self.bucket = bucket
@@ -44,6 +48,7 @@ public struct S3Configuration: Sendable {
         self.credentials = credentials
         self.storageClass = storageClass
         self.serverSideEncryption = serverSideEncryption
+        self.objectLock = objectLock
         self.partSize = partSize
         self.readSize = readSize
         self.retry = retry
@@ -60,9 +65,9 @@ public struct S3Configuration: Sendable {
         prefix.isEmpty ? objectKey : String(objectKey.dropFirst(prefix.count + 1))
     }
 
-    /// Headers that every new object carries.
-    var newObjectHeaders: [(name: String, value: String)] {
-        var headers: [(name: String, value: String)] = []
+    /// Headers that every new object carries (its lock, when locked, ends `objectLock.secondsAtWrite` after `now`).
+    func newObjectHeaders(now: UTCTime = .now()) -> [(name: String, value: String)] {
+        var headers: [(name: String, value: String)] = objectLock?.headers(now: now) ?? []
         if let storageClass { headers.append(("x-amz-storage-class", storageClass)) }
         switch serverSideEncryption {
         case .aes256:

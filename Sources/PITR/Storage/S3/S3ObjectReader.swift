@@ -11,6 +11,8 @@ import PITRSupport
 final class S3ObjectReader: ByteSource {
     private let client: S3Client
     private let objectKey: String
+    /// The version read (one a delete marker hides, `S3Storage.hiddenVersion`), nil for the current one.
+    private let versionID: String?
     private let chunkSize: Int
     /// Opens the second connection for reading ahead; nil reads one chunk at a time.
     private let openReadAheadClient: (() throws -> S3Client)?
@@ -25,12 +27,13 @@ final class S3ObjectReader: ByteSource {
     private var readAhead: ReadAhead?
 
     /// Fetches the first chunk; throws `StorageError.notFound` when the object does not exist.
-    init(client: S3Client, objectKey: String, chunkSize: Int, openReadAheadClient: (() throws -> S3Client)? = nil) throws {
+    init(client: S3Client, objectKey: String, versionID: String? = nil, chunkSize: Int, openReadAheadClient: (() throws -> S3Client)? = nil) throws {
         self.client = client
         self.objectKey = objectKey
+        self.versionID = versionID
         self.chunkSize = max(chunkSize, 1 << 16)
         self.openReadAheadClient = openReadAheadClient
-        take(try Self.fetch(client: client, objectKey: objectKey, from: 0, chunkSize: self.chunkSize, size: nil, etag: nil))
+        take(try Self.fetch(client: client, objectKey: objectKey, versionID: versionID, from: 0, chunkSize: self.chunkSize, size: nil, etag: nil))
     }
 
     deinit {
@@ -48,7 +51,7 @@ final class S3ObjectReader: ByteSource {
                 readAhead = nil
                 take(try pending.finish().get())
             } else {
-                take(try Self.fetch(client: client, objectKey: objectKey, from: fetched, chunkSize: chunkSize, size: size, etag: etag))
+                take(try Self.fetch(client: client, objectKey: objectKey, versionID: versionID, from: fetched, chunkSize: chunkSize, size: size, etag: etag))
             }
             if bufferOffset == buffer.count { return 0 }
         }
@@ -77,9 +80,9 @@ final class S3ObjectReader: ByteSource {
             }
         }
         guard let client = readAheadClient else { return }
-        let (objectKey, chunkSize, from, etag) = (self.objectKey, self.chunkSize, fetched, etag)
+        let (objectKey, versionID, chunkSize, from, etag) = (self.objectKey, self.versionID, self.chunkSize, fetched, etag)
         readAhead = ReadAhead("GET \(client.describe(objectKey))") {
-            try Self.fetch(client: client, objectKey: objectKey, from: from, chunkSize: chunkSize, size: size, etag: etag)
+            try Self.fetch(client: client, objectKey: objectKey, versionID: versionID, from: from, chunkSize: chunkSize, size: size, etag: etag)
         }
     }
 
@@ -93,7 +96,7 @@ final class S3ObjectReader: ByteSource {
 
     /// GETs the bytes from `start` (at most `chunkSize`), retrying transient failures and resuming
     /// after the bytes an interrupted attempt delivered. `size` and `etag` are what earlier chunks said.
-    static func fetch(client: S3Client, objectKey: String, from start: Int, chunkSize: Int, size: Int?, etag: String?) throws -> Chunk {
+    static func fetch(client: S3Client, objectKey: String, versionID: String?, from start: Int, chunkSize: Int, size: Int?, etag: String?) throws -> Chunk {
         let end = size.map { min($0, start + chunkSize) } ?? start + chunkSize
         var chunk: [UInt8] = []
         chunk.reserveCapacity(end - start)
@@ -105,7 +108,8 @@ final class S3ObjectReader: ByteSource {
             let from = start + chunk.count
             var headers: [(name: String, value: String)] = [("Range", "bytes=\(from)-\(end - 1)")]
             if let etag { headers.append(("If-Match", etag)) }
-            let operation = try S3Client.Operation(method: "GET", key: objectKey, headers: headers, accepting: [403, 404, 416])
+            let operation = try S3Client.Operation(method: "GET", key: objectKey, query: versionID.map { [("versionId", $0)] } ?? [],
+                                                   headers: headers, accepting: [403, 404, 416])
             // Bytes go straight into the chunk: after a transport error they stay there and the
             // next attempt resumes after them (a 200 answer below replaces them all).
             let before = chunk.count

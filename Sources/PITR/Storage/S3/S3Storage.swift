@@ -26,17 +26,58 @@ public final class S3Storage: Storage {
         client = try S3Client(configuration: configuration, log: log)
     }
 
+    public var objectLock: S3ObjectLock? { configuration.objectLock }
+
+    /// GetObjectLockConfiguration: the bucket must have Object Lock enabled (which S3 allows only on a versioned bucket).
+    public func checkLocking() throws {
+        guard let mode = objectLock?.mode.rawValue else { return }
+        let operation = try S3Client.Operation(method: "GET", key: "", query: [("object-lock", "")], accepting: [404, 501])
+        let response = try client.send(operation)
+        let xml = Substring(String(decoding: response.body, as: UTF8.self))
+        guard response.isSuccess, S3XML.value("ObjectLockEnabled", in: xml) == "Enabled" else {
+            let found = response.status == 501 ? "does not support Object Lock" : "has no Object Lock enabled"
+            throw S3Error.configuration(setting: "TAILTOWN_S3_OBJECT_LOCK", problem: "is \(mode.lowercased()) but bucket \(configuration.bucket) "
+                + "\(found): use a bucket made with Object Lock (aws s3api create-bucket --object-lock-enabled-for-bucket), or unset the setting")
+        }
+    }
+
+    /// PutObjectRetention: locks `objectKey` (the current version) in the configured mode until `until`, which S3 takes
+    /// only as long or longer than a lock the object has.
+    func lock(objectKey: String, until: UTCTime) throws {
+        guard let mode = objectLock?.mode.rawValue else { return }
+        let body = Array(("<Retention xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Mode>\(mode)</Mode>"
+            + "<RetainUntilDate>\(until.iso8601)</RetainUntilDate></Retention>").utf8)
+        _ = try client.send(try S3Client.Operation(method: "PUT", key: objectKey, query: [("retention", "")],
+                                                   headers: [("Content-Type", "application/xml")], body: body, checksummed: true))
+    }
+
+    public func extendLock(of key: String, until: UTCTime) throws {
+        try lock(objectKey: configuration.objectKey(key), until: until)
+    }
+
+    /// The retain-until date a HEAD shows (which needs s3:GetObjectRetention).
+    public func lockEnd(of key: String) throws -> UTCTime? {
+        guard objectLock != nil else { return nil }
+        let response = try client.send(try S3Client.Operation(method: "HEAD", key: configuration.objectKey(key), accepting: [404]))
+        return response.header("x-amz-object-lock-retain-until-date").flatMap(Self.listingTime)
+    }
+
     public func describe(_ key: String) -> String {
         client.describe(configuration.objectKey(key))
     }
 
     public func size(of key: String) throws -> Int? {
         let objectKey = configuration.objectKey(key)
-        let operation = try S3Client.Operation(method: "HEAD", key: objectKey, accepting: [403, 404])
+        return try size(of: key, objectKey: objectKey, versionID: nil)
+    }
+
+    private func size(of key: String, objectKey: String, versionID: String?) throws -> Int? {
+        let operation = try S3Client.Operation(method: "HEAD", key: objectKey, query: versionID.map { [("versionId", $0)] } ?? [], accepting: [403, 404])
         let response = try client.send(operation)
         switch response.status {
         case 404:
-            return nil
+            guard versionID == nil, let hidden = try hiddenVersion(of: objectKey) else { return nil }
+            return try size(of: key, objectKey: objectKey, versionID: hidden)
         case 403:
             // A HEAD answer has no body to name its cause: a one-byte GET reads the error code.
             return try sizeByOneByteGet(key)
@@ -77,8 +118,33 @@ public final class S3Storage: Storage {
 
     public func openForReading(_ key: String) throws -> ByteSource {
         let (configuration, log) = (self.configuration, client.log)
-        return try S3ObjectReader(client: client, objectKey: configuration.objectKey(key), chunkSize: configuration.readSize,
-                                  openReadAheadClient: { try S3Client(configuration: configuration, log: log) })
+        let objectKey = configuration.objectKey(key)
+        func open(_ versionID: String?) throws -> ByteSource {
+            try S3ObjectReader(client: client, objectKey: objectKey, versionID: versionID, chunkSize: configuration.readSize,
+                               openReadAheadClient: { try S3Client(configuration: configuration, log: log) })
+        }
+        do {
+            return try open(nil)
+        } catch StorageError.notFound(let object) {
+            guard let hidden = try hiddenVersion(of: objectKey) else { throw StorageError.notFound(object: object) }
+            return try open(hidden)
+        }
+    }
+
+    /// In a locked repository, the newest version of `objectKey` when a delete marker hides it. With Object Lock the
+    /// bucket is versioned, and a DELETE without a version id does not delete a locked object: it adds a delete marker,
+    /// after which the key answers 404. That must not end a recovery early, so a read that finds nothing looks at the
+    /// key's versions (ListObjectVersions) and reads the newest, with a warning. nil when no version is left, or when
+    /// objects are not locked here (where a 404 is the answer).
+    func hiddenVersion(of objectKey: String) throws -> String? {
+        guard configuration.objectLock != nil else { return nil }
+        let listing = try S3Client.Operation(method: "GET", key: "", query: [("prefix", objectKey), ("versions", "")])
+        let xml = Substring(String(decoding: try client.send(listing).body, as: UTF8.self))
+        guard let version = S3XML.elements("Version", in: xml).first(where: { S3XML.value("Key", in: $0) == objectKey }),
+              let id = S3XML.value("VersionId", in: version) else { return nil }
+        client.log.warning("\(client.describe(objectKey)) is hidden by a delete marker (it was deleted without a version id, which a "
+            + "locked object survives): reading its newest version \(id.sanitizedServerText(limit: 100)); 'verify' reports every such object")
+        return id
     }
 
     public func readTail(of key: String, count: Int) throws -> [UInt8] {
@@ -90,26 +156,32 @@ public final class S3Storage: Storage {
     }
 
     /// A ranged GET; `whole` cuts the range out of a whole object when the server ignored Range.
-    private func read(_ key: String, count: Int, range: String, whole: @escaping ([UInt8]) -> ArraySlice<UInt8>) throws -> [UInt8] {
+    /// `versionID`: a version a delete marker hides (`hiddenVersion`), nil for the current one.
+    private func read(_ key: String, count: Int, range: String, versionID: String? = nil,
+                      whole: @escaping ([UInt8]) -> ArraySlice<UInt8>) throws -> [UInt8] {
         guard count > 0 else {
             guard try size(of: key) != nil else { throw StorageError.notFound(object: describe(key)) }
             return []
         }
         let objectKey = configuration.objectKey(key)
-        let operation = try S3Client.Operation(method: "GET", key: objectKey, headers: [("Range", range)], accepting: [403, 404, 416])
-        return try client.retrying("GET \(describe(key))") { _ in
+        let operation = try S3Client.Operation(method: "GET", key: objectKey, query: versionID.map { [("versionId", $0)] } ?? [],
+                                               headers: [("Range", range)], accepting: [403, 404, 416])
+        let bytes: [UInt8]? = try client.retrying("GET \(describe(key))") { _ in
             var bytes: [UInt8] = []
             let response = try client.attempt(operation) { bytes += $0 }
             switch response.status {
             case 404:
                 guard client.isMissingKey(response) else { throw client.refusal(operation, response) }
-                throw StorageError.notFound(object: describe(key))
+                return nil
             case 403: throw try S3Storage.settleForbidden(client: client, objectKey: objectKey, response: response, operation: operation)
             case 416: return []  // an empty object has no satisfiable range
             case 200: return Array(whole(bytes))  // the range was ignored
             default: return bytes
             }
         }
+        if let bytes { return bytes }
+        guard versionID == nil, let hidden = try hiddenVersion(of: objectKey) else { throw StorageError.notFound(object: describe(key)) }
+        return try read(key, count: count, range: range, versionID: hidden, whole: whole)
     }
 
     public func startUpload(_ key: String) throws -> Upload {
@@ -150,43 +222,64 @@ public final class S3Storage: Storage {
         text.count >= 19 ? UTCTime(iso8601: text.prefix(19) + "Z") : nil
     }
 
+    /// With Object Lock, by version id (`remove(keys:)`): a DELETE without one would only add a delete marker.
     public func remove(_ key: String) throws {
+        guard objectLock == nil else { return _ = try remove(keys: [key]) }
         _ = try client.send(try S3Client.Operation(method: "DELETE", key: configuration.objectKey(key), accepting: [404]))
     }
 
-    /// Removes many objects with DeleteObjects, 1000 keys per request (S3's limit).
-    /// Missing keys are not errors; a key S3 could not delete fails the call, naming it.
-    public func remove(keys: [String]) throws {
+    /// Removes many objects with DeleteObjects, 1000 per request (S3's limit). Missing keys are not errors; a key S3
+    /// could not delete fails the call, naming it. With Object Lock, every version of each key is removed by its id
+    /// (`S3VersionedDeletion`), and a key any of whose versions is still locked is left whole and returned.
+    public func remove(keys: [String]) throws -> [LockedObject] {
+        if let lock = objectLock {
+            return try S3VersionedDeletion(storage: self, lock: lock).remove(keys: keys)
+        }
+        try deleteObjects(keys.map { (configuration.objectKey($0), nil) })
+        return []
+    }
+
+    /// DeleteObjects of `objects` (object keys, with a version id or none), 1000 per request; returns the object keys
+    /// refused with AccessDenied when `lockedIsRefusal` is false (a lock held longer than its writer said).
+    @discardableResult
+    func deleteObjects(_ objects: [(key: String, version: String?)], lockedIsRefusal: Bool = true) throws -> Set<String> {
+        var locked = Set<String>()
         var start = 0
-        while start < keys.count {
-            let batch = keys[start..<min(start + 1000, keys.count)]
+        while start < objects.count {
+            let batch = objects[start..<min(start + 1000, objects.count)]
             start += batch.count
-            let objects = batch.map { "<Object><Key>\(S3XML.escape(configuration.objectKey($0)))</Key></Object>" }.joined()
-            let body = Array("<Delete><Quiet>true</Quiet>\(objects)</Delete>".utf8)
-            // DeleteObjects requires a body checksum: SHA-256 (already computed for the signature) in base64.
-            let checksum = Base64.encode(try SHA256Hasher.digest(body))
-            let operation = try S3Client.Operation(
-                method: "POST", key: "", query: [("delete", "")],
-                headers: [("Content-Type", "application/xml"), ("x-amz-checksum-sha256", checksum), ("x-amz-sdk-checksum-algorithm", "SHA256")],
-                body: body)
+            let entries = batch.map { object in
+                "<Object><Key>\(S3XML.escape(object.key))</Key>" + (object.version.map { "<VersionId>\(S3XML.escape($0))</VersionId>" } ?? "") + "</Object>"
+            }.joined()
+            let body = Array("<Delete><Quiet>true</Quiet>\(entries)</Delete>".utf8)
+            // DeleteObjects requires a body checksum.
+            let operation = try S3Client.Operation(method: "POST", key: "", query: [("delete", "")], headers: [("Content-Type", "application/xml")],
+                                                   body: body, checksummed: true)
             let response = try client.send(operation)
             let xml = Substring(String(decoding: response.body, as: UTF8.self))
-            if let failed = S3XML.elements("Error", in: xml).first {
-                throw S3Error.refused(request: "DELETE \(client.describe(S3XML.value("Key", in: failed) ?? "?"))", status: response.status,
-                                      code: S3XML.value("Code", in: failed) ?? "Error", message: S3XML.value("Message", in: failed) ?? "")
+            for failed in S3XML.elements("Error", in: xml) {
+                let key = S3XML.value("Key", in: failed) ?? "?"
+                let code = S3XML.value("Code", in: failed) ?? "Error"
+                if !lockedIsRefusal, code == "AccessDenied" {
+                    locked.insert(key)
+                    continue
+                }
+                throw S3Error.refused(request: "DELETE \(client.describe(key))", status: response.status, code: code,
+                                      message: S3XML.value("Message", in: failed) ?? "")
             }
         }
+        return locked
     }
 
     /// Stores `body` under `key` in one PUT, conditionally unless `replace`.
     func putObject(key: String, body: [UInt8], replace: Bool) throws -> CommitOutcome {
         let objectKey = configuration.objectKey(key)
-        var headers: [(name: String, value: String)] = [("Content-Type", "application/octet-stream")] + configuration.newObjectHeaders
+        var headers: [(name: String, value: String)] = [("Content-Type", "application/octet-stream")] + configuration.newObjectHeaders()
         if !replace, conditionalWritesUnsupported, try size(of: key) != nil {
             return .alreadyExists
         }
         if !replace, !conditionalWritesUnsupported { headers.append(("If-None-Match", "*")) }
-        let operation = try S3Client.Operation(method: "PUT", key: objectKey, headers: headers, body: body, accepting: [412, 501])
+        let operation = try S3Client.Operation(method: "PUT", key: objectKey, headers: headers, body: body, accepting: [412, 501], checksummed: true)
         let response = try client.send(operation)
         switch response.status {
         case 412:

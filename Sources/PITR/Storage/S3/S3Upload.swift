@@ -1,3 +1,5 @@
+import PITRSupport
+
 /// An object being written to S3. Up to one part is buffered: an object that fits is sent
 /// in one PUT at `commit`; a larger one becomes a multipart upload whose parts are sent as
 /// they fill, completed at `commit` only after every part succeeded, and aborted on any
@@ -9,7 +11,8 @@ final class S3Upload: Upload {
     private let objectKey: String
     private let partSize: Int
     private var buffer: [UInt8] = []
-    private var multipart: (uploadID: String, etags: [String])?
+    /// The upload's id, and each part's ETag and checksum (base64 SHA-256) so far.
+    private var multipart: (uploadID: String, parts: [(etag: String, checksum: String)])?
     private var finished = false
 
     init(storage: S3Storage, client: S3Client, key: String) {
@@ -90,7 +93,7 @@ final class S3Upload: Upload {
         if multipart == nil {
             let operation = try S3Client.Operation(
                 method: "POST", key: objectKey, query: [("uploads", "")],
-                headers: [("Content-Type", "application/octet-stream")] + client.configuration.newObjectHeaders)
+                headers: [("Content-Type", "application/octet-stream"), ("x-amz-checksum-algorithm", "SHA256")] + client.configuration.newObjectHeaders())
             let what = "POST \(client.describe(objectKey))?uploads"
             let (uploadID, retried) = try client.retrying(what) { attempt in
                 let response = try client.attempt(operation)
@@ -103,14 +106,14 @@ final class S3Upload: Upload {
             // An earlier attempt may have created an upload whose answer was lost.
             if retried { abortStrayUploads(keeping: uploadID) }
         }
-        guard let uploadID = multipart?.uploadID, let partNumber = multipart.map({ $0.etags.count + 1 }) else { return }
+        guard let uploadID = multipart?.uploadID, let partNumber = multipart.map({ $0.parts.count + 1 }) else { return }
         let operation = try S3Client.Operation(
-            method: "PUT", key: objectKey, query: [("partNumber", "\(partNumber)"), ("uploadId", uploadID)], body: buffer)
+            method: "PUT", key: objectKey, query: [("partNumber", "\(partNumber)"), ("uploadId", uploadID)], body: buffer, checksummed: true)
         let response = try client.send(operation)
-        guard let etag = response.header("etag") else {
+        guard let etag = response.header("etag"), let checksum = operation.checksum else {
             throw S3Error.malformedAnswer(request: "PUT \(client.describe(objectKey)) part \(partNumber)", problem: "no ETag")
         }
-        multipart?.etags.append(etag)
+        multipart?.parts.append((etag, checksum))
         buffer.removeAll(keepingCapacity: true)
     }
 
@@ -132,8 +135,11 @@ final class S3Upload: Upload {
     }
 
     private func complete(replace: Bool) throws -> CommitOutcome {
-        guard let (uploadID, etags) = multipart else { return .stored }
-        let parts = etags.enumerated().map { "<Part><PartNumber>\($0.offset + 1)</PartNumber><ETag>\(S3XML.escape($0.element))</ETag></Part>" }
+        guard let (uploadID, sent) = multipart else { return .stored }
+        let parts = sent.enumerated().map {
+            "<Part><PartNumber>\($0.offset + 1)</PartNumber><ETag>\(S3XML.escape($0.element.etag))</ETag>"
+                + "<ChecksumSHA256>\($0.element.checksum)</ChecksumSHA256></Part>"
+        }
         let body = Array("<CompleteMultipartUpload>\(parts.joined())</CompleteMultipartUpload>".utf8)
         let headers: [(name: String, value: String)] = [("Content-Type", "application/xml")] + (replace ? [] : [("If-None-Match", "*")])
         let operation = try S3Client.Operation(method: "POST", key: objectKey, query: [("uploadId", uploadID)],
@@ -155,6 +161,10 @@ final class S3Upload: Upload {
                 let xml = Substring(String(decoding: response.body, as: UTF8.self))
                 if let code = S3XML.value("Code", in: xml), xml.contains("<Error>") {
                     throw S3Error.refused(request: what, status: response.status, code: code, message: S3XML.value("Message", in: xml) ?? "")
+                }
+                // The lock asked for at CreateMultipartUpload, set again on the whole object: not every store keeps it.
+                if let lock = client.configuration.objectLock {
+                    try storage.lock(objectKey: objectKey, until: UTCTime(secondsSinceEpoch: UTCTime.now().secondsSinceEpoch + lock.secondsAtWrite))
                 }
                 return .stored
             }

@@ -86,10 +86,11 @@ struct S3SettingsTests {
         #expect(configuration.readSize == 2 << 20)
         #expect(try settings(base).s3Configuration(bucket: "bucket", prefix: "", home: nil).readSize == S3Configuration.defaultReadSize)
         #expect(configuration.retry.maxRetries == 3)
-        #expect(configuration.newObjectHeaders.map(\.name) == ["x-amz-storage-class", "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"])
+        #expect(configuration.newObjectHeaders().map(\.name) == ["x-amz-storage-class", "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"])
         for (name, value) in [("TAILTOWN_S3_PART_SIZE", "1MiB"), ("TAILTOWN_S3_PART_SIZE", "lots"), ("TAILTOWN_S3_READ_SIZE", "512KiB"), ("TAILTOWN_S3_READ_SIZE", "6GiB"), ("TAILTOWN_S3_MAX_RETRIES", "-1"),
                               ("TAILTOWN_S3_SSE", "rot13"), ("TAILTOWN_S3_STORAGE_CLASS", "DEEP_ARCHIVE"), ("TAILTOWN_S3_PATH_STYLE", "maybe"),
-                              ("TAILTOWN_S3_SSE_KMS_KEY_ID", "k"), ("TAILTOWN_S3_CA_FILE", "/nonexistent.pem")] {
+                              ("TAILTOWN_S3_SSE_KMS_KEY_ID", "k"), ("TAILTOWN_S3_CA_FILE", "/nonexistent.pem"),
+                              ("TAILTOWN_S3_OBJECT_LOCK", "forever"), ("TAILTOWN_S3_OBJECT_LOCK_MARGIN", "soon")] {
             let error = #expect(throws: ConfigError.self, "\(name)=\(value)") {
                 _ = try settings(base.merging([name: value]) { $1 }).s3Configuration(bucket: "bucket", prefix: "", home: nil)
             }

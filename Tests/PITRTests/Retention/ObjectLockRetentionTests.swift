@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+@testable import PITRBackup
+@testable import PITRRepository
+@testable import PITRRetention
+@testable import PITRStorage
+@testable import PITRSupport
+@testable import PITRWAL
+import TestSupport
+
+/// `delete` in a repository with S3 Object Lock, against moto's: it removes by version id only (no delete marker is
+/// ever added), leaves whole what a lock still holds and says so, removes it once the lock ended, and extends the
+/// locks of what it keeps. Locks last 6 seconds here, so that they end within the test.
+@Suite("delete with S3 Object Lock", .serialized)
+struct ObjectLockRetentionTests {
+    let storage: S3Storage
+    let repo: SyntheticRepository
+
+    init() throws {
+        let bucket = MotoServer.uniqueBucket("lockdelete")
+        try MotoServer.createBucket(bucket, objectLock: true)
+        var configuration = try S3TestRepository.configuration(bucket: bucket, prefix: "pg")
+        configuration.objectLock = S3ObjectLock(mode: .governance, margin: 6, horizon: 0)
+        storage = try S3Storage(configuration: configuration, log: Log(level: .error))
+        repo = try SyntheticRepository(storage: storage)
+    }
+
+    /// The versions and delete markers of the objects in the repository's `folders`, by object key.
+    func versions(_ folders: [String]) throws -> [String: [S3VersionedDeletion.Version]] {
+        let deletion = S3VersionedDeletion(storage: storage, lock: try #require(storage.configuration.objectLock))
+        return try folders.reduce(into: [:]) { found, folder in found.merge(try deletion.versions(in: "pg/" + folder + "/")) { a, _ in a } }
+    }
+
+    @Test func deletesByVersionOnceLocksEndAndExtendsWhatItKeeps() throws {
+        try repo.addSegments(1...12)
+        let old = try repo.addBackup(stoppedAt: "2026-01-01T00:00:00Z", start: 2, stop: 3)
+        let kept = try repo.addBackup(stoppedAt: "2026-01-05T00:00:00Z", start: 8, stop: 9)
+        let policy = RetentionPolicy(counts: [.daily: 1])
+        sleep(2)  // the locks from the writes now end before what is kept needs
+        let plan = try RetentionPlanner(inventory: RepositoryInventory.load(repository: repo.repository)).plan(policy: policy, now: .now())
+        #expect(plan.backups.map(\.backup.name) == [old.name])
+        #expect(plan.text.contains("lock    "))
+        let before = try repo.keys()
+
+        // Every lock still holds: nothing is removed, and no delete marker is added.
+        let held = try plan.execute(on: storage, log: Log(level: .error))
+        #expect(held.lockedBackups == [old.name])
+        #expect(!held.locked.isEmpty)
+        #expect(RetentionPlan.lockedText(held).contains("backup \(old.name): its descriptor is still locked"))
+        #expect(try repo.keys() == before)
+        let folders = ["backups/" + old.name, "backups/" + kept.name, repo.archive.folder + "/" + repo.segment(1, 1).folderName]
+        #expect(try versions(folders).values.allSatisfy { $0.allSatisfy { !$0.isDeleteMarker } })
+        // What is kept for ever (the newest backup) was locked a month past the horizon.
+        let keptDescriptor = BackupDescriptor.key(of: kept.name)
+        let keptLock = try #require(try storage.lockEnd(of: keptDescriptor))
+        #expect(keptLock.secondsSinceEpoch > UTCTime.now().secondsSinceEpoch + 29 * 86_400)
+
+        // Once the locks have ended, the same plan removes every version, and still adds no delete marker.
+        sleep(7)
+        let done = try plan.execute(on: storage, log: Log(level: .error))
+        #expect(done.locked.isEmpty, "\(done.locked)")
+        let left = try repo.keys()
+        #expect(!left.contains { $0.hasPrefix("backups/\(old.name)/") })
+        #expect(left.contains(keptDescriptor))
+        let versions = try versions(folders)
+        #expect(!versions.keys.contains { $0.contains(old.name) })
+        #expect(versions.values.allSatisfy { $0.allSatisfy { !$0.isDeleteMarker } })
+        #expect(!left.contains(repo.walKey(.segment(repo.segment(1, 2)))))
+        #expect(!versions.keys.contains("pg/" + repo.walKey(.segment(repo.segment(1, 2)))))
+        #expect(left.contains(repo.walKey(.segment(repo.segment(1, 8)))))
+    }
+
+    @Test func aDeleteMarkerOnAKeyBeingDeletedGoesWithIt() throws {
+        let key = "backups/leftover/piece"
+        try repo.putObject(key, Array("leftover".utf8))
+        try storage.client.send(try S3Client.Operation(method: "DELETE", key: storage.configuration.objectKey(key), accepting: [404]))
+        #expect(try versions(["backups/leftover"])["pg/" + key]?.count == 2)  // the object and its delete marker
+        #expect(try storage.remove(keys: [key]).map(\.key) == [key])  // still locked: left whole
+        #expect(try versions(["backups/leftover"])["pg/" + key]?.count == 2)
+        sleep(7)
+        #expect(try storage.remove(keys: [key]).isEmpty)
+        #expect(try versions(["backups/leftover"])["pg/" + key] == nil)
+    }
+}
