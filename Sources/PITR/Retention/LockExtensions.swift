@@ -10,6 +10,8 @@ import PITRSupport
 public struct LockExtensions: Sendable {
     public struct Extension: Sendable {
         public let key: String
+        /// Until when a kept backup needs the object; nil: for as long as anything is kept.
+        public let needed: UTCTime?
         /// The lock must last at least this long...
         let wanted: UTCTime
         /// ...and, when it does not, is made to last this long.
@@ -19,42 +21,45 @@ public struct LockExtensions: Sendable {
     static let foreverStep: Int64 = 30 * 86_400
     public let extensions: [Extension]
 
-    /// `metadata`: what the repository keeps about itself (`Repository.metadataObjects`), needed for ever.
-    init(needs: RepositoryNeeds, inventory: RepositoryInventory, metadata: [StoredObject], lock: S3ObjectLock, now: UTCTime) {
-        func ends(_ until: RetentionExpiry) -> (wanted: UTCTime, target: UTCTime) {
-            switch until {
-            case .at(let time):
-                let end = lock.end(neededUntil: time, now: now)
-                return (end, end)
-            case .never:
-                let end = lock.end(neededUntil: nil, now: now)
-                return (end, UTCTime(secondsSinceEpoch: end.secondsSinceEpoch + Self.foreverStep))
-            }
-        }
-        func coveredAtWrite(_ object: StoredObject, _ wanted: UTCTime) -> Bool {
-            guard let written = object.lastModified else { return false }
-            return written.secondsSinceEpoch + lock.secondsAtWrite >= wanted.secondsSinceEpoch
-        }
+    /// `metadata`: what the repository keeps about itself (`Repository.metadataObjects`), needed for ever. `everything`
+    /// lists every needed object, those whose lock from their write reaches far enough too (what `verify` checks).
+    public init(needs: RepositoryNeeds, inventory: RepositoryInventory, metadata: [StoredObject], lock: S3ObjectLock, now: UTCTime,
+         everything: Bool = false) {
         var extensions: [Extension] = []
-        let forever = ends(.never)
-        for object in metadata where !coveredAtWrite(object, forever.wanted) {
-            extensions.append(Extension(key: object.key, wanted: forever.wanted, target: forever.target))
+        func add(_ object: StoredObject, _ until: RetentionExpiry) {
+            let needed: UTCTime?
+            var target: UTCTime
+            switch until {
+            case .at(let time): (needed, target) = (time, lock.end(neededUntil: time, now: now))
+            case .never: (needed, target) = (nil, lock.end(neededUntil: nil, now: now))
+            }
+            let wanted = target
+            if needed == nil { target = UTCTime(secondsSinceEpoch: target.secondsSinceEpoch + Self.foreverStep) }
+            if !everything, let written = object.lastModified, written.secondsSinceEpoch + lock.secondsAtWrite >= wanted.secondsSinceEpoch { return }
+            extensions.append(Extension(key: object.key, needed: needed, wanted: wanted, target: target))
         }
+        for object in metadata { add(object, .never) }
         let folders = inventory.objectsByBackup
         for kept in needs.kept {
-            let (wanted, target) = ends(kept.until)
-            for object in folders[kept.backup.name] ?? [] where !coveredAtWrite(object, wanted) {
-                extensions.append(Extension(key: object.key, wanted: wanted, target: target))
-            }
+            for object in folders[kept.backup.name] ?? [] { add(object, kept.until) }
         }
         for archive in inventory.archives {
             for (file, object) in archive.index.files {
-                guard let until = needs.until(file, of: archive.identity) else { continue }
-                let (wanted, target) = ends(until)
-                if !coveredAtWrite(object, wanted) { extensions.append(Extension(key: object.key, wanted: wanted, target: target)) }
+                if let until = needs.until(file, of: archive.identity) { add(object, until) }
             }
         }
         self.extensions = extensions.sorted { $0.key < $1.key }
+    }
+
+    /// The objects whose lock ends before a kept backup stops needing them (`delete` extends what is short by up to the
+    /// margin; shorter than the need itself means `delete` has not run for longer than the margin, or a lock was lost),
+    /// with the lock's end (nil: none).
+    public func shortfalls(on storage: Storage, now: UTCTime) throws -> [(key: String, lockedUntil: UTCTime?, needed: UTCTime)] {
+        try extensions.compactMap { candidate in
+            let needed = candidate.needed ?? UTCTime(secondsSinceEpoch: now.secondsSinceEpoch + 1)
+            let end = try storage.lockEnd(of: candidate.key)
+            return (end ?? UTCTime(secondsSinceEpoch: 0)) < needed ? (candidate.key, end, needed) : nil
+        }
     }
 
     /// Reads each candidate's lock and extends those that end too soon; returns how many were extended.

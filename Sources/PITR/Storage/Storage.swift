@@ -67,6 +67,10 @@ public protocol Storage: AnyObject {
 
     /// Locks `key`'s current version until `until` (a lock is only ever made longer).
     func extendLock(of key: String, until: UTCTime) throws
+
+    /// The keys under `prefix` that a delete marker hides (versioned S3 buckets): listings do not show them, reads look
+    /// behind the marker (with Object Lock).
+    func hiddenObjects(prefix: String) throws -> [String]
 }
 
 extension Storage {
@@ -74,6 +78,7 @@ extension Storage {
     public func checkLocking() throws {}
     public func lockEnd(of key: String) throws -> UTCTime? { nil }
     public func extendLock(of key: String, until: UTCTime) throws {}
+    public func hiddenObjects(prefix: String) throws -> [String] { [] }
 }
 
 /// An object `remove(keys:)` could not remove yet because a lock holds it, and until when (nil: unknown).

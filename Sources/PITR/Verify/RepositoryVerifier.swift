@@ -84,6 +84,7 @@ public struct RepositoryVerifier {
             case .sound(let format): formatOne += format == 1 ? 1 : 0
             }
         }
+        problems += lockProblems()
         let keys = keyUses(outcomes)
         problems += keys.filter { $0.status == nil && inventory.repository.keyring != nil }.map { .keyMissing(keyID: $0.keyID, objects: $0.objects) }
         var report = VerifyReport(time: now, deep: deep, backups: inventory.backups.count, backupObjects: backupObjects,
@@ -96,6 +97,23 @@ public struct RepositoryVerifier {
         }
         record(report)
         return report
+    }
+
+    /// With Object Lock: every object a kept backup needs, and the repository's own metadata, locked at least as long
+    /// as it is needed (a HEAD each), and no object hidden by a delete marker (one listing of the versions).
+    private func lockProblems() -> [VerifyProblem] {
+        let repository = inventory.repository
+        guard let lock = repository.storage.objectLock else { return [] }
+        do {
+            let metadata = try repository.metadataObjects(archives: inventory.archives.map(\.identity))
+            let locks = LockExtensions(needs: inventory.needs(policy: policy, now: now), inventory: inventory, metadata: metadata,
+                                       lock: lock, now: now, everything: true)
+            return try locks.shortfalls(on: repository.storage, now: now).map {
+                .lockTooShort(object: repository.storage.describe($0.key), lockedUntil: $0.lockedUntil, needed: $0.needed)
+            } + repository.storage.hiddenObjects(prefix: "").map { .hiddenByDeleteMarker(object: repository.storage.describe($0)) }
+        } catch {
+            return [.badObject(object: repository.name, reason: "cannot check the objects' locks (S3 Object Lock): \(error)")]
+        }
     }
 
     /// Objects per key: every configured key (in the key file's order), then the ids objects name that no configured

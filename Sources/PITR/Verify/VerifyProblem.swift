@@ -1,4 +1,5 @@
 import PITRBackup
+import PITRSupport
 import PITRWAL
 
 /// One thing `verify` found wrong, named by object, with what it means.
@@ -15,6 +16,10 @@ public enum VerifyProblem: Equatable, Sendable {
     case unreadableDescriptor(backup: String, reason: String)
     /// An incremental backup whose chain misses a backup (docs/operations.md, "Incremental chains").
     case brokenChain(backup: String, problem: BackupChains.Break)
+    /// With Object Lock: a needed object whose lock ends before its need (nil: it has none).
+    case lockTooShort(object: String, lockedUntil: UTCTime?, needed: UTCTime)
+    /// A delete marker hides the object (deleted without a version id); its newest version is still stored.
+    case hiddenByDeleteMarker(object: String)
 
     /// A short machine name, for `--json`.
     public var kind: String {
@@ -28,6 +33,8 @@ public enum VerifyProblem: Equatable, Sendable {
         case .keyMissing: "key_missing"
         case .unreadableDescriptor: "unreadable_descriptor"
         case .brokenChain: "broken_chain"
+        case .lockTooShort: "lock_too_short"
+        case .hiddenByDeleteMarker: "hidden_by_delete_marker"
         }
     }
 
@@ -39,6 +46,7 @@ public enum VerifyProblem: Equatable, Sendable {
         case .noArchive(let backup, _): backup
         case .keyMissing(let keyID, _): "key \(keyID)"
         case .unreadableDescriptor(let backup, _), .brokenChain(let backup, _): backup
+        case .lockTooShort(let object, _, _), .hiddenByDeleteMarker(let object): object
         }
     }
 
@@ -64,6 +72,12 @@ public enum VerifyProblem: Equatable, Sendable {
         case .brokenChain(let backup, let problem):
             "incremental backup \(backup) cannot be restored: \(problem); put \(problem.ancestor)'s folder back if a copy exists, "
                 + "else the next full backup starts a new chain and delete removes this one once the policy no longer keeps it"
+        case let .lockTooShort(object, lockedUntil, needed):
+            "\(object) is \(lockedUntil.map { "locked only until \($0.iso8601)" } ?? "not locked") but a kept backup needs it until \(needed.iso8601): "
+                + "run 'tailtown-pitr delete --confirm', which extends the locks of what it keeps, every day"
+        case .hiddenByDeleteMarker(let object):
+            "\(object) is hidden by a delete marker (it was deleted without a version id; its locked version is still stored, and "
+                + "restore reads it through the marker): find out who deleted it, and remove the marker by its version id to show it again"
         }
     }
 }

@@ -5,6 +5,7 @@ import Testing
 @testable import PITRRetention
 @testable import PITRStorage
 @testable import PITRSupport
+@testable import PITRVerify
 @testable import PITRWAL
 import TestSupport
 
@@ -80,5 +81,29 @@ struct ObjectLockRetentionTests {
         sleep(7)
         #expect(try storage.remove(keys: [key]).isEmpty)
         #expect(try versions(["backups/leftover"])["pg/" + key] == nil)
+    }
+
+    /// `verify` proves the locks: what a kept backup needs and is no longer locked is reported until `delete` extends
+    /// it, and an object hidden by a delete marker is named.
+    @Test func verifyReportsShortLocksAndDeleteMarkers() throws {
+        try repo.addSegments(1...4)
+        let kept = try repo.addBackup(stoppedAt: "2026-01-05T00:00:00Z", start: 2, stop: 3)
+        let policy = RetentionPolicy(counts: [.daily: 1])
+        func problems() throws -> [VerifyProblem] {
+            try RepositoryVerifier(inventory: RepositoryInventory.load(repository: repo.repository), policy: policy, now: .now(), deep: false).run().problems
+        }
+        #expect(try problems().isEmpty)
+        sleep(7)  // every lock from the writes has ended
+        let short = try problems().filter { $0.kind == "lock_too_short" }
+        #expect(short.contains { $0.subject == storage.describe(BackupDescriptor.key(of: kept.name)) })
+        #expect(short.contains { $0.subject == storage.describe(repo.walKey(.segment(repo.segment(1, 3)))) })
+        #expect(short.contains { $0.subject == storage.describe("tailtown-pitr.repo") })
+        try RetentionPlanner(inventory: RepositoryInventory.load(repository: repo.repository)).plan(policy: policy, now: .now())
+            .execute(on: storage, log: Log(level: .error))
+        #expect(try problems().isEmpty)
+
+        let hidden = repo.walKey(.segment(repo.segment(1, 4)))
+        _ = try storage.client.send(try S3Client.Operation(method: "DELETE", key: storage.configuration.objectKey(hidden), accepting: [404]))
+        #expect(try problems().contains { $0.kind == "hidden_by_delete_marker" && $0.subject == storage.describe(hidden) })
     }
 }

@@ -62,6 +62,12 @@ public final class S3Storage: Storage {
         return response.header("x-amz-object-lock-retain-until-date").flatMap(Self.listingTime)
     }
 
+    public func hiddenObjects(prefix: String) throws -> [String] {
+        guard let lock = objectLock else { return [] }
+        let versions = try S3VersionedDeletion(storage: self, lock: lock).versions(in: configuration.objectKey(prefix), deep: true)
+        return versions.filter { $0.value.contains { $0.isLatest && $0.isDeleteMarker } }.keys.map(configuration.repositoryKey).sorted()
+    }
+
     public func describe(_ key: String) -> String {
         client.describe(configuration.objectKey(key))
     }

@@ -14,6 +14,7 @@ struct S3VersionedDeletion {
         let id: String
         let written: UTCTime?
         let isDeleteMarker: Bool
+        let isLatest: Bool
     }
 
     func remove(keys: [String], now: UTCTime = .now()) throws -> [LockedObject] {
@@ -40,12 +41,13 @@ struct S3VersionedDeletion {
         return locked + refused.sorted().map { LockedObject(key: configuration.repositoryKey($0), until: nil) }
     }
 
-    /// Every version and delete marker of the objects directly in `folder` (an object key prefix ending in "/"), by key.
-    func versions(in folder: String) throws -> [String: [Version]] {
+    /// Every version and delete marker of the objects directly in `folder` (an object key prefix ending in "/"), by key;
+    /// with `deep`, of every object under it.
+    func versions(in folder: String, deep: Bool = false) throws -> [String: [Version]] {
         var found: [String: [Version]] = [:]
         var marker: (key: String, version: String)?
         repeat {
-            var query: [(name: String, value: String)] = [("delimiter", "/"), ("prefix", folder), ("versions", "")]
+            var query: [(name: String, value: String)] = (deep ? [] : [("delimiter", "/")]) + [("prefix", folder), ("versions", "")]
             if let marker { query += [("key-marker", marker.key), ("version-id-marker", marker.version)] }
             let response = try storage.client.send(try S3Client.Operation(method: "GET", key: "", query: query))
             let xml = Substring(String(decoding: response.body, as: UTF8.self))
@@ -53,7 +55,8 @@ struct S3VersionedDeletion {
                 for element in S3XML.elements(tag, in: xml) {
                     guard let key = S3XML.value("Key", in: element), let id = S3XML.value("VersionId", in: element) else { continue }
                     let written = S3XML.value("LastModified", in: element).flatMap(S3Storage.listingTime)
-                    found[key, default: []].append(Version(id: id, written: written, isDeleteMarker: isDeleteMarker))
+                    found[key, default: []].append(Version(id: id, written: written, isDeleteMarker: isDeleteMarker,
+                                                           isLatest: S3XML.value("IsLatest", in: element) == "true"))
                 }
             }
             marker = nil
