@@ -15,6 +15,8 @@ a queue, else a random one with probability `rate`:
   cut         forward, send the headers and half the body, then reset
   403         answer 403 AccessDenied without forwarding
   403:CODE    answer 403 with that error code (SignatureDoesNotMatch, InvalidObjectState...) without forwarding
+  nodelete    a DELETE or DeleteObjects answered 403 AccessDenied, anything else forwarded (a role without
+              delete permissions: `rate 1 nodelete`)
   501         answer 501 NotImplemented to a request with If-None-Match (else forward)
   norange     forward without the Range and If-Match headers (a server that ignores them)
   hostile     answer 400 with an error code, message and reason phrase full of control characters
@@ -90,6 +92,10 @@ class Handler(socketserver.StreamRequestHandler):
             length = int(dict((k.lower(), v) for k, v in headers).get('content-length', '0'))
             body = self.rfile.read(length) if length else b''
             fault = choose(method, path)
+            if fault == 'nodelete' and not (method == 'DELETE' or (method == 'POST' and ('?delete' in path or '&delete' in path))):
+                fault = 'pass'  # only deletions are refused
+            if fault == 'nodelete':
+                fault = '403'
             entry = {'method': method, 'path': path, 'fault': fault, 'status': 0,
                      'range': dict((k.lower(), v) for k, v in headers).get('range', ''),
                      'target': dict((k.lower(), v) for k, v in headers).get('x-amz-target', '')}
