@@ -44,7 +44,7 @@ struct BackupManifest {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(digits.count / 2)
         for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = Hex.digit(digits[index], uppercaseOnly: false), let low = Hex.digit(digits[index + 1], uppercaseOnly: false) else { return nil }
+            guard let high = Hex.digit(digits[index]), let low = Hex.digit(digits[index + 1]) else { return nil }
             bytes.append(high << 4 | low)
         }
         return bytes

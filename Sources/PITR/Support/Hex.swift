@@ -7,20 +7,24 @@ package enum Hex {
         guard !text.isEmpty, text.count <= 8 else { return nil }
         var value: UInt32 = 0
         for byte in text.utf8 {
-            guard let digit = digit(byte, uppercaseOnly: uppercaseOnly) else { return nil }
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            case UInt8(ascii: "a")...UInt8(ascii: "f") where !uppercaseOnly: digit = byte - UInt8(ascii: "a") + 10
+            default: return nil
+            }
             value = value << 4 | UInt32(digit)
         }
         return value
     }
 
-    /// The value of one hex digit; nil for any other byte (and for a-f with `uppercaseOnly`).
-    package static func digit(_ byte: UInt8, uppercaseOnly: Bool) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        case UInt8(ascii: "a")...UInt8(ascii: "f") where !uppercaseOnly: byte - UInt8(ascii: "a") + 10
-        default: nil
-        }
+    /// The value of one hex digit, either case; nil for any other byte.
+    package static func digit(_ byte: UInt8) -> UInt8? {
+        let lowercased = byte | 0x20
+        if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") { return byte - UInt8(ascii: "0") }
+        if lowercased >= UInt8(ascii: "a") && lowercased <= UInt8(ascii: "f") { return lowercased - UInt8(ascii: "a") + 10 }
+        return nil
     }
 
     /// Uppercase hex, zero-padded to `width` digits (no padding when `width` is 0).

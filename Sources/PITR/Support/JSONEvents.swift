@@ -95,7 +95,7 @@ package final class JSONEvents {
             default: throw invalid("invalid escape")
             }
         case .unicode(let isKey, let value, let digits):
-            guard let digit = Hex.digit(byte, uppercaseOnly: false) else { throw invalid("invalid \\u escape") }
+            guard let digit = Hex.digit(byte) else { throw invalid("invalid \\u escape") }
             let scalar = value << 4 | UInt32(digit)
             guard digits == 3 else {
                 token = .unicode(isKey: isKey, value: scalar, digits: digits + 1)

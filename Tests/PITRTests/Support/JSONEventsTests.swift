@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test func parsesEveryKindOfValue() throws {
-        let text = #" { "a": [1, -2.5e3, true, false, null, "x\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00"], "b": {}, "c": [], "d": {"e": {"f": 0}} } "#
+        let text = #" { "a": [1, -2.5e3, true, false, null, "x\"\\\/\b\f\n\r\t\u00E9\ud83d\uDE00"], "b": {}, "c": [], "d": {"e": {"f": 0}} } "#
         let value = try JSONValue.parse(Array(text.utf8))
         #expect(value["a"] == .array([.number("1"), .number("-2.5e3"), .bool(true), .bool(false), .null, .string("x\"\\/\u{8}\u{c}\n\r\té😀")]))
         #expect(value["b"] == .object([:]) && value["c"] == .array([]))
