@@ -97,4 +97,5 @@ bench_section backup bench/backup.sh
 bench_section walrate bench/wal-rate.sh  # push-ahead, prefetch and recovery rates
 bench_section restore bench/restore.sh
 bench_section incremental bench/incremental.sh  # incremental backups: stored bytes, times, chain restore, peak RSS
+bench_section files bench/files.sh  # 100,000 small relation files: backups and restores, time and peak RSS against pgBackRest
 bench_section micro bench/micro.sh  # the unit tests' micro-benchmarks, in a release build

@@ -51,20 +51,8 @@ use_major() {
 # ---------------------------------------------------------------------------------------------
 # Measuring: each command once, as postgres, under /usr/bin/time; its output kept in $WS/logs.
 
-declare -A WALL RSS_KB STORED NOTE
-LOGS=$WS/logs
-mkdir -p "$LOGS"
-chown postgres:postgres "$LOGS"
-# timed <key> <command...>: wall seconds into WALL[key], peak RSS in KiB into RSS_KB[key], output in $LOGS/key.log.
-timed() {
-    local key=$1 wall kb
-    shift
-    (cd "$WS" && as_pg /usr/bin/time -f '%e %M' -o "$LOGS/$key.time" "$@") >"$LOGS/$key.log" 2>&1 \
-        || { tail -20 "$LOGS/$key.log" >&2; die "$key failed (log: $LOGS/$key.log)"; }
-    read -r wall kb < <(tail -1 "$LOGS/$key.time")
-    WALL[$key]=$wall
-    RSS_KB[$key]=$kb
-}
+declare -A STORED NOTE
+bench_logs
 # tt_backup <key> <config> <full|incremental>: backup-push, timed; STORED[key] is its stored bytes (backup-list).
 tt_backup() {
     local key=$1 conf=$2 type=$3 name

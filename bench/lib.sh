@@ -81,6 +81,25 @@ bench_cleanup() {
     exit "$status"
 }
 
+# bench_logs: LOGS ($WS/logs, for postgres), and WALL and RSS_KB, which `timed` fills.
+bench_logs() {
+    declare -gA WALL RSS_KB
+    LOGS=$WS/logs
+    mkdir -p "$LOGS"
+    chown postgres:postgres "$LOGS"
+}
+# timed <key> <command...>: the command once, as postgres in $WS, under /usr/bin/time: wall seconds into WALL[key],
+# peak RSS in KiB into RSS_KB[key], output in $LOGS/key.log (bench_logs first).
+timed() {
+    local key=$1 wall kb
+    shift
+    (cd "$WS" && as_pg /usr/bin/time -f '%e %M' -o "$LOGS/$key.time" "$@") >"$LOGS/$key.log" 2>&1 \
+        || { tail -20 "$LOGS/$key.log" >&2; die "$key failed (log: $LOGS/$key.log)"; }
+    read -r wall kb < <(tail -1 "$LOGS/$key.time")
+    WALL[$key]=$wall
+    RSS_KB[$key]=$kb
+}
+
 # A TCP port on loopback that nothing listens on, from $1 upwards.
 free_port() {
     local port=$1

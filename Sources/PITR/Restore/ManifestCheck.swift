@@ -8,10 +8,12 @@ import PITRSupport
 /// from disk; `verify(directory:tablespaces:)` reads a directory that is already there.
 final class ManifestCheck {
     let manifest: BackupManifest
-    private var seen: Set<String> = []
+    /// Which of the manifest's files (by index in `manifest.files`) were checked.
+    private var seen: [Bool]
 
     init(manifest: BackupManifest) {
         self.manifest = manifest
+        seen = Array(repeating: false, count: manifest.files.count)
     }
 
     /// Top-level names pg_verifybackup ignores (pg_wal with everything under it), and restore's marker.
@@ -26,15 +28,14 @@ final class ManifestCheck {
 
     /// The algorithms of listed files that restore does not compute (their files are checked by size only).
     var uncomputedAlgorithms: [BackupManifest.ChecksumAlgorithm] {
-        Array(Set(manifest.files.values.map(\.algorithm).filter { $0 != .none && !$0.isComputed })).sorted { $0.rawValue < $1.rawValue }
+        manifest.files.algorithms.filter { $0 != .none && !$0.isComputed }.sorted { $0.rawValue < $1.rawValue }
     }
 
     /// Begins the file at `path` (relative to the data directory); nil for an ignored one. Throws for a
     /// file the manifest does not list.
     func start(_ path: String) throws -> RunningChecksum? {
         if Self.isIgnored(path) { return nil }
-        guard let file = manifest.files[path] else { throw RestoreError.manifestMismatch(file: path, reason: "backup_manifest does not list it") }
-        switch file.algorithm {
+        switch try listed(path, seen: false).algorithm {
         case .crc32c: return .crc32c(CRC32C())
         case .sha256: return .sha256(try SHA256Hasher())
         default: return .sizeOnly
@@ -43,18 +44,28 @@ final class ManifestCheck {
 
     /// Ends the file `start` began, `size` bytes long; throws when its size or checksum differs from the manifest's.
     func finish(_ path: String, size: Int, checksum: inout RunningChecksum) throws {
-        guard let file = manifest.files[path] else { throw RestoreError.manifestMismatch(file: path, reason: "backup_manifest does not list it") }
-        seen.insert(path)
+        let file = try listed(path, seen: true)
         guard size == file.size else { throw RestoreError.manifestMismatch(file: path, reason: "size \(size), manifest says \(file.size)") }
         if let actual = try checksum.finish(), actual != file.checksum {
             throw RestoreError.manifestMismatch(file: path, reason: "\(file.algorithm.rawValue) checksum \(hex(actual)), manifest says \(hex(file.checksum))")
         }
     }
 
-    /// Throws for a listed file that was never finished.
+    /// The manifest's entry for `path`, marked `seen` (finished) or not; throws for a file it does not list.
+    private func listed(_ path: String, seen marking: Bool) throws -> BackupManifest.File {
+        guard let index = manifest.files.index(of: path) else {
+            throw RestoreError.manifestMismatch(file: path, reason: "backup_manifest does not list it")
+        }
+        if marking { seen[index] = true }
+        return manifest.files[index]
+    }
+
+    /// Throws for a listed file that was never finished (the first by path).
     func finishAll() throws {
-        if let missing = manifest.files.keys.filter({ !seen.contains($0) && !Self.isIgnored($0) }).min() {
-            throw RestoreError.manifestMismatch(file: missing, reason: "it is missing, manifest says size \(manifest.files[missing]?.size ?? 0)")
+        for index in seen.indices where !seen[index] {
+            let path = manifest.files.path(at: index)
+            if Self.isIgnored(path) { continue }
+            throw RestoreError.manifestMismatch(file: path, reason: "it is missing, manifest says size \(manifest.files[index].size)")
         }
     }
 
@@ -70,7 +81,7 @@ final class ManifestCheck {
     func checkUnseen(directory: OpenDirectory, tablespaces: [UInt32: OpenDirectory]) throws {
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         try RestoredFiles.walk(directory, tablespaces: tablespaces, skip: Self.isIgnored) { path, folder, name, _ in
-            guard !seen.contains(path), var checksum = try start(path) else { return }
+            guard !(manifest.files.index(of: path).map { seen[$0] } ?? false), var checksum = try start(path) else { return }
             let size = try RestoredFiles.read(name, in: folder, buffer: &buffer) { try checksum.update($0) }
             try finish(path, size: size, checksum: &checksum)
         }

@@ -3,8 +3,8 @@ import PITRPipeline
 import PITRSupport
 
 extension RestoreExecutor {
-    /// Decodes each archive's pieces in order into its extractor, the manifest first (into memory and its
-    /// file), so that each file is checked against it as it is written; then checks that none is missing. With a
+    /// Decodes each archive's pieces in order into its extractor, the manifest first (read as it arrives into a table,
+    /// and into its file), so that each file is checked against it as it is written; then checks that none is missing. With a
     /// `rebuild`, the archives are an incremental backup's: its older backups are read next, then the manifest made.
     func extractArchives(_ backup: BackupDescriptor, _ destinations: Destinations,
                                  target: OpenDirectory, tablespaces: [UInt32: OpenDirectory], rebuild: ChainRebuild?) throws -> [TarExtractor] {
@@ -27,11 +27,12 @@ extension RestoreExecutor {
             let described = repository.storage.describe(BackupDescriptor.objectKey(backup: backup.name, object: pieces[0].name))
             let sink: ByteSink
             var extractor: TarExtractor?
-            var manifest: MemorySink?
+            var manifest: (reader: ManifestReader, file: SystemFile?)?
             if archive == "backup_manifest" {
-                let memory = MemorySink(limit: 1 << 30, object: described, expectedSize: pieces.reduce(0) { $0 + $1.rawBytes })
-                manifest = memory
-                sink = memory
+                let file = try rebuild?.writesNewManifest == true ? nil : newManifestFile(in: target, owner: destinations.owner)
+                let reader = try ManifestReader(copy: file)
+                manifest = (reader, file)
+                sink = reader
             } else {
                 let root: OpenDirectory
                 if archive == "base.tar" {
@@ -50,12 +51,16 @@ extension RestoreExecutor {
                 sink = created
             }
             let clock = Stopwatch()
-            try decode(archive, of: backup, into: sink)
+            do {
+                try decode(archive, of: backup, into: sink)
+            } catch let error as BackupManifest.Invalid {
+                throw RestoreError.invalidManifest(backup: backup.name, reason: error.reason)
+            }
             done += pieces.reduce(0) { $0 + $1.rawBytes }
             try extractor?.finish()
             if let manifest {
-                manifestCheck = try checkManifest(manifest.bytes, backup: backup, in: target, owner: destinations.owner,
-                                                  writing: rebuild?.writesNewManifest != true)
+                try manifest.file?.sync()
+                manifestCheck = try checkManifest(manifest.reader, backup: backup)
             }
             let bytes = pieces.reduce(0) { $0 + $1.rawBytes }
             onProgress("\(archive): \(pieces.count) piece\(pieces.count == 1 ? "" : "s"), \(Self.megabytes(bytes)) in "
@@ -93,19 +98,19 @@ extension RestoreExecutor {
         }
     }
 
-    /// Writes backup_manifest into the target (unless not `writing`: a rebuilt incremental gets a new one) and returns
-    /// the check of the files against it.
-    private func checkManifest(_ bytes: [UInt8], backup: BackupDescriptor, in target: OpenDirectory, owner: FileOwner,
-                               writing: Bool) throws -> ManifestCheck {
-        if writing {
-            let file = try target.createFile("backup_manifest", mode: 0o600)
-            try owner.take(file)
-            try file.write(bytes)
-            try file.sync()
-        }
+    /// The restored backup_manifest, created for the owner, for the stored one to be copied into as it is read (a
+    /// rebuilt incremental's server-side manifest is not: it gets a new one).
+    private func newManifestFile(in target: OpenDirectory, owner: FileOwner) throws -> SystemFile {
+        let file = try target.createFile("backup_manifest", mode: 0o600)
+        try owner.take(file)
+        return file
+    }
+
+    /// The check of the files against the manifest `reader` has read whole.
+    private func checkManifest(_ reader: ManifestReader, backup: BackupDescriptor) throws -> ManifestCheck {
         let manifest: BackupManifest
         do {
-            manifest = try BackupManifest(bytes)
+            manifest = try reader.finish()
         } catch let error as BackupManifest.Invalid {
             throw RestoreError.invalidManifest(backup: backup.name, reason: error.reason)
         }

@@ -19,6 +19,14 @@ package enum Hex {
         return value
     }
 
+    /// The value of one hex digit, either case; nil for any other byte.
+    package static func digit(_ byte: UInt8) -> UInt8? {
+        let lowercased = byte | 0x20
+        if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") { return byte - UInt8(ascii: "0") }
+        if lowercased >= UInt8(ascii: "a") && lowercased <= UInt8(ascii: "f") { return lowercased - UInt8(ascii: "a") + 10 }
+        return nil
+    }
+
     /// Uppercase hex, zero-padded to `width` digits (no padding when `width` is 0).
     package static func format<T: BinaryInteger>(_ value: T, width: Int) -> String {
         let digits = String(value, radix: 16, uppercase: true)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PITRNative
+@testable import PITRPipeline
 @testable import PITRRestore
 @testable import PITRSupport
 
@@ -71,6 +72,89 @@ import Testing
         text += Array("\"Manifest-Checksum\": \"\(hex(try SHA256Hasher.digest(text)))\"}\n".utf8)
         let manifest = try BackupManifest(text)
         #expect(manifest.files["base/1/1259"] == BackupManifest.File(size: 2, algorithm: .none, checksum: []))
+    }
+
+    /// The manifest read as it arrives, in pieces of any size: the same table as the whole text gives, and the text
+    /// copied on the way byte for byte.
+    @Test func readsAManifestInPiecesOfAnySize() throws {
+        let real = try Self.realManifest()
+        let whole = try BackupManifest(real)
+        #expect(whole.files.count > 900 && whole.walRanges.count == 1)
+        for piece in [1, 2, 13, 4096, real.count] {
+            let copy = MemorySink(limit: real.count, object: "copy")
+            let reader = try ManifestReader(copy: copy)
+            for start in stride(from: 0, to: real.count, by: piece) {
+                try Array(real[start..<min(start + piece, real.count)]).withUnsafeBytes { try reader.write($0) }
+            }
+            let manifest = try reader.finish()
+            #expect(manifest.files == whole.files && manifest.walRanges == whole.walRanges && manifest.version == whole.version)
+            #expect(copy.bytes == real)
+        }
+        // Every listed path is found, each at its index, and nothing else.
+        for index in 0..<whole.files.count {
+            #expect(whole.files.index(of: whole.files.path(at: index)) == index)
+        }
+        #expect(whole.files["PG_VERSIO"] == nil && whole.files["PG_VERSION0"] == nil && whole.files[""] == nil)
+    }
+
+    /// A damaged, truncated or forged manifest is refused, each with a reason that says what is wrong.
+    @Test func refusesADamagedTruncatedOrForgedManifest() throws {
+        let real = try Self.realManifest()
+        func reason(_ text: [UInt8]) -> String? {
+            do {
+                _ = try BackupManifest(text)
+                return nil
+            } catch {
+                return (error as? BackupManifest.Invalid)?.reason ?? "\(error)"
+            }
+        }
+        // Cut anywhere: never accepted.
+        for end in stride(from: 0, to: real.count, by: 97) {
+            #expect(reason(Array(real[..<end])) != nil, "cut at \(end) of \(real.count) bytes")
+        }
+        #expect(reason(Array(real.dropLast())) == "its last line does not end with a newline")
+        #expect(reason(Array(real.dropLast(2)) + [UInt8(ascii: "\n")])?.hasPrefix("it is not valid JSON: unexpected end") == true)
+        #expect(reason(Array("{}\n".utf8)) == "it has fewer than two lines")
+
+        // Forged: a size changed, the checksum left as it was.
+        let text = String(decoding: real, as: UTF8.self)
+        let forged = Array(text.replacingOccurrences(of: "\"Size\": 225,", with: "\"Size\": 226,").utf8)
+        #expect(forged != real)
+        #expect(reason(forged)?.hasPrefix("its Manifest-Checksum is ") == true)
+
+        // Forged with the checksum made again over the forged text: each break of the format is named.
+        func resealed(_ body: String) -> [UInt8] {
+            var covered = Array(body.utf8)
+            covered = Array(covered[...covered.lastIndex(of: UInt8(ascii: "\n"), before: covered.count - 1)])
+            return covered + Array("\"Manifest-Checksum\": \"\(hex((try? SHA256Hasher.digest(covered)) ?? []))\"}\n".utf8)
+        }
+        let good = try Self.manifest([("PG_VERSION", Array("15\n".utf8), .crc32c), ("base/1/1259", [1, 2], .sha256)])
+        let body = String(decoding: good, as: UTF8.self)
+        #expect(reason(resealed(body)) == nil)
+        let cases: [(String, String)] = [
+            (body.replacingOccurrences(of: "base/1/1259", with: "PG_VERSION"), "file PG_VERSION is listed twice"),
+            (body.replacingOccurrences(of: "\"Size\": 2,", with: "\"Size\": -2,"), "file base/1/1259 has no valid Size"),
+            (body.replacingOccurrences(of: "\"SHA256\"", with: "\"MD5\""), "file base/1/1259 has unknown Checksum-Algorithm MD5"),
+            (body.replacingOccurrences(of: "\"Checksum\": \"", with: "\"Checksum\": \"x"), "file PG_VERSION has no hex Checksum"),
+            (body.replacingOccurrences(of: "{ \"Path\": \"PG_VERSION\"", with: "{ \"Pth\": \"PG_VERSION\""), "a file has neither Path nor a hex Encoded-Path"),
+            (body.replacingOccurrences(of: "\"Files\": [\n", with: "\"Files\": [\n7,\n"), "a file has neither Path nor a hex Encoded-Path"),
+            (body.replacingOccurrences(of: "\"Files\": [\n", with: "\"Files\": [\n[],\n"), "a file has neither Path nor a hex Encoded-Path"),
+            (body.replacingOccurrences(of: "\"Timeline\": 1, ", with: ""), "a WAL range lacks its Timeline, Start-LSN or End-LSN"),
+            (body.replacingOccurrences(of: "\"Files\": [", with: "\"Fils\": ["), "it has no Files list"),
+            (body.replacingOccurrences(of: "\"System-Identifier\": 7441234567890123456,\n", with: ""), "version 2 without a System-Identifier"),
+            (body.replacingOccurrences(of: "Version\": 2", with: "Version\": 3"), "PostgreSQL-Backup-Manifest-Version is missing or not 1 or 2"),
+            (body.replacingOccurrences(of: "\"System-Identifier\": 7441234567890123456,\n", with: "\"System-Identifier\": 7441234567890123456,\n\"System-Identifier\": 1,\n"),
+             "it lists System-Identifier twice"),
+            (body.replacingOccurrences(of: "\"Size\": 2,", with: "\"Size\": 2, \"Size\": 3,"), "an entry of its Files list has Size twice"),
+            (body.replacingOccurrences(of: "\"Size\": 2,", with: "\"Size\": 2"), "it is not valid JSON: expected , or } at byte"),
+        ]
+        for (forgedBody, expected) in cases {
+            let got = reason(resealed(forgedBody))
+            #expect(got?.hasPrefix(expected) == true, "\(expected): got \(got ?? "accepted")")
+        }
+        // A Manifest-Checksum that is not a SHA-256.
+        #expect(reason(Array(body.replacingOccurrences(of: "Manifest-Checksum\": \"", with: "Manifest-Checksum\": \"ab").utf8))
+            == "Manifest-Checksum is missing or not a SHA-256 in hex")
     }
 
     /// The directory-level check: one flipped byte, one missing file and one extra file are each named.

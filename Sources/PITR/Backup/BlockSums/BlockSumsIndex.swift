@@ -5,12 +5,12 @@ import PITRSupport
 
 /// A stored backup's block checksums, for a block-compare incremental on top of it: its `blocksums` archive decoded
 /// (authenticated, as every piece is) into a scratch file, and where each relation file's checksums lie in it. Memory
-/// holds one entry a relation file, never the checksums.
+/// holds one entry a relation file (`PathTable`: 24 bytes and the path), never the checksums.
 package final class BlockSumsIndex {
     /// The key id the checksums are keyed by ("" when keyed by the repository id).
     package let keyID: String
     private let file: SystemFile
-    private var entries: [String: (offset: Int, blocks: Int)] = [:]
+    private var entries = PathTable<(offset: Int, blocks: Int)>()
 
     /// Decodes `backup`'s block checksums; throws `BackupError.parentUnusable` when it has none or they are damaged.
     package convenience init(of backup: BackupDescriptor, repository: Repository) throws {
@@ -43,18 +43,18 @@ package final class BlockSumsIndex {
         while true {
             let length = Int(try reader.number(2))
             if length == 0 { break }
-            let path = String(decoding: try reader.bytes(length), as: UTF8.self)
+            let path = try reader.bytes(length)
             let blocks = Int(try reader.number(4))
-            guard entries[path] == nil else { throw reader.damaged("it lists \(path) twice") }
-            entries[path] = (reader.offset, blocks)
+            guard entries.append(path, (reader.offset, blocks)) else { throw reader.damaged("its paths pass 4 GiB") }
             reader.offset += blocks * BlockChecksum.size
         }
         guard reader.offset == (try file.size()) else { throw reader.damaged("data follows its end") }
+        if let twice = entries.sort() { throw reader.damaged("it lists \(twice) twice") }
     }
 
     /// The checksums of `path` ("base.tar/base/5/16384"), 16 bytes a block; nil when the backup holds no such file.
     package func checksums(of path: String) throws -> [UInt8]? {
-        guard let entry = entries[path] else { return nil }
+        guard let entry = entries.index(of: path).map(entries.value(at:)) else { return nil }
         var bytes = [UInt8](repeating: 0, count: entry.blocks * BlockChecksum.size)
         let count = try bytes.withUnsafeMutableBytes { try file.read(into: $0, at: entry.offset) }
         guard count == bytes.count else { throw IOError("read the block checksums of \(path) from", file.path) }
