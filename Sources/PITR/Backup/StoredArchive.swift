@@ -43,11 +43,13 @@ final class StoredArchive: ByteSource, TarEntryHandler {
         case serverIncremental(relation: String, reader: IncrementalFileReader, padding: Int)
     }
     private var entry: Entry = .passThrough(padding: 0)
-    private var block: [UInt8] = []
+    /// The blocks of a file stored whole, checksummed under this backup's key; of a file compared, under the parent's.
+    private let wholeBlocks: ChecksummedBlocks
+    private let comparedBlocks: ChecksummedBlocks?
     private var pending: [(number: UInt32, bytes: [UInt8])] = []
     private var fresh: [UInt32: [UInt8]] = [:]
     private var serverHeader: IncrementalFileHeader?
-    /// The last block checksum computed.
+    /// A block's checksum under this backup's key, when the parent's is another.
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: BlockChecksum.size, alignment: 8)
 
     /// Bytes of the archive as a full backup holds it (about, for an archive of the server's incremental files).
@@ -62,7 +64,12 @@ final class StoredArchive: ByteSource, TarEntryHandler {
         self.mode = mode
         self.sums = sums
         self.checksum = checksum
-        block.reserveCapacity(Self.blockSize)
+        wholeBlocks = ChecksummedBlocks(checksum)
+        if case .blockCompare(_, let keyedAsParent) = mode {
+            comparedBlocks = keyedAsParent === checksum ? wholeBlocks : ChecksummedBlocks(keyedAsParent)
+        } else {
+            comparedBlocks = nil
+        }
         output.reserveCapacity(1 << 17)
     }
 
@@ -145,12 +152,9 @@ final class StoredArchive: ByteSource, TarEntryHandler {
             output += bytes
         case .whole:
             output += bytes
-            try blocks(of: bytes) { block in
-                try checksum.checksum(block, into: scratch)
-                try sums?.append(UnsafeRawBufferPointer(scratch))
-            }
+            try wholeBlocks.write(bytes) { _, sum in try sums?.append(sum) }
         case .comparing:
-            try blocks(of: bytes) { block in try compare(block) }
+            try comparedBlocks?.write(bytes) { block, sum in try compare(block, sum) }
         case .serverIncremental(_, let reader, _):
             output += bytes
             try reader.write(bytes)
@@ -159,10 +163,14 @@ final class StoredArchive: ByteSource, TarEntryHandler {
 
     func endEntry() throws {
         switch entry {
-        case .passThrough(let padding), .whole(let padding):
+        case .passThrough(let padding):
             output += [UInt8](repeating: 0, count: padding)
-        case .comparing(let header, _, _, let emitted):
-            if !pending.isEmpty || !emitted { writeIncremental(header) }
+        case .whole(let padding):
+            try wholeBlocks.finish { _, sum in try sums?.append(sum) }
+            output += [UInt8](repeating: 0, count: padding)
+        case .comparing:
+            try comparedBlocks?.finish { block, sum in try compare(block, sum) }
+            if case .comparing(let header, _, _, let emitted) = entry, !pending.isEmpty || !emitted { writeIncremental(header) }
         case .serverIncremental(let relation, let reader, let padding):
             output += [UInt8](repeating: 0, count: padding)
             try reader.finish()
@@ -173,15 +181,19 @@ final class StoredArchive: ByteSource, TarEntryHandler {
 
     // MARK: block compare
 
-    private func compare(_ bytes: UnsafeRawBufferPointer) throws {
+    /// `parentKeyed` is the block's checksum under the parent's key.
+    private func compare(_ bytes: UnsafeRawBufferPointer, _ parentKeyed: UnsafeRawBufferPointer) throws {
         guard case .comparing(let header, let parent, let index, let emitted) = entry,
               case .blockCompare(_, let keyedAsParent) = mode else { return }
-        try keyedAsParent.checksum(bytes, into: scratch)
         let offset = index * BlockChecksum.size
         let unchanged = offset + BlockChecksum.size <= parent.count
-            && scratch.elementsEqual(parent[offset..<offset + BlockChecksum.size])
-        if keyedAsParent !== checksum { try checksum.checksum(bytes, into: scratch) }
-        try sums?.append(UnsafeRawBufferPointer(scratch))
+            && parentKeyed.elementsEqual(parent[offset..<offset + BlockChecksum.size])
+        if keyedAsParent === checksum {
+            try sums?.append(parentKeyed)
+        } else {
+            try checksum.checksum(bytes, into: scratch)
+            try sums?.append(UnsafeRawBufferPointer(scratch))
+        }
         if !unchanged { pending.append((UInt32(index), Array(bytes))) }
         entry = .comparing(header: header, parent: parent, index: index + 1, emitted: emitted)
         if pending.count == Self.entryBlocks { writeIncremental(header) }
@@ -234,23 +246,5 @@ final class StoredArchive: ByteSource, TarEntryHandler {
 
     private func emit(_ header: TarHeader) {
         output += header.bytes
-    }
-
-    /// Calls `body` with each whole block of the entry's data, gathering blocks that arrive split across writes.
-    private func blocks(of bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        var rest = bytes[...]
-        if !block.isEmpty {
-            let count = min(Self.blockSize - block.count, rest.count)
-            block += rest.prefix(count)
-            rest = rest.dropFirst(count)
-            guard block.count == Self.blockSize else { return }
-            try block.withUnsafeBytes { try body($0) }
-            block.removeAll(keepingCapacity: true)
-        }
-        while rest.count >= Self.blockSize {
-            try body(UnsafeRawBufferPointer(rebasing: rest.prefix(Self.blockSize)))
-            rest = rest.dropFirst(Self.blockSize)
-        }
-        block += rest
     }
 }
