@@ -1,3 +1,4 @@
+import PITRPipeline
 import PITRSupport
 
 /// One tar archive of the server's BASE_BACKUP stream turned into the archive the repository stores, as it arrives
@@ -21,7 +22,8 @@ final class StoredArchive: ByteSource, TarEntryHandler {
     static let entryBlocks = 128
     static let blockSize = IncrementalFileHeader.blockSize
 
-    private let upstream: ByteSource
+    /// The server's stream, received on a thread of its own so that receiving overlaps with checksumming.
+    private let upstream: ReadAheadSource
     private let archive: String
     private let mode: Mode
     private let sums: BlockSumsWriter?
@@ -30,7 +32,6 @@ final class StoredArchive: ByteSource, TarEntryHandler {
     private var output: [UInt8] = []
     private var outputOffset = 0
     private var upstreamEnded = false
-    private var input = [UInt8](repeating: 0, count: 1 << 16)
 
     /// What the current entry is, and what is kept of it.
     private enum Entry {
@@ -59,7 +60,7 @@ final class StoredArchive: ByteSource, TarEntryHandler {
     private(set) var changedBlocks = 0
 
     init(_ upstream: ByteSource, archive: String, mode: Mode, sums: BlockSumsWriter?, checksum: BlockChecksum) {
-        self.upstream = upstream
+        self.upstream = ReadAheadSource(upstream)
         self.archive = archive
         self.mode = mode
         self.sums = sums
@@ -92,18 +93,21 @@ final class StoredArchive: ByteSource, TarEntryHandler {
     /// True while bytes remain: reads the server's stream until some are ready or it ends.
     func hasMoreData() throws -> Bool {
         while outputOffset == output.count && !upstreamEnded {
-            let count = try input.withUnsafeMutableBytes { try upstream.read(into: $0) }
-            if count == 0 {
+            if try !upstream.next({ try parser.write($0) }) {
                 upstreamEnded = true
                 try parser.finish()
                 // The end-of-archive blocks, as the server wrote them.
                 output += [UInt8](repeating: 0, count: 2 * TarHeader.blockSize)
                 representedBytes += 2 * TarHeader.blockSize
-            } else {
-                try input.withUnsafeBytes { try parser.write(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
             }
         }
         return outputOffset < output.count
+    }
+
+    /// Stops receiving the server's stream (joins the thread that reads it): on every path, before the stream or its
+    /// connection is used again. Nothing to do once the archive was read to its end.
+    func stopReading() {
+        upstream.stop()
     }
 
     // MARK: entries
