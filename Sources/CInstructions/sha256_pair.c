@@ -107,20 +107,20 @@ static size_t final_blocks(const uint8_t *rest, size_t rest_count, uint64_t tota
     return length / 64;
 }
 
-void tailtown_sha256_pair(const void *first, const void *second, size_t count,
-                          uint8_t first_digest[32], uint8_t second_digest[32]) {
-    static const uint32_t initial[8] = {
-        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-    };
+/* The digests of two messages of `count` bytes each that continue from `start`, which already holds `before` bytes
+   (0, or the 64 of an HMAC key's padded block). */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void finish_pair(const uint32_t start[8], uint64_t before, const uint8_t *first, const uint8_t *second,
+                        size_t count, uint8_t first_digest[32], uint8_t second_digest[32]) {
     uint32_t first_state[8], second_state[8];
-    memcpy(first_state, initial, sizeof initial);
-    memcpy(second_state, initial, sizeof initial);
+    memcpy(first_state, start, sizeof first_state);
+    memcpy(second_state, start, sizeof second_state);
     size_t whole = count / 64;
     compress_pair(first_state, second_state, first, second, whole);
 
     uint8_t first_end[128], second_end[128];
-    size_t blocks = final_blocks((const uint8_t *)first + 64 * whole, count % 64, count, first_end);
-    final_blocks((const uint8_t *)second + 64 * whole, count % 64, count, second_end);
+    size_t blocks = final_blocks(first + 64 * whole, count % 64, before + count, first_end);
+    final_blocks(second + 64 * whole, count % 64, before + count, second_end);
     compress_pair(first_state, second_state, first_end, second_end, blocks);
 
     for (int word = 0; word < 8; word++) {
@@ -129,6 +129,34 @@ void tailtown_sha256_pair(const void *first, const void *second, size_t count,
             second_digest[4 * word + byte] = (uint8_t)(second_state[word] >> (24 - 8 * byte));
         }
     }
+}
+
+/* FIPS 180-4's initial hash value. */
+static const uint32_t initial_state[8] = {
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+};
+
+void tailtown_sha256_pair(const void *first, const void *second, size_t count,
+                          uint8_t first_digest[32], uint8_t second_digest[32]) {
+    finish_pair(initial_state, 0, first, second, count, first_digest, second_digest);
+}
+
+void tailtown_hmac_sha256_key(const uint8_t key[64], uint32_t states[16]) {
+    uint8_t inner_block[64], outer_block[64];
+    for (int index = 0; index < 64; index++) {
+        inner_block[index] = key[index] ^ 0x36;
+        outer_block[index] = key[index] ^ 0x5c;
+    }
+    memcpy(states, initial_state, sizeof initial_state);
+    memcpy(states + 8, initial_state, sizeof initial_state);
+    compress_pair(states, states + 8, inner_block, outer_block, 1);
+}
+
+void tailtown_hmac_sha256_pair(const uint32_t states[16], const void *first, const void *second, size_t count,
+                               uint8_t first_mac[32], uint8_t second_mac[32]) {
+    uint8_t first_inner[32], second_inner[32];
+    finish_pair(states, 64, first, second, count, first_inner, second_inner);
+    finish_pair(states + 8, 64, first_inner, second_inner, 32, first_mac, second_mac);
 }
 
 #else
@@ -142,6 +170,21 @@ void tailtown_sha256_pair(const void *first, const void *second, size_t count,
     (void)count;
     memset(first_digest, 0, 32);
     memset(second_digest, 0, 32);
+}
+
+void tailtown_hmac_sha256_key(const uint8_t key[64], uint32_t states[16]) {
+    (void)key;
+    memset(states, 0, 16 * sizeof(uint32_t));
+}
+
+void tailtown_hmac_sha256_pair(const uint32_t states[16], const void *first, const void *second, size_t count,
+                               uint8_t first_mac[32], uint8_t second_mac[32]) {
+    (void)states;
+    (void)first;
+    (void)second;
+    (void)count;
+    memset(first_mac, 0, 32);
+    memset(second_mac, 0, 32);
 }
 
 #endif

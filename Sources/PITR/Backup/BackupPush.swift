@@ -119,6 +119,7 @@ public final class BackupPush {
                 switch try refusing({ try stream.nextItem() }) {
                 case .archive(let archive, _):
                     let source = StoredArchive(stream, archive: archive, mode: plan?.mode ?? .full, sums: sums, checksum: checksum)
+                    defer { source.stopReading() }
                     archives.append(source)
                     stored += try store(source, archive: archive, backup: name, cluster: identity, objectSize: request.objectSize, encoder: encoder)
                 case .manifest:

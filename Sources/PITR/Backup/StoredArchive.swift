@@ -1,3 +1,4 @@
+import PITRPipeline
 import PITRSupport
 
 /// One tar archive of the server's BASE_BACKUP stream turned into the archive the repository stores, as it arrives
@@ -21,7 +22,8 @@ final class StoredArchive: ByteSource, TarEntryHandler {
     static let entryBlocks = 128
     static let blockSize = IncrementalFileHeader.blockSize
 
-    private let upstream: ByteSource
+    /// The server's stream, received on a thread of its own so that receiving overlaps with checksumming.
+    private let upstream: ReadAheadSource
     private let archive: String
     private let mode: Mode
     private let sums: BlockSumsWriter?
@@ -30,7 +32,6 @@ final class StoredArchive: ByteSource, TarEntryHandler {
     private var output: [UInt8] = []
     private var outputOffset = 0
     private var upstreamEnded = false
-    private var input = [UInt8](repeating: 0, count: 1 << 16)
 
     /// What the current entry is, and what is kept of it.
     private enum Entry {
@@ -43,11 +44,13 @@ final class StoredArchive: ByteSource, TarEntryHandler {
         case serverIncremental(relation: String, reader: IncrementalFileReader, padding: Int)
     }
     private var entry: Entry = .passThrough(padding: 0)
-    private var block: [UInt8] = []
+    /// The blocks of a file stored whole, checksummed under this backup's key; of a file compared, under the parent's.
+    private let wholeBlocks: ChecksummedBlocks
+    private let comparedBlocks: ChecksummedBlocks?
     private var pending: [(number: UInt32, bytes: [UInt8])] = []
     private var fresh: [UInt32: [UInt8]] = [:]
     private var serverHeader: IncrementalFileHeader?
-    /// The last block checksum computed.
+    /// A block's checksum under this backup's key, when the parent's is another.
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: BlockChecksum.size, alignment: 8)
 
     /// Bytes of the archive as a full backup holds it (about, for an archive of the server's incremental files).
@@ -57,12 +60,17 @@ final class StoredArchive: ByteSource, TarEntryHandler {
     private(set) var changedBlocks = 0
 
     init(_ upstream: ByteSource, archive: String, mode: Mode, sums: BlockSumsWriter?, checksum: BlockChecksum) {
-        self.upstream = upstream
+        self.upstream = ReadAheadSource(upstream)
         self.archive = archive
         self.mode = mode
         self.sums = sums
         self.checksum = checksum
-        block.reserveCapacity(Self.blockSize)
+        wholeBlocks = ChecksummedBlocks(checksum)
+        if case .blockCompare(_, let keyedAsParent) = mode {
+            comparedBlocks = keyedAsParent === checksum ? wholeBlocks : ChecksummedBlocks(keyedAsParent)
+        } else {
+            comparedBlocks = nil
+        }
         output.reserveCapacity(1 << 17)
     }
 
@@ -85,18 +93,21 @@ final class StoredArchive: ByteSource, TarEntryHandler {
     /// True while bytes remain: reads the server's stream until some are ready or it ends.
     func hasMoreData() throws -> Bool {
         while outputOffset == output.count && !upstreamEnded {
-            let count = try input.withUnsafeMutableBytes { try upstream.read(into: $0) }
-            if count == 0 {
+            if try !upstream.next({ try parser.write($0) }) {
                 upstreamEnded = true
                 try parser.finish()
                 // The end-of-archive blocks, as the server wrote them.
                 output += [UInt8](repeating: 0, count: 2 * TarHeader.blockSize)
                 representedBytes += 2 * TarHeader.blockSize
-            } else {
-                try input.withUnsafeBytes { try parser.write(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
             }
         }
         return outputOffset < output.count
+    }
+
+    /// Stops receiving the server's stream (joins the thread that reads it): on every path, before the stream or its
+    /// connection is used again. Nothing to do once the archive was read to its end.
+    func stopReading() {
+        upstream.stop()
     }
 
     // MARK: entries
@@ -145,12 +156,9 @@ final class StoredArchive: ByteSource, TarEntryHandler {
             output += bytes
         case .whole:
             output += bytes
-            try blocks(of: bytes) { block in
-                try checksum.checksum(block, into: scratch)
-                try sums?.append(UnsafeRawBufferPointer(scratch))
-            }
+            try wholeBlocks.write(bytes) { _, sum in try sums?.append(sum) }
         case .comparing:
-            try blocks(of: bytes) { block in try compare(block) }
+            try comparedBlocks?.write(bytes) { block, sum in try compare(block, sum) }
         case .serverIncremental(_, let reader, _):
             output += bytes
             try reader.write(bytes)
@@ -159,10 +167,14 @@ final class StoredArchive: ByteSource, TarEntryHandler {
 
     func endEntry() throws {
         switch entry {
-        case .passThrough(let padding), .whole(let padding):
+        case .passThrough(let padding):
             output += [UInt8](repeating: 0, count: padding)
-        case .comparing(let header, _, _, let emitted):
-            if !pending.isEmpty || !emitted { writeIncremental(header) }
+        case .whole(let padding):
+            try wholeBlocks.finish { _, sum in try sums?.append(sum) }
+            output += [UInt8](repeating: 0, count: padding)
+        case .comparing:
+            try comparedBlocks?.finish { block, sum in try compare(block, sum) }
+            if case .comparing(let header, _, _, let emitted) = entry, !pending.isEmpty || !emitted { writeIncremental(header) }
         case .serverIncremental(let relation, let reader, let padding):
             output += [UInt8](repeating: 0, count: padding)
             try reader.finish()
@@ -173,15 +185,19 @@ final class StoredArchive: ByteSource, TarEntryHandler {
 
     // MARK: block compare
 
-    private func compare(_ bytes: UnsafeRawBufferPointer) throws {
+    /// `parentKeyed` is the block's checksum under the parent's key.
+    private func compare(_ bytes: UnsafeRawBufferPointer, _ parentKeyed: UnsafeRawBufferPointer) throws {
         guard case .comparing(let header, let parent, let index, let emitted) = entry,
               case .blockCompare(_, let keyedAsParent) = mode else { return }
-        try keyedAsParent.checksum(bytes, into: scratch)
         let offset = index * BlockChecksum.size
         let unchanged = offset + BlockChecksum.size <= parent.count
-            && scratch.elementsEqual(parent[offset..<offset + BlockChecksum.size])
-        if keyedAsParent !== checksum { try checksum.checksum(bytes, into: scratch) }
-        try sums?.append(UnsafeRawBufferPointer(scratch))
+            && parentKeyed.elementsEqual(parent[offset..<offset + BlockChecksum.size])
+        if keyedAsParent === checksum {
+            try sums?.append(parentKeyed)
+        } else {
+            try checksum.checksum(bytes, into: scratch)
+            try sums?.append(UnsafeRawBufferPointer(scratch))
+        }
         if !unchanged { pending.append((UInt32(index), Array(bytes))) }
         entry = .comparing(header: header, parent: parent, index: index + 1, emitted: emitted)
         if pending.count == Self.entryBlocks { writeIncremental(header) }
@@ -234,23 +250,5 @@ final class StoredArchive: ByteSource, TarEntryHandler {
 
     private func emit(_ header: TarHeader) {
         output += header.bytes
-    }
-
-    /// Calls `body` with each whole block of the entry's data, gathering blocks that arrive split across writes.
-    private func blocks(of bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        var rest = bytes[...]
-        if !block.isEmpty {
-            let count = min(Self.blockSize - block.count, rest.count)
-            block += rest.prefix(count)
-            rest = rest.dropFirst(count)
-            guard block.count == Self.blockSize else { return }
-            try block.withUnsafeBytes { try body($0) }
-            block.removeAll(keepingCapacity: true)
-        }
-        while rest.count >= Self.blockSize {
-            try body(UnsafeRawBufferPointer(rebasing: rest.prefix(Self.blockSize)))
-            rest = rest.dropFirst(Self.blockSize)
-        }
-        block += rest
     }
 }

@@ -29,9 +29,10 @@ private final class Entries: TarEntryHandler {
     }
 
     /// Runs `tar` through a StoredArchive and returns the archive stored and the checksums gathered.
-    static func store(_ tar: [UInt8], mode: StoredArchive.Mode, checksum: BlockChecksum) throws -> (archive: [UInt8], sums: BlockSumsIndex, stored: StoredArchive) {
+    static func store(_ tar: [UInt8], mode: StoredArchive.Mode, checksum: BlockChecksum,
+                      maximumRead: Int = 5000) throws -> (archive: [UInt8], sums: BlockSumsIndex, stored: StoredArchive) {
         let sums = try BlockSumsWriter(keyID: checksum.keyID)
-        let stored = StoredArchive(MemorySource(tar, maximumRead: 5000), archive: "base.tar", mode: mode, sums: sums, checksum: checksum)
+        let stored = StoredArchive(MemorySource(tar, maximumRead: maximumRead), archive: "base.tar", mode: mode, sums: sums, checksum: checksum)
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 3000)
         while true {
@@ -93,6 +94,39 @@ private final class Entries: TarEntryHandler {
         try second.archive.withUnsafeBytes { try parser.write($0) }
         #expect(entries.order == Array(repeating: "base/5/INCREMENTAL.1", count: 4))
         #expect(second.stored.changedBlocks == 400)
+    }
+
+    /// Blocks are checksummed two at a time, gathered across pieces of any size: whatever the pieces, each block gets its
+    /// own checksum, in order, in files of odd and even block counts.
+    @Test func everyBlockGetsItsOwnChecksumWhateverThePieces() throws {
+        let checksum = try BlockChecksum(key: nil, repositoryID: "r")
+        let files = [("base/5/1", Self.relation(7, seed: 1)), ("backup_label", Array("l".utf8)), ("base/5/2", Self.relation(1, seed: 3)),
+                     ("base/5/3", Self.relation(4, seed: 5)), ("base/5/4", [])]
+        for piece in [1, 511, Self.block, 2 * Self.block, 20_000, 1 << 20] {
+            let stored = try Self.store(Self.tar(files), mode: .full, checksum: checksum, maximumRead: piece)
+            for (name, bytes) in files where RelationFilePath.matches(name) {
+                let expected = try stride(from: 0, to: bytes.count, by: Self.block).flatMap { start in
+                    try bytes[start..<start + Self.block].withUnsafeBytes { try checksum.checksum($0) }
+                }
+                #expect(try stored.sums.checksums(of: "base.tar/" + name) == expected, "\(name) in pieces of \(piece) bytes")
+            }
+        }
+    }
+
+    /// After a key change the blocks are compared under the parent's key, and the new checksums are under the new one.
+    @Test func aNewKeyComparesUnderTheParentsKeyAndRecordsUnderItsOwn() throws {
+        let old = try BlockChecksum(key: MasterKey(bytes: [UInt8](repeating: 1, count: 32)), repositoryID: "r")
+        let new = try BlockChecksum(key: MasterKey(bytes: [UInt8](repeating: 2, count: 32)), repositoryID: "r")
+        let before = Self.relation(5, seed: 1)
+        var after = before
+        after[3 * Self.block] ^= 1
+        let first = try Self.store(Self.tar([("base/5/1", before)]), mode: .full, checksum: old)
+        let second = try Self.store(Self.tar([("base/5/1", after)]), mode: .blockCompare(parent: first.sums, compare: old), checksum: new)
+        #expect(second.stored.changedBlocks == 1)
+        let expected = try stride(from: 0, to: after.count, by: Self.block).flatMap { start in
+            try after[start..<start + Self.block].withUnsafeBytes { try new.checksum($0) }
+        }
+        #expect(try second.sums.checksums(of: "base.tar/base/5/1") == expected)
     }
 
     @Test func relationFilesAreRecognizedByNameAndFolder() {
