@@ -12,7 +12,7 @@
 # It measures and reports; it asserts no wall time. Run through bench/bench.sh (BENCH_ONLY=s3restore make bench).
 #
 # Tunables (environment): BENCH_S3R_SCALE (pgbench scale, 100: about 1.5 GB), BENCH_S3R_DELAY_MS (50),
-# BENCH_S3R_RUNS (rounds of the two restores, 2; medians), BENCH_S3R_PGBR_PROCESSES (pgBackRest's process-max,
+# BENCH_S3R_RUNS (rounds of the four restores, 3; medians), BENCH_S3R_PGBR_PROCESSES (pgBackRest's process-max,
 # the number of cores: tailtown-pitr stages WAL on every core).
 set -euo pipefail
 
@@ -21,7 +21,7 @@ BENCH_SECTION=s3restore
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SCALE=${BENCH_S3R_SCALE:-100}
 DELAY_MS=${BENCH_S3R_DELAY_MS:-50}
-RUNS=${BENCH_S3R_RUNS:-2}
+RUNS=${BENCH_S3R_RUNS:-3}
 PGBR_PROCESSES=${BENCH_S3R_PGBR_PROCESSES:-$(nproc)}
 TARGET_VS_PGBACKREST=0.5
 ACCESS_KEY=AKIDBENCH
