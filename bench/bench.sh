@@ -98,4 +98,5 @@ bench_section walrate bench/wal-rate.sh  # push-ahead, prefetch and recovery rat
 bench_section restore bench/restore.sh
 bench_section incremental bench/incremental.sh  # incremental backups: stored bytes, times, chain restore, peak RSS
 bench_section files bench/files.sh  # 100,000 small relation files: backups and restores, time and peak RSS against pgBackRest
+bench_section s3restore bench/s3-restore.sh  # restore from S3 with a delay added to every request, against pgBackRest
 bench_section micro bench/micro.sh  # the unit tests' micro-benchmarks, in a release build

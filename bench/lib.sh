@@ -227,6 +227,21 @@ pgbench_run() {
     as_pg "$PGBIN/pgbench" -h "$SOCKETS" -p "$PORT" -U postgres "$@" postgres >>"$WS/pgbench.log" 2>&1 \
         || { tail -20 "$WS/pgbench.log" >&2; die "pgbench $* failed"; }
 }
+# start_until_paused <data dir> <log>: starts a restored copy (at SOCKETS and PORT) and waits until recovery paused
+# at the target, polling every 0.25 s like restore --start.
+start_until_paused() { # <data dir> <log>
+    as_pg "$PGBIN/pg_ctl" -D "$1" -l "$2" -W start >/dev/null || { tail -20 "$2" >&2; die "pg_ctl start $1 failed"; }
+    local state="" waited=0
+    while [[ $state != paused ]]; do
+        sleep 0.25
+        state=$(psql_q "select case when pg_is_in_recovery() then pg_get_wal_replay_pause_state()::text else 'promoted' end" 2>/dev/null || true)
+        [[ $state != promoted ]] || die "PostgreSQL in $1 ended recovery instead of pausing at the target (log: $2)"
+        [[ -f $1/postmaster.pid ]] || { tail -20 "$2" >&2; die "PostgreSQL in $1 stopped before reaching the target"; }
+        waited=$((waited + 1))
+        ((waited < 4 * 3600)) || die "PostgreSQL in $1 did not pause at the target within an hour (log: $2)"
+    done
+}
+
 # switch_wal_and_wait: closes the current WAL segment and waits (two minutes at most) until it is archived.
 switch_wal_and_wait() {
     local switched archived
@@ -239,8 +254,8 @@ switch_wal_and_wait() {
 }
 
 # s3_tls_server <folder>: moto on plain HTTP behind stunnel4 with a self-signed certificate for 127.0.0.1, both
-# stopped at exit; sets S3_ENDPOINT (https://127.0.0.1:PORT) and S3_CA (the certificate). Logs and keys go into
-# <folder>. pgBackRest speaks only HTTPS to S3 and fails against moto's own TLS mode (no close_notify), hence stunnel.
+# stopped at exit; sets S3_ENDPOINT (https://127.0.0.1:PORT), S3_CA (the certificate) and S3_MOTO_PORT (moto's
+# plain-HTTP port, for s3_delayed_endpoint). Logs and keys go into <folder>. pgBackRest speaks only HTTPS to S3 and fails against moto's own TLS mode (no close_notify), hence stunnel.
 s3_tls_server() {
     local folder=$1 stunnel moto_port tls_port
     python3 -c 'import moto.server, flask, flask_cors' 2>/dev/null \
@@ -262,11 +277,42 @@ s3_tls_server() {
     bench_on_exit "kill $!"
     S3_ENDPOINT=https://127.0.0.1:$tls_port
     S3_CA=$folder/cert.pem
+    S3_MOTO_PORT=$moto_port
     for _ in $(seq 1 100); do
         curl -s -o /dev/null --cacert "$S3_CA" "$S3_ENDPOINT/moto-api/" && return 0
         sleep 0.1
     done
     die "moto behind stunnel did not answer at $S3_ENDPOINT (logs: $folder)"
+}
+
+# s3_delayed_endpoint <folder> <milliseconds>: a second way to the same moto, through bench/s3-delay-proxy.py (every
+# request forwarded that many milliseconds after it arrived) behind a stunnel of its own, both stopped at exit; sets
+# S3_DELAYED_ENDPOINT (https://127.0.0.1:PORT, the certificate is S3_CA) and S3_DELAYED_LOG (the proxy's log: one
+# line "METHOD STATUS BYTES PATH" per request). Call s3_tls_server first.
+s3_delayed_endpoint() {
+    local folder=$1/delay-$2 stunnel proxy_port tls_port
+    stunnel=$(command -v stunnel4 || command -v stunnel)
+    mkdir -p "$folder"
+    S3_DELAYED_LOG=$folder/proxy.log
+    python3 "$BENCH_ROOT/bench/s3-delay-proxy.py" "$S3_MOTO_PORT" "$2" >"$S3_DELAYED_LOG" 2>"$folder/proxy.err" &
+    bench_on_exit "kill $!"
+    for _ in $(seq 1 50); do
+        proxy_port=$(head -1 "$S3_DELAYED_LOG")
+        [[ -n $proxy_port ]] && break
+        sleep 0.1
+    done
+    [[ -n $proxy_port ]] || die "the delaying proxy did not start (log: $folder/proxy.err)"
+    tls_port=$(free_port $((S3_MOTO_PORT + 10)))
+    printf '%s\n' "foreground = yes" "pid =" "output = $folder/stunnel.log" "[s3]" "accept = 127.0.0.1:$tls_port" \
+        "connect = 127.0.0.1:$proxy_port" "cert = $S3_CA" "key = ${S3_CA%/*}/key.pem" >"$folder/stunnel.conf"
+    "$stunnel" "$folder/stunnel.conf" >/dev/null 2>&1 &
+    bench_on_exit "kill $!"
+    S3_DELAYED_ENDPOINT=https://127.0.0.1:$tls_port
+    for _ in $(seq 1 100); do
+        curl -s -o /dev/null --cacert "$S3_CA" "$S3_DELAYED_ENDPOINT/moto-api/" && return 0
+        sleep 0.1
+    done
+    die "moto behind the delaying proxy did not answer at $S3_DELAYED_ENDPOINT (logs: $folder)"
 }
 
 # s3_make_bucket <name>: creates a bucket on the s3_tls_server (moto checks no signatures).

@@ -147,20 +147,6 @@ count_rows() { # <key>: pgbench_history as the paused copy has it, checked again
     ROWS[$1]=$(psql_q "set lock_timeout = '60s'; select count(*) from pgbench_history") || die "counting the rows of the $1 copy failed"
     [[ ${ROWS[$1]} == "$EXPECTED_ROWS" ]] || NOTES+=("${LABEL[$1]}: pgbench_history holds ${ROWS[$1]} rows at the target, the source held $EXPECTED_ROWS")
 }
-# Starts a restored copy and waits until recovery paused at the target, polling every 0.25 s like restore --start.
-start_until_paused() { # <data dir> <log>
-    as_pg "$PGBIN/pg_ctl" -D "$1" -l "$2" -W start >/dev/null || { tail -20 "$2" >&2; die "pg_ctl start $1 failed"; }
-    local state="" waited=0
-    while [[ $state != paused ]]; do
-        sleep 0.25
-        state=$(psql_q "select case when pg_is_in_recovery() then pg_get_wal_replay_pause_state()::text else 'promoted' end" 2>/dev/null || true)
-        [[ $state != promoted ]] || die "PostgreSQL in $1 ended recovery instead of pausing at the target (log: $2)"
-        [[ -f $1/postmaster.pid ]] || { tail -20 "$2" >&2; die "PostgreSQL in $1 stopped before reaching the target"; }
-        waited=$((waited + 1))
-        ((waited < 4 * 3600)) || die "PostgreSQL in $1 did not pause at the target within an hour (log: $2)"
-    done
-}
-
 restore_tailtown() { # <tt: prefetch at its default | tt0: prefetch off>
     local key=$1 target=$WS/restore-$1 conf=$TT_CONF started kb phases plan extract replay staged
     if [[ $key == tt0 ]]; then conf=$TT_CONF_NOPREFETCH; fi

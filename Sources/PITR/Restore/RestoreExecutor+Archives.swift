@@ -85,11 +85,15 @@ extension RestoreExecutor {
     /// Decodes `archive`'s pieces of `backup` in order into `sink`, checking each one's size against the descriptor.
     private func decode(_ archive: String, of backup: BackupDescriptor, into sink: ByteSink) throws {
         let decoder = ObjectDecoder(keyring: repository.keyring)
-        for piece in backup.objects where piece.archive == archive {
-            let key = BackupDescriptor.objectKey(backup: backup.name, object: piece.name)
+        let pieces = backup.objects.filter { $0.archive == archive }
+        let keys = pieces.map { BackupDescriptor.objectKey(backup: backup.name, object: $0.name) }
+        // One piece after another: on S3 the next piece's first range downloads while this one's last is decoded.
+        let sources = repository.storage.openSequence(keys)
+        for (piece, key) in zip(pieces, keys) {
+            guard let source = try sources.next() else { break }
             // The decoder writes on a thread of its own, so extraction overlaps with reading and decoding;
             // a read-ahead thread in front of it measured no faster (2 cores, moto on loopback).
-            let trailer = try decoder.decode(from: try repository.storage.openForReading(key), to: sink,
+            let trailer = try decoder.decode(from: source, to: sink,
                                              object: repository.storage.describe(key), identity: backup.objectIdentity(of: piece))
             guard trailer.originalSize == piece.rawBytes else {
                 throw RestoreError.corruptArchive(archive: repository.storage.describe(key),

@@ -13,6 +13,11 @@ public protocol Storage: AnyObject {
     /// Opens an object for reading; throws `StorageError.notFound` when it does not exist.
     func openForReading(_ key: String) throws -> ByteSource
 
+    /// Opens `keys` for reading one after another, each read to its end before the next is asked for (the
+    /// pieces of a backup archive). S3 downloads the next object's first range while the last range of the
+    /// current one is read; by default (file://) each is opened when asked for.
+    func openSequence(_ keys: [String]) -> ObjectSequence
+
     /// The last `count` bytes of an object (all of it if it is shorter).
     func readTail(of key: String, count: Int) throws -> [UInt8]
 
@@ -178,7 +183,34 @@ public enum StorageError: PITRError, Equatable {
     }
 }
 
+/// Objects read one after another (`Storage.openSequence`).
+public protocol ObjectSequence: AnyObject {
+    /// The next object's source, nil after the last; throws `StorageError.notFound` when it does not exist.
+    /// The previous source is done with: its reader reads no further.
+    func next() throws -> ByteSource?
+}
+
+/// Each object opened when asked for.
+final class ObjectsInTurn: ObjectSequence {
+    private let storage: Storage
+    private var keys: ArraySlice<String>
+
+    init(storage: Storage, keys: [String]) {
+        self.storage = storage
+        self.keys = keys[...]
+    }
+
+    func next() throws -> ByteSource? {
+        guard let key = keys.popFirst() else { return nil }
+        return try storage.openForReading(key)
+    }
+}
+
 extension Storage {
+    public func openSequence(_ keys: [String]) -> ObjectSequence {
+        ObjectsInTurn(storage: self, keys: keys)
+    }
+
     /// Keys that start with `prefix`, sorted.
     public func list(prefix: String) throws -> [String] {
         try listObjects(prefix: prefix).map(\.key)

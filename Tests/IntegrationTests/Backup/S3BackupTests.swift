@@ -68,6 +68,56 @@ extension PostgreSQLIntegration {
             #expect(try BackupPushTests.recoveredFingerprint(of: "restored", in: archived) == expected)
         }
 
+        /// `restore` of a backup in many pieces, each read in several ranges, with the next piece read ahead: through
+        /// transient faults (cut answers among them) every byte still comes back and is checked against the
+        /// manifest; with a connection that stays cut past the retries it fails with one line naming the object.
+        @Test func restoreOfManyPiecesThroughFaultsChecksEveryByteOrFailsCleanly() throws {
+            let (archived, bucket) = try Self.makeCluster("it-restore-pieces")
+            defer { try? archived.stop() }
+            try archived.cluster.pgbench(["-i", "-s", "2", "-q"])
+            let key = try KeyFile.read(at: archived.sandbox.path("tailtown.key")).active
+            let repository = PITRRepository.Repository(storage: bucket, key: key)
+            let push = BackupPush(repository: repository, options: ObjectOptions(compression: .none, key: key),
+                                  interruption: try InterruptSignal(), log: Log(level: .warning))
+            let descriptor = try push.run(BackupPushTests.request(archived, objectSize: 6 << 20))
+            let pieces = descriptor.objects.filter { $0.archive == "base.tar" }.count
+            #expect(pieces > 2, "base.tar in \(pieces) pieces")
+
+            let proxy = try S3Services.faultProxy(rate: 0)
+            defer { proxy.stop() }
+            let faulty = try S3Services.configure(in: archived.sandbox, storage: bucket, endpoint: proxy.endpoint, compression: "lz4", encrypted: false,
+                                                  extra: ["TAILTOWN_ENCRYPTION_KEY_FILE=\(archived.sandbox.path("tailtown.key"))", "TAILTOWN_S3_READ_SIZE=1MiB", "TAILTOWN_PREFETCH=0",
+                                                          "TAILTOWN_S3_MAX_RETRIES=10"])
+            let restore = { (target: String, config: String) in
+                try archived.sandbox.tailtown(["--config", config, "restore", "--immediate", "--backup", descriptor.name, "--target-dir", archived.sandbox.path(target)])
+            }
+            proxy.setRate(0.15, faults: ["cut", "reset", "503", "resetafter"])
+            let restored = try restore("restored", faulty.configFile)
+            #expect(restored.status == 0, "\(restored.stdout)\(restored.stderr)")
+            #expect(restored.stdout.contains("base.tar: \(pieces) pieces") && restored.stdout.contains("every restored file matches backup_manifest"),
+                    "\(restored.stdout)")
+            let log = try proxy.log()
+            let cuts = log.filter { $0.fault == "cut" && $0.path.contains("/base.tar.") }.count
+            print("restore of \(pieces) pieces through faults: \(log.filter { $0.fault != "pass" }.count) faults in \(log.count) requests, \(cuts) pieces' answers cut")
+            #expect(log.contains { $0.fault != "pass" && $0.path.contains("/base.tar.") }, "no fault hit a piece")
+            // Checked again from outside, against the backup's own manifest (restore rewrote only these files).
+            let verify = try Command.runAsPostgres(try PostgreSQL.tool("pg_verifybackup"),
+                                                   ["-n", "-i", "postgresql.auto.conf", "-i", "recovery.signal", archived.sandbox.path("restored")])
+            #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+
+            // The planning and the backup_manifest pass; from the first piece on, every attempt is reset.
+            let firstPiece = try #require(log.firstIndex { $0.path.contains("/base.tar.") })
+            let beforePieces = log[..<firstPiece].count
+            proxy.setRate(0)
+            proxy.queue(Array(repeating: "pass", count: beforePieces) + Array(repeating: "reset", count: 60))
+            let failed = try restore("failed", faulty.adding(["TAILTOWN_S3_MAX_RETRIES=2"], as: "two-retries.conf").configFile)
+            #expect(failed.status != 0)
+            let errors = failed.stderr.split(separator: "\n").filter { $0.contains("error") }
+            #expect(errors.count == 1 && errors[0].contains("/backups/\(descriptor.name)/base.tar."), "\(failed.stderr)")
+            #expect(FileManager.default.fileExists(atPath: archived.sandbox.path("failed") + "/tailtown-restore.in-progress"),
+                    "the interrupted restore is marked as such")
+        }
+
         @Test func killedMidStreamLeavesNoVisibleObjectAndListsNothing() throws {
             // Small parts: the upload of base.tar.0000 is a multipart upload from its sixth MiB on.
             let (archived, storage) = try Self.makeCluster("it-backup-kill", extra: ["TAILTOWN_S3_PART_SIZE=5MiB"])

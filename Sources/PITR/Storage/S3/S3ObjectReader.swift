@@ -8,6 +8,7 @@ import PITRSupport
 /// An object larger than one chunk (a backup piece) is read ahead: while the caller decodes one
 /// chunk, the next one downloads on a second connection, so the network and the decoding overlap
 /// (two chunks in memory at most). An object of one chunk (a WAL segment) uses one connection.
+/// `S3ObjectSequence` carries the read-ahead on from one object to the next.
 final class S3ObjectReader: ByteSource {
     private let client: S3Client
     private let objectKey: String
@@ -26,14 +27,27 @@ final class S3ObjectReader: ByteSource {
     private var etag: String?
     private var readAhead: ReadAhead?
 
+    /// Called once, when the object's last chunk is taken: the read-ahead connection is free from then on.
+    private var onLastChunk: (() -> Void)?
+
     /// Fetches the first chunk; throws `StorageError.notFound` when the object does not exist.
-    init(client: S3Client, objectKey: String, versionID: String? = nil, chunkSize: Int, openReadAheadClient: (() throws -> S3Client)? = nil) throws {
+    convenience init(client: S3Client, objectKey: String, versionID: String? = nil, chunkSize: Int,
+                     openReadAheadClient: (() throws -> S3Client)? = nil) throws {
+        let chunkSize = max(chunkSize, 1 << 16)
+        let first = try Self.fetch(client: client, objectKey: objectKey, versionID: versionID, from: 0, chunkSize: chunkSize, size: nil, etag: nil)
+        self.init(client: client, objectKey: objectKey, versionID: versionID, first: first, chunkSize: chunkSize, openReadAheadClient: openReadAheadClient)
+    }
+
+    /// A reader whose first chunk (from byte 0) was fetched already; `onLastChunk` as above.
+    init(client: S3Client, objectKey: String, versionID: String? = nil, first: Chunk, chunkSize: Int, openReadAheadClient: (() throws -> S3Client)?,
+         onLastChunk: (() -> Void)? = nil) {
         self.client = client
         self.objectKey = objectKey
         self.versionID = versionID
         self.chunkSize = max(chunkSize, 1 << 16)
         self.openReadAheadClient = openReadAheadClient
-        take(try Self.fetch(client: client, objectKey: objectKey, versionID: versionID, from: 0, chunkSize: self.chunkSize, size: nil, etag: nil))
+        self.onLastChunk = onLastChunk
+        take(first)
     }
 
     deinit {
@@ -70,7 +84,12 @@ final class S3ObjectReader: ByteSource {
         fetched = chunk.start + chunk.bytes.count
         size = chunk.size
         if etag == nil { etag = chunk.etag }
-        guard let open = openReadAheadClient, let size, fetched < size else { return }
+        guard let size, fetched < size else {
+            onLastChunk?()
+            onLastChunk = nil
+            return
+        }
+        guard let open = openReadAheadClient else { return }
         if readAheadClient == nil {
             do {
                 readAheadClient = try open()
@@ -96,7 +115,8 @@ final class S3ObjectReader: ByteSource {
 
     /// GETs the bytes from `start` (at most `chunkSize`), retrying transient failures and resuming
     /// after the bytes an interrupted attempt delivered. `size` and `etag` are what earlier chunks said.
-    static func fetch(client: S3Client, objectKey: String, versionID: String?, from start: Int, chunkSize: Int, size: Int?, etag: String?) throws -> Chunk {
+    static func fetch(client: S3Client, objectKey: String, versionID: String? = nil, from start: Int, chunkSize: Int, size: Int?,
+                      etag: String?) throws -> Chunk {
         let end = size.map { min($0, start + chunkSize) } ?? start + chunkSize
         var chunk: [UInt8] = []
         chunk.reserveCapacity(end - start)
@@ -152,8 +172,8 @@ final class S3ObjectReader: ByteSource {
         return Int(contentRange[contentRange.index(after: slash)...])
     }
 
-    /// The next chunk, downloading on a thread of its own.
-    private final class ReadAhead {
+    /// A chunk downloading on a thread of its own (the next one of an object, or `S3ObjectSequence`'s next object's first).
+    final class ReadAhead {
         /// Set by the download before its thread ends (or at once without a thread).
         private var result: Result<Chunk, Error>?
         private var thread: WorkerThread?

@@ -153,6 +153,12 @@ public final class S3Storage: Storage {
         return id
     }
 
+    public func openSequence(_ keys: [String]) -> ObjectSequence {
+        let (configuration, log) = (self.configuration, client.log)
+        return S3ObjectSequence(client: client, objectKeys: keys.map(configuration.objectKey), chunkSize: configuration.readSize,
+                                openReadAheadClient: { try S3Client(configuration: configuration, log: log) })
+    }
+
     public func readTail(of key: String, count: Int) throws -> [UInt8] {
         try read(key, count: count, range: "bytes=-\(count)") { $0.suffix(count) }
     }

@@ -84,6 +84,66 @@ final class S3FaultTests {
         #expect(same)
     }
 
+    /// A sequence of objects (a backup archive's pieces) asks for the next object's first range while the current
+    /// object's last range is still being read, on the read-ahead connection; a cut in that download resumes, and
+    /// every byte of every object comes back in order.
+    @Test func aSequenceReadsTheNextObjectAheadAndResumesACut() throws {
+        let part = S3Configuration.minimumPartSize
+        let objects = [pattern(part + 1_234, seed: 11), pattern(200_000, seed: 12), pattern(2 * part, seed: 13)]
+        for (index, bytes) in objects.enumerated() { #expect(try direct.store("piece-\(index)", bytes, chunk: 1 << 20) == .stored) }
+        _ = try proxy.log()
+        // piece-0's two ranges pass; piece-1's only range, asked for ahead, is cut half way.
+        proxy.queue(["pass", "pass", "cut"])
+        let sequence = storage.openSequence(objects.indices.map { "piece-\($0)" })
+        var seen: [FaultProxy.Entry] = []
+        for (index, bytes) in objects.enumerated() {
+            let source = try #require(try sequence.next())
+            var read: [UInt8] = []
+            var block = [UInt8](repeating: 0, count: 65_536)
+            while read.count < bytes.count - 1 {
+                let n = try block.withUnsafeMutableBytes { try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<min($0.count, bytes.count - 1 - read.count)])) }
+                #expect(n > 0)
+                read += block[..<n]
+            }
+            if index + 1 < objects.count {
+                // The last range of this object is in hand: the next object's first range is (or soon is) on its way.
+                let next = "/piece-\(index + 1)"
+                let deadline = Date().addingTimeInterval(10)
+                while !seen.contains(where: { $0.method == "GET" && $0.path.hasSuffix(next) }) && Date() < deadline {
+                    seen += try proxy.log()
+                    Thread.sleep(forTimeInterval: 0.02)
+                }
+                #expect(seen.contains { $0.method == "GET" && $0.path.hasSuffix(next) }, "piece-\(index + 1) not asked for before piece-\(index) was read")
+            }
+            let n = try block.withUnsafeMutableBytes { try source.read(into: $0) }
+            read += block[..<n]
+            #expect(try block.withUnsafeMutableBytes { try source.read(into: $0) } == 0)
+            #expect(read == bytes, "piece-\(index) came back different")
+        }
+        #expect(try sequence.next() == nil)
+        seen += try proxy.log()
+        let cut = seen.filter { $0.path.hasSuffix("/piece-1") }
+        #expect(cut.map(\.fault) == ["cut", "pass"] && cut.last?.range.hasPrefix("bytes=0-") == false, "\(cut.map { ($0.fault, $0.range) })")
+    }
+
+    /// A missing object, or one whose download ahead fails past every retry, fails the sequence when it is asked
+    /// for, naming the object; what came before it was read whole.
+    @Test func aSequenceFailsCleanlyOnAMissingOrCutObject() throws {
+        #expect(try direct.store("before", pattern(1_000, seed: 14)) == .stored)
+        #expect(try direct.store("after", pattern(1_000, seed: 15)) == .stored)
+        let missing = storage.openSequence(["before", "absent"])
+        #expect(try readAll(try #require(try missing.next())) == pattern(1_000, seed: 14))
+        #expect(throws: StorageError.notFound(object: storage.describe("absent"))) { _ = try missing.next() }
+
+        // The first GET passes; every attempt at the second (8 retries here) is reset.
+        proxy.queue(["pass"] + Array(repeating: "reset", count: 9))
+        let cut = storage.openSequence(["before", "after"])
+        #expect(try readAll(try #require(try cut.next())) == pattern(1_000, seed: 14))
+        let error = #expect(throws: (any Error).self) { _ = try cut.next() }
+        let text = error.map { ($0 as? PITRError)?.description ?? "\($0)" } ?? ""
+        #expect(text.contains(storage.describe("after")), "\(text)")
+    }
+
     @Test func aForbiddenReadIsSettledByAListing() throws {
         #expect(try direct.store("present", [1, 2, 3]) == .stored)
         proxy.queue(["403"])

@@ -46,14 +46,18 @@ extension Storage {
 
     /// The whole object, read in 64 KiB reads.
     func load(_ key: String) throws -> [UInt8] {
-        let source = try openForReading(key)
-        var bytes: [UInt8] = []
-        var block = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = try block.withUnsafeMutableBytes { try source.read(into: $0) }
-            if n == 0 { return bytes }
-            bytes += block[..<n]
-        }
+        try readAll(try openForReading(key))
+    }
+}
+
+/// Everything `source` gives, read in 64 KiB reads.
+func readAll(_ source: ByteSource) throws -> [UInt8] {
+    var bytes: [UInt8] = []
+    var block = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = try block.withUnsafeMutableBytes { try source.read(into: $0) }
+        if n == 0 { return bytes }
+        bytes += block[..<n]
     }
 }
 
