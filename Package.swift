@@ -65,7 +65,7 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic", "-L", linkerScripts])]
         ),
         // What both test targets start: the moto S3 server, the fault proxy in front of it, a webhook listener.
-        .target(name: "TestSupport", dependencies: ["PITRNative"], path: "Tests/TestSupport", exclude: ["s3-fault-proxy.py"]),
+        .target(name: "TestSupport", dependencies: ["PITRNative"], path: "Tests/TestSupport", exclude: ["s3-fault-proxy.py", "credential-server.py"]),
         .testTarget(name: "PITRTests", dependencies: ["PITRArchive", "PITRMonitoring", "TestSupport"], exclude: ["Restore/Fixtures"]),
         .testTarget(name: "IntegrationTests", dependencies: ["PITRArchive", "PITRMonitoring", "TestSupport"]),
     ],

@@ -7,8 +7,8 @@ extension Settings {
     /// The configuration of an `s3://bucket/prefix` repository: the account (`awsAccount`), then the
     /// endpoint, AWS_ENDPOINT_URL or else the profile's `endpoint_url`. `home` locates ~/.aws (the HOME variable).
     /// Throws `ConfigError` for a malformed value, `S3Error.configuration` for missing credentials.
-    public func s3Configuration(bucket: String, prefix: String, home: String?) throws -> S3Configuration {
-        let account = try awsAccount(home: home)
+    public func s3Configuration(bucket: String, prefix: String, home: String?, log: Log = Log(level: .warning)) throws -> S3Configuration {
+        let account = try awsAccount(home: home, log: log)
         let region = account.region
         let pathStyle = try s3PathStyle()
         let endpoint: S3Endpoint
