@@ -135,13 +135,24 @@ struct CredentialChain {
         }
     }
 
+    /// `environment` without our secrets: no TAILTOWN_* setting, no secret setting (keys, tokens, the notify URL), no PGPASSWORD.
+    static func childEnvironment(_ environment: [String: String]) -> [String: String] {
+        environment.filter { name, _ in
+            !SettingDefinition.isReserved(name) && SettingDefinition.named(name)?.isSecret != true && name != "PGPASSWORD"
+        }
+    }
+
     /// The profile's role_session_name, else AWS_ROLE_SESSION_NAME, else tailtown-pitr-UID: the same in every process,
     /// so the cache serves them all, and naming the user in CloudTrail.
     private func sessionName(_ fromProfile: String?) -> String {
         fromProfile ?? settings.value(of: .awsRoleSessionName)?.text ?? "tailtown-pitr-\(geteuid())"
     }
 
+    /// A `credential_process`, given this process's environment without our secrets (`childEnvironment`).
     private func processSource(_ command: String, origin: String) throws -> any CredentialFetcher {
-        throw S3Error.configuration(setting: origin, problem: "has credential_process, which this build does not run yet")
+        guard let process = ProcessCredentials(command: command, environment: Self.childEnvironment(ProcessEnvironment.current()), origin: origin) else {
+            throw S3Error.configuration(setting: origin, problem: "has a credential_process that is empty or has an unterminated quote")
+        }
+        return process
     }
 }

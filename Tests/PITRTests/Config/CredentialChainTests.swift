@@ -161,3 +161,63 @@ struct CredentialChainTests {
         #expect(throws: ConfigError.self) { _ = try folder(["TAILTOWN_CACHE_DIR": "relative"]) }
     }
 }
+
+/// `credential_process` with a real program: run without a shell, given no secret of ours, its JSON read and never shown.
+@Suite("AWS credential chain: credential_process")
+struct CredentialProcessTests {
+    @Test("the program runs without a shell with its quoted arguments, gets no secret of ours, and its Version 1 JSON is cached")
+    func credentialProcess() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tt-process-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder + "/bin dir", withIntermediateDirectories: true)
+        let script = folder + "/bin dir/credentials helper"
+        try """
+        #!/bin/sh
+        echo run >> "$(dirname "$0")/runs"
+        env > "$(dirname "$0")/environment"
+        printf '%s\\n' "$@" > "$(dirname "$0")/arguments"
+        echo "a diagnostic on standard error" >&2
+        printf '{"Version": 1, "AccessKeyId": "ASIAPROCESS", "SecretAccessKey": "process-secret", "SessionToken": "process-token", "Expiration": "%s"}\\n' \
+            "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)"
+        """.write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o700)
+        try "[profile helper]\ncredential_process = \"\(script)\" --role 'pitr archiver' plain\\ word $HOME\n"
+            .write(toFile: folder + "/config", atomically: true, encoding: .utf8)
+        let settings = try Settings.load(flags: [:], environment: ["AWS_CONFIG_FILE": folder + "/config", "AWS_PROFILE": "helper",
+                                                                   "TAILTOWN_CACHE_DIR": folder + "/cache"],
+                                          defaultFile: "/nonexistent/tailtown-pitr.conf")
+        let provider = try settings.awsAccount(home: nil, log: Log(level: .error)).credentials
+        #expect(provider.sourceDescription == "credential_process of profile 'helper' (\(script))")
+        guard case .temporary(let found) = provider.source, let fetcher = found as? ProcessCredentials else {
+            Issue.record("not a credential process: \(provider.sourceDescription)"); return
+        }
+        #expect(fetcher.arguments == [script, "--role", "pitr archiver", "plain word", "$HOME"])
+
+        // The environment this process would give it: ours, with secrets that must not reach it.
+        let ours = ["PATH": "/usr/bin:/bin", "HOME": "/var/lib/postgresql", "AWS_PROFILE": "helper", "TAILTOWN_ENCRYPTION_KEY": "c2VjcmV0",
+                    "AWS_SECRET_ACCESS_KEY": "outer-secret", "AWS_SESSION_TOKEN": "outer-token", "AWS_CONTAINER_AUTHORIZATION_TOKEN": "outer-auth",
+                    "TAILTOWN_NOTIFY_URL": "https://hooks.example/secret", "PGPASSWORD": "pg-secret"]
+        let child = try #require(ProcessCredentials(command: "\"\(script)\" --role 'pitr archiver' plain\\ word $HOME",
+                                                    environment: CredentialChain.childEnvironment(ours), origin: "profile 'helper'"))
+        let direct = AWSCredentialProvider(source: .temporary(child), cacheFolder: folder + "/cache", log: Log(level: .error))
+        let credentials = try direct.credentials()
+        #expect(credentials.accessKeyID == "ASIAPROCESS" && credentials.sessionToken == "process-token" && credentials.expiration != nil)
+        let environment = try String(contentsOfFile: folder + "/bin dir/environment", encoding: .utf8)
+        #expect(environment.contains("HOME=/var/lib/postgresql") && environment.contains("AWS_PROFILE=helper"))
+        for secret in ["c2VjcmV0", "outer-secret", "outer-token", "outer-auth", "hooks.example", "pg-secret"] {
+            #expect(!environment.contains(secret), "\(secret) reached the credential process")
+        }
+        #expect(try String(contentsOfFile: folder + "/bin dir/arguments", encoding: .utf8) == "--role\npitr archiver\nplain word\n$HOME\n")
+        // The next process reads the cache instead of running the program again.
+        _ = try AWSCredentialProvider(source: .temporary(child), cacheFolder: folder + "/cache", log: Log(level: .error)).credentials()
+        #expect(try String(contentsOfFile: folder + "/bin dir/runs", encoding: .utf8) == "run\n")
+
+        // A failing program: its status, never its output.
+        try "#!/bin/sh\necho '{\"SecretAccessKey\": \"leaked\"}'\nexit 3\n".write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o700)
+        let failing = AWSCredentialProvider(source: .temporary(child), cacheFolder: nil, log: Log(level: .error))
+        let error = #expect(throws: CredentialError.self) { _ = try failing.credentials() }
+        #expect(error?.description.contains("exited with status 3") == true)
+        #expect(error?.description.contains("leaked") == false)
+        #expect(ProcessCredentials(command: "helper 'unterminated", environment: [:], origin: "p") == nil)
+    }
+}
