@@ -79,7 +79,7 @@ extension PostgreSQLIntegration {
             let config = try sandbox.writeFile("private.conf", text, mode: 0o600)
             let shown = try sandbox.tailtown(["--config", config, "config"])
             #expect(shown.status == 0, "\(shown.stderr)")
-            #expect(shown.stdout.contains("TAILTOWN_ENCRYPTION_KEY       ********  (file \(config) line 2)"), "\(shown.stdout)")
+            #expect(shown.stdout.contains("TAILTOWN_ENCRYPTION_KEY                 ********  (file \(config) line 2)"), "\(shown.stdout)")
             #expect(shown.stdout.contains(": objects and backup descriptors are authenticated"), "\(shown.stdout)")
             #expect(!Self.leaks(key, in: shown.stdout + shown.stderr))
         }
