@@ -64,8 +64,9 @@ let package = Package(
             // searches): 0.3 ms more of each start.
             linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic", "-L", linkerScripts])]
         ),
-        // What both test targets start: the moto S3 server, the fault proxy in front of it, a webhook listener.
-        .target(name: "TestSupport", dependencies: ["PITRNative"], path: "Tests/TestSupport", exclude: ["s3-fault-proxy.py"]),
+        // What both test targets start: the moto S3 server, the fault proxy in front of it, the container-credentials and
+        // IMDSv2 server, a webhook listener.
+        .target(name: "TestSupport", dependencies: ["PITRNative"], path: "Tests/TestSupport", exclude: ["s3-fault-proxy.py", "credential-server.py"]),
         .testTarget(name: "PITRTests", dependencies: ["PITRArchive", "PITRMonitoring", "TestSupport"], exclude: ["Restore/Fixtures"]),
         .testTarget(name: "IntegrationTests", dependencies: ["PITRArchive", "PITRMonitoring", "TestSupport"]),
     ],

@@ -111,6 +111,15 @@ if [[ -n $TT ]]; then
         "AWS_ACCESS_KEY_ID=$ACCESS_KEY" "AWS_SECRET_ACCESS_KEY=$SECRET_KEY" "AWS_REGION=us-east-1"
     chown postgres:postgres "$TT_CONF"
     chmod 0600 "$TT_CONF" # it holds a secret: tailtown-pitr refuses a config file others may read
+    # The same repository reached as a workload identity (EKS IRSA) reaches it: web identity credentials from moto's
+    # STS (on its plain HTTP port: STS is asked once, then the credentials are cached across processes).
+    TT_ROLE_CONF=$WS/tailtown-role.conf
+    echo "bench-web-identity-token" >"$WS/web-identity-token"
+    install -d -m 0700 -o postgres -g postgres "$WS/credentials-cache"
+    tt_config "$TT_ROLE_CONF" "s3://$BUCKET/tailtown" "AWS_ENDPOINT_URL=$ENDPOINT" "TAILTOWN_S3_CA_FILE=$CA" "AWS_REGION=us-east-1" \
+        "AWS_WEB_IDENTITY_TOKEN_FILE=$WS/web-identity-token" "AWS_ROLE_ARN=arn:aws:iam::123456789012:role/bench" \
+        "AWS_ENDPOINT_URL_STS=http://$(sed -n 's/^connect = //p' "$TLS/stunnel.conf")" "TAILTOWN_CACHE_DIR=$WS/credentials-cache"
+    chown postgres:postgres "$TT_ROLE_CONF" "$WS/web-identity-token"
 fi
 tt_key() { echo "tailtown/wal/$PG_MAJOR-$SYSID/${1:0:16}/$1"; }
 # aws reads no profile: the bench's keys come from the environment of its hyperfine run.
@@ -200,6 +209,10 @@ if [[ -n $TT ]]; then
         "$TT --config $TT_CONF wal-push pg_wal/{seg}"
     measure tt_fetch "tailtown-pitr wal-fetch" postgres "rm -f $FETCHED/{seg}.tailtown" \
         "$TT --config $TT_CONF wal-fetch {seg} $FETCHED/{seg}.tailtown"
+    measure tt_push_role "tailtown-pitr wal-push, cached web identity credentials" postgres "$S3 rm tailtown/wal/ {seg}" \
+        "$TT --config $TT_ROLE_CONF wal-push pg_wal/{seg}"
+    measure tt_fetch_role "tailtown-pitr wal-fetch, cached web identity credentials" postgres "rm -f $FETCHED/{seg}.tailtown" \
+        "$TT --config $TT_ROLE_CONF wal-fetch {seg} $FETCHED/{seg}.tailtown"
 fi
 measure aws_put "aws s3 cp of the stored bytes, upload" root "" "$AWSCP $REF/{seg}.object s3://$BUCKET/aws/{seg}"
 measure aws_get "aws s3 cp of the stored bytes, download" root "rm -f $FETCHED/{seg}.aws" "$AWSCP s3://$BUCKET/aws/{seg} $FETCHED/{seg}.aws"
@@ -233,6 +246,8 @@ ms_of() { fmt "${MEDIAN[$1]}" %.1f; }
             goal_row "wal-push / pgbackrest archive-push" "$(ratio "${MEDIAN[tt_push]}" "${MEDIAN[pgbr_push]}")" "$TARGET_VS_PGBACKREST"
             goal_row "wal-fetch / pgbackrest archive-get" "$(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[pgbr_get]}")" "$TARGET_VS_PGBACKREST"
         fi
+        goal_row "wal-push, cached role credentials / static keys" "$(ratio "${MEDIAN[tt_push_role]}" "${MEDIAN[tt_push]}")" 1.02
+        goal_row "wal-fetch, cached role credentials / static keys" "$(ratio "${MEDIAN[tt_fetch_role]}" "${MEDIAN[tt_fetch]}")" 1.02
         echo "| wal-push / aws s3 cp upload | $(ratio "${MEDIAN[tt_push]}" "${MEDIAN[aws_put]}") | | |"
         echo "| wal-fetch / aws s3 cp download | $(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[aws_get]}") | | |"
         echo "| wal-push / curl PUT of the stored bytes | $(ratio "${MEDIAN[tt_push]}" "${MEDIAN[curl_put]}") | | |"

@@ -30,6 +30,9 @@ struct ConfigCommand: ParsableCommand {
         check { _ = try settings.kmsCacheSeconds() }
         check { _ = try settings.fullBackupEvery() }
         check {
+            if let source = try settings.awsCredentialsDescription(home: invocation.environment["HOME"]) { print("credentials: \(source)") }
+        }
+        check {
             if let summary = try invocation.keyWrapping().summary() { print(summary) }
         }
         check {

@@ -17,6 +17,7 @@ a queue, else a random one with probability `rate`:
   403:CODE    answer 403 with that error code (SignatureDoesNotMatch, InvalidObjectState...) without forwarding
   nodelete    a DELETE or DeleteObjects answered 403 AccessDenied, anything else forwarded (a role without
               delete permissions: `rate 1 nodelete`)
+  expired     answer 400 ExpiredToken without forwarding (temporary credentials that ran out)
   501         answer 501 NotImplemented to a request with If-None-Match (else forward)
   norange     forward without the Range and If-Match headers (a server that ignores them)
   hostile     answer 400 with an error code, message and reason phrase full of control characters
@@ -25,7 +26,8 @@ Commands on stdin, one a line, each answered with one line on stdout:
   rate P [FAULT,FAULT...]   random faults for a fraction P of the requests   -> ok
   queue FAULT,FAULT...      faults for the next requests, in order           -> ok
   log                       the requests since the last log, as JSON         -> [...]
-                            (method, path, fault, status, range, and X-Amz-Target as target)
+                            (method, path, fault, status, range, X-Amz-Target as target,
+                            and the signing access key id as key)
 It exits when stdin closes.
 """
 import http.client, json, os, random, socket, socketserver, ssl, struct, sys, threading, time
@@ -98,7 +100,8 @@ class Handler(socketserver.StreamRequestHandler):
                 fault = '403'
             entry = {'method': method, 'path': path, 'fault': fault, 'status': 0,
                      'range': dict((k.lower(), v) for k, v in headers).get('range', ''),
-                     'target': dict((k.lower(), v) for k, v in headers).get('x-amz-target', '')}
+                     'target': dict((k.lower(), v) for k, v in headers).get('x-amz-target', ''),
+                     'key': dict((k.lower(), v) for k, v in headers).get('authorization', '').partition('Credential=')[2].partition('/')[0]}
             with lock:
                 state['log'].append(entry)
             head = method == 'HEAD'
@@ -119,6 +122,10 @@ class Handler(socketserver.StreamRequestHandler):
                 code = fault[4:] or 'AccessDenied'
                 body = error_body(code, 'Access Denied' if code == 'AccessDenied' else 'Refused with %s by the fault proxy' % code)
                 self.wfile.write(self.reply(403, 'Forbidden', [('Content-Type', 'application/xml')], b'' if head else body))
+                continue
+            if fault == 'expired':
+                body = error_body('ExpiredToken', 'The provided token has expired.')
+                self.wfile.write(self.reply(400, 'Bad Request', [('Content-Type', 'application/xml')], b'' if head else body))
                 continue
             if fault == 'hostile':
                 body = ('<?xml version="1.0" encoding="UTF-8"?><Error><Code>Hostile\x1b[31mCode</Code><Message>first line&#10;'

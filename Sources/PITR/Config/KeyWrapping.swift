@@ -33,7 +33,7 @@ public final class KeyWrapping {
         guard let kmsKeyID = settings.kmsKeyID else { return nil }
         let passphrase = try settings.keyPassphrase(), secondKeyID = settings.kmsSecondKeyID
         guard passphrase != nil || secondKeyID != nil else { throw KeyWrappingError.secondWrappingMissing(origin: kmsKeyID.origin) }
-        let configuration = try settings.kmsConfiguration(home: home)
+        let configuration = try settings.kmsConfiguration(home: home, log: log)
         let seconds = try settings.kmsCacheSeconds()
         let second = [secondKeyID.map { "KMS key \($0.text)" }, passphrase.map { _ in "the passphrase of \(SettingDefinition.keyPassphraseFile.name)" }]
             .compactMap { $0 }.joined(separator: " and ")
@@ -167,7 +167,7 @@ public final class KeyWrapping {
 
     private func kmsClient() throws -> KMSClient {
         if let client { return client }
-        let made = try KMSClient(configuration: try settings.kmsConfiguration(home: home), log: log)
+        let made = try KMSClient(configuration: try settings.kmsConfiguration(home: home, log: log), log: log)
         client = made
         return made
     }

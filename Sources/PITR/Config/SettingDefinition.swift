@@ -102,6 +102,35 @@ extension SettingDefinition {
         "AWS_SHARED_CREDENTIALS_FILE", help: "credentials file; unset means ~/.aws/credentials")
     public static let awsConfigFile = SettingDefinition(
         "AWS_CONFIG_FILE", help: "AWS config file; unset means ~/.aws/config")
+    // The rest of AWS's credential chain (docs/s3.md, "Where credentials come from"), in the SDKs' order.
+    public static let awsRoleARN = SettingDefinition(
+        "AWS_ROLE_ARN", help: "role assumed with the web identity token of AWS_WEB_IDENTITY_TOKEN_FILE (EKS IRSA)")
+    public static let awsRoleSessionName = SettingDefinition(
+        "AWS_ROLE_SESSION_NAME", help: "session name of an assumed role; unset means tailtown-pitr-UID")
+    public static let awsWebIdentityTokenFile = SettingDefinition(
+        "AWS_WEB_IDENTITY_TOKEN_FILE", help: "file holding the web identity token exchanged for AWS_ROLE_ARN's credentials (STS AssumeRoleWithWebIdentity)")
+    public static let awsEndpointURLSTS = SettingDefinition(
+        "AWS_ENDPOINT_URL_STS", help: "http(s)://host[:port] of STS (a VPC endpoint); unset means https://sts.REGION.amazonaws.com")
+    public static let awsContainerCredentialsRelativeURI = SettingDefinition(
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", help: "path of the ECS task role's credentials on http://169.254.170.2 (set by ECS)")
+    public static let awsContainerCredentialsFullURI = SettingDefinition(
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        help: "URL of a container credentials endpoint (EKS Pod Identity): https, or http only to loopback, 169.254.170.2 or 169.254.170.23")
+    public static let awsContainerAuthorizationToken = SettingDefinition(
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN", secret: true, help: "Authorization header sent to AWS_CONTAINER_CREDENTIALS_FULL_URI")
+    public static let awsContainerAuthorizationTokenFile = SettingDefinition(
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+        help: "file holding the Authorization header sent to the container credentials endpoint, read at each fetch (EKS Pod Identity)")
+    public static let awsEC2MetadataDisabled = SettingDefinition(
+        "AWS_EC2_METADATA_DISABLED", default: "false", help: "true keeps the chain from asking EC2 instance metadata for the instance role's credentials")
+    public static let awsEC2MetadataServiceEndpoint = SettingDefinition(
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT", help: "http(s)://host[:port] of the EC2 instance metadata service; unset means http://169.254.169.254")
+    public static let cacheDirectory = SettingDefinition(
+        "TAILTOWN_CACHE_DIR",
+        help: "folder (0700, the user's) where temporary AWS credentials are cached for the next wal-push and wal-fetch; "
+            + "unset means $XDG_CACHE_HOME/tailtown-pitr, else ~/.cache/tailtown-pitr; none means no cache")
+    public static let xdgCacheHome = SettingDefinition(
+        "XDG_CACHE_HOME", help: "the user's cache folder, under which TAILTOWN_CACHE_DIR is by default")
     public static let s3PathStyle = SettingDefinition(
         "TAILTOWN_S3_PATH_STYLE", default: "auto",
         help: "auto (path style with AWS_ENDPOINT_URL, virtual-host style on AWS), true (path) or false (virtual host)")
@@ -135,7 +164,9 @@ extension SettingDefinition {
         uploadConcurrency, pushAhead, prefetch, fetchGapGrace,
         kmsKeyID, kmsSecondKeyID, kmsEndpoint, keyPassphraseFile, kmsCacheSeconds,
         awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpointURL, awsProfile,
-        awsSharedCredentialsFile, awsConfigFile,
+        awsSharedCredentialsFile, awsConfigFile, awsRoleARN, awsRoleSessionName, awsWebIdentityTokenFile, awsEndpointURLSTS,
+        awsContainerCredentialsRelativeURI, awsContainerCredentialsFullURI, awsContainerAuthorizationToken, awsContainerAuthorizationTokenFile,
+        awsEC2MetadataDisabled, awsEC2MetadataServiceEndpoint, cacheDirectory, xdgCacheHome,
         s3PathStyle, s3StorageClass, s3ServerSideEncryption, s3KMSKeyID, s3PartSize, s3ReadSize, s3ObjectLock, s3ObjectLockMargin,
         s3MaxRetries, s3CAFile,
     ]

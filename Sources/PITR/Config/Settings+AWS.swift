@@ -3,7 +3,7 @@ import PITRSupport
 
 /// The AWS account that S3 repositories and KMS-wrapped keys use: credentials and region, read as the AWS CLI reads them.
 struct AWSAccount {
-    let credentials: AWSCredentials
+    let credentials: AWSCredentialProvider
     let region: String
     /// The profile's values (lower-cased keys), the credentials file's before the config file's.
     let profile: [String: String]
@@ -13,43 +13,51 @@ struct AWSAccount {
 }
 
 extension Settings {
-    /// Credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN) when set, else from
-    /// the AWS_PROFILE profile (default "default") of the credentials file, then of the config file. The
-    /// region is AWS_REGION, else the profile's `region`, else us-east-1. `home` locates ~/.aws (the HOME
-    /// variable). Throws `ConfigError` for a malformed value, `S3Error.configuration` for missing credentials.
-    func awsAccount(home: String?) throws -> AWSAccount {
+    /// The account: the region is AWS_REGION, else the profile's `region`, else us-east-1; the credentials come from
+    /// the first source of the chain that is configured (`credentialSource`), temporary ones cached in
+    /// `credentialCacheFolder`. `home` locates ~/.aws (the HOME variable). Nothing is fetched here.
+    /// Throws `ConfigError` for a malformed value, `S3Error.configuration` when no source is configured.
+    func awsAccount(home: String?, log: Log) throws -> AWSAccount {
+        let profiles = try AWSProfiles(settings: self, home: home)
         let profileName = value(of: .awsProfile)?.text ?? "default"
-        let awsFolder = (home ?? "") + "/.aws"
-        let credentialsPath = value(of: .awsSharedCredentialsFile)?.text ?? awsFolder + "/credentials"
-        let configPath = value(of: .awsConfigFile)?.text ?? awsFolder + "/config"
-        let credentialsFile = home == nil && value(of: .awsSharedCredentialsFile) == nil ? nil : try AWSProfileFile.read(credentialsPath, kind: .credentials)
-        let configFile = home == nil && value(of: .awsConfigFile) == nil ? nil : try AWSProfileFile.read(configPath, kind: .config)
-        // For messages: each shown only as `SettingDefinition.shown` allows.
-        let shownProfile = SettingDefinition.awsProfile.shown(profileName).map { "'\($0)'" } ?? "(name not shown)"
-        let shownCredentials = SettingDefinition.awsSharedCredentialsFile.shown(credentialsPath) ?? "(path not shown)"
-        let shownConfig = SettingDefinition.awsConfigFile.shown(configPath) ?? "(path not shown)"
-        let fromCredentials = credentialsFile?.profiles[profileName]
-        let fromConfig = configFile?.profiles[profileName]
-        if let explicit = value(of: .awsProfile), fromCredentials == nil, fromConfig == nil, value(of: .awsAccessKeyID) == nil {
-            throw invalid(.awsProfile, explicit, "names no profile of \(shownCredentials) or \(shownConfig)")
+        if let explicit = value(of: .awsProfile), profiles.profile(profileName) == nil, value(of: .awsAccessKeyID) == nil {
+            throw invalid(.awsProfile, explicit, "names no profile of \(profiles.shownCredentials) or \(profiles.shownConfig)")
         }
-        let profile = (fromConfig ?? [:]).merging(fromCredentials ?? [:]) { $1.isEmpty ? $0 : $1 }.filter { !$0.value.isEmpty }
-
-        let credentials: AWSCredentials
-        if let keyID = value(of: .awsAccessKeyID) {
-            guard let secret = value(of: .awsSecretAccessKey) else {
-                throw S3Error.configuration(setting: SettingDefinition.awsSecretAccessKey.name,
-                                            problem: "is not set while AWS_ACCESS_KEY_ID is (\(keyID.origin.fromDescription)): set both")
-            }
-            credentials = AWSCredentials(accessKeyID: keyID.text, secretAccessKey: secret.text, sessionToken: value(of: .awsSessionToken)?.text)
-        } else if let keyID = profile["aws_access_key_id"], let secret = profile["aws_secret_access_key"] {
-            credentials = AWSCredentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: profile["aws_session_token"])
-        } else {
-            throw S3Error.configuration(setting: SettingDefinition.awsAccessKeyID.name, problem:
-                "is not set and profile \(shownProfile) has no aws_access_key_id and aws_secret_access_key in \(shownCredentials) or \(shownConfig): "
-                + "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE")
-        }
+        let profile = profiles.profile(profileName) ?? [:]
         let region = value(of: .awsRegion)?.text ?? profile["region"] ?? "us-east-1"
-        return AWSAccount(credentials: credentials, region: region, profile: profile, shownProfile: shownProfile, shownConfig: shownConfig)
+        let chain = CredentialChain(settings: self, profiles: profiles, sts: try stsEndpoint(region: region), home: home)
+        let provider = AWSCredentialProvider(source: try chain.source(profileName: profileName), cacheFolder: try credentialCacheFolder(home: home), log: log)
+        return AWSAccount(credentials: provider, region: region, profile: profile,
+                          shownProfile: profiles.shown(profileName), shownConfig: profiles.shownConfig)
+    }
+
+    /// Where the credentials come from, as `config` says it (never a secret); nil when the repository is not on S3
+    /// and keys are not wrapped by KMS. Throws as `awsAccount`.
+    public func awsCredentialsDescription(home: String?) throws -> String? {
+        let onS3 = if case .s3? = try? repository() { true } else { false }
+        guard onS3 || kmsKeyID != nil else { return nil }
+        return try awsAccount(home: home, log: Log(level: .error)).credentials.sourceDescription
+    }
+
+    /// AWS_ENDPOINT_URL_STS, else STS's regional endpoint.
+    func stsEndpoint(region: String) throws -> STSEndpoint {
+        guard let url = value(of: .awsEndpointURLSTS) else { return .regional(region) }
+        guard let parsed = S3Endpoint.parse(url.text, style: .path) else {
+            throw invalid(.awsEndpointURLSTS, url, "is not an endpoint URL: use http(s)://host[:port]")
+        }
+        return STSEndpoint(endpoint: parsed, region: region)
+    }
+
+    /// TAILTOWN_CACHE_DIR ("none": no cache), else $XDG_CACHE_HOME/tailtown-pitr, else ~/.cache/tailtown-pitr; nil
+    /// when there is no home to put it in.
+    func credentialCacheFolder(home: String?) throws -> String? {
+        if let folder = value(of: .cacheDirectory) {
+            if folder.text == "none" { return nil }
+            guard folder.text.hasPrefix("/") else { throw invalid(.cacheDirectory, folder, "is not an absolute path (or none)") }
+            return folder.text
+        }
+        if let xdg = value(of: .xdgCacheHome)?.text, xdg.hasPrefix("/") { return xdg + "/tailtown-pitr" }
+        guard let home, home.hasPrefix("/") else { return nil }
+        return home + "/.cache/tailtown-pitr"
     }
 }

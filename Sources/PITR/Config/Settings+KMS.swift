@@ -12,8 +12,8 @@ extension Settings {
 
     /// Where KMS is called and as whom: the AWS account of S3 (`awsAccount`) and TAILTOWN_KMS_ENDPOINT,
     /// else AWS's regional endpoint. Throws `ConfigError` or `S3Error.configuration`.
-    func kmsConfiguration(home: String?) throws -> KMSConfiguration {
-        let account = try awsAccount(home: home)
+    func kmsConfiguration(home: String?, log: Log) throws -> KMSConfiguration {
+        let account = try awsAccount(home: home, log: log)
         var endpoint = KMSConfiguration.awsEndpoint(region: account.region)
         if let url = value(of: .kmsEndpoint) {
             guard let parsed = S3Endpoint.parse(url.text, style: .path) else {

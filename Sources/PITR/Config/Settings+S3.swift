@@ -8,8 +8,9 @@ extension Settings {
     /// endpoint, AWS_ENDPOINT_URL or else the profile's `endpoint_url`. `home` locates ~/.aws (the HOME variable).
     /// `lockHorizon`: the seconds a new object is needed for at least (the daily class's horizon), when Object Lock is on.
     /// Throws `ConfigError` for a malformed value, `S3Error.configuration` for missing credentials.
-    public func s3Configuration(bucket: String, prefix: String, home: String?, lockHorizon: Int64 = 0) throws -> S3Configuration {
-        let account = try awsAccount(home: home)
+    public func s3Configuration(bucket: String, prefix: String, home: String?, log: Log = Log(level: .warning),
+                                lockHorizon: Int64 = 0) throws -> S3Configuration {
+        let account = try awsAccount(home: home, log: log)
         let region = account.region
         let pathStyle = try s3PathStyle()
         let endpoint: S3Endpoint

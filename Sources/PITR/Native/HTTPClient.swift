@@ -38,11 +38,15 @@ public struct HTTPClientOptions: Sendable {
     public var connectTimeoutMilliseconds: Int = 10_000
     /// A transfer slower than 1 byte/s for this long is abandoned as stalled.
     public var stallSeconds: Int = 30
+    /// The most a whole request may take, nil for no limit: the metadata endpoints of the credential chain
+    /// must fail fast on a machine that has none.
+    public var timeoutMilliseconds: Int?
 
-    public init(caFile: String? = nil, connectTimeoutMilliseconds: Int = 10_000, stallSeconds: Int = 30) {
+    public init(caFile: String? = nil, connectTimeoutMilliseconds: Int = 10_000, stallSeconds: Int = 30, timeoutMilliseconds: Int? = nil) {
         self.caFile = caFile
         self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
         self.stallSeconds = stallSeconds
+        self.timeoutMilliseconds = timeoutMilliseconds
     }
 }
 
@@ -119,6 +123,7 @@ public final class HTTPClient {
         try set(CURLOPT_NOSIGNAL, 1)
         try set(CURLOPT_ERRORBUFFER, UnsafeRawPointer(errorBuffer))
         try set(CURLOPT_CONNECTTIMEOUT_MS, options.connectTimeoutMilliseconds)
+        if let timeout = options.timeoutMilliseconds { try set(CURLOPT_TIMEOUT_MS, timeout) }
         try set(CURLOPT_LOW_SPEED_LIMIT, 1)
         try set(CURLOPT_LOW_SPEED_TIME, options.stallSeconds)
         try set(CURLOPT_TCP_NODELAY, 1)

@@ -41,7 +41,8 @@ public final class Repository {
         case .file(let path):
             return Repository(storage: FileStorage(root: path), keyring: keyring)
         case .s3(let bucket, let prefix):
-            let configuration = try settings.s3Configuration(bucket: bucket, prefix: prefix, home: environment["HOME"], lockHorizon: lockHorizon)
+            let configuration = try settings.s3Configuration(bucket: bucket, prefix: prefix, home: environment["HOME"], log: log,
+                                                             lockHorizon: lockHorizon)
             return Repository(storage: try S3Storage(configuration: configuration, log: log), keyring: keyring)
         }
     }

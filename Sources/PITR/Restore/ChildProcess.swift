@@ -53,40 +53,13 @@ package struct ChildProcess {
             }
             argv = [runuser, "-u", user.name, "--"] + argv
         }
-        var pipeEnds: [Int32] = [0, 0]
-        guard pipe(&pipeEnds) == 0 else { throw IOError("create a pipe for", executable) }
-        // Close-on-exec, so that nothing the child starts (the postmaster) holds the pipe open.
-        for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2)
-        let cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
         var minimal = Self.minimalEnvironment(environment)
         if minimal["PATH"] == nil { minimal["PATH"] = "/usr/bin:/bin" }
-        let cEnvironment: [UnsafeMutablePointer<CChar>?] = minimal.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { cEnvironment.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArguments, cEnvironment)
-        close(pipeEnds[1])
-        defer { close(pipeEnds[0]) }
-        guard spawned == 0 else {
-            throw RestoreError.cannotStart(command: shown, detail: String(cString: strerror(spawned)))
+        do {
+            let result = try SpawnedProcess.run(argv, environment: minimal, mergeStandardError: true)
+            return Result(status: result.status, output: String(decoding: result.output, as: UTF8.self))
+        } catch let error as IOError {
+            throw RestoreError.cannotStart(command: shown, detail: String(cString: strerror(error.code)))
         }
-        var output: [UInt8] = []
-        var block = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = block.withUnsafeMutableBytes { read(pipeEnds[0], $0.baseAddress, $0.count) }
-            if n > 0 { output += block[..<n]; continue }
-            if n < 0 && errno == EINTR { continue }
-            break
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let signal = status & 0x7f
-        return Result(status: signal == 0 ? (status >> 8) & 0xff : 128 + signal, output: String(decoding: output, as: UTF8.self))
     }
 }

@@ -23,18 +23,17 @@ enum S3Services {
     }
 
     /// A tailtown-pitr config file for `storage`'s bucket and prefix reached through `endpoint`
-    /// (moto itself or a fault proxy in front of it).
+    /// (moto itself or a fault proxy in front of it); with `staticKeys`, the access keys of `credentials`,
+    /// else `extra` says where credentials come from.
     static func configure(in sandbox: Sandbox, storage: S3Storage, endpoint: String, compression: String, encrypted: Bool,
-                          extra: [String] = []) throws -> Tailtown {
+                          staticKeys: Bool = true, extra: [String] = []) throws -> Tailtown {
         var lines = [
             "# tailtown-pitr settings for one S3 integration test",
             "TAILTOWN_REPO=s3://\(storage.configuration.bucket)/\(storage.configuration.prefix)",
             "TAILTOWN_COMPRESSION=\(compression)",
             "AWS_ENDPOINT_URL=\(endpoint)",
-            "AWS_ACCESS_KEY_ID=\(credentials.accessKeyID)",
-            "AWS_SECRET_ACCESS_KEY=integration-secret-key",
             "AWS_REGION=eu-west-1",
-        ] + extra
+        ] + (staticKeys ? ["AWS_ACCESS_KEY_ID=\(credentials.accessKeyID)", "AWS_SECRET_ACCESS_KEY=integration-secret-key"] : []) + extra
         if encrypted {
             let key = sandbox.path("tailtown.key")
             try sandbox.tailtown(["keygen", key]).check()

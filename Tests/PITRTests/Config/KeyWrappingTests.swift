@@ -90,7 +90,7 @@ import TestSupport
         #expect(try Self.wrapping(none).summary() == nil)
         let alone = try Self.settings(folder, kmsKey: "alias/main", ["TAILTOWN_KEY_PASSPHRASE_FILE": ""])
         #expect(throws: KeyWrappingError.secondWrappingMissing(origin: .environment)) { try Self.wrapping(alone).summary() }
-        let noCredentials = try Self.settings(folder, kmsKey: "alias/main", ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""])
+        let noCredentials = try Self.settings(folder, kmsKey: "alias/main", ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_EC2_METADATA_DISABLED": "true"])
         let missing = #expect(throws: S3Error.self) { try Self.wrapping(noCredentials).summary() }
         #expect(missing?.description.hasPrefix("AWS_ACCESS_KEY_ID is not set") == true)
     }

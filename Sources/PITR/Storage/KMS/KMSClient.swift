@@ -8,13 +8,11 @@ public final class KMSClient {
     public let configuration: KMSConfiguration
     private let log: Log
     private let http: HTTPClient
-    private let signer: SigV4Signer
 
     public init(configuration: KMSConfiguration, log: Log) throws {
         self.configuration = configuration
         self.log = log
         http = try HTTPClient(options: configuration.http)
-        signer = SigV4Signer(credentials: configuration.credentials, region: configuration.region, service: "kms", mode: .generic)
     }
 
     /// Encrypts `plaintext` (at most 4096 bytes) under the KMS key `keyID` (id, ARN or alias) bound to
@@ -66,6 +64,7 @@ public final class KMSClient {
             ("Content-Type", "application/x-amz-json-1.1"),
             ("X-Amz-Target", "TrentService.\(operation)"),
         ])
+        let signer = SigV4Signer(credentials: try configuration.credentials.credentials(), region: configuration.region, service: "kms", mode: .generic)
         try signer.sign(&request, payloadHash: try SHA256Hasher.digest(body).lowercaseHex, at: AWSTimestamp.now())
         let clock = Stopwatch()
         let response: HTTPResponse

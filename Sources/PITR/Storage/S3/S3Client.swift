@@ -6,7 +6,6 @@ final class S3Client {
     let configuration: S3Configuration
     let log: Log
     private let http: HTTPClient
-    private let signer: SigV4Signer
     /// Every attempt, retries included: each one is billed.
     private(set) var requests = RequestCounts()
 
@@ -48,7 +47,6 @@ final class S3Client {
         self.configuration = configuration
         self.log = log
         http = try HTTPClient(options: configuration.http)
-        signer = SigV4Signer(credentials: configuration.credentials, region: configuration.region, service: "s3", mode: .s3)
     }
 
     /// "s3://bucket/key", for messages.
@@ -56,9 +54,28 @@ final class S3Client {
         "s3://\(configuration.bucket)/\(key)"
     }
 
-    /// One attempt, no retry. Throws `S3Error.refused` for a status that is neither 2xx nor
-    /// accepted, `HTTPTransportError` when no whole answer came, or what `receive` threw.
+    /// One attempt, no retry, but for one more with fresh credentials when S3 refused temporary ones
+    /// (`AWSCredentialProvider.refreshed`). Throws `S3Error.refused` for a status that is neither 2xx nor
+    /// accepted, `CredentialError` when fresh credentials were refused too or could not be had,
+    /// `HTTPTransportError` when no whole answer came, or what `receive` threw.
     func attempt(_ operation: Operation, receive: ((UnsafeRawBufferPointer) throws -> Void)? = nil) throws -> HTTPResponse {
+        let credentials = try configuration.credentials.credentials()
+        var response = try exchange(operation, signedWith: credentials, receive: receive)
+        // Before any status the caller accepts: a GET's 403 may be stale credentials rather than a missing object.
+        if response.status == 400 || response.status == 403, let code = refusal(operation, response).code,
+           let fresh = try configuration.credentials.refreshed(afterRefusalOf: credentials, code: code, status: response.status) {
+            response = try exchange(operation, signedWith: fresh, receive: receive)
+            if let code = refusal(operation, response).code, !response.isSuccess, AWSCredentialProvider.tokenCodes.contains(code) {
+                throw CredentialError.refusedAfterRefresh(source: configuration.credentials.sourceDescription,
+                                                          request: "\(operation.method) \(describe(operation.key))", code: code)
+            }
+        }
+        if response.isSuccess || operation.accepting.contains(response.status) { return response }
+        throw refusal(operation, response)
+    }
+
+    private func exchange(_ operation: Operation, signedWith credentials: AWSCredentials,
+                          receive: ((UnsafeRawBufferPointer) throws -> Void)?) throws -> HTTPResponse {
         let endpoint = configuration.endpoint
         var request = SigV4Signer.Request(
             method: operation.method,
@@ -68,6 +85,7 @@ final class S3Client {
         if operation.body != nil, !operation.headers.contains(where: { $0.name.lowercased() == "content-type" }) {
             request.headers.append(("Content-Type", "application/octet-stream"))
         }
+        let signer = SigV4Signer(credentials: credentials, region: configuration.region, service: "s3", mode: .s3)
         try signer.sign(&request, payloadHash: operation.payloadHash, at: AWSTimestamp.now())
         let query = request.encodedQuery
         let url = "\(endpoint.scheme)://\(request.headers[0].value)\(request.path)\(query.isEmpty ? "" : "?" + query)"
@@ -89,8 +107,7 @@ final class S3Client {
             throw error
         }
         log.debug("\(shown) -> \(response.status) in \(milliseconds()) ms")
-        if response.isSuccess || operation.accepting.contains(response.status) { return response }
-        throw refusal(operation, response)
+        return response
     }
 
     /// `attempt` retried while it fails transiently, within the retry policy.

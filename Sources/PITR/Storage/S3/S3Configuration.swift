@@ -21,7 +21,7 @@ public struct S3Configuration: Sendable {
     public var prefix: String
     public var endpoint: S3Endpoint
     public var region: String
-    public var credentials: AWSCredentials
+    public var credentials: AWSCredentialProvider
     /// x-amz-storage-class of new objects (e.g. STANDARD_IA), nil for the bucket's default.
     public var storageClass: String?
     public var serverSideEncryption: ServerSideEncryption?
@@ -37,7 +37,7 @@ public struct S3Configuration: Sendable {
     public var http: HTTPClientOptions
 
     public init(bucket: String, prefix: String = "", endpoint: S3Endpoint, region: String = "us-east-1",
-                credentials: AWSCredentials, storageClass: String? = nil, serverSideEncryption: ServerSideEncryption? = nil,
+                credentials: AWSCredentialProvider, storageClass: String? = nil, serverSideEncryption: ServerSideEncryption? = nil,
                 objectLock: S3ObjectLock? = nil,
                 partSize: Int = S3Configuration.defaultPartSize, readSize: Int = S3Configuration.defaultReadSize, retry: RetryPolicy = RetryPolicy(),
                 http: HTTPClientOptions = HTTPClientOptions()) {
@@ -53,6 +53,14 @@ public struct S3Configuration: Sendable {
         self.readSize = readSize
         self.retry = retry
         self.http = http
+    }
+
+    /// The same with fixed keys.
+    public init(bucket: String, prefix: String = "", endpoint: S3Endpoint, region: String = "us-east-1",
+                credentials: AWSCredentials, partSize: Int = S3Configuration.defaultPartSize, readSize: Int = S3Configuration.defaultReadSize,
+                retry: RetryPolicy = RetryPolicy()) {
+        self.init(bucket: bucket, prefix: prefix, endpoint: endpoint, region: region, credentials: AWSCredentialProvider(credentials),
+                  partSize: partSize, readSize: readSize, retry: retry)
     }
 
     /// The object key of a repository-relative key.

@@ -10,7 +10,7 @@ import TestSupport
         let url = try endpoint ?? MotoServer.endpoint()
         let parsed = try #require(S3Endpoint.parse(url, style: .path))
         let configuration = KMSConfiguration(
-            endpoint: parsed, region: "us-east-1", credentials: S3TestRepository.credentials,
+            endpoint: parsed, region: "us-east-1", credentials: AWSCredentialProvider(S3TestRepository.credentials),
             retry: RetryPolicy(maxRetries: 1, budgetSeconds: 2, baseDelaySeconds: 0.01, maxDelaySeconds: 0.05))
         return try KMSClient(configuration: configuration, log: Log(level: .error))
     }

@@ -95,7 +95,7 @@ struct S3SecretsTests {
         let bucket = MotoServer.uniqueBucket("secrets")
         try MotoServer.createBucket(bucket)
         var configuration = try S3TestRepository.configuration(bucket: bucket, endpoint: proxy.endpoint)
-        configuration.credentials = AWSCredentials(accessKeyID: "AKIDVISIBLE", secretAccessKey: "SECRET-must-not-show", sessionToken: "TOKEN-must-not-show")
+        configuration.credentials = AWSCredentialProvider(AWSCredentials(accessKeyID: "AKIDVISIBLE", secretAccessKey: "SECRET-must-not-show", sessionToken: "TOKEN-must-not-show"))
         configuration.retry = RetryPolicy(maxRetries: 2, budgetSeconds: 10, baseDelaySeconds: 0.01, maxDelaySeconds: 0.02)
 
         // Capture this process's standard error (where Log writes) in a file.

@@ -20,7 +20,7 @@ struct S3SettingsTests {
     @Test func environmentCredentialsAndDefaults() throws {
         let configuration = try settings(["AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "token"])
             .s3Configuration(bucket: "tailtown", prefix: "pg/main", home: nil)
-        #expect(configuration.credentials == AWSCredentials(accessKeyID: "AKID", secretAccessKey: "secret", sessionToken: "token"))
+        #expect(try configuration.credentials.credentials() == AWSCredentials(accessKeyID: "AKID", secretAccessKey: "secret", sessionToken: "token"))
         #expect(configuration.region == "us-east-1")
         #expect(configuration.endpoint == S3Endpoint(scheme: "https", host: "s3.us-east-1.amazonaws.com", style: .virtualHost))
         #expect(configuration.prefix == "pg/main")
@@ -50,17 +50,17 @@ struct S3SettingsTests {
             credentials: "[default]\naws_access_key_id = DEFAULTKEY\naws_secret_access_key = defaultsecret\n\n[archive]\naws_access_key_id=ARCHIVEKEY\naws_secret_access_key=archivesecret\naws_session_token = tok\n",
             config: "[default]\nregion = eu-central-1\n\n[profile archive]\nregion = ap-south-1\nendpoint_url = https://minio.internal:9443\ns3 =\n  addressing_style = path\n[sso-session x]\nregion = nowhere\n")
         let byDefault = try settings([:]).s3Configuration(bucket: "bucket", prefix: "", home: home)
-        #expect(byDefault.credentials.accessKeyID == "DEFAULTKEY")
+        #expect(try byDefault.credentials.credentials().accessKeyID == "DEFAULTKEY")
         #expect(byDefault.region == "eu-central-1")
         #expect(byDefault.endpoint.host == "s3.eu-central-1.amazonaws.com")
         let archive = try settings(["AWS_PROFILE": "archive"]).s3Configuration(bucket: "bucket", prefix: "", home: home)
-        #expect(archive.credentials == AWSCredentials(accessKeyID: "ARCHIVEKEY", secretAccessKey: "archivesecret", sessionToken: "tok"))
+        #expect(try archive.credentials.credentials() == AWSCredentials(accessKeyID: "ARCHIVEKEY", secretAccessKey: "archivesecret", sessionToken: "tok"))
         #expect(archive.region == "ap-south-1")
         #expect(archive.endpoint == S3Endpoint(scheme: "https", host: "minio.internal", port: 9443, style: .path))
         // The environment wins over the profile.
         let overridden = try settings(["AWS_PROFILE": "archive", "AWS_REGION": "us-west-2", "AWS_ACCESS_KEY_ID": "ENV", "AWS_SECRET_ACCESS_KEY": "envsecret"])
             .s3Configuration(bucket: "bucket", prefix: "", home: home)
-        #expect(overridden.credentials.accessKeyID == "ENV")
+        #expect(try overridden.credentials.credentials().accessKeyID == "ENV")
         #expect(overridden.region == "us-west-2")
         let missing = #expect(throws: ConfigError.self) { _ = try settings(["AWS_PROFILE": "nope"]).s3Configuration(bucket: "bucket", prefix: "", home: home) }
         #expect(missing?.description.contains("AWS_PROFILE") == true)
@@ -68,7 +68,9 @@ struct S3SettingsTests {
 
     @Test func missingCredentialsSayWhatToSet() throws {
         let home = try temporaryHome()
-        let error = #expect(throws: S3Error.self) { _ = try settings([:]).s3Configuration(bucket: "bucket", prefix: "", home: home) }
+        let error = #expect(throws: S3Error.self) {
+            _ = try settings(["AWS_EC2_METADATA_DISABLED": "true"]).s3Configuration(bucket: "bucket", prefix: "", home: home)
+        }
         #expect(error?.description.contains("AWS_ACCESS_KEY_ID") == true)
         let noSecret = #expect(throws: S3Error.self) { _ = try settings(["AWS_ACCESS_KEY_ID": "A"]).s3Configuration(bucket: "bucket", prefix: "", home: home) }
         #expect(noSecret?.description.contains("AWS_SECRET_ACCESS_KEY") == true)

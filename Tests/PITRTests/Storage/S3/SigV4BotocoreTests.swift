@@ -36,6 +36,11 @@ struct SigV4BotocoreTests {
         S3Case(method: "PUT", bucket: "tailtown", key: "big object", query: [["partNumber", "2"], ["uploadId", "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA"]], headers: [["Content-Type", "application/octet-stream"]], body: "part two"),
         S3Case(method: "POST", bucket: "tailtown", key: "", query: [["delete", ""]], headers: [["Content-Type", "application/xml"], ["Content-MD5", "1B2M2Y8AsgTpgAmY7PhCfg=="]], body: "<Delete><Quiet>true</Quiet></Delete>"),
         S3Case(method: "DELETE", bucket: "tailtown", key: "~tilde_under-score.dot", token: "FQoGZXIvYXdzEXAMPLE//////////wEaDM+/token=="),
+        // Temporary credentials (STS, container, instance metadata): X-Amz-Security-Token is sent and signed.
+        S3Case(method: "PUT", bucket: "tailtown", key: "wal/15-7312/0000000100000000/000000010000000000000002",
+               headers: [["Content-Type", "application/octet-stream"], ["If-None-Match", "*"]], body: "segment",
+               token: "IQoJb3JpZ2luX2VjEOv//////////wEaCWV1LXdlc3QtMSJHMEUCIQD+sts/token+with/slashes=="),
+        S3Case(method: "GET", bucket: "tailtown", key: "", query: [["list-type", "2"], ["prefix", "wal/"]], token: "FwoGZXIvYXdzEEK token with spaces"),
         S3Case(method: "PUT", bucket: "tailtown", key: "streamed", headers: [["Content-Type", "application/octet-stream"], ["Content-MD5", "XrY7u+Ae7tCTyyK7j1rNww=="]], body: "hello world", unsigned: true),
         S3Case(method: "PUT", bucket: "tailtown", key: "sse", headers: [["Content-Type", "application/octet-stream"], ["x-amz-server-side-encryption", "aws:kms"], ["x-amz-server-side-encryption-aws-kms-key-id", "arn:aws:kms:eu-west-1:111122223333:key/abc"], ["x-amz-meta-tailtown-digest", "  spaced   value  "]], body: ""),
     ]
@@ -86,6 +91,8 @@ struct SigV4BotocoreTests {
             try signer.sign(&request, payloadHash: payloadHash, at: AWSTimestamp(amzDate: "20261127T010203Z"))
             let authorization = request.headers.first { $0.name == "Authorization" }?.value
             #expect(authorization == reference.authorization, "\(testCase.method) \(testCase.key) \(testCase.query)")
+            #expect(request.headers.first { $0.name == "X-Amz-Security-Token" }?.value == testCase.token, "token of \(testCase.method) \(testCase.key)")
+            #expect(authorization?.contains("x-amz-security-token") == (testCase.token != nil), "token signed in \(testCase.method) \(testCase.key)")
         }
     }
 }
