@@ -126,6 +126,8 @@ import Testing
             "TAILTOWN_S3_SSE_KMS_KEY_ID              (unset)",
             "TAILTOWN_S3_PART_SIZE                   17MiB  (default)",
             "TAILTOWN_S3_READ_SIZE                   17MiB  (default)",
+            "TAILTOWN_S3_OBJECT_LOCK                 (unset)",
+            "TAILTOWN_S3_OBJECT_LOCK_MARGIN          7d  (default)",
             "TAILTOWN_S3_MAX_RETRIES                 6  (default)",
             "TAILTOWN_S3_CA_FILE                     (unset)",
             "config file \(named) (named by TAILTOWN_CONFIG, environment): read",

@@ -56,7 +56,8 @@ public enum S3Error: PITRError, Equatable {
         case "RequestTimeTooSkewed": "this machine's clock is off by more than 15 minutes: synchronise it (NTP)"
         case "AuthorizationHeaderMalformed", "PermanentRedirect", "IllegalLocationConstraintException", "InvalidRegion":
             "the bucket is in another region: set AWS_REGION to the bucket's region"
-        case "ExpiredToken", "TokenRefreshRequired", "InvalidToken": "the session token has expired: refresh AWS_SESSION_TOKEN"
+        case "ExpiredToken", "TokenRefreshRequired", "InvalidToken":
+            "the session token has expired or was revoked: refresh AWS_SESSION_TOKEN, or check the role the credentials come from ('tailtown-pitr config' names it)"
         case "InvalidObjectState":
             "the object is in an archive storage class (GLACIER or DEEP_ARCHIVE) and must be restored (thawed) before it can be read"
         case "InvalidStorageClass": "check TAILTOWN_S3_STORAGE_CLASS"
