@@ -53,12 +53,12 @@ public struct LockExtensions: Sendable {
 
     /// The objects whose lock ends before a kept backup stops needing them (`delete` extends what is short by up to the
     /// margin; shorter than the need itself means `delete` has not run for longer than the margin, or a lock was lost),
-    /// with the lock's end (nil: none).
-    public func shortfalls(on storage: Storage, now: UTCTime) throws -> [(key: String, lockedUntil: UTCTime?, needed: UTCTime)] {
+    /// with the lock's end (nil: none) and the need's (nil: for as long as anything is kept, so any lock that has ended).
+    public func shortfalls(on storage: Storage, now: UTCTime) throws -> [(key: String, lockedUntil: UTCTime?, needed: UTCTime?)] {
         try extensions.compactMap { candidate in
-            let needed = candidate.needed ?? UTCTime(secondsSinceEpoch: now.secondsSinceEpoch + 1)
             let end = try storage.lockEnd(of: candidate.key)
-            return (end ?? UTCTime(secondsSinceEpoch: 0)) < needed ? (candidate.key, end, needed) : nil
+            let needed = candidate.needed ?? UTCTime(secondsSinceEpoch: now.secondsSinceEpoch + 1)
+            return (end ?? UTCTime(secondsSinceEpoch: 0)) < needed ? (candidate.key, end, candidate.needed) : nil
         }
     }
 

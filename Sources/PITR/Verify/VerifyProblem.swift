@@ -16,8 +16,9 @@ public enum VerifyProblem: Equatable, Sendable {
     case unreadableDescriptor(backup: String, reason: String)
     /// An incremental backup whose chain misses a backup (docs/operations.md, "Incremental chains").
     case brokenChain(backup: String, problem: BackupChains.Break)
-    /// With Object Lock: a needed object whose lock ends before its need (nil: it has none).
-    case lockTooShort(object: String, lockedUntil: UTCTime?, needed: UTCTime)
+    /// With Object Lock: a needed object whose lock ends before its need (`lockedUntil` nil: it has none; `needed` nil: for
+    /// as long as anything is kept).
+    case lockTooShort(object: String, lockedUntil: UTCTime?, needed: UTCTime?)
     /// A delete marker hides the object (deleted without a version id); its newest version is still stored.
     case hiddenByDeleteMarker(object: String)
 
@@ -73,7 +74,7 @@ public enum VerifyProblem: Equatable, Sendable {
             "incremental backup \(backup) cannot be restored: \(problem); put \(problem.ancestor)'s folder back if a copy exists, "
                 + "else the next full backup starts a new chain and delete removes this one once the policy no longer keeps it"
         case let .lockTooShort(object, lockedUntil, needed):
-            "\(object) is \(lockedUntil.map { "locked only until \($0.iso8601)" } ?? "not locked") but a kept backup needs it until \(needed.iso8601): "
+            "\(object) is \(lockedUntil.map { "locked only until \($0.iso8601)" } ?? "not locked") but \(needed.map { "a kept backup needs it until \($0.iso8601)" } ?? "it is needed for as long as anything is kept"): "
                 + "run 'tailtown-pitr delete --confirm', which extends the locks of what it keeps, every day"
         case .hiddenByDeleteMarker(let object):
             "\(object) is hidden by a delete marker (it was deleted without a version id; its locked version is still stored, and "

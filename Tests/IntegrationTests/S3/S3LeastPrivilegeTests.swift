@@ -6,17 +6,18 @@ import TestSupport
 extension PostgreSQLIntegration {
     /// The archiver's role has no delete permission of any kind (docs/s3.md, "Minimal IAM policy"): against a server
     /// that refuses every DELETE and DeleteObjects, wal-push, backup-push (after a killed one too), restore and status
-    /// all work; what a killed backup left is the maintenance role's to remove, with a warning.
+    /// all work, on every supported major; what a killed backup left is the maintenance role's to remove, with a warning.
     @Suite
     struct S3WithoutDeletePermission {
-        @Test func archivingBackupsRestoreAndStatusNeedNoDelete() throws {
+        @Test(arguments: PostgreSQL.supportedMajors)
+        func archivingBackupsRestoreAndStatusNeedNoDelete(major: Int) throws {
             let proxy = try FaultProxy(upstream: try S3Services.moto.get())
             defer { proxy.stop() }
             proxy.setRate(1, faults: ["nodelete"])
             let sandbox = try Sandbox()
             let storage = try S3Services.makeBucket("it-nodelete", prefix: "pg/main")
             let tailtown = try S3Services.configure(in: sandbox, storage: storage, endpoint: proxy.endpoint, compression: "lz4", encrypted: true)
-            let source = try RestoreSource(sandbox: sandbox, tailtown: tailtown)
+            let source = try RestoreSource(sandbox: sandbox, tailtown: tailtown, major: major)
             try source.cluster.pgbench(["-i", "-q", "-s", "5"])
             try source.commitRows(3)
             try source.backup(["--type", "full"])
@@ -48,7 +49,7 @@ extension PostgreSQLIntegration {
             try source.commitRows(2)
             try source.archiveAll()
 
-            try RestoreRun(sandbox: sandbox, tailtown: tailtown).expectRows(["--to", "latest"], into: "restored", Array(1...7))
+            try RestoreRun(source: source).expectRows(["--to", "latest"], into: "restored", Array(1...7))
             let status = try sandbox.tailtown(["--config", tailtown.configFile, "status"])
             #expect(status.status == 0, "\(status.stderr)")
             let refused = try proxy.log().filter { $0.fault == "403" }

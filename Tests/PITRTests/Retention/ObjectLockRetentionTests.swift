@@ -11,7 +11,7 @@ import TestSupport
 
 /// `delete` in a repository with S3 Object Lock, against moto's: it removes by version id only (no delete marker is
 /// ever added), leaves whole what a lock still holds and says so, removes it once the lock ended, and extends the
-/// locks of what it keeps. Locks last 6 seconds here, so that they end within the test.
+/// locks of what it keeps. Locks last 10 seconds here, so that they end within the test.
 @Suite("delete with S3 Object Lock", .serialized)
 struct ObjectLockRetentionTests {
     let storage: S3Storage
@@ -21,7 +21,7 @@ struct ObjectLockRetentionTests {
         let bucket = MotoServer.uniqueBucket("lockdelete")
         try MotoServer.createBucket(bucket, objectLock: true)
         var configuration = try S3TestRepository.configuration(bucket: bucket, prefix: "pg")
-        configuration.objectLock = S3ObjectLock(mode: .governance, margin: 6, horizon: 0)
+        configuration.objectLock = S3ObjectLock(mode: .governance, margin: 10, horizon: 0)
         storage = try S3Storage(configuration: configuration, log: Log(level: .error))
         repo = try SyntheticRepository(storage: storage)
     }
@@ -57,7 +57,7 @@ struct ObjectLockRetentionTests {
         #expect(keptLock.secondsSinceEpoch > UTCTime.now().secondsSinceEpoch + 29 * 86_400)
 
         // Once the locks have ended, the same plan removes every version, and still adds no delete marker.
-        sleep(7)
+        sleep(11)
         let done = try plan.execute(on: storage, log: Log(level: .error))
         #expect(done.locked.isEmpty, "\(done.locked)")
         let left = try repo.keys()
@@ -77,8 +77,10 @@ struct ObjectLockRetentionTests {
         try storage.client.send(try S3Client.Operation(method: "DELETE", key: storage.configuration.objectKey(key), accepting: [404]))
         #expect(try versions(["backups/leftover"])["pg/" + key]?.count == 2)  // the object and its delete marker
         #expect(try storage.remove(keys: [key]).map(\.key) == [key])  // still locked: left whole
+        let refused = #expect(throws: S3Error.self) { try storage.remove(key) }  // one object: an error naming it
+        #expect(refused?.description.contains("\(storage.describe(key)) cannot be removed yet: S3 Object Lock holds it until") == true)
         #expect(try versions(["backups/leftover"])["pg/" + key]?.count == 2)
-        sleep(7)
+        sleep(11)
         #expect(try storage.remove(keys: [key]).isEmpty)
         #expect(try versions(["backups/leftover"])["pg/" + key] == nil)
     }
@@ -93,7 +95,7 @@ struct ObjectLockRetentionTests {
             try RepositoryVerifier(inventory: RepositoryInventory.load(repository: repo.repository), policy: policy, now: .now(), deep: false).run().problems
         }
         #expect(try problems().isEmpty)
-        sleep(7)  // every lock from the writes has ended
+        sleep(11)  // every lock from the writes has ended
         let short = try problems().filter { $0.kind == "lock_too_short" }
         #expect(short.contains { $0.subject == storage.describe(BackupDescriptor.key(of: kept.name)) })
         #expect(short.contains { $0.subject == storage.describe(repo.walKey(.segment(repo.segment(1, 3)))) })

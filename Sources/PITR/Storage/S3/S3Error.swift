@@ -13,6 +13,8 @@ public enum S3Error: PITRError, Equatable {
     case malformedAnswer(request: String, problem: String)
     /// A setting or profile value is unusable.
     case configuration(setting: String, problem: String)
+    /// With Object Lock: the object cannot be removed before its lock ends (nil: S3 refused, the end unknown).
+    case locked(object: String, until: UTCTime?)
 
     /// Every text here that came from the server (a code, a message, a key it named) is made safe
     /// for one log line and bounded (`sanitizedServerText`), as it ends up in PostgreSQL's log.
@@ -31,6 +33,8 @@ public enum S3Error: PITRError, Equatable {
             return "\(request.sanitizedServerText(limit: 1200)): unexpected answer from the server: \(problem)"
         case let .configuration(setting, problem):
             return "\(setting) \(problem)"
+        case let .locked(object, until):
+            return "\(object) cannot be removed yet: S3 Object Lock holds it \(until.map { "until \($0.iso8601)" } ?? "(S3 refused the deletion)")"
         }
     }
 

@@ -234,9 +234,13 @@ public final class S3Storage: Storage {
         text.count >= 19 ? UTCTime(iso8601: text.prefix(19) + "Z") : nil
     }
 
-    /// With Object Lock, by version id (`remove(keys:)`): a DELETE without one would only add a delete marker.
+    /// With Object Lock, by version id (`remove(keys:)`): a DELETE without one would only add a delete marker; an object
+    /// still locked is then an error naming it, never a removal that did not happen.
     public func remove(_ key: String) throws {
-        guard objectLock == nil else { return _ = try remove(keys: [key]) }
+        if objectLock != nil {
+            if let held = try remove(keys: [key]).first { throw S3Error.locked(object: describe(held.key), until: held.until) }
+            return
+        }
         _ = try client.send(try S3Client.Operation(method: "DELETE", key: configuration.objectKey(key), accepting: [404]))
     }
 
