@@ -39,13 +39,21 @@ extension Settings {
         return try awsAccount(home: home, log: Log(level: .error)).credentials.sourceDescription
     }
 
-    /// AWS_ENDPOINT_URL_STS, else STS's regional endpoint.
+    /// AWS_ENDPOINT_URL_STS (verified with TAILTOWN_S3_CA_FILE when set, as a private endpoint), else STS's regional
+    /// endpoint.
     func stsEndpoint(region: String) throws -> STSEndpoint {
         guard let url = value(of: .awsEndpointURLSTS) else { return .regional(region) }
         guard let parsed = S3Endpoint.parse(url.text, style: .path) else {
             throw invalid(.awsEndpointURLSTS, url, "is not an endpoint URL: use http(s)://host[:port]")
         }
-        return STSEndpoint(endpoint: parsed, region: region)
+        return STSEndpoint(endpoint: parsed, region: region, caFile: try privateCAFile())
+    }
+
+    /// TAILTOWN_S3_CA_FILE, the CA bundle of private endpoints (S3's, and STS's and KMS's when they are set), checked to exist.
+    func privateCAFile() throws -> String? {
+        guard let caFile = value(of: .s3CAFile) else { return nil }
+        guard FileSystem.exists(caFile.text) else { throw invalid(.s3CAFile, caFile, "does not exist: give the path of a PEM CA bundle") }
+        return caFile.text
     }
 
     /// TAILTOWN_CACHE_DIR ("none": no cache), else $XDG_CACHE_HOME/tailtown-pitr, else ~/.cache/tailtown-pitr; nil
