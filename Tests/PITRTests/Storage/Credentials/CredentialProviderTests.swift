@@ -175,6 +175,13 @@ struct CredentialProviderTests {
         chmod(open, 0o777)
         let underOpen = #expect(throws: PrivateCache.Refusal.self) { _ = try PrivateCache.open(open + "/cache") }
         #expect(underOpen?.description.contains(open) == true)
+        // Inside a data directory, which base backups copy (the folder itself would pass every other check).
+        let data = folder + "/pgdata"
+        try FileManager.default.createDirectory(atPath: data + "/pg_wal", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        #expect(try PrivateCache.open(data + "/pg_wal/cache").path.hasSuffix("/cache"))
+        try "15\n".write(toFile: data + "/PG_VERSION", atomically: true, encoding: .utf8)
+        let inData = #expect(throws: PrivateCache.Refusal.self) { _ = try PrivateCache.open(data + "/pg_wal/cache") }
+        #expect(inData?.description.contains("is inside '\(data)', a PostgreSQL data directory") == true, "\(String(describing: inData))")
 
         // Entries planted with a loose mode, or by another user, are ignored and replaced.
         chmod(cache, 0o700)
