@@ -67,8 +67,9 @@ public struct WALArchive {
         switch stored?.metadata {
         case .sealed(let text, let keyID)?:
             info = try ArchiveInfo(parsing: text, object: object, sealed: true)
-            if keyID == activeKeyID, let stored { repository.metadataCache?.write(infoKey, key: infoKey, bytes: stored.bytes) }
-            if keyID != activeKeyID {
+            if keyID == activeKeyID, let stored {
+                repository.metadataCache?.write(infoKey, key: infoKey, bytes: stored.bytes)
+            } else {
                 let state = try repository.state()
                 try checkRepository(info, state)
                 _ = try SealedMetadata.store(info.text, at: infoKey, identity: infoIdentity, replace: true, under: repository.key, in: repository)
