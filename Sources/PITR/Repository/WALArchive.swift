@@ -88,7 +88,7 @@ public struct WALArchive {
         case nil:
             let state = try repository.state()
             let fresh = ArchiveInfo(repositoryID: state.repositoryID, systemIdentifier: String(identity.systemIdentifier),
-                                    pgVersion: String(identity.majorVersion), segmentSize: size, formatSwitch: state.archives[identity.archiveID] ?? .none)
+                                    pgVersion: String(identity.majorVersion), segmentSize: size, formatSwitch: state.archives[identity.archiveID] ?? FormatSwitch.none)
             guard size != nil else {
                 // A history or .backup file before the archive's first segment: bound to the repository, nothing recorded.
                 repository.archiveInfos[identity.archiveID] = fresh
