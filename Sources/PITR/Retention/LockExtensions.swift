@@ -42,8 +42,10 @@ public struct LockExtensions: Sendable {
         }
         for object in metadata { add(object, .never) }
         let folders = inventory.objectsByBackup
+        // A superseded mark is removed by `delete`, not kept.
+        let superseded = Set(PermanentMarks.superseded(in: inventory.backupObjects).map(\.key))
         for kept in needs.kept {
-            for object in folders[kept.backup.name] ?? [] { add(object, kept.until) }
+            for object in folders[kept.backup.name] ?? [] where !superseded.contains(object.key) { add(object, kept.until) }
         }
         for archive in inventory.archives {
             for (file, object) in archive.index.files {

@@ -15,12 +15,7 @@ struct LockAlarmsTests {
     let repo: SyntheticRepository
 
     init() throws {
-        let bucket = MotoServer.uniqueBucket("lockcheck")
-        try MotoServer.createBucket(bucket, objectLock: true)
-        var configuration = try S3TestRepository.configuration(bucket: bucket, prefix: "pg")
-        configuration.objectLock = S3ObjectLock(mode: .governance, margin: 10, horizon: 20)
-        storage = try S3Storage(configuration: configuration, log: Log(level: .error))
-        repo = try SyntheticRepository(storage: storage)
+        (storage, repo) = try SyntheticRepository.locked("lockcheck", margin: 10, horizon: 20)
     }
 
     func iso(daysAgo days: Int64, from now: UTCTime) -> String {

@@ -18,12 +18,7 @@ struct ObjectLockRetentionTests {
     let repo: SyntheticRepository
 
     init() throws {
-        let bucket = MotoServer.uniqueBucket("lockdelete")
-        try MotoServer.createBucket(bucket, objectLock: true)
-        var configuration = try S3TestRepository.configuration(bucket: bucket, prefix: "pg")
-        configuration.objectLock = S3ObjectLock(mode: .governance, margin: 10, horizon: 0)
-        storage = try S3Storage(configuration: configuration, log: Log(level: .error))
-        repo = try SyntheticRepository(storage: storage)
+        (storage, repo) = try SyntheticRepository.locked("lockdelete", margin: 10, horizon: 0)
     }
 
     /// The versions and delete markers of the objects in the repository's `folders`, by object key.
@@ -107,5 +102,35 @@ struct ObjectLockRetentionTests {
         let hidden = repo.walKey(.segment(repo.segment(1, 4)))
         _ = try storage.client.send(try S3Client.Operation(method: "DELETE", key: storage.configuration.objectKey(hidden), accepting: [404]))
         #expect(try problems().contains { $0.kind == "hidden_by_delete_marker" && $0.subject == storage.describe(hidden) })
+    }
+
+    /// Nothing is rewritten: a permanent mark is undone by a newer one (no locked object is removed or replaced), and the
+    /// superseded marks go once their locks end; their locks are not extended meanwhile.
+    @Test func unkeepInALockedRepositoryAndSupersededMarksGo() throws {
+        try repo.addSegments(1...4)
+        let older = try repo.addBackup(stoppedAt: "2026-01-01T00:00:00Z", start: 1, stop: 2)
+        _ = try repo.addBackup(stoppedAt: "2026-01-05T00:00:00Z", start: 3, stop: 4)
+        let marks = PermanentMarks(repository: repo.repository)
+        try marks.keep(older.name, now: .now())
+        try marks.unkeep(older.name, now: .now())
+        try marks.keep(older.name, now: .now())
+        #expect(try marks.list() == [older.name])
+        let folder = BackupDescriptor.objectKey(backup: older.name, object: "")
+        let policy = RetentionPolicy(counts: [.daily: 1])
+        let plan = try RetentionPlanner(inventory: RepositoryInventory.load(repository: repo.repository)).plan(policy: policy, now: .now())
+        #expect(plan.backups.isEmpty)
+        #expect(plan.superseded.map(\.key).sorted() == [folder + "keep.00000001", folder + "unkeep.00000002"])
+        let inventory = try RepositoryInventory.load(repository: repo.repository)
+        let locks = LockExtensions(needs: inventory.needs(policy: policy, now: .now()), inventory: inventory, metadata: [],
+                                   lock: try #require(storage.objectLock), now: .now(), everything: true)
+        #expect(locks.extensions.contains { $0.key == folder + "keep.00000003" })
+        #expect(!locks.extensions.contains { $0.key == folder + "keep.00000001" || $0.key == folder + "unkeep.00000002" })
+        let held = try plan.execute(on: storage, log: Log(level: .error))
+        #expect(Set(held.locked.map(\.key)) == Set(plan.superseded.map(\.key)))
+        sleep(11)
+        #expect(try plan.execute(on: storage, log: Log(level: .error)).locked.isEmpty)
+        #expect(try repo.keys().filter { $0.hasPrefix(folder) && $0.contains("keep") } == [folder + "keep.00000003"])
+        #expect(try marks.list() == [older.name])
+        #expect(try versions(["backups/" + older.name]).values.allSatisfy { $0.allSatisfy { !$0.isDeleteMarker } })
     }
 }
