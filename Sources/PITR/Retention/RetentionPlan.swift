@@ -36,6 +36,8 @@ public struct RetentionPlan {
     /// What `execute` did beside removing: the locks it extended, and what it could not remove yet.
     public struct Outcome {
         public var extendedLocks = 0
+        /// Noncurrent versions and stray delete markers removed (with Object Lock).
+        public var removedVersions = 0
         /// Objects a lock keeps, left for a later run (with Object Lock).
         public var locked: [LockedObject] = []
         /// Backups whose descriptor a lock keeps: nothing of theirs was removed.
@@ -55,7 +57,8 @@ public struct RetentionPlan {
     /// Extends the locks of what is kept (with Object Lock), then removes everything planned, in an order that leaves a
     /// repository `verify` accepts if it stops half-way: each backup's descriptor first (without it, the rest is not a
     /// backup; a backup whose descriptor a lock keeps keeps everything), then its objects, then WAL oldest first, then
-    /// orphans, superseded records and unfinished uploads. What a lock keeps stays whole, for a later run.
+    /// orphans, superseded records and unfinished uploads, then (with Object Lock) noncurrent versions. What a lock keeps
+    /// stays whole, for a later run.
     @discardableResult
     public func execute(on storage: Storage, log: Log) throws -> Outcome {
         var outcome = Outcome()
@@ -81,6 +84,11 @@ public struct RetentionPlan {
         }
         outcome.locked += try storage.remove(keys: (orphans + superseded).map(\.key))
         try storage.discard(abandonedUploads)
+        if locks != nil {
+            let (removed, held) = try storage.removeNoncurrentVersions(now: .now())
+            outcome.removedVersions = removed
+            outcome.locked += held
+        }
         return outcome
     }
 
@@ -121,6 +129,9 @@ public struct RetentionPlan {
         }
         if !abandonedUploads.isEmpty {
             lines.append("delete  \(abandonedUploads.count) unfinished uploads of killed processes, \(size(abandonedUploads.reduce(0) { $0 + ($1.size ?? 0) }))")
+        }
+        if locks != nil {
+            lines.append("delete  the noncurrent versions (earlier versions of replaced objects, delete markers that hide nothing) whose locks have ended")
         }
         if let locks, !locks.extensions.isEmpty {
             lines.append("lock    \(locks.extensions.count) kept objects whose lock from their write ends before their backup's expiry plus the margin: "

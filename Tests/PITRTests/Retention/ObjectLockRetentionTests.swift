@@ -133,4 +133,44 @@ struct ObjectLockRetentionTests {
         #expect(try marks.list() == [older.name])
         #expect(try versions(["backups/" + older.name]).values.allSatisfy { $0.allSatisfy { !$0.isDeleteMarker } })
     }
+
+    /// `delete` removes the noncurrent versions whose locks have ended (a replaced object's earlier version, a delete
+    /// marker a newer version covers), never a current version, and leaves whole a key a delete marker hides.
+    @Test func noncurrentVersionsGoOnceTheirLocksEnd() throws {
+        try repo.addSegments(1...2)
+        _ = try repo.addBackup(stoppedAt: "2026-01-05T00:00:00Z", start: 1, stop: 2)
+        let replaced = "verify.window.test"
+        for text in ["first", "second"] {
+            let upload = try storage.startUpload(replaced)
+            try Array(text.utf8).withUnsafeBytes { try upload.write($0) }
+            _ = try upload.commit(replace: true)
+        }
+        let covered = "drills/covered"
+        try repo.putObject(covered, Array("covered".utf8))
+        _ = try storage.client.send(try S3Client.Operation(method: "DELETE", key: storage.configuration.objectKey(covered), accepting: [404]))
+        try repo.putObject(covered, Array("covered again".utf8))
+        let hidden = repo.walKey(.segment(repo.segment(1, 2)))
+        _ = try storage.client.send(try S3Client.Operation(method: "DELETE", key: storage.configuration.objectKey(hidden), accepting: [404]))
+        func count(_ key: String) throws -> Int {
+            let deletion = S3VersionedDeletion(storage: storage, lock: try #require(storage.objectLock))
+            return try deletion.versions(in: "pg/", deep: true)["pg/" + key]?.count ?? 0
+        }
+        #expect(try count(replaced) == 2 && count(covered) == 3 && count(hidden) == 2)
+        let plan = try RetentionPlanner(inventory: RepositoryInventory.load(repository: repo.repository))
+            .plan(policy: RetentionPolicy(counts: [.daily: 1]), now: .now())
+        #expect(plan.text.contains("delete  the noncurrent versions"))
+
+        // Still locked: only the delete marker a newer version covers goes.
+        let held = try plan.execute(on: storage, log: Log(level: .error))
+        #expect(held.removedVersions == 1)
+        #expect(Set(held.locked.map(\.key)) == [replaced, covered])
+        #expect(held.locked.allSatisfy { $0.until != nil })
+        #expect(try count(replaced) == 2 && count(covered) == 2 && count(hidden) == 2)
+
+        sleep(11)
+        let done = try plan.execute(on: storage, log: Log(level: .error))
+        #expect(done.removedVersions == 2, "\(done.locked)")
+        #expect(try count(replaced) == 1 && count(covered) == 1 && count(hidden) == 2)
+        #expect(try storage.readSmallObject(replaced) == Array("second".utf8))
+    }
 }

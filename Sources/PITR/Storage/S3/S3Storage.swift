@@ -68,6 +68,11 @@ public final class S3Storage: Storage {
         return versions.filter { $0.value.contains { $0.isLatest && $0.isDeleteMarker } }.keys.map(configuration.repositoryKey).sorted()
     }
 
+    public func removeNoncurrentVersions(now: UTCTime) throws -> (removed: Int, locked: [LockedObject]) {
+        guard let lock = objectLock else { return (0, []) }
+        return try S3VersionedDeletion(storage: self, lock: lock).removeNoncurrent(now: now)
+    }
+
     public func describe(_ key: String) -> String {
         client.describe(configuration.objectKey(key))
     }
