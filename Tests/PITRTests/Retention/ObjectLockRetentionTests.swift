@@ -173,4 +173,30 @@ struct ObjectLockRetentionTests {
         #expect(try count(replaced) == 1 && count(covered) == 1 && count(hidden) == 2)
         #expect(try storage.readSmallObject(replaced) == Array("second".utf8))
     }
+
+    /// Moving a backup into a longer class (here permanent, by backup-mark --keep) makes the next `delete` extend
+    /// (PutObjectRetention) the locks of its pieces, its chain's parent's, its WAL from start to stop, its .backup file
+    /// and every .history file: read back with HEAD.
+    @Test func aLongerClassExtendsTheLocksOfAllItNeeds() throws {
+        try repo.addSegments(1...6)
+        try repo.addHistory(timeline: 2, ancestors: [(1, 6)])
+        let full = try repo.addBackup(stoppedAt: "2026-01-01T00:00:00Z", start: 1, stop: 2)
+        let incremental = try repo.addBackup(stoppedAt: "2026-01-03T00:00:00Z", start: 3, stop: 4, parent: full)
+        _ = try repo.addBackup(stoppedAt: "2026-01-05T00:00:00Z", start: 5, stop: 6)
+        let needed = try repo.keys().filter { $0.hasPrefix("backups/\(incremental.name)/") || $0.hasPrefix("backups/\(full.name)/") }
+            + [3, 4].map { repo.walKey(.segment(repo.segment(1, $0))) }
+            + [repo.walKey(.backup(repo.segment(1, 3), offset: 0x28)), repo.walKey(.history(TimelineID(2)))]
+        #expect(needed.count > 8)
+        let soon = UTCTime.now().secondsSinceEpoch + 60
+        for key in needed { #expect(try #require(try storage.lockEnd(of: key)).secondsSinceEpoch < soon, "\(key) locked from its write only") }
+
+        try PermanentMarks(repository: repo.repository).keep(incremental.name, now: .now())
+        sleep(2)  // the locks from the writes now end before what is kept for ever needs
+        let plan = try RetentionPlanner(inventory: RepositoryInventory.load(repository: repo.repository))
+            .plan(policy: RetentionPolicy(counts: [.daily: 1]), now: .now())
+        #expect(plan.backups.isEmpty)
+        #expect(try plan.execute(on: storage, log: Log(level: .error)).extendedLocks >= needed.count)
+        let month = UTCTime.now().secondsSinceEpoch + 29 * 86_400
+        for key in needed { #expect(try #require(try storage.lockEnd(of: key)).secondsSinceEpoch > month, "\(key) locked as long as it is kept") }
+    }
 }
