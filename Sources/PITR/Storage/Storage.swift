@@ -67,6 +67,11 @@ public protocol Storage: AnyObject {
     /// what is missing; one request, made when the repository records the mode.
     func checkLocking() throws
 
+    /// Checks that the store refuses to overwrite on a conditional write (what keeps an archived object from ever being
+    /// replaced), naming what is missing; returns false when there is nothing to probe (file:// links, never replacing).
+    /// Made when the repository is set up, and recorded.
+    func checkConditionalWrites() throws -> Bool
+
     /// The end of the lock on `key`'s current version; nil when it has none (or nothing is locked here).
     func lockEnd(of key: String) throws -> UTCTime?
 
@@ -86,6 +91,7 @@ public protocol Storage: AnyObject {
 extension Storage {
     public var objectLock: S3ObjectLock? { nil }
     public func checkLocking() throws {}
+    public func checkConditionalWrites() throws -> Bool { false }
     public func lockEnd(of key: String) throws -> UTCTime? { nil }
     public func extendLock(of key: String, until: UTCTime) throws {}
     public func hiddenObjects(prefix: String) throws -> [String] { [] }
