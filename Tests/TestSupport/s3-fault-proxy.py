@@ -17,7 +17,8 @@ a queue, else a random one with probability `rate`:
   403:CODE    answer 403 with that error code (SignatureDoesNotMatch, InvalidObjectState...) without forwarding
   nodelete    a DELETE or DeleteObjects answered 403 AccessDenied, anything else forwarded (a role without
               delete permissions: `rate 1 nodelete`)
-  expired     answer 400 ExpiredToken without forwarding (temporary credentials that ran out)
+  expired     answer 400 ExpiredToken without forwarding (temporary credentials that ran out; as KMS
+              says it, ExpiredTokenException in JSON, to a request with X-Amz-Target)
   501         answer 501 NotImplemented to a request with If-None-Match (else forward)
   norange     forward without the Range and If-Match headers (a server that ignores them)
   nocondition forward without the If-None-Match header (a store that ignores conditional writes and overwrites)
@@ -123,6 +124,11 @@ class Handler(socketserver.StreamRequestHandler):
                 code = fault[4:] or 'AccessDenied'
                 body = error_body(code, 'Access Denied' if code == 'AccessDenied' else 'Refused with %s by the fault proxy' % code)
                 self.wfile.write(self.reply(403, 'Forbidden', [('Content-Type', 'application/xml')], b'' if head else body))
+                continue
+            if fault == 'expired' and entry['target']:
+                # KMS's JSON protocol says it its own way.
+                body = b'{"__type":"ExpiredTokenException","message":"The security token included in the request is expired"}'
+                self.wfile.write(self.reply(400, 'Bad Request', [('Content-Type', 'application/x-amz-json-1.1')], body))
                 continue
             if fault == 'expired':
                 body = error_body('ExpiredToken', 'The provided token has expired.')

@@ -127,7 +127,7 @@ extension SettingDefinition {
         "AWS_EC2_METADATA_SERVICE_ENDPOINT", help: "http(s)://host[:port] of the EC2 instance metadata service; unset means http://169.254.169.254")
     public static let cacheDirectory = SettingDefinition(
         "TAILTOWN_CACHE_DIR",
-        help: "folder (0700, the user's) where temporary AWS credentials are cached for the next wal-push and wal-fetch; "
+        help: "folder (0700, the user's) where temporary AWS credentials and an S3 repository's metadata are cached for the next wal-push and wal-fetch; "
             + "unset means $XDG_CACHE_HOME/tailtown-pitr, else ~/.cache/tailtown-pitr; none means no cache")
     public static let xdgCacheHome = SettingDefinition(
         "XDG_CACHE_HOME", help: "the user's cache folder, under which TAILTOWN_CACHE_DIR is by default")

@@ -10,18 +10,21 @@ extension Settings {
     /// TAILTOWN_KMS_SECOND_KEY_ID, or nil when new keys get no second KMS wrapping.
     var kmsSecondKeyID: SettingValue? { value(of: .kmsSecondKeyID) }
 
-    /// Where KMS is called and as whom: the AWS account of S3 (`awsAccount`) and TAILTOWN_KMS_ENDPOINT,
-    /// else AWS's regional endpoint. Throws `ConfigError` or `S3Error.configuration`.
+    /// Where KMS is called and as whom: the AWS account of S3 (`awsAccount`) and TAILTOWN_KMS_ENDPOINT (verified with
+    /// TAILTOWN_S3_CA_FILE when set, as a private endpoint), else AWS's regional endpoint. Throws `ConfigError` or
+    /// `S3Error.configuration`.
     func kmsConfiguration(home: String?, log: Log) throws -> KMSConfiguration {
         let account = try awsAccount(home: home, log: log)
-        var endpoint = KMSConfiguration.awsEndpoint(region: account.region)
+        var configuration = KMSConfiguration(endpoint: KMSConfiguration.awsEndpoint(region: account.region), region: account.region,
+                                             credentials: account.credentials)
         if let url = value(of: .kmsEndpoint) {
             guard let parsed = S3Endpoint.parse(url.text, style: .path) else {
                 throw invalid(.kmsEndpoint, url, "is not an endpoint URL: use http(s)://host[:port]")
             }
-            endpoint = parsed
+            configuration.endpoint = parsed
+            configuration.http.caFile = try privateCAFile()
         }
-        return KMSConfiguration(endpoint: endpoint, region: account.region, credentials: account.credentials)
+        return configuration
     }
 
     /// TAILTOWN_KMS_CACHE_SECONDS: 0 (no cache) ... 86400.

@@ -30,11 +30,7 @@ extension Settings {
             endpoint = S3Endpoint(scheme: aws.scheme, host: aws.host, port: aws.port, style: pathStyle ?? aws.style)
         }
 
-        var http = HTTPClientOptions()
-        if let caFile = value(of: .s3CAFile) {
-            guard FileSystem.exists(caFile.text) else { throw invalid(.s3CAFile, caFile, "does not exist: give the path of a PEM CA bundle") }
-            http.caFile = caFile.text
-        }
+        let http = HTTPClientOptions(caFile: try privateCAFile())
         var retry = RetryPolicy()
         retry.maxRetries = try s3MaxRetries()
         return S3Configuration(

@@ -13,6 +13,9 @@ public struct CRC32C: Sendable {
 
     public init() {}
 
+    /// Continues a checksum whose value is `value`, as if its bytes had been given to `update`.
+    public init(continuing value: UInt32) { register = ~value }
+
     /// The checksum of everything given to `update` so far.
     public var value: UInt32 { ~register }
 

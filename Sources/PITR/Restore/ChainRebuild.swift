@@ -8,12 +8,15 @@ import PITRWAL
 /// backup's are, but for their INCREMENTAL entries (`IncrementalEntries`): they decide every file, its length and the
 /// blocks still missing (`RebuildNeeds`). Each older backup's archives are then read only while some file needs
 /// blocks from them (`OlderArchivePass`). Each file is written once, in place, each block once; nothing is staged.
-/// Then the manifest: the block-compare way's stored one lists the rebuilt files, which are read back and checked
-/// against it; the server-side way's lists INCREMENTAL files, so a new one is written for the files as rebuilt,
-/// with a plain backup_label, as pg_combinebackup writes them.
+/// Then the manifest: the block-compare way's stored one lists the rebuilt files, which are checked against it; the
+/// server-side way's lists INCREMENTAL files, so a new one is written for the files as rebuilt, with a plain
+/// backup_label, as pg_combinebackup writes them. Either way a rebuilt file's checksum is the one kept as its pieces
+/// were written (`RebuiltChecksums`), so no file is read back.
 final class ChainRebuild {
     let chain: BackupChain
     let needs = RebuildNeeds()
+    /// The rebuilt files' checksums, as they are written.
+    let checksums: RebuiltChecksums
     /// The newest backup's archive folders, by archive name, with their prefix in backup_manifest.
     private var trees: [(archive: String, tree: ExtractionTree, prefix: String)] = []
     private var takeovers: [IncrementalEntries] = []
@@ -23,6 +26,7 @@ final class ChainRebuild {
 
     init(chain: BackupChain) {
         self.chain = chain
+        checksums = RebuiltChecksums(needs: needs)
         label = chain.newest.detection == .summaries ? LabelRewrite() : nil
     }
 
@@ -38,7 +42,7 @@ final class ChainRebuild {
     /// The takeover of the newest backup's archive `archive`, extracted into `tree`.
     func takeover(archive: String, tree: ExtractionTree, manifestPrefix: String) -> IncrementalEntries {
         trees.append((archive, tree, manifestPrefix))
-        let takeover = IncrementalEntries(needs: needs, treeIndex: trees.count - 1, tree: tree, manifestPrefix: manifestPrefix,
+        let takeover = IncrementalEntries(needs: needs, checksums: checksums, treeIndex: trees.count - 1, tree: tree, manifestPrefix: manifestPrefix,
                                           manifestListsEntries: writesNewManifest, label: archive == "base.tar" ? label : nil)
         takeovers.append(takeover)
         return takeover
@@ -54,7 +58,7 @@ final class ChainRebuild {
             if needs.isEmpty { break }
             let archives = Set(backup.objects.map(\.archive))
             for (treeIndex, entry) in trees.enumerated() where archives.contains(entry.archive) && needs.needsAny(inTree: treeIndex) {
-                let pass = OlderArchivePass(archive: "\(entry.archive) of backup \(backup.name)", needs: needs, treeIndex: treeIndex,
+                let pass = OlderArchivePass(archive: "\(entry.archive) of backup \(backup.name)", needs: needs, checksums: checksums, treeIndex: treeIndex,
                                             tree: entry.tree, manifestPrefix: entry.prefix, backupIndex: index)
                 try decode(backup, entry.archive, pass)
                 try pass.finish()
@@ -81,7 +85,7 @@ final class ChainRebuild {
     func finishManifest(check: ManifestCheck?, stored: BackupManifest?, target: OpenDirectory, tablespaces: [UInt32: OpenDirectory],
                         owner: FileOwner) throws {
         guard writesNewManifest else {
-            try check?.checkUnseen(directory: target, tablespaces: tablespaces)
+            try check?.checkUnseen(directory: target, tablespaces: tablespaces, written: checksums.value)
             return
         }
         // Without the stored manifest there are no WAL ranges to write (pg_combinebackup then writes none either).
@@ -98,6 +102,11 @@ final class ChainRebuild {
             // pg_combinebackup lists WAL without checksums; pg_verifybackup checks WAL its own way.
             if path.hasPrefix("pg_wal/") {
                 try writer.add(path: path, size: Int(info.st_size), modified: modified, crc32c: nil)
+                return
+            }
+            if let crc = checksums.value(path, length: Int(info.st_size)) {
+                var checksum = RunningChecksum.crc32c(CRC32C(continuing: crc))
+                try writer.add(path: path, size: Int(info.st_size), modified: modified, crc32c: try checksum.finish())
                 return
             }
             // A file copied as it is keeps the stored manifest's CRC-32C, checked as it was written.

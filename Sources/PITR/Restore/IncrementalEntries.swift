@@ -8,6 +8,7 @@ import PITRSupport
 /// `label` is given (a PostgreSQL incremental's label, which the server refuses to start from).
 final class IncrementalEntries: EntryTakeover {
     let needs: RebuildNeeds
+    let checksums: RebuiltChecksums
     /// The index of this archive's folder among the rebuild's, recorded with each file.
     let treeIndex: Int
     let tree: ExtractionTree
@@ -21,8 +22,9 @@ final class IncrementalEntries: EntryTakeover {
     /// The bytes of the files it wrote, as long as they are rebuilt.
     private(set) var contentBytes = 0
 
-    init(needs: RebuildNeeds, treeIndex: Int, tree: ExtractionTree, manifestPrefix: String, manifestListsEntries: Bool, label: LabelRewrite?) {
+    init(needs: RebuildNeeds, checksums: RebuiltChecksums, treeIndex: Int, tree: ExtractionTree, manifestPrefix: String, manifestListsEntries: Bool, label: LabelRewrite?) {
         self.needs = needs
+        self.checksums = checksums
         self.treeIndex = treeIndex
         self.tree = tree
         self.manifestPrefix = manifestPrefix
@@ -40,18 +42,19 @@ final class IncrementalEntries: EntryTakeover {
         guard let name = components.last, RebuildNeeds.isIncrementalFolder(Array(components.dropLast()), inTablespace: !manifestPrefix.isEmpty),
               let relation = IncrementalFileHeader.relationPath(ofIncremental: name) else { return nil }
         let target = Array(components.dropLast()) + [relation]
-        let key = manifestPrefix + target.joined(separator: "/")
+        let path = manifestPrefix + target.joined(separator: "/")
         let file: SystemFile
-        if needs.contains(key) {
+        if needs.contains(path) {
             file = try tree.openCreatedFile(target)
         } else {
             file = try tree.createFile(target, entry: relative)
             fileCount += 1
         }
-        let writer = NewestIncrementalWriter(file: file, entry: relative) { [unowned self] header, grownBy in
-            try needs.begin(key, tree: treeIndex, header: header, archive: tree.archive)
+        let key = needs.key(adding: path)
+        let writer = NewestIncrementalWriter(file: file, entry: relative, onHeader: { [unowned self] header, grownBy in
+            try needs.begin(path, tree: treeIndex, header: header, archive: tree.archive)
             contentBytes += grownBy
-        }
+        }, onWrite: { [checksums] bytes, offset in checksums.add(key, bytes, at: offset) })
         return EntryClaim(writer: writer, checkedAs: manifestListsEntries ? relative : nil)
     }
 }
@@ -61,8 +64,10 @@ final class IncrementalEntries: EntryTakeover {
 private final class NewestIncrementalWriter: EntryWriter {
     private var reader: IncrementalFileReader?
 
-    /// `entry` names the entry in errors; `onHeader` gets the header and how many bytes it made the file longer.
-    init(file: SystemFile, entry: String, onHeader: @escaping (IncrementalFileHeader, Int) throws -> Void) {
+    /// `entry` names the entry in errors; `onHeader` gets the header and how many bytes it made the file longer;
+    /// `onWrite` each block as it is written, with its offset.
+    init(file: SystemFile, entry: String, onHeader: @escaping (IncrementalFileHeader, Int) throws -> Void,
+         onWrite: @escaping (UnsafeRawBufferPointer, Int) -> Void) {
         reader = IncrementalFileReader(file: entry, onHeader: { [file] header in
             let length = Int(header.reconstructedBlockLength) * IncrementalFileHeader.blockSize
             let size = try file.size()
@@ -70,6 +75,7 @@ private final class NewestIncrementalWriter: EntryWriter {
             try onHeader(header, max(0, length - size))
         }, onBlock: { [file] block, bytes in
             try file.write(bytes, at: Int(block) * IncrementalFileHeader.blockSize)
+            onWrite(bytes, Int(block) * IncrementalFileHeader.blockSize)
         })
     }
 

@@ -77,11 +77,18 @@ final class ManifestCheck {
     }
 
     /// Reads and checks every file of the directory that was not checked yet (all of them in a directory already there;
-    /// the rebuilt ones after an incremental backup's rebuild).
-    func checkUnseen(directory: OpenDirectory, tablespaces: [UInt32: OpenDirectory]) throws {
+    /// the rebuilt ones after an incremental backup's rebuild). `written` gives the CRC-32C of a file of a given length
+    /// when it is known without reading the file (a rebuilt one's, kept as it was written).
+    func checkUnseen(directory: OpenDirectory, tablespaces: [UInt32: OpenDirectory],
+                     written: (_ path: String, _ length: Int) -> UInt32? = { _, _ in nil }) throws {
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        try RestoredFiles.walk(directory, tablespaces: tablespaces, skip: Self.isIgnored) { path, folder, name, _ in
+        try RestoredFiles.walk(directory, tablespaces: tablespaces, skip: Self.isIgnored) { path, folder, name, info in
             guard !(manifest.files.index(of: path).map { seen[$0] } ?? false), var checksum = try start(path) else { return }
+            if case .crc32c = checksum, let crc = written(path, Int(info.st_size)) {
+                checksum = .crc32c(CRC32C(continuing: crc))
+                try finish(path, size: Int(info.st_size), checksum: &checksum)
+                return
+            }
             let size = try RestoredFiles.read(name, in: folder, buffer: &buffer) { try checksum.update($0) }
             try finish(path, size: size, checksum: &checksum)
         }

@@ -8,6 +8,7 @@ import PITRSupport
 final class OlderArchivePass: ByteSink, TarEntryHandler {
     let archive: String
     private let needs: RebuildNeeds
+    private let checksums: RebuiltChecksums
     private let treeIndex: Int
     private let tree: ExtractionTree
     private let manifestPrefix: String
@@ -17,9 +18,10 @@ final class OlderArchivePass: ByteSink, TarEntryHandler {
     private var writer: EntryWriter?
     private(set) var blocksWritten = 0
 
-    init(archive: String, needs: RebuildNeeds, treeIndex: Int, tree: ExtractionTree, manifestPrefix: String, backupIndex: Int) {
+    init(archive: String, needs: RebuildNeeds, checksums: RebuiltChecksums, treeIndex: Int, tree: ExtractionTree, manifestPrefix: String, backupIndex: Int) {
         self.archive = archive
         self.needs = needs
+        self.checksums = checksums
         self.treeIndex = treeIndex
         self.tree = tree
         self.manifestPrefix = manifestPrefix
@@ -45,7 +47,7 @@ final class OlderArchivePass: ByteSink, TarEntryHandler {
             let target = folder + [relation]
             guard let (key, file) = needs.needing(manifestPrefix + target.joined(separator: "/"), seenIn: backupIndex),
                   Int(file.tree) == treeIndex else { return }
-            writer = IncrementalFill(key: key, file: try tree.openCreatedFile(target), needs: needs,
+            writer = IncrementalFill(key: key, file: try tree.openCreatedFile(target), needs: needs, checksums: checksums,
                                      entry: header.name) { [unowned self] in blocksWritten += 1 }
         } else {
             guard let (key, file) = needs.needing(manifestPrefix + components.joined(separator: "/"), seenIn: backupIndex),
@@ -53,7 +55,7 @@ final class OlderArchivePass: ByteSink, TarEntryHandler {
             let needed = file.missing.below(UInt32(min(header.size / IncrementalFileHeader.blockSize, Int(UInt32.max))))
             blocksWritten += needed.count
             needs.ended(key)
-            writer = WholeFileFill(file: try tree.openCreatedFile(components), needed: needed.ranges)
+            writer = WholeFileFill(key: key, file: try tree.openCreatedFile(components), needed: needed.ranges, checksums: checksums)
         }
     }
 
@@ -69,10 +71,11 @@ final class OlderArchivePass: ByteSink, TarEntryHandler {
 private final class IncrementalFill: EntryWriter {
     private var reader: IncrementalFileReader?
 
-    init(key: RebuildNeeds.Key, file: SystemFile, needs: RebuildNeeds, entry: String, onBlock: @escaping () -> Void) {
+    init(key: RebuildNeeds.Key, file: SystemFile, needs: RebuildNeeds, checksums: RebuiltChecksums, entry: String, onBlock: @escaping () -> Void) {
         reader = IncrementalFileReader(file: entry, onHeader: { _ in }, onBlock: { block, bytes in
             guard needs.take(key, block) else { return }
             try file.write(bytes, at: Int(block) * IncrementalFileHeader.blockSize)
+            checksums.add(key, bytes, at: Int(block) * IncrementalFileHeader.blockSize)
             onBlock()
         })
     }
@@ -87,15 +90,19 @@ private final class IncrementalFill: EntryWriter {
 
 /// The needed blocks of an older backup's whole file, written in place as the file's bytes pass by.
 private final class WholeFileFill: EntryWriter {
+    private let key: RebuildNeeds.Key
     private let file: SystemFile
+    private let checksums: RebuiltChecksums
     /// Sorted block ranges; those before `next` are written.
     private let needed: [Range<UInt32>]
     private var next = 0
     private var offset = 0
 
-    init(file: SystemFile, needed: [Range<UInt32>]) {
+    init(key: RebuildNeeds.Key, file: SystemFile, needed: [Range<UInt32>], checksums: RebuiltChecksums) {
+        self.key = key
         self.file = file
         self.needed = needed
+        self.checksums = checksums
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -104,7 +111,11 @@ private final class WholeFileFill: EntryWriter {
         while next < needed.count {
             let from = max(Int(needed[next].lowerBound) * size, offset), to = min(Int(needed[next].upperBound) * size, end)
             if from >= end { break }
-            if from < to { try file.write(UnsafeRawBufferPointer(rebasing: bytes[(from - offset)..<(to - offset)]), at: from) }
+            if from < to {
+                let part = UnsafeRawBufferPointer(rebasing: bytes[(from - offset)..<(to - offset)])
+                try file.write(part, at: from)
+                checksums.add(key, part, at: from)
+            }
             if Int(needed[next].upperBound) * size > end { break }
             next += 1
         }

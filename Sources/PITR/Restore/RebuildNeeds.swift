@@ -32,16 +32,24 @@ final class RebuildNeeds {
     var isEmpty: Bool { files.isEmpty }
     var count: Int { files.count }
 
-    /// The key of `path`; with `adding`, its folder is recorded when new, else nil for a folder never recorded.
-    private func key(_ path: String, adding: Bool = false) -> Key? {
-        let slash = path.lastIndex(of: "/")
-        let folder = slash.map { String(path[..<$0]) } ?? ""
-        let name = String(slash.map { path[path.index(after: $0)...] } ?? path[...])
-        if let index = folderIndex[folder] { return Key(folder: index, name: name) }
-        guard adding else { return nil }
+    /// The key of `path`; nil for a folder never recorded.
+    func key(_ path: String) -> Key? {
+        let (folder, name) = Self.split(path)
+        return folderIndex[folder].map { Key(folder: $0, name: name) }
+    }
+
+    /// The key of `path`, its folder recorded when new.
+    func key(adding path: String) -> Key {
+        if let key = key(path) { return key }
+        let (folder, name) = Self.split(path)
         folders.append(folder)
         folderIndex[folder] = UInt32(folders.count - 1)
         return Key(folder: UInt32(folders.count - 1), name: name)
+    }
+
+    private static func split(_ path: String) -> (folder: String, name: String) {
+        let slash = path.lastIndex(of: "/")
+        return (slash.map { String(path[..<$0]) } ?? "", String(slash.map { path[path.index(after: $0)...] } ?? path[...]))
     }
 
     private func path(_ key: Key) -> String {
@@ -58,7 +66,7 @@ final class RebuildNeeds {
     /// Records one INCREMENTAL entry of the newest backup for the file at `path`. Several entries of one file must
     /// agree on the truncation block length. Throws `RestoreError.corruptArchive` naming `archive` when they do not.
     func begin(_ path: String, tree: Int, header: IncrementalFileHeader, archive: String) throws {
-        guard let key = key(path, adding: true) else { return }
+        let key = key(adding: path)
         if var file = files[key] {
             guard file.truncation == header.truncationBlockLength else {
                 throw RestoreError.corruptArchive(archive: archive, reason: "its incremental entries for \(path) disagree on its truncation length (\(file.truncation) and \(header.truncationBlockLength) blocks)")

@@ -1,6 +1,6 @@
 /// A folder of small files only the user running the command may read or change, shared by the processes of that
 /// user (one `wal-push` per segment): temporary AWS credentials today. It lives outside any data directory (under
-/// $XDG_CACHE_HOME or ~/.cache), so base backups never copy it.
+/// $XDG_CACHE_HOME or ~/.cache; a folder inside one is refused), so base backups never copy it.
 ///
 /// The folder is 0700 and the user's; every folder above it belongs to the user or root and is writable by no one
 /// else (or sticky, as /tmp), so no other user can swap a component of the path. Entries are 0600, written whole
@@ -20,6 +20,7 @@ package struct PrivateCache: Sendable {
     /// change it or read what it holds.
     package static func open(_ path: String) throws -> PrivateCache {
         guard path.hasPrefix("/") else { throw Refusal(path: path, problem: "is not an absolute path") }
+        try checkOutsideDataDirectories(path)
         let user = geteuid()
         var info = stat()
         if lstat(path, &info) != 0 {
@@ -42,6 +43,19 @@ package struct PrivateCache: Sendable {
             throw Refusal(path: path, problem: "has mode \(octal(info.st_mode)), which lets other users in: run chmod 700 '\(path)'")
         }
         return PrivateCache(path: path)
+    }
+
+    /// Neither `path` nor any folder above it may be a PostgreSQL data directory (it holds PG_VERSION): base backups
+    /// copy those whole.
+    private static func checkOutsideDataDirectories(_ path: String) throws {
+        var folder = path
+        while folder != "/" {
+            if access(folder + "/PG_VERSION", F_OK) == 0 {
+                throw Refusal(path: path, problem: "is inside '\(folder)', a PostgreSQL data directory (it holds PG_VERSION), which base "
+                    + "backups copy: choose a folder outside it (TAILTOWN_CACHE_DIR)")
+            }
+            folder = FileSystem.dirname(of: folder)
+        }
     }
 
     /// Every folder above `path` must belong to the user or root, and be writable by nobody else unless sticky.

@@ -143,7 +143,7 @@ extension PostgreSQLIntegration {
             // A commit just after the target, then a second backup within the same second: the commit lies in the
             // WAL before that backup's end, so recovery from it would stop before it is consistent.
             var inside: (target: PostgresTimestamp, xid: UInt32, backup: BackupDescriptor)?
-            for _ in 0..<5 where inside == nil {
+            for _ in 0..<15 where inside == nil {
                 let target = try PlannerCluster.clock(cluster)
                 let xid = try #require(UInt32(try cluster.query("insert into t values (1) returning xmin::text")))
                 _ = try setup.backupPush()
@@ -152,11 +152,11 @@ extension PostgreSQLIntegration {
                     inside = (target, xid, backup)
                 }
             }
-            let (target, xid, second) = try #require(inside, "no backup ended within the second of its target in 5 tries")
+            let (target, xid, second) = try #require(inside, "no backup ended within the second of its target in 15 tries")
 
             // A commit right after the second backup, within its stop second: that backup serves.
             var after: (target: PostgresTimestamp, xid: UInt32)?
-            for _ in 0..<5 where after == nil {
+            for _ in 0..<15 where after == nil {
                 _ = try setup.backupPush()
                 let backup = try #require(try BackupCatalog(repository: setup.repository).list().last)
                 let target = try PlannerCluster.clock(cluster)
@@ -164,7 +164,7 @@ extension PostgreSQLIntegration {
                 let xid = try #require(UInt32(try cluster.query("insert into t values (2) returning xmin::text")))
                 if Self.inStopSecond(of: backup, target) { after = (target, xid) }
             }
-            let (afterTarget, afterXid) = try #require(after, "no commit within the stop second of a backup in 5 tries")
+            let (afterTarget, afterXid) = try #require(after, "no commit within the stop second of a backup in 15 tries")
             let newest = try #require(try BackupCatalog(repository: setup.repository).list().last)
             let last = try cluster.switchWAL()
             try cluster.waitUntilArchived(last)

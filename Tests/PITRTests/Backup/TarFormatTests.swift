@@ -59,19 +59,24 @@ private final class Recorder: TarEntryHandler {
             #expect(blocks.isEmpty || file.count % IncrementalFileHeader.blockSize == 0)
             for number in blocks { file += [UInt8](repeating: UInt8(number % 256), count: IncrementalFileHeader.blockSize) }
             #expect(file.count == header.fileLength)
-            var seen: IncrementalFileHeader?
-            var read: [(UInt32, UInt8)] = []
-            let reader = IncrementalFileReader(file: "f", onHeader: { seen = $0 }, onBlock: { read.append(($0, $1[100])) })
-            var offset = 0
-            while offset < file.count {
-                let end = min(file.count, offset + 3001)
-                try file[offset..<end].withUnsafeBytes { try reader.write($0) }
-                offset = end
+            // Pieces smaller than a block (each block gathered), larger (whole blocks handed on where they lie), and all at once.
+            for piece in [3001, 2 * IncrementalFileHeader.blockSize + 5, file.count + 1] {
+                var seen: IncrementalFileHeader?
+                var read: [(UInt32, Bool)] = []
+                let reader = IncrementalFileReader(file: "f", onHeader: { seen = $0 }, onBlock: { number, block in
+                    read.append((number, block.count == IncrementalFileHeader.blockSize && block.allSatisfy { $0 == UInt8(number % 256) }))
+                })
+                var offset = 0
+                while offset < file.count {
+                    let end = min(file.count, offset + piece)
+                    try file[offset..<end].withUnsafeBytes { try reader.write($0) }
+                    offset = end
+                }
+                try reader.finish()
+                #expect(seen == header)
+                #expect(read.map(\.0) == blocks, "pieces of \(piece) bytes")
+                #expect(read.allSatisfy { $0.1 }, "pieces of \(piece) bytes")
             }
-            try reader.finish()
-            #expect(seen == header)
-            #expect(read.map(\.0) == blocks)
-            #expect(read.allSatisfy { UInt8($0.0 % 256) == $0.1 })
         }
         #expect(IncrementalFileHeader(blocks: [7, 2], truncationBlockLength: 3).reconstructedBlockLength == 8)
         #expect(IncrementalFileHeader(blocks: [], truncationBlockLength: 3).reconstructedBlockLength == 3)

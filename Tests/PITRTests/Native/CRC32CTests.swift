@@ -42,3 +42,31 @@ import Testing
         }
     }
 }
+
+@Suite struct CRC32CCombineTests {
+    private let data = (0..<20_000).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
+
+    /// The checksum of A then B from theirs, for splits at every kind of place, and continuing a finished value.
+    @Test func combineMatchesTheWholeChecksum() {
+        let whole = CRC32C.checksum(data)
+        for split in [0, 1, 7, 8, 4096, 8192, 12_345, 19_999, 20_000] {
+            let first = CRC32C.checksum(Array(data[..<split])), second = CRC32C.checksum(Array(data[split...]))
+            #expect(CRC32C.combine(first, second, secondLength: data.count - split) == whole, "split at \(split)")
+            var continued = CRC32C(continuing: first)
+            Array(data[split...]).withUnsafeBytes { continued.update($0) }
+            #expect(continued.value == whole, "continued at \(split)")
+        }
+    }
+
+    /// Zeros appended by arithmetic equal zeros given to `update`, from the empty checksum too.
+    @Test func appendingZerosMatchesUpdatingWithZeros() {
+        for (prefix, zeros) in [(0, 1), (0, 8192), (5, 3), (1000, 65_536), (20_000, 1 << 20)] {
+            var direct = CRC32C()
+            Array(data[..<prefix]).withUnsafeBytes { direct.update($0) }
+            let before = direct.value
+            [UInt8](repeating: 0, count: zeros).withUnsafeBytes { direct.update($0) }
+            #expect(CRC32C.appendingZeros(to: before, count: zeros) == direct.value, "\(prefix) bytes then \(zeros) zeros")
+        }
+        #expect(CRC32C.appendingZeros(to: 0x1234_5678, count: 0) == 0x1234_5678)
+    }
+}

@@ -69,7 +69,7 @@ package struct IncrementalFileHeader: Equatable, Sendable {
 }
 
 /// Reads an incremental file as its bytes arrive (in pieces of any size): the header first, then each block with its
-/// number. Holds the header and one block.
+/// number. Holds the header, and one block when it arrives split.
 package final class IncrementalFileReader {
     /// Names the file in errors, such as `base/5/INCREMENTAL.16384 in <object>`.
     let file: String
@@ -100,6 +100,13 @@ package final class IncrementalFileReader {
                 if fixed.count == 12 { try readFixedPart() }
             } else if let header {
                 guard blockIndex < header.blocks.count else { throw damaged("it is longer than its header says") }
+                // A whole block within these bytes is handed on where it lies, without a copy.
+                if block.isEmpty, rest.count >= IncrementalFileHeader.blockSize {
+                    try onBlock(header.blocks[blockIndex], UnsafeRawBufferPointer(rebasing: rest.prefix(IncrementalFileHeader.blockSize)))
+                    blockIndex += 1
+                    rest = rest.dropFirst(IncrementalFileHeader.blockSize)
+                    continue
+                }
                 let count = min(IncrementalFileHeader.blockSize - block.count, rest.count)
                 block += rest.prefix(count)
                 rest = rest.dropFirst(count)

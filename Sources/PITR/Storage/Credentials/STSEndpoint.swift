@@ -6,10 +6,13 @@ import PITRSupport
 public struct STSEndpoint: Sendable, Equatable {
     public let endpoint: S3Endpoint
     public let region: String
+    /// The CA bundle (PEM) a private endpoint's certificate is verified with; nil for the system's.
+    public let caFile: String?
 
-    public init(endpoint: S3Endpoint, region: String) {
+    public init(endpoint: S3Endpoint, region: String, caFile: String? = nil) {
         self.endpoint = endpoint
         self.region = region
+        self.caFile = caFile
     }
 
     public static func regional(_ region: String) -> STSEndpoint {
@@ -31,7 +34,7 @@ public struct STSEndpoint: Sendable, Equatable {
         ])
         if let signer { try signer.sign(&request, payloadHash: try SHA256Hasher.digest(body).lowercaseHex, at: AWSTimestamp.now()) }
         let response = try fetcher.exchange(HTTPRequest(method: "POST", url: url + "/", headers: request.headers), body: body,
-                                            options: HTTPClientOptions(connectTimeoutMilliseconds: 3_000, stallSeconds: 10, timeoutMilliseconds: 15_000),
+                                            options: HTTPClientOptions(caFile: caFile, connectTimeoutMilliseconds: 3_000, stallSeconds: 10, timeoutMilliseconds: 15_000),
                                             retry: RetryPolicy(maxRetries: 2, budgetSeconds: 15, baseDelaySeconds: 0.2, maxDelaySeconds: 2), log: log)
         let xml = Substring(String(decoding: response.body, as: UTF8.self))
         guard response.isSuccess else {

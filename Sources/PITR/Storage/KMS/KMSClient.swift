@@ -57,14 +57,33 @@ public final class KMSClient {
         }
     }
 
+    /// One attempt, and one more with fresh credentials when KMS refused temporary ones as expired or unknown
+    /// (`AWSCredentialProvider.refreshed`, as S3Client does).
     private func attempt(_ operation: String, what: String, body: [UInt8]) throws -> HTTPResponse {
+        let credentials = try configuration.credentials.credentials()
+        var response = try exchange(operation, what: what, body: body, signedWith: credentials)
+        if let code = Self.credentialCode(response),
+           let fresh = try configuration.credentials.refreshed(afterRefusalOf: credentials, code: code, status: response.status) {
+            response = try exchange(operation, what: what, body: body, signedWith: fresh)
+            if let code = Self.credentialCode(response) {
+                throw CredentialError.refusedAfterRefresh(source: configuration.credentials.sourceDescription, request: what, code: code)
+            }
+        }
+        guard response.isSuccess else {
+            let (type, message) = Self.error(response)
+            throw KMSError.refused(request: what, status: response.status, type: type, message: message)
+        }
+        return response
+    }
+
+    private func exchange(_ operation: String, what: String, body: [UInt8], signedWith credentials: AWSCredentials) throws -> HTTPResponse {
         let endpoint = configuration.endpoint
         var request = SigV4Signer.Request(method: "POST", path: "/", headers: [
             ("Host", endpoint.hostHeader(bucket: "")),
             ("Content-Type", "application/x-amz-json-1.1"),
             ("X-Amz-Target", "TrentService.\(operation)"),
         ])
-        let signer = SigV4Signer(credentials: try configuration.credentials.credentials(), region: configuration.region, service: "kms", mode: .generic)
+        let signer = SigV4Signer(credentials: credentials, region: configuration.region, service: "kms", mode: .generic)
         try signer.sign(&request, payloadHash: try SHA256Hasher.digest(body).lowercaseHex, at: AWSTimestamp.now())
         let clock = Stopwatch()
         let response: HTTPResponse
@@ -76,14 +95,25 @@ public final class KMSClient {
             throw error
         }
         log.debug("\(what) -> \(response.status) in \(Int(clock.seconds * 1000)) ms")
-        guard response.isSuccess else {
-            let answer = try? JSONValue.parse(response.body)
-            // "__type" is "NotFoundException" or "com.amazonaws.kms#NotFoundException".
-            let type = (answer?["__type"]?.string).map { String($0.split(separator: "#").last ?? "") } ?? "HTTP\(response.status)"
-            let message = answer?["message"]?.string ?? answer?["Message"]?.string ?? ""
-            throw KMSError.refused(request: what, status: response.status, type: type, message: message)
-        }
         return response
+    }
+
+    /// KMS's error type (the part after "#" of "com.amazonaws.kms#NotFoundException") and message.
+    private static func error(_ response: HTTPResponse) -> (type: String, message: String) {
+        let answer = try? JSONValue.parse(response.body)
+        let type = (answer?["__type"]?.string).map { String($0.split(separator: "#").last ?? "") } ?? "HTTP\(response.status)"
+        return (type, answer?["message"]?.string ?? answer?["Message"]?.string ?? "")
+    }
+
+    /// The S3-style code (`AWSCredentialProvider.tokenCodes`) of a refusal that says the credentials expired or are
+    /// unknown; nil for any other answer.
+    private static func credentialCode(_ response: HTTPResponse) -> String? {
+        guard !response.isSuccess else { return nil }
+        switch error(response).type {
+        case "ExpiredTokenException": return "ExpiredToken"
+        case "UnrecognizedClientException": return "InvalidToken"
+        default: return nil
+        }
     }
 
     static func isTransient(_ error: Error) -> Bool {

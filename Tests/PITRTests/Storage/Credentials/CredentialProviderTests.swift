@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import PITRConfig
 @testable import PITRStorage
 @testable import PITRSupport
 import TestSupport
@@ -65,6 +66,26 @@ struct CredentialProviderTests {
         let storage = try S3Storage(configuration: configuration, log: quiet)
         #expect(try storage.store("a/object", pattern(1000)) == .stored)
         #expect(try storage.load("a/object") == pattern(1000))
+    }
+
+    @Test("a private STS endpoint over TLS: verified with TAILTOWN_S3_CA_FILE, refused without it, naming the certificate")
+    func privateSTSEndpoint() throws {
+        let (certificate, key) = try localhostCertificate(in: folder)
+        let proxy = try FaultProxy(upstream: try MotoServer.endpoint(), tls: (certificate, key))
+        defer { proxy.stop() }
+        try "eyJhbGciOiJSUzI1NiJ9.web-identity-token\n".write(toFile: folder + "/token", atomically: true, encoding: .utf8)
+        func settings(_ lines: [String]) throws -> Settings {
+            try Settings.load(flags: [:], environment: Dictionary(uniqueKeysWithValues: (lines + [
+                "AWS_WEB_IDENTITY_TOKEN_FILE=\(folder)/token", "AWS_ROLE_ARN=arn:aws:iam::123456789012:role/pitr", "AWS_REGION=eu-west-1",
+                "AWS_ENDPOINT_URL_STS=\(proxy.endpoint)", "TAILTOWN_CACHE_DIR=none",
+            ]).map { line in let parts = line.split(separator: "=", maxSplits: 1); return (String(parts[0]), String(parts[1])) }),
+            defaultFile: "/nonexistent")
+        }
+        let trusted = try settings(["TAILTOWN_S3_CA_FILE=\(certificate)"]).awsAccount(home: nil, log: quiet)
+        #expect(try trusted.credentials.credentials().accessKeyID.hasPrefix("ASIA"))
+        let untrusted = try settings([]).awsAccount(home: nil, log: quiet)
+        let refused = #expect(throws: CredentialError.self) { _ = try untrusted.credentials.credentials() }
+        #expect(refused?.description.lowercased().contains("certificate") == true, "\(String(describing: refused))")
     }
 
     @Test("AssumeRole through moto's STS, signed with the source profile's keys; two sources never share an entry")
@@ -154,6 +175,13 @@ struct CredentialProviderTests {
         chmod(open, 0o777)
         let underOpen = #expect(throws: PrivateCache.Refusal.self) { _ = try PrivateCache.open(open + "/cache") }
         #expect(underOpen?.description.contains(open) == true)
+        // Inside a data directory, which base backups copy (the folder itself would pass every other check).
+        let data = folder + "/pgdata"
+        try FileManager.default.createDirectory(atPath: data + "/pg_wal", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        #expect(try PrivateCache.open(data + "/pg_wal/cache").path.hasSuffix("/cache"))
+        try "15\n".write(toFile: data + "/PG_VERSION", atomically: true, encoding: .utf8)
+        let inData = #expect(throws: PrivateCache.Refusal.self) { _ = try PrivateCache.open(data + "/pg_wal/cache") }
+        #expect(inData?.description.contains("is inside '\(data)', a PostgreSQL data directory") == true, "\(String(describing: inData))")
 
         // Entries planted with a loose mode, or by another user, are ignored and replaced.
         chmod(cache, 0o700)

@@ -65,11 +65,7 @@ struct S3EdgeTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tt-tls-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let certificate = folder + "/cert.pem", key = folder + "/key.pem"
-        _ = try PythonTool.run("import subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True)", arguments: [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", certificate,
-        ])
+        let (certificate, key) = try localhostCertificate(in: folder)
         let proxy = try FaultProxy(upstream: try MotoServer.endpoint(), tls: (certificate, key))
         defer { proxy.stop() }
         let bucket = MotoServer.uniqueBucket("tls")
