@@ -31,6 +31,7 @@ struct DeleteCommand: ParsableCommand {
             } else if confirm {
                 let outcome = try plan.execute(on: repository.storage, log: invocation.log)
                 if outcome.extendedLocks > 0 { print("extended the locks of \(outcome.extendedLocks) kept objects") }
+                if outcome.removedVersions > 0 { print("removed \(outcome.removedVersions) noncurrent versions whose locks had ended") }
                 print(RetentionPlan.lockedText(outcome), terminator: "")
                 print("deleted")
             } else {

@@ -86,11 +86,13 @@ public final class Repository {
         let log = RepositoryLog(repository: self)
         let recorded = try log.newest()
         try checkLocking(recorded: recorded?.state.objectLock)
+        let probed = recorded?.state.conditionalWrites == true ? false : try storage.checkConditionalWrites()
         let newest = try recorded ?? startLog(log)
         try checkKey(against: newest.state)
         var entry = try log.amend(newest, { state in
             if let key, !state.acceptedKeys.contains(key.keyIDHex) { state.acceptedKeys.append(key.keyIDHex) }
             state.objectLock = storage.objectLock?.mode.rawValue
+            if probed { state.conditionalWrites = true }
         }, sealer: { before in
             // A key joins the list in an entry sealed by a key the list already held.
             guard let key else { return nil }
