@@ -38,19 +38,10 @@ struct DumpFetchCommand: ParsableCommand {
             let reader = try dump.reader(in: repository)
             defer { reader.close() }
             if output == "-" {
-                try copy(reader, to: SystemFile.adopting(dup(1), path: "standard output"))
+                try reader.copy(to: SystemFile.adopting(dup(1), path: "standard output"))
             } else {
-                try AtomicFile.write(to: output, mode: 0o600, durable: true) { try copy(reader, to: $0) }
+                try AtomicFile.write(to: output, mode: 0o600, durable: true) { try reader.copy(to: $0) }
             }
-        }
-    }
-
-    private func copy(_ reader: DumpReader, to file: SystemFile) throws {
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let count = try buffer.withUnsafeMutableBytes { try reader.read(into: $0) }
-            if count == 0 { return }
-            try buffer.withUnsafeBytes { try file.write(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
         }
     }
 }

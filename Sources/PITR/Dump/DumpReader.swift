@@ -33,6 +33,23 @@ public final class DumpReader: ByteSource {
         return 0
     }
 
+    /// Reads the dump to its end (so every check is made) and writes it to `sink`; with `untilRefused`, a sink that
+    /// stops taking bytes (a program that read what it needed and exited) is left alone and the rest only checked.
+    public func copy(to sink: ByteSink, untilRefused: Bool = false) throws {
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var writing = true
+        while true {
+            let count = try buffer.withUnsafeMutableBytes { try read(into: $0) }
+            if count == 0 { return }
+            guard writing else { continue }
+            do {
+                try buffer.withUnsafeBytes { try sink.write(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+            } catch where untilRefused {
+                writing = false
+            }
+        }
+    }
+
     /// Stops decoding what is left (a reader that stopped early).
     public func close() { source.close() }
 }

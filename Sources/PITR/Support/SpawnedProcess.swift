@@ -2,7 +2,7 @@
 /// process's PATH), given exactly `environment`, its standard input from /dev/null or a pipe this process writes, its
 /// standard output a pipe this process reads (with its standard error too, or the latter left on ours) or /dev/null.
 /// `run` runs one to completion; `start` hands back the running program, whose output is a `ByteSource`.
-package final class SpawnedProcess: ByteSource {
+package final class SpawnedProcess: ByteSource, ByteSink {
     package struct Result {
         /// The exit status, or 128 + the signal that ended it.
         package let status: Int32

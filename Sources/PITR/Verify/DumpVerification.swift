@@ -1,5 +1,6 @@
 import PITRDump
 import PITRRepository
+import PITRRestore
 import PITRSupport
 import PITRWAL
 
@@ -74,18 +75,13 @@ struct DumpVerification {
                 guard let folder = PostgreSQLPrograms.folder(holding: "pg_restore", major: major, requested: nil, environment: environment) else {
                     return "pg_restore of PostgreSQL \(major) not found to read the archive: install it (apt install postgresql-client-\(major))"
                 }
-                let minimal = environment.filter { name, _ in ["PATH", "LANG", "LANGUAGE", "TZ"].contains(name) || name.hasPrefix("LC_") }
-                listing = try SpawnedProcess.start([folder + "/pg_restore", "--list"], environment: minimal, input: true, output: .discarded)
+                listing = try ChildProcess(executable: folder + "/pg_restore", arguments: ["--list"], environment: environment).startFed()
             }
-            var buffer = [UInt8](repeating: 0, count: 1 << 20)
-            var feeding = listing != nil
-            while true {
-                let count = try buffer.withUnsafeMutableBytes { try reader.read(into: $0) }
-                if count == 0 { break }
+            if let listing {
                 // pg_restore --list stops reading after the table of contents: the rest is still decoded and checked.
-                if feeding, let listing {
-                    do { try buffer.withUnsafeBytes { try listing.write(UnsafeRawBufferPointer(rebasing: $0[..<count])) } } catch { feeding = false }
-                }
+                try reader.copy(to: listing, untilRefused: true)
+            } else {
+                try reader.copy(to: DiscardingSink())
             }
             if let listing {
                 listing.closeInput()

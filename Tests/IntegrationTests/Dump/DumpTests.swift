@@ -88,6 +88,14 @@ extension PostgreSQLIntegration {
             #expect(list.status == 0 && list.stdout.contains("dbname: shop"), "\(list.stdout)\(list.stderr)")
             let globals = try tailtown(["dump-fetch", name, "--globals"]).check()
             #expect(globals.contains("CREATE ROLE auditor") && !globals.contains("SCRAM-SHA-256") && !globals.contains("not-in-the-dump"))
+            // The drill: the newest dump of postgres loaded into a new 15 cluster, its checks run there.
+            let drill = try tailtown(["verify", "--restore-test", "--from-dump", "--scratch-dir", sandbox.root,
+                                      "--check-sql", "SELECT count(*) FROM pgbench_accounts => = 200000"])
+            #expect(drill.status == 0 && drill.stdout.contains("restore test of dump \(name) database postgres")
+                    && drill.stdout.contains("check passed"), "\(drill.stdout)\(drill.stderr)")
+            let wrong = try tailtown(["verify", "--restore-test", "--from-dump", "--scratch-dir", sandbox.root,
+                                      "--check-sql", "SELECT count(*) FROM pgbench_accounts => = 5"])
+            #expect(wrong.status == 1 && wrong.stdout.contains("check FAILED"), "\(wrong.stdout)\(wrong.stderr)")
             let several = try tailtown(["dump-fetch", name])
             #expect(several.status == 1 && several.stderr.contains("--database (postgres, shop)"), "\(several.stderr)")
         }
