@@ -39,7 +39,7 @@ public struct VerifyReport: Equatable, Sendable {
     public var text: String {
         var lines = problems.map { "problem: \($0.description)" }
         lines.append("checked \(backups) backups (\(backupObjects) objects), \(walFiles) WAL files and \(dumps) dumps (\(dumpObjects) objects)"
-                     + (deep ? ", each decoded and authenticated, each dump read by pg_restore --list" : ", headers and trailers") + ": "
+                     + (deep ? ", each decoded and authenticated" + (dumps > 0 ? " (each dump's archive read by pg_restore --list)" : "") : ", headers and trailers") + ": "
                      + (isSound ? "all is well" : "\(problems.count) problem\(problems.count == 1 ? "" : "s")"))
         if formatOneObjects > 0 {
             lines.append("\(formatOneObjects) object\(formatOneObjects == 1 ? " is" : "s are") of format 1, written before objects were bound to their names: "
