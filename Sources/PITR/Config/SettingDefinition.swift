@@ -46,6 +46,9 @@ extension SettingDefinition {
     public static let retain = SettingDefinition(
         "TAILTOWN_RETAIN", default: "daily=7 weekly=4 monthly=12 yearly=7",
         help: "backups delete keeps: the newest in each of the last N days, ISO weeks, months and years (UTC)")
+    public static let retainDumps = SettingDefinition(
+        "TAILTOWN_RETAIN_DUMPS",
+        help: "dump runs delete keeps, written like TAILTOWN_RETAIN (counted on each run's finish); unset means TAILTOWN_RETAIN")
     public static let fullEvery = SettingDefinition(
         "TAILTOWN_FULL_EVERY", default: "7d",
         help: "age of the last full backup (7d, 36h, 90m or seconds) from which backup-push takes a full backup rather than an incremental; 0 means always full")
@@ -160,7 +163,7 @@ extension SettingDefinition {
 
     /// Every known setting, in report order.
     public static let all: [SettingDefinition] = [
-        config, repository, compression, compressionLevel, encryptionKeyFile, encryptionKey, logLevel, retain, fullEvery, notifyURL,
+        config, repository, compression, compressionLevel, encryptionKeyFile, encryptionKey, logLevel, retain, retainDumps, fullEvery, notifyURL,
         uploadConcurrency, pushAhead, prefetch, fetchGapGrace,
         kmsKeyID, kmsSecondKeyID, kmsEndpoint, keyPassphraseFile, kmsCacheSeconds,
         awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpointURL, awsProfile,
