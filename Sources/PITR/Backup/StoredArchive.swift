@@ -128,8 +128,8 @@ final class StoredArchive: ByteSource, TarEntryHandler {
                 serverHeader = made
                 // The rebuilt file replaces the incremental one in what the backup represents.
                 representedBytes += Int(made.reconstructedBlockLength) * Self.blockSize - header.size
-            }, onBlock: { [unowned self] number, bytes in
-                fresh[number] = try checksum.checksum(bytes)
+            }, onBlocks: { [unowned self] first, bytes in
+                for (number, block) in IncrementalFileHeader.blocks(first, bytes) { fresh[number] = try checksum.checksum(block) }
             })
             entry = .serverIncremental(relation: archive + "/" + relation, reader: reader, padding: TarHeader.padding(for: header.size))
             incrementalFiles += 1

@@ -60,12 +60,12 @@ final class IncrementalEntries: EntryTakeover {
 }
 
 /// Writes one INCREMENTAL entry of the newest backup into its file: the length its header gives (what no block fills
-/// stays a hole of zeros), and each block in place.
+/// stays a hole of zeros), and each block in place, a run of consecutive ones with one write.
 private final class NewestIncrementalWriter: EntryWriter {
     private var reader: IncrementalFileReader?
 
     /// `entry` names the entry in errors; `onHeader` gets the header and how many bytes it made the file longer;
-    /// `onWrite` each block as it is written, with its offset.
+    /// `onWrite` each run of blocks as it is written, with its offset.
     init(file: SystemFile, entry: String, onHeader: @escaping (IncrementalFileHeader, Int) throws -> Void,
          onWrite: @escaping (UnsafeRawBufferPointer, Int) -> Void) {
         reader = IncrementalFileReader(file: entry, onHeader: { [file] header in
@@ -73,9 +73,9 @@ private final class NewestIncrementalWriter: EntryWriter {
             let size = try file.size()
             if size < length { try file.setLength(length) }
             try onHeader(header, max(0, length - size))
-        }, onBlock: { [file] block, bytes in
-            try file.write(bytes, at: Int(block) * IncrementalFileHeader.blockSize)
-            onWrite(bytes, Int(block) * IncrementalFileHeader.blockSize)
+        }, onBlocks: { [file] first, bytes in
+            try file.write(bytes, at: Int(first) * IncrementalFileHeader.blockSize)
+            onWrite(bytes, Int(first) * IncrementalFileHeader.blockSize)
         })
     }
 

@@ -48,7 +48,7 @@ final class OlderArchivePass: ByteSink, TarEntryHandler {
             guard let (key, file) = needs.needing(manifestPrefix + target.joined(separator: "/"), seenIn: backupIndex),
                   Int(file.tree) == treeIndex else { return }
             writer = IncrementalFill(key: key, file: try tree.openCreatedFile(target), needs: needs, checksums: checksums,
-                                     entry: header.name) { [unowned self] in blocksWritten += 1 }
+                                     entry: header.name) { [unowned self] in blocksWritten += $0 }
         } else {
             guard let (key, file) = needs.needing(manifestPrefix + components.joined(separator: "/"), seenIn: backupIndex),
                   Int(file.tree) == treeIndex else { return }
@@ -67,16 +67,30 @@ final class OlderArchivePass: ByteSink, TarEntryHandler {
     }
 }
 
-/// The needed blocks of an older backup's INCREMENTAL entry, each written in place and taken off the needs.
+/// The needed blocks of an older backup's INCREMENTAL entry, each written in place and taken off the needs; a stretch
+/// of consecutive needed blocks with one write.
 private final class IncrementalFill: EntryWriter {
     private var reader: IncrementalFileReader?
 
-    init(key: RebuildNeeds.Key, file: SystemFile, needs: RebuildNeeds, checksums: RebuiltChecksums, entry: String, onBlock: @escaping () -> Void) {
-        reader = IncrementalFileReader(file: entry, onHeader: { _ in }, onBlock: { block, bytes in
-            guard needs.take(key, block) else { return }
-            try file.write(bytes, at: Int(block) * IncrementalFileHeader.blockSize)
-            checksums.add(key, bytes, at: Int(block) * IncrementalFileHeader.blockSize)
-            onBlock()
+    /// `onBlocks` gets how many blocks each write wrote.
+    init(key: RebuildNeeds.Key, file: SystemFile, needs: RebuildNeeds, checksums: RebuiltChecksums, entry: String, onBlocks: @escaping (Int) -> Void) {
+        let size = IncrementalFileHeader.blockSize
+        reader = IncrementalFileReader(file: entry, onHeader: { _ in }, onBlocks: { first, bytes in
+            let count = bytes.count / size
+            var stretch: Int?  // the first needed block of the stretch being gathered, by index in the run
+            for index in 0...count {
+                if index < count, needs.take(key, first &+ UInt32(index)) {
+                    if stretch == nil { stretch = index }
+                    continue
+                }
+                guard let start = stretch else { continue }
+                let part = UnsafeRawBufferPointer(rebasing: bytes[(start * size)..<(index * size)])
+                let offset = Int(first &+ UInt32(start)) * size
+                try file.write(part, at: offset)
+                checksums.add(key, part, at: offset)
+                onBlocks(index - start)
+                stretch = nil
+            }
         })
     }
 

@@ -74,7 +74,9 @@ private final class Entries: TarEntryHandler {
         #expect(entries.files["base/5/16400"] == Self.relation(3, seed: 5))
         var header: IncrementalFileHeader?
         var blocks: [UInt32: [UInt8]] = [:]
-        let reader = IncrementalFileReader(file: "f", onHeader: { header = $0 }, onBlock: { blocks[$0] = Array($1) })
+        let reader = IncrementalFileReader(file: "f", onHeader: { header = $0 }, onBlocks: { first, bytes in
+            for (number, block) in IncrementalFileHeader.blocks(first, bytes) { blocks[number] = Array(block) }
+        })
         try entries.files["base/5/INCREMENTAL.16384"]!.withUnsafeBytes { try reader.write($0) }
         try reader.finish()
         #expect(header?.truncationBlockLength == 302)

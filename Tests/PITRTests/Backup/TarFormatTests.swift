@@ -52,7 +52,7 @@ private final class Recorder: TarEntryHandler {
     }
 
     @Test func incrementalFilesRoundTrip() throws {
-        for blocks in [[], [3], [0, 1, 2, 500], Array(0..<3000).map { UInt32($0 * 2) }] as [[UInt32]] {
+        for blocks in [[], [3], [0, 1, 2, 500], Array(0..<3000).map { UInt32($0 * 2) }, [7, 8, 9, 10, 2, 3, 11, 12]] as [[UInt32]] {
             let header = IncrementalFileHeader(blocks: blocks, truncationBlockLength: 10)
             var file = header.bytes
             #expect(file.count == header.headerLength)
@@ -63,8 +63,10 @@ private final class Recorder: TarEntryHandler {
             for piece in [3001, 2 * IncrementalFileHeader.blockSize + 5, file.count + 1] {
                 var seen: IncrementalFileHeader?
                 var read: [(UInt32, Bool)] = []
-                let reader = IncrementalFileReader(file: "f", onHeader: { seen = $0 }, onBlock: { number, block in
-                    read.append((number, block.count == IncrementalFileHeader.blockSize && block.allSatisfy { $0 == UInt8(number % 256) }))
+                let reader = IncrementalFileReader(file: "f", onHeader: { seen = $0 }, onBlocks: { first, bytes in
+                    for (number, block) in IncrementalFileHeader.blocks(first, bytes) {
+                        read.append((number, block.count == IncrementalFileHeader.blockSize && block.allSatisfy { $0 == UInt8(number % 256) }))
+                    }
                 })
                 var offset = 0
                 while offset < file.count {
@@ -88,9 +90,9 @@ private final class Recorder: TarEntryHandler {
     @Test func aDamagedIncrementalFileIsRefused() throws {
         var bytes = IncrementalFileHeader(blocks: [1], truncationBlockLength: 2).bytes
         bytes[0] ^= 1
-        let reader = IncrementalFileReader(file: "f", onHeader: { _ in }, onBlock: { _, _ in })
+        let reader = IncrementalFileReader(file: "f", onHeader: { _ in }, onBlocks: { _, _ in })
         #expect(throws: TarFormatError.self) { try bytes.withUnsafeBytes { try reader.write($0) } }
-        let short = IncrementalFileReader(file: "f", onHeader: { _ in }, onBlock: { _, _ in })
+        let short = IncrementalFileReader(file: "f", onHeader: { _ in }, onBlocks: { _, _ in })
         try IncrementalFileHeader(blocks: [1], truncationBlockLength: 2).bytes.withUnsafeBytes { try short.write($0) }
         #expect(throws: TarFormatError.self) { try short.finish() }
     }

@@ -54,6 +54,11 @@ package struct IncrementalFileHeader: Equatable, Sendable {
         return bytes
     }
 
+    /// Each block of a run that `IncrementalFileReader` hands on (`bytes`, numbered from `first` up), with its number.
+    package static func blocks(_ first: UInt32, _ bytes: UnsafeRawBufferPointer) -> some Sequence<(UInt32, UnsafeRawBufferPointer)> {
+        stride(from: 0, to: bytes.count, by: blockSize).lazy.map { (first &+ UInt32($0 / blockSize), UnsafeRawBufferPointer(rebasing: bytes[$0..<($0 + blockSize)])) }
+    }
+
     /// `base/5/INCREMENTAL.16384` for `base/5/16384`.
     package static func incrementalPath(of path: String) -> String {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
@@ -68,13 +73,14 @@ package struct IncrementalFileHeader: Equatable, Sendable {
     }
 }
 
-/// Reads an incremental file as its bytes arrive (in pieces of any size): the header first, then each block with its
-/// number. Holds the header, and one block when it arrives split.
+/// Reads an incremental file as its bytes arrive (in pieces of any size): the header first, then its blocks with their
+/// numbers, a run of consecutive ones at a time when they arrive together. Holds the header, and one block when it
+/// arrives split.
 package final class IncrementalFileReader {
     /// Names the file in errors, such as `base/5/INCREMENTAL.16384 in <object>`.
     let file: String
     private let onHeader: (IncrementalFileHeader) throws -> Void
-    private let onBlock: (UInt32, UnsafeRawBufferPointer) throws -> Void
+    private let onBlocks: (UInt32, UnsafeRawBufferPointer) throws -> Void
     private var fixed: [UInt8] = []
     private var header: IncrementalFileHeader?
     private var headerBytesLeft = 0
@@ -82,11 +88,13 @@ package final class IncrementalFileReader {
     private var block: [UInt8] = []
     private var blockIndex = 0
 
+    /// `onBlocks` gets the number of a run's first block and the run's bytes (a whole number of blocks, numbered from it
+    /// up), valid only during the call.
     package init(file: String, onHeader: @escaping (IncrementalFileHeader) throws -> Void,
-                 onBlock: @escaping (UInt32, UnsafeRawBufferPointer) throws -> Void) {
+                 onBlocks: @escaping (_ first: UInt32, _ bytes: UnsafeRawBufferPointer) throws -> Void) {
         self.file = file
         self.onHeader = onHeader
-        self.onBlock = onBlock
+        self.onBlocks = onBlocks
         fixed.reserveCapacity(12)
     }
 
@@ -100,18 +108,25 @@ package final class IncrementalFileReader {
                 if fixed.count == 12 { try readFixedPart() }
             } else if let header {
                 guard blockIndex < header.blocks.count else { throw damaged("it is longer than its header says") }
-                // A whole block within these bytes is handed on where it lies, without a copy.
+                // Whole blocks within these bytes are handed on where they lie, without a copy, as many at once as
+                // follow each other in the file.
                 if block.isEmpty, rest.count >= IncrementalFileHeader.blockSize {
-                    try onBlock(header.blocks[blockIndex], UnsafeRawBufferPointer(rebasing: rest.prefix(IncrementalFileHeader.blockSize)))
-                    blockIndex += 1
-                    rest = rest.dropFirst(IncrementalFileHeader.blockSize)
+                    let first = header.blocks[blockIndex]
+                    var count = 1
+                    while blockIndex + count < header.blocks.count, rest.count >= (count + 1) * IncrementalFileHeader.blockSize,
+                          header.blocks[blockIndex + count] == first &+ UInt32(count) {
+                        count += 1
+                    }
+                    try onBlocks(first, UnsafeRawBufferPointer(rebasing: rest.prefix(count * IncrementalFileHeader.blockSize)))
+                    blockIndex += count
+                    rest = rest.dropFirst(count * IncrementalFileHeader.blockSize)
                     continue
                 }
                 let count = min(IncrementalFileHeader.blockSize - block.count, rest.count)
                 block += rest.prefix(count)
                 rest = rest.dropFirst(count)
                 if block.count == IncrementalFileHeader.blockSize {
-                    try block.withUnsafeBytes { try onBlock(header.blocks[blockIndex], $0) }
+                    try block.withUnsafeBytes { try onBlocks(header.blocks[blockIndex], $0) }
                     blockIndex += 1
                     block.removeAll(keepingCapacity: true)
                 }
