@@ -141,9 +141,8 @@ public final class ArchiveEventLocator: WALEventLocator {
 
     // MARK: Segments
 
-    /// The scan of `segments[position]`, whose crossing last record continues into the next entry of
-    /// `segments` when that is the following segment number.
-    private func scan(_ position: Int, of segments: [WALSegmentName]) throws -> WALScan {
+    /// Kept: a segment is downloaded and decoded once per planner, whichever question reads it.
+    public func scan(_ position: Int, of segments: [WALSegmentName]) throws -> WALScan {
         let segment = segments[position]
         let following = position + 1 < segments.count
             && segments[position + 1].number(index.segmentSize) == segment.number(index.segmentSize) + 1

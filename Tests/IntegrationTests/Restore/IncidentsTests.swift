@@ -11,11 +11,8 @@ extension PostgreSQLIntegration {
     @Suite struct IncidentsTests {
         @Test(arguments: [PostgreSQL.defaultMajor, 18])
         func listsExactlyTheTransactionsThatDestroyedData(major: Int) throws {
-            let sandbox = try Sandbox()
-            let tailtown = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: true)
-            let source = try RestoreSource(sandbox: sandbox, tailtown: tailtown, major: major)
-            let primary = source.cluster
-            try primary.pgbench(["-i", "-q", "-s", "1"])
+            let source = try RestoreSource.withPgbench(major: major)
+            let (sandbox, tailtown, primary) = (source.sandbox, source.tailtown, source.cluster)
             _ = try primary.query("""
                 create table dropped (id int primary key, note text);
                 insert into dropped select g, 'row ' || g from generate_series(1, 500) g;
