@@ -11,6 +11,9 @@ public struct RestoreRun {
     public var start = false
     /// The rates the plan's time estimate uses (the last drill's, when the command found one).
     public var estimate = RestoreEstimate.assumed
+    /// When the stop leaves locks held (`HeldLocks`), restore instead to just before the first was taken, so that the paused
+    /// copy can be read (`--before-incident`'s default).
+    public var readableStop = false
 
     public init(procedure: RestoreProcedure) {
         self.procedure = procedure
@@ -25,10 +28,18 @@ public struct RestoreRun {
 
     public func run(_ request: RestoreRequest, _ options: RestoreOptions, say: @escaping (String) -> Void) throws {
         let planClock = Stopwatch()
-        let plan = try procedure.plan(request)
-        let planSeconds = planClock.seconds
-        say("plan (\(Stopwatch.text(planSeconds))):")
+        var plan = try procedure.plan(request)
+        say("plan (\(Stopwatch.text(planClock.seconds))):")
         for line in plan.report(estimate: estimate) { say("  " + line) }
+        if readableStop, let held = plan.heldLocks {
+            var readable = request
+            readable.target = .lsn(held.readableLSN)
+            readable.exclusive = true
+            plan = try procedure.plan(readable)
+            say("readable target: way out 2 is taken, so that the paused copy can be read; for the stop above instead, add --action promote (the copy is promoted there, which rolls the open transaction back):")
+            for line in plan.report(estimate: estimate) { say("  " + line) }
+        }
+        let planSeconds = planClock.seconds
         if dryRun { return }
 
         say("restore into \(options.targetDirectory):")
@@ -42,9 +53,12 @@ public struct RestoreRun {
         let recoveryClock = Stopwatch()
         say("starting PostgreSQL (log: \(starter.logFile))")
         try starter.start()
-        let outcome = try starter.waitForTarget(action: options.action ?? RecoveryAction.defaultAction(for: request.target),
-                                                standbyFollowing: options.standby && request.target == .latest)
+        let outcome = try starter.waitForTarget(action: options.action ?? RecoveryAction.defaultAction(for: plan.request.target),
+                                                standbyFollowing: options.standby && plan.request.target == .latest)
         say("recovery: \(outcome.rawValue) after \(Stopwatch.text(recoveryClock.seconds))")
+        if outcome == .paused, let held = plan.heldLocks {
+            for line in try starter.readCheck(held) { say("  " + line) }
+        }
         say("phases: plan \(Stopwatch.text(planSeconds)), download+extract \(Stopwatch.text(summary.seconds)), recovery to target \(Stopwatch.text(recoveryClock.seconds))")
     }
 }

@@ -79,6 +79,16 @@ extension PostgreSQLIntegration {
                 #expect(try copy.query("select pg_is_in_recovery()") == "t")
             }
 
+            // (d) Started just before the DROP's commit, the paused copy holds the lock, and --start says which table cannot be read.
+            do {
+                let (paused, copy) = try restore.run(["--xid", dropXID, "--exclusive", "--start"], into: "held-drop-lock")
+                defer { copy.stop() }
+                #expect(paused.status == 0, "\(paused.stdout)\(paused.stderr)")
+                print(paused.stdout.split(separator: "\n").filter { $0.contains("read check") }.joined(separator: "\n"))
+                #expect(paused.stdout.contains("read check: public.dropped in postgres (relation OID \(oids["dropped"] ?? "?")) cannot be read: recovery holds the ACCESS EXCLUSIVE lock xid \(dropXID) took at"), "\(paused.stdout)")
+                #expect(try copy.query("select count(*) from pg_locks where relation = \(oids["dropped"] ?? "0") and mode = 'AccessExclusiveLock' and granted") == "1")
+            }
+
             // (c) A time inside the TRUNCATE's transaction: its lock is held; the three side commits lie between.
             let (truncatePlan, _) = try restore.run(["--to", inside[1], "--dry-run"], into: "plan-truncate")
             print(truncatePlan.stdout)
