@@ -18,6 +18,8 @@ import PITRWAL
 ///   a forward scan finds it, and should it not (a pathological order), the segments before are scanned too.
 /// - `.name(N)`: the first restore point named N, by a forward scan (restore points have no order),
 ///   downloading the next segment on a second thread while the current one is decoded.
+/// - `scan`: one segment's records, for the locks the planner weighs at a stop (`HeldLocks`), which reads the
+///   segments from the last checkpoint's redo point before the stop; those the searches above read are not decoded again.
 /// `.lsn`, `.latest` and `.immediate` are not placed by WAL records: asking for them is a
 /// programming error (`WALRecordError.targetNotLocatable`).
 ///

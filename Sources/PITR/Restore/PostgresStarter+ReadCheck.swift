@@ -30,8 +30,8 @@ extension PostgresStarter {
                 do {
                     _ = try server.query("select * from \(table) limit 0")
                     lines.append("read check: \(table) in \(name) can be read")
-                } catch PostgresError.serverError(_, let message, let state) where state == Self.lockNotAvailable {
-                    lines.append("read check: \(table) in \(name) (relation OID \(lock.relation)) cannot be read: recovery holds the ACCESS EXCLUSIVE lock xid \(lock.xid) took at \(lock.lsn) (\(message.split(separator: "\n").first ?? "")); promote the copy, or restore to --lsn \(held.readableLSN) --exclusive")
+                } catch PostgresError.serverError(_, _, let state) where state == Self.lockNotAvailable {
+                    lines.append("read check: \(table) in \(name) (relation OID \(lock.relation)) cannot be read: recovery holds the ACCESS EXCLUSIVE lock xid \(lock.xid) took at \(lock.lsn) (lock_timeout \(Self.readCheckLockTimeout) ran out); promote the copy, or restore to --lsn \(held.readableLSN) --exclusive")
                 }
             }
         }

@@ -11,8 +11,8 @@ public struct RestoreRun {
     public var start = false
     /// The rates the plan's time estimate uses (the last drill's, when the command found one).
     public var estimate = RestoreEstimate.assumed
-    /// When the stop leaves locks held (`HeldLocks`), restore instead to just before the first was taken, so that the paused
-    /// copy can be read (`--before-incident`'s default).
+    /// When the stop just before an xid's end leaves locks of that transaction held (`HeldLocks`), restore instead to just
+    /// before it took the first, so that the paused copy can read its tables (`--before-incident`'s default).
     public var readableStop = false
 
     public init(procedure: RestoreProcedure) {
@@ -31,12 +31,12 @@ public struct RestoreRun {
         var plan = try procedure.plan(request)
         say("plan (\(Stopwatch.text(planClock.seconds))):")
         for line in plan.report(estimate: estimate) { say("  " + line) }
-        if readableStop, let held = plan.heldLocks {
+        if readableStop, case .xid(let xid) = request.target, let first = plan.heldLocks?.locks.first(where: { $0.xid == xid }) {
             var readable = request
-            readable.target = .lsn(held.readableLSN)
+            readable.target = .lsn(first.lsn)
             readable.exclusive = true
             plan = try procedure.plan(readable)
-            say("readable target: way out 2 is taken, so that the paused copy can be read; for the stop above instead, add --action promote (the copy is promoted there, which rolls the open transaction back):")
+            say("readable target: just before transaction \(xid) took its first lock, at \(first.lsn), so that the paused copy can read its tables; for the stop above instead, add --action promote (the copy is promoted there, which rolls the transaction back):")
             for line in plan.report(estimate: estimate) { say("  " + line) }
         }
         let planSeconds = planClock.seconds

@@ -5,14 +5,15 @@ import PITRSupport
 extension PostgreSQLIntegration {
     /// A stop inside a transaction that logged an ACCESS EXCLUSIVE lock (DROP TABLE, TRUNCATE, an ALTER TABLE rewrite)
     /// leaves recovery holding it, so the paused copy cannot read the table: the plan names the table and both ways out,
-    /// and the LSN it suggests gives a paused copy where the table reads with the rows it had. On 15 and on 18.
+    /// and the LSN it suggests gives a paused copy where the table reads with the rows it had; `--start` names the table it cannot
+    /// read. On every supported major.
     @Suite struct HeldLockTests {
         /// What the side session did while the TRUNCATE's transaction held its lock.
         final class SideCommits: @unchecked Sendable {
             var xids: [String] = []
         }
 
-        @Test(arguments: [PostgreSQL.defaultMajor, 18])
+        @Test(arguments: PostgreSQL.supportedMajors)
         func planNamesTheHeldLockAndBothWaysOut(major: Int) throws {
             let source = try RestoreSource.withPgbench(major: major)
             let primary = source.cluster

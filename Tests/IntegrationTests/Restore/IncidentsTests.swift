@@ -105,7 +105,7 @@ extension PostgreSQLIntegration {
                 let (restored, copy) = try RestoreRun(source: source).run(["--before-incident", id, "--start"], into: "before-drop")
                 defer { copy.stop() }
                 #expect(restored.status == 0 && restored.stdout.contains("incident \(id): DROP TABLE, xid \(dropXID)"), "\(restored.stdout)\(restored.stderr)")
-                #expect(restored.stdout.contains("readable target: way out 2 is taken"), "\(restored.stdout)")
+                #expect(restored.stdout.contains("readable target: just before transaction \(dropXID) took its first lock"), "\(restored.stdout)")
                 #expect(try copy.query("select pg_is_in_recovery()") == "t")
                 #expect(try copy.query("set lock_timeout = '5s'; select count(*) from dropped") == "500")
                 #expect(try copy.query("select count(*) from truncated") == "700")
