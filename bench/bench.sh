@@ -94,6 +94,7 @@ bench_section() {
 bench_section wal bench/wal.sh
 bench_section s3 bench/s3.sh
 bench_section backup bench/backup.sh
+bench_section dump bench/dump.sh  # dump-push against pg_dump | lz4 | openssl, peak RSS
 bench_section walrate bench/wal-rate.sh  # push-ahead, prefetch and recovery rates
 bench_section restore bench/restore.sh
 bench_section incremental bench/incremental.sh  # incremental backups: stored bytes, times, chain restore, peak RSS

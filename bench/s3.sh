@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench, section "s3": one 16 MiB WAL segment to and from a local S3 server over TLS, whole processes,
 # side by side: tailtown-pitr wal-push/wal-fetch, `aws s3 cp` of the same stored bytes, pgBackRest
-# archive-push/archive-get (S3 repository, lz4, aes-256-cbc), and bare `curl` requests (the server's ceiling).
+# archive-push/archive-get (S3 repository, lz4, aes-256-cbc), and bare `curl` requests (the server's ceiling); and the
+# requests a wal-push and a wal-fetch make in steady state (the S3 client's count, which they log at debug level).
 # Everything goes through one stunnel4 endpoint (self-signed certificate) in front of plain-HTTP moto:
 # pgBackRest speaks only HTTPS to S3 and fails against moto's own TLS mode.
 # Run through bench/bench.sh (BENCH_ONLY=s3 make bench). It measures and reports; it asserts no wall time.
@@ -17,7 +18,9 @@ RUNS=${BENCH_S3_RUNS:-10}
 WARMUP=${BENCH_WARMUP:-1}
 SEGMENT_COUNT=${BENCH_S3_SEGMENTS:-4}
 OUT=$BENCH_OUT
-TARGET_VS_PGBACKREST=0.6
+TARGET_VS_PGBACKREST=0.5
+TARGET_PUSH_VS_CURL=1.6
+TARGET_REQUESTS=1
 ACCESS_KEY=AKIDBENCH
 SECRET_KEY=bench-secret-key
 BUCKET=bench
@@ -107,18 +110,20 @@ say "measuring ${SEGS[*]} of $n segments"
 
 bench_binary
 if [[ -n $TT ]]; then
+    # The cache (the repository's metadata, and the role's credentials below) in the workspace: a cache of an earlier
+    # run's repository at the same address would be read again only after its 5 minutes.
+    install -d -m 0700 -o postgres -g postgres "$WS/cache"
     tt_config "$TT_CONF" "s3://$BUCKET/tailtown" "AWS_ENDPOINT_URL=$ENDPOINT" "TAILTOWN_S3_CA_FILE=$CA" \
-        "AWS_ACCESS_KEY_ID=$ACCESS_KEY" "AWS_SECRET_ACCESS_KEY=$SECRET_KEY" "AWS_REGION=us-east-1"
+        "AWS_ACCESS_KEY_ID=$ACCESS_KEY" "AWS_SECRET_ACCESS_KEY=$SECRET_KEY" "AWS_REGION=us-east-1" "TAILTOWN_CACHE_DIR=$WS/cache"
     chown postgres:postgres "$TT_CONF"
     chmod 0600 "$TT_CONF" # it holds a secret: tailtown-pitr refuses a config file others may read
     # The same repository reached as a workload identity (EKS IRSA) reaches it: web identity credentials from moto's
     # STS (on its plain HTTP port: STS is asked once, then the credentials are cached across processes).
     TT_ROLE_CONF=$WS/tailtown-role.conf
     echo "bench-web-identity-token" >"$WS/web-identity-token"
-    install -d -m 0700 -o postgres -g postgres "$WS/credentials-cache"
     tt_config "$TT_ROLE_CONF" "s3://$BUCKET/tailtown" "AWS_ENDPOINT_URL=$ENDPOINT" "TAILTOWN_S3_CA_FILE=$CA" "AWS_REGION=us-east-1" \
         "AWS_WEB_IDENTITY_TOKEN_FILE=$WS/web-identity-token" "AWS_ROLE_ARN=arn:aws:iam::123456789012:role/bench" \
-        "AWS_ENDPOINT_URL_STS=http://$(sed -n 's/^connect = //p' "$TLS/stunnel.conf")" "TAILTOWN_CACHE_DIR=$WS/credentials-cache"
+        "AWS_ENDPOINT_URL_STS=http://$(sed -n 's/^connect = //p' "$TLS/stunnel.conf")" "TAILTOWN_CACHE_DIR=$WS/cache"
     chown postgres:postgres "$TT_ROLE_CONF" "$WS/web-identity-token"
 fi
 tt_key() { echo "tailtown/wal/$PG_MAJOR-$SYSID/${1:0:16}/$1"; }
@@ -213,6 +218,17 @@ if [[ -n $TT ]]; then
         "$TT --config $TT_ROLE_CONF wal-push pg_wal/{seg}"
     measure tt_fetch_role "tailtown-pitr wal-fetch, cached web identity credentials" postgres "rm -f $FETCHED/{seg}.tailtown" \
         "$TT --config $TT_ROLE_CONF wal-fetch {seg} $FETCHED/{seg}.tailtown"
+    # Requests per call in steady state, as the S3 client counts them (retries included), averaged over the segments.
+    # A binary that logs no count (one from before it did, through BENCH_BINARY) gives n/a.
+    requests_of() { { grep -o '[0-9]* PUT/POST/LIST, [0-9]* GET/HEAD and [0-9]* DELETE requests' || true; } | awk '{ print $1 + $3 + $6 }'; }
+    PUSH_REQUESTS=() FETCH_REQUESTS=()
+    for seg in "${SEGS[@]}"; do
+        "$S3" rm tailtown/wal/ "$seg"
+        PUSH_REQUESTS+=("$(cd "$PGDATA" && as_pg env TAILTOWN_LOG_LEVEL=debug "$TT" --config "$TT_CONF" wal-push "pg_wal/$seg" 2>&1 | requests_of)")
+        rm -f "$FETCHED/$seg.tailtown"
+        FETCH_REQUESTS+=("$(cd "$PGDATA" && as_pg env TAILTOWN_LOG_LEVEL=debug "$TT" --config "$TT_CONF" wal-fetch "$seg" "$FETCHED/$seg.tailtown" 2>&1 | requests_of)")
+    done
+    mean_of() { printf '%s\n' "$@" | awk '/^[0-9]+$/ { s += $1; n++ } END { if (n) printf "%.2f", s / n; else print "n/a" }'; }
 fi
 measure aws_put "aws s3 cp of the stored bytes, upload" root "" "$AWSCP $REF/{seg}.object s3://$BUCKET/aws/{seg}"
 measure aws_get "aws s3 cp of the stored bytes, download" root "rm -f $FETCHED/{seg}.aws" "$AWSCP s3://$BUCKET/aws/{seg} $FETCHED/{seg}.aws"
@@ -250,7 +266,9 @@ ms_of() { fmt "${MEDIAN[$1]}" %.1f; }
         goal_row "wal-fetch, cached role credentials / static keys" "$(ratio "${MEDIAN[tt_fetch_role]}" "${MEDIAN[tt_fetch]}")" 1.02
         echo "| wal-push / aws s3 cp upload | $(ratio "${MEDIAN[tt_push]}" "${MEDIAN[aws_put]}") | | |"
         echo "| wal-fetch / aws s3 cp download | $(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[aws_get]}") | | |"
-        echo "| wal-push / curl PUT of the stored bytes | $(ratio "${MEDIAN[tt_push]}" "${MEDIAN[curl_put]}") | | |"
+        goal_row "wal-push / curl PUT of the stored bytes" "$(ratio "${MEDIAN[tt_push]}" "${MEDIAN[curl_put]}")" "$TARGET_PUSH_VS_CURL"
+        goal_row "requests per wal-push, steady state (${PUSH_REQUESTS[*]})" "$(mean_of "${PUSH_REQUESTS[@]}")" "$TARGET_REQUESTS"
+        goal_row "requests per wal-fetch, steady state (${FETCH_REQUESTS[*]})" "$(mean_of "${FETCH_REQUESTS[@]}")" "$TARGET_REQUESTS"
         echo "| wal-fetch / curl GET of the stored bytes | $(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[curl_get]}") | | |"
     fi
     if ((WITH_PGBACKREST)); then

@@ -9,6 +9,7 @@ packages=(
     postgresql-15                                                     # initdb, pg_ctl, pgbench, pg_basebackup for the integration tests
     lz4                                                               # the CLI, to inspect objects by hand
     strace                                                            # the tests that watch for fsync calls
+    systemd man-db                                                    # systemd-analyze verify of the units and their man page (scripts/test-package.sh)
 )
 
 missing=()

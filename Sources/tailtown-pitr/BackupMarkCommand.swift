@@ -31,7 +31,7 @@ struct BackupMarkCommand: ParsableCommand {
                 try marks.keep(keep, now: UTCTime.now())
                 print("backup \(keep) is permanent")
             } else if let unkeep {
-                try marks.unkeep(unkeep)
+                try marks.unkeep(unkeep, now: UTCTime.now())
                 print("backup \(unkeep) follows the retention policy again")
             }
         }

@@ -5,7 +5,7 @@ import PITRMonitoring
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Alarm for cron and monitoring: exit 1 with one line per problem when backups or WAL are too old.",
+        abstract: "Alarm for cron and monitoring: exit 1 with one line per problem when backups, WAL or dumps are too old.",
         discussion: """
             Connects like psql (PG* environment, or --dbname) to read pg_stat_archiver and pg_current_wal_lsn(), \
             so an idle cluster that finishes no segment raises no alarm; without a connection the WAL age alone \
@@ -30,6 +30,9 @@ struct CheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("No restore drill within this age is a problem (e.g. 35d).", valueName: "age"))
     var maxDrillAge: String?
 
+    @Option(help: ArgumentHelp("Newest dump run (dump-push) older than this, or none, is a problem (e.g. 26h); unset: dumps are not checked.", valueName: "age"))
+    var maxDumpAge: String?
+
     @Flag(help: "Do not connect to the server: judge by the repository alone.")
     var noConnect = false
 
@@ -47,6 +50,10 @@ struct CheckCommand: ParsableCommand {
         if let maxDrillAge {
             guard let seconds = AgeLimit.seconds(maxDrillAge) else { throw ValidationError("--max-drill-age '\(maxDrillAge)' is not an age such as 35d") }
             check.maxDrillAge = seconds
+        }
+        if let maxDumpAge {
+            guard let seconds = AgeLimit.seconds(maxDumpAge) else { throw ValidationError("--max-dump-age '\(maxDumpAge)' is not an age such as 26h") }
+            check.maxDumpAge = seconds
         }
         let invocation = try Invocation(global)
         let problems = try invocation.run {

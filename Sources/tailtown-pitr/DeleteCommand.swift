@@ -6,11 +6,12 @@ import PITRSupport
 struct DeleteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete",
-        abstract: "Apply the retention policy (TAILTOWN_RETAIN): print what goes, and delete it with --confirm.",
+        abstract: "Apply the retention policies (TAILTOWN_RETAIN, TAILTOWN_RETAIN_DUMPS): print what goes, and delete it with --confirm.",
         discussion: """
             Keeps the newest backup of each of the last N days, ISO weeks, months and years (UTC), marked \
             backups and the newest backup; WAL continuously from the oldest backup kept as daily, and only \
-            start to stop for the others. Without --confirm nothing changes.
+            start to stop for the others; the newest dump run of each period of TAILTOWN_RETAIN_DUMPS and the \
+            newest run, and removes what killed dump-push runs left. Without --confirm nothing changes.
             """
     )
 
@@ -24,13 +25,19 @@ struct DeleteCommand: ParsableCommand {
         try invocation.run {
             let repository = try invocation.repository()
             let inventory = try RepositoryInventory.load(repository: repository)
-            let plan = try RetentionPlanner(inventory: inventory).plan(policy: try invocation.settings.retentionPolicy(), now: UTCTime.now())
+            let now = UTCTime.now()
+            let plan = try RetentionPlanner(inventory: inventory).plan(policy: try invocation.settings.retentionPolicy(), now: now)
+            let dumps = try DumpDeletionPlan.make(repository: repository, policy: try invocation.settings.dumpRetentionPolicy(), now: now,
+                                                  excluding: Set(plan.abandonedUploads.map(\.key)))
             print(plan.text, terminator: "")
-            if plan.isEmpty, plan.locks?.extensions.isEmpty ?? true {
+            print(dumps.text, terminator: "")
+            if plan.isEmpty, dumps.isEmpty, plan.locks?.extensions.isEmpty ?? true {
                 print("nothing to delete")
             } else if confirm {
-                let outcome = try plan.execute(on: repository.storage, log: invocation.log)
+                var outcome = try plan.execute(on: repository.storage, log: invocation.log)
+                outcome.locked += try dumps.execute(on: repository.storage, log: invocation.log)
                 if outcome.extendedLocks > 0 { print("extended the locks of \(outcome.extendedLocks) kept objects") }
+                if outcome.removedVersions > 0 { print("removed \(outcome.removedVersions) noncurrent versions whose locks had ended") }
                 print(RetentionPlan.lockedText(outcome), terminator: "")
                 print("deleted")
             } else {

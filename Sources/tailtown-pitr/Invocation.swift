@@ -42,6 +42,12 @@ struct Invocation {
         try Repository.open(settings: settings, environment: environment, log: log, lockHorizon: settings.objectLockHorizon())
     }
 
+    /// At debug level, the requests `repository`'s storage sent (S3 only): what the bench counts per wal-push and wal-fetch.
+    func logRequests(of repository: Repository) {
+        guard log.level <= .debug, let requests = repository.storage.requests else { return }
+        log.debug("\(requests.writes) PUT/POST/LIST, \(requests.reads) GET/HEAD and \(requests.deletes) DELETE requests to \(repository.name)")
+    }
+
     /// The restore path of `restore` and `verify --restore-test`, staging WAL on connections of its own.
     func restoreProcedure(pgBin: String?) throws -> RestoreProcedure {
         var procedure = RestoreProcedure(repository: try repository(), settings: settings, log: log)

@@ -46,6 +46,9 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "With --restore-test: recover to a random moment inside the recoverable window (see status), and pause there.")
     var randomTarget = false
 
+    @Flag(help: "With --restore-test: load the newest dump of --check-db into a new cluster of its major instead of restoring a backup.")
+    var fromDump = false
+
     @Option(help: ArgumentHelp("With --restore-test: 'SQL => OP VALUE' (OP: = != > >= < <=), or SQL whose first value must be true (repeatable).", valueName: "check"))
     var checkSql: [String] = []
 
@@ -59,9 +62,10 @@ struct VerifyCommand: ParsableCommand {
     var pgBin: String?
 
     func validate() throws {
-        if !restoreTest, to != nil || randomTarget || !checkSql.isEmpty || pgBin != nil {
-            throw ValidationError("--to, --random-target, --check-sql and --pg-bin go with --restore-test")
+        if !restoreTest, to != nil || randomTarget || !checkSql.isEmpty || pgBin != nil || fromDump {
+            throw ValidationError("--to, --random-target, --from-dump, --check-sql and --pg-bin go with --restore-test")
         }
+        if fromDump, to != nil || randomTarget { throw ValidationError("--from-dump loads the newest dump: it takes no --to or --random-target") }
         if to != nil, randomTarget { throw ValidationError("--to and --random-target are two targets: give one") }
         if restoreTest, deep || json || window { throw ValidationError("--restore-test does not take --deep, --json or --window") }
         if window, deep { throw ValidationError("--window decodes every segment it has not proven before: it does not take --deep") }
@@ -100,6 +104,7 @@ struct VerifyCommand: ParsableCommand {
                 print("random target: \(target)")
                 drill.target = .time(target)
             }
+            drill.fromDump = fromDump
             drill.checks = try checkSql.map(DrillCheck.init(parsing:))
             drill.database = checkDb
             drill.scratchParent = ProcessPaths.absolute(scratchDir)

@@ -34,7 +34,9 @@ struct WALFetchCommand: ParsableCommand {
         let invocation = try Invocation(flags: flags, failureStatus: ExitStatus.abortRecovery)
         let outcome: WALFetch.Outcome
         do {
-            outcome = try WALFetch(repository: try invocation.repository(), log: invocation.log, prefetch: try prefetch(invocation, flags: flags),
+            let repository = try invocation.repository()
+            defer { invocation.logRequests(of: repository) }
+            outcome = try WALFetch(repository: repository, log: invocation.log, prefetch: try prefetch(invocation, flags: flags),
                                    gapGrace: try invocation.settings.fetchGapGrace())
                 .fetch(name: name, to: destination)
         } catch let error as StorageError where DataDirectory.isStandby(DataDirectory.containing(walPath: destination)) {

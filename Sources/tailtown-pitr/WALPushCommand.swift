@@ -28,6 +28,7 @@ struct WALPushCommand: ParsableCommand {
         try invocation.run {
             let launcher = try invocation.settings.pushAhead() > 0 ? DetachedHelperLauncher.sameBinary(flags: flags) : nil
             let repository = try invocation.repository()
+            defer { invocation.logRequests(of: repository) }
             let push = WALPush(repository: repository, options: try invocation.objectOptions(key: repository.key), log: invocation.log, pushAhead: launcher)
             switch try push.push(path: path) {
             case .stored(let bytes): invocation.log.debug("archived '\(path)' (\(bytes) bytes)")

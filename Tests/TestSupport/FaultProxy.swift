@@ -4,7 +4,7 @@ import Foundation
 /// S3 driver and moto, on loopback. Each request takes the next fault from a queue, else a
 /// random one at `rate`: pass, 503 (SlowDown), 500 after the server applied the request, a
 /// connection reset before or after the server applied it, a stall past the client's timeout,
-/// a body cut short, 403 AccessDenied, 400 ExpiredToken, 501 to conditional writes.
+/// a body cut short, 403 AccessDenied, 400 ExpiredToken, 501 to conditional writes, conditional writes ignored.
 public final class FaultProxy {
     public let endpoint: String
     private let server: ScriptServer

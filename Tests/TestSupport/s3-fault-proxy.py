@@ -21,6 +21,7 @@ a queue, else a random one with probability `rate`:
               says it, ExpiredTokenException in JSON, to a request with X-Amz-Target)
   501         answer 501 NotImplemented to a request with If-None-Match (else forward)
   norange     forward without the Range and If-Match headers (a server that ignores them)
+  nocondition forward without the If-None-Match header (a store that ignores conditional writes and overwrites)
   hostile     answer 400 with an error code, message and reason phrase full of control characters
               (newlines, ESC sequences, BEL, a bidirectional override) and a message of 5000 characters
 Commands on stdin, one a line, each answered with one line on stdout:
@@ -140,6 +141,8 @@ class Handler(socketserver.StreamRequestHandler):
                 continue
             if fault == 'norange':
                 headers = [(k, v) for k, v in headers if k.lower() not in ('range', 'if-match')]
+            if fault == 'nocondition':
+                headers = [(k, v) for k, v in headers if k.lower() != 'if-none-match']
             status, reason, response_headers, data = self.forward(method, path, headers, body)
             entry['status'] = status
             if fault == 'resetafter':

@@ -67,7 +67,9 @@ public struct WALFetch {
         }
 
         let download = ArchivedFileDownload(repository: repository, identity: identity)
-        if let trailer = try download.download(fileName, to: destination, partial: .unnamed) {
+        // On S3 in steady state one GET: archive.info and the log's entry come from the metadata cache. An object they
+        // do not decode (bound to another identity) is fetched once more with them read from the repository.
+        if let trailer = try repository.retryingWithFreshMetadata(log: log, { try download.download(fileName, to: destination, partial: .unnamed) }) {
             return .fetched(originalBytes: trailer.originalSize)
         }
         // "Not found" ends recovery, so it must come from a repository that is there:

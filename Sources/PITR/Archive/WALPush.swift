@@ -68,16 +68,20 @@ public struct WALPush {
         let archive = WALArchive(repository: repository, identity: identity)
         let store = WALFileStore(repository: repository, options: options, log: log)
         let segmentSize = try store.validate(file, as: fileName, cluster: identity)
-        try archive.checkKeyAndSegmentSize(segmentSize, file: path)
-        // Only a segment brings a segment size checked against the archive, which the pusher's must match.
-        if fromPGWAL, segmentSize != nil {
-            do {
-                try BackgroundPusher.keepInStep(with: fileName, folder: folder, repository: repository, launcher: pushAhead)
-            } catch let error as PITRError {
-                log.warning("push-ahead skipped: \(error.description)")
+        // On S3 in steady state one request: archive.info comes from the metadata cache, and the conditional PUT answers
+        // whether the name is taken. What stale metadata could explain is tried once more with it read anew.
+        return try repository.retryingWithFreshMetadata(log: log) {
+            try archive.checkKeyAndSegmentSize(segmentSize, file: path)
+            // Only a segment brings a segment size checked against the archive, which the pusher's must match.
+            if fromPGWAL, segmentSize != nil {
+                do {
+                    try BackgroundPusher.keepInStep(with: fileName, folder: folder, repository: repository, launcher: pushAhead)
+                } catch let error as PITRError {
+                    log.warning("push-ahead skipped: \(error.description)")
+                }
             }
+            return try store.store(file, as: fileName, in: archive).0
         }
-        return try store.store(file, as: fileName, in: archive).0
     }
 
     /// True when `name` had another process's marker and it went away (the pusher finished or

@@ -2,7 +2,7 @@ import PITRSupport
 
 /// A stream of one archive's bytes that says, before a stored piece is closed, whether more follow (so that the
 /// last piece is flagged as last).
-protocol ArchiveSource: ByteSource {
+package protocol ArchiveSource: ByteSource {
     func hasMoreData() throws -> Bool
 }
 

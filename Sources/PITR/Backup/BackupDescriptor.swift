@@ -29,6 +29,13 @@ public struct BackupDescriptor: Equatable, Sendable {
         public let archive: String
         public let rawBytes: Int
         public let storedBytes: Int
+
+        package init(name: String, archive: String, rawBytes: Int, storedBytes: Int) {
+            self.name = name
+            self.archive = archive
+            self.rawBytes = rawBytes
+            self.storedBytes = storedBytes
+        }
     }
 
     public struct Tablespace: Equatable, Sendable {

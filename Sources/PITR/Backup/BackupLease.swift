@@ -5,12 +5,13 @@ import PITRSupport
 /// `backups/<name>/running`: which process is taking a backup, so that the next `backup-push` on the same machine can
 /// remove what one killed with SIGKILL left (its pieces, never listed: no descriptor). Sealed like every metadata
 /// object; it names the machine's boot (`/proc/sys/kernel/random/boot_id`) and the process with its start time, so a
-/// reused process id, a reboot or another machine never passes for the dead writer. Leftovers of another machine are
+/// reused process id, a reboot or another machine never passes for the dead writer. `dump-push` takes the same lease in
+/// `dumps/<name>/running`. Leftovers of another machine are
 /// `delete`'s, a day later (docs/operations.md, "Retention").
-struct BackupLease {
-    static let fileName = "running"
+package struct BackupLease {
+    package static let fileName = "running"
     let boot: String
-    let pid: Int32
+    package let pid: Int32
     /// The process's start, in clock ticks since boot (`/proc/<pid>/stat`, field 22).
     let started: UInt64
 
@@ -21,13 +22,13 @@ struct BackupLease {
     }
 
     /// This process, or nil when /proc cannot tell (then no lease is written and nothing is cleaned).
-    static func current() -> BackupLease? {
+    package static func current() -> BackupLease? {
         let pid = getpid()
         guard let boot = bootID(), let started = startTime(of: pid) else { return nil }
         return BackupLease(boot: boot, pid: pid, started: started)
     }
 
-    var text: MetadataText {
+    package var text: MetadataText {
         MetadataText([("format", "1"), ("boot", boot), ("pid", String(pid)), ("started", String(started))])
     }
 
@@ -37,14 +38,14 @@ struct BackupLease {
         self.started = started
     }
 
-    init?(_ text: MetadataText) {
+    package init?(_ text: MetadataText) {
         guard text["format"] == "1", let boot = text["boot"], let pid = text["pid"].flatMap({ Int32($0) }),
               let started = text["started"].flatMap({ UInt64($0) }) else { return nil }
         self.init(boot: boot, pid: pid, started: started)
     }
 
     /// True when the writer ran on this machine since its last boot and is gone.
-    var writerIsGone: Bool {
+    package var writerIsGone: Bool {
         guard boot == Self.bootID() else { return false }
         return Self.startTime(of: pid) != started
     }

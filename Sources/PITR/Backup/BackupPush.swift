@@ -180,38 +180,12 @@ public final class BackupPush {
     /// One archive's bytes into objects "<archive>.0000", "<archive>.0001", ... of at most `objectSize` bytes.
     private func store(_ stream: ArchiveSource, archive: String, backup: String, cluster: ClusterIdentity, objectSize: Int,
                        encoder: ObjectEncoder) throws -> [BackupDescriptor.StoredObject] {
-        var objects: [BackupDescriptor.StoredObject] = []
-        do {
-            repeat {
-                let objectName = archive + "." + Self.pad(objects.count)
-                let key = BackupDescriptor.objectKey(backup: backup, object: objectName)
-                let source = BoundedSource(stream, limit: objectSize)
-                let upload = try repository.storage.startUpload(key)
-                let sink = CountingSink(upload)
-                let trailer: ObjectTrailer
-                do {
-                    // The reader expects the identity with its own idea of the last piece; the trailer carries the flag.
-                    let identity = BackupDescriptor.objectIdentity(repository: try repository.state().repositoryID, cluster: cluster, backup: backup, object: objectName, lastPiece: false)
-                    trailer = try encoder.encode(from: source, to: sink, as: identity,
-                                                 lastPiece: { try !source.isFull || !stream.hasMoreData() })
-                } catch {
-                    upload.abort()
-                    throw error
-                }
-                guard try upload.commit(replace: false) == .stored else {
-                    throw BackupError.nameTaken(object: repository.storage.describe(key))
-                }
-                objects.append(.init(name: objectName, archive: archive, rawBytes: trailer.originalSize, storedBytes: sink.count))
-                log.debug("stored \(repository.storage.describe(key)): \(trailer.originalSize) bytes, \(sink.count) stored")
-                guard source.isFull else { break }
-            } while try stream.hasMoreData()
-        } catch {
-            for object in objects {
-                try? repository.storage.remove(BackupDescriptor.objectKey(backup: backup, object: object.name))
-            }
-            throw error
-        }
-        return objects
+        let repositoryID = try repository.state().repositoryID
+        // The reader expects the identity with its own idea of the last piece; the trailer carries the flag.
+        return try StoredPieces(repository: repository, encoder: encoder, objectSize: objectSize, log: log,
+                                key: { BackupDescriptor.objectKey(backup: backup, object: $0) },
+                                identity: { BackupDescriptor.objectIdentity(repository: repositoryID, cluster: cluster, backup: backup, object: $0, lastPiece: false) })
+            .store(stream, archive: archive)
     }
 
     /// What an incremental backup is taken on top of, and how it finds the changes; nil for a full backup.
@@ -333,10 +307,5 @@ public final class BackupPush {
         } catch PostgresError.serverError(_, let message, _) {
             throw BackupError.refused(message: message)
         }
-    }
-
-    private static func pad(_ index: Int) -> String {
-        let digits = String(index)
-        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 }

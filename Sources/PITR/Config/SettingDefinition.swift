@@ -46,6 +46,9 @@ extension SettingDefinition {
     public static let retain = SettingDefinition(
         "TAILTOWN_RETAIN", default: "daily=7 weekly=4 monthly=12 yearly=7",
         help: "backups delete keeps: the newest in each of the last N days, ISO weeks, months and years (UTC)")
+    public static let retainDumps = SettingDefinition(
+        "TAILTOWN_RETAIN_DUMPS",
+        help: "dump runs delete keeps, written like TAILTOWN_RETAIN (counted on each run's finish); unset means TAILTOWN_RETAIN")
     public static let fullEvery = SettingDefinition(
         "TAILTOWN_FULL_EVERY", default: "7d",
         help: "age of the last full backup (7d, 36h, 90m or seconds) from which backup-push takes a full backup rather than an incremental; 0 means always full")
@@ -127,7 +130,7 @@ extension SettingDefinition {
         "AWS_EC2_METADATA_SERVICE_ENDPOINT", help: "http(s)://host[:port] of the EC2 instance metadata service; unset means http://169.254.169.254")
     public static let cacheDirectory = SettingDefinition(
         "TAILTOWN_CACHE_DIR",
-        help: "folder (0700, the user's) where temporary AWS credentials are cached for the next wal-push and wal-fetch; "
+        help: "folder (0700, the user's) where temporary AWS credentials and an S3 repository's metadata are cached for the next wal-push and wal-fetch; "
             + "unset means $XDG_CACHE_HOME/tailtown-pitr, else ~/.cache/tailtown-pitr; none means no cache")
     public static let xdgCacheHome = SettingDefinition(
         "XDG_CACHE_HOME", help: "the user's cache folder, under which TAILTOWN_CACHE_DIR is by default")
@@ -160,7 +163,7 @@ extension SettingDefinition {
 
     /// Every known setting, in report order.
     public static let all: [SettingDefinition] = [
-        config, repository, compression, compressionLevel, encryptionKeyFile, encryptionKey, logLevel, retain, fullEvery, notifyURL,
+        config, repository, compression, compressionLevel, encryptionKeyFile, encryptionKey, logLevel, retain, retainDumps, fullEvery, notifyURL,
         uploadConcurrency, pushAhead, prefetch, fetchGapGrace,
         kmsKeyID, kmsSecondKeyID, kmsEndpoint, keyPassphraseFile, kmsCacheSeconds,
         awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion, awsEndpointURL, awsProfile,

@@ -15,7 +15,7 @@ struct AWSAccount {
 extension Settings {
     /// The account: the region is AWS_REGION, else the profile's `region`, else us-east-1; the credentials come from
     /// the first source of the chain that is configured (`credentialSource`), temporary ones cached in
-    /// `credentialCacheFolder`. `home` locates ~/.aws (the HOME variable). Nothing is fetched here.
+    /// `cacheFolder`. `home` locates ~/.aws (the HOME variable). Nothing is fetched here.
     /// Throws `ConfigError` for a malformed value, `S3Error.configuration` when no source is configured.
     func awsAccount(home: String?, log: Log) throws -> AWSAccount {
         let profiles = try AWSProfiles(settings: self, home: home)
@@ -26,7 +26,7 @@ extension Settings {
         let profile = profiles.profile(profileName) ?? [:]
         let region = value(of: .awsRegion)?.text ?? profile["region"] ?? "us-east-1"
         let chain = CredentialChain(settings: self, profiles: profiles, sts: try stsEndpoint(region: region), home: home)
-        let provider = AWSCredentialProvider(source: try chain.source(profileName: profileName), cacheFolder: try credentialCacheFolder(home: home), log: log)
+        let provider = AWSCredentialProvider(source: try chain.source(profileName: profileName), cacheFolder: try cacheFolder(home: home), log: log)
         return AWSAccount(credentials: provider, region: region, profile: profile,
                           shownProfile: profiles.shown(profileName), shownConfig: profiles.shownConfig)
     }
@@ -58,7 +58,7 @@ extension Settings {
 
     /// TAILTOWN_CACHE_DIR ("none": no cache), else $XDG_CACHE_HOME/tailtown-pitr, else ~/.cache/tailtown-pitr; nil
     /// when there is no home to put it in.
-    func credentialCacheFolder(home: String?) throws -> String? {
+    package func cacheFolder(home: String?) throws -> String? {
         if let folder = value(of: .cacheDirectory) {
             if folder.text == "none" { return nil }
             guard folder.text.hasPrefix("/") else { throw invalid(.cacheDirectory, folder, "is not an absolute path (or none)") }

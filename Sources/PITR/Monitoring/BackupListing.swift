@@ -17,12 +17,14 @@ public enum BackupListing {
              String(byteCount: backup.storedBytes) + " / " + String(byteCount: backup.fullBytes),
              "\(backup.startLSN)-\(backup.stopLSN)", String(backup.timeline.rawValue), keptAs(backup, retention)]
         }
-        let all = [header] + rows
-        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
-        return all.map { row in
-            row.indices.map { column in
-                column == row.count - 1 ? row[column] : row[column] + String(repeating: " ", count: widths[column] - row[column].count)
-            }.joined(separator: "  ")
+        return aligned([header] + rows)
+    }
+
+    /// Rows as columns two spaces apart, each as wide as its widest cell (the last left ragged): `backup-list`, `dump-list`.
+    static func aligned(_ rows: [[String]]) -> String {
+        let widths = (rows.first ?? []).indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.indices.map { column in column == row.count - 1 ? row[column] : row[column].padding(widths[column]) }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
     }
 

@@ -25,8 +25,9 @@ extension HealthCheck {
                 log.warning("\(error.description); judging by the repository alone (--no-connect skips this)")
             }
         }
-        let status = try RepositoryStatus(inventory: inventory, policy: policy, now: UTCTime.now(), archive: server?.identity)
-        let problems = self.problems(status, server: server)
+        let now = UTCTime.now()
+        let status = try RepositoryStatus(inventory: inventory, policy: policy, now: now, archive: server?.identity)
+        let problems = self.problems(status, server: server) + (try LockAlarms.problems(inventory: inventory, policy: policy, now: now))
         if let prometheusFile {
             try ReportFile.write(PrometheusText.render(status, problems: problems), to: prometheusFile)
         }

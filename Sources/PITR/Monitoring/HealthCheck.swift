@@ -16,6 +16,8 @@ public struct HealthCheck: Sendable {
     public var maxRTO: Int64?
     /// `check --max-drill-age`: no restore drill within this many seconds is a problem; nil: not checked.
     public var maxDrillAge: Int64?
+    /// `check --max-dump-age`: no dump run finished within this many seconds is a problem; nil: not checked.
+    public var maxDumpAge: Int64?
 
     public init(maxBackupAge: Int64 = 26 * 3600, maxWALAge: Int64 = 3600) {
         self.maxBackupAge = maxBackupAge
@@ -80,6 +82,15 @@ public struct HealthCheck: Sendable {
                 }
             } else {
                 problems.append("no restore drill was ever recorded in the repository (--max-drill-age): run verify --restore-test")
+            }
+        }
+        if let maxDumpAge {
+            if let dump = status.newestDump, let age = status.dumpAge {
+                if age > maxDumpAge {
+                    problems.append("newest dump \(dump.name) finished \(String(age: age)) ago (at \(dump.stopTime.iso8601)), more than \(String(age: maxDumpAge)) (--max-dump-age): check the dump-push schedule and its log")
+                }
+            } else {
+                problems.append(status.dumpProblem.map { "the dumps cannot be listed: \($0)" } ?? "the repository holds no dump (--max-dump-age): run dump-push")
             }
         }
         if let verify = status.lastVerify, !verify.sound {

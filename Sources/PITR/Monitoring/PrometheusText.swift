@@ -15,6 +15,7 @@ public enum PrometheusText {
         }
         func one(_ value: Int64?) -> [(labels: String, value: Double)] { value.map { [("", Double($0))] } ?? [] }
         gauge("backup_age_seconds", "Seconds since the newest complete backup finished.", one(status.backupAge))
+        gauge("dump_age_seconds", "Seconds since the newest dump run finished.", one(status.dumpAge))
         gauge("wal_age_seconds", "Seconds since the newest WAL segment was archived.", one(status.walAge))
         gauge("window_start_timestamp_seconds", "Earliest point of the recoverable window (Unix time).", one(status.window?.start.secondsSinceEpoch))
         gauge("window_end_timestamp_seconds", "Latest point of the recoverable window (Unix time).", one(status.window?.end.secondsSinceEpoch))

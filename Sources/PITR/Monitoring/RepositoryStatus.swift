@@ -1,4 +1,5 @@
 import PITRBackup
+import PITRDump
 import PITRRestore
 import PITRRetention
 import PITRSupport
@@ -64,9 +65,14 @@ public struct RepositoryStatus: Sendable {
     public let drills: [DrillRecord]
     /// Backups whose descriptor cannot be used, each with why (`RepositoryInventory.unreadableBackups`).
     public let unreadableBackups: [(backup: String, reason: String)]
+    /// The finished dump runs, oldest first (`DumpCatalog`); why they cannot be listed, if so.
+    public let dumps: [DumpRun]
+    public let dumpProblem: String?
 
     public var newestBackup: Backup? { backups.last }
     public var backupAge: Int64? { newestBackup.map { time.secondsSinceEpoch - $0.stopTime.secondsSinceEpoch } }
+    public var newestDump: DumpRun? { dumps.last }
+    public var dumpAge: Int64? { newestDump.map { time.secondsSinceEpoch - $0.stopTime.secondsSinceEpoch } }
     public var walAge: Int64? { newestSegmentTime.map { time.secondsSinceEpoch - $0.secondsSinceEpoch } }
     public var segmentsPerHour: Double { Double(segmentsLastDay) / 24 }
     public var totalBytes: Int { bytesByKind.reduce(0) { $0 + $1.bytes } }
@@ -125,7 +131,16 @@ public struct RepositoryStatus: Sendable {
         newestSegmentTime = newest?.object.lastModified
         self.window = window
         self.gaps = gaps
-        bytesByKind = [("backups", inventory.backupObjects.reduce(0) { $0 + $1.size }), ("wal", walObjects.reduce(0) { $0 + $1.size })]
+        do {
+            dumps = try DumpCatalog(repository: inventory.repository).list()
+            dumpProblem = nil
+        } catch {
+            // The dashboard still shows the rest; verify and check name the dump.
+            dumps = []
+            dumpProblem = "\(error)"
+        }
+        bytesByKind = [("backups", inventory.backupObjects.reduce(0) { $0 + $1.size }), ("wal", walObjects.reduce(0) { $0 + $1.size }),
+                       ("dumps", dumps.reduce(0) { $0 + $1.storedBytes })]
         bytesByStorageClass = byClass.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         segmentsLastDay = recent
         lastVerify = try VerifyRecord.load(from: inventory.repository)

@@ -8,6 +8,7 @@ public enum StatusHTML {
         func bytes(_ n: Int) -> String { String(byteCount: n) }
         var facts: [(String, String)] = []
         facts.append(("Newest backup", status.newestBackup.map { "\($0.name), \($0.stopTime.iso8601) (\(String(age: status.backupAge ?? 0)) ago)" } ?? "none"))
+        facts.append(("Newest dump", status.newestDump.map { "\($0.name), \($0.stopTime.iso8601) (\(String(age: status.dumpAge ?? 0)) ago), \($0.databases.count) databases" } ?? status.dumpProblem.map { "unknown: \($0)" } ?? "none"))
         facts.append(("Newest WAL (RPO)", status.newestSegment.map { "\($0.fileName), \(status.newestSegmentTime?.iso8601 ?? "?") (\(String(age: status.walAge ?? 0)) ago)" } ?? "none"))
         facts.append(("Recoverable window", status.window.map { "\($0.start.iso8601) .. \($0.end.iso8601)" } ?? "none"))
         facts.append(("Gaps", status.gaps.isEmpty ? "none" : status.gaps.map(\.description).joined(separator: "; ")))

@@ -32,6 +32,12 @@ public enum StatusJSON {
             ("current_cluster", status.current.map { string($0.identity.archiveID) } ?? "null"),
             ("newest_backup", status.newestBackup.map { string($0.name) } ?? "null"),
             ("backup_age_seconds", number(status.backupAge)),
+            ("newest_dump", status.newestDump.map { string($0.name) } ?? "null"),
+            ("dump_age_seconds", number(status.dumpAge)),
+            ("dumps", "[" + status.dumps.map { run in
+                "{\"name\":\(string(run.name)),\"stop_time\":\(time(run.stopTime)),\"stored_bytes\":\(run.storedBytes),\"raw_bytes\":\(run.rawBytes),"
+                    + "\"databases\":[" + run.databases.map(string).joined(separator: ",") + "]}"
+            }.joined(separator: ",") + "]"),
             ("newest_wal", status.newestSegment.map { string($0.fileName) } ?? "null"),
             ("newest_wal_time", time(status.newestSegmentTime)),
             ("wal_age_seconds", number(status.walAge)),

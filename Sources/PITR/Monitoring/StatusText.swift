@@ -19,6 +19,12 @@ public enum StatusText {
         } else {
             lines.append("newest WAL        none")
         }
+        if let dump = status.newestDump {
+            lines.append("newest dump       \(dump.name), finished \(dump.stopTime.iso8601), \(age(status.dumpAge)), \(dump.databases.count) databases, "
+                         + "\(status.dumps.count) dump runs in all")
+        } else {
+            lines.append("newest dump       " + (status.dumpProblem.map { "unknown: \($0)" } ?? "none"))
+        }
         if let window = status.window {
             lines.append("recoverable       \(window.start.iso8601) .. \(window.end.iso8601)"
                          + (window.endIsCommit ? " (the newest commit)" : " (when the newest WAL was archived; its last commit is earlier)"))

@@ -50,6 +50,19 @@ final class LibPQ {
     let getvalue: @convention(c) (Result?, Int32, Int32) -> UnsafeMutablePointer<CChar>?
     let getisnull: @convention(c) (Result?, Int32, Int32) -> Int32
     let clear: @convention(c) (Result?) -> Void
+    let conninfo: @convention(c) (Connection?) -> UnsafeMutableRawPointer?
+    let conninfoFree: @convention(c) (UnsafeMutableRawPointer?) -> Void
+
+    /// `PQconninfoOption` (libpq-fe.h), the elements of what `conninfo` returns: an array ended by an entry without a keyword.
+    struct ConninfoOption {
+        var keyword: UnsafeMutablePointer<CChar>?
+        var envvar: UnsafeMutablePointer<CChar>?
+        var compiled: UnsafeMutablePointer<CChar>?
+        var val: UnsafeMutablePointer<CChar>?
+        var label: UnsafeMutablePointer<CChar>?
+        var dispchar: UnsafeMutablePointer<CChar>?
+        var dispsize: Int32
+    }
 
     init() throws {
         let library = try DynamicLibrary(["libpq.so.5", "libpq.so"])
@@ -79,6 +92,8 @@ final class LibPQ {
         getvalue = try library.function("PQgetvalue", as: (@convention(c) (Result?, Int32, Int32) -> UnsafeMutablePointer<CChar>?).self)
         getisnull = try library.function("PQgetisnull", as: (@convention(c) (Result?, Int32, Int32) -> Int32).self)
         clear = try library.function("PQclear", as: (@convention(c) (Result?) -> Void).self)
+        conninfo = try library.function("PQconninfo", as: (@convention(c) (Connection?) -> UnsafeMutableRawPointer?).self)
+        conninfoFree = try library.function("PQconninfoFree", as: (@convention(c) (UnsafeMutableRawPointer?) -> Void).self)
     }
 
     /// libpq's messages end with a newline and may span lines ("FATAL: ...\nDETAIL: ...");

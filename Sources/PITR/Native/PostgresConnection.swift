@@ -36,6 +36,25 @@ public final class PostgresConnection {
 
     deinit { close() }
 
+    /// The settings this connection was made with, as the environment variables libpq reads them from (PGHOST,
+    /// PGPORT, PGUSER, PGPASSWORD when one was used, PGSSLMODE, ...), leaving out `dbname` and `replication`: what a
+    /// PostgreSQL program needs to connect the same way to another database of the server, without a command line
+    /// that shows a password.
+    public func environment() -> [String: String] {
+        guard let connection, let options = pq.conninfo(connection) else { return [:] }
+        defer { pq.conninfoFree(options) }
+        var environment: [String: String] = [:]
+        var option = options.assumingMemoryBound(to: LibPQ.ConninfoOption.self)
+        while let keyword = option.pointee.keyword {
+            if let variable = option.pointee.envvar, let value = option.pointee.val,
+               !["dbname", "replication"].contains(String(cString: keyword)) {
+                environment[String(cString: variable)] = String(cString: value)
+            }
+            option += 1
+        }
+        return environment
+    }
+
     /// Closes the connection; a replication command in progress ends on the server. Idempotent.
     public func close() {
         if let connection { pq.finish(connection) }

@@ -21,6 +21,12 @@ public final class Repository {
     var cachedState: RepositoryState?
     /// Each archive's `archive.info`, once read (`WALArchive.info`).
     var archiveInfos: [String: ArchiveInfo] = [:]
+    /// Where wal-push and wal-fetch find the metadata they need without a request (S3); nil for none.
+    package var metadataCache: MetadataCache?
+    /// Whether metadata in use came from `metadataCache` (a failure may then be stale metadata's).
+    var usesCachedMetadata = false
+    /// False once cached metadata was suspected: the repository is read, and the cache only written.
+    var readsMetadataCache = true
 
     public init(storage: Storage, keyring: Keyring?) {
         self.storage = storage
@@ -43,11 +49,20 @@ public final class Repository {
         case .s3(let bucket, let prefix):
             let configuration = try settings.s3Configuration(bucket: bucket, prefix: prefix, home: environment["HOME"], log: log,
                                                              lockHorizon: lockHorizon)
-            return Repository(storage: try S3Storage(configuration: configuration, log: log), keyring: keyring)
+            let repository = Repository(storage: try S3Storage(configuration: configuration, log: log), keyring: keyring)
+            repository.metadataCache = MetadataCache.open(folder: try settings.cacheFolder(home: environment["HOME"]),
+                                                          location: location(of: configuration), log: log)
+            return repository
         }
     }
 
     package var name: String { storage.describe("") }
+
+    /// Where an S3 repository is, as `MetadataCache` keys it: the same bucket and prefix on another endpoint is another repository.
+    private static func location(of configuration: S3Configuration) -> String {
+        let endpoint = configuration.endpoint
+        return "\(endpoint.scheme)://\(endpoint.host)\(endpoint.port.map { ":\($0)" } ?? "")/\(configuration.bucket)/\(configuration.prefix)"
+    }
 
     /// What a repository without a key gets, said by `config` and `check`: with no secret nothing can be
     /// authenticated, only checked against accidents.
@@ -71,11 +86,13 @@ public final class Repository {
         let log = RepositoryLog(repository: self)
         let recorded = try log.newest()
         try checkLocking(recorded: recorded?.state.objectLock)
+        let probed = recorded?.state.conditionalWrites == true ? false : try storage.checkConditionalWrites()
         let newest = try recorded ?? startLog(log)
         try checkKey(against: newest.state)
         var entry = try log.amend(newest, { state in
             if let key, !state.acceptedKeys.contains(key.keyIDHex) { state.acceptedKeys.append(key.keyIDHex) }
             state.objectLock = storage.objectLock?.mode.rawValue
+            if probed { state.conditionalWrites = true }
         }, sealer: { before in
             // A key joins the list in an entry sealed by a key the list already held.
             guard let key else { return nil }
@@ -104,8 +121,39 @@ public final class Repository {
     package func recordedState() throws -> RepositoryState? {
         if let cachedState { return cachedState }
         guard let newest = try RepositoryLog(repository: self).newest() else { return nil }
+        metadataCache?.write(RepositoryLog.folder, key: RepositoryLog.key(newest.sequence), bytes: newest.bytes)
         cachedState = newest.state
         return newest.state
+    }
+
+    /// The log's newest state as `metadataCache` holds it, authenticated as the stored entry is; nil when there is none
+    /// usable. Only its repository id is relied on (`WALArchive.info`), which never changes.
+    func cachedLogState() -> RepositoryState? {
+        guard readsMetadataCache, let metadataCache, let (key, bytes) = metadataCache.read(RepositoryLog.folder),
+              let sequence = UInt64(key.dropFirst(RepositoryLog.folder.count), radix: 16) else { return nil }
+        do {
+            return try RepositoryLog(repository: self).entry(sequence, decoding: bytes).state
+        } catch {
+            metadataCache.reject(RepositoryLog.folder, "\(error)")
+            return nil
+        }
+    }
+
+    /// Runs `body`; when it fails in a way stale metadata could explain (an `ArchiveError` or `ObjectFormatError`: a 412
+    /// whose stored object does not match, an object bound to another identity or sealed by an unknown key, a segment
+    /// size that differs) while metadata from `metadataCache` was in use, reads the metadata from the repository and
+    /// runs `body` once more. `body` must be safe to run twice.
+    package func retryingWithFreshMetadata<T>(log: Log, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as PITRError where usesCachedMetadata && (error is ArchiveError || error is ObjectFormatError) {
+            log.debug("\(error.description), with cached metadata: reading it from the repository again")
+            usesCachedMetadata = false
+            readsMetadataCache = false
+            archiveInfos = [:]
+            cachedState = nil
+            return try body()
+        }
     }
 
     /// Refuses a configured key (or its absence) that `state` does not accept, unless one of the configured keys is

@@ -21,6 +21,8 @@ package struct RepositoryLog {
         let keyID: String
         /// SHA-256 of the entry as stored, which the next entry records as `previous`.
         let digest: String
+        /// The entry as stored (what `MetadataCache` keeps).
+        let bytes: [UInt8]
     }
 
     static func key(_ sequence: UInt64) -> String { folder + Hex.format(sequence, width: 16) }
@@ -47,6 +49,12 @@ package struct RepositoryLog {
         guard let bytes = try repository.storage.readSmallObject(key) else {
             throw ArchiveError.unreadableMetadata(object: object, reason: "it was removed while being read")
         }
+        return try entry(sequence, decoding: bytes)
+    }
+
+    /// Entry `sequence` from its stored `bytes` (read from the repository or from `MetadataCache`), authenticated as `read` says.
+    func entry(_ sequence: UInt64, decoding bytes: [UInt8]) throws -> Entry {
+        let object = repository.storage.describe(RepositoryLog.key(sequence))
         let decoded: SealedMetadata
         do {
             decoded = try SealedMetadata.decode(bytes, identity: RepositoryLog.identity(sequence), object: object, keyring: repository.keyring)
@@ -67,7 +75,7 @@ package struct RepositoryLog {
         guard state.encrypted == !keyID.isEmpty, !state.encrypted || state.acceptedKeys.contains(keyID) else {
             throw ArchiveError.unreadableMetadata(object: object, reason: "it is sealed by key \(keyID.isEmpty ? "none" : keyID), which it does not accept")
         }
-        return Entry(sequence: sequence, state: state, keyID: keyID, digest: hex(try SHA256Hasher.digest(bytes)))
+        return Entry(sequence: sequence, state: state, keyID: keyID, digest: hex(try SHA256Hasher.digest(bytes)), bytes: bytes)
     }
 
     /// Appends `state` after `previous` (nil: the first entry), sealed under `key`; nil when another process appended

@@ -17,6 +17,8 @@ package struct RepositoryState: Equatable, Sendable {
     /// The S3 Object Lock mode new objects are written with ("GOVERNANCE", "COMPLIANCE"), recorded once the bucket was
     /// found to have Object Lock; nil when objects are not locked.
     package var objectLock: String?
+    /// The store was found to refuse a second conditional PUT (`Storage.checkConditionalWrites`), so it is not probed again.
+    package var conditionalWrites = false
 
     package init(repositoryID: String, encrypted: Bool, acceptedKeys: [String], archives: [String: FormatSwitch] = [:],
                  legacyBackups: Set<String> = [], objectLock: String? = nil) {
@@ -37,6 +39,7 @@ package struct RepositoryState: Equatable, Sendable {
             + archives.sorted { $0.key < $1.key }.map { ("archive", "\($0.key) \($0.value.text)") }
             + legacyBackups.sorted().map { ("legacy-backup", $0) }
             + (objectLock.map { [("object-lock", $0)] } ?? [])
+            + (conditionalWrites ? [("conditional-writes", "checked")] : [])
     }
 
     init(parsing text: MetadataText, object: String) throws {
@@ -53,5 +56,6 @@ package struct RepositoryState: Equatable, Sendable {
         }
         self.init(repositoryID: id, encrypted: encryption != "none", acceptedKeys: text.all("accepted-key"), archives: archives,
                   legacyBackups: Set(text.all("legacy-backup")), objectLock: text["object-lock"])
+        conditionalWrites = text["conditional-writes"] == "checked"
     }
 }

@@ -49,13 +49,27 @@ public struct WALArchive {
     /// the active key, which the repository accepted when it was sealed. Otherwise the repository log is consulted (and
     /// the active key accepted, `Repository.state`) and `archive.info` sealed anew under the active key; an archive an
     /// earlier release made has its switch to format 2 recorded.
+    ///
+    /// With `Repository.metadataCache` (S3), the common case is no read at all: `archive.info` as cached, sealed by the
+    /// active key. A sealed `archive.info` never changes but for being sealed again under another key (the same text), so
+    /// a cached one stays right; one sealed by another key than the active one is read from the repository as above, and
+    /// what the push then finds stale (a 412 whose object does not match, a segment size that differs) reads it again
+    /// (`Repository.retryingWithFreshMetadata`). The repository log is not consulted in the common case, cached or not.
     package func checkKeyAndSegmentSize(_ size: WALSegmentSize?, file: String) throws {
+        let activeKeyID = repository.key?.keyIDHex ?? ""
+        if let (cached, keyID) = cachedInfo(), keyID == activeKeyID {
+            repository.usesCachedMetadata = true
+            return try use(cached, size: size, file: file)
+        }
         let object = repository.storage.describe(infoKey)
         var info: ArchiveInfo
-        switch try SealedMetadata.read(infoKey, identity: infoIdentity, in: repository) {
+        let stored = try storedInfo()
+        switch stored?.metadata {
         case .sealed(let text, let keyID)?:
             info = try ArchiveInfo(parsing: text, object: object, sealed: true)
-            if keyID != (repository.key?.keyIDHex ?? "") {
+            if keyID == activeKeyID, let stored {
+                repository.metadataCache?.write(infoKey, key: infoKey, bytes: stored.bytes)
+            } else {
                 let state = try repository.state()
                 try checkRepository(info, state)
                 _ = try SealedMetadata.store(info.text, at: infoKey, identity: infoIdentity, replace: true, under: repository.key, in: repository)
@@ -74,7 +88,7 @@ public struct WALArchive {
         case nil:
             let state = try repository.state()
             let fresh = ArchiveInfo(repositoryID: state.repositoryID, systemIdentifier: String(identity.systemIdentifier),
-                                    pgVersion: String(identity.majorVersion), segmentSize: size, formatSwitch: state.archives[identity.archiveID] ?? .none)
+                                    pgVersion: String(identity.majorVersion), segmentSize: size, formatSwitch: state.archives[identity.archiveID] ?? FormatSwitch.none)
             guard size != nil else {
                 // A history or .backup file before the archive's first segment: bound to the repository, nothing recorded.
                 repository.archiveInfos[identity.archiveID] = fresh
@@ -88,6 +102,11 @@ public struct WALArchive {
                 return try checkKeyAndSegmentSize(size, file: file)
             }
         }
+        try use(info, size: size, file: file)
+    }
+
+    /// Checks the cluster and the segment `size` against `info`, which the push then goes by.
+    private func use(_ info: ArchiveInfo, size: WALSegmentSize?, file: String) throws {
         try checkSystem(info)
         repository.archiveInfos[identity.archiveID] = info
         guard let size, let archived = info.segmentSize else { return }
@@ -108,25 +127,69 @@ public struct WALArchive {
     /// archive that has not switched to format 2 yet (or whose sealed one was replaced: the log's record of the switch
     /// then stands).
     /// `ArchiveError.noArchive` before the first wal-push wrote it.
+    ///
+    /// With `Repository.metadataCache` (S3): `archive.info` and the log's newest entry as cached, checked as when read.
+    /// A sealed `archive.info` never changes (it is only sealed again under another key), and of the log only the
+    /// repository id is used here, which never changes either; the keys that decrypt come from the key file, not from
+    /// the log, so a key accepted or activated since (by this host or another) decrypts what it sealed whatever the
+    /// cache holds. What a stale copy could still get wrong (an object bound to another identity) fails to decode and
+    /// reads the repository again (`Repository.retryingWithFreshMetadata`). A plain-text `archive.info` is never cached.
     package func info() throws -> ArchiveInfo {
         if let cached = repository.archiveInfos[identity.archiveID] { return cached }
-        let object = repository.storage.describe(infoKey)
         let info: ArchiveInfo
-        switch try SealedMetadata.read(infoKey, identity: infoIdentity, in: repository) {
-        case .sealed(let text, _)?:
-            info = try ArchiveInfo(parsing: text, object: object, sealed: true)
-            try checkRepository(info, try repository.recordedState())
-        case .plainText(let text)?:
-            let state = try repository.recordedState()
-            try checkKeyOfLegacy(state)
-            info = try ArchiveInfo(parsing: text, object: object, sealed: false, repositoryID: state?.repositoryID ?? "",
-                                   formatSwitch: state?.archives[identity.archiveID])
-        case nil:
-            throw ArchiveError.noArchive(archive: repository.storage.describe(folder))
+        if let (cached, _) = cachedInfo(), let state = repository.cachedLogState() {
+            repository.usesCachedMetadata = true
+            try checkRepository(cached, state)
+            info = cached
+        } else {
+            info = try readInfo()
         }
         try checkSystem(info)
         repository.archiveInfos[identity.archiveID] = info
         return info
+    }
+
+    /// `archive.info` read from the repository, as `info` says (a sealed one is cached, with the log's newest entry).
+    private func readInfo() throws -> ArchiveInfo {
+        let object = repository.storage.describe(infoKey)
+        let stored = try storedInfo()
+        switch stored?.metadata {
+        case .sealed(let text, _)?:
+            let info = try ArchiveInfo(parsing: text, object: object, sealed: true)
+            try checkRepository(info, try repository.recordedState())
+            if let stored { repository.metadataCache?.write(infoKey, key: infoKey, bytes: stored.bytes) }
+            return info
+        case .plainText(let text)?:
+            let state = try repository.recordedState()
+            try checkKeyOfLegacy(state)
+            return try ArchiveInfo(parsing: text, object: object, sealed: false, repositoryID: state?.repositoryID ?? "",
+                                   formatSwitch: state?.archives[identity.archiveID])
+        case nil:
+            throw ArchiveError.noArchive(archive: repository.storage.describe(folder))
+        }
+    }
+
+    /// `archive.info` as stored, and decoded; nil when there is none.
+    private func storedInfo() throws -> (bytes: [UInt8], metadata: SealedMetadata)? {
+        guard let bytes = try repository.storage.readSmallObject(infoKey) else { return nil }
+        return (bytes, try SealedMetadata.decode(bytes, identity: infoIdentity, object: repository.storage.describe(infoKey), keyring: repository.keyring))
+    }
+
+    /// `archive.info` as `Repository.metadataCache` holds it, sealed, authenticated as the stored one is, and the id of the
+    /// key that sealed it; nil when there is none usable.
+    private func cachedInfo() -> (ArchiveInfo, keyID: String)? {
+        guard repository.readsMetadataCache, let cache = repository.metadataCache, let (key, bytes) = cache.read(infoKey), key == infoKey else { return nil }
+        do {
+            guard case .sealed(let text, let keyID) = try SealedMetadata.decode(bytes, identity: infoIdentity, object: repository.storage.describe(infoKey),
+                                                                               keyring: repository.keyring) else {
+                cache.reject(infoKey, "it is not sealed")
+                return nil
+            }
+            return (try ArchiveInfo(parsing: text, object: repository.storage.describe(infoKey), sealed: true), keyID)
+        } catch {
+            cache.reject(infoKey, "\(error)")
+            return nil
+        }
     }
 
     /// A sealed `archive.info` names the repository it belongs to: one copied from another repository sealed with the

@@ -40,9 +40,28 @@ package struct ChildProcess {
     }
 
     /// The command as shown in messages.
-    var shown: String { ([executable] + arguments).joined(separator: " ") }
+    package var shown: String { ([executable] + arguments).joined(separator: " ") }
 
     package func run() throws -> Result {
+        do {
+            let result = try SpawnedProcess.run(try argv(), environment: childEnvironment, mergeStandardError: true)
+            return Result(status: result.status, output: String(decoding: result.output, as: UTF8.self))
+        } catch let error as IOError {
+            throw RestoreError.cannotStart(command: shown, detail: String(cString: strerror(error.code)))
+        }
+    }
+
+    /// Starts the program with its standard input a pipe to write (`SpawnedProcess.write`), its output discarded and its
+    /// errors on ours: `pg_restore` fed a dump by the restore drill.
+    package func startFed() throws -> SpawnedProcess {
+        do {
+            return try SpawnedProcess.start(try argv(), environment: childEnvironment, input: true, output: .discarded)
+        } catch let error as IOError {
+            throw RestoreError.cannotStart(command: shown, detail: String(cString: strerror(error.code)))
+        }
+    }
+
+    private func argv() throws -> [String] {
         var argv = [executable] + arguments
         // env -C: posix_spawn_file_actions_addchdir_np is not visible to Swift.
         if let directory { argv = ["/usr/bin/env", "-C", directory] + argv }
@@ -53,13 +72,12 @@ package struct ChildProcess {
             }
             argv = [runuser, "-u", user.name, "--"] + argv
         }
+        return argv
+    }
+
+    private var childEnvironment: [String: String] {
         var minimal = Self.minimalEnvironment(environment)
         if minimal["PATH"] == nil { minimal["PATH"] = "/usr/bin:/bin" }
-        do {
-            let result = try SpawnedProcess.run(argv, environment: minimal, mergeStandardError: true)
-            return Result(status: result.status, output: String(decoding: result.output, as: UTF8.self))
-        } catch let error as IOError {
-            throw RestoreError.cannotStart(command: shown, detail: String(cString: strerror(error.code)))
-        }
+        return minimal
     }
 }

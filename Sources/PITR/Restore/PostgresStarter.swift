@@ -1,5 +1,6 @@
 import PITRNative
 import PITRSupport
+import PITRWAL
 
 /// `restore --start`: starts PostgreSQL on the restored directory with pg_ctl, as the directory's
 /// owner, and waits until recovery reached its target: paused (`pg_get_wal_replay_pause_state()`),
@@ -34,17 +35,12 @@ public struct PostgresStarter {
     /// The server log pg_ctl writes: beside the data directory, not inside it.
     public var logFile: String { dataDirectory + ".postgresql.log" }
 
-    /// `--pg-bin`, else Debian's folder of the backup's major version, else `pg_config --bindir`.
+    /// `--pg-bin`, else the folder of pg_ctl of the backup's major (`PostgreSQLPrograms`).
     public static func binDirectory(requested: String?, majorVersion: Int) throws -> String {
-        if let requested { return requested }
-        let debian = "/usr/lib/postgresql/\(majorVersion)/bin"
-        if access(debian + "/pg_ctl", X_OK) == 0 { return debian }
-        let path = ProcessEnvironment.current()["PATH"] ?? "/usr/bin:/bin"
-        for folder in path.split(separator: ":") where access("\(folder)/pg_config", X_OK) == 0 {
-            let result = try ChildProcess(executable: "\(folder)/pg_config", arguments: ["--bindir"]).run()
-            if result.status == 0 { return String(result.output.split(separator: "\n").first ?? "") }
+        guard let folder = PostgreSQLPrograms.folder(holding: "pg_ctl", major: majorVersion, requested: requested) else {
+            throw RestoreError.postgresNotFound(path: "/usr/lib/postgresql/\(majorVersion)/bin/pg_ctl")
         }
-        throw RestoreError.postgresNotFound(path: debian + "/pg_ctl")
+        return folder
     }
 
     /// Refuses a directory whose restore did not finish, then runs `pg_ctl start` without waiting.

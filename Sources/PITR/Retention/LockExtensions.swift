@@ -16,6 +16,8 @@ public struct LockExtensions: Sendable {
         let wanted: UTCTime
         /// ...and, when it does not, is made to last this long.
         let target: UTCTime
+        /// When the object was written (nil: unknown).
+        let written: UTCTime?
     }
 
     static let foreverStep: Int64 = 30 * 86_400
@@ -36,12 +38,14 @@ public struct LockExtensions: Sendable {
             let wanted = target
             if needed == nil { target = UTCTime(secondsSinceEpoch: target.secondsSinceEpoch + Self.foreverStep) }
             if !everything, let written = object.lastModified, written.secondsSinceEpoch + lock.secondsAtWrite >= wanted.secondsSinceEpoch { return }
-            extensions.append(Extension(key: object.key, needed: needed, wanted: wanted, target: target))
+            extensions.append(Extension(key: object.key, needed: needed, wanted: wanted, target: target, written: object.lastModified))
         }
         for object in metadata { add(object, .never) }
         let folders = inventory.objectsByBackup
+        // A superseded mark is removed by `delete`, not kept.
+        let superseded = Set(PermanentMarks.superseded(in: inventory.backupObjects).map(\.key))
         for kept in needs.kept {
-            for object in folders[kept.backup.name] ?? [] { add(object, kept.until) }
+            for object in folders[kept.backup.name] ?? [] where !superseded.contains(object.key) { add(object, kept.until) }
         }
         for archive in inventory.archives {
             for (file, object) in archive.index.files {
@@ -51,14 +55,35 @@ public struct LockExtensions: Sendable {
         self.extensions = extensions.sorted { $0.key < $1.key }
     }
 
+    private init(extensions: [Extension]) { self.extensions = extensions }
+
+    /// What `check` reads (two HEADs per need, not one per object, because it runs every few minutes): of the objects
+    /// whose lock from their write ends before `now` plus `within` or before their need, per need (the same until-when),
+    /// the one written first and the one written last. `delete` extends every short lock of a need to the same date in
+    /// one run, so the first stands for those it extended (or, when it has not run, for all), and the last for those
+    /// written since. `verify` reads every object's lock.
+    public func sample(lock: S3ObjectLock, now: UTCTime, within: Int64) -> LockExtensions {
+        let soon = now.secondsSinceEpoch + within
+        let short = extensions.filter { candidate in
+            guard let written = candidate.written else { return true }
+            return written.secondsSinceEpoch + lock.secondsAtWrite < max(candidate.needed?.secondsSinceEpoch ?? 0, soon)
+        }
+        let byNeed = Dictionary(grouping: short) { $0.needed?.secondsSinceEpoch ?? -1 }
+        let order = { (a: Extension, b: Extension) in (a.written?.secondsSinceEpoch ?? 0, a.key) < (b.written?.secondsSinceEpoch ?? 0, b.key) }
+        let picked = byNeed.values.flatMap { group in [group.min(by: order), group.max(by: order)].compactMap { $0 } }
+        return LockExtensions(extensions: Dictionary(picked.map { ($0.key, $0) }) { a, _ in a }.values.sorted { $0.key < $1.key })
+    }
+
     /// The objects whose lock ends before a kept backup stops needing them (`delete` extends what is short by up to the
     /// margin; shorter than the need itself means `delete` has not run for longer than the margin, or a lock was lost),
-    /// with the lock's end (nil: none) and the need's (nil: for as long as anything is kept, so any lock that has ended).
-    public func shortfalls(on storage: Storage, now: UTCTime) throws -> [(key: String, lockedUntil: UTCTime?, needed: UTCTime?)] {
-        try extensions.compactMap { candidate in
+    /// or within `within` seconds from `now` (what `check` warns of before it happens), with the lock's end (nil: none)
+    /// and the need's (nil: for as long as anything is kept, so any lock that has ended).
+    public func shortfalls(on storage: Storage, now: UTCTime, within: Int64 = 0) throws -> [(key: String, lockedUntil: UTCTime?, needed: UTCTime?)] {
+        let soon = now.secondsSinceEpoch + max(within, 1)
+        return try extensions.compactMap { candidate in
             let end = try storage.lockEnd(of: candidate.key)
-            let needed = candidate.needed ?? UTCTime(secondsSinceEpoch: now.secondsSinceEpoch + 1)
-            return (end ?? UTCTime(secondsSinceEpoch: 0)) < needed ? (candidate.key, end, candidate.needed) : nil
+            let required = max(candidate.needed?.secondsSinceEpoch ?? 0, soon)
+            return (end?.secondsSinceEpoch ?? 0) < required ? (candidate.key, end, candidate.needed) : nil
         }
     }
 

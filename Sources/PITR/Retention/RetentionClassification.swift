@@ -74,20 +74,28 @@ public struct RetentionClassification: Sendable {
     /// The classes keeping each of one cluster's backups (`sorted`: oldest stop time first), by name.
     private static func classes(of sorted: [BackupDescriptor], permanent: Set<String>, policy: RetentionPolicy,
                                 now: UTCTime) -> [String: [RetentionClass]] {
+        classes(of: sorted.map { ($0.name, $0.stopTime) }, permanent: permanent, policy: policy, now: now)
+    }
+
+    /// The classes keeping each of `sorted` (oldest first; each named and dated), by name: for each periodic class, the
+    /// newest in each of its periods counted back from `now`; the named permanent; the newest of all. Backups of a
+    /// cluster and dump runs are counted so.
+    static func classes(of sorted: [(name: String, time: UTCTime)], permanent: Set<String>, policy: RetentionPolicy,
+                        now: UTCTime) -> [String: [RetentionClass]] {
         var classes: [String: [RetentionClass]] = [:]
         for kind in RetentionClass.periodic {
             let count = Int64(policy.counts[kind] ?? 0)
             guard count > 0, let current = kind.period(of: now) else { continue }
-            var newestInPeriod: [Int64: BackupDescriptor] = [:]
-            for backup in sorted {
-                guard let period = kind.period(of: backup.stopTime), period <= current, period > current - count else { continue }
+            var newestInPeriod: [Int64: String] = [:]
+            for item in sorted {
+                guard let period = kind.period(of: item.time), period <= current, period > current - count else { continue }
                 // Sorted oldest first: the last one seen in a period is its newest.
-                newestInPeriod[period] = backup
+                newestInPeriod[period] = item.name
             }
-            for backup in newestInPeriod.values { classes[backup.name, default: []].append(kind) }
+            for name in newestInPeriod.values { classes[name, default: []].append(kind) }
         }
-        for backup in sorted where permanent.contains(backup.name) {
-            classes[backup.name, default: []].append(.permanent)
+        for item in sorted where permanent.contains(item.name) {
+            classes[item.name, default: []].append(.permanent)
         }
         if let newest = sorted.last { classes[newest.name, default: []].append(.newest) }
         return classes

@@ -27,12 +27,17 @@ public struct RetentionPlan {
     public let orphans: [StoredObject]
     /// Uploads a killed process left unfinished a day ago or more (temporary files, S3 multipart uploads).
     public let abandonedUploads: [AbandonedUpload]
+    /// Records a newer one supersedes (the results of earlier `verify` runs, earlier permanent marks), removed once
+    /// their locks have ended.
+    public let superseded: [StoredObject]
     /// With S3 Object Lock, the locks of what is kept that may need to last longer; nil without a lock.
     public let locks: LockExtensions?
 
     /// What `execute` did beside removing: the locks it extended, and what it could not remove yet.
     public struct Outcome {
         public var extendedLocks = 0
+        /// Noncurrent versions and stray delete markers removed (with Object Lock).
+        public var removedVersions = 0
         /// Objects a lock keeps, left for a later run (with Object Lock).
         public var locked: [LockedObject] = []
         /// Backups whose descriptor a lock keeps: nothing of theirs was removed.
@@ -40,19 +45,20 @@ public struct RetentionPlan {
     }
 
     public var isEmpty: Bool {
-        backups.isEmpty && wal.allSatisfy { $0.files.isEmpty } && orphans.isEmpty && abandonedUploads.isEmpty
+        backups.isEmpty && wal.allSatisfy { $0.files.isEmpty } && orphans.isEmpty && abandonedUploads.isEmpty && superseded.isEmpty
     }
 
     public var bytes: Int {
         backups.reduce(0) { $0 + $1.objects.reduce(0) { $0 + $1.size } }
             + wal.reduce(0) { $0 + $1.files.reduce(0) { $0 + $1.object.size } }
-            + orphans.reduce(0) { $0 + $1.size } + abandonedUploads.reduce(0) { $0 + ($1.size ?? 0) }
+            + (orphans + superseded).reduce(0) { $0 + $1.size } + abandonedUploads.reduce(0) { $0 + ($1.size ?? 0) }
     }
 
     /// Extends the locks of what is kept (with Object Lock), then removes everything planned, in an order that leaves a
     /// repository `verify` accepts if it stops half-way: each backup's descriptor first (without it, the rest is not a
     /// backup; a backup whose descriptor a lock keeps keeps everything), then its objects, then WAL oldest first, then
-    /// orphans and unfinished uploads. What a lock keeps stays whole, for a later run.
+    /// orphans, superseded records and unfinished uploads, then (with Object Lock) noncurrent versions. What a lock keeps
+    /// stays whole, for a later run.
     @discardableResult
     public func execute(on storage: Storage, log: Log) throws -> Outcome {
         var outcome = Outcome()
@@ -76,8 +82,13 @@ public struct RetentionPlan {
             outcome.locked += locked
             log.info("deleted \(deletion.files.count - locked.count) WAL files of \(deletion.identity)")
         }
-        outcome.locked += try storage.remove(keys: orphans.map(\.key))
+        outcome.locked += try storage.remove(keys: (orphans + superseded).map(\.key))
         try storage.discard(abandonedUploads)
+        if locks != nil {
+            let (removed, held) = try storage.removeNoncurrentVersions(now: .now())
+            outcome.removedVersions = removed
+            outcome.locked += held
+        }
         return outcome
     }
 
@@ -113,15 +124,21 @@ public struct RetentionPlan {
         if !orphans.isEmpty {
             lines.append("delete  \(orphans.count) objects of interrupted backups (no descriptor, untouched for a day), \(size(orphans.reduce(0) { $0 + $1.size }))")
         }
+        if !superseded.isEmpty {
+            lines.append("delete  \(superseded.count) records a newer one supersedes (earlier verify results and permanent marks), \(size(superseded.reduce(0) { $0 + $1.size }))")
+        }
         if !abandonedUploads.isEmpty {
             lines.append("delete  \(abandonedUploads.count) unfinished uploads of killed processes, \(size(abandonedUploads.reduce(0) { $0 + ($1.size ?? 0) }))")
+        }
+        if locks != nil {
+            lines.append("delete  the noncurrent versions (earlier versions of replaced objects, delete markers that hide nothing) whose locks have ended")
         }
         if let locks, !locks.extensions.isEmpty {
             lines.append("lock    \(locks.extensions.count) kept objects whose lock from their write ends before their backup's expiry plus the margin: "
                          + "checked, and extended where it ends too soon")
         }
         let walCount = wal.reduce(0) { $0 + $1.files.count }
-        lines.append("total: \(backups.count) backups, \(walCount) WAL files, \(orphans.count + abandonedUploads.count) other objects, \(size(bytes))")
+        lines.append("total: \(backups.count) backups, \(walCount) WAL files, \(orphans.count + superseded.count + abandonedUploads.count) other objects, \(size(bytes))")
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -1,10 +1,12 @@
 import PITRBackup
+import PITRRepository
 import PITRStorage
 import PITRSupport
 import PITRWAL
 
 /// Decides what `delete` removes (docs/operations.md, "Retention"): the backups the policy no
-/// longer keeps, the WAL no kept backup needs (both from `RepositoryNeeds`), and leftovers of interrupted writes older than a day.
+/// longer keeps, the WAL no kept backup needs (both from `RepositoryNeeds`), leftovers of interrupted writes older than a day,
+/// and records a newer one supersedes (`RecordSeries`).
 public struct RetentionPlanner {
     /// Leftovers younger than this may belong to a backup or upload still running.
     public static let leftoverAge: Int64 = 86_400
@@ -47,7 +49,11 @@ public struct RetentionPlanner {
             LockExtensions(needs: needs, inventory: inventory,
                            metadata: try inventory.repository.metadataObjects(archives: inventory.archives.map(\.identity)), lock: lock, now: now)
         }
-        return RetentionPlan(needs: needs, backups: backups, wal: wal, orphans: orphans, abandonedUploads: abandoned, locks: locks)
+        let deleted = Set(backups.map { BackupDescriptor.objectKey(backup: $0.backup.name, object: "") })
+        let superseded = PermanentMarks.superseded(in: inventory.backupObjects).filter { mark in !deleted.contains { mark.key.hasPrefix($0) } }
+            + RecordSeries.verify.superseded(in: try RecordSeries.verify.listing(on: storage))
+        return RetentionPlan(needs: needs, backups: backups, wal: wal, orphans: orphans, abandonedUploads: abandoned, superseded: superseded,
+                             locks: locks)
     }
 
     /// Oldest first: by position in the WAL stream, then timeline, then name.

@@ -3,8 +3,16 @@ import PITRConfig
 extension Settings {
     /// TAILTOWN_RETAIN; daily=7 weekly=4 monthly=12 yearly=7 by default.
     public func retentionPolicy() throws -> RetentionPolicy {
-        let definition = SettingDefinition.retain
-        guard let value = value(of: definition) else { return .standard }
+        try policy(.retain) ?? .standard
+    }
+
+    /// TAILTOWN_RETAIN_DUMPS; TAILTOWN_RETAIN when unset.
+    public func dumpRetentionPolicy() throws -> RetentionPolicy {
+        try policy(.retainDumps) ?? retentionPolicy()
+    }
+
+    private func policy(_ definition: SettingDefinition) throws -> RetentionPolicy? {
+        guard let value = value(of: definition) else { return nil }
         do {
             return try RetentionPolicy(parsing: value.text, setting: definition.name)
         } catch RetentionError.badPolicy(_, _, let problem) {

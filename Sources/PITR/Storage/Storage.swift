@@ -67,6 +67,11 @@ public protocol Storage: AnyObject {
     /// what is missing; one request, made when the repository records the mode.
     func checkLocking() throws
 
+    /// Checks that the store refuses to overwrite on a conditional write (what keeps an archived object from ever being
+    /// replaced), naming what is missing; returns false when there is nothing to probe (file:// links, never replacing).
+    /// Made when the repository is set up, and recorded.
+    func checkConditionalWrites() throws -> Bool
+
     /// The end of the lock on `key`'s current version; nil when it has none (or nothing is locked here).
     func lockEnd(of key: String) throws -> UTCTime?
 
@@ -76,14 +81,21 @@ public protocol Storage: AnyObject {
     /// The keys under `prefix` that a delete marker hides (versioned S3 buckets): listings do not show them, reads look
     /// behind the marker (with Object Lock).
     func hiddenObjects(prefix: String) throws -> [String]
+
+    /// Removes, by version id, the versions that are not their key's current one (a replaced object's earlier
+    /// versions) and the delete markers that hide nothing, once their locks have ended, so that they stop being billed;
+    /// a key a delete marker hides is left whole. Returns how many were removed, and what a lock still holds.
+    func removeNoncurrentVersions(now: UTCTime) throws -> (removed: Int, locked: [LockedObject])
 }
 
 extension Storage {
     public var objectLock: S3ObjectLock? { nil }
     public func checkLocking() throws {}
+    public func checkConditionalWrites() throws -> Bool { false }
     public func lockEnd(of key: String) throws -> UTCTime? { nil }
     public func extendLock(of key: String, until: UTCTime) throws {}
     public func hiddenObjects(prefix: String) throws -> [String] { [] }
+    public func removeNoncurrentVersions(now: UTCTime) throws -> (removed: Int, locked: [LockedObject]) { (0, []) }
 }
 
 /// An object `remove(keys:)` could not remove yet because a lock holds it, and until when (nil: unknown).

@@ -6,11 +6,18 @@ public enum AtomicFile {
     /// to another owner, say). `durable` syncs the file before the rename and the folder after it.
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t, durable: Bool,
                              prepare: (SystemFile) throws -> Void = { _ in }) throws {
+        try write(to: path, mode: mode, durable: durable) { file in
+            try file.write(bytes)
+            try prepare(file)
+        }
+    }
+
+    /// The same, with what `fill` writes into the new file (streamed: a file too large to hold).
+    public static func write(to path: String, mode: mode_t, durable: Bool, fill: (SystemFile) throws -> Void) throws {
         let temporary = FileSystem.temporaryName(for: path)
         do {
             let file = try SystemFile.createExclusive(temporary, mode: mode)
-            try file.write(bytes)
-            try prepare(file)
+            try fill(file)
             if durable { try file.sync() }
             try FileSystem.rename(temporary, to: path)
         } catch {

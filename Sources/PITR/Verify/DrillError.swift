@@ -4,6 +4,8 @@ import PITRSupport
 public enum DrillError: PITRError, Equatable {
     case badCheck(text: String, problem: String)
     case noScratch(path: String, reason: String)
+    case noDump
+    case stepFailed(command: String, detail: String)
 
     public var description: String {
         switch self {
@@ -11,6 +13,10 @@ public enum DrillError: PITRError, Equatable {
             "--check-sql '\(text)': \(problem)"
         case .noScratch(let path, let reason):
             "cannot create a scratch directory in \(path): \(reason); choose another with --scratch-dir"
+        case .noDump:
+            "the repository holds no dump to load (dump-push makes them)"
+        case .stepFailed(let command, let detail):
+            "\(command) failed: \(detail)"
         }
     }
 }

@@ -85,11 +85,15 @@ public struct RepositoryVerifier {
             }
         }
         problems += lockProblems()
+        let dumps = DumpVerification(repository: inventory.repository, deep: deep).run()
+        problems += dumps.problems
         let keys = keyUses(outcomes)
         problems += keys.filter { $0.status == nil && inventory.repository.keyring != nil }.map { .keyMissing(keyID: $0.keyID, objects: $0.objects) }
         var report = VerifyReport(time: now, deep: deep, backups: inventory.backups.count, backupObjects: backupObjects,
                                   walFiles: walFiles, problems: problems, formatOneObjects: formatOne)
         report.keys = keys
+        report.dumps = dumps.dumps
+        report.dumpObjects = dumps.objects
         // A key is known to be unneeded only when every object's header said which key it needs, and nothing the
         // repository keeps about itself (the log, each archive.info) is still sealed by it.
         if outcomes.allSatisfy(\.headerRead), let sealing = try? inventory.repository.metadataKeyIDs() {

@@ -43,7 +43,7 @@ public struct RestoreDrill {
         public var totalSeconds: Double { phases.reduce(0) { $0 + $1.seconds } }
 
         public var text: String {
-            var lines = ["restore test of backup \(backup.isEmpty ? "?" : backup):"]
+            var lines = ["restore test of \(backup.hasPrefix("dump ") ? "" : "backup ")\(backup.isEmpty ? "?" : backup):"]
             for phase in phases { lines.append("  \(phase.name): \(Stopwatch.text(phase.seconds))") }
             lines.append("  total (the measured RTO): \(Stopwatch.text(totalSeconds))")
             for result in checks {
@@ -58,9 +58,11 @@ public struct RestoreDrill {
     /// The restore's path, shared with `restore`.
     public var procedure: RestoreProcedure
     private var repository: Repository { procedure.repository }
-    private var log: Log { procedure.log }
+    var log: Log { procedure.log }
     /// Nil: the newest backup, recovered to the end of the archive.
     public var target: RecoveryTarget?
+    /// Load the newest dump of `database` into a new cluster instead (`verify --restore-test --from-dump`).
+    public var fromDump = false
     public var checks: [DrillCheck] = []
     public var database = "postgres"
     public var scratchParent = "/var/tmp"
@@ -73,6 +75,7 @@ public struct RestoreDrill {
     }
 
     public func run() -> Report {
+        if fromDump { return runFromDump() }
         var phases: [Phase] = []
         var backup = ""
         var results: [CheckResult] = []
@@ -117,27 +120,32 @@ public struct RestoreDrill {
         } catch {
             failure = "\(error)"
         }
+        phases.append(cleanUp(started: started, scratch: scratch, failed: failure != nil))
+        var report = Report(backup: backup, phases: phases, checks: results, failure: failure)
+        (report.downloadBytes, report.replayBytes) = work
+        return report
+    }
+
+    /// Stops the drill server and removes the scratch directory: the last phase.
+    func cleanUp(started: PostgresStarter?, scratch: String?, failed: Bool) -> Phase {
         let clock = Stopwatch()
         if let starter = started {
             if let problem = starter.stopImmediately() { log.warning("pg_ctl stop: \(problem)") }
-            if failure != nil { log.error("the drill server's log ends with:\n\(starter.logTail())") }
+            if failed { log.error("the drill server's log ends with:\n\(starter.logTail())") }
         }
         if let scratch {
             if let result = try? ChildProcess(executable: "/bin/rm", arguments: ["-rf", scratch]).run(), result.status != 0 {
                 log.warning("cannot remove the scratch directory \(scratch): \(result.output)")
             }
         }
-        phases.append(Phase(name: "stop and clean up", seconds: clock.seconds))
-        var report = Report(backup: backup, phases: phases, checks: results, failure: failure)
-        (report.downloadBytes, report.replayBytes) = work
-        return report
+        return Phase(name: "stop and clean up", seconds: clock.seconds)
     }
 
     /// The folder of the drill server's socket, inside the scratch directory.
     static let socketFolder = "socket"
 
     /// A new directory under `scratchParent`, root's, which the owner may pass through but not change.
-    private func makeScratch() throws -> String {
+    func makeScratch() throws -> String {
         var template = Array((scratchParent + "/tailtown-pitr-drill-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else {
             throw DrillError.noScratch(path: scratchParent, reason: String(cString: strerror(errno)))
@@ -151,7 +159,7 @@ public struct RestoreDrill {
     /// reachable only through its socket in the scratch directory, follows only the archive, logs to
     /// pg_ctl's file, and starts on a small host beside production. Makes the socket folder (the
     /// owner's) and the hba file (root's folder, the owner's file) by descriptor.
-    private func privateServer(folder: String, owner: FileOwner) throws -> [(name: String, value: String)] {
+    func privateServer(folder: String, owner: FileOwner) throws -> [(name: String, value: String)] {
         let scratch = try OpenDirectory.open(folder)
         let socket = try scratch.makeDirectory(Self.socketFolder, mode: 0o700)
         if owner.needsHandOver { try socket.changeOwner(uid: owner.uid, gid: owner.gid) }
@@ -164,7 +172,7 @@ public struct RestoreDrill {
         ]
     }
 
-    private func run(_ check: DrillCheck, socket: String, port: Int, starter: PostgresStarter, owner: FileOwner) throws -> CheckResult {
+    func run(_ check: DrillCheck, socket: String, port: Int, starter: PostgresStarter, owner: FileOwner) throws -> CheckResult {
         let psql = ChildProcess(executable: starter.binDirectory + "/psql",
                                 arguments: ["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-h", socket, "-p", String(port),
                                             "-U", owner.name, "-d", database, "-c", check.sql],

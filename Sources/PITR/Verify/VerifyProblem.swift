@@ -21,6 +21,8 @@ public enum VerifyProblem: Equatable, Sendable {
     case lockTooShort(object: String, lockedUntil: UTCTime?, needed: UTCTime?)
     /// A delete marker hides the object (deleted without a version id); its newest version is still stored.
     case hiddenByDeleteMarker(object: String)
+    /// A dump (`<run> database <name>` or `<run> globals`) that cannot be fetched whole, or that pg_restore cannot read.
+    case badDump(dump: String, reason: String)
 
     /// A short machine name, for `--json`.
     public var kind: String {
@@ -36,6 +38,7 @@ public enum VerifyProblem: Equatable, Sendable {
         case .brokenChain: "broken_chain"
         case .lockTooShort: "lock_too_short"
         case .hiddenByDeleteMarker: "hidden_by_delete_marker"
+        case .badDump: "bad_dump"
         }
     }
 
@@ -48,6 +51,7 @@ public enum VerifyProblem: Equatable, Sendable {
         case .keyMissing(let keyID, _): "key \(keyID)"
         case .unreadableDescriptor(let backup, _), .brokenChain(let backup, _): backup
         case .lockTooShort(let object, _, _), .hiddenByDeleteMarker(let object): object
+        case .badDump(let dump, _): dump
         }
     }
 
@@ -76,6 +80,8 @@ public enum VerifyProblem: Equatable, Sendable {
         case let .lockTooShort(object, lockedUntil, needed):
             "\(object) is \(lockedUntil.map { "locked only until \($0.iso8601)" } ?? "not locked") but \(needed.map { "a kept backup needs it until \($0.iso8601)" } ?? "it is needed for as long as anything is kept"): "
                 + "run 'tailtown-pitr delete --confirm', which extends the locks of what it keeps, every day"
+        case .badDump(let dump, let reason):
+            "dump \(dump): \(reason)"
         case .hiddenByDeleteMarker(let object):
             "\(object) is hidden by a delete marker (it was deleted without a version id; its locked version is still stored, and "
                 + "restore reads it through the marker): find out who deleted it, and remove the marker by its version id to show it again"

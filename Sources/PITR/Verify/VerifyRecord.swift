@@ -2,11 +2,9 @@ import PITRPipeline
 import PITRRepository
 import PITRSupport
 
-/// The outcome of the last `verify`, kept in the repository as `verify.last` so that `check`
-/// and `status` can report it (as the last_verify metrics) without verifying again.
+/// The outcome of the last `verify`, kept in the repository so that `check` and `status` can report it (as the
+/// last_verify metrics) without verifying again: one object per run, never replaced (`RecordSeries.verify`).
 public struct VerifyRecord: Equatable, Sendable {
-    static let key = "verify.last"
-
     public let time: UTCTime
     public let sound: Bool
     public let deep: Bool
@@ -31,19 +29,23 @@ public struct VerifyRecord: Equatable, Sendable {
     public func save(in repository: Repository) throws {
         let text = MetadataText([("format", "1"), ("time", time.iso8601), ("result", sound ? "ok" : "failed"),
                                  ("deep", deep ? "true" : "false"), ("problems", String(problems))])
-        _ = try SealedMetadata.store(text, at: Self.key, identity: try Self.identity(in: repository), replace: true,
+        _ = try RecordSeries.verify.append("verify", on: repository.storage) { key in
+            try SealedMetadata.store(text, at: key, identity: try Self.identity(key, in: repository), replace: false,
                                      under: repository.key, in: repository)
+        }
     }
 
     /// The last record, or nil when `verify` never ran on this repository, or its record is not sealed (an earlier
     /// release's, or put there without the key), which counts as no verify at all.
     public static func load(from repository: Repository) throws -> VerifyRecord? {
-        guard case .sealed(let text, _)? = try SealedMetadata.read(key, identity: try identity(in: repository), in: repository),
+        let series = RecordSeries.verify
+        guard let key = series.entries(in: try series.listing(on: repository.storage)).last?.object.key,
+              case .sealed(let text, _)? = try SealedMetadata.read(key, identity: try identity(key, in: repository), in: repository),
               let time = text["time"].flatMap(UTCTime.init(iso8601:)) else { return nil }
         return VerifyRecord(time: time, sound: text["result"] == "ok", deep: text["deep"] == "true", problems: Int(text["problems"] ?? "") ?? 0)
     }
 
-    private static func identity(in repository: Repository) throws -> ObjectIdentity {
+    private static func identity(_ key: String, in repository: Repository) throws -> ObjectIdentity {
         ObjectIdentity(["repository": try repository.recordedState()?.repositoryID ?? "", "file": key])
     }
 }

@@ -13,6 +13,9 @@ public struct VerifyReport: Equatable, Sendable {
     public var formatOneObjects = 0
     /// How many objects each key encrypted: the configured keys, then keys objects name that are not configured.
     public var keys: [KeyUse] = []
+    /// Dumps checked, and their objects.
+    public var dumps = 0
+    public var dumpObjects = 0
     /// Retired keys that no object within retention needs any more.
     public var unneededKeys: [String] = []
 
@@ -35,8 +38,8 @@ public struct VerifyReport: Equatable, Sendable {
 
     public var text: String {
         var lines = problems.map { "problem: \($0.description)" }
-        lines.append("checked \(backups) backups (\(backupObjects) objects) and \(walFiles) WAL files"
-                     + (deep ? ", each decoded and authenticated" : ", headers and trailers") + ": "
+        lines.append("checked \(backups) backups (\(backupObjects) objects), \(walFiles) WAL files and \(dumps) dumps (\(dumpObjects) objects)"
+                     + (deep ? ", each decoded and authenticated" + (dumps > 0 ? " (each dump's archive read by pg_restore --list)" : "") : ", headers and trailers") + ": "
                      + (isSound ? "all is well" : "\(problems.count) problem\(problems.count == 1 ? "" : "s")"))
         if formatOneObjects > 0 {
             lines.append("\(formatOneObjects) object\(formatOneObjects == 1 ? " is" : "s are") of format 1, written before objects were bound to their names: "
@@ -62,7 +65,7 @@ public struct VerifyReport: Equatable, Sendable {
             return "{" + fields.joined(separator: ",") + "}"
         }
         return "{\"ok\":\(isSound),\"time\":\(string(time.iso8601)),\"deep\":\(deep),\"backups\":\(backups),"
-            + "\"backup_objects\":\(backupObjects),\"wal_files\":\(walFiles),\"format1_objects\":\(formatOneObjects),"
+            + "\"backup_objects\":\(backupObjects),\"wal_files\":\(walFiles),\"dumps\":\(dumps),\"dump_objects\":\(dumpObjects),\"format1_objects\":\(formatOneObjects),"
             + "\"keys\":[" + keys.map { "{\"id\":\(string($0.keyID)),\"status\":\($0.status.map { string($0.rawValue) } ?? "null"),\"objects\":\($0.objects)}" }
                 .joined(separator: ",") + "],"
             + "\"unneeded_keys\":[" + unneededKeys.map(string).joined(separator: ",") + "],"

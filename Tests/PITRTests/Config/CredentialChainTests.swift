@@ -151,7 +151,7 @@ struct CredentialChainTests {
         let fileRepository = try Settings.load(flags: [:], environment: ["TAILTOWN_REPO": "file:///x"], defaultFile: "/nonexistent/tailtown-pitr.conf")
         #expect(try fileRepository.awsCredentialsDescription(home: home) == nil)
         func folder(_ environment: [String: String], home: String? = "/home/pg") throws -> String? {
-            try Settings.load(flags: [:], environment: environment, defaultFile: "/nonexistent/tailtown-pitr.conf").credentialCacheFolder(home: home)
+            try Settings.load(flags: [:], environment: environment, defaultFile: "/nonexistent/tailtown-pitr.conf").cacheFolder(home: home)
         }
         #expect(try folder([:]) == "/home/pg/.cache/tailtown-pitr")
         #expect(try folder(["XDG_CACHE_HOME": "/xdg"]) == "/xdg/tailtown-pitr")

@@ -89,6 +89,7 @@ import Testing
             "TAILTOWN_ENCRYPTION_KEY                 (unset)",
             "TAILTOWN_LOG_LEVEL                      debug  (file \(named) line 1)",
             "TAILTOWN_RETAIN                         daily=7 weekly=4 monthly=12 yearly=7  (default)",
+            "TAILTOWN_RETAIN_DUMPS                   (unset)",
             "TAILTOWN_FULL_EVERY                     7d  (default)",
             "TAILTOWN_NOTIFY_URL                     (unset)",
             "TAILTOWN_UPLOAD_CONCURRENCY             (unset)",

@@ -39,7 +39,7 @@ struct MonitoredRepository {
         #expect(status.gaps.isEmpty)
         #expect(status.segmentsLastDay == 20)
         let walBytes = try monitored.repo.storage.listObjects(prefix: "wal/").filter { !$0.key.hasSuffix("archive.info") }.reduce(0) { $0 + $1.size }
-        #expect(status.bytesByKind.map(\.kind) == ["backups", "wal"])
+        #expect(status.bytesByKind.map(\.kind) == ["backups", "wal", "dumps"])
         #expect(status.bytesByKind[0].bytes == monitored.backup.storedBytes + (try monitored.repo.storage.size(of: BackupDescriptor.key(of: monitored.backup.name)) ?? 0))
         #expect(status.bytesByKind[1].bytes == walBytes)
         #expect(status.bytesByStorageClass.map(\.storageClass) == ["local"])

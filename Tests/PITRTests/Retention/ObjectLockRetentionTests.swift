@@ -18,12 +18,7 @@ struct ObjectLockRetentionTests {
     let repo: SyntheticRepository
 
     init() throws {
-        let bucket = MotoServer.uniqueBucket("lockdelete")
-        try MotoServer.createBucket(bucket, objectLock: true)
-        var configuration = try S3TestRepository.configuration(bucket: bucket, prefix: "pg")
-        configuration.objectLock = S3ObjectLock(mode: .governance, margin: 10, horizon: 0)
-        storage = try S3Storage(configuration: configuration, log: Log(level: .error))
-        repo = try SyntheticRepository(storage: storage)
+        (storage, repo) = try SyntheticRepository.locked("lockdelete", margin: 10, horizon: 0)
     }
 
     /// The versions and delete markers of the objects in the repository's `folders`, by object key.
@@ -107,5 +102,101 @@ struct ObjectLockRetentionTests {
         let hidden = repo.walKey(.segment(repo.segment(1, 4)))
         _ = try storage.client.send(try S3Client.Operation(method: "DELETE", key: storage.configuration.objectKey(hidden), accepting: [404]))
         #expect(try problems().contains { $0.kind == "hidden_by_delete_marker" && $0.subject == storage.describe(hidden) })
+    }
+
+    /// Nothing is rewritten: a permanent mark is undone by a newer one (no locked object is removed or replaced), and the
+    /// superseded marks go once their locks end; their locks are not extended meanwhile.
+    @Test func unkeepInALockedRepositoryAndSupersededMarksGo() throws {
+        try repo.addSegments(1...4)
+        let older = try repo.addBackup(stoppedAt: "2026-01-01T00:00:00Z", start: 1, stop: 2)
+        _ = try repo.addBackup(stoppedAt: "2026-01-05T00:00:00Z", start: 3, stop: 4)
+        let marks = PermanentMarks(repository: repo.repository)
+        try marks.keep(older.name, now: .now())
+        try marks.unkeep(older.name, now: .now())
+        try marks.keep(older.name, now: .now())
+        #expect(try marks.list() == [older.name])
+        let folder = BackupDescriptor.objectKey(backup: older.name, object: "")
+        let policy = RetentionPolicy(counts: [.daily: 1])
+        let plan = try RetentionPlanner(inventory: RepositoryInventory.load(repository: repo.repository)).plan(policy: policy, now: .now())
+        #expect(plan.backups.isEmpty)
+        #expect(plan.superseded.map(\.key).sorted() == [folder + "keep.00000001", folder + "unkeep.00000002"])
+        let inventory = try RepositoryInventory.load(repository: repo.repository)
+        let locks = LockExtensions(needs: inventory.needs(policy: policy, now: .now()), inventory: inventory, metadata: [],
+                                   lock: try #require(storage.objectLock), now: .now(), everything: true)
+        #expect(locks.extensions.contains { $0.key == folder + "keep.00000003" })
+        #expect(!locks.extensions.contains { $0.key == folder + "keep.00000001" || $0.key == folder + "unkeep.00000002" })
+        let held = try plan.execute(on: storage, log: Log(level: .error))
+        #expect(Set(held.locked.map(\.key)) == Set(plan.superseded.map(\.key)))
+        sleep(11)
+        #expect(try plan.execute(on: storage, log: Log(level: .error)).locked.isEmpty)
+        #expect(try repo.keys().filter { $0.hasPrefix(folder) && $0.contains("keep") } == [folder + "keep.00000003"])
+        #expect(try marks.list() == [older.name])
+        #expect(try versions(["backups/" + older.name]).values.allSatisfy { $0.allSatisfy { !$0.isDeleteMarker } })
+    }
+
+    /// `delete` removes the noncurrent versions whose locks have ended (a replaced object's earlier version, a delete
+    /// marker a newer version covers), never a current version, and leaves whole a key a delete marker hides.
+    @Test func noncurrentVersionsGoOnceTheirLocksEnd() throws {
+        try repo.addSegments(1...2)
+        _ = try repo.addBackup(stoppedAt: "2026-01-05T00:00:00Z", start: 1, stop: 2)
+        let replaced = "verify.window.test"
+        for text in ["first", "second"] {
+            let upload = try storage.startUpload(replaced)
+            try Array(text.utf8).withUnsafeBytes { try upload.write($0) }
+            _ = try upload.commit(replace: true)
+        }
+        let covered = "drills/covered"
+        try repo.putObject(covered, Array("covered".utf8))
+        _ = try storage.client.send(try S3Client.Operation(method: "DELETE", key: storage.configuration.objectKey(covered), accepting: [404]))
+        try repo.putObject(covered, Array("covered again".utf8))
+        let hidden = repo.walKey(.segment(repo.segment(1, 2)))
+        _ = try storage.client.send(try S3Client.Operation(method: "DELETE", key: storage.configuration.objectKey(hidden), accepting: [404]))
+        func count(_ key: String) throws -> Int {
+            let deletion = S3VersionedDeletion(storage: storage, lock: try #require(storage.objectLock))
+            return try deletion.versions(in: "pg/", deep: true)["pg/" + key]?.count ?? 0
+        }
+        #expect(try count(replaced) == 2 && count(covered) == 3 && count(hidden) == 2)
+        let plan = try RetentionPlanner(inventory: RepositoryInventory.load(repository: repo.repository))
+            .plan(policy: RetentionPolicy(counts: [.daily: 1]), now: .now())
+        #expect(plan.text.contains("delete  the noncurrent versions"))
+
+        // Still locked: only the delete marker a newer version covers goes.
+        let held = try plan.execute(on: storage, log: Log(level: .error))
+        #expect(held.removedVersions == 1)
+        #expect(Set(held.locked.map(\.key)) == [replaced, covered])
+        #expect(held.locked.allSatisfy { $0.until != nil })
+        #expect(try count(replaced) == 2 && count(covered) == 2 && count(hidden) == 2)
+
+        sleep(11)
+        let done = try plan.execute(on: storage, log: Log(level: .error))
+        #expect(done.removedVersions == 2, "\(done.locked)")
+        #expect(try count(replaced) == 1 && count(covered) == 1 && count(hidden) == 2)
+        #expect(try storage.readSmallObject(replaced) == Array("second".utf8))
+    }
+
+    /// Moving a backup into a longer class (here permanent, by backup-mark --keep) makes the next `delete` extend
+    /// (PutObjectRetention) the locks of its pieces, its chain's parent's, its WAL from start to stop, its .backup file
+    /// and every .history file: read back with HEAD.
+    @Test func aLongerClassExtendsTheLocksOfAllItNeeds() throws {
+        try repo.addSegments(1...6)
+        try repo.addHistory(timeline: 2, ancestors: [(1, 6)])
+        let full = try repo.addBackup(stoppedAt: "2026-01-01T00:00:00Z", start: 1, stop: 2)
+        let incremental = try repo.addBackup(stoppedAt: "2026-01-03T00:00:00Z", start: 3, stop: 4, parent: full)
+        _ = try repo.addBackup(stoppedAt: "2026-01-05T00:00:00Z", start: 5, stop: 6)
+        let needed = try repo.keys().filter { $0.hasPrefix("backups/\(incremental.name)/") || $0.hasPrefix("backups/\(full.name)/") }
+            + [3, 4].map { repo.walKey(.segment(repo.segment(1, $0))) }
+            + [repo.walKey(.backup(repo.segment(1, 3), offset: 0x28)), repo.walKey(.history(TimelineID(2)))]
+        #expect(needed.count > 8)
+        let soon = UTCTime.now().secondsSinceEpoch + 60
+        for key in needed { #expect(try #require(try storage.lockEnd(of: key)).secondsSinceEpoch < soon, "\(key) locked from its write only") }
+
+        try PermanentMarks(repository: repo.repository).keep(incremental.name, now: .now())
+        sleep(2)  // the locks from the writes now end before what is kept for ever needs
+        let plan = try RetentionPlanner(inventory: RepositoryInventory.load(repository: repo.repository))
+            .plan(policy: RetentionPolicy(counts: [.daily: 1]), now: .now())
+        #expect(plan.backups.isEmpty)
+        #expect(try plan.execute(on: storage, log: Log(level: .error)).extendedLocks >= needed.count)
+        let month = UTCTime.now().secondsSinceEpoch + 29 * 86_400
+        for key in needed { #expect(try #require(try storage.lockEnd(of: key)).secondsSinceEpoch > month, "\(key) locked as long as it is kept") }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import PITRBackup
 @testable import PITRPipeline
+@testable import PITRRepository
 @testable import PITRRetention
 @testable import PITRStorage
 @testable import PITRSupport
@@ -124,8 +125,21 @@ struct RetentionScenario {
         #expect(plan.classification.classes(of: scenario.backups["b1"]!.name) == [.permanent])
         let plannedWAL = Set(plan.wal.flatMap { $0.files.map(\.object.key) })
         #expect(plannedWAL == scenario.expectedDeletedWAL.subtracting(scenario.segmentKeys(1, 10...10) + [scenario.backupFileKey("b1")]))
-        try marks.unkeep(scenario.backups["b1"]!.name)
+        try marks.unkeep(scenario.backups["b1"]!.name, now: RetentionScenario.now)
         #expect(try marks.list().isEmpty)
+        // Each mark is an object of its own, the newest deciding; an earlier release's single `keep` is the oldest.
+        let folder = BackupDescriptor.objectKey(backup: scenario.backups["b2"]!.name, object: "")
+        try scenario.repo.putObject(folder + "keep", Array("format=1\n".utf8))
+        #expect(try marks.list() == [scenario.backups["b2"]!.name])
+        try marks.unkeep(scenario.backups["b2"]!.name, now: RetentionScenario.now)
+        try marks.keep(scenario.backups["b2"]!.name, now: RetentionScenario.now)
+        #expect(try marks.list() == [scenario.backups["b2"]!.name])
+        #expect(try scenario.repo.keys().filter { $0.hasPrefix(folder) && $0.contains("keep") } == [folder + "keep", folder + "keep.00000002", folder + "unkeep.00000001"])
+        let again = try RetentionPlanner(inventory: try RepositoryInventory.load(repository: scenario.repo.repository))
+            .plan(policy: RetentionScenario.policy, now: RetentionScenario.now)
+        // b1's marks go with its folder; b2's older ones are superseded.
+        #expect(again.backups.map(\.backup.name).contains(scenario.backups["b1"]!.name))
+        #expect(Set(again.superseded.map(\.key)) == [folder + "keep", folder + "unkeep.00000001"])
     }
 
     /// The same plan on S3 (moto): listing times, DeleteObjects batches, and a repository that still verifies deep.

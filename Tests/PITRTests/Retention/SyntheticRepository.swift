@@ -6,6 +6,7 @@ import Foundation
 @testable import PITRStorage
 @testable import PITRSupport
 @testable import PITRWAL
+import TestSupport
 
 /// A repository (a file:// folder, or the storage given) filled with real objects (encoded through
 /// the pipeline) and real backup descriptors, but made-up WAL content: enough for retention, verify
@@ -113,5 +114,17 @@ final class SyntheticRepository {
     func age(_ path: String, by age: Int64, before now: UTCTime) throws {
         let date = Date(timeIntervalSince1970: TimeInterval(now.secondsSinceEpoch - age))
         try FileManager.default.setAttributes([.modificationDate: date], ofItemAtPath: path)
+    }
+}
+
+extension SyntheticRepository {
+    /// A repository in a new moto bucket with Object Lock, new objects locked for `horizon` + `margin` seconds.
+    static func locked(_ name: String, margin: Int64, horizon: Int64) throws -> (S3Storage, SyntheticRepository) {
+        let bucket = MotoServer.uniqueBucket(name)
+        try MotoServer.createBucket(bucket, objectLock: true)
+        var configuration = try S3TestRepository.configuration(bucket: bucket, prefix: "pg")
+        configuration.objectLock = S3ObjectLock(mode: .governance, margin: margin, horizon: horizon)
+        let storage = try S3Storage(configuration: configuration, log: Log(level: .error))
+        return (storage, try SyntheticRepository(storage: storage))
     }
 }

@@ -183,13 +183,28 @@ import Testing
 
     @Test func recordsTheOutcomeForCheck() throws {
         let scenario = try RetentionScenario()
-        #expect(try VerifyRecord.load(from: scenario.repo.repository) == nil)
+        let repository = scenario.repo.repository
+        #expect(try VerifyRecord.load(from: repository) == nil)
+        // An earlier release's record, under its single name, is read until a newer one is written.
+        let legacy = MetadataText([("format", "1"), ("time", "2026-06-14T12:00:00Z"), ("result", "failed"), ("deep", "false"), ("problems", "2")])
+        _ = try SealedMetadata.store(legacy, at: "verify.last", identity: ObjectIdentity(["repository": try repository.recordedState()?.repositoryID ?? "", "file": "verify.last"]),
+                                     replace: false, under: repository.key, in: repository)
+        #expect(try VerifyRecord.load(from: repository) == VerifyRecord(time: UTCTime(iso8601: "2026-06-14T12:00:00Z")!, sound: false, deep: false, problems: 2))
         let report = try verify(scenario)
-        try VerifyRecord(report).save(in: scenario.repo.repository)
-        #expect(try VerifyRecord.load(from: scenario.repo.repository) == VerifyRecord(time: RetentionScenario.now, sound: true, deep: false, problems: 0))
-        // A record in plain text (an earlier release's, or written without the key) counts as no verify at all.
+        try VerifyRecord(report).save(in: repository)
+        try VerifyRecord(report).save(in: repository)
+        #expect(try VerifyRecord.load(from: repository) == VerifyRecord(time: RetentionScenario.now, sound: true, deep: false, problems: 0))
+        // One object per run, none replaced; delete removes all but the newest.
+        #expect(try scenario.repo.keys().filter { $0.hasPrefix("verify") } == ["verify.last", "verify/verify.00000001", "verify/verify.00000002"])
+        let plan = try RetentionPlanner(inventory: RepositoryInventory.load(repository: repository)).plan(policy: RetentionScenario.policy, now: RetentionScenario.now)
+        #expect(plan.superseded.map(\.key).sorted() == ["verify.last", "verify/verify.00000001"])
+        #expect(plan.text.contains("delete  2 records a newer one supersedes"))
+        try plan.execute(on: scenario.repo.storage, log: Log(level: .error))
+        #expect(try scenario.repo.keys().filter { $0.hasPrefix("verify") } == ["verify/verify.00000002"])
+        #expect(try VerifyRecord.load(from: repository)?.time == RetentionScenario.now)
+        // A record in plain text (written without the key) counts as no verify at all.
         try Data("format=1\ntime=2026-06-15T12:00:00Z\nresult=ok\ndeep=true\nproblems=0\n".utf8)
-            .write(to: URL(fileURLWithPath: scenario.repo.path(VerifyRecord.key)))
-        #expect(try VerifyRecord.load(from: scenario.repo.repository) == nil)
+            .write(to: URL(fileURLWithPath: scenario.repo.path("verify/verify.00000003")))
+        #expect(try VerifyRecord.load(from: repository) == nil)
     }
 }

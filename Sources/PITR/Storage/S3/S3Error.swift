@@ -15,6 +15,8 @@ public enum S3Error: PITRError, Equatable {
     case configuration(setting: String, problem: String)
     /// With Object Lock: the object cannot be removed before its lock ends (nil: S3 refused, the end unknown).
     case locked(object: String, until: UTCTime?)
+    /// The store lacks a feature the repository's safety rests on (found when the repository is set up).
+    case unsafeStore(store: String, missing: String)
 
     /// Every text here that came from the server (a code, a message, a key it named) is made safe
     /// for one log line and bounded (`sanitizedServerText`), as it ends up in PostgreSQL's log.
@@ -35,6 +37,9 @@ public enum S3Error: PITRError, Equatable {
             return "\(setting) \(problem)"
         case let .locked(object, until):
             return "\(object) cannot be removed yet: S3 Object Lock holds it \(until.map { "until \($0.iso8601)" } ?? "(S3 refused the deletion)")"
+        case let .unsafeStore(store, missing):
+            return "\(store.sanitizedServerText(limit: 300)) does not support \(missing): refusing to use it as a repository "
+                + "(docs/s3.md, \"S3-compatible stores\")"
         }
     }
 

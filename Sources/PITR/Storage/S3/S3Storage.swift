@@ -41,6 +41,23 @@ public final class S3Storage: Storage {
         }
     }
 
+    /// Two conditional PUTs (If-None-Match: *) of one new probe object under `probes/`: the second must be refused (412).
+    /// A store that takes it would let a second writer overwrite an archived object without a word, and is refused. A
+    /// store that answers 501 is checked with a HEAD before each PUT instead, with a warning (`putObject`). The probe (a
+    /// few bytes, once per repository) stays: the archiver's role may not delete anything, and Object Lock would keep it.
+    public func checkConditionalWrites() throws -> Bool {
+        let probe = "probes/conditional-write." + hex(try SecureRandom.bytes(8))
+        let body = Array("tailtown-pitr probe of conditional writes\n".utf8)
+        _ = try putObject(key: probe, body: body, replace: false)
+        let second = try putObject(key: probe, body: body, replace: false)
+        guard second == .alreadyExists else {
+            throw S3Error.unsafeStore(store: "\(configuration.endpoint.host) (bucket \(configuration.bucket))",
+                                      missing: "conditional writes (If-None-Match: *): a second PUT of \(describe(probe)) was taken instead of refused with 412, "
+                                        + "so an archived object could be overwritten")
+        }
+        return true
+    }
+
     /// PutObjectRetention: locks `objectKey` (the current version) in the configured mode until `until`, which S3 takes
     /// only as long or longer than a lock the object has.
     func lock(objectKey: String, until: UTCTime) throws {
@@ -66,6 +83,11 @@ public final class S3Storage: Storage {
         guard let lock = objectLock else { return [] }
         let versions = try S3VersionedDeletion(storage: self, lock: lock).versions(in: configuration.objectKey(prefix), deep: true)
         return versions.filter { $0.value.contains { $0.isLatest && $0.isDeleteMarker } }.keys.map(configuration.repositoryKey).sorted()
+    }
+
+    public func removeNoncurrentVersions(now: UTCTime) throws -> (removed: Int, locked: [LockedObject]) {
+        guard let lock = objectLock else { return (0, []) }
+        return try S3VersionedDeletion(storage: self, lock: lock).removeNoncurrent(now: now)
     }
 
     public func describe(_ key: String) -> String {

@@ -41,6 +41,31 @@ struct S3VersionedDeletion {
         return locked + refused.sorted().map { LockedObject(key: configuration.repositoryKey($0), until: nil) }
     }
 
+    /// The repository's noncurrent versions and its delete markers that are not a key's newest, by version id: those
+    /// whose writer's lock has ended (S3 refusing one locked longer leaves it, returned without a date); a key whose
+    /// newest version is a delete marker is left whole, as what it hides may be needed (`verify` names it). One deep
+    /// listing of the versions.
+    func removeNoncurrent(now: UTCTime) throws -> (removed: Int, locked: [LockedObject]) {
+        let configuration = storage.configuration
+        var locked: [LockedObject] = []
+        var deletable: [(key: String, version: String?)] = []
+        for (key, all) in try versions(in: configuration.objectKey(""), deep: true).sorted(by: { $0.key < $1.key }) {
+            guard all.contains(where: { $0.isLatest && !$0.isDeleteMarker }) else { continue }
+            for version in all where !version.isLatest {
+                let writersLock = version.isDeleteMarker ? nil
+                    : version.written.map { UTCTime(secondsSinceEpoch: $0.secondsSinceEpoch + lock.secondsAtWrite) }
+                if let writersLock, writersLock > now {
+                    locked.append(LockedObject(key: configuration.repositoryKey(key), until: writersLock))
+                } else {
+                    deletable.append((key, version.id))
+                }
+            }
+        }
+        let refused = try storage.deleteObjects(deletable, lockedIsRefusal: false)
+        return (deletable.count - deletable.filter { refused.contains($0.key) }.count,
+                locked + refused.sorted().map { LockedObject(key: configuration.repositoryKey($0), until: nil) })
+    }
+
     /// Every version and delete marker of the objects directly in `folder` (an object key prefix ending in "/"), by key;
     /// with `deep`, of every object under it.
     func versions(in folder: String, deep: Bool = false) throws -> [String: [Version]] {

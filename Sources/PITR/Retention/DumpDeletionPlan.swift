@@ -1,0 +1,72 @@
+import PITRBackup
+import PITRDump
+import PITRRepository
+import PITRStorage
+import PITRSupport
+
+/// What `delete` removes of the dumps (docs/operations.md, "Logical dumps"), decided before anything is removed: the
+/// runs `TAILTOWN_RETAIN_DUMPS` no longer keeps, and what killed or failed runs left: at once when the lease names a
+/// process of this machine that is gone, else once untouched for a day (`RetentionPlanner.leftoverAge`).
+public struct DumpDeletionPlan {
+    public let retention: DumpRetention
+    /// Each run to delete with its objects, descriptors first.
+    public let runs: [(run: DumpRun, objects: [String])]
+    /// Objects no listed dump holds, each run's lease last.
+    public let leftovers: [StoredObject]
+    /// Uploads killed runs of this machine left unfinished.
+    public let abandonedUploads: [AbandonedUpload]
+
+    /// `excluding`: uploads the backup plan removes already (those older than a day).
+    public static func make(repository: Repository, policy: RetentionPolicy, now: UTCTime, excluding: Set<String>) throws -> DumpDeletionPlan {
+        let catalog = DumpCatalog(repository: repository)
+        let retention = DumpRetention(runs: try catalog.list(), policy: policy, now: now)
+        let runs = retention.deleted.map { run in
+            (run, run.dumps.map(\.key) + run.dumps.flatMap { dump in dump.objects.map { DumpDescriptor.objectKey(run: run.name, object: $0.name) } })
+        }
+        let cutoff = UTCTime(secondsSinceEpoch: now.secondsSinceEpoch - RetentionPlanner.leftoverAge)
+        var leftovers: [StoredObject] = []
+        var uploads: [AbandonedUpload] = []
+        for leftover in try catalog.leftovers() {
+            let newest = leftover.objects.compactMap(\.lastModified).max()
+            let old = leftover.objects.allSatisfy { $0.lastModified != nil } && newest.map { $0 < cutoff } == true
+            guard leftover.writerGone == true || (leftover.writerGone == nil && old) else { continue }
+            leftovers += leftover.objects.sorted { ($0.key.hasSuffix("/" + BackupLease.fileName) ? 1 : 0, $0.key) < ($1.key.hasSuffix("/" + BackupLease.fileName) ? 1 : 0, $1.key) }
+            if leftover.writerGone == true {
+                uploads += try repository.storage.abandonedUploads(under: DumpDescriptor.folder + "/" + leftover.run + "/",
+                                                                   startedBefore: UTCTime(secondsSinceEpoch: now.secondsSinceEpoch + 1))
+                    .filter { !excluding.contains($0.key) }
+            }
+        }
+        return DumpDeletionPlan(retention: retention, runs: runs, leftovers: leftovers, abandonedUploads: uploads)
+    }
+
+    public var isEmpty: Bool { runs.isEmpty && leftovers.isEmpty && abandonedUploads.isEmpty }
+
+    /// Removes the runs (descriptors first: without them nothing is listed), then the leftovers (leases last), then the
+    /// unfinished uploads. Returns what a lock kept.
+    public func execute(on storage: Storage, log: Log) throws -> [LockedObject] {
+        var locked: [LockedObject] = []
+        for (run, objects) in runs {
+            locked += try storage.remove(keys: objects)
+            log.info("deleted dump \(run.name)")
+        }
+        locked += try storage.remove(keys: leftovers.map(\.key))
+        try storage.discard(abandonedUploads)
+        return locked
+    }
+
+    /// The plan for people: each run kept (with its classes) or deleted (with its size), then the leftovers.
+    public var text: String {
+        var lines = ["dump retention \(retention.policy.description)"]
+        for (run, classes) in retention.decisions {
+            lines.append(classes.isEmpty
+                ? "delete  dump \(run.name)  \(run.dumps.count) dumps, \(String(byteCount: run.storedBytes))"
+                : "keep    dump \(run.name)  \(classes.map(\.rawValue).joined(separator: ","))")
+        }
+        if !leftovers.isEmpty || !abandonedUploads.isEmpty {
+            let bytes = leftovers.reduce(0) { $0 + $1.size } + abandonedUploads.reduce(0) { $0 + ($1.size ?? 0) }
+            lines.append("delete  \(leftovers.count + abandonedUploads.count) objects of dump-push runs killed or failed, \(String(byteCount: bytes))")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
