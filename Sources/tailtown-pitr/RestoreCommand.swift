@@ -34,7 +34,7 @@ struct RestoreCommand: ParsableCommand {
     @Flag(help: "Recover only to the end of the backup (the earliest consistent point).")
     var immediate = false
 
-    @Option(help: ArgumentHelp("Recover to just before this incident, an id 'incidents' lists: its readable target, with its timeline and cluster.", valueName: "id"))
+    @Option(help: ArgumentHelp("Recover to just before this incident, an id 'incidents' lists, with its timeline and cluster: where a paused copy can read its tables (before the locks its transaction took; with --action promote, just before its commit, promoted there).", valueName: "id"))
     var beforeIncident: String?
 
     @Option(help: ArgumentHelp("The data directory to create; it must be missing or empty.", valueName: "dir"))
@@ -97,16 +97,13 @@ struct RestoreCommand: ParsableCommand {
         try invocation.run {
             var request = RestoreRequest(target: try target(), timeline: try timelineChoice(), backupName: backup, exclusive: exclusive,
                                          cluster: try cluster.map(ClusterIdentity.init(archiveID:)))
-            var incidentAction: RecoveryAction?
             if let beforeIncident {
                 let incident = try IncidentFinder(repository: try invocation.repository(), openRepository: invocation.repository)
                     .incident(id: beforeIncident)
                 print("incident \(incident.id): \(incident.kind.rawValue), xid \(incident.xid), committed at \(incident.commitTime)")
                 switch incident.target {
-                case .beforeTransaction(let xid, let promote):
+                case .beforeTransaction(let xid, _):
                     request.target = .xid(xid)
-                    // Paused just before a DROP or TRUNCATE, recovery still holds the lock it logged: promoting rolls it back.
-                    incidentAction = promote ? .promote : nil
                 case .beforeLSN(let lsn):
                     request.target = .lsn(lsn)
                 }
@@ -119,13 +116,15 @@ struct RestoreCommand: ParsableCommand {
             options.tablespaceMap = try tablespaces()
             options.recoveryConfigFile = recoveryConfig.map(ProcessPaths.absolute)
             options.owner = owner
-            options.action = action.flatMap(RecoveryAction.init(rawValue:)) ?? incidentAction
+            options.action = action.flatMap(RecoveryAction.init(rawValue:))
             options.standby = standby
             options.archive = archive
             options.port = port
             var restore = RestoreRun(procedure: try invocation.restoreProcedure(pgBin: pgBin))
             restore.dryRun = dryRun
             restore.start = start
+            // Paused just before a DROP's or TRUNCATE's commit, recovery would still hold the lock it logged.
+            restore.readableStop = beforeIncident != nil && options.action != .promote
             // The estimate is a courtesy: a repository whose drills cannot be read still restores, with assumed rates.
             restore.estimate = (try? DrillRecord.estimate(in: try invocation.repository())) ?? .assumed
             try restore.run(request, options) { print($0) }

@@ -18,6 +18,8 @@ import PITRWAL
 ///   a forward scan finds it, and should it not (a pathological order), the segments before are scanned too.
 /// - `.name(N)`: the first restore point named N, by a forward scan (restore points have no order),
 ///   downloading the next segment on a second thread while the current one is decoded.
+/// - `scan`: one segment's records, for the locks the planner weighs at a stop (`HeldLocks`), which reads the
+///   segments from the last checkpoint's redo point before the stop; those the searches above read are not decoded again.
 /// `.lsn`, `.latest` and `.immediate` are not placed by WAL records: asking for them is a
 /// programming error (`WALRecordError.targetNotLocatable`).
 ///
@@ -141,9 +143,8 @@ public final class ArchiveEventLocator: WALEventLocator {
 
     // MARK: Segments
 
-    /// The scan of `segments[position]`, whose crossing last record continues into the next entry of
-    /// `segments` when that is the following segment number.
-    private func scan(_ position: Int, of segments: [WALSegmentName]) throws -> WALScan {
+    /// Kept: a segment is downloaded and decoded once per planner, whichever question reads it.
+    public func scan(_ position: Int, of segments: [WALSegmentName]) throws -> WALScan {
         let segment = segments[position]
         let following = position + 1 < segments.count
             && segments[position + 1].number(index.segmentSize) == segment.number(index.segmentSize) + 1

@@ -193,10 +193,24 @@ struct ClusterPlanner {
         let segments = path.segments(from: backup.startLSN, upTo: end)
         let histories = path.timelines.filter { index.contains(.history($0)) }
         let files = segments.map { WALFileName.segment($0) } + histories.map { WALFileName.history($0) }
+        let held = try stop.flatMap { stop in
+            try HeldLocks.find(segments: segments.count, scan: { try locator.scan($0, of: segments) },
+                               replayed: { replays($0, stoppingAt: stop.lsn) })
+        }
         return RestorePlan(request: request, backup: backup, targetTimeline: timeline,
                            path: path.stretches(from: backup.startLSN, upTo: end), segments: segments,
                            histories: histories, stop: stop, backupStoredBytes: chainStoredBytes[backup.name] ?? backup.storedBytes,
-                           walStoredBytes: coverage.storedBytes(files), newestRestorableTime: newest)
+                           walStoredBytes: coverage.storedBytes(files), newestRestorableTime: newest, heldLocks: held)
+    }
+
+    /// Whether recovery replays the record at `lsn` before it stops at `stop`: it stops before the first commit after a
+    /// time, after a restore point, before or after an xid's end or an LSN as `--exclusive` says, at a backup's end.
+    private func replays(_ lsn: LSN, stoppingAt stop: LSN) -> Bool {
+        switch request.target {
+        case .time, .immediate: lsn < stop
+        case .name, .latest: lsn <= stop
+        case .xid, .lsn: request.exclusive ? lsn < stop : lsn <= stop
+        }
     }
 
     // MARK: Backups and timelines

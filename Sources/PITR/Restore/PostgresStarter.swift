@@ -107,10 +107,7 @@ public struct PostgresStarter {
 
     /// One look over the socket; nil while recovery goes on.
     private func poll(_ connection: inout PostgresConnection?, _ status: ServerStatus, standbyFollowing: Bool) throws -> Outcome? {
-        if connection == nil {
-            let conninfo = "host='\(status.socketDirectory)' port=\(status.port) user='\(owner.name)' dbname=postgres connect_timeout=5"
-            connection = try asOwner { try PostgresConnection(conninfo: conninfo) }
-        }
+        if connection == nil { connection = try connect(status, database: "postgres") }
         guard let server = connection else { return nil }
         // The recovery control functions raise an error once recovery has ended.
         let rows: PostgresRows
@@ -123,6 +120,14 @@ public struct PostgresStarter {
         if rows.value("recovering") == "false" { return .promoted }
         if rows.value("pause") == "paused" { return .paused }
         return standbyFollowing ? .following : nil
+    }
+
+    /// A connection as the owner over the server's socket to `database`.
+    func connect(_ status: ServerStatus, database: String) throws -> PostgresConnection {
+        // A conninfo value in quotes escapes its backslashes and quotes.
+        let name = String(database.flatMap { $0 == "\\" || $0 == "'" ? ["\\", $0] : [$0] })
+        let conninfo = "host='\(status.socketDirectory)' port=\(status.port) user='\(owner.name)' dbname='\(name)' connect_timeout=5"
+        return try asOwner { try PostgresConnection(conninfo: conninfo) }
     }
 
     /// Runs `body` with the owner's effective user and group, so peer authentication over the

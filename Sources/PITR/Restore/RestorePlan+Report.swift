@@ -18,6 +18,7 @@ extension RestorePlan {
         lines.append("download: \(Self.bytes(backupStoredBytes + walStoredBytes)) (backup \(Self.bytes(backupStoredBytes)), WAL \(Self.bytes(walStoredBytes)))")
         lines.append("estimate: \(estimate.text(for: self))")
         lines.append("stop: \(stopText)")
+        if let heldLocks { lines += heldLocks.report() }
         return lines
     }
 

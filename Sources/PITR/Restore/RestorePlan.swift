@@ -39,10 +39,12 @@ public struct RestorePlan: Equatable, Sendable {
     /// The newest point the archive can restore to on `targetTimeline` (the last commit time seen);
     /// the planner fills it for `.latest` only, where it is where recovery ends.
     public let newestRestorableTime: PostgresTimestamp?
+    /// The locks recovery still holds at the stop, whose tables a paused copy cannot read; nil when none is.
+    public let heldLocks: HeldLocks?
 
     public init(request: RestoreRequest, backup: BackupDescriptor, targetTimeline: TimelineID, path: [Stretch],
                 segments: [WALSegmentName], histories: [TimelineID] = [], stop: StopPoint?, backupStoredBytes: Int, walStoredBytes: Int,
-                newestRestorableTime: PostgresTimestamp?) {
+                newestRestorableTime: PostgresTimestamp?, heldLocks: HeldLocks? = nil) {
         self.request = request
         self.backup = backup
         self.targetTimeline = targetTimeline
@@ -53,5 +55,6 @@ public struct RestorePlan: Equatable, Sendable {
         self.backupStoredBytes = backupStoredBytes
         self.walStoredBytes = walStoredBytes
         self.newestRestorableTime = newestRestorableTime
+        self.heldLocks = heldLocks
     }
 }

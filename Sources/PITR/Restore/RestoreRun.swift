@@ -11,6 +11,9 @@ public struct RestoreRun {
     public var start = false
     /// The rates the plan's time estimate uses (the last drill's, when the command found one).
     public var estimate = RestoreEstimate.assumed
+    /// When the stop just before an xid's end leaves locks of that transaction held (`HeldLocks`), restore instead to just
+    /// before it took the first, so that the paused copy can read its tables (`--before-incident`'s default).
+    public var readableStop = false
 
     public init(procedure: RestoreProcedure) {
         self.procedure = procedure
@@ -25,10 +28,18 @@ public struct RestoreRun {
 
     public func run(_ request: RestoreRequest, _ options: RestoreOptions, say: @escaping (String) -> Void) throws {
         let planClock = Stopwatch()
-        let plan = try procedure.plan(request)
-        let planSeconds = planClock.seconds
-        say("plan (\(Stopwatch.text(planSeconds))):")
+        var plan = try procedure.plan(request)
+        say("plan (\(Stopwatch.text(planClock.seconds))):")
         for line in plan.report(estimate: estimate) { say("  " + line) }
+        if readableStop, case .xid(let xid) = request.target, let first = plan.heldLocks?.locks.first(where: { $0.xid == xid }) {
+            var readable = request
+            readable.target = .lsn(first.lsn)
+            readable.exclusive = true
+            plan = try procedure.plan(readable)
+            say("readable target: just before transaction \(xid) took its first lock, at \(first.lsn), so that the paused copy can read its tables; for the stop above instead, add --action promote (the copy is promoted there, which rolls the transaction back):")
+            for line in plan.report(estimate: estimate) { say("  " + line) }
+        }
+        let planSeconds = planClock.seconds
         if dryRun { return }
 
         say("restore into \(options.targetDirectory):")
@@ -42,9 +53,12 @@ public struct RestoreRun {
         let recoveryClock = Stopwatch()
         say("starting PostgreSQL (log: \(starter.logFile))")
         try starter.start()
-        let outcome = try starter.waitForTarget(action: options.action ?? RecoveryAction.defaultAction(for: request.target),
-                                                standbyFollowing: options.standby && request.target == .latest)
+        let outcome = try starter.waitForTarget(action: options.action ?? RecoveryAction.defaultAction(for: plan.request.target),
+                                                standbyFollowing: options.standby && plan.request.target == .latest)
         say("recovery: \(outcome.rawValue) after \(Stopwatch.text(recoveryClock.seconds))")
+        if outcome == .paused, let held = plan.heldLocks {
+            for line in try starter.readCheck(held) { say("  " + line) }
+        }
         say("phases: plan \(Stopwatch.text(planSeconds)), download+extract \(Stopwatch.text(summary.seconds)), recovery to target \(Stopwatch.text(recoveryClock.seconds))")
     }
 }

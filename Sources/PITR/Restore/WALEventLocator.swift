@@ -11,4 +11,8 @@ public protocol WALEventLocator {
     /// The newest commit, abort or restore point within `segments`, scanning back from the end:
     /// the newest time one can restore to.
     func newestEvent(in segments: [WALSegmentName]) throws -> WALEvent?
+
+    /// What the records of `segments[position]` say, its crossing last record read on into the next entry when that is
+    /// the following segment.
+    func scan(_ position: Int, of segments: [WALSegmentName]) throws -> WALScan
 }

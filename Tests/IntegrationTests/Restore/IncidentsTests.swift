@@ -11,11 +11,8 @@ extension PostgreSQLIntegration {
     @Suite struct IncidentsTests {
         @Test(arguments: [PostgreSQL.defaultMajor, 18])
         func listsExactlyTheTransactionsThatDestroyedData(major: Int) throws {
-            let sandbox = try Sandbox()
-            let tailtown = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: true)
-            let source = try RestoreSource(sandbox: sandbox, tailtown: tailtown, major: major)
-            let primary = source.cluster
-            try primary.pgbench(["-i", "-q", "-s", "1"])
+            let source = try RestoreSource.withPgbench(major: major)
+            let (sandbox, tailtown, primary) = (source.sandbox, source.tailtown, source.cluster)
             _ = try primary.query("""
                 create table dropped (id int primary key, note text);
                 insert into dropped select g, 'row ' || g from generate_series(1, 500) g;
@@ -101,14 +98,16 @@ extension PostgreSQLIntegration {
             let byName = try sandbox.tailtown(["--config", tailtown.configFile, "incidents", "--table", "thinned"])
             #expect(byName.status != 0 && byName.stderr.contains("pg_relation_filenode('thinned')"), "\(byName.stderr)")
 
-            // restore --before-incident takes the DROP's id and restores the dropped table: recovery stops just before
-            // the DROP's commit and the copy is promoted, which rolls the DROP back (paused, it would hold its lock).
+            // restore --before-incident takes the DROP's id and restores the dropped table: recovery stops just before the
+            // DROP took its locks (just before its commit, recovery would hold them), and the copy pauses there, readable.
             do {
                 let id = incidents[0]["id"]?.string ?? ""
                 let (restored, copy) = try RestoreRun(source: source).run(["--before-incident", id, "--start"], into: "before-drop")
                 defer { copy.stop() }
                 #expect(restored.status == 0 && restored.stdout.contains("incident \(id): DROP TABLE, xid \(dropXID)"), "\(restored.stdout)\(restored.stderr)")
-                #expect(try copy.query("select count(*) from dropped") == "500")
+                #expect(restored.stdout.contains("readable target: just before transaction \(dropXID) took its first lock"), "\(restored.stdout)")
+                #expect(try copy.query("select pg_is_in_recovery()") == "t")
+                #expect(try copy.query("set lock_timeout = '5s'; select count(*) from dropped") == "500")
                 #expect(try copy.query("select count(*) from truncated") == "700")
             }
 

@@ -38,6 +38,14 @@ final class RestoreSource {
         return try RestoreSource(sandbox: sandbox, tailtown: try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: true))
     }
 
+    /// An encrypted file:// source of `major` with pgbench's tables (scale 1), for the load the incident tests run.
+    static func withPgbench(major: Int) throws -> RestoreSource {
+        let sandbox = try Sandbox()
+        let source = try RestoreSource(sandbox: sandbox, tailtown: try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: true), major: major)
+        try source.cluster.pgbench(["-i", "-q", "-s", "1"])
+        return source
+    }
+
     /// Commits `count` rows, each in its own transaction, a few milliseconds apart.
     func commitRows(_ count: Int) throws {
         for _ in 0..<count {

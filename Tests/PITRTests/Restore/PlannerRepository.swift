@@ -106,4 +106,11 @@ final class TestEventLocator: WALEventLocator {
     func newestEvent(in segments: [WALSegmentName]) throws -> WALEvent? {
         segments.flatMap { events[$0] ?? [] }.last
     }
+
+    /// The segment's events; these segments log no locks.
+    func scan(_ position: Int, of segments: [WALSegmentName]) throws -> WALScan {
+        let held = events[segments[position]] ?? []
+        return WALScan(events: held, firstRecordLSN: held.first?.lsn,
+                       endLSN: held.last?.endLSN ?? segments[position].startLSN(PlannerRepository.segmentSize))
+    }
 }

@@ -22,6 +22,8 @@ public struct WALEvent: Equatable, Sendable {
     /// The commit, abort, restore-point or end-of-recovery time recorded in the WAL; 0 for a checkpoint
     /// (its time field moves between majors, and no target looks at it).
     public let time: PostgresTimestamp
+    /// A commit's or abort's subtransactions, whose locks end with it.
+    public let subtransactions: [UInt32]
 
     /// Whether recovery can stop at this record: a commit, an abort or a restore point.
     public var isRecoveryTarget: Bool {
@@ -31,11 +33,12 @@ public struct WALEvent: Equatable, Sendable {
         }
     }
 
-    public init(kind: Kind, lsn: LSN, endLSN: LSN, xid: UInt32, time: PostgresTimestamp) {
+    public init(kind: Kind, lsn: LSN, endLSN: LSN, xid: UInt32, time: PostgresTimestamp, subtransactions: [UInt32] = []) {
         self.kind = kind
         self.lsn = lsn
         self.endLSN = endLSN
         self.xid = xid
         self.time = time
+        self.subtransactions = subtransactions
     }
 }

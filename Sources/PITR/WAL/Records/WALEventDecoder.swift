@@ -1,7 +1,8 @@
 /// Turns one assembled record into a `WALEvent` when it is one of the records that end recovery:
 /// a transaction commit or abort (RM_XACT_ID: COMMIT, ABORT, COMMIT_PREPARED, ABORT_PREPARED) or
 /// a restore point (RM_XLOG_ID: XLOG_RESTORE_POINT); or a checkpoint (XLOG_CHECKPOINT_SHUTDOWN and
-/// _ONLINE) or XLOG_END_OF_RECOVERY. Also tells XLOG_SWITCH apart, after which the rest of the segment
+/// _ONLINE) or XLOG_END_OF_RECOVERY; and reads the locks of XLOG_STANDBY_LOCK records (`StandbyLock`), which the
+/// planner weighs at a stop. Also tells XLOG_SWITCH apart, after which the rest of the segment
 /// is padding. Other records are not looked into.
 ///
 /// The xact main data is parsed as `ParseCommitRecord`/`ParseAbortRecord`
@@ -12,6 +13,7 @@ enum WALEventDecoder {
         case other
         case segmentSwitch
         case event(WALEvent)
+        case locks([StandbyLock])
     }
 
     /// `record` is the whole record (header included) whose CRC has been checked.
@@ -75,7 +77,20 @@ enum WALEventDecoder {
                 }
                 xid = prepared
             }
-            return .event(WALEvent(kind: kind, lsn: lsn, endLSN: endLSN, xid: xid, time: time))
+            return .event(WALEvent(kind: kind, lsn: lsn, endLSN: endLSN, xid: xid, time: time, subtransactions: parsed.subtransactions))
+        case WALFormat.standbyResourceManager:
+            guard info & WALFormat.rmgrInfoMask == WALFormat.standbyLock else { return .other }
+            let main = try WALRecordBody.mainData(of: record)
+            let count = main.count >= 4 ? Int(record.loadUnaligned(fromByteOffset: main.lowerBound, as: Int32.self)) : -1
+            guard count >= 0, 4 + count * WALFormat.standbyLockEntrySize <= main.count else {
+                throw WALRecordBody.Malformed(reason: "its standby lock data is \(main.count) bytes, too short for its lock count \(count)")
+            }
+            return .locks(stride(from: main.lowerBound + 4, to: main.lowerBound + 4 + count * WALFormat.standbyLockEntrySize,
+                                 by: WALFormat.standbyLockEntrySize).map {
+                StandbyLock(xid: record.loadUnaligned(fromByteOffset: $0, as: UInt32.self),
+                            database: record.loadUnaligned(fromByteOffset: $0 + 4, as: UInt32.self),
+                            relation: record.loadUnaligned(fromByteOffset: $0 + 8, as: UInt32.self), lsn: lsn)
+            })
         default:
             return .other
         }

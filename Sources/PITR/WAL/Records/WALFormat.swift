@@ -50,6 +50,11 @@ enum WALFormat {
     static let storageResourceManager: UInt8 = 2         // RM_SMGR_ID
     static let databaseResourceManager: UInt8 = 4        // RM_DBASE_ID
     static let heapResourceManager: UInt8 = 10           // RM_HEAP_ID
+    /// RM_STANDBY_ID and XLOG_STANDBY_LOCK (standbydefs.h): int nlocks, then 12-byte xl_standby_lock entries
+    /// (xid, dbOid, relOid).
+    static let standbyResourceManager: UInt8 = 8
+    static let standbyLock: UInt8 = 0x00
+    static let standbyLockEntrySize = 12
     /// RM_BTREE_ID 11, RM_HASH_ID 12, RM_GIN_ID 13, RM_GIST_ID 14, RM_SPGIST_ID 16, RM_BRIN_ID 17 (15 is sequences).
     static let indexResourceManagers: Set<UInt8> = [11, 12, 13, 14, 16, 17]
     static let smgrCreate: UInt8 = 0x10                  // XLOG_SMGR_CREATE: xl_smgr_create (RelFileLocator, ForkNumber)

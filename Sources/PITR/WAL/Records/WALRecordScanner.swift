@@ -1,5 +1,5 @@
 /// Reads the records of one WAL segment as PostgreSQL's xlogreader does, and reports the commits,
-/// aborts and restore points among them (`WALEventDecoder`).
+/// aborts, restore points, checkpoints and logged ACCESS EXCLUSIVE locks among them (`WALEventDecoder`).
 ///
 /// The walk (src/backend/access/transam/xlogreader.c, `XLogDecodeNextRecord` and
 /// `XLogReaderValidatePageHeader`, followed for 13 to 17, whose page and record layouts agree):

@@ -9,10 +9,13 @@ public struct WALScan: Equatable, Sendable {
     /// in it (for an XLOG_SWITCH record, the end of the segment, as PostgreSQL counts it); when no
     /// record starts in it, where the continued record ends, or the segment's start.
     public var endLSN: LSN
+    /// The ACCESS EXCLUSIVE locks the segment's XLOG_STANDBY_LOCK records log, in WAL order.
+    public var locks: [StandbyLock]
 
-    public init(events: [WALEvent], firstRecordLSN: LSN?, endLSN: LSN) {
+    public init(events: [WALEvent], firstRecordLSN: LSN?, endLSN: LSN, locks: [StandbyLock] = []) {
         self.events = events
         self.firstRecordLSN = firstRecordLSN
         self.endLSN = endLSN
+        self.locks = locks
     }
 }

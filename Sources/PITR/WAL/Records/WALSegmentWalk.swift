@@ -83,6 +83,7 @@ final class WALSegmentWalk {
         var offset = start
         var end = min(start, segmentBytes)
         var events: [WALEvent] = []
+        var locks: [StandbyLock] = []
         var firstRecord: LSN?
         var previous: UInt64?
         var record: [UInt8] = []
@@ -136,6 +137,8 @@ final class WALSegmentWalk {
                 switch outcome {
                 case .event(let event):
                     events.append(event)
+                case .locks(let taken):
+                    locks += taken
                 case .segmentSwitch:
                     end = segmentBytes
                     break scanning
@@ -144,7 +147,7 @@ final class WALSegmentWalk {
                 }
             }
         }
-        return WALScan(events: events, firstRecordLSN: firstRecord, endLSN: LSN(base + UInt64(end)))
+        return WALScan(events: events, firstRecordLSN: firstRecord, endLSN: LSN(base + UInt64(end)), locks: locks)
     }
 
     private enum Examined {

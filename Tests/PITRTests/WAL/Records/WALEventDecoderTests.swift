@@ -13,8 +13,9 @@ import Testing
         try record.withUnsafeBytes { try WALEventDecoder.decode($0, lsn: LSN(0x100), endLSN: LSN(0x200), majorVersion: 17) }
     }
 
-    private func event(_ kind: WALEvent.Kind, xid: UInt32) -> WALEventDecoder.Outcome {
-        .event(WALEvent(kind: kind, lsn: LSN(0x100), endLSN: LSN(0x200), xid: xid, time: PostgresTimestamp(rawValue: time)))
+    private func event(_ kind: WALEvent.Kind, xid: UInt32, subtransactions: [UInt32] = []) -> WALEventDecoder.Outcome {
+        .event(WALEvent(kind: kind, lsn: LSN(0x100), endLSN: LSN(0x200), xid: xid, time: PostgresTimestamp(rawValue: time),
+                        subtransactions: subtransactions))
     }
 
     /// xinfo parts in ParseCommitRecord's order: dbinfo, subxacts, relations, dropped stats (15+),
@@ -36,12 +37,13 @@ import Testing
         let xinfo: UInt32 = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x80 | 0x100
         let main = preparedData(xinfo: xinfo, droppedStats: true, invalidations: true, preparedXID: 4711)
         let commit = record(rmid: 1, info: 0x30 | 0x80, xid: 0, body: SyntheticWAL.mainDataHeader(main.count) + main)
-        #expect(try decode(commit) == event(.commit, xid: 4711))
+        let subtransactions = [UInt32](repeating: 0x0909_0909, count: 3)
+        #expect(try decode(commit) == event(.commit, xid: 4711, subtransactions: subtransactions))
 
         // ABORT PREPARED has no invalidations part, even when a stray flag says so.
         let abortMain = preparedData(xinfo: xinfo, droppedStats: true, invalidations: false, preparedXID: 4712)
         let abort = record(rmid: 1, info: 0x40 | 0x80, body: SyntheticWAL.mainDataHeader(abortMain.count) + abortMain)
-        #expect(try decode(abort) == event(.abort, xid: 4712))
+        #expect(try decode(abort) == event(.abort, xid: 4712, subtransactions: subtransactions))
 
         // The dropped-stats part announced by 0x100 is read: without it the prepared xid is misplaced.
         let missing = preparedData(xinfo: xinfo, droppedStats: false, invalidations: true, preparedXID: 4713)
@@ -57,6 +59,19 @@ import Testing
         for info: UInt8 in [0x10, 0x50, 0x60] {
             #expect(try decode(record(rmid: 1, info: info, xid: 902, body: SyntheticWAL.commitBody(time: time))) == .other)
         }
+    }
+
+    /// XLOG_STANDBY_LOCK (standbydefs.h): int nlocks, then (xid, dbOid, relOid) per lock; RUNNING_XACTS is no lock record.
+    @Test func standbyLockRecordsGiveTheirLocks() throws {
+        let locks: [UInt32] = [900, 5, 16384, 901, 5, 16390]
+        let main = SyntheticWAL.bytes(of: Int32(2)) + locks.flatMap { SyntheticWAL.bytes(of: $0) }
+        #expect(try decode(record(rmid: 8, info: 0x00, body: SyntheticWAL.mainDataHeader(main.count) + main)) == .locks([
+            StandbyLock(xid: 900, database: 5, relation: 16384, lsn: LSN(0x100)),
+            StandbyLock(xid: 901, database: 5, relation: 16390, lsn: LSN(0x100)),
+        ]))
+        let short = SyntheticWAL.bytes(of: Int32(3)) + locks.flatMap { SyntheticWAL.bytes(of: $0) }
+        #expect(throws: WALRecordBody.Malformed.self) { try decode(record(rmid: 8, info: 0x00, body: SyntheticWAL.mainDataHeader(short.count) + short)) }
+        #expect(try decode(record(rmid: 8, info: 0x10, body: SyntheticWAL.mainDataHeader(main.count) + main)) == .other)
     }
 
     @Test func restorePointSwitchAndOtherRecords() throws {

@@ -99,7 +99,8 @@ import Testing
         #expect(wal.bytes.count > 2 * wal.segmentBytes)
 
         let first = try scan(wal)
-        #expect(first.events == [WALEvent(kind: .commit, lsn: lsn, endLSN: end, xid: 4242, time: PostgresTimestamp(rawValue: t0))])
+        #expect(first.events == [WALEvent(kind: .commit, lsn: lsn, endLSN: end, xid: 4242, time: PostgresTimestamp(rawValue: t0),
+                                          subtransactions: Array(repeating: 0x0707_0707, count: subtransactions))])
         let middle = try scan(wal, segment: 1)
         #expect(middle.events.isEmpty && middle.firstRecordLSN == nil)
         #expect(middle.endLSN == wal.name(2).startLSN(SyntheticWAL.segmentSize))
