@@ -1,4 +1,5 @@
 import PITRStorage
+import PITRSupport
 
 /// Records that a later one supersedes (the last `verify`, a backup's permanent mark), each written once under a name
 /// of its own and never replaced, so that a repository under S3 Object Lock never rewrites a locked object
@@ -44,19 +45,37 @@ package struct RecordSeries: Sendable {
         entries(in: listing).dropLast().map(\.object)
     }
 
+    /// How many times `append` lists and tries the next sequence before it gives up.
+    static let attempts = 10
+
     /// Lists the series and writes a record of `kind` under the next sequence with `store` (which must not replace);
-    /// when another process took that name first, lists again. Returns the key written.
+    /// when another process took that name first, lists again, `attempts` times at most: a name found taken every time
+    /// is an error naming the series (a store that answers "exists" to every new name). Returns the key written.
     package func append(_ kind: String, on storage: Storage, _ store: (String) throws -> CommitOutcome) throws -> String {
-        while true {
+        for _ in 1...Self.attempts {
             let next = String((entries(in: try listing(on: storage)).last?.sequence ?? 0) + 1)
             // Zero-padded, so that a listing's order is the sequence's.
             let key = folder + kind + "." + String(repeating: "0", count: max(0, 8 - next.count)) + next
             if try store(key) == .stored { return key }
         }
+        throw RecordSeriesError.contended(series: storage.describe(folder + kind + ".*"), attempts: Self.attempts)
     }
 }
 
 extension RecordSeries {
     /// The outcome of each `verify`: `verify/verify.<sequence>`, once `verify.last`.
     package static let verify = RecordSeries(folder: "verify/", kinds: ["verify"], legacy: "verify.last")
+}
+
+/// A record that could not be appended to its series.
+package enum RecordSeriesError: PITRError, Equatable {
+    case contended(series: String, attempts: Int)
+
+    package var description: String {
+        switch self {
+        case .contended(let series, let attempts):
+            "cannot write the next record of \(series): its next name was taken \(attempts) times in a row (another writer, or a store "
+                + "that answers every new name with 'already exists'); nothing was written"
+        }
+    }
 }

@@ -12,11 +12,12 @@ enum S3Services {
 
     static let credentials = AWSCredentials(accessKeyID: "AKIDINTEGRATION", secretAccessKey: "integration-secret-key")
 
-    /// Creates a bucket on moto and returns a storage on `s3://bucket/prefix` for inspecting it.
-    static func makeBucket(_ hint: String, prefix: String) throws -> S3Storage {
+    /// Creates a bucket on moto (with Object Lock enabled when `objectLock`) and returns a storage on `s3://bucket/prefix`
+    /// for inspecting it, which has no lock setting.
+    static func makeBucket(_ hint: String, prefix: String, objectLock: Bool = false) throws -> S3Storage {
         let endpoint = try moto.get()
         let bucket = MotoServer.uniqueBucket(hint)
-        try MotoServer.createBucket(bucket)
+        try MotoServer.createBucket(bucket, objectLock: objectLock)
         guard let parsed = S3Endpoint.parse(endpoint, style: .path) else { throw HarnessError.system("bad moto endpoint \(endpoint)") }
         return try S3Storage(configuration: S3Configuration(bucket: bucket, prefix: prefix, endpoint: parsed, credentials: credentials),
                              log: Log(level: .error))

@@ -58,14 +58,22 @@ public final class S3Storage: Storage {
         return true
     }
 
-    /// PutObjectRetention: locks `objectKey` (the current version) in the configured mode until `until`, which S3 takes
-    /// only as long or longer than a lock the object has.
-    func lock(objectKey: String, until: UTCTime) throws {
+    /// PutObjectRetention: locks `objectKey` (the current version; the newest one when a delete marker hides it,
+    /// `hiddenVersion`) in the configured mode until `until`, which S3 takes only as long or longer than a lock the
+    /// object has.
+    func lock(objectKey: String, until: UTCTime, versionID: String? = nil) throws {
         guard let mode = objectLock?.mode.rawValue else { return }
         let body = Array(("<Retention xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Mode>\(mode)</Mode>"
             + "<RetainUntilDate>\(until.iso8601)</RetainUntilDate></Retention>").utf8)
-        _ = try client.send(try S3Client.Operation(method: "PUT", key: objectKey, query: [("retention", "")],
-                                                   headers: [("Content-Type", "application/xml")], body: body, checksummed: true))
+        let operation = try S3Client.Operation(method: "PUT", key: objectKey, query: [("retention", "")] + (versionID.map { [("versionId", $0)] } ?? []),
+                                               headers: [("Content-Type", "application/xml")], body: body, checksummed: true)
+        do {
+            _ = try client.send(operation)
+        } catch {
+            // A delete marker's retention cannot be set (S3 answers 405, moto 500): the version it hides is locked instead.
+            guard versionID == nil, let hidden = (try? hiddenVersion(of: objectKey)) ?? nil else { throw error }
+            try lock(objectKey: objectKey, until: until, versionID: hidden)
+        }
     }
 
     public func extendLock(of key: String, until: UTCTime) throws {
@@ -75,7 +83,16 @@ public final class S3Storage: Storage {
     /// The retain-until date a HEAD shows (which needs s3:GetObjectRetention).
     public func lockEnd(of key: String) throws -> UTCTime? {
         guard objectLock != nil else { return nil }
-        let response = try client.send(try S3Client.Operation(method: "HEAD", key: configuration.objectKey(key), accepting: [404]))
+        return try lockEnd(objectKey: configuration.objectKey(key), versionID: nil)
+    }
+
+    /// The same of a version (nil: the current one; a key a delete marker hides shows its newest, `hiddenVersion`).
+    private func lockEnd(objectKey: String, versionID: String?) throws -> UTCTime? {
+        let response = try client.send(try S3Client.Operation(method: "HEAD", key: objectKey, query: versionID.map { [("versionId", $0)] } ?? [],
+                                                              accepting: [404]))
+        if response.status == 404, versionID == nil, let hidden = try hiddenVersion(of: objectKey) {
+            return try lockEnd(objectKey: objectKey, versionID: hidden)
+        }
         return response.header("x-amz-object-lock-retain-until-date").flatMap(Self.listingTime)
     }
 
@@ -178,7 +195,8 @@ public final class S3Storage: Storage {
     public func openSequence(_ keys: [String]) -> ObjectSequence {
         let (configuration, log) = (self.configuration, client.log)
         return S3ObjectSequence(client: client, objectKeys: keys.map(configuration.objectKey), chunkSize: configuration.readSize,
-                                openReadAheadClient: { try S3Client(configuration: configuration, log: log) })
+                                openReadAheadClient: { try S3Client(configuration: configuration, log: log) },
+                                hiddenVersion: { [unowned self] in try self.hiddenVersion(of: $0) })
     }
 
     public func readTail(of key: String, count: Int) throws -> [UInt8] {
@@ -225,7 +243,9 @@ public final class S3Storage: Storage {
     /// Nothing to do: S3 answers a write only once the object is stored durably.
     public func makeDurable(_ key: String) throws {}
 
+    /// With Object Lock, the listing shows the objects a delete marker hides too (`listObjectsBehindDeleteMarkers`).
     public func listObjects(prefix: String) throws -> [StoredObject] {
+        if let lock = objectLock { return try listObjectsBehindDeleteMarkers(prefix: prefix, lock: lock) }
         var objects: [StoredObject] = []
         var token: String?
         let objectPrefix = configuration.objectKey(prefix)
@@ -249,6 +269,24 @@ public final class S3Storage: Storage {
             }
         } while token != nil
         return objects.sorted { $0.key < $1.key }
+    }
+
+    /// In a locked repository, every key under `prefix` with a version, the newest one listed, from one listing of the
+    /// versions in place of the listing of the objects (ListObjectVersions, as many requests): a key whose newest version
+    /// is a delete marker (a DELETE without a version id, which a locked object survives) is listed with a warning naming
+    /// it, and read through the marker (`hiddenVersion`), so that a restore does not find a backup or a segment missing.
+    private func listObjectsBehindDeleteMarkers(prefix: String, lock: S3ObjectLock) throws -> [StoredObject] {
+        let repositoryPrefix = configuration.prefix.isEmpty ? "" : configuration.prefix + "/"
+        let versions = try S3VersionedDeletion(storage: self, lock: lock).versions(in: configuration.objectKey(prefix), deep: true)
+        return versions.sorted { $0.key < $1.key }.compactMap { key, all -> StoredObject? in
+            guard key.hasPrefix(repositoryPrefix), let newest = all.first(where: { !$0.isDeleteMarker }) else { return nil }
+            if !all.contains(where: { $0.isLatest && !$0.isDeleteMarker }) {
+                client.log.warning("\(client.describe(key)) is hidden by a delete marker (it was deleted without a version id, which a "
+                    + "locked object survives): listed and read through it; 'verify' reports every such object")
+            }
+            return StoredObject(key: configuration.repositoryKey(key), size: newest.size, storageClass: newest.storageClass ?? "STANDARD",
+                                lastModified: newest.written)
+        }
     }
 
     /// LastModified as S3 lists it, "2026-11-27T01:02:03.000Z", to the second.

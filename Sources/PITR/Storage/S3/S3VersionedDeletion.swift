@@ -15,6 +15,9 @@ struct S3VersionedDeletion {
         let written: UTCTime?
         let isDeleteMarker: Bool
         let isLatest: Bool
+        /// Stored bytes and storage class (a delete marker has neither).
+        let size: Int
+        let storageClass: String?
     }
 
     func remove(keys: [String], now: UTCTime = .now()) throws -> [LockedObject] {
@@ -66,8 +69,8 @@ struct S3VersionedDeletion {
                 locked + refused.sorted().map { LockedObject(key: configuration.repositoryKey($0), until: nil) })
     }
 
-    /// Every version and delete marker of the objects directly in `folder` (an object key prefix ending in "/"), by key;
-    /// with `deep`, of every object under it.
+    /// Every version and delete marker of the objects directly in `folder` (an object key prefix ending in "/"), by key:
+    /// each key's versions newest first (as S3 lists them), then its delete markers; with `deep`, of every object under it.
     func versions(in folder: String, deep: Bool = false) throws -> [String: [Version]] {
         var found: [String: [Version]] = [:]
         var marker: (key: String, version: String)?
@@ -81,7 +84,9 @@ struct S3VersionedDeletion {
                     guard let key = S3XML.value("Key", in: element), let id = S3XML.value("VersionId", in: element) else { continue }
                     let written = S3XML.value("LastModified", in: element).flatMap(S3Storage.listingTime)
                     found[key, default: []].append(Version(id: id, written: written, isDeleteMarker: isDeleteMarker,
-                                                           isLatest: S3XML.value("IsLatest", in: element) == "true"))
+                                                           isLatest: S3XML.value("IsLatest", in: element) == "true",
+                                                           size: Int(S3XML.value("Size", in: element) ?? "") ?? 0,
+                                                           storageClass: S3XML.value("StorageClass", in: element)))
                 }
             }
             marker = nil

@@ -81,16 +81,40 @@ struct S3ObjectLockTests {
         let storage = try storage(bucket: try lockedBucket())
         let bytes = Array((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 11) })
         #expect(try storage.store("wal/segment", bytes) == .stored)
+        #expect(try storage.store("wal/other", [1, 2, 3]) == .stored)
         try deleteWithoutVersion(storage, "wal/segment")
-        #expect(try storage.list(prefix: "wal/").isEmpty)
+        // Listed (from the versions, in as many requests as a listing of the objects), as a restore's planner must see it.
+        let before = try #require(storage.requests)
+        let listed = try storage.listObjects(prefix: "wal/")
+        #expect(listed.map(\.key) == ["wal/other", "wal/segment"] && listed.map(\.size) == [3, bytes.count])
+        #expect(try #require(storage.requests) - before == { var one = RequestCounts(); one.writes = 1; return one }())
         #expect(try storage.size(of: "wal/segment") == bytes.count)
         #expect(try storage.load("wal/segment") == bytes)
         #expect(try storage.readTail(of: "wal/segment", count: 48) == Array(bytes.suffix(48)))
         #expect(try storage.readHead(of: "wal/segment", count: 16) == Array(bytes.prefix(16)))
         // Without the lock setting the driver does not look behind a 404; a key never written is missing either way.
-        #expect(try self.storage(bucket: storage.configuration.bucket, lock: nil).size(of: "wal/segment") == nil)
+        let unlocked = try self.storage(bucket: storage.configuration.bucket, lock: nil)
+        #expect(try unlocked.size(of: "wal/segment") == nil)
+        #expect(try unlocked.list(prefix: "wal/") == ["wal/other"])
         #expect(try storage.size(of: "wal/never") == nil)
         #expect(throws: StorageError.notFound(object: storage.describe("wal/never"))) { _ = try storage.openForReading("wal/never") }
+    }
+
+    @Test func piecesAndLocksAreReachedThroughADeleteMarker() throws {
+        let storage = try storage(bucket: try lockedBucket())
+        let pieces = (0..<3).map { index in Array((0..<(200_000 + index)).map { UInt8(truncatingIfNeeded: $0 &* (index + 3)) }) }
+        for (index, piece) in pieces.enumerated() { #expect(try storage.store("backups/b/base.tar.000\(index)", piece) == .stored) }
+        try deleteWithoutVersion(storage, "backups/b/base.tar.0001")
+        // A sequence of pieces reads the hidden one through its marker, the read ahead of the next one included.
+        let sequence = storage.openSequence((0..<3).map { "backups/b/base.tar.000\($0)" })
+        var read: [[UInt8]] = []
+        while let source = try sequence.next() { read.append(try readAll(source)) }
+        #expect(read == pieces)
+        // Its lock is read and extended on the version the marker hides.
+        let written = try #require(try storage.lockEnd(of: "backups/b/base.tar.0001"))
+        let later = UTCTime(secondsSinceEpoch: written.secondsSinceEpoch + 86_400)
+        try storage.extendLock(of: "backups/b/base.tar.0001", until: later)
+        #expect(try storage.lockEnd(of: "backups/b/base.tar.0001") == later)
     }
 
     @Test func walFetchReadsASegmentThroughItsDeleteMarker() throws {

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+import PITRStorage
+import TestSupport
+
+extension PostgreSQLIntegration {
+    /// An attacker holding the archiver's credentials deletes, without a version id, a WAL segment a restore needs, the
+    /// backup's base piece and its descriptor in a repository under S3 Object Lock (moto, a lock-enabled bucket): each is
+    /// only hidden by a delete marker, and `restore --to` still finds the backup and the WAL, reads them through the
+    /// markers with a warning naming each, and holds exactly the rows committed up to its target (docs/s3.md, "Object Lock").
+    @Suite
+    struct S3DeleteMarkerRestore {
+        @Test func restoreReadsThroughDeleteMarkers() throws {
+            let sandbox = try Sandbox()
+            let proxy = try FaultProxy(upstream: try S3Services.moto.get())
+            defer { proxy.stop() }
+            let storage = try S3Services.makeBucket("it-markers", prefix: "pg/main", objectLock: true)
+            let tailtown = try S3Services.configure(in: sandbox, storage: storage, endpoint: proxy.endpoint, compression: "zstd",
+                                                    encrypted: true, extra: ["TAILTOWN_S3_OBJECT_LOCK=governance"])
+            let source = try RestoreSource(sandbox: sandbox, tailtown: tailtown)
+            try source.commitRows(3)
+            try source.backup()
+            try source.commitRows(6)
+            // Rows 4 to 6 are in the segment this switch closes, which no backup holds.
+            let segment = try source.cluster.switchWAL()
+            try source.commitRows(3)
+            try source.archiveAll()
+            try source.cluster.stop()
+            let restore = RestoreRun(source: source)
+
+            // Before: what a restore through no marker costs.
+            _ = try proxy.log()
+            try restore.expectRows(["--to", try source.timeBetween(6)], into: "before", Array(1...6))
+            let before = try proxy.log()
+
+            let keys = try storage.list(prefix: "")
+            let hidden = try [
+                #require(keys.first { $0.hasPrefix("wal/") && $0.hasSuffix("/" + segment) }),
+                #require(keys.first { $0.hasPrefix("backups/") && $0.hasSuffix("/base.tar.0000") }),
+                #require(keys.first { $0.hasPrefix("backups/") && $0.hasSuffix("/backup.info") }),
+            ]
+            // `storage` has no lock setting: its DELETE carries no version id, as the attacker's would.
+            for key in hidden { try storage.remove(key) }
+            #expect(try Set(storage.list(prefix: "")).isDisjoint(with: hidden), "the markers hide the objects from a plain listing")
+
+            let (result, copy) = try restore.run(["--to", try source.timeBetween(6), "--start"], into: "after")
+            defer { copy.stop() }
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(try copy.ids() == Array(1...6))
+            let log = try proxy.log()
+            for key in hidden {
+                #expect(result.stderr.contains("\(storage.describe(key)) is hidden by a delete marker"), "no warning names \(key): \(result.stderr)")
+            }
+            // With the lock, a listing is a listing of the versions (never of the objects), in as many requests; each read of
+            // a hidden object adds a 404 and a listing of that key's versions, and reads the version instead of the object.
+            func count(_ entries: [FaultProxy.Entry], _ test: (FaultProxy.Entry) -> Bool) -> Int { entries.filter(test).count }
+            func lookups(of key: String) -> (FaultProxy.Entry) -> Bool {
+                let query = "prefix=" + "pg/main/\(key)".replacingOccurrences(of: "/", with: "%2F")
+                return { $0.path.contains("versions") && $0.path.split(whereSeparator: { "?&".contains($0) }).contains { $0 == query } }
+            }
+            let versions: (FaultProxy.Entry) -> Bool = { $0.method == "GET" && $0.path.contains("versions") }
+            print("restore through 3 delete markers: \(log.count) requests against \(before.count) with none; listings of versions "
+                + "\(count(log, versions)) against \(count(before, versions)), of which of one hidden key "
+                + hidden.map { String(count(log, lookups(of: $0))) }.joined(separator: "+") + "; 404s \(count(log) { $0.status == 404 }) against "
+                + "\(count(before) { $0.status == 404 }); reads of a version \(count(log) { $0.path.contains("versionId=") })")
+            #expect(count(log + before) { $0.path.contains("list-type=2") } == 0)
+            for key in hidden {
+                #expect(count(log, lookups(of: key)) >= 1 && count(before, lookups(of: key)) == 0, "\(key)")
+            }
+            #expect(count(log) { $0.path.contains("versionId=") } >= hidden.count)
+        }
+    }
+}
