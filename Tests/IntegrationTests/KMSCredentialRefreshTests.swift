@@ -17,7 +17,7 @@ extension PostgreSQLIntegration {
             let config = try sandbox.writeFile("tailtown-pitr.conf", [
                 "TAILTOWN_REPO=file://\(sandbox.path("repo"))", "AWS_REGION=us-east-1",
                 "AWS_WEB_IDENTITY_TOKEN_FILE=\(token)", "AWS_ROLE_ARN=\(role)", "AWS_ENDPOINT_URL_STS=\(stsProxy.endpoint)",
-                "TAILTOWN_CACHE_DIR=\(sandbox.path("cache"))", "TAILTOWN_KMS_KEY_ID=\(try MotoServer.createKMSKey())",
+                "TAILTOWN_CACHE_DIR=\(sandbox.cacheFolder)", "TAILTOWN_KMS_KEY_ID=\(try MotoServer.createKMSKey())",
                 "TAILTOWN_KMS_ENDPOINT=\(kmsProxy.endpoint)", "TAILTOWN_KMS_CACHE_SECONDS=0",
                 "TAILTOWN_KEY_PASSPHRASE_FILE=\(passphrase)",
             ].joined(separator: "\n") + "\n")

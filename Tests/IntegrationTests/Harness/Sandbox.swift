@@ -38,6 +38,10 @@ final class Sandbox {
 
     func path(_ relative: String) -> String { root + "/" + relative }
 
+    /// The sandbox's own cache folder, TAILTOWN_CACHE_DIR of every config the harness writes: no two tests share cached
+    /// credentials or repository metadata (the default would be /tmp/.cache/tailtown-pitr, HOME being /tmp).
+    var cacheFolder: String { path("cache") }
+
     /// Creates `relative` (and its parents) owned by postgres, mode 0700; returns its absolute path.
     @discardableResult
     func makeDirectory(_ relative: String) throws -> String {

@@ -15,6 +15,7 @@ struct Tailtown {
             "# tailtown-pitr settings for one integration test",
             "TAILTOWN_REPO=\(repository.url)",
             "TAILTOWN_COMPRESSION=\(compression)",
+            "TAILTOWN_CACHE_DIR=\(sandbox.cacheFolder)",
         ]
         if encrypted {
             let key = sandbox.path("tailtown.key")

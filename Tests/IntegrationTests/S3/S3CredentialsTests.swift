@@ -9,8 +9,10 @@ extension PostgreSQLIntegration {
     /// expired, and reported with the statuses PostgreSQL acts on when fresh ones are refused too.
     @Suite
     struct S3Credentials {
-        @Test("wal-push and wal-fetch with web identity credentials: STS once for every process, then refreshed once when expired")
-        func webIdentity() throws {
+        /// On the oldest and the newest supported major.
+        @Test("wal-push and wal-fetch with web identity credentials: STS once for every process, then refreshed once when expired",
+              arguments: [PostgreSQL.supportedMajors.first ?? PostgreSQL.defaultMajor, PostgreSQL.supportedMajors.last ?? PostgreSQL.defaultMajor])
+        func webIdentity(major: Int) throws {
             let sandbox = try Sandbox()
             // A proxy in front of moto's S3 and another in front of its STS, whose logs show every request.
             let proxy = try FaultProxy(upstream: try S3Services.moto.get())
@@ -22,7 +24,7 @@ extension PostgreSQLIntegration {
             let tailtown = try S3Services.configure(in: sandbox, storage: storage, endpoint: proxy.endpoint, compression: "lz4", encrypted: true,
                                                     staticKeys: false, extra: [
                 "AWS_WEB_IDENTITY_TOKEN_FILE=\(token)", "AWS_ROLE_ARN=\(role)", "AWS_ENDPOINT_URL_STS=\(stsProxy.endpoint)",
-                "TAILTOWN_CACHE_DIR=\(sandbox.path("cache"))", "TAILTOWN_PUSH_AHEAD=0", "TAILTOWN_PREFETCH=0",
+                "TAILTOWN_PUSH_AHEAD=0", "TAILTOWN_PREFETCH=0",
             ])
             let config = try sandbox.tailtown(["--config", tailtown.configFile, "config"])
             #expect(config.status == 0, "\(config.stdout)\(config.stderr)")
@@ -30,7 +32,7 @@ extension PostgreSQLIntegration {
                     "\(config.stdout)")
             #expect(!config.stdout.contains("irsa-token-must-not-show"))
 
-            let archived = try ArchivedCluster.make(in: sandbox, tailtown: tailtown)
+            let archived = try ArchivedCluster.make(in: sandbox, tailtown: tailtown, major: major)
             defer { try? archived.stop() }
             for _ in 1...2 {
                 _ = try archived.cluster.query("insert into filler select g, md5(g::text) from generate_series(1, 1000) g")

@@ -34,6 +34,7 @@ enum S3Services {
             "TAILTOWN_COMPRESSION=\(compression)",
             "AWS_ENDPOINT_URL=\(endpoint)",
             "AWS_REGION=eu-west-1",
+            "TAILTOWN_CACHE_DIR=\(sandbox.cacheFolder)",
         ] + (staticKeys ? ["AWS_ACCESS_KEY_ID=\(credentials.accessKeyID)", "AWS_SECRET_ACCESS_KEY=integration-secret-key"] : []) + extra
         if encrypted {
             let key = sandbox.path("tailtown.key")
