@@ -1,4 +1,5 @@
 import PITRPipeline
+import PITRStorage
 import PITRSupport
 import PITRWAL
 
@@ -10,43 +11,53 @@ import PITRWAL
 /// - a cluster whose major is newer than every archived one is an upgrade and is taken;
 /// - any other (the same or an older major with another system identifier: most often a second
 ///   server pointed at the wrong repository) is refused, unless `accept-cluster` recorded the
-///   operator's consent in `wal/<archive id>/accepted`.
+///   operator's consent in `wal/<archive id>/consent/accepted.<sequence>` (written once each, never replaced: an
+///   earlier release's `wal/<archive id>/accepted` counts as sequence 0).
 ///
 /// Consulted only before a cluster's `archive.info` exists: once its first segment is archived, it is at home.
 public struct ClusterAdmission {
-    static let acceptedName = "accepted"
-
     let repository: Repository
 
     public init(repository: Repository) { self.repository = repository }
 
     /// Throws `ArchiveError.otherCluster` unless `identity` may archive here; one listing of `wal/`.
     public func check(_ identity: ClusterIdentity) throws {
-        let keys = try repository.storage.list(prefix: "wal/")
-        let archived = try ArchiveIndex.identities(among: keys, holding: ArchiveIndex.infoName).filter { $0 != identity }
+        let listing = try repository.storage.listObjects(prefix: "wal/")
+        let archived = try ArchiveIndex.identities(among: listing.map(\.key), holding: ArchiveIndex.infoName).filter { $0 != identity }
         guard let newest = archived.map(\.majorVersion).max(), identity.majorVersion <= newest else { return }
-        if try ArchiveIndex.identities(among: keys, holding: Self.acceptedName).contains(identity), try isAccepted(identity) { return }
+        if try consent(of: identity, in: listing) != nil { return }
         throw ArchiveError.otherCluster(repository: repository.name, archived: archived.map(\.archiveID), given: identity.archiveID)
     }
 
-    /// Records the operator's consent for `identity`, sealed (idempotent); returns the object's description.
+    /// Records the operator's consent for `identity`, sealed, unless a sealed one stands already; returns the
+    /// description of the object that holds it.
     public func accept(_ identity: ClusterIdentity, now: UTCTime) throws -> String {
-        let key = Self.key(identity)
-        _ = try SealedMetadata.store(MetadataText([("accepted", now.iso8601)]), at: key, identity: try sealIdentity(identity),
-                                     replace: true, under: repository.key, in: repository)
+        let series = Self.series(identity)
+        let key = try consent(of: identity, in: try series.listing(on: repository.storage)) ?? series.append(series.kinds[0], on: repository.storage) { key in
+            try SealedMetadata.store(MetadataText([("accepted", now.iso8601)]), at: key, identity: try sealIdentity(identity, key: key),
+                                     replace: false, under: repository.key, in: repository)
+        }
         return repository.storage.describe(key)
     }
 
-    /// Whether the consent for `identity` is sealed in this repository: a plain-text one (an earlier release's, or
-    /// written by someone without the key) does not count.
-    private func isAccepted(_ identity: ClusterIdentity) throws -> Bool {
-        guard case .sealed? = try SealedMetadata.read(Self.key(identity), identity: try sealIdentity(identity), in: repository) else { return false }
-        return true
+    /// The key of the newest consent for `identity` in `listing` that is sealed in this repository: a plain-text one (an
+    /// earlier release's, or written by someone without the key) does not count. nil when there is none.
+    private func consent(of identity: ClusterIdentity, in listing: [StoredObject]) throws -> String? {
+        for entry in Self.series(identity).entries(in: listing).reversed() {
+            if case .sealed? = try SealedMetadata.read(entry.object.key, identity: try sealIdentity(identity, key: entry.object.key), in: repository) {
+                return entry.object.key
+            }
+        }
+        return nil
     }
 
-    private static func key(_ identity: ClusterIdentity) -> String { "wal/\(identity.archiveID)/\(acceptedName)" }
+    private static func series(_ identity: ClusterIdentity) -> RecordSeries {
+        RecordSeries(folder: "wal/\(identity.archiveID)/consent/", kinds: ["accepted"], legacy: "wal/\(identity.archiveID)/accepted")
+    }
 
-    private func sealIdentity(_ identity: ClusterIdentity) throws -> ObjectIdentity {
-        ObjectIdentity(["repository": try repository.state().repositoryID, "archive": identity.archiveID, "file": Self.acceptedName])
+    /// Bound to the repository, the archive and the record's name (`accepted` for an earlier release's single one).
+    private func sealIdentity(_ identity: ClusterIdentity, key: String) throws -> ObjectIdentity {
+        ObjectIdentity(["repository": try repository.state().repositoryID, "archive": identity.archiveID,
+                        "file": key == Self.series(identity).legacy ? "accepted" : key])
     }
 }

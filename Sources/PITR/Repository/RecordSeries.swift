@@ -1,5 +1,6 @@
 import PITRStorage
 import PITRSupport
+import PITRWAL
 
 /// Records that a later one supersedes (the last `verify`, a backup's permanent mark), each written once under a name
 /// of its own and never replaced, so that a repository under S3 Object Lock never rewrites a locked object
@@ -12,7 +13,7 @@ package struct RecordSeries: Sendable {
         package let object: StoredObject
     }
 
-    /// Ends with "/".
+    /// Ends with "/" (or with "." for records named after the legacy one: `archive.info.sealed.<sequence>`).
     package let folder: String
     /// The kinds of record, the first the one `legacy` is.
     package let kinds: [String]
@@ -65,6 +66,19 @@ package struct RecordSeries: Sendable {
 extension RecordSeries {
     /// The outcome of each `verify`: `verify/verify.<sequence>`, once `verify.last`.
     package static let verify = RecordSeries(folder: "verify/", kinds: ["verify"], legacy: "verify.last")
+
+    /// What `verify --window` proved of `archive` (`WindowProof`): `verify/window-<archive id>.<sequence>`, once
+    /// `verify.window.<archive id>`.
+    package static func windowProof(of archive: ClusterIdentity) -> RecordSeries {
+        RecordSeries(folder: verify.folder, kinds: ["window-" + archive.archiveID], legacy: "verify.window." + archive.archiveID)
+    }
+
+    /// The records of `verify/` that a newer one supersedes: earlier verify outcomes, and earlier window proofs of
+    /// `archives`. One listing: every series here is under the prefix "verify".
+    package static func supersededVerifyRecords(on storage: Storage, archives: [ClusterIdentity]) throws -> [StoredObject] {
+        let listing = try storage.listObjects(prefix: "verify")
+        return ([verify] + archives.map(windowProof)).flatMap { $0.superseded(in: listing) }
+    }
 }
 
 /// A record that could not be appended to its series.

@@ -210,11 +210,16 @@ public final class Repository {
     }
 
     /// The ids of the keys that sealed what the repository keeps about itself: the log's newest entry and each
-    /// `archive.info` (the first push after `keygen --activate` seals them again under the new key).
+    /// `archive.info` in use (the first push after `keygen --activate` seals them again under the new key, each under a
+    /// new name).
     package func metadataKeyIDs() throws -> Set<String> {
         var ids = Set<String>()
         if let newest = try RepositoryLog(repository: self).newest() { ids.insert(newest.keyID) }
-        for key in try storage.list(prefix: "wal/") where key.hasSuffix("/" + ArchiveIndex.infoName) {
+        let listing = try storage.listObjects(prefix: "wal/")
+        for identity in try ArchiveIndex.identities(among: listing.map(\.key), holding: ArchiveIndex.infoName) {
+            // The archive.info in use: the newest sealed again since the first, else the first.
+            let archive = WALArchive(repository: self, identity: identity)
+            let key = archive.infoSeries.entries(in: listing).last?.object.key ?? archive.infoKey
             let head = try storage.readHead(of: key, count: ObjectHeader.size)
             guard head.starts(with: ObjectHeader.magic) else { continue }
             let header = try ObjectHeader(parsing: head, object: storage.describe(key))

@@ -27,6 +27,14 @@ package enum SealedMetadata {
         return .sealed(try MetadataText(parsing: text.bytes, object: object), keyID: header.cipher == .none ? "" : hex(header.keyID))
     }
 
+    /// The id of the key that sealed `bytes` ("" unencrypted), from the header alone; nil for plain text, or a header
+    /// that does not parse (which `decode` then names).
+    package static func keyID(of bytes: [UInt8]) -> String? {
+        guard bytes.starts(with: ObjectHeader.magic),
+              let header = try? ObjectHeader(parsing: Array(bytes.prefix(ObjectHeader.size)), object: "") else { return nil }
+        return header.cipher == .none ? "" : hex(header.keyID)
+    }
+
     /// Stores `text` sealed under `key` (nil: plain, in a repository without encryption), bound to `identity`;
     /// `.alreadyExists` when `replace` is false and another process stored it first.
     package static func store(_ text: MetadataText, at objectKey: String, identity: ObjectIdentity, replace: Bool,

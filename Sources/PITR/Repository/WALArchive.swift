@@ -16,6 +16,10 @@ public struct WALArchive {
 
     package var folder: String { "wal/" + identity.archiveID }
     package var infoKey: String { folder + "/" + ArchiveIndex.infoName }
+    /// `archive.info` sealed again (under another active key, or an earlier release's plain text sealed) is written once
+    /// under the next name of this series, never over the first one (which marks the archive):
+    /// `archive.info.sealed.<sequence>`; the newest stands.
+    var infoSeries: RecordSeries { RecordSeries(folder: infoKey + ".", kinds: ["sealed"], legacy: infoKey) }
 
     /// Where a WAL file is kept: segments, .partial and .backup files in a folder per 16 hex digits
     /// of their name (timeline and high LSN part), history files beside those folders.
@@ -41,8 +45,11 @@ public struct WALArchive {
                               acceptsFormat1: info.acceptsFormat1(file))
     }
 
-    /// What `archive.info` itself is bound to: the repository id is inside it.
-    var infoIdentity: ObjectIdentity { ObjectIdentity(["archive": identity.archiveID, "file": ArchiveIndex.infoName]) }
+    /// What `archive.info` stored under `key` is bound to (the repository id is inside it): its name; `archive.info` for
+    /// the first one.
+    func infoIdentity(_ key: String) -> ObjectIdentity {
+        ObjectIdentity(["archive": identity.archiveID, "file": key == infoKey ? ArchiveIndex.infoName : key])
+    }
 
     /// Before a push: checks the repository's key and a segment's size (nil for a history or `.backup` file) against what
     /// this archive records, recording them on the first segment. The common case is one read: `archive.info`, sealed by
@@ -68,11 +75,11 @@ public struct WALArchive {
         case .sealed(let text, let keyID)?:
             info = try ArchiveInfo(parsing: text, object: object, sealed: true)
             if keyID == activeKeyID, let stored {
-                repository.metadataCache?.write(infoKey, key: infoKey, bytes: stored.bytes)
+                repository.metadataCache?.write(infoKey, key: stored.key, bytes: stored.bytes)
             } else {
                 let state = try repository.state()
                 try checkRepository(info, state)
-                _ = try SealedMetadata.store(info.text, at: infoKey, identity: infoIdentity, replace: true, under: repository.key, in: repository)
+                try sealAgain(info)
             }
         case .plainText(let text)?:
             // An archive an earlier release made: its switch is recorded (the log's record stands if there is one, so
@@ -84,7 +91,7 @@ public struct WALArchive {
             info = ArchiveInfo(repositoryID: recorded.repositoryID, systemIdentifier: legacy.systemIdentifier, pgVersion: legacy.pgVersion,
                                segmentSize: legacySize, formatSwitch: recorded.archives[identity.archiveID])
             try checkSystem(info)
-            _ = try SealedMetadata.store(info.text, at: infoKey, identity: infoIdentity, replace: true, under: repository.key, in: repository)
+            try sealAgain(info)
         case nil:
             let state = try repository.state()
             let fresh = ArchiveInfo(repositoryID: state.repositoryID, systemIdentifier: String(identity.systemIdentifier),
@@ -98,11 +105,19 @@ public struct WALArchive {
             let recorded = try repository.recordArchive(identity.archiveID, .none)
             info = ArchiveInfo(repositoryID: recorded.repositoryID, systemIdentifier: fresh.systemIdentifier, pgVersion: fresh.pgVersion,
                                segmentSize: size, formatSwitch: recorded.archives[identity.archiveID])
-            if try SealedMetadata.store(info.text, at: infoKey, identity: infoIdentity, replace: false, under: repository.key, in: repository) == .alreadyExists {
+            if try SealedMetadata.store(info.text, at: infoKey, identity: infoIdentity(infoKey), replace: false, under: repository.key,
+                                        in: repository) == .alreadyExists {
                 return try checkKeyAndSegmentSize(size, file: file)
             }
         }
         try use(info, size: size, file: file)
+    }
+
+    /// Seals `info` under the active key, under the next name of `infoSeries`.
+    private func sealAgain(_ info: ArchiveInfo) throws {
+        _ = try infoSeries.append(infoSeries.kinds[0], on: repository.storage) { key in
+            try SealedMetadata.store(info.text, at: key, identity: infoIdentity(key), replace: false, under: repository.key, in: repository)
+        }
     }
 
     /// Checks the cluster and the segment `size` against `info`, which the push then goes by.
@@ -157,7 +172,7 @@ public struct WALArchive {
         case .sealed(let text, _)?:
             let info = try ArchiveInfo(parsing: text, object: object, sealed: true)
             try checkRepository(info, try repository.recordedState())
-            if let stored { repository.metadataCache?.write(infoKey, key: infoKey, bytes: stored.bytes) }
+            if let stored { repository.metadataCache?.write(infoKey, key: stored.key, bytes: stored.bytes) }
             return info
         case .plainText(let text)?:
             let state = try repository.recordedState()
@@ -169,18 +184,27 @@ public struct WALArchive {
         }
     }
 
-    /// `archive.info` as stored, and decoded; nil when there is none.
-    private func storedInfo() throws -> (bytes: [UInt8], metadata: SealedMetadata)? {
-        guard let bytes = try repository.storage.readSmallObject(infoKey) else { return nil }
-        return (bytes, try SealedMetadata.decode(bytes, identity: infoIdentity, object: repository.storage.describe(infoKey), keyring: repository.keyring))
+    /// `archive.info` as stored, and decoded, with the key it is stored under; nil when there is none. The first one when
+    /// the active key sealed it (one read); otherwise the newest of `infoSeries` when there is one (a listing and a read
+    /// more), so that a key retired since is not needed.
+    private func storedInfo() throws -> (key: String, bytes: [UInt8], metadata: SealedMetadata)? {
+        guard var bytes = try repository.storage.readSmallObject(infoKey) else { return nil }
+        var key = infoKey
+        if SealedMetadata.keyID(of: bytes) != repository.key?.keyIDHex ?? "",
+           let newest = infoSeries.entries(in: try repository.storage.listObjects(prefix: infoSeries.folder)).last,
+           let sealedAgain = try repository.storage.readSmallObject(newest.object.key) {
+            (key, bytes) = (newest.object.key, sealedAgain)
+        }
+        return (key, bytes, try SealedMetadata.decode(bytes, identity: infoIdentity(key), object: repository.storage.describe(key), keyring: repository.keyring))
     }
 
     /// `archive.info` as `Repository.metadataCache` holds it, sealed, authenticated as the stored one is, and the id of the
     /// key that sealed it; nil when there is none usable.
     private func cachedInfo() -> (ArchiveInfo, keyID: String)? {
-        guard repository.readsMetadataCache, let cache = repository.metadataCache, let (key, bytes) = cache.read(infoKey), key == infoKey else { return nil }
+        guard repository.readsMetadataCache, let cache = repository.metadataCache, let (key, bytes) = cache.read(infoKey),
+              key == infoKey || key.hasPrefix(infoSeries.folder) else { return nil }
         do {
-            guard case .sealed(let text, let keyID) = try SealedMetadata.decode(bytes, identity: infoIdentity, object: repository.storage.describe(infoKey),
+            guard case .sealed(let text, let keyID) = try SealedMetadata.decode(bytes, identity: infoIdentity(key), object: repository.storage.describe(key),
                                                                                keyring: repository.keyring) else {
                 cache.reject(infoKey, "it is not sealed")
                 return nil

@@ -125,7 +125,7 @@ public struct RetentionPlan {
             lines.append("delete  \(orphans.count) objects of interrupted backups (no descriptor, untouched for a day), \(size(orphans.reduce(0) { $0 + $1.size }))")
         }
         if !superseded.isEmpty {
-            lines.append("delete  \(superseded.count) records a newer one supersedes (earlier verify results and permanent marks), \(size(superseded.reduce(0) { $0 + $1.size }))")
+            lines.append("delete  \(superseded.count) records a newer one supersedes (earlier verify results, window proofs and permanent marks), \(size(superseded.reduce(0) { $0 + $1.size }))")
         }
         if !abandonedUploads.isEmpty {
             lines.append("delete  \(abandonedUploads.count) unfinished uploads of killed processes, \(size(abandonedUploads.reduce(0) { $0 + ($1.size ?? 0) }))")

@@ -51,7 +51,7 @@ public struct RetentionPlanner {
         }
         let deleted = Set(backups.map { BackupDescriptor.objectKey(backup: $0.backup.name, object: "") })
         let superseded = PermanentMarks.superseded(in: inventory.backupObjects).filter { mark in !deleted.contains { mark.key.hasPrefix($0) } }
-            + RecordSeries.verify.superseded(in: try RecordSeries.verify.listing(on: storage))
+            + (try RecordSeries.supersededVerifyRecords(on: storage, archives: inventory.archives.map(\.identity)))
         return RetentionPlan(needs: needs, backups: backups, wal: wal, orphans: orphans, abandonedUploads: abandoned, superseded: superseded,
                              locks: locks)
     }

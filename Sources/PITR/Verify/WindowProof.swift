@@ -6,9 +6,10 @@ import PITRSupport
 import PITRWAL
 
 /// What `verify --window` proved of one cluster's archive, kept sealed in the repository as
-/// `verify.window.<archive id>` (docs/format.md): the outcome of the last run, for `check` and `status`, and each
-/// sound, complete segment with the stamp of the object it was read from, so that a later run reads only the
-/// segments that are new or whose object changed.
+/// `verify/window-<archive id>.<sequence>`, one object per run, never replaced (`RecordSeries`; an earlier release's
+/// `verify.window.<archive id>` counts as sequence 0; docs/format.md): the outcome of the last run, for `check` and
+/// `status`, and each sound, complete segment with the stamp of the object it was read from, so that a later run reads
+/// only the segments that are new or whose object changed.
 public struct WindowProof: Equatable, Sendable {
     /// The last run's outcome.
     public struct Outcome: Equatable, Sendable {
@@ -28,7 +29,7 @@ public struct WindowProof: Equatable, Sendable {
     public var outcome: Outcome
     var segments: [String: Entry]
 
-    static func key(of archive: ClusterIdentity) -> String { "verify.window." + archive.archiveID }
+    static func series(of archive: ClusterIdentity) -> RecordSeries { RecordSeries.windowProof(of: archive) }
 
     /// A stamp that changes whenever the object does: a digest of its trailer (the keyed digest of its content),
     /// its size and its modification time.
@@ -40,8 +41,9 @@ public struct WindowProof: Equatable, Sendable {
     /// The proof of `archive`, or nil when none was stored, or it is not sealed (put there without the key), which
     /// counts as nothing proven.
     public static func load(archive: ClusterIdentity, from repository: Repository) throws -> WindowProof? {
-        let key = key(of: archive)
-        guard case .sealed(let text, _)? = try SealedMetadata.read(key, identity: try identity(archive, in: repository), in: repository,
+        let series = series(of: archive)
+        guard let key = series.entries(in: try series.listing(on: repository.storage)).last?.object.key,
+              case .sealed(let text, _)? = try SealedMetadata.read(key, identity: try identity(archive, key: key, in: repository), in: repository,
                                                                    limit: 256 << 20) else { return nil }
         let object = repository.storage.describe(key)
         func time(_ field: String) throws -> PostgresTimestamp? {
@@ -69,8 +71,17 @@ public struct WindowProof: Equatable, Sendable {
         }
     }
 
-    /// Stores the proof sealed under the repository's key, replacing the previous one.
+    /// Stores the proof sealed under the repository's key, under the next name of its series.
     func save(archive: ClusterIdentity, in repository: Repository) throws {
+        let series = Self.series(of: archive)
+        _ = try series.append(series.kinds[0], on: repository.storage) { key in
+            try SealedMetadata.store(text(archive: archive), at: key, identity: try Self.identity(archive, key: key, in: repository),
+                                     replace: false, under: repository.key, in: repository, compression: .zstd)
+        }
+    }
+
+    /// The proof as stored.
+    func text(archive: ClusterIdentity) -> MetadataText {
         var lines: [(key: String, value: String)] = [
             ("format", "1"), ("archive", archive.archiveID), ("time", outcome.time.iso8601),
             ("proven-start", outcome.provenStart?.description ?? ""), ("proven-end", outcome.provenEnd?.description ?? ""),
@@ -81,11 +92,12 @@ public struct WindowProof: Equatable, Sendable {
             let last = entry.facts.lastCommit.map { String($0.rawValue) } ?? "-"
             lines.append(("segment", "\(name) \(entry.stamp) \(entry.facts.end) \(first) \(last)"))
         }
-        _ = try SealedMetadata.store(MetadataText(lines), at: Self.key(of: archive), identity: try Self.identity(archive, in: repository),
-                                     replace: true, under: repository.key, in: repository, compression: .zstd)
+        return MetadataText(lines)
     }
 
-    private static func identity(_ archive: ClusterIdentity, in repository: Repository) throws -> ObjectIdentity {
-        ObjectIdentity(["repository": try repository.recordedState()?.repositoryID ?? "", "archive": archive.archiveID, "file": "verify.window"])
+    /// Bound to the repository, the archive and the record's name (`verify.window` for an earlier release's single one).
+    private static func identity(_ archive: ClusterIdentity, key: String, in repository: Repository) throws -> ObjectIdentity {
+        ObjectIdentity(["repository": try repository.recordedState()?.repositoryID ?? "", "archive": archive.archiveID,
+                        "file": key == series(of: archive).legacy ? "verify.window" : key])
     }
 }

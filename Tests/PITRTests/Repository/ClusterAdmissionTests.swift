@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import PITRPipeline
 @testable import PITRRepository
 @testable import PITRStorage
 @testable import PITRSupport
@@ -33,9 +34,33 @@ import Testing
         // Older than the newest archived major now: a downgrade or a stray 16 is refused too.
         #expect(throws: ArchiveError.self) { try admission.check(ClusterIdentity(majorVersion: 16, systemIdentifier: 444)) }
 
-        _ = try admission.accept(stranger, now: UTCTime.now())
-        _ = try admission.accept(stranger, now: UTCTime.now())
+        // The consent is written once, under a name of its own; accepting again writes nothing.
+        let consent = try admission.accept(stranger, now: UTCTime.now())
+        #expect(try admission.accept(stranger, now: UTCTime.now()) == consent)
+        #expect(consent == repository.storage.describe("wal/15-222/consent/accepted.00000001"))
+        #expect(try repository.storage.list(prefix: "wal/15-222/") == ["wal/15-222/consent/accepted.00000001"])
         try archiveSegment(repository, stranger)
         #expect(try ArchiveIndex.identities(in: repository) == [old, stranger, upgraded])
+    }
+
+    @Test func aConsentAnEarlierReleaseSealedStillCountsAndPlainTextDoesNot() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let key = MasterKey(bytes: Array(repeating: 9, count: 32))!
+        let repository = Repository(storage: FileStorage(root: root), key: key)
+        try archiveSegment(repository, ClusterIdentity(majorVersion: 15, systemIdentifier: 111))
+        let stranger = ClusterIdentity(majorVersion: 15, systemIdentifier: 222)
+        // Plain text under the old name (written without the key) does not count, and accept-cluster writes a sealed one.
+        try FileManager.default.createDirectory(atPath: root + "/wal/15-222", withIntermediateDirectories: true)
+        try Data("accepted=2026-01-01T00:00:00Z\n".utf8).write(to: URL(fileURLWithPath: root + "/wal/15-222/accepted"))
+        #expect(throws: ArchiveError.self) { try archiveSegment(repository, stranger) }
+        #expect(try ClusterAdmission(repository: repository).accept(stranger, now: UTCTime.now())
+                == repository.storage.describe("wal/15-222/consent/accepted.00000001"))
+        try archiveSegment(repository, stranger)
+        // The old name sealed as an earlier release sealed it counts by itself.
+        let other = ClusterIdentity(majorVersion: 15, systemIdentifier: 333)
+        let identity = ObjectIdentity(["repository": try repository.state().repositoryID, "archive": other.archiveID, "file": "accepted"])
+        _ = try SealedMetadata.store(MetadataText([("accepted", "2026-01-01T00:00:00Z")]), at: "wal/15-333/accepted", identity: identity,
+                                     replace: false, under: key, in: repository)
+        try archiveSegment(repository, other)
     }
 }

@@ -106,9 +106,11 @@ import Testing
         let newest = try #require(try log.newest())
         #expect(newest.state.acceptedKeys == [key.keyIDHex, next.keyIDHex] && newest.keyID == next.keyIDHex)
         #expect(try RepositoryLog(repository: rotated).read(newest.sequence - 1).keyID == key.keyIDHex)
-        // archive.info was sealed again under the new key, which now works alone. A host left with only the old key
-        // (its key file not updated, against the runbook) is refused, naming the key it lacks.
-        #expect(Array(try bytes("wal/\(cluster.archiveID)/archive.info")[8..<16]) == next.keyID)
+        // archive.info was sealed again under the new key, under a name of its own (the first one is never rewritten),
+        // and the new key now works alone. A host left with only the old key (its key file not updated, against the
+        // runbook) is refused, naming the key it lacks.
+        #expect(Array(try bytes("wal/\(cluster.archiveID)/archive.info")[8..<16]) == key.keyID)
+        #expect(Array(try bytes("wal/\(cluster.archiveID)/archive.info.sealed.00000001")[8..<16]) == next.keyID)
         try WALArchive(repository: repository(next), identity: cluster).checkKeyAndSegmentSize(size, file: "new key alone")
         let stale = #expect(throws: ArchiveError.self) { try repository(key).checkEncryption() }
         #expect(stale?.description.contains(next.keyIDHex) == true, "\(String(describing: stale))")
@@ -146,7 +148,9 @@ import Testing
         try WALArchive(repository: repository(nil), identity: cluster).checkKeyAndSegmentSize(size, file: "first after the upgrade")
         let state = try #require(try repository(nil).recordedState())
         #expect(state.archives[cluster.archiveID] == FormatSwitch(lastSegments: [1: 3], lastHistory: 0))
-        #expect(try bytes(infoKey).starts(with: ObjectHeader.magic))
+        // Sealed under a name of its own: the plain text stays as it was, never rewritten.
+        #expect(try bytes(infoKey) == legacyInfo)
+        #expect(try bytes(infoKey + ".sealed.00000001").starts(with: ObjectHeader.magic))
         #expect(try decode(segment(1, 2), in: repository(nil)) == Array("an old segment".utf8))
 
         // An old object copied to a later name, or to another timeline's, is refused.
@@ -154,13 +158,16 @@ import Testing
             try write(old, archive.key(for: copy))
             #expect(throws: ObjectFormatError.self) { try decode(copy, in: repository(nil)) }
         }
-        // Putting the plain-text archive.info back does not undo the switch: the log's record stands, for readers and
-        // for the next push, which seals it again.
-        try write(legacyInfo, infoKey)
+        // Removing the sealed one does not undo the switch: the log's record stands, for readers and for the next push,
+        // which seals it again.
+        try FileManager.default.removeItem(atPath: root + "/" + infoKey + ".sealed.00000001")
         #expect(throws: ObjectFormatError.self) { try decode(segment(1, 4), in: repository(nil)) }
         #expect(try decode(segment(1, 3), in: repository(nil)) == Array("an old segment".utf8))
         try WALArchive(repository: repository(nil), identity: cluster).checkKeyAndSegmentSize(size, file: "next")
-        #expect(try bytes(infoKey).starts(with: ObjectHeader.magic))
+        #expect(try bytes(infoKey + ".sealed.00000001").starts(with: ObjectHeader.magic))
         #expect(throws: ObjectFormatError.self) { try decode(segment(1, 4), in: repository(nil)) }
+        // The next push reads it, and writes nothing.
+        try WALArchive(repository: repository(nil), identity: cluster).checkKeyAndSegmentSize(size, file: "after")
+        #expect(try FileStorage(root: root).list(prefix: infoKey) == [infoKey, infoKey + ".sealed.00000001"])
     }
 }

@@ -134,7 +134,7 @@ import Testing
         let info = try archive.info()
         let switched = ArchiveInfo(repositoryID: info.repositoryID, systemIdentifier: info.systemIdentifier, pgVersion: info.pgVersion,
                                    segmentSize: info.segmentSize, formatSwitch: FormatSwitch(lastSegments: [1: 60], lastHistory: 0))
-        _ = try SealedMetadata.store(switched.text, at: archive.infoKey, identity: archive.infoIdentity, replace: true, under: nil, in: repository)
+        _ = try SealedMetadata.store(switched.text, at: archive.infoKey, identity: archive.infoIdentity(archive.infoKey), replace: true, under: nil, in: repository)
         repository.archiveInfos = [:]
         let content = Array("segment written by an earlier release".utf8)
         let header = ObjectHeader(version: 1, compression: .none, cipher: .none, chunkSizeLog2: 0,

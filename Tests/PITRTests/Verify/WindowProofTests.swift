@@ -21,16 +21,33 @@ import Testing
     @Test func isReadBackAsStoredAndBoundToItsArchive() throws {
         let synthetic = try SyntheticRepository(key: Self.key)
         let repository = synthetic.repository
+        let series = WindowProof.series(of: synthetic.identity)
         #expect(try WindowProof.load(archive: synthetic.identity, from: repository) == nil)
+        // An earlier release's single proof, sealed under its one name, is read.
+        var older = Self.sample()
+        older.outcome = .init(time: UTCTime(secondsSinceEpoch: 1_795_000_000), provenStart: nil, provenEnd: nil, unprovableSeconds: 9, unprovableStretches: 2)
+        let repositoryID = try #require(try repository.recordedState()?.repositoryID)
+        _ = try SealedMetadata.store(older.text(archive: synthetic.identity), at: series.legacy,
+                                     identity: ObjectIdentity(["repository": repositoryID, "archive": synthetic.identity.archiveID, "file": "verify.window"]),
+                                     replace: false, under: Self.key, in: repository, compression: .zstd)
+        #expect(try WindowProof.load(archive: synthetic.identity, from: repository) == older)
+        // Each run writes a proof of its own, never replacing one; the newest decides, and delete removes the others.
         try Self.sample().save(archive: synthetic.identity, in: repository)
         #expect(try WindowProof.load(archive: synthetic.identity, from: repository) == Self.sample())
+        try older.save(archive: synthetic.identity, in: repository)
+        #expect(try WindowProof.load(archive: synthetic.identity, from: repository) == older)
+        let newest = "verify/window-\(synthetic.identity.archiveID).00000002"
+        #expect(try repository.storage.list(prefix: "verify") == ["verify.window.\(synthetic.identity.archiveID)", "verify/window-\(synthetic.identity.archiveID).00000001", newest])
+        #expect(try RecordSeries.supersededVerifyRecords(on: repository.storage, archives: [synthetic.identity]).map(\.key)
+                == ["verify.window.\(synthetic.identity.archiveID)", "verify/window-\(synthetic.identity.archiveID).00000001"])
         // Copied to another archive's name, it is refused: it proves nothing about that archive's segments.
         let other = ClusterIdentity(majorVersion: 16, systemIdentifier: 42)
-        try FileManager.default.copyItem(atPath: synthetic.path(WindowProof.key(of: synthetic.identity)), toPath: synthetic.path(WindowProof.key(of: other)))
+        try FileManager.default.createDirectory(atPath: synthetic.path("verify"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: synthetic.path(newest), toPath: synthetic.path("verify/window-\(other.archiveID).00000001"))
         #expect(throws: ObjectFormatError.self) { try WindowProof.load(archive: other, from: repository) }
-        // Plain text (written without the key) counts as nothing proven.
+        // A newer one in plain text (written without the key) counts as nothing proven.
         try Data("format=1\ntime=2026-06-15T12:00:00Z\nunprovable-seconds=0\nunprovable-stretches=0\n".utf8)
-            .write(to: URL(fileURLWithPath: synthetic.path(WindowProof.key(of: synthetic.identity))))
+            .write(to: URL(fileURLWithPath: synthetic.path("verify/window-\(synthetic.identity.archiveID).00000003")))
         #expect(try WindowProof.load(archive: synthetic.identity, from: repository) == nil)
     }
 
