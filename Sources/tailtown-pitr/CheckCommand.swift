@@ -58,7 +58,7 @@ struct CheckCommand: ParsableCommand {
         let invocation = try Invocation(global)
         let problems = try invocation.run {
             try check.run(
-                repository: try invocation.repository(), policy: try invocation.settings.retentionPolicy(),
+                repository: try invocation.repository(), policy: try invocation.settings.retentionPolicy(), dumpPolicy: try invocation.settings.dumpRetentionPolicy(),
                 conninfo: noConnect ? nil : dbname, prometheusFile: prometheus, notifyURL: try invocation.settings.notifyURL(),
                 log: invocation.log)
         }

@@ -35,7 +35,9 @@ struct DeleteCommand: ParsableCommand {
                 print("nothing to delete")
             } else if confirm {
                 var outcome = try plan.execute(on: repository.storage, log: invocation.log)
-                outcome.locked += try dumps.execute(on: repository.storage, log: invocation.log)
+                let dumpOutcome = try dumps.execute(on: repository.storage, log: invocation.log)
+                outcome.locked += dumpOutcome.locked
+                outcome.extendedLocks += dumpOutcome.extendedLocks
                 if outcome.extendedLocks > 0 { print("extended the locks of \(outcome.extendedLocks) kept objects") }
                 if outcome.removedVersions > 0 { print("removed \(outcome.removedVersions) noncurrent versions whose locks had ended") }
                 print(RetentionPlan.lockedText(outcome), terminator: "")

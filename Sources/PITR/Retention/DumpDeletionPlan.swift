@@ -15,6 +15,8 @@ public struct DumpDeletionPlan {
     public let leftovers: [StoredObject]
     /// Uploads killed runs of this machine left unfinished.
     public let abandonedUploads: [AbandonedUpload]
+    /// With S3 Object Lock, the locks of the kept runs' objects that may need to last longer; nil without a lock.
+    public let locks: LockExtensions?
 
     /// `excluding`: uploads the backup plan removes already (those older than a day).
     public static func make(repository: Repository, policy: RetentionPolicy, now: UTCTime, excluding: Set<String>) throws -> DumpDeletionPlan {
@@ -37,14 +39,19 @@ public struct DumpDeletionPlan {
                     .filter { !excluding.contains($0.key) }
             }
         }
-        return DumpDeletionPlan(retention: retention, runs: runs, leftovers: leftovers, abandonedUploads: uploads)
+        let locks = try repository.storage.objectLock.map { lock in
+            LockExtensions(dumps: retention, objects: try repository.storage.listObjects(prefix: DumpDescriptor.folder + "/"), lock: lock, now: now)
+        }
+        return DumpDeletionPlan(retention: retention, runs: runs, leftovers: leftovers, abandonedUploads: uploads, locks: locks)
     }
 
-    public var isEmpty: Bool { runs.isEmpty && leftovers.isEmpty && abandonedUploads.isEmpty }
+    public var isEmpty: Bool { runs.isEmpty && leftovers.isEmpty && abandonedUploads.isEmpty && (locks?.extensions.isEmpty ?? true) }
 
-    /// Removes the runs (descriptors first: without them nothing is listed), then the leftovers (leases last), then the
-    /// unfinished uploads. Returns what a lock kept.
-    public func execute(on storage: Storage, log: Log) throws -> [LockedObject] {
+    /// Extends the locks of the kept runs (with Object Lock), then removes the runs (descriptors first: without them
+    /// nothing is listed), then the leftovers (leases last), then the unfinished uploads. Returns what a lock kept, and
+    /// how many locks it extended.
+    public func execute(on storage: Storage, log: Log) throws -> (locked: [LockedObject], extendedLocks: Int) {
+        let extended = try locks?.execute(on: storage) ?? 0
         var locked: [LockedObject] = []
         for (run, objects) in runs {
             locked += try storage.remove(keys: objects)
@@ -52,7 +59,7 @@ public struct DumpDeletionPlan {
         }
         locked += try storage.remove(keys: leftovers.map(\.key))
         try storage.discard(abandonedUploads)
-        return locked
+        return (locked, extended)
     }
 
     /// The plan for people: each run kept (with its classes) or deleted (with its size), then the leftovers.
@@ -66,6 +73,10 @@ public struct DumpDeletionPlan {
         if !leftovers.isEmpty || !abandonedUploads.isEmpty {
             let bytes = leftovers.reduce(0) { $0 + $1.size } + abandonedUploads.reduce(0) { $0 + ($1.size ?? 0) }
             lines.append("delete  \(leftovers.count + abandonedUploads.count) objects of dump-push runs killed or failed, \(String(byteCount: bytes))")
+        }
+        if let locks, !locks.extensions.isEmpty {
+            lines.append("lock    \(locks.extensions.count) objects of kept dumps whose lock from their write ends before their run's expiry plus the margin: "
+                + "checked, and extended where it ends too soon")
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -22,4 +22,10 @@ public struct DumpRetention: Sendable {
     }
 
     public var deleted: [DumpRun] { decisions.filter { $0.classes.isEmpty }.map(\.run) }
+
+    /// Until when the policy keeps `run` if no newer run is made (as a backup's, `RepositoryNeeds`); nil when it does not.
+    public func until(_ run: String) -> RetentionExpiry? {
+        guard let decision = decisions.first(where: { $0.run.name == run }) else { return nil }
+        return decision.classes.compactMap { RepositoryNeeds.expiry(stoppedAt: decision.run.stopTime, kept: $0, policy: policy) }.max()
+    }
 }

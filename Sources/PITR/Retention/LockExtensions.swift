@@ -6,7 +6,8 @@ import PITRSupport
 /// `RepositoryNeeds`) must stay locked until that backup's expiry plus the margin. An object whose lock from its write
 /// already reaches that is not asked about; for the others the lock is read (HEAD) and extended (PutObjectRetention)
 /// only when it ends too soon. What is kept for ever (permanent, the newest backup and what they need) is extended a
-/// month past the horizon at a time, so that it is not extended on every run.
+/// month past the horizon at a time, so that it is not extended on every run. The dumps a policy keeps are extended
+/// the same way, to their run's expiry (`init(dumps:)`).
 public struct LockExtensions: Sendable {
     public struct Extension: Sendable {
         public let key: String
@@ -29,16 +30,7 @@ public struct LockExtensions: Sendable {
          everything: Bool = false) {
         var extensions: [Extension] = []
         func add(_ object: StoredObject, _ until: RetentionExpiry) {
-            let needed: UTCTime?
-            var target: UTCTime
-            switch until {
-            case .at(let time): (needed, target) = (time, lock.end(neededUntil: time, now: now))
-            case .never: (needed, target) = (nil, lock.end(neededUntil: nil, now: now))
-            }
-            let wanted = target
-            if needed == nil { target = UTCTime(secondsSinceEpoch: target.secondsSinceEpoch + Self.foreverStep) }
-            if !everything, let written = object.lastModified, written.secondsSinceEpoch + lock.secondsAtWrite >= wanted.secondsSinceEpoch { return }
-            extensions.append(Extension(key: object.key, needed: needed, wanted: wanted, target: target, written: object.lastModified))
+            if let found = Self.needed( object, until: until, lock: lock, now: now, everything: everything) { extensions.append(found) }
         }
         for object in metadata { add(object, .never) }
         let folders = inventory.objectsByBackup
@@ -55,7 +47,34 @@ public struct LockExtensions: Sendable {
         self.extensions = extensions.sorted { $0.key < $1.key }
     }
 
+    /// The objects of the dump runs `retention` keeps (`objects`: a listing of `dumps/`), each needed until its run's
+    /// expiry; `everything` as above.
+    public init(dumps retention: DumpRetention, objects: [StoredObject], lock: S3ObjectLock, now: UTCTime, everything: Bool = false) {
+        let byRun = Dictionary(grouping: objects) { object in
+            object.key.split(separator: "/").dropFirst().first.map(String.init) ?? ""
+        }
+        extensions = retention.decisions.flatMap { decision -> [Extension] in
+            guard let until = retention.until(decision.run.name) else { return [] }
+            return (byRun[decision.run.name] ?? []).compactMap { Self.needed( $0, until: until, lock: lock, now: now, everything: everything) }
+        }.sorted { $0.key < $1.key }
+    }
+
     private init(extensions: [Extension]) { self.extensions = extensions }
+
+    /// The extension `object`, needed `until`, may need; nil when its lock from its write reaches far enough (and not
+    /// `everything`).
+    private static func needed(_ object: StoredObject, until: RetentionExpiry, lock: S3ObjectLock, now: UTCTime, everything: Bool) -> Extension? {
+        let needed: UTCTime?
+        var target: UTCTime
+        switch until {
+        case .at(let time): (needed, target) = (time, lock.end(neededUntil: time, now: now))
+        case .never: (needed, target) = (nil, lock.end(neededUntil: nil, now: now))
+        }
+        let wanted = target
+        if needed == nil { target = UTCTime(secondsSinceEpoch: target.secondsSinceEpoch + foreverStep) }
+        if !everything, let written = object.lastModified, written.secondsSinceEpoch + lock.secondsAtWrite >= wanted.secondsSinceEpoch { return nil }
+        return Extension(key: object.key, needed: needed, wanted: wanted, target: target, written: object.lastModified)
+    }
 
     /// What `check` reads (two HEADs per need, not one per object, because it runs every few minutes): of the objects
     /// whose lock from their write ends before `now` plus `within` or before their need, per need (the same until-when),

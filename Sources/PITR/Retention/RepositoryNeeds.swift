@@ -34,7 +34,7 @@ public struct RepositoryNeeds: Sendable {
             // Dependents finish after their parent, so the recursion runs down each chain and ends; in a loop of
             // parents (a damaged catalog, every backup on it unrestorable) it ends here.
             untils[decision.backup.name] = .at(classification.now)
-            var latest = decision.classes.compactMap { Self.expiry(of: decision.backup, kept: $0, policy: classification.policy) }.max()
+            var latest = decision.classes.compactMap { Self.expiry(stoppedAt: decision.backup.stopTime, kept: $0, policy: classification.policy) }.max()
             for dependent in decision.dependents.compactMap({ decisions[$0] }) {
                 latest = max(latest ?? .at(classification.now), until(dependent))
             }
@@ -52,16 +52,16 @@ public struct RepositoryNeeds: Sendable {
         }
     }
 
-    /// The first moment `kept` as `kind` no longer holds: the start of the period after the last that counts it;
-    /// nil for `parent`, which takes its dependents' expiry.
-    static func expiry(of backup: BackupDescriptor, kept kind: RetentionClass, policy: RetentionPolicy) -> RetentionExpiry? {
+    /// The first moment what stopped at `stopTime`, kept as `kind`, no longer is: the start of the period after the last
+    /// that counts it; nil for `parent`, which takes its dependents' expiry.
+    static func expiry(stoppedAt stopTime: UTCTime, kept kind: RetentionClass, policy: RetentionPolicy) -> RetentionExpiry? {
         switch kind {
         case .permanent, .newest:
             return .never
         case .parent:
             return nil
         case .daily, .weekly, .monthly, .yearly:
-            guard let period = kind.period(of: backup.stopTime), let end = kind.start(ofPeriod: period + Int64(policy.counts[kind] ?? 0)) else { return nil }
+            guard let period = kind.period(of: stopTime), let end = kind.start(ofPeriod: period + Int64(policy.counts[kind] ?? 0)) else { return nil }
             return .at(end)
         }
     }

@@ -29,7 +29,7 @@ struct LockAlarmsTests {
         _ = try repo.addBackup(stoppedAt: iso(daysAgo: 0, from: now), start: 5, stop: 6)
         let policy = RetentionPolicy(counts: [.daily: 2])
         func alarms(at time: UTCTime) throws -> [String] {
-            try LockAlarms.problems(inventory: RepositoryInventory.load(repository: repo.repository), policy: policy, now: time)
+            try LockAlarms.problems(inventory: RepositoryInventory.load(repository: repo.repository), policy: policy, dumpPolicy: policy, now: time)
         }
 
         // The older daily backup is needed for a day or more, its objects locked for 30 seconds from their write.
@@ -73,6 +73,6 @@ struct LockAlarmsTests {
         try plain.addSegments(1...2)
         _ = try plain.addBackup(stoppedAt: "2026-01-05T00:00:00Z", start: 1)
         #expect(try LockAlarms.problems(inventory: RepositoryInventory.load(repository: plain.repository),
-                                        policy: RetentionPolicy(counts: [.daily: 1]), now: .now()).isEmpty)
+                                        policy: RetentionPolicy(counts: [.daily: 1]), dumpPolicy: RetentionPolicy(counts: [.daily: 1]), now: .now()).isEmpty)
     }
 }

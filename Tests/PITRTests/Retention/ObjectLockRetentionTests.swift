@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import PITRBackup
+@testable import PITRDump
+@testable import PITRMonitoring
+@testable import PITRPipeline
 @testable import PITRRepository
 @testable import PITRRetention
 @testable import PITRStorage
@@ -198,5 +201,34 @@ struct ObjectLockRetentionTests {
         #expect(try plan.execute(on: storage, log: Log(level: .error)).extendedLocks >= needed.count)
         let month = UTCTime.now().secondsSinceEpoch + 29 * 86_400
         for key in needed { #expect(try #require(try storage.lockEnd(of: key)).secondsSinceEpoch > month, "\(key) locked as long as it is kept") }
+    }
+
+    /// A kept dump run's objects are locked as long as the dump policy keeps it, by `delete`, and `check` alarms while
+    /// their locks from the write fall short.
+    @Test func keptDumpsAreLockedAsLongAsTheyAreKeptAndCheckAlarmsBefore() throws {
+        let stop = UTCTime.now()
+        let run = stop.compact
+        let pieces = ["shop.0000", "shop.0001"]
+        let dump = DumpDescriptor(name: run, database: "shop", startTime: stop, stopTime: stop, serverVersion: 150_014, tool: "pg_dump (PostgreSQL) 15.14",
+                                  compression: .none, cipher: "none", keyID: "", sha256: String(repeating: "ab", count: 32),
+                                  objects: pieces.map { .init(name: $0, archive: "shop", rawBytes: 3, storedBytes: 3) })
+        for piece in pieces { try repo.putObject(DumpDescriptor.objectKey(run: run, object: piece), [1, 2, 3]) }
+        try DumpCatalog(repository: repo.repository).store(dump, options: ObjectOptions(compression: .none, key: nil))
+        let objects = pieces.map { DumpDescriptor.objectKey(run: run, object: $0) } + [dump.key]
+        let policy = RetentionPolicy(counts: [.daily: 1])
+        sleep(2)  // the locks from the writes now end before the kept run (the newest, kept for ever) needs
+
+        let inventory = try RepositoryInventory.load(repository: repo.repository)
+        let alarms = try LockAlarms.problems(inventory: inventory, policy: policy, dumpPolicy: policy, now: .now())
+        #expect(alarms.contains { $0.contains(storage.describe(dump.key)) && $0.contains("run delete") }, "\(alarms)")
+
+        let plan = try DumpDeletionPlan.make(repository: repo.repository, policy: policy, now: .now(), excluding: [])
+        #expect(plan.runs.isEmpty && !plan.isEmpty)
+        #expect(plan.text.contains("lock    3 objects of kept dumps"), "\(plan.text)")
+        #expect(try plan.execute(on: storage, log: Log(level: .error)).extendedLocks == 3)
+        let month = UTCTime.now().secondsSinceEpoch + 29 * 86_400
+        for key in objects { #expect(try #require(try storage.lockEnd(of: key)).secondsSinceEpoch > month, "\(key) locked as long as it is kept") }
+        let after = try LockAlarms.problems(inventory: inventory, policy: policy, dumpPolicy: policy, now: .now())
+        #expect(!after.contains { $0.contains("dumps/") }, "\(after)")
     }
 }
