@@ -196,7 +196,7 @@ public final class S3Storage: Storage {
         let (configuration, log) = (self.configuration, client.log)
         return S3ObjectSequence(client: client, objectKeys: keys.map(configuration.objectKey), chunkSize: configuration.readSize,
                                 openReadAheadClient: { try S3Client(configuration: configuration, log: log) },
-                                hiddenVersion: { [unowned self] in try self.hiddenVersion(of: $0) })
+                                hiddenVersion: { try self.hiddenVersion(of: $0) })
     }
 
     public func readTail(of key: String, count: Int) throws -> [UInt8] {
