@@ -58,16 +58,16 @@ public struct RetentionPlan {
             + (orphans + superseded).reduce(0) { $0 + $1.size } + abandonedUploads.reduce(0) { $0 + ($1.size ?? 0) }
     }
 
-    /// Extends the locks of what is kept (with Object Lock), tags what moves to a colder storage class, then removes everything planned, in an order that leaves a
+    /// Extends the locks of what is kept (with Object Lock), then removes everything planned, in an order that leaves a
     /// repository `verify` accepts if it stops half-way: each backup's descriptor first (without it, the rest is not a
     /// backup; a backup whose descriptor a lock keeps keeps everything), then its objects, then WAL oldest first, then
-    /// orphans, superseded records and unfinished uploads, then (with Object Lock) noncurrent versions. What a lock keeps
+    /// orphans, superseded records and unfinished uploads, then (with Object Lock) noncurrent versions, then tags what moves
+    /// to a colder storage class (with S3 storage classes that move). What a lock keeps
     /// stays whole, for a later run.
     @discardableResult
     public func execute(on storage: Storage, log: Log) throws -> Outcome {
         var outcome = Outcome()
         outcome.extendedLocks = try locks?.execute(on: storage) ?? 0
-        outcome.tagged = try placement?.execute(on: storage) ?? 0
         var removed: [BackupDeletion] = []
         for deletion in backups {
             let locked = try storage.remove(keys: [deletion.descriptorKey])
@@ -94,6 +94,8 @@ public struct RetentionPlan {
             outcome.removedVersions = removed
             outcome.locked += held
         }
+        // Last: a store refusing tags or lifecycle rules (a role without the permissions) must not keep anything from being deleted.
+        outcome.tagged = try placement?.execute(on: storage) ?? 0
         return outcome
     }
 

@@ -92,4 +92,26 @@ struct StorageClassYearTests {
         #expect(moved["DEEP_ARCHIVE", default: 0] >= 2)
         #expect(moved["STANDARD_IA", default: 0] == 0)
     }
+
+    /// With Object Lock, moving is a tag on the locked version itself: no new version, the lock held.
+    @Test func aLockedObjectMovesByTagWithoutANewVersion() throws {
+        let (storage, repo) = try SyntheticRepository.locked("classeslock", margin: 86_400, horizon: 0, classes: S3StorageClasses(monthly: "GLACIER_IR"))
+        let now = UTCTime.now()
+        try repo.addSegments(1...3)
+        let monthly = try repo.addBackup(stoppedAt: UTCTime(secondsSinceEpoch: now.secondsSinceEpoch - 40 * 86_400).iso8601, start: 1, padding: 200 << 10)
+        try repo.addBackup(stoppedAt: UTCTime(secondsSinceEpoch: now.secondsSinceEpoch - 3_600).iso8601, start: 3)
+        let piece = BackupDescriptor.objectKey(backup: monthly.name, object: "base.tar.0000")
+        let lock = try storage.lockEnd(of: piece)
+        let plan = try RetentionPlanner(inventory: RepositoryInventory.load(repository: repo.repository))
+            .plan(policy: RetentionPolicy(counts: [.monthly: 12]), now: now)
+        #expect(plan.placement?.moves.map(\.object.key) == [piece])
+        #expect(plan.text.contains("move    1 objects (200."), "\(plan.text)")
+        #expect(try plan.execute(on: storage, log: Log(level: .error)).tagged == 1)
+        let deletion = S3VersionedDeletion(storage: storage, lock: try #require(storage.configuration.objectLock))
+        #expect(try deletion.versions(in: "pg/" + piece)["pg/" + piece]?.count == 1)
+        // The same version, still locked (delete extended it to the monthly backup's need).
+        #expect(try #require(try storage.lockEnd(of: piece)) >= (try #require(lock)))
+        #expect(try MotoLifecycle.tags(bucket: storage.configuration.bucket, key: "pg/" + piece) == [S3StorageClasses.tagKey: "monthly"])
+        #expect(try MotoLifecycle.rules(bucket: storage.configuration.bucket).map(\.storageClass) == ["GLACIER_IR"])
+    }
 }

@@ -119,12 +119,13 @@ final class SyntheticRepository {
 }
 
 extension SyntheticRepository {
-    /// A repository in a new moto bucket with Object Lock, new objects locked for `horizon` + `margin` seconds.
-    static func locked(_ name: String, margin: Int64, horizon: Int64) throws -> (S3Storage, SyntheticRepository) {
+    /// A repository in a new moto bucket with Object Lock, new objects locked for `horizon` + `margin` seconds, in `classes`.
+    static func locked(_ name: String, margin: Int64, horizon: Int64, classes: S3StorageClasses = S3StorageClasses()) throws -> (S3Storage, SyntheticRepository) {
         let bucket = MotoServer.uniqueBucket(name)
         try MotoServer.createBucket(bucket, objectLock: true)
         var configuration = try S3TestRepository.configuration(bucket: bucket, prefix: "pg")
         configuration.objectLock = S3ObjectLock(mode: .governance, margin: margin, horizon: horizon)
+        configuration.storageClasses = classes
         let storage = try S3Storage(configuration: configuration, log: Log(level: .error))
         return (storage, try SyntheticRepository(storage: storage))
     }
