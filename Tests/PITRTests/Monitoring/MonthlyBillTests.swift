@@ -7,6 +7,7 @@ import Testing
 @testable import PITRStorage
 @testable import PITRSupport
 @testable import PITRWAL
+@testable import PITRConfig
 import TestSupport
 
 /// `status`'s monthly bill: for a fixed synthetic repository in moto, the figure equals one computed here by hand from
@@ -85,5 +86,21 @@ struct MonthlyBillTests {
         print("100 GB example, all STANDARD: \(standard.summary)")
         #expect(leastCost.total < plan.total)
         #expect(plan.total < standard.total)
+    }
+
+    /// TAILTOWN_S3_PRICES overrides single prices of the list; a malformed word is refused naming the setting.
+    @Test func pricesFromTheConfiguration() throws {
+        func table(_ text: String) throws -> PriceTable {
+            try Settings.load(flags: [:], environment: ["TAILTOWN_S3_PRICES": text], defaultFile: "/nonexistent/tailtown-pitr.conf").priceTable()
+        }
+        let prices = try table("storage.standard=0.025, put.GLACIER_IR=0.03")
+        #expect(prices.price(.storage, "STANDARD") == 0.025)
+        #expect(prices.price(.put, "GLACIER_IR") == 0.03)
+        #expect(prices.price(.storage, "GLACIER_IR") == 0.004)
+        #expect(prices.price(.storage, "EXPRESS_ONEZONE") == 0.025)  // unknown classes are priced as STANDARD
+        for bad in ["storage=0.02", "store.STANDARD=1", "get.STANDARD=-1", "retrieve.GLACIER=cheap"] {
+            let error = #expect(throws: ConfigError.self, "\(bad)") { _ = try table(bad) }
+            #expect(error?.description.hasPrefix("TAILTOWN_S3_PRICES") == true, "\(String(describing: error))")
+        }
     }
 }
