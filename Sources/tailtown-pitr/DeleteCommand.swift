@@ -31,7 +31,7 @@ struct DeleteCommand: ParsableCommand {
                                                   excluding: Set(plan.abandonedUploads.map(\.key)))
             print(plan.text, terminator: "")
             print(dumps.text, terminator: "")
-            if plan.isEmpty, dumps.isEmpty, plan.locks?.extensions.isEmpty ?? true {
+            if plan.isEmpty, dumps.isEmpty, plan.locks?.extensions.isEmpty ?? true, plan.placement == nil {
                 print("nothing to delete")
             } else if confirm {
                 var outcome = try plan.execute(on: repository.storage, log: invocation.log)
@@ -39,6 +39,7 @@ struct DeleteCommand: ParsableCommand {
                 outcome.locked += dumpOutcome.locked
                 outcome.extendedLocks += dumpOutcome.extendedLocks
                 if outcome.extendedLocks > 0 { print("extended the locks of \(outcome.extendedLocks) kept objects") }
+                if outcome.tagged > 0 { print("tagged \(outcome.tagged) kept objects to move to a colder storage class") }
                 if outcome.removedVersions > 0 { print("removed \(outcome.removedVersions) noncurrent versions whose locks had ended") }
                 print(RetentionPlan.lockedText(outcome), terminator: "")
                 print("deleted")

@@ -23,7 +23,8 @@ struct StatusCommand: ParsableCommand {
         try invocation.run {
             let repository = try invocation.repository()
             let status = try RepositoryStatus(inventory: try RepositoryInventory.load(repository: repository),
-                                              policy: try invocation.settings.retentionPolicy(), now: UTCTime.now())
+                                              policy: try invocation.settings.retentionPolicy(), now: UTCTime.now(),
+                                              prices: try invocation.settings.priceTable())
             if let html {
                 try ReportFile.write(StatusHTML.render(status), to: html)
             }

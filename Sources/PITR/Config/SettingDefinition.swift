@@ -138,7 +138,24 @@ extension SettingDefinition {
         "TAILTOWN_S3_PATH_STYLE", default: "auto",
         help: "auto (path style with AWS_ENDPOINT_URL, virtual-host style on AWS), true (path) or false (virtual host)")
     public static let s3StorageClass = SettingDefinition(
-        "TAILTOWN_S3_STORAGE_CLASS", help: "storage class of new objects, e.g. STANDARD_IA; unset means the bucket's default")
+        "TAILTOWN_S3_STORAGE_CLASS",
+        help: "storage class of new objects, e.g. STANDARD_IA, and of each retention class not set below; unset means the bucket's default")
+    public static let s3StorageClassDaily = SettingDefinition(
+        "TAILTOWN_S3_STORAGE_CLASS_DAILY", help: "storage class backups are written in; unset means TAILTOWN_S3_STORAGE_CLASS, else STANDARD")
+    public static let s3StorageClassWeekly = SettingDefinition(
+        "TAILTOWN_S3_STORAGE_CLASS_WEEKLY",
+        help: "storage class weekly backups move to when 30 days old if kept long enough to pay; unset means TAILTOWN_S3_STORAGE_CLASS, else STANDARD_IA on AWS")
+    public static let s3StorageClassMonthly = SettingDefinition(
+        "TAILTOWN_S3_STORAGE_CLASS_MONTHLY",
+        help: "storage class monthly backups (and the WAL only they need) move to; GLACIER allowed; unset means TAILTOWN_S3_STORAGE_CLASS, else GLACIER_IR on AWS")
+    public static let s3StorageClassYearly = SettingDefinition(
+        "TAILTOWN_S3_STORAGE_CLASS_YEARLY",
+        help: "storage class yearly and permanent backups (and the WAL only they need) move to; unset means TAILTOWN_S3_STORAGE_CLASS, else DEEP_ARCHIVE on AWS")
+    public static let s3StorageClassWAL = SettingDefinition(
+        "TAILTOWN_S3_STORAGE_CLASS_WAL", help: "storage class WAL is written in; unset means TAILTOWN_S3_STORAGE_CLASS, else STANDARD")
+    public static let s3Prices = SettingDefinition(
+        "TAILTOWN_S3_PRICES",
+        help: "prices status's monthly estimate uses instead of AWS us-east-1 list prices, e.g. 'storage.STANDARD=0.023 put.GLACIER_IR=0.02' (USD per GB-month, per 1000 requests, per GB retrieved)")
     public static let s3ServerSideEncryption = SettingDefinition(
         "TAILTOWN_S3_SSE", help: "server-side encryption of new objects: AES256 or aws:kms; unset means the bucket's default")
     public static let s3KMSKeyID = SettingDefinition(
@@ -170,7 +187,8 @@ extension SettingDefinition {
         awsSharedCredentialsFile, awsConfigFile, awsRoleARN, awsRoleSessionName, awsWebIdentityTokenFile, awsEndpointURLSTS,
         awsContainerCredentialsRelativeURI, awsContainerCredentialsFullURI, awsContainerAuthorizationToken, awsContainerAuthorizationTokenFile,
         awsEC2MetadataDisabled, awsEC2MetadataServiceEndpoint, cacheDirectory, xdgCacheHome,
-        s3PathStyle, s3StorageClass, s3ServerSideEncryption, s3KMSKeyID, s3PartSize, s3ReadSize, s3ObjectLock, s3ObjectLockMargin,
+        s3PathStyle, s3StorageClass, s3StorageClassDaily, s3StorageClassWeekly, s3StorageClassMonthly, s3StorageClassYearly,
+        s3StorageClassWAL, s3Prices, s3ServerSideEncryption, s3KMSKeyID, s3PartSize, s3ReadSize, s3ObjectLock, s3ObjectLockMargin,
         s3MaxRetries, s3CAFile,
     ]
 

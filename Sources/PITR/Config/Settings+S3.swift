@@ -14,6 +14,7 @@ extension Settings {
         let region = account.region
         let pathStyle = try s3PathStyle()
         let endpoint: S3Endpoint
+        let onAWS = value(of: .awsEndpointURL) == nil && account.profile["endpoint_url"] == nil
         if let url = value(of: .awsEndpointURL) {
             guard let parsed = S3Endpoint.parse(url.text, style: pathStyle ?? .path) else {
                 throw invalid(.awsEndpointURL, url, "is not an endpoint URL: use http(s)://host[:port]")
@@ -35,7 +36,7 @@ extension Settings {
         retry.maxRetries = try s3MaxRetries()
         return S3Configuration(
             bucket: bucket, prefix: prefix, endpoint: endpoint, region: region, credentials: account.credentials,
-            storageClass: try s3StorageClass(), serverSideEncryption: try s3ServerSideEncryption(), objectLock: try s3ObjectLock(horizon: lockHorizon),
+            storageClasses: try s3StorageClasses(onAWS: onAWS), serverSideEncryption: try s3ServerSideEncryption(), objectLock: try s3ObjectLock(horizon: lockHorizon),
             partSize: try s3PartSize(), readSize: try s3ReadSize(), retry: retry, http: http)
     }
 
@@ -50,14 +51,48 @@ extension Settings {
         }
     }
 
-    func s3StorageClass() throws -> String? {
-        guard let value = value(of: .s3StorageClass) else { return nil }
-        let name = value.text.uppercased()
-        if ["GLACIER", "DEEP_ARCHIVE"].contains(name) {
-            throw invalid(.s3StorageClass, value, "keeps objects offline, where wal-fetch cannot read them: use STANDARD, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING or GLACIER_IR")
+    /// TAILTOWN_S3_STORAGE_CLASS and the class of each kind (docs/s3.md, "Storage classes"): a kind's own setting, else
+    /// TAILTOWN_S3_STORAGE_CLASS, else on AWS the least-cost classes (`S3StorageClasses.leastCost`), elsewhere the bucket's
+    /// default (S3-compatible stores seldom have the same classes). The archive classes are refused where the PITR window
+    /// or wal-fetch read (daily, weekly, WAL), and the longer tiers must run down S3's lifecycle waterfall.
+    func s3StorageClasses(onAWS: Bool) throws -> S3StorageClasses {
+        let base = try s3StorageClass(.s3StorageClass, archiveAllowed: false)
+        let fallback = onAWS && base == nil ? S3StorageClasses.leastCost : S3StorageClasses()
+        let classes = S3StorageClasses(
+            daily: try s3StorageClass(.s3StorageClassDaily, archiveAllowed: false) ?? base ?? fallback.daily,
+            weekly: try s3StorageClass(.s3StorageClassWeekly, archiveAllowed: false) ?? base ?? fallback.weekly,
+            monthly: try s3StorageClass(.s3StorageClassMonthly, archiveAllowed: true) ?? base ?? fallback.monthly,
+            yearly: try s3StorageClass(.s3StorageClassYearly, archiveAllowed: true) ?? base ?? fallback.yearly,
+            wal: try s3StorageClass(.s3StorageClassWAL, archiveAllowed: false) ?? base ?? fallback.wal, other: base)
+        let tiers: [(SettingDefinition, S3StorageClasses.Tier)] = [(.s3StorageClassDaily, .daily), (.s3StorageClassWeekly, .weekly),
+                                                                    (.s3StorageClassMonthly, .monthly), (.s3StorageClassYearly, .yearly)]
+        for (index, (setting, tier)) in tiers.enumerated().dropFirst() {
+            let name = S3StorageClasses.effective(classes.name(of: tier))
+            let order = S3StorageClasses.waterfall.joined(separator: ", ")
+            guard let rank = S3StorageClasses.rank(name) else {
+                if name == S3StorageClasses.effective(classes.daily) { continue }  // one class for all, which nothing moves from
+                throw S3Error.configuration(setting: setting.name, problem: "is \(name), which S3 lifecycle rules cannot move objects to: use one of \(order)")
+            }
+            for (shorter, shorterTier) in tiers[..<index] {
+                let warmer = S3StorageClasses.effective(classes.name(of: shorterTier))
+                if let shorterRank = S3StorageClasses.rank(warmer), shorterRank > rank {
+                    throw S3Error.configuration(setting: setting.name, problem: "is \(name), warmer than \(shorter.name) (\(warmer)), and S3 moves "
+                        + "objects only down \(order): use \(warmer) or a class after it")
+                }
+            }
         }
-        guard name.allSatisfy({ ("A"..."Z").contains($0) || $0 == "_" }) else {
-            throw invalid(.s3StorageClass, value, "is not a storage class name such as STANDARD_IA")
+        return classes
+    }
+
+    private func s3StorageClass(_ setting: SettingDefinition, archiveAllowed: Bool) throws -> String? {
+        guard let value = value(of: setting) else { return nil }
+        let name = value.text.uppercased()
+        if !archiveAllowed, S3StorageClasses.archive.contains(name) {
+            throw invalid(setting, value, "keeps objects offline, where wal-fetch and the PITR window cannot read them: use STANDARD, STANDARD_IA, "
+                + "ONEZONE_IA, INTELLIGENT_TIERING or GLACIER_IR, and GLACIER or DEEP_ARCHIVE only in TAILTOWN_S3_STORAGE_CLASS_MONTHLY or _YEARLY")
+        }
+        guard !name.isEmpty, name.allSatisfy({ ("A"..."Z").contains($0) || $0 == "_" }) else {
+            throw invalid(setting, value, "is not a storage class name such as STANDARD_IA")
         }
         return name
     }

@@ -68,6 +68,8 @@ public struct RepositoryStatus: Sendable {
     /// The finished dump runs, oldest first (`DumpCatalog`); why they cannot be listed, if so.
     public let dumps: [DumpRun]
     public let dumpProblem: String?
+    /// The monthly cost estimate of an S3 repository; nil elsewhere.
+    public let bill: MonthlyBill?
 
     public var newestBackup: Backup? { backups.last }
     public var backupAge: Int64? { newestBackup.map { time.secondsSinceEpoch - $0.stopTime.secondsSinceEpoch } }
@@ -81,7 +83,7 @@ public struct RepositoryStatus: Sendable {
     /// server's, when the repository holds it), else to the newest (`ClusterSummary.all`: after a
     /// pg_upgrade, the new one).
     public init(inventory: RepositoryInventory, policy: RetentionPolicy, now: UTCTime,
-                archive identity: ClusterIdentity? = nil) throws {
+                archive identity: ClusterIdentity? = nil, prices: PriceTable = .list) throws {
         let classification = inventory.classification(policy: policy, now: now)
         let chains = BackupChains(inventory.backups)
         let backups = classification.decisions.map {
@@ -117,11 +119,12 @@ public struct RepositoryStatus: Sendable {
             byClass[object.storageClass ?? "local", default: 0] += object.size
         }
         let dayAgo = now.secondsSinceEpoch - 86_400
-        let recent = walObjects.filter { object in
+        let recentWAL = walObjects.filter { object in
             guard let modified = object.lastModified?.secondsSinceEpoch, modified > dayAgo, modified <= now.secondsSinceEpoch,
                   let name = object.key.split(separator: "/").last, case .segment = try? WALFileName(parsing: name) else { return false }
             return true
-        }.count
+        }
+        let recent = recentWAL.count
         time = now
         self.backups = backups
         self.clusters = clusters
@@ -147,6 +150,17 @@ public struct RepositoryStatus: Sendable {
         lastWindow = try current.flatMap { try WindowProof.load(archive: $0.identity, from: inventory.repository)?.outcome }
         drills = try DrillRecord.recent(in: inventory.repository, limit: 5)
         unreadableBackups = inventory.unreadableBackups.map { ($0.backup, "\($0.error)") }
+        bill = inventory.repository.storage.storageClasses.map { classes in
+            let needs = RepositoryNeeds(classification: classification, archives: inventory.archives)
+            let folders = inventory.objectsByBackup
+            let newest = inventory.backups.last
+            let chain = newest.map { [$0] + chains.ancestors(of: $0) } ?? []
+            let activity = MonthlyBill.Activity(segmentsPerHour: Double(recent) / 24, backupObjects: (newest.flatMap { folders[$0.name] } ?? []).map(\.size),
+                                                drillBackupObjects: chain.flatMap { folders[$0.name] ?? [] }.map(\.size),
+                                                drillWALObjects: recentWAL.map(\.size))
+            return MonthlyBill(placements: StoragePlacement(needs: needs, inventory: inventory, classes: classes, now: now).placements,
+                               policy: policy, classes: classes, prices: prices, activity: activity)
+        }
     }
 
     /// The newest commit or abort time in the last segments of `timeline`; nil when they hold none

@@ -14,6 +14,10 @@ public enum StatusHTML {
         facts.append(("Gaps", status.gaps.isEmpty ? "none" : status.gaps.map(\.description).joined(separator: "; ")))
         facts.append(("Repository", "\(bytes(status.totalBytes)): " + status.bytesByKind.map { "\($0.kind) \(bytes($0.bytes))" }.joined(separator: ", ")))
         facts.append(("Storage classes", status.bytesByStorageClass.map { "\($0.storageClass) \(bytes($0.bytes))" }.joined(separator: ", ")))
+        if let bill = status.bill {
+            facts.append(("Monthly bill", bill.summary))
+            facts.append(("Bill assumes", bill.assumptions))
+        }
         facts.append(("Archive rate", "\(status.segmentsLastDay) segments in 24 h (\(String(format1: status.segmentsPerHour))/h)"))
         facts.append(("Last verify", status.lastVerify.map { "\($0.time.iso8601): " + ($0.sound ? "all well" : "\($0.problems) problems") } ?? "never"))
 

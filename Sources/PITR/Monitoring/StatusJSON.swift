@@ -46,6 +46,15 @@ public enum StatusJSON {
             ("bytes_by_kind", "{" + status.bytesByKind.map { "\(string($0.kind)):\($0.bytes)" }.joined(separator: ",") + "}"),
             ("bytes_by_storage_class", "{" + status.bytesByStorageClass.map { "\(string($0.storageClass)):\($0.bytes)" }.joined(separator: ",") + "}"),
             ("segments_last_day", String(status.segmentsLastDay)),
+            ("monthly_bill", status.bill.map { bill in
+                "{\"usd\":\(String(format2: bill.total)),\"storage\":[" + bill.storage.map {
+                    "{\"storage_class\":\(string($0.storageClass)),\"retention\":\(string($0.tier.rawValue)),\"objects\":\($0.objects),\"bytes\":\($0.bytes),"
+                        + "\"usd\":\(String(format2: $0.dollars))}"
+                }.joined(separator: ",") + "],\"requests\":[" + bill.requests.map {
+                    "{\"kind\":\(string($0.kind)),\"per_month\":\(Int($0.perMonth.rounded())),\"usd\":\(String(format2: $0.dollars))}"
+                }.joined(separator: ",") + "],\"retrieved_bytes\":\(bill.retrievedBytes),\"retrieval_usd\":\(String(format2: bill.retrievalDollars)),"
+                    + "\"assumptions\":\(string(bill.assumptions))}"
+            } ?? "null"),
             ("last_verify", verify),
             ("last_window", proven),
             ("drills", "[" + status.drills.map {

@@ -34,6 +34,10 @@ public enum StatusText {
         for gap in status.gaps { lines.append("gap               \(gap.description)") }
         lines.append("repository        \(bytes(status.totalBytes)): " + status.bytesByKind.map { "\($0.kind) \(bytes($0.bytes))" }.joined(separator: ", "))
         lines.append("storage classes   " + status.bytesByStorageClass.map { "\($0.storageClass) \(bytes($0.bytes))" }.joined(separator: ", "))
+        if let bill = status.bill {
+            lines.append("monthly bill      " + bill.summary)
+            lines.append("bill assumes      " + bill.assumptions)
+        }
         lines.append("archive rate      \(status.segmentsLastDay) segments in the last 24 h (\(String(format1: status.segmentsPerHour))/h)")
         if let verify = status.lastVerify {
             lines.append("last verify       \(verify.time.iso8601): " + (verify.sound ? "all well" : "\(verify.problems) problems") + (verify.deep ? " (deep)" : ""))

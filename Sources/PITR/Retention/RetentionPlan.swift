@@ -32,10 +32,14 @@ public struct RetentionPlan {
     public let superseded: [StoredObject]
     /// With S3 Object Lock, the locks of what is kept that may need to last longer; nil without a lock.
     public let locks: LockExtensions?
+    /// With S3 storage classes that move, where what is kept belongs, and what is tagged to move there; nil elsewhere.
+    public let placement: StoragePlacement?
 
     /// What `execute` did beside removing: the locks it extended, and what it could not remove yet.
     public struct Outcome {
         public var extendedLocks = 0
+        /// Objects tagged to move to a colder storage class.
+        public var tagged = 0
         /// Noncurrent versions and stray delete markers removed (with Object Lock).
         public var removedVersions = 0
         /// Objects a lock keeps, left for a later run (with Object Lock).
@@ -57,7 +61,8 @@ public struct RetentionPlan {
     /// Extends the locks of what is kept (with Object Lock), then removes everything planned, in an order that leaves a
     /// repository `verify` accepts if it stops half-way: each backup's descriptor first (without it, the rest is not a
     /// backup; a backup whose descriptor a lock keeps keeps everything), then its objects, then WAL oldest first, then
-    /// orphans, superseded records and unfinished uploads, then (with Object Lock) noncurrent versions. What a lock keeps
+    /// orphans, superseded records and unfinished uploads, then (with Object Lock) noncurrent versions, then tags what moves
+    /// to a colder storage class (with S3 storage classes that move). What a lock keeps
     /// stays whole, for a later run.
     @discardableResult
     public func execute(on storage: Storage, log: Log) throws -> Outcome {
@@ -89,6 +94,8 @@ public struct RetentionPlan {
             outcome.removedVersions = removed
             outcome.locked += held
         }
+        // Last: a store refusing tags or lifecycle rules (a role without the permissions) must not keep anything from being deleted.
+        outcome.tagged = try placement?.execute(on: storage) ?? 0
         return outcome
     }
 
@@ -137,6 +144,7 @@ public struct RetentionPlan {
             lines.append("lock    \(locks.extensions.count) kept objects whose lock from their write ends before their backup's expiry plus the margin: "
                          + "checked, and extended where it ends too soon")
         }
+        if let placement, !placement.text.isEmpty { lines.append(String(placement.text.dropLast())) }
         let walCount = wal.reduce(0) { $0 + $1.files.count }
         lines.append("total: \(backups.count) backups, \(walCount) WAL files, \(orphans.count + superseded.count + abandonedUploads.count) other objects, \(size(bytes))")
         return lines.joined(separator: "\n") + "\n"

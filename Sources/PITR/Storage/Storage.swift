@@ -86,6 +86,15 @@ public protocol Storage: AnyObject {
     /// versions) and the delete markers that hide nothing, once their locks have ended, so that they stop being billed;
     /// a key a delete marker hides is left whole. Returns how many were removed, and what a lock still holds.
     func removeNoncurrentVersions(now: UTCTime) throws -> (removed: Int, locked: [LockedObject])
+
+    /// The storage classes objects are written in and move to as they age (S3); nil where there are none (file://).
+    var storageClasses: S3StorageClasses? { get }
+
+    /// Tags `key` with the tier it is to move to, which a lifecycle rule turns into a transition (the object is not rewritten).
+    func tag(_ key: String, tier: S3StorageClasses.Tier) throws
+
+    /// Makes the store's transition rules for this repository those `storageClasses` asks for; returns whether it changed them.
+    func keepTransitionRules() throws -> Bool
 }
 
 extension Storage {
@@ -96,6 +105,9 @@ extension Storage {
     public func extendLock(of key: String, until: UTCTime) throws {}
     public func hiddenObjects(prefix: String) throws -> [String] { [] }
     public func removeNoncurrentVersions(now: UTCTime) throws -> (removed: Int, locked: [LockedObject]) { (0, []) }
+    public var storageClasses: S3StorageClasses? { nil }
+    public func tag(_ key: String, tier: S3StorageClasses.Tier) throws {}
+    public func keepTransitionRules() throws -> Bool { false }
 }
 
 /// An object `remove(keys:)` could not remove yet because a lock holds it, and until when (nil: unknown).

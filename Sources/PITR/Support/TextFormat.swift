@@ -16,6 +16,12 @@ extension String {
         self = "\(tenths / 10).\(abs(tenths % 10))"
     }
 
+    /// Two decimals (a price in dollars and cents), as `format1`.
+    package init(format2 value: Double) {
+        let hundredths = Int((value * 100).rounded())
+        self = "\(hundredths / 100)." + (abs(hundredths % 100) < 10 ? "0" : "") + "\(abs(hundredths % 100))"
+    }
+
     /// 1536 -> "1.5 KiB": a size for people, in binary units with one decimal.
     public init(byteCount count: Int) {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]

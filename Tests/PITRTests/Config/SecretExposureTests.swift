@@ -91,7 +91,7 @@ import Testing
             configError { try settings.logLevel() }?.description,
             configError { try settings.prefetch() }?.description,
             configError { try settings.s3PartSize() }?.description,
-            configError { try settings.s3StorageClass() }?.description,
+            configError { try settings.s3StorageClasses(onAWS: true) }?.description,
         ]
         for message in messages {
             let text = try #require(message)

@@ -1,5 +1,6 @@
 import Foundation
 @testable import PITRBackup
+import PITRNative
 @testable import PITRPipeline
 @testable import PITRRepository
 @testable import PITRRetention
@@ -67,11 +68,11 @@ final class SyntheticRepository {
         try putWAL(.history(TimelineID(timeline)), Array(text.utf8))
     }
 
-    /// A finished backup: one tar piece, the manifest, its .backup file, then its descriptor.
+    /// A finished backup: one tar piece (`padding` random bytes longer), the manifest, its .backup file, then its descriptor.
     /// It starts in segment `start` and stops in segment `stop` of `timeline`; with a `parent`, it is an incremental on it.
     @discardableResult
     func addBackup(stoppedAt stop: String, start: UInt64, stop stopSegment: UInt64? = nil, timeline: UInt32 = 1,
-                   parent: BackupDescriptor? = nil) throws -> BackupDescriptor {
+                   parent: BackupDescriptor? = nil, padding: Int = 0) throws -> BackupDescriptor {
         guard let stopTime = UTCTime(iso8601: stop) else { throw CocoaError(.formatting) }
         let startLSN = LSN(start * segmentSize.bytes + 0x28)
         let stopLSN = LSN((stopSegment ?? start) * segmentSize.bytes + 0x100)
@@ -79,7 +80,7 @@ final class SyntheticRepository {
         let name = BackupDescriptor.makeName(startTime: startTime, startSegment: segment(timeline, start))
         var objects: [BackupDescriptor.StoredObject] = []
         for (piece, archive) in [("base.tar.0000", "base.tar"), ("backup_manifest.0000", "backup_manifest")] {
-            let content = Array("\(piece) of \(name)".utf8)
+            let content = Array("\(piece) of \(name)".utf8) + (piece.hasPrefix("base") ? try SecureRandom.bytes(padding) : [])
             let key = BackupDescriptor.objectKey(backup: name, object: piece)
             try putObject(key, content, as: BackupDescriptor.objectIdentity(repository: try repository.state().repositoryID, cluster: identity, backup: name, object: piece, lastPiece: true))
             objects.append(.init(name: piece, archive: archive, rawBytes: content.count, storedBytes: try storage.size(of: key) ?? 0))
@@ -118,12 +119,13 @@ final class SyntheticRepository {
 }
 
 extension SyntheticRepository {
-    /// A repository in a new moto bucket with Object Lock, new objects locked for `horizon` + `margin` seconds.
-    static func locked(_ name: String, margin: Int64, horizon: Int64) throws -> (S3Storage, SyntheticRepository) {
+    /// A repository in a new moto bucket with Object Lock, new objects locked for `horizon` + `margin` seconds, in `classes`.
+    static func locked(_ name: String, margin: Int64, horizon: Int64, classes: S3StorageClasses = S3StorageClasses()) throws -> (S3Storage, SyntheticRepository) {
         let bucket = MotoServer.uniqueBucket(name)
         try MotoServer.createBucket(bucket, objectLock: true)
         var configuration = try S3TestRepository.configuration(bucket: bucket, prefix: "pg")
         configuration.objectLock = S3ObjectLock(mode: .governance, margin: margin, horizon: horizon)
+        configuration.storageClasses = classes
         let storage = try S3Storage(configuration: configuration, log: Log(level: .error))
         return (storage, try SyntheticRepository(storage: storage))
     }

@@ -22,8 +22,8 @@ public struct S3Configuration: Sendable {
     public var endpoint: S3Endpoint
     public var region: String
     public var credentials: AWSCredentialProvider
-    /// x-amz-storage-class of new objects (e.g. STANDARD_IA), nil for the bucket's default.
-    public var storageClass: String?
+    /// The storage class of new objects by kind, and the classes backups move to as they age.
+    public var storageClasses: S3StorageClasses
     public var serverSideEncryption: ServerSideEncryption?
     /// Object Lock on every new object; nil writes objects without a lock.
     public var objectLock: S3ObjectLock?
@@ -37,7 +37,7 @@ public struct S3Configuration: Sendable {
     public var http: HTTPClientOptions
 
     public init(bucket: String, prefix: String = "", endpoint: S3Endpoint, region: String = "us-east-1",
-                credentials: AWSCredentialProvider, storageClass: String? = nil, serverSideEncryption: ServerSideEncryption? = nil,
+                credentials: AWSCredentialProvider, storageClasses: S3StorageClasses = S3StorageClasses(), serverSideEncryption: ServerSideEncryption? = nil,
                 objectLock: S3ObjectLock? = nil,
                 partSize: Int = S3Configuration.defaultPartSize, readSize: Int = S3Configuration.defaultReadSize, retry: RetryPolicy = RetryPolicy(),
                 http: HTTPClientOptions = HTTPClientOptions()) {
@@ -46,7 +46,7 @@ public struct S3Configuration: Sendable {
         self.endpoint = endpoint
         self.region = region
         self.credentials = credentials
-        self.storageClass = storageClass
+        self.storageClasses = storageClasses
         self.serverSideEncryption = serverSideEncryption
         self.objectLock = objectLock
         self.partSize = partSize
@@ -73,10 +73,11 @@ public struct S3Configuration: Sendable {
         prefix.isEmpty ? objectKey : String(objectKey.dropFirst(prefix.count + 1))
     }
 
-    /// Headers that every new object carries (its lock, when locked, ends `objectLock.secondsAtWrite` after `now`).
-    func newObjectHeaders(now: UTCTime = .now()) -> [(name: String, value: String)] {
+    /// Headers that every new object carries (its lock, when locked, ends `objectLock.secondsAtWrite` after `now`; its
+    /// class, that of its kind by its repository-relative `key`).
+    func newObjectHeaders(key: String, now: UTCTime = .now()) -> [(name: String, value: String)] {
         var headers: [(name: String, value: String)] = objectLock?.headers(now: now) ?? []
-        if let storageClass { headers.append(("x-amz-storage-class", storageClass)) }
+        if let storageClass = storageClasses.forNewObject(key) { headers.append(("x-amz-storage-class", storageClass)) }
         switch serverSideEncryption {
         case .aes256:
             headers.append(("x-amz-server-side-encryption", "AES256"))

@@ -350,7 +350,7 @@ public final class S3Storage: Storage {
     /// Stores `body` under `key` in one PUT, conditionally unless `replace`.
     func putObject(key: String, body: [UInt8], replace: Bool) throws -> CommitOutcome {
         let objectKey = configuration.objectKey(key)
-        var headers: [(name: String, value: String)] = [("Content-Type", "application/octet-stream")] + configuration.newObjectHeaders()
+        var headers: [(name: String, value: String)] = [("Content-Type", "application/octet-stream")] + configuration.newObjectHeaders(key: key)
         if !replace, conditionalWritesUnsupported, try size(of: key) != nil {
             return .alreadyExists
         }

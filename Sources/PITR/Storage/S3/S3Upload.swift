@@ -93,7 +93,7 @@ final class S3Upload: Upload {
         if multipart == nil {
             let operation = try S3Client.Operation(
                 method: "POST", key: objectKey, query: [("uploads", "")],
-                headers: [("Content-Type", "application/octet-stream"), ("x-amz-checksum-algorithm", "SHA256")] + client.configuration.newObjectHeaders())
+                headers: [("Content-Type", "application/octet-stream"), ("x-amz-checksum-algorithm", "SHA256")] + client.configuration.newObjectHeaders(key: key))
             let what = "POST \(client.describe(objectKey))?uploads"
             let (uploadID, retried) = try client.retrying(what) { attempt in
                 let response = try client.attempt(operation)

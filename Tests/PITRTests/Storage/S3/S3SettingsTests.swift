@@ -27,8 +27,39 @@ struct S3SettingsTests {
         #expect(configuration.partSize == 17 << 20)
         #expect(configuration.readSize == 17 << 20)
         #expect(configuration.retry.maxRetries == 6)
-        #expect(configuration.storageClass == nil)
+        // On AWS, unset classes take the least-cost ones; STANDARD needs no header.
+        #expect(configuration.storageClasses == .leastCost)
+        #expect(configuration.newObjectHeaders(key: "wal/15-1/0000000100000000/000000010000000000000001").isEmpty)
         #expect(configuration.serverSideEncryption == nil)
+    }
+
+    @Test func storageClassesByRetentionClass() throws {
+        let base = ["AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "S"]
+        func classes(_ values: [String: String]) throws -> S3StorageClasses {
+            try settings(base.merging(values) { $1 }).s3Configuration(bucket: "bucket", prefix: "", home: nil).storageClasses
+        }
+        // Another endpoint: the bucket's default for every class unset.
+        #expect(try classes(["AWS_ENDPOINT_URL": "http://127.0.0.1:9000"]) == S3StorageClasses())
+        // TAILTOWN_S3_STORAGE_CLASS is the default of each class not set; the plan's preset.
+        #expect(try classes(["TAILTOWN_S3_STORAGE_CLASS": "STANDARD_IA", "TAILTOWN_S3_STORAGE_CLASS_MONTHLY": "glacier",
+                             "TAILTOWN_S3_STORAGE_CLASS_YEARLY": "DEEP_ARCHIVE"])
+                == S3StorageClasses(daily: "STANDARD_IA", weekly: "STANDARD_IA", monthly: "GLACIER", yearly: "DEEP_ARCHIVE", wal: "STANDARD_IA",
+                                    other: "STANDARD_IA"))
+        let configuration = try settings(base.merging(["TAILTOWN_S3_STORAGE_CLASS_DAILY": "STANDARD_IA", "TAILTOWN_S3_STORAGE_CLASS_WAL": "ONEZONE_IA"]) { $1 })
+            .s3Configuration(bucket: "bucket", prefix: "", home: nil)
+        #expect(configuration.newObjectHeaders(key: "backups/b/base.tar.0000").map(\.value) == ["STANDARD_IA"])
+        #expect(configuration.newObjectHeaders(key: "wal/15-1/0000000100000000/000000010000000000000001").map(\.value) == ["ONEZONE_IA"])
+        #expect(configuration.newObjectHeaders(key: "log/0001").isEmpty)
+        // Archive classes only where nothing the window or wal-fetch reads goes; tiers only down the waterfall.
+        for (name, value, problem) in [("TAILTOWN_S3_STORAGE_CLASS_DAILY", "GLACIER", "keeps objects offline"),
+                                       ("TAILTOWN_S3_STORAGE_CLASS_WAL", "DEEP_ARCHIVE", "keeps objects offline"),
+                                       ("TAILTOWN_S3_STORAGE_CLASS_WEEKLY", "GLACIER", "keeps objects offline"),
+                                       ("TAILTOWN_S3_STORAGE_CLASS_MONTHLY", "STANDARD", "warmer than TAILTOWN_S3_STORAGE_CLASS_WEEKLY (STANDARD_IA)"),
+                                       ("TAILTOWN_S3_STORAGE_CLASS_YEARLY", "REDUCED_REDUNDANCY", "which S3 lifecycle rules cannot move objects to")] {
+            let error = #expect(throws: (any Error).self, "\(name)=\(value)") { _ = try classes([name: value]) }
+            #expect("\(error.map { "\($0)" } ?? "")".contains(name), "\(String(describing: error))")
+            #expect("\(error.map { "\($0)" } ?? "")".contains(problem), "\(String(describing: error))")
+        }
     }
 
     @Test func customEndpointUsesPathStyleUnlessTold() throws {
@@ -82,13 +113,13 @@ struct S3SettingsTests {
             "TAILTOWN_S3_STORAGE_CLASS": "standard_ia", "TAILTOWN_S3_SSE": "aws:kms", "TAILTOWN_S3_SSE_KMS_KEY_ID": "alias/pitr",
             "TAILTOWN_S3_PART_SIZE": "8MiB", "TAILTOWN_S3_READ_SIZE": "2MiB", "TAILTOWN_S3_MAX_RETRIES": "3",
         ]) { $1 }).s3Configuration(bucket: "bucket", prefix: "", home: nil)
-        #expect(configuration.storageClass == "STANDARD_IA")
+        #expect(configuration.storageClasses.daily == "STANDARD_IA")
         #expect(configuration.serverSideEncryption == .kms(keyID: "alias/pitr"))
         #expect(configuration.partSize == 8 << 20)
         #expect(configuration.readSize == 2 << 20)
         #expect(try settings(base).s3Configuration(bucket: "bucket", prefix: "", home: nil).readSize == S3Configuration.defaultReadSize)
         #expect(configuration.retry.maxRetries == 3)
-        #expect(configuration.newObjectHeaders().map(\.name) == ["x-amz-storage-class", "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"])
+        #expect(configuration.newObjectHeaders(key: "backups/b/base.tar.0000").map(\.name) == ["x-amz-storage-class", "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"])
         for (name, value) in [("TAILTOWN_S3_PART_SIZE", "1MiB"), ("TAILTOWN_S3_PART_SIZE", "lots"), ("TAILTOWN_S3_READ_SIZE", "512KiB"), ("TAILTOWN_S3_READ_SIZE", "6GiB"), ("TAILTOWN_S3_MAX_RETRIES", "-1"),
                               ("TAILTOWN_S3_SSE", "rot13"), ("TAILTOWN_S3_STORAGE_CLASS", "DEEP_ARCHIVE"), ("TAILTOWN_S3_PATH_STYLE", "maybe"),
                               ("TAILTOWN_S3_SSE_KMS_KEY_ID", "k"), ("TAILTOWN_S3_CA_FILE", "/nonexistent.pem"),

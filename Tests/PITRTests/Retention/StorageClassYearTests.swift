@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+@testable import PITRBackup
+import PITRNative
+@testable import PITRRepository
+@testable import PITRRetention
+@testable import PITRStorage
+@testable import PITRSupport
+@testable import PITRWAL
+import TestSupport
+
+/// Storage class by retention class over a synthetic year, against moto: a backup a day (a 200 KiB piece, small
+/// manifest and descriptor) and two 200 KiB WAL segments a day, `delete --confirm` every week (its tags and lifecycle
+/// rules real requests), then S3's lifecycle run as `MotoLifecycle` does it. After every run each kept backup's piece and
+/// start segment are where the policy puts them, the PITR window's objects are never in GLACIER or DEEP_ARCHIVE, and
+/// small objects never move.
+@Suite("storage classes over a year", .serialized)
+struct StorageClassYearTests {
+    @Test func transitionsFollowThePolicyAndSpareTheWindow() throws {
+        let bucket = MotoServer.uniqueBucket("classes")
+        try MotoServer.createBucket(bucket)
+        var configuration = try S3TestRepository.configuration(bucket: bucket, prefix: "pg")
+        // The plan's preset for the longer classes, so that the window's protection from archive classes is exercised.
+        configuration.storageClasses = S3StorageClasses(weekly: "STANDARD_IA", monthly: "GLACIER", yearly: "DEEP_ARCHIVE")
+        let storage = try S3Storage(configuration: configuration, log: Log(level: .error))
+        let repo = try SyntheticRepository(storage: storage)
+        let policy = RetentionPolicy.standard
+
+        // Start in the future (listings date objects by the real clock), 180 days before a new year.
+        let now = UTCTime.now()
+        var parts = tm()
+        var seconds = time_t(now.secondsSinceEpoch)
+        gmtime_r(&seconds, &parts)
+        parts = tm(tm_sec: 0, tm_min: 0, tm_hour: 0, tm_mday: 1, tm_mon: 0, tm_year: parts.tm_year + 2, tm_wday: 0, tm_yday: 0, tm_isdst: 0, tm_gmtoff: 0, tm_zone: nil)
+        let start = Int64(timegm(&parts)) - 180 * 86_400
+        var written: [String: Date] = [:]
+        func date(_ time: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(time)) }
+        func iso(_ time: Int64) -> String { UTCTime(secondsSinceEpoch: time).iso8601 }
+        var lastPlan: RetentionPlan?
+        var moved: [String: Int] = [:]
+
+        for day in 0..<365 {
+            let time = start + Int64(day) * 86_400 + 3_600
+            let segment = UInt64(2 * day + 2)
+            for n in [segment, segment + 1] {
+                let name = repo.segment(1, n)
+                try repo.putWAL(.segment(name), Array("segment \(name)".utf8) + SecureRandom.bytes(200 << 10))
+                written["pg/" + repo.walKey(.segment(name))] = date(time)
+            }
+            let backup = try repo.addBackup(stoppedAt: iso(time), start: segment, stop: segment, padding: 200 << 10)
+            for key in try storage.list(prefix: "backups/\(backup.name)/") { written["pg/" + key] = date(time) }
+            guard day % 7 == 6 || day == 364 else { continue }
+
+            let today = UTCTime(secondsSinceEpoch: time + 3_600)
+            let plan = try RetentionPlanner(inventory: RepositoryInventory.load(repository: repo.repository)).plan(policy: policy, now: today)
+            try plan.execute(on: storage, log: Log(level: .error))
+            for move in try MotoLifecycle.run(bucket: bucket, on: date(today.secondsSinceEpoch), written: { written[$0] }) {
+                moved[move.to, default: 0] += 1
+            }
+            lastPlan = plan
+            let classes = Dictionary(try MotoLifecycle.objects(bucket: bucket).map { ($0.key, ($0.storageClass, $0.size)) }) { a, _ in a }
+            for kept in plan.needs.kept {
+                let decision = kept.decision
+                let settled = decision.classes.filter { kind in
+                    guard let period = kind.period(of: kept.backup.stopTime), let current = kind.period(of: today) else { return true }
+                    return period < current
+                }
+                let window = decision.anchorsWindow
+                let expected = window ? "STANDARD" : settled.contains(.yearly) ? "DEEP_ARCHIVE" : settled.contains(.monthly) ? "GLACIER" : "STANDARD"
+                let piece = "pg/" + BackupDescriptor.objectKey(backup: kept.backup.name, object: "base.tar.0000")
+                let startSegment = "pg/" + repo.walKey(.segment(repo.segment(1, kept.backup.startLSN.rawValue / repo.segmentSize.bytes)))
+                #expect(classes[piece]?.0 == expected, "day \(day): \(kept.backup.name) kept as \(decision.classes), window \(window)")
+                #expect(classes[startSegment]?.0 == expected, "day \(day): the start segment of \(kept.backup.name)")
+                #expect(classes["pg/" + BackupDescriptor.key(of: kept.backup.name)]?.0 == "STANDARD", "a descriptor is too small to move")
+            }
+            // What the window needs (its anchors' objects and WAL) is never archived.
+            let requirements = plan.needs.kept.filter(\.decision.anchorsWindow)
+            for (key, (storageClass, _)) in classes where S3StorageClasses.archive.contains(storageClass) {
+                let file = key.split(separator: "/").last.flatMap { try? WALFileName(parsing: String($0)) }
+                #expect(!requirements.contains { kept in file.map { kept.wal?.needs($0) == true } ?? key.contains(kept.backup.name) },
+                        "day \(day): \(key) is in \(storageClass) but the PITR window needs it")
+            }
+        }
+        // The lifecycle rules delete wrote: one per longer class, STANDARD_IA no younger than 30 days.
+        #expect(try MotoLifecycle.rules(bucket: bucket).sorted { $0.storageClass < $1.storageClass }.map { "\($0.tag?.value ?? "") \($0.days) \($0.storageClass)" }
+                == ["yearly 0 DEEP_ARCHIVE", "monthly 0 GLACIER", "weekly 30 STANDARD_IA"])
+        // Over the year: the monthly backups (and their start segments) went to GLACIER, the year's last to DEEP_ARCHIVE,
+        // and weekly ones, kept 4 weeks, never paid for STANDARD_IA's 30 days after their 30th: none moved there.
+        let plan = try #require(lastPlan)
+        print("storage classes over a year: moved \(moved), tagged on the last run \(plan.placement?.moves.count ?? 0)")
+        #expect(moved["GLACIER", default: 0] >= 2 * 10)
+        #expect(moved["DEEP_ARCHIVE", default: 0] >= 2)
+        #expect(moved["STANDARD_IA", default: 0] == 0)
+    }
+
+    /// With Object Lock, moving is a tag on the locked version itself: no new version, the lock held.
+    @Test func aLockedObjectMovesByTagWithoutANewVersion() throws {
+        let (storage, repo) = try SyntheticRepository.locked("classeslock", margin: 86_400, horizon: 0, classes: S3StorageClasses(monthly: "GLACIER_IR"))
+        let now = UTCTime.now()
+        try repo.addSegments(1...3)
+        let monthly = try repo.addBackup(stoppedAt: UTCTime(secondsSinceEpoch: now.secondsSinceEpoch - 40 * 86_400).iso8601, start: 1, padding: 200 << 10)
+        try repo.addBackup(stoppedAt: UTCTime(secondsSinceEpoch: now.secondsSinceEpoch - 3_600).iso8601, start: 3)
+        let piece = BackupDescriptor.objectKey(backup: monthly.name, object: "base.tar.0000")
+        let lock = try storage.lockEnd(of: piece)
+        let plan = try RetentionPlanner(inventory: RepositoryInventory.load(repository: repo.repository))
+            .plan(policy: RetentionPolicy(counts: [.monthly: 12]), now: now)
+        #expect(plan.placement?.moves.map(\.object.key) == [piece])
+        #expect(plan.text.contains("move    1 objects (200."), "\(plan.text)")
+        #expect(try plan.execute(on: storage, log: Log(level: .error)).tagged == 1)
+        let deletion = S3VersionedDeletion(storage: storage, lock: try #require(storage.configuration.objectLock))
+        #expect(try deletion.versions(in: "pg/" + piece)["pg/" + piece]?.count == 1)
+        // The same version, still locked (delete extended it to the monthly backup's need).
+        #expect(try #require(try storage.lockEnd(of: piece)) >= (try #require(lock)))
+        #expect(try MotoLifecycle.tags(bucket: storage.configuration.bucket, key: "pg/" + piece) == [S3StorageClasses.tagKey: "monthly"])
+        #expect(try MotoLifecycle.rules(bucket: storage.configuration.bucket).map(\.storageClass) == ["GLACIER_IR"])
+    }
+}
