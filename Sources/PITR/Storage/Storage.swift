@@ -86,6 +86,13 @@ public protocol Storage: AnyObject {
     /// versions) and the delete markers that hide nothing, once their locks have ended, so that they stop being billed;
     /// a key a delete marker hides is left whole. Returns how many were removed, and what a lock still holds.
     func removeNoncurrentVersions(now: UTCTime) throws -> (removed: Int, locked: [LockedObject])
+
+    /// `key`'s archive class and thaw state (S3: one HEAD, x-amz-storage-class and x-amz-restore); nil when it is in no
+    /// archive class, as every object outside S3. Throws `StorageError.notFound` when it does not exist.
+    func archivedState(of key: String) throws -> ArchivedState?
+
+    /// Asks for archived `key` to be thawed at `tier` and kept readable for `days` days (S3 RestoreObject).
+    func requestThaw(of key: String, tier: ThawTier, days: Int) throws -> ThawRequestOutcome
 }
 
 extension Storage {
@@ -96,6 +103,8 @@ extension Storage {
     public func extendLock(of key: String, until: UTCTime) throws {}
     public func hiddenObjects(prefix: String) throws -> [String] { [] }
     public func removeNoncurrentVersions(now: UTCTime) throws -> (removed: Int, locked: [LockedObject]) { (0, []) }
+    public func archivedState(of key: String) throws -> ArchivedState? { nil }
+    public func requestThaw(of key: String, tier: ThawTier, days: Int) throws -> ThawRequestOutcome { .alreadyReadable }
 }
 
 /// An object `remove(keys:)` could not remove yet because a lock holds it, and until when (nil: unknown).
