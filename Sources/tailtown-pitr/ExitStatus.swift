@@ -5,4 +5,6 @@ enum ExitStatus {
     /// restore_command: anything else went wrong. Above 125 (and not 143, read as SIGTERM),
     /// so PostgreSQL aborts recovery instead of taking the failure for the end of the archive.
     static let abortRecovery: Int32 = 200
+    /// restore: the archived objects it reads are still being thawed; run it again with --resume (EX_TEMPFAIL).
+    static let thawPending: Int32 = 75
 }

@@ -82,6 +82,14 @@ struct RestoreCommand: ParsableCommand {
     @Flag(help: "Start PostgreSQL on the restored directory and wait until it reaches the target.")
     var start = false
 
+    @OptionGroup var thawing: ThawOptions
+
+    @Flag(help: "Go on with a restore whose thaw an earlier --thaw requested: request nothing, restore once every object is readable.")
+    var resume = false
+
+    @Option(help: ArgumentHelp("Wait while the thaw is under way, checking every this many seconds, instead of exiting (status 75) to be run again with --resume.", valueName: "seconds"))
+    var thawWait: Double?
+
     func validate() throws {
         let targets = [to != nil, lsn != nil, xid != nil, name != nil, immediate, beforeIncident != nil].filter { $0 }.count
         guard targets == 1 else { throw ValidationError("give exactly one target: --to, --lsn, --xid, --name, --immediate or --before-incident") }
@@ -89,6 +97,9 @@ struct RestoreCommand: ParsableCommand {
             throw ValidationError("--before-incident sets the target's --exclusive, --timeline and --cluster itself")
         }
         if let action, RecoveryAction(rawValue: action) == nil { throw ValidationError("--action must be promote, pause or shutdown, not '\(action)'") }
+        if thawing.tier != nil, resume { throw ValidationError("--resume goes on with an earlier --thaw: give one of the two") }
+        if dryRun, thawing.tier != nil { throw ValidationError("--dry-run requests nothing: leave out --thaw") }
+        if let thawWait, thawWait <= 0 { throw ValidationError("--thaw-wait must be a positive number of seconds") }
         _ = try tablespaces()
     }
 
@@ -123,11 +134,22 @@ struct RestoreCommand: ParsableCommand {
             var restore = RestoreRun(procedure: try invocation.restoreProcedure(pgBin: pgBin))
             restore.dryRun = dryRun
             restore.start = start
+            if let tier = thawing.tier {
+                restore.thawChoice = .request(tier, days: thawing.thawDays)
+            } else if resume {
+                restore.thawChoice = .resume
+            }
+            restore.thawCheckSeconds = thawWait
             // Paused just before a DROP's or TRUNCATE's commit, recovery would still hold the lock it logged.
             restore.readableStop = beforeIncident != nil && options.action != .promote
             // The estimate is a courtesy: a repository whose drills cannot be read still restores, with assumed rates.
             restore.estimate = (try? DrillRecord.estimate(in: try invocation.repository())) ?? .assumed
-            try restore.run(request, options) { print($0) }
+            do {
+                try restore.run(request, options) { print($0) }
+            } catch let pending as ThawError where pending.isPending {
+                invocation.log.error(pending.description)
+                throw ExitCode(ExitStatus.thawPending)
+            }
         }
     }
 

@@ -31,6 +31,8 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Decode every object: decrypt, decompress and compare its digest (reads the whole repository).")
     var deep = false
 
+    @OptionGroup var thawing: ThawOptions
+
     @Flag(help: "Print the report as JSON.")
     var json = false
 
@@ -68,6 +70,7 @@ struct VerifyCommand: ParsableCommand {
         if fromDump, to != nil || randomTarget { throw ValidationError("--from-dump loads the newest dump: it takes no --to or --random-target") }
         if to != nil, randomTarget { throw ValidationError("--to and --random-target are two targets: give one") }
         if restoreTest, deep || json || window { throw ValidationError("--restore-test does not take --deep, --json or --window") }
+        if thawing.tier != nil, restoreTest || window { throw ValidationError("--thaw goes with verify and verify --deep (a later run reads what it thawed)") }
         if window, deep { throw ValidationError("--window decodes every segment it has not proven before: it does not take --deep") }
     }
 
@@ -76,8 +79,10 @@ struct VerifyCommand: ParsableCommand {
         if restoreTest { return try drill(invocation) }
         if window { return try proveWindow(invocation) }
         let report = try invocation.run {
-            try RepositoryVerifier(repository: try invocation.repository(), openRepository: invocation.repository,
-                                   policy: try invocation.settings.retentionPolicy(), deep: deep, log: invocation.log).run()
+            var verifier = try RepositoryVerifier(repository: try invocation.repository(), openRepository: invocation.repository,
+                                                  policy: try invocation.settings.retentionPolicy(), deep: deep, log: invocation.log)
+            verifier.thaw = thawing.tier.map { ($0, thawing.thawDays) }
+            return verifier.run()
         }
         print(json ? report.json : report.text, terminator: "")
         if !report.isSound { throw ExitCode(1) }

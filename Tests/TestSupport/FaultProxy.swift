@@ -45,6 +45,10 @@ public final class FaultProxy {
         public let key: String
     }
 
+    /// S3 still thawing (moto thaws at once): the next `heads` HEAD answers of thawed objects say `ongoing-request="true"`,
+    /// and meanwhile a RestoreObject of a thawed object is answered 409 RestoreAlreadyInProgress.
+    public func holdThaw(heads: Int) { command("hold \(heads)") }
+
     /// The requests seen since the last call.
     public func log() throws -> [Entry] {
         try JSONDecoder().decode([Entry].self, from: Data(server.command("log").utf8))

@@ -72,6 +72,17 @@ public enum MotoServer {
         return String(text[start.upperBound..<end])
     }
 
+    /// Moves `key` (bucket-relative) of `bucket` into `storageClass` ("GLACIER", "DEEP_ARCHIVE") by a CopyObject onto itself,
+    /// as a lifecycle transition would; moto then refuses a GET of it (InvalidObjectState) until a RestoreObject.
+    public static func setStorageClass(bucket: String, key: String, _ storageClass: String) throws {
+        let request = HTTPRequest(method: "PUT", url: "\(try endpoint())/\(bucket)/\(key)", headers: [
+            authorization, ("x-amz-copy-source", "/\(bucket)/\(key)"), ("x-amz-storage-class", storageClass),
+            ("x-amz-metadata-directive", "COPY"),
+        ])
+        let response = try HTTPClient().perform(request)
+        guard response.status == 200 else { throw MotoStartError(reason: "cannot move \(key) of \(bucket) into \(storageClass): HTTP \(response.status)") }
+    }
+
     /// The object keys (bucket-relative) of the multipart uploads in progress in `bucket` under
     /// `prefix` (ListMultipartUploads): listings never show them.
     public static func pendingUploadKeys(bucket: String, prefix: String = "") throws -> [String] {

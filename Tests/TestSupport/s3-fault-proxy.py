@@ -27,6 +27,9 @@ a queue, else a random one with probability `rate`:
 Commands on stdin, one a line, each answered with one line on stdout:
   rate P [FAULT,FAULT...]   random faults for a fraction P of the requests   -> ok
   queue FAULT,FAULT...      faults for the next requests, in order           -> ok
+  hold N                    S3 still thawing: the next N HEAD answers with x-amz-restore say ongoing-request="true",
+                            and meanwhile a RestoreObject (POST ?restore) the server answers 200 (moto thaws at once)
+                            is answered 409 RestoreAlreadyInProgress                              -> ok
   log                       the requests since the last log, as JSON         -> [...]
                             (method, path, fault, status, range, X-Amz-Target as target,
                             and the signing access key id as key)
@@ -36,7 +39,7 @@ import http.client, json, os, random, socket, socketserver, ssl, struct, sys, th
 
 upstream_host, upstream_port, stall = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 lock = threading.Lock()
-state = {'rate': 0.0, 'faults': ['503', '500after', 'reset', 'resetafter', 'stall', 'cut'], 'queue': [], 'log': []}
+state = {'hold': 0, 'rate': 0.0, 'faults': ['503', '500after', 'reset', 'resetafter', 'stall', 'cut'], 'queue': [], 'log': []}
 random.seed(int(sys.argv[4]))
 
 def choose(method, path):
@@ -145,6 +148,16 @@ class Handler(socketserver.StreamRequestHandler):
                 headers = [(k, v) for k, v in headers if k.lower() != 'if-none-match']
             status, reason, response_headers, data = self.forward(method, path, headers, body)
             entry['status'] = status
+            with lock:
+                if state['hold'] > 0 and head and any(k.lower() == 'x-amz-restore' for k, _ in response_headers):
+                    state['hold'] -= 1
+                    response_headers = [(k, 'ongoing-request="true"' if k.lower() == 'x-amz-restore' else v) for k, v in response_headers]
+                    entry['fault'] = 'hold'
+                elif state['hold'] > 0 and method == 'POST' and status == 200 and ('?restore' in path or '&restore' in path):
+                    entry['fault'] = 'hold'
+                    body = error_body('RestoreAlreadyInProgress', 'Object restore is already in progress')
+                    self.wfile.write(self.reply(409, 'Conflict', [('Content-Type', 'application/xml')], body))
+                    continue
             if fault == 'resetafter':
                 return self.reset()
             if fault == '500after':
@@ -175,6 +188,8 @@ for command in sys.stdin:
         if words[0] == 'rate':
             state['rate'] = float(words[1])
             state['faults'] = words[2].split(',') if len(words) > 2 else state['faults']
+        elif words[0] == 'hold':
+            state['hold'] = int(words[1])
         elif words[0] == 'queue':
             state['queue'] = words[1].split(',')
         elif words[0] == 'log':

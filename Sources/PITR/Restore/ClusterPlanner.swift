@@ -1,5 +1,6 @@
 import PITRBackup
 import PITRRepository
+import PITRStorage
 import PITRWAL
 
 /// The planner over one cluster: a request against its archive's listing, timeline tree and backups.
@@ -15,6 +16,8 @@ struct ClusterPlanner {
     let forced: Bool
     /// What restoring each backup downloads at most, by name: its chain's stored bytes (its own for a full backup).
     var chainStoredBytes: [String: Int] = [:]
+    /// The WAL in archive storage classes is thawed, so the plan may decode it (the locks held at the stop).
+    var archivedReadable = false
 
     /// Where a `.time`, `.xid` or `.name` target lies on the line of one timeline.
     struct Located {
@@ -193,7 +196,9 @@ struct ClusterPlanner {
         let segments = path.segments(from: backup.startLSN, upTo: end)
         let histories = path.timelines.filter { index.contains(.history($0)) }
         let files = segments.map { WALFileName.segment($0) } + histories.map { WALFileName.history($0) }
-        let held = try stop.flatMap { stop in
+        // Finding the locks held at the stop decodes the WAL, which an archive class refuses until thawed.
+        let walArchived = !archivedReadable && files.contains { ArchiveClass(storageClass: index.files[$0]?.storageClass) != nil }
+        let held = walArchived ? nil : try stop.flatMap { stop in
             try HeldLocks.find(segments: segments.count, scan: { try locator.scan($0, of: segments) },
                                replayed: { replays($0, stoppingAt: stop.lsn) })
         }

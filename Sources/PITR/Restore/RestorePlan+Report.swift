@@ -17,6 +17,7 @@ extension RestorePlan {
         }
         lines.append("download: \(Self.bytes(backupStoredBytes + walStoredBytes)) (backup \(Self.bytes(backupStoredBytes)), WAL \(Self.bytes(walStoredBytes)))")
         lines.append("estimate: \(estimate.text(for: self))")
+        lines += archivedReport
         lines.append("stop: \(stopText)")
         if let heldLocks { lines += heldLocks.report() }
         return lines

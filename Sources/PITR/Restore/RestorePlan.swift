@@ -41,6 +41,8 @@ public struct RestorePlan: Equatable, Sendable {
     public let newestRestorableTime: PostgresTimestamp?
     /// The locks recovery still holds at the stop, whose tables a paused copy cannot read; nil when none is.
     public let heldLocks: HeldLocks?
+    /// The objects it reads that lie in an archive storage class, to be thawed first; the planner fills it.
+    public internal(set) var archived: [ArchivedObject] = []
 
     public init(request: RestoreRequest, backup: BackupDescriptor, targetTimeline: TimelineID, path: [Stretch],
                 segments: [WALSegmentName], histories: [TimelineID] = [], stop: StopPoint?, backupStoredBytes: Int, walStoredBytes: Int,

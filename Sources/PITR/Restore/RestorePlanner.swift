@@ -15,6 +15,8 @@ public struct RestorePlanner {
     let repository: Repository
     let locator: (ArchiveIndex) -> WALEventLocator
     let log: Log
+    /// The WAL in archive storage classes is thawed: the plan may decode it (`RestorePlan.heldLocks`).
+    public var archivedReadable = false
 
     /// `locator` builds the WAL event locator for the archive the planner picks (by default one
     /// that decodes the archived segments; tests give synthetic ones).
@@ -35,11 +37,11 @@ public struct RestorePlanner {
         for backup in unreadable { log.warning("backup \(backup.backup) is left out of the plan: \(backup.error)") }
         // An incremental whose chain is broken cannot be restored: left out the same way, or refused when named.
         var all: [BackupDescriptor] = []
-        var chainBytes: [String: Int] = [:]
+        var chains: [String: BackupChain] = [:]
         var broken: BackupChainError?
         for backup in scanned {
             do {
-                chainBytes[backup.name] = try BackupChain(of: backup, among: scanned, unreadable: unreadable).backups.reduce(0) { $0 + $1.storedBytes }
+                chains[backup.name] = try BackupChain(of: backup, among: scanned, unreadable: unreadable)
                 all.append(backup)
             } catch let error as BackupChainError {
                 if backup.name == request.backupName { throw error }
@@ -60,20 +62,20 @@ public struct RestorePlanner {
             if let cluster = request.cluster, cluster != named.identity {
                 throw RestorePlanError.backupOfAnotherCluster(name: name, cluster: named.identity.archiveID, requested: cluster.archiveID)
             }
-            return try plan(request, backups: [named], chainBytes: chainBytes)
+            return try plan(request, backups: [named], chains: chains)
         }
         if let cluster = request.cluster {
             guard clusters.contains(cluster) else {
                 throw RestorePlanError.unknownCluster(cluster.archiveID, known: clusters.map(\.archiveID))
             }
-            return try plan(request, backups: all.filter { $0.identity == cluster }, chainBytes: chainBytes)
+            return try plan(request, backups: all.filter { $0.identity == cluster }, chains: chains)
         }
-        guard clusters.count > 1 else { return try plan(request, backups: all, chainBytes: chainBytes) }
+        guard clusters.count > 1 else { return try plan(request, backups: all, chains: chains) }
         var plans: [RestorePlan] = []
         var refusals: [ClusterIdentity: any Error] = [:]
         for cluster in clusters {
             do {
-                plans.append(try plan(request, backups: all.filter { $0.identity == cluster }, chainBytes: chainBytes))
+                plans.append(try plan(request, backups: all.filter { $0.identity == cluster }, chains: chains))
             } catch let error as RestorePlanError where error.placesTargetOutside {
                 refusals[cluster] = error
             } catch let error as WALError where error.isUnsupportedMajor {
@@ -90,9 +92,9 @@ public struct RestorePlanner {
         throw refusals[likely] ?? RestorePlanError.noBackups(repository: repository.name)
     }
 
-    /// The plan over `backups` (all of one cluster), reading that cluster's archive; `chainBytes` gives what restoring
-    /// each would download (an incremental's whole chain).
-    private func plan(_ request: RestoreRequest, backups: [BackupDescriptor], chainBytes: [String: Int]) throws -> RestorePlan {
+    /// The plan over `backups` (all of one cluster), reading that cluster's archive; `chains` gives what restoring
+    /// each reads (an incremental's whole chain), and so what it would download and which of it is archived.
+    private func plan(_ request: RestoreRequest, backups: [BackupDescriptor], chains: [String: BackupChain]) throws -> RestorePlan {
         let identity = backups[0].identity
         try PostgreSQLMajor.require(identity.majorVersion, from: "backup \(backups[0].name)")
         let index = try ArchiveIndex.load(repository: repository, identity: identity)
@@ -102,8 +104,14 @@ public struct RestorePlanner {
         }
         log.debug("planning over \(backups.count) backup(s) of \(identity), \(index.files.count) archived WAL file(s), timelines \(tree.timelines.map(\.description).joined(separator: ","))")
         let planner = ClusterPlanner(request: request, index: index, tree: tree, locator: locator(index),
-                                     backups: backups, forced: request.backupName != nil, chainStoredBytes: chainBytes)
-        return try planner.plan()
+                                     backups: backups, forced: request.backupName != nil,
+                                     chainStoredBytes: chains.mapValues { $0.backups.reduce(0) { $0 + $1.storedBytes } },
+                                     archivedReadable: archivedReadable)
+        var plan = try planner.plan()
+        if let chain = chains[plan.backup.name] {
+            plan.archived = try ArchivedObject.needed(by: plan, chain: chain, index: index, storage: repository.storage)
+        }
+        return plan
     }
 
     /// The clusters that have backups, oldest newest backup first.

@@ -20,8 +20,11 @@ public struct RestoreProcedure {
         self.log = log
     }
 
-    public func plan(_ request: RestoreRequest) throws -> RestorePlan {
-        try RestorePlanner(repository: repository, log: log).plan(request)
+    /// `archivedReadable`: what the plan reads from archive storage classes is thawed (`RestorePlanner.archivedReadable`).
+    public func plan(_ request: RestoreRequest, archivedReadable: Bool = false) throws -> RestorePlan {
+        var planner = RestorePlanner(repository: repository, log: log)
+        planner.archivedReadable = archivedReadable
+        return try planner.plan(request)
     }
 
     /// Writes the data directory `options` name; `onProgress` gets a line per phase.

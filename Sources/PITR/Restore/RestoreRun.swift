@@ -14,6 +14,10 @@ public struct RestoreRun {
     /// When the stop just before an xid's end leaves locks of that transaction held (`HeldLocks`), restore instead to just
     /// before it took the first, so that the paused copy can read its tables (`--before-incident`'s default).
     public var readableStop = false
+    /// What to do with objects of the plan that lie in an archive storage class (`--thaw`, `--resume`).
+    public var thawChoice = ThawChoice.none
+    /// `--thaw-wait`: seconds between checks while the thaw is under way; nil exits (`ThawError.pending`) instead.
+    public var thawCheckSeconds: Double?
 
     public init(procedure: RestoreProcedure) {
         self.procedure = procedure
@@ -40,7 +44,13 @@ public struct RestoreRun {
             for line in plan.report(estimate: estimate) { say("  " + line) }
         }
         let planSeconds = planClock.seconds
+        try thaw(plan, say: say)
         if dryRun { return }
+        if plan.archived.contains(where: { $0.backup == nil }) {
+            // Thawed, the WAL can be decoded for what the plan left out: the locks held at the stop.
+            plan = try procedure.plan(plan.request, archivedReadable: true)
+            if let heldLocks = plan.heldLocks { for line in heldLocks.report() { say("  " + line) } }
+        }
 
         say("restore into \(options.targetDirectory):")
         let summary = try procedure.execute(plan, options) { say("  " + $0) }

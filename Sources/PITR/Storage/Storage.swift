@@ -95,6 +95,12 @@ public protocol Storage: AnyObject {
 
     /// Makes the store's transition rules for this repository those `storageClasses` asks for; returns whether it changed them.
     func keepTransitionRules() throws -> Bool
+    /// `key`'s archive class and thaw state (S3: one HEAD, x-amz-storage-class and x-amz-restore); nil when it is in no
+    /// archive class, as every object outside S3. Throws `StorageError.notFound` when it does not exist.
+    func archivedState(of key: String) throws -> ArchivedState?
+
+    /// Asks for archived `key` to be thawed at `tier` and kept readable for `days` days (S3 RestoreObject).
+    func requestThaw(of key: String, tier: ThawTier, days: Int) throws -> ThawRequestOutcome
 }
 
 extension Storage {
@@ -108,6 +114,8 @@ extension Storage {
     public var storageClasses: S3StorageClasses? { nil }
     public func tag(_ key: String, tier: S3StorageClasses.Tier) throws {}
     public func keepTransitionRules() throws -> Bool { false }
+    public func archivedState(of key: String) throws -> ArchivedState? { nil }
+    public func requestThaw(of key: String, tier: ThawTier, days: Int) throws -> ThawRequestOutcome { .alreadyReadable }
 }
 
 /// An object `remove(keys:)` could not remove yet because a lock holds it, and until when (nil: unknown).

@@ -29,6 +29,24 @@ public struct UTCTime: Comparable, Hashable, Sendable {
         secondsSinceEpoch = Int64(timegm(&parts))
     }
 
+    /// Parses an HTTP date (RFC 7231's IMF-fixdate), "Tue, 08 Dec 2026 18:31:06 GMT", as S3's x-amz-restore gives one.
+    public init?(httpDate text: String) {
+        let fields = text.split(separator: " ")
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard fields.count == 6, fields[5] == "GMT", let month = months.firstIndex(of: String(fields[2])),
+              let day = Int32(fields[1]), let year = Int32(fields[3]) else { return nil }
+        let clock = fields[4].split(separator: ":").compactMap { Int32($0) }
+        guard clock.count == 3 else { return nil }
+        var parts = tm()
+        parts.tm_year = year - 1900
+        parts.tm_mon = Int32(month)
+        parts.tm_mday = day
+        parts.tm_hour = clock[0]
+        parts.tm_min = clock[1]
+        parts.tm_sec = clock[2]
+        secondsSinceEpoch = Int64(timegm(&parts))
+    }
+
     private func format(_ pattern: String) -> String {
         var seconds = time_t(secondsSinceEpoch)
         var parts = tm()

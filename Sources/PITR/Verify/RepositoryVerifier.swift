@@ -4,6 +4,7 @@ import PITRRestore
 import PITRRetention
 import PITRSupport
 import PITRPipeline
+import PITRStorage
 
 /// `verify`: checks a repository without restoring (docs/operations.md, "Verify").
 ///
@@ -18,6 +19,8 @@ public struct RepositoryVerifier {
     public let policy: RetentionPolicy
     public let now: UTCTime
     public let deep: Bool
+    /// `verify --thaw`: request the thaw of the archived objects it cannot read yet (each read by a later run).
+    public var thaw: (tier: ThawTier, days: Int)?
     /// Opens the second checking thread's connection; nil checks on the calling thread alone.
     public var openRepository: RepositoryOpener?
     /// Where `run()` warns when it cannot record its outcome; nil records nothing (a verifier
@@ -50,18 +53,21 @@ public struct RepositoryVerifier {
             problems += gaps.map(VerifyProblem.walGap)
         }
 
-        let listed = Dictionary(inventory.backupObjects.map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
+        let listed = Dictionary(inventory.backupObjects.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         var objects: [(key: String, size: Int, identity: ObjectIdentity?)] = []
+        var archived: [ArchivedObject] = []
         var backupObjects = 0
         for backup in inventory.backups {
             for object in backup.objects {
                 backupObjects += 1
                 let key = BackupDescriptor.objectKey(backup: backup.name, object: object.name)
                 let described = inventory.repository.storage.describe(key)
-                guard let size = listed[key] else {
+                guard let stored = listed[key] else {
                     problems.append(.missingObject(backup: backup.name, object: described))
                     continue
                 }
+                let size = stored.size
+                archived += ArchivedObject.among([stored], backup: backup.name)
                 guard size == object.storedBytes else {
                     problems.append(.sizeMismatch(backup: backup.name, object: described, listed: size, recorded: object.storedBytes))
                     continue
@@ -73,9 +79,12 @@ public struct RepositoryVerifier {
         for archive in inventory.archives {
             for (file, object) in archive.index.files.sorted(by: { $0.value.key < $1.value.key }) {
                 walFiles += 1
+                archived += ArchivedObject.among([object], backup: nil)
                 objects.append((object.key, object.size, archive.index.archive.objectIdentity(of: file, info: archive.index.info)))
             }
         }
+        let (unreadable, thawLine) = unthawed(archived, problems: &problems)
+        objects.removeAll { unreadable.contains($0.key) }
         var formatOne = 0
         let outcomes = checkObjects(objects)
         for (key, outcome) in zip(objects.map(\.key), outcomes) {
@@ -92,6 +101,8 @@ public struct RepositoryVerifier {
         var report = VerifyReport(time: now, deep: deep, backups: inventory.backups.count, backupObjects: backupObjects,
                                   walFiles: walFiles, problems: problems, formatOneObjects: formatOne)
         report.keys = keys
+        report.archivedSkipped = unreadable.sorted().map(inventory.repository.storage.describe)
+        report.thawRequested = thawLine
         report.dumps = dumps.dumps
         report.dumpObjects = dumps.objects
         // A key is known to be unneeded only when every object's header said which key it needs, and nothing the
@@ -101,6 +112,22 @@ public struct RepositoryVerifier {
         }
         record(report)
         return report
+    }
+
+    /// The keys of the `archived` objects that cannot be read yet (not thawed: a GET is refused), a HEAD each; with
+    /// `thaw`, their thaw is requested, and the line that says so returned. A HEAD that fails is a problem.
+    private func unthawed(_ archived: [ArchivedObject], problems: inout [VerifyProblem]) -> (Set<String>, String?) {
+        guard !archived.isEmpty else { return ([], nil) }
+        let planThaw = PlanThaw(storage: inventory.repository.storage, objects: archived)
+        do {
+            let progress = try planThaw.progress()
+            let unreadable = Set((progress.ongoing + progress.notRequested).map(\.key))
+            guard let thaw, !unreadable.isEmpty else { return (unreadable, nil) }
+            return (unreadable, try planThaw.request(tier: thaw.tier, days: thaw.days, after: progress))
+        } catch {
+            problems.append(.badObject(object: inventory.repository.name, reason: "cannot check or thaw the objects in archive storage classes: \(error)"))
+            return (Set(archived.map(\.key)), nil)
+        }
     }
 
     /// With Object Lock: every object a kept backup needs, and the repository's own metadata, locked at least as long

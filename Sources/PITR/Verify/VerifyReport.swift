@@ -18,6 +18,10 @@ public struct VerifyReport: Equatable, Sendable {
     public var dumpObjects = 0
     /// Retired keys that no object within retention needs any more.
     public var unneededKeys: [String] = []
+    /// Objects in an archive storage class not read because they are not thawed, as described.
+    public var archivedSkipped: [String] = []
+    /// What `--thaw` requested for them.
+    public var thawRequested: String?
 
     public struct KeyUse: Equatable, Sendable {
         public let keyID: String
@@ -49,6 +53,12 @@ public struct VerifyReport: Equatable, Sendable {
             lines.append("objects by key: " + keys.map { "\($0.keyID) (\($0.status?.rawValue ?? "not configured")) \($0.objects)" }.joined(separator: ", "))
         }
         lines += unneededKeys.map(Self.unneededKeyNote)
+        if !archivedSkipped.isEmpty {
+            let shown = archivedSkipped.prefix(10).joined(separator: ", ") + (archivedSkipped.count > 10 ? " and \(archivedSkipped.count - 10) more" : "")
+            lines.append("skipped \(archivedSkipped.count) object\(archivedSkipped.count == 1 ? "" : "s") in an archive storage class, not thawed, so not read: \(shown)"
+                         + (thawRequested == nil ? "; verify --thaw TIER requests their thaw for a later run" : ""))
+        }
+        if let thawRequested { lines.append(thawRequested + "; run verify again once thawed") }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -69,6 +79,7 @@ public struct VerifyReport: Equatable, Sendable {
             + "\"keys\":[" + keys.map { "{\"id\":\(string($0.keyID)),\"status\":\($0.status.map { string($0.rawValue) } ?? "null"),\"objects\":\($0.objects)}" }
                 .joined(separator: ",") + "],"
             + "\"unneeded_keys\":[" + unneededKeys.map(string).joined(separator: ",") + "],"
+            + "\"archived_skipped\":[" + archivedSkipped.map(string).joined(separator: ",") + "],"
             + "\"problems\":[" + problems.joined(separator: ",") + "]}\n"
     }
 }

@@ -41,16 +41,9 @@ public struct RetryPolicy: Sendable, Equatable {
                     throw StorageError.unreachable(object: what, reason: "\(error) (gave up after \(attempt + 1) attempts in \(Int(elapsed.rounded())) s)")
                 }
                 log.warning("\(what): \(error); retry \(attempt + 1) of \(maxRetries) in \(Int(delay * 1000)) ms")
-                RetryPolicy.sleep(seconds: delay)
+                MonotonicClock.sleep(seconds: delay)
                 attempt += 1
             }
         }
-    }
-
-    static func sleep(seconds: Double) {
-        guard seconds > 0 else { return }
-        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
-        var remaining = timespec()
-        while nanosleep(&request, &remaining) != 0, errno == EINTR { request = remaining }
     }
 }

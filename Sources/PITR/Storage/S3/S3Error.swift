@@ -68,7 +68,8 @@ public enum S3Error: PITRError, Equatable {
         case "ExpiredToken", "TokenRefreshRequired", "InvalidToken":
             "the session token has expired or was revoked: refresh AWS_SESSION_TOKEN, or check the role the credentials come from ('tailtown-pitr config' names it)"
         case "InvalidObjectState":
-            "the object is in an archive storage class (GLACIER or DEEP_ARCHIVE) and must be restored (thawed) before it can be read"
+            "the object is in an archive storage class (GLACIER or DEEP_ARCHIVE) and must be restored (thawed) before it can be read: "
+                + "restore --thaw does it for what a restore reads (docs/recovery.md, \"Restoring from archived backups\")"
         case "InvalidStorageClass": "check TAILTOWN_S3_STORAGE_CLASS and its _DAILY, _WEEKLY, _MONTHLY, _YEARLY and _WAL"
         case "EntityTooSmall": "TAILTOWN_S3_PART_SIZE must be at least 5 MiB"
         case "EntityTooLarge": "lower TAILTOWN_S3_PART_SIZE (at most 5 GiB)"

@@ -107,6 +107,29 @@ public final class S3Storage: Storage {
         return try S3VersionedDeletion(storage: self, lock: lock).removeNoncurrent(now: now)
     }
 
+    public func archivedState(of key: String) throws -> ArchivedState? {
+        let response = try client.send(try S3Client.Operation(method: "HEAD", key: configuration.objectKey(key), accepting: [404]))
+        guard response.status != 404 else { throw StorageError.notFound(object: describe(key)) }
+        guard let archiveClass = ArchiveClass(storageClass: response.header("x-amz-storage-class")) else { return nil }
+        return ArchivedState(archiveClass: archiveClass, thaw: ThawState(restoreHeader: response.header("x-amz-restore")))
+    }
+
+    /// RestoreObject (POST ?restore): 202 a thaw began, 200 the object is readable already, 409 RestoreAlreadyInProgress.
+    public func requestThaw(of key: String, tier: ThawTier, days: Int) throws -> ThawRequestOutcome {
+        let body = Array(("<RestoreRequest xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Days>\(days)</Days>"
+            + "<GlacierJobParameters><Tier>\(tier.s3Name)</Tier></GlacierJobParameters></RestoreRequest>").utf8)
+        let operation = try S3Client.Operation(method: "POST", key: configuration.objectKey(key), query: [("restore", "")],
+                                               headers: [("Content-Type", "application/xml")], body: body, accepting: [409], checksummed: true)
+        let response = try client.send(operation)
+        switch response.status {
+        case 409:
+            guard client.refusal(operation, response).code == "RestoreAlreadyInProgress" else { throw client.refusal(operation, response) }
+            return .alreadyOngoing
+        case 200: return .alreadyReadable
+        default: return .started
+        }
+    }
+
     public func describe(_ key: String) -> String {
         client.describe(configuration.objectKey(key))
     }

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+import PITRStorage
+import TestSupport
+
+extension PostgreSQLIntegration {
+    /// A restore that needs a backup and WAL moved into GLACIER and DEEP_ARCHIVE (by a CopyObject in place on moto, as a
+    /// lifecycle rule would): the plan names the thaw, wal-fetch and verify meet the archived objects by name, `--thaw`
+    /// requests the thaw (the fault proxy holding it under way, as S3 does for hours), `--resume` goes on once it is done,
+    /// and the copy holds exactly the backup's rows.
+    @Suite
+    struct S3Thaw {
+        @Test func aRestoreFromAnArchivedBackupThawsItThenHasExactlyItsRows() throws {
+            let proxy = try FaultProxy(upstream: try S3Services.moto.get())
+            defer { proxy.stop() }
+            let sandbox = try Sandbox()
+            let storage = try S3Services.makeBucket("it-thaw", prefix: "pg")
+            let tailtown = try S3Services.configure(in: sandbox, storage: storage, endpoint: proxy.endpoint, compression: "lz4", encrypted: true)
+            let source = try RestoreSource(sandbox: sandbox, tailtown: tailtown)
+            try source.commitRows(3)
+            try source.backup()
+            try source.commitRows(2)
+            try source.archiveAll()
+            let restore = RestoreRun(source: source)
+
+            // What the restore reads, as the plan says before anything is archived.
+            let (plain, _) = try restore.run(["--immediate", "--dry-run"], into: "plain")
+            #expect(plain.status == 0, "\(plain.stderr)")
+            #expect(!plain.stdout.contains("archived:"), "\(plain.stdout)")
+            let walLine = try #require(plain.stdout.split(separator: "\n").first { $0.contains("WAL: ") }, "\(plain.stdout)")
+            let words = walLine.split(separator: " ")
+            let (firstSegment, lastSegment) = (String(words[1]), String(words[3].dropLast()))
+            let objects = try storage.listObjects(prefix: "")
+            let pieces = objects.filter { $0.key.hasPrefix("backups/") && !$0.key.hasSuffix("/backup.info") }
+            let segments = objects.filter { $0.key.hasPrefix("wal/") && $0.key.split(separator: "/").last.map { $0.count == 24 && $0 >= firstSegment && $0 <= lastSegment } == true }
+            let backupName = String(pieces[0].key.split(separator: "/")[1])
+            #expect(!pieces.isEmpty && !segments.isEmpty)
+            for piece in pieces { try MotoServer.setStorageClass(bucket: storage.configuration.bucket, key: "pg/" + piece.key, "GLACIER") }
+            for segment in segments.dropLast() { try MotoServer.setStorageClass(bucket: storage.configuration.bucket, key: "pg/" + segment.key, "GLACIER") }
+            let deepSegment = try #require(segments.last)
+            try MotoServer.setStorageClass(bucket: storage.configuration.bucket, key: "pg/" + deepSegment.key, "DEEP_ARCHIVE")
+            let archivedCount = pieces.count + segments.count
+            // The restore reads every piece but the block checksums (which only the next incremental backup-push reads).
+            let read = pieces.filter { !$0.key.contains("/blocksums") }
+            let planned = read.count + segments.count
+
+            // wal-fetch of a segment not thawed names it and its state, and stops recovery (200): never "not found" (1).
+            let destination = try sandbox.makeDirectory("fetched") + "/RECOVERYXLOG"
+            let fetched = try tailtown.fetch(firstSegment, to: destination, in: source.cluster.dataDirectory)
+            #expect(fetched.status == 200, "\(fetched.stderr)")
+            #expect(fetched.stderr.contains("InvalidObjectState") && fetched.stderr.contains(firstSegment), "\(fetched.stderr)")
+
+            // verify --deep skips them and says so; nothing else is wrong.
+            let verify = try sandbox.tailtown(["--config", tailtown.configFile, "verify", "--deep"])
+            #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+            #expect(verify.stdout.contains("skipped \(archivedCount) objects in an archive storage class, not thawed, so not read"), "\(verify.stdout)")
+            #expect(verify.stdout.contains(storage.describe(deepSegment.key)), "\(verify.stdout)")
+
+            // The plan names the thaw: which objects, their bytes, the tiers' times.
+            let (dry, _) = try restore.run(["--immediate", "--dry-run"], into: "dry")
+            #expect(dry.status == 0, "\(dry.stderr)")
+            #expect(dry.stdout.contains("archived: backup \(backupName), \(read.count) object\(read.count == 1 ? "" : "s") in GLACIER"), "\(dry.stdout)")
+            if segments.count > 1 {
+                #expect(dry.stdout.contains("archived: WAL, \(segments.count - 1) object\(segments.count == 2 ? "" : "s") in GLACIER"), "\(dry.stdout)")
+            }
+            #expect(dry.stdout.contains("archived: WAL, 1 object in DEEP_ARCHIVE (\(lastSegment))"), "\(dry.stdout)")
+            #expect(dry.stdout.contains("thaw of GLACIER: expedited 1-5 minutes, standard 3-5 hours, bulk 5-12 hours"), "\(dry.stdout)")
+            #expect(dry.stdout.contains("thaw of DEEP_ARCHIVE: expedited not offered, standard within 12 hours, bulk within 48 hours"), "\(dry.stdout)")
+            #expect(dry.stdout.contains("thaw: 0 of \(planned) objects readable"), "\(dry.stdout)")
+
+            // Without --thaw, or with a tier DEEP_ARCHIVE lacks, nothing is requested and nothing written.
+            try restore.expectRefusal(["--immediate"], into: "unthawed", "\(planned) objects the restore reads are in an archive storage class and not thawed")
+            _ = try proxy.log()
+            try restore.expectRefusal(["--immediate", "--thaw", "expedited"], into: "expedited", "DEEP_ARCHIVE has no expedited thaw (1 object, such as \(storage.describe(deepSegment.key))")
+            #expect(try proxy.log().filter { $0.method == "POST" }.isEmpty)
+
+            // --thaw requests it; the thaw is under way (held by the proxy): exit 75 with the --resume hint.
+            proxy.holdThaw(heads: 4 * planned)
+            let (requested, requestedCopy) = try restore.run(["--immediate", "--thaw", "standard", "--thaw-days", "2"], into: "copy")
+            #expect(requested.status == 75, "\(requested.stdout)\(requested.stderr)")
+            #expect(requested.stdout.contains("thaw requested (standard, readable for 2 days): \(planned) started, 0 already in progress, 0 already readable; "
+                                              + "expected: GLACIER 3-5 hours, DEEP_ARCHIVE within 12 hours"), "\(requested.stdout)")
+            #expect(requested.stdout.contains("thaw: 0 of \(planned) objects readable (0 B), \(planned) in progress, 0 not requested"), "\(requested.stdout)")
+            #expect(requested.stderr.contains("run the same restore again with --resume once thawed"), "\(requested.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: requestedCopy.directory))
+            let posts = try proxy.log().filter { $0.method == "POST" }
+            #expect(posts.count == planned && posts.allSatisfy { $0.path.contains("?restore") && $0.status == 202 })
+
+            // Asking again while it is under way is progress (409 RestoreAlreadyInProgress), not an error.
+            let (again, _) = try restore.run(["--immediate", "--thaw", "standard"], into: "copy")
+            #expect(again.status == 75, "\(again.stdout)\(again.stderr)")
+            #expect(again.stdout.contains("0 started, \(planned) already in progress"), "\(again.stdout)")
+            let repeated = try proxy.log().filter { $0.method == "POST" }
+            #expect(repeated.count == planned && repeated.allSatisfy { $0.fault == "hold" }, "answered 409 RestoreAlreadyInProgress")
+
+            // --resume waits (checking every 0.2 s here), shows the progress, then restores as usual.
+            let (resumed, copy) = try restore.run(["--immediate", "--resume", "--thaw-wait", "0.2", "--start"], into: "copy")
+            #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+            #expect(resumed.stdout.contains("\(planned) in progress"), "\(resumed.stdout)")
+            #expect(resumed.stdout.contains("thaw: \(planned) of \(planned) objects readable"), "\(resumed.stdout)")
+            #expect(try proxy.log().filter { $0.method == "POST" }.isEmpty, "--resume requests nothing")
+            defer { copy.stop() }
+            #expect(try copy.ids() == [1, 2, 3])
+
+            // What the restore did not read is still archived: verify --thaw requests it, and the next verify reads everything.
+            let left = pieces.count - read.count
+            let thawing = try sandbox.tailtown(["--config", tailtown.configFile, "verify", "--deep", "--thaw", "bulk"])
+            #expect(thawing.status == 0, "\(thawing.stdout)\(thawing.stderr)")
+            if left > 0 {
+                #expect(thawing.stdout.contains("skipped \(left) object\(left == 1 ? "" : "s") in an archive storage class"), "\(thawing.stdout)")
+                #expect(thawing.stdout.contains("thaw requested (bulk, readable for 3 days): \(left) started"), "\(thawing.stdout)")
+            }
+            let thawed = try sandbox.tailtown(["--config", tailtown.configFile, "verify", "--deep"])
+            #expect(thawed.status == 0 && thawed.stdout.contains("all is well") && !thawed.stdout.contains("skipped"), "\(thawed.stdout)\(thawed.stderr)")
+        }
+    }
+}
