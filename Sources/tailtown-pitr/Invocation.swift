@@ -42,6 +42,14 @@ struct Invocation {
         try Repository.open(settings: settings, environment: environment, log: log, lockHorizon: settings.objectLockHorizon())
     }
 
+    /// Both repositories when TAILTOWN_REPO2 is set (`first` the one already open), nil otherwise; a second repository
+    /// where the first is refused here, before anything is read.
+    func secondRepository(first: Repository) throws -> SecondRepository? {
+        guard let settings = try settings.secondRepository() else { return nil }
+        let second = try Repository.open(settings: settings, environment: environment, log: log, lockHorizon: settings.objectLockHorizon())
+        return SecondRepository(first: first, second: second)
+    }
+
     /// At debug level, the requests `repository`'s storage sent (S3 only): what the bench counts per wal-push and wal-fetch.
     func logRequests(of repository: Repository) {
         guard log.level <= .debug, let requests = repository.storage.requests else { return }

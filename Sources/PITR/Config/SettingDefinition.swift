@@ -172,7 +172,7 @@ extension SettingDefinition {
         awsEC2MetadataDisabled, awsEC2MetadataServiceEndpoint, cacheDirectory, xdgCacheHome,
         s3PathStyle, s3StorageClass, s3ServerSideEncryption, s3KMSKeyID, s3PartSize, s3ReadSize, s3ObjectLock, s3ObjectLockMargin,
         s3MaxRetries, s3CAFile,
-    ]
+    ] + [secondRepository] + secondConnection
 
     /// Names under these prefixes are ours: an unknown one in a config file is an error
     /// (a typo must not silently disable a setting), in the environment a warning.
