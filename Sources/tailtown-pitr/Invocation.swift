@@ -4,6 +4,7 @@ import PITRPipeline
 import PITRRepository
 import PITRRestore
 import PITRRetention
+import PITRStorage
 import PITRSupport
 
 /// What every command starts from: the settings, the log, and one way to end on an error.
@@ -48,6 +49,33 @@ struct Invocation {
         guard let settings = try settings.secondRepository() else { return nil }
         let second = try Repository.open(settings: settings, environment: environment, log: log, lockHorizon: settings.objectLockHorizon())
         return SecondRepository(first: first, second: second)
+    }
+
+    /// The repository that `backup-push` and `dump-push` write: with TAILTOWN_REPO2, both at once (`MirroredStorage`:
+    /// one pass over the encoded bytes), after the second was set up (`SecondRepository.setUp`); the first alone when
+    /// the second cannot be reached now, with a warning. A second repository that must not be used ends the command.
+    func writingRepository() throws -> (Repository, MirroredStorage?) {
+        let first = try repository()
+        guard let pair = try secondRepository(first: first) else { return (first, nil) }
+        do {
+            try pair.setUp(archives: [])
+        } catch let error as SecondRepositoryError {
+            throw error
+        } catch let error as PITRError {
+            log.warning("the second repository \(pair.second.name) cannot be written now, this run goes to \(first.name) alone: \(error.description)")
+            return (first, nil)
+        }
+        let mirrored = MirroredStorage(first: first.storage, second: pair.second.storage, log: log)
+        let both = Repository(storage: mirrored, keyring: first.keyring)
+        both.metadataCache = first.metadataCache
+        return (both, mirrored)
+    }
+
+    /// Ends a run that wrote `mirrored`: a warning naming what the second repository did not get.
+    func reportSecond(_ mirrored: MirroredStorage?) {
+        guard let mirrored, let failure = mirrored.secondFailures.first else { return }
+        log.warning("\(mirrored.secondFailures.count) object(s) from \(failure.key) on were not written to the second repository "
+                    + "\(mirrored.second.describe("")) (\(failure.reason)): they are in the first only, status shows the difference")
     }
 
     /// At debug level, the requests `repository`'s storage sent (S3 only): what the bench counts per wal-push and wal-fetch.
