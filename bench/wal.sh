@@ -125,7 +125,7 @@ TT_CONF2=$WS/tailtown-repo2.conf
 TT_PUSH2="$TT --config $TT_CONF2 wal-push pg_wal/{seg}"
 TT_CLEAR2="find $TT_REPO/wal $TT_REPO2/wal -name {seg}* -delete"
 WITH_REPO2=0
-if [[ -n $TT ]] && "$TT" config 2>/dev/null | grep -q '^TAILTOWN_REPO2 '; then WITH_REPO2=1; fi
+if [[ -n $TT ]] && grep -q '^TAILTOWN_REPO2 ' <<<"$("$TT" config 2>/dev/null || true)"; then WITH_REPO2=1; fi
 
 # Runs a command template for one segment as postgres in the data directory.
 # The templates are built above from workspace paths (no spaces); eval keeps their quoting.

@@ -84,10 +84,18 @@ struct Invocation {
         log.debug("\(requests.writes) PUT/POST/LIST, \(requests.reads) GET/HEAD and \(requests.deletes) DELETE requests to \(repository.name)")
     }
 
+    /// The repository `restore` and `dump-fetch` read: with TAILTOWN_REPO2, each object from the first that has it
+    /// (`FallbackStorage`), else the first alone.
+    func readingRepository() throws -> Repository {
+        let first = try repository()
+        guard let pair = try secondRepository(first: first) else { return first }
+        return Repository(storage: FallbackStorage(first: first.storage, second: pair.second.storage, log: log), keyring: first.keyring)
+    }
+
     /// The restore path of `restore` and `verify --restore-test`, staging WAL on connections of its own.
     func restoreProcedure(pgBin: String?) throws -> RestoreProcedure {
-        var procedure = RestoreProcedure(repository: try repository(), settings: settings, log: log)
-        procedure.openRepository = repository
+        var procedure = RestoreProcedure(repository: try readingRepository(), settings: settings, log: log)
+        procedure.openRepository = readingRepository
         procedure.pgBin = pgBin
         return procedure
     }
