@@ -46,9 +46,13 @@ struct Invocation {
     /// Both repositories when TAILTOWN_REPO2 is set (`first` the one already open), nil otherwise; a second repository
     /// where the first is refused here, before anything is read.
     func secondRepository(first: Repository) throws -> SecondRepository? {
+        try openSecondRepository().map { SecondRepository(first: first, second: $0) }
+    }
+
+    /// The second repository alone (TAILTOWN_REPO2), nil when it is not set.
+    func openSecondRepository() throws -> Repository? {
         guard let settings = try settings.secondRepository() else { return nil }
-        let second = try Repository.open(settings: settings, environment: environment, log: log, lockHorizon: settings.objectLockHorizon())
-        return SecondRepository(first: first, second: second)
+        return try Repository.open(settings: settings, environment: environment, log: log, lockHorizon: settings.objectLockHorizon())
     }
 
     /// The repository that `backup-push` and `dump-push` write: with TAILTOWN_REPO2, both at once (`MirroredStorage`:

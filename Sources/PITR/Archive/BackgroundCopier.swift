@@ -48,6 +48,12 @@ public struct BackgroundCopier {
         var idleSince = MonotonicClock.now()
         while true {
             do {
+                let names = try queue.names()
+                if names.isEmpty {
+                    if MonotonicClock.now() - idleSince > idleTimeout { return "nothing left to copy" }
+                    usleep(useconds_t(pollInterval * 1_000_000))
+                    continue
+                }
                 if repositories == nil {
                     guard let opened = try open() else { return "TAILTOWN_REPO2 is not set" }
                     try opened.setUp(archives: [identity])
@@ -55,12 +61,6 @@ public struct BackgroundCopier {
                     repositories = opened
                 }
                 guard let pair = repositories else { continue }
-                let names = try queue.names()
-                if names.isEmpty {
-                    if MonotonicClock.now() - idleSince > idleTimeout { return "nothing left to copy" }
-                    usleep(useconds_t(pollInterval * 1_000_000))
-                    continue
-                }
                 let archive = WALArchive(repository: pair.first, identity: identity)
                 for name in names {
                     try copy(name, archive: archive, pair: pair)
@@ -82,7 +82,6 @@ public struct BackgroundCopier {
                 repositories = nil
                 usleep(useconds_t(wait * 1_000_000))
                 wait = min(wait * 2, longestWait)
-                idleSince = MonotonicClock.now()
             }
         }
     }

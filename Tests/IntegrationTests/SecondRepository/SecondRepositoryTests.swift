@@ -41,32 +41,38 @@ extension PostgreSQLIntegration {
             let missingFromSecond = { () throws -> Set<String> in walKeys().subtracting(try storage.list(prefix: "wal/")) }
 
             // Under load: a backup and a dump, each written to both in one pass, byte for byte the same.
-            try source.cluster.pgbench(["-i", "-q", "-s", "2"])
+            try source.cluster.pgbench(["-i", "-q", "-s", "1"])
+            try source.cluster.pgbench(["-c", "2", "-t", "200"])
             try source.commitRows(2)
             try source.backup()
             try sandbox.tailtown(["--config", both.configFile, "dump-push", "--dbname", source.cluster.conninfo]).check()
             for prefix in ["backups/", "dumps/"] {
                 let keys = Self.fileKeys(first, under: prefix)
-                #expect(!keys.isEmpty && keys == Set(try storage.list(prefix: prefix)), "\(prefix): \(keys)")
+                let copies = Set(try storage.list(prefix: prefix))
+                #expect(!keys.isEmpty && keys == copies, "\(prefix): \(keys)")
                 for key in keys {
                     let stored = try #require(try storage.readSmallObject(key, limit: 64 << 20))
-                    #expect(try contents(of: first.repository.root + "/" + key) == Data(stored), "\(key)")
+                    let original = try contents(of: first.repository.root + "/" + key)
+                    #expect(original == Data(stored), "\(key)")
                 }
             }
 
             // The second cut off: archiving goes on, PostgreSQL never sees a failure, the copy lags.
+            print("backup and dump in both; cutting the second off")
             proxy.setRate(1, faults: ["reset"])
-            try source.cluster.pgbench(["-c", "2", "-T", "4"])
-            try source.commitRows(3)
-            try source.archiveAll()
-            _ = try source.cluster.switchWAL()
-            try source.archiveAll()
+            for _ in 0..<3 {
+                try source.commitRows(1)
+                try source.archiveAll()
+            }
             #expect(try source.cluster.archiveFailures() == 0)
             let lagging = try missingFromSecond()
             #expect(!lagging.isEmpty)
             print("second repository cut off: \(lagging.count) WAL objects wait for it")
 
             // Back: the copier catches up on its own.
+            let cutOff = try sandbox.tailtown(["--config", both.configFile, "check", "--no-connect", "--max-copy-lag", "1s"])
+            #expect(cutOff.status == 1 && cutOff.stdout.contains("the second repository s3://\(storage.configuration.bucket)/second cannot be read"),
+                    "\(cutOff.stdout)\(cutOff.stderr)")
             proxy.setRate(0)
             try source.commitRows(3)
             try source.archiveAll()
@@ -74,6 +80,8 @@ extension PostgreSQLIntegration {
                 try missingFromSecond().isEmpty
             }
             let target = try source.timeBetween(6)
+            let status = try sandbox.tailtown(["--config", both.configFile, "status"]).check()
+            #expect(status.contains("second repository s3://\(storage.configuration.bucket)/second: up to date"), "\(status)")
 
             // The first repository gone: the second alone restores exactly the rows committed up to the target.
             try source.cluster.stop()
