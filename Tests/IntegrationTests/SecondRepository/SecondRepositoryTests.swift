@@ -71,7 +71,7 @@ extension PostgreSQLIntegration {
 
             // Back: the copier catches up on its own.
             let cutOff = try sandbox.tailtown(["--config", both.configFile, "check", "--no-connect", "--max-copy-lag", "1s"])
-            #expect(cutOff.status == 1 && cutOff.stdout.contains("the second repository s3://\(storage.configuration.bucket)/second cannot be read"),
+            #expect(cutOff.status == 1 && cutOff.stdout.contains("the second repository s3://\(storage.configuration.bucket)/second/ cannot be read"),
                     "\(cutOff.stdout)\(cutOff.stderr)")
             proxy.setRate(0)
             try source.commitRows(3)
@@ -81,7 +81,7 @@ extension PostgreSQLIntegration {
             }
             let target = try source.timeBetween(6)
             let status = try sandbox.tailtown(["--config", both.configFile, "status"]).check()
-            #expect(status.contains("second repository s3://\(storage.configuration.bucket)/second: up to date"), "\(status)")
+            #expect(status.contains("second repository s3://\(storage.configuration.bucket)/second/: up to date"), "\(status)")
 
             // The first repository gone: the second alone restores exactly the rows committed up to the target.
             try source.cluster.stop()
