@@ -82,6 +82,9 @@ extension PostgreSQLIntegration {
             let target = try source.timeBetween(6)
             let status = try sandbox.tailtown(["--config", both.configFile, "status"]).check()
             #expect(status.contains("second repository s3://\(storage.configuration.bucket)/second/: up to date"), "\(status)")
+            let verified = try sandbox.tailtown(["--config", both.configFile, "verify"])
+            #expect(verified.status == 0 && verified.stdout.contains("second repository s3://\(storage.configuration.bucket)/second/:")
+                    && verified.stdout.contains("difference: the second lacks 0 objects"), "\(verified.stdout)\(verified.stderr)")
 
             // The first repository gone: the second alone restores exactly the rows committed up to the target.
             try source.cluster.stop()
