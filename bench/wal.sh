@@ -26,6 +26,7 @@ TARGET_PUSH_VS_PIPELINE=1.2
 TARGET_FETCH_VS_PGBACKREST=0.6
 TARGET_DUPLICATE_MS=10
 TARGET_RSS_MIB=24
+TARGET_PUSH_REPO2_VS_ONE=1.1
 
 # ---------------------------------------------------------------------------------------------
 # Workspace: everything lives under one folder owned by postgres and is removed at exit.
@@ -117,6 +118,14 @@ PGBR_CLEAR="find $PGBR_REPO/archive -name {seg}-* -delete"
 TT_PUSH="$TT --config $TT_CONF wal-push pg_wal/{seg}"
 TT_FETCH="$TT --config $TT_CONF wal-fetch {seg} $FETCHED/{seg}.tailtown"
 TT_CLEAR="find $TT_REPO/wal -name {seg}* -delete"
+# With a second repository (file://, beside the first): wal-push stores in the first and queues the name; the copier
+# it starts copies meanwhile. A binary from before TAILTOWN_REPO2 measures without it.
+TT_REPO2=$WS/tailtown-repo2
+TT_CONF2=$WS/tailtown-repo2.conf
+TT_PUSH2="$TT --config $TT_CONF2 wal-push pg_wal/{seg}"
+TT_CLEAR2="find $TT_REPO/wal $TT_REPO2/wal -name {seg}* -delete"
+WITH_REPO2=0
+if [[ -n $TT ]] && grep -q '^TAILTOWN_REPO2 ' <<<"$("$TT" config 2>/dev/null || true)"; then WITH_REPO2=1; fi
 
 # Runs a command template for one segment as postgres in the data directory.
 # The templates are built above from workspace paths (no spaces); eval keeps their quoting.
@@ -154,6 +163,21 @@ if [[ -n $TT ]]; then
         check_same "tailtown-pitr" "$CORPUS/$seg" "$FETCHED/$seg.tailtown"
     done
     TT_OBJECT_BYTES=$(find "$TT_REPO/wal" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+fi
+if ((WITH_REPO2)); then
+    say "correctness pass: tailtown-pitr with a second repository"
+    bench_folders "$TT_REPO2"
+    tt_config "$TT_CONF2" "file://$TT_REPO" "TAILTOWN_REPO2=file://$TT_REPO2"
+    chown postgres:postgres "$TT_CONF2"
+    for seg in "${SEGS[@]}"; do
+        run_for "$seg" "$TT_CLEAR"
+        run_for "$seg" "$TT_PUSH2" || die "tailtown-pitr wal-push $seg with TAILTOWN_REPO2 failed"
+    done
+    for seg in "${SEGS[@]}"; do
+        for _ in $(seq 100); do [[ -n $(find "$TT_REPO2/wal" -type f -name "$seg") ]] && break; sleep 0.1; done
+        first=$(find "$TT_REPO/wal" -type f -name "$seg" | head -1) second=$(find "$TT_REPO2/wal" -type f -name "$seg" | head -1)
+        [[ -n $second ]] && cmp -s "$first" "$second" || die "the copier did not copy $seg to $TT_REPO2 as it is in $TT_REPO"
+    done
 fi
 PGBR_OBJECT_BYTES=""
 if ((WITH_PGBACKREST)); then
@@ -206,6 +230,9 @@ if [[ -n $TT ]]; then
     measure tt_dup "tailtown-pitr wal-push, already archived" "" "$TT_PUSH"
     measure tt_fetch "tailtown-pitr wal-fetch" "rm -f $FETCHED/{seg}.tailtown" "$TT_FETCH"
 fi
+if ((WITH_REPO2)); then
+    measure tt_push2 "tailtown-pitr wal-push, with TAILTOWN_REPO2 (copier beside it)" "$TT_CLEAR2" "$TT_PUSH2"
+fi
 if ((WITH_PGBACKREST)); then
     measure pgbr_push "pgbackrest archive-push (lz4 1, aes-256-cbc)" "$PGBR_CLEAR" "$PGBR_PUSH"
     for seg in "${SEGS[@]}"; do run_for "$seg" "$PGBR_PUSH" >/dev/null 2>&1; done
@@ -245,6 +272,9 @@ REPORT=$WS/bench.md
         fi
         r=$(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[ref_fetch]}")
         echo "| (wal-fetch / (openssl -d \\| lz4 -d)) | $r | | |"
+        if ((WITH_REPO2)); then
+            goal_row "wal-push with TAILTOWN_REPO2 / wal-push" "$(ratio "${MEDIAN[tt_push2]}" "${MEDIAN[tt_push]}")" "$TARGET_PUSH_REPO2_VS_ONE"
+        fi
         goal_row "repeated wal-push (already archived), ms" "$(fmt "${MEDIAN[tt_dup]}" %.1f)" "$TARGET_DUPLICATE_MS"
         peak=0
         for key in tt_push tt_dup tt_fetch; do

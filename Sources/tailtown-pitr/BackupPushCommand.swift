@@ -46,7 +46,8 @@ struct BackupPushCommand: ParsableCommand {
             }
             // Before any thread starts: the signal mask is inherited.
             let interruption = try InterruptSignal()
-            let repository = try invocation.repository()
+            let (repository, mirrored) = try invocation.writingRepository()
+            defer { invocation.reportSecond(mirrored) }
             let push = BackupPush(repository: repository, options: try invocation.objectOptions(key: repository.key),
                                   interruption: interruption, log: invocation.log)
             let progress = BackupProgress()

@@ -33,6 +33,9 @@ struct CheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Newest dump run (dump-push) older than this, or none, is a problem (e.g. 26h); unset: dumps are not checked.", valueName: "age"))
     var maxDumpAge: String?
 
+    @Option(help: ArgumentHelp("The second repository (TAILTOWN_REPO2) lacking an object stored longer ago than this, or unreadable, is a problem (e.g. 15m); unset: not checked.", valueName: "age"))
+    var maxCopyLag: String?
+
     @Flag(help: "Do not connect to the server: judge by the repository alone.")
     var noConnect = false
 
@@ -55,12 +58,17 @@ struct CheckCommand: ParsableCommand {
             guard let seconds = AgeLimit.seconds(maxDumpAge) else { throw ValidationError("--max-dump-age '\(maxDumpAge)' is not an age such as 26h") }
             check.maxDumpAge = seconds
         }
+        if let maxCopyLag {
+            guard let seconds = AgeLimit.seconds(maxCopyLag) else { throw ValidationError("--max-copy-lag '\(maxCopyLag)' is not an age such as 15m") }
+            check.maxCopyLag = seconds
+        }
         let invocation = try Invocation(global)
         let problems = try invocation.run {
-            try check.run(
-                repository: try invocation.repository(), policy: try invocation.settings.retentionPolicy(), dumpPolicy: try invocation.settings.dumpRetentionPolicy(),
+            let repository = try invocation.repository()
+            return try check.run(
+                repository: repository, policy: try invocation.settings.retentionPolicy(), dumpPolicy: try invocation.settings.dumpRetentionPolicy(),
                 conninfo: noConnect ? nil : dbname, prometheusFile: prometheus, notifyURL: try invocation.settings.notifyURL(),
-                log: invocation.log)
+                log: invocation.log, copyLag: try invocation.secondRepository(first: repository)?.lag())
         }
         for problem in problems { print("problem: \(problem)") }
         if problems.isEmpty { print("ok") } else { throw ExitCode(1) }

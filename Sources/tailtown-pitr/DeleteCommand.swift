@@ -1,5 +1,7 @@
 import ArgumentParser
+import PITRRepository
 import PITRRetention
+import PITRStorage
 import PITRSupport
 
 
@@ -11,7 +13,8 @@ struct DeleteCommand: ParsableCommand {
             Keeps the newest backup of each of the last N days, ISO weeks, months and years (UTC), marked \
             backups and the newest backup; WAL continuously from the oldest backup kept as daily, and only \
             start to stop for the others; the newest dump run of each period of TAILTOWN_RETAIN_DUMPS and the \
-            newest run, and removes what killed dump-push runs left. Without --confirm nothing changes.
+            newest run, and removes what killed dump-push runs left. With TAILTOWN_REPO2, the policies apply to each repository, \
+            and the first keeps what the second does not hold yet. Without --confirm nothing changes.
             """
     )
 
@@ -24,28 +27,51 @@ struct DeleteCommand: ParsableCommand {
         let invocation = try Invocation(global)
         try invocation.run {
             let repository = try invocation.repository()
-            let inventory = try RepositoryInventory.load(repository: repository)
-            let now = UTCTime.now()
-            let plan = try RetentionPlanner(inventory: inventory).plan(policy: try invocation.settings.retentionPolicy(), now: now)
-            let dumps = try DumpDeletionPlan.make(repository: repository, policy: try invocation.settings.dumpRetentionPolicy(), now: now,
-                                                  excluding: Set(plan.abandonedUploads.map(\.key)))
-            print(plan.text, terminator: "")
-            print(dumps.text, terminator: "")
-            if plan.isEmpty, dumps.isEmpty, plan.locks?.extensions.isEmpty ?? true, plan.placement == nil {
-                print("nothing to delete")
-            } else if confirm {
-                var outcome = try plan.execute(on: repository.storage, log: invocation.log)
-                let dumpOutcome = try dumps.execute(on: repository.storage, log: invocation.log)
-                outcome.locked += dumpOutcome.locked
-                outcome.extendedLocks += dumpOutcome.extendedLocks
-                if outcome.extendedLocks > 0 { print("extended the locks of \(outcome.extendedLocks) kept objects") }
-                if outcome.tagged > 0 { print("tagged \(outcome.tagged) kept objects to move to a colder storage class") }
-                if outcome.removedVersions > 0 { print("removed \(outcome.removedVersions) noncurrent versions whose locks had ended") }
-                print(RetentionPlan.lockedText(outcome), terminator: "")
-                print("deleted")
-            } else {
-                print("nothing deleted: run again with --confirm to delete")
+            guard let pair = try invocation.secondRepository(first: repository) else {
+                try apply(to: repository, invocation: invocation)
+                return
             }
+            // The first keeps what the second does not hold at the same size (listed before the second deletes anything).
+            let held = Dictionary(try pair.second.storage.listObjects(prefix: "").map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
+            let sizes = Dictionary(try repository.storage.listObjects(prefix: "").map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
+            let guarded = ConfirmedRemovalStorage(repository.storage) { key in held[key] != nil && held[key] == sizes[key] }
+            print("first repository \(repository.name):")
+            try apply(to: Repository(storage: guarded, keyring: repository.keyring), invocation: invocation, kept: { guarded.kept })
+            if !guarded.kept.isEmpty {
+                print("kept    \(guarded.kept.count) objects the second repository does not hold yet: a later delete removes them once copied")
+            }
+            print("second repository \(pair.second.name):")
+            try apply(to: pair.second, invocation: invocation)
+        }
+    }
+
+    /// Plans the policy on `repository` and, with --confirm, carries it out; `kept` names the objects left for the
+    /// second repository's sake, which are not reported as locked.
+    private func apply(to repository: Repository, invocation: Invocation, kept: () -> Set<String> = { [] }) throws {
+        let inventory = try RepositoryInventory.load(repository: repository)
+        let now = UTCTime.now()
+        let plan = try RetentionPlanner(inventory: inventory).plan(policy: try invocation.settings.retentionPolicy(), now: now)
+        let dumps = try DumpDeletionPlan.make(repository: repository, policy: try invocation.settings.dumpRetentionPolicy(), now: now,
+                                              excluding: Set(plan.abandonedUploads.map(\.key)))
+        print(plan.text, terminator: "")
+        print(dumps.text, terminator: "")
+        if plan.isEmpty, dumps.isEmpty, plan.locks?.extensions.isEmpty ?? true, plan.placement == nil {
+            print("nothing to delete")
+        } else if confirm {
+            var outcome = try plan.execute(on: repository.storage, log: invocation.log)
+            let dumpOutcome = try dumps.execute(on: repository.storage, log: invocation.log)
+            outcome.locked += dumpOutcome.locked
+            outcome.extendedLocks += dumpOutcome.extendedLocks
+            let uncopied = kept()
+            outcome.locked.removeAll { uncopied.contains($0.key) }
+            outcome.lockedBackups.removeAll { name in plan.backups.contains { $0.backup.name == name && uncopied.contains($0.descriptorKey) } }
+            if outcome.extendedLocks > 0 { print("extended the locks of \(outcome.extendedLocks) kept objects") }
+            if outcome.tagged > 0 { print("tagged \(outcome.tagged) kept objects to move to a colder storage class") }
+            if outcome.removedVersions > 0 { print("removed \(outcome.removedVersions) noncurrent versions whose locks had ended") }
+            print(RetentionPlan.lockedText(outcome), terminator: "")
+            print("deleted")
+        } else {
+            print("nothing deleted: run again with --confirm to delete")
         }
     }
 }

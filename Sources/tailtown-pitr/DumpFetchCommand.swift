@@ -32,7 +32,7 @@ struct DumpFetchCommand: ParsableCommand {
         if globals, database != nil { throw ValidationError("--globals and --database exclude each other") }
         let invocation = try Invocation(global)
         try invocation.run {
-            let repository = try invocation.repository()
+            let repository = try invocation.readingRepository()
             let run = try DumpCatalog(repository: repository).run(named: name)
             let dump = globals ? try run.globals() : try run.dump(of: database)
             let reader = try dump.reader(in: repository)

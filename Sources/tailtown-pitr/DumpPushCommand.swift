@@ -31,7 +31,8 @@ struct DumpPushCommand: ParsableCommand {
     func run() throws {
         let invocation = try Invocation(global)
         try invocation.run {
-            let repository = try invocation.repository()
+            let (repository, mirrored) = try invocation.writingRepository()
+            defer { invocation.reportSecond(mirrored) }
             let push = DumpPush(repository: repository, options: try invocation.objectOptions(key: repository.key), log: invocation.log)
             var request = DumpPushRequest()
             request.conninfo = dbname

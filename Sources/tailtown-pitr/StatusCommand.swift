@@ -28,7 +28,9 @@ struct StatusCommand: ParsableCommand {
             if let html {
                 try ReportFile.write(StatusHTML.render(status), to: html)
             }
-            print(json ? StatusJSON.render(status) : StatusText.render(status), terminator: "")
+            let lag = try invocation.secondRepository(first: repository)?.lag()
+            print(json ? StatusJSON.render(status, copyLag: lag) : StatusText.render(status) + (lag.map { $0.text(now: status.time) + "\n" } ?? ""),
+                  terminator: "")
         }
     }
 }

@@ -8,7 +8,7 @@ struct TailtownPITR: ParsableCommand {
         abstract: "PostgreSQL WAL archive and point-in-time recovery.",
         discussion: "Settings come from flags, then TAILTOWN_* environment variables, then the config file (--config or TAILTOWN_CONFIG), then /etc/tailtown-pitr.conf.",
         version: VersionText.text,
-        subcommands: [WALPushCommand.self, WALFetchCommand.self, WALPrefetchCommand.self, WALPushAheadCommand.self, BackupPushCommand.self, BackupListCommand.self, BackupMarkCommand.self, DumpPushCommand.self, DumpListCommand.self, DumpFetchCommand.self, AcceptClusterCommand.self, RestoreCommand.self, IncidentsCommand.self, DeleteCommand.self, VerifyCommand.self, StatusCommand.self, CheckCommand.self, KeygenCommand.self, ConfigCommand.self]
+        subcommands: [WALPushCommand.self, WALFetchCommand.self, WALPrefetchCommand.self, WALPushAheadCommand.self, WALCopyCommand.self, BackupPushCommand.self, BackupListCommand.self, BackupMarkCommand.self, DumpPushCommand.self, DumpListCommand.self, DumpFetchCommand.self, AcceptClusterCommand.self, RestoreCommand.self, IncidentsCommand.self, DeleteCommand.self, VerifyCommand.self, StatusCommand.self, CheckCommand.self, KeygenCommand.self, ConfigCommand.self]
     )
 
     @OptionGroup var global: GlobalOptions

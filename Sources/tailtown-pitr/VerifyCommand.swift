@@ -1,4 +1,5 @@
 import ArgumentParser
+import PITRRepository
 import PITRMonitoring
 import PITRSupport
 import PITRVerify
@@ -85,7 +86,29 @@ struct VerifyCommand: ParsableCommand {
             return verifier.run()
         }
         print(json ? report.json : report.text, terminator: "")
-        if !report.isSound { throw ExitCode(1) }
+        var sound = report.isSound
+        if !json, let second = try invocation.run({ try invocation.openSecondRepository() }) {
+            sound = try verifySecond(second, invocation) && sound
+        }
+        if !sound { throw ExitCode(1) }
+    }
+
+    /// With TAILTOWN_REPO2: the second verified as the first is, then the difference between them. True when sound.
+    private func verifySecond(_ second: Repository, _ invocation: Invocation) throws -> Bool {
+        print("second repository \(second.name):")
+        let opener = { () throws -> Repository in try invocation.openSecondRepository() ?? second }
+        let report = try invocation.run {
+            try RepositoryVerifier(repository: second, openRepository: opener, policy: try invocation.settings.retentionPolicy(),
+                                   deep: deep, log: invocation.log).run()
+        }
+        print(report.text, terminator: "")
+        let (lacking, extra) = try invocation.run {
+            let first = try invocation.repository()
+            return (try SecondRepository(first: first, second: second).lag(), try SecondRepository(first: second, second: first).lag())
+        }
+        print("difference: the second lacks \(lacking.files) objects (\(String(byteCount: lacking.bytes))) of the first; "
+              + "the first lacks \(extra.files) objects (\(String(byteCount: extra.bytes))) of the second")
+        return report.isSound
     }
 
     private func proveWindow(_ invocation: Invocation) throws {

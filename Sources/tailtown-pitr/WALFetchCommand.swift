@@ -37,7 +37,7 @@ struct WALFetchCommand: ParsableCommand {
             let repository = try invocation.repository()
             defer { invocation.logRequests(of: repository) }
             outcome = try WALFetch(repository: repository, log: invocation.log, prefetch: try prefetch(invocation, flags: flags),
-                                   gapGrace: try invocation.settings.fetchGapGrace())
+                                   gapGrace: try invocation.settings.fetchGapGrace(), second: try invocation.secondRepository(first: repository)?.second)
                 .fetch(name: name, to: destination)
         } catch let error as StorageError where DataDirectory.isStandby(DataDirectory.containing(walPath: destination)) {
             if case .unreachable = error {

@@ -9,7 +9,8 @@ struct WALPushCommand: ParsableCommand {
         discussion: """
             Exit 0 when the file is stored, or was already stored with the same content; 1 otherwise, and PostgreSQL retries. \
             A background pusher stores the next .ready segments ahead of PostgreSQL's calls (TAILTOWN_PUSH_AHEAD, 0 turns it off; \
-            TAILTOWN_UPLOAD_CONCURRENCY).
+            TAILTOWN_UPLOAD_CONCURRENCY). With TAILTOWN_REPO2, the file's name is queued for the second repository, which a \
+            background copier fills.
             """
     )
 
@@ -29,7 +30,13 @@ struct WALPushCommand: ParsableCommand {
             let launcher = try invocation.settings.pushAhead() > 0 ? DetachedHelperLauncher.sameBinary(flags: flags) : nil
             let repository = try invocation.repository()
             defer { invocation.logRequests(of: repository) }
-            let push = WALPush(repository: repository, options: try invocation.objectOptions(key: repository.key), log: invocation.log, pushAhead: launcher)
+            let copy = try invocation.settings.secondRepository().map { second in
+                CopyHandOver(second: try second.repository().description, launcher: DetachedHelperLauncher.sameBinary(flags: flags)) { identity in
+                    try invocation.secondRepository(first: repository)?.setUp(archives: [identity])
+                }
+            }
+            let push = WALPush(repository: repository, options: try invocation.objectOptions(key: repository.key), log: invocation.log,
+                               pushAhead: launcher, copy: copy)
             switch try push.push(path: path) {
             case .stored(let bytes): invocation.log.debug("archived '\(path)' (\(bytes) bytes)")
             case .pushedAhead: invocation.log.debug("'\(path)' was already stored by push-ahead")

@@ -1,6 +1,6 @@
-/// One of the two helpers that work ahead of PostgreSQL's calls in processes of their own,
-/// detached from the call that starts them: wal-fetch's prefetcher and wal-push's background
-/// pusher. Each is a hidden subcommand of our own binary; at most one of each runs per data
+/// One of the helpers that work beside PostgreSQL's calls in processes of their own,
+/// detached from the call that starts them: wal-fetch's prefetcher, wal-push's background
+/// pusher and the copier to the second repository. Each is a hidden subcommand of our own binary; at most one of each runs per data
 /// directory, the one that holds the flock on its `lock` file (`HelperLock`); its standard
 /// error goes to its log file beside the lock.
 public struct DetachedHelper: Equatable {
@@ -25,5 +25,10 @@ public struct DetachedHelper: Equatable {
     static func pusher(_ folder: OurWALFolder) -> DetachedHelper {
         DetachedHelper(subcommand: "wal-push-ahead", folder: folder.pusher, role: "background pusher",
                        offSetting: "TAILTOWN_PUSH_AHEAD", logName: "pusher.log")
+    }
+
+    static func copier(_ folder: OurWALFolder) -> DetachedHelper {
+        DetachedHelper(subcommand: "wal-copy", folder: folder.copier, role: "copier to the second repository",
+                       offSetting: "TAILTOWN_REPO2", logName: "copier.log")
     }
 }

@@ -12,6 +12,9 @@ package struct OurWALFolder {
     var pushed: String { root + "/pushed" }
     /// The background pusher's lock and log (`DetachedHelper.pusher`).
     var pusher: String { root + "/pusher" }
+    /// The names waiting to be copied to the second repository (`CopyQueue`), and the copier's lock and log.
+    var copyQueue: String { root + "/copy/queue" }
+    var copier: String { root + "/copy" }
     /// The prefetcher's staging folder (`StagingFolder`).
     package var prefetch: String { root + "/prefetch" }
     /// PostgreSQL's own `.ready`/`.done` markers.

@@ -39,15 +39,50 @@ public struct WALFetch {
     let prefetch: Prefetch?
     /// Seconds a later file must have been stored before a missing one is a hole (`ArchiveHoles`).
     let gapGrace: Int
+    /// The second repository (TAILTOWN_REPO2), asked when the first cannot serve the file.
+    let second: Repository?
 
-    public init(repository: Repository, log: Log, prefetch: Prefetch? = nil, gapGrace: Int = 60) {
+    public init(repository: Repository, log: Log, prefetch: Prefetch? = nil, gapGrace: Int = 60, second: Repository? = nil) {
         self.repository = repository
         self.log = log
         self.prefetch = prefetch
         self.gapGrace = gapGrace
+        self.second = second
     }
 
+    /// Fetches `name` from the first repository; with a second, from the second when the first answers that it is
+    /// missing or fails (unreachable, or an object that does not authenticate), with a warning naming it. `.notFound`
+    /// only when every repository answers that it is missing; when one fails and none has it, the first's error.
     public func fetch(name: String, to destination: String) throws -> Outcome {
+        guard let second else { return try fetchHere(name: name, to: destination) }
+        let fromFirst: Result<Outcome, any Error>
+        do {
+            fromFirst = .success(try fetchHere(name: name, to: destination))
+        } catch {
+            fromFirst = .failure(error)
+        }
+        if case .success(let outcome) = fromFirst, outcome != Outcome.notFound { return outcome }
+        let outcome: Outcome
+        do {
+            outcome = try WALFetch(repository: second, log: log, gapGrace: gapGrace).fetchHere(name: name, to: destination)
+        } catch {
+            if case .failure(let firstError) = fromFirst { throw firstError }
+            throw error
+        }
+        switch (fromFirst, outcome) {
+        case (.failure(let error), .notFound):
+            throw error
+        case (_, .notFound):
+            return .notFound
+        case (.failure(let error), _):
+            log.warning("\(name) could not be fetched from \(repository.name) (\((error as? PITRError)?.description ?? "\(error)")): fetched from the second repository \(second.name)")
+        case (.success, _):
+            log.warning("\(name) is missing from \(repository.name): fetched from the second repository \(second.name)")
+        }
+        return outcome
+    }
+
+    private func fetchHere(name: String, to destination: String) throws -> Outcome {
         let fileName = try WALFileName(parsing: name)
         let dataDirectory = DataDirectory.containing(walPath: destination)
         let identity = try ClusterIdentity.read(dataDirectory: dataDirectory)

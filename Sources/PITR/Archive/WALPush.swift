@@ -29,17 +29,34 @@ public struct WALPush {
     let options: ObjectOptions
     let log: Log
     let pushAhead: DetachedHelperLauncher?
+    /// With a second repository: what queues the file for it once stored here.
+    let copy: CopyHandOver?
 
     /// `pushAhead` starts the background pusher; nil is push-ahead off: the call stores only its
     /// file (a record a pusher left is still taken) and asks a running pusher to stop.
-    public init(repository: Repository, options: ObjectOptions, log: Log, pushAhead: DetachedHelperLauncher? = nil) {
+    public init(repository: Repository, options: ObjectOptions, log: Log, pushAhead: DetachedHelperLauncher? = nil,
+                copy: CopyHandOver? = nil) {
         self.repository = repository
         self.options = options
         self.log = log
         self.pushAhead = pushAhead
+        self.copy = copy
     }
 
+    /// Stores the file, then, with a second repository, queues its name for the copier: success means both.
     public func push(path: String) throws -> Outcome {
+        let outcome = try store(path: path)
+        guard let copy else { return outcome }
+        let folder = OurWALFolder(dataDirectory: DataDirectory.containing(walPath: path))
+        guard FileSystem.basename(of: FileSystem.dirname(of: path)) == "pg_wal" else {
+            log.warning("'\(path)' is not in pg_wal: only PostgreSQL's files in pg_wal are queued for the second repository")
+            return outcome
+        }
+        try copy.handOver(try WALFileName(parsing: FileSystem.basename(of: path)), folder: folder, log: log)
+        return outcome
+    }
+
+    private func store(path: String) throws -> Outcome {
         let fileName = try WALFileName(parsing: FileSystem.basename(of: path))
         let folder = OurWALFolder(dataDirectory: DataDirectory.containing(walPath: path))
         let pushed = PushedFolder(path: folder.pushed)

@@ -190,7 +190,7 @@ extension SettingDefinition {
         s3PathStyle, s3StorageClass, s3StorageClassDaily, s3StorageClassWeekly, s3StorageClassMonthly, s3StorageClassYearly,
         s3StorageClassWAL, s3Prices, s3ServerSideEncryption, s3KMSKeyID, s3PartSize, s3ReadSize, s3ObjectLock, s3ObjectLockMargin,
         s3MaxRetries, s3CAFile,
-    ]
+    ] + [secondRepository] + secondConnection
 
     /// Names under these prefixes are ours: an unknown one in a config file is an error
     /// (a typo must not silently disable a setting), in the environment a warning.

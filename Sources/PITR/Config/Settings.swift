@@ -23,6 +23,8 @@ public struct Settings: Sendable {
     public let unknownEnvironmentKeys: [String]
     /// The default config file, for messages that tell where a setting may be set.
     public let defaultFile: String
+    /// The names messages give settings, where they differ from the definitions' (the second repository's, `secondRepository`).
+    var shownNames: [String: String] = [:]
 
     /// Layers the sources. `flags` is keyed by setting name (`"TAILTOWN_REPO"`), holding only the flags given.
     /// Throws `ConfigError` for a flag no setting has, a named config file that cannot be read,
@@ -89,14 +91,14 @@ public struct Settings: Sendable {
     /// The one way an invalid value is reported: it names the setting and its origin, and shows the value only when
     /// `SettingDefinition.shown` allows.
     package func invalid(_ definition: SettingDefinition, _ value: SettingValue, _ problem: String) -> ConfigError {
-        .invalidValue(setting: definition.name, value: definition.shown(value.text), origin: value.origin, problem: problem)
+        .invalidValue(setting: shownNames[definition.name] ?? definition.name, value: definition.shown(value.text), origin: value.origin, problem: problem)
     }
 
     /// TAILTOWN_REPO, required by every command that touches the repository.
     public func repository() throws -> RepositoryURL {
         let definition = SettingDefinition.repository
         guard let value = value(of: definition) else {
-            throw ConfigError.missing(setting: definition.name, flag: definition.flag, defaultFile: defaultFile)
+            throw ConfigError.missing(setting: shownNames[definition.name] ?? definition.name, flag: definition.flag, defaultFile: defaultFile)
         }
         switch RepositoryURL.parse(value.text) {
         case .success(let url): return url

@@ -9,8 +9,9 @@ extension HealthCheck {
     /// the Prometheus textfile when `prometheusFile` is given, and posts the problems to
     /// `notifyURL` when there are any (a post that fails is logged: the exit status still alarms).
     /// Returns one line per problem; throws when the repository cannot be read.
+    /// `copyLag`: the second repository's (TAILTOWN_REPO2), nil without one.
     public func run(repository: Repository, policy: RetentionPolicy, dumpPolicy: RetentionPolicy, conninfo: String?, prometheusFile: String?,
-                    notifyURL: String?, log: Log) throws -> [String] {
+                    notifyURL: String?, log: Log, copyLag: CopyLag? = nil) throws -> [String] {
         if repository.key == nil {
             log.warning("repository \(repository.name) is not encrypted: \(Repository.withoutKeyNote)")
         }
@@ -28,8 +29,9 @@ extension HealthCheck {
         let now = UTCTime.now()
         let status = try RepositoryStatus(inventory: inventory, policy: policy, now: now, archive: server?.identity)
         let problems = self.problems(status, server: server) + (try LockAlarms.problems(inventory: inventory, policy: policy, dumpPolicy: dumpPolicy, now: now))
+            + (copyLag.map { self.problems($0, now: now) } ?? [])
         if let prometheusFile {
-            try ReportFile.write(PrometheusText.render(status, problems: problems), to: prometheusFile)
+            try ReportFile.write(PrometheusText.render(status, problems: problems, copyLag: copyLag), to: prometheusFile)
         }
         if !problems.isEmpty, let notifyURL {
             do {

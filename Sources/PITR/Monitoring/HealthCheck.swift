@@ -1,3 +1,4 @@
+import PITRRepository
 import PITRSupport
 
 /// `check`: the alarms for cron and monitoring (docs/operations.md, "Check").
@@ -18,10 +19,22 @@ public struct HealthCheck: Sendable {
     public var maxDrillAge: Int64?
     /// `check --max-dump-age`: no dump run finished within this many seconds is a problem; nil: not checked.
     public var maxDumpAge: Int64?
+    /// `check --max-copy-lag`: the second repository lacking an object stored longer ago, or unreadable, is a problem; nil: not checked.
+    public var maxCopyLag: Int64?
 
     public init(maxBackupAge: Int64 = 26 * 3600, maxWALAge: Int64 = 3600) {
         self.maxBackupAge = maxBackupAge
         self.maxWALAge = maxWALAge
+    }
+
+    /// The second repository's problem, if any: unreadable, or lacking an object stored more than `maxCopyLag` ago.
+    public func problems(_ lag: CopyLag, now: UTCTime) -> [String] {
+        guard let maxCopyLag else { return [] }
+        if let unreachable = lag.unreachable { return ["the second repository \(lag.second) cannot be read: \(unreachable)"] }
+        let age = lag.age(now: now)
+        guard lag.files > 0, age > maxCopyLag else { return [] }
+        return ["the second repository \(lag.second) lacks \(lag.files) objects (\(String(byteCount: lag.bytes))), the oldest stored "
+                + "\(DurationText.text(age)) ago (more than --max-copy-lag \(DurationText.text(maxCopyLag)))"]
     }
 
     /// One line per problem; empty when all is well.

@@ -1,10 +1,11 @@
+import PITRRepository
 import PITRRetention
 
 /// `check --prometheus FILE`: node_exporter textfile-collector metrics (Prometheus text exposition
 /// format 0.0.4): a HELP and a TYPE line per metric, gauges only, times as Unix seconds. A metric
 /// whose value is unknown (no backup yet) is left out rather than given a made-up value.
 public enum PrometheusText {
-    public static func render(_ status: RepositoryStatus, problems: [String]) -> String {
+    public static func render(_ status: RepositoryStatus, problems: [String], copyLag: CopyLag? = nil) -> String {
         var out = ""
         func gauge(_ name: String, _ help: String, _ samples: [(labels: String, value: Double)]) {
             guard !samples.isEmpty else { return }
@@ -33,6 +34,12 @@ public enum PrometheusText {
               one(status.lastWindow?.provenStart?.unixSeconds))
         gauge("window_proven_end_timestamp_seconds", "End of the window the last verify --window proved (Unix time).",
               one(status.lastWindow?.provenEnd?.unixSeconds))
+        if let copyLag, copyLag.unreachable == nil {
+            gauge("copy_lag_files", "Objects of the first repository the second (TAILTOWN_REPO2) does not hold yet.", [("", Double(copyLag.files))])
+            gauge("copy_lag_bytes", "Stored bytes of the objects the second repository does not hold yet.", [("", Double(copyLag.bytes))])
+            gauge("copy_lag_seconds", "Seconds since the oldest object the second repository lacks was stored in the first.",
+                  one(copyLag.age(now: status.time)))
+        }
         gauge("check_problems", "Problems the last check found.", [("", Double(problems.count))])
         gauge("check_timestamp_seconds", "When check last ran (Unix time).", one(status.time.secondsSinceEpoch))
         return out

@@ -1,8 +1,10 @@
+import PITRRepository
 import PITRSupport
 
 /// `status --json`: every fact of the dashboard, times in ISO 8601 UTC, ages in seconds, sizes in bytes.
 public enum StatusJSON {
-    public static func render(_ status: RepositoryStatus) -> String {
+    /// `copyLag`: the second repository's (TAILTOWN_REPO2), `"copy_lag": null` without one.
+    public static func render(_ status: RepositoryStatus, copyLag: CopyLag? = nil) -> String {
         func string(_ text: String) -> String { text.jsonLiteral }
         func time(_ value: UTCTime?) -> String { value.map { string($0.iso8601) } ?? "null" }
         func number(_ value: Int64?) -> String { value.map { String($0) } ?? "null" }
@@ -61,6 +63,10 @@ public enum StatusJSON {
                 "{\"time\":\(time($0.time)),\"backup\":\(string($0.backup)),\"passed\":\($0.passed),\"total_seconds\":\(String(format1: $0.totalSeconds))}"
             }.joined(separator: ",") + "]"),
             ("backups", "[" + backups.joined(separator: ",") + "]"),
+            ("copy_lag", copyLag.map {
+                "{\"second\":\(string($0.second)),\"files\":\($0.files),\"bytes\":\($0.bytes),\"age_seconds\":\($0.age(now: status.time)),"
+                    + "\"unreachable\":\($0.unreachable.map(string) ?? "null")}"
+            } ?? "null"),
         ]
         return "{" + fields.map { "\(string($0.0)):\($0.1)" }.joined(separator: ",") + "}\n"
     }

@@ -13,6 +13,7 @@ public enum ArchiveError: PITRError {
     case noRepository(repository: String)
     case noArchive(archive: String)
     case objectLockRequired(repository: String, mode: String)
+    case differentCopy(object: String, original: String)
 
     public var description: String {
         switch self {
@@ -36,6 +37,8 @@ public enum ArchiveError: PITRError {
             "\(archive) holds no WAL archive (no archive.info): nothing was ever archived there for this cluster; check TAILTOWN_REPO and archive_command"
         case .objectLockRequired(let repository, let mode):
             "repository \(repository) locks every object it holds (S3 Object Lock, \(mode)) but TAILTOWN_S3_OBJECT_LOCK is not set here: set it to \(mode.lowercased()), so that what this command writes is locked too"
+        case .differentCopy(let object, let original):
+            "\(object) differs from \(original), of which it should be a copy: nothing was overwritten; find out what wrote it"
         case .noRepository(let repository):
             "there is no repository at \(repository) (no \(Repository.markerKey)): check TAILTOWN_REPO, and that the storage is mounted or reachable"
         }

@@ -22,3 +22,15 @@ package func readFully(_ source: ByteSource, into buffer: UnsafeMutableRawBuffer
 }
 
 extension SystemFile: ByteSource, ByteSink {}
+
+/// Writes everything `source` holds into `sink`, `blockSize` bytes at a time; returns the bytes copied.
+package func copyAll(from source: ByteSource, to sink: ByteSink, blockSize: Int = 1 << 20) throws -> Int {
+    var block = [UInt8](repeating: 0, count: blockSize)
+    var total = 0
+    while true {
+        let n = try block.withUnsafeMutableBytes { try source.read(into: $0) }
+        if n == 0 { return total }
+        try block.withUnsafeBytes { try sink.write(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+        total += n
+    }
+}

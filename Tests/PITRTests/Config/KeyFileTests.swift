@@ -126,7 +126,7 @@ import Testing
 
     @Test func theReportMasksTheInlineKey() throws {
         let report = try settings(["TAILTOWN_ENCRYPTION_KEY": Self.keyText]).report()
-        #expect(report.contains("TAILTOWN_ENCRYPTION_KEY                 ********  (environment)"))
+        #expect(report.contains("TAILTOWN_ENCRYPTION_KEY                     ********  (environment)"))
         #expect(!report.joined().contains(Self.keyText))
         #expect(!report.joined().contains(String(Self.keyText.prefix(8))))
     }

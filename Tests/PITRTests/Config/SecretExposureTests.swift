@@ -100,7 +100,7 @@ import Testing
         #expect(messages[0]?.hasPrefix("TAILTOWN_ENCRYPTION_KEY_FILE (from environment; the value looks like a key rather than a path): the key file ") == true)
         let report = settings.report().joined(separator: "\n")
         #expect(!Self.leaks(secret, in: report), "\(report)")
-        #expect(report.contains("TAILTOWN_ENCRYPTION_KEY_FILE            ********  (environment)"))
+        #expect(report.contains("TAILTOWN_ENCRYPTION_KEY_FILE                ********  (environment)"))
         // An ordinary value is still shown, where it helps.
         #expect(configError { try Settings.load(flags: [:], environment: ["TAILTOWN_COMPRESSION": "lz5"], defaultFile: folder.absentDefault).compression() }?
             .description == "TAILTOWN_COMPRESSION='lz5' (from environment) is not one of lz4, zstd, none")
