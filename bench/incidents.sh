@@ -6,6 +6,8 @@
 #   2. `verify --window` over the same archive: a first run, which decodes every segment, and a second one, which
 #      remembers what the first proved: wall time and the segments each read (on file:// no request is billed; each
 #      segment read is one GET on S3).
+#   3. What the held-locks decode costs a plan: `restore --dry-run` to the backup's end (--immediate, a few segments),
+#      and --lsn just after a checkpoint and 3 GB after the last one (decoded from that checkpoint to the stop).
 # The WAL: a backup-push (with its relation names), `pgbench -i`, then pgbench until the archive holds the size asked
 # for, with one DROP TABLE and one 20,000-row DELETE among it. It measures and reports; it asserts no wall time.
 # Runs as root on Debian 12; about 10 minutes on two cores for 3 GB.
@@ -54,6 +56,12 @@ while (($(wal_bytes) < GB * 1000000000)); do
     pgbench_run -n -c 2 -j 2 -T 5
     psql_q "update pgbench_accounts set filler = md5(random()::text) where aid % 4 = $((part++ % 4))" >/dev/null
 done
+# Two stops for the planner: one far from the last checkpoint (the backup's, checkpoint_timeout being 1d), one just after
+# a checkpoint. --lsn decodes from the last checkpoint before its stop to find the locks held there (HeldLocks).
+FAR_LSN=$(psql_q "select pg_current_wal_insert_lsn()")
+psql_q "checkpoint" >/dev/null
+pgbench_run -n -c 2 -j 2 -T 5
+NEAR_LSN=$(psql_q "select pg_current_wal_insert_lsn()")
 switch_wal_and_wait
 FIRST=$(find "$PGDATA/pg_wal" -maxdepth 1 -printf '%f\n' | grep -E '^[0-9A-F]{24}$' | sort | head -1)
 LAST=$(psql_q "select last_archived_wal from pg_stat_archiver")
@@ -82,10 +90,24 @@ M_INCIDENTS=$(median_of "${T_INCIDENTS[*]}")
 for run in first second; do
     say "verify --window ($run run)"
     # Its status says whether the window is proven; the JSON ("ok") is reported below.
-    timed "window_$run" bash -c "'$TT' --config '$TT_CONF' verify --window --json || true"
+    timed "window_$run" bash -c "'$TT' --config '$TT_CONF' verify --window --json >'$WS/window_$run.json' || true"
 done
-window_field() { jq -r "[.archives[].$2] | add" "$LOGS/window_$1.log"; }
-WINDOW_OK=$(jq -r .ok "$LOGS/window_first.log")
+window_field() { jq -r "[.archives[].$2] | add" "$WS/window_$1.json"; }
+WINDOW_OK=$(jq -r .ok "$WS/window_first.json")
+
+# ---------------------------------------------------------------------------------------------
+# 3. What the held-locks decode adds to planning: restore --dry-run to the backup's end, to just after a checkpoint,
+# and to a stop 3 GB after the last checkpoint.
+declare -A PLAN_TARGET=([immediate]="--immediate" [near]="--lsn $NEAR_LSN --exclusive" [far]="--lsn $FAR_LSN --exclusive")
+for plan in immediate near far; do
+    say "restore --dry-run ${PLAN_TARGET[$plan]}"
+    # shellcheck disable=SC2086 # the target is a list of arguments
+    timed "plan_$plan" "$TT" --config "$TT_CONF" restore ${PLAN_TARGET[$plan]} --dry-run --target-dir "$WS/never"
+done
+segments_between() { # <from LSN> <to LSN>: the 16 MiB segments from the one holding the first to the one holding the second
+    psql_q "select ((('$2'::pg_lsn - '0/0') / 16777216)::bigint - (('$1'::pg_lsn - '0/0') / 16777216)::bigint + 1)"
+}
+BACKUP_START=$(sed -nE 's/.* started at ([0-9A-F]+\/[0-9A-F]+) .*/\1/p' "$LOGS/backup.log" | head -1)
 
 {
     echo "### incidents and verify --window (BENCH_ONLY=incidents)"
@@ -99,6 +121,9 @@ WINDOW_OK=$(jq -r .ok "$LOGS/window_first.log")
     echo "| \`incidents --json\` (file://: read, authenticated, decompressed, decoded, classified, named) | $M_INCIDENTS s | ${T_INCIDENTS[*]} |"
     echo "| \`verify --window\`, first run: $(window_field first segments_read) segments read, window proven: $WINDOW_OK | ${WALL[window_first]} s | 1 |"
     echo "| \`verify --window\`, second run: $(window_field second segments_read) read, $(window_field second segments_remembered) remembered | ${WALL[window_second]} s | 1 |"
+    echo "| \`restore --immediate --dry-run\` (stop at the backup's end) | ${WALL[plan_immediate]} s | 1 |"
+    echo "| \`restore --lsn --dry-run\`, stop just after a checkpoint (held locks decoded over $(segments_between "$FAR_LSN" "$NEAR_LSN") segments) | ${WALL[plan_near]} s | 1 |"
+    echo "| \`restore --lsn --dry-run\`, stop $(segments_between "${BACKUP_START:-$FAR_LSN}" "$FAR_LSN") segments after the last checkpoint (the backup's): held locks decoded over all of them | ${WALL[plan_far]} s | 1 |"
     echo
     goal_table "goal"
     goal_row "incidents / pg_waldump, wall time" "$(ratio "$M_INCIDENTS" "$M_WALDUMP")" 1.0
