@@ -63,7 +63,8 @@ psql_q "checkpoint" >/dev/null
 pgbench_run -n -c 2 -j 2 -T 5
 NEAR_LSN=$(psql_q "select pg_current_wal_insert_lsn()")
 switch_wal_and_wait
-FIRST=$(find "$PGDATA/pg_wal" -maxdepth 1 -printf '%f\n' | grep -E '^[0-9A-F]{24}$' | sort | head -1)
+# (awk, not head: under pipefail, head leaving early would fail the pipeline with sort's SIGPIPE.)
+FIRST=$(find "$PGDATA/pg_wal" -maxdepth 1 -printf '%f\n' | grep -E '^[0-9A-F]{24}$' | sort | awk 'NR == 1')
 LAST=$(psql_q "select last_archived_wal from pg_stat_archiver")
 say "WAL $FIRST .. $LAST"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -107,7 +108,7 @@ done
 segments_between() { # <from LSN> <to LSN>: the 16 MiB segments from the one holding the first to the one holding the second
     psql_q "select ((('$2'::pg_lsn - '0/0') / 16777216)::bigint - (('$1'::pg_lsn - '0/0') / 16777216)::bigint + 1)"
 }
-BACKUP_START=$(sed -nE 's/.* started at ([0-9A-F]+\/[0-9A-F]+) .*/\1/p' "$LOGS/backup.log" | head -1)
+BACKUP_START=$(sed -nE '/ started at /{s/.* started at ([0-9A-F]+\/[0-9A-F]+) .*/\1/p;q}' "$LOGS/backup.log")
 
 {
     echo "### incidents and verify --window (BENCH_ONLY=incidents)"
