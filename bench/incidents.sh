@@ -82,7 +82,8 @@ for run in $(seq 1 "$RUNS"); do
 done
 RECORDS=$("$PGBIN/pg_waldump" -p "$PGDATA/pg_wal" --stats "$FIRST" "$LAST" 2>/dev/null | awk '/^Total/ { print $2; exit }' || true)
 read -r FOUND READ < <(jq -r '"\(.incidents | length) \(.segments_read)"' "$LOGS/incidents_1.log")
-KINDS=$(jq -r '[.incidents[] | "\(.kind) \([.tables[].name // "?"] | unique | join(", "))"] | join("; ")' "$LOGS/incidents_1.log")
+KINDS=$(jq -r '[.incidents[] | "\(.kind) \([.tables[].name // "(unnamed)"] | unique | join(", "))"] | group_by(.)
+    | map("\(length) x \(.[0])") | join("; ")' "$LOGS/incidents_1.log")
 M_WALDUMP=$(median_of "${T_WALDUMP[*]}")
 M_INCIDENTS=$(median_of "${T_INCIDENTS[*]}")
 

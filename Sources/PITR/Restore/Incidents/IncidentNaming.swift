@@ -23,14 +23,13 @@ struct IncidentNaming {
     mutating func name(_ incident: inout Incident) {
         let backup = backups.last { $0.startLSN < incident.commitLSN }
         let names: RelationNames?
-        var missing: String
+        let missing: String
         switch backup.map({ stored($0) }) {
         case .success(let stored?)?:
             names = stored
-            missing = "its file was created after backup \(backup?.name ?? "") started, and no pg_class insert for it lies in the WAL read"
-            if unreadableClassRows > 0 {
-                missing += " (\(unreadableClassRows) pg_class inserts there lie in compressed page images, wal_compression, which are not read)"
-            }
+            missing = "its file was created after backup \(backup?.name ?? "") started, and no pg_class insert for it lies in the WAL read "
+                + "(the new file TRUNCATE, VACUUM FULL, CLUSTER or a rewriting ALTER TABLE gives a table is named by a pg_class update, which is not read"
+                + (unreadableClassRows > 0 ? "; \(unreadableClassRows) pg_class inserts there lie in compressed page images, wal_compression, which are not read)" : ")")
         case .success(nil)?:
             names = nil
             missing = "backup \(backup?.name ?? ""), the newest that started before it, holds no relation names (taken by an earlier release, or they could not be read)"
