@@ -65,6 +65,8 @@ extension PostgreSQLIntegration {
                 .split(separator: " ").compactMap { UInt32($0) }
             let table = try #require(names.tables[RelationNames.FileKey(database: file[0], number: file[1])])
             #expect(names.qualifiedName(table, database: file[0]) == "public.in_one" && names.databases[file[0]] == "postgres")
+            // Every other database that accepts connections was read over a connection of its own (template0 accepts none).
+            #expect(names.databases.count >= 3 && names.databases.allSatisfy { ($0.value == "template0") == (names.namespaces[$0.key] == nil) }, "\(names.databases)")
             #expect(descriptor.type == .full && descriptor.parent == nil && descriptor.hasBlockSums)
             #expect(descriptor.stopLSN > descriptor.startLSN)
             #expect(progressCalls > 0 && lastDone > 0)
