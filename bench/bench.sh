@@ -100,4 +100,5 @@ bench_section restore bench/restore.sh
 bench_section incremental bench/incremental.sh  # incremental backups: stored bytes, times, chain restore, peak RSS
 bench_section files bench/files.sh  # 100,000 small relation files: backups and restores, time and peak RSS against pgBackRest
 bench_section s3restore bench/s3-restore.sh  # restore from S3 with a delay added to every request, against pgBackRest
+bench_section incidents bench/incidents.sh  # incidents over ~3 GB of archived WAL against pg_waldump; verify --window
 bench_section micro bench/micro.sh  # the unit tests' micro-benchmarks, in a release build

@@ -10,7 +10,8 @@ struct IncidentsCommand: ParsableCommand {
             Decodes the archived WAL (only the segments --since and --until need, several at once). Rewrites \
             (VACUUM FULL, CLUSTER, REINDEX, ALTER TABLE rewrites, REFRESH MATERIALIZED VIEW) and rolled-back \
             transactions are not listed. Each incident has a stable id and the restore command that recovers \
-            to just before it. Tables are shown by relation file: the repository holds no name map yet.
+            to just before it. Tables are named as they were: by the newest backup before the incident, or by \
+            their creation in the WAL; a name that cannot be known is shown as its relation file, with the reason.
             """
     )
 
@@ -22,7 +23,7 @@ struct IncidentsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only incidents committed at or before this time (with a zone).", valueName: "time"))
     var until: String?
 
-    @Option(help: ArgumentHelp("Only incidents touching this relation file number (pg_relation_filenode); names are not known yet.", valueName: "file"))
+    @Option(help: ArgumentHelp("Only incidents touching this table: its name as it was (schema-qualified or not) or its relation file number (pg_relation_filenode).", valueName: "table"))
     var table: String?
 
     @Option(help: ArgumentHelp("Rows one transaction must delete or update in one table to be listed.", valueName: "rows"))
@@ -33,9 +34,6 @@ struct IncidentsCommand: ParsableCommand {
 
     func validate() throws {
         guard threshold >= 1 else { throw ValidationError("--threshold must be at least 1 row") }
-        if let table, UInt32(table) == nil {
-            throw ValidationError("--table \(table): give the table's relation file number (select pg_relation_filenode('\(table)')); names of tables as they were are not known yet")
-        }
     }
 
     func run() throws {
@@ -43,7 +41,7 @@ struct IncidentsCommand: ParsableCommand {
         try invocation.run {
             let query = IncidentQuery(since: try since.map { try PostgresTimestamp(parsing: $0) },
                                       until: try until.map { try PostgresTimestamp(parsing: $0) },
-                                      relationFile: table.flatMap { UInt32($0) }, rowThreshold: threshold)
+                                      table: table, rowThreshold: threshold)
             let search = try IncidentFinder(repository: try invocation.repository(), openRepository: invocation.repository).find(query)
             print(json ? search.json() : search.text(), terminator: "")
         }

@@ -111,7 +111,9 @@ struct RestoreCommand: ParsableCommand {
             if let beforeIncident {
                 let incident = try IncidentFinder(repository: try invocation.repository(), openRepository: invocation.repository)
                     .incident(id: beforeIncident)
-                print("incident \(incident.id): \(incident.kind.rawValue), xid \(incident.xid), committed at \(incident.commitTime)")
+                let tables = Set(incident.tables.compactMap { $0.name?.qualified }).sorted()
+                print("incident \(incident.id): \(incident.kind.rawValue), xid \(incident.xid), committed at \(incident.commitTime)"
+                      + (tables.isEmpty ? "" : ", tables \(tables.joined(separator: ", "))"))
                 switch incident.target {
                 case .beforeTransaction(let xid, _):
                     request.target = .xid(xid)

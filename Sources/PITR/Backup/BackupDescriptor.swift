@@ -65,7 +65,7 @@ public struct BackupDescriptor: Equatable, Sendable {
     /// The repository key's id, empty without encryption.
     public let keyID: String
     /// The tar pieces in restore order (each archive's pieces are concatenated), then the manifest, then the block
-    /// checksums (`blocksums`; none in backups of earlier releases).
+    /// checksums (`blocksums`; none in backups of earlier releases), then the relation names (`relation-names`; the same).
     public let objects: [StoredObject]
     public internal(set) var type: BackupType = .full
     /// The backup an incremental holds the changes since; nil for a full backup.
@@ -83,9 +83,13 @@ public struct BackupDescriptor: Equatable, Sendable {
 
     public var rawBytes: Int { objects.reduce(0) { $0 + $1.rawBytes } }
     /// The bytes a restore of this backup writes: the archives and manifest as a full backup would hold them.
-    public var fullBytes: Int { representedBytes ?? objects.filter { $0.archive != Self.blockSumsArchive }.reduce(0) { $0 + $1.rawBytes } }
+    public var fullBytes: Int { representedBytes ?? objects.filter { !Self.unrestoredArchives.contains($0.archive) }.reduce(0) { $0 + $1.rawBytes } }
     /// The archive of per-block checksums that a block-compare incremental on top of this backup compares with.
     package static let blockSumsArchive = "blocksums"
+    /// The names relation files had when the backup started (`RelationNames`), for `incidents`.
+    package static let relationNamesArchive = "relation-names"
+    /// The archives that are the backup's own records rather than the server's files: a restore writes none of them.
+    package static let unrestoredArchives: Set<String> = [blockSumsArchive, relationNamesArchive]
     public var hasBlockSums: Bool { objects.contains { $0.archive == Self.blockSumsArchive } }
     public var storedBytes: Int { objects.reduce(0) { $0 + $1.storedBytes } }
     public var identity: ClusterIdentity { ClusterIdentity(majorVersion: PostgreSQLMajor.major(serverVersion: serverVersion), systemIdentifier: systemIdentifier) }

@@ -9,6 +9,8 @@ public enum BackupError: PITRError, Equatable {
     case walNotArchived(file: String, object: String, seconds: Int, archiverFailure: String?)
     case interrupted
     case unreadableDescriptor(object: String, reason: String)
+    /// A backup's relation names (`RelationNames`) cannot be parsed.
+    case unreadableNames(object: String, reason: String)
     /// The parent chosen for an incremental backup cannot be one.
     case parentUnusable(backup: String, reason: String)
     /// The server refused UPLOAD_MANIFEST or BASE_BACKUP ... INCREMENTAL on top of backup `parent`, before any data:
@@ -36,6 +38,8 @@ public enum BackupError: PITRError, Equatable {
             "backup interrupted: the upload was aborted and the backup is not listed"
         case .unreadableDescriptor(let object, let reason):
             "backup descriptor \(object) is unreadable: \(reason)"
+        case .unreadableNames(let object, let reason):
+            "the relation names \(object) are unreadable: \(reason)"
         case .parentUnusable(let backup, let reason):
             "backup \(backup) cannot be the parent of an incremental backup: \(reason); nothing was stored (take a full backup with --type full)"
         case .incrementalRefused(let parent, let message):

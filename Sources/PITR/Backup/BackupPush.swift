@@ -91,6 +91,7 @@ public final class BackupPush {
                                           server: identity, timeline: timeline,
                                           history: try refusing { try connection.timelineHistory(of: timeline) }?.entries ?? [], now: UTCTime.now())
         log.info(choice.reason)
+        let names = try relationNames(connection)
         let (plan, stream) = try start(statement, parent: choice.parent, connection: connection, repositoryID: repositoryID, checksum: checksum)
         // A server-side incremental on a parent without block checksums cannot know its own: it records none.
         var sums: BlockSumsWriter? = try BlockSumsWriter(keyID: checksum.keyID)
@@ -134,6 +135,12 @@ public final class BackupPush {
                         ?? PostgresTimestamp.now()
                     if let sums {
                         stored += try store(ScratchSource(try sums.finish()), archive: BackupDescriptor.blockSumsArchive, backup: name, cluster: identity,
+                                            objectSize: request.objectSize, encoder: encoder)
+                    }
+                    if let names {
+                        let file = try SystemFile.scratch(shownAs: "the relation names of backup \(name)")
+                        try file.write(names.bytes)
+                        stored += try store(ScratchSource(file), archive: BackupDescriptor.relationNamesArchive, backup: name, cluster: identity,
                                             objectSize: request.objectSize, encoder: encoder)
                     }
                     var descriptor = BackupDescriptor(
@@ -232,6 +239,19 @@ public final class BackupPush {
         log.info("incremental on \(parent.name) by block compare (the server sends everything, only changed blocks are stored): \(reason)")
         let stream = try refusing { try BaseBackupStream(connection: connection, statement: statement, interruption: interruption) }
         return (IncrementalPlan(parent: parent, detection: .blockCompare, mode: .blockCompare(parent: index, compare: compare)), stream)
+    }
+
+    /// The names of the server's relation files now (`RelationNames`), nil with a warning when they cannot be read:
+    /// `incidents` then shows this backup's tables by relation file, and the backup goes on.
+    private func relationNames(_ connection: PostgresConnection) throws -> RelationNames? {
+        do {
+            return try RelationNames.read(from: connection, log: log)
+        } catch PostgresError.interrupted {
+            throw BackupError.interrupted
+        } catch {
+            log.warning("cannot read the names of the server's tables: \(error); incidents will show this backup's tables by relation file")
+            return nil
+        }
     }
 
     /// A replication connection: libpq's `replication=database` added to whatever the user gave.

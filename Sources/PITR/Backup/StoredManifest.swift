@@ -11,8 +11,14 @@ extension BackupDescriptor {
     /// `DecodingSource`'s contract holds: the repository's storage is busy until the source ended or was closed.
     /// Throws `BackupError.noManifest` for a backup without one.
     package func manifestSource(in repository: Repository) throws -> DecodingSource {
-        let pieces = objects.filter { $0.archive == Self.manifestArchive }
-        guard !pieces.isEmpty else { throw BackupError.noManifest(backup: name) }
+        guard let source = try source(of: Self.manifestArchive, in: repository) else { throw BackupError.noManifest(backup: name) }
+        return source
+    }
+
+    /// The same for any of this backup's archives; nil when the backup holds none of that name.
+    package func source(of archive: String, in repository: Repository) throws -> DecodingSource? {
+        let pieces = objects.filter { $0.archive == archive }
+        guard !pieces.isEmpty else { return nil }
         let storage = repository.storage
         let parts = pieces.map { piece in
             let key = Self.objectKey(backup: name, object: piece.name)

@@ -41,18 +41,38 @@ public final class PostgresConnection {
     /// PostgreSQL program needs to connect the same way to another database of the server, without a command line
     /// that shows a password.
     public func environment() -> [String: String] {
-        guard let connection, let options = pq.conninfo(connection) else { return [:] }
-        defer { pq.conninfoFree(options) }
         var environment: [String: String] = [:]
+        for option in settings() {
+            if let variable = option.variable { environment[variable] = option.value }
+        }
+        return environment
+    }
+
+    /// A new connection made the same way as this one (host, port, user, password, TLS settings), to `database`,
+    /// not a replication connection. Throws `PostgresError.cannotConnect` with libpq's message.
+    public func connection(toDatabase database: String) throws -> PostgresConnection {
+        // A keyword=value string, each value quoted as libpq's manual says: in single quotes, \ and ' escaped.
+        func quoted(_ value: String) -> String {
+            "'" + String(value.flatMap { $0 == "\\" || $0 == "'" ? ["\\", $0] : [$0] }) + "'"
+        }
+        let settings = settings().map { "\($0.keyword)=\(quoted($0.value))" } + ["dbname=\(quoted(database))"]
+        return try PostgresConnection(conninfo: settings.joined(separator: " "))
+    }
+
+    /// The connection's settings that have a value, but `dbname` and `replication`, with the environment variable of each.
+    private func settings() -> [(keyword: String, variable: String?, value: String)] {
+        guard let connection, let options = pq.conninfo(connection) else { return [] }
+        defer { pq.conninfoFree(options) }
+        var settings: [(keyword: String, variable: String?, value: String)] = []
         var option = options.assumingMemoryBound(to: LibPQ.ConninfoOption.self)
         while let keyword = option.pointee.keyword {
-            if let variable = option.pointee.envvar, let value = option.pointee.val,
-               !["dbname", "replication"].contains(String(cString: keyword)) {
-                environment[String(cString: variable)] = String(cString: value)
+            let name = String(cString: keyword)
+            if let value = option.pointee.val, !["dbname", "replication"].contains(name) {
+                settings.append((name, option.pointee.envvar.map { String(cString: $0) }, String(cString: value)))
             }
             option += 1
         }
-        return environment
+        return settings
     }
 
     /// Closes the connection; a replication command in progress ends on the server. Idempotent.

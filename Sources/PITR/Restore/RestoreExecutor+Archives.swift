@@ -9,7 +9,7 @@ extension RestoreExecutor {
     func extractArchives(_ backup: BackupDescriptor, _ destinations: Destinations,
                                  target: OpenDirectory, tablespaces: [UInt32: OpenDirectory], rebuild: ChainRebuild?) throws -> [TarExtractor] {
         var archives: [String] = []
-        for object in backup.objects where !archives.contains(object.archive) && object.archive != BackupDescriptor.blockSumsArchive {
+        for object in backup.objects where !archives.contains(object.archive) && !BackupDescriptor.unrestoredArchives.contains(object.archive) {
             archives.append(object.archive)
         }
         if let index = archives.firstIndex(of: "backup_manifest") {

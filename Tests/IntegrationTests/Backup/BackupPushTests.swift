@@ -58,7 +58,15 @@ extension PostgreSQLIntegration {
             #expect(baseObjects.count > 1, "an archive over objectSize is cut into several objects")
             #expect(baseObjects.dropLast().allSatisfy { $0.rawBytes == 8 << 20 })
             #expect(descriptor.objects.contains { $0.archive == "\(descriptor.tablespaces[0].oid).tar" })
-            #expect(descriptor.objects.map(\.archive).suffix(2) == ["backup_manifest", BackupDescriptor.blockSumsArchive])
+            #expect(descriptor.objects.map(\.archive).suffix(3) == ["backup_manifest", BackupDescriptor.blockSumsArchive, BackupDescriptor.relationNamesArchive])
+            // The relation names: the table in the tablespace by its file, in its schema, in its database.
+            let names = try #require(try RelationNames(of: descriptor, in: repository))
+            let file = try archived.cluster.query("select (select oid from pg_database where datname = current_database()) || ' ' || pg_relation_filenode('in_one')")
+                .split(separator: " ").compactMap { UInt32($0) }
+            let table = try #require(names.tables[RelationNames.FileKey(database: file[0], number: file[1])])
+            #expect(names.qualifiedName(table, database: file[0]) == "public.in_one" && names.databases[file[0]] == "postgres")
+            // Every other database that accepts connections was read over a connection of its own (template0 accepts none).
+            #expect(names.databases.count >= 3 && names.databases.allSatisfy { ($0.value == "template0") == (names.namespaces[$0.key] == nil) }, "\(names.databases)")
             #expect(descriptor.type == .full && descriptor.parent == nil && descriptor.hasBlockSums)
             #expect(descriptor.stopLSN > descriptor.startLSN)
             #expect(progressCalls > 0 && lastDone > 0)
@@ -101,7 +109,7 @@ extension PostgreSQLIntegration {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let decoder = ObjectDecoder(key: repository.key)
             var archives: [String] = []
-            for object in descriptor.objects where !archives.contains(object.archive) && object.archive != BackupDescriptor.blockSumsArchive {
+            for object in descriptor.objects where !archives.contains(object.archive) && !BackupDescriptor.unrestoredArchives.contains(object.archive) {
                 archives.append(object.archive)
             }
             // base.tar first: it holds pg_tblspc/<oid> as a symlink to the live tablespace, replaced by a folder below.

@@ -1,3 +1,4 @@
+import PITRBackup
 import PITRRepository
 import PITRWAL
 
@@ -11,15 +12,26 @@ public struct Incident: Equatable, Sendable {
         case update = "UPDATE"
     }
 
-    /// One relation file the transaction dropped or changed rows of. The name is not known: the
-    /// repository holds no map from relation files to names yet.
+    /// One relation file the transaction dropped or changed rows of, and the name of its table as it was.
     public struct Table: Equatable, Sendable {
+        public struct Name: Equatable, Sendable {
+            public let schema: String
+            public let table: String
+            public var qualified: String { schema + "." + table }
+        }
+
         public let file: RelationFile
         public let dropped: Bool
         public let rowsDeleted: Int
         public let rowsUpdated: Int
         /// Heap pages the deleted and updated rows lay on (0 for a dropped file: its size is not in the WAL).
         public let pages: Int
+        /// The table's name (`IncidentNaming`); nil when it cannot be known, and then `nameUnknown` says why.
+        public internal(set) var name: Name?
+        public internal(set) var nameUnknown: String?
+        /// The table as its pg_class insert in the WAL read named it, before its schema is named, and that insert's LSN.
+        var learned: RelationNames.Table?
+        var learnedAt: LSN?
     }
 
     /// Where to restore to: just before the commit (`promote`: the copy is promoted there), or for DROP DATABASE
@@ -37,7 +49,9 @@ public struct Incident: Equatable, Sendable {
     public let kind: Kind
     /// The database's OID (0 when the commit names none).
     public let database: UInt32
-    public let tables: [Table]
+    /// The database's name, when a backup's relation names hold it.
+    public internal(set) var databaseName: String?
+    public internal(set) var tables: [Table]
     public let target: Target
 
     /// Stable across runs: the timeline and the commit record's LSN, `<timeline>-<lsn in hex>`.

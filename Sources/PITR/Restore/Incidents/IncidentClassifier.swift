@@ -1,3 +1,4 @@
+import PITRBackup
 import PITRRepository
 import PITRWAL
 
@@ -35,6 +36,11 @@ struct IncidentClassifier {
     private var classRowDeletes: Set<UInt32> = []
     private var databaseDrops: [UInt32: WALChangeSummary.DatabaseDrop] = [:]
     private var inplaceUpdates: [WALChangeSummary.SharedInplaceUpdate] = []
+    /// pg_class rows inserted in the WAL read, by their file and by their OID (a TOAST relation's name,
+    /// pg_toast_<OID>, gives its table's OID), and how many inserted rows could not be read.
+    private var classRows: [RelationNames.FileKey: ClassRow] = [:]
+    private var classRowsByOID: [RelationNames.FileKey: ClassRow] = [:]
+    private(set) var unreadableClassRows = 0
     private(set) var incidents: [Incident] = []
 
     /// How many in-place updates of shared catalogs are remembered: DROP DATABASE's comes just before its drop record.
@@ -65,6 +71,11 @@ struct IncidentClassifier {
             }
         }
         indexFiles.formUnion(summary.indexFiles)
+        for row in summary.classRows where row.fileNumber != 0 {
+            classRows[RelationNames.FileKey(database: row.database, number: row.fileNumber)] = row
+            classRowsByOID[RelationNames.FileKey(database: row.database, number: row.oid)] = row
+        }
+        unreadableClassRows += summary.unreadableClassRows
         classRowInserts.formUnion(summary.classRowInserts)
         classRowDeletes.formUnion(summary.classRowDeletes)
         for drop in summary.databaseDrops { databaseDrops[drop.xid] = drop }
@@ -106,10 +117,12 @@ struct IncidentClassifier {
         guard dropKind != nil || !large.isEmpty else { return nil }
         let dropped = dropKind == nil ? [] : lost
         var tables = dropped.map { file in
-            Incident.Table(file: file, dropped: true, rowsDeleted: large[file]?.deleted ?? 0, rowsUpdated: large[file]?.updated ?? 0, pages: 0)
+            Incident.Table(file: file, dropped: true, rowsDeleted: large[file]?.deleted ?? 0, rowsUpdated: large[file]?.updated ?? 0, pages: 0,
+                           learned: learnedName(file), learnedAt: classRows[RelationNames.FileKey(file)]?.lsn)
         }
         tables += large.filter { !dropped.contains($0.key) }.sorted { $0.key < $1.key }.map { file, changes in
-            Incident.Table(file: file, dropped: false, rowsDeleted: changes.deleted, rowsUpdated: changes.updated, pages: changes.blocks.count)
+            Incident.Table(file: file, dropped: false, rowsDeleted: changes.deleted, rowsUpdated: changes.updated, pages: changes.blocks.count,
+                           learned: learnedName(file), learnedAt: classRows[RelationNames.FileKey(file)]?.lsn)
         }
         let kind = dropKind ?? (large.values.reduce(0) { $0 + $1.deleted } >= large.values.reduce(0) { $0 + $1.updated } ? .delete : .update)
         // A commit that sent no invalidations names no database; its tables' files do.
@@ -119,6 +132,25 @@ struct IncidentClassifier {
         let locks = kind == .dropTable || kind == .truncate
         return incident(kind, database: database, tables: tables, target: .beforeTransaction(xid: end.xid, promote: locks))
     }
+
+    /// The table whose pg_class row, inserted in the WAL read, gave `file` its number; a TOAST relation's (and its
+    /// index's) is the table its name gives the OID of, when that table's row lies in the WAL read too.
+    private func learnedName(_ file: RelationFile) -> RelationNames.Table? {
+        guard let row = classRows[RelationNames.FileKey(file)] else { return nil }
+        var name = Substring(row.name)
+        if name.hasSuffix(Self.toastIndexSuffix) { name = name.dropLast(Self.toastIndexSuffix.count) }
+        if row.namespace == Self.toastNamespace, name.hasPrefix(Self.toastPrefix), let owner = UInt32(name.dropFirst(Self.toastPrefix.count)),
+           let table = classRowsByOID[RelationNames.FileKey(database: file.database, number: owner)] {
+            return RelationNames.Table(namespace: table.namespace, name: table.name)
+        }
+        return RelationNames.Table(namespace: row.namespace, name: row.name)
+    }
+
+    /// PG_TOAST_NAMESPACE, and the names every TOAST relation and its index get (`pg_toast_<table OID>`,
+    /// `pg_toast_<table OID>_index`: toasting.c).
+    private static let toastNamespace: UInt32 = 99
+    private static let toastPrefix = "pg_toast_"
+    private static let toastIndexSuffix = "_index"
 
     /// Whether `file` was created within the WAL read and nothing wrote to it before `lsn`.
     private func wasEmpty(_ file: RelationFile, before lsn: LSN) -> Bool {

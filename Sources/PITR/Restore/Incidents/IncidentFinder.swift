@@ -8,19 +8,19 @@ import PITRWAL
 public struct IncidentQuery: Sendable {
     public var since: PostgresTimestamp?
     public var until: PostgresTimestamp?
-    /// A relation file number (pg_relation_filenode), since names are not known yet.
-    public var relationFile: UInt32?
+    /// A table: its name (schema-qualified or not) or a relation file number (pg_relation_filenode).
+    public var table: String?
     public var rowThreshold: Int
     /// One incident by its id (`restore --before-incident`): only the segments up to its commit are read.
     public var id: (timeline: TimelineID, commitLSN: LSN)?
 
     public static let defaultRowThreshold = 1000
 
-    public init(since: PostgresTimestamp? = nil, until: PostgresTimestamp? = nil, relationFile: UInt32? = nil,
+    public init(since: PostgresTimestamp? = nil, until: PostgresTimestamp? = nil, table: String? = nil,
                 rowThreshold: Int = IncidentQuery.defaultRowThreshold) {
         self.since = since
         self.until = until
-        self.relationFile = relationFile
+        self.table = table
         self.rowThreshold = rowThreshold
     }
 }
@@ -38,8 +38,8 @@ public struct IncidentSearch: Sendable {
     public let gaps: [(after: WALSegmentName, before: WALSegmentName)]
 }
 
-/// Decodes the archived WAL of every cluster in the repository (every timeline) and classifies the
-/// committed transactions (`IncidentClassifier`). With `since`/`until` only the segments from the
+/// Decodes the archived WAL of every cluster in the repository (every timeline), classifies the
+/// committed transactions (`IncidentClassifier`) and names their tables (`IncidentNaming`). With `since`/`until` only the segments from the
 /// first commit at or after `since` (less `leadSegments`, where the transaction's earlier records
 /// lie) through the first commit after `until` are read, placed as `restore --to` places a time.
 /// Segments are downloaded and decoded by `threads` workers (`ParallelChangeScan`).
@@ -76,6 +76,7 @@ public struct IncidentFinder {
             }).sorted()
             namingTimeline = namingTimeline || timelines.count > 1
             var byCommit: [LSN: Incident] = [:]
+            var unreadableClassRows = 0
             for timeline in timelines where query.id == nil || query.id?.timeline == timeline {
                 let segments = index.segments(on: timeline)
                 let range = try selected(segments, index: index, query: query)
@@ -88,12 +89,17 @@ public struct IncidentFinder {
                 try ParallelChangeScan(segments: segments, range: range, index: index, openRepository: openRepository,
                                        threads: threads).run { classifier.add($0) }
                 segmentsRead += range.count
+                unreadableClassRows += classifier.unreadableClassRows
                 // A timeline's first segment repeats its parent's WAL up to the switch: keep the parent's.
                 for incident in classifier.incidents where byCommit[incident.commitLSN] == nil {
                     byCommit[incident.commitLSN] = incident
                 }
             }
-            incidents += byCommit.values.filter { query.matches($0) }
+            var naming = try IncidentNaming(repository: repository, identity: identity, unreadableClassRows: unreadableClassRows)
+            for var incident in byCommit.values {
+                naming.name(&incident)
+                if query.matches(incident) { incidents.append(incident) }
+            }
         }
         incidents.sort { ($0.commitTime, $0.commitLSN) < ($1.commitTime, $1.commitLSN) }
         return IncidentSearch(incidents: incidents, segmentsRead: segmentsRead, namingCluster: identities.count > 1,
@@ -159,7 +165,9 @@ extension IncidentQuery {
     func matches(_ incident: Incident) -> Bool {
         if let since, incident.commitTime < since { return false }
         if let until, incident.commitTime > until { return false }
-        if let relationFile, !incident.tables.contains(where: { $0.file.number == relationFile }) { return false }
+        if let table, !incident.tables.contains(where: { UInt32(table) == $0.file.number || $0.name?.qualified == table || $0.name?.table == table }) {
+            return false
+        }
         if let id, incident.timeline != id.timeline || incident.commitLSN != id.commitLSN { return false }
         return true
     }

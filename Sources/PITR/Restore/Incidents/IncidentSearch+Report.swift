@@ -3,11 +3,6 @@ import PITRWAL
 
 /// `incidents` as text (one block per incident) and as JSON.
 extension IncidentSearch {
-    /// Why tables appear as relation files: said under every listing that has tables.
-    public static let namesNote = "Tables are shown by relation file (tablespace/database/file): this repository holds no map from "
-        + "relation files to names yet, so the names they had cannot be known. In a copy restored to before the incident, "
-        + "select relfilenode, oid::regclass from pg_class names them. Databases are shown by OID for the same reason."
-
     /// The restore command line for `incident`; DIR is the data directory to create.
     public func restoreCommand(_ incident: Incident) -> String {
         (["tailtown-pitr", "restore"] + incident.restoreArguments(namingCluster: namingCluster, namingTimeline: namingTimeline)
@@ -26,15 +21,18 @@ extension IncidentSearch {
         }
         var lines: [String] = []
         for incident in incidents {
-            lines.append("\(incident.id)  \(incident.kind.rawValue)  committed \(incident.commitTime)  xid \(incident.xid)  database \(incident.database)")
+            let database = incident.databaseName.map { "\($0) (\(incident.database))" } ?? String(incident.database)
+            lines.append("\(incident.id)  \(incident.kind.rawValue)  committed \(incident.commitTime)  xid \(incident.xid)  database \(database)")
             for table in incident.tables {
                 lines.append("  " + Self.describe(table))
+            }
+            for table in incident.tables {
+                if let why = table.nameUnknown { lines.append("  relation file \(table.file) is shown by number: \(why)") }
             }
             lines.append("  restore: " + restoreCommand(incident))
         }
         lines.append("\(incidents.count) incident(s) in \(segmentsRead) segment(s) read.")
         lines += gapLines
-        if incidents.contains(where: { !$0.tables.isEmpty || $0.kind == .dropDatabase }) { lines.append(Self.namesNote) }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -42,19 +40,19 @@ extension IncidentSearch {
         let items = incidents.map { incident in
             let tables = incident.tables.map { table in
                 "{\"relation_file\":\(table.file.description.jsonLiteral),\"tablespace\":\(table.file.tablespace),\"database\":\(table.file.database),"
-                    + "\"file\":\(table.file.number),\"name\":null,\"dropped\":\(table.dropped),\"rows_deleted\":\(table.rowsDeleted),"
+                    + "\"file\":\(table.file.number),\"name\":\(table.name?.qualified.jsonLiteral ?? "null"),\"schema\":\(table.name?.schema.jsonLiteral ?? "null"),"
+                    + "\"table\":\(table.name?.table.jsonLiteral ?? "null"),\"name_unknown_because\":\(table.nameUnknown?.jsonLiteral ?? "null"),\"dropped\":\(table.dropped),\"rows_deleted\":\(table.rowsDeleted),"
                     + "\"rows_updated\":\(table.rowsUpdated),\"pages\":\(table.pages)}"
             }
             let arguments = incident.restoreArguments(namingCluster: namingCluster, namingTimeline: namingTimeline).map(\.jsonLiteral)
             return "{\"id\":\(incident.id.jsonLiteral),\"kind\":\(incident.kind.rawValue.jsonLiteral),\"cluster\":\(incident.cluster.archiveID.jsonLiteral),"
                 + "\"timeline\":\(incident.timeline.rawValue),\"commit_lsn\":\(incident.commitLSN.description.jsonLiteral),"
                 + "\"commit_time\":\(incident.commitTime.description.jsonLiteral),\"xid\":\(incident.xid),\"database\":\(incident.database),"
-                + "\"database_name\":null,\"tables\":[\(tables.joined(separator: ","))],"
+                + "\"database_name\":\(incident.databaseName?.jsonLiteral ?? "null"),\"tables\":[\(tables.joined(separator: ","))],"
                 + "\"restore_arguments\":[\(arguments.joined(separator: ","))],\"restore_command\":\(restoreCommand(incident).jsonLiteral)}"
         }
         let holes = gaps.map { "{\"after\":\($0.after.fileName.jsonLiteral),\"before\":\($0.before.fileName.jsonLiteral)}" }
-        return "{\"incidents\":[\(items.joined(separator: ","))],\"segments_read\":\(segmentsRead),\"gaps\":[\(holes.joined(separator: ","))],"
-            + "\"names_unknown_because\":\(Self.namesNote.jsonLiteral)}\n"
+        return "{\"incidents\":[\(items.joined(separator: ","))],\"segments_read\":\(segmentsRead),\"gaps\":[\(holes.joined(separator: ","))]}\n"
     }
 
     static func describe(_ table: Incident.Table) -> String {
@@ -63,6 +61,6 @@ extension IncidentSearch {
         if table.rowsDeleted > 0 { parts.append("\(table.rowsDeleted) rows deleted") }
         if table.rowsUpdated > 0 { parts.append("\(table.rowsUpdated) rows updated") }
         if table.pages > 0 { parts.append("on \(table.pages) pages") }
-        return "relation file \(table.file): " + parts.joined(separator: ", ")
+        return (table.name.map { "\($0.qualified) (relation file \(table.file))" } ?? "relation file \(table.file)") + ": " + parts.joined(separator: ", ")
     }
 }

@@ -2,7 +2,8 @@
 /// over (docs/wal-decoding.md, "Changes"). Every record's block references are noted (which relation
 /// files it wrote); besides:
 /// - RM_HEAP_ID DELETE (not XLH_DELETE_IS_SUPER), UPDATE, HOT_UPDATE: one row each, by xid and block 0's file;
-///   INSERT and DELETE on pg_class (file 1259 of a database) mark the transaction; INPLACE on a shared
+///   INSERT and DELETE on pg_class (file 1259 of a database) mark the transaction, and an INSERT's row is kept
+///   (`ClassRow`: the name of a table created in the WAL); INPLACE on a shared
 ///   catalog (tablespace 1664) is kept with its LSN.
 /// - the index access methods' records (btree, hash, GIN, GiST, SP-GiST, BRIN): their files are index files.
 /// - RM_SMGR_ID CREATE of a main fork: the file and the xid.
@@ -20,16 +21,19 @@ enum WALChangeDecoder {
         let info = record[16]
         let resourceManager = record[17]
         let xid = record.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
-        var firstBlock: (file: RelationFile, number: UInt32)?
+        var firstBlock: WALRecordBody.BlockReference?
+        var payload = 0
         let index = WALFormat.indexResourceManagers.contains(resourceManager)
-        let main = try WALRecordBody.mainData(of: record) { file, number in
-            if firstBlock == nil { firstBlock = (file, number) }
-            if summary.firstReferences[file] == nil { summary.firstReferences[file] = lsn }
-            if index { summary.indexFiles.insert(file) }
+        let main = try WALRecordBody.mainData(of: record) { block in
+            if firstBlock == nil { firstBlock = block }
+            payload += block.imageLength + block.dataLength
+            if summary.firstReferences[block.file] == nil { summary.firstReferences[block.file] = lsn }
+            if index { summary.indexFiles.insert(block.file) }
         }
         switch resourceManager {
         case WALFormat.heapResourceManager:
-            guard let (file, block) = firstBlock else { return }
+            guard let first = firstBlock else { return }
+            let (file, block) = (first.file, first.number)
             let key = WALChangeSummary.RowChangeKey(xid: xid, file: file)
             switch info & WALFormat.heapOperationMask {
             case WALFormat.heapDelete:
@@ -43,7 +47,17 @@ enum WALChangeDecoder {
                 // Block 0 is the new tuple's page; the old one's is block 1 when it differs.
                 summary.rowChanges[key, default: .init()].add(deleted: false, block: block)
             case WALFormat.heapInsert:
-                if file.number == classFileNumber { summary.classRowInserts.insert(xid) }
+                guard file.number == classFileNumber else { return }
+                summary.classRowInserts.insert(xid)
+                guard main.count >= 2 else {
+                    throw WALRecordBody.Malformed(reason: "its heap insert data is \(main.count) bytes, too short for its offset number")
+                }
+                let offset = record.loadUnaligned(fromByteOffset: main.lowerBound, as: UInt16.self)
+                if let row = ClassRow.inserted(record, lsn: lsn, block: first, payloadStart: main.lowerBound - payload, offset: offset) {
+                    summary.classRows.append(row)
+                } else {
+                    summary.unreadableClassRows += 1
+                }
             case WALFormat.heapInplace:
                 if file.tablespace == globalTablespace { summary.sharedInplaceUpdates.append(.init(xid: xid, lsn: lsn)) }
             default:

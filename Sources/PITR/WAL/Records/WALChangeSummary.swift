@@ -121,6 +121,10 @@ package struct WALChangeSummary: Sendable {
     /// Transactions that inserted, and that deleted, a pg_class row.
     package var classRowInserts: Set<UInt32> = []
     package var classRowDeletes: Set<UInt32> = []
+    /// The pg_class rows inserted, in WAL order (`ClassRow`), and how many inserts' rows could not be read (in a
+    /// compressed page image).
+    package var classRows: [ClassRow] = []
+    package var unreadableClassRows = 0
     package var databaseDrops: [DatabaseDrop] = []
     package var sharedInplaceUpdates: [SharedInplaceUpdate] = []
     package var transactionEnds: [TransactionEnd] = []

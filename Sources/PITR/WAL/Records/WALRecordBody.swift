@@ -33,14 +33,33 @@ enum WALRecordBody {
         imageInfo & 0x1C != 0
     }
 
-    /// The byte range of the main data within `record` (the whole assembled record, header included).
-    static func mainData(of record: UnsafeRawBufferPointer) throws -> Range<Int> {
-        try mainData(of: record) { _, _ in }
+    /// One block reference: its relation file (the previous one's under BKPBLOCK_SAME_REL) and block number, and
+    /// where its image and data lie among the payload that follows the headers (the image first, then the data, block
+    /// after block).
+    struct BlockReference {
+        let file: RelationFile
+        let number: UInt32
+        /// From the start of the payload.
+        let payloadOffset: Int
+        let imageLength: Int
+        /// bimg_info, and the hole's offset when BKPIMAGE_HAS_HOLE (0 otherwise); both 0 without an image.
+        let imageInfo: UInt8
+        let holeOffset: Int
+        let dataLength: Int
+
+        var hasImage: Bool { imageLength > 0 }
+        var imageHasHole: Bool { imageInfo & WALRecordBody.imageHasHole != 0 }
+        var imageIsCompressed: Bool { WALRecordBody.isCompressed(imageInfo: imageInfo) }
     }
 
-    /// The same, calling `block` with each block reference's relation file (the previous one's under
-    /// BKPBLOCK_SAME_REL) and block number, in block-id order.
-    static func mainData(of record: UnsafeRawBufferPointer, block: (RelationFile, UInt32) -> Void) throws -> Range<Int> {
+    /// The byte range of the main data within `record` (the whole assembled record, header included).
+    static func mainData(of record: UnsafeRawBufferPointer) throws -> Range<Int> {
+        try mainData(of: record) { _ in }
+    }
+
+    /// The same, calling `block` with each block reference in block-id order. The payload starts where the main
+    /// data starts less the sum of the blocks' image and data lengths.
+    static func mainData(of record: UnsafeRawBufferPointer, block: (BlockReference) -> Void) throws -> Range<Int> {
         let total = record.count
         var relation = RelationFile(tablespace: 0, database: 0, number: 0)
         var offset = WALFormat.recordHeaderSize
@@ -82,25 +101,28 @@ enum WALRecordBody {
                 guard flags & hasData != 0 || dataLength == 0 else {
                     throw Malformed(reason: "block \(id) has \(dataLength) bytes of data but no BKPBLOCK_HAS_DATA flag")
                 }
-                payload += dataLength
+                let payloadOffset = payload
+                var image = (length: 0, info: UInt8(0), hole: 0)
                 if flags & hasImage != 0 {
                     try need(imageHeaderSize, "block image")
-                    let imageLength = Int(record.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
-                    let imageInfo = record[offset + 4]
+                    image.length = Int(record.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+                    image.info = record[offset + 4]
+                    if image.info & imageHasHole != 0 { image.hole = Int(record.loadUnaligned(fromByteOffset: offset + 2, as: UInt16.self)) }
                     offset += imageHeaderSize
-                    if imageInfo & imageHasHole != 0, isCompressed(imageInfo: imageInfo) {
+                    if image.info & imageHasHole != 0, isCompressed(imageInfo: image.info) {
                         try need(compressHeaderSize, "block image compression")
                         offset += compressHeaderSize
                     }
-                    payload += imageLength
                 }
+                payload += image.length + dataLength
                 if flags & sameRelation == 0 {
                     try need(relationSize, "relation")
                     relation = RelationFile(record, at: offset)
                     offset += relationSize
                 }
                 try need(4, "block number")
-                block(relation, record.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+                block(BlockReference(file: relation, number: record.loadUnaligned(fromByteOffset: offset, as: UInt32.self), payloadOffset: payloadOffset,
+                                     imageLength: image.length, imageInfo: image.info, holeOffset: image.hole, dataLength: dataLength))
                 offset += 4
             default:
                 throw Malformed(reason: "invalid block id \(id) at byte \(offset - 1)")
