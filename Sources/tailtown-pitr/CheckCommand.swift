@@ -65,10 +65,15 @@ struct CheckCommand: ParsableCommand {
         let invocation = try Invocation(global)
         let problems = try invocation.run {
             let repository = try invocation.repository()
+            let second = try invocation.secondRepository(first: repository)
+            // An alarm that checks nothing would pass for ever: without a copy to watch, --max-copy-lag is a mistake.
+            if let maxCopyLag, second == nil {
+                throw ValidationError("--max-copy-lag \(maxCopyLag): TAILTOWN_REPO2 is not set, so there is no second repository whose copy could lag")
+            }
             return try check.run(
                 repository: repository, policy: try invocation.settings.retentionPolicy(), dumpPolicy: try invocation.settings.dumpRetentionPolicy(),
                 conninfo: noConnect ? nil : dbname, prometheusFile: prometheus, notifyURL: try invocation.settings.notifyURL(),
-                log: invocation.log, copyLag: try invocation.secondRepository(first: repository)?.lag())
+                log: invocation.log, copyLag: try second?.lag())
         }
         for problem in problems { print("problem: \(problem)") }
         if problems.isEmpty { print("ok") } else { throw ExitCode(1) }

@@ -70,6 +70,8 @@ extension PostgreSQLIntegration {
             print("second repository cut off: \(lagging.count) WAL objects wait for it")
 
             // Back: the copier catches up on its own.
+            let noSecond = try sandbox.tailtown(["--config", first.configFile, "check", "--no-connect", "--max-copy-lag", "1s"])
+            #expect(noSecond.status != 0 && noSecond.stderr.contains("--max-copy-lag 1s: TAILTOWN_REPO2 is not set"), "\(noSecond.stdout)\(noSecond.stderr)")
             let cutOff = try sandbox.tailtown(["--config", both.configFile, "check", "--no-connect", "--max-copy-lag", "1s"])
             #expect(cutOff.status == 1 && cutOff.stdout.contains("the second repository s3://\(storage.configuration.bucket)/second/ cannot be read"),
                     "\(cutOff.stdout)\(cutOff.stderr)")
