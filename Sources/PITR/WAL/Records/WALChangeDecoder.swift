@@ -29,7 +29,8 @@ enum WALChangeDecoder {
         let index = WALFormat.indexResourceManagers.contains(resourceManager)
         let main = try WALRecordBody.mainData(of: record) { block in
             if firstBlock == nil { firstBlock = block } else if secondBlock == nil { secondBlock = block }
-            if block.file.number == classFileNumber, block.hasImage { classImages.append(block) }
+            // (A visibility map or free space map page of pg_class holds no tuples.)
+            if block.file.number == classFileNumber, block.fork == UInt8(mainFork), block.hasImage { classImages.append(block) }
             payload += block.imageLength + block.dataLength
             if summary.firstReferences[block.file] == nil { summary.firstReferences[block.file] = lsn }
             if index { summary.indexFiles.insert(block.file) }
