@@ -68,7 +68,7 @@ let package = Package(
         // What both test targets start: the moto S3 server, the fault proxy in front of it, the container-credentials and
         // IMDSv2 server, a webhook listener.
         .target(name: "TestSupport", dependencies: ["PITRNative"], path: "Tests/TestSupport", exclude: ["s3-fault-proxy.py", "credential-server.py"]),
-        .testTarget(name: "PITRTests", dependencies: ["PITRArchive", "PITRMonitoring", "TestSupport"], exclude: ["Restore/Fixtures"]),
+        .testTarget(name: "PITRTests", dependencies: ["PITRArchive", "PITRMonitoring", "TestSupport"], exclude: ["Restore/Fixtures", "WAL/Records/Fixtures"]),
         .testTarget(name: "IntegrationTests", dependencies: ["PITRArchive", "PITRMonitoring", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

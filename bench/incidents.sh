@@ -12,7 +12,8 @@
 # for, with one DROP TABLE and one 20,000-row DELETE among it. It measures and reports; it asserts no wall time.
 # Runs as root on Debian 12; about 10 minutes on two cores for 3 GB.
 # Tunables: BENCH_INCIDENTS_GB (GB of WAL, 3), BENCH_INCIDENTS_RUNS (runs of each measured command, 3),
-# BENCH_KEEP=1 (keep the workspace: the WAL twice, in pg_wal and in the repository). Run through bench/bench.sh
+# BENCH_KEEP=1 (keep the workspace: the WAL twice, in pg_wal and in the repository), BENCH_INCIDENTS_BASELINE (another
+# tailtown-pitr binary whose `incidents --json` is timed in turn with this build's: a before/after). Run through bench/bench.sh
 # (BENCH_ONLY=incidents make bench).
 set -euo pipefail
 
@@ -25,6 +26,8 @@ RUNS=${BENCH_INCIDENTS_RUNS:-3}
 REPORT=$OUT/bench-incidents.md
 [[ $GB =~ ^[0-9]+$ && $GB -ge 1 ]] || die "BENCH_INCIDENTS_GB=$GB: give a whole number of GB, at least 1"
 [[ $RUNS =~ ^[0-9]+$ && $RUNS -ge 1 ]] || die "BENCH_INCIDENTS_RUNS=$RUNS: give a number of runs, at least 1"
+BASELINE=${BENCH_INCIDENTS_BASELINE:-}
+[[ -z $BASELINE || -x $BASELINE ]] || die "BENCH_INCIDENTS_BASELINE=$BASELINE is not an executable file"
 [[ -x $PGBIN/pg_waldump ]] || die "$PGBIN has no pg_waldump: this section compares with it"
 
 bench_workspace
@@ -71,7 +74,10 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------------------------------------
 # 1. incidents against pg_waldump, in turn.
-declare -a T_WALDUMP T_INCIDENTS
+declare -a T_WALDUMP T_INCIDENTS T_BASELINE
+if [[ -n $BASELINE ]]; then
+    install -m 0755 -o postgres -g postgres "$BASELINE" "$WS/bin/tailtown-pitr-baseline"
+fi
 for run in $(seq 1 "$RUNS"); do
     say "run $run of $RUNS: pg_waldump, then incidents"
     # pg_waldump stops at the end of LAST; its status is not the measure (it reports the end of valid WAL as an error).
@@ -79,6 +85,10 @@ for run in $(seq 1 "$RUNS"); do
     T_WALDUMP+=("${WALL[waldump_$run]}")
     timed "incidents_$run" "$TT" --config "$TT_CONF" incidents --json
     T_INCIDENTS+=("${WALL[incidents_$run]}")
+    if [[ -n $BASELINE ]]; then
+        timed "baseline_$run" "$WS/bin/tailtown-pitr-baseline" --config "$TT_CONF" incidents --json
+        T_BASELINE+=("${WALL[baseline_$run]}")
+    fi
 done
 RECORDS=$("$PGBIN/pg_waldump" -p "$PGDATA/pg_wal" --stats "$FIRST" "$LAST" 2>/dev/null | awk '/^Total/ { print $2; exit }' || true)
 read -r FOUND READ < <(jq -r '"\(.incidents | length) \(.segments_read)"' "$LOGS/incidents_1.log")
@@ -121,6 +131,7 @@ BACKUP_START=$(sed -nE '/ started at /{s/.* started at ([0-9A-F]+\/[0-9A-F]+) .*
     echo "|---|---:|---|"
     echo "| \`pg_waldump -p pg_wal FIRST LAST > /dev/null\` (local files) | $M_WALDUMP s | ${T_WALDUMP[*]} |"
     echo "| \`incidents --json\` (file://: read, authenticated, decompressed, decoded, classified, named) | $M_INCIDENTS s | ${T_INCIDENTS[*]} |"
+    [[ -z $BASELINE ]] || echo "| \`incidents --json\` of BENCH_INCIDENTS_BASELINE (the before) | $(median_of "${T_BASELINE[*]}") s | ${T_BASELINE[*]} |"
     echo "| \`verify --window\`, first run: $(window_field first segments_read) segments read, window proven: $WINDOW_OK | ${WALL[window_first]} s | 1 |"
     echo "| \`verify --window\`, second run: $(window_field second segments_read) read, $(window_field second segments_remembered) remembered | ${WALL[window_second]} s | 1 |"
     echo "| \`restore --immediate --dry-run\` (stop at the backup's end) | ${WALL[plan_immediate]} s | 1 |"
@@ -130,6 +141,7 @@ BACKUP_START=$(sed -nE '/ started at /{s/.* started at ([0-9A-F]+\/[0-9A-F]+) .*
     goal_table "goal"
     goal_row "incidents / pg_waldump, wall time" "$(ratio "$M_INCIDENTS" "$M_WALDUMP")" 1.0
     echo
+    [[ -z $BASELINE ]] || printf '%s\n\n' "Baseline: incidents / pg_waldump $(ratio "$(median_of "${T_BASELINE[*]}")" "$M_WALDUMP")x; this build / baseline $(ratio "$M_INCIDENTS" "$(median_of "${T_BASELINE[*]}")")x."
     echo "incidents found $FOUND: $KINDS. Peak RSS: incidents $(mib "${RSS_KB[incidents_1]}") MiB, verify --window $(mib "${RSS_KB[window_first]}") MiB."
 } >"$REPORT"
 bench_report "$REPORT"

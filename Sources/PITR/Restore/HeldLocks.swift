@@ -15,6 +15,10 @@ public struct HeldLocks: Equatable, Sendable {
     public let locks: [StandbyLock]
     /// The commits recovery replays after the first lock's record: what stopping just before it gives up.
     public let commitsAfterFirstLock: [WALEvent]
+    /// The locked tables' names, `schema.table in database D`, where the plan's backup knows them (`name(from:backup:)`),
+    /// and why the others are shown by OID.
+    public internal(set) var names: [StandbyLock: String] = [:]
+    public internal(set) var namesMissing: String?
 
     /// The first lock's record: `--lsn <this> --exclusive` stops before any of the locks was logged.
     public var readableLSN: LSN { locks[0].lsn }

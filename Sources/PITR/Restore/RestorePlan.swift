@@ -40,7 +40,7 @@ public struct RestorePlan: Equatable, Sendable {
     /// the planner fills it for `.latest` only, where it is where recovery ends.
     public let newestRestorableTime: PostgresTimestamp?
     /// The locks recovery still holds at the stop, whose tables a paused copy cannot read; nil when none is.
-    public let heldLocks: HeldLocks?
+    public internal(set) var heldLocks: HeldLocks?
     /// The objects it reads that lie in an archive storage class, to be thawed first; the planner fills it.
     public internal(set) var archived: [ArchivedObject] = []
 

@@ -108,6 +108,9 @@ public struct RestorePlanner {
                                      chainStoredBytes: chains.mapValues { $0.backups.reduce(0) { $0 + $1.storedBytes } },
                                      archivedReadable: archivedReadable)
         var plan = try planner.plan()
+        if plan.heldLocks != nil {
+            plan.heldLocks?.name(from: Result { try RelationNames(of: plan.backup, in: repository) }, backup: plan.backup.name)
+        }
         if let chain = chains[plan.backup.name] {
             plan.archived = try ArchivedObject.needed(by: plan, chain: chain, index: index, storage: repository.storage)
         }

@@ -58,13 +58,15 @@ extension PostgreSQLIntegration {
             try source.archiveAll()
             let restore = RestoreRun(source: source)
 
-            // (a) Just before the DROP's commit: its lock is held; the plan names the table by OID and gives both ways out.
+            // (a) Just before the DROP's commit: its lock is held; the plan names the table and gives both ways out.
             let (dropPlan, _) = try restore.run(["--xid", dropXID, "--exclusive", "--dry-run"], into: "plan-drop")
             print(dropPlan.stdout)
             #expect(dropPlan.status == 0, "\(dropPlan.stdout)\(dropPlan.stderr)")
             // The table, its TOAST table and index, its primary key: each locked.
             #expect(dropPlan.stdout.contains("recovery still holds 4 ACCESS EXCLUSIVE locks of transaction \(dropXID),"), "\(dropPlan.stdout)")
-            #expect(dropPlan.stdout.contains("relation OID \(oids["dropped"] ?? "?") in database OID \(database), locked by xid \(dropXID)"), "\(dropPlan.stdout)")
+            // Each by the name its table had, from the backup's relation names.
+            #expect(dropPlan.stdout.contains("  public.dropped in database postgres (relation OID \(oids["dropped"] ?? "?") in database OID \(database)), locked by xid \(dropXID)"), "\(dropPlan.stdout)")
+            #expect(!dropPlan.stdout.contains("shown by OID"), "\(dropPlan.stdout)")
             #expect(dropPlan.stdout.contains("way out 1, promote: --action promote"), "\(dropPlan.stdout)")
             #expect(dropPlan.stdout.contains("no commit lies between it and the target"), "\(dropPlan.stdout)")
             let readable = Self.readableArguments(in: dropPlan.stdout)
@@ -94,14 +96,14 @@ extension PostgreSQLIntegration {
             let (truncatePlan, _) = try restore.run(["--to", inside[1], "--dry-run"], into: "plan-truncate")
             print(truncatePlan.stdout)
             #expect(truncatePlan.status == 0, "\(truncatePlan.stdout)\(truncatePlan.stderr)")
-            #expect(truncatePlan.stdout.contains("relation OID \(oids["truncated"] ?? "?") in database OID \(database), locked by xid \(inside[0])"), "\(truncatePlan.stdout)")
+            #expect(truncatePlan.stdout.contains("  public.truncated in database postgres (relation OID \(oids["truncated"] ?? "?") in database OID \(database)), locked by xid \(inside[0])"), "\(truncatePlan.stdout)")
             #expect(truncatePlan.stdout.contains("commits between it and the target:"), "\(truncatePlan.stdout)")
             for xid in side.xids { #expect(truncatePlan.stdout.contains("  xid \(xid) committed at"), "\(xid): \(truncatePlan.stdout)") }
             #expect(Self.readableArguments(in: truncatePlan.stdout).count == 3, "\(truncatePlan.stdout)")
 
             // The ALTER's rewrite too, just before its commit; just after it nothing is held.
             let (alterPlan, _) = try restore.run(["--xid", alterXID, "--exclusive", "--dry-run"], into: "plan-alter")
-            #expect(alterPlan.stdout.contains("relation OID \(oids["altered"] ?? "?") in database OID \(database), locked by xid \(alterXID)"), "\(alterPlan.stdout)")
+            #expect(alterPlan.stdout.contains("  public.altered in database postgres (relation OID \(oids["altered"] ?? "?") in database OID \(database)), locked by xid \(alterXID)"), "\(alterPlan.stdout)")
             let (afterPlan, _) = try restore.run(["--xid", alterXID, "--dry-run"], into: "plan-after-alter")
             #expect(afterPlan.status == 0 && !afterPlan.stdout.contains("held locks"), "\(afterPlan.stdout)")
         }

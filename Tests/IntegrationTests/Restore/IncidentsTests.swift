@@ -160,6 +160,41 @@ extension PostgreSQLIntegration {
             #expect(holed.contains("WAL missing between 000000010000000000000001 and 000000010000000000000003"), "\(holed)")
         }
 
+        /// Tables whose file or name changed after the backup are named as they were at each incident, from the pg_class
+        /// updates in the WAL: a table created after the backup, truncated, then dropped (both shown as `a`); a table
+        /// renamed then dropped (shown by its new name); a table rewritten by VACUUM FULL then truncated (the VACUUM FULL
+        /// itself not listed). On every major.
+        @Test(arguments: PostgreSQL.supportedMajors)
+        func namesFollowTruncatesRewritesAndRenames(major: Int) throws {
+            let sandbox = try Sandbox()
+            let source = try RestoreSource(sandbox: sandbox, tailtown: try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: false), major: major)
+            let primary = source.cluster
+            _ = try primary.query("""
+                create table b (id int); insert into b select generate_series(1, 100);
+                create table d (id int); insert into d select generate_series(1, 100);
+                """)
+            try source.backup()
+            _ = try primary.query("create table a (id int); insert into a select generate_series(1, 100)")
+            let truncateA = try primary.query("select pg_current_xact_id(); truncate a")
+            _ = try primary.query("insert into a select generate_series(1, 50)")
+            let dropA = try primary.query("select pg_current_xact_id(); drop table a")
+            _ = try primary.query("alter table b rename to c")
+            let dropC = try primary.query("select pg_current_xact_id(); drop table c")
+            _ = try primary.query("vacuum full d")
+            let truncateD = try primary.query("select pg_current_xact_id(); truncate d")
+            try source.archiveAll()
+
+            let listed = try sandbox.tailtown(["--config", source.tailtown.configFile, "incidents", "--json"]).check()
+            let incidents = (try JSONValue.parse(Array(listed.utf8)))["incidents"]?.array ?? []
+            func summary(_ incident: JSONValue) -> String {
+                let names = (incident["tables"]?.array ?? []).map { $0["name"]?.string ?? "file \($0["file"]?.integer ?? 0)" }
+                return "\(incident["kind"]?.string ?? "?") \(incident["xid"]?.integer ?? 0) \(names.sorted().joined(separator: ","))"
+            }
+            #expect(incidents.map(summary) == [
+                "TRUNCATE \(truncateA) public.a", "DROP TABLE \(dropA) public.a", "DROP TABLE \(dropC) public.c", "TRUNCATE \(truncateD) public.d",
+            ], "\(listed)")
+        }
+
         /// `sql` in database `database` of the server on `port`, through `major`'s psql.
         static func query(in database: String, port: Int, sandbox: Sandbox, major: Int, _ sql: String) throws -> String {
             try Command.runAsPostgres(try PostgreSQL.tool("psql", major: major), [

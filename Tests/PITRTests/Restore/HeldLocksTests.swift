@@ -1,4 +1,5 @@
 import Testing
+@testable import PITRBackup
 @testable import PITRRestore
 @testable import PITRWAL
 
@@ -50,5 +51,27 @@ import Testing
         #expect(held.locks == [Self.lock(21, relation: 2, 0x1090)])
         // Before the checkpoint is replayed, reading starts at the first segment.
         #expect(try Self.held(scans, before: 0x2000)?.locks.map(\.xid) == [20, 21])
+    }
+
+    /// Locks are named from the plan's backup's relation names by relation OID; the rest are shown by OID with the reason.
+    @Test func locksAreNamedByTheBackupsRelationOIDs() throws {
+        let scans = [WALScan(events: [], firstRecordLSN: LSN(0x100), endLSN: LSN(0x1000),
+                             locks: [Self.lock(10, relation: 16417, 0x110), Self.lock(10, relation: 16500, 0x120)])]
+        var names = RelationNames()
+        names.databases[5] = "postgres"
+        names.namespaces[5] = [2200: "public"]
+        names.relations[5] = [16417: .init(namespace: 2200, name: "dropped")]
+        var held = try #require(try Self.held(scans, before: 0x1000))
+        held.name(from: .success(names), backup: "B1")
+        let report = held.report()
+        #expect(report.contains("  public.dropped in database postgres (relation OID 16417 in database OID 5), locked by xid 10 at 0/110"), "\(report)")
+        #expect(report.contains("  relation OID 16500 in database OID 5, locked by xid 10 at 0/120"), "\(report)")
+        #expect(report.contains { $0.hasPrefix("  (shown by OID: the relation did not exist when backup B1 started;") }, "\(report)")
+        // A map of format 1 keeps no relation OIDs; a backup without names says so.
+        var older = try #require(try Self.held(scans, before: 0x1000))
+        older.name(from: .success(try RelationNames(parsing: Array("tailtown-pitr relation names 1\n".utf8), object: "x")), backup: "B0")
+        #expect(older.names.isEmpty && older.namesMissing == "backup B0's relation names keep no relation OIDs (taken by an earlier release)")
+        older.name(from: .success(nil), backup: "B0")
+        #expect(older.namesMissing?.hasPrefix("backup B0 holds no relation names") == true)
     }
 }

@@ -29,17 +29,22 @@ extension RelationNames {
         return names
     }
 
-    /// The schemas (`n`), and each relation file (`f`) with its table: an index's is the table it indexes, a TOAST
-    /// relation's (and its index's) the table that owns it. Shared catalogs and other sessions' temporary tables are left out.
+    /// The schemas (`n`), and each relation file (`f`) and relation OID (`r`) with its table: an index's is the table it
+    /// indexes, a TOAST relation's (and its index's) the table that owns it. Shared catalogs and other sessions' temporary
+    /// tables are left out.
     private static let fileQuery = """
+        WITH r AS (
+            SELECT c.oid, pg_relation_filenode(c.oid) AS file, o.relnamespace, o.relname
+            FROM pg_class c
+            LEFT JOIN pg_index i ON i.indexrelid = c.oid
+            LEFT JOIN (SELECT reltoastrelid AS toast, oid AS owner FROM pg_class WHERE reltoastrelid <> 0) t ON t.toast = coalesce(i.indrelid, c.oid)
+            JOIN pg_class o ON o.oid = coalesce(t.owner, i.indrelid, c.oid)
+            WHERE NOT c.relisshared AND c.relpersistence <> 't')
         SELECT 'n', oid::text, '', nspname::text FROM pg_namespace
         UNION ALL
-        SELECT 'f', pg_relation_filenode(c.oid)::text, o.relnamespace::text, o.relname::text
-        FROM pg_class c
-        LEFT JOIN pg_index i ON i.indexrelid = c.oid
-        LEFT JOIN (SELECT reltoastrelid AS toast, oid AS owner FROM pg_class WHERE reltoastrelid <> 0) t ON t.toast = coalesce(i.indrelid, c.oid)
-        JOIN pg_class o ON o.oid = coalesce(t.owner, i.indrelid, c.oid)
-        WHERE NOT c.relisshared AND c.relpersistence <> 't' AND pg_relation_filenode(c.oid) IS NOT NULL
+        SELECT 'f', file::text, relnamespace::text, relname::text FROM r WHERE file IS NOT NULL
+        UNION ALL
+        SELECT 'r', oid::text, relnamespace::text, relname::text FROM r
         """
 
     private mutating func add(_ rows: PostgresRows, database: UInt32) {
@@ -48,7 +53,8 @@ extension RelationNames {
             if row[0] == "n" {
                 namespaces[database, default: [:]][first] = name
             } else if let namespace = row[2].flatMap({ UInt32($0) }) {
-                tables[FileKey(database: database, number: first)] = Table(namespace: namespace, name: name)
+                let table = Table(namespace: namespace, name: name)
+                if row[0] == "r" { relations[database, default: [:]][first] = table } else { tables[FileKey(database: database, number: first)] = table }
             }
         }
     }

@@ -29,7 +29,7 @@ public struct Incident: Equatable, Sendable {
         /// The table's name (`IncidentNaming`); nil when it cannot be known, and then `nameUnknown` says why.
         public internal(set) var name: Name?
         public internal(set) var nameUnknown: String?
-        /// The table as its pg_class insert in the WAL read named it, before its schema is named, and that insert's LSN.
+        /// The table as the last pg_class row for its file in the WAL read named it, before its schema is named, and that row's LSN.
         var learned: RelationNames.Table?
         var learnedAt: LSN?
     }

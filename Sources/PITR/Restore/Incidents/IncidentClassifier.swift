@@ -36,11 +36,15 @@ struct IncidentClassifier {
     private var classRowDeletes: Set<UInt32> = []
     private var databaseDrops: [UInt32: WALChangeSummary.DatabaseDrop] = [:]
     private var inplaceUpdates: [WALChangeSummary.SharedInplaceUpdate] = []
-    /// pg_class rows inserted in the WAL read, by their file and by their OID (a TOAST relation's name,
-    /// pg_toast_<OID>, gives its table's OID), and how many inserted rows could not be read.
+    /// pg_class rows inserted or updated in the WAL read by committed transactions, the last by their file and by
+    /// their OID (a TOAST relation's name, pg_toast_<OID>, gives its table's OID); those of transactions not ended yet,
+    /// by xid; and the tuples replayed to read them.
     private var classRows: [RelationNames.FileKey: ClassRow] = [:]
     private var classRowsByOID: [RelationNames.FileKey: ClassRow] = [:]
-    private(set) var unreadableClassRows = 0
+    private var pendingClassRows: [UInt32: [ClassRow]] = [:]
+    private var classTuples = ClassTupleReplay()
+    /// pg_class rows inserts and updates wrote that could not be read.
+    var unreadableClassRows: Int { classTuples.unreadable }
     private(set) var incidents: [Incident] = []
 
     /// How many in-place updates of shared catalogs are remembered: DROP DATABASE's comes just before its drop record.
@@ -71,17 +75,17 @@ struct IncidentClassifier {
             }
         }
         indexFiles.formUnion(summary.indexFiles)
-        for row in summary.classRows where row.fileNumber != 0 {
-            classRows[RelationNames.FileKey(database: row.database, number: row.fileNumber)] = row
-            classRowsByOID[RelationNames.FileKey(database: row.database, number: row.oid)] = row
+        for change in summary.classTuples {
+            if let (xid, row) = classTuples.apply(change), row.fileNumber != 0 { pendingClassRows[xid, default: []].append(row) }
         }
-        unreadableClassRows += summary.unreadableClassRows
         classRowInserts.formUnion(summary.classRowInserts)
         classRowDeletes.formUnion(summary.classRowDeletes)
         for drop in summary.databaseDrops { databaseDrops[drop.xid] = drop }
         inplaceUpdates.append(contentsOf: summary.sharedInplaceUpdates)
         if inplaceUpdates.count > Self.inplaceMemory { inplaceUpdates.removeFirst(inplaceUpdates.count - Self.inplaceMemory) }
         for end in summary.transactionEnds {
+            // The names a transaction gave are the names its own incident shows (a rename then a DROP, in one).
+            if end.committed { learnRows(of: [end.xid] + end.subtransactions) }
             if end.committed, let incident = classify(end) { incidents.append(incident) }
             forget([end.xid] + end.subtransactions, committed: end.committed)
             if end.committed {
@@ -179,10 +183,19 @@ struct IncidentClassifier {
         return deletedClassRow ? .dropTable : .truncate
     }
 
-    /// Drops what the transaction's records left; an aborted transaction's files never existed.
+    /// Names files by the pg_class rows the committed transaction `xids` wrote, in WAL order.
+    private mutating func learnRows(of xids: [UInt32]) {
+        for row in xids.flatMap({ pendingClassRows[$0] ?? [] }).sorted(by: { $0.lsn < $1.lsn }) {
+            classRows[RelationNames.FileKey(database: row.database, number: row.fileNumber)] = row
+            classRowsByOID[RelationNames.FileKey(database: row.database, number: row.oid)] = row
+        }
+    }
+
+    /// Drops what the transaction's records left; an aborted transaction's files never existed, nor its names.
     private mutating func forget(_ xids: [UInt32], committed: Bool) {
         for xid in xids {
             rowChanges[xid] = nil
+            pendingClassRows[xid] = nil
             let created = creations.removeValue(forKey: xid) ?? []
             if !committed { created.forEach { createdFiles[$0.file] = nil } }
             classRowInserts.remove(xid)

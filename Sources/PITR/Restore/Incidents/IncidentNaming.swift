@@ -3,14 +3,15 @@ import PITRRepository
 import PITRWAL
 
 /// Names the tables and the database of each incident of one cluster as they were (docs/recovery.md, "Names"): a table
-/// by its pg_class insert in the WAL read when it was created there, else by the relation names of the newest backup
-/// that started before the incident (`RelationNames`); the schema, and the database, by those names too. What cannot be
+/// by the pg_class row that gave it its file or its name in the WAL read (an insert: CREATE; an update: TRUNCATE, a
+/// rewrite, RENAME) when that row is newer than the newest backup that started before the incident, else by that backup's
+/// relation names (`RelationNames`); the schema, and the database, by those names too. What cannot be
 /// named keeps its relation file (or OID), and `nameUnknown` says why.
 struct IncidentNaming {
     let repository: Repository
     /// The cluster's backups, oldest start first.
     let backups: [BackupDescriptor]
-    /// pg_class inserts in the WAL read whose rows could not be read (compressed page images).
+    /// pg_class rows inserts and updates in the WAL read wrote that could not be read (`ClassTupleReplay.unreadable`).
     let unreadableClassRows: Int
     private var loaded: [String: Result<RelationNames?, Error>] = [:]
 
@@ -27,9 +28,9 @@ struct IncidentNaming {
         switch backup.map({ stored($0) }) {
         case .success(let stored?)?:
             names = stored
-            missing = "its file was created after backup \(backup?.name ?? "") started, and no pg_class insert for it lies in the WAL read "
-                + "(the new file TRUNCATE, VACUUM FULL, CLUSTER or a rewriting ALTER TABLE gives a table is named by a pg_class update, which is not read"
-                + (unreadableClassRows > 0 ? "; \(unreadableClassRows) pg_class inserts there lie in compressed page images, wal_compression, which are not read)" : ")")
+            missing = "its file was created after backup \(backup?.name ?? "") started, and no pg_class row that gave it lies in the WAL read"
+                + (unreadableClassRows > 0 ? " (\(unreadableClassRows) pg_class rows written there cannot be read: they lie in compressed page images, "
+                    + "wal_compression, or were logged against an earlier version of the row whose page image lies before the WAL read)" : "")
         case .success(nil)?:
             names = nil
             missing = "backup \(backup?.name ?? ""), the newest that started before it, holds no relation names (taken by an earlier release, or they could not be read)"
@@ -38,12 +39,12 @@ struct IncidentNaming {
             missing = "the relation names of backup \(backup?.name ?? "") cannot be read: \(error)"
         case nil:
             names = nil
-            missing = "no backup started before it, and no pg_class insert for its file lies in the WAL read"
+            missing = "no backup started before it, and no pg_class row for its file lies in the WAL read"
         }
         incident.databaseName = names?.databases[incident.database]
         for index in incident.tables.indices {
             let file = incident.tables[index].file
-            // A pg_class insert after the backup started is newer than its names; one before, older (a rename since).
+            // A pg_class row written after the backup started is newer than its names; one before, older (a rename since).
             let (learned, mapped) = (incident.tables[index].learned, names?.tables[RelationNames.FileKey(file)])
             var learnedIsNewer = true
             if let at = incident.tables[index].learnedAt, let backup { learnedIsNewer = at > backup.startLSN }

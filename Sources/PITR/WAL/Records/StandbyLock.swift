@@ -2,7 +2,7 @@
 /// same on 15 to 18): a transaction took an ACCESS EXCLUSIVE lock on a relation, which recovery takes
 /// too and keeps until it replays the transaction's commit or abort. Logged when the lock is taken,
 /// and again for every lock still held in the snapshot a checkpoint logs at its redo point.
-public struct StandbyLock: Equatable, Sendable {
+public struct StandbyLock: Hashable, Sendable {
     /// The xid that took the lock (a subtransaction's when taken in one).
     public let xid: UInt32
     /// The database's OID and the relation's OID (pg_class.oid, not its relation file).

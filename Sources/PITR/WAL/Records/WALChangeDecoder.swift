@@ -2,9 +2,10 @@
 /// over (docs/wal-decoding.md, "Changes"). Every record's block references are noted (which relation
 /// files it wrote); besides:
 /// - RM_HEAP_ID DELETE (not XLH_DELETE_IS_SUPER), UPDATE, HOT_UPDATE: one row each, by xid and block 0's file;
-///   INSERT and DELETE on pg_class (file 1259 of a database) mark the transaction, and an INSERT's row is kept
-///   (`ClassRow`: the name of a table created in the WAL); INPLACE on a shared
-///   catalog (tablespace 1664) is kept with its LSN.
+///   INSERT and DELETE on pg_class (file 1259 of a database) mark the transaction; the rows INSERT, UPDATE and
+///   HOT_UPDATE write into pg_class are kept (`ClassTupleChange`: the names of tables created, renamed or given a new
+///   file in the WAL); INPLACE on a shared catalog (tablespace 1664) is kept with its LSN.
+/// - any record's full-page images of pg_class pages: their tuples, which later updates are logged against.
 /// - the index access methods' records (btree, hash, GIN, GiST, SP-GiST, BRIN): their files are index files.
 /// - RM_SMGR_ID CREATE of a main fork: the file and the xid.
 /// - RM_DBASE_ID DROP: the database and the xid.
@@ -22,14 +23,21 @@ enum WALChangeDecoder {
         let resourceManager = record[17]
         let xid = record.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
         var firstBlock: WALRecordBody.BlockReference?
+        var secondBlock: WALRecordBody.BlockReference?
+        var classImages: [WALRecordBody.BlockReference] = []
         var payload = 0
         let index = WALFormat.indexResourceManagers.contains(resourceManager)
         let main = try WALRecordBody.mainData(of: record) { block in
-            if firstBlock == nil { firstBlock = block }
+            if firstBlock == nil { firstBlock = block } else if secondBlock == nil { secondBlock = block }
+            // (A visibility map or free space map page of pg_class holds no tuples.)
+            if block.file.number == classFileNumber, block.fork == UInt8(mainFork), block.hasImage { classImages.append(block) }
             payload += block.imageLength + block.dataLength
             if summary.firstReferences[block.file] == nil { summary.firstReferences[block.file] = lsn }
             if index { summary.indexFiles.insert(block.file) }
         }
+        let payloadStart = main.lowerBound - payload
+        let imaged = classImages.isEmpty ? [] : classImages.flatMap { ClassTupleChange.imaged(record, block: $0, payloadStart: payloadStart) }
+        if !imaged.isEmpty { summary.classTuples += imaged }
         switch resourceManager {
         case WALFormat.heapResourceManager:
             guard let first = firstBlock else { return }
@@ -46,18 +54,19 @@ enum WALChangeDecoder {
             case WALFormat.heapUpdate, WALFormat.heapHotUpdate:
                 // Block 0 is the new tuple's page; the old one's is block 1 when it differs.
                 summary.rowChanges[key, default: .init()].add(deleted: false, block: block)
+                guard file.number == classFileNumber else { return }
+                summary.classTuples.append(try ClassTupleChange.updated(record, main: main, block: first, oldBlock: secondBlock?.number,
+                                                                        payloadStart: payloadStart, imaged: imaged, xid: xid, lsn: lsn))
             case WALFormat.heapInsert:
                 guard file.number == classFileNumber else { return }
                 summary.classRowInserts.insert(xid)
                 guard main.count >= 2 else {
                     throw WALRecordBody.Malformed(reason: "its heap insert data is \(main.count) bytes, too short for its offset number")
                 }
-                let offset = record.loadUnaligned(fromByteOffset: main.lowerBound, as: UInt16.self)
-                if let row = ClassRow.inserted(record, lsn: lsn, block: first, payloadStart: main.lowerBound - payload, offset: offset) {
-                    summary.classRows.append(row)
-                } else {
-                    summary.unreadableClassRows += 1
-                }
+                let location = ClassTupleLocation(database: file.database, block: block,
+                                                  offset: record.loadUnaligned(fromByteOffset: main.lowerBound, as: UInt16.self))
+                summary.classTuples.append(try ClassTupleChange.inserted(record, block: first, payloadStart: payloadStart, location: location,
+                                                                         imaged: imaged, xid: xid, lsn: lsn))
             case WALFormat.heapInplace:
                 if file.tablespace == globalTablespace { summary.sharedInplaceUpdates.append(.init(xid: xid, lsn: lsn)) }
             default:

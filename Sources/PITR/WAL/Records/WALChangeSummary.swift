@@ -121,10 +121,9 @@ package struct WALChangeSummary: Sendable {
     /// Transactions that inserted, and that deleted, a pg_class row.
     package var classRowInserts: Set<UInt32> = []
     package var classRowDeletes: Set<UInt32> = []
-    /// The pg_class rows inserted, in WAL order (`ClassRow`), and how many inserts' rows could not be read (in a
-    /// compressed page image).
-    package var classRows: [ClassRow] = []
-    package var unreadableClassRows = 0
+    /// What the records say about pg_class tuples, in WAL order: the rows inserts and updates wrote, and the tuples
+    /// of pg_class pages' full images (`ClassTupleChange`, replayed across segments by `ClassTupleReplay`).
+    package var classTuples: [ClassTupleChange] = []
     package var databaseDrops: [DatabaseDrop] = []
     package var sharedInplaceUpdates: [SharedInplaceUpdate] = []
     package var transactionEnds: [TransactionEnd] = []

@@ -20,6 +20,7 @@ enum WALRecordBody {
     private static let hasData: UInt8 = 0x20           // BKPBLOCK_HAS_DATA
     private static let sameRelation: UInt8 = 0x80      // BKPBLOCK_SAME_REL
     private static let imageHasHole: UInt8 = 0x01      // BKPIMAGE_HAS_HOLE in every version
+    private static let forkMask: UInt8 = 0x0F          // BKPBLOCK_FORK_MASK
 
     /// XLogRecordBlockImageHeader: length u16, hole_offset u16, bimg_info u8.
     private static let imageHeaderSize = 5
@@ -38,6 +39,8 @@ enum WALRecordBody {
     /// after block).
     struct BlockReference {
         let file: RelationFile
+        /// The fork (0 the main one, 1 the free space map, 2 the visibility map, 3 the init fork).
+        let fork: UInt8
         let number: UInt32
         /// From the start of the payload.
         let payloadOffset: Int
@@ -121,7 +124,7 @@ enum WALRecordBody {
                     offset += relationSize
                 }
                 try need(4, "block number")
-                block(BlockReference(file: relation, number: record.loadUnaligned(fromByteOffset: offset, as: UInt32.self), payloadOffset: payloadOffset,
+                block(BlockReference(file: relation, fork: flags & forkMask, number: record.loadUnaligned(fromByteOffset: offset, as: UInt32.self), payloadOffset: payloadOffset,
                                      imageLength: image.length, imageInfo: image.info, holeOffset: image.hole, dataLength: dataLength))
                 offset += 4
             default:
