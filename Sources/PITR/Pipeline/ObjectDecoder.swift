@@ -5,8 +5,8 @@ import PITRSupport
 /// everything: plain objects by their SHA-256 tree digest and size, encrypted ones by the GCM tag of every
 /// chunk (the last one flagged as last and bound to the trailer) and the size.
 /// The calling thread reads, decrypts and decompresses while a second thread hashes and
-/// writes the output (from its first full buffer on: `BlockWriter`). Reusable: owns its buffers and native contexts; not for use by two
-/// threads at once.
+/// writes the output (from its first full buffer on: `BlockWriter`). Reusable: owns its
+/// buffers and native contexts; not for use by two threads at once.
 public final class ObjectDecoder {
     /// Plain payloads are read in blocks of this size.
     private static let plainBlockSize = 1 << 20
