@@ -17,9 +17,10 @@ deps:
 build: deps
 	scripts/with-commit.sh $(SWIFT) build
 
-# The Swift runtime linked statically: a wal-push starts in about 2 ms instead of 5 (docs/performance.md).
+# The Swift runtime linked statically: a wal-push starts in about 2 ms instead of 5 (docs/performance.md); without
+# SwiftPM's RUNPATH $ORIGIN, which only made each start look for libc, libm and libgcc_s beside the binary first.
 release: deps
-	scripts/with-commit.sh $(SWIFT) build -c release --static-swift-stdlib
+	scripts/with-commit.sh $(SWIFT) build -c release --static-swift-stdlib --disable-local-rpath
 
 install: $(if $(BINARY),,release)
 	@$(INSTALL) install

@@ -7,7 +7,7 @@
 # BENCH_ONLY selects sections by name, comma-separated (default: all of them), e.g. BENCH_ONLY=wal,s3.
 # BENCH_PG selects the PostgreSQL major, 15 (default), 16, 17 or 18 (found by scripts/postgresql-bin.sh);
 # pgBackRest 2.45 refuses 16 and later, so on those the sections leave out their pgBackRest rows.
-# Common tunables: BENCH_SWIFT_FLAGS (swift build flags, default --static-swift-stdlib),
+# Common tunables: BENCH_SWIFT_FLAGS (swift build flags, default --static-swift-stdlib --disable-local-rpath, as make release),
 # BENCH_BINARY (a tailtown-pitr binary to measure instead of building one), BENCH_SKIP_OURS=1 (references only),
 # BENCH_OUT (results folder, .build/bench), BENCH_KEEP=1 (keep the workspaces). Each section lists its own.
 set -euo pipefail
@@ -44,7 +44,7 @@ elif [[ -n $BENCH_BINARY ]]; then
     [[ -x $BENCH_BINARY ]] || die "BENCH_BINARY=$BENCH_BINARY is not an executable file"
     BENCH_BUILT="BENCH_BINARY=$BENCH_BINARY"
 else
-    flags=${BENCH_SWIFT_FLAGS---static-swift-stdlib}
+    flags=${BENCH_SWIFT_FLAGS---static-swift-stdlib --disable-local-rpath}
     BENCH_BUILT="swift build -c release $flags"
     say "building tailtown-pitr ($BENCH_BUILT)"
     # shellcheck disable=SC2086 # flags is a list of flags

@@ -19,9 +19,9 @@ if [[ -n ${TAILTOWN_BIN:-} ]]; then
 else
     say "building tailtown-pitr (release)"
     build_log=$(mktemp)
-    if ! swift build -c release --static-swift-stdlib >"$build_log" 2>&1; then cat "$build_log" >&2; rm -f "$build_log"; fail "build failed"; fi
+    if ! swift build -c release --static-swift-stdlib --disable-local-rpath >"$build_log" 2>&1; then cat "$build_log" >&2; rm -f "$build_log"; fail "build failed"; fi
     rm -f "$build_log"
-    binary=$(swift build -c release --static-swift-stdlib --show-bin-path)/tailtown-pitr
+    binary=$(swift build -c release --static-swift-stdlib --disable-local-rpath --show-bin-path)/tailtown-pitr
 fi
 
 # --- workspace ---------------------------------------------------------------------------------------------------

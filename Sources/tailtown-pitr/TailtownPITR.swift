@@ -17,6 +17,7 @@ struct TailtownPITR: ParsableCommand {
 @main
 enum Main {
     static func main() {
+        CryptoLibrary.initialiseWithoutCleanupAtExit()
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             if let command = PerSegmentCommand(arguments) {

@@ -33,3 +33,13 @@ enum OpenSSL {
         return pointer
     }
 }
+
+/// libcrypto's set-up for the whole process.
+public enum CryptoLibrary {
+    /// Initialises libcrypto without its exit handler, which frees every table the process built (about 0.25 ms of
+    /// each wal-push and wal-fetch, for memory the process's end gives back anyway). Only the first initialisation
+    /// chooses: call it first thing in main, before anything uses libcrypto.
+    public static func initialiseWithoutCleanupAtExit() {
+        _ = OPENSSL_init_crypto(UInt64(OPENSSL_INIT_NO_ATEXIT), nil)
+    }
+}

@@ -16,32 +16,81 @@ public enum FileDigest {
         try file.withMappedBytes { try compute(bytes: $0, key: key, identity: identity, hashed: SystemFile.releaseMappedPages) }
     }
 
-    /// From `parallelThreshold` bytes on, a worker thread hashes the first half of the
-    /// leaves while the calling thread hashes the rest; the result equals streaming every
-    /// byte through `OriginalDigest.update`.
+    /// From `parallelThreshold` bytes on, a worker thread and the calling thread each take the next part not yet
+    /// taken (two leaves, hashed as a pair, or one where the processor has no SHA extensions) until none is left
+    /// (`LeafParts`); the result equals streaming every byte through `OriginalDigest.update`. The calling thread waits
+    /// only for the parts the worker took: on a busy machine, where the worker may start late or not at all before
+    /// the calling thread is done, it hashes the rest itself instead of waiting for the worker's turn.
     public static func compute(bytes: UnsafeRawBufferPointer, key: MasterKey?, identity: ObjectIdentity?,
                                hashed: @escaping (UnsafeRawBufferPointer) -> Void = { _ in }) throws -> ObjectTrailer {
         let digest = try OriginalDigest(key: key)
-        // The worker starts late, so it gets the smaller half; the split is a leaf boundary, after
-        // an even number of leaves where leaves are hashed in pairs.
-        let leaves = OriginalDigest.leafCount(bytes.count)
-        let workerLeaves = SHA256Pair.isAvailable ? leaves / 4 * 2 : leaves / 2
-        guard bytes.count >= parallelThreshold, workerLeaves > 0 else {
+        guard bytes.count >= parallelThreshold else {
             try digest.update(bytes)
             return try digest.finish(identity: identity)
         }
-        let split = workerLeaves * OriginalDigest.leafSize
-        let front = UnsafeRawBufferPointer(rebasing: bytes[0..<split])
-        let back = UnsafeRawBufferPointer(rebasing: bytes[split...])
-        let frontHasher = try SHA256Hasher()
-        let backHasher = try SHA256Hasher()
+        let parts = LeafParts(bytes, leavesPerPart: SHA256Pair.isAvailable ? 2 : 1)
+        // Detached: the worker touches only the parts it takes, which `hashAll` waits for, so nothing
+        // waits for the thread itself; one that starts after the last part was taken finds nothing to do.
+        try WorkerThread("hashing a file's leaves") { _ = parts.hashAll(hashed: hashed, waitForOthers: false) }.detach()
+        return try digest.trailer(size: bytes.count, leafDigests: parts.hashAll(hashed: hashed, waitForOthers: true).get(), identity: identity)
+    }
+}
 
-        var frontLeaves: Result<[UInt8], Error> = .success([])
-        let worker = try WorkerThread {
-            frontLeaves = Result { try OriginalDigest.hashLeaves(of: front, with: frontHasher, hashed: hashed) }
+/// The leaves of one file cut into parts that two threads take in turn, each part hashed by whichever thread took it.
+private final class LeafParts {
+    private let bytes: UnsafeRawBufferPointer
+    private let partSize: Int
+    private let lock = ConditionLock()
+    // Guarded by `lock`.
+    private var digests: [[UInt8]]
+    private var next = 0
+    private var unfinished = 0
+    private var failure: Error?
+
+    init(_ bytes: UnsafeRawBufferPointer, leavesPerPart: Int) {
+        self.bytes = bytes
+        partSize = leavesPerPart * OriginalDigest.leafSize
+        digests = Array(repeating: [], count: (bytes.count + partSize - 1) / partSize)
+    }
+
+    /// Takes and hashes parts until none is left; with `waitForOthers`, then waits until the parts other threads took
+    /// are hashed too, and returns every leaf digest in order (or the first failure).
+    /// A thread is done with the file, and with libcrypto, once it finished its last part.
+    func hashAll(hashed: (UnsafeRawBufferPointer) -> Void, waitForOthers: Bool) -> Result<[UInt8], Error> {
+        while let part = take() {
+            let start = part * partSize
+            let leaves = Result {
+                try OriginalDigest.hashLeaves(of: UnsafeRawBufferPointer(rebasing: bytes[start..<min(start + partSize, bytes.count)]),
+                                              hashed: hashed)
+            }
+            finish(part, leaves)
         }
-        let backLeaves = Result { try OriginalDigest.hashLeaves(of: back, with: backHasher, hashed: hashed) }
-        worker.join()
-        return try digest.trailer(size: bytes.count, leafDigests: frontLeaves.get() + backLeaves.get(), identity: identity)
+        guard waitForOthers else { return .success([]) }
+        return lock.locked {
+            while unfinished > 0 { lock.wait() }
+            if let failure { return .failure(failure) }
+            return .success(digests.flatMap { $0 })
+        }
+    }
+
+    /// The next part nobody took, nil when all were taken or one failed.
+    private func take() -> Int? {
+        lock.locked {
+            guard next < digests.count, failure == nil else { return nil }
+            next += 1
+            unfinished += 1
+            return next - 1
+        }
+    }
+
+    private func finish(_ part: Int, _ leaves: Result<[UInt8], Error>) {
+        lock.locked {
+            switch leaves {
+            case .success(let leaves): digests[part] = leaves
+            case .failure(let error): failure = failure ?? error
+            }
+            unfinished -= 1
+            lock.broadcast()
+        }
     }
 }

@@ -5,8 +5,8 @@ import PITRSupport
 /// everything: plain objects by their SHA-256 tree digest and size, encrypted ones by the GCM tag of every
 /// chunk (the last one flagged as last and bound to the trailer) and the size.
 /// The calling thread reads, decrypts and decompresses while a second thread hashes and
-/// writes the output. Reusable: owns its buffers and native contexts; not for use by two
-/// threads at once.
+/// writes the output (from its first full buffer on: `BlockWriter`). Reusable: owns its
+/// buffers and native contexts; not for use by two threads at once.
 public final class ObjectDecoder {
     /// Plain payloads are read in blocks of this size.
     private static let plainBlockSize = 1 << 20
@@ -43,8 +43,8 @@ public final class ObjectDecoder {
     /// accept that format (`ObjectIdentity.acceptsFormat1`), or one of format 2 where `identity` is nil (what lists it is of format 1, so a format 2 object there was put in its place).
     /// The caller writes to a temporary file and publishes it only when
     /// this returns: on a throw, `sink` may have received unverified bytes.
-    /// `source` is read on the calling thread; `sink` is written on a second thread
-    /// (never concurrently with anything else).
+    /// `source` is read on the calling thread; `sink` is written on a second thread once the output fills a buffer
+    /// (1 MiB), on the calling thread after `source` otherwise; never concurrently with anything else.
     public func decode(from source: ByteSource, to sink: ByteSink, object: String, identity: ObjectIdentity?) throws -> ObjectTrailer {
         lastHeader = nil
         let headerCount = try readFully(source, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<ObjectHeader.size]))

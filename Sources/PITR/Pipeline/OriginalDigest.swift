@@ -105,13 +105,14 @@ final class OriginalDigest {
 
     /// The SHA-256 of each leaf of `bytes`, concatenated, cutting at every `leafSize` bytes
     /// from its start: `bytes` must begin at a leaf boundary of the file, and only the part
-    /// ending the file may end with a short leaf. `hasher` is reset before use.
+    /// ending the file may end with a short leaf. A leaf that is not hashed as one of a pair goes through
+    /// libcrypto, whose hasher lives only while this runs.
     /// `hashed` is told each leaf, or pair of leaves, once it is hashed (a mapped file releases
     /// its pages there).
-    static func hashLeaves(of bytes: UnsafeRawBufferPointer, with hasher: SHA256Hasher,
-                           hashed: (UnsafeRawBufferPointer) -> Void = { _ in }) throws -> [UInt8] {
+    static func hashLeaves(of bytes: UnsafeRawBufferPointer, hashed: (UnsafeRawBufferPointer) -> Void = { _ in }) throws -> [UInt8] {
         var digests = [UInt8]()
         digests.reserveCapacity(leafCount(bytes.count) * SHA256Hasher.digestSize)
+        var hasher: SHA256Hasher?
         var offset = 0
         while offset < bytes.count {
             if SHA256Pair.isAvailable, bytes.count - offset >= 2 * leafSize {
@@ -121,9 +122,11 @@ final class OriginalDigest {
                 continue
             }
             let end = min(offset + leafSize, bytes.count)
-            try hasher.reset()
-            try hasher.update(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
-            digests += try hasher.finish()
+            let leafHasher = try hasher ?? SHA256Hasher()
+            hasher = leafHasher
+            try leafHasher.reset()
+            try leafHasher.update(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
+            digests += try leafHasher.finish()
             hashed(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
             offset = end
         }

@@ -32,7 +32,7 @@ import Testing
         try Self.data.withUnsafeBytes { all in
             for (start, count) in [(0, all.count), (7, 2 * leaf), (3, leaf + 1), (0, leaf), (5, 300)] {
                 let bytes = UnsafeRawBufferPointer(rebasing: all[start..<start + count])
-                let leaves = try OriginalDigest.hashLeaves(of: bytes, with: SHA256Hasher())
+                let leaves = try OriginalDigest.hashLeaves(of: bytes)
                 let expected = try stride(from: 0, to: count, by: leaf).flatMap {
                     try digest(UnsafeRawBufferPointer(rebasing: bytes[$0..<min($0 + leaf, count)]))
                 }

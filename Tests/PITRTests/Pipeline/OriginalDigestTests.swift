@@ -57,6 +57,29 @@ import Testing
         #expect(fromFile == fromBytes)
     }
 
+    /// The two threads take parts in turn: every byte is reported hashed exactly once, whichever thread took it.
+    @Test func everyPartIsHashedOnceByWhicheverThreadTookIt() throws {
+        let size = 16 * Self.mib + 3
+        let expected = try referenceTrailer(Array(Self.data[0..<size]), key: Self.key)
+        let lock = ConditionLock()
+        var reported: [Range<Int>] = []
+        try Self.data.withUnsafeBytes { all in
+            let bytes = UnsafeRawBufferPointer(rebasing: all[0..<size])
+            let base = try #require(bytes.baseAddress)
+            for _ in 0..<10 {
+                lock.locked { reported = [] }
+                let trailer = try FileDigest.compute(bytes: bytes, key: Self.key, identity: nil) { part in
+                    guard let start = part.baseAddress.map({ $0 - base }) else { return }
+                    lock.locked { reported.append(start..<start + part.count) }
+                }
+                #expect(trailer == expected)
+                let ranges = lock.locked { reported.sorted { $0.lowerBound < $1.lowerBound } }
+                #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == size)
+                #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound }, "\(ranges)")
+            }
+        }
+    }
+
     @Test func documentedExampleOfAOneLeafFile() throws {
         let trailer = try Array("abc".utf8).withUnsafeBytes { try FileDigest.compute(bytes: $0, key: nil, identity: nil) }
         // docs/format.md, "Original digest": SHA-256(00 00 00 00 00 00 00 03 || SHA-256("abc")).
