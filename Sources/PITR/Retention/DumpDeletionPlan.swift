@@ -50,16 +50,17 @@ public struct DumpDeletionPlan {
     /// Extends the locks of the kept runs (with Object Lock), then removes the runs (descriptors first: without them
     /// nothing is listed), then the leftovers (leases last), then the unfinished uploads. Returns what a lock kept, and
     /// how many locks it extended.
-    public func execute(on storage: Storage, log: Log) throws -> (locked: [LockedObject], extendedLocks: Int) {
+    public func execute(on storage: Storage, log: Log) throws -> (locked: [LockedObject], extendedLocks: Int, deleted: Int) {
         let extended = try locks?.execute(on: storage) ?? 0
         var locked: [LockedObject] = []
+        let keys = runs.flatMap { $0.objects } + leftovers.map(\.key)
         for (run, objects) in runs {
             locked += try storage.remove(keys: objects)
             log.info("deleted dump \(run.name)")
         }
         locked += try storage.remove(keys: leftovers.map(\.key))
         try storage.discard(abandonedUploads)
-        return (locked, extended)
+        return (locked, extended, keys.count - locked.count)
     }
 
     /// The plan for people: each run kept (with its classes) or deleted (with its size), then the leftovers.

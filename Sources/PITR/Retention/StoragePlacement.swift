@@ -89,12 +89,13 @@ public struct StoragePlacement: Sendable {
         }
     }
 
-    /// Keeps the store's transition rules in step, then tags what moves; returns how many objects were tagged.
-    func execute(on storage: Storage) throws -> Int {
-        _ = try storage.keepTransitionRules()
+    /// Keeps the store's transition rules in step, then tags what moves; returns how many objects were tagged and
+    /// whether the rules were rewritten.
+    func execute(on storage: Storage) throws -> (tagged: Int, rulesRewritten: Bool) {
+        let rewritten = try storage.keepTransitionRules()
         let moving = moves
         for placement in moving { try storage.tag(placement.object.key, tier: placement.tier) }
-        return moving.count
+        return (moving.count, rewritten)
     }
 
     /// "move    3 objects (1.2 GB) by tag to GLACIER_IR (monthly), ...": what `delete` tags.
