@@ -83,7 +83,7 @@ public struct RepositoryStatus: Sendable {
     /// server's, when the repository holds it), else to the newest (`ClusterSummary.all`: after a
     /// pg_upgrade, the new one).
     public init(inventory: RepositoryInventory, policy: RetentionPolicy, now: UTCTime,
-                archive identity: ClusterIdentity? = nil, prices: PriceTable = .list) throws {
+                archive identity: ClusterIdentity? = nil, prices: PriceTable = .list, kmsKeys: Int = 0) throws {
         let classification = inventory.classification(policy: policy, now: now)
         let chains = BackupChains(inventory.backups)
         let backups = classification.decisions.map {
@@ -155,9 +155,10 @@ public struct RepositoryStatus: Sendable {
             let folders = inventory.objectsByBackup
             let newest = inventory.backups.last
             let chain = newest.map { [$0] + chains.ancestors(of: $0) } ?? []
-            let activity = MonthlyBill.Activity(segmentsPerHour: Double(recent) / 24, backupObjects: (newest.flatMap { folders[$0.name] } ?? []).map(\.size),
+            var activity = MonthlyBill.Activity(segmentsPerHour: Double(recent) / 24, backupObjects: (newest.flatMap { folders[$0.name] } ?? []).map(\.size),
                                                 drillBackupObjects: chain.flatMap { folders[$0.name] ?? [] }.map(\.size),
                                                 drillWALObjects: recentWAL.map(\.size))
+            activity.kmsKeys = kmsKeys
             return MonthlyBill(placements: StoragePlacement(needs: needs, inventory: inventory, classes: classes, now: now).placements,
                                policy: policy, classes: classes, prices: prices, activity: activity)
         }
