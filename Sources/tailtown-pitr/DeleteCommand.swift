@@ -63,6 +63,7 @@ struct DeleteCommand: ParsableCommand {
             outcome.locked += dumpOutcome.locked
             outcome.extendedLocks += dumpOutcome.extendedLocks
             outcome.deleted += dumpOutcome.deleted
+            outcome.tagged += dumpOutcome.tagged
             let uncopied = kept()
             outcome.locked.removeAll { uncopied.contains($0.key) }
             outcome.lockedBackups.removeAll { name in plan.backups.contains { $0.backup.name == name && uncopied.contains($0.descriptorKey) } }

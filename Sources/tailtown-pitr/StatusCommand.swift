@@ -25,7 +25,7 @@ struct StatusCommand: ParsableCommand {
             let status = try RepositoryStatus(inventory: try RepositoryInventory.load(repository: repository),
                                               policy: try invocation.settings.retentionPolicy(), now: UTCTime.now(),
                                               prices: try invocation.settings.priceTable(),
-                                              kmsKeys: invocation.settings.kmsKeyCount)
+                                              kmsKeys: invocation.settings.kmsKeyCount, dumpPolicy: try invocation.settings.dumpRetentionPolicy())
             if let html {
                 try ReportFile.write(StatusHTML.render(status), to: html)
             }

@@ -192,8 +192,9 @@ extension PostgreSQLIntegration {
 
 extension PostgreSQLIntegration.S3Thaw {
     /// The restore drill when the backup it would use lies in GLACIER: it says so and drills the newest backup that needs
-    /// no thaw; with `--thaw` it thaws that backup and drills it (moto thaws at once).
-    @Test func aDrillOfAnArchivedBackupDrillsAnotherOrThawsIt() throws {
+    /// no thaw; with `--thaw` it thaws that backup and drills it (moto thaws at once). dump-fetch of a dump in GLACIER names
+    /// the thaw, and with `--thaw` fetches it.
+    @Test func aDrillOrADumpFetchOfArchivedObjectsNamesOrRequestsTheThaw() throws {
         let sandbox = try Sandbox()
         let storage = try S3Services.makeBucket("it-thaw-drill", prefix: "pg")
         let tailtown = try S3Services.configure(in: sandbox, storage: storage, endpoint: try S3Services.moto.get(), compression: "lz4", encrypted: false)
@@ -224,6 +225,20 @@ extension PostgreSQLIntegration.S3Thaw {
         #expect(thawed.status == 0 && thawed.stdout.contains("restore test of backup \(newer):"), "\(thawed.stdout)\(thawed.stderr)")
         #expect(thawed.stdout.contains("note: thaw requested (expedited, readable for 1 day): \(read) started"), "\(thawed.stdout)")
         #expect(thawed.stdout.hasSuffix("restore test passed\n"), "\(thawed.stdout)")
+
+        try sandbox.tailtown(["--config", tailtown.configFile, "dump-push", "--dbname", source.cluster.conninfo]).check()
+        let dumped = try storage.listObjects(prefix: "dumps/").filter { $0.key.hasSuffix(".0000") }
+        let run = try #require(dumped.first).key.split(separator: "/")[1]
+        for object in dumped { try MotoServer.setStorageClass(bucket: storage.configuration.bucket, key: "pg/" + object.key, "GLACIER") }
+        let file = sandbox.path("postgres.dump")
+        let fetch = ["--config", tailtown.configFile, "dump-fetch", String(run), "--database", "postgres", "-o", file]
+        let refused = try sandbox.tailtown(fetch)
+        #expect(refused.status == 1 && refused.stderr.contains("dump \(run) db.postgres lies in an archive storage class, thaw: 0 of 1 objects readable")
+                && refused.stderr.contains("add --thaw expedited|standard|bulk"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: file))
+        let fetched = try sandbox.tailtown(fetch + ["--thaw", "expedited"])
+        #expect(fetched.status == 0 && fetched.stderr.contains("thaw requested (expedited, readable for 3 days): 1 started"), "\(fetched.stderr)")
+        #expect(try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int ?? 0 > 0)
     }
 }
 
