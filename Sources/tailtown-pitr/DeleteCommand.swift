@@ -62,14 +62,13 @@ struct DeleteCommand: ParsableCommand {
             let dumpOutcome = try dumps.execute(on: repository.storage, log: invocation.log)
             outcome.locked += dumpOutcome.locked
             outcome.extendedLocks += dumpOutcome.extendedLocks
+            outcome.deleted += dumpOutcome.deleted
+            outcome.tagged += dumpOutcome.tagged
             let uncopied = kept()
             outcome.locked.removeAll { uncopied.contains($0.key) }
             outcome.lockedBackups.removeAll { name in plan.backups.contains { $0.backup.name == name && uncopied.contains($0.descriptorKey) } }
-            if outcome.extendedLocks > 0 { print("extended the locks of \(outcome.extendedLocks) kept objects") }
-            if outcome.tagged > 0 { print("tagged \(outcome.tagged) kept objects to move to a colder storage class") }
-            if outcome.removedVersions > 0 { print("removed \(outcome.removedVersions) noncurrent versions whose locks had ended") }
             print(RetentionPlan.lockedText(outcome), terminator: "")
-            print("deleted")
+            print(outcome.summary)
         } else {
             print("nothing deleted: run again with --confirm to delete")
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PITRDump
+import PITRRestore
 import PITRSupport
 
 struct DumpFetchCommand: ParsableCommand {
@@ -28,6 +29,8 @@ struct DumpFetchCommand: ParsableCommand {
     @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Where to write: a new file (mode 0600), or - for standard output (default).", valueName: "file"))
     var output: String = "-"
 
+    @OptionGroup var thawing: ThawOptions
+
     func run() throws {
         if globals, database != nil { throw ValidationError("--globals and --database exclude each other") }
         let invocation = try Invocation(global)
@@ -35,6 +38,15 @@ struct DumpFetchCommand: ParsableCommand {
             let repository = try invocation.readingRepository()
             let run = try DumpCatalog(repository: repository).run(named: name)
             let dump = globals ? try run.globals() : try run.dump(of: database)
+            let thaw = PlanThaw(storage: repository.storage, objects: ArchivedObject.among(try dump.storedObjects(in: repository), backup: nil))
+            if !thaw.objects.isEmpty {
+                var progress = try thaw.progress()
+                if let tier = thawing.tier, !progress.isDone {
+                    StandardError.write(try thaw.request(tier: tier, days: thawing.thawDays, after: progress) + "\n")
+                    progress = try thaw.progress()
+                }
+                if !progress.isDone { throw DumpError.archived(dump: "\(run.name) \(dump.archive)", progress: progress.text, thawRequested: thawing.tier != nil) }
+            }
             let reader = try dump.reader(in: repository)
             defer { reader.close() }
             if output == "-" {

@@ -24,7 +24,8 @@ struct StatusCommand: ParsableCommand {
             let repository = try invocation.repository()
             let status = try RepositoryStatus(inventory: try RepositoryInventory.load(repository: repository),
                                               policy: try invocation.settings.retentionPolicy(), now: UTCTime.now(),
-                                              prices: try invocation.settings.priceTable())
+                                              prices: try invocation.settings.priceTable(),
+                                              kmsKeys: invocation.settings.kmsKeyCount, dumpPolicy: try invocation.settings.dumpRetentionPolicy())
             if let html {
                 try ReportFile.write(StatusHTML.render(status), to: html)
             }

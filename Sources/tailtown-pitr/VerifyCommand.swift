@@ -71,7 +71,9 @@ struct VerifyCommand: ParsableCommand {
         if fromDump, to != nil || randomTarget { throw ValidationError("--from-dump loads the newest dump: it takes no --to or --random-target") }
         if to != nil, randomTarget { throw ValidationError("--to and --random-target are two targets: give one") }
         if restoreTest, deep || json || window { throw ValidationError("--restore-test does not take --deep, --json or --window") }
-        if thawing.tier != nil, restoreTest || window { throw ValidationError("--thaw goes with verify and verify --deep (a later run reads what it thawed)") }
+        if thawing.tier != nil, window || fromDump {
+            throw ValidationError("--thaw goes with verify, verify --deep (a later run reads what it thawed) and verify --restore-test (it drills the thawed backup)")
+        }
         if window, deep { throw ValidationError("--window decodes every segment it has not proven before: it does not take --deep") }
     }
 
@@ -133,6 +135,7 @@ struct VerifyCommand: ParsableCommand {
                 drill.target = .time(target)
             }
             drill.fromDump = fromDump
+            drill.thaw = thawing.tier.map { ($0, thawing.thawDays) }
             drill.checks = try checkSql.map(DrillCheck.init(parsing:))
             drill.database = checkDb
             drill.scratchParent = ProcessPaths.absolute(scratchDir)

@@ -17,6 +17,8 @@ a queue, else a random one with probability `rate`:
   403:CODE    answer 403 with that error code (SignatureDoesNotMatch, InvalidObjectState...) without forwarding
   nodelete    a DELETE or DeleteObjects answered 403 AccessDenied, anything else forwarded (a role without
               delete permissions: `rate 1 nodelete`)
+  nomove      a request for tags or the lifecycle configuration (?tagging, ?lifecycle) answered 403 AccessDenied,
+              anything else forwarded (a role without the permissions that move objects between storage classes)
   expired     answer 400 ExpiredToken without forwarding (temporary credentials that ran out; as KMS
               says it, ExpiredTokenException in JSON, to a request with X-Amz-Target)
   501         answer 501 NotImplemented to a request with If-None-Match (else forward)
@@ -103,6 +105,8 @@ class Handler(socketserver.StreamRequestHandler):
                 fault = 'pass'  # only deletions are refused
             if fault == 'nodelete':
                 fault = '403'
+            if fault == 'nomove':
+                fault = '403' if any(q in path for q in ('?tagging', '&tagging', '?lifecycle', '&lifecycle')) else 'pass'
             entry = {'method': method, 'path': path, 'fault': fault, 'status': 0,
                      'range': dict((k.lower(), v) for k, v in headers).get('range', ''),
                      'target': dict((k.lower(), v) for k, v in headers).get('x-amz-target', ''),

@@ -7,6 +7,9 @@ extension Settings {
     /// TAILTOWN_KMS_KEY_ID, or nil when keys are not wrapped by KMS.
     var kmsKeyID: SettingValue? { value(of: .kmsKeyID) }
 
+    /// How many AWS KMS keys wrap the key file (TAILTOWN_KMS_KEY_ID and TAILTOWN_KMS_SECOND_KEY_ID): each is billed monthly.
+    public var kmsKeyCount: Int { [kmsKeyID, kmsSecondKeyID].compactMap { $0 }.count }
+
     /// TAILTOWN_KMS_SECOND_KEY_ID, or nil when new keys get no second KMS wrapping.
     var kmsSecondKeyID: SettingValue? { value(of: .kmsSecondKeyID) }
 

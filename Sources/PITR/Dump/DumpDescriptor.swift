@@ -1,6 +1,7 @@
 import PITRBackup
 import PITRPipeline
 import PITRRepository
+import PITRStorage
 import PITRSupport
 
 /// One finished logical dump: `dumps/<name>/<archive>.info`, written last, so that its presence means the dump is
@@ -65,6 +66,12 @@ public struct DumpDescriptor: Equatable, Sendable {
 
     /// The dump's bytes as a `ByteSource`: its pieces decoded in order, each bound to its place and of the size listed,
     /// then checked against `sha256` at the end (`DumpReader`). The descriptor must come from `DumpCatalog`.
+    /// Its objects as the repository lists them (their sizes and storage classes): one listing of its run's folder.
+    public func storedObjects(in repository: Repository) throws -> [StoredObject] {
+        let keys = Set(objects.map { Self.objectKey(run: name, object: $0.name) })
+        return try repository.storage.listObjects(prefix: Self.objectKey(run: name, object: "")).filter { keys.contains($0.key) }
+    }
+
     public func reader(in repository: Repository) throws -> DumpReader {
         let storage = repository.storage
         let parts = objects.map { piece in

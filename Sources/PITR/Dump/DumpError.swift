@@ -16,6 +16,8 @@ public enum DumpError: PITRError, Equatable {
     case databaseNeeded(dump: String, present: [String])
     case failedDatabases([String])
     case listRefused(dump: String, archive: String, status: Int32, output: String)
+    /// Objects of the dump lie in an archive storage class (GLACIER, DEEP_ARCHIVE) and are not readable yet.
+    case archived(dump: String, progress: String, thawRequested: Bool)
 
     public var description: String {
         switch self {
@@ -48,6 +50,10 @@ public enum DumpError: PITRError, Equatable {
             "the dump of \(names.joined(separator: ", ")) failed (see above); the others are stored and listed"
         case .listRefused(let dump, let archive, let status, let output):
             "pg_restore --list refused dump \(dump) \(archive) (exit status \(status)): \(output)"
+        case .archived(let dump, let progress, let thawRequested):
+            "dump \(dump) lies in an archive storage class, \(progress): "
+                + (thawRequested ? "run the same dump-fetch again once thawed" : "add --thaw expedited|standard|bulk (and --thaw-days N) to request the thaw, then run it again once thawed")
+                + " (docs/recovery.md, \"Restoring from archived backups\")"
         }
     }
 }

@@ -12,7 +12,11 @@ import PITRSupport
 /// - requests: WAL PUTs at the archive rate, one backup a day like the newest (a PUT per object, or per part and two
 ///   more when multipart), its objects larger than 128 KiB tagged and transitioned into each colder tier they reach
 ///   (weekly 730/24/7 a month, monthly 1, yearly 1/12), and a drill's GETs;
-/// - retrieval: one restore drill a month (the installed timer) reading the newest backup with its chain and a day of WAL.
+/// - retrieval: one restore drill a month (the installed timer) reading the newest backup with its chain and a day of WAL,
+///   in the bucket's region (no transfer charge);
+/// - tags: one an object that is or will be in a colder class than the daily one, at $0.01 per 10,000 a month;
+/// - KMS: $1 a month per customer managed key that wraps the key file (TAILTOWN_KMS_KEY_ID and _SECOND_KEY_ID); its
+///   requests, one per process that finds the unwrapped key in no cache, are left out (cents at most).
 public struct MonthlyBill: Sendable {
     /// What a month asks of S3, measured on the repository.
     public struct Activity: Sendable {
@@ -22,6 +26,8 @@ public struct MonthlyBill: Sendable {
         /// What a drill reads: the newest backup's chain and a day of WAL, in the daily and WAL classes.
         public let drillBackupObjects: [Int]
         public let drillWALObjects: [Int]
+        /// The AWS KMS keys that wrap the key file.
+        public var kmsKeys = 0
 
         public init(segmentsPerHour: Double, backupObjects: [Int], drillBackupObjects: [Int], drillWALObjects: [Int]) {
             (self.segmentsPerHour, self.backupObjects, self.drillBackupObjects, self.drillWALObjects)
@@ -44,6 +50,8 @@ public struct MonthlyBill: Sendable {
     }
 
     public static let hoursPerMonth = 730.0
+    /// S3's price of object tags, per 10,000 a month, and AWS KMS's of a customer managed key a month (us-east-1 list prices).
+    public static let tagsPrice = 0.01, kmsKeyPrice = 1.0
     static let gigabyte = Double(1 << 30)
 
     /// Oldest tier first, then by class.
@@ -51,8 +59,14 @@ public struct MonthlyBill: Sendable {
     public let requests: [Requests]
     public let retrievedBytes: Int
     public let retrievalDollars: Double
+    /// Objects tagged to move to a colder class (one tag each) and what storing the tags costs.
+    public let tags: Int
+    public let tagDollars: Double
+    public let kmsDollars: Double
     public let assumptions: String
-    public var total: Double { storage.reduce(0) { $0 + $1.dollars } + requests.reduce(0) { $0 + $1.dollars } + retrievalDollars }
+    public var total: Double {
+        storage.reduce(0) { $0 + $1.dollars } + requests.reduce(0) { $0 + $1.dollars } + retrievalDollars + tagDollars + kmsDollars
+    }
 
     public init(placements: [StoragePlacement.Placement], policy: RetentionPolicy, classes: S3StorageClasses, prices: PriceTable,
                 activity: Activity) {
@@ -78,6 +92,9 @@ public struct MonthlyBill: Sendable {
             let group = groups[key] ?? (name, placement.tier, 0, 0, 0)
             groups[key] = (name, placement.tier, group.objects + 1, group.bytes + placement.object.size, group.dollars + dollars)
         }
+        tags = placements.filter { $0.tier != .daily && S3StorageClasses.isColder($0.storageClass, than: S3StorageClasses.effective(classes.daily)) }.count
+        tagDollars = Double(tags) / 10_000 * Self.tagsPrice
+        kmsDollars = Double(activity.kmsKeys) * Self.kmsKeyPrice
         storage = groups.values.sorted { ($0.tier, $0.storageClass) < ($1.tier, $1.storageClass) }
             .map { Stored(storageClass: $0.storageClass, tier: $0.tier, objects: $0.objects, bytes: $0.bytes, dollars: $0.dollars) }
 
@@ -109,7 +126,8 @@ public struct MonthlyBill: Sendable {
         assumptions = "list prices of AWS us-east-1 unless TAILTOWN_S3_PRICES says otherwise, a 730-hour month, "
             + "\(String(format1: activity.segmentsPerHour)) WAL segments/h, a backup a day like the newest (\(activity.backupObjects.count) objects, "
             + "\(String(byteCount: activity.backupObjects.reduce(0, +)))), a restore drill a month reading \(String(byteCount: retrievedBytes)), "
-            + "minimums of 30/90/180 days, 128 KiB an object, archive classes +40 KiB"
+            + "minimums of 30/90/180 days, 128 KiB an object, archive classes +40 KiB, \(tags) tags, \(activity.kmsKeys) KMS keys (not their requests), "
+            + "drills in the bucket's region (from outside AWS add $0.09/GB beyond 100 GB a month)"
     }
 }
 
@@ -121,5 +139,6 @@ extension MonthlyBill {
         let asked = requests.map { "\($0.kind) \(Int($0.perMonth.rounded())) \(dollars($0.dollars))" }
         return "\(dollars(total)) a month: storage \(dollars(storage.reduce(0) { $0 + $1.dollars })) (\(stored.joined(separator: ", "))), "
             + "requests \(dollars(requests.reduce(0) { $0 + $1.dollars })) (\(asked.joined(separator: ", "))), drill retrieval \(dollars(retrievalDollars))"
+            + (tags > 0 ? ", tags \(dollars(tagDollars))" : "") + (kmsDollars > 0 ? ", KMS keys \(dollars(kmsDollars))" : "")
     }
 }

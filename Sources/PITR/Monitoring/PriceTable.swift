@@ -1,4 +1,5 @@
 import PITRConfig
+import PITRStorage
 
 /// S3 prices in USD (docs/operations.md, "The monthly bill"): AWS us-east-1 list prices by default, each overridable by
 /// TAILTOWN_S3_PRICES ("storage.STANDARD=0.023 put.GLACIER_IR=0.02 ...").
@@ -21,8 +22,8 @@ public struct PriceTable: Equatable, Sendable {
         "INTELLIGENT_TIERING": [0.023, 0.005, 0.0004, 0],
         "ONEZONE_IA": [0.01, 0.01, 0.001, 0.01],
         "GLACIER_IR": [0.004, 0.02, 0.01, 0.03],
-        "GLACIER": [0.0036, 0.03, 0.0004, 0.01],
-        "DEEP_ARCHIVE": [0.00099, 0.05, 0.0004, 0.02],
+        "GLACIER": [0.0036, 0.03, 0.0004, ArchiveClass.glacier.thawPrice(.standard)?.perGB ?? 0],
+        "DEEP_ARCHIVE": [0.00099, 0.05, 0.0004, ArchiveClass.deepArchive.thawPrice(.standard)?.perGB ?? 0],
     ].mapValues { Dictionary(uniqueKeysWithValues: zip(Item.allCases, $0)) })
 
     /// Per storage class, each item's price.

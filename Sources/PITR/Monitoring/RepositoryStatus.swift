@@ -83,7 +83,7 @@ public struct RepositoryStatus: Sendable {
     /// server's, when the repository holds it), else to the newest (`ClusterSummary.all`: after a
     /// pg_upgrade, the new one).
     public init(inventory: RepositoryInventory, policy: RetentionPolicy, now: UTCTime,
-                archive identity: ClusterIdentity? = nil, prices: PriceTable = .list) throws {
+                archive identity: ClusterIdentity? = nil, prices: PriceTable = .list, kmsKeys: Int = 0, dumpPolicy: RetentionPolicy? = nil) throws {
         let classification = inventory.classification(policy: policy, now: now)
         let chains = BackupChains(inventory.backups)
         let backups = classification.decisions.map {
@@ -150,15 +150,20 @@ public struct RepositoryStatus: Sendable {
         lastWindow = try current.flatMap { try WindowProof.load(archive: $0.identity, from: inventory.repository)?.outcome }
         drills = try DrillRecord.recent(in: inventory.repository, limit: 5)
         unreadableBackups = inventory.unreadableBackups.map { ($0.backup, "\($0.error)") }
+        // The dumps' objects follow their own retention's classes (TAILTOWN_RETAIN_DUMPS, else the backups').
+        let dumpObjects = inventory.repository.storage.storageClasses == nil ? [] : try inventory.repository.storage.listObjects(prefix: DumpDescriptor.folder + "/")
+        let dumpRetention = DumpRetention(runs: dumps, policy: dumpPolicy ?? policy, now: now)
         bill = inventory.repository.storage.storageClasses.map { classes in
             let needs = RepositoryNeeds(classification: classification, archives: inventory.archives)
             let folders = inventory.objectsByBackup
             let newest = inventory.backups.last
             let chain = newest.map { [$0] + chains.ancestors(of: $0) } ?? []
-            let activity = MonthlyBill.Activity(segmentsPerHour: Double(recent) / 24, backupObjects: (newest.flatMap { folders[$0.name] } ?? []).map(\.size),
+            var activity = MonthlyBill.Activity(segmentsPerHour: Double(recent) / 24, backupObjects: (newest.flatMap { folders[$0.name] } ?? []).map(\.size),
                                                 drillBackupObjects: chain.flatMap { folders[$0.name] ?? [] }.map(\.size),
                                                 drillWALObjects: recentWAL.map(\.size))
-            return MonthlyBill(placements: StoragePlacement(needs: needs, inventory: inventory, classes: classes, now: now).placements,
+            activity.kmsKeys = kmsKeys
+            return MonthlyBill(placements: StoragePlacement(needs: needs, inventory: inventory, classes: classes, now: now).placements
+                                   + StoragePlacement(dumps: dumpRetention, objects: dumpObjects, classes: classes, now: now).placements,
                                policy: policy, classes: classes, prices: prices, activity: activity)
         }
     }

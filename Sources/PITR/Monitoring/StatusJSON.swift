@@ -55,6 +55,7 @@ public enum StatusJSON {
                 }.joined(separator: ",") + "],\"requests\":[" + bill.requests.map {
                     "{\"kind\":\(string($0.kind)),\"per_month\":\(Int($0.perMonth.rounded())),\"usd\":\(String(format2: $0.dollars))}"
                 }.joined(separator: ",") + "],\"retrieved_bytes\":\(bill.retrievedBytes),\"retrieval_usd\":\(String(format2: bill.retrievalDollars)),"
+                    + "\"tags\":\(bill.tags),\"tags_usd\":\(String(format2: bill.tagDollars)),\"kms_usd\":\(String(format2: bill.kmsDollars)),"
                     + "\"assumptions\":\(string(bill.assumptions))}"
             } ?? "null"),
             ("last_verify", verify),

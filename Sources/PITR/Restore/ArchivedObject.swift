@@ -23,8 +23,8 @@ public struct ArchivedObject: Equatable, Sendable {
     }
 
     /// What restoring `plan` reads from an archive class: the pieces of every backup of `chain` (one listing of each
-    /// backup's folder) and the WAL files of the plan, from `index`'s listing. wal-fetch must not meet an archived
-    /// segment during recovery, so the WAL is thawed up front with the backup.
+    /// backup's folder) and the WAL files of the plan (with those the search for its target reads), from `index`'s
+    /// listing. wal-fetch must not meet an archived segment during recovery, so the WAL is thawed up front with the backup.
     static func needed(by plan: RestorePlan, chain: BackupChain, index: ArchiveIndex, storage: Storage) throws -> [ArchivedObject] {
         var found: [ArchivedObject] = []
         for backup in chain.backups {
@@ -33,7 +33,9 @@ public struct ArchivedObject: Equatable, Sendable {
             let listed = try storage.listObjects(prefix: BackupDescriptor.objectKey(backup: backup.name, object: ""))
             found += among(listed.filter { pieces.contains($0.key) }, backup: backup.name)
         }
-        let files = plan.segments.map { WALFileName.segment($0) } + plan.histories.map { WALFileName.history($0) }
+        let planned = Set(plan.segments)
+        let segments = plan.segments + plan.searchSegments.filter { !planned.contains($0) }
+        let files = segments.map { WALFileName.segment($0) } + plan.histories.map { WALFileName.history($0) }
         return found + among(files.compactMap { index.files[$0] }, backup: nil)
     }
 }
@@ -60,7 +62,12 @@ extension RestorePlan {
         }
         let classes = [ArchiveClass.glacier, .deepArchive].filter { archiveClass in archived.contains { $0.archiveClass == archiveClass } }
         for archiveClass in classes {
-            let tiers = ThawTier.allCases.map { tier in "\(tier.rawValue) \(archiveClass.thawTime(tier) ?? "not offered")" }
+            let inClass = archived.filter { $0.archiveClass == archiveClass }
+            let tiers = ThawTier.allCases.map { tier in
+                "\(tier.rawValue) " + (archiveClass.thawTime(tier).map { time in
+                    "\(time) ($\(String(format2: archiveClass.thawCost(tier, objects: inClass.count, bytes: inClass.reduce(0) { $0 + $1.storedBytes }) ?? 0)))"
+                } ?? "not offered")
+            }
             lines.append("thaw of \(archiveClass.rawValue): " + tiers.joined(separator: ", "))
         }
         if archived.contains(where: { $0.backup == nil }) {

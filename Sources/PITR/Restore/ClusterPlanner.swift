@@ -27,6 +27,16 @@ struct ClusterPlanner {
         let holder: TimelineID
     }
 
+    /// A search for the target from `backup` on the line of `timeline` that must read `segments`, some of them in an
+    /// archive storage class not known to be thawed: the target is placed once they are.
+    struct ArchivedSearch: Error {
+        let backup: BackupDescriptor
+        let timeline: TimelineID
+        /// Where the search's WAL ends; it starts at the backup's start.
+        let end: LSN
+        let segments: [WALSegmentName]
+    }
+
     func plan() throws -> RestorePlan {
         if case .number(let timeline) = request.timeline, !tree.contains(timeline) {
             throw RestorePlanError.timelineNotFound(timeline, archive: archiveName, known: tree.timelines)
@@ -54,7 +64,9 @@ struct ClusterPlanner {
         let stopSegment = lastSegment(of: backup)
         try coverage.prove(from: path.segmentNumber(backup.startLSN), through: max(stopSegment, coverage.lastArchived ?? stopSegment))
         let end = path.startLSN(ofSegment: max(stopSegment, coverage.lastArchived ?? stopSegment) + 1)
-        let newest = try locator.newestEvent(in: path.segments(from: backup.stopLSN, upTo: end))
+        // The newest commit is shown when the WAL after the backup can be read without a thaw.
+        let tail = path.segments(from: backup.stopLSN, upTo: end)
+        let newest = !archivedReadable && tail.contains(where: { inArchiveClass(.segment($0)) }) ? nil : try locator.newestEvent(in: tail)
         return try build(backup, timeline: timeline, end: end, stop: nil, newest: newest?.time)
     }
 
@@ -115,15 +127,25 @@ struct ClusterPlanner {
             timelines = [timeline]
         }
         var found: [Located] = []
+        var searches: [ArchivedSearch] = []
         var firstError: Error?
         for timeline in timelines.reversed() {
             do {
                 found.append(try locate(after: pool.filter { leads($0, to: timeline) }, to: timeline))
+            } catch let search as ArchivedSearch {
+                searches.append(search)
             } catch {
                 // The default timeline's gap is never hidden by an answer on an older fork.
                 if found.isEmpty, firstError == nil, case RestorePlanError.walGap = error { throw error }
                 firstError = firstError ?? error
             }
+        }
+        // Which line holds the target, and whether two do, is known only once every search could read its WAL.
+        if let search = searches.first {
+            var plan = try build(search.backup, timeline: search.timeline, end: search.end, stop: nil)
+            var seen = Set<WALSegmentName>()
+            plan.searchSegments = searches.flatMap(\.segments).filter { seen.insert($0).inserted }
+            return plan
         }
         guard let chosen = found.first else { throw firstError ?? RestorePlanError.noBackupOnTimeline(timelines.last ?? TimelineID(1)) }
         let holders = Set(found.map { $0.holder })
@@ -166,6 +188,15 @@ struct ClusterPlanner {
         let scanStart = path.segmentNumber(backup.stopLSN)
         let scanEnd = missing.map { $0 - 1 } ?? last
         let scan = scanStart <= scanEnd ? (scanStart...scanEnd).map(path.segment) : []
+        // WAL in an archive class is read only once thawed: the target is looked for in what comes before it, else the
+        // whole scan (backup's start on) is thawed first.
+        if !archivedReadable, let firstArchived = scan.firstIndex(where: { inArchiveClass(.segment($0)) }) {
+            if let event = try locator.stopEvent(for: request.target, exclusive: request.exclusive, in: Array(scan[..<firstArchived])) {
+                return Located(timeline: timeline, event: event, holder: path.timeline(at: event.lsn))
+            }
+            let end = path.startLSN(ofSegment: scanEnd + 1)
+            throw ArchivedSearch(backup: backup, timeline: timeline, end: end, segments: path.segments(from: backup.startLSN, upTo: end))
+        }
         if let event = try locator.stopEvent(for: request.target, exclusive: request.exclusive, in: scan) {
             return Located(timeline: timeline, event: event, holder: path.timeline(at: event.lsn))
         }
@@ -197,7 +228,7 @@ struct ClusterPlanner {
         let histories = path.timelines.filter { index.contains(.history($0)) }
         let files = segments.map { WALFileName.segment($0) } + histories.map { WALFileName.history($0) }
         // Finding the locks held at the stop decodes the WAL, which an archive class refuses until thawed.
-        let walArchived = !archivedReadable && files.contains { ArchiveClass(storageClass: index.files[$0]?.storageClass) != nil }
+        let walArchived = !archivedReadable && files.contains(where: inArchiveClass)
         let held = walArchived ? nil : try stop.flatMap { stop in
             try HeldLocks.find(segments: segments.count, scan: { try locator.scan($0, of: segments) },
                                replayed: { replays($0, stoppingAt: stop.lsn) })
@@ -275,6 +306,11 @@ struct ClusterPlanner {
             return "the end of the archived WAL at \(end), with no commit after \(Self.describeEnd(of: backup))"
         }
         return "\(event.time) (xid \(event.xid) at \(event.lsn)); the archived WAL ends at \(end)"
+    }
+
+    /// Whether the listing puts `file` in an archive storage class (a GET is refused until it is thawed).
+    private func inArchiveClass(_ file: WALFileName) -> Bool {
+        ArchiveClass(storageClass: index.files[file]?.storageClass) != nil
     }
 
     private var archiveName: String { index.archive.repository.storage.describe(index.archive.folder) }

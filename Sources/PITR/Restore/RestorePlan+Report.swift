@@ -39,6 +39,10 @@ extension RestorePlan {
         case .immediate:
             return "the end of the backup at \(backup.stopLSN) (\(backup.stopTime.iso8601))"
         case .time, .xid, .name, .lsn:
+            if let last = searchSegments.last, stop == nil {
+                return "placed once the WAL in archive storage classes is thawed: the search for the target reads it up to \(last), "
+                    + "so the WAL and download above are the most the restore reads"
+            }
             guard let stop else { return "unknown" }
             var facts = ["\(stop.lsn)"]
             if let time = stop.time { facts.append(time.description) }

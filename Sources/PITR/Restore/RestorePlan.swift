@@ -43,6 +43,10 @@ public struct RestorePlan: Equatable, Sendable {
     public internal(set) var heldLocks: HeldLocks?
     /// The objects it reads that lie in an archive storage class, to be thawed first; the planner fills it.
     public internal(set) var archived: [ArchivedObject] = []
+    /// When the search for a `.time`, `.xid` or `.name` target reads WAL in an archive storage class not known to be
+    /// thawed: every segment the search may read (`segments` then run to the last of them, `stop` is nil). The target is
+    /// placed by planning again once they are thawed; empty otherwise.
+    public internal(set) var searchSegments: [WALSegmentName] = []
 
     public init(request: RestoreRequest, backup: BackupDescriptor, targetTimeline: TimelineID, path: [Stretch],
                 segments: [WALSegmentName], histories: [TimelineID] = [], stop: StopPoint?, backupStoredBytes: Int, walStoredBytes: Int,

@@ -47,9 +47,19 @@ public struct RestoreRun {
         try thaw(plan, say: say)
         if dryRun { return }
         if plan.archived.contains(where: { $0.backup == nil }) {
-            // Thawed, the WAL can be decoded for what the plan left out: the locks held at the stop.
+            // Thawed, the WAL can be decoded for what the plan left out: where the target lies, the locks held at the stop.
+            let thawed = Set(plan.archived.map(\.key))
+            let searched = !plan.searchSegments.isEmpty
             plan = try procedure.plan(plan.request, archivedReadable: true)
-            if let heldLocks = plan.heldLocks { for line in heldLocks.report() { say("  " + line) } }
+            if searched {
+                say("plan, the target placed in the thawed WAL:")
+                let archivedLines = plan.archivedReport
+                for line in plan.report(estimate: estimate) where !archivedLines.contains(line) { say("  " + line) }
+            } else if let heldLocks = plan.heldLocks {
+                for line in heldLocks.report() { say("  " + line) }
+            }
+            // Only when the target lies where no search of the first plan looked (an older backup's line) is there more to thaw.
+            if plan.archived.contains(where: { !thawed.contains($0.key) }) { try thaw(plan, say: say) }
         }
 
         say("restore into \(options.targetDirectory):")

@@ -17,6 +17,8 @@ public struct DumpDeletionPlan {
     public let abandonedUploads: [AbandonedUpload]
     /// With S3 Object Lock, the locks of the kept runs' objects that may need to last longer; nil without a lock.
     public let locks: LockExtensions?
+    /// With S3 storage classes that move, where the kept runs' objects belong and which `delete` tags.
+    public let placement: StoragePlacement?
 
     /// `excluding`: uploads the backup plan removes already (those older than a day).
     public static func make(repository: Repository, policy: RetentionPolicy, now: UTCTime, excluding: Set<String>) throws -> DumpDeletionPlan {
@@ -39,10 +41,11 @@ public struct DumpDeletionPlan {
                     .filter { !excluding.contains($0.key) }
             }
         }
-        let locks = try repository.storage.objectLock.map { lock in
-            LockExtensions(dumps: retention, objects: try repository.storage.listObjects(prefix: DumpDescriptor.folder + "/"), lock: lock, now: now)
-        }
-        return DumpDeletionPlan(retention: retention, runs: runs, leftovers: leftovers, abandonedUploads: uploads, locks: locks)
+        let moving = repository.storage.storageClasses.flatMap { $0.transitions.isEmpty ? nil : $0 }
+        let objects = repository.storage.objectLock != nil || moving != nil ? try repository.storage.listObjects(prefix: DumpDescriptor.folder + "/") : []
+        let locks = repository.storage.objectLock.map { LockExtensions(dumps: retention, objects: objects, lock: $0, now: now) }
+        let placement = moving.map { StoragePlacement(dumps: retention, objects: objects, classes: $0, now: now) }
+        return DumpDeletionPlan(retention: retention, runs: runs, leftovers: leftovers, abandonedUploads: uploads, locks: locks, placement: placement)
     }
 
     public var isEmpty: Bool { runs.isEmpty && leftovers.isEmpty && abandonedUploads.isEmpty && (locks?.extensions.isEmpty ?? true) }
@@ -50,16 +53,17 @@ public struct DumpDeletionPlan {
     /// Extends the locks of the kept runs (with Object Lock), then removes the runs (descriptors first: without them
     /// nothing is listed), then the leftovers (leases last), then the unfinished uploads. Returns what a lock kept, and
     /// how many locks it extended.
-    public func execute(on storage: Storage, log: Log) throws -> (locked: [LockedObject], extendedLocks: Int) {
+    public func execute(on storage: Storage, log: Log) throws -> (locked: [LockedObject], extendedLocks: Int, deleted: Int, tagged: Int) {
         let extended = try locks?.execute(on: storage) ?? 0
         var locked: [LockedObject] = []
+        let keys = runs.flatMap { $0.objects } + leftovers.map(\.key)
         for (run, objects) in runs {
             locked += try storage.remove(keys: objects)
             log.info("deleted dump \(run.name)")
         }
         locked += try storage.remove(keys: leftovers.map(\.key))
         try storage.discard(abandonedUploads)
-        return (locked, extended)
+        return (locked, extended, keys.count - locked.count, try placement?.tag(on: storage) ?? 0)
     }
 
     /// The plan for people: each run kept (with its classes) or deleted (with its size), then the leftovers.
@@ -74,6 +78,7 @@ public struct DumpDeletionPlan {
             let bytes = leftovers.reduce(0) { $0 + $1.size } + abandonedUploads.reduce(0) { $0 + ($1.size ?? 0) }
             lines.append("delete  \(leftovers.count + abandonedUploads.count) objects of dump-push runs killed or failed, \(String(byteCount: bytes))")
         }
+        if let placement, !placement.text.isEmpty { lines.append(String(placement.text.dropLast())) }
         if let locks, !locks.extensions.isEmpty {
             lines.append("lock    \(locks.extensions.count) objects of kept dumps whose lock from their write ends before their run's expiry plus the margin: "
                 + "checked, and extended where it ends too soon")

@@ -37,6 +37,8 @@ public struct RetentionPlan {
 
     /// What `execute` did beside removing: the locks it extended, and what it could not remove yet.
     public struct Outcome {
+        /// Objects removed (with the dumps' when the command adds them).
+        public var deleted = 0
         public var extendedLocks = 0
         /// Objects tagged to move to a colder storage class.
         public var tagged = 0
@@ -46,6 +48,20 @@ public struct RetentionPlan {
         public var locked: [LockedObject] = []
         /// Backups whose descriptor a lock keeps: nothing of theirs was removed.
         public var lockedBackups: [String] = []
+        /// Whether the bucket's lifecycle rules were rewritten to be in step; nil when nothing moves between storage classes.
+        public var rulesRewritten: Bool?
+
+        /// "deleted 12 objects, tagged 3 to move to a colder storage class, lifecycle rules already in step": what was done.
+        public var summary: String {
+            var parts = [deleted == 0 ? "deleted nothing" : "deleted \(deleted) object\(deleted == 1 ? "" : "s")"]
+            if extendedLocks > 0 { parts.append("extended the locks of \(extendedLocks) kept objects") }
+            if removedVersions > 0 { parts.append("removed \(removedVersions) noncurrent versions whose locks had ended") }
+            if let rulesRewritten {
+                parts.append("tagged \(tagged) kept object\(tagged == 1 ? "" : "s") to move to a colder storage class")
+                parts.append(rulesRewritten ? "lifecycle rules updated" : "lifecycle rules already in step")
+            }
+            return parts.joined(separator: ", ")
+        }
     }
 
     public var isEmpty: Bool {
@@ -72,6 +88,7 @@ public struct RetentionPlan {
         for deletion in backups {
             let locked = try storage.remove(keys: [deletion.descriptorKey])
             if locked.isEmpty {
+                outcome.deleted += 1
                 removed.append(deletion)
                 log.info("deleted backup \(deletion.backup.name)")
             } else {
@@ -79,15 +96,20 @@ public struct RetentionPlan {
                 outcome.locked += locked
             }
         }
+        func remove(_ keys: [String]) throws -> Int {
+            let locked = try storage.remove(keys: keys)
+            outcome.locked += locked
+            outcome.deleted += keys.count - locked.count
+            return keys.count - locked.count
+        }
         for deletion in removed {
-            outcome.locked += try storage.remove(keys: deletion.objects.map(\.key).filter { $0 != deletion.descriptorKey })
+            _ = try remove(deletion.objects.map(\.key).filter { $0 != deletion.descriptorKey })
         }
         for deletion in wal where !deletion.files.isEmpty {
-            let locked = try storage.remove(keys: deletion.files.map(\.object.key))
-            outcome.locked += locked
-            log.info("deleted \(deletion.files.count - locked.count) WAL files of \(deletion.identity)")
+            let count = try remove(deletion.files.map(\.object.key))
+            log.info("deleted \(count) WAL files of \(deletion.identity)")
         }
-        outcome.locked += try storage.remove(keys: (orphans + superseded).map(\.key))
+        _ = try remove((orphans + superseded).map(\.key))
         try storage.discard(abandonedUploads)
         if locks != nil {
             let (removed, held) = try storage.removeNoncurrentVersions(now: .now())
@@ -95,7 +117,7 @@ public struct RetentionPlan {
             outcome.locked += held
         }
         // Last: a store refusing tags or lifecycle rules (a role without the permissions) must not keep anything from being deleted.
-        outcome.tagged = try placement?.execute(on: storage) ?? 0
+        if let placement { (outcome.tagged, outcome.rulesRewritten) = try placement.execute(on: storage) }
         return outcome
     }
 

@@ -45,19 +45,7 @@ public struct StoragePlacement: Sendable {
         }
         var placements: [Placement] = []
         func place(_ object: StoredObject, tier wanted: S3StorageClasses.Tier, window: Bool, until: RetentionExpiry) {
-            var tier = wanted
-            while window, tier > .daily, S3StorageClasses.archive.contains(S3StorageClasses.effective(classes.name(of: tier))) {
-                tier = S3StorageClasses.Tier.allCases[(S3StorageClasses.Tier.allCases.firstIndex(of: tier) ?? 1) - 1]
-            }
-            let target = classes.name(of: tier)
-            var moves = object.size > S3StorageClasses.smallestTransitioned && S3StorageClasses.isColder(target, than: object.storageClass)
-            if moves, case .at(let end) = until {
-                let name = S3StorageClasses.effective(target)
-                let earliest = max(now.secondsSinceEpoch, (object.lastModified ?? now).secondsSinceEpoch + Int64(S3StorageClasses.minimumAge(name)) * 86_400)
-                moves = end.secondsSinceEpoch - earliest >= Int64(S3StorageClasses.minimumDays(name)) * 86_400
-            }
-            placements.append(Placement(object: object, tier: tier, storageClass: moves ? S3StorageClasses.effective(target)
-                                            : S3StorageClasses.effective(object.storageClass), moves: moves))
+            placements.append(Self.placement(of: object, tier: wanted, window: window, until: until, classes: classes, now: now))
         }
         let folders = inventory.objectsByBackup
         for kept in needs.kept {
@@ -75,6 +63,35 @@ public struct StoragePlacement: Sendable {
         self.placements = placements.sorted { $0.object.key < $1.object.key }
     }
 
+    /// The dumps' objects (listed under `dumps/`) of the runs `retention` keeps: each run's take the longest of its classes
+    /// whose period has ended, as a backup's do; no dump is part of the PITR window.
+    public init(dumps retention: DumpRetention, objects: [StoredObject], classes: S3StorageClasses, now: UTCTime) {
+        let byRun = Dictionary(grouping: objects) { object in object.key.split(separator: "/").dropFirst().first.map(String.init) ?? "" }
+        placements = retention.decisions.flatMap { decision -> [Placement] in
+            guard let until = retention.until(decision.run.name) else { return [] }
+            let tier = decision.classes.compactMap { Self.tier($0, of: decision.run.stopTime, now: now) }.max() ?? .daily
+            return (byRun[decision.run.name] ?? []).map { Self.placement(of: $0, tier: tier, window: false, until: until, classes: classes, now: now) }
+        }.sorted { $0.object.key < $1.object.key }
+    }
+
+    /// Where `object`, needed at `wanted`'s tier until `until` (by the PITR window or not), belongs, and whether it moves now.
+    static func placement(of object: StoredObject, tier wanted: S3StorageClasses.Tier, window: Bool, until: RetentionExpiry,
+                          classes: S3StorageClasses, now: UTCTime) -> Placement {
+        var tier = wanted
+        while window, tier > .daily, S3StorageClasses.archive.contains(S3StorageClasses.effective(classes.name(of: tier))) {
+            tier = S3StorageClasses.Tier.allCases[(S3StorageClasses.Tier.allCases.firstIndex(of: tier) ?? 1) - 1]
+        }
+        let target = classes.name(of: tier)
+        var moves = object.size > S3StorageClasses.smallestTransitioned && S3StorageClasses.isColder(target, than: object.storageClass)
+        if moves, case .at(let end) = until {
+            let name = S3StorageClasses.effective(target)
+            let earliest = max(now.secondsSinceEpoch, (object.lastModified ?? now).secondsSinceEpoch + Int64(S3StorageClasses.minimumAge(name)) * 86_400)
+            moves = end.secondsSinceEpoch - earliest >= Int64(S3StorageClasses.minimumDays(name)) * 86_400
+        }
+        return Placement(object: object, tier: tier, storageClass: moves ? S3StorageClasses.effective(target)
+                             : S3StorageClasses.effective(object.storageClass), moves: moves)
+    }
+
     /// The tier a retention class moves a backup that stopped at `stop` to; nil for `parent`, which takes its
     /// dependents'. A periodic class counts only once the backup's period has ended: until then a later backup may take
     /// its place (the newest backup is the newest of its week, month and year, and likely not for long).
@@ -89,9 +106,15 @@ public struct StoragePlacement: Sendable {
         }
     }
 
-    /// Keeps the store's transition rules in step, then tags what moves; returns how many objects were tagged.
-    func execute(on storage: Storage) throws -> Int {
-        _ = try storage.keepTransitionRules()
+    /// Keeps the store's transition rules in step, then tags what moves; returns how many objects were tagged and
+    /// whether the rules were rewritten.
+    func execute(on storage: Storage) throws -> (tagged: Int, rulesRewritten: Bool) {
+        let rewritten = try storage.keepTransitionRules()
+        return (try tag(on: storage), rewritten)
+    }
+
+    /// Tags what moves (the rules kept by the backups' placement); returns how many objects were tagged.
+    func tag(on storage: Storage) throws -> Int {
         let moving = moves
         for placement in moving { try storage.tag(placement.object.key, tier: placement.tier) }
         return moving.count

@@ -24,6 +24,24 @@ public enum ArchiveClass: String, Equatable, Sendable {
         case (.deepArchive, .bulk): "within 48 hours"
         }
     }
+
+    /// What a thaw at `tier` costs in USD, AWS us-east-1 list prices (late 2025): per GB thawed and per 1000 RestoreObject
+    /// requests; nil when the class has no such tier. The standard tier's per-GB price is the bill's retrieval price.
+    public func thawPrice(_ tier: ThawTier) -> (perGB: Double, perThousandRequests: Double)? {
+        switch (self, tier) {
+        case (.glacier, .expedited): (0.03, 10)
+        case (.glacier, .standard): (0.01, 0.05)
+        case (.glacier, .bulk): (0, 0)
+        case (.deepArchive, .expedited): nil
+        case (.deepArchive, .standard): (0.02, 0.10)
+        case (.deepArchive, .bulk): (0.0025, 0.025)
+        }
+    }
+
+    /// The USD cost of thawing `objects` objects of `bytes` stored bytes at `tier`; nil when the class lacks the tier.
+    public func thawCost(_ tier: ThawTier, objects: Int, bytes: Int) -> Double? {
+        thawPrice(tier).map { Double(bytes) / Double(1 << 30) * $0.perGB + Double(objects) / 1000 * $0.perThousandRequests }
+    }
 }
 
 /// The retrieval tier of a thaw: faster costs more.

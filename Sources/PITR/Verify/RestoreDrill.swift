@@ -2,6 +2,7 @@ import PITRBackup
 import PITRRepository
 import PITRRestore
 import PITRRetention
+import PITRStorage
 import PITRSupport
 
 /// `verify --restore-test`: the monthly restore drill, automated (docs/operations.md, "Restore test").
@@ -35,6 +36,8 @@ public struct RestoreDrill {
         public let checks: [CheckResult]
         /// Why the drill failed before or while running the checks.
         public let failure: String?
+        /// What the drill chose that its caller did not ask for (another backup than the archived one it would use).
+        public var notes: [String] = []
         /// The plan's work: stored bytes downloaded, WAL bytes replayed (0 when no plan was made).
         public var downloadBytes = 0
         public var replayBytes = 0
@@ -44,6 +47,7 @@ public struct RestoreDrill {
 
         public var text: String {
             var lines = ["restore test of \(backup.hasPrefix("dump ") ? "" : "backup ")\(backup.isEmpty ? "?" : backup):"]
+            for note in notes { lines.append("  note: \(note)") }
             for phase in phases { lines.append("  \(phase.name): \(Stopwatch.text(phase.seconds))") }
             lines.append("  total (the measured RTO): \(Stopwatch.text(totalSeconds))")
             for result in checks {
@@ -68,6 +72,9 @@ public struct RestoreDrill {
     public var scratchParent = "/var/tmp"
     /// This binary, for restore_command.
     public var executable: String
+    /// `--thaw`: when the backup the drill would use is in an archive storage class, request its thaw (and drill it once
+    /// thawed) instead of drilling the newest backup that needs no thaw.
+    public var thaw: (tier: ThawTier, days: Int)?
 
     public init(procedure: RestoreProcedure, executable: String) {
         self.procedure = procedure
@@ -82,6 +89,7 @@ public struct RestoreDrill {
         var scratch: String?
         var started: PostgresStarter?
         var failure: String?
+        var notes: [String] = []
         var work = (download: 0, replay: 0)
         func timed<T>(_ name: String, _ body: () throws -> T) throws -> T {
             let clock = Stopwatch()
@@ -92,7 +100,7 @@ public struct RestoreDrill {
             // Without a target, the newest backup's cluster (after a pg_upgrade, the new one).
             let cluster = target == nil ? try BackupCatalog(repository: repository).list().last?.identity : nil
             let request = RestoreRequest(target: target ?? .latest, cluster: cluster)
-            let plan = try timed("plan") { try procedure.plan(request) }
+            let plan = try timed("plan") { try readable(try procedure.plan(request), notes: &notes) }
             backup = plan.backup.name
             work = RestoreEstimate.work(of: plan)
             let folder = try makeScratch()
@@ -122,8 +130,35 @@ public struct RestoreDrill {
         }
         phases.append(cleanUp(started: started, scratch: scratch, failed: failure != nil))
         var report = Report(backup: backup, phases: phases, checks: results, failure: failure)
+        report.notes = notes
         (report.downloadBytes, report.replayBytes) = work
         return report
+    }
+
+    /// `plan`, when nothing it reads waits for a thaw. Otherwise, with `thaw`, the thaw is requested and the plan made again
+    /// (its target placed in the thawed WAL) once it is done, else `DrillError.thawPending`; without, the plan of the newest
+    /// backup that needs no thaw, the choice said in `notes`, else `DrillError.archived`.
+    func readable(_ plan: RestorePlan, notes: inout [String]) throws -> RestorePlan {
+        guard !plan.archived.isEmpty else { return plan }
+        let planThaw = PlanThaw(storage: repository.storage, objects: plan.archived)
+        var progress = try planThaw.progress()
+        if let thaw, !progress.isDone {
+            notes.append(try planThaw.request(tier: thaw.tier, days: thaw.days, after: progress))
+            progress = try planThaw.progress()
+        }
+        if progress.isDone { return try procedure.plan(plan.request, archivedReadable: true) }
+        let archived = "\(plan.archived.count) object\(plan.archived.count == 1 ? "" : "s") the drill of backup \(plan.backup.name) reads "
+            + "\(plan.archived.count == 1 ? "is" : "are") in an archive storage class"
+        if thaw != nil { throw DrillError.thawPending(what: archived, progress: progress.text) }
+        for candidate in try BackupCatalog(repository: repository).list().reversed() where candidate.name != plan.backup.name {
+            var request = plan.request
+            request.backupName = candidate.name
+            guard let other = try? procedure.plan(request), other.archived.isEmpty else { continue }
+            notes.append("\(archived) and not thawed: drilling backup \(candidate.name) instead, the newest that needs no thaw; "
+                         + "verify --restore-test --thaw TIER drills \(plan.backup.name) once thawed")
+            return other
+        }
+        throw DrillError.archived(what: archived)
     }
 
     /// Stops the drill server and removes the scratch directory: the last phase.

@@ -27,7 +27,8 @@ struct MonthlyBillTests {
         try repo.addSegments(1...3)
         try repo.addBackup(stoppedAt: UTCTime(secondsSinceEpoch: now.secondsSinceEpoch - 90_000).iso8601, start: 1)
         let newest = try repo.addBackup(stoppedAt: UTCTime(secondsSinceEpoch: now.secondsSinceEpoch - 3_600).iso8601, start: 3)
-        let status = try RepositoryStatus(inventory: RepositoryInventory.load(repository: repo.repository), policy: RetentionPolicy(counts: [.daily: 7]), now: now)
+        let status = try RepositoryStatus(inventory: RepositoryInventory.load(repository: repo.repository), policy: RetentionPolicy(counts: [.daily: 7]), now: now,
+                                          kmsKeys: 1)
         let bill = try #require(status.bill)
 
         // Both backups (a day apart) anchor the window (daily): their 6 objects, all smaller than 128 KiB, are in STANDARD_IA, billed
@@ -43,13 +44,16 @@ struct MonthlyBillTests {
             + 3 * (730.0 / 24) * 0.01 / 1000                  // a backup a day like the newest: 3 PUTs in STANDARD_IA
             + 3 * 0.001 / 1000 + 3 * 0.0004 / 1000            // a drill's GETs: the newest backup, a day of WAL
         let retrievalCost = Double(newestObjects.reduce(0) { $0 + $1.size }) / Self.gigabyte * 0.01  // STANDARD_IA; STANDARD is free
-        let expected = storageCost + requestCost + retrievalCost
+        let kmsCost = 1.0                                     // one KMS key wrapping the key file, $1 a month
+        // No tags: nothing is kept in a longer class than daily.
+        let expected = storageCost + requestCost + retrievalCost + kmsCost
+        #expect(bill.tags == 0)
         print("monthly bill of the synthetic repository: \(bill.summary); by hand $\(expected)")
         #expect(abs(bill.total - expected) < 1e-12, "\(bill.total) != \(expected)")
         #expect(bill.retrievedBytes == newestObjects.reduce(0) { $0 + $1.size } + segments.reduce(0) { $0 + $1.size })
-        #expect(StatusText.render(status).contains("monthly bill      $0.00 a month: storage $0.00 (daily STANDARD "))
+        #expect(StatusText.render(status).contains("monthly bill      $1.00 a month: storage $0.00 (daily STANDARD "))
         #expect(StatusText.render(status).contains("bill assumes      list prices of AWS us-east-1"))
-        #expect(StatusJSON.render(status).contains("\"monthly_bill\":{\"usd\":0.00,\"storage\":[{\"storage_class\":\"STANDARD\",\"retention\":\"daily\""))
+        #expect(StatusJSON.render(status).contains("\"monthly_bill\":{\"usd\":1.00,\"storage\":[{\"storage_class\":\"STANDARD\",\"retention\":\"daily\""))
         #expect(StatusHTML.render(status).contains("<th>Monthly bill</th>"))
         // A file:// repository has no bill.
         let local = try SyntheticRepository()
@@ -84,6 +88,9 @@ struct MonthlyBillTests {
         print("100 GB example, least-cost defaults: \(leastCost.summary)")
         print("100 GB example, the plan's preset: \(plan.summary)")
         print("100 GB example, all STANDARD: \(standard.summary)")
+        // A tag on each object of the 11 monthly and 6 yearly chains (7 backups and a WAL segment each); weekly ones stay
+        // in the daily class.
+        #expect(leastCost.tags == 11 * 8 + 6 * 8 && leastCost.tagDollars == Double(136) / 10_000 * 0.01)
         #expect(leastCost.total < plan.total)
         #expect(plan.total < standard.total)
     }
@@ -102,5 +109,15 @@ struct MonthlyBillTests {
             let error = #expect(throws: ConfigError.self, "\(bad)") { _ = try table(bad) }
             #expect(error?.description.hasPrefix("TAILTOWN_S3_PRICES") == true, "\(String(describing: error))")
         }
+    }
+
+    /// The KMS keys the bill counts are those the settings wrap the key file with.
+    @Test func kmsKeysFromTheConfiguration() throws {
+        func count(_ environment: [String: String]) throws -> Int {
+            try Settings.load(flags: [:], environment: environment, defaultFile: "/nonexistent/tailtown-pitr.conf").kmsKeyCount
+        }
+        #expect(try count([:]) == 0)
+        #expect(try count(["TAILTOWN_KMS_KEY_ID": "alias/tailtown"]) == 1)
+        #expect(try count(["TAILTOWN_KMS_KEY_ID": "alias/tailtown", "TAILTOWN_KMS_SECOND_KEY_ID": "alias/tailtown-dr"]) == 2)
     }
 }

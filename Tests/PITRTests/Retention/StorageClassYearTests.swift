@@ -2,6 +2,8 @@ import Foundation
 import Testing
 @testable import PITRBackup
 import PITRNative
+@testable import PITRDump
+import PITRPipeline
 @testable import PITRRepository
 @testable import PITRRetention
 @testable import PITRStorage
@@ -16,13 +18,18 @@ import TestSupport
 /// small objects never move.
 @Suite("storage classes over a year", .serialized)
 struct StorageClassYearTests {
-    @Test func transitionsFollowThePolicyAndSpareTheWindow() throws {
-        let bucket = MotoServer.uniqueBucket("classes")
+    /// A new moto bucket with the plan's preset for the longer classes, so that the window's protection from archive classes
+    /// is exercised.
+    static func storage(_ name: String) throws -> (bucket: String, storage: S3Storage) {
+        let bucket = MotoServer.uniqueBucket(name)
         try MotoServer.createBucket(bucket)
         var configuration = try S3TestRepository.configuration(bucket: bucket, prefix: "pg")
-        // The plan's preset for the longer classes, so that the window's protection from archive classes is exercised.
         configuration.storageClasses = S3StorageClasses(weekly: "STANDARD_IA", monthly: "GLACIER", yearly: "DEEP_ARCHIVE")
-        let storage = try S3Storage(configuration: configuration, log: Log(level: .error))
+        return (bucket, try S3Storage(configuration: configuration, log: Log(level: .error)))
+    }
+
+    @Test func transitionsFollowThePolicyAndSpareTheWindow() throws {
+        let (bucket, storage) = try Self.storage("classes")
         let repo = try SyntheticRepository(storage: storage)
         let policy = RetentionPolicy.standard
 
@@ -113,5 +120,38 @@ struct StorageClassYearTests {
         #expect(try #require(try storage.lockEnd(of: piece)) >= (try #require(lock)))
         #expect(try MotoLifecycle.tags(bucket: storage.configuration.bucket, key: "pg/" + piece) == [S3StorageClasses.tagKey: "monthly"])
         #expect(try MotoLifecycle.rules(bucket: storage.configuration.bucket).map(\.storageClass) == ["GLACIER_IR"])
+    }
+
+    /// Dumps follow their retention class as backups do: `delete` tags the objects of a run kept as monthly or yearly
+    /// (its period ended), S3's lifecycle (as `MotoLifecycle` runs it) moves them, and the newest run stays.
+    @Test func dumpsMoveByTheirRetentionClass() throws {
+        let (bucket, storage) = try Self.storage("dumpclasses")
+        // A run on the last day of last year (yearly), one on the 28th two months back (monthly), one an hour ago (newest).
+        let now = UTCTime.now()
+        var parts = tm()
+        var seconds = time_t(now.secondsSinceEpoch)
+        gmtime_r(&seconds, &parts)
+        func day(_ year: Int32, _ month: Int32, _ mday: Int32) -> UTCTime {
+            var when = tm(tm_sec: 0, tm_min: 30, tm_hour: 2, tm_mday: mday, tm_mon: month, tm_year: year, tm_wday: 0, tm_yday: 0, tm_isdst: 0, tm_gmtoff: 0, tm_zone: nil)
+            return UTCTime(secondsSinceEpoch: Int64(timegm(&when)))
+        }
+        let stops = [day(parts.tm_year - 1, 11, 31), day(parts.tm_year, parts.tm_mon - 2, 28), UTCTime(secondsSinceEpoch: now.secondsSinceEpoch - 3_600)]
+        var runs: [DumpRun] = []
+        for stop in stops {
+            let dump = DumpDescriptor(name: stop.compact, database: "shop", startTime: stop, stopTime: stop, serverVersion: 150_014, tool: "pg_dump (PostgreSQL) 15.14",
+                                      compression: .lz4, cipher: "aes-256-gcm", keyID: "0123456789abcdef", sha256: String(repeating: "ab", count: 32),
+                                      objects: [.init(name: "db.shop.0000", archive: "db.shop", rawBytes: 300 << 10, storedBytes: 200 << 10)])
+            #expect(try storage.store(DumpDescriptor.objectKey(run: stop.compact, object: "db.shop.0000"), SecureRandom.bytes(200 << 10)) == .stored)
+            runs.append(DumpRun(name: stop.compact, dumps: [dump]))
+        }
+        let retention = DumpRetention(runs: runs, policy: .standard, now: now)
+        #expect(retention.decisions.map(\.classes).map { $0.contains(.yearly) || $0.contains(.monthly) || $0.contains(.newest) } == [true, true, true])
+        let placement = StoragePlacement(dumps: retention, objects: try storage.listObjects(prefix: "dumps/"), classes: storage.configuration.storageClasses, now: now)
+        #expect(placement.moves.map(\.storageClass) == ["DEEP_ARCHIVE", "GLACIER"], "\(placement.moves.map { "\($0.object.key) \($0.tier)" })")
+        let (tagged, rewritten) = try placement.execute(on: storage)
+        #expect(tagged == 2 && rewritten)
+        let moved = try MotoLifecycle.run(bucket: bucket, on: Date(timeIntervalSinceNow: 86_400), written: { _ in Date() })
+        #expect(Set(moved.map { "\($0.key) \($0.to)" }) == ["pg/dumps/\(stops[0].compact)/db.shop.0000 DEEP_ARCHIVE", "pg/dumps/\(stops[1].compact)/db.shop.0000 GLACIER"])
+        #expect(try MotoLifecycle.tags(bucket: bucket, key: "pg/dumps/\(stops[2].compact)/db.shop.0000").isEmpty, "the newest run stays")
     }
 }

@@ -17,6 +17,8 @@ public enum S3Error: PITRError, Equatable {
     case locked(object: String, until: UTCTime?)
     /// The store lacks a feature the repository's safety rests on (found when the repository is set up).
     case unsafeStore(store: String, missing: String)
+    /// AccessDenied to a request that needs a permission only some roles have: `permission` names it, `role` the policy.
+    case permissionMissing(request: String, permission: String, role: String)
 
     /// Every text here that came from the server (a code, a message, a key it named) is made safe
     /// for one log line and bounded (`sanitizedServerText`), as it ends up in PostgreSQL's log.
@@ -37,6 +39,9 @@ public enum S3Error: PITRError, Equatable {
             return "\(setting) \(problem)"
         case let .locked(object, until):
             return "\(object) cannot be removed yet: S3 Object Lock holds it \(until.map { "until \($0.iso8601)" } ?? "(S3 refused the deletion)")"
+        case let .permissionMissing(request, permission, role):
+            return "\(request.sanitizedServerText(limit: 1200)) was refused (HTTP 403 AccessDenied): allow \(permission) to \(role) "
+                + "(docs/s3.md, \"Minimal IAM policy: one per role\")"
         case let .unsafeStore(store, missing):
             return "\(store.sanitizedServerText(limit: 300)) does not support \(missing): refusing to use it as a repository "
                 + "(docs/s3.md, \"S3-compatible stores\")"

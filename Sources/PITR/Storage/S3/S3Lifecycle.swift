@@ -18,8 +18,10 @@ extension S3Storage {
     public func tag(_ key: String, tier: S3StorageClasses.Tier) throws {
         let body = Array(("<Tagging xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><TagSet><Tag><Key>\(S3StorageClasses.tagKey)</Key>"
             + "<Value>\(tier.rawValue)</Value></Tag></TagSet></Tagging>").utf8)
-        _ = try client.send(try S3Client.Operation(method: "PUT", key: configuration.objectKey(key), query: [("tagging", "")],
-                                                   headers: [("Content-Type", "application/xml")], body: body, checksummed: true))
+        try permitted("s3:PutObjectTagging") {
+            _ = try client.send(try S3Client.Operation(method: "PUT", key: configuration.objectKey(key), query: [("tagging", "")],
+                                                       headers: [("Content-Type", "application/xml")], body: body, checksummed: true))
+        }
     }
 
     /// Makes this repository's rules in the bucket's lifecycle configuration those `storageClasses` asks for: reads the
@@ -28,7 +30,7 @@ extension S3Storage {
     public func keepTransitionRules() throws -> Bool {
         let wanted = configuration.storageClasses.transitions.map { TransitionRule(tier: $0.tier.rawValue, storageClass: $0.storageClass, days: $0.days) }
         let get = try S3Client.Operation(method: "GET", key: "", query: [("lifecycle", "")], accepting: [404])
-        let response = try client.send(get)
+        let response = try permitted("s3:GetLifecycleConfiguration") { try client.send(get) }
         let xml = Substring(String(decoding: response.body, as: UTF8.self))
         let rules = response.isSuccess ? S3XML.elements("Rule", in: xml) : []
         let ours = rules.filter { S3XML.value("ID", in: $0)?.hasPrefix(ruleIDPrefix) == true }
@@ -42,14 +44,28 @@ extension S3Storage {
         guard present.sorted(by: { $0.tier < $1.tier }) != wanted.sorted(by: { $0.tier < $1.tier }) || present.count != ours.count else { return false }
         let kept = others.map { "<Rule>\($0)</Rule>" }
         if kept.isEmpty, wanted.isEmpty {
-            _ = try client.send(try S3Client.Operation(method: "DELETE", key: "", query: [("lifecycle", "")], accepting: [404]))
+            try permitted("s3:PutLifecycleConfiguration") {
+                _ = try client.send(try S3Client.Operation(method: "DELETE", key: "", query: [("lifecycle", "")], accepting: [404]))
+            }
             return true
         }
         let body = Array(("<LifecycleConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">" + kept.joined()
             + wanted.map(render).joined() + "</LifecycleConfiguration>").utf8)
-        _ = try client.send(try S3Client.Operation(method: "PUT", key: "", query: [("lifecycle", "")], headers: [("Content-Type", "application/xml")],
-                                                   body: body, checksummed: true))
+        try permitted("s3:PutLifecycleConfiguration") {
+            _ = try client.send(try S3Client.Operation(method: "PUT", key: "", query: [("lifecycle", "")], headers: [("Content-Type", "application/xml")],
+                                                       body: body, checksummed: true))
+        }
         return true
+    }
+
+    /// `body`, its AccessDenied said as the missing `permission`: only the maintenance role, which runs `delete`, has it.
+    private func permitted<T>(_ permission: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as S3Error {
+            guard case let .refused(request, _, "AccessDenied", _) = error else { throw error }
+            throw S3Error.permissionMissing(request: request, permission: permission, role: "the maintenance role that runs delete")
+        }
     }
 
     /// "tailtown-pitr:<prefix>:": the rules of this repository, one bucket holding several repositories under prefixes.

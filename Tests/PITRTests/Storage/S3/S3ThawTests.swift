@@ -83,4 +83,35 @@ final class S3ThawTests {
         #expect(ArchiveClass.deepArchive.thawTime(.expedited) == nil)
         #expect(ThawTier.bulk.s3Name == "Bulk")
     }
+
+    private func expectRefusal(_ permission: String, _ body: () throws -> Void) {
+        let refused = #expect(throws: S3Error.self) { try body() }
+        let text = refused?.description ?? ""
+        #expect(text.contains("was refused (HTTP 403 AccessDenied): allow \(permission) to the maintenance role that runs delete "
+                              + "(docs/s3.md, \"Minimal IAM policy: one per role\")"), "\(text)")
+        #expect(!text.contains("\n"), "one line: \(text)")
+    }
+
+    /// A role without the permissions that move objects into colder classes (the fault proxy's `nomove`: a request for tags
+    /// or the lifecycle configuration answered 403 AccessDenied, everything else forwarded): each refusal is one line naming
+    /// the missing permission and the role policy in docs/s3.md.
+    @Test func aMissingTaggingOrLifecyclePermissionIsNamedWithItsRole() throws {
+        var configuration = storage.configuration
+        configuration.storageClasses = S3StorageClasses(weekly: "STANDARD_IA", monthly: "GLACIER", yearly: "DEEP_ARCHIVE")
+        let moving = try S3Storage(configuration: configuration, log: Log(level: .error))
+        #expect(try moving.store("backups/b1/piece", Array(repeating: 7, count: 1024)) == .stored)
+        _ = try proxy.log()
+        proxy.setRate(1, faults: ["nomove"])
+        expectRefusal("s3:PutObjectTagging") { try moving.tag("backups/b1/piece", tier: .monthly) }
+        expectRefusal("s3:GetLifecycleConfiguration") { _ = try moving.keepTransitionRules() }
+        // Reading the configuration allowed, writing it refused.
+        proxy.setRate(0)
+        proxy.queue(["pass", "403"])
+        expectRefusal("s3:PutLifecycleConfiguration") { _ = try moving.keepTransitionRules() }
+        // Everything else still goes through, and the rules are kept once the permissions are there.
+        #expect(try moving.load("backups/b1/piece").count == 1024)
+        #expect(try moving.keepTransitionRules())
+        let entries = try proxy.log()
+        #expect(entries.filter { $0.fault == "403" }.map(\.method) == ["PUT", "GET", "PUT"], "\(entries.map { "\($0.method) \($0.path) \($0.fault)" })")
+    }
 }
