@@ -86,6 +86,8 @@ final class S3ObjectReader: ByteSource {
     }
 
     func read(into destination: UnsafeMutableRawBufferPointer) throws -> Int {
+        // Below, 0 bytes from the arriving chunk means its end.
+        guard !destination.isEmpty else { return 0 }
         if let (bytes, download) = arriving {
             let count = bytes.read(into: destination, at: bufferOffset)
             bufferOffset += count
