@@ -2,7 +2,8 @@
 # make bench, section "s3": one 16 MiB WAL segment to and from a local S3 server over TLS, whole processes,
 # side by side: tailtown-pitr wal-push/wal-fetch, `aws s3 cp` of the same stored bytes, pgBackRest
 # archive-push/archive-get (S3 repository, lz4, aes-256-cbc), and bare `curl` requests (the server's ceiling); and the
-# requests a wal-push and a wal-fetch make in steady state (the S3 client's count, which they log at debug level).
+# requests a wal-push and a wal-fetch make in steady state (the S3 client's count, which they log at debug level);
+# and wal-push/wal-fetch with cached role credentials into a bucket with Object Lock on, beside static keys without.
 # Everything goes through one stunnel4 endpoint (self-signed certificate) in front of plain-HTTP moto:
 # pgBackRest speaks only HTTPS to S3 and fails against moto's own TLS mode.
 # Run through bench/bench.sh (BENCH_ONLY=s3 make bench). It measures and reports; it asserts no wall time.
@@ -24,6 +25,7 @@ TARGET_REQUESTS=1
 ACCESS_KEY=AKIDBENCH
 SECRET_KEY=bench-secret-key
 BUCKET=bench
+LOCKED_BUCKET=bench-locked
 
 AWS=$(command -v aws) || die "aws (awscli) not found: bench/deps.sh installs it"
 
@@ -41,25 +43,27 @@ STUNNEL=$(command -v stunnel4 || command -v stunnel)
 TLS_PORT=${S3_ENDPOINT##*:}
 
 # A small S3 client of bare curl requests (moto checks no signatures): ls PREFIX, rm PREFIX NAME (the keys under
-# PREFIX whose last part starts with NAME), get KEY FILE, put FILE KEY, mb (make the bucket).
+# PREFIX whose last part starts with NAME), get KEY FILE, put FILE KEY, mb (make the bucket); S3_BUCKET picks another bucket.
 cat >"$WS/bin/s3" <<EOF
 #!/usr/bin/env bash
 set -euo pipefail
 auth='Authorization: AWS4-HMAC-SHA256 Credential=$ACCESS_KEY/20250101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0'
-base=$ENDPOINT/$BUCKET
+base=$ENDPOINT/\${S3_BUCKET:-$BUCKET}
 req() { curl -sSf --cacert $CA -H "\$auth" "\$@"; }
 case \$1 in
 ls) req "\$base?list-type=2&prefix=\$2" | grep -o '<Key>[^<]*</Key>' | sed -e 's/<Key>//' -e 's/<\/Key>//' || true ;;
 rm) for key in \$("\$0" ls "\$2"); do [[ \${key##*/} == "\$3"* ]] && req -o /dev/null -X DELETE "\$base/\$key"; done; true ;;
 get) req -o "\$3" "\$base/\$2" ;;
 put) req -o /dev/null -H 'Content-Type: application/octet-stream' -T "\$2" "\$base/\$3" ;;
-mb) req -o /dev/null -X PUT "\$base" ;;
+mb) req -o /dev/null -X PUT "\$base" "\${@:2}" ;;
 esac
 EOF
 chmod 0755 "$WS/bin/s3"
 S3=$WS/bin/s3
 
 "$S3" mb || die "cannot create bucket $BUCKET through $ENDPOINT (logs: $TLS)"
+S3_BUCKET=$LOCKED_BUCKET "$S3" mb -H "x-amz-bucket-object-lock-enabled: true" \
+    || die "cannot create bucket $LOCKED_BUCKET with Object Lock through $ENDPOINT (logs: $TLS)"
 say "moto behind stunnel at $ENDPOINT, bucket $BUCKET"
 
 # ---------------------------------------------------------------------------------------------
@@ -124,7 +128,11 @@ if [[ -n $TT ]]; then
     tt_config "$TT_ROLE_CONF" "s3://$BUCKET/tailtown" "AWS_ENDPOINT_URL=$ENDPOINT" "TAILTOWN_S3_CA_FILE=$CA" "AWS_REGION=us-east-1" \
         "AWS_WEB_IDENTITY_TOKEN_FILE=$WS/web-identity-token" "AWS_ROLE_ARN=arn:aws:iam::123456789012:role/bench" \
         "AWS_ENDPOINT_URL_STS=http://$(sed -n 's/^connect = //p' "$TLS/stunnel.conf")" "TAILTOWN_CACHE_DIR=$WS/cache"
-    chown postgres:postgres "$TT_ROLE_CONF" "$WS/web-identity-token"
+    # The same role into a bucket with Object Lock (governance): every PUT carries the lock's headers.
+    TT_LOCK_CONF=$WS/tailtown-lock.conf
+    sed "s|^TAILTOWN_REPO=.*|TAILTOWN_REPO=s3://$LOCKED_BUCKET/tailtown|" "$TT_ROLE_CONF" >"$TT_LOCK_CONF"
+    echo "TAILTOWN_S3_OBJECT_LOCK=governance" >>"$TT_LOCK_CONF"
+    chown postgres:postgres "$TT_ROLE_CONF" "$TT_LOCK_CONF" "$WS/web-identity-token"
 fi
 tt_key() { echo "tailtown/wal/$PG_MAJOR-$SYSID/${1:0:16}/$1"; }
 # aws reads no profile: the bench's keys come from the environment of its hyperfine run.
@@ -146,6 +154,9 @@ for seg in "${SEGS[@]}"; do
         (cd "$PGDATA" && as_pg "$TT" --config "$TT_CONF" wal-push "pg_wal/$seg") || die "tailtown-pitr wal-push $seg to S3 failed"
         (cd "$PGDATA" && as_pg "$TT" --config "$TT_CONF" wal-fetch "$seg" "$FETCHED/$seg.tailtown") || die "tailtown-pitr wal-fetch $seg failed"
         check_same tailtown-pitr "$CORPUS/$seg" "$FETCHED/$seg.tailtown"
+        (cd "$PGDATA" && as_pg "$TT" --config "$TT_LOCK_CONF" wal-push "pg_wal/$seg") || die "tailtown-pitr wal-push $seg to the locked bucket failed"
+        (cd "$PGDATA" && as_pg "$TT" --config "$TT_LOCK_CONF" wal-fetch "$seg" "$FETCHED/$seg.locked") || die "tailtown-pitr wal-fetch $seg from the locked bucket failed"
+        check_same "tailtown-pitr (Object Lock)" "$CORPUS/$seg" "$FETCHED/$seg.locked"
         "$S3" get "$(tt_key "$seg")" "$REF/$seg.object"
     else
         lz4 -1 -c "$CORPUS/$seg" >"$REF/$seg.object"
@@ -218,6 +229,12 @@ if [[ -n $TT ]]; then
         "$TT --config $TT_ROLE_CONF wal-push pg_wal/{seg}"
     measure tt_fetch_role "tailtown-pitr wal-fetch, cached web identity credentials" postgres "rm -f $FETCHED/{seg}.tailtown" \
         "$TT --config $TT_ROLE_CONF wal-fetch {seg} $FETCHED/{seg}.tailtown"
+    # A locked object cannot be deleted: the DELETE without a version id hides it under a delete marker, and the next
+    # conditional PUT writes a new version.
+    measure tt_push_lock "tailtown-pitr wal-push, cached web identity credentials, Object Lock" postgres \
+        "env S3_BUCKET=$LOCKED_BUCKET $S3 rm tailtown/wal/ {seg}" "$TT --config $TT_LOCK_CONF wal-push pg_wal/{seg}"
+    measure tt_fetch_lock "tailtown-pitr wal-fetch, cached web identity credentials, Object Lock" postgres "rm -f $FETCHED/{seg}.locked" \
+        "$TT --config $TT_LOCK_CONF wal-fetch {seg} $FETCHED/{seg}.locked"
     # Requests per call in steady state, as the S3 client counts them (retries included), averaged over the segments.
     # A binary that logs no count (one from before it did, through BENCH_BINARY) gives n/a.
     requests_of() { { grep -o '[0-9]* PUT/POST/LIST, [0-9]* GET/HEAD and [0-9]* DELETE requests' || true; } | awk '{ print $1 + $3 + $6 }'; }
@@ -264,6 +281,8 @@ ms_of() { fmt "${MEDIAN[$1]}" %.1f; }
         fi
         goal_row "wal-push, cached role credentials / static keys" "$(ratio "${MEDIAN[tt_push_role]}" "${MEDIAN[tt_push]}")" 1.02
         goal_row "wal-fetch, cached role credentials / static keys" "$(ratio "${MEDIAN[tt_fetch_role]}" "${MEDIAN[tt_fetch]}")" 1.02
+        goal_row "wal-push, cached role credentials and Object Lock / static keys, no lock" "$(ratio "${MEDIAN[tt_push_lock]}" "${MEDIAN[tt_push]}")" 1.02
+        goal_row "wal-fetch, cached role credentials and Object Lock / static keys, no lock" "$(ratio "${MEDIAN[tt_fetch_lock]}" "${MEDIAN[tt_fetch]}")" 1.02
         echo "| wal-push / aws s3 cp upload | $(ratio "${MEDIAN[tt_push]}" "${MEDIAN[aws_put]}") | | |"
         echo "| wal-fetch / aws s3 cp download | $(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[aws_get]}") | | |"
         goal_row "wal-push / curl PUT of the stored bytes" "$(ratio "${MEDIAN[tt_push]}" "${MEDIAN[curl_put]}")" "$TARGET_PUSH_VS_CURL"

@@ -11,4 +11,5 @@ static inline CURLcode tt_curl_setopt_ptr(void *fn, CURL *h, CURLoption o, const
 static inline CURLcode tt_curl_setopt_off(void *fn, CURL *h, CURLoption o, curl_off_t v) { return ((tt_curl_setopt_fn)fn)(h, o, v); }
 static inline CURLcode tt_curl_setopt_callback(void *fn, CURL *h, CURLoption o, size_t (*cb)(char *, size_t, size_t, void *)) { return ((tt_curl_setopt_fn)fn)(h, o, cb); }
 static inline CURLcode tt_curl_getinfo_long(void *fn, CURL *h, CURLINFO i, long *v) { return ((tt_curl_getinfo_fn)fn)(h, i, v); }
+static inline CURLcode tt_curl_getinfo_string(void *fn, CURL *h, CURLINFO i, char **v) { return ((tt_curl_getinfo_fn)fn)(h, i, v); }
 static inline CURLcode tt_curl_getinfo_off(void *fn, CURL *h, CURLINFO i, curl_off_t *v) { return ((tt_curl_getinfo_fn)fn)(h, i, v); }

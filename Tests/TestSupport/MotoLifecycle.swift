@@ -82,7 +82,7 @@ public enum MotoLifecycle {
     private static func request(_ method: String, _ path: String, headers: [(String, String)] = []) throws -> (Int, String) {
         var body: [UInt8] = []
         let response = try HTTPClient().perform(HTTPRequest(method: method, url: try MotoServer.endpoint() + path,
-                                                            headers: [MotoServer.authorization] + headers)) { body += $0 }
+                                                            headers: [MotoServer.authorization] + headers)) { body += $1 }
         return (response.status, String(decoding: body, as: UTF8.self))
     }
 

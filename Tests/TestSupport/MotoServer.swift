@@ -63,7 +63,7 @@ public enum MotoServer {
         let request = HTTPRequest(method: "POST", url: "\(try endpoint())/", headers: [
             authorization(service: "kms"), ("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "TrentService.CreateKey"),
         ])
-        let response = try Array("{}".utf8).withUnsafeBytes { try HTTPClient().perform(request, body: $0) { body += $0 } }
+        let response = try Array("{}".utf8).withUnsafeBytes { try HTTPClient().perform(request, body: $0) { body += $1 } }
         let text = String(decoding: body, as: UTF8.self)
         guard response.status == 200, let start = text.range(of: "\"Arn\": \"") ?? text.range(of: "\"Arn\":\""),
               let end = text[start.upperBound...].firstIndex(of: "\"") else {
@@ -88,7 +88,7 @@ public enum MotoServer {
     public static func pendingUploadKeys(bucket: String, prefix: String = "") throws -> [String] {
         var body: [UInt8] = []
         let url = "\(try endpoint())/\(bucket)?uploads" + (prefix.isEmpty ? "" : "&prefix=\(prefix)")
-        let response = try HTTPClient().perform(HTTPRequest(method: "GET", url: url, headers: [authorization])) { body += $0 }
+        let response = try HTTPClient().perform(HTTPRequest(method: "GET", url: url, headers: [authorization])) { body += $1 }
         guard response.status == 200 else { throw MotoStartError(reason: "ListMultipartUploads on \(bucket): HTTP \(response.status)") }
         return String(decoding: body, as: UTF8.self).components(separatedBy: "<Upload>").dropFirst().compactMap { upload in
             guard let start = upload.range(of: "<Key>"), let end = upload.range(of: "</Key>") else { return nil }

@@ -33,7 +33,8 @@ public struct HTTPResponse: Sendable {
 
 /// Connection settings of an `HTTPClient`. TLS peer and host verification are always on.
 public struct HTTPClientOptions: Sendable {
-    /// An extra CA bundle (PEM) for private endpoints; nil uses the system's.
+    /// An extra CA bundle (PEM) for private endpoints; nil uses the system's: its CA directory where libcurl has one
+    /// built in (Debian's /etc/ssl/certs), else its bundle.
     public var caFile: String?
     public var connectTimeoutMilliseconds: Int = 10_000
     /// A transfer slower than 1 byte/s for this long is abandoned as stalled.
@@ -70,6 +71,10 @@ public final class HTTPClient {
     private let handle: UnsafeMutableRawPointer
     private let options: HTTPClientOptions
     private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// Whether libcurl has a CA directory built in. With one, the built-in bundle is left out: OpenSSL parses every
+    /// certificate of a bundle (about 140) at each process's first handshake, while from a hashed directory it loads
+    /// only the issuers the server's chain needs.
+    private let hasCADirectory: Bool
     /// Connections opened so far: 1 after any number of requests to one server that keeps them alive.
     public private(set) var connectionsOpened = 0
 
@@ -80,6 +85,8 @@ public final class HTTPClient {
         }
         self.handle = handle
         self.options = options
+        var directory: UnsafeMutablePointer<CChar>?
+        hasCADirectory = tt_curl_getinfo_string(curl.getinfo, handle, CURLINFO_CAPATH, &directory) == CURLE_OK && directory != nil
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
@@ -90,12 +97,12 @@ public final class HTTPClient {
     }
 
     /// Sends `request` with `body` (sent with a Content-Length, never chunked) and returns
-    /// the answer. A 2xx body goes to `receive` as it arrives when one is given; an error
-    /// thrown by `receive` aborts the transfer and is rethrown as is.
+    /// the answer. A 2xx body goes to `receive` as it arrives, with the answer's status, when one is given;
+    /// an error thrown by `receive` aborts the transfer and is rethrown as is.
     /// Throws `HTTPTransportError` when no complete answer arrived.
     public func perform(_ request: HTTPRequest, body: UnsafeRawBufferPointer? = nil,
-                        receive: ((UnsafeRawBufferPointer) throws -> Void)? = nil) throws -> HTTPResponse {
-        try withoutActuallyEscaping(receive ?? { _ in }) { receiver in
+                        receive: ((_ status: Int, UnsafeRawBufferPointer) throws -> Void)? = nil) throws -> HTTPResponse {
+        try withoutActuallyEscaping(receive ?? { _, _ in }) { receiver in
             let exchange = Exchange(receive: receive == nil ? nil : receiver)
             let context = Unmanaged.passRetained(exchange)
             defer { context.release() }
@@ -129,7 +136,11 @@ public final class HTTPClient {
         try set(CURLOPT_TCP_NODELAY, 1)
         try set(CURLOPT_SSL_VERIFYPEER, 1)
         try set(CURLOPT_SSL_VERIFYHOST, 2)
-        if let caFile = options.caFile { try set(CURLOPT_CAINFO, caFile) }
+        if let caFile = options.caFile {
+            try set(CURLOPT_CAINFO, caFile)
+        } else if hasCADirectory {
+            try check(tt_curl_setopt_ptr(curl.setopt, handle, CURLOPT_CAINFO, nil), "CAINFO")
+        }
         try check(tt_curl_setopt_callback(curl.setopt, handle, CURLOPT_HEADERFUNCTION, headerCallback), "HEADERFUNCTION")
         try check(tt_curl_setopt_ptr(curl.setopt, handle, CURLOPT_HEADERDATA, context), "HEADERDATA")
         try check(tt_curl_setopt_callback(curl.setopt, handle, CURLOPT_WRITEFUNCTION, writeCallback), "WRITEFUNCTION")
@@ -211,12 +222,12 @@ public final class HTTPClient {
 
 /// The state of one request shared with the C callbacks through an opaque pointer.
 private final class Exchange {
-    let receive: ((UnsafeRawBufferPointer) throws -> Void)?
+    let receive: ((_ status: Int, UnsafeRawBufferPointer) throws -> Void)?
     var response = HTTPResponse()
     var failure: Error?
     static let errorBodyLimit = 1 << 20
 
-    init(receive: ((UnsafeRawBufferPointer) throws -> Void)?) {
+    init(receive: ((_ status: Int, UnsafeRawBufferPointer) throws -> Void)?) {
         self.receive = receive
     }
 
@@ -240,7 +251,7 @@ private final class Exchange {
     func body(_ bytes: UnsafeRawBufferPointer) -> Bool {
         if let receive, response.isSuccess {
             do {
-                try receive(bytes)
+                try receive(response.status, bytes)
             } catch {
                 failure = error
                 return false

@@ -6,6 +6,9 @@ final class S3Client {
     let configuration: S3Configuration
     let log: Log
     private let http: HTTPClient
+    /// One exchange at a time on the connection: a reader's first chunk downloads through it on a thread of its own
+    /// (`S3ObjectReader`), and a request sent meanwhile waits for that exchange to end.
+    private let connection = ConditionLock()
     /// Every attempt, retries included: each one is billed.
     private(set) var requests = RequestCounts()
 
@@ -58,7 +61,11 @@ final class S3Client {
     /// (`AWSCredentialProvider.refreshed`). Throws `S3Error.refused` for a status that is neither 2xx nor
     /// accepted, `CredentialError` when fresh credentials were refused too or could not be had,
     /// `HTTPTransportError` when no whole answer came, or what `receive` threw.
-    func attempt(_ operation: Operation, receive: ((UnsafeRawBufferPointer) throws -> Void)? = nil) throws -> HTTPResponse {
+    func attempt(_ operation: Operation, receive: ((_ status: Int, UnsafeRawBufferPointer) throws -> Void)? = nil) throws -> HTTPResponse {
+        try connection.locked { try attemptAlone(operation, receive: receive) }
+    }
+
+    private func attemptAlone(_ operation: Operation, receive: ((_ status: Int, UnsafeRawBufferPointer) throws -> Void)?) throws -> HTTPResponse {
         let credentials = try configuration.credentials.credentials()
         var response = try exchange(operation, signedWith: credentials, receive: receive)
         // Before any status the caller accepts: a GET's 403 may be stale credentials rather than a missing object.
@@ -75,7 +82,7 @@ final class S3Client {
     }
 
     private func exchange(_ operation: Operation, signedWith credentials: AWSCredentials,
-                          receive: ((UnsafeRawBufferPointer) throws -> Void)?) throws -> HTTPResponse {
+                          receive: ((_ status: Int, UnsafeRawBufferPointer) throws -> Void)?) throws -> HTTPResponse {
         let endpoint = configuration.endpoint
         var request = SigV4Signer.Request(
             method: operation.method,

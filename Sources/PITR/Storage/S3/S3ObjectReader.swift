@@ -26,16 +26,42 @@ final class S3ObjectReader: ByteSource {
     private var size: Int?
     private var etag: String?
     private var readAhead: ReadAhead?
+    /// The first chunk while it downloads on a thread of its own, read as it arrives (`bufferOffset` counts the bytes
+    /// read); nil once it is whole.
+    private var arriving: (bytes: ArrivingBytes, download: ReadAhead)?
 
     /// Called once, when the object's last chunk is taken: the read-ahead connection is free from then on.
     private var onLastChunk: (() -> Void)?
 
-    /// Fetches the first chunk; throws `StorageError.notFound` when the object does not exist.
+    /// Starts fetching the first chunk on a thread of its own and returns once its first bytes arrived, which the
+    /// reader then takes as they come; throws `StorageError.notFound` when the object does not exist.
     convenience init(client: S3Client, objectKey: String, versionID: String? = nil, chunkSize: Int,
                      openReadAheadClient: (() throws -> S3Client)? = nil) throws {
         let chunkSize = max(chunkSize, 1 << 16)
-        let first = try Self.fetch(client: client, objectKey: objectKey, versionID: versionID, from: 0, chunkSize: chunkSize, size: nil, etag: nil)
-        self.init(client: client, objectKey: objectKey, versionID: versionID, first: first, chunkSize: chunkSize, openReadAheadClient: openReadAheadClient)
+        let bytes = ArrivingBytes(capacity: chunkSize)
+        let download = ReadAhead("GET \(client.describe(objectKey))") {
+            try Self.fetch(client: client, objectKey: objectKey, versionID: versionID, from: 0, chunkSize: chunkSize, size: nil, etag: nil,
+                           into: bytes)
+        }
+        if bytes.waitForFirst() {
+            self.init(client: client, objectKey: objectKey, versionID: versionID, chunkSize: chunkSize, openReadAheadClient: openReadAheadClient,
+                      arriving: (bytes, download))
+        } else {
+            // Nothing came: an empty object, or a failure (a missing object) thrown here.
+            let first = try download.finish().get()
+            self.init(client: client, objectKey: objectKey, versionID: versionID, first: first, chunkSize: chunkSize,
+                      openReadAheadClient: openReadAheadClient)
+        }
+    }
+
+    private init(client: S3Client, objectKey: String, versionID: String?, chunkSize: Int, openReadAheadClient: (() throws -> S3Client)?,
+                 arriving: (bytes: ArrivingBytes, download: ReadAhead)) {
+        self.client = client
+        self.objectKey = objectKey
+        self.versionID = versionID
+        self.chunkSize = chunkSize
+        self.openReadAheadClient = openReadAheadClient
+        self.arriving = arriving
     }
 
     /// A reader whose first chunk (from byte 0) was fetched already; `onLastChunk` as above.
@@ -51,11 +77,26 @@ final class S3ObjectReader: ByteSource {
     }
 
     deinit {
-        // A reader dropped mid-object still waits for its download thread.
+        // A reader dropped mid-object still waits for its download threads.
+        if let arriving {
+            arriving.bytes.abandon()
+            _ = arriving.download.finish()
+        }
         _ = readAhead?.finish()
     }
 
     func read(into destination: UnsafeMutableRawBufferPointer) throws -> Int {
+        // Below, 0 bytes from the arriving chunk means its end.
+        guard !destination.isEmpty else { return 0 }
+        if let (bytes, download) = arriving {
+            let count = bytes.read(into: destination, at: bufferOffset)
+            bufferOffset += count
+            if count > 0 { return count }
+            // Every byte is read: the download's answer (its failure, or what it said of the whole object) decides.
+            arriving = nil
+            take(try download.finish().get())
+            bufferOffset = buffer.count
+        }
         if bufferOffset == buffer.count {
             guard let size, fetched < size else { return 0 }
             // The consumed chunk goes first, so at most two are held (this one and the one read ahead).
@@ -115,55 +156,65 @@ final class S3ObjectReader: ByteSource {
 
     /// GETs the bytes from `start` (at most `chunkSize`), retrying transient failures and resuming
     /// after the bytes an interrupted attempt delivered. `size` and `etag` are what earlier chunks said.
+    /// The bytes go into `arriving` as they come when one is given (a reader on another thread takes them there).
     static func fetch(client: S3Client, objectKey: String, versionID: String? = nil, from start: Int, chunkSize: Int, size: Int?,
-                      etag: String?) throws -> Chunk {
+                      etag: String?, into arriving: ArrivingBytes? = nil) throws -> Chunk {
         let end = size.map { min($0, start + chunkSize) } ?? start + chunkSize
-        var chunk: [UInt8] = []
-        chunk.reserveCapacity(end - start)
+        let chunk = arriving ?? ArrivingBytes(capacity: end - start)
         var total = size
         var answeredTag: String?
         let what = "GET \(client.describe(objectKey))"
-        try client.retrying(what) { _ in
-            // Resume after what earlier attempts delivered.
-            let from = start + chunk.count
-            var headers: [(name: String, value: String)] = [("Range", "bytes=\(from)-\(end - 1)")]
-            if let etag { headers.append(("If-Match", etag)) }
-            let operation = try S3Client.Operation(method: "GET", key: objectKey, query: versionID.map { [("versionId", $0)] } ?? [],
-                                                   headers: headers, accepting: [403, 404, 416])
-            // Bytes go straight into the chunk: after a transport error they stay there and the
-            // next attempt resumes after them (a 200 answer below replaces them all).
-            let before = chunk.count
-            let response = try client.attempt(operation) { chunk += $0 }
-            switch response.status {
-            case 404:
-                guard client.isMissingKey(response) else { throw client.refusal(operation, response) }
-                throw StorageError.notFound(object: client.describe(objectKey))
-            case 403:
-                throw try S3Storage.settleForbidden(client: client, objectKey: objectKey, response: response, operation: operation)
-            case 416 where from == 0:
-                // A range of an empty object is unsatisfiable: the object exists and is empty.
-                total = 0
-                return
-            case 416:
-                throw client.refusal(operation, response)
-            case 200:
-                // The server ignored the range and sent the whole object from byte 0.
-                let body = chunk[before...]
-                total = body.count
-                chunk = Array(body.dropFirst(start).prefix(chunkSize))
-            default:
-                guard let whole = S3ObjectReader.totalSize(response.header("content-range")) else {
-                    throw S3Error.malformedAnswer(request: what, problem: "206 without a valid Content-Range")
+        do {
+            try client.retrying(what) { _ in
+                // Resume after what earlier attempts delivered.
+                let from = start + chunk.count
+                var headers: [(name: String, value: String)] = [("Range", "bytes=\(from)-\(end - 1)")]
+                if let etag { headers.append(("If-Match", etag)) }
+                let operation = try S3Client.Operation(method: "GET", key: objectKey, query: versionID.map { [("versionId", $0)] } ?? [],
+                                                       headers: headers, accepting: [403, 404, 416])
+                // The object's offset of the answer's next byte: a 206 starts where it was asked to, a 200 (the server
+                // ignored the range) at byte 0. Only the bytes the chunk still lacks are kept, so every byte kept is
+                // final, and after a transport error the next attempt resumes after them.
+                var offset: Int?
+                let response = try client.attempt(operation) { status, bytes in
+                    let first = offset ?? (status == 200 ? 0 : from)
+                    offset = first + bytes.count
+                    let lower = start + chunk.count - first, upper = min(end - first, bytes.count)
+                    if lower < upper { try chunk.append(UnsafeRawBufferPointer(rebasing: bytes[lower..<upper])) }
                 }
-                total = whole
+                switch response.status {
+                case 404:
+                    guard client.isMissingKey(response) else { throw client.refusal(operation, response) }
+                    throw StorageError.notFound(object: client.describe(objectKey))
+                case 403:
+                    throw try S3Storage.settleForbidden(client: client, objectKey: objectKey, response: response, operation: operation)
+                case 416 where from == 0:
+                    // A range of an empty object is unsatisfiable: the object exists and is empty.
+                    total = 0
+                    return
+                case 416:
+                    throw client.refusal(operation, response)
+                case 200:
+                    // The whole object, from byte 0.
+                    total = offset ?? 0
+                default:
+                    guard let whole = S3ObjectReader.totalSize(response.header("content-range")) else {
+                        throw S3Error.malformedAnswer(request: what, problem: "206 without a valid Content-Range")
+                    }
+                    total = whole
+                }
+                if answeredTag == nil { answeredTag = response.header("etag") }
             }
-            if answeredTag == nil { answeredTag = response.header("etag") }
+        } catch {
+            chunk.end()
+            throw error
         }
-        let whole = total ?? start + chunk.count
-        if start + chunk.count < whole, chunk.isEmpty {
+        let bytes = chunk.end()
+        let whole = total ?? start + bytes.count
+        if start + bytes.count < whole, bytes.isEmpty {
             throw S3Error.malformedAnswer(request: what, problem: "an empty range where \(whole - start) bytes remain")
         }
-        return Chunk(start: start, bytes: chunk, size: whole, etag: etag ?? answeredTag)
+        return Chunk(start: start, bytes: bytes, size: whole, etag: etag ?? answeredTag)
     }
 
     /// The total of "bytes 0-99/1234".

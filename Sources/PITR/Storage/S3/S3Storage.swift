@@ -243,7 +243,7 @@ public final class S3Storage: Storage {
                                                headers: [("Range", range)], accepting: [403, 404, 416])
         let bytes: [UInt8]? = try client.retrying("GET \(describe(key))") { _ in
             var bytes: [UInt8] = []
-            let response = try client.attempt(operation) { bytes += $0 }
+            let response = try client.attempt(operation) { bytes += $1 }
             switch response.status {
             case 404:
                 guard client.isMissingKey(response) else { throw client.refusal(operation, response) }

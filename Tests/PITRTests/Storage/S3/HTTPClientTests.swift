@@ -25,7 +25,7 @@ struct HTTPClientTests {
         #expect(put.header("ETag") != nil)
 
         var received: [UInt8] = []
-        let get = try client.perform(HTTPRequest(method: "GET", url: "\(endpoint)/\(bucket)/a/object", headers: anyAuthorization)) { received += $0 }
+        let get = try client.perform(HTTPRequest(method: "GET", url: "\(endpoint)/\(bucket)/a/object", headers: anyAuthorization)) { received += $1 }
         #expect(get.status == 200)
         #expect(received.count == payload.count)
         let sameBytes = received == payload
@@ -34,7 +34,7 @@ struct HTTPClientTests {
 
         var tail: [UInt8] = []
         let ranged = try client.perform(HTTPRequest(method: "GET", url: "\(endpoint)/\(bucket)/a/object",
-                                                    headers: anyAuthorization + [("Range", "bytes=-10")])) { tail += $0 }
+                                                    headers: anyAuthorization + [("Range", "bytes=-10")])) { tail += $1 }
         #expect(ranged.status == 206)
         #expect(tail == Array(payload.suffix(10)))
 
@@ -69,7 +69,7 @@ struct HTTPClientTests {
         let endpoint = try MotoServer.endpoint()
         let client = try HTTPClient()
         var delivered = 0
-        let missing = try client.perform(HTTPRequest(method: "GET", url: "\(endpoint)/no-such-bucket-xyz/key")) { delivered += $0.count }
+        let missing = try client.perform(HTTPRequest(method: "GET", url: "\(endpoint)/no-such-bucket-xyz/key")) { delivered += $1.count }
         #expect(missing.status == 404)
         #expect(delivered == 0)
         #expect(String(decoding: missing.body, as: UTF8.self).contains("NoSuchBucket"))
@@ -84,7 +84,7 @@ struct HTTPClientTests {
         let payload = [UInt8](repeating: 1, count: 1 << 20)
         _ = try payload.withUnsafeBytes { try client.perform(HTTPRequest(method: "PUT", url: "\(endpoint)/\(bucket)/k"), body: $0) }
         #expect(throws: Stop.self) {
-            _ = try client.perform(HTTPRequest(method: "GET", url: "\(endpoint)/\(bucket)/k", headers: anyAuthorization)) { _ in throw Stop() }
+            _ = try client.perform(HTTPRequest(method: "GET", url: "\(endpoint)/\(bucket)/k", headers: anyAuthorization)) { _, _ in throw Stop() }
         }
         // The handle is still usable afterwards.
         let head = try client.perform(HTTPRequest(method: "HEAD", url: "\(endpoint)/\(bucket)/k", headers: anyAuthorization))
