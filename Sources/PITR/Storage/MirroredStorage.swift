@@ -1,7 +1,7 @@
 import PITRSupport
 
 /// Two storages written as one: what `backup-push` and `dump-push` store goes to the first and, in the same pass over
-/// the encoded bytes, to the second (TAILTOWN_REPO2), so the server is read once. Everything is read from the first.
+/// the encoded bytes, to the second (TAILTOWN_REPO2) at the same time (`MirroredUpload`), so the server is read once. Everything is read from the first.
 /// The second never fails the first: once a write to it fails, the object is aborted there and `secondFailures` says
 /// which (the command reports it, and `status` shows the difference as the copy's lag).
 public final class MirroredStorage: Storage {
@@ -85,48 +85,88 @@ public final class MirroredStorage: Storage {
     }
 }
 
-/// One object written to both storages of a `MirroredStorage`, the same bytes in the same call.
+/// One object written to both storages of a `MirroredStorage`, the same bytes, at the same time: the bytes for the
+/// second are copied in chunks that a `HandOffThread` writes while the caller writes the first and encodes the next; both
+/// commits run at once, and `commit` returns when both ended. Once a write to the second fails, its thread skips the
+/// rest; the failure is reported at `commit`.
 final class MirroredUpload: Upload {
+    /// The bytes handed over at once, and how many such chunks may wait: more than an S3 part (17 MiB), so that the
+    /// second's send of one part, which blocks its thread, overlaps the encoding of the next.
+    static let chunkSize = 1 << 20
+    static let chunksAhead = 24
+
     private let key: String
     private let first: Upload
-    private var second: Upload?
     private let storage: MirroredStorage
+    /// The second's upload and its first failure, touched only on `thread` until `close` returned.
+    private let second: SecondUpload?
+    private let thread: HandOffThread?
+    private var chunk: [UInt8] = []
 
+    private final class SecondUpload {
+        let upload: Upload
+        var failure: Error?
+        init(_ upload: Upload) { self.upload = upload }
+    }
+
+    /// Writes the second in the caller's thread when no thread can be started.
     init(key: String, first: Upload, second: Upload?, storage: MirroredStorage) {
         self.key = key
         self.first = first
-        self.second = second
         self.storage = storage
+        self.second = second.map(SecondUpload.init)
+        thread = second == nil ? nil : try? HandOffThread(depth: Self.chunksAhead)
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if second != nil {
+            chunk += bytes
+            if chunk.count >= Self.chunkSize { handChunk() }
+        }
         try first.write(bytes)
-        do { try second?.write(bytes) } catch { dropSecond(error) }
     }
 
     func commit(replace: Bool) throws -> CommitOutcome {
+        var secondCommitted = false
+        if let second {
+            handChunk()
+            onSecond {
+                guard second.failure == nil else { return second.upload.abort() }
+                do { _ = try second.upload.commit(replace: replace); secondCommitted = true } catch { second.failure = error }
+            }
+        }
         let outcome: CommitOutcome
         do {
             outcome = try first.commit(replace: replace)
         } catch {
-            second?.abort()
-            second = nil
+            thread?.close()
+            // What the first does not hold, the second must not either.
+            if secondCommitted { try? storage.second.remove(key) }
             throw error
         }
-        do { _ = try second?.commit(replace: replace) } catch { storage.secondFailed(key, error) }
-        second = nil
+        thread?.close()
+        if let failure = second?.failure { storage.secondFailed(key, failure) }
         return outcome
     }
 
     func abort() {
+        if let second { onSecond { second.upload.abort() } }
+        thread?.close()
         first.abort()
-        second?.abort()
-        second = nil
     }
 
-    private func dropSecond(_ error: Error) {
-        second?.abort()
-        second = nil
-        storage.secondFailed(key, error)
+    private func handChunk() {
+        guard let second, !chunk.isEmpty else { return }
+        let bytes = chunk
+        chunk = []
+        chunk.reserveCapacity(Self.chunkSize)
+        onSecond {
+            guard second.failure == nil else { return }
+            do { try bytes.withUnsafeBytes { try second.upload.write($0) } } catch { second.failure = error }
+        }
+    }
+
+    private func onSecond(_ work: @escaping () -> Void) {
+        if let thread { thread.hand(work) } else { work() }
     }
 }
