@@ -3,11 +3,12 @@ import PITRSupport
 /// Two storages read as one, for `restore` and `dump-fetch` with a second repository (TAILTOWN_REPO2): each object is
 /// read from the first that has it, the second asked when the first answers that it is missing or cannot be reached,
 /// with a warning naming the second; a listing is the union of both (the first's entry where both hold a key), or the
-/// one that answers. What is written goes to the first.
+/// one that answers. What is written goes to the first. An object that fails its checks in the first (altered, cut
+/// short, another key) is the decoder's to find: it reads the second's copy instead (`Repository.otherCopy`).
 public final class FallbackStorage: Storage {
     public let first: Storage
     public let second: Storage
-    private let log: Log
+    package let log: Log
 
     public init(first: Storage, second: Storage, log: Log) {
         self.first = first

@@ -7,9 +7,8 @@ extension PostgreSQLIntegration {
     /// TAILTOWN_REPO2, as processes against a real PostgreSQL 15 cluster: a file:// first repository and an s3://
     /// second (moto, behind the fault proxy so that it can be cut off), and the second repositories that are refused.
     @Suite struct SecondRepositoryTests {
-        /// The keys under `prefix` of a file:// repository, as the object keys of the second would be.
-        static func fileKeys(_ tailtown: Tailtown, under prefix: String) -> Set<String> {
-            let root = tailtown.repository.root
+        /// The keys under `prefix` of the file:// repository at `root`, as the object keys of the second would be.
+        static func fileKeys(_ root: String, under prefix: String) -> Set<String> {
             var keys = Set<String>()
             let walker = FileManager.default.enumerator(atPath: root + "/" + prefix)
             while let relative = walker?.nextObject() as? String {
@@ -37,7 +36,7 @@ extension PostgreSQLIntegration {
             ], as: "both.conf")
             let source = try RestoreSource(sandbox: sandbox, tailtown: both)
             defer { try? source.cluster.stop() }
-            let walKeys = { Self.fileKeys(first, under: "wal/") }
+            let walKeys = { Self.fileKeys(first.repository.root, under: "wal/") }
             let missingFromSecond = { () throws -> Set<String> in walKeys().subtracting(try storage.list(prefix: "wal/")) }
 
             // Under load: a backup and a dump, each written to both in one pass, byte for byte the same.
@@ -47,7 +46,7 @@ extension PostgreSQLIntegration {
             try source.backup()
             try sandbox.tailtown(["--config", both.configFile, "dump-push", "--dbname", source.cluster.conninfo]).check()
             for prefix in ["backups/", "dumps/"] {
-                let keys = Self.fileKeys(first, under: prefix)
+                let keys = Self.fileKeys(first.repository.root, under: prefix)
                 let copies = Set(try storage.list(prefix: prefix))
                 #expect(!keys.isEmpty && keys == copies, "\(prefix): \(keys)")
                 for key in keys {
@@ -94,6 +93,61 @@ extension PostgreSQLIntegration {
             let alone = try S3Services.configure(in: sandbox, storage: storage, endpoint: try S3Services.moto.get(), compression: "lz4",
                                                  encrypted: false, extra: ["TAILTOWN_ENCRYPTION_KEY_FILE=\(sandbox.path("tailtown.key"))"])
             try RestoreRun(sandbox: sandbox, tailtown: alone).expectRows(["--to", target], into: "from-second", Array(1...6))
+        }
+
+        /// Objects of the first that fail their checks (bytes altered, another key id, cut short) are read from the second,
+        /// with a warning naming both copies; the restore holds exactly the rows committed up to the target.
+        @Test func objectsFailingTheirChecksInTheFirstAreReadFromTheSecond() throws {
+            let sandbox = try Sandbox()
+            let first = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: true)
+            let secondRoot = try sandbox.makeDirectory("second")
+            let both = try first.adding(["TAILTOWN_REPO2=file://\(secondRoot)"], as: "both.conf")
+            let source = try RestoreSource(sandbox: sandbox, tailtown: both)
+            defer { try? source.cluster.stop() }
+            try source.commitRows(2)
+            try source.backup()
+            try source.commitRows(3)
+            try source.archiveAll()
+            let target = try source.timeBetween(4)
+            try source.commitRows(1)
+            try source.archiveAll()
+            let walKeys = { (root: String) in Self.fileKeys(root, under: "wal/") }
+            try waitUntil("the copier to copy every WAL object", seconds: 120,
+                          detail: { "\(walKeys(first.repository.root).subtracting(walKeys(secondRoot)).sorted())" }) {
+                walKeys(first.repository.root).isSubset(of: walKeys(secondRoot))
+            }
+            try source.cluster.stop()
+
+            // In the first: the backup's largest piece altered in its middle; every WAL segment altered, given another key
+            // id, or cut short, in turn.
+            let root = first.repository.root
+            let pieces = try Self.fileKeys(root, under: "backups/").map { (key: $0, size: try contents(of: root + "/" + $0).count) }
+            let piece = try #require(pieces.max { $0.size < $1.size }).key
+            var bytes = try contents(of: root + "/" + piece)
+            bytes[bytes.count / 2] ^= 0xFF
+            try bytes.write(to: URL(fileURLWithPath: root + "/" + piece))
+            let segments = walKeys(root).filter { $0.split(separator: "/").last?.count == 24 }.sorted()
+            #expect(segments.count >= 3, "\(segments)")
+            for (index, segment) in segments.enumerated() {
+                var bytes = try contents(of: root + "/" + segment)
+                switch index % 3 {
+                case 0: bytes[bytes.count / 2] ^= 0xFF
+                case 1: bytes.replaceSubrange(8..<16, with: Data(repeating: 0xAB, count: 8))
+                default: bytes = bytes.prefix(bytes.count / 2)
+                }
+                try bytes.write(to: URL(fileURLWithPath: root + "/" + segment))
+            }
+
+            let (restored, copy) = try RestoreRun(sandbox: sandbox, tailtown: both).run(["--to", target, "--start"], into: "restored")
+            defer { copy.stop() }
+            #expect(restored.status == 0, "\(restored.stdout)\(restored.stderr)")
+            #expect(restored.stderr.contains("object file://\(root)/\(piece) failed authentication")
+                    && restored.stderr.contains("read from file://\(secondRoot)/\(piece) instead"), "\(restored.stderr)")
+            #expect(try copy.ids() == [1, 2, 3, 4])
+            // Recovery's wal-fetch read the segments from the second, each with a warning naming it.
+            let serverLog = try String(contentsOfFile: copy.directory + ".postgresql.log", encoding: .utf8)
+            #expect(serverLog.contains("fetched from the second repository file://\(secondRoot)"), "\(serverLog)")
+            #expect(!serverLog.contains("is missing from"), "\(serverLog)")
         }
 
         @Test func refusesASecondRepositoryOfAnotherRepositoryKeyOrPlace() throws {
