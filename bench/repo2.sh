@@ -77,8 +77,12 @@ for ((run = 1; run <= RUNS; run++)); do
         binary=$TT
         [[ $key == both ]] || binary=$SEQUENTIAL
         timed "$key-$run" "$binary" --config "$WS/$key-$run.conf" backup-push --dbname "$CONNINFO"
-        # A second that missed objects would make the run measure something else.
-        if grep -q "not written to the second repository" "$LOGS/$key-$run.log"; then die "$key: the second repository missed objects (log: $LOGS/$key-$run.log)"; fi
+        # A second that missed objects would make the run measure something else: both must hold the same pieces.
+        stored=$(find "$TT_REPO/backups" -type f | wc -l)
+        copied=$(curl -sf --cacert "$S3_CA" "$S3_ENDPOINT/$BUCKET?list-type=2&prefix=$key-$run/backups/" \
+            -H "Authorization: AWS4-HMAC-SHA256 Credential=$ACCESS_KEY/20250101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0" \
+            | grep -o '<Key>' | wc -l)
+        ((copied == stored)) || die "$key: the second repository holds $copied backup objects, the first $stored (log: $LOGS/$key-$run.log)"
     done
 done
 for key in "${ORDER[@]}"; do
