@@ -86,6 +86,16 @@ extension PostgreSQLIntegration {
             let verified = try sandbox.tailtown(["--config", both.configFile, "verify"])
             #expect(verified.status == 0 && verified.stdout.contains("second repository s3://\(storage.configuration.bucket)/second/:")
                     && verified.stdout.contains("difference: the second lacks 0 objects"), "\(verified.stdout)\(verified.stderr)")
+            // --json: the first's report, and the second's beside it with the difference.
+            let verifiedJSON = try sandbox.tailtown(["--config", both.configFile, "verify", "--json"])
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(verifiedJSON.stdout.utf8)) as? [String: Any], "\(verifiedJSON.stdout)")
+            let secondPart = try #require(document["second"] as? [String: Any], "\(verifiedJSON.stdout)")
+            let secondReport = secondPart["report"] as? [String: Any]
+            let difference = secondPart["difference"] as? [String: [String: Any]]
+            #expect(verifiedJSON.status == 0 && document["ok"] as? Bool == true && secondReport?["ok"] as? Bool == true, "\(verifiedJSON.stdout)")
+            #expect(secondPart["repository"] as? String == "s3://\(storage.configuration.bucket)/second/", "\(verifiedJSON.stdout)")
+            #expect(secondReport?["wal_files"] as? Int == document["wal_files"] as? Int && secondReport?["backups"] as? Int == 1, "\(verifiedJSON.stdout)")
+            #expect(difference?["second_lacks"]?["objects"] as? Int == 0 && difference?["first_lacks"]?["objects"] as? Int == 0, "\(verifiedJSON.stdout)")
 
             // The first repository gone: the second alone restores exactly the rows committed up to the target.
             try source.cluster.stop()
