@@ -4,8 +4,9 @@ import PITRStorage
 import TestSupport
 
 extension PostgreSQLIntegration {
-    /// TAILTOWN_REPO2, as processes against a real PostgreSQL 15 cluster: a file:// first repository and an s3://
-    /// second (moto, behind the fault proxy so that it can be cut off), and the second repositories that are refused.
+    /// TAILTOWN_REPO2, as processes against real PostgreSQL clusters (every supported major for the main proof, 15
+    /// elsewhere): a file:// first repository and an s3:// second (moto, behind the fault proxy so that it can be cut
+    /// off), objects failing their checks in the first, and the second repositories that are refused.
     @Suite struct SecondRepositoryTests {
         /// The keys under `prefix` of the file:// repository at `root`, as the object keys of the second would be.
         static func fileKeys(_ root: String, under prefix: String) -> Set<String> {
@@ -22,7 +23,8 @@ extension PostgreSQLIntegration {
             return keys
         }
 
-        @Test func fileFirstS3SecondKeepsArchivingThroughAnOutageThenRestoresAlone() throws {
+        @Test(arguments: PostgreSQL.supportedMajors)
+        func fileFirstS3SecondKeepsArchivingThroughAnOutageThenRestoresAlone(major: Int) throws {
             let sandbox = try Sandbox()
             let first = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: true)
             let storage = try S3Services.makeBucket("it-repo2", prefix: "second")
@@ -34,7 +36,7 @@ extension PostgreSQLIntegration {
                 "TAILTOWN_REPO2_AWS_ACCESS_KEY_ID=\(S3Services.credentials.accessKeyID)",
                 "TAILTOWN_REPO2_AWS_SECRET_ACCESS_KEY=integration-secret-key", "TAILTOWN_REPO2_S3_MAX_RETRIES=0",
             ], as: "both.conf")
-            let source = try RestoreSource(sandbox: sandbox, tailtown: both)
+            let source = try RestoreSource(sandbox: sandbox, tailtown: both, major: major)
             defer { try? source.cluster.stop() }
             let walKeys = { Self.fileKeys(first.repository.root, under: "wal/") }
             let missingFromSecond = { () throws -> Set<String> in walKeys().subtracting(try storage.list(prefix: "wal/")) }
@@ -44,7 +46,8 @@ extension PostgreSQLIntegration {
             try source.cluster.pgbench(["-c", "2", "-t", "200"])
             try source.commitRows(2)
             try source.backup()
-            try sandbox.tailtown(["--config", both.configFile, "dump-push", "--dbname", source.cluster.conninfo]).check()
+            try sandbox.tailtown(["--config", both.configFile, "dump-push", "--dbname", source.cluster.conninfo,
+                                 "--pg-bin", try PostgreSQL.binDirectory(major: major)]).check()
             for prefix in ["backups/", "dumps/"] {
                 let keys = Self.fileKeys(first.repository.root, under: prefix)
                 let copies = Set(try storage.list(prefix: prefix))
@@ -102,7 +105,7 @@ extension PostgreSQLIntegration {
             try FileManager.default.removeItem(atPath: first.repository.root)
             let alone = try S3Services.configure(in: sandbox, storage: storage, endpoint: try S3Services.moto.get(), compression: "lz4",
                                                  encrypted: false, extra: ["TAILTOWN_ENCRYPTION_KEY_FILE=\(sandbox.path("tailtown.key"))"])
-            try RestoreRun(sandbox: sandbox, tailtown: alone).expectRows(["--to", target], into: "from-second", Array(1...6))
+            try RestoreRun(sandbox: sandbox, tailtown: alone, major: major).expectRows(["--to", target], into: "from-second", Array(1...6))
         }
 
         /// Objects of the first that fail their checks (bytes altered, another key id, cut short) are read from the second,
