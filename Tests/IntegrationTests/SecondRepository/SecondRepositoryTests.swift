@@ -163,6 +163,44 @@ extension PostgreSQLIntegration {
             #expect(!serverLog.contains("is missing from"), "\(serverLog)")
         }
 
+        /// A backup, a dump and WAL made before TAILTOWN_REPO2 was set: status counts them in the copy's lag, and `delete
+        /// --confirm` copies them to the second, after which the second alone restores.
+        @Test func deleteCopiesWhatTheSecondMissed() throws {
+            let sandbox = try Sandbox()
+            let first = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: true)
+            let source = try RestoreSource(sandbox: sandbox, tailtown: first)
+            defer { try? source.cluster.stop() }
+            try source.commitRows(2)
+            try source.backup()
+            try sandbox.tailtown(["--config", first.configFile, "dump-push", "--dbname", source.cluster.conninfo, "--database", "postgres"]).check()
+            try source.commitRows(2)
+            try source.archiveAll()
+            let target = try source.timeBetween(3)
+            try source.cluster.stop()
+
+            let secondRoot = try sandbox.makeDirectory("second")
+            let both = try first.adding(["TAILTOWN_REPO2=file://\(secondRoot)"], as: "both.conf")
+            let keys = { (root: String) in Self.fileKeys(root, under: "") }
+            let lagging = try sandbox.tailtown(["--config", both.configFile, "status"]).check()
+            #expect(lagging.contains("second repository file://\(secondRoot): ") && lagging.contains("not copied yet"), "\(lagging)")
+            let dryRun = try sandbox.tailtown(["--config", both.configFile, "delete"]).check()
+            #expect(dryRun.contains("the second repository file://\(secondRoot) lacks") && dryRun.contains("not set up yet")
+                    && !keys(secondRoot).contains { $0.hasPrefix("backups/") },
+                    "\(dryRun)")
+            let deleted = try sandbox.tailtown(["--config", both.configFile, "delete", "--confirm"]).check()
+            #expect(deleted.contains("to the second repository"), "\(deleted)")
+            #expect(keys(first.repository.root).isSubset(of: keys(secondRoot)),
+                    "\(keys(first.repository.root).subtracting(keys(secondRoot)).sorted())")
+            #expect(keys(secondRoot).contains { $0.hasPrefix("backups/") } && keys(secondRoot).contains { $0.hasPrefix("dumps/") })
+            let caughtUp = try sandbox.tailtown(["--config", both.configFile, "status"]).check()
+            #expect(caughtUp.contains("second repository file://\(secondRoot): up to date"), "\(caughtUp)")
+
+            // The first gone: the second alone restores exactly the rows up to the target.
+            try FileManager.default.removeItem(atPath: first.repository.root)
+            let alone = try first.adding(["TAILTOWN_REPO=file://\(secondRoot)"], as: "alone.conf")
+            try RestoreRun(sandbox: sandbox, tailtown: alone).expectRows(["--to", target], into: "from-second", [1, 2, 3])
+        }
+
         @Test func refusesASecondRepositoryOfAnotherRepositoryKeyOrPlace() throws {
             let sandbox = try Sandbox()
             let tailtown = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: true)
