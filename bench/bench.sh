@@ -94,6 +94,7 @@ bench_section() {
 bench_section wal bench/wal.sh
 bench_section s3 bench/s3.sh
 bench_section backup bench/backup.sh
+bench_section repo2 bench/repo2.sh  # backup-push to two repositories at once, against the first alone and one after the other
 bench_section dump bench/dump.sh  # dump-push against pg_dump | lz4 | openssl, peak RSS
 bench_section walrate bench/wal-rate.sh  # push-ahead, prefetch and recovery rates
 bench_section restore bench/restore.sh

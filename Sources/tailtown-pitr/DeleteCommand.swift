@@ -13,8 +13,9 @@ struct DeleteCommand: ParsableCommand {
             Keeps the newest backup of each of the last N days, ISO weeks, months and years (UTC), marked \
             backups and the newest backup; WAL continuously from the oldest backup kept as daily, and only \
             start to stop for the others; the newest dump run of each period of TAILTOWN_RETAIN_DUMPS and the \
-            newest run, and removes what killed dump-push runs left. With TAILTOWN_REPO2, the policies apply to each repository, \
-            and the first keeps what the second does not hold yet. Without --confirm nothing changes.
+            newest run, and removes what killed dump-push runs left. With TAILTOWN_REPO2, what the second lacks is copied to it \
+            first (backups and dumps it missed, oldest first), the policies apply to each repository, and the first keeps what \
+            the second does not hold yet. Without --confirm nothing changes.
             """
     )
 
@@ -31,6 +32,14 @@ struct DeleteCommand: ParsableCommand {
                 try apply(to: repository, invocation: invocation)
                 return
             }
+            // What the second lacks is copied first (oldest first), so that the first may delete it once the policy says so;
+            // a second that was never written to is set up first (as wal-push would), with --confirm only.
+            if confirm { try pair.setUp(archives: []) }
+            let backfill = try SecondRepositoryBackfill(pair: pair)
+            if !backfill.objects.isEmpty {
+                print(backfill.text, terminator: "")
+                if confirm { print("copied  \(String(byteCount: try backfill.run(log: invocation.log))) to the second repository") }
+            }
             // The first keeps what the second does not hold at the same size (listed before the second deletes anything).
             let held = Dictionary(try pair.second.storage.listObjects(prefix: "").map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
             let sizes = Dictionary(try repository.storage.listObjects(prefix: "").map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
@@ -41,7 +50,11 @@ struct DeleteCommand: ParsableCommand {
                 print("kept    \(guarded.kept.count) objects the second repository does not hold yet: a later delete removes them once copied")
             }
             print("second repository \(pair.second.name):")
-            try apply(to: pair.second, invocation: invocation)
+            if try pair.second.storage.size(of: Repository.markerKey) == nil {
+                print("not set up yet: delete --confirm sets it up and copies what it lacks")
+            } else {
+                try apply(to: pair.second, invocation: invocation)
+            }
         }
     }
 

@@ -87,30 +87,26 @@ struct VerifyCommand: ParsableCommand {
             verifier.thaw = thawing.tier.map { ($0, thawing.thawDays) }
             return verifier.run()
         }
-        print(json ? report.json : report.text, terminator: "")
-        var sound = report.isSound
-        if !json, let second = try invocation.run({ try invocation.openSecondRepository() }) {
-            sound = try verifySecond(second, invocation) && sound
+        if !json { print(report.text, terminator: "") }
+        let second = try invocation.run({ try invocation.openSecondRepository() }).map { try verifySecond($0, invocation) }
+        if json {
+            print(second.map { $0.json(first: report) } ?? report.json, terminator: "")
+        } else if let second {
+            print(second.text, terminator: "")
         }
-        if !sound { throw ExitCode(1) }
+        if !report.isSound || second?.report.isSound == false { throw ExitCode(1) }
     }
 
-    /// With TAILTOWN_REPO2: the second verified as the first is, then the difference between them. True when sound.
-    private func verifySecond(_ second: Repository, _ invocation: Invocation) throws -> Bool {
-        print("second repository \(second.name):")
+    /// With TAILTOWN_REPO2: the second verified as the first is, and the difference between them.
+    private func verifySecond(_ second: Repository, _ invocation: Invocation) throws -> SecondVerification {
         let opener = { () throws -> Repository in try invocation.openSecondRepository() ?? second }
-        let report = try invocation.run {
-            try RepositoryVerifier(repository: second, openRepository: opener, policy: try invocation.settings.retentionPolicy(),
-                                   deep: deep, log: invocation.log).run()
-        }
-        print(report.text, terminator: "")
-        let (lacking, extra) = try invocation.run {
+        return try invocation.run {
+            let report = try RepositoryVerifier(repository: second, openRepository: opener, policy: try invocation.settings.retentionPolicy(),
+                                                deep: deep, log: invocation.log).run()
             let first = try invocation.repository()
-            return (try SecondRepository(first: first, second: second).lag(), try SecondRepository(first: second, second: first).lag())
+            return SecondVerification(repository: second.name, report: report, secondLacks: try SecondRepository(first: first, second: second).lag(),
+                                      firstLacks: try SecondRepository(first: second, second: first).lag())
         }
-        print("difference: the second lacks \(lacking.files) objects (\(String(byteCount: lacking.bytes))) of the first; "
-              + "the first lacks \(extra.files) objects (\(String(byteCount: extra.bytes))) of the second")
-        return report.isSound
     }
 
     private func proveWindow(_ invocation: Invocation) throws {

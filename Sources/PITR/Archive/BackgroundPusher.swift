@@ -150,7 +150,7 @@ public struct BackgroundPusher {
             let archive = WALArchive(repository: connection, identity: identity)
             // An independent upload (file://) commits beside the next encoding; an S3 upload sends through
             // this worker's connection, so it commits here (as does a worker whose second thread could not start).
-            let commits = connection.storage.uploadsAreIndependent ? try? CommitThread() : nil
+            let commits = connection.storage.uploadsAreIndependent ? try? HandOffThread() : nil
             while let push = queue.next() {
                 do {
                     let started = MonotonicClock.now()

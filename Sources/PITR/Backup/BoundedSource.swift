@@ -21,16 +21,3 @@ final class BoundedSource: ByteSource {
         return count
     }
 }
-
-/// Passes bytes on to another sink and counts them (the stored size of an object).
-final class CountingSink: ByteSink {
-    private let sink: ByteSink
-    private(set) var count = 0
-
-    init(_ sink: ByteSink) { self.sink = sink }
-
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
-        try sink.write(bytes)
-        count += bytes.count
-    }
-}

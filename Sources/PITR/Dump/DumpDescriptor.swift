@@ -76,7 +76,8 @@ public struct DumpDescriptor: Equatable, Sendable {
         let storage = repository.storage
         let parts = objects.map { piece in
             let key = Self.objectKey(run: name, object: piece.name)
-            return DecodingSource.Part(object: storage.describe(key), identity: objectIdentity(of: piece), size: piece.rawBytes) {
+            return DecodingSource.Part(object: storage.describe(key), identity: objectIdentity(of: piece), size: piece.rawBytes,
+                                       otherCopy: repository.otherCopy(of: key)) {
                 try storage.openForReading(key)
             }
         }

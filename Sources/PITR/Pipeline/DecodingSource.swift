@@ -20,11 +20,14 @@ public final class DecodingSource: ByteSource {
         public let size: Int?
         /// Opens the stored object; called on the source's thread.
         public let open: () throws -> ByteSource
+        /// Another copy, decoded when this one fails its checks (`ObjectDecoder.decode(...otherCopy:)`).
+        public let otherCopy: OtherCopy?
 
-        public init(object: String, identity: ObjectIdentity?, size: Int?, open: @escaping () throws -> ByteSource) {
+        public init(object: String, identity: ObjectIdentity?, size: Int?, otherCopy: OtherCopy? = nil, open: @escaping () throws -> ByteSource) {
             self.object = object
             self.identity = identity
             self.size = size
+            self.otherCopy = otherCopy
             self.open = open
         }
     }
@@ -47,7 +50,8 @@ public final class DecodingSource: ByteSource {
                 let decoder = ObjectDecoder(keyring: keyring)
                 let sink = QueueSink(queue)
                 for part in parts {
-                    let trailer = try decoder.decode(from: try part.open(), to: sink, object: part.object, identity: part.identity)
+                    let trailer = try decoder.decode(from: try part.open(), to: sink, object: part.object, identity: part.identity,
+                                                     otherCopy: part.otherCopy)
                     if let size = part.size, trailer.originalSize != size {
                         throw ObjectFormatError.listedSizeMismatch(object: part.object, listed: size, actual: trailer.originalSize)
                     }

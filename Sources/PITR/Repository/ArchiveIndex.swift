@@ -84,7 +84,8 @@ public struct ArchiveIndex {
         if case .segment = file { expected = Int(segmentSize.bytes) }
         let sink = MemorySink(limit: limit, object: object, expectedSize: expected)
         _ = try ObjectDecoder(keyring: archive.repository.keyring).decode(from: try archive.repository.storage.openForReading(key),
-                                                                          to: sink, object: object, identity: archive.objectIdentity(of: file))
+                                                                          to: sink, object: object, identity: archive.objectIdentity(of: file),
+                                                                          otherCopy: archive.repository.otherCopy(of: key))
         return sink.bytes
     }
 }

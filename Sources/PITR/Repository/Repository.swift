@@ -16,7 +16,7 @@ public final class Repository {
     public let keyring: Keyring?
     /// The active key, which encrypts what is written.
     public let key: MasterKey?
-    static let markerKey = "tailtown-pitr.repo"
+    package static let markerKey = "tailtown-pitr.repo"
     /// The log's state, once read (`state`, `recordedState`).
     var cachedState: RepositoryState?
     /// Each archive's `archive.info`, once read (`WALArchive.info`).

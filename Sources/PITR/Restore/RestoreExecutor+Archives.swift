@@ -93,8 +93,8 @@ extension RestoreExecutor {
             guard let source = try sources.next() else { break }
             // The decoder writes on a thread of its own, so extraction overlaps with reading and decoding;
             // a read-ahead thread in front of it measured no faster (2 cores, moto on loopback).
-            let trailer = try decoder.decode(from: source, to: sink,
-                                             object: repository.storage.describe(key), identity: backup.objectIdentity(of: piece))
+            let trailer = try decoder.decode(from: source, to: sink, object: repository.storage.describe(key),
+                                             identity: backup.objectIdentity(of: piece), otherCopy: repository.otherCopy(of: key))
             guard trailer.originalSize == piece.rawBytes else {
                 throw RestoreError.corruptArchive(archive: repository.storage.describe(key),
                                                   reason: "it decodes to \(trailer.originalSize) bytes where the descriptor says \(piece.rawBytes)")

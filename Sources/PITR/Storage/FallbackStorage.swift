@@ -3,16 +3,17 @@ import PITRSupport
 /// Two storages read as one, for `restore` and `dump-fetch` with a second repository (TAILTOWN_REPO2): each object is
 /// read from the first that has it, the second asked when the first answers that it is missing or cannot be reached,
 /// with a warning naming the second; a listing is the union of both (the first's entry where both hold a key), or the
-/// one that answers. What is written goes to the first.
-public final class FallbackStorage: Storage {
-    public let first: Storage
+/// one that answers. What is written goes to the first. An object that fails its checks in the first (altered, cut
+/// short, another key) is the decoder's to find: it reads the second's copy instead (`Repository.otherCopy`).
+public final class FallbackStorage: ForwardingStorage {
+    public var first: Storage { base }
     public let second: Storage
-    private let log: Log
+    package let log: Log
 
     public init(first: Storage, second: Storage, log: Log) {
-        self.first = first
         self.second = second
         self.log = log
+        super.init(base: first)
     }
 
     /// `read` on the first, else on the second when the first has no such object or cannot be reached.
@@ -36,13 +37,14 @@ public final class FallbackStorage: Storage {
         return value
     }
 
-    public func describe(_ key: String) -> String { first.describe(key) }
-    public func size(of key: String) throws -> Int? { try reading(key) { try $0.size(of: key) } }
-    public func openForReading(_ key: String) throws -> ByteSource { try present(key) { try $0.openForReading(key) } }
-    public func readTail(of key: String, count: Int) throws -> [UInt8] { try present(key) { try $0.readTail(of: key, count: count) } }
-    public func readHead(of key: String, count: Int) throws -> [UInt8] { try present(key) { try $0.readHead(of: key, count: count) } }
+    public override func size(of key: String) throws -> Int? { try reading(key) { try $0.size(of: key) } }
+    public override func openForReading(_ key: String) throws -> ByteSource { try present(key) { try $0.openForReading(key) } }
+    /// Each object through `openForReading`, from the first that has it.
+    public override func openSequence(_ keys: [String]) -> ObjectSequence { ObjectsInTurn(storage: self, keys: keys) }
+    public override func readTail(of key: String, count: Int) throws -> [UInt8] { try present(key) { try $0.readTail(of: key, count: count) } }
+    public override func readHead(of key: String, count: Int) throws -> [UInt8] { try present(key) { try $0.readHead(of: key, count: count) } }
 
-    public func listObjects(prefix: String) throws -> [StoredObject] {
+    public override func listObjects(prefix: String) throws -> [StoredObject] {
         let listings = [first, second].map { storage in Result { try storage.listObjects(prefix: prefix) } }
         switch (listings[0], listings[1]) {
         case (.success(let one), .success(let other)):
@@ -60,24 +62,11 @@ public final class FallbackStorage: Storage {
         }
     }
 
-    public var uploadsAreIndependent: Bool { first.uploadsAreIndependent }
-    public func startUpload(_ key: String) throws -> Upload { try first.startUpload(key) }
-    public func makeDurable(_ key: String) throws { try first.makeDurable(key) }
-    public func abandonedUploads(under prefix: String, startedBefore cutoff: UTCTime) throws -> [AbandonedUpload] {
-        try first.abandonedUploads(under: prefix, startedBefore: cutoff)
-    }
-    public func discard(_ uploads: [AbandonedUpload]) throws { try first.discard(uploads) }
-    public func remove(_ key: String) throws { try first.remove(key) }
-    @discardableResult
-    public func remove(keys: [String]) throws -> [LockedObject] { try first.remove(keys: keys) }
-    public var requests: RequestCounts? { first.requests }
-    public var objectLock: S3ObjectLock? { first.objectLock }
-    public func lockEnd(of key: String) throws -> UTCTime? { try first.lockEnd(of: key) }
     /// A thaw is asked of the repository that holds the object: the first, else the second.
-    public func archivedState(of key: String) throws -> ArchivedState? {
+    public override func archivedState(of key: String) throws -> ArchivedState? {
         do { return try first.archivedState(of: key) } catch StorageError.notFound { return try second.archivedState(of: key) }
     }
-    public func requestThaw(of key: String, tier: ThawTier, days: Int) throws -> ThawRequestOutcome {
+    public override func requestThaw(of key: String, tier: ThawTier, days: Int) throws -> ThawRequestOutcome {
         do { return try first.requestThaw(of: key, tier: tier, days: days) } catch StorageError.notFound {
             return try second.requestThaw(of: key, tier: tier, days: days)
         }

@@ -1,20 +1,21 @@
 import PITRSupport
 
 /// Two storages written as one: what `backup-push` and `dump-push` store goes to the first and, in the same pass over
-/// the encoded bytes, to the second (TAILTOWN_REPO2), so the server is read once. Everything is read from the first.
+/// the encoded bytes, to the second (TAILTOWN_REPO2) at the same time (`MirroredUpload`), so the server is read once.
+/// Everything else is the first's (`ForwardingStorage`).
 /// The second never fails the first: once a write to it fails, the object is aborted there and `secondFailures` says
 /// which (the command reports it, and `status` shows the difference as the copy's lag).
-public final class MirroredStorage: Storage {
-    public let first: Storage
+public final class MirroredStorage: ForwardingStorage {
+    public var first: Storage { base }
     public let second: Storage
     private let log: Log
     /// The objects the second did not get, with why.
     public private(set) var secondFailures: [(key: String, reason: String)] = []
 
     public init(first: Storage, second: Storage, log: Log) {
-        self.first = first
         self.second = second
         self.log = log
+        super.init(base: first)
     }
 
     func secondFailed(_ key: String, _ error: Error) {
@@ -23,40 +24,12 @@ public final class MirroredStorage: Storage {
         secondFailures.append((key, reason))
     }
 
-    public func describe(_ key: String) -> String { first.describe(key) }
-    public func size(of key: String) throws -> Int? { try first.size(of: key) }
-    public func openForReading(_ key: String) throws -> ByteSource { try first.openForReading(key) }
-    public func openSequence(_ keys: [String]) -> ObjectSequence { first.openSequence(keys) }
-    public func readTail(of key: String, count: Int) throws -> [UInt8] { try first.readTail(of: key, count: count) }
-    public func readHead(of key: String, count: Int) throws -> [UInt8] { try first.readHead(of: key, count: count) }
-    public var uploadsAreIndependent: Bool { false }
-    public func listObjects(prefix: String) throws -> [StoredObject] { try first.listObjects(prefix: prefix) }
-    public var requests: RequestCounts? { first.requests }
-    public var objectLock: S3ObjectLock? { first.objectLock }
-    public func checkLocking() throws { try first.checkLocking() }
-    public func checkConditionalWrites() throws -> Bool { try first.checkConditionalWrites() }
-    public func lockEnd(of key: String) throws -> UTCTime? { try first.lockEnd(of: key) }
-    public func extendLock(of key: String, until: UTCTime) throws { try first.extendLock(of: key, until: until) }
-    public func hiddenObjects(prefix: String) throws -> [String] { try first.hiddenObjects(prefix: prefix) }
-    public var storageClasses: S3StorageClasses? { first.storageClasses }
-    public func tag(_ key: String, tier: S3StorageClasses.Tier) throws { try first.tag(key, tier: tier) }
-    public func keepTransitionRules() throws -> Bool { try first.keepTransitionRules() }
-    public func archivedState(of key: String) throws -> ArchivedState? { try first.archivedState(of: key) }
-    public func requestThaw(of key: String, tier: ThawTier, days: Int) throws -> ThawRequestOutcome {
-        try first.requestThaw(of: key, tier: tier, days: days)
-    }
-    public func removeNoncurrentVersions(now: UTCTime) throws -> (removed: Int, locked: [LockedObject]) {
-        try first.removeNoncurrentVersions(now: now)
-    }
-    /// The first's: an abandoned upload's handle belongs to its storage.
-    public func abandonedUploads(under prefix: String, startedBefore cutoff: UTCTime) throws -> [AbandonedUpload] {
-        try first.abandonedUploads(under: prefix, startedBefore: cutoff)
-    }
-    public func discard(_ uploads: [AbandonedUpload]) throws { try first.discard(uploads) }
+    /// Not independent: the second's uploads may send through its one connection (S3).
+    public override var uploadsAreIndependent: Bool { false }
 
     /// After the second failed once, the rest of the run goes to the first alone: an unreachable second would otherwise
     /// cost its retries on every object.
-    public func startUpload(_ key: String) throws -> Upload {
+    public override func startUpload(_ key: String) throws -> Upload {
         let upload = try first.startUpload(key)
         guard secondFailures.isEmpty else { return MirroredUpload(key: key, first: upload, second: nil, storage: self) }
         do {
@@ -67,66 +40,106 @@ public final class MirroredStorage: Storage {
         }
     }
 
-    public func makeDurable(_ key: String) throws {
+    public override func makeDurable(_ key: String) throws {
         try first.makeDurable(key)
         do { try second.makeDurable(key) } catch { secondFailed(key, error) }
     }
 
-    public func remove(_ key: String) throws {
+    public override func remove(_ key: String) throws {
         try first.remove(key)
         do { try second.remove(key) } catch { secondFailed(key, error) }
     }
 
     @discardableResult
-    public func remove(keys: [String]) throws -> [LockedObject] {
+    public override func remove(keys: [String]) throws -> [LockedObject] {
         let locked = try first.remove(keys: keys)
         do { try second.remove(keys: keys) } catch { secondFailed(keys.first ?? "", error) }
         return locked
     }
 }
 
-/// One object written to both storages of a `MirroredStorage`, the same bytes in the same call.
+/// One object written to both storages of a `MirroredStorage`, the same bytes, at the same time: the bytes for the
+/// second are copied in chunks that a `HandOffThread` writes while the caller writes the first and encodes the next; both
+/// commits run at once, and `commit` returns when both ended. Once a write to the second fails, its thread skips the
+/// rest; the failure is reported at `commit`.
 final class MirroredUpload: Upload {
+    /// The bytes handed over at once, and how many such chunks may wait: more than an S3 part (17 MiB), so that the
+    /// second's send of one part, which blocks its thread, overlaps the encoding of the next.
+    static let chunkSize = 1 << 20
+    static let chunksAhead = 24
+
     private let key: String
     private let first: Upload
-    private var second: Upload?
     private let storage: MirroredStorage
+    /// The second's upload and its first failure, touched only on `thread` until `close` returned.
+    private let second: SecondUpload?
+    private let thread: HandOffThread?
+    private var chunk: [UInt8] = []
 
+    private final class SecondUpload {
+        let upload: Upload
+        var failure: Error?
+        init(_ upload: Upload) { self.upload = upload }
+    }
+
+    /// Writes the second in the caller's thread when no thread can be started.
     init(key: String, first: Upload, second: Upload?, storage: MirroredStorage) {
         self.key = key
         self.first = first
-        self.second = second
         self.storage = storage
+        self.second = second.map(SecondUpload.init)
+        thread = second == nil ? nil : try? HandOffThread(depth: Self.chunksAhead)
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if second != nil {
+            chunk += bytes
+            if chunk.count >= Self.chunkSize { handChunk() }
+        }
         try first.write(bytes)
-        do { try second?.write(bytes) } catch { dropSecond(error) }
     }
 
     func commit(replace: Bool) throws -> CommitOutcome {
+        var secondCommitted = false
+        if let second {
+            handChunk()
+            onSecond {
+                guard second.failure == nil else { return second.upload.abort() }
+                do { _ = try second.upload.commit(replace: replace); secondCommitted = true } catch { second.failure = error }
+            }
+        }
         let outcome: CommitOutcome
         do {
             outcome = try first.commit(replace: replace)
         } catch {
-            second?.abort()
-            second = nil
+            thread?.close()
+            // What the first does not hold, the second must not either.
+            if secondCommitted { try? storage.second.remove(key) }
             throw error
         }
-        do { _ = try second?.commit(replace: replace) } catch { storage.secondFailed(key, error) }
-        second = nil
+        thread?.close()
+        if let failure = second?.failure { storage.secondFailed(key, failure) }
         return outcome
     }
 
     func abort() {
+        if let second { onSecond { second.upload.abort() } }
+        thread?.close()
         first.abort()
-        second?.abort()
-        second = nil
     }
 
-    private func dropSecond(_ error: Error) {
-        second?.abort()
-        second = nil
-        storage.secondFailed(key, error)
+    private func handChunk() {
+        guard let second, !chunk.isEmpty else { return }
+        let bytes = chunk
+        chunk = []
+        chunk.reserveCapacity(Self.chunkSize)
+        onSecond {
+            guard second.failure == nil else { return }
+            do { try bytes.withUnsafeBytes { try second.upload.write($0) } } catch { second.failure = error }
+        }
+    }
+
+    private func onSecond(_ work: @escaping () -> Void) {
+        if let thread { thread.hand(work) } else { work() }
     }
 }

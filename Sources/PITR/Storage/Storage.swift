@@ -103,21 +103,6 @@ public protocol Storage: AnyObject {
     func requestThaw(of key: String, tier: ThawTier, days: Int) throws -> ThawRequestOutcome
 }
 
-extension Storage {
-    public var objectLock: S3ObjectLock? { nil }
-    public func checkLocking() throws {}
-    public func checkConditionalWrites() throws -> Bool { false }
-    public func lockEnd(of key: String) throws -> UTCTime? { nil }
-    public func extendLock(of key: String, until: UTCTime) throws {}
-    public func hiddenObjects(prefix: String) throws -> [String] { [] }
-    public func removeNoncurrentVersions(now: UTCTime) throws -> (removed: Int, locked: [LockedObject]) { (0, []) }
-    public var storageClasses: S3StorageClasses? { nil }
-    public func tag(_ key: String, tier: S3StorageClasses.Tier) throws {}
-    public func keepTransitionRules() throws -> Bool { false }
-    public func archivedState(of key: String) throws -> ArchivedState? { nil }
-    public func requestThaw(of key: String, tier: ThawTier, days: Int) throws -> ThawRequestOutcome { .alreadyReadable }
-}
-
 /// An object `remove(keys:)` could not remove yet because a lock holds it, and until when (nil: unknown).
 public struct LockedObject: Equatable, Sendable {
     public let key: String

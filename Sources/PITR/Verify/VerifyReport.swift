@@ -62,7 +62,10 @@ public struct VerifyReport: Equatable, Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    public var json: String {
+    public var json: String { "{" + jsonFields + "}\n" }
+
+    /// The fields of `json`, without its braces (`SecondVerification` puts the second's beside them).
+    var jsonFields: String {
         func string(_ text: String) -> String { text.jsonLiteral }
         let problems = self.problems.map { problem -> String in
             var fields = ["\"kind\":\(string(problem.kind))", "\"subject\":\(string(problem.subject))", "\"message\":\(string(problem.description))"]
@@ -74,12 +77,12 @@ public struct VerifyReport: Equatable, Sendable {
             }
             return "{" + fields.joined(separator: ",") + "}"
         }
-        return "{\"ok\":\(isSound),\"time\":\(string(time.iso8601)),\"deep\":\(deep),\"backups\":\(backups),"
+        return "\"ok\":\(isSound),\"time\":\(string(time.iso8601)),\"deep\":\(deep),\"backups\":\(backups),"
             + "\"backup_objects\":\(backupObjects),\"wal_files\":\(walFiles),\"dumps\":\(dumps),\"dump_objects\":\(dumpObjects),\"format1_objects\":\(formatOneObjects),"
             + "\"keys\":[" + keys.map { "{\"id\":\(string($0.keyID)),\"status\":\($0.status.map { string($0.rawValue) } ?? "null"),\"objects\":\($0.objects)}" }
                 .joined(separator: ",") + "],"
             + "\"unneeded_keys\":[" + unneededKeys.map(string).joined(separator: ",") + "],"
             + "\"archived_skipped\":[" + archivedSkipped.map(string).joined(separator: ",") + "],"
-            + "\"problems\":[" + problems.joined(separator: ",") + "]}\n"
+            + "\"problems\":[" + problems.joined(separator: ",") + "]"
     }
 }

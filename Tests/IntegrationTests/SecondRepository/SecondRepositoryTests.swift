@@ -4,12 +4,12 @@ import PITRStorage
 import TestSupport
 
 extension PostgreSQLIntegration {
-    /// TAILTOWN_REPO2, as processes against a real PostgreSQL 15 cluster: a file:// first repository and an s3://
-    /// second (moto, behind the fault proxy so that it can be cut off), and the second repositories that are refused.
+    /// TAILTOWN_REPO2, as processes against real PostgreSQL clusters (every supported major for the main proof, 15
+    /// elsewhere): a file:// first repository and an s3:// second (moto, behind the fault proxy so that it can be cut
+    /// off), objects failing their checks in the first, and the second repositories that are refused.
     @Suite struct SecondRepositoryTests {
-        /// The keys under `prefix` of a file:// repository, as the object keys of the second would be.
-        static func fileKeys(_ tailtown: Tailtown, under prefix: String) -> Set<String> {
-            let root = tailtown.repository.root
+        /// The keys under `prefix` of the file:// repository at `root`, as the object keys of the second would be.
+        static func fileKeys(_ root: String, under prefix: String) -> Set<String> {
             var keys = Set<String>()
             let walker = FileManager.default.enumerator(atPath: root + "/" + prefix)
             while let relative = walker?.nextObject() as? String {
@@ -23,7 +23,8 @@ extension PostgreSQLIntegration {
             return keys
         }
 
-        @Test func fileFirstS3SecondKeepsArchivingThroughAnOutageThenRestoresAlone() throws {
+        @Test(arguments: PostgreSQL.supportedMajors)
+        func fileFirstS3SecondKeepsArchivingThroughAnOutageThenRestoresAlone(major: Int) throws {
             let sandbox = try Sandbox()
             let first = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: true)
             let storage = try S3Services.makeBucket("it-repo2", prefix: "second")
@@ -35,9 +36,9 @@ extension PostgreSQLIntegration {
                 "TAILTOWN_REPO2_AWS_ACCESS_KEY_ID=\(S3Services.credentials.accessKeyID)",
                 "TAILTOWN_REPO2_AWS_SECRET_ACCESS_KEY=integration-secret-key", "TAILTOWN_REPO2_S3_MAX_RETRIES=0",
             ], as: "both.conf")
-            let source = try RestoreSource(sandbox: sandbox, tailtown: both)
+            let source = try RestoreSource(sandbox: sandbox, tailtown: both, major: major)
             defer { try? source.cluster.stop() }
-            let walKeys = { Self.fileKeys(first, under: "wal/") }
+            let walKeys = { Self.fileKeys(first.repository.root, under: "wal/") }
             let missingFromSecond = { () throws -> Set<String> in walKeys().subtracting(try storage.list(prefix: "wal/")) }
 
             // Under load: a backup and a dump, each written to both in one pass, byte for byte the same.
@@ -45,9 +46,10 @@ extension PostgreSQLIntegration {
             try source.cluster.pgbench(["-c", "2", "-t", "200"])
             try source.commitRows(2)
             try source.backup()
-            try sandbox.tailtown(["--config", both.configFile, "dump-push", "--dbname", source.cluster.conninfo]).check()
+            try sandbox.tailtown(["--config", both.configFile, "dump-push", "--dbname", source.cluster.conninfo,
+                                 "--pg-bin", try PostgreSQL.binDirectory(major: major)]).check()
             for prefix in ["backups/", "dumps/"] {
-                let keys = Self.fileKeys(first, under: prefix)
+                let keys = Self.fileKeys(first.repository.root, under: prefix)
                 let copies = Set(try storage.list(prefix: prefix))
                 #expect(!keys.isEmpty && keys == copies, "\(prefix): \(keys)")
                 for key in keys {
@@ -87,13 +89,116 @@ extension PostgreSQLIntegration {
             let verified = try sandbox.tailtown(["--config", both.configFile, "verify"])
             #expect(verified.status == 0 && verified.stdout.contains("second repository s3://\(storage.configuration.bucket)/second/:")
                     && verified.stdout.contains("difference: the second lacks 0 objects"), "\(verified.stdout)\(verified.stderr)")
+            // --json: the first's report, and the second's beside it with the difference.
+            let verifiedJSON = try sandbox.tailtown(["--config", both.configFile, "verify", "--json"])
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(verifiedJSON.stdout.utf8)) as? [String: Any], "\(verifiedJSON.stdout)")
+            let secondPart = try #require(document["second"] as? [String: Any], "\(verifiedJSON.stdout)")
+            let secondReport = secondPart["report"] as? [String: Any]
+            let difference = secondPart["difference"] as? [String: [String: Any]]
+            #expect(verifiedJSON.status == 0 && document["ok"] as? Bool == true && secondReport?["ok"] as? Bool == true, "\(verifiedJSON.stdout)")
+            #expect(secondPart["repository"] as? String == "s3://\(storage.configuration.bucket)/second/", "\(verifiedJSON.stdout)")
+            #expect(secondReport?["wal_files"] as? Int == document["wal_files"] as? Int && secondReport?["backups"] as? Int == 1, "\(verifiedJSON.stdout)")
+            #expect(difference?["second_lacks"]?["objects"] as? Int == 0 && difference?["first_lacks"]?["objects"] as? Int == 0, "\(verifiedJSON.stdout)")
 
             // The first repository gone: the second alone restores exactly the rows committed up to the target.
             try source.cluster.stop()
             try FileManager.default.removeItem(atPath: first.repository.root)
             let alone = try S3Services.configure(in: sandbox, storage: storage, endpoint: try S3Services.moto.get(), compression: "lz4",
                                                  encrypted: false, extra: ["TAILTOWN_ENCRYPTION_KEY_FILE=\(sandbox.path("tailtown.key"))"])
-            try RestoreRun(sandbox: sandbox, tailtown: alone).expectRows(["--to", target], into: "from-second", Array(1...6))
+            try RestoreRun(sandbox: sandbox, tailtown: alone, major: major).expectRows(["--to", target], into: "from-second", Array(1...6))
+        }
+
+        /// Objects of the first that fail their checks (bytes altered, another key id, cut short) are read from the second,
+        /// with a warning naming both copies; the restore holds exactly the rows committed up to the target.
+        @Test func objectsFailingTheirChecksInTheFirstAreReadFromTheSecond() throws {
+            let sandbox = try Sandbox()
+            let first = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: true)
+            let secondRoot = try sandbox.makeDirectory("second")
+            let both = try first.adding(["TAILTOWN_REPO2=file://\(secondRoot)"], as: "both.conf")
+            let source = try RestoreSource(sandbox: sandbox, tailtown: both)
+            defer { try? source.cluster.stop() }
+            try source.commitRows(2)
+            try source.backup()
+            try source.commitRows(3)
+            try source.archiveAll()
+            let target = try source.timeBetween(4)
+            try source.commitRows(1)
+            try source.archiveAll()
+            let walKeys = { (root: String) in Self.fileKeys(root, under: "wal/") }
+            try waitUntil("the copier to copy every WAL object", seconds: 120,
+                          detail: { "\(walKeys(first.repository.root).subtracting(walKeys(secondRoot)).sorted())" }) {
+                walKeys(first.repository.root).isSubset(of: walKeys(secondRoot))
+            }
+            try source.cluster.stop()
+
+            // In the first: the backup's largest piece altered in its middle; every WAL segment altered, given another key
+            // id, or cut short, in turn.
+            let root = first.repository.root
+            let pieces = try Self.fileKeys(root, under: "backups/").map { (key: $0, size: try contents(of: root + "/" + $0).count) }
+            let piece = try #require(pieces.max { $0.size < $1.size }).key
+            var bytes = try contents(of: root + "/" + piece)
+            bytes[bytes.count / 2] ^= 0xFF
+            try bytes.write(to: URL(fileURLWithPath: root + "/" + piece))
+            let segments = walKeys(root).filter { $0.split(separator: "/").last?.count == 24 }.sorted()
+            #expect(segments.count >= 3, "\(segments)")
+            for (index, segment) in segments.enumerated() {
+                var bytes = try contents(of: root + "/" + segment)
+                switch index % 3 {
+                case 0: bytes[bytes.count / 2] ^= 0xFF
+                case 1: bytes.replaceSubrange(8..<16, with: Data(repeating: 0xAB, count: 8))
+                default: bytes = bytes.prefix(bytes.count / 2)
+                }
+                try bytes.write(to: URL(fileURLWithPath: root + "/" + segment))
+            }
+
+            let (restored, copy) = try RestoreRun(sandbox: sandbox, tailtown: both).run(["--to", target, "--start"], into: "restored")
+            defer { copy.stop() }
+            #expect(restored.status == 0, "\(restored.stdout)\(restored.stderr)")
+            #expect(restored.stderr.contains("object file://\(root)/\(piece) failed authentication")
+                    && restored.stderr.contains("read from file://\(secondRoot)/\(piece) instead"), "\(restored.stderr)")
+            #expect(try copy.ids() == [1, 2, 3, 4])
+            // Recovery's wal-fetch read the segments from the second, each with a warning naming it.
+            let serverLog = try String(contentsOfFile: copy.directory + ".postgresql.log", encoding: .utf8)
+            #expect(serverLog.contains("fetched from the second repository file://\(secondRoot)"), "\(serverLog)")
+            #expect(!serverLog.contains("is missing from"), "\(serverLog)")
+        }
+
+        /// A backup, a dump and WAL made before TAILTOWN_REPO2 was set: status counts them in the copy's lag, and `delete
+        /// --confirm` copies them to the second, after which the second alone restores.
+        @Test func deleteCopiesWhatTheSecondMissed() throws {
+            let sandbox = try Sandbox()
+            let first = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: true)
+            let source = try RestoreSource(sandbox: sandbox, tailtown: first)
+            defer { try? source.cluster.stop() }
+            try source.commitRows(2)
+            try source.backup()
+            try sandbox.tailtown(["--config", first.configFile, "dump-push", "--dbname", source.cluster.conninfo, "--database", "postgres"]).check()
+            try source.commitRows(2)
+            try source.archiveAll()
+            let target = try source.timeBetween(3)
+            try source.cluster.stop()
+
+            let secondRoot = try sandbox.makeDirectory("second")
+            let both = try first.adding(["TAILTOWN_REPO2=file://\(secondRoot)"], as: "both.conf")
+            let keys = { (root: String) in Self.fileKeys(root, under: "") }
+            let lagging = try sandbox.tailtown(["--config", both.configFile, "status"]).check()
+            #expect(lagging.contains("second repository file://\(secondRoot): ") && lagging.contains("not copied yet"), "\(lagging)")
+            let dryRun = try sandbox.tailtown(["--config", both.configFile, "delete"]).check()
+            #expect(dryRun.contains("the second repository file://\(secondRoot) lacks") && dryRun.contains("not set up yet")
+                    && !keys(secondRoot).contains { $0.hasPrefix("backups/") },
+                    "\(dryRun)")
+            let deleted = try sandbox.tailtown(["--config", both.configFile, "delete", "--confirm"]).check()
+            #expect(deleted.contains("to the second repository"), "\(deleted)")
+            #expect(keys(first.repository.root).isSubset(of: keys(secondRoot)),
+                    "\(keys(first.repository.root).subtracting(keys(secondRoot)).sorted())")
+            #expect(keys(secondRoot).contains { $0.hasPrefix("backups/") } && keys(secondRoot).contains { $0.hasPrefix("dumps/") })
+            let caughtUp = try sandbox.tailtown(["--config", both.configFile, "status"]).check()
+            #expect(caughtUp.contains("second repository file://\(secondRoot): up to date"), "\(caughtUp)")
+
+            // The first gone: the second alone restores exactly the rows up to the target.
+            try FileManager.default.removeItem(atPath: first.repository.root)
+            let alone = try first.adding(["TAILTOWN_REPO=file://\(secondRoot)"], as: "alone.conf")
+            try RestoreRun(sandbox: sandbox, tailtown: alone).expectRows(["--to", target], into: "from-second", [1, 2, 3])
         }
 
         @Test func refusesASecondRepositoryOfAnotherRepositoryKeyOrPlace() throws {

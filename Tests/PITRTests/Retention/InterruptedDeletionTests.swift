@@ -5,46 +5,31 @@ import Testing
 @testable import PITRVerify
 
 /// The real FileStorage, with a power cut after `budget` removals: every later removal throws.
-final class InterruptingStorage: Storage {
-    let inner: FileStorage
-    var requests: RequestCounts? { nil }
+final class InterruptingStorage: ForwardingStorage {
     private var budget: Int
 
     struct PowerCut: Error {}
 
     init(_ inner: FileStorage, budget: Int) {
-        self.inner = inner
         self.budget = budget
+        super.init(base: inner)
     }
 
-    func describe(_ key: String) -> String { inner.describe(key) }
-    func size(of key: String) throws -> Int? { try inner.size(of: key) }
-    func openForReading(_ key: String) throws -> ByteSource { try inner.openForReading(key) }
-    func readTail(of key: String, count: Int) throws -> [UInt8] { try inner.readTail(of: key, count: count) }
-    func readHead(of key: String, count: Int) throws -> [UInt8] { try inner.readHead(of: key, count: count) }
-    func abandonedUploads(under prefix: String, startedBefore cutoff: UTCTime) throws -> [AbandonedUpload] {
-        try inner.abandonedUploads(under: prefix, startedBefore: cutoff)
-    }
-    var uploadsAreIndependent: Bool { inner.uploadsAreIndependent }
-    func startUpload(_ key: String) throws -> Upload { try inner.startUpload(key) }
-    func makeDurable(_ key: String) throws { try inner.makeDurable(key) }
-    func listObjects(prefix: String) throws -> [StoredObject] { try inner.listObjects(prefix: prefix) }
-
-    func remove(_ key: String) throws {
+    override func remove(_ key: String) throws {
         guard budget > 0 else { throw PowerCut() }
         budget -= 1
-        try inner.remove(key)
+        try base.remove(key)
     }
 
-    func remove(keys: [String]) throws -> [LockedObject] {
+    override func remove(keys: [String]) throws -> [LockedObject] {
         for key in keys { try remove(key) }
         return []
     }
 
-    func discard(_ uploads: [AbandonedUpload]) throws {
+    override func discard(_ uploads: [AbandonedUpload]) throws {
         guard budget > 0 else { throw PowerCut() }
         budget -= 1
-        try inner.discard(uploads)
+        try base.discard(uploads)
     }
 }
 

@@ -188,3 +188,20 @@ final class FileUpload: Upload {
         try? FileSystem.remove(temporary)
     }
 }
+
+/// What only S3 has, said here rather than defaulted in the protocol (a storage that forgets one does not compile):
+/// file:// locks nothing, keeps no versions, has one storage class and no archive tier.
+extension FileStorage {
+    public var objectLock: S3ObjectLock? { nil }
+    public func checkLocking() throws {}
+    public func checkConditionalWrites() throws -> Bool { false }
+    public func lockEnd(of key: String) throws -> UTCTime? { nil }
+    public func extendLock(of key: String, until: UTCTime) throws {}
+    public func hiddenObjects(prefix: String) throws -> [String] { [] }
+    public func removeNoncurrentVersions(now: UTCTime) throws -> (removed: Int, locked: [LockedObject]) { (0, []) }
+    public var storageClasses: S3StorageClasses? { nil }
+    public func tag(_ key: String, tier: S3StorageClasses.Tier) throws {}
+    public func keepTransitionRules() throws -> Bool { false }
+    public func archivedState(of key: String) throws -> ArchivedState? { nil }
+    public func requestThaw(of key: String, tier: ThawTier, days: Int) throws -> ThawRequestOutcome { .alreadyReadable }
+}

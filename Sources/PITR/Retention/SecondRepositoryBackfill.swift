@@ -1,0 +1,43 @@
+import PITRRepository
+import PITRStorage
+import PITRSupport
+
+/// What `delete` copies to the second repository (TAILTOWN_REPO2) before it applies the policies: every object the
+/// first holds and the second does not, oldest first, byte for byte (`SecondRepository.copy`). One the second holds at
+/// another size is left alone (its copy may be the good one); the copy's lag keeps counting it.
+/// The copier (`wal-copy`) copies only the WAL that wal-push queues; this catches up what it never sees: backups and
+/// dumps made before TAILTOWN_REPO2 was set or whose write to the second failed midway (`MirroredStorage`), and WAL
+/// archived before. `delete` runs on a timer and lists both repositories anyway; what it copies, the first may then
+/// delete when the policy says so.
+package struct SecondRepositoryBackfill {
+    let pair: SecondRepository
+    /// The objects to copy, oldest first (by when the first stored them, then by key).
+    package let objects: [StoredObject]
+
+    /// Lists both repositories; the probes of conditional writes an S3 first leaves (`probes/`, its own) are not copied.
+    package init(pair: SecondRepository) throws {
+        self.pair = pair
+        let held = Set(try pair.second.storage.list(prefix: ""))
+        objects = try pair.first.storage.listObjects(prefix: "")
+            .filter { !held.contains($0.key) && !$0.key.hasPrefix("probes/") }
+            .sorted { ($0.lastModified?.secondsSinceEpoch ?? 0, $0.key) < ($1.lastModified?.secondsSinceEpoch ?? 0, $1.key) }
+    }
+
+    package var text: String {
+        "copy    \(objects.count) objects (\(String(byteCount: objects.reduce(0) { $0 + $1.size }))) the second repository \(pair.second.name) lacks\n"
+    }
+
+    /// Copies them; an object the first no longer holds (deleted meanwhile) is skipped. Returns the bytes written.
+    @discardableResult
+    package func run(log: Log) throws -> Int {
+        var bytes = 0
+        for object in objects {
+            do {
+                bytes += try pair.copy(object.key)
+            } catch StorageError.notFound {
+                log.debug("\(pair.first.storage.describe(object.key)) is gone: nothing to copy")
+            }
+        }
+        return bytes
+    }
+}
