@@ -71,12 +71,13 @@ struct DeleteCommand: ParsableCommand {
         if plan.isEmpty, dumps.isEmpty, plan.locks?.extensions.isEmpty ?? true, plan.placement == nil {
             print("nothing to delete")
         } else if confirm {
-            var outcome = try plan.execute(on: repository.storage, log: invocation.log)
+            // Dumps first: the backups' plan tags last, and a role refused tags must not keep the dumps from being deleted.
             let dumpOutcome = try dumps.execute(on: repository.storage, log: invocation.log)
+            var outcome = try plan.execute(on: repository.storage, log: invocation.log)
             outcome.locked += dumpOutcome.locked
             outcome.extendedLocks += dumpOutcome.extendedLocks
             outcome.deleted += dumpOutcome.deleted
-            outcome.tagged += dumpOutcome.tagged
+            outcome.tagged += try dumps.tag(on: repository.storage)
             let uncopied = kept()
             outcome.locked.removeAll { uncopied.contains($0.key) }
             outcome.lockedBackups.removeAll { name in plan.backups.contains { $0.backup.name == name && uncopied.contains($0.descriptorKey) } }

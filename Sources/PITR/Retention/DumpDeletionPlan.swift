@@ -53,7 +53,7 @@ public struct DumpDeletionPlan {
     /// Extends the locks of the kept runs (with Object Lock), then removes the runs (descriptors first: without them
     /// nothing is listed), then the leftovers (leases last), then the unfinished uploads. Returns what a lock kept, and
     /// how many locks it extended.
-    public func execute(on storage: Storage, log: Log) throws -> (locked: [LockedObject], extendedLocks: Int, deleted: Int, tagged: Int) {
+    public func execute(on storage: Storage, log: Log) throws -> (locked: [LockedObject], extendedLocks: Int, deleted: Int) {
         let extended = try locks?.execute(on: storage) ?? 0
         var locked: [LockedObject] = []
         let keys = runs.flatMap { $0.objects } + leftovers.map(\.key)
@@ -63,8 +63,12 @@ public struct DumpDeletionPlan {
         }
         locked += try storage.remove(keys: leftovers.map(\.key))
         try storage.discard(abandonedUploads)
-        return (locked, extended, keys.count - locked.count, try placement?.tag(on: storage) ?? 0)
+        return (locked, extended, keys.count - locked.count)
     }
+
+    /// Tags the kept runs' objects that move to a colder storage class; how many. Apart from `execute`, so that `delete`
+    /// runs it after every removal: a role refused tags must not keep anything from being deleted.
+    public func tag(on storage: Storage) throws -> Int { try placement?.tag(on: storage) ?? 0 }
 
     /// The plan for people: each run kept (with its classes) or deleted (with its size), then the leftovers.
     public var text: String {
