@@ -126,15 +126,17 @@ struct StorageClassYearTests {
     /// (its period ended), S3's lifecycle (as `MotoLifecycle` runs it) moves them, and the newest run stays.
     @Test func dumpsMoveByTheirRetentionClass() throws {
         let (bucket, storage) = try Self.storage("dumpclasses")
-        // A run on the last day of last year (yearly), one on the 28th two months back (monthly), one an hour ago (newest).
-        let now = UTCTime.now()
+        // A run on the last day of last year (yearly), one on the 28th two months back (monthly), one an hour before noon
+        // today (newest). The policy goes by noon today, not the clock: an hour before the clock, run just after
+        // midnight, lies in the day (and the week) that just ended.
         var parts = tm()
-        var seconds = time_t(now.secondsSinceEpoch)
+        var seconds = time_t(UTCTime.now().secondsSinceEpoch)
         gmtime_r(&seconds, &parts)
-        func day(_ year: Int32, _ month: Int32, _ mday: Int32) -> UTCTime {
-            var when = tm(tm_sec: 0, tm_min: 30, tm_hour: 2, tm_mday: mday, tm_mon: month, tm_year: year, tm_wday: 0, tm_yday: 0, tm_isdst: 0, tm_gmtoff: 0, tm_zone: nil)
+        func day(_ year: Int32, _ month: Int32, _ mday: Int32, hour: Int32 = 2) -> UTCTime {
+            var when = tm(tm_sec: 0, tm_min: 30, tm_hour: hour, tm_mday: mday, tm_mon: month, tm_year: year, tm_wday: 0, tm_yday: 0, tm_isdst: 0, tm_gmtoff: 0, tm_zone: nil)
             return UTCTime(secondsSinceEpoch: Int64(timegm(&when)))
         }
+        let now = day(parts.tm_year, parts.tm_mon, parts.tm_mday, hour: 12)
         let stops = [day(parts.tm_year - 1, 11, 31), day(parts.tm_year, parts.tm_mon - 2, 28), UTCTime(secondsSinceEpoch: now.secondsSinceEpoch - 3_600)]
         var runs: [DumpRun] = []
         for stop in stops {
