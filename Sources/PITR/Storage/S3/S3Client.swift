@@ -5,7 +5,8 @@ import PITRSupport
 final class S3Client {
     let configuration: S3Configuration
     let log: Log
-    private let http: HTTPClient
+    /// Made at the first request: libcurl loads meanwhile (`HTTPClient.loadAhead`), while a wal-push encodes.
+    private var httpClient: HTTPClient?
     /// One exchange at a time on the connection: a reader's first chunk downloads through it on a thread of its own
     /// (`S3ObjectReader`), and a request sent meanwhile waits for that exchange to end.
     private let connection = ConditionLock()
@@ -49,7 +50,14 @@ final class S3Client {
     init(configuration: S3Configuration, log: Log) throws {
         self.configuration = configuration
         self.log = log
-        http = try HTTPClient(options: configuration.http)
+        HTTPClient.loadAhead()
+    }
+
+    private func http() throws -> HTTPClient {
+        if let httpClient { return httpClient }
+        let made = try HTTPClient(options: configuration.http)
+        httpClient = made
+        return made
     }
 
     /// "s3://bucket/key", for messages.
@@ -105,9 +113,10 @@ final class S3Client {
         do {
             let signed = HTTPRequest(method: operation.method, url: url, headers: request.headers)
             if let body = operation.body {
+                let http = try http()
                 response = try body.withUnsafeBytes { try http.perform(signed, body: $0, receive: receive) }
             } else {
-                response = try http.perform(signed, receive: receive)
+                response = try http().perform(signed, receive: receive)
             }
         } catch {
             log.debug("\(shown) -> \(error) after \(milliseconds()) ms")
