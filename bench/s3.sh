@@ -9,13 +9,14 @@
 # Run through bench/bench.sh (BENCH_ONLY=s3 make bench). It measures and reports; it asserts no wall time.
 #
 # Tunables (environment): BENCH_S3_RUNS (timed runs per segment, 10), BENCH_S3_SEGMENTS (segments measured, 4),
-# BENCH_WARMUP (per segment, 1).
+# BENCH_WARMUP (per segment, 1), BENCH_S3_ROUNDS (rounds of the rows compared by a ratio near 1, 5).
 set -euo pipefail
 
 BENCH_SECTION=s3
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 RUNS=${BENCH_S3_RUNS:-10}
+ROUNDS=${BENCH_S3_ROUNDS:-5}
 WARMUP=${BENCH_WARMUP:-1}
 SEGMENT_COUNT=${BENCH_S3_SEGMENTS:-4}
 OUT=$BENCH_OUT
@@ -175,20 +176,31 @@ OBJECT_BYTES=$(for seg in "${SEGS[@]}"; do stat -c %s "$REF/$seg.object"; done |
 
 declare -A MEDIAN RSS LABEL
 ORDER=()
-# measure <key> <label> <user: postgres|root> <prepare template or ""> <command template>
-measure() {
-    local key=$1 label=$2 user=$3 prepare=$4 command=$5
-    local args=(-N --style basic --warmup "$WARMUP" --runs "$RUNS" --export-json "$JSON/$key.json" -L seg "$SEG_LIST")
+# time_runs <key> <user: postgres|root> <prepare template or ""> <command template> <runs> <warm-up runs>: hyperfine's
+# times of the command over the measured segments, added to those $JSON/<key>.json already holds.
+time_runs() {
+    local key=$1 user=$2 prepare=$3 command=$4 runs=$5 warmup=$6
+    local args=(-N --style basic --warmup "$warmup" --runs "$runs" --export-json "$JSON/$key.round.json" -L seg "$SEG_LIST")
     if [[ -n $prepare ]]; then args+=(--prepare "$prepare"); fi
-    say "measuring $label"
     {
-        echo "=== $label"
         if [[ $user == postgres ]]; then
             (cd "$PGDATA" && as_pg hyperfine "${args[@]}" "$command")
         else
             (cd "$PGDATA" && hyperfine "${args[@]}" "$command")
         fi
-    } >>"$OUT/s3-hyperfine.log" 2>&1 || { tail -20 "$OUT/s3-hyperfine.log" >&2; die "hyperfine failed for $label"; }
+    } >>"$OUT/s3-hyperfine.log" 2>&1 || { tail -20 "$OUT/s3-hyperfine.log" >&2; die "hyperfine failed for ${LABEL[$key]}"; }
+    if [[ -f $JSON/$key.json ]]; then
+        jq -s '{results: [{command: .[1].results[0].command, times: [.[].results[].times[]]}]}' \
+            "$JSON/$key.json" "$JSON/$key.round.json" >"$JSON/$key.merged.json"
+        mv "$JSON/$key.merged.json" "$JSON/$key.json"
+    else
+        mv "$JSON/$key.round.json" "$JSON/$key.json"
+    fi
+}
+
+# record <key> <user> <prepare> <command>: once timed, the median of all its runs and the peak RSS of one more run.
+record() {
+    local key=$1 user=$2 prepare=$3 command=$4
     cp "$JSON/$key.json" "$OUT/s3-$key.json"
     MEDIAN[$key]=$(median_ms "$JSON/$key.json")
     local seg=${SEGS[0]} run
@@ -202,8 +214,40 @@ measure() {
         (cd "$PGDATA" && /usr/bin/time -f %M -o "$WS/rss-$key.txt" $run) >/dev/null 2>>"$OUT/s3-hyperfine.log"
     fi
     RSS[$key]=$(tail -1 "$WS/rss-$key.txt")
-    LABEL[$key]=$label
     ORDER+=("$key")
+}
+
+# measure <key> <label> <user: postgres|root> <prepare template or ""> <command template>
+measure() {
+    local key=$1 label=$2 user=$3 prepare=$4 command=$5
+    LABEL[$key]=$label
+    say "measuring $label"
+    echo "=== $label" >>"$OUT/s3-hyperfine.log"
+    time_runs "$key" "$user" "$prepare" "$command" "$RUNS" "$WARMUP"
+    record "$key" "$user" "$prepare" "$command"
+}
+
+# in_turn <key> <label> <prepare template or ""> <command template>: a command (run as postgres) for the next
+# measure_in_turn, which times every command declared so far in rounds: each round takes them one after another, with
+# ROUNDS rounds of RUNS / ROUNDS runs (warm-up in the first), each round starting one command further on, so that a
+# load that changes during the section (other work on a shared machine) weighs on them alike. Their ratios, a few per cent apart, are what these rows are for.
+declare -A TURN_PREPARE TURN_COMMAND
+TURN=()
+in_turn() { LABEL[$1]=$2 TURN_PREPARE[$1]=$3 TURN_COMMAND[$1]=$4; TURN+=("$1"); }
+measure_in_turn() {
+    local round key
+    say "measuring in turn, $ROUNDS rounds: ${TURN[*]}"
+    local n=${#TURN[@]} i
+    for ((round = 0; round < ROUNDS; round++)); do
+        # Each round starts one command further on, so none always follows the same one.
+        for ((i = 0; i < n; i++)); do
+            key=${TURN[(round + i) % n]}
+            echo "=== ${LABEL[$key]}, round $((round + 1))" >>"$OUT/s3-hyperfine.log"
+            time_runs "$key" postgres "${TURN_PREPARE[$key]}" "${TURN_COMMAND[$key]}" $((RUNS / ROUNDS)) $((round == 0 ? WARMUP : 0))
+        done
+    done
+    for key in "${TURN[@]}"; do record "$key" postgres "${TURN_PREPARE[$key]}" "${TURN_COMMAND[$key]}"; done
+    TURN=()
 }
 
 # Options in a file: the placeholder Authorization header has spaces, and hyperfine runs no shell.
@@ -218,23 +262,40 @@ EOF
 CURL="curl --config $WS/curl.conf"
 measure curl_put16 "curl PUT of the raw 16 MiB segment (server ceiling)" root "" "$CURL -o /dev/null -T $CORPUS/{seg} $ENDPOINT/$BUCKET/raw/{seg}"
 measure curl_get16 "curl GET of the raw 16 MiB segment (server ceiling)" root "" "$CURL -o $FETCHED/{seg}.raw $ENDPOINT/$BUCKET/raw/{seg}"
-measure curl_put "curl PUT of the stored bytes (request floor)" root "" "$CURL -o /dev/null -T $REF/{seg}.object $ENDPOINT/$BUCKET/curl/{seg}"
-measure curl_get "curl GET of the stored bytes (request floor)" root "" "$CURL -o $FETCHED/{seg}.curl $ENDPOINT/$BUCKET/curl/{seg}"
+# What the server itself spends on a versioned bucket with Object Lock: the same bare PUT with the headers a locked
+# wal-push sends (mode, retain-until date, SHA-256 checksum), taken in turn with the plain one and with the pushes.
+retain_until=$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)
+for seg in "${SEGS[@]}"; do
+    printf 'x-amz-object-lock-mode: GOVERNANCE\nx-amz-object-lock-retain-until-date: %s\nx-amz-sdk-checksum-algorithm: SHA256\nx-amz-checksum-sha256: %s\n' \
+        "$retain_until" "$(openssl dgst -sha256 -binary "$REF/$seg.object" | base64)" >"$REF/$seg.lock-headers"
+done
+chown postgres:postgres "$REF"/*.lock-headers
+in_turn curl_put "curl PUT of the stored bytes (request floor)" "" "$CURL -o /dev/null -T $REF/{seg}.object $ENDPOINT/$BUCKET/curl/{seg}"
+in_turn curl_put_lock "curl PUT of the stored bytes into the Object Lock bucket, with the lock's headers" "" \
+    "$CURL -o /dev/null -H @$REF/{seg}.lock-headers -T $REF/{seg}.object $ENDPOINT/$LOCKED_BUCKET/curl/{seg}"
 if [[ -n $TT ]]; then
-    measure tt_push "tailtown-pitr wal-push (lz4, AES-256-GCM)" postgres "$S3 rm tailtown/wal/ {seg}" \
+    in_turn tt_push "tailtown-pitr wal-push (lz4, AES-256-GCM)" "$S3 rm tailtown/wal/ {seg}" \
         "$TT --config $TT_CONF wal-push pg_wal/{seg}"
-    measure tt_fetch "tailtown-pitr wal-fetch" postgres "rm -f $FETCHED/{seg}.tailtown" \
-        "$TT --config $TT_CONF wal-fetch {seg} $FETCHED/{seg}.tailtown"
-    measure tt_push_role "tailtown-pitr wal-push, cached web identity credentials" postgres "$S3 rm tailtown/wal/ {seg}" \
+    in_turn tt_push_role "tailtown-pitr wal-push, cached web identity credentials" "$S3 rm tailtown/wal/ {seg}" \
         "$TT --config $TT_ROLE_CONF wal-push pg_wal/{seg}"
-    measure tt_fetch_role "tailtown-pitr wal-fetch, cached web identity credentials" postgres "rm -f $FETCHED/{seg}.tailtown" \
-        "$TT --config $TT_ROLE_CONF wal-fetch {seg} $FETCHED/{seg}.tailtown"
     # A locked object cannot be deleted: the DELETE without a version id hides it under a delete marker, and the next
     # conditional PUT writes a new version.
-    measure tt_push_lock "tailtown-pitr wal-push, cached web identity credentials, Object Lock" postgres \
+    in_turn tt_push_lock "tailtown-pitr wal-push, cached web identity credentials, Object Lock" \
         "env S3_BUCKET=$LOCKED_BUCKET $S3 rm tailtown/wal/ {seg}" "$TT --config $TT_LOCK_CONF wal-push pg_wal/{seg}"
-    measure tt_fetch_lock "tailtown-pitr wal-fetch, cached web identity credentials, Object Lock" postgres "rm -f $FETCHED/{seg}.locked" \
+fi
+measure_in_turn
+in_turn curl_get "curl GET of the stored bytes (request floor)" "" "$CURL -o $FETCHED/{seg}.curl $ENDPOINT/$BUCKET/curl/{seg}"
+in_turn curl_get_lock "curl GET of the stored bytes from the Object Lock bucket" "" "$CURL -o $FETCHED/{seg}.curl $ENDPOINT/$LOCKED_BUCKET/curl/{seg}"
+if [[ -n $TT ]]; then
+    in_turn tt_fetch "tailtown-pitr wal-fetch" "rm -f $FETCHED/{seg}.tailtown" \
+        "$TT --config $TT_CONF wal-fetch {seg} $FETCHED/{seg}.tailtown"
+    in_turn tt_fetch_role "tailtown-pitr wal-fetch, cached web identity credentials" "rm -f $FETCHED/{seg}.tailtown" \
+        "$TT --config $TT_ROLE_CONF wal-fetch {seg} $FETCHED/{seg}.tailtown"
+    in_turn tt_fetch_lock "tailtown-pitr wal-fetch, cached web identity credentials, Object Lock" "rm -f $FETCHED/{seg}.locked" \
         "$TT --config $TT_LOCK_CONF wal-fetch {seg} $FETCHED/{seg}.locked"
+fi
+measure_in_turn
+if [[ -n $TT ]]; then
     # Requests per call in steady state, as the S3 client counts them (retries included), averaged over the segments.
     # A binary that logs no count (one from before it did, through BENCH_BINARY) gives n/a.
     requests_of() { { grep -o '[0-9]* PUT/POST/LIST, [0-9]* GET/HEAD and [0-9]* DELETE requests' || true; } | awk '{ print $1 + $3 + $6 }'; }
@@ -282,10 +343,15 @@ ms_of() { fmt "${MEDIAN[$1]}" %.1f; }
         goal_row "wal-push, cached role credentials / static keys" "$(ratio "${MEDIAN[tt_push_role]}" "${MEDIAN[tt_push]}")" 1.02
         goal_row "wal-fetch, cached role credentials / static keys" "$(ratio "${MEDIAN[tt_fetch_role]}" "${MEDIAN[tt_fetch]}")" 1.02
         goal_row "wal-push, cached role credentials and Object Lock / static keys, no lock" "$(ratio "${MEDIAN[tt_push_lock]}" "${MEDIAN[tt_push]}")" 1.02
+        # The server's own cost of a locked, versioned bucket (the bare PUT's difference) taken off the locked push.
+        lock_cost=$(awk -v l="${MEDIAN[curl_put_lock]}" -v p="${MEDIAN[curl_put]}" 'BEGIN { print l - p }')
+        echo "| wal-push, cached role credentials and Object Lock, less the server's own lock cost ($(fmt "$lock_cost" %.1f) ms) / static keys, no lock | $(ratio "$(awk -v t="${MEDIAN[tt_push_lock]}" -v c="$lock_cost" 'BEGIN { print t - c }')" "${MEDIAN[tt_push]}") | | |"
         goal_row "wal-fetch, cached role credentials and Object Lock / static keys, no lock" "$(ratio "${MEDIAN[tt_fetch_lock]}" "${MEDIAN[tt_fetch]}")" 1.02
         echo "| wal-push / aws s3 cp upload | $(ratio "${MEDIAN[tt_push]}" "${MEDIAN[aws_put]}") | | |"
         echo "| wal-fetch / aws s3 cp download | $(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[aws_get]}") | | |"
         goal_row "wal-push / curl PUT of the stored bytes" "$(ratio "${MEDIAN[tt_push]}" "${MEDIAN[curl_put]}")" "$TARGET_PUSH_VS_CURL"
+        echo "| curl PUT into the Object Lock bucket, with the lock's headers / into the plain bucket (the server's own cost) | $(ratio "${MEDIAN[curl_put_lock]}" "${MEDIAN[curl_put]}") | | |"
+        echo "| curl GET from the Object Lock bucket / from the plain bucket (the server's own cost) | $(ratio "${MEDIAN[curl_get_lock]}" "${MEDIAN[curl_get]}") | | |"
         goal_row "requests per wal-push, steady state (${PUSH_REQUESTS[*]})" "$(mean_of "${PUSH_REQUESTS[@]}")" "$TARGET_REQUESTS"
         goal_row "requests per wal-fetch, steady state (${FETCH_REQUESTS[*]})" "$(mean_of "${FETCH_REQUESTS[@]}")" "$TARGET_REQUESTS"
         echo "| wal-fetch / curl GET of the stored bytes | $(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[curl_get]}") | | |"
