@@ -85,6 +85,7 @@ struct VerifyCommand: ParsableCommand {
             var verifier = try RepositoryVerifier(repository: try invocation.repository(), openRepository: invocation.repository,
                                                   policy: try invocation.settings.retentionPolicy(), deep: deep, log: invocation.log)
             verifier.thaw = thawing.tier.map { ($0, thawing.thawDays) }
+            verifier.dumpPolicy = try invocation.settings.dumpRetentionPolicy()
             return verifier.run()
         }
         if !json { print(report.text, terminator: "") }
@@ -101,8 +102,10 @@ struct VerifyCommand: ParsableCommand {
     private func verifySecond(_ second: Repository, _ invocation: Invocation) throws -> SecondVerification {
         let opener = { () throws -> Repository in try invocation.openSecondRepository() ?? second }
         return try invocation.run {
-            let report = try RepositoryVerifier(repository: second, openRepository: opener, policy: try invocation.settings.retentionPolicy(),
-                                                deep: deep, log: invocation.log).run()
+            var verifier = try RepositoryVerifier(repository: second, openRepository: opener, policy: try invocation.settings.retentionPolicy(),
+                                                  deep: deep, log: invocation.log)
+            verifier.dumpPolicy = try invocation.settings.dumpRetentionPolicy()
+            let report = verifier.run()
             let first = try invocation.repository()
             return SecondVerification(repository: second.name, report: report, secondLacks: try SecondRepository(first: first, second: second).lag(),
                                       firstLacks: try SecondRepository(first: second, second: first).lag())

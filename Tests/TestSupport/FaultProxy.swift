@@ -32,6 +32,9 @@ public final class FaultProxy {
     /// A random fault for this fraction of the requests not covered by the queue.
     public func setRate(_ rate: Double, faults: [String] = FaultProxy.faults) { command("rate \(rate) \(faults.joined(separator: ","))") }
 
+    /// Forwards the requests a "wait" fault holds (queued before them).
+    public func release() { command("release") }
+
     public struct Entry: Decodable {
         public let method: String
         public let path: String

@@ -23,6 +23,8 @@ a queue, else a random one with probability `rate`:
               says it, ExpiredTokenException in JSON, to a request with X-Amz-Target)
   501         answer 501 NotImplemented to a request with If-None-Match (else forward)
   norange     forward without the Range and If-Match headers (a server that ignores them)
+  wait        hold the request until the `release` command, then forward it (a resumed GET held while the test
+              replaces the object)
   nocondition forward without the If-None-Match header (a store that ignores conditional writes and overwrites)
   hostile     answer 400 with an error code, message and reason phrase full of control characters
               (newlines, ESC sequences, BEL, a bidirectional override) and a message of 5000 characters
@@ -32,6 +34,7 @@ Commands on stdin, one a line, each answered with one line on stdout:
   hold N                    S3 still thawing: the next N HEAD answers with x-amz-restore say ongoing-request="true",
                             and meanwhile a RestoreObject (POST ?restore) the server answers 200 (moto thaws at once)
                             is answered 409 RestoreAlreadyInProgress                              -> ok
+  release                   forward the requests a `wait` fault holds            -> ok
   log                       the requests since the last log, as JSON         -> [...]
                             (method, path, fault, status, range, X-Amz-Target as target,
                             and the signing access key id as key)
@@ -43,6 +46,7 @@ upstream_host, upstream_port, stall = sys.argv[1], int(sys.argv[2]), float(sys.a
 lock = threading.Lock()
 state = {'hold': 0, 'rate': 0.0, 'faults': ['503', '500after', 'reset', 'resetafter', 'stall', 'cut'], 'queue': [], 'log': []}
 random.seed(int(sys.argv[4]))
+released = threading.Event()
 
 def choose(method, path):
     with lock:
@@ -146,6 +150,8 @@ class Handler(socketserver.StreamRequestHandler):
                         'forged: second line\r\n\x1b]0;title\x07\u202e\u2028' + 'A' * 5000 + '</Message></Error>').encode()
                 self.wfile.write(self.reply(400, 'Bad\x1b[2JRequest', [('Content-Type', 'application/xml')], b'' if head else body))
                 continue
+            if fault == 'wait':
+                released.wait(60)
             if fault == 'norange':
                 headers = [(k, v) for k, v in headers if k.lower() not in ('range', 'if-match')]
             if fault == 'nocondition':
@@ -194,6 +200,8 @@ for command in sys.stdin:
             state['faults'] = words[2].split(',') if len(words) > 2 else state['faults']
         elif words[0] == 'hold':
             state['hold'] = int(words[1])
+        elif words[0] == 'release':
+            released.set()
         elif words[0] == 'queue':
             state['queue'] = words[1].split(',')
         elif words[0] == 'log':

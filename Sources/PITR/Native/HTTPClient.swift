@@ -102,11 +102,11 @@ public final class HTTPClient {
     }
 
     /// Sends `request` with `body` (sent with a Content-Length, never chunked) and returns
-    /// the answer. A 2xx body goes to `receive` as it arrives, with the answer's status, when one is given;
+    /// the answer. A 2xx body goes to `receive` as it arrives, with the answer's status and headers, when one is given;
     /// an error thrown by `receive` aborts the transfer and is rethrown as is.
     /// Throws `HTTPTransportError` when no complete answer arrived.
     public func perform(_ request: HTTPRequest, body: UnsafeRawBufferPointer? = nil,
-                        receive: ((_ status: Int, UnsafeRawBufferPointer) throws -> Void)? = nil) throws -> HTTPResponse {
+                        receive: ((_ answer: HTTPResponse, UnsafeRawBufferPointer) throws -> Void)? = nil) throws -> HTTPResponse {
         try withoutActuallyEscaping(receive ?? { _, _ in }) { receiver in
             let exchange = Exchange(receive: receive == nil ? nil : receiver)
             let context = Unmanaged.passRetained(exchange)
@@ -227,12 +227,12 @@ public final class HTTPClient {
 
 /// The state of one request shared with the C callbacks through an opaque pointer.
 private final class Exchange {
-    let receive: ((_ status: Int, UnsafeRawBufferPointer) throws -> Void)?
+    let receive: ((_ answer: HTTPResponse, UnsafeRawBufferPointer) throws -> Void)?
     var response = HTTPResponse()
     var failure: Error?
     static let errorBodyLimit = 1 << 20
 
-    init(receive: ((_ status: Int, UnsafeRawBufferPointer) throws -> Void)?) {
+    init(receive: ((_ answer: HTTPResponse, UnsafeRawBufferPointer) throws -> Void)?) {
         self.receive = receive
     }
 
@@ -256,7 +256,7 @@ private final class Exchange {
     func body(_ bytes: UnsafeRawBufferPointer) -> Bool {
         if let receive, response.isSuccess {
             do {
-                try receive(response.status, bytes)
+                try receive(response, bytes)
             } catch {
                 failure = error
                 return false

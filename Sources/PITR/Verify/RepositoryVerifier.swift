@@ -1,4 +1,5 @@
 import PITRBackup
+import PITRDump
 import PITRRepository
 import PITRRestore
 import PITRRetention
@@ -19,6 +20,8 @@ public struct RepositoryVerifier {
     public let policy: RetentionPolicy
     public let now: UTCTime
     public let deep: Bool
+    /// The dumps' retention (`TAILTOWN_RETAIN_DUMPS`), whose kept runs' locks are proved too; nil: `policy`.
+    public var dumpPolicy: RetentionPolicy?
     /// `verify --thaw`: request the thaw of the archived objects it cannot read yet (each read by a later run).
     public var thaw: (tier: ThawTier, days: Int)?
     /// Opens the second checking thread's connection; nil checks on the calling thread alone.
@@ -131,7 +134,8 @@ public struct RepositoryVerifier {
     }
 
     /// With Object Lock: every object a kept backup needs, and the repository's own metadata, locked at least as long
-    /// as it is needed (a HEAD each), and no object hidden by a delete marker (one listing of the versions).
+    /// as it is needed, and every object of a dump run the dumps' policy keeps until the run's expiry (as `delete` extends
+    /// them; a HEAD each), and no object hidden by a delete marker (one listing of the versions).
     private func lockProblems() -> [VerifyProblem] {
         let repository = inventory.repository
         guard let lock = repository.storage.objectLock else { return [] }
@@ -139,8 +143,13 @@ public struct RepositoryVerifier {
             let metadata = try repository.metadataObjects(archives: inventory.archives.map(\.identity))
             let locks = LockExtensions(needs: inventory.needs(policy: policy, now: now), inventory: inventory, metadata: metadata,
                                        lock: lock, now: now, everything: true)
+            let dumps = DumpRetention(runs: try DumpCatalog(repository: repository).list(), policy: dumpPolicy ?? policy, now: now)
+            let dumpLocks = LockExtensions(dumps: dumps, objects: try repository.storage.listObjects(prefix: DumpDescriptor.folder + "/"),
+                                           lock: lock, now: now, everything: true)
             return try locks.shortfalls(on: repository.storage, now: now).map {
                 .lockTooShort(object: repository.storage.describe($0.key), lockedUntil: $0.lockedUntil, needed: $0.needed)
+            } + dumpLocks.shortfalls(on: repository.storage, now: now).map {
+                .dumpLockTooShort(object: repository.storage.describe($0.key), lockedUntil: $0.lockedUntil, needed: $0.needed)
             } + repository.storage.hiddenObjects(prefix: "").map { .hiddenByDeleteMarker(object: repository.storage.describe($0)) }
         } catch {
             return [.badObject(object: repository.name, reason: "cannot check the objects' locks (S3 Object Lock): \(error)")]

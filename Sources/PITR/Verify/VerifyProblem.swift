@@ -19,6 +19,9 @@ public enum VerifyProblem: Equatable, Sendable {
     /// With Object Lock: a needed object whose lock ends before its need (`lockedUntil` nil: it has none; `needed` nil: for
     /// as long as anything is kept).
     case lockTooShort(object: String, lockedUntil: UTCTime?, needed: UTCTime?)
+    /// With Object Lock: an object of a dump run the dumps' policy keeps whose lock ends before the run's expiry (`needed`
+    /// nil: kept for ever).
+    case dumpLockTooShort(object: String, lockedUntil: UTCTime?, needed: UTCTime?)
     /// A delete marker hides the object (deleted without a version id); its newest version is still stored.
     case hiddenByDeleteMarker(object: String)
     /// A dump (`<run> database <name>` or `<run> globals`) that cannot be fetched whole, or that pg_restore cannot read.
@@ -36,7 +39,7 @@ public enum VerifyProblem: Equatable, Sendable {
         case .keyMissing: "key_missing"
         case .unreadableDescriptor: "unreadable_descriptor"
         case .brokenChain: "broken_chain"
-        case .lockTooShort: "lock_too_short"
+        case .lockTooShort, .dumpLockTooShort: "lock_too_short"
         case .hiddenByDeleteMarker: "hidden_by_delete_marker"
         case .badDump: "bad_dump"
         }
@@ -50,7 +53,7 @@ public enum VerifyProblem: Equatable, Sendable {
         case .noArchive(let backup, _): backup
         case .keyMissing(let keyID, _): "key \(keyID)"
         case .unreadableDescriptor(let backup, _), .brokenChain(let backup, _): backup
-        case .lockTooShort(let object, _, _), .hiddenByDeleteMarker(let object): object
+        case .lockTooShort(let object, _, _), .dumpLockTooShort(let object, _, _), .hiddenByDeleteMarker(let object): object
         case .badDump(let dump, _): dump
         }
     }
@@ -80,6 +83,9 @@ public enum VerifyProblem: Equatable, Sendable {
         case let .lockTooShort(object, lockedUntil, needed):
             "\(object) is \(lockedUntil.map { "locked only until \($0.iso8601)" } ?? "not locked") but \(needed.map { "a kept backup needs it until \($0.iso8601)" } ?? "it is needed for as long as anything is kept"): "
                 + "run 'tailtown-pitr delete --confirm', which extends the locks of what it keeps, every day"
+        case let .dumpLockTooShort(object, lockedUntil, needed):
+            "\(object) is \(lockedUntil.map { "locked only until \($0.iso8601)" } ?? "not locked") but \(needed.map { "a kept dump needs it until \($0.iso8601)" } ?? "a dump kept for ever needs it"): "
+                + "run 'tailtown-pitr delete --confirm', which extends the locks of the dumps it keeps, every day"
         case .badDump(let dump, let reason):
             "dump \(dump): \(reason)"
         case .hiddenByDeleteMarker(let object):

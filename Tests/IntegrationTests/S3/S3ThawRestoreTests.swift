@@ -7,17 +7,17 @@ extension PostgreSQLIntegration {
     /// A restore that needs a backup and WAL moved into GLACIER and DEEP_ARCHIVE (by a CopyObject in place on moto, as a
     /// lifecycle rule would): the plan names the thaw, wal-fetch and verify meet the archived objects by name, `--thaw`
     /// requests the thaw (the fault proxy holding it under way, as S3 does for hours), `--resume` goes on once it is done,
-    /// and the copy holds exactly the backup's rows.
+    /// and the copy holds exactly the backup's rows. On every supported major.
     @Suite
     struct S3Thaw {
-        /// A cluster archiving through the fault proxy into a new moto bucket (lz4, encrypted): `rows` rows, a backup, `then`
-        /// rows more, all archived.
-        static func archived(_ bucket: String, rows: Int, then: Int) throws -> (FaultProxy, S3Storage, RestoreSource) {
+        /// A cluster of `major` archiving through the fault proxy into a new moto bucket (lz4, encrypted): `rows` rows, a
+        /// backup, `then` rows more, all archived.
+        static func archived(_ bucket: String, rows: Int, then: Int, major: Int) throws -> (FaultProxy, S3Storage, RestoreSource) {
             let proxy = try FaultProxy(upstream: try S3Services.moto.get())
             let sandbox = try Sandbox()
             let storage = try S3Services.makeBucket(bucket, prefix: "pg")
             let tailtown = try S3Services.configure(in: sandbox, storage: storage, endpoint: proxy.endpoint, compression: "lz4", encrypted: true)
-            let source = try RestoreSource(sandbox: sandbox, tailtown: tailtown)
+            let source = try RestoreSource(sandbox: sandbox, tailtown: tailtown, major: major)
             try source.commitRows(rows)
             try source.backup()
             try source.commitRows(then)
@@ -25,8 +25,9 @@ extension PostgreSQLIntegration {
             return (proxy, storage, source)
         }
 
-        @Test func aRestoreFromAnArchivedBackupThawsItThenHasExactlyItsRows() throws {
-            let (proxy, storage, source) = try Self.archived("it-thaw", rows: 3, then: 2)
+        @Test(arguments: PostgreSQL.supportedMajors)
+        func aRestoreFromAnArchivedBackupThawsItThenHasExactlyItsRows(major: Int) throws {
+            let (proxy, storage, source) = try Self.archived("it-thaw", rows: 3, then: 2, major: major)
             defer { proxy.stop() }
             let (sandbox, tailtown) = (source.sandbox, source.tailtown)
             let restore = RestoreRun(source: source)
@@ -132,8 +133,9 @@ extension PostgreSQLIntegration {
         /// A target past the stop of a backup moved into GLACIER with its WAL (as a monthly one is), in WAL that moved with
         /// it: where the target lies is known only by decoding that WAL, so the plan thaws every archived segment the search
         /// may read with the backup, `--resume` places the target in the thawed WAL, and the copy stops exactly there.
-        @Test func aTargetPastAnArchivedBackupInArchivedWALIsThawedThenPlaced() throws {
-            let (proxy, storage, source) = try Self.archived("it-thaw-target", rows: 2, then: 3)
+        @Test(arguments: PostgreSQL.supportedMajors)
+        func aTargetPastAnArchivedBackupInArchivedWALIsThawedThenPlaced(major: Int) throws {
+            let (proxy, storage, source) = try Self.archived("it-thaw-target", rows: 2, then: 3, major: major)
             defer { proxy.stop() }
             // Descriptors are too small to move (docs/s3.md, "Storage classes").
             let moved = try storage.listObjects(prefix: "").filter {
@@ -194,11 +196,13 @@ extension PostgreSQLIntegration.S3Thaw {
     /// The restore drill when the backup it would use lies in GLACIER: it says so and drills the newest backup that needs
     /// no thaw; with `--thaw` it thaws that backup and drills it (moto thaws at once). dump-fetch of a dump in GLACIER names
     /// the thaw, and with `--thaw` fetches it.
-    @Test func aDrillOrADumpFetchOfArchivedObjectsNamesOrRequestsTheThaw() throws {
+    @Test(arguments: PostgreSQL.supportedMajors)
+    func aDrillOrADumpFetchOfArchivedObjectsNamesOrRequestsTheThaw(major: Int) throws {
         let sandbox = try Sandbox()
         let storage = try S3Services.makeBucket("it-thaw-drill", prefix: "pg")
         let tailtown = try S3Services.configure(in: sandbox, storage: storage, endpoint: try S3Services.moto.get(), compression: "lz4", encrypted: false)
-        let source = try RestoreSource(sandbox: sandbox, tailtown: tailtown)
+        let source = try RestoreSource(sandbox: sandbox, tailtown: tailtown, major: major)
+        let bin = try PostgreSQL.binDirectory(major: major)
         try source.commitRows(1)
         try source.backup()
         let older = try #require(try storage.listObjects(prefix: "backups/").first).key.split(separator: "/")[1]
@@ -212,7 +216,7 @@ extension PostgreSQLIntegration.S3Thaw {
         let read = pieces.filter { !$0.key.contains("/blocksums") }.count
         let scratch = try sandbox.makeDirectory("scratch")
         func drill(_ extra: [String]) throws -> CommandResult {
-            try sandbox.tailtown(["--config", tailtown.configFile, "verify", "--restore-test", "--scratch-dir", scratch,
+            try sandbox.tailtown(["--config", tailtown.configFile, "verify", "--restore-test", "--scratch-dir", scratch, "--pg-bin", bin,
                                   "--check-sql", "SELECT count(*) FROM ticks => = 3"] + extra)
         }
 
@@ -226,7 +230,7 @@ extension PostgreSQLIntegration.S3Thaw {
         #expect(thawed.stdout.contains("note: thaw requested (expedited, readable for 1 day): \(read) started"), "\(thawed.stdout)")
         #expect(thawed.stdout.hasSuffix("restore test passed\n"), "\(thawed.stdout)")
 
-        try sandbox.tailtown(["--config", tailtown.configFile, "dump-push", "--dbname", source.cluster.conninfo]).check()
+        try sandbox.tailtown(["--config", tailtown.configFile, "dump-push", "--dbname", source.cluster.conninfo, "--pg-bin", bin]).check()
         let dumped = try storage.listObjects(prefix: "dumps/").filter { $0.key.hasSuffix(".0000") }
         let run = try #require(dumped.first).key.split(separator: "/")[1]
         for object in dumped { try MotoServer.setStorageClass(bucket: storage.configuration.bucket, key: "pg/" + object.key, "GLACIER") }

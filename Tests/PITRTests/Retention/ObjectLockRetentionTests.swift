@@ -206,15 +206,7 @@ struct ObjectLockRetentionTests {
     /// A kept dump run's objects are locked as long as the dump policy keeps it, by `delete`, and `check` alarms while
     /// their locks from the write fall short.
     @Test func keptDumpsAreLockedAsLongAsTheyAreKeptAndCheckAlarmsBefore() throws {
-        let stop = UTCTime.now()
-        let run = stop.compact
-        let pieces = ["shop.0000", "shop.0001"]
-        let dump = DumpDescriptor(name: run, database: "shop", startTime: stop, stopTime: stop, serverVersion: 150_014, tool: "pg_dump (PostgreSQL) 15.14",
-                                  compression: .none, cipher: "none", keyID: "", sha256: String(repeating: "ab", count: 32),
-                                  objects: pieces.map { .init(name: $0, archive: "shop", rawBytes: 3, storedBytes: 3) })
-        for piece in pieces { try repo.putObject(DumpDescriptor.objectKey(run: run, object: piece), [1, 2, 3]) }
-        try DumpCatalog(repository: repo.repository).store(dump, options: ObjectOptions(compression: .none, key: nil))
-        let objects = pieces.map { DumpDescriptor.objectKey(run: run, object: $0) } + [dump.key]
+        let (dump, objects) = try storeDump(stoppedAt: .now())
         let policy = RetentionPolicy(counts: [.daily: 1])
         sleep(2)  // the locks from the writes now end before the kept run (the newest, kept for ever) needs
 
@@ -230,5 +222,49 @@ struct ObjectLockRetentionTests {
         for key in objects { #expect(try #require(try storage.lockEnd(of: key)).secondsSinceEpoch > month, "\(key) locked as long as it is kept") }
         let after = try LockAlarms.problems(inventory: inventory, policy: policy, dumpPolicy: policy, now: .now())
         #expect(!after.contains { $0.contains("dumps/") }, "\(after)")
+    }
+
+    /// `verify` proves the dumps' locks too: the objects of a kept run (yesterday's, kept as a daily until a date to come)
+    /// locked only from their write are each reported, in text and JSON, until `delete` extends them to the run's expiry.
+    @Test func verifyReportsAKeptDumpLockedTooShortly() throws {
+        let now = UTCTime.now()
+        let (older, objects) = try storeDump(stoppedAt: UTCTime(secondsSinceEpoch: now.secondsSinceEpoch - 86_400))
+        _ = try storeDump(stoppedAt: now)
+        let policy = RetentionPolicy(counts: [.daily: 2])
+        let until = try #require(DumpRetention(runs: try DumpCatalog(repository: repo.repository).list(), policy: policy, now: now).until(older.name))
+        guard case .at(let expiry) = until else { Issue.record("the older run is kept until a date: \(until)"); return }
+        func report() throws -> VerifyReport {
+            var verifier = RepositoryVerifier(inventory: try RepositoryInventory.load(repository: repo.repository), policy: RetentionPolicy(counts: [.daily: 1]),
+                                              now: .now(), deep: false)
+            verifier.dumpPolicy = policy
+            return verifier.run()
+        }
+        // (Only the older run's: the repository's metadata and the newer run, kept for ever, are locked 10 seconds from
+        // their write here, which a slow run may outlast.)
+        let short = try report()
+        let olderProblems = short.problems.filter { $0.subject.contains("/dumps/\(older.name)/") }
+        #expect(Set(olderProblems.map(\.subject)) == Set(objects.map(storage.describe)), "\(short.problems)")
+        #expect(olderProblems.allSatisfy { $0.kind == "lock_too_short" })
+        let descriptor = storage.describe(older.key)
+        #expect(short.text.contains("problem: \(descriptor) is locked only until "), "\(short.text)")
+        #expect(short.text.contains("but a kept dump needs it until \(expiry.iso8601): run 'tailtown-pitr delete --confirm'"), "\(short.text)")
+        #expect(short.json.contains("{\"kind\":\"lock_too_short\",\"subject\":\"\(descriptor)\""), "\(short.json)")
+
+        let plan = try DumpDeletionPlan.make(repository: repo.repository, policy: policy, now: .now(), excluding: [])
+        #expect(try plan.execute(on: storage, log: Log(level: .error)).extendedLocks == objects.count)
+        let after = try report().problems
+        #expect(!after.contains { $0.subject.contains("/dumps/") }, "\(after)")
+    }
+
+    /// A dump run of the database "shop" stopped at `stop`, two pieces and its descriptor, stored (and locked) now.
+    private func storeDump(stoppedAt stop: UTCTime) throws -> (dump: DumpDescriptor, objects: [String]) {
+        let run = stop.compact
+        let pieces = ["shop.0000", "shop.0001"]
+        let dump = DumpDescriptor(name: run, database: "shop", startTime: stop, stopTime: stop, serverVersion: 150_014, tool: "pg_dump (PostgreSQL) 15.14",
+                                  compression: .none, cipher: "none", keyID: "", sha256: String(repeating: "ab", count: 32),
+                                  objects: pieces.map { .init(name: $0, archive: "shop", rawBytes: 3, storedBytes: 3) })
+        for piece in pieces { try repo.putObject(DumpDescriptor.objectKey(run: run, object: piece), [1, 2, 3]) }
+        try DumpCatalog(repository: repo.repository).store(dump, options: ObjectOptions(compression: .none, key: nil))
+        return (dump, pieces.map { DumpDescriptor.objectKey(run: run, object: $0) } + [dump.key])
     }
 }

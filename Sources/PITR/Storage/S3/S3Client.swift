@@ -69,11 +69,11 @@ final class S3Client {
     /// (`AWSCredentialProvider.refreshed`). Throws `S3Error.refused` for a status that is neither 2xx nor
     /// accepted, `CredentialError` when fresh credentials were refused too or could not be had,
     /// `HTTPTransportError` when no whole answer came, or what `receive` threw.
-    func attempt(_ operation: Operation, receive: ((_ status: Int, UnsafeRawBufferPointer) throws -> Void)? = nil) throws -> HTTPResponse {
+    func attempt(_ operation: Operation, receive: ((_ answer: HTTPResponse, UnsafeRawBufferPointer) throws -> Void)? = nil) throws -> HTTPResponse {
         try connection.locked { try attemptAlone(operation, receive: receive) }
     }
 
-    private func attemptAlone(_ operation: Operation, receive: ((_ status: Int, UnsafeRawBufferPointer) throws -> Void)?) throws -> HTTPResponse {
+    private func attemptAlone(_ operation: Operation, receive: ((_ answer: HTTPResponse, UnsafeRawBufferPointer) throws -> Void)?) throws -> HTTPResponse {
         let credentials = try configuration.credentials.credentials()
         var response = try exchange(operation, signedWith: credentials, receive: receive)
         // Before any status the caller accepts: a GET's 403 may be stale credentials rather than a missing object.
@@ -90,7 +90,7 @@ final class S3Client {
     }
 
     private func exchange(_ operation: Operation, signedWith credentials: AWSCredentials,
-                          receive: ((_ status: Int, UnsafeRawBufferPointer) throws -> Void)?) throws -> HTTPResponse {
+                          receive: ((_ answer: HTTPResponse, UnsafeRawBufferPointer) throws -> Void)?) throws -> HTTPResponse {
         let endpoint = configuration.endpoint
         var request = SigV4Signer.Request(
             method: operation.method,

@@ -1,9 +1,11 @@
+import PITRNative
 import PITRSupport
 
 /// Reads an object in ranged GETs of at most `chunkSize` bytes, so memory stays bounded
 /// whatever the object's size. A GET cut short is resumed from the first byte missing;
-/// later ranges carry If-Match with the first answer's ETag, so an object replaced
-/// mid-read fails instead of mixing two versions.
+/// later ranges (and the first one resumed) carry If-Match with the first answer's ETag, so an object replaced
+/// mid-read never mixes two versions: the read begins anew from byte 0, once, and goes on only if the bytes already
+/// handed on are the new version's too; otherwise it fails with `S3Error.changedWhileRead`.
 ///
 /// An object larger than one chunk (a backup piece) is read ahead: while the caller decodes one
 /// chunk, the next one downloads on a second connection, so the network and the decoding overlap
@@ -29,6 +31,12 @@ final class S3ObjectReader: ByteSource {
     /// The first chunk while it downloads on a thread of its own, read as it arrives (`bufferOffset` counts the bytes
     /// read); nil once it is whole.
     private var arriving: (bytes: ArrivingBytes, download: ReadAhead)?
+
+    /// The count of bytes handed to the caller and their CRC-32C, which a read begun anew checks the new version against.
+    private var handed = 0
+    private var handedChecksum = CRC32C()
+    /// Whether the read began anew already (it does so once).
+    private var restarted = false
 
     /// Called once, when the object's last chunk is taken: the read-ahead connection is free from then on.
     private var onLastChunk: (() -> Void)?
@@ -86,6 +94,48 @@ final class S3ObjectReader: ByteSource {
     }
 
     func read(into destination: UnsafeMutableRawBufferPointer) throws -> Int {
+        do {
+            let count = try readNext(into: destination)
+            handedChecksum.update(UnsafeRawBufferPointer(rebasing: destination[..<count]))
+            handed += count
+            return count
+        } catch S3Error.changedWhileRead where !restarted {
+            try restart()
+            return try read(into: destination)
+        }
+    }
+
+    /// The object was replaced since the read began: reads the new version from byte 0 and goes on after the bytes
+    /// handed on when they are its first bytes too; throws `S3Error.changedWhileRead` when they are not, or when it
+    /// changes again.
+    private func restart() throws {
+        restarted = true
+        if let arriving {
+            arriving.bytes.abandon()
+            _ = arriving.download.finish()
+            self.arriving = nil
+        }
+        _ = readAhead?.finish()
+        readAhead = nil
+        etag = nil
+        client.log.warning("\(client.describe(objectKey)) changed while being read: reading it again from the start")
+        take(try Self.fetch(client: client, objectKey: objectKey, versionID: versionID, from: 0, chunkSize: chunkSize, size: nil, etag: nil))
+        var again = CRC32C(), left = handed
+        var block = [UInt8](repeating: 0, count: 1 << 16)
+        while left > 0 {
+            let count = try block.withUnsafeMutableBytes { block in
+                let wanted = UnsafeMutableRawBufferPointer(rebasing: block[..<min(left, block.count)])
+                let count = try readNext(into: wanted)
+                again.update(UnsafeRawBufferPointer(rebasing: wanted[..<count]))
+                return count
+            }
+            guard count > 0 else { break }
+            left -= count
+        }
+        guard left == 0, again.value == handedChecksum.value else { throw S3Error.changedWhileRead(object: client.describe(objectKey)) }
+    }
+
+    private func readNext(into destination: UnsafeMutableRawBufferPointer) throws -> Int {
         // Below, 0 bytes from the arriving chunk means its end.
         guard !destination.isEmpty else { return 0 }
         if let (bytes, download) = arriving {
@@ -169,15 +219,18 @@ final class S3ObjectReader: ByteSource {
                 // Resume after what earlier attempts delivered.
                 let from = start + chunk.count
                 var headers: [(name: String, value: String)] = [("Range", "bytes=\(from)-\(end - 1)")]
-                if let etag { headers.append(("If-Match", etag)) }
+                // Later ranges, and this one resumed after a cut, must be the version the read began with.
+                if let etag = etag ?? answeredTag { headers.append(("If-Match", etag)) }
                 let operation = try S3Client.Operation(method: "GET", key: objectKey, query: versionID.map { [("versionId", $0)] } ?? [],
-                                                       headers: headers, accepting: [403, 404, 416])
+                                                       headers: headers, accepting: [403, 404, 412, 416])
                 // The object's offset of the answer's next byte: a 206 starts where it was asked to, a 200 (the server
                 // ignored the range) at byte 0. Only the bytes the chunk still lacks are kept, so every byte kept is
                 // final, and after a transport error the next attempt resumes after them.
                 var offset: Int?
-                let response = try client.attempt(operation) { status, bytes in
-                    let first = offset ?? (status == 200 ? 0 : from)
+                let response = try client.attempt(operation) { answer, bytes in
+                    // Taken with the first bytes, so that an attempt cut short leaves its ETag for the next.
+                    if answeredTag == nil { answeredTag = answer.header("etag") }
+                    let first = offset ?? (answer.status == 200 ? 0 : from)
                     offset = first + bytes.count
                     let lower = start + chunk.count - first, upper = min(end - first, bytes.count)
                     if lower < upper { try chunk.append(UnsafeRawBufferPointer(rebasing: bytes[lower..<upper])) }
@@ -186,6 +239,8 @@ final class S3ObjectReader: ByteSource {
                 case 404:
                     guard client.isMissingKey(response) else { throw client.refusal(operation, response) }
                     throw StorageError.notFound(object: client.describe(objectKey))
+                case 412:
+                    throw S3Error.changedWhileRead(object: client.describe(objectKey))
                 case 403:
                     throw try S3Storage.settleForbidden(client: client, objectKey: objectKey, response: response, operation: operation)
                 case 416 where from == 0:

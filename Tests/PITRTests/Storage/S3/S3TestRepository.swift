@@ -25,6 +25,14 @@ enum S3TestRepository {
         return storage
     }
 
+    /// A storage on `direct`'s bucket that goes through `proxy`, with three retries.
+    static func throughProxy(_ proxy: FaultProxy, to direct: S3Storage) throws -> S3Storage {
+        var configuration = try configuration(bucket: direct.configuration.bucket, partSize: direct.configuration.partSize,
+                                              readSize: direct.configuration.readSize, endpoint: proxy.endpoint)
+        configuration.retry = RetryPolicy(maxRetries: 3, budgetSeconds: 30, baseDelaySeconds: 0.01, maxDelaySeconds: 0.1)
+        return try S3Storage(configuration: configuration, log: Log(level: .error))
+    }
+
     /// The multipart uploads in progress in the bucket (ListMultipartUploads).
     static func pendingUploads(_ storage: S3Storage) throws -> Int {
         try MotoServer.pendingUploadKeys(bucket: storage.configuration.bucket).count
