@@ -17,8 +17,8 @@ public enum S3Error: PITRError, Equatable {
     case locked(object: String, until: UTCTime?)
     /// The store lacks a feature the repository's safety rests on (found when the repository is set up).
     case unsafeStore(store: String, missing: String)
-    /// A range answered 412 to If-Match with the ETag the read began with, again after the read began anew from byte 0
-    /// (`S3ObjectReader`): the object was replaced while being read.
+    /// A range answered 412 to If-Match with the ETag the read began with (`S3ObjectReader`): the object was replaced
+    /// while being read.
     case changedWhileRead(object: String)
     /// AccessDenied to a request that needs a permission only some roles have: `permission` names it, `role` the policy.
     case permissionMissing(request: String, permission: String, role: String)
@@ -44,8 +44,7 @@ public enum S3Error: PITRError, Equatable {
             return "\(object) cannot be removed yet: S3 Object Lock holds it \(until.map { "until \($0.iso8601)" } ?? "(S3 refused the deletion)")"
         case .changedWhileRead(let object):
             return "\(object) changed while being read (S3 answered 412 PreconditionFailed to If-Match with the ETag its read began "
-                + "with, and reading it again from the start did not give the bytes already read): read it again; if this repeats, "
-                + "find what replaces it"
+                + "with): nothing of it was used; read it again, and if this repeats, find what replaces it"
         case let .permissionMissing(request, permission, role):
             return "\(request.sanitizedServerText(limit: 1200)) was refused (HTTP 403 AccessDenied): allow \(permission) to \(role) "
                 + "(docs/s3.md, \"Minimal IAM policy: one per role\")"

@@ -1,11 +1,10 @@
-import PITRNative
 import PITRSupport
 
 /// Reads an object in ranged GETs of at most `chunkSize` bytes, so memory stays bounded
 /// whatever the object's size. A GET cut short is resumed from the first byte missing;
 /// later ranges (and the first one resumed) carry If-Match with the first answer's ETag, so an object replaced
-/// mid-read never mixes two versions: the read begins anew from byte 0, once, and goes on only if the bytes already
-/// handed on are the new version's too; otherwise it fails with `S3Error.changedWhileRead`.
+/// mid-read never mixes two versions: it fails with `S3Error.changedWhileRead` (objects are written once, so only
+/// something outside tailtown-pitr replaces one; the caller's next attempt reads the new version whole).
 ///
 /// An object larger than one chunk (a backup piece) is read ahead: while the caller decodes one
 /// chunk, the next one downloads on a second connection, so the network and the decoding overlap
@@ -31,12 +30,6 @@ final class S3ObjectReader: ByteSource {
     /// The first chunk while it downloads on a thread of its own, read as it arrives (`bufferOffset` counts the bytes
     /// read); nil once it is whole.
     private var arriving: (bytes: ArrivingBytes, download: ReadAhead)?
-
-    /// The count of bytes handed to the caller and their CRC-32C, which a read begun anew checks the new version against.
-    private var handed = 0
-    private var handedChecksum = CRC32C()
-    /// Whether the read began anew already (it does so once).
-    private var restarted = false
 
     /// Called once, when the object's last chunk is taken: the read-ahead connection is free from then on.
     private var onLastChunk: (() -> Void)?
@@ -94,48 +87,6 @@ final class S3ObjectReader: ByteSource {
     }
 
     func read(into destination: UnsafeMutableRawBufferPointer) throws -> Int {
-        do {
-            let count = try readNext(into: destination)
-            handedChecksum.update(UnsafeRawBufferPointer(rebasing: destination[..<count]))
-            handed += count
-            return count
-        } catch S3Error.changedWhileRead where !restarted {
-            try restart()
-            return try read(into: destination)
-        }
-    }
-
-    /// The object was replaced since the read began: reads the new version from byte 0 and goes on after the bytes
-    /// handed on when they are its first bytes too; throws `S3Error.changedWhileRead` when they are not, or when it
-    /// changes again.
-    private func restart() throws {
-        restarted = true
-        if let arriving {
-            arriving.bytes.abandon()
-            _ = arriving.download.finish()
-            self.arriving = nil
-        }
-        _ = readAhead?.finish()
-        readAhead = nil
-        etag = nil
-        client.log.warning("\(client.describe(objectKey)) changed while being read: reading it again from the start")
-        take(try Self.fetch(client: client, objectKey: objectKey, versionID: versionID, from: 0, chunkSize: chunkSize, size: nil, etag: nil))
-        var again = CRC32C(), left = handed
-        var block = [UInt8](repeating: 0, count: 1 << 16)
-        while left > 0 {
-            let count = try block.withUnsafeMutableBytes { block in
-                let wanted = UnsafeMutableRawBufferPointer(rebasing: block[..<min(left, block.count)])
-                let count = try readNext(into: wanted)
-                again.update(UnsafeRawBufferPointer(rebasing: wanted[..<count]))
-                return count
-            }
-            guard count > 0 else { break }
-            left -= count
-        }
-        guard left == 0, again.value == handedChecksum.value else { throw S3Error.changedWhileRead(object: client.describe(objectKey)) }
-    }
-
-    private func readNext(into destination: UnsafeMutableRawBufferPointer) throws -> Int {
         // Below, 0 bytes from the arriving chunk means its end.
         guard !destination.isEmpty else { return 0 }
         if let (bytes, download) = arriving {
