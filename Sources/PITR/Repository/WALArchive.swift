@@ -21,6 +21,14 @@ public struct WALArchive {
     /// `archive.info.sealed.<sequence>`; the newest stands.
     var infoSeries: RecordSeries { RecordSeries(folder: infoKey + ".", kinds: ["sealed"], legacy: infoKey) }
 
+    /// The records of `infoSeries` in `listing` that a newer one supersedes: what `delete` removes. A reader reads the
+    /// first `archive.info` and, when another key sealed it, only the newest of the series, each sealed record standing
+    /// alone (bound to its own name, authenticated by the key that sealed it), so nothing older is ever read again. The
+    /// first is never among them: it marks the archive.
+    package func supersededInfo(in listing: [StoredObject]) -> [StoredObject] {
+        infoSeries.superseded(in: listing).filter { $0.key != infoKey }
+    }
+
     /// Where a WAL file is kept: segments, .partial and .backup files in a folder per 16 hex digits
     /// of their name (timeline and high LSN part), history files beside those folders.
     public func key(for file: WALFileName) -> String {

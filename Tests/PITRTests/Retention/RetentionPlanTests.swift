@@ -162,6 +162,26 @@ struct RetentionScenario {
         #expect(S3Storage.listingTime("yesterday") == nil)
     }
 
+    /// `archive.info` sealed again after each key rotation: `delete` plans and removes all of those but the newest, never
+    /// the first `archive.info`, and the archive still reads under the newest key alone.
+    @Test func supersededArchiveInfoRecordsGo() throws {
+        let keys = (1...3).map { MasterKey(bytes: Array(repeating: UInt8($0), count: 32))! }
+        let repo = try SyntheticRepository(key: keys[0])
+        try repo.addSegments(1...2)
+        try repo.rotate(through: Array(keys.dropFirst()))
+        let info = repo.archive.infoKey
+        #expect(try repo.storage.list(prefix: info) == [info, info + ".sealed.00000001", info + ".sealed.00000002"])
+        let planner = { try RetentionPlanner(inventory: RepositoryInventory.load(repository: repo.repository)) }
+        let plan = try planner().plan(policy: RetentionScenario.policy, now: .now())
+        #expect(plan.superseded.map(\.key) == [info + ".sealed.00000001"])
+        #expect(plan.text.contains("delete  1 records a newer one supersedes (earlier verify results, window proofs, permanent marks and archive.info sealed again)"), "\(plan.text)")
+        #expect(try plan.execute(on: repo.storage, log: Log(level: .error)).deleted == 1)
+        #expect(try repo.storage.list(prefix: info) == [info, info + ".sealed.00000002"])
+        let newest = Repository(storage: repo.storage, key: keys[2])
+        #expect(try WALArchive(repository: newest, identity: repo.identity).checkedSegmentSize() == repo.segmentSize)
+        #expect(try planner().plan(policy: RetentionScenario.policy, now: .now()).superseded.isEmpty)
+    }
+
     @Test func runsFoldBackupFilesAndBreakAtGaps() {
         let size = WALSegmentSize.standard
         func entry(_ file: WALFileName) -> (file: WALFileName, object: StoredObject) { (file, StoredObject(key: file.fileName, size: 10)) }
