@@ -35,7 +35,7 @@ public struct ClusterAdmission {
         let series = Self.series(identity)
         let key = try consent(of: identity, in: try series.listing(on: repository.storage)) ?? series.append(series.kinds[0], on: repository.storage) { key in
             try SealedMetadata.store(MetadataText([("accepted", now.iso8601)]), at: key, identity: try sealIdentity(identity, key: key),
-                                     replace: false, under: repository.key, in: repository)
+                                     under: repository.key, in: repository)
         }
         return repository.storage.describe(key)
     }

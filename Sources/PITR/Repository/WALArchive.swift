@@ -113,7 +113,7 @@ public struct WALArchive {
             let recorded = try repository.recordArchive(identity.archiveID, .none)
             info = ArchiveInfo(repositoryID: recorded.repositoryID, systemIdentifier: fresh.systemIdentifier, pgVersion: fresh.pgVersion,
                                segmentSize: size, formatSwitch: recorded.archives[identity.archiveID])
-            if try SealedMetadata.store(info.text, at: infoKey, identity: infoIdentity(infoKey), replace: false, under: repository.key,
+            if try SealedMetadata.store(info.text, at: infoKey, identity: infoIdentity(infoKey), under: repository.key,
                                         in: repository) == .alreadyExists {
                 return try checkKeyAndSegmentSize(size, file: file)
             }
@@ -124,7 +124,7 @@ public struct WALArchive {
     /// Seals `info` under the active key, under the next name of `infoSeries`.
     private func sealAgain(_ info: ArchiveInfo) throws {
         _ = try infoSeries.append(infoSeries.kinds[0], on: repository.storage) { key in
-            try SealedMetadata.store(info.text, at: key, identity: infoIdentity(key), replace: false, under: repository.key, in: repository)
+            try SealedMetadata.store(info.text, at: key, identity: infoIdentity(key), under: repository.key, in: repository)
         }
     }
 
