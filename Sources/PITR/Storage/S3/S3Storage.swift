@@ -210,8 +210,9 @@ public final class S3Storage: Storage {
         let xml = Substring(String(decoding: try client.send(listing).body, as: UTF8.self))
         guard let version = S3XML.elements("Version", in: xml).first(where: { S3XML.value("Key", in: $0) == objectKey }),
               let id = S3XML.value("VersionId", in: version) else { return nil }
-        client.log.warning("\(client.describe(objectKey)) is hidden by a delete marker (it was deleted without a version id, which a "
-            + "locked object survives): reading its newest version \(id.sanitizedServerText(limit: 100)); 'verify' reports every such object")
+        client.log.warnReadThroughDeleteMarker(client.describe(objectKey), "\(client.describe(objectKey)) is hidden by a delete marker (it was "
+            + "deleted without a version id, which a locked object survives): reading its newest version \(id.sanitizedServerText(limit: 100)); "
+            + "'verify' reports every such object")
         return id
     }
 
@@ -304,8 +305,8 @@ public final class S3Storage: Storage {
         return versions.sorted { $0.key < $1.key }.compactMap { key, all -> StoredObject? in
             guard key.hasPrefix(repositoryPrefix), let newest = all.first(where: { !$0.isDeleteMarker }) else { return nil }
             if !all.contains(where: { $0.isLatest && !$0.isDeleteMarker }) {
-                client.log.warning("\(client.describe(key)) is hidden by a delete marker (it was deleted without a version id, which a "
-                    + "locked object survives): listed and read through it; 'verify' reports every such object")
+                client.log.warnReadThroughDeleteMarker(client.describe(key), "\(client.describe(key)) is hidden by a delete marker (it was "
+                    + "deleted without a version id, which a locked object survives): listed and read through it; 'verify' reports every such object")
             }
             return StoredObject(key: configuration.repositoryKey(key), size: newest.size, storageClass: newest.storageClass ?? "STANDARD",
                                 lastModified: newest.written)

@@ -115,6 +115,9 @@ struct S3ObjectLockTests {
         let later = UTCTime(secondsSinceEpoch: written.secondsSinceEpoch + 86_400)
         try storage.extendLock(of: "backups/b/base.tar.0001", until: later)
         #expect(try storage.lockEnd(of: "backups/b/base.tar.0001") == later)
+        // Met again and again (read, its lock read twice), it is warned of once.
+        #expect(storage.client.log.subjects(warnedAbout: Log.deleteMarkerTopic) == [storage.describe("backups/b/base.tar.0001")])
+        #expect(storage.client.log.deleteMarkerSummary?.hasPrefix("1 object was read through delete markers: first \(storage.describe("backups/b/base.tar.0001"))") == true)
     }
 
     @Test func walFetchReadsASegmentThroughItsDeleteMarker() throws {
