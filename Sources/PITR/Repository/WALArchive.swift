@@ -29,6 +29,13 @@ public struct WALArchive {
         infoSeries.superseded(in: listing).filter { $0.key != infoKey }
     }
 
+    /// The records of this archive in `listing` (of its folder) that `delete` removes: `supersededInfo`, and all but the
+    /// newest of `accept-cluster`'s consents, which nothing reads once `archive.info` exists (`ClusterAdmission`).
+    package func supersededRecords(in listing: [StoredObject]) -> [StoredObject] {
+        guard listing.contains(where: { $0.key == infoKey }) else { return [] }
+        return supersededInfo(in: listing) + ClusterAdmission.series(of: identity).superseded(in: listing)
+    }
+
     /// Where a WAL file is kept: segments, .partial and .backup files in a folder per 16 hex digits
     /// of their name (timeline and high LSN part), history files beside those folders.
     public func key(for file: WALFileName) -> String {
