@@ -1,5 +1,6 @@
 import ArgumentParser
 import PITRRestore
+import PITRStorage
 import PITRSupport
 import PITRVerify
 import PITRWAL
@@ -146,6 +147,8 @@ struct RestoreCommand: ParsableCommand {
             restore.readableStop = beforeIncident != nil && options.action != .promote
             // The estimate is a courtesy: a repository whose drills cannot be read still restores, with assumed rates.
             restore.estimate = (try? DrillRecord.estimate(in: try invocation.repository())) ?? .assumed
+            // Each object is warned of once as it is met; the sum, at the end, where it is seen.
+            defer { if let summary = invocation.log.deleteMarkerSummary { invocation.log.warning(summary) } }
             do {
                 try restore.run(request, options) { print($0) }
             } catch let pending as ThawError where pending.isPending {

@@ -54,7 +54,7 @@ public struct BackupCatalog {
     package func store(_ descriptor: BackupDescriptor, options: ObjectOptions) throws {
         let key = BackupDescriptor.key(of: descriptor.name)
         let identity = BackupDescriptor.descriptorIdentity(repository: try repository.state().repositoryID, backup: descriptor.name)
-        guard try SealedMetadata.store(descriptor.text, at: key, identity: identity, replace: false, under: options.key, in: repository,
+        guard try SealedMetadata.store(descriptor.text, at: key, identity: identity, under: options.key, in: repository,
                                        compression: options.compression) == .stored else {
             throw BackupError.nameTaken(object: repository.storage.describe(key))
         }

@@ -109,7 +109,7 @@ public final class BackupPush {
         let lease = BackupLease.current()
         if let lease {
             _ = try SealedMetadata.store(lease.text, at: BackupLease.key(backup: name), identity: BackupLease.identity(repository: repositoryID, backup: name),
-                                         replace: false, under: options.key, in: repository)
+                                         under: options.key, in: repository)
         }
         var stored: [BackupDescriptor.StoredObject] = []
         var archives: [StoredArchive] = []

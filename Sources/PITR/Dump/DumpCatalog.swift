@@ -109,7 +109,7 @@ public struct DumpCatalog {
     /// Stores `descriptor`, which makes its dump one; never replaces one.
     func store(_ descriptor: DumpDescriptor, options: ObjectOptions) throws {
         let identity = DumpDescriptor.descriptorIdentity(repository: try repository.state().repositoryID, run: descriptor.name, archive: descriptor.archive)
-        guard try SealedMetadata.store(descriptor.text, at: descriptor.key, identity: identity, replace: false, under: options.key, in: repository,
+        guard try SealedMetadata.store(descriptor.text, at: descriptor.key, identity: identity, under: options.key, in: repository,
                                        compression: options.compression) == .stored else {
             throw DumpError.nameTaken(object: repository.storage.describe(descriptor.key))
         }

@@ -76,7 +76,7 @@ public final class DumpPush {
         let leaseKey = DumpDescriptor.objectKey(run: name, object: BackupLease.fileName)
         if let lease {
             guard try SealedMetadata.store(lease.text, at: leaseKey, identity: DumpCatalog.leaseIdentity(repository: repositoryID, run: name),
-                                           replace: false, under: options.key, in: repository) == .stored else {
+                                           under: options.key, in: repository) == .stored else {
                 throw DumpError.nameTaken(object: repository.storage.describe(leaseKey))
             }
         }

@@ -12,6 +12,8 @@ public struct ArchiveIndex {
     package let info: ArchiveInfo
     /// Every WAL file of the archive with its listing entry.
     public let files: [WALFileName: StoredObject]
+    /// Records of the archive a newer one supersedes: `archive.info` sealed again, consents (`WALArchive.supersededRecords`).
+    package let supersededRecords: [StoredObject]
 
     /// Lists the archive of `identity`; throws `ArchiveError.noArchive` when it has no `archive.info`.
     public static func load(repository: Repository, identity: ClusterIdentity) throws -> ArchiveIndex {
@@ -19,11 +21,12 @@ public struct ArchiveIndex {
         let segmentSize = try archive.checkedSegmentSize()
         let info = try archive.info()
         var files: [WALFileName: StoredObject] = [:]
-        for object in try repository.storage.listObjects(prefix: archive.folder + "/") {
+        let listing = try repository.storage.listObjects(prefix: archive.folder + "/")
+        for object in listing {
             let name = object.key.split(separator: "/").last.map(String.init) ?? ""
             if let file = try? WALFileName(parsing: name) { files[file] = object }
         }
-        return ArchiveIndex(archive: archive, segmentSize: segmentSize, info: info, files: files)
+        return ArchiveIndex(archive: archive, segmentSize: segmentSize, info: info, files: files, supersededRecords: archive.supersededRecords(in: listing))
     }
 
     static let infoName = "archive.info"
@@ -48,7 +51,7 @@ public struct ArchiveIndex {
     /// The same listing, read through another connection to the repository (one per thread).
     package func reading(through repository: Repository) -> ArchiveIndex {
         ArchiveIndex(archive: WALArchive(repository: repository, identity: archive.identity), segmentSize: segmentSize,
-                     info: info, files: files)
+                     info: info, files: files, supersededRecords: supersededRecords)
     }
 
     /// Complete segments of `timeline`, in WAL order.

@@ -32,10 +32,10 @@ public struct ClusterAdmission {
     /// Records the operator's consent for `identity`, sealed, unless a sealed one stands already; returns the
     /// description of the object that holds it.
     public func accept(_ identity: ClusterIdentity, now: UTCTime) throws -> String {
-        let series = Self.series(identity)
+        let series = Self.series(of: identity)
         let key = try consent(of: identity, in: try series.listing(on: repository.storage)) ?? series.append(series.kinds[0], on: repository.storage) { key in
             try SealedMetadata.store(MetadataText([("accepted", now.iso8601)]), at: key, identity: try sealIdentity(identity, key: key),
-                                     replace: false, under: repository.key, in: repository)
+                                     under: repository.key, in: repository)
         }
         return repository.storage.describe(key)
     }
@@ -43,7 +43,7 @@ public struct ClusterAdmission {
     /// The key of the newest consent for `identity` in `listing` that is sealed in this repository: a plain-text one (an
     /// earlier release's, or written by someone without the key) does not count. nil when there is none.
     private func consent(of identity: ClusterIdentity, in listing: [StoredObject]) throws -> String? {
-        for entry in Self.series(identity).entries(in: listing).reversed() {
+        for entry in Self.series(of: identity).entries(in: listing).reversed() {
             if case .sealed? = try SealedMetadata.read(entry.object.key, identity: try sealIdentity(identity, key: entry.object.key), in: repository) {
                 return entry.object.key
             }
@@ -51,13 +51,14 @@ public struct ClusterAdmission {
         return nil
     }
 
-    private static func series(_ identity: ClusterIdentity) -> RecordSeries {
+    /// `wal/<archive id>/consent/accepted.<sequence>`, an earlier release's `wal/<archive id>/accepted` sequence 0.
+    package static func series(of identity: ClusterIdentity) -> RecordSeries {
         RecordSeries(folder: "wal/\(identity.archiveID)/consent/", kinds: ["accepted"], legacy: "wal/\(identity.archiveID)/accepted")
     }
 
     /// Bound to the repository, the archive and the record's name (`accepted` for an earlier release's single one).
     private func sealIdentity(_ identity: ClusterIdentity, key: String) throws -> ObjectIdentity {
         ObjectIdentity(["repository": try repository.state().repositoryID, "archive": identity.archiveID,
-                        "file": key == Self.series(identity).legacy ? "accepted" : key])
+                        "file": key == Self.series(of: identity).legacy ? "accepted" : key])
     }
 }

@@ -229,10 +229,15 @@ public final class Repository {
     }
 
     /// What the repository keeps about itself and needs for ever: its marker, the log's entries, and the `archive.info`
-    /// of each archive in `archives`.
+    /// of each archive in `archives` with the newest of those sealed again (the superseded ones `delete` removes).
     package func metadataObjects(archives: [ClusterIdentity]) throws -> [StoredObject] {
-        let keys = [Repository.markerKey, RepositoryLog.folder] + archives.map { WALArchive(repository: self, identity: $0).infoKey }
-        return try keys.flatMap { try storage.listObjects(prefix: $0) }
+        let infos = try archives.flatMap { identity in
+            let archive = WALArchive(repository: self, identity: identity)
+            let listing = try storage.listObjects(prefix: archive.infoKey)
+            let superseded = Set(archive.supersededInfo(in: listing).map(\.key))
+            return listing.filter { !superseded.contains($0.key) }
+        }
+        return try [Repository.markerKey, RepositoryLog.folder].flatMap { try storage.listObjects(prefix: $0) } + infos
     }
 
     /// Throws unless the repository has its marker, that is, unless at least one push created it here.

@@ -85,7 +85,7 @@ package struct RepositoryLog {
         let text = MetadataText([("sequence", String(sequence)), ("previous", previous?.digest ?? "none"), ("written", now.iso8601)]
             + state.lines)
         let outcome = try SealedMetadata.store(text, at: RepositoryLog.key(sequence), identity: RepositoryLog.identity(sequence),
-                                               replace: false, under: key, in: repository)
+                                               under: key, in: repository)
         return outcome == .stored ? try read(sequence) : nil
     }
 

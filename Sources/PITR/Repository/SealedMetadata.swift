@@ -35,9 +35,10 @@ package enum SealedMetadata {
         return header.cipher == .none ? "" : hex(header.keyID)
     }
 
-    /// Stores `text` sealed under `key` (nil: plain, in a repository without encryption), bound to `identity`;
-    /// `.alreadyExists` when `replace` is false and another process stored it first.
-    package static func store(_ text: MetadataText, at objectKey: String, identity: ObjectIdentity, replace: Bool,
+    /// Stores `text` sealed under `key` (nil: plain, in a repository without encryption), bound to `identity`, under a
+    /// name no object has: `.alreadyExists` when another process stored one first (left as it is; metadata is never
+    /// replaced, docs/format.md).
+    package static func store(_ text: MetadataText, at objectKey: String, identity: ObjectIdentity,
                       under key: MasterKey?, in repository: Repository, compression: Compression = .none) throws -> CommitOutcome {
         let upload = try repository.storage.startUpload(objectKey)
         do {
@@ -46,6 +47,6 @@ package enum SealedMetadata {
             upload.abort()
             throw error
         }
-        return try upload.commit(replace: replace)
+        return try upload.commit(replace: false)
     }
 }

@@ -25,7 +25,8 @@ public struct SecondRepository {
         let held = Dictionary(try second.metadataObjects(archives: archives).map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
         let count = ObjectTrailer.size
         for object in try first.metadataObjects(archives: archives) {
-            // An archive.info is replaced when it is sealed again (a new key): the second's follows the first's.
+            // One the second holds with other bytes is replaced: the second follows the first. (archive.info sealed again
+            // no longer reaches here: it goes under a new name, archive.info.sealed.<n>.)
             if held[object.key] == object.size,
                try first.storage.readTail(of: object.key, count: count) == second.storage.readTail(of: object.key, count: count) { continue }
             try copy(object.key, replace: held[object.key] != nil)

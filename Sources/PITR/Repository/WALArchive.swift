@@ -21,6 +21,21 @@ public struct WALArchive {
     /// `archive.info.sealed.<sequence>`; the newest stands.
     var infoSeries: RecordSeries { RecordSeries(folder: infoKey + ".", kinds: ["sealed"], legacy: infoKey) }
 
+    /// The records of `infoSeries` in `listing` that a newer one supersedes: what `delete` removes. A reader reads the
+    /// first `archive.info` and, when another key sealed it, only the newest of the series, each sealed record standing
+    /// alone (bound to its own name, authenticated by the key that sealed it), so nothing older is ever read again. The
+    /// first is never among them: it marks the archive.
+    package func supersededInfo(in listing: [StoredObject]) -> [StoredObject] {
+        infoSeries.superseded(in: listing).filter { $0.key != infoKey }
+    }
+
+    /// The records of this archive in `listing` (of its folder) that `delete` removes: `supersededInfo`, and all but the
+    /// newest of `accept-cluster`'s consents, which nothing reads once `archive.info` exists (`ClusterAdmission`).
+    package func supersededRecords(in listing: [StoredObject]) -> [StoredObject] {
+        guard listing.contains(where: { $0.key == infoKey }) else { return [] }
+        return supersededInfo(in: listing) + ClusterAdmission.series(of: identity).superseded(in: listing)
+    }
+
     /// Where a WAL file is kept: segments, .partial and .backup files in a folder per 16 hex digits
     /// of their name (timeline and high LSN part), history files beside those folders.
     public func key(for file: WALFileName) -> String {
@@ -105,7 +120,7 @@ public struct WALArchive {
             let recorded = try repository.recordArchive(identity.archiveID, .none)
             info = ArchiveInfo(repositoryID: recorded.repositoryID, systemIdentifier: fresh.systemIdentifier, pgVersion: fresh.pgVersion,
                                segmentSize: size, formatSwitch: recorded.archives[identity.archiveID])
-            if try SealedMetadata.store(info.text, at: infoKey, identity: infoIdentity(infoKey), replace: false, under: repository.key,
+            if try SealedMetadata.store(info.text, at: infoKey, identity: infoIdentity(infoKey), under: repository.key,
                                         in: repository) == .alreadyExists {
                 return try checkKeyAndSegmentSize(size, file: file)
             }
@@ -116,7 +131,7 @@ public struct WALArchive {
     /// Seals `info` under the active key, under the next name of `infoSeries`.
     private func sealAgain(_ info: ArchiveInfo) throws {
         _ = try infoSeries.append(infoSeries.kinds[0], on: repository.storage) { key in
-            try SealedMetadata.store(info.text, at: key, identity: infoIdentity(key), replace: false, under: repository.key, in: repository)
+            try SealedMetadata.store(info.text, at: key, identity: infoIdentity(key), under: repository.key, in: repository)
         }
     }
 

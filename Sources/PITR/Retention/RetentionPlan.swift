@@ -27,8 +27,8 @@ public struct RetentionPlan {
     public let orphans: [StoredObject]
     /// Uploads a killed process left unfinished a day ago or more (temporary files, S3 multipart uploads).
     public let abandonedUploads: [AbandonedUpload]
-    /// Records a newer one supersedes (the results of earlier `verify` runs, earlier permanent marks), removed once
-    /// their locks have ended.
+    /// Records a newer one supersedes (the results of earlier `verify` runs, earlier permanent marks, `archive.info`
+    /// sealed again under a name a newer one took over, earlier cluster consents), removed once their locks have ended.
     public let superseded: [StoredObject]
     /// With S3 Object Lock, the locks of what is kept that may need to last longer; nil without a lock.
     public let locks: LockExtensions?
@@ -154,7 +154,7 @@ public struct RetentionPlan {
             lines.append("delete  \(orphans.count) objects of interrupted backups (no descriptor, untouched for a day), \(size(orphans.reduce(0) { $0 + $1.size }))")
         }
         if !superseded.isEmpty {
-            lines.append("delete  \(superseded.count) records a newer one supersedes (earlier verify results, window proofs and permanent marks), \(size(superseded.reduce(0) { $0 + $1.size }))")
+            lines.append("delete  \(superseded.count) records a newer one supersedes (earlier verify results, window proofs, permanent marks, archive.info sealed again and cluster consents), \(size(superseded.reduce(0) { $0 + $1.size }))")
         }
         if !abandonedUploads.isEmpty {
             lines.append("delete  \(abandonedUploads.count) unfinished uploads of killed processes, \(size(abandonedUploads.reduce(0) { $0 + ($1.size ?? 0) }))")

@@ -57,8 +57,7 @@ public struct DrillRecord: Equatable, Sendable {
                                  ("total-seconds", String(format1: totalSeconds)),
                                  ("download-bytes", String(downloadBytes)), ("replay-bytes", String(replayBytes))]
             + phases.map { ("phase", "\(String(format1: $0.seconds)) \($0.name)") })
-        _ = try SealedMetadata.store(text, at: key, identity: try DrillRecord.identity(key, in: repository), replace: false,
-                                     under: repository.key, in: repository)
+        _ = try SealedMetadata.store(text, at: key, identity: try DrillRecord.identity(key, in: repository), under: repository.key, in: repository)
     }
 
     /// The newest `limit` drills, oldest first. A record that is not sealed (put there without the key) is left out.

@@ -30,8 +30,7 @@ public struct VerifyRecord: Equatable, Sendable {
         let text = MetadataText([("format", "1"), ("time", time.iso8601), ("result", sound ? "ok" : "failed"),
                                  ("deep", deep ? "true" : "false"), ("problems", String(problems))])
         _ = try RecordSeries.verify.append("verify", on: repository.storage) { key in
-            try SealedMetadata.store(text, at: key, identity: try Self.identity(key, in: repository), replace: false,
-                                     under: repository.key, in: repository)
+            try SealedMetadata.store(text, at: key, identity: try Self.identity(key, in: repository), under: repository.key, in: repository)
         }
     }
 

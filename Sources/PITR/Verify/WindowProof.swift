@@ -76,7 +76,7 @@ public struct WindowProof: Equatable, Sendable {
         let series = Self.series(of: archive)
         _ = try series.append(series.kinds[0], on: repository.storage) { key in
             try SealedMetadata.store(text(archive: archive), at: key, identity: try Self.identity(archive, key: key, in: repository),
-                                     replace: false, under: repository.key, in: repository, compression: .zstd)
+                                     under: repository.key, in: repository, compression: .zstd)
         }
     }
 

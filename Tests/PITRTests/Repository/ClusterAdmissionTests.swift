@@ -60,7 +60,7 @@ import Testing
         let other = ClusterIdentity(majorVersion: 15, systemIdentifier: 333)
         let identity = ObjectIdentity(["repository": try repository.state().repositoryID, "archive": other.archiveID, "file": "accepted"])
         _ = try SealedMetadata.store(MetadataText([("accepted", "2026-01-01T00:00:00Z")]), at: "wal/15-333/accepted", identity: identity,
-                                     replace: false, under: key, in: repository)
+                                     under: key, in: repository)
         try archiveSegment(repository, other)
     }
 }

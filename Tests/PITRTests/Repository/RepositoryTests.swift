@@ -50,7 +50,7 @@ import PITRSupport
         let damaged = WALArchive(repository: repository(key), identity: ClusterIdentity(majorVersion: 15, systemIdentifier: 45))
         let text = MetadataText([("repository-id", try repository(key).state().repositoryID), ("system-identifier", "45"), ("pg-version", "15"),
                                  ("segment-size", "12345"), ("format-1", "none")])
-        _ = try SealedMetadata.store(text, at: damaged.infoKey, identity: damaged.infoIdentity(damaged.infoKey), replace: false, under: key, in: repository(key))
+        _ = try SealedMetadata.store(text, at: damaged.infoKey, identity: damaged.infoIdentity(damaged.infoKey), under: key, in: repository(key))
         let error = #expect(throws: ArchiveError.self) { try damaged.checkedSegmentSize() }
         #expect(error?.description.contains("archive.info") == true && error?.description.contains("12345") == true, "\(String(describing: error))")
     }

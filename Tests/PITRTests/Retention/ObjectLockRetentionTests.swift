@@ -137,6 +137,36 @@ struct ObjectLockRetentionTests {
         #expect(try versions(["backups/" + older.name]).values.allSatisfy { $0.allSatisfy { !$0.isDeleteMarker } })
     }
 
+    /// `archive.info` sealed again after key rotations: the superseded records are not extended but left whole while
+    /// locked, and removed by version id once their locks end; the first `archive.info` and the newest stay, locked on.
+    @Test func supersededArchiveInfoRecordsGoOnceTheirLocksEnd() throws {
+        let keys = (1...3).map { MasterKey(bytes: Array(repeating: UInt8($0), count: 32))! }
+        let (storage, repo) = try SyntheticRepository.locked("lockinfo", margin: 10, horizon: 0, key: keys[0])
+        try repo.rotate(through: Array(keys.dropFirst()))
+        let info = repo.archive.infoKey
+        let superseded = info + ".sealed.00000001"
+        let metadata = try repo.repository.metadataObjects(archives: [repo.identity]).map(\.key)
+        #expect(metadata.contains(info) && metadata.contains(info + ".sealed.00000002") && !metadata.contains(superseded), "\(metadata)")
+        sleep(2)  // the locks from the writes now end before what is needed for ever needs
+        let plan = try RetentionPlanner(inventory: RepositoryInventory.load(repository: repo.repository))
+            .plan(policy: RetentionPolicy(counts: [.daily: 1]), now: .now())
+        #expect(plan.superseded.map(\.key) == [superseded])
+        let held = try plan.execute(on: storage, log: Log(level: .error))
+        #expect(held.locked.map(\.key) == [superseded])
+        #expect(RetentionPlan.lockedText(held).contains("1 objects are still locked"))
+        sleep(11)
+        #expect(try plan.execute(on: storage, log: Log(level: .error)).locked.isEmpty)
+        #expect(try storage.list(prefix: info) == [info, info + ".sealed.00000002"])
+        let deletion = S3VersionedDeletion(storage: storage, lock: try #require(storage.objectLock))
+        let versions = try deletion.versions(in: "pg/" + repo.archive.folder + "/", deep: true)
+        #expect(versions["pg/" + superseded] == nil && versions.values.allSatisfy { $0.allSatisfy { !$0.isDeleteMarker } })
+        for key in [info, info + ".sealed.00000002"] {
+            #expect(try #require(try storage.lockEnd(of: key)).secondsSinceEpoch > UTCTime.now().secondsSinceEpoch + 29 * 86_400, "\(key)")
+        }
+        let newest = Repository(storage: storage, key: keys[2])
+        #expect(try WALArchive(repository: newest, identity: repo.identity).checkedSegmentSize() == repo.segmentSize)
+    }
+
     /// `delete` removes the noncurrent versions whose locks have ended (a replaced object's earlier version, a delete
     /// marker a newer version covers), never a current version, and leaves whole a key a delete marker hides.
     @Test func noncurrentVersionsGoOnceTheirLocksEnd() throws {

@@ -162,6 +162,35 @@ struct RetentionScenario {
         #expect(S3Storage.listingTime("yesterday") == nil)
     }
 
+    /// `archive.info` sealed again after each key rotation: `delete` plans and removes all of those but the newest, never
+    /// the first `archive.info`, and the archive still reads under the newest key alone. An earlier release's consent,
+    /// which a sealed one superseded (and which nothing reads once the archive exists), goes too.
+    @Test func supersededArchiveRecordsGo() throws {
+        let keys = (1...3).map { MasterKey(bytes: Array(repeating: UInt8($0), count: 32))! }
+        let repo = try SyntheticRepository(key: keys[0])
+        try repo.addSegments(1...2)
+        let legacyConsent = "wal/\(repo.identity.archiveID)/accepted"
+        let upload = try repo.storage.startUpload(legacyConsent)
+        try Array("accepted=2026-01-01T00:00:00Z\n".utf8).withUnsafeBytes { try upload.write($0) }
+        #expect(try upload.commit(replace: false) == .stored)
+        let consent = try ClusterAdmission(repository: repo.repository).accept(repo.identity, now: .now())
+        #expect(consent == repo.storage.describe("wal/\(repo.identity.archiveID)/consent/accepted.00000001"))
+        try repo.rotate(through: Array(keys.dropFirst()))
+        let info = repo.archive.infoKey
+        #expect(try repo.storage.list(prefix: info) == [info, info + ".sealed.00000001", info + ".sealed.00000002"])
+        let planner = { try RetentionPlanner(inventory: RepositoryInventory.load(repository: repo.repository)) }
+        let plan = try planner().plan(policy: RetentionScenario.policy, now: .now())
+        #expect(Set(plan.superseded.map(\.key)) == [info + ".sealed.00000001", legacyConsent])
+        #expect(plan.text.contains("delete  2 records a newer one supersedes (earlier verify results, window proofs, permanent marks, archive.info sealed again and cluster consents)"), "\(plan.text)")
+        #expect(try plan.execute(on: repo.storage, log: Log(level: .error)).deleted == 2)
+        #expect(try repo.storage.list(prefix: info) == [info, info + ".sealed.00000002"])
+        #expect(try repo.storage.list(prefix: legacyConsent).isEmpty)
+        #expect(try repo.storage.list(prefix: "wal/\(repo.identity.archiveID)/consent/") == ["wal/\(repo.identity.archiveID)/consent/accepted.00000001"])
+        let newest = Repository(storage: repo.storage, key: keys[2])
+        #expect(try WALArchive(repository: newest, identity: repo.identity).checkedSegmentSize() == repo.segmentSize)
+        #expect(try planner().plan(policy: RetentionScenario.policy, now: .now()).superseded.isEmpty)
+    }
+
     @Test func runsFoldBackupFilesAndBreakAtGaps() {
         let size = WALSegmentSize.standard
         func entry(_ file: WALFileName) -> (file: WALFileName, object: StoredObject) { (file, StoredObject(key: file.fileName, size: 10)) }

@@ -106,6 +106,18 @@ final class SyntheticRepository {
         try BackupCatalog(repository: repository).store(descriptor, options: ObjectOptions(compression: .lz4, key: repository.key))
     }
 
+    /// Activates each of `keys` in turn after the repository's key, as `keygen --activate` and the next push do: each
+    /// seals `archive.info` again, under the next `archive.info.sealed.<number>`.
+    func rotate(through keys: [MasterKey]) throws {
+        var retired = repository.key
+        for key in keys {
+            guard let previous = retired, let keyring = Keyring([(.retired, previous), (.active, key)]) else { throw CocoaError(.featureUnsupported) }
+            try WALArchive(repository: Repository(storage: storage, keyring: keyring), identity: identity)
+                .checkKeyAndSegmentSize(segmentSize, file: "the first after the activation")
+            retired = key
+        }
+    }
+
     /// Every visible key, sorted.
     func keys() throws -> [String] { try storage.list(prefix: "") }
 
@@ -120,13 +132,14 @@ final class SyntheticRepository {
 
 extension SyntheticRepository {
     /// A repository in a new moto bucket with Object Lock, new objects locked for `horizon` + `margin` seconds, in `classes`.
-    static func locked(_ name: String, margin: Int64, horizon: Int64, classes: S3StorageClasses = S3StorageClasses()) throws -> (S3Storage, SyntheticRepository) {
+    static func locked(_ name: String, margin: Int64, horizon: Int64, classes: S3StorageClasses = S3StorageClasses(),
+                       key: MasterKey? = nil) throws -> (S3Storage, SyntheticRepository) {
         let bucket = MotoServer.uniqueBucket(name)
         try MotoServer.createBucket(bucket, objectLock: true)
         var configuration = try S3TestRepository.configuration(bucket: bucket, prefix: "pg")
         configuration.objectLock = S3ObjectLock(mode: .governance, margin: margin, horizon: horizon)
         configuration.storageClasses = classes
         let storage = try S3Storage(configuration: configuration, log: Log(level: .error))
-        return (storage, try SyntheticRepository(storage: storage))
+        return (storage, try SyntheticRepository(key: key, storage: storage))
     }
 }

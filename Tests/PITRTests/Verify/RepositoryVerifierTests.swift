@@ -134,7 +134,9 @@ import Testing
         let info = try archive.info()
         let switched = ArchiveInfo(repositoryID: info.repositoryID, systemIdentifier: info.systemIdentifier, pgVersion: info.pgVersion,
                                    segmentSize: info.segmentSize, formatSwitch: FormatSwitch(lastSegments: [1: 60], lastHistory: 0))
-        _ = try SealedMetadata.store(switched.text, at: archive.infoKey, identity: archive.infoIdentity(archive.infoKey), replace: true, under: nil, in: repository)
+        // As an earlier release's archive once switched to format 2 would have it (nothing replaces a stored one).
+        try FileManager.default.removeItem(atPath: scenario.repo.path(archive.infoKey))
+        _ = try SealedMetadata.store(switched.text, at: archive.infoKey, identity: archive.infoIdentity(archive.infoKey), under: nil, in: repository)
         repository.archiveInfos = [:]
         let content = Array("segment written by an earlier release".utf8)
         let header = ObjectHeader(version: 1, compression: .none, cipher: .none, chunkSizeLog2: 0,
@@ -188,7 +190,7 @@ import Testing
         // An earlier release's record, under its single name, is read until a newer one is written.
         let legacy = MetadataText([("format", "1"), ("time", "2026-06-14T12:00:00Z"), ("result", "failed"), ("deep", "false"), ("problems", "2")])
         _ = try SealedMetadata.store(legacy, at: "verify.last", identity: ObjectIdentity(["repository": try repository.recordedState()?.repositoryID ?? "", "file": "verify.last"]),
-                                     replace: false, under: repository.key, in: repository)
+                                     under: repository.key, in: repository)
         #expect(try VerifyRecord.load(from: repository) == VerifyRecord(time: UTCTime(iso8601: "2026-06-14T12:00:00Z")!, sound: false, deep: false, problems: 2))
         let report = try verify(scenario)
         try VerifyRecord(report).save(in: repository)

@@ -29,7 +29,7 @@ import Testing
         let repositoryID = try #require(try repository.recordedState()?.repositoryID)
         _ = try SealedMetadata.store(older.text(archive: synthetic.identity), at: series.legacy,
                                      identity: ObjectIdentity(["repository": repositoryID, "archive": synthetic.identity.archiveID, "file": "verify.window"]),
-                                     replace: false, under: Self.key, in: repository, compression: .zstd)
+                                     under: Self.key, in: repository, compression: .zstd)
         #expect(try WindowProof.load(archive: synthetic.identity, from: repository) == older)
         // Each run writes a proof of its own, never replacing one; the newest decides, and delete removes the others.
         try Self.sample().save(archive: synthetic.identity, in: repository)

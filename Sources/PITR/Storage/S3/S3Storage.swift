@@ -15,6 +15,9 @@ public final class S3Storage: Storage {
     let client: S3Client
     public var requests: RequestCounts? { client.requests }
     private var conditionalWritesUnsupported = false
+    /// The versions `hiddenVersion` found behind delete markers, by object key: such a key's lock is extended on its
+    /// version directly, never through the marker, which has no retention (`lock`).
+    private var hiddenVersions: [String: String] = [:]
 
     public var uploadsAreIndependent: Bool { false }
 
@@ -60,9 +63,11 @@ public final class S3Storage: Storage {
 
     /// PutObjectRetention: locks `objectKey` (the current version; the newest one when a delete marker hides it,
     /// `hiddenVersion`) in the configured mode until `until`, which S3 takes only as long or longer than a lock the
-    /// object has.
-    func lock(objectKey: String, until: UTCTime, versionID: String? = nil) throws {
+    /// object has. A delete marker has no retention (S3 answers 405, moto 500), so a key found hidden (`delete` reads
+    /// each lock before it extends it) is locked on its version without asking the marker first.
+    func lock(objectKey: String, until: UTCTime, versionID given: String? = nil) throws {
         guard let mode = objectLock?.mode.rawValue else { return }
+        let versionID = given ?? hiddenVersions[objectKey]
         let body = Array(("<Retention xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Mode>\(mode)</Mode>"
             + "<RetainUntilDate>\(until.iso8601)</RetainUntilDate></Retention>").utf8)
         let operation = try S3Client.Operation(method: "PUT", key: objectKey, query: [("retention", "")] + (versionID.map { [("versionId", $0)] } ?? []),
@@ -70,7 +75,7 @@ public final class S3Storage: Storage {
         do {
             _ = try client.send(operation)
         } catch {
-            // A delete marker's retention cannot be set (S3 answers 405, moto 500): the version it hides is locked instead.
+            // A marker not met before (added since this process read the lock): the version it hides is locked instead.
             guard versionID == nil, let hidden = (try? hiddenVersion(of: objectKey)) ?? nil else { throw error }
             try lock(objectKey: objectKey, until: until, versionID: hidden)
         }
@@ -210,8 +215,10 @@ public final class S3Storage: Storage {
         let xml = Substring(String(decoding: try client.send(listing).body, as: UTF8.self))
         guard let version = S3XML.elements("Version", in: xml).first(where: { S3XML.value("Key", in: $0) == objectKey }),
               let id = S3XML.value("VersionId", in: version) else { return nil }
-        client.log.warning("\(client.describe(objectKey)) is hidden by a delete marker (it was deleted without a version id, which a "
-            + "locked object survives): reading its newest version \(id.sanitizedServerText(limit: 100)); 'verify' reports every such object")
+        hiddenVersions[objectKey] = id
+        client.log.warnReadThroughDeleteMarker(client.describe(objectKey), "\(client.describe(objectKey)) is hidden by a delete marker (it was "
+            + "deleted without a version id, which a locked object survives): reading its newest version \(id.sanitizedServerText(limit: 100)); "
+            + "'verify' reports every such object")
         return id
     }
 
@@ -304,8 +311,8 @@ public final class S3Storage: Storage {
         return versions.sorted { $0.key < $1.key }.compactMap { key, all -> StoredObject? in
             guard key.hasPrefix(repositoryPrefix), let newest = all.first(where: { !$0.isDeleteMarker }) else { return nil }
             if !all.contains(where: { $0.isLatest && !$0.isDeleteMarker }) {
-                client.log.warning("\(client.describe(key)) is hidden by a delete marker (it was deleted without a version id, which a "
-                    + "locked object survives): listed and read through it; 'verify' reports every such object")
+                client.log.warnReadThroughDeleteMarker(client.describe(key), "\(client.describe(key)) is hidden by a delete marker (it was "
+                    + "deleted without a version id, which a locked object survives): listed and read through it; 'verify' reports every such object")
             }
             return StoredObject(key: configuration.repositoryKey(key), size: newest.size, storageClass: newest.storageClass ?? "STANDARD",
                                 lastModified: newest.written)

@@ -110,11 +110,17 @@ struct S3ObjectLockTests {
         var read: [[UInt8]] = []
         while let source = try sequence.next() { read.append(try readAll(source)) }
         #expect(read == pieces)
-        // Its lock is read and extended on the version the marker hides.
+        // Its lock is read and extended on the version the marker hides: one PutObjectRetention, never one on the marker
+        // (which has no retention: moto answers 500, S3 405).
         let written = try #require(try storage.lockEnd(of: "backups/b/base.tar.0001"))
         let later = UTCTime(secondsSinceEpoch: written.secondsSinceEpoch + 86_400)
+        let before = try #require(storage.requests)
         try storage.extendLock(of: "backups/b/base.tar.0001", until: later)
+        #expect(try #require(storage.requests) - before == { var one = RequestCounts(); one.writes = 1; return one }())
         #expect(try storage.lockEnd(of: "backups/b/base.tar.0001") == later)
+        // Met again and again (read, its lock read twice), it is warned of once.
+        #expect(storage.client.log.subjects(warnedAbout: Log.deleteMarkerTopic) == [storage.describe("backups/b/base.tar.0001")])
+        #expect(storage.client.log.deleteMarkerSummary?.hasPrefix("1 object was read through delete markers: first \(storage.describe("backups/b/base.tar.0001"))") == true)
     }
 
     @Test func walFetchReadsASegmentThroughItsDeleteMarker() throws {
