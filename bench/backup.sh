@@ -27,12 +27,7 @@ bench_binary
 # 1. A cluster with pgbench data; archiving goes on only after the load (the WAL of the load is not the point).
 
 PORT=$(free_port 54349)
-pg_cluster_start "$PGDATA" "$PORT" "$SOCKETS" "$WS/postgres.log" \
-    "wal_level = replica" "archive_mode = on" "archive_command = 'true'" "max_wal_size = 4GB" \
-    "checkpoint_timeout = 1h" "fsync = off" "synchronous_commit = off"
-say "pgbench -i -s $SCALE"
-pgbench_run -i -s "$SCALE" -q -I dtGvp
-DB_BYTES=$(psql_q "select sum(pg_database_size(oid)) from pg_database")
+pgbench_cluster
 DB_MB=$(mb "$DB_BYTES")
 
 if ((WITH_PGBACKREST)); then

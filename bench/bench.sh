@@ -54,11 +54,17 @@ else
     BENCH_BINARY=$(cd "$ROOT" && swift build -c release $flags --show-bin-path)/tailtown-pitr
 fi
 
+# The commit the measured binary was built from, as its --version says; a plain swift build says none, and was built
+# from the checkout.
+BENCH_COMMIT=$([[ -n $BENCH_BINARY ]] && "$BENCH_BINARY" --version 2>/dev/null | sed -n "s/^commit //p" || true)
+if [[ -z $BENCH_COMMIT || $BENCH_COMMIT == "unknown commit" ]]; then
+    BENCH_COMMIT="$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?') (the checkout)"
+fi
 {
     echo "## Latest figures"
     echo
     echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')),"
-    echo "tailtown-pitr $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?') ($BENCH_BUILT), PostgreSQL $BENCH_PG (BENCH_PG)."
+    echo "tailtown-pitr $BENCH_COMMIT ($BENCH_BUILT), PostgreSQL $BENCH_PG (BENCH_PG)."
     echo
 } >"$BENCH_OUT/bench.md"
 

@@ -223,6 +223,17 @@ pgbackrest_config() {
 # psql_q <sql>: one query as postgres, unaligned, tuples only.
 psql_q() { as_pg "$PGBIN/psql" -h "$SOCKETS" -p "$PORT" -U postgres -d postgres -Atqc "$1"; }
 # pgbench_run <pgbench options...>: on the database postgres, its output appended to $WS/pgbench.log.
+# pgbench_cluster: a cluster at $PGDATA on $PORT whose archiving waits (archive_command 'true') for the section to set
+# it, loaded by pgbench at scale $SCALE (the WAL of the load is not the point); sets DB_BYTES, its size.
+pgbench_cluster() {
+    pg_cluster_start "$PGDATA" "$PORT" "$SOCKETS" "$WS/postgres.log" \
+        "wal_level = replica" "archive_mode = on" "archive_command = 'true'" "max_wal_size = 4GB" \
+        "checkpoint_timeout = 1h" "fsync = off" "synchronous_commit = off"
+    say "pgbench -i -s $SCALE"
+    pgbench_run -i -s "$SCALE" -q -I dtGvp
+    DB_BYTES=$(psql_q "select sum(pg_database_size(oid)) from pg_database")
+}
+
 pgbench_run() {
     as_pg "$PGBIN/pgbench" -h "$SOCKETS" -p "$PORT" -U postgres "$@" postgres >>"$WS/pgbench.log" 2>&1 \
         || { tail -20 "$WS/pgbench.log" >&2; die "pgbench $* failed"; }

@@ -35,12 +35,8 @@ s3_make_bucket "$BUCKET"
 say "moto behind stunnel at $S3_ENDPOINT"
 
 PORT=$(free_port 54359)
-pg_cluster_start "$PGDATA" "$PORT" "$SOCKETS" "$WS/postgres.log" \
-    "wal_level = replica" "archive_mode = on" "archive_command = 'true'" "max_wal_size = 4GB" \
-    "checkpoint_timeout = 1h" "fsync = off" "synchronous_commit = off"
-say "pgbench -i -s $SCALE"
-pgbench_run -i -s "$SCALE" -q -I dtGvp
-DB_MB=$(mb "$(psql_q "select sum(pg_database_size(oid)) from pg_database")")
+pgbench_cluster
+DB_MB=$(mb "$DB_BYTES")
 
 # The first alone also archives: backup-push waits for its WAL in the first repository only.
 tt_config "$TT_CONF" "file://$TT_REPO"
