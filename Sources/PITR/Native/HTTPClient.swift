@@ -78,13 +78,8 @@ public final class HTTPClient {
     /// Connections opened so far: 1 after any number of requests to one server that keeps them alive.
     public private(set) var connectionsOpened = 0
 
-    /// Starts loading libcurl on a thread of its own (`CurlLibrary.loadAhead`), for a client made later.
-    public static func loadAhead() {
-        CurlLibrary.loadAhead()
-    }
-
     public init(options: HTTPClientOptions = HTTPClientOptions()) throws {
-        curl = try CurlLibrary.loaded()
+        curl = try CurlLibrary()
         guard let handle = curl.easyInit() else {
             throw HTTPTransportError(code: -1, message: "curl_easy_init failed", request: "HTTP client", isTransient: false)
         }

@@ -2,7 +2,6 @@
 /// background pusher's commits (on file:// two fsyncs) beside the next encoding, a mirrored upload's writes to the second
 /// repository beside those to the first. `hand` waits while `depth` pieces of work are handed and not finished (the
 /// one running included), so that what waits stays bounded: with depth 1, the previous work must have finished.
-/// An LZ4 frame's second block of each pair is compressed there too, beside the first (`LZ4FrameCompressor`).
 package final class HandOffThread {
     private let lock = ConditionLock()
     private let depth: Int
@@ -23,13 +22,6 @@ package final class HandOffThread {
             while pending.count >= depth { lock.wait() }
             pending.append(work)
             lock.broadcast()
-        }
-    }
-
-    /// Waits until the work handed so far has finished.
-    package func waitForHanded() {
-        lock.locked {
-            while !pending.isEmpty { lock.wait() }
         }
     }
 

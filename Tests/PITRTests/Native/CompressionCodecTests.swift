@@ -1,4 +1,3 @@
-import CLZ4
 import Testing
 @testable import PITRNative
 @testable import PITRPipeline
@@ -36,21 +35,6 @@ import Testing
             #expect(frame.count < input.count)
             #expect(try decode(frame, with: LZ4FrameDecompressor()) == input)
             #expect(try decode(frame, with: LZ4FrameDecompressor(), inputPiece: 100_000, outputSize: 70_000) == input)
-        }
-    }
-
-    /// Blocks compressed two at a time on two threads make the frame liblz4's own LZ4F writes, byte for byte, however the
-    /// input is cut: fast and high-compression levels, incompressible blocks stored as they are, a short last block.
-    @Test(arguments: [1, 9])
-    func lz4FramesAreLZ4FsOwnByteForByte(level: Int) throws {
-        let input = mixedData(count: 5 << 20 + 4321, seed: 3) + (0..<(1 << 20)).map { _ in UInt8.random(in: 0...255) }
-        let compressor = try LZ4FrameCompressor(level: level)
-        for pieces in [[Int.max], [1 << 20], [1, 700_000, 3 << 20], [4 << 20, 1]] {
-            var frame: [UInt8] = []
-            try compressor.begin { frame += $0 }
-            try feed(input, pieces: pieces) { try compressor.compress($0) { frame += $0 } }
-            try compressor.finish { frame += $0 }
-            #expect(frame == (try lz4FOwnFrame(of: input, level: level)), "pieces \(pieces)")
         }
     }
 
@@ -102,20 +86,6 @@ import Testing
             damaged[1] ^= 0xff
             #expect(throws: NativeError.self) { try decode(damaged, with: make()) }
         }
-    }
-
-    /// The whole input compressed in one call of LZ4F_compressFrame, with the compressor's preferences.
-    private func lz4FOwnFrame(of input: [UInt8], level: Int) throws -> [UInt8] {
-        var preferences = LZ4F_preferences_t()
-        preferences.frameInfo.blockSizeID = LZ4F_max1MB
-        preferences.frameInfo.blockMode = LZ4F_blockIndependent
-        preferences.compressionLevel = Int32(level)
-        var frame = [UInt8](repeating: 0, count: LZ4F_compressFrameBound(input.count, &preferences))
-        let n = frame.withUnsafeMutableBytes { out in
-            input.withUnsafeBytes { LZ4F_compressFrame(out.baseAddress, out.count, $0.baseAddress, $0.count, &preferences) }
-        }
-        #expect(LZ4F_isError(n) == 0)
-        return Array(frame[0..<n])
     }
 
     /// Decodes through the step API the object decoder uses, with small or large buffers.

@@ -5,8 +5,7 @@ import PITRSupport
 final class S3Client {
     let configuration: S3Configuration
     let log: Log
-    /// Made at the first request: libcurl loads meanwhile (`HTTPClient.loadAhead`), while a wal-push encodes.
-    private var httpClient: HTTPClient?
+    private let http: HTTPClient
     /// One exchange at a time on the connection: a reader's first chunk downloads through it on a thread of its own
     /// (`S3ObjectReader`), and a request sent meanwhile waits for that exchange to end.
     private let connection = ConditionLock()
@@ -50,14 +49,7 @@ final class S3Client {
     init(configuration: S3Configuration, log: Log) throws {
         self.configuration = configuration
         self.log = log
-        HTTPClient.loadAhead()
-    }
-
-    private func http() throws -> HTTPClient {
-        if let httpClient { return httpClient }
-        let made = try HTTPClient(options: configuration.http)
-        httpClient = made
-        return made
+        http = try HTTPClient(options: configuration.http)
     }
 
     /// "s3://bucket/key", for messages.
@@ -113,10 +105,9 @@ final class S3Client {
         do {
             let signed = HTTPRequest(method: operation.method, url: url, headers: request.headers)
             if let body = operation.body {
-                let http = try http()
                 response = try body.withUnsafeBytes { try http.perform(signed, body: $0, receive: receive) }
             } else {
-                response = try http().perform(signed, receive: receive)
+                response = try http.perform(signed, receive: receive)
             }
         } catch {
             log.debug("\(shown) -> \(error) after \(milliseconds()) ms")

@@ -47,17 +47,6 @@ struct HTTPClientTests {
     }
 
     /// moto closes every connection; the fault proxy (passing everything) keeps them alive like S3.
-    /// libcurl is loaded once per process, ahead or at first use, and every client shares it.
-    @Test func libcurlIsLoadedOncePerProcess() throws {
-        HTTPClient.loadAhead()
-        let first = try CurlLibrary.loaded()
-        HTTPClient.loadAhead()
-        #expect(try CurlLibrary.loaded() === first)
-        let handle = first.easyInit()
-        #expect(handle != nil)
-        first.easyCleanup(handle)
-    }
-
     @Test func oneConnectionServesEveryRequest() throws {
         let proxy = try FaultProxy(upstream: try MotoServer.endpoint())
         defer { proxy.stop() }
