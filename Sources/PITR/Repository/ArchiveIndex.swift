@@ -12,8 +12,8 @@ public struct ArchiveIndex {
     package let info: ArchiveInfo
     /// Every WAL file of the archive with its listing entry.
     public let files: [WALFileName: StoredObject]
-    /// Records of the archive a newer one supersedes: `archive.info` sealed again, consents (`WALArchive.supersededRecords`).
-    package let supersededRecords: [StoredObject]
+    /// The archive's objects that are not WAL files: `archive.info`, sealed again or not, and consents.
+    package let records: [StoredObject]
 
     /// Lists the archive of `identity`; throws `ArchiveError.noArchive` when it has no `archive.info`.
     public static func load(repository: Repository, identity: ClusterIdentity) throws -> ArchiveIndex {
@@ -21,12 +21,12 @@ public struct ArchiveIndex {
         let segmentSize = try archive.checkedSegmentSize()
         let info = try archive.info()
         var files: [WALFileName: StoredObject] = [:]
-        let listing = try repository.storage.listObjects(prefix: archive.folder + "/")
-        for object in listing {
+        var records: [StoredObject] = []
+        for object in try repository.storage.listObjects(prefix: archive.folder + "/") {
             let name = object.key.split(separator: "/").last.map(String.init) ?? ""
-            if let file = try? WALFileName(parsing: name) { files[file] = object }
+            if let file = try? WALFileName(parsing: name) { files[file] = object } else { records.append(object) }
         }
-        return ArchiveIndex(archive: archive, segmentSize: segmentSize, info: info, files: files, supersededRecords: archive.supersededRecords(in: listing))
+        return ArchiveIndex(archive: archive, segmentSize: segmentSize, info: info, files: files, records: records)
     }
 
     static let infoName = "archive.info"
@@ -51,7 +51,7 @@ public struct ArchiveIndex {
     /// The same listing, read through another connection to the repository (one per thread).
     package func reading(through repository: Repository) -> ArchiveIndex {
         ArchiveIndex(archive: WALArchive(repository: repository, identity: archive.identity), segmentSize: segmentSize,
-                     info: info, files: files, supersededRecords: supersededRecords)
+                     info: info, files: files, records: records)
     }
 
     /// Complete segments of `timeline`, in WAL order.

@@ -51,8 +51,17 @@ public struct ClusterAdmission {
         return nil
     }
 
+    /// The consents for `identity` in `listing` older than the newest sealed one (none without a sealed one): a plain-text
+    /// record, which anyone who can write to the bucket can put there, never supersedes.
+    package func supersededConsents(of identity: ClusterIdentity, in listing: [StoredObject]) throws -> [StoredObject] {
+        guard let standing = try consent(of: identity, in: listing) else { return [] }
+        let entries = Self.series(of: identity).entries(in: listing)
+        guard let sequence = entries.first(where: { $0.object.key == standing })?.sequence else { return [] }
+        return entries.filter { $0.sequence < sequence }.map(\.object)
+    }
+
     /// `wal/<archive id>/consent/accepted.<sequence>`, an earlier release's `wal/<archive id>/accepted` sequence 0.
-    package static func series(of identity: ClusterIdentity) -> RecordSeries {
+    private static func series(of identity: ClusterIdentity) -> RecordSeries {
         RecordSeries(folder: "wal/\(identity.archiveID)/consent/", kinds: ["accepted"], legacy: "wal/\(identity.archiveID)/accepted")
     }
 

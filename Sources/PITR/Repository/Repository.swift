@@ -234,7 +234,7 @@ public final class Repository {
         let infos = try archives.flatMap { identity in
             let archive = WALArchive(repository: self, identity: identity)
             let listing = try storage.listObjects(prefix: archive.infoKey)
-            let superseded = Set(archive.supersededInfo(in: listing).map(\.key))
+            let superseded = Set(try archive.supersededInfo(in: listing).map(\.key))
             return listing.filter { !superseded.contains($0.key) }
         }
         return try [Repository.markerKey, RepositoryLog.folder].flatMap { try storage.listObjects(prefix: $0) } + infos

@@ -23,17 +23,24 @@ public struct WALArchive {
 
     /// The records of `infoSeries` in `listing` that a newer one supersedes: what `delete` removes. A reader reads the
     /// first `archive.info` and, when another key sealed it, only the newest of the series, each sealed record standing
-    /// alone (bound to its own name, authenticated by the key that sealed it), so nothing older is ever read again. The
-    /// first is never among them: it marks the archive.
-    package func supersededInfo(in listing: [StoredObject]) -> [StoredObject] {
-        infoSeries.superseded(in: listing).filter { $0.key != infoKey }
+    /// alone (bound to its own name, authenticated by the key that sealed it), so nothing older is ever read again. Only
+    /// a newer record that authenticates supersedes (one read, two where the newest is forged or sealed by a key the key
+    /// file no longer holds): a name alone, which anyone who can write to the bucket can take, never removes a record.
+    /// The first is never among them: it marks the archive.
+    package func supersededInfo(in listing: [StoredObject]) throws -> [StoredObject] {
+        let entries = infoSeries.entries(in: listing).filter { $0.object.key != infoKey }
+        for standing in entries.reversed() {
+            guard case .sealed? = try? SealedMetadata.read(standing.object.key, identity: infoIdentity(standing.object.key), in: repository) else { continue }
+            return entries.filter { $0.sequence < standing.sequence }.map(\.object)
+        }
+        return []
     }
 
-    /// The records of this archive in `listing` (of its folder) that `delete` removes: `supersededInfo`, and all but the
-    /// newest of `accept-cluster`'s consents, which nothing reads once `archive.info` exists (`ClusterAdmission`).
-    package func supersededRecords(in listing: [StoredObject]) -> [StoredObject] {
+    /// The records of this archive in `listing` (of its folder) that `delete` removes: `supersededInfo`, and the consents
+    /// older than the newest sealed one, which nothing reads once `archive.info` exists (`ClusterAdmission`).
+    package func supersededRecords(in listing: [StoredObject]) throws -> [StoredObject] {
         guard listing.contains(where: { $0.key == infoKey }) else { return [] }
-        return supersededInfo(in: listing) + ClusterAdmission.series(of: identity).superseded(in: listing)
+        return try supersededInfo(in: listing) + ClusterAdmission(repository: repository).supersededConsents(of: identity, in: listing)
     }
 
     /// Where a WAL file is kept: segments, .partial and .backup files in a folder per 16 hex digits

@@ -52,7 +52,7 @@ public struct RetentionPlanner {
         let deleted = Set(backups.map { BackupDescriptor.objectKey(backup: $0.backup.name, object: "") })
         let superseded = PermanentMarks.superseded(in: inventory.backupObjects).filter { mark in !deleted.contains { mark.key.hasPrefix($0) } }
             + (try RecordSeries.supersededVerifyRecords(on: storage, archives: inventory.archives.map(\.identity)))
-            + inventory.archives.flatMap(\.index.supersededRecords)
+            + (try inventory.archives.flatMap { try $0.index.archive.supersededRecords(in: $0.index.records) })
         // Only where some class moves: a repository in one class (and S3-compatible stores, by default) asks nothing more.
         let placement = storage.storageClasses.flatMap { $0.transitions.isEmpty ? nil : StoragePlacement(needs: needs, inventory: inventory, classes: $0, now: now) }
         return RetentionPlan(needs: needs, backups: backups, wal: wal, orphans: orphans, abandonedUploads: abandoned, superseded: superseded,

@@ -142,13 +142,13 @@ struct ObjectLockRetentionTests {
     @Test func supersededArchiveInfoRecordsGoOnceTheirLocksEnd() throws {
         let keys = (1...3).map { MasterKey(bytes: Array(repeating: UInt8($0), count: 32))! }
         let (storage, repo) = try SyntheticRepository.locked("lockinfo", margin: 10, horizon: 0, key: keys[0])
-        try repo.rotate(through: Array(keys.dropFirst()))
+        let rotated = try repo.rotate(through: Array(keys.dropFirst()))
         let info = repo.archive.infoKey
         let superseded = info + ".sealed.00000001"
-        let metadata = try repo.repository.metadataObjects(archives: [repo.identity]).map(\.key)
+        let metadata = try rotated.metadataObjects(archives: [repo.identity]).map(\.key)
         #expect(metadata.contains(info) && metadata.contains(info + ".sealed.00000002") && !metadata.contains(superseded), "\(metadata)")
         sleep(2)  // the locks from the writes now end before what is needed for ever needs
-        let plan = try RetentionPlanner(inventory: RepositoryInventory.load(repository: repo.repository))
+        let plan = try RetentionPlanner(inventory: RepositoryInventory.load(repository: rotated))
             .plan(policy: RetentionPolicy(counts: [.daily: 1]), now: .now())
         #expect(plan.superseded.map(\.key) == [superseded])
         let held = try plan.execute(on: storage, log: Log(level: .error))

@@ -175,10 +175,10 @@ struct RetentionScenario {
         #expect(try upload.commit(replace: false) == .stored)
         let consent = try ClusterAdmission(repository: repo.repository).accept(repo.identity, now: .now())
         #expect(consent == repo.storage.describe("wal/\(repo.identity.archiveID)/consent/accepted.00000001"))
-        try repo.rotate(through: Array(keys.dropFirst()))
+        let rotated = try repo.rotate(through: Array(keys.dropFirst()))
         let info = repo.archive.infoKey
         #expect(try repo.storage.list(prefix: info) == [info, info + ".sealed.00000001", info + ".sealed.00000002"])
-        let planner = { try RetentionPlanner(inventory: RepositoryInventory.load(repository: repo.repository)) }
+        let planner = { try RetentionPlanner(inventory: RepositoryInventory.load(repository: rotated)) }
         let plan = try planner().plan(policy: RetentionScenario.policy, now: .now())
         #expect(Set(plan.superseded.map(\.key)) == [info + ".sealed.00000001", legacyConsent])
         #expect(plan.text.contains("delete  2 records a newer one supersedes (earlier verify results, window proofs, permanent marks, archive.info sealed again and cluster consents)"), "\(plan.text)")
@@ -189,6 +189,30 @@ struct RetentionScenario {
         let newest = Repository(storage: repo.storage, key: keys[2])
         #expect(try WALArchive(repository: newest, identity: repo.identity).checkedSegmentSize() == repo.segmentSize)
         #expect(try planner().plan(policy: RetentionScenario.policy, now: .now()).superseded.isEmpty)
+    }
+
+    /// A record that takes a newer name without being sealed by a key of the key file (anyone who can write to the bucket
+    /// can put one there) supersedes nothing: `delete` never removes the genuine newest `archive.info` or consent for it.
+    @Test func aForgedNewerRecordSupersedesNothing() throws {
+        let keys = (1...2).map { MasterKey(bytes: Array(repeating: UInt8($0), count: 32))! }
+        let repo = try SyntheticRepository(key: keys[0])
+        try repo.addSegments(1...2)
+        _ = try ClusterAdmission(repository: repo.repository).accept(repo.identity, now: .now())
+        let rotated = try repo.rotate(through: [keys[1]])
+        let info = repo.archive.infoKey
+        func forge(_ key: String) throws {
+            let upload = try repo.storage.startUpload(key)
+            try Array("accepted=2026-01-01T00:00:00Z\n".utf8).withUnsafeBytes { try upload.write($0) }
+            #expect(try upload.commit(replace: false) == .stored)
+        }
+        try forge("wal/\(repo.identity.archiveID)/consent/accepted.00000002")
+        let plan = try RetentionPlanner(inventory: RepositoryInventory.load(repository: rotated)).plan(policy: RetentionScenario.policy, now: .now())
+        #expect(plan.superseded.isEmpty, "\(plan.superseded.map(\.key))")
+        // A forged newest archive.info record makes the archive unreadable (loudly), and removes nothing.
+        try forge(info + ".sealed.00000002")
+        let archive = WALArchive(repository: rotated, identity: repo.identity)
+        #expect(try archive.supersededRecords(in: repo.storage.listObjects(prefix: archive.folder + "/")).isEmpty)
+        #expect(try rotated.metadataObjects(archives: [repo.identity]).map(\.key).contains(info + ".sealed.00000001"))
     }
 
     @Test func runsFoldBackupFilesAndBreakAtGaps() {

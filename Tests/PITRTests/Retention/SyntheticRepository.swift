@@ -107,15 +107,21 @@ final class SyntheticRepository {
     }
 
     /// Activates each of `keys` in turn after the repository's key, as `keygen --activate` and the next push do: each
-    /// seals `archive.info` again, under the next `archive.info.sealed.<number>`.
-    func rotate(through keys: [MasterKey]) throws {
-        var retired = repository.key
+    /// seals `archive.info` again, under the next `archive.info.sealed.<number>`. Returns the repository as the key file
+    /// then opens it: every key, the last active.
+    @discardableResult
+    func rotate(through keys: [MasterKey]) throws -> Repository {
+        var retired = repository.key.map { [$0] } ?? []
         for key in keys {
-            guard let previous = retired, let keyring = Keyring([(.retired, previous), (.active, key)]) else { throw CocoaError(.featureUnsupported) }
+            guard !retired.isEmpty, let keyring = Keyring(retired.map { (.retired, $0) } + [(.active, key)]) else { throw CocoaError(.featureUnsupported) }
             try WALArchive(repository: Repository(storage: storage, keyring: keyring), identity: identity)
                 .checkKeyAndSegmentSize(segmentSize, file: "the first after the activation")
-            retired = key
+            retired.append(key)
         }
+        guard let active = retired.last, let keyring = Keyring(retired.dropLast().map { (.retired, $0) } + [(.active, active)]) else {
+            throw CocoaError(.featureUnsupported)
+        }
+        return Repository(storage: storage, keyring: keyring)
     }
 
     /// Every visible key, sorted.
