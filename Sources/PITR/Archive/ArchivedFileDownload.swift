@@ -59,8 +59,11 @@ package struct ArchivedFileDownload {
         }
         do {
             let checksummed = beforeRename.map { _ in StagedChecksum.Sink(output) }
+            // Reading through both repositories (a restore's staging with TAILTOWN_REPO2), a copy that fails its checks
+            // is replaced by the second's.
             let trailer = try ObjectDecoder(keyring: repository.keyring).decode(from: source, to: checksummed ?? output, object: object,
-                                                                            identity: try archive.objectIdentity(of: name))
+                                                                            identity: try archive.objectIdentity(of: name),
+                                                                            otherCopy: repository.otherCopy(of: key))
             if case .segment(let segment) = name {
                 let written = try temporary.map(SystemFile.openForReading) ?? output
                 _ = try WALPageHeader.validateSegment(written, as: segment, cluster: identity)

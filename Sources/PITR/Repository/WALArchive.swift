@@ -283,7 +283,8 @@ extension WALArchive {
         guard let source = try repository.storage.openIfPresent(key) else { return nil }
         let sink = MemorySink(limit: 1 << 20, object: object)
         _ = try ObjectDecoder(keyring: repository.keyring).decode(from: source, to: sink, object: object,
-                                                              identity: try objectIdentity(of: .history(timeline)))
+                                                              identity: try objectIdentity(of: .history(timeline)),
+                                                              otherCopy: repository.otherCopy(of: key))
         return try TimelineHistory(parsing: sink.bytes, timeline: timeline, file: object)
     }
 }

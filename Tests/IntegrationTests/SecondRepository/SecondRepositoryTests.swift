@@ -157,7 +157,9 @@ extension PostgreSQLIntegration {
             #expect(restored.stderr.contains("object file://\(root)/\(piece) failed authentication")
                     && restored.stderr.contains("read from file://\(secondRoot)/\(piece) instead"), "\(restored.stderr)")
             #expect(try copy.ids() == [1, 2, 3, 4])
-            // Recovery's wal-fetch read the segments from the second, each with a warning naming it.
+            // The restore staged the plan's segments from the second's copies instead of giving up at the first damaged one.
+            #expect(!restored.stderr.contains("before recovery failed"), "\(restored.stderr)")
+            // Recovery's wal-fetch read from the second what the restore did not stage, with a warning naming it.
             let serverLog = try String(contentsOfFile: copy.directory + ".postgresql.log", encoding: .utf8)
             #expect(serverLog.contains("fetched from the second repository file://\(secondRoot)"), "\(serverLog)")
             #expect(!serverLog.contains("is missing from"), "\(serverLog)")
