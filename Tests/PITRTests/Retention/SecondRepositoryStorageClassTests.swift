@@ -28,7 +28,7 @@ import TestSupport
         let now = UTCTime.now()
         try repo.addSegments(1...3)
         let monthly = try repo.addBackup(stoppedAt: UTCTime(secondsSinceEpoch: now.secondsSinceEpoch - 40 * 86_400).iso8601, start: 1, padding: 200 << 10)
-        try repo.addBackup(stoppedAt: UTCTime(secondsSinceEpoch: now.secondsSinceEpoch - 3_600).iso8601, start: 3)
+        try repo.addBackup(stoppedAt: SyntheticRepository.anHourAgoThisMonth(now), start: 3)
         #expect(mirrored.secondFailures.isEmpty)
         // Everything but the first's own probe of conditional writes (Repository's set-up asks the first alone).
         let listings = try storages.map { Set(try $0.list(prefix: "").filter { !$0.hasPrefix("probes/") }) }

@@ -106,7 +106,7 @@ struct StorageClassYearTests {
         let now = UTCTime.now()
         try repo.addSegments(1...3)
         let monthly = try repo.addBackup(stoppedAt: UTCTime(secondsSinceEpoch: now.secondsSinceEpoch - 40 * 86_400).iso8601, start: 1, padding: 200 << 10)
-        try repo.addBackup(stoppedAt: UTCTime(secondsSinceEpoch: now.secondsSinceEpoch - 3_600).iso8601, start: 3)
+        try repo.addBackup(stoppedAt: SyntheticRepository.anHourAgoThisMonth(now), start: 3)
         let piece = BackupDescriptor.objectKey(backup: monthly.name, object: "base.tar.0000")
         let lock = try storage.lockEnd(of: piece)
         let plan = try RetentionPlanner(inventory: RepositoryInventory.load(repository: repo.repository))

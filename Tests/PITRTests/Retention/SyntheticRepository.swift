@@ -36,6 +36,13 @@ final class SyntheticRepository {
 
     deinit { if !root.isEmpty { try? FileManager.default.removeItem(atPath: root) } }
 
+    /// About an hour before `now`, but in `now`'s month with its start a minute before: just after midnight on the 1st, an hour
+    /// before would lie in the month that just ended, and a monthly policy would keep (and tag) that backup as well.
+    static func anHourAgoThisMonth(_ now: UTCTime) -> String {
+        let monthStart = RetentionClass.monthly.period(of: now).flatMap(RetentionClass.monthly.start(ofPeriod:)) ?? now
+        return UTCTime(secondsSinceEpoch: min(now.secondsSinceEpoch, max(monthStart.secondsSinceEpoch + 60, now.secondsSinceEpoch - 3_600))).iso8601
+    }
+
     /// Stores `content` as a pipeline object (header, lz4 payload, trailer) bound to `identity`.
     func putObject(_ key: String, _ content: [UInt8], as identity: ObjectIdentity = .test) throws {
         let upload = try storage.startUpload(key)
