@@ -1,5 +1,4 @@
 import Testing
-import PITRSupport
 
 extension PostgreSQLIntegration {
     /// `incidents` names tables whose pg_class rows lie only in full-page images that wal_compression compressed: for
@@ -37,14 +36,9 @@ extension PostgreSQLIntegration {
             }
             try source.archiveAll()
 
-            let listed = try sandbox.tailtown(["--config", source.tailtown.configFile, "incidents", "--json"]).check()
-            let incidents = (try JSONValue.parse(Array(listed.utf8)))["incidents"]?.array ?? []
-            func summary(_ incident: JSONValue) -> String {
-                let names = (incident["tables"]?.array ?? []).map { $0["name"]?.string ?? "file \($0["file"]?.integer ?? 0)" }
-                return "\(incident["kind"]?.string ?? "?") \(incident["xid"]?.integer ?? 0) \(names.sorted().joined(separator: ","))"
-            }
-            #expect(incidents.map(summary) == expected, "\(listed)")
-            print("incidents on \(major) with wal_compression = \(methods.joined(separator: ", ")): \(incidents.map(summary))")
+            let (summaries, listed) = try IncidentsTests.summaries(of: source)
+            #expect(summaries == expected, "\(listed)")
+            print("incidents on \(major) with wal_compression = \(methods.joined(separator: ", ")): \(summaries)")
         }
     }
 }

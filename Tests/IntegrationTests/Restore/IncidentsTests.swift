@@ -182,15 +182,21 @@ extension PostgreSQLIntegration {
             let truncateD = try primary.query("select pg_current_xact_id(); truncate d")
             try source.archiveAll()
 
-            let listed = try sandbox.tailtown(["--config", source.tailtown.configFile, "incidents", "--json"]).check()
-            let incidents = (try JSONValue.parse(Array(listed.utf8)))["incidents"]?.array ?? []
-            func summary(_ incident: JSONValue) -> String {
-                let names = (incident["tables"]?.array ?? []).map { $0["name"]?.string ?? "file \($0["file"]?.integer ?? 0)" }
-                return "\(incident["kind"]?.string ?? "?") \(incident["xid"]?.integer ?? 0) \(names.sorted().joined(separator: ","))"
-            }
-            #expect(incidents.map(summary) == [
+            let (summaries, listed) = try Self.summaries(of: source)
+            #expect(summaries == [
                 "TRUNCATE \(truncateA) public.a", "DROP TABLE \(dropA) public.a", "DROP TABLE \(dropC) public.c", "TRUNCATE \(truncateD) public.d",
             ], "\(listed)")
+        }
+
+        /// `incidents --json` on `source`'s repository, each incident as "KIND xid tables" (a table by its name, else
+        /// as "file N"), and the output itself.
+        static func summaries(of source: RestoreSource) throws -> (summaries: [String], listed: String) {
+            let listed = try source.sandbox.tailtown(["--config", source.tailtown.configFile, "incidents", "--json"]).check()
+            let incidents = (try JSONValue.parse(Array(listed.utf8)))["incidents"]?.array ?? []
+            return (incidents.map { incident in
+                let names = (incident["tables"]?.array ?? []).map { $0["name"]?.string ?? "file \($0["file"]?.integer ?? 0)" }
+                return "\(incident["kind"]?.string ?? "?") \(incident["xid"]?.integer ?? 0) \(names.sorted().joined(separator: ","))"
+            }, listed)
         }
 
         /// `sql` in database `database` of the server on `port`, through `major`'s psql.
