@@ -51,3 +51,19 @@ public final class LZ4FrameDecompressor {
         return produced
     }
 }
+
+extension LZ4FrameDecompressor {
+    /// Decodes one raw LZ4 block (no frame around it, as PostgreSQL's wal_compression = lz4 writes a page image) into
+    /// `output` with LZ4_decompress_safe, which never reads or writes outside the two buffers. Returns the bytes
+    /// produced; input that is not a valid block, or decodes to more than `output` holds, throws `.corruptInput`.
+    public static func decompressBlock(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard input.count <= Int(Int32.max), output.count <= Int(Int32.max), let source = input.baseAddress,
+              let target = output.baseAddress else {
+            throw NativeError.corruptInput(format: "lz4 block", message: "empty or oversized buffer")
+        }
+        let produced = LZ4_decompress_safe(source.assumingMemoryBound(to: CChar.self), target.assumingMemoryBound(to: CChar.self),
+                                           Int32(input.count), Int32(output.count))
+        guard produced >= 0 else { throw NativeError.corruptInput(format: "lz4 block", message: "LZ4_decompress_safe returned \(produced)") }
+        return Int(produced)
+    }
+}

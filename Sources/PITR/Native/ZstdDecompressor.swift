@@ -49,3 +49,16 @@ public final class ZstdDecompressor {
         return produced
     }
 }
+
+extension ZstdDecompressor {
+    /// Decodes one whole zstd frame (as PostgreSQL's wal_compression = zstd writes a page image) into `output` with
+    /// ZSTD_decompress. Returns the bytes produced; a frame that is corrupt, incomplete, followed by other bytes or
+    /// larger than `output` throws `.corruptInput`.
+    public static func decompressFrame(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> Int {
+        let produced = ZSTD_decompress(output.baseAddress, output.count, input.baseAddress, input.count)
+        guard ZSTD_isError(produced) == 0 else {
+            throw NativeError.corruptInput(format: "zstd", message: String(cString: ZSTD_getErrorName(produced)))
+        }
+        return produced
+    }
+}

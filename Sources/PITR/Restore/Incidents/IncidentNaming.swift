@@ -29,8 +29,8 @@ struct IncidentNaming {
         case .success(let stored?)?:
             names = stored
             missing = "its file was created after backup \(backup?.name ?? "") started, and no pg_class row that gave it lies in the WAL read"
-                + (unreadableClassRows > 0 ? " (\(unreadableClassRows) pg_class rows written there cannot be read: they lie in compressed page images, "
-                    + "wal_compression, or were logged against an earlier version of the row whose page image lies before the WAL read)" : "")
+                + (unreadableClassRows > 0 ? " (\(unreadableClassRows) pg_class rows written there cannot be read: they were logged against an "
+                    + "earlier version of the row whose page image lies before the WAL read, or lie in page images that do not decompress)" : "")
         case .success(nil)?:
             names = nil
             missing = "backup \(backup?.name ?? ""), the newest that started before it, holds no relation names (taken by an earlier release, or they could not be read)"

@@ -5,7 +5,7 @@ extension ClassTupleChange {
     private static let tupleHeaderSize = 23
     /// xl_heap_header: t_infomask2 u16, t_infomask u16, t_hoff u8.
     private static let logHeaderSize = 5
-    private static let pageSize = 8192               // BLCKSZ
+    private static let pageSize = PageImage.size
     private static let pageHeaderSize = 24           // SizeOfPageHeaderData
     private static let lowerOffset = 12              // pd_lower
     private static let normalLinePointer: UInt32 = 1 // LP_NORMAL
@@ -17,17 +17,10 @@ extension ClassTupleChange {
     private static let prefixFromOld: UInt8 = 0x20   // XLH_UPDATE_PREFIX_FROM_OLD
     private static let suffixFromOld: UInt8 = 0x40   // XLH_UPDATE_SUFFIX_FROM_OLD
 
-    /// The tuples of the pg_class page whose full-page image `block` carries; empty for a compressed image.
+    /// The tuples of the pg_class page whose full-page image `block` carries (decompressed, its hole put back:
+    /// `PageImage`); none when the image is refused, so that the rows it holds are counted unreadable.
     static func imaged(_ record: UnsafeRawBufferPointer, block: WALRecordBody.BlockReference, payloadStart: Int) -> [ClassTupleChange] {
-        guard !block.imageIsCompressed else { return [] }
-        let start = payloadStart + block.payloadOffset
-        // The page with its hole (between pd_lower and pd_upper, zeros) put back.
-        let holeLength = block.imageHasHole ? pageSize - block.imageLength : 0
-        guard holeLength >= 0, block.holeOffset <= block.imageLength, block.holeOffset + holeLength <= pageSize,
-              start + block.imageLength <= record.count else { return [] }
-        let cut = start + (block.imageHasHole ? block.holeOffset : block.imageLength)
-        let page = Array(record[start..<cut]) + [UInt8](repeating: 0, count: holeLength) + Array(record[cut..<(start + block.imageLength)])
-        guard page.count == pageSize else { return [] }
+        guard let page = try? PageImage.restore(record, block: block, payloadStart: payloadStart) else { return [] }
         return page.withUnsafeBytes { page in
             let lower = Int(page.loadUnaligned(fromByteOffset: lowerOffset, as: UInt16.self))
             guard lower >= pageHeaderSize, lower <= pageSize else { return [] }
@@ -92,7 +85,7 @@ extension ClassTupleChange {
         return columns
     }
 
-    /// The row at `location` on the record's own page image; unreadable when that image is compressed.
+    /// The row at `location` on the record's own page image; unreadable when that image was refused (`PageImage`).
     private static func fromImage(_ imaged: [ClassTupleChange], _ location: ClassTupleLocation, xid: UInt32, lsn: LSN) -> ClassTupleChange {
         for case .imaged(location, let columns) in imaged { return .written(location, columns: columns, xid: xid, lsn: lsn) }
         return .unreadable(location)

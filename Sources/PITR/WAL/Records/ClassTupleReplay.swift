@@ -4,8 +4,8 @@
 /// `ClassRow` reads, nor a tuple's length, so a rebuilt row's naming columns are exact.
 package struct ClassTupleReplay {
     private var tuples: [ClassTupleLocation: [UInt8]] = [:]
-    /// Inserts' and updates' rows that could not be read: in a compressed page image, or logged against an old version
-    /// that is not known (its page's last full image lies before the WAL read, or is compressed).
+    /// Inserts' and updates' rows that could not be read: in a page image that does not decompress, or logged against
+    /// an old version that is not known (its page's last full image lies before the WAL read, or does not decompress).
     package private(set) var unreadable = 0
 
     package init() {}

@@ -20,6 +20,8 @@ enum WALRecordBody {
     private static let hasData: UInt8 = 0x20           // BKPBLOCK_HAS_DATA
     private static let sameRelation: UInt8 = 0x80      // BKPBLOCK_SAME_REL
     private static let imageHasHole: UInt8 = 0x01      // BKPIMAGE_HAS_HOLE in every version
+    /// BKPIMAGE_COMPRESS_PGLZ, _LZ4, _ZSTD (15 to 18: src/include/access/xlogrecord.h).
+    private static let compressedWith: [(bit: UInt8, method: ImageCompression)] = [(0x04, .pglz), (0x08, .lz4), (0x10, .zstd)]
     private static let forkMask: UInt8 = 0x0F          // BKPBLOCK_FORK_MASK
 
     /// XLogRecordBlockImageHeader: length u16, hole_offset u16, bimg_info u8.
@@ -29,9 +31,14 @@ enum WALRecordBody {
     /// RelFileLocator: three Oids.
     private static let relationSize = 12
 
-    /// Whether bimg_info says the image is compressed (BKPIMAGE_COMPRESS_PGLZ 0x04, LZ4 0x08, ZSTD 0x10).
-    static func isCompressed(imageInfo: UInt8) -> Bool {
-        imageInfo & 0x1C != 0
+    /// How wal_compression compressed a full-page image.
+    enum ImageCompression: String {
+        case pglz, lz4, zstd
+    }
+
+    /// The method bimg_info names, nil for an image stored as it is. Bits are tried in RestoreBlockImage's order.
+    static func compression(imageInfo: UInt8) -> ImageCompression? {
+        compressedWith.first { imageInfo & $0.bit != 0 }?.method
     }
 
     /// One block reference: its relation file (the previous one's under BKPBLOCK_SAME_REL) and block number, and
@@ -44,15 +51,19 @@ enum WALRecordBody {
         let number: UInt32
         /// From the start of the payload.
         let payloadOffset: Int
+        /// The image's bytes in the record (compressed, when it is).
         let imageLength: Int
-        /// bimg_info, and the hole's offset when BKPIMAGE_HAS_HOLE (0 otherwise); both 0 without an image.
+        /// bimg_info and hole_offset as the record holds them; all three 0 without an image. The hole's length is
+        /// XLogRecordBlockCompressHeader's for a compressed image with BKPIMAGE_HAS_HOLE, BLCKSZ less `imageLength`
+        /// for an uncompressed one, else 0 (as DecodeXLogRecord sets it; `PageImage` checks that they agree).
         let imageInfo: UInt8
         let holeOffset: Int
+        let holeLength: Int
         let dataLength: Int
 
         var hasImage: Bool { imageLength > 0 }
         var imageHasHole: Bool { imageInfo & WALRecordBody.imageHasHole != 0 }
-        var imageIsCompressed: Bool { WALRecordBody.isCompressed(imageInfo: imageInfo) }
+        var imageCompression: ImageCompression? { WALRecordBody.compression(imageInfo: imageInfo) }
     }
 
     /// The byte range of the main data within `record` (the whole assembled record, header included).
@@ -105,16 +116,21 @@ enum WALRecordBody {
                     throw Malformed(reason: "block \(id) has \(dataLength) bytes of data but no BKPBLOCK_HAS_DATA flag")
                 }
                 let payloadOffset = payload
-                var image = (length: 0, info: UInt8(0), hole: 0)
+                var image = (length: 0, info: UInt8(0), holeOffset: 0, holeLength: 0)
                 if flags & hasImage != 0 {
                     try need(imageHeaderSize, "block image")
                     image.length = Int(record.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+                    image.holeOffset = Int(record.loadUnaligned(fromByteOffset: offset + 2, as: UInt16.self))
                     image.info = record[offset + 4]
-                    if image.info & imageHasHole != 0 { image.hole = Int(record.loadUnaligned(fromByteOffset: offset + 2, as: UInt16.self)) }
                     offset += imageHeaderSize
-                    if image.info & imageHasHole != 0, isCompressed(imageInfo: image.info) {
-                        try need(compressHeaderSize, "block image compression")
-                        offset += compressHeaderSize
+                    if image.info & imageHasHole != 0 {
+                        if compression(imageInfo: image.info) != nil {
+                            try need(compressHeaderSize, "block image compression")
+                            image.holeLength = Int(record.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+                            offset += compressHeaderSize
+                        } else {
+                            image.holeLength = PageImage.size - image.length
+                        }
                     }
                 }
                 payload += image.length + dataLength
@@ -125,7 +141,8 @@ enum WALRecordBody {
                 }
                 try need(4, "block number")
                 block(BlockReference(file: relation, fork: flags & forkMask, number: record.loadUnaligned(fromByteOffset: offset, as: UInt32.self), payloadOffset: payloadOffset,
-                                     imageLength: image.length, imageInfo: image.info, holeOffset: image.hole, dataLength: dataLength))
+                                     imageLength: image.length, imageInfo: image.info, holeOffset: image.holeOffset,
+                                     holeLength: image.holeLength, dataLength: dataLength))
                 offset += 4
             default:
                 throw Malformed(reason: "invalid block id \(id) at byte \(offset - 1)")

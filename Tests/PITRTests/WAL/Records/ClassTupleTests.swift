@@ -2,9 +2,10 @@ import Foundation
 import Testing
 @testable import PITRWAL
 
-/// pg_class rows followed through real WAL (Fixtures/capture-class-updates.sh, on 15 and on 18): CREATE TABLE b, whose
-/// insert carries its page's full image, then ALTER TABLE b RENAME TO c and TRUNCATE c, updates logged with prefix
-/// and suffix taken from the old row, rebuilt from the rows known before them.
+/// pg_class rows followed through real WAL (Fixtures/capture-class-updates.sh, on 15 and on 18, and with wal_compression
+/// = pglz on 18, lz4 and zstd on 17): CREATE TABLE b, whose insert carries its page's full image (compressed, with
+/// wal_compression), then ALTER TABLE b RENAME TO c and TRUNCATE c, updates logged with prefix and suffix taken from
+/// the old row, rebuilt from the rows known before them.
 @Suite struct ClassTupleTests {
     private struct Capture {
         let changes: WALChangeSummary
@@ -13,9 +14,11 @@ import Testing
         let fileAfterTruncate: UInt32
     }
 
-    private func capture(major: Int) throws -> Capture {
+    /// `fixture` is the major, and the wal_compression method after a dash.
+    private func capture(_ fixture: String) throws -> Capture {
+        let major = try #require(Int(fixture.prefix(2)))
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-        let facts = try String(contentsOf: folder.appendingPathComponent("class-updates-\(major).txt"), encoding: .utf8)
+        let facts = try String(contentsOf: folder.appendingPathComponent("class-updates-\(fixture).txt"), encoding: .utf8)
         var said: [String: String] = [:]
         for line in facts.split(separator: "\n") {
             let parts = line.split(separator: " ")
@@ -23,7 +26,7 @@ import Testing
         }
         let size = try WALSegmentSize(megabytes: 1)
         let segment = try WALSegmentName(parsing: said["segment"] ?? "", segmentSize: size)
-        var bytes = [UInt8](try Data(contentsOf: folder.appendingPathComponent("class-updates-\(major).wal")))
+        var bytes = [UInt8](try Data(contentsOf: folder.appendingPathComponent("class-updates-\(fixture).wal")))
         bytes += [UInt8](repeating: 0, count: Int(size.bytes) - bytes.count)
         let changes = try WALRecordScanner(segmentSize: size, majorVersion: major).summarize(segment: segment, bytes: bytes) { nil }.changes
         return Capture(changes: changes, oid: try #require(said["oid"].flatMap { UInt32($0) }), file: try #require(said["file"].flatMap { UInt32($0) }),
@@ -36,9 +39,9 @@ import Testing
         return (rows.map { "\($0.name)/\($0.fileNumber)" }, replay.unreadable)
     }
 
-    @Test(arguments: [15, 18])
-    func renameAndTruncateAreFollowedThroughCompressedUpdates(major: Int) throws {
-        let capture = try capture(major: major)
+    @Test(arguments: ["15", "18", "18-pglz", "17-lz4", "17-zstd"])
+    func renameAndTruncateAreFollowedThroughCompressedUpdates(fixture: String) throws {
+        let capture = try capture(fixture)
         let compressed = capture.changes.classTuples.filter {
             if case .compressed = $0 { return true } else { return false }
         }
