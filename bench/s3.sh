@@ -189,6 +189,8 @@ time_runs() {
             (cd "$PGDATA" && hyperfine "${args[@]}" "$command")
         fi
     } >>"$OUT/s3-hyperfine.log" 2>&1 || { tail -20 "$OUT/s3-hyperfine.log" >&2; die "hyperfine failed for ${LABEL[$key]}"; }
+    # Timed in turn (ROUND set by measure_in_turn): each round's times kept apart too, for round_ratio.
+    if [[ -n ${ROUND:-} ]]; then cp "$JSON/$key.round.json" "$JSON/$key.round-$ROUND.json"; fi
     if [[ -f $JSON/$key.json ]]; then
         jq -s '{results: [{command: .[1].results[0].command, times: [.[].results[].times[]]}]}' \
             "$JSON/$key.json" "$JSON/$key.round.json" >"$JSON/$key.merged.json"
@@ -243,12 +245,24 @@ measure_in_turn() {
         for ((i = 0; i < n; i++)); do
             key=${TURN[(round + i) % n]}
             echo "=== ${LABEL[$key]}, round $((round + 1))" >>"$OUT/s3-hyperfine.log"
-            time_runs "$key" postgres "${TURN_PREPARE[$key]}" "${TURN_COMMAND[$key]}" $((RUNS / ROUNDS)) $((round == 0 ? WARMUP : 0))
+            ROUND=$round time_runs "$key" postgres "${TURN_PREPARE[$key]}" "${TURN_COMMAND[$key]}" $((RUNS / ROUNDS)) $((round == 0 ? WARMUP : 0))
         done
     done
     for key in "${TURN[@]}"; do record "$key" postgres "${TURN_PREPARE[$key]}" "${TURN_COMMAND[$key]}"; done
     TURN=()
 }
+
+# round_ratio <key> <key>: for two commands timed in turn, the ratio of their medians within each round (the same
+# minutes, the same load), then the median of those ratios; round_range gives the lowest and highest, "0.97-1.04".
+round_ratios() {
+    local round
+    for ((round = 0; round < ROUNDS; round++)); do
+        ratio "$(median_ms "$JSON/$1.round-$round.json")" "$(median_ms "$JSON/$2.round-$round.json")"
+        echo
+    done
+}
+round_ratio() { fmt "$(median_of "$(round_ratios "$1" "$2" | tr '\n' ' ')")" %.2f; }
+round_range() { round_ratios "$1" "$2" | sort -g | sed -n '1p;$p' | paste -sd-; }
 
 # Options in a file: the placeholder Authorization header has spaces, and hyperfine runs no shell.
 cat >"$WS/curl.conf" <<EOF
@@ -340,13 +354,15 @@ ms_of() { fmt "${MEDIAN[$1]}" %.1f; }
             goal_row "wal-push / pgbackrest archive-push" "$(ratio "${MEDIAN[tt_push]}" "${MEDIAN[pgbr_push]}")" "$TARGET_VS_PGBACKREST"
             goal_row "wal-fetch / pgbackrest archive-get" "$(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[pgbr_get]}")" "$TARGET_VS_PGBACKREST"
         fi
-        goal_row "wal-push, cached role credentials / static keys" "$(ratio "${MEDIAN[tt_push_role]}" "${MEDIAN[tt_push]}")" 1.02
-        goal_row "wal-fetch, cached role credentials / static keys" "$(ratio "${MEDIAN[tt_fetch_role]}" "${MEDIAN[tt_fetch]}")" 1.02
-        goal_row "wal-push, cached role credentials and Object Lock / static keys, no lock" "$(ratio "${MEDIAN[tt_push_lock]}" "${MEDIAN[tt_push]}")" 1.02
+        # Ratios a few per cent from 1: each round's ratio, then their median (the rounds' range in the label).
+        turn_row() { goal_row "$1, median of $ROUNDS rounds' ratios ($(round_range "$2" "$3"))" "$(round_ratio "$2" "$3")" 1.02; }
+        turn_row "wal-push, cached role credentials / static keys" tt_push_role tt_push
+        turn_row "wal-fetch, cached role credentials / static keys" tt_fetch_role tt_fetch
+        turn_row "wal-push, cached role credentials and Object Lock / static keys, no lock" tt_push_lock tt_push
         # The server's own cost of a locked, versioned bucket (the bare PUT's difference) taken off the locked push.
         lock_cost=$(awk -v l="${MEDIAN[curl_put_lock]}" -v p="${MEDIAN[curl_put]}" 'BEGIN { print l - p }')
         echo "| wal-push, cached role credentials and Object Lock, less the server's own lock cost ($(fmt "$lock_cost" %.1f) ms) / static keys, no lock | $(ratio "$(awk -v t="${MEDIAN[tt_push_lock]}" -v c="$lock_cost" 'BEGIN { print t - c }')" "${MEDIAN[tt_push]}") | | |"
-        goal_row "wal-fetch, cached role credentials and Object Lock / static keys, no lock" "$(ratio "${MEDIAN[tt_fetch_lock]}" "${MEDIAN[tt_fetch]}")" 1.02
+        turn_row "wal-fetch, cached role credentials and Object Lock / static keys, no lock" tt_fetch_lock tt_fetch
         echo "| wal-push / aws s3 cp upload | $(ratio "${MEDIAN[tt_push]}" "${MEDIAN[aws_put]}") | | |"
         echo "| wal-fetch / aws s3 cp download | $(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[aws_get]}") | | |"
         goal_row "wal-push / curl PUT of the stored bytes" "$(ratio "${MEDIAN[tt_push]}" "${MEDIAN[curl_put]}")" "$TARGET_PUSH_VS_CURL"
