@@ -277,7 +277,7 @@ struct ObjectLockRetentionTests {
         #expect(olderProblems.allSatisfy { $0.kind == "lock_too_short" })
         let descriptor = storage.describe(older.key)
         #expect(short.text.contains("problem: \(descriptor) is locked only until "), "\(short.text)")
-        #expect(short.text.contains("but a kept dump needs it until \(expiry.iso8601): run 'tailtown-pitr delete --confirm'"), "\(short.text)")
+        #expect(short.text.contains("but it is needed until \(expiry.iso8601): run 'tailtown-pitr delete --confirm'"), "\(short.text)")
         #expect(short.json.contains("{\"kind\":\"lock_too_short\",\"subject\":\"\(descriptor)\""), "\(short.json)")
 
         let plan = try DumpDeletionPlan.make(repository: repo.repository, policy: policy, now: .now(), excluding: [])
