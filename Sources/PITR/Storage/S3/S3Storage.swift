@@ -16,8 +16,10 @@ public final class S3Storage: Storage {
     public var requests: RequestCounts? { client.requests }
     private var conditionalWritesUnsupported = false
     /// The versions `hiddenVersion` found behind delete markers, by object key: such a key's lock is extended on its
-    /// version directly, never through the marker, which has no retention (`lock`).
+    /// version directly, never through the marker, which has no retention (`lock`). Touched only inside
+    /// `hiddenVersionsLock`: `lock` also runs on `MirroredStorage`'s thread (a multipart upload's commit to the second).
     private var hiddenVersions: [String: String] = [:]
+    private let hiddenVersionsLock = ConditionLock()
 
     public var uploadsAreIndependent: Bool { false }
 
@@ -67,7 +69,7 @@ public final class S3Storage: Storage {
     /// each lock before it extends it) is locked on its version without asking the marker first.
     func lock(objectKey: String, until: UTCTime, versionID given: String? = nil) throws {
         guard let mode = objectLock?.mode.rawValue else { return }
-        let versionID = given ?? hiddenVersions[objectKey]
+        let versionID = given ?? hiddenVersionsLock.locked { hiddenVersions[objectKey] }
         let body = Array(("<Retention xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Mode>\(mode)</Mode>"
             + "<RetainUntilDate>\(until.iso8601)</RetainUntilDate></Retention>").utf8)
         let operation = try S3Client.Operation(method: "PUT", key: objectKey, query: [("retention", "")] + (versionID.map { [("versionId", $0)] } ?? []),
@@ -215,7 +217,7 @@ public final class S3Storage: Storage {
         let xml = Substring(String(decoding: try client.send(listing).body, as: UTF8.self))
         guard let version = S3XML.elements("Version", in: xml).first(where: { S3XML.value("Key", in: $0) == objectKey }),
               let id = S3XML.value("VersionId", in: version) else { return nil }
-        hiddenVersions[objectKey] = id
+        hiddenVersionsLock.locked { hiddenVersions[objectKey] = id }
         client.log.warnReadThroughDeleteMarker(client.describe(objectKey), "\(client.describe(objectKey)) is hidden by a delete marker (it was "
             + "deleted without a version id, which a locked object survives): reading its newest version \(id.sanitizedServerText(limit: 100)); "
             + "'verify' reports every such object")
