@@ -260,7 +260,7 @@ public final class Repository {
     func createMetadata(_ key: String, _ text: MetadataText) throws -> MetadataText {
         let upload = try storage.startUpload(key)
         try text.bytes.withUnsafeBytes { try upload.write($0) }
-        if try upload.commit(replace: false) == .stored { return text }
+        if try upload.commit() == .stored { return text }
         return try readMetadata(key) ?? text
     }
 }

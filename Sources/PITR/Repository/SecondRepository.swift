@@ -71,7 +71,7 @@ public struct SecondRepository {
             upload.abort()
             throw error
         }
-        guard try upload.commit(replace: false) == .alreadyExists else { return bytes }
+        guard try upload.commit() == .alreadyExists else { return bytes }
         let count = ObjectTrailer.size
         guard try first.storage.readTail(of: key, count: count) == second.storage.readTail(of: key, count: count) else {
             throw ArchiveError.differentCopy(object: second.storage.describe(key), original: first.storage.describe(key))

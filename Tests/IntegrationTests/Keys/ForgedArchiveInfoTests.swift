@@ -93,7 +93,7 @@ extension PostgreSQLIntegration {
         static func put(_ key: String, _ bytes: [UInt8], on storage: Storage) throws {
             let upload = try storage.startUpload(key)
             try bytes.withUnsafeBytes { try upload.write($0) }
-            #expect(try upload.commit(replace: false) == .stored)
+            #expect(try upload.commit() == .stored)
             if let files = storage as? FileStorage { try Sandbox.giveToPostgres(files.root + "/" + key, mode: 0o600) }
         }
     }
