@@ -45,7 +45,7 @@ struct DeleteCommand: ParsableCommand {
             let sizes = Dictionary(try repository.storage.listObjects(prefix: "").map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
             let guarded = ConfirmedRemovalStorage(repository.storage) { key in held[key] != nil && held[key] == sizes[key] }
             print("first repository \(repository.name):")
-            try apply(to: Repository(storage: guarded, keyring: repository.keyring), invocation: invocation, kept: { guarded.kept })
+            try apply(to: Repository(storage: guarded, keyring: repository.keyring, log: repository.log), invocation: invocation, kept: { guarded.kept })
             if !guarded.kept.isEmpty {
                 print("kept    \(guarded.kept.count) objects the second repository does not hold yet: a later delete removes them once copied")
             }

@@ -70,7 +70,7 @@ struct Invocation {
             return (first, nil)
         }
         let mirrored = MirroredStorage(first: first.storage, second: pair.second.storage, log: log)
-        let both = Repository(storage: mirrored, keyring: first.keyring)
+        let both = Repository(storage: mirrored, keyring: first.keyring, log: log)
         both.metadataCache = first.metadataCache
         return (both, mirrored)
     }
@@ -93,7 +93,7 @@ struct Invocation {
     func readingRepository() throws -> Repository {
         let first = try repository()
         guard let pair = try secondRepository(first: first) else { return first }
-        return Repository(storage: FallbackStorage(first: first.storage, second: pair.second.storage, log: log), keyring: first.keyring)
+        return Repository(storage: FallbackStorage(first: first.storage, second: pair.second.storage, log: log), keyring: first.keyring, log: log)
     }
 
     /// The restore path of `restore` and `verify --restore-test`, staging WAL on connections of its own.

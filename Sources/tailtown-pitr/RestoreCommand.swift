@@ -148,7 +148,7 @@ struct RestoreCommand: ParsableCommand {
             // The estimate is a courtesy: a repository whose drills cannot be read still restores, with assumed rates.
             restore.estimate = (try? DrillRecord.estimate(in: try invocation.repository())) ?? .assumed
             // Each object is warned of once as it is met; the sum, at the end, where it is seen.
-            defer { if let summary = invocation.log.deleteMarkerSummary { invocation.log.warning(summary) } }
+            defer { invocation.log.warnDeleteMarkerSummary() }
             do {
                 try restore.run(request, options) { print($0) }
             } catch let pending as ThawError where pending.isPending {

@@ -123,6 +123,8 @@ struct VerifyCommand: ParsableCommand {
 
     private func drill(_ invocation: Invocation) throws {
         let report = try invocation.run {
+            // Each object is warned of once as it is met; the sum at the end, as restore does.
+            defer { invocation.log.warnDeleteMarkerSummary() }
             let started = UTCTime.now()
             let repository = try invocation.repository()
             var drill = RestoreDrill(procedure: try invocation.restoreProcedure(pgBin: pgBin),

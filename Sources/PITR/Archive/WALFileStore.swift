@@ -81,7 +81,7 @@ struct WALFileStore {
 
     /// The second half of `store`: makes the object durable and visible under its name.
     func commit(_ object: UncommittedObject) throws -> (WALPush.Outcome, ObjectTrailer) {
-        switch try object.upload.commit(replace: false) {
+        switch try object.upload.commit() {
         case .stored:
             return (.stored(originalBytes: object.trailer.originalSize), object.trailer)
         case .alreadyExists:

@@ -42,7 +42,7 @@ package struct StoredPieces {
                     upload.abort()
                     throw error
                 }
-                guard try upload.commit(replace: false) == .stored else {
+                guard try upload.commit() == .stored else {
                     throw BackupError.nameTaken(object: repository.storage.describe(key))
                 }
                 objects.append(.init(name: objectName, archive: archive, rawBytes: trailer.originalSize, storedBytes: sink.count))

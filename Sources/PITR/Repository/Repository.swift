@@ -16,6 +16,8 @@ public final class Repository {
     public let keyring: Keyring?
     /// The active key, which encrypts what is written.
     public let key: MasterKey?
+    /// Where what the repository meets on its way is warned of (a record that does not authenticate).
+    package let log: Log
     package static let markerKey = "tailtown-pitr.repo"
     /// The log's state, once read (`state`, `recordedState`).
     var cachedState: RepositoryState?
@@ -28,10 +30,11 @@ public final class Repository {
     /// False once cached metadata was suspected: the repository is read, and the cache only written.
     var readsMetadataCache = true
 
-    public init(storage: Storage, keyring: Keyring?) {
+    public init(storage: Storage, keyring: Keyring?, log: Log = Log()) {
         self.storage = storage
         self.keyring = keyring
         self.key = keyring?.active
+        self.log = log
     }
 
     /// A repository with one key (or none).
@@ -45,11 +48,11 @@ public final class Repository {
         let keyring = try settings.keyring(home: environment["HOME"], log: log)
         switch try settings.repository() {
         case .file(let path):
-            return Repository(storage: FileStorage(root: path), keyring: keyring)
+            return Repository(storage: FileStorage(root: path), keyring: keyring, log: log)
         case .s3(let bucket, let prefix):
             let configuration = try settings.s3Configuration(bucket: bucket, prefix: prefix, home: environment["HOME"], log: log,
                                                              lockHorizon: lockHorizon)
-            let repository = Repository(storage: try S3Storage(configuration: configuration, log: log), keyring: keyring)
+            let repository = Repository(storage: try S3Storage(configuration: configuration, log: log), keyring: keyring, log: log)
             repository.metadataCache = MetadataCache.open(folder: try settings.cacheFolder(home: environment["HOME"]),
                                                           location: location(of: configuration), log: log)
             return repository
@@ -217,9 +220,9 @@ public final class Repository {
         if let newest = try RepositoryLog(repository: self).newest() { ids.insert(newest.keyID) }
         let listing = try storage.listObjects(prefix: "wal/")
         for identity in try ArchiveIndex.identities(among: listing.map(\.key), holding: ArchiveIndex.infoName) {
-            // The archive.info in use: the newest sealed again since the first, else the first.
+            // The archive.info in use: the newest sealed again since the first that authenticates, else the first.
             let archive = WALArchive(repository: self, identity: identity)
-            let key = archive.infoSeries.entries(in: listing).last?.object.key ?? archive.infoKey
+            let key = try archive.standingInfo(in: listing).standing?.entry.object.key ?? archive.infoKey
             let head = try storage.readHead(of: key, count: ObjectHeader.size)
             guard head.starts(with: ObjectHeader.magic) else { continue }
             let header = try ObjectHeader(parsing: head, object: storage.describe(key))
@@ -257,7 +260,7 @@ public final class Repository {
     func createMetadata(_ key: String, _ text: MetadataText) throws -> MetadataText {
         let upload = try storage.startUpload(key)
         try text.bytes.withUnsafeBytes { try upload.write($0) }
-        if try upload.commit(replace: false) == .stored { return text }
+        if try upload.commit() == .stored { return text }
         return try readMetadata(key) ?? text
     }
 }

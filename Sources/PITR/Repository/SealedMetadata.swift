@@ -47,6 +47,6 @@ package enum SealedMetadata {
             upload.abort()
             throw error
         }
-        return try upload.commit(replace: false)
+        return try upload.commit()
     }
 }

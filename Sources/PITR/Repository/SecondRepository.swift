@@ -18,19 +18,23 @@ public struct SecondRepository {
 
     /// Refuses a second repository that holds another repository or was made with another key, then copies to it the
     /// first's metadata it lacks (its marker, the log's entries, the `archive.info` of `archives`), so that it is
-    /// readable on its own. Nothing is written to a second repository that is refused.
+    /// readable on its own. One it holds with other bytes is refused too (`differentMetadata`), never replaced: metadata
+    /// is written once (under S3 Object Lock a replacement is a new version), so the two have diverged. Nothing is
+    /// written to a second repository that is refused.
     public func setUp(archives: [ClusterIdentity]) throws {
         guard let firstState = try first.recordedState() else { return }
         try check(against: firstState)
         let held = Dictionary(try second.metadataObjects(archives: archives).map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
         let count = ObjectTrailer.size
-        for object in try first.metadataObjects(archives: archives) {
-            // One the second holds with other bytes is replaced: the second follows the first. (archive.info sealed again
-            // no longer reaches here: it goes under a new name, archive.info.sealed.<n>.)
-            if held[object.key] == object.size,
-               try first.storage.readTail(of: object.key, count: count) == second.storage.readTail(of: object.key, count: count) { continue }
-            try copy(object.key, replace: held[object.key] != nil)
+        let lacking = try first.metadataObjects(archives: archives).filter { object in
+            guard held[object.key] != nil else { return true }
+            guard held[object.key] == object.size,
+                  try first.storage.readTail(of: object.key, count: count) == second.storage.readTail(of: object.key, count: count) else {
+                throw SecondRepositoryError.differentMetadata(second: second.name, object: second.storage.describe(object.key), original: first.storage.describe(object.key))
+            }
+            return false
         }
+        for object in lacking { try copy(object.key) }
     }
 
     private func check(against firstState: RepositoryState) throws {
@@ -54,10 +58,10 @@ public struct SecondRepository {
     }
 
     /// Copies the object stored under `key` in the first repository to the second, byte for byte. One the second holds
-    /// already is left alone when its trailer (the digest of the content) is the same, and is an error otherwise, unless
-    /// `replace`. Returns the bytes written, 0 when it was there; throws `StorageError.notFound` when the first has no such object.
+    /// already is left alone when its trailer (the digest of the content) is the same, and is an error otherwise. Returns
+    /// the bytes written, 0 when it was there; throws `StorageError.notFound` when the first has no such object.
     @discardableResult
-    package func copy(_ key: String, replace: Bool = false) throws -> Int {
+    package func copy(_ key: String) throws -> Int {
         let source = try first.storage.openForReading(key)
         let upload = try second.storage.startUpload(key)
         let bytes: Int
@@ -67,7 +71,7 @@ public struct SecondRepository {
             upload.abort()
             throw error
         }
-        guard try upload.commit(replace: replace) == .alreadyExists else { return bytes }
+        guard try upload.commit() == .alreadyExists else { return bytes }
         let count = ObjectTrailer.size
         guard try first.storage.readTail(of: key, count: count) == second.storage.readTail(of: key, count: count) else {
             throw ArchiveError.differentCopy(object: second.storage.describe(key), original: first.storage.describe(key))

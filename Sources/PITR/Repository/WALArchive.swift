@@ -22,18 +22,14 @@ public struct WALArchive {
     var infoSeries: RecordSeries { RecordSeries(folder: infoKey + ".", kinds: ["sealed"], legacy: infoKey) }
 
     /// The records of `infoSeries` in `listing` that a newer one supersedes: what `delete` removes. A reader reads the
-    /// first `archive.info` and, when another key sealed it, only the newest of the series, each sealed record standing
-    /// alone (bound to its own name, authenticated by the key that sealed it), so nothing older is ever read again. Only
-    /// a newer record that authenticates supersedes (one read, two where the newest is forged or sealed by a key the key
-    /// file no longer holds): a name alone, which anyone who can write to the bucket can take, never removes a record.
-    /// The first is never among them: it marks the archive.
+    /// first `archive.info` and, when another key sealed it, only the newest of the series that authenticates
+    /// (`standingInfo`), each sealed record standing alone (bound to its own name, authenticated by the key that sealed
+    /// it), so nothing older is ever read again. Only a newer record that authenticates supersedes (one read, more where
+    /// newer ones are forged or sealed by a key the key file no longer holds): a name alone, which anyone who can write to
+    /// the bucket can take, never removes a record. The first is never among them: it marks the archive.
     package func supersededInfo(in listing: [StoredObject]) throws -> [StoredObject] {
-        let entries = infoSeries.entries(in: listing).filter { $0.object.key != infoKey }
-        for standing in entries.reversed() {
-            guard case .sealed? = try? SealedMetadata.read(standing.object.key, identity: infoIdentity(standing.object.key), in: repository) else { continue }
-            return entries.filter { $0.sequence < standing.sequence }.map(\.object)
-        }
-        return []
+        guard let standing = try standingInfo(in: listing).standing?.entry else { return [] }
+        return infoSeries.entries(in: listing).filter { $0.object.key != infoKey && $0.sequence < standing.sequence }.map(\.object)
     }
 
     /// The records of this archive in `listing` (of its folder) that `delete` removes: `supersededInfo`, and the consents
@@ -207,17 +203,17 @@ public struct WALArchive {
     }
 
     /// `archive.info` as stored, and decoded, with the key it is stored under; nil when there is none. The first one when
-    /// the active key sealed it (one read); otherwise the newest of `infoSeries` when there is one (a listing and a read
-    /// more), so that a key retired since is not needed.
+    /// the active key sealed it (one read); otherwise the newest of `infoSeries` that authenticates when there is one (a
+    /// listing and a read more, one per newer record that does not, each warned of: `standingInfo`), so that a key
+    /// retired since is not needed.
     private func storedInfo() throws -> (key: String, bytes: [UInt8], metadata: SealedMetadata)? {
-        guard var bytes = try repository.storage.readSmallObject(infoKey) else { return nil }
-        var key = infoKey
+        guard let bytes = try repository.storage.readSmallObject(infoKey) else { return nil }
         if SealedMetadata.keyID(of: bytes) != repository.key?.keyIDHex ?? "",
-           let newest = infoSeries.entries(in: try repository.storage.listObjects(prefix: infoSeries.folder)).last,
-           let sealedAgain = try repository.storage.readSmallObject(newest.object.key) {
-            (key, bytes) = (newest.object.key, sealedAgain)
+           let standing = try standingInfo(in: try repository.storage.listObjects(prefix: infoSeries.folder)).standing {
+            return (standing.entry.object.key, standing.bytes, standing.metadata)
         }
-        return (key, bytes, try SealedMetadata.decode(bytes, identity: infoIdentity(key), object: repository.storage.describe(key), keyring: repository.keyring))
+        return (infoKey, bytes, try SealedMetadata.decode(bytes, identity: infoIdentity(infoKey), object: repository.storage.describe(infoKey),
+                                                         keyring: repository.keyring))
     }
 
     /// `archive.info` as `Repository.metadataCache` holds it, sealed, authenticated as the stored one is, and the id of the

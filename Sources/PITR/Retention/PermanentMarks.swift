@@ -35,7 +35,7 @@ public struct PermanentMarks {
         _ = try Self.series(of: backup).append(kind, on: storage) { key in
             let upload = try storage.startUpload(key)
             try text.bytes.withUnsafeBytes { try upload.write($0) }
-            return try upload.commit(replace: false)
+            return try upload.commit()
         }
     }
 

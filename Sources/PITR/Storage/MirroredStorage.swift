@@ -99,18 +99,18 @@ final class MirroredUpload: Upload {
         try first.write(bytes)
     }
 
-    func commit(replace: Bool) throws -> CommitOutcome {
+    func commit() throws -> CommitOutcome {
         var secondCommitted = false
         if let second {
             handChunk()
             onSecond {
                 guard second.failure == nil else { return second.upload.abort() }
-                do { _ = try second.upload.commit(replace: replace); secondCommitted = true } catch { second.failure = error }
+                do { _ = try second.upload.commit(); secondCommitted = true } catch { second.failure = error }
             }
         }
         let outcome: CommitOutcome
         do {
-            outcome = try first.commit(replace: replace)
+            outcome = try first.commit()
         } catch {
             thread?.close()
             // What the first does not hold, the second must not either.

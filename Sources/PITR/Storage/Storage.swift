@@ -141,9 +141,9 @@ public struct RequestCounts: Equatable, Sendable {
 /// An object being written. Exactly one of `commit` or `abort` ends it;
 /// an upload that is neither committed nor aborted leaves nothing visible.
 public protocol Upload: ByteSink {
-    /// Makes the object visible under its key, durably.
-    /// With `replace == false`, an existing object is left untouched and `.alreadyExists` is returned.
-    func commit(replace: Bool) throws -> CommitOutcome
+    /// Makes the object visible under its key, durably. An existing object is left untouched and `.alreadyExists` is
+    /// returned: nothing tailtown-pitr writes replaces an object (docs/format.md).
+    func commit() throws -> CommitOutcome
 
     /// Discards everything written; never throws.
     func abort()

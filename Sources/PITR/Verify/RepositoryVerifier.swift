@@ -47,7 +47,7 @@ public struct RepositoryVerifier {
         let chains = BackupChains(inventory.backups)
         problems += inventory.backups.compactMap { backup in chains.problem(of: backup).map { .brokenChain(backup: backup.name, problem: $0) } }
         for archive in inventory.archives {
-            problems += historyProblems(archive)
+            problems += historyProblems(archive) + recordProblems(archive)
             let requirements = inventory.requirements(of: archive, for: classification.decisions)
             var gaps = WALGap.gaps(missing: requirements.missingSegments(in: archive.index), archive: archive.identity,
                                    segmentSize: archive.index.segmentSize, backups: inventory.backups)
@@ -146,10 +146,8 @@ public struct RepositoryVerifier {
             let dumps = DumpRetention(runs: try DumpCatalog(repository: repository).list(), policy: dumpPolicy ?? policy, now: now)
             let dumpLocks = LockExtensions(dumps: dumps, objects: try repository.storage.listObjects(prefix: DumpDescriptor.folder + "/"),
                                            lock: lock, now: now, everything: true)
-            return try locks.shortfalls(on: repository.storage, now: now).map {
+            return try (locks.shortfalls(on: repository.storage, now: now) + dumpLocks.shortfalls(on: repository.storage, now: now)).map {
                 .lockTooShort(object: repository.storage.describe($0.key), lockedUntil: $0.lockedUntil, needed: $0.needed)
-            } + dumpLocks.shortfalls(on: repository.storage, now: now).map {
-                .dumpLockTooShort(object: repository.storage.describe($0.key), lockedUntil: $0.lockedUntil, needed: $0.needed)
             } + repository.storage.hiddenObjects(prefix: "").map { .hiddenByDeleteMarker(object: repository.storage.describe($0)) }
         } catch {
             return [.badObject(object: repository.name, reason: "cannot check the objects' locks (S3 Object Lock): \(error)")]
@@ -190,6 +188,15 @@ public struct RepositoryVerifier {
         work(0)
         thread?.join()
         return objects.indices.map { results.value(at: $0) }
+    }
+
+    /// Each record of `archive.info` newer than the one that stands that does not authenticate (a read each).
+    private func recordProblems(_ archive: RepositoryInventory.Archive) -> [VerifyProblem] {
+        do {
+            return try archive.index.archive.standingInfo(in: archive.index.records).rejected.map { .unauthenticatedRecord(object: $0.object, reason: $0.reason) }
+        } catch {
+            return [.badObject(object: inventory.repository.storage.describe(archive.index.archive.infoKey), reason: "cannot read the records of archive.info: \(error)")]
+        }
     }
 
     /// Every timeline above 1 that holds segments or backups needs its history file.

@@ -16,12 +16,13 @@ public enum VerifyProblem: Equatable, Sendable {
     case unreadableDescriptor(backup: String, reason: String)
     /// An incremental backup whose chain misses a backup (docs/operations.md, "Incremental chains").
     case brokenChain(backup: String, problem: BackupChains.Break)
-    /// With Object Lock: a needed object whose lock ends before its need (`lockedUntil` nil: it has none; `needed` nil: for
-    /// as long as anything is kept).
+    /// With Object Lock: a needed object (a kept backup's or WAL's, the repository's metadata, or of a dump run the dumps'
+    /// policy keeps: its name says whose) whose lock ends before its need (`lockedUntil` nil: it has none; `needed` nil: for
+    /// ever).
     case lockTooShort(object: String, lockedUntil: UTCTime?, needed: UTCTime?)
-    /// With Object Lock: an object of a dump run the dumps' policy keeps whose lock ends before the run's expiry (`needed`
-    /// nil: kept for ever).
-    case dumpLockTooShort(object: String, lockedUntil: UTCTime?, needed: UTCTime?)
+    /// A record of `archive.info` sealed again, newer than the one that stands, that does not authenticate: readers pass
+    /// over it (`WALArchive.standingInfo`).
+    case unauthenticatedRecord(object: String, reason: String)
     /// A delete marker hides the object (deleted without a version id); its newest version is still stored.
     case hiddenByDeleteMarker(object: String)
     /// A dump (`<run> database <name>` or `<run> globals`) that cannot be fetched whole, or that pg_restore cannot read.
@@ -39,7 +40,8 @@ public enum VerifyProblem: Equatable, Sendable {
         case .keyMissing: "key_missing"
         case .unreadableDescriptor: "unreadable_descriptor"
         case .brokenChain: "broken_chain"
-        case .lockTooShort, .dumpLockTooShort: "lock_too_short"
+        case .lockTooShort: "lock_too_short"
+        case .unauthenticatedRecord: "unauthenticated_record"
         case .hiddenByDeleteMarker: "hidden_by_delete_marker"
         case .badDump: "bad_dump"
         }
@@ -53,7 +55,7 @@ public enum VerifyProblem: Equatable, Sendable {
         case .noArchive(let backup, _): backup
         case .keyMissing(let keyID, _): "key \(keyID)"
         case .unreadableDescriptor(let backup, _), .brokenChain(let backup, _): backup
-        case .lockTooShort(let object, _, _), .dumpLockTooShort(let object, _, _), .hiddenByDeleteMarker(let object): object
+        case .lockTooShort(let object, _, _), .hiddenByDeleteMarker(let object), .unauthenticatedRecord(let object, _): object
         case .badDump(let dump, _): dump
         }
     }
@@ -81,11 +83,11 @@ public enum VerifyProblem: Equatable, Sendable {
             "incremental backup \(backup) cannot be restored: \(problem); put \(problem.ancestor)'s folder back if a copy exists, "
                 + "else the next full backup starts a new chain and delete removes this one once the policy no longer keeps it"
         case let .lockTooShort(object, lockedUntil, needed):
-            "\(object) is \(lockedUntil.map { "locked only until \($0.iso8601)" } ?? "not locked") but \(needed.map { "a kept backup needs it until \($0.iso8601)" } ?? "it is needed for as long as anything is kept"): "
-                + "run 'tailtown-pitr delete --confirm', which extends the locks of what it keeps, every day"
-        case let .dumpLockTooShort(object, lockedUntil, needed):
-            "\(object) is \(lockedUntil.map { "locked only until \($0.iso8601)" } ?? "not locked") but \(needed.map { "a kept dump needs it until \($0.iso8601)" } ?? "a dump kept for ever needs it"): "
-                + "run 'tailtown-pitr delete --confirm', which extends the locks of the dumps it keeps, every day"
+            "\(object) is \(lockedUntil.map { "locked only until \($0.iso8601)" } ?? "not locked") but \(needed.map { "it is needed until \($0.iso8601)" } ?? "it is needed for ever"): "
+                + "run 'tailtown-pitr delete --confirm' every day, which extends the locks of what it keeps (backups, WAL, dumps, the repository's metadata)"
+        case let .unauthenticatedRecord(object, reason):
+            "\(object) does not authenticate (\(reason)): readers pass over it to the newest record of archive.info that does, and delete "
+                + "keeps what it would supersede; anyone who can write to the repository can put such an object there: find out who wrote it, then remove it"
         case .badDump(let dump, let reason):
             "dump \(dump): \(reason)"
         case .hiddenByDeleteMarker(let object):

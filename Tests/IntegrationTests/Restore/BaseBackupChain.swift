@@ -71,7 +71,7 @@ final class BaseBackupChain {
                     let identityOfPiece = BackupDescriptor.objectIdentity(repository: repositoryID, cluster: identity, backup: name, object: object, lastPiece: false)
                     _ = try ObjectEncoder(options: ObjectOptions(compression: .lz4, key: repository.key))
                         .encode(from: MemorySource(piece), to: upload, as: identityOfPiece, lastPiece: { index == pieces.count - 1 })
-                    _ = try upload.commit(replace: false)
+                    _ = try upload.commit()
                     let stored = try repository.storage.size(of: BackupDescriptor.objectKey(backup: name, object: object)) ?? 0
                     objects.append(.init(name: object, archive: archive, rawBytes: piece.count, storedBytes: stored))
                 }

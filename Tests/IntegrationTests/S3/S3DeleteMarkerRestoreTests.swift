@@ -8,7 +8,7 @@ extension PostgreSQLIntegration {
     /// backup's base piece and its descriptor in a repository under S3 Object Lock (moto, a lock-enabled bucket): each is
     /// only hidden by a delete marker, and `restore --to` still finds the backup and the WAL, reads them through the
     /// markers with one warning naming each and a sum at the end, and holds exactly the rows committed up to its target
-    /// (docs/s3.md, "Object Lock").
+    /// (docs/s3.md, "Object Lock"); so does the restore drill (`verify --restore-test`).
     @Suite
     struct S3DeleteMarkerRestore {
         @Test func restoreReadsThroughDeleteMarkers() throws {
@@ -72,6 +72,17 @@ extension PostgreSQLIntegration {
                 #expect(count(log, lookups(of: key)) >= 1 && count(before, lookups(of: key)) == 0, "\(key)")
             }
             #expect(count(log) { $0.path.contains("versionId=") } >= hidden.count)
+
+            // The restore drill reads the backup through the same markers, and ends with the same sum.
+            let drill = try sandbox.tailtown(["--config", tailtown.configFile, "verify", "--restore-test", "--to", try source.timeBetween(6),
+                                              "--scratch-dir", try sandbox.makeDirectory("scratch"), "--pg-bin", try PostgreSQL.binDirectory(major: source.cluster.major),
+                                              "--check-sql", "SELECT count(*) FROM ticks => = 6"])
+            #expect(drill.status == 0 && drill.stdout.hasSuffix("restore test passed\n"), "\(drill.stdout)\(drill.stderr)")
+            let sum = drill.stderr.split(separator: "\n").filter { $0.contains(" read through delete markers: first ") }
+            #expect(sum.count == 1 && drill.stderr.hasSuffix(String(sum[0]) + "\n"), "\(drill.stderr)")
+            for key in hidden.dropFirst() {
+                #expect(drill.stderr.contains("\(storage.describe(key)) is hidden by a delete marker"), "\(drill.stderr)")
+            }
         }
     }
 }

@@ -6,7 +6,8 @@ import TestSupport
 extension PostgreSQLIntegration {
     /// TAILTOWN_REPO2, as processes against real PostgreSQL clusters (every supported major for the main proof, 15
     /// elsewhere): a file:// first repository and an s3:// second (moto, behind the fault proxy so that it can be cut
-    /// off), objects failing their checks in the first, and the second repositories that are refused.
+    /// off), objects failing their checks in the first, and the second repositories that are refused (one whose metadata
+    /// differs from the first's too: never replaced).
     @Suite struct SecondRepositoryTests {
         /// The keys under `prefix` of the file:// repository at `root`, as the object keys of the second would be.
         static func fileKeys(_ root: String, under prefix: String) -> Set<String> {
@@ -220,13 +221,24 @@ extension PostgreSQLIntegration {
             try sandbox.tailtown(["keygen", sandbox.path("other.key")]).check()
             try dump(try tailtown.adding(["TAILTOWN_REPO=file://\(otherKey)", "TAILTOWN_ENCRYPTION_KEY_FILE=\(sandbox.path("other.key"))"],
                                          as: "other-key.conf").configFile).check()
-            let before = try [other, otherKey].map { try FileManager.default.subpathsOfDirectory(atPath: $0).sorted() }
+            // A second set up from this repository (its marker and log copied, as setUp copies them) whose marker was
+            // rewritten since: the two have diverged.
+            let diverged = try sandbox.makeDirectory("diverged")
+            try Command.runAsPostgres("/bin/cp", ["-a", tailtown.repository.marker, tailtown.repository.root + "/log", diverged]).check()
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: diverged + "/tailtown-pitr.repo"))
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data("written-by=someone else\n".utf8))
+            try handle.close()
+            let marker = try contents(of: diverged + "/tailtown-pitr.repo")
+            let before = try [other, otherKey, diverged].map { try FileManager.default.subpathsOfDirectory(atPath: $0).sorted() }
 
             let segment = try cluster.switchWAL()
             for (index, (second, message)) in [
                 ("file://\(other)", "holds another repository"),
                 ("file://\(otherKey)", "was made with another key"),
                 ("file://\(tailtown.repository.root)/inside", "points at the same place as TAILTOWN_REPO"),
+                ("file://\(diverged)", "holds file://\(diverged)/tailtown-pitr.repo, which differs from file://\(tailtown.repository.root)/tailtown-pitr.repo "
+                    + "of which it should be a copy"),
             ].enumerated() {
                 let config = try tailtown.adding(["TAILTOWN_REPO2=\(second)"], as: "refused-\(index).conf")
                 let refused = try dump(config.configFile)
@@ -236,7 +248,8 @@ extension PostgreSQLIntegration {
                 #expect(push.status == 1 && push.stderr.contains("TAILTOWN_REPO2 (\(second))") && push.stderr.contains(message), "\(push.stderr)")
             }
             // Nothing was written to the repositories refused.
-            #expect(try [other, otherKey].map { try FileManager.default.subpathsOfDirectory(atPath: $0).sorted() } == before)
+            #expect(try [other, otherKey, diverged].map { try FileManager.default.subpathsOfDirectory(atPath: $0).sorted() } == before)
+            #expect(try contents(of: diverged + "/tailtown-pitr.repo") == marker, "the diverged marker is left as it is")
         }
     }
 }

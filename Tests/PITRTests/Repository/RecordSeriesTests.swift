@@ -13,7 +13,7 @@ import PITRSupport
     func write(_ key: String, _ bytes: [UInt8], on storage: Storage) throws -> CommitOutcome {
         let upload = try storage.startUpload(key)
         try bytes.withUnsafeBytes { try upload.write($0) }
-        return try upload.commit(replace: false)
+        return try upload.commit()
     }
 
     @Test func aNameTakenFirstIsRetriedUnderTheNext() throws {

@@ -117,6 +117,31 @@ import Testing
         #expect(try log.newest()?.state.acceptedKeys == [key.keyIDHex, next.keyIDHex])
     }
 
+    /// Newer `archive.info.sealed.<n>` that do not authenticate (random bytes; sealed by a key the key file does not hold)
+    /// are passed over, in order, to the newest that does: the readers go on and `delete` supersedes nothing.
+    @Test func aForgedNewerSealedRecordIsPassedOver() throws {
+        defer { _ = system("rm -rf '\(root)'") }
+        try WALArchive(repository: repository(key), identity: cluster).checkKeyAndSegmentSize(size, file: "first")
+        let next = MasterKey(bytes: Array(repeating: 5, count: 32))!
+        let rotated = Repository(storage: FileStorage(root: root), keyring: Keyring([(.retired, key), (.active, next)]))
+        try WALArchive(repository: rotated, identity: cluster).checkKeyAndSegmentSize(size, file: "after the activation")
+        let folder = "wal/\(cluster.archiveID)/"
+        try write(Array(repeating: 0x5A, count: 200), folder + "archive.info.sealed.00000002")
+        let stranger = WALArchive(repository: repository(MasterKey(bytes: Array(repeating: 9, count: 32))!), identity: cluster)
+        let forged = folder + "archive.info.sealed.00000003"
+        #expect(try SealedMetadata.store(MetadataText(parsing: Array("repository-id=0\n".utf8), object: forged), at: forged,
+                                         identity: stranger.infoIdentity(forged), under: stranger.repository.key, in: stranger.repository) == .stored)
+
+        let reader = WALArchive(repository: repository(next), identity: cluster)
+        let listing = try reader.repository.storage.listObjects(prefix: folder)
+        let (standing, rejected) = try reader.standingInfo(in: listing)
+        #expect(standing?.entry.object.key == folder + "archive.info.sealed.00000001")
+        #expect(rejected.map(\.object) == [forged, folder + "archive.info.sealed.00000002"].map(reader.repository.storage.describe))
+        #expect(try reader.supersededInfo(in: listing).isEmpty)
+        #expect(try reader.checkedSegmentSize() == size)
+        try WALArchive(repository: repository(next), identity: cluster).checkKeyAndSegmentSize(size, file: "past the forged records")
+    }
+
     @Test func anArchiveInfoFromAnotherRepositoryIsRefused() throws {
         let otherRoot = root + "-other"
         defer { _ = system("rm -rf '\(root)' '\(otherRoot)'") }

@@ -152,7 +152,7 @@ final class SyntheticChain {
             let upload = try repository.storage.startUpload(archive.key(for: .segment(name)))
             _ = try ObjectEncoder(options: ObjectOptions(compression: .lz4)).encode(from: MemorySource(wal.segment(position)), to: upload,
                                                                                    as: archive.objectIdentity(of: .segment(name)))
-            _ = try upload.commit(replace: false)
+            _ = try upload.commit()
             names.append(name)
         }
         let index = try ArchiveIndex.load(repository: repository, identity: identity)

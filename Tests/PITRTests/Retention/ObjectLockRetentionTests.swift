@@ -173,11 +173,7 @@ struct ObjectLockRetentionTests {
         try repo.addSegments(1...2)
         _ = try repo.addBackup(stoppedAt: "2026-01-05T00:00:00Z", start: 1, stop: 2)
         let replaced = "verify.window.test"
-        for text in ["first", "second"] {
-            let upload = try storage.startUpload(replaced)
-            try Array(text.utf8).withUnsafeBytes { try upload.write($0) }
-            _ = try upload.commit(replace: true)
-        }
+        for text in ["first", "second"] { try storage.replace(replaced, Array(text.utf8)) }
         let covered = "drills/covered"
         try repo.putObject(covered, Array("covered".utf8))
         _ = try storage.client.send(try S3Client.Operation(method: "DELETE", key: storage.configuration.objectKey(covered), accepting: [404]))
@@ -277,7 +273,7 @@ struct ObjectLockRetentionTests {
         #expect(olderProblems.allSatisfy { $0.kind == "lock_too_short" })
         let descriptor = storage.describe(older.key)
         #expect(short.text.contains("problem: \(descriptor) is locked only until "), "\(short.text)")
-        #expect(short.text.contains("but a kept dump needs it until \(expiry.iso8601): run 'tailtown-pitr delete --confirm'"), "\(short.text)")
+        #expect(short.text.contains("but it is needed until \(expiry.iso8601): run 'tailtown-pitr delete --confirm'"), "\(short.text)")
         #expect(short.json.contains("{\"kind\":\"lock_too_short\",\"subject\":\"\(descriptor)\""), "\(short.json)")
 
         let plan = try DumpDeletionPlan.make(repository: repo.repository, policy: policy, now: .now(), excluding: [])

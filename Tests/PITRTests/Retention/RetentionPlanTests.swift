@@ -172,7 +172,7 @@ struct RetentionScenario {
         let legacyConsent = "wal/\(repo.identity.archiveID)/accepted"
         let upload = try repo.storage.startUpload(legacyConsent)
         try Array("accepted=2026-01-01T00:00:00Z\n".utf8).withUnsafeBytes { try upload.write($0) }
-        #expect(try upload.commit(replace: false) == .stored)
+        #expect(try upload.commit() == .stored)
         let consent = try ClusterAdmission(repository: repo.repository).accept(repo.identity, now: .now())
         #expect(consent == repo.storage.describe("wal/\(repo.identity.archiveID)/consent/accepted.00000001"))
         let rotated = try repo.rotate(through: Array(keys.dropFirst()))
@@ -203,7 +203,7 @@ struct RetentionScenario {
         func forge(_ key: String) throws {
             let upload = try repo.storage.startUpload(key)
             try Array("accepted=2026-01-01T00:00:00Z\n".utf8).withUnsafeBytes { try upload.write($0) }
-            #expect(try upload.commit(replace: false) == .stored)
+            #expect(try upload.commit() == .stored)
         }
         try forge("wal/\(repo.identity.archiveID)/consent/accepted.00000002")
         let plan = try RetentionPlanner(inventory: RepositoryInventory.load(repository: rotated)).plan(policy: RetentionScenario.policy, now: .now())

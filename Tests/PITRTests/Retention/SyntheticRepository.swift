@@ -48,7 +48,7 @@ final class SyntheticRepository {
         let upload = try storage.startUpload(key)
         _ = try ObjectEncoder(options: ObjectOptions(compression: .lz4, key: repository.key))
             .encode(from: MemorySource(content), to: upload, as: identity, lastPiece: { identity.lastPiece })
-        _ = try upload.commit(replace: true)
+        _ = try upload.commit()
     }
 
     /// Stores `content` as the archived WAL file `file`.

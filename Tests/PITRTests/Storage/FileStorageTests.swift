@@ -12,10 +12,10 @@ import Testing
         storage = FileStorage(root: root)
     }
 
-    private func store(_ key: String, _ bytes: [UInt8], replace: Bool = false) throws -> CommitOutcome {
+    private func store(_ key: String, _ bytes: [UInt8]) throws -> CommitOutcome {
         let upload = try storage.startUpload(key)
         try bytes.withUnsafeBytes { try upload.write($0) }
-        return try upload.commit(replace: replace)
+        return try upload.commit()
     }
 
     private func mode(_ path: String) -> mode_t {
@@ -65,9 +65,9 @@ import Testing
         try [UInt8](repeating: 2, count: 10).withUnsafeBytes { try second.write($0) }
         let temporaries = try FileSystem.list(root + "/wal").filter { $0.hasPrefix(".k.\(getpid()).") && $0.hasSuffix(".tmp") }
         #expect(temporaries.count == 2, "\(temporaries)")
-        #expect(try first.commit(replace: false) == .stored)
+        #expect(try first.commit() == .stored)
         #expect(try storage.readSmallObject("wal/k") == [UInt8](repeating: 1, count: 4096))
-        #expect(try second.commit(replace: false) == .alreadyExists)
+        #expect(try second.commit() == .alreadyExists)
         #expect(try storage.readSmallObject("wal/k") == [UInt8](repeating: 1, count: 4096))
         #expect(try FileSystem.list(root + "/wal") == ["k"])
         // A name of the old form (`.<name>.<pid>.tmp`) that another writer holds is left alone as well.
@@ -75,18 +75,16 @@ import Testing
         try SystemFile.createExclusive(foreign).write([9])
         let third = try storage.startUpload("wal/j")
         try [UInt8]([3]).withUnsafeBytes { try third.write($0) }
-        #expect(try third.commit(replace: false) == .stored)
+        #expect(try third.commit() == .stored)
         #expect(try FileSystem.readFile(foreign) == [9])
         #expect(try storage.readSmallObject("wal/j") == [3])
     }
 
-    @Test func neverReplacesUnlessAsked() throws {
+    @Test func neverReplaces() throws {
         defer { _ = system("rm -rf '\(root)'") }
         #expect(try store("k", [1]) == .stored)
         #expect(try store("k", [2]) == .alreadyExists)
         #expect(try storage.readSmallObject("k") == [1])
-        #expect(try store("k", [3], replace: true) == .stored)
-        #expect(try storage.readSmallObject("k") == [3])
         #expect(try FileSystem.list(root) == ["k"])
     }
 

@@ -30,7 +30,7 @@ import Testing
         let bytes = (0..<(MirroredUpload.chunkSize * 5 / 2 + 12_345)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 11) }
         let upload = try mirrored.startUpload("backups/one.0000")
         try write(bytes, to: upload)
-        #expect(try upload.commit(replace: false) == .stored)
+        #expect(try upload.commit() == .stored)
         #expect(try first.readSmallObject("backups/one.0000", limit: 8 << 20) == bytes)
         #expect(try second.readSmallObject("backups/one.0000", limit: 8 << 20) == bytes)
 
@@ -53,13 +53,13 @@ import Testing
         // The second's folder goes away under the upload: its commit cannot link the object.
         _ = system("rm -rf '\(root)/second'")
         try write(Array(bytes.dropFirst(MirroredUpload.chunkSize / 2)), to: upload)
-        #expect(try upload.commit(replace: false) == .stored)
+        #expect(try upload.commit() == .stored)
         #expect(try first.readSmallObject("dumps/d1/db.0000", limit: 8 << 20) == bytes)
         #expect(mirrored.secondFailures.map(\.key) == ["dumps/d1/db.0000"])
 
         let next = try mirrored.startUpload("dumps/d1/db.0001")
         try write(bytes, to: next)
-        #expect(try next.commit(replace: false) == .stored)
+        #expect(try next.commit() == .stored)
         #expect(try first.readSmallObject("dumps/d1/db.0001", limit: 8 << 20) == bytes)
         #expect(!FileManager.default.fileExists(atPath: root + "/second"))
         #expect(mirrored.secondFailures.map(\.key) == ["dumps/d1/db.0000"])

@@ -25,7 +25,7 @@ import Testing
         let upload = try repo.storage.startUpload(repo.walKey(file))
         _ = try ObjectEncoder(options: ObjectOptions(compression: .lz4, key: key))
             .encode(from: MemorySource(Array("segment \(number)".utf8)), to: upload, as: repo.archive.objectIdentity(of: file))
-        _ = try upload.commit(replace: false)
+        _ = try upload.commit()
     }
 
     @Test func objectsPerKeyAndARetiredKeyNoLongerNeeded() throws {

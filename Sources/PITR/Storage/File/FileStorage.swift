@@ -164,20 +164,16 @@ final class FileUpload: Upload {
         try file.write(bytes)
     }
 
-    func commit(replace: Bool) throws -> CommitOutcome {
+    func commit() throws -> CommitOutcome {
         guard let file else { throw IOError("commit", temporary, code: EBADF) }
         defer { abort() }
         try file.sync()
         self.file = nil
         var outcome = CommitOutcome.stored
-        if replace {
-            try FileSystem.rename(temporary, to: target)
-        } else {
-            do {
-                try FileSystem.link(temporary, to: target)
-            } catch let error as IOError where error.isAlreadyExists {
-                outcome = .alreadyExists
-            }
+        do {
+            try FileSystem.link(temporary, to: target)
+        } catch let error as IOError where error.isAlreadyExists {
+            outcome = .alreadyExists
         }
         try FileSystem.syncDirectory(FileSystem.dirname(of: target))
         return outcome

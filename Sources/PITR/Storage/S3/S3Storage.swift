@@ -4,7 +4,7 @@ import PITRSupport
 /// A repository in an S3 bucket (AWS or a compatible store), under an optional prefix.
 ///
 /// One HTTP connection serves every request of the process. New objects are written with
-/// `If-None-Match: *` unless replacing, so an archived object is never overwritten; a
+/// `If-None-Match: *`, so an archived object is never overwritten; a
 /// server that answers 501 to conditional writes gets HEAD-then-PUT instead (said once in
 /// the log). A GET or HEAD answered 403 AccessDenied is settled by listing the key: S3
 /// answers that for a missing key when the caller may not list, and "missing" must not be
@@ -16,8 +16,10 @@ public final class S3Storage: Storage {
     public var requests: RequestCounts? { client.requests }
     private var conditionalWritesUnsupported = false
     /// The versions `hiddenVersion` found behind delete markers, by object key: such a key's lock is extended on its
-    /// version directly, never through the marker, which has no retention (`lock`).
+    /// version directly, never through the marker, which has no retention (`lock`). Touched only inside
+    /// `hiddenVersionsLock`: `lock` also runs on `MirroredStorage`'s thread (a multipart upload's commit to the second).
     private var hiddenVersions: [String: String] = [:]
+    private let hiddenVersionsLock = ConditionLock()
 
     public var uploadsAreIndependent: Bool { false }
 
@@ -51,8 +53,8 @@ public final class S3Storage: Storage {
     public func checkConditionalWrites() throws -> Bool {
         let probe = "probes/conditional-write." + hex(try SecureRandom.bytes(8))
         let body = Array("tailtown-pitr probe of conditional writes\n".utf8)
-        _ = try putObject(key: probe, body: body, replace: false)
-        let second = try putObject(key: probe, body: body, replace: false)
+        _ = try putObject(key: probe, body: body)
+        let second = try putObject(key: probe, body: body)
         guard second == .alreadyExists else {
             throw S3Error.unsafeStore(store: "\(configuration.endpoint.host) (bucket \(configuration.bucket))",
                                       missing: "conditional writes (If-None-Match: *): a second PUT of \(describe(probe)) was taken instead of refused with 412, "
@@ -67,7 +69,7 @@ public final class S3Storage: Storage {
     /// each lock before it extends it) is locked on its version without asking the marker first.
     func lock(objectKey: String, until: UTCTime, versionID given: String? = nil) throws {
         guard let mode = objectLock?.mode.rawValue else { return }
-        let versionID = given ?? hiddenVersions[objectKey]
+        let versionID = given ?? hiddenVersionsLock.locked { hiddenVersions[objectKey] }
         let body = Array(("<Retention xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Mode>\(mode)</Mode>"
             + "<RetainUntilDate>\(until.iso8601)</RetainUntilDate></Retention>").utf8)
         let operation = try S3Client.Operation(method: "PUT", key: objectKey, query: [("retention", "")] + (versionID.map { [("versionId", $0)] } ?? []),
@@ -215,7 +217,7 @@ public final class S3Storage: Storage {
         let xml = Substring(String(decoding: try client.send(listing).body, as: UTF8.self))
         guard let version = S3XML.elements("Version", in: xml).first(where: { S3XML.value("Key", in: $0) == objectKey }),
               let id = S3XML.value("VersionId", in: version) else { return nil }
-        hiddenVersions[objectKey] = id
+        hiddenVersionsLock.locked { hiddenVersions[objectKey] = id }
         client.log.warnReadThroughDeleteMarker(client.describe(objectKey), "\(client.describe(objectKey)) is hidden by a delete marker (it was "
             + "deleted without a version id, which a locked object survives): reading its newest version \(id.sanitizedServerText(limit: 100)); "
             + "'verify' reports every such object")
@@ -377,24 +379,24 @@ public final class S3Storage: Storage {
         return locked
     }
 
-    /// Stores `body` under `key` in one PUT, conditionally unless `replace`.
-    func putObject(key: String, body: [UInt8], replace: Bool) throws -> CommitOutcome {
+    /// Stores `body` under `key` in one PUT, conditionally (never replacing).
+    func putObject(key: String, body: [UInt8]) throws -> CommitOutcome {
         let objectKey = configuration.objectKey(key)
         var headers: [(name: String, value: String)] = [("Content-Type", "application/octet-stream")] + configuration.newObjectHeaders(key: key)
-        if !replace, conditionalWritesUnsupported, try size(of: key) != nil {
+        if conditionalWritesUnsupported, try size(of: key) != nil {
             return .alreadyExists
         }
-        if !replace, !conditionalWritesUnsupported { headers.append(("If-None-Match", "*")) }
+        if !conditionalWritesUnsupported { headers.append(("If-None-Match", "*")) }
         let operation = try S3Client.Operation(method: "PUT", key: objectKey, headers: headers, body: body, accepting: [412, 501], checksummed: true)
         let response = try client.send(operation)
         switch response.status {
         case 412:
             return .alreadyExists
-        case 501 where !replace && !conditionalWritesUnsupported:
+        case 501 where !conditionalWritesUnsupported:
             conditionalWritesUnsupported = true
             client.log.warning("\(configuration.endpoint.host) does not support conditional writes (If-None-Match): "
                 + "checking for existing objects with HEAD before each PUT instead, which a concurrent writer can race")
-            return try putObject(key: key, body: body, replace: replace)
+            return try putObject(key: key, body: body)
         case 501:
             throw client.refusal(operation, response)
         default:

@@ -44,15 +44,15 @@ final class S3Upload: Upload {
         }
     }
 
-    func commit(replace: Bool) throws -> CommitOutcome {
+    func commit() throws -> CommitOutcome {
         try checkOpen()
         if multipart == nil {
             finished = true
-            return try storage.putObject(key: key, body: buffer, replace: replace)
+            return try storage.putObject(key: key, body: buffer)
         }
         return try withAbortOnFailure {
             if !buffer.isEmpty { try sendPart() }
-            let outcome = try complete(replace: replace)
+            let outcome = try complete()
             if outcome == .alreadyExists { abort() }
             finished = true
             return outcome
@@ -134,14 +134,14 @@ final class S3Upload: Upload {
         }
     }
 
-    private func complete(replace: Bool) throws -> CommitOutcome {
+    private func complete() throws -> CommitOutcome {
         guard let (uploadID, sent) = multipart else { return .stored }
         let parts = sent.enumerated().map {
             "<Part><PartNumber>\($0.offset + 1)</PartNumber><ETag>\(S3XML.escape($0.element.etag))</ETag>"
                 + "<ChecksumSHA256>\($0.element.checksum)</ChecksumSHA256></Part>"
         }
         let body = Array("<CompleteMultipartUpload>\(parts.joined())</CompleteMultipartUpload>".utf8)
-        let headers: [(name: String, value: String)] = [("Content-Type", "application/xml")] + (replace ? [] : [("If-None-Match", "*")])
+        let headers: [(name: String, value: String)] = [("Content-Type", "application/xml"), ("If-None-Match", "*")]
         let operation = try S3Client.Operation(method: "POST", key: objectKey, query: [("uploadId", uploadID)],
                                                headers: headers, body: body, accepting: [404, 412])
         let what = "POST \(client.describe(objectKey))?uploadId"

@@ -53,7 +53,7 @@ struct S3EdgeTests {
         // Three chunks: the second may be read ahead before the replacement, the third is not.
         #expect(try storage.store("k", pattern(2 * part + 1000, seed: 1), chunk: 1 << 20) == .stored)
         let reader = try storage.openForReading("k")
-        #expect(try storage.store("k", pattern(2 * part + 1000, seed: 2), chunk: 1 << 20, replace: true) == .stored)
+        try storage.replace("k", pattern(2 * part + 1000, seed: 2))
         var block = [UInt8](repeating: 0, count: 1 << 20)
         let error = #expect(throws: S3Error.self) {
             while try block.withUnsafeMutableBytes({ try reader.read(into: $0) }) > 0 {}

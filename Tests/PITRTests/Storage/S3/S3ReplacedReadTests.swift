@@ -16,7 +16,7 @@ struct S3ReplacedReadTests {
         proxy.queue(["cut", "wait"])
         // Returns once the first bytes arrived, which the cut left in place.
         let reader = try storage.openForReading("k")
-        #expect(try direct.store("k", second, replace: true) == .stored)
+        try direct.replace("k", second)
         proxy.release()
         let result = Result { try readAll(reader) }
         return (result, try proxy.log().filter { $0.method == "GET" }, storage.describe("k"))

@@ -46,8 +46,6 @@ struct S3StorageTests {
         #expect(try storage.store("k", [1, 2, 3]) == .stored)
         #expect(try storage.store("k", [4, 5, 6]) == .alreadyExists)
         #expect(try storage.load("k") == [1, 2, 3])
-        #expect(try storage.store("k", [7], replace: true) == .stored)
-        #expect(try storage.load("k") == [7])
     }
 
     @Test func multipartUploadAndRangedReads() throws {
@@ -131,7 +129,7 @@ struct S3UploadLifecycleTests {
         upload.abort()
         upload.abort()
         #expect(throws: StorageError.self) { try [UInt8](repeating: 1, count: 10).withUnsafeBytes { try upload.write($0) } }
-        #expect(throws: StorageError.self) { _ = try upload.commit(replace: false) }
+        #expect(throws: StorageError.self) { _ = try upload.commit() }
         #expect(try storage.size(of: "k") == nil)
     }
 

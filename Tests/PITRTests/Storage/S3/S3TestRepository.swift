@@ -41,7 +41,7 @@ enum S3TestRepository {
 
 extension Storage {
     /// Writes `bytes` in writes of `chunk` bytes and commits.
-    func store(_ key: String, _ bytes: [UInt8], chunk: Int = 100_000, replace: Bool = false) throws -> CommitOutcome {
+    func store(_ key: String, _ bytes: [UInt8], chunk: Int = 100_000) throws -> CommitOutcome {
         let upload = try startUpload(key)
         var offset = 0
         while offset < bytes.count {
@@ -49,7 +49,7 @@ extension Storage {
             try bytes[offset..<end].withUnsafeBytes { try upload.write($0) }
             offset = end
         }
-        return try upload.commit(replace: replace)
+        return try upload.commit()
     }
 
     /// The whole object, read in 64 KiB reads.
@@ -74,5 +74,13 @@ func pattern(_ count: Int, seed: UInt8 = 1) -> [UInt8] {
     return (0..<count).map { _ in
         state = state &* 1_664_525 &+ 1_013_904_223
         return UInt8(truncatingIfNeeded: state >> 24)
+    }
+}
+
+extension S3Storage {
+    /// Replaces the object under `key` with `bytes` in one unconditional PUT: what another writer than tailtown-pitr
+    /// does (tailtown-pitr never replaces an object).
+    func replace(_ key: String, _ bytes: [UInt8]) throws {
+        _ = try client.send(try S3Client.Operation(method: "PUT", key: configuration.objectKey(key), body: bytes, checksummed: true))
     }
 }
