@@ -8,7 +8,8 @@ import PITRSupport
 ///
 /// - storage: per class and tier, each object billed at least the class's minimum size (128 KiB in STANDARD_IA,
 ///   ONEZONE_IA and GLACIER_IR), the archive classes' 40 KiB an object (32 at their price, 8 at STANDARD's), and, when
-///   the policy keeps the tier fewer days than the class's minimum duration, that minimum: storage × minimum / kept days;
+///   the policy keeps the tier fewer days than the class's minimum duration, that minimum: storage × minimum / kept days
+///   (the dumps by their own policy);
 /// - requests: WAL PUTs at the archive rate, one backup a day like the newest (a PUT per object, or per part and two
 ///   more when multipart), its objects larger than 128 KiB tagged and transitioned into each colder tier they reach
 ///   (weekly 730/24/7 a month, monthly 1, yearly 1/12), and a drill's GETs;
@@ -68,9 +69,11 @@ public struct MonthlyBill: Sendable {
         storage.reduce(0) { $0 + $1.dollars } + requests.reduce(0) { $0 + $1.dollars } + retrievalDollars + tagDollars + kmsDollars
     }
 
-    public init(placements: [StoragePlacement.Placement], policy: RetentionPolicy, classes: S3StorageClasses, prices: PriceTable,
-                activity: Activity) {
-        func keptDays(_ tier: S3StorageClasses.Tier) -> Double {
+    /// `placements`: the backups' and WAL's, kept by `policy`; `dumps`: the dumps' objects, kept by `dumpPolicy`
+    /// (TAILTOWN_RETAIN_DUMPS), whose periods say how long each tier keeps them against the classes' minimum durations.
+    public init(placements: [StoragePlacement.Placement], policy: RetentionPolicy, dumps: [StoragePlacement.Placement], dumpPolicy: RetentionPolicy,
+                classes: S3StorageClasses, prices: PriceTable, activity: Activity) {
+        func keptDays(_ tier: S3StorageClasses.Tier, by policy: RetentionPolicy = policy) -> Double {
             let count = Double(policy.counts[RetentionClass(rawValue: tier.rawValue) ?? .daily] ?? 0)
             switch tier {
             case .daily: return count
@@ -80,11 +83,11 @@ public struct MonthlyBill: Sendable {
             }
         }
         var groups: [String: (storageClass: String, tier: S3StorageClasses.Tier, objects: Int, bytes: Int, dollars: Double)] = [:]
-        for placement in placements {
+        for (placement, keptBy) in placements.map({ ($0, policy) }) + dumps.map({ ($0, dumpPolicy) }) {
             let name = placement.storageClass
             let archived = S3StorageClasses.archive.contains(name)
             let billed = Double(max(placement.object.size, S3StorageClasses.minimumBytes(name)) + (archived ? 32 << 10 : 0))
-            let kept = keptDays(placement.tier)
+            let kept = keptDays(placement.tier, by: keptBy)
             let duration = kept > 0 ? max(1, Double(S3StorageClasses.minimumDays(name)) / kept) : 1
             let dollars = (billed * prices.price(.storage, name) + (archived ? Double(8 << 10) * prices.price(.storage, "STANDARD") : 0))
                 / Self.gigabyte * duration
@@ -92,7 +95,7 @@ public struct MonthlyBill: Sendable {
             let group = groups[key] ?? (name, placement.tier, 0, 0, 0)
             groups[key] = (name, placement.tier, group.objects + 1, group.bytes + placement.object.size, group.dollars + dollars)
         }
-        tags = placements.filter { $0.tier != .daily && S3StorageClasses.isColder($0.storageClass, than: S3StorageClasses.effective(classes.daily)) }.count
+        tags = (placements + dumps).filter { $0.tier != .daily && S3StorageClasses.isColder($0.storageClass, than: S3StorageClasses.effective(classes.daily)) }.count
         tagDollars = Double(tags) / 10_000 * Self.tagsPrice
         kmsDollars = Double(activity.kmsKeys) * Self.kmsKeyPrice
         storage = groups.values.sorted { ($0.tier, $0.storageClass) < ($1.tier, $1.storageClass) }

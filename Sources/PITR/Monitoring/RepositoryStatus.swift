@@ -162,9 +162,9 @@ public struct RepositoryStatus: Sendable {
                                                 drillBackupObjects: chain.flatMap { folders[$0.name] ?? [] }.map(\.size),
                                                 drillWALObjects: recentWAL.map(\.size))
             activity.kmsKeys = kmsKeys
-            return MonthlyBill(placements: StoragePlacement(needs: needs, inventory: inventory, classes: classes, now: now).placements
-                                   + StoragePlacement(dumps: dumpRetention, objects: dumpObjects, classes: classes, now: now).placements,
-                               policy: policy, classes: classes, prices: prices, activity: activity)
+            return MonthlyBill(placements: StoragePlacement(needs: needs, inventory: inventory, classes: classes, now: now).placements, policy: policy,
+                               dumps: StoragePlacement(dumps: dumpRetention, objects: dumpObjects, classes: classes, now: now).placements,
+                               dumpPolicy: dumpRetention.policy, classes: classes, prices: prices, activity: activity)
         }
     }
 

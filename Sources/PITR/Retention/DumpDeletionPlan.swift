@@ -48,6 +48,9 @@ public struct DumpDeletionPlan {
         return DumpDeletionPlan(retention: retention, runs: runs, leftovers: leftovers, abandonedUploads: uploads, locks: locks, placement: placement)
     }
 
+    /// Every listed object the plan removes: the runs' and the leftovers'.
+    public var keys: Set<String> { Set(runs.flatMap(\.objects) + leftovers.map(\.key)) }
+
     public var isEmpty: Bool { runs.isEmpty && leftovers.isEmpty && abandonedUploads.isEmpty && (locks?.extensions.isEmpty ?? true) }
 
     /// Extends the locks of the kept runs (with Object Lock), then removes the runs (descriptors first: without them

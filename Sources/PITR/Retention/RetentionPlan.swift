@@ -68,6 +68,12 @@ public struct RetentionPlan {
         backups.isEmpty && wal.allSatisfy { $0.files.isEmpty } && orphans.isEmpty && abandonedUploads.isEmpty && superseded.isEmpty
     }
 
+    /// Every listed object the plan removes: the backups' (descriptors included), the WAL, orphans and superseded records.
+    public var keys: Set<String> {
+        Set(backups.flatMap { [$0.descriptorKey] + $0.objects.map(\.key) } + wal.flatMap { $0.files.map(\.object.key) }
+            + (orphans + superseded).map(\.key))
+    }
+
     public var bytes: Int {
         backups.reduce(0) { $0 + $1.objects.reduce(0) { $0 + $1.size } }
             + wal.reduce(0) { $0 + $1.files.reduce(0) { $0 + $1.object.size } }

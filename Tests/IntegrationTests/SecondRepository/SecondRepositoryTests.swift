@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PITRStorage
+import PITRWAL
 import TestSupport
 
 extension PostgreSQLIntegration {
@@ -202,6 +203,65 @@ extension PostgreSQLIntegration {
             try FileManager.default.removeItem(atPath: first.repository.root)
             let alone = try first.adding(["TAILTOWN_REPO=file://\(secondRoot)"], as: "alone.conf")
             try RestoreRun(sandbox: sandbox, tailtown: alone).expectRows(["--to", target], into: "from-second", [1, 2, 3])
+        }
+
+        /// A second set up but lacking an older backup and dump run that TAILTOWN_RETAIN=daily=1 deletes, and the newer
+        /// ones it keeps (their writes to the second lost, as a failed mirror would): `delete --confirm` copies only what
+        /// the policy keeps, says how many objects it did not copy, and the dry run says the same; both repositories
+        /// then hold the same objects.
+        @Test func deleteDoesNotCopyWhatThePolicyDeletes() throws {
+            let sandbox = try Sandbox()
+            let first = try Tailtown.configure(in: sandbox, compression: "lz4", encrypted: true)
+            let source = try RestoreSource(sandbox: sandbox, tailtown: first)
+            defer { try? source.cluster.stop() }
+            let dump = { try sandbox.tailtown(["--config", first.configFile, "dump-push", "--dbname", source.cluster.conninfo, "--database", "postgres"]).check() }
+            for round in 0..<2 {
+                if round > 0 { sleep(1) }  // dump runs are named by the second they start
+                try source.commitRows(2)
+                try source.archiveAll()
+                try source.backup(["--type", "full"])
+                try dump()
+            }
+            try source.commitRows(1)
+            try source.archiveAll()
+            try source.cluster.stop()
+
+            // The second: a copy of the first without its backups, dumps and WAL files (its metadata only).
+            let root = first.repository.root
+            let secondRoot = sandbox.path("second")
+            try FileManager.default.copyItem(atPath: root, toPath: secondRoot)
+            try Sandbox.giveTreeToPostgres(secondRoot, mode: 0o700)
+            for key in Self.fileKeys(secondRoot, under: "") {
+                let name = key.split(separator: "/").last.map(String.init) ?? key
+                let walFile = key.hasPrefix("wal/") && (try? WALFileName(parsing: name)) != nil
+                if key.hasPrefix("backups/") || key.hasPrefix("dumps/") || walFile { try FileManager.default.removeItem(atPath: secondRoot + "/" + key) }
+            }
+            let folders = { (prefix: String) in try FileManager.default.contentsOfDirectory(atPath: root + "/" + prefix).filter { !$0.hasPrefix(".") }.sorted() }
+            let backups = try folders("backups"), runs = try folders("dumps")
+            #expect(backups.count == 2 && runs.count == 2, "\(backups) \(runs)")
+            let both = try first.adding(["TAILTOWN_REPO2=file://\(secondRoot)", "TAILTOWN_RETAIN=daily=1"], as: "both.conf")
+            let keys = { (root: String) in Self.fileKeys(root, under: "") }
+            let firstBefore = keys(root), secondBefore = keys(secondRoot)
+            let catchUp = { (output: String) in output.split(separator: "\n").filter { $0.hasPrefix("copy    ") || $0.hasPrefix("skip    ") } }
+
+            let dryRun = try sandbox.tailtown(["--config", both.configFile, "delete"]).check()
+            #expect(keys(secondRoot) == secondBefore && keys(root) == firstBefore)
+            let deleted = try sandbox.tailtown(["--config", both.configFile, "delete", "--confirm"]).check()
+            #expect(catchUp(dryRun).count == 2 && catchUp(dryRun) == catchUp(deleted), "\(dryRun)\n\(deleted)")
+            print("delete's catch-up: \(catchUp(deleted))")
+
+            // Copied: only the kept backup, its WAL and the kept run; skipped: all the first deleted (the older backup, the
+            // WAL only it needed, the older run). Both now hold the same objects.
+            let copied = keys(secondRoot).subtracting(secondBefore), gone = firstBefore.subtracting(keys(root))
+            #expect(keys(secondRoot) == keys(root), "\(keys(secondRoot).symmetricDifference(keys(root)).sorted())")
+            #expect(copied.contains { $0.hasPrefix("backups/\(backups[1])/") } && copied.contains { $0.hasPrefix("dumps/\(runs[1])/") }
+                    && !copied.contains { $0.hasPrefix("backups/\(backups[0])/") || $0.hasPrefix("dumps/\(runs[0])/") }, "\(copied.sorted())")
+            #expect(gone.contains { $0.hasPrefix("backups/\(backups[0])/") } && gone.contains { $0.hasPrefix("dumps/\(runs[0])/") }
+                    && gone.contains { $0.hasPrefix("wal/") }, "\(gone.sorted())")
+            #expect(deleted.contains("copy    \(copied.count) objects (") && deleted.contains("lacks\n"), "\(copied.count): \(deleted)")
+            #expect(deleted.contains("skip    \(gone.count) objects (") && deleted.contains("that the policies delete from the first: not copied"),
+                    "\(gone.count): \(deleted)")
+            #expect(!deleted.contains("objects the second repository does not hold yet"), "\(deleted)")
         }
 
         @Test func refusesASecondRepositoryOfAnotherRepositoryKeyOrPlace() throws {

@@ -8,6 +8,8 @@ import Testing
 @testable import PITRSupport
 @testable import PITRWAL
 @testable import PITRConfig
+@testable import PITRDump
+@testable import PITRPipeline
 import TestSupport
 
 /// `status`'s monthly bill: for a fixed synthetic repository in moto, the figure equals one computed here by hand from
@@ -60,6 +62,45 @@ struct MonthlyBillTests {
         #expect(try RepositoryStatus(inventory: RepositoryInventory.load(repository: local.repository), policy: .standard, now: now).bill == nil)
     }
 
+    /// The dumps' objects are billed the storage class's minimum duration by the dumps' own policy (TAILTOWN_RETAIN_DUMPS),
+    /// not the backups': kept 7 days in STANDARD_IA, a dump costs 30/7 of its month even where backups kept 30 days cost one.
+    @Test func dumpsAreBilledTheMinimumDurationByTheirOwnPolicy() throws {
+        let bucket = MotoServer.uniqueBucket("billdumps")
+        try MotoServer.createBucket(bucket)
+        var configuration = try S3TestRepository.configuration(bucket: bucket, prefix: "pg")
+        configuration.storageClasses = S3StorageClasses(daily: "STANDARD_IA", other: "STANDARD_IA")
+        let storage = try S3Storage(configuration: configuration, log: Log(level: .error))
+        let repo = try SyntheticRepository(storage: storage)
+        let now = UTCTime.now()
+        try repo.addSegments(1...1)
+        try repo.addBackup(stoppedAt: UTCTime(secondsSinceEpoch: now.secondsSinceEpoch - 3_600).iso8601, start: 1)
+        let stop = UTCTime(secondsSinceEpoch: now.secondsSinceEpoch - 1_800)
+        let pieces = ["shop.0000", "shop.0001"]
+        let dump = DumpDescriptor(name: stop.compact, database: "shop", startTime: stop, stopTime: stop, serverVersion: 150_014,
+                                  tool: "pg_dump (PostgreSQL) 15.14", compression: .none, cipher: "none", keyID: "",
+                                  sha256: String(repeating: "ab", count: 32),
+                                  objects: pieces.map { .init(name: $0, archive: "shop", rawBytes: 3, storedBytes: 3) })
+        for piece in pieces { try repo.putObject(DumpDescriptor.objectKey(run: stop.compact, object: piece), [1, 2, 3]) }
+        try DumpCatalog(repository: repo.repository).store(dump, options: ObjectOptions(compression: .none, key: nil))
+        let status = try RepositoryStatus(inventory: RepositoryInventory.load(repository: repo.repository), policy: RetentionPolicy(counts: [.daily: 30]),
+                                          now: now, dumpPolicy: RetentionPolicy(counts: [.daily: 7]))
+        let bill = try #require(status.bill)
+
+        // The backup's 3 objects and the dump's 3 (two pieces, the descriptor), all under 128 KiB in STANDARD_IA: billed 128 KiB
+        // each; the backup's kept 30 days (the minimum: one month), the dump's 7 (the minimum: 30/7 of a month). The WAL
+        // (a segment, the .backup file) stays in STANDARD, as it is.
+        let backupObjects = try storage.listObjects(prefix: "backups/"), dumpObjects = try storage.listObjects(prefix: "dumps/")
+        #expect(backupObjects.count == 3 && backupObjects.allSatisfy { $0.storageClass == "STANDARD_IA" && $0.size < 128 << 10 }, "\(backupObjects)")
+        #expect(dumpObjects.count == 3 && dumpObjects.allSatisfy { $0.storageClass == "STANDARD_IA" && $0.size < 128 << 10 }, "\(dumpObjects)")
+        let wal = try storage.listObjects(prefix: "wal/").filter { (try? WALFileName(parsing: String($0.key.split(separator: "/").last ?? ""))) != nil }
+        #expect(wal.count == 2 && wal.allSatisfy { $0.storageClass == "STANDARD" })
+        let expected = 3 * 131_072 / Self.gigabyte * 0.0125 * 1 + 3 * 131_072 / Self.gigabyte * 0.0125 * (30.0 / 7)
+            + Double(wal.reduce(0) { $0 + $1.size }) / Self.gigabyte * 0.023
+        let stored = bill.storage.reduce(0) { $0 + $1.dollars }
+        print("storage of a dump kept 7 days beside backups kept 30: \(bill.summary); by hand $\(expected)")
+        #expect(abs(stored - expected) < 1e-12, "\(stored) != \(expected)")
+    }
+
     /// docs/operations.md's example: a 100 GB database, each backup stored as 40 GiB (a weekly full, compressed) plus
     /// 6 daily incrementals of 2 GiB (so a kept backup's chain is 52 GiB at most), 2 GiB of WAL a day in 16 MiB segments
     /// of 8 MiB stored, the default retention: every kept tier's chains priced by the same estimator as status.
@@ -80,7 +121,8 @@ struct MonthlyBillTests {
             placements += placed((0..<3).flatMap { _ in chain + objects(1, 8 << 20) }, .weekly, classes.weekly == "STANDARD_IA" ? classes.daily : classes.weekly)
             placements += placed((0..<11).flatMap { _ in chain + objects(1, 8 << 20) }, .monthly, classes.monthly)
             placements += placed((0..<6).flatMap { _ in chain + objects(1, 8 << 20) }, .yearly, classes.yearly)
-            return MonthlyBill(placements: placements, policy: .standard, classes: classes, prices: .list, activity: activity)
+            return MonthlyBill(placements: placements, policy: .standard, dumps: [], dumpPolicy: .standard, classes: classes, prices: .list,
+                               activity: activity)
         }
         let leastCost = bill(.leastCost)
         let plan = bill(S3StorageClasses(daily: "STANDARD_IA", weekly: "STANDARD_IA", monthly: "GLACIER", yearly: "DEEP_ARCHIVE", wal: "STANDARD_IA"))
