@@ -33,31 +33,26 @@ public struct ClusterAdmission {
     /// description of the object that holds it.
     public func accept(_ identity: ClusterIdentity, now: UTCTime) throws -> String {
         let series = Self.series(of: identity)
-        let key = try consent(of: identity, in: try series.listing(on: repository.storage)) ?? series.append(series.kinds[0], on: repository.storage) { key in
-            try SealedMetadata.store(MetadataText([("accepted", now.iso8601)]), at: key, identity: try sealIdentity(identity, key: key),
-                                     under: repository.key, in: repository)
-        }
+        let key = try consent(of: identity, in: try series.listing(on: repository.storage))?.entry.object.key
+            ?? series.append(series.kinds[0], on: repository.storage) { key in
+                try SealedMetadata.store(MetadataText([("accepted", now.iso8601)]), at: key, identity: try sealIdentity(identity, key: key),
+                                         under: repository.key, in: repository)
+            }
         return repository.storage.describe(key)
     }
 
-    /// The key of the newest consent for `identity` in `listing` that is sealed in this repository: a plain-text one (an
-    /// earlier release's, or written by someone without the key) does not count. nil when there is none.
-    private func consent(of identity: ClusterIdentity, in listing: [StoredObject]) throws -> String? {
-        for entry in Self.series(of: identity).entries(in: listing).reversed() {
-            if case .sealed? = try SealedMetadata.read(entry.object.key, identity: try sealIdentity(identity, key: entry.object.key), in: repository) {
-                return entry.object.key
-            }
-        }
-        return nil
+    /// The newest consent for `identity` in `listing` that authenticates (`RecordSeries.newestSealed`: each newer one is
+    /// warned of); an earlier release's plain `accepted` does not count, quietly. nil when there is none.
+    private func consent(of identity: ClusterIdentity, in listing: [StoredObject]) throws -> RecordSeries.Sealed? {
+        try Self.series(of: identity).newestSealed(in: listing, of: repository, instead: "an older consent is read instead",
+                                                   quiet: { entry, _ in entry.sequence == 0 },
+                                                   identity: { try sealIdentity(identity, key: $0) }).standing
     }
 
-    /// The consents for `identity` in `listing` older than the newest sealed one (none without a sealed one): a plain-text
-    /// record, which anyone who can write to the bucket can put there, never supersedes.
+    /// The consents for `identity` in `listing` older than the newest that authenticates (none without one): a record
+    /// that does not, which anyone who can write to the bucket can put there, never supersedes.
     package func supersededConsents(of identity: ClusterIdentity, in listing: [StoredObject]) throws -> [StoredObject] {
-        guard let standing = try consent(of: identity, in: listing) else { return [] }
-        let entries = Self.series(of: identity).entries(in: listing)
-        guard let sequence = entries.first(where: { $0.object.key == standing })?.sequence else { return [] }
-        return entries.filter { $0.sequence < sequence }.map(\.object)
+        Self.series(of: identity).superseded(in: listing, by: try consent(of: identity, in: listing))
     }
 
     /// `wal/<archive id>/consent/accepted.<sequence>`, an earlier release's `wal/<archive id>/accepted` sequence 0.

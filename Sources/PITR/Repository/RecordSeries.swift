@@ -63,24 +63,6 @@ package struct RecordSeries: Sendable {
     }
 }
 
-extension RecordSeries {
-    /// The outcome of each `verify`: `verify/verify.<sequence>`, once `verify.last`.
-    package static let verify = RecordSeries(folder: "verify/", kinds: ["verify"], legacy: "verify.last")
-
-    /// What `verify --window` proved of `archive` (`WindowProof`): `verify/window-<archive id>.<sequence>`, once
-    /// `verify.window.<archive id>`.
-    package static func windowProof(of archive: ClusterIdentity) -> RecordSeries {
-        RecordSeries(folder: verify.folder, kinds: ["window-" + archive.archiveID], legacy: "verify.window." + archive.archiveID)
-    }
-
-    /// The records of `verify/` that a newer one supersedes: earlier verify outcomes, and earlier window proofs of
-    /// `archives`. One listing: every series here is under the prefix "verify".
-    package static func supersededVerifyRecords(on storage: Storage, archives: [ClusterIdentity]) throws -> [StoredObject] {
-        let listing = try storage.listObjects(prefix: "verify")
-        return ([verify] + archives.map(windowProof)).flatMap { $0.superseded(in: listing) }
-    }
-}
-
 /// A record that could not be appended to its series.
 package enum RecordSeriesError: PITRError, Equatable {
     case contended(series: String, attempts: Int)

@@ -28,8 +28,7 @@ public struct WALArchive {
     /// newer ones are forged or sealed by a key the key file no longer holds): a name alone, which anyone who can write to
     /// the bucket can take, never removes a record. The first is never among them: it marks the archive.
     package func supersededInfo(in listing: [StoredObject]) throws -> [StoredObject] {
-        guard let standing = try standingInfo(in: listing).standing?.entry else { return [] }
-        return infoSeries.entries(in: listing).filter { $0.object.key != infoKey && $0.sequence < standing.sequence }.map(\.object)
+        infoSeries.superseded(in: listing, by: try standingInfo(in: listing).standing, include: { $0.object.key != infoKey })
     }
 
     /// The records of this archive in `listing` (of its folder) that `delete` removes: `supersededInfo`, and the consents

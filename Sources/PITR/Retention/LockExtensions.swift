@@ -35,7 +35,7 @@ public struct LockExtensions: Sendable {
         for object in metadata { add(object, .never) }
         let folders = inventory.objectsByBackup
         // A superseded mark is removed by `delete`, not kept.
-        let superseded = Set(PermanentMarks.superseded(in: inventory.backupObjects).map(\.key))
+        let superseded = Set(inventory.marks.superseded.map(\.key))
         for kept in needs.kept {
             for object in folders[kept.backup.name] ?? [] where !superseded.contains(object.key) { add(object, kept.until) }
         }

@@ -1,14 +1,30 @@
 import PITRBackup
+import PITRPipeline
 import PITRRepository
 import PITRStorage
 import PITRSupport
 
-/// `backup-mark --keep`: a small `backups/<name>/keep.<sequence>` object beside the descriptor makes a backup
-/// permanent; `--unkeep` writes an `unkeep.<sequence>` after it. The newest mark decides (an earlier release's single
-/// `keep` object counts as the oldest), and no mark is ever replaced or removed by the marking itself, so a backup
-/// under S3 Object Lock can be unmarked (`RecordSeries`). `delete` removes the superseded marks once their locks have
-/// ended; the last goes with the backup's folder, when nothing keeps the backup any more.
+/// `backup-mark --keep`: a small sealed `backups/<name>/keep.<sequence>` object beside the descriptor makes a backup
+/// permanent; `--unkeep` writes a sealed `unkeep.<sequence>` after it. The newest mark that authenticates decides (bound
+/// to its name, as the other sealed records are: `RecordSeries.newestSealed`), and no mark is ever replaced or removed by
+/// the marking itself, so a backup under S3 Object Lock can be unmarked (`RecordSeries`). A mark that does not
+/// authenticate can only keep a backup longer, never release it: one named `keep` newer than the mark that decides (an
+/// earlier release's plain `keep` and `keep.<n>`, or anything put there under that name) keeps the backup, and an `unkeep`
+/// that does not authenticate is passed over with a warning (`verify` reports it). `delete` removes the marks older than
+/// the one that decides once their locks have ended; the last goes with the backup's folder, when nothing keeps the
+/// backup any more.
 public struct PermanentMarks {
+    /// What the marks under `backups/` decide.
+    package struct Standing {
+        /// The backups the marks keep for ever.
+        package var permanent: Set<String> = []
+        /// The marks older than the newest of their backup that authenticates: what `delete` removes.
+        package var superseded: [StoredObject] = []
+        /// The marks newer than the one that decides that do not authenticate (an earlier release's plain `keep`s
+        /// excepted), each warned of: `verify` reports them.
+        package var rejected: [RecordSeries.Rejected] = []
+    }
+
     static let keepKind = "keep"
     let repository: Repository
 
@@ -31,24 +47,27 @@ public struct PermanentMarks {
 
     private func mark(_ backup: String, _ kind: String, _ text: MetadataText) throws {
         try requireBackup(backup)
-        let storage = repository.storage
-        _ = try Self.series(of: backup).append(kind, on: storage) { key in
-            let upload = try storage.startUpload(key)
-            try text.bytes.withUnsafeBytes { try upload.write($0) }
-            return try upload.commit()
+        _ = try Self.series(of: backup).append(kind, on: repository.storage) { key in
+            try SealedMetadata.store(text, at: key, identity: try identity(key), under: repository.key, in: repository)
         }
     }
 
-    /// The names of the marked backups, from a listing of `backups/`.
-    static func names(in listing: [StoredObject]) -> Set<String> {
-        Set(byBackup(listing).compactMap { backup, objects in
-            series(of: backup).entries(in: objects).last?.kind == keepKind ? backup : nil
-        })
-    }
-
-    /// The marks a newer one supersedes, from a listing of `backups/`.
-    static func superseded(in listing: [StoredObject]) -> [StoredObject] {
-        byBackup(listing).flatMap { backup, objects in series(of: backup).superseded(in: objects) }
+    /// What the marks in `listing` (of `backups/`) decide: a read of each backup's marks, newest first, up to the first
+    /// that authenticates.
+    package func standing(in listing: [StoredObject]) throws -> Standing {
+        var result = Standing()
+        for (backup, objects) in Self.byBackup(listing) {
+            let series = Self.series(of: backup)
+            let entries = series.entries(in: objects)
+            guard !entries.isEmpty else { continue }
+            let (standing, rejected) = try series.newestSealed(in: objects, of: repository, instead: "an older mark of backup \(backup) decides instead",
+                                                               quiet: { entry, _ in entry.kind == Self.keepKind }, identity: identity)
+            let newer = entries.filter { $0.sequence > standing?.entry.sequence ?? -1 }
+            if standing?.entry.kind == Self.keepKind || newer.contains(where: { $0.kind == Self.keepKind }) { result.permanent.insert(backup) }
+            result.superseded += series.superseded(in: objects, by: standing)
+            result.rejected += rejected
+        }
+        return result
     }
 
     private static func byBackup(_ listing: [StoredObject]) -> [String: [StoredObject]] {
@@ -59,7 +78,12 @@ public struct PermanentMarks {
     }
 
     public func list() throws -> Set<String> {
-        Self.names(in: try repository.storage.listObjects(prefix: BackupDescriptor.folder + "/"))
+        try standing(in: try repository.storage.listObjects(prefix: BackupDescriptor.folder + "/")).permanent
+    }
+
+    /// A mark is bound to the repository and its name.
+    private func identity(_ key: String) throws -> ObjectIdentity {
+        ObjectIdentity(["repository": try repository.recordedState()?.repositoryID ?? "", "file": key])
     }
 
     private func requireBackup(_ backup: String) throws {

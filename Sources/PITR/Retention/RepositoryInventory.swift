@@ -20,7 +20,9 @@ public struct RepositoryInventory {
     public let backups: [BackupDescriptor]
     /// Every object under `backups/`.
     public let backupObjects: [StoredObject]
-    public let permanent: Set<String>
+    /// What the permanent marks decide (`PermanentMarks`).
+    package let marks: PermanentMarks.Standing
+    public var permanent: Set<String> { marks.permanent }
     public let archives: [Archive]
     /// Backups whose descriptor cannot be used (damaged, or put there without the key): `verify` and `check` report
     /// them, `delete` refuses to plan from a list without them.
@@ -39,7 +41,7 @@ public struct RepositoryInventory {
             archives.append(Archive(index: index, histories: histories))
         }
         var inventory = RepositoryInventory(repository: repository, backups: backups, backupObjects: listing,
-                                            permanent: PermanentMarks.names(in: listing), archives: archives)
+                                            marks: try PermanentMarks(repository: repository).standing(in: listing), archives: archives)
         inventory.unreadableBackups = unreadable
         return inventory
     }

@@ -50,8 +50,8 @@ public struct RetentionPlanner {
                            metadata: try inventory.repository.metadataObjects(archives: inventory.archives.map(\.identity)), lock: lock, now: now)
         }
         let deleted = Set(backups.map { BackupDescriptor.objectKey(backup: $0.backup.name, object: "") })
-        let superseded = PermanentMarks.superseded(in: inventory.backupObjects).filter { mark in !deleted.contains { mark.key.hasPrefix($0) } }
-            + (try RecordSeries.supersededVerifyRecords(on: storage, archives: inventory.archives.map(\.identity)))
+        let superseded = inventory.marks.superseded.filter { mark in !deleted.contains { mark.key.hasPrefix($0) } }
+            + (try RecordSeries.supersededVerifyRecords(in: inventory.repository, archives: inventory.archives.map(\.identity)))
             + (try inventory.archives.flatMap { try $0.index.archive.supersededRecords(in: $0.index.records) })
         // Only where some class moves: a repository in one class (and S3-compatible stores, by default) asks nothing more.
         let placement = storage.storageClasses.flatMap { $0.transitions.isEmpty ? nil : StoragePlacement(needs: needs, inventory: inventory, classes: $0, now: now) }

@@ -46,6 +46,7 @@ public struct RepositoryVerifier {
         }
         let chains = BackupChains(inventory.backups)
         problems += inventory.backups.compactMap { backup in chains.problem(of: backup).map { .brokenChain(backup: backup.name, problem: $0) } }
+        problems += markAndVerifyRecordProblems()
         for archive in inventory.archives {
             problems += historyProblems(archive) + recordProblems(archive)
             let requirements = inventory.requirements(of: archive, for: classification.decisions)
@@ -196,6 +197,17 @@ public struct RepositoryVerifier {
             return try archive.index.archive.standingInfo(in: archive.index.records).rejected.map { .unauthenticatedRecord(object: $0.object, reason: $0.reason) }
         } catch {
             return [.badObject(object: inventory.repository.storage.describe(archive.index.archive.infoKey), reason: "cannot read the records of archive.info: \(error)")]
+        }
+    }
+
+    /// Each permanent mark, verify record and window proof newer than the one that stands in its series that does not
+    /// authenticate.
+    private func markAndVerifyRecordProblems() -> [VerifyProblem] {
+        do {
+            return try (inventory.marks.rejected + RecordSeries.rejectedVerifyRecords(in: inventory.repository, archives: inventory.archives.map(\.identity)))
+                .map { .unauthenticatedRecord(object: $0.object, reason: $0.reason) }
+        } catch {
+            return [.badObject(object: inventory.repository.storage.describe("verify/"), reason: "cannot read the verify records: \(error)")]
         }
     }
 

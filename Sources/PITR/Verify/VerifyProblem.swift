@@ -20,8 +20,8 @@ public enum VerifyProblem: Equatable, Sendable {
     /// policy keeps: its name says whose) whose lock ends before its need (`lockedUntil` nil: it has none; `needed` nil: for
     /// ever).
     case lockTooShort(object: String, lockedUntil: UTCTime?, needed: UTCTime?)
-    /// A record of `archive.info` sealed again, newer than the one that stands, that does not authenticate: readers pass
-    /// over it (`WALArchive.standingInfo`).
+    /// A record newer than the one that stands in its series that does not authenticate (of `archive.info` sealed again,
+    /// a permanent mark, a verify record or window proof): readers pass over it (`RecordSeries.newestSealed`).
     case unauthenticatedRecord(object: String, reason: String)
     /// A delete marker hides the object (deleted without a version id); its newest version is still stored.
     case hiddenByDeleteMarker(object: String)
@@ -86,7 +86,7 @@ public enum VerifyProblem: Equatable, Sendable {
             "\(object) is \(lockedUntil.map { "locked only until \($0.iso8601)" } ?? "not locked") but \(needed.map { "it is needed until \($0.iso8601)" } ?? "it is needed for ever"): "
                 + "run 'tailtown-pitr delete --confirm' every day, which extends the locks of what it keeps (backups, WAL, dumps, the repository's metadata)"
         case let .unauthenticatedRecord(object, reason):
-            "\(object) does not authenticate (\(reason)): readers pass over it to the newest record of archive.info that does, and delete "
+            "\(object) does not authenticate (\(reason)): readers pass over it to the newest record of its series that does, and delete "
                 + "keeps what it would supersede; anyone who can write to the repository can put such an object there: find out who wrote it, then remove it"
         case .badDump(let dump, let reason):
             "dump \(dump): \(reason)"

@@ -30,21 +30,16 @@ public struct VerifyRecord: Equatable, Sendable {
         let text = MetadataText([("format", "1"), ("time", time.iso8601), ("result", sound ? "ok" : "failed"),
                                  ("deep", deep ? "true" : "false"), ("problems", String(problems))])
         _ = try RecordSeries.verify.append("verify", on: repository.storage) { key in
-            try SealedMetadata.store(text, at: key, identity: try Self.identity(key, in: repository), under: repository.key, in: repository)
+            try SealedMetadata.store(text, at: key, identity: try RecordSeries.verifyIdentity(key, in: repository), under: repository.key, in: repository)
         }
     }
 
-    /// The last record, or nil when `verify` never ran on this repository, or its record is not sealed (an earlier
-    /// release's, or put there without the key), which counts as no verify at all.
+    /// The newest record that authenticates (`RecordSeries.standingVerify`: each newer one is warned of), or nil when
+    /// `verify` never ran on this repository, or no record is sealed (an earlier release's, or put there without the key),
+    /// which counts as no verify at all.
     public static func load(from repository: Repository) throws -> VerifyRecord? {
-        let series = RecordSeries.verify
-        guard let key = series.entries(in: try series.listing(on: repository.storage)).last?.object.key,
-              case .sealed(let text, _)? = try SealedMetadata.read(key, identity: try identity(key, in: repository), in: repository),
+        guard let text = try RecordSeries.standingVerify(in: RecordSeries.verify.listing(on: repository.storage), of: repository).standing?.text,
               let time = text["time"].flatMap(UTCTime.init(iso8601:)) else { return nil }
         return VerifyRecord(time: time, sound: text["result"] == "ok", deep: text["deep"] == "true", problems: Int(text["problems"] ?? "") ?? 0)
-    }
-
-    private static func identity(_ key: String, in repository: Repository) throws -> ObjectIdentity {
-        ObjectIdentity(["repository": try repository.recordedState()?.repositoryID ?? "", "file": key])
     }
 }

@@ -38,14 +38,13 @@ public struct WindowProof: Equatable, Sendable {
         return hex(Array(try SHA256Hasher.digest(text).prefix(16)))
     }
 
-    /// The proof of `archive`, or nil when none was stored, or it is not sealed (put there without the key), which
-    /// counts as nothing proven.
+    /// The newest proof of `archive` that authenticates (`RecordSeries.standingWindowProof`: each newer one is warned
+    /// of), or nil when none was stored, or none is sealed (put there without the key), which counts as nothing proven.
     public static func load(archive: ClusterIdentity, from repository: Repository) throws -> WindowProof? {
-        let series = series(of: archive)
-        guard let key = series.entries(in: try series.listing(on: repository.storage)).last?.object.key,
-              case .sealed(let text, _)? = try SealedMetadata.read(key, identity: try identity(archive, key: key, in: repository), in: repository,
-                                                                   limit: 256 << 20) else { return nil }
-        let object = repository.storage.describe(key)
+        guard let standing = try RecordSeries.standingWindowProof(of: archive, in: series(of: archive).listing(on: repository.storage),
+                                                                  of: repository).standing else { return nil }
+        let text = standing.text
+        let object = repository.storage.describe(standing.entry.object.key)
         func time(_ field: String) throws -> PostgresTimestamp? {
             guard let value = text[field], !value.isEmpty else { return nil }
             return try PostgresTimestamp(parsing: value)
@@ -75,7 +74,7 @@ public struct WindowProof: Equatable, Sendable {
     func save(archive: ClusterIdentity, in repository: Repository) throws {
         let series = Self.series(of: archive)
         _ = try series.append(series.kinds[0], on: repository.storage) { key in
-            try SealedMetadata.store(text(archive: archive), at: key, identity: try Self.identity(archive, key: key, in: repository),
+            try SealedMetadata.store(text(archive: archive), at: key, identity: try RecordSeries.windowProofIdentity(of: archive, key, in: repository),
                                      under: repository.key, in: repository, compression: .zstd)
         }
     }
@@ -93,11 +92,5 @@ public struct WindowProof: Equatable, Sendable {
             lines.append(("segment", "\(name) \(entry.stamp) \(entry.facts.end) \(first) \(last)"))
         }
         return MetadataText(lines)
-    }
-
-    /// Bound to the repository, the archive and the record's name (`verify.window` for an earlier release's single one).
-    private static func identity(_ archive: ClusterIdentity, key: String, in repository: Repository) throws -> ObjectIdentity {
-        ObjectIdentity(["repository": try repository.recordedState()?.repositoryID ?? "", "archive": archive.archiveID,
-                        "file": key == series(of: archive).legacy ? "verify.window" : key])
     }
 }

@@ -63,4 +63,20 @@ import Testing
                                      under: key, in: repository)
         try archiveSegment(repository, other)
     }
+
+    /// A consent of random bytes under a newer name (anyone who can write to the bucket can put one there) is passed over:
+    /// the genuine one still admits the cluster, and supersedes nothing.
+    @Test func aForgedNewerConsentIsPassedOver() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let repository = Repository(storage: FileStorage(root: root), key: MasterKey(bytes: Array(repeating: 9, count: 32))!)
+        try archiveSegment(repository, ClusterIdentity(majorVersion: 15, systemIdentifier: 111))
+        let stranger = ClusterIdentity(majorVersion: 15, systemIdentifier: 222)
+        let admission = ClusterAdmission(repository: repository)
+        _ = try admission.accept(stranger, now: UTCTime.now())
+        try Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) })
+            .write(to: URL(fileURLWithPath: root + "/wal/15-222/consent/accepted.00000002"))
+        try admission.check(stranger)
+        #expect(try admission.accept(stranger, now: UTCTime.now()) == repository.storage.describe("wal/15-222/consent/accepted.00000001"))
+        #expect(try admission.supersededConsents(of: stranger, in: repository.storage.listObjects(prefix: "wal/15-222/")).isEmpty)
+    }
 }

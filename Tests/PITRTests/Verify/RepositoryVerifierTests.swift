@@ -204,9 +204,9 @@ import Testing
         try plan.execute(on: scenario.repo.storage, log: Log(level: .error))
         #expect(try scenario.repo.keys().filter { $0.hasPrefix("verify") } == ["verify/verify.00000002"])
         #expect(try VerifyRecord.load(from: repository)?.time == RetentionScenario.now)
-        // A record in plain text (written without the key) counts as no verify at all.
-        try Data("format=1\ntime=2026-06-15T12:00:00Z\nresult=ok\ndeep=true\nproblems=0\n".utf8)
+        // A newer record in plain text (written without the key) is passed over: the genuine one stands.
+        try Data("format=1\ntime=2026-06-15T13:00:00Z\nresult=ok\ndeep=true\nproblems=0\n".utf8)
             .write(to: URL(fileURLWithPath: scenario.repo.path("verify/verify.00000003")))
-        #expect(try VerifyRecord.load(from: repository) == nil)
+        #expect(try VerifyRecord.load(from: repository)?.time == RetentionScenario.now)
     }
 }

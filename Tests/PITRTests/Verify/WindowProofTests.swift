@@ -38,17 +38,17 @@ import Testing
         #expect(try WindowProof.load(archive: synthetic.identity, from: repository) == older)
         let newest = "verify/window-\(synthetic.identity.archiveID).00000002"
         #expect(try repository.storage.list(prefix: "verify") == ["verify.window.\(synthetic.identity.archiveID)", "verify/window-\(synthetic.identity.archiveID).00000001", newest])
-        #expect(try RecordSeries.supersededVerifyRecords(on: repository.storage, archives: [synthetic.identity]).map(\.key)
+        #expect(try RecordSeries.supersededVerifyRecords(in: repository, archives: [synthetic.identity]).map(\.key)
                 == ["verify.window.\(synthetic.identity.archiveID)", "verify/window-\(synthetic.identity.archiveID).00000001"])
-        // Copied to another archive's name, it is refused: it proves nothing about that archive's segments.
+        // Copied to another archive's name, it is passed over: it proves nothing about that archive's segments.
         let other = ClusterIdentity(majorVersion: 16, systemIdentifier: 42)
         try FileManager.default.createDirectory(atPath: synthetic.path("verify"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: synthetic.path(newest), toPath: synthetic.path("verify/window-\(other.archiveID).00000001"))
-        #expect(throws: ObjectFormatError.self) { try WindowProof.load(archive: other, from: repository) }
-        // A newer one in plain text (written without the key) counts as nothing proven.
+        #expect(try WindowProof.load(archive: other, from: repository) == nil)
+        // A newer one in plain text (written without the key) is passed over: the genuine one stands.
         try Data("format=1\ntime=2026-06-15T12:00:00Z\nunprovable-seconds=0\nunprovable-stretches=0\n".utf8)
             .write(to: URL(fileURLWithPath: synthetic.path("verify/window-\(synthetic.identity.archiveID).00000003")))
-        #expect(try WindowProof.load(archive: synthetic.identity, from: repository) == nil)
+        #expect(try WindowProof.load(archive: synthetic.identity, from: repository) == older)
     }
 
     @Test func theStampChangesWithTheObject() throws {
