@@ -1,8 +1,12 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Linker/, by absolute path: the link may run in another directory (`swift build --package-path`).
-let linkerScripts = String(#filePath.dropLast("Package.swift".count)) + "Linker"
+/// The package's folder, by absolute path: the link may run in another directory (`swift build --package-path`).
+let packageFolder = String(#filePath.dropLast("Package.swift".count))
+/// Linker/: see the executable's linker settings.
+let linkerScripts = packageFolder + "Linker"
+/// The static libcurl that `make deps` builds (scripts/build-libcurl.sh).
+let libcurlFolder = packageFolder + ".build-libcurl/lib"
 
 let package = Package(
     name: "tailtown-pitr",
@@ -15,15 +19,16 @@ let package = Package(
     targets: [
         // The C libraries, each a system-library target, each wrapped once in PITRNative (Sources/PITR/Native) (libpq has
         // none: it is loaded with dlopen, Native/LibPQ.swift).
-        // liblz4, libzstd and libcrypto are linked statically (`link ":libX.a"` in their module maps):
+        // liblz4, libzstd, libcrypto and libcurl are linked statically (`link ":libX.a"` in their module maps):
         // wal-push and wal-fetch start once per WAL segment, and loading and relocating the shared
         // libraries cost 0.3 ms of every start. No symbol of them is exported, so the libcrypto that
-        // libcurl loads for S3 keeps its own.
+        // libpq loads keeps its own.
         .systemLibrary(name: "CLZ4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
-        // Headers only, no pkgConfig: pkg-config would link libcurl (and its 28 dependencies) into every
-        // start of wal-push and wal-fetch; it is loaded with dlopen when an s3:// repository needs it.
+        // Debian's libcurl.so.4 loads 31 more libraries (7 ms of every wal-push and wal-fetch to S3): the headers are
+        // the system's, the library is Debian's source of the same version built for HTTP(S) over OpenSSL only, by
+        // `make deps` (scripts/build-libcurl.sh), into .build-libcurl/lib.
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // The kernel keyring's system calls (add_key, keyctl), which glibc does not wrap: headers only.
         .systemLibrary(name: "CKeyring"),
@@ -38,7 +43,7 @@ let package = Package(
         .target(name: "PITRSupport", path: "Sources/PITR/Support"),
         .target(
             name: "PITRNative", dependencies: ["PITRSupport", "CLZ4", "CZstd", "CCrypto", "CCurl", "CKeyring", "CMalloc", "CInstructions"],
-            path: "Sources/PITR/Native"
+            path: "Sources/PITR/Native", linkerSettings: [.unsafeFlags(["-L", libcurlFolder])]
         ),
         .target(name: "PITRPipeline", dependencies: ["PITRNative"], path: "Sources/PITR/Pipeline"),
         .target(name: "PITRStorage", dependencies: ["PITRNative"], path: "Sources/PITR/Storage"),

@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
     liblz4-dev libzstd-dev libcurl4-openssl-dev libssl-dev libpq-dev  # the C libraries
+    dpkg-dev gcc make ca-certificates                                 # libcurl built from Debian's source (build-libcurl.sh)
     libstdc++-12-dev                                                  # libstdc++.a, linked statically (Linker/libstdc++.so)
     postgresql-15                                                     # initdb, pg_ctl, pgbench, pg_basebackup for the integration tests
     lz4                                                               # the CLI, to inspect objects by hand
@@ -34,6 +35,8 @@ if [[ ${#missing[@]} -gt 0 ]]; then
     "${apt[@]}" update -qq
     "${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+"$(dirname "${BASH_SOURCE[0]}")/build-libcurl.sh"
 
 # moto: a real S3-compatible HTTP server on loopback for the S3 tests, which serves KMS on the same port for the
 # wrapped-key tests (moto has no kms extra: its KMS needs only `cryptography`, a dependency of moto itself).

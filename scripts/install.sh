@@ -99,9 +99,10 @@ deb)
     install -d "$tree/DEBIAN"
     install -m 0644 "$root/packaging/debian/conffiles" "$tree/DEBIAN/conffiles"
     install -m 0755 "$root/packaging/debian/postinst" "$tree/DEBIAN/postinst"
-    # libpq5 and libcurl4 are loaded with dlopen (dpkg-shlibdeps cannot see them); liblz4, libzstd and libcrypto are
+    # libpq5 is loaded with dlopen (dpkg-shlibdeps cannot see it); liblz4, libzstd, libcrypto, libssl and libcurl are
     # linked in statically, as are the Swift runtime and libstdc++: `ldd` on the release binary shows what remains.
-    depends="libc6 (>= 2.36), libgcc-s1, libpq5, libcurl4"
+    # The static libcurl trusts the CAs of /etc/ssl/certs, which ca-certificates fills.
+    depends="libc6 (>= 2.36), libgcc-s1, libpq5, ca-certificates"
     sed -e "s|@VERSION@|$version|" -e "s|@DEPENDS@|$depends|" -e "s|@SIZE@|$(du -sk --exclude=DEBIAN "$tree" | cut -f1)|" \
         "$root/packaging/debian/control" >"$tree/DEBIAN/control"
     # zstd: 0.7 s against xz's 60 s for the release binary (10% larger than xz); dpkg reads it from 1.21.18 on (Debian 12).

@@ -35,7 +35,7 @@ package=$(tail -1 <<<"$package")
 echo "test-package: make deb BINARY=$binary took $((SECONDS - started)) s: $package"
 [[ $package == */tailtown-pitr_${version}_amd64.deb && -f $package ]] || fail "make deb did not write tailtown-pitr_${version}_amd64.deb"
 depends=$(dpkg-deb --field "$package" Depends)
-for needed in libpq5 libcurl4; do
+for needed in libpq5 ca-certificates; do
     [[ ", $depends," == *", $needed,"* ]] || fail "the package's Depends ($depends) does not name $needed"
 done
 dpkg-deb --contents "$package" | grep >/dev/null '^-rw-r----- root/root .* \./etc/tailtown-pitr\.conf$' \
@@ -47,13 +47,13 @@ dpkg -i "$package" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log" >&2; fail "d
 [[ $(stat -c '%a %U:%G' /etc/tailtown-pitr.conf) == "640 root:postgres" ]] \
     || fail "/etc/tailtown-pitr.conf is $(stat -c '%a %U:%G' /etc/tailtown-pitr.conf) after dpkg -i, not 640 root:postgres"
 
-# The libraries: each one the installed binary names (NEEDED, found where ldd finds it) or opens with dlopen (libpq,
-# libcurl) belongs to a package in Depends; a debug build's Swift runtime (from the toolchain, linked statically in a
+# The libraries: each one the installed binary names (NEEDED, found where ldd finds it) or opens with dlopen (libpq)
+# belongs to a package in Depends; a debug build's Swift runtime (from the toolchain, linked statically in a
 # release build) is the only exception.
 libraries=$(ldd /usr/bin/tailtown-pitr | awk -v needed="$(readelf -d /usr/bin/tailtown-pitr | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')" \
     'BEGIN { split(needed, names, "\n"); for (i in names) wanted[names[i]] = 1 } ($1 in wanted) && $3 ~ /^\// { print $3 }')
 [[ -n $libraries ]] || fail "ldd found none of the libraries /usr/bin/tailtown-pitr names"
-for library in $libraries /usr/lib/x86_64-linux-gnu/libpq.so.5 /usr/lib/x86_64-linux-gnu/libcurl.so.4; do
+for library in $libraries /usr/lib/x86_64-linux-gnu/libpq.so.5; do
     owner=$(dpkg -S "$(readlink -f "$library")" 2>/dev/null | cut -d: -f1 || true)
     [[ -z $owner ]] && owner=$(dpkg -S "$library" 2>/dev/null | cut -d: -f1 || true)
     if [[ -z $owner ]]; then

@@ -2,9 +2,9 @@ import PITRSupport
 
 /// A shared library opened with dlopen on first use rather than linked.
 ///
-/// libpq and libcurl pull in 25 to 35 shared libraries each; linked, every wal-push and
-/// wal-fetch would pay the dynamic loader for them even when it never calls them (a file://
-/// repository, no base backup). Their wrappers resolve the functions they use through this type.
+/// libpq pulls in about 25 shared libraries; linked, every wal-push and wal-fetch would pay the
+/// dynamic loader for them though they never call it (only base backups and dumps do). Its
+/// wrapper resolves the functions it uses through this type.
 public final class DynamicLibrary {
     public let name: String
     private let handle: UnsafeMutableRawPointer
@@ -40,7 +40,7 @@ public enum DynamicLibraryError: PITRError {
     public var description: String {
         switch self {
         case .cannotLoad(let library, let reason):
-            "cannot load \(library): \(reason); install it (apt-get install \(library.hasPrefix("libpq") ? "libpq5" : "libcurl4"))"
+            "cannot load \(library): \(reason); install it (apt-get install libpq5)"
         case .missingSymbol(let library, let symbol):
             "\(library) has no function \(symbol): it is too old for tailtown-pitr"
         }

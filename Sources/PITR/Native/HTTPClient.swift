@@ -67,7 +67,6 @@ public struct HTTPTransportError: PITRError, Equatable {
 /// An HTTP/1.1 client on one libcurl easy handle, reused for every request of the process
 /// so that one connection (and one TLS session) serves them all. Not thread-safe.
 public final class HTTPClient {
-    private let curl: CurlLibrary
     private let handle: UnsafeMutableRawPointer
     private let options: HTTPClientOptions
     private let errorBuffer: UnsafeMutablePointer<CChar>
@@ -79,20 +78,19 @@ public final class HTTPClient {
     public private(set) var connectionsOpened = 0
 
     public init(options: HTTPClientOptions = HTTPClientOptions()) throws {
-        curl = try CurlLibrary()
-        guard let handle = curl.easyInit() else {
+        guard let handle = curl_easy_init() else {
             throw HTTPTransportError(code: -1, message: "curl_easy_init failed", request: "HTTP client", isTransient: false)
         }
         self.handle = handle
         self.options = options
         var directory: UnsafeMutablePointer<CChar>?
-        hasCADirectory = tt_curl_getinfo_string(curl.getinfo, handle, CURLINFO_CAPATH, &directory) == CURLE_OK && directory != nil
+        hasCADirectory = tt_curl_getinfo_string(handle, CURLINFO_CAPATH, &directory) == CURLE_OK && directory != nil
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
 
     deinit {
-        curl.easyCleanup(handle)
+        curl_easy_cleanup(handle)
         errorBuffer.deallocate()
     }
 
@@ -106,17 +104,17 @@ public final class HTTPClient {
             let exchange = Exchange(receive: receive == nil ? nil : receiver)
             let context = Unmanaged.passRetained(exchange)
             defer { context.release() }
-            var headerList: CurlLibrary.StringList?
-            defer { curl.slistFreeAll(headerList) }
+            var headerList: UnsafeMutablePointer<curl_slist>?
+            defer { curl_slist_free_all(headerList) }
             try configure(request, body: body, context: context.toOpaque(), headerList: &headerList)
             errorBuffer[0] = 0
-            let code = curl.easyPerform(handle)
+            let code = curl_easy_perform(handle)
             if let failure = exchange.failure { throw failure }
             guard code == CURLE_OK else { throw transportError(code, request) }
             var status = 0
-            _ = tt_curl_getinfo_long(curl.getinfo, handle, CURLINFO_RESPONSE_CODE, &status)
+            _ = tt_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
             var connects = 0
-            _ = tt_curl_getinfo_long(curl.getinfo, handle, CURLINFO_NUM_CONNECTS, &connects)
+            _ = tt_curl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &connects)
             connectionsOpened += connects
             exchange.response.status = status
             return exchange.response
@@ -124,8 +122,8 @@ public final class HTTPClient {
     }
 
     private func configure(_ request: HTTPRequest, body: UnsafeRawBufferPointer?, context: UnsafeMutableRawPointer,
-                           headerList: inout CurlLibrary.StringList?) throws {
-        curl.easyReset(handle)
+                           headerList: inout UnsafeMutablePointer<curl_slist>?) throws {
+        curl_easy_reset(handle)
         try set(CURLOPT_URL, request.url)
         try set(CURLOPT_NOSIGNAL, 1)
         try set(CURLOPT_ERRORBUFFER, UnsafeRawPointer(errorBuffer))
@@ -139,12 +137,12 @@ public final class HTTPClient {
         if let caFile = options.caFile {
             try set(CURLOPT_CAINFO, caFile)
         } else if hasCADirectory {
-            try check(tt_curl_setopt_ptr(curl.setopt, handle, CURLOPT_CAINFO, nil), "CAINFO")
+            try check(tt_curl_setopt_ptr(handle, CURLOPT_CAINFO, nil), "CAINFO")
         }
-        try check(tt_curl_setopt_callback(curl.setopt, handle, CURLOPT_HEADERFUNCTION, headerCallback), "HEADERFUNCTION")
-        try check(tt_curl_setopt_ptr(curl.setopt, handle, CURLOPT_HEADERDATA, context), "HEADERDATA")
-        try check(tt_curl_setopt_callback(curl.setopt, handle, CURLOPT_WRITEFUNCTION, writeCallback), "WRITEFUNCTION")
-        try check(tt_curl_setopt_ptr(curl.setopt, handle, CURLOPT_WRITEDATA, context), "WRITEDATA")
+        try check(tt_curl_setopt_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback), "HEADERFUNCTION")
+        try check(tt_curl_setopt_ptr(handle, CURLOPT_HEADERDATA, context), "HEADERDATA")
+        try check(tt_curl_setopt_callback(handle, CURLOPT_WRITEFUNCTION, writeCallback), "WRITEFUNCTION")
+        try check(tt_curl_setopt_ptr(handle, CURLOPT_WRITEDATA, context), "WRITEDATA")
 
         switch request.method {
         case "GET":
@@ -157,9 +155,9 @@ public final class HTTPClient {
         if let body {
             // POSTFIELDS sends from our memory without copying, and curl can resend it
             // by itself when a reused connection turns out to be closed.
-            try check(tt_curl_setopt_off(curl.setopt, handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)), "POSTFIELDSIZE_LARGE")
+            try check(tt_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)), "POSTFIELDSIZE_LARGE")
             let empty: StaticString = ""
-            try check(tt_curl_setopt_ptr(curl.setopt, handle, CURLOPT_POSTFIELDS, body.baseAddress ?? UnsafeRawPointer(empty.utf8Start)), "POSTFIELDS")
+            try check(tt_curl_setopt_ptr(handle, CURLOPT_POSTFIELDS, body.baseAddress ?? UnsafeRawPointer(empty.utf8Start)), "POSTFIELDS")
         }
         // curl adds "Expect: 100-continue" to large bodies, costing a round trip; an empty
         // header removes it, and the default POST content type is never what we send.
@@ -169,42 +167,46 @@ public final class HTTPClient {
         }
         lines += request.headers.map { "\($0.name): \($0.value)" }
         for line in lines {
-            guard let appended = curl.slistAppend(headerList, line) else {
+            guard let appended = curl_slist_append(headerList, line) else {
                 throw HTTPTransportError(code: -1, message: "out of memory building headers", request: describe(request), isTransient: false)
             }
             headerList = appended
         }
-        try check(tt_curl_setopt_ptr(curl.setopt, handle, CURLOPT_HTTPHEADER, UnsafeRawPointer(headerList)), "HTTPHEADER")
+        try check(tt_curl_setopt_ptr(handle, CURLOPT_HTTPHEADER, UnsafeRawPointer(headerList)), "HTTPHEADER")
     }
 
     private func set(_ option: CURLoption, _ value: Int) throws {
-        try check(tt_curl_setopt_long(curl.setopt, handle, option, value), "option \(option.rawValue)")
+        try check(tt_curl_setopt_long(handle, option, value), "option \(option.rawValue)")
     }
 
     private func set(_ option: CURLoption, _ value: String) throws {
         // curl copies string options (since 7.17), so the temporary C string may go.
-        try check(value.withCString { tt_curl_setopt_ptr(curl.setopt, handle, option, $0) }, "option \(option.rawValue)")
+        try check(value.withCString { tt_curl_setopt_ptr(handle, option, $0) }, "option \(option.rawValue)")
     }
 
     private func set(_ option: CURLoption, _ value: UnsafeRawPointer) throws {
-        try check(tt_curl_setopt_ptr(curl.setopt, handle, option, value), "option \(option.rawValue)")
+        try check(tt_curl_setopt_ptr(handle, option, value), "option \(option.rawValue)")
     }
 
     private func check(_ code: CURLcode, _ what: String) throws {
         guard code == CURLE_OK else {
-            throw HTTPTransportError(code: Int(code.rawValue), message: "setting \(what): \(curl.message(code))",
+            throw HTTPTransportError(code: Int(code.rawValue), message: "setting \(what): \(Self.message(code))",
                                      request: "HTTP client", isTransient: false)
         }
     }
 
     private func transportError(_ code: CURLcode, _ request: HTTPRequest) -> HTTPTransportError {
         let detail = String(cString: errorBuffer)
-        let message = detail.isEmpty ? curl.message(code) : detail
+        let message = detail.isEmpty ? Self.message(code) : detail
         return HTTPTransportError(code: Int(code.rawValue), message: message, request: describe(request),
                                   isTransient: HTTPClient.isTransient(code))
     }
 
     private func describe(_ request: HTTPRequest) -> String { "\(request.method) \(request.url)" }
+
+    private static func message(_ code: CURLcode) -> String {
+        curl_easy_strerror(code).map { String(cString: $0) } ?? "curl error \(code.rawValue)"
+    }
 
     /// Failures of the network or the peer, as opposed to our configuration or the
     /// certificate, which no retry repairs.
