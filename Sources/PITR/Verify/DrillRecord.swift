@@ -10,6 +10,8 @@ import PITRSupport
 /// when the last drill was too slow or too long ago.
 public struct DrillRecord: Equatable, Sendable {
     static let folder = "drills/"
+    /// What `recent` warns of, once per object, when a drill record does not authenticate.
+    static let rejectedTopic = "drill record"
 
     public let time: UTCTime
     public let backup: String
@@ -60,22 +62,37 @@ public struct DrillRecord: Equatable, Sendable {
         _ = try SealedMetadata.store(text, at: key, identity: try DrillRecord.identity(key, in: repository), under: repository.key, in: repository)
     }
 
-    /// The newest `limit` drills, oldest first. A record that is not sealed (put there without the key) is left out.
+    /// The newest `limit` drills, oldest first. Only sealed records count: one put there without the key (plain text,
+    /// or bytes that do not authenticate) is passed over, with a warning for the latter, and never hides older genuine
+    /// drills from the count.
     public static func recent(in repository: Repository, limit: Int) throws -> [DrillRecord] {
-        let keys = try repository.storage.list(prefix: folder).sorted().suffix(limit)
-        return try keys.compactMap { key in
-            guard case .sealed(let text, _)? = try SealedMetadata.read(key, identity: try identity(key, in: repository), in: repository),
-                  let time = text["time"].flatMap(UTCTime.init(iso8601:)), let total = Double(text["total-seconds"] ?? "") else { return nil }
-            let phases = text.all("phase").compactMap { line -> RestoreDrill.Phase? in
-                let parts = line.split(separator: " ", maxSplits: 1)
-                guard parts.count == 2, let seconds = Double(parts[0]) else { return nil }
-                return RestoreDrill.Phase(name: String(parts[1]), seconds: seconds)
+        var records: [DrillRecord] = []
+        for key in try repository.storage.list(prefix: folder).sorted().reversed() where records.count < limit {
+            guard let bytes = try repository.storage.readSmallObject(key) else { continue }
+            let object = repository.storage.describe(key)
+            let identity = try identity(key, in: repository)
+            do {
+                let metadata = try SealedMetadata.decode(bytes, identity: identity, object: object, keyring: repository.keyring)
+                if case .sealed(let text, _) = metadata, let record = record(text) { records.append(record) }
+            } catch {
+                repository.log.warning(once: object, about: rejectedTopic, "\(object) is not counted as a restore drill, as it does not "
+                    + "authenticate (\((error as? PITRError)?.description ?? "\(error)")); anyone who can write to the repository can put such an object there")
             }
-            var record = DrillRecord(time: time, backup: text["backup"] ?? "", passed: text["result"] == "passed", totalSeconds: total, phases: phases)
-            record.downloadBytes = Int(text["download-bytes"] ?? "") ?? 0
-            record.replayBytes = Int(text["replay-bytes"] ?? "") ?? 0
-            return record
         }
+        return records.reversed()
+    }
+
+    private static func record(_ text: MetadataText) -> DrillRecord? {
+        guard let time = text["time"].flatMap(UTCTime.init(iso8601:)), let total = Double(text["total-seconds"] ?? "") else { return nil }
+        let phases = text.all("phase").compactMap { line -> RestoreDrill.Phase? in
+            let parts = line.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, let seconds = Double(parts[0]) else { return nil }
+            return RestoreDrill.Phase(name: String(parts[1]), seconds: seconds)
+        }
+        var record = DrillRecord(time: time, backup: text["backup"] ?? "", passed: text["result"] == "passed", totalSeconds: total, phases: phases)
+        record.downloadBytes = Int(text["download-bytes"] ?? "") ?? 0
+        record.replayBytes = Int(text["replay-bytes"] ?? "") ?? 0
+        return record
     }
 
     private static func identity(_ key: String, in repository: Repository) throws -> ObjectIdentity {

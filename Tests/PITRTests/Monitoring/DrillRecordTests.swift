@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PITRMonitoring
+import PITRPipeline
 @testable import PITRRepository
 @testable import PITRSupport
 @testable import PITRVerify
@@ -47,6 +48,20 @@ import Testing
         // A record in plain text (put there without the key) is not a drill.
         let planted = monitored.repo.path(DrillRecord.folder + "99991231T000000Z-0000000000000000")
         try Data("format=1\ntime=2026-01-01T00:00:00Z\nresult=passed\ntotal-seconds=1.0\n".utf8).write(to: URL(fileURLWithPath: planted))
+        #expect(try monitored.status().drills.count == 4)
+
+        // Bytes that are no record, a forged header, and more plain records under newer names than status shows: none
+        // stops status, and none takes a genuine drill's place among the newest five.
+        for (index, bytes) in [[UInt8](repeating: 0xA5, count: 300), ObjectHeader.magic + [UInt8](repeating: 7, count: 120)].enumerated() {
+            try Data(bytes).write(to: URL(fileURLWithPath: monitored.repo.path(DrillRecord.folder + "99991231T00000\(index)Z-ffffffffffffffff")))
+        }
+        for index in 0..<5 {
+            try Data("format=1\ntime=2026-01-01T00:00:00Z\nresult=failed\ntotal-seconds=1.0\n".utf8)
+                .write(to: URL(fileURLWithPath: monitored.repo.path(DrillRecord.folder + "99991231T00001\(index)Z-0000000000000000")))
+        }
+        let repository = monitored.repo.repository
+        #expect(try DrillRecord.recent(in: repository, limit: 5).map(\.totalSeconds) == [42.0, 42.0, 95.0, 10.0])
+        #expect(repository.log.subjects(warnedAbout: DrillRecord.rejectedTopic).count == 2)
         #expect(try monitored.status().drills.count == 4)
     }
 
