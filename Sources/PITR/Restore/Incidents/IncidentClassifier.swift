@@ -45,6 +45,8 @@ struct IncidentClassifier {
     private var classTuples = ClassTupleReplay()
     /// pg_class rows inserts and updates wrote that could not be read.
     var unreadableClassRows: Int { classTuples.unreadable }
+    /// Why the first pg_class page image refused in the WAL read was refused.
+    private(set) var refusedClassImage: String?
     private(set) var incidents: [Incident] = []
 
     /// How many in-place updates of shared catalogs are remembered: DROP DATABASE's comes just before its drop record.
@@ -58,6 +60,7 @@ struct IncidentClassifier {
 
     /// Adds the next segment's summary (segments in WAL order).
     mutating func add(_ summary: WALChangeSummary) {
+        refusedClassImage = refusedClassImage ?? summary.refusedClassImage
         for (key, changes) in summary.rowChanges {
             var merged = rowChanges[key.xid, default: [:]][key.file, default: .init()]
             merged.deleted += changes.deleted

@@ -77,6 +77,7 @@ public struct IncidentFinder {
             namingTimeline = namingTimeline || timelines.count > 1
             var byCommit: [LSN: Incident] = [:]
             var unreadableClassRows = 0
+            var refusedClassImage: String?
             for timeline in timelines where query.id == nil || query.id?.timeline == timeline {
                 let segments = index.segments(on: timeline)
                 let range = try selected(segments, index: index, query: query)
@@ -90,12 +91,14 @@ public struct IncidentFinder {
                                        threads: threads).run { classifier.add($0) }
                 segmentsRead += range.count
                 unreadableClassRows += classifier.unreadableClassRows
+                refusedClassImage = refusedClassImage ?? classifier.refusedClassImage
                 // A timeline's first segment repeats its parent's WAL up to the switch: keep the parent's.
                 for incident in classifier.incidents where byCommit[incident.commitLSN] == nil {
                     byCommit[incident.commitLSN] = incident
                 }
             }
-            var naming = try IncidentNaming(repository: repository, identity: identity, unreadableClassRows: unreadableClassRows)
+            var naming = try IncidentNaming(repository: repository, identity: identity, unreadableClassRows: unreadableClassRows,
+                                        refusedClassImage: refusedClassImage)
             for var incident in byCommit.values {
                 naming.name(&incident)
                 if query.matches(incident) { incidents.append(incident) }

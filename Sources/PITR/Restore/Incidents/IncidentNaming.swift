@@ -13,12 +13,15 @@ struct IncidentNaming {
     let backups: [BackupDescriptor]
     /// pg_class rows inserts and updates in the WAL read wrote that could not be read (`ClassTupleReplay.unreadable`).
     let unreadableClassRows: Int
+    /// Why the first pg_class page image in the WAL read that does not restore was refused.
+    let refusedClassImage: String?
     private var loaded: [String: Result<RelationNames?, Error>] = [:]
 
-    init(repository: Repository, identity: ClusterIdentity, unreadableClassRows: Int) throws {
+    init(repository: Repository, identity: ClusterIdentity, unreadableClassRows: Int, refusedClassImage: String?) throws {
         self.repository = repository
         backups = try BackupCatalog(repository: repository).list().filter { $0.identity == identity }.sorted { $0.startLSN < $1.startLSN }
         self.unreadableClassRows = unreadableClassRows
+        self.refusedClassImage = refusedClassImage
     }
 
     mutating func name(_ incident: inout Incident) {
@@ -30,7 +33,8 @@ struct IncidentNaming {
             names = stored
             missing = "its file was created after backup \(backup?.name ?? "") started, and no pg_class row that gave it lies in the WAL read"
                 + (unreadableClassRows > 0 ? " (\(unreadableClassRows) pg_class rows written there cannot be read: they were logged against an "
-                    + "earlier version of the row whose page image lies before the WAL read, or lie in page images that do not decompress)" : "")
+                    + "earlier version of the row whose page image lies before the WAL read, or lie in page images that do not decompress"
+                    + (refusedClassImage.map { "; the first refused: \($0)" } ?? "") + ")" : "")
         case .success(nil)?:
             names = nil
             missing = "backup \(backup?.name ?? ""), the newest that started before it, holds no relation names (taken by an earlier release, or they could not be read)"

@@ -18,9 +18,9 @@ extension ClassTupleChange {
     private static let suffixFromOld: UInt8 = 0x40   // XLH_UPDATE_SUFFIX_FROM_OLD
 
     /// The tuples of the pg_class page whose full-page image `block` carries (decompressed, its hole put back:
-    /// `PageImage`); none when the image is refused, so that the rows it holds are counted unreadable.
-    static func imaged(_ record: UnsafeRawBufferPointer, block: WALRecordBody.BlockReference, payloadStart: Int) -> [ClassTupleChange] {
-        guard let page = try? PageImage.restore(record, block: block, payloadStart: payloadStart) else { return [] }
+    /// `PageImage`); throws `PageImage.Refused` when the image is refused, whose rows are then counted unreadable.
+    static func imaged(_ record: UnsafeRawBufferPointer, block: WALRecordBody.BlockReference, payloadStart: Int) throws -> [ClassTupleChange] {
+        let page = try PageImage.restore(record, block: block, payloadStart: payloadStart)
         return page.withUnsafeBytes { page in
             let lower = Int(page.loadUnaligned(fromByteOffset: lowerOffset, as: UInt16.self))
             guard lower >= pageHeaderSize, lower <= pageSize else { return [] }

@@ -36,7 +36,14 @@ enum WALChangeDecoder {
             if index { summary.indexFiles.insert(block.file) }
         }
         let payloadStart = main.lowerBound - payload
-        let imaged = classImages.isEmpty ? [] : classImages.flatMap { ClassTupleChange.imaged(record, block: $0, payloadStart: payloadStart) }
+        var imaged: [ClassTupleChange] = []
+        for block in classImages {
+            do {
+                imaged += try ClassTupleChange.imaged(record, block: block, payloadStart: payloadStart)
+            } catch {
+                summary.refusedClassImage = summary.refusedClassImage ?? "the image of pg_class block \(block.number) in the record at \(lsn): \(error)"
+            }
+        }
         if !imaged.isEmpty { summary.classTuples += imaged }
         switch resourceManager {
         case WALFormat.heapResourceManager:

@@ -124,6 +124,8 @@ package struct WALChangeSummary: Sendable {
     /// What the records say about pg_class tuples, in WAL order: the rows inserts and updates wrote, and the tuples
     /// of pg_class pages' full images (`ClassTupleChange`, replayed across segments by `ClassTupleReplay`).
     package var classTuples: [ClassTupleChange] = []
+    /// Why the first pg_class page image in the segment that could not be restored was refused (`PageImage`), if any.
+    package var refusedClassImage: String?
     package var databaseDrops: [DatabaseDrop] = []
     package var sharedInplaceUpdates: [SharedInplaceUpdate] = []
     package var transactionEnds: [TransactionEnd] = []

@@ -45,4 +45,25 @@ import Testing
         let other: UInt8 = block.imageCompression == .pglz ? 0x08 : 0x04
         #expect(throws: PageImage.Refused.self) { try image.restore(with(info: block.imageInfo & ~0x1C | other)) }
     }
+
+    /// A pg_class image that does not restore is counted, and the first one's reason is kept for `incidents` to show.
+    @Test(arguments: [("18-pglz", 18), ("17-lz4", 17), ("17-zstd", 17)])
+    func theFirstRefusedClassImageSaysWhy(fixture: String, major: Int) throws {
+        let fixture = try CompressedImages("class-updates-\(fixture)", major: major)
+        let image = try #require(fixture.images.sorted { $0.key < $1.key }.map(\.value).first {
+            $0.block.imageCompression != nil && $0.block.file.number == WALChangeDecoder.classFileNumber && $0.block.fork == 0
+        })
+        func absorbed(_ record: [UInt8]) throws -> WALChangeSummary {
+            var summary = WALChangeSummary()
+            try record.withUnsafeBytes { try WALChangeDecoder.absorb($0, lsn: LSN(0x0100_0028), majorVersion: major, into: &summary) }
+            return summary
+        }
+        #expect(try absorbed(image.record).refusedClassImage == nil)
+        var damaged = image.record
+        let start = image.payloadStart + image.block.payloadOffset
+        for index in start..<(start + image.block.imageLength) { damaged[index] = 0xFF }
+        let reason = try #require(try absorbed(damaged).refusedClassImage)
+        #expect(reason.hasPrefix("the image of pg_class block \(image.block.number) in the record at 0/1000028: its "), "\(reason)")
+        #expect(reason.contains("image"), "\(reason)")
+    }
 }
