@@ -34,8 +34,14 @@ apt=(apt-get -qq -o "Dir::Etc::SourceList=$work/apt/sources.list" -o "Dir::Etc::
 # apt's download user cannot enter the private folder (mktemp's 0700).
 [[ $(id -u) -eq 0 ]] && apt+=(-o APT::Sandbox::User=root)
 "${apt[@]}" update >"$work/apt.log" 2>&1 || { cat "$work/apt.log" >&2; echo "install-deps: apt-get update of the deb-src lists failed" >&2; exit 1; }
-(cd "$work/source" && "${apt[@]}" source --download-only "curl=$version") >>"$work/apt.log" 2>&1 \
-    || { cat "$work/apt.log" >&2; echo "install-deps: apt-get source curl=$version failed" >&2; exit 1; }
+# A system not upgraded has a version the archive no longer holds: then the archive's current source (the same upstream
+# release within a Debian release, with newer fixes), said so.
+if ! (cd "$work/source" && "${apt[@]}" source --download-only "curl=$version") >>"$work/apt.log" 2>&1; then
+    (cd "$work/source" && "${apt[@]}" source --download-only curl) >>"$work/apt.log" 2>&1 \
+        || { cat "$work/apt.log" >&2; echo "install-deps: apt-get source curl failed" >&2; exit 1; }
+    echo "install-deps: the archive no longer holds curl $version's source: built $(basename "$work/source"/curl_*.dsc .dsc);" \
+        "with the headers of $version; apt-get install libcurl4-openssl-dev upgrades them to match" >&2
+fi
 # dpkg-source checks the files against the .dsc (which apt checked against the signed Sources index) and applies
 # Debian's patches. The last two (GnuTLS and NSS flavours) rename the library in automake sources, which this build
 # does not regenerate, so they change nothing here.
