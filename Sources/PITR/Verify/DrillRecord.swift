@@ -76,7 +76,7 @@ public struct DrillRecord: Equatable, Sendable {
                 if case .sealed(let text, _) = metadata, let record = record(text) { records.append(record) }
             } catch {
                 repository.log.warning(once: object, about: rejectedTopic, "\(object) is not counted as a restore drill, as it does not "
-                    + "authenticate (\((error as? PITRError)?.description ?? "\(error)")); anyone who can write to the repository can put such an object there")
+                    + "authenticate (\(error)); anyone who can write to the repository can put such an object there")
             }
         }
         return records.reversed()

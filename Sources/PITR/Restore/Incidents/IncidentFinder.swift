@@ -98,7 +98,7 @@ public struct IncidentFinder {
                 }
             }
             var naming = try IncidentNaming(repository: repository, identity: identity, unreadableClassRows: unreadableClassRows,
-                                        refusedClassImage: refusedClassImage)
+                                            refusedClassImage: refusedClassImage)
             for var incident in byCommit.values {
                 naming.name(&incident)
                 if query.matches(incident) { incidents.append(incident) }
