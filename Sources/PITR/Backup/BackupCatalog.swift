@@ -1,5 +1,6 @@
 import PITRRepository
 import PITRPipeline
+import PITRStorage
 
 /// The finished backups of a repository: those with a descriptor. Objects of a backup that never
 /// got its descriptor (killed mid-stream) are not backups and are never listed.
@@ -34,9 +35,9 @@ public struct BackupCatalog {
         var unreadable: [Unreadable] = []
         let state = try repository.recordedState()
         for key in keys {
-            guard let bytes = try repository.storage.readSmallObject(key) else { continue }
             let backup = String(key.split(separator: "/")[1])
             do {
+                guard let bytes = try repository.storage.readSmallObject(key) else { continue }
                 descriptors.append(try read(bytes, backup: backup, object: repository.storage.describe(key), state: state))
             } catch let error as ObjectFormatError {
                 unreadable.append(Unreadable(backup: backup, error: error))
@@ -44,6 +45,9 @@ public struct BackupCatalog {
                 unreadable.append(Unreadable(backup: backup, error: error))
             } catch let error as ArchiveError {
                 // Text that is not key=value lines.
+                unreadable.append(Unreadable(backup: backup, error: error))
+            } catch let error as StorageError {
+                guard case .tooLarge = error else { throw error }
                 unreadable.append(Unreadable(backup: backup, error: error))
             }
         }

@@ -39,14 +39,17 @@ extension RecordSeries {
         var rejected: [Rejected] = []
         for entry in entries(in: listing).reversed() where include(entry) {
             let key = entry.object.key
-            guard let bytes = try repository.storage.readSmallObject(key, limit: limit) else { continue }
             let object = repository.storage.describe(key)
             let reason: String
             do {
+                guard let bytes = try repository.storage.readSmallObject(key, limit: limit) else { continue }
                 let metadata = try SealedMetadata.decode(bytes, identity: identity(key), object: object, keyring: repository.keyring, limit: limit)
                 if case .sealed = metadata { return (Sealed(entry: entry, bytes: bytes, metadata: metadata), rejected) }
                 if quiet(entry, metadata) { continue }
                 reason = "it is plain text, not sealed"
+            } catch let error as StorageError {
+                guard case .tooLarge = error else { throw error }
+                reason = error.description
             } catch {
                 reason = "\(error)"
             }

@@ -191,11 +191,15 @@ public enum CommitOutcome: Equatable, Sendable {
 public enum StorageError: PITRError, Equatable {
     case notFound(object: String)
     case unreachable(object: String, reason: String)
+    /// Larger than the limit of what is read whole (`Storage.readSmallObject`): no repository metadata is that large, so
+    /// the object is one that anyone who may write to the repository put there (a reader of a series passes over it).
+    case tooLarge(object: String, limit: Int)
 
     public var description: String {
         switch self {
         case .notFound(let object): "object \(object) does not exist"
         case .unreachable(let object, let reason): "cannot reach \(object): \(reason)"
+        case .tooLarge(let object, let limit): "\(object) is larger than \(limit) bytes, so it is no repository metadata"
         }
     }
 }
@@ -242,8 +246,8 @@ extension Storage {
         }
     }
 
-    /// Reads a whole small object (repository metadata), refusing one larger than `limit` bytes.
-    /// Returns nil when the object does not exist.
+    /// Reads a whole small object (repository metadata); throws `StorageError.tooLarge` for one larger than `limit`
+    /// bytes. Returns nil when the object does not exist.
     public func readSmallObject(_ key: String, limit: Int = 1 << 20) throws -> [UInt8]? {
         guard let source = try openIfPresent(key) else { return nil }
         var bytes: [UInt8] = []
@@ -253,7 +257,7 @@ extension Storage {
             if n == 0 { return bytes }
             bytes += block[..<n]
             if bytes.count > limit {
-                throw StorageError.unreachable(object: describe(key), reason: "larger than \(limit) bytes, not repository metadata")
+                throw StorageError.tooLarge(object: describe(key), limit: limit)
             }
         }
     }

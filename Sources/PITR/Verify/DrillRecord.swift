@@ -68,16 +68,22 @@ public struct DrillRecord: Equatable, Sendable {
     public static func recent(in repository: Repository, limit: Int) throws -> [DrillRecord] {
         var records: [DrillRecord] = []
         for key in try repository.storage.list(prefix: folder).sorted().reversed() where records.count < limit {
-            guard let bytes = try repository.storage.readSmallObject(key) else { continue }
             let object = repository.storage.describe(key)
             let identity = try identity(key, in: repository)
+            let reason: String
             do {
+                guard let bytes = try repository.storage.readSmallObject(key) else { continue }
                 let metadata = try SealedMetadata.decode(bytes, identity: identity, object: object, keyring: repository.keyring)
                 if case .sealed(let text, _) = metadata, let record = record(text) { records.append(record) }
+                continue
+            } catch let error as StorageError {
+                guard case .tooLarge = error else { throw error }
+                reason = error.description
             } catch {
-                repository.log.warning(once: object, about: rejectedTopic, "\(object) is not counted as a restore drill, as it does not "
-                    + "authenticate (\(error)); anyone who can write to the repository can put such an object there")
+                reason = "\(error)"
             }
+            repository.log.warning(once: object, about: rejectedTopic, "\(object) is not counted as a restore drill, as it does not "
+                + "authenticate (\(reason)); anyone who can write to the repository can put such an object there")
         }
         return records.reversed()
     }

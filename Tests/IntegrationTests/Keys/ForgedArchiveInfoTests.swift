@@ -7,7 +7,7 @@ import PITRSupport
 
 extension PostgreSQLIntegration {
     /// Anyone who may write to the repository puts newer `archive.info.sealed.<n>` records beside the genuine one (random
-    /// bytes, and a record sealed with a key the key file does not hold): the readers take the newest record that
+    /// bytes, a record sealed with a key the key file does not hold, and 2 MiB, more than any metadata): the readers take the newest record that
     /// authenticates, so wal-push, wal-fetch and restore keep working, each warning once of each forged record by name,
     /// and verify reports both (text and --json). On file:// and on moto.
     @Suite struct ForgedArchiveInfoTests {
@@ -48,7 +48,10 @@ extension PostgreSQLIntegration {
             _ = try ObjectEncoder(options: ObjectOptions(compression: .none, key: MasterKey(bytes: try SecureRandom.bytes(32))))
                 .encode(from: MemorySource(Array("repository-id=0\n".utf8)), to: sealed, as: ObjectIdentity(["archive": archiveID, "file": otherKey]))
             try put(otherKey, sealed.bytes, on: storage)
-            let forged = [random, otherKey].map(storage.describe)
+            // Larger than any metadata a reader reads whole.
+            let oversized = folder + "archive.info.sealed.00000004"
+            try put(oversized, try SecureRandom.bytes(2 << 20), on: storage)
+            let forged = [random, otherKey, oversized].map(storage.describe)
             func expectWarnings(_ result: CommandResult, _ what: String) {
                 #expect(result.status == 0, "\(what): \(result.stdout)\(result.stderr)")
                 for object in forged {

@@ -50,9 +50,10 @@ import PITRPipeline
         try Data("format=1\ntime=2026-01-01T00:00:00Z\nresult=passed\ntotal-seconds=1.0\n".utf8).write(to: URL(fileURLWithPath: planted))
         #expect(try monitored.status().drills.count == 4)
 
-        // Bytes that are no record, a forged header, and more plain records under newer names than status shows: none
-        // stops status, and none takes a genuine drill's place among the newest five.
-        for (index, bytes) in [[UInt8](repeating: 0xA5, count: 300), ObjectHeader.magic + [UInt8](repeating: 7, count: 120)].enumerated() {
+        // Bytes that are no record, a forged header, an object larger than any record, and more plain records under newer
+        // names than status shows: none stops status, and none takes a genuine drill's place among the newest five.
+        for (index, bytes) in [[UInt8](repeating: 0xA5, count: 300), ObjectHeader.magic + [UInt8](repeating: 7, count: 120),
+                               [UInt8](repeating: 0x5A, count: 2 << 20)].enumerated() {
             try Data(bytes).write(to: URL(fileURLWithPath: monitored.repo.path(DrillRecord.folder + "99991231T00000\(index)Z-ffffffffffffffff")))
         }
         for index in 0..<5 {
@@ -61,7 +62,9 @@ import PITRPipeline
         }
         let repository = monitored.repo.repository
         #expect(try DrillRecord.recent(in: repository, limit: 5).map(\.totalSeconds) == [42.0, 42.0, 95.0, 10.0])
-        #expect(repository.log.subjects(warnedAbout: DrillRecord.rejectedTopic).count == 2)
+        let warned = repository.log.subjects(warnedAbout: DrillRecord.rejectedTopic)
+        #expect(warned.count == 3)
+        #expect(warned.contains(repository.storage.describe(DrillRecord.folder + "99991231T000002Z-ffffffffffffffff")))
         #expect(try monitored.status().drills.count == 4)
     }
 

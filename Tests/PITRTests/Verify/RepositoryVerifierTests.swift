@@ -93,7 +93,8 @@ import Testing
 
     /// backup.info is an object bound to its backup (format 2). Plain text put in its place (the format of earlier
     /// releases), say with a tablespace added, is refused: the repository log lists no backup of an earlier release
-    /// by that name. Another backup's descriptor copied to its name does not decode.
+    /// by that name. Another backup's descriptor copied to its name does not decode. An object too large for any
+    /// descriptor is refused as well.
     @Test func aReplacedDescriptorIsCaught() throws {
         let scenario = try RetentionScenario(key: MasterKey(bytes: Array(repeating: 7, count: 32))!)
         let catalog = BackupCatalog(repository: scenario.repo.repository)
@@ -123,6 +124,13 @@ import Testing
         #expect(throws: ObjectFormatError.authenticationFailed(object: scenario.repo.storage.describe(BackupDescriptor.key(of: victim.name)), chunk: 0)) {
             try catalog.list()
         }
+
+        // Bytes larger than any descriptor: that backup is left out as unreadable, as above, and the others still restore.
+        try Data(count: 2 << 20).write(to: URL(fileURLWithPath: path))
+        let oversized = try catalog.scan()
+        #expect(oversized.unreadable.map(\.backup) == [victim.name] && oversized.backups.map(\.name) == backups.dropFirst().map(\.name))
+        #expect(oversized.unreadable.first.map { "\($0.error)" } == "\(scenario.repo.storage.describe(BackupDescriptor.key(of: victim.name))) "
+                + "is larger than 1048576 bytes, so it is no repository metadata")
     }
 
     /// A segment archived by an earlier release (format 1, bound to nothing) still reads, deep included, and
