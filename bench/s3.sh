@@ -8,15 +8,16 @@
 # pgBackRest speaks only HTTPS to S3 and fails against moto's own TLS mode.
 # Run through bench/bench.sh (BENCH_ONLY=s3 make bench). It measures and reports; it asserts no wall time.
 #
-# Tunables (environment): BENCH_S3_RUNS (timed runs per segment, 10), BENCH_S3_SEGMENTS (segments measured, 4),
-# BENCH_WARMUP (per segment, 1), BENCH_S3_ROUNDS (rounds of the rows compared by a ratio near 1, 5).
+# Tunables (environment): BENCH_S3_RUNS (timed runs per segment, 20), BENCH_S3_SEGMENTS (segments measured, 4),
+# BENCH_WARMUP (per segment, 1), BENCH_S3_ROUNDS (rounds in which the
+# compared commands take turns: each ratio to pgBackRest and between configurations is the median of its rounds' ratios, 10).
 set -euo pipefail
 
 BENCH_SECTION=s3
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-RUNS=${BENCH_S3_RUNS:-10}
-ROUNDS=${BENCH_S3_ROUNDS:-5}
+RUNS=${BENCH_S3_RUNS:-20}
+ROUNDS=${BENCH_S3_ROUNDS:-10}
 WARMUP=${BENCH_WARMUP:-1}
 SEGMENT_COUNT=${BENCH_S3_SEGMENTS:-4}
 OUT=$BENCH_OUT
@@ -297,6 +298,11 @@ if [[ -n $TT ]]; then
     in_turn tt_push_lock "tailtown-pitr wal-push, cached web identity credentials, Object Lock" \
         "env S3_BUCKET=$LOCKED_BUCKET $S3 rm tailtown/wal/ {seg}" "$TT --config $TT_LOCK_CONF wal-push pg_wal/{seg}"
 fi
+# pgBackRest in the same rounds: its ratios are taken round by round as well, so a load that comes and goes during
+# the section weighs on both sides of them alike.
+if ((WITH_PGBACKREST)); then
+    in_turn pgbr_push "pgbackrest archive-push (lz4 1, aes-256-cbc)" "$S3 rm pgbackrest/archive/ {seg}" "$PGBR archive-push pg_wal/{seg}"
+fi
 measure_in_turn
 in_turn curl_get "curl GET of the stored bytes (request floor)" "" "$CURL -o $FETCHED/{seg}.curl $ENDPOINT/$BUCKET/curl/{seg}"
 in_turn curl_get_lock "curl GET of the stored bytes from the Object Lock bucket" "" "$CURL -o $FETCHED/{seg}.curl $ENDPOINT/$LOCKED_BUCKET/curl/{seg}"
@@ -307,6 +313,9 @@ if [[ -n $TT ]]; then
         "$TT --config $TT_ROLE_CONF wal-fetch {seg} $FETCHED/{seg}.tailtown"
     in_turn tt_fetch_lock "tailtown-pitr wal-fetch, cached web identity credentials, Object Lock" "rm -f $FETCHED/{seg}.locked" \
         "$TT --config $TT_LOCK_CONF wal-fetch {seg} $FETCHED/{seg}.locked"
+fi
+if ((WITH_PGBACKREST)); then
+    in_turn pgbr_get "pgbackrest archive-get" "rm -f $FETCHED/{seg}.pgbackrest" "$PGBR archive-get {seg} $FETCHED/{seg}.pgbackrest"
 fi
 measure_in_turn
 if [[ -n $TT ]]; then
@@ -324,10 +333,6 @@ if [[ -n $TT ]]; then
 fi
 measure aws_put "aws s3 cp of the stored bytes, upload" root "" "$AWSCP $REF/{seg}.object s3://$BUCKET/aws/{seg}"
 measure aws_get "aws s3 cp of the stored bytes, download" root "rm -f $FETCHED/{seg}.aws" "$AWSCP s3://$BUCKET/aws/{seg} $FETCHED/{seg}.aws"
-if ((WITH_PGBACKREST)); then
-    measure pgbr_push "pgbackrest archive-push (lz4 1, aes-256-cbc)" postgres "$S3 rm pgbackrest/archive/ {seg}" "$PGBR archive-push pg_wal/{seg}"
-    measure pgbr_get "pgbackrest archive-get" postgres "rm -f $FETCHED/{seg}.pgbackrest" "$PGBR archive-get {seg} $FETCHED/{seg}.pgbackrest"
-fi
 
 # ---------------------------------------------------------------------------------------------
 # 5. Report.
@@ -350,12 +355,12 @@ ms_of() { fmt "${MEDIAN[$1]}" %.1f; }
     echo
     goal_table Ratio
     if [[ -n $TT ]]; then
+        # Each round's ratio, then their median (the rounds' range in the label).
+        turn_row() { goal_row "$1, median of $ROUNDS rounds' ratios ($(round_range "$2" "$3"))" "$(round_ratio "$2" "$3")" "${4:-1.02}"; }
         if ((WITH_PGBACKREST)); then
-            goal_row "wal-push / pgbackrest archive-push" "$(ratio "${MEDIAN[tt_push]}" "${MEDIAN[pgbr_push]}")" "$TARGET_VS_PGBACKREST"
-            goal_row "wal-fetch / pgbackrest archive-get" "$(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[pgbr_get]}")" "$TARGET_VS_PGBACKREST"
+            turn_row "wal-push / pgbackrest archive-push" tt_push pgbr_push "$TARGET_VS_PGBACKREST"
+            turn_row "wal-fetch / pgbackrest archive-get" tt_fetch pgbr_get "$TARGET_VS_PGBACKREST"
         fi
-        # Ratios a few per cent from 1: each round's ratio, then their median (the rounds' range in the label).
-        turn_row() { goal_row "$1, median of $ROUNDS rounds' ratios ($(round_range "$2" "$3"))" "$(round_ratio "$2" "$3")" 1.02; }
         turn_row "wal-push, cached role credentials / static keys" tt_push_role tt_push
         turn_row "wal-fetch, cached role credentials / static keys" tt_fetch_role tt_fetch
         turn_row "wal-push, cached role credentials and Object Lock / static keys, no lock" tt_push_lock tt_push

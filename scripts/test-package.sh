@@ -66,7 +66,10 @@ done
 
 expected=$(printf 'tailtown-pitr %s\ncommit %s\nPostgreSQL %s' "$version" "$commit" "$majors")
 shown=$(/usr/bin/tailtown-pitr --version | sed '2s/-dirty$//')
-[[ $shown == "$expected" ]] || fail "tailtown-pitr --version printed '$shown', expected '$expected'"
+[[ $(head -3 <<<"$shown") == "$expected" ]] || fail "tailtown-pitr --version printed '$shown', expected '$expected' first"
+# Then the libraries linked in statically, which only a rebuild updates.
+[[ $(sed -n '4,$p' <<<"$shown") =~ ^linked\ in\ libcurl/[0-9.]+\ OpenSSL/[0-9.]+[a-z]*\ liblz4/[0-9.]+\ libzstd/[0-9.]+$ ]] \
+    || fail "tailtown-pitr --version does not end with the line of the libraries linked in: '$shown'"
 zcat /usr/share/man/man1/tailtown-pitr.1.gz | grep >/dev/null '^\.It Em wal-push' || fail "the man page /usr/share/man/man1/tailtown-pitr.1.gz does not describe wal-push"
 grep -q wal-push /usr/share/bash-completion/completions/tailtown-pitr || fail "the bash completion does not complete wal-push"
 

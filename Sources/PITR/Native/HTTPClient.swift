@@ -67,6 +67,9 @@ public struct HTTPTransportError: PITRError, Equatable {
 /// An HTTP/1.1 client on one libcurl easy handle, reused for every request of the process
 /// so that one connection (and one TLS session) serves them all. Not thread-safe.
 public final class HTTPClient {
+    /// libcurl's version and the TLS library it uses, as linked in ("libcurl/7.88.1 OpenSSL/3.0.19").
+    public static var libraryVersion: String { String(cString: curl_version()) }
+
     private let handle: UnsafeMutableRawPointer
     private let options: HTTPClientOptions
     private let errorBuffer: UnsafeMutablePointer<CChar>

@@ -4,6 +4,9 @@ import CLZ4
 /// buffers the caller provides. Accepts exactly one frame: data after its end, or an input
 /// that stops inside it, is an error.
 public final class LZ4FrameDecompressor {
+    /// liblz4's version, as linked in ("1.9.4").
+    public static var libraryVersion: String { String(cString: LZ4_versionString()) }
+
     private let context: OpaquePointer
     public private(set) var isFrameComplete = false
 

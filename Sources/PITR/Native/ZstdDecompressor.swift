@@ -5,6 +5,9 @@ import CZstd
 /// `ZstdCompressor` ever asks for) are refused, which bounds memory. Accepts exactly one frame: data after its end, or an
 /// input that stops inside it, is an error.
 public final class ZstdDecompressor {
+    /// libzstd's version, as linked in ("1.5.4").
+    public static var libraryVersion: String { String(cString: ZSTD_versionString()) }
+
     private let context: OpaquePointer
     public private(set) var isFrameComplete = false
 
