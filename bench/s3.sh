@@ -253,17 +253,21 @@ measure_in_turn() {
     TURN=()
 }
 
-# round_ratio <key> <key>: for two commands timed in turn, the ratio of their medians within each round (the same
-# minutes, the same load), then the median of those ratios; round_range gives the lowest and highest, "0.97-1.04".
+# round_ratio <key> <key> [measure]: for two commands timed in turn, the ratio of their medians (or of `measure`)
+# within each round (the same minutes, the same load), then the median of those ratios; round_range gives the lowest
+# and highest, "0.97-1.04".
 round_ratios() {
-    local round
+    local round measure=${3:-median_ms}
     for ((round = 0; round < ROUNDS; round++)); do
-        ratio "$(median_ms "$JSON/$1.round-$round.json")" "$(median_ms "$JSON/$2.round-$round.json")"
+        ratio "$("$measure" "$JSON/$1.round-$round.json")" "$("$measure" "$JSON/$2.round-$round.json")"
         echo
     done
 }
-round_ratio() { fmt "$(median_of "$(round_ratios "$1" "$2" | tr '\n' ' ')")" %.2f; }
-round_range() { round_ratios "$1" "$2" | sort -g | sed -n '1p;$p' | paste -sd-; }
+round_ratio() { fmt "$(median_of "$(round_ratios "$@" | tr '\n' ' ')")" %.2f; }
+round_range() { round_ratios "$@" | sort -g | sed -n '1p;$p' | paste -sd-; }
+# cpu_ms <hyperfine json>: the CPU time (user and system) of the command's own process, ms, the mean over its runs and
+# segments: what the command spends, without the server's share of the wall time.
+cpu_ms() { jq '[.results[] | .user + .system] | add / length * 1000' "$1"; }
 
 # Options in a file: the placeholder Authorization header has spaces, and hyperfine runs no shell.
 cat >"$WS/curl.conf" <<EOF
@@ -368,6 +372,13 @@ ms_of() { fmt "${MEDIAN[$1]}" %.1f; }
         lock_cost=$(awk -v l="${MEDIAN[curl_put_lock]}" -v p="${MEDIAN[curl_put]}" 'BEGIN { print l - p }')
         echo "| wal-push, cached role credentials and Object Lock, less the server's own lock cost ($(fmt "$lock_cost" %.1f) ms) / static keys, no lock | $(ratio "$(awk -v t="${MEDIAN[tt_push_lock]}" -v c="$lock_cost" 'BEGIN { print t - c }')" "${MEDIAN[tt_push]}") | | |"
         turn_row "wal-fetch, cached role credentials and Object Lock / static keys, no lock" tt_fetch_lock tt_fetch
+        # The same comparisons in the process's own CPU time, which the server's answers (moto's own cost of a
+        # versioned, locked bucket, its pauses) do not enter: what the credentials cache and the lock cost the tool.
+        cpu_row() { echo "| $1, CPU time of the process, median of $ROUNDS rounds' ratios ($(round_range "$2" "$3" cpu_ms)) | $(round_ratio "$2" "$3" cpu_ms) | | |"; }
+        cpu_row "wal-push, cached role credentials / static keys" tt_push_role tt_push
+        cpu_row "wal-fetch, cached role credentials / static keys" tt_fetch_role tt_fetch
+        cpu_row "wal-push, cached role credentials and Object Lock / static keys, no lock" tt_push_lock tt_push
+        cpu_row "wal-fetch, cached role credentials and Object Lock / static keys, no lock" tt_fetch_lock tt_fetch
         echo "| wal-push / aws s3 cp upload | $(ratio "${MEDIAN[tt_push]}" "${MEDIAN[aws_put]}") | | |"
         echo "| wal-fetch / aws s3 cp download | $(ratio "${MEDIAN[tt_fetch]}" "${MEDIAN[aws_get]}") | | |"
         goal_row "wal-push / curl PUT of the stored bytes" "$(ratio "${MEDIAN[tt_push]}" "${MEDIAN[curl_put]}")" "$TARGET_PUSH_VS_CURL"
