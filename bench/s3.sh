@@ -9,8 +9,8 @@
 # Run through bench/bench.sh (BENCH_ONLY=s3 make bench). It measures and reports; it asserts no wall time.
 #
 # Tunables (environment): BENCH_S3_RUNS (timed runs per segment, 20), BENCH_S3_SEGMENTS (segments measured, 4),
-# BENCH_WARMUP (per segment, 1), BENCH_S3_ROUNDS (rounds in which the
-# compared commands take turns: each ratio to pgBackRest and between configurations is the median of its rounds' ratios, 10).
+# BENCH_WARMUP (per segment, 1), BENCH_S3_ROUNDS (rounds in which the compared commands take turns, 10: each ratio to
+# pgBackRest and between our configurations is the median of its rounds' ratios).
 set -euo pipefail
 
 BENCH_SECTION=s3
