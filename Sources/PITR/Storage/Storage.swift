@@ -191,8 +191,8 @@ public enum CommitOutcome: Equatable, Sendable {
 public enum StorageError: PITRError, Equatable {
     case notFound(object: String)
     case unreachable(object: String, reason: String)
-    /// Larger than the limit of what is read whole (`Storage.readSmallObject`): no repository metadata is that large, so
-    /// the object is one that anyone who may write to the repository put there (a reader of a series passes over it).
+    /// Larger than the limit of what is read whole (`Storage.readSmallObject`): no repository metadata is that large,
+    /// so the object is one that anyone who may write to the repository put there (a reader of a series passes over it).
     case tooLarge(object: String, limit: Int)
 
     public var description: String {

@@ -7,9 +7,9 @@ import PITRSupport
 
 extension PostgreSQLIntegration {
     /// Anyone who may write to the repository puts newer `archive.info.sealed.<n>` records beside the genuine one (random
-    /// bytes, a record sealed with a key the key file does not hold, and 2 MiB, more than any metadata): the readers take the newest record that
-    /// authenticates, so wal-push, wal-fetch and restore keep working, each warning once of each forged record by name,
-    /// and verify reports both (text and --json). On file:// and on moto.
+    /// bytes, a record sealed with a key the key file does not hold, and 2 MiB, more than any metadata): the readers
+    /// take the newest record that authenticates, so wal-push, wal-fetch and restore keep working, each warning once of
+    /// each forged record by name, and verify reports each (text and --json). On file:// and on moto.
     @Suite struct ForgedArchiveInfoTests {
         @Test func onFile() throws {
             let source = try RestoreSource.onFile()
